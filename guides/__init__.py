@@ -1,0 +1,1 @@
+"""Guide profiles, languages, stop scripts and assignment rules (no Flask here)."""

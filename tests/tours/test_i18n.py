@@ -1,0 +1,60 @@
+import pytest
+
+from tours.i18n import LocalizedText, base_language, is_valid_tag, normalize_tag
+
+TEXT = LocalizedText({"es": "Hola", "eu": "Kaixo", "pt-BR": "Olá", "ar": "مرحبا"})
+
+
+@pytest.mark.parametrize(
+    ("requested", "default", "text", "language", "fallback"),
+    [
+        ("eu", "es", "Kaixo", "eu", False),  # exact tag
+        ("EU", "es", "Kaixo", "eu", False),  # tags compare case-insensitively
+        ("pt-BR", "es", "Olá", "pt-BR", False),
+        ("pt-PT", "es", "Olá", "pt-BR", False),  # same base language beats the default
+        ("pt", "es", "Olá", "pt-BR", False),
+        ("es-MX", "eu", "Hola", "es", False),  # base language of the request
+        ("fr", "eu", "Kaixo", "eu", True),  # the tour's default language
+        ("fr", None, "Hola", "es", True),  # any: the first the map lists
+        ("fr", "de", "Hola", "es", True),  # default missing too: any
+    ],
+)
+def test_fallback_chain(requested, default, text, language, fallback):
+    resolved = TEXT.resolve(requested, default)
+    assert resolved is not None
+    assert (resolved.text, resolved.language, resolved.is_fallback) == (text, language, fallback)
+    assert resolved.requested == requested
+
+
+def test_empty_text_resolves_to_nothing():
+    assert LocalizedText().resolve("es", "es") is None
+    assert LocalizedText().get_text("es") == ""
+
+
+def test_localized_text_is_an_immutable_mapping():
+    source = {"es": "Hola"}
+    text = LocalizedText(source)
+    source["es"] = "changed"
+    assert text["es"] == "Hola"
+    assert text == {"es": "Hola"}
+    assert text.languages == ["es"]
+    assert text.to_json() == {"es": "Hola"}
+    assert hash(text) == hash(LocalizedText({"es": "Hola"}))
+
+
+@pytest.mark.parametrize("tag", ["es", "eu", "en", "fr", "ar", "pt-BR", "zh-Hant", "sr-Latn-RS"])
+def test_valid_tags(tag):
+    assert is_valid_tag(tag)
+
+
+@pytest.mark.parametrize("tag", ["", "english", "e", "es_ES", "x", 12, None, "es-"])
+def test_invalid_tags(tag):
+    assert not is_valid_tag(tag)
+
+
+def test_normalize_tag():
+    assert normalize_tag("pt-br") == "pt-BR"
+    assert normalize_tag("ZH-hant") == "zh-Hant"
+    assert base_language("pt-BR") == "pt"
+    with pytest.raises(ValueError, match="not a valid BCP 47"):
+        normalize_tag("es_ES")

@@ -1,0 +1,34 @@
+"""The error hierarchy of the domain core; the web layer maps these to responses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tours.report import Report
+
+
+class BideanError(Exception):
+    """Base class of every error the domain core raises on purpose."""
+
+
+class NotFound(BideanError):
+    """A tour, departure or booking that does not exist (or is not public)."""
+
+
+class TourNotFound(NotFound):
+    """No tour has this slug (or this version)."""
+
+    def __init__(self, slug: str, version: int | None = None) -> None:
+        self.slug = slug
+        self.version = version
+        where = f"{slug!r} version {version}" if version else repr(slug)
+        super().__init__(f"No tour {where} is stored.")
+
+
+class InvalidTour(BideanError):
+    """A tour document failed validation; ``report`` says every problem."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(f"{report.file}: {len(report.errors)} error(s)")

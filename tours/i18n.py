@@ -1,0 +1,115 @@
+"""Translated content: a ``{language tag: text}`` map with an explicit fallback chain.
+
+This is tour content (stories, names), not interface strings: those go through
+gettext in the web layer.  The chain follows pretix: exact tag, base language,
+the tour's default language, then any language the text exists in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import re
+
+import langcodes
+
+# langcodes also accepts "es_ES"; BCP 47 only has hyphen-separated alphanumeric subtags.
+_TAG_SHAPE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def normalize_tag(tag: str) -> str:
+    """Canonical BCP 47 casing (``pt-br`` -> ``pt-BR``); raises ValueError if malformed."""
+    if not is_valid_tag(tag):
+        raise ValueError(f"{tag!r} is not a valid BCP 47 language tag")
+    return langcodes.standardize_tag(tag, macro=False)
+
+
+def is_valid_tag(tag: object) -> bool:
+    """True for a well-formed BCP 47 tag such as ``es``, ``eu``, ``pt-BR`` or ``zh-Hant``."""
+    return isinstance(tag, str) and bool(_TAG_SHAPE.match(tag)) and langcodes.tag_is_valid(tag)
+
+
+def base_language(tag: str) -> str:
+    """``pt-BR`` -> ``pt``; a tag without subtags is its own base."""
+    return tag.split("-", 1)[0].lower()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The text picked for a request, which language it is in, and whether it fell back."""
+
+    text: str
+    language: str
+    requested: str
+
+    @property
+    def is_fallback(self) -> bool:
+        """True when the text is not in the requested language (nor its base language)."""
+        return base_language(self.language) != base_language(self.requested)
+
+
+class LocalizedText(Mapping[str, str]):
+    """An immutable ``{BCP 47 tag: text}`` map that resolves a request with fallback."""
+
+    __slots__ = ("_texts",)
+
+    def __init__(self, texts: Mapping[str, str] | None = None) -> None:
+        self._texts: dict[str, str] = dict(texts or {})
+
+    def __getitem__(self, tag: str) -> str:
+        return self._texts[tag]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LocalizedText):
+            return self._texts == other._texts
+        if isinstance(other, Mapping):
+            return self._texts == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._texts.items())))
+
+    def __repr__(self) -> str:
+        return f"LocalizedText({self._texts!r})"
+
+    @property
+    def languages(self) -> list[str]:
+        """The tags this text exists in, in the order they were given."""
+        return list(self._texts)
+
+    def to_json(self) -> dict[str, str]:
+        """The plain ``{tag: text}`` dict written into GeoJSON."""
+        return dict(self._texts)
+
+    def resolve(self, requested: str, default: str | None = None) -> Resolved | None:
+        """Pick a text for ``requested``: exact tag, base language, ``default``, then any.
+
+        Tags compare case-insensitively.  Returns None only when the map is empty.
+        """
+        if not self._texts:
+            return None
+        by_lower = {tag.lower(): tag for tag in self._texts}
+        wanted = requested.lower()
+        candidates = [wanted, base_language(wanted)]
+        # A request for plain "pt" is happily served by "pt-BR" before falling back.
+        candidates += [t for t in by_lower if base_language(t) == base_language(wanted)]
+        if default:
+            candidates += [default.lower(), base_language(default)]
+        for candidate in candidates:
+            if candidate in by_lower:
+                tag = by_lower[candidate]
+                return Resolved(self._texts[tag], tag, requested)
+        first = next(iter(self._texts))
+        return Resolved(self._texts[first], first, requested)
+
+    def get_text(self, requested: str, default: str | None = None) -> str:
+        """The resolved text, or the empty string for an empty map."""
+        resolved = self.resolve(requested, default)
+        return resolved.text if resolved else ""

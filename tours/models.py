@@ -1,0 +1,49 @@
+"""Stored tours: one row per slug and one row per imported version of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tours.db import Base, utcnow
+
+
+class TourRecord(Base):
+    """A tour slug; its content lives in versions, the newest being current."""
+
+    __tablename__ = "tours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    city: Mapped[str] = mapped_column(String(120), index=True)
+    current_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[TourVersionRecord]] = relationship(
+        back_populates="tour", order_by="TourVersionRecord.version"
+    )
+
+
+class TourVersionRecord(Base):
+    """One imported version: the validated, normalised profile document plus indexed columns."""
+
+    __tablename__ = "tour_versions"
+    __table_args__ = (UniqueConstraint("tour_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tour_id: Mapped[int] = mapped_column(ForeignKey("tours.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    city: Mapped[str] = mapped_column(String(120), index=True)
+    # Space-separated BCP 47 tags, first the default: indexed for "tours in Arabic" look-ups.
+    languages: Mapped[str] = mapped_column(String(255), index=True)
+    title: Mapped[dict[str, Any]]
+    document: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tour: Mapped[TourRecord] = relationship(back_populates="versions")

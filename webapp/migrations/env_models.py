@@ -1,0 +1,7 @@
+"""Import every module that defines tables, so ``Base.metadata`` knows them all.
+
+Alembic's env.py and the migration test both import this one module; a new model
+module gets one line here.
+"""
+
+import tours.models  # noqa: F401
