@@ -1,0 +1,61 @@
+"""``bidean serve``: a ready-to-try Bidean on one command (``make run``).
+
+It upgrades the schema, compiles stale interface translations, loads the sample tours
+on first start and serves with Werkzeug's threaded development server.  In
+production run ``bidean init-db`` once, compile translations (``pybabel compile -d
+webapp/translations``) and serve with gunicorn instead::
+
+    gunicorn --workers 4 --bind 0.0.0.0:8000 'webapp:create_app()'
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import make_server
+
+from webapp.database import get_db, upgrade
+from webapp.i18n import ensure_compiled, translation_directories
+from webapp.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=5000,
+    type=click.IntRange(0, 65535),
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Upgrade the database, load the sample tours on first start, and serve the site."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade(get_db(app).engine)
+    ensure_compiled(translation_directories(app))
+    try:
+        loaded = load_samples_if_empty(app)
+    except SampleRoutesInvalid as error:
+        click.echo("Sample tours not loaded: fix these files and start again.", err=True)
+        click.echo(str(error), err=True)
+        loaded = []
+    for stored in loaded:
+        click.echo(f"Loaded sample tour {stored.slug!r} (version {stored.version}).")
+    if loaded:
+        click.echo(f"{len(loaded)} sample tour(s) loaded from {sample_files(app)[0].parent}.")
+    server = make_server(host, port, app, threaded=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    click.echo(f"Bidean is running on http://{shown}:{server.server_port}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+COMMANDS = [serve_command]

@@ -1,0 +1,176 @@
+"""What every response looks like when things go wrong, and the headers every response gets.
+
+Errors: an HTML page in the visitor's language, or under ``/api/`` a JSON body
+``{"error": message, "code": slug}``; never a traceback.  Headers: a Content-Security-
+Policy with a per-request nonce (``g.csp_nonce``, ``csp_nonce()`` in templates) that
+inline ``<script>``/``<style>`` tags must carry, plus ``nosniff`` and a referrer policy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
+from werkzeug.exceptions import HTTPException, NotFound
+
+from tours.errors import NotFound as DomainNotFound
+from tours.errors import TourNotFound
+
+# (page title, what happened and what to do) per status code.
+MESSAGES = {
+    400: (
+        lazy_gettext("Bad request"),
+        lazy_gettext("Something in the address or form could not be read. Check it and try again."),
+    ),
+    404: (
+        lazy_gettext("Page not found"),
+        lazy_gettext(
+            "There is no page at this address. "
+            "The tour may have been renamed: the catalogue lists every tour."
+        ),
+    ),
+    405: (
+        lazy_gettext("Not allowed"),
+        lazy_gettext(
+            "This address cannot be used that way. Use the links and buttons on the page."
+        ),
+    ),
+    413: (
+        lazy_gettext("Too large"),
+        lazy_gettext("What you sent is too large. Send something smaller."),
+    ),
+    429: (
+        lazy_gettext("Too many requests"),
+        lazy_gettext("There were many requests in a short time. Wait a minute and try again."),
+    ),
+    500: (
+        lazy_gettext("Something went wrong"),
+        lazy_gettext(
+            "An error on our side stopped this page. It has been recorded; "
+            "please try again in a moment."
+        ),
+    ),
+}
+CODES = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    429: "too-many-requests",
+    500: "internal-error",
+}
+# Shown only if the error page itself cannot be rendered: plain, and in every language.
+LAST_RESORT = (
+    '<!doctype html><html lang="es"><meta charset="utf-8"><title>Error</title>'
+    "<h1>Error</h1><p>Algo ha fallado. Zerbait gaizki atera da. Something went wrong. "
+    "Une erreur est survenue. <span lang='ar' dir='rtl'>حدث خطأ ما.</span></p>"
+    '<p><a href="/">Bidean</a></p></html>'
+)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DomainNotFound, handle_not_found)
+    app.before_request(_new_nonce)
+    app.after_request(add_security_headers)
+    app.add_template_global(csp_nonce, "csp_nonce")
+
+
+def wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def handle_not_found(error: DomainNotFound) -> Response:
+    """A tour (or other public thing) that is not stored: a 404 that names it."""
+    if isinstance(error, TourNotFound):
+        message = gettext("There is no tour called “%(slug)s”.", slug=error.slug)
+    else:
+        message = str(MESSAGES[404][1])
+    return error_response(NotFound(), message)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    """Any HTTP error (and, via Flask's 500, any uncaught exception) as a page or JSON."""
+    # ``abort(400, gettext(...))`` gives a specific, translated message: show it.  Werkzeug's
+    # defaults and extensions' own descriptions (Flask-WTF, Flask-Limiter) are English only.
+    own = type(error).__module__.startswith("werkzeug.")
+    custom = error.description if own and error.description != type(error).description else None
+    response = error_response(error, custom)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def error_response(error: HTTPException, message: str | None = None) -> Response:
+    status = error.code or 500
+    title, default_message = MESSAGES.get(status, (error.name, error.name))
+    message = message or str(default_message)
+    if wants_json():
+        response = jsonify(error=message, code=CODES.get(status, f"http-{status}"))
+        response.status_code = status
+        return response
+    try:
+        body = render_template(
+            "errors/error.html", status=status, title=str(title), message=message
+        )
+    except Exception:
+        # The error page must not fail in turn (say, a broken catalogue): log, stay plain.
+        current_app.logger.exception("rendering the %s error page failed", status)
+        body = LAST_RESORT
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _new_nonce() -> None:
+    """Set ``g.csp_nonce`` before any view runs (returning None lets the request go on)."""
+    csp_nonce()
+
+
+def csp_nonce() -> str:
+    """This request's nonce: put ``nonce="{{ csp_nonce() }}"`` on every inline script/style."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def tile_source(tiles_url: str) -> str:
+    """The CSP source of the map tile server (``{s}`` subdomains become a wildcard)."""
+    parts = urlsplit(tiles_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    if "{" in host:
+        host = "*." + host.split(".", 1)[-1]
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(nonce: str, tiles_url: str) -> str:
+    """Scripts and styles from this site or carrying the nonce; images also from tiles."""
+    tiles = tile_source(tiles_url)
+    directives = [
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        f"img-src 'self' data: {tiles}".rstrip(),
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    return "; ".join(directives)
+
+
+def add_security_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        policy = content_security_policy(csp_nonce(), str(current_app.config.get("TILES_URL", "")))
+    else:
+        policy = "default-src 'none'; frame-ancestors 'none'"
+    response.headers.setdefault("Content-Security-Policy", policy)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
