@@ -47,7 +47,8 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _line(coords: Any) -> Line:
-    return tuple(tuple(float(v) for v in pos) for pos in coords)
+    # The document is normalised (validated numbers), so no per-value conversion is needed.
+    return tuple(map(tuple, coords))
 
 
 @dataclass(frozen=True)

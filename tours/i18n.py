@@ -7,10 +7,9 @@ the tour's default language, then any language the text exists in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-
-import re
 
 import langcodes
 

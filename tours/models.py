@@ -42,7 +42,6 @@ class TourVersionRecord(Base):
     languages: Mapped[str] = mapped_column(String(255), index=True)
     title: Mapped[dict[str, Any]]
     document: Mapped[dict[str, Any]]
-    content_hash: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(255), default="")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 

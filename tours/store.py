@@ -3,8 +3,6 @@ the transaction (``tours.db.transaction``), so an import is all-or-nothing."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -22,11 +20,6 @@ class StoredTour:
     slug: str
     version: int
     tour: Tour
-
-
-def content_hash(document: dict) -> str:
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def save_tour(session: Session, tour: Tour, source_name: str = "", city: str | None = None) -> StoredTour:
@@ -59,7 +52,6 @@ def save_tour(session: Session, tour: Tour, source_name: str = "", city: str | N
             languages=" ".join(tour.languages),
             title=tour.title.to_json(),
             document=document,
-            content_hash=content_hash(document),
             source_name=source_name[:255],
         )
     )

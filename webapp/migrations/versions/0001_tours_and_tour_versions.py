@@ -37,7 +37,6 @@ def upgrade() -> None:
     sa.Column('languages', sa.String(length=255), nullable=False),
     sa.Column('title', sa.JSON(), nullable=False),
     sa.Column('document', sa.JSON(), nullable=False),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('source_name', sa.String(length=255), nullable=False),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tour_id'], ['tours.id'], name=op.f('fk_tour_versions_tour_id_tours'), ondelete='CASCADE'),
