@@ -12,14 +12,14 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -d webapp/translations; fi
+	@for d in webapp/translations webapp/translations_booking; do if [ -d $$d ]; then $(BIN)/pybabel -q compile -d $$d || exit 1; fi; done
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/bidean serve
 
 test: $(STAMP)
-	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -d webapp/translations; fi
+	@for d in webapp/translations webapp/translations_booking; do if [ -d $$d ]; then $(BIN)/pybabel -q compile -d $$d || exit 1; fi; done
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -23,15 +23,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from webapp import i18n, limiter, tourcache
+
     database.init_app(app)
+    i18n.init_app(app)
+    tourcache.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    pass
+    from webapp import api, assets, booking, booking_api, public
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(booking.bp)
+    app.register_blueprint(booking_api.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    pass
+    from webapp import errors
+
+    errors.register(app)
 
 
 def register_commands(app: Flask) -> None:

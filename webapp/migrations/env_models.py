@@ -4,4 +4,5 @@ Alembic's env.py and the migration test both import this one module; a new model
 module gets one line here.
 """
 
+import tours.booking_models
 import tours.models  # noqa: F401

@@ -1,0 +1,73 @@
+"""Calendar files (.ics) for bookings: one VEVENT in the tour's own timezone.
+
+The UID is derived from the booking reference (``booking-<reference>@<domain>``) so a
+calendar that imported the confirmation recognises the cancellation as the same event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+PRODID = "-//Bidean//Walking tour bookings//EN"
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    reference: str
+    domain: str
+    starts_at: datetime
+    timezone: str
+    duration_minutes: int
+    summary: str
+    description: str
+    location_name: str
+    lon: float
+    lat: float
+    url: str
+    cancelled: bool = False
+
+    @property
+    def uid(self) -> str:
+        return f"booking-{self.reference}@{self.domain}"
+
+
+def booking_calendar(event: CalendarEvent, *, now: datetime | None = None) -> bytes:
+    """An iCalendar file: METHOD PUBLISH (or CANCEL), a VTIMEZONE and the VEVENT."""
+    zone = ZoneInfo(event.timezone)
+    start = event.starts_at.astimezone(zone)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if event.cancelled else "PUBLISH")
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", (now or datetime.now(UTC)).astimezone(UTC))
+    vevent.add("dtstart", start)
+    vevent.add("dtend", start + timedelta(minutes=max(event.duration_minutes, 1)))
+    vevent.add("summary", event.summary)
+    vevent.add("description", event.description)
+    vevent.add("location", f"{event.location_name} ({event.lat:.6f}, {event.lon:.6f})")
+    vevent.add("geo", (event.lat, event.lon))  # iCalendar's GEO is latitude first
+    vevent.add("url", event.url)
+    # A cancellation must outrank the published event it replaces.
+    vevent.add("sequence", 1 if event.cancelled else 0)
+    vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    cal.add_component(_vtimezone(event.timezone, start.year))
+    cal.add_component(vevent)
+    return cal.to_ical()
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, year: int) -> icalendar.Timezone:
+    """The zone's transitions around ``year`` only: a few hundred bytes, not 68 years.
+
+    Cached: working out the transitions is the slowest step of writing a calendar file.
+    """
+    return icalendar.Timezone.from_tzid(
+        tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+    )

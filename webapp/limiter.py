@@ -1,0 +1,39 @@
+"""Rate limits per client (Flask-Limiter): Redis when ``REDIS_URL`` is set, else memory.
+
+``BIDEAN_RATELIMIT_ENABLED=false`` switches every limit off (load tests, benchmarks).
+Limits count per client address as the app sees it; behind a reverse proxy, wrap the
+app in werkzeug's ``ProxyFix`` so that is the visitor's address, not the proxy's.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+DEFAULT_BOOKING_LIMIT = "10 per minute;60 per hour"
+DEFAULT_READ_LIMIT = "120 per minute"
+
+limiter = Limiter(get_remote_address)
+
+
+def booking_limit() -> str:
+    """Limit on requests that write bookings or waiting-list entries (config BOOKING_RATE_LIMIT)."""
+    return str(current_app.config.get("BOOKING_RATE_LIMIT") or DEFAULT_BOOKING_LIMIT)
+
+
+def read_limit() -> str:
+    """Limit on API reads (config API_READ_RATE_LIMIT)."""
+    return str(current_app.config.get("API_READ_RATE_LIMIT") or DEFAULT_READ_LIMIT)
+
+
+def init_app(app: Flask) -> None:
+    redis_url = app.config.get("REDIS_URL")
+    # An explicit storage keeps Flask-Limiter from warning about an implicit memory store.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", str(redis_url) if redis_url else "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "bidean")
+    # Redis down must not turn bookings into errors: count in memory until it is back.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
