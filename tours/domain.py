@@ -60,7 +60,12 @@ class Media:
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
-            {"url": self.url, "type": self.type, "caption": _opt_text(self.caption), "credit": self.credit}
+            {
+                "url": self.url,
+                "type": self.type,
+                "caption": _opt_text(self.caption),
+                "credit": self.credit,
+            }
         )
 
 
@@ -171,8 +176,10 @@ class Tour:
     def geometry(self) -> RouteGeometry:
         return RouteGeometry([list(line) for line in self.route])
 
-    def itinerary(self, pace_kmh: float = DEFAULT_PACE_KMH, *, published_only: bool = True) -> Itinerary:
-        """Tour order, legs and times of the (published) stops; indices refer to ``public_stops``."""
+    def itinerary(
+        self, pace_kmh: float = DEFAULT_PACE_KMH, *, published_only: bool = True
+    ) -> Itinerary:
+        """Tour order, legs and times of the published stops (indices into ``public_stops``)."""
         stops = self.public_stops if published_only else self.stops
         return plan_itinerary(
             self.geometry,
@@ -180,7 +187,8 @@ class Tour:
             [s.order for s in stops],
             pace_kmh=pace_kmh,
             dwell_minutes=[
-                s.dwell_minutes if s.dwell_minutes is not None else DEFAULT_DWELL_MINUTES for s in stops
+                s.dwell_minutes if s.dwell_minutes is not None else DEFAULT_DWELL_MINUTES
+                for s in stops
             ],
         )
 
@@ -227,7 +235,9 @@ class Tour:
             raise ValueError("a normalised tour document has a route feature")
         geometry = route_feature["geometry"]
         lines = (
-            (geometry["coordinates"],) if geometry["type"] == "LineString" else geometry["coordinates"]
+            (geometry["coordinates"],)
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
         )
         props = route_feature.get("properties") or {}
         return cls(

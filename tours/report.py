@@ -85,5 +85,7 @@ class Report:
     def to_text(self) -> str:
         lines = [p.to_text(self.file) for p in self.errors + self.warnings]
         verdict = "valid" if self.valid else "INVALID"
-        summary = f"{self.file}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        summary = (
+            f"{self.file}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        )
         return "\n".join([*lines, summary])

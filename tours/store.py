@@ -22,7 +22,9 @@ class StoredTour:
     tour: Tour
 
 
-def save_tour(session: Session, tour: Tour, source_name: str = "", city: str | None = None) -> StoredTour:
+def save_tour(
+    session: Session, tour: Tour, source_name: str = "", city: str | None = None
+) -> StoredTour:
     """Store ``tour`` as a new version of its slug (version 1 for a new slug).
 
     Re-importing a slug never overwrites: the previous versions stay, the new one
@@ -40,7 +42,9 @@ def save_tour(session: Session, tour: Tour, source_name: str = "", city: str | N
         session.flush()
     version = (
         session.scalar(
-            select(func.max(TourVersionRecord.version)).where(TourVersionRecord.tour_id == record.id)
+            select(func.max(TourVersionRecord.version)).where(
+                TourVersionRecord.tour_id == record.id
+            )
         )
         or 0
     ) + 1

@@ -15,7 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "SAMPLE_ROUTES_DIR": None,  # None: data/routes next to the package
     "DEFAULT_LOCALE": "es",
     "TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-    "TILES_ATTRIBUTION": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    "TILES_ATTRIBUTION": (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    ),
     "RATELIMIT_ENABLED": True,
     "REDIS_URL": None,
 }

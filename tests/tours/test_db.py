@@ -17,9 +17,10 @@ def test_write_lock_takes_sqlite_write_lock_at_begin(tmp_path):
         held.execute(text("SELECT 1"))
         with transaction(impatient) as reader:  # a plain reader is not blocked
             assert reader.execute(text("SELECT 2")).scalar() == 2
-        with pytest.raises(OperationalError, match="locked"), transaction(
-            impatient, write_lock=True
-        ) as blocked:
+        with (
+            pytest.raises(OperationalError, match="locked"),
+            transaction(impatient, write_lock=True) as blocked,
+        ):
             blocked.execute(text("SELECT 3"))
 
 
@@ -28,7 +29,10 @@ def test_datetimes_come_back_aware_in_utc(db_session):
     with db_session() as s:
         s.add(
             TourRecord(
-                slug="t", city="Bilbao", current_version=1, created_at=datetime(2027, 3, 6, 11, tzinfo=madrid)
+                slug="t",
+                city="Bilbao",
+                current_version=1,
+                created_at=datetime(2027, 3, 6, 11, tzinfo=madrid),
             )
         )
     with db_session() as s:
@@ -39,5 +43,7 @@ def test_datetimes_come_back_aware_in_utc(db_session):
 
 def test_naive_datetimes_are_refused(db_session):
     with pytest.raises(StatementError, match="naive datetimes"), db_session() as s:
-        s.add(TourRecord(slug="t", city="Bilbao", current_version=1, created_at=datetime(2027, 3, 6)))
+        s.add(
+            TourRecord(slug="t", city="Bilbao", current_version=1, created_at=datetime(2027, 3, 6))
+        )
         s.flush()
