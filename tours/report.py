@@ -7,6 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -85,7 +89,6 @@ class Report:
     def to_text(self) -> str:
         lines = [p.to_text(self.file) for p in self.errors + self.warnings]
         verdict = "valid" if self.valid else "INVALID"
-        summary = (
-            f"{self.file}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
-        )
+        counts = f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')}"
+        summary = f"{self.file}: {verdict} ({counts})"
         return "\n".join([*lines, summary])

@@ -59,7 +59,7 @@ def test_validate_reports_every_file_and_exits_1(runner, files):
     assert f"{files['invalid']}: error: /bbox: " in result.output
     assert any(line.endswith("[geojson.bbox]") for line in lines)
     assert f"{files['broken']}: error: line 3, column" in result.output
-    assert f"{files['broken']}: INVALID (1 errors, 0 warnings)" in lines
+    assert f"{files['broken']}: INVALID (1 error, 0 warnings)" in lines
     assert "Traceback" not in result.output
 
 
