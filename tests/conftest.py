@@ -15,11 +15,19 @@ from sqlalchemy.engine import make_url
 from tours.db import Base, make_engine, make_sessionmaker, transaction
 from webapp import create_app
 from webapp.database import upgrade
+from webapp.i18n import TRANSLATION_DIRECTORIES, ensure_compiled
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_INTEROP = REPO.parent / "shared" / "interop"
 POSTGRES_URL = os.environ.get("BIDEAN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The ``.mo`` catalogues are build products; compile them once when stale."""
+    root = REPO / "webapp"
+    ensure_compiled([root / name for name in TRANSLATION_DIRECTORIES.split(";")])
 
 
 @pytest.fixture(scope="session")

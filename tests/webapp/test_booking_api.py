@@ -5,24 +5,15 @@ from __future__ import annotations
 import socket
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-import webapp
 from tests.booking_support import SLUG, add_departure, assert_invariant, departure_row, store_tour
 from tours.booking_models import Booking, WaitlistEntry
 from webapp import create_app
-from webapp.i18n import ensure_compiled
 
 SESSION_FIELDS = {"id", "tour", "starts_at", "language", "capacity", "seats_left", "guide"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_translations() -> None:
-    root = Path(webapp.__file__).parent
-    ensure_compiled([root / "translations", root / "translations_booking"])
 
 
 @pytest.fixture(autouse=True)

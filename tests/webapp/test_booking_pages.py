@@ -13,15 +13,8 @@ from sqlalchemy import func, select, update
 import webapp
 from tests.booking_support import SLUG, add_departure, assert_invariant, departure_row, store_tour
 from tours.booking_models import CANCELLED, CONFIRMED, Booking, Departure
-from webapp.i18n import ensure_compiled
 
 REFERENCE = re.compile(r'class="reference"[^>]*>([2-9A-HJKMNP-Z]{8})<')
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_translations() -> None:
-    root = Path(webapp.__file__).parent
-    ensure_compiled([root / "translations", root / "translations_booking"])
 
 
 @pytest.fixture(autouse=True)

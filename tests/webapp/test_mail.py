@@ -19,18 +19,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-import webapp
 from tests.booking_support import SLUG, add_departure, assert_invariant, store_tour
 from tours.booking_models import Booking, OutboxMessage
-from webapp.i18n import ensure_compiled
 
 MADRID = ZoneInfo("Europe/Madrid")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_translations() -> None:
-    root = Path(webapp.__file__).parent
-    ensure_compiled([root / "translations", root / "translations_booking"])
 
 
 @pytest.fixture(autouse=True)
