@@ -1,4 +1,6 @@
 # Two commands set everything up: `make run` and `make test`.
+# Translation catalogues (.mo) are compiled when stale by `bidean serve` and by the test
+# session (webapp.i18n.ensure_compiled), so there is no separate build step.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,14 +14,12 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@for d in webapp/translations webapp/translations_booking; do if [ -d $$d ]; then $(BIN)/pybabel -q compile -d $$d || exit 1; fi; done
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/bidean serve
 
 test: $(STAMP)
-	@for d in webapp/translations webapp/translations_booking; do if [ -d $$d ]; then $(BIN)/pybabel -q compile -d $$d || exit 1; fi; done
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -32,6 +32,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/geometry_bench.py
+	$(BIN)/python bench/page_bench.py
+	$(BIN)/python bench/booking_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
