@@ -9,6 +9,8 @@ inline ``<script>``/``<style>`` tags must carry, plus ``nosniff`` and a referrer
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -133,6 +135,21 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
+
+
+@contextmanager
+def nonce_placeholder(placeholder: str) -> Iterator[None]:
+    """Render with ``placeholder`` as the nonce, for HTML cached across requests.
+
+    The cache stores the placeholder and each request puts its own nonce in its place:
+    a real nonce in a cached page would be reused, which defeats the policy.
+    """
+    real = csp_nonce()
+    g.csp_nonce = placeholder
+    try:
+        yield
+    finally:
+        g.csp_nonce = real
 
 
 def tile_source(tiles_url: str) -> str:

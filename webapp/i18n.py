@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -17,8 +18,9 @@ from urllib.parse import quote, urlencode
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import Babel, format_decimal, format_number, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext
 
 # Native names: a visitor looks for their own language's name, not its name in ours.
 LANGUAGES: dict[str, str] = {
@@ -129,19 +131,44 @@ def _template_context() -> dict[str, Any]:
 
 def language_name(tag: str, in_language: str | None = None) -> str:
     """The name of a content language in the interface language (``eu`` -> ``euskera``)."""
-    ui = in_language or current_language()
+    return _display_name(tag, in_language or current_language())
+
+
+# Babel parses a locale and loads its data afresh on every call; names, locales and
+# number patterns never change while the process runs, so each is worked out once.
+@lru_cache(maxsize=1024)
+def _display_name(tag: str, ui: str) -> str:
     try:
         return Locale.parse(tag.replace("-", "_")).get_display_name(ui) or tag
     except (ValueError, UnknownLocaleError):
-        name = Locale.parse(ui).languages.get(tag.split("-", 1)[0].lower())
+        name = babel_locale(ui).languages.get(tag.split("-", 1)[0].lower())
         return name or tag
+
+
+@lru_cache(maxsize=64)
+def babel_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
+
+
+@lru_cache(maxsize=256)
+def _number_pattern(tag: str, pattern: str | None) -> NumberPattern:
+    return parse_pattern(
+        pattern if pattern is not None else babel_locale(tag).decimal_formats[None]
+    )
+
+
+def format_number(number: float, pattern: str | None = None) -> str:
+    """``number`` as this request's locale writes it (``2,3`` in Spanish, ``2.3`` in English),
+    with the locale's own decimal pattern unless ``pattern`` is given (``#,##0.0``)."""
+    tag = str(get_locale() or default_language())
+    return _number_pattern(tag, pattern).apply(number, babel_locale(tag))
 
 
 def format_distance(metres: float) -> str:
     """``350 m`` under a kilometre (to 10 m), else kilometres to one decimal (``2,3 km``)."""
     if metres < 995:
         return gettext("%(metres)s m", metres=format_number(int(round(metres / 10.0) * 10)))
-    return gettext("%(km)s km", km=format_decimal(metres / 1000.0, format="#,##0.0"))
+    return gettext("%(km)s km", km=format_number(metres / 1000.0, "#,##0.0"))
 
 
 def format_duration(minutes: float) -> str:

@@ -2,7 +2,9 @@
 
 Views stay thin: the tour cache reads the database, ``tours.catalogue`` summarises,
 and the small view models below pick each text in the visitor's language, keeping
-track of which texts fell back to another language so the page can say so.
+track of which texts fell back to another language so the page can say so.  A tour
+page is rendered once per tour version and language and cached (see the end of this
+module); only the per-request parts are rendered on every view.
 """
 
 from __future__ import annotations
@@ -11,22 +13,26 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext
+from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
 
 from tours.catalogue import group_by_place
 from tours.domain import Media, Stop
 from tours.geometry import Leg
 from tours.i18n import LocalizedText, Resolved
 from webapp.database import get_db
+from webapp.errors import csp_nonce, nonce_placeholder
 from webapp.i18n import current_language, language_name
-from webapp.maps import text_direction, tour_map_html
-from webapp.tourcache import CachedTour, tour_cache
+from webapp.maps import text_direction, tiles_from_config, tour_map_html
+from webapp.tourcache import CachedTour, Holes, PageShell, tour_cache
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_filter(text_direction, "direction")
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+SESSIONS_TEMPLATE = "booking/_tour_sessions.html"
 
 
 def resolve(text: LocalizedText, lang: str, default: str) -> Resolved | None:
@@ -160,6 +166,42 @@ def tour_page(slug: str) -> str:
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
     lang = current_language()
+    if not tour_cache().page_cache_size or current_app.jinja_env.auto_reload:
+        return render_tour(cached, lang)
+    return cached_tour_page(cached, lang)
+
+
+# --- the cached tour page -------------------------------------------------------------
+# Rendering tour.html (dozens of translated strings and formatted numbers) costs far more
+# than serving it, and it changes only with the tour version, the language and the tile
+# settings.  So it is rendered once per such key into a shell with holes for what each
+# request must get afresh: its CSP nonce, live seats and, with a query string, the
+# language links that keep it.
+
+
+def cached_tour_page(cached: CachedTour, lang: str) -> str:
+    """The tour page from its cached shell, the holes filled for this request."""
+    # The switcher's links keep the query string: only without one can the shell hold them.
+    switcher_in_shell = all(name == "lang" for name in request.args)
+    depends_on = (
+        lang,
+        tiles_from_config(current_app.config),
+        request.script_root,
+        request.path,
+        switcher_in_shell,
+    )
+    shell = tour_cache().page(
+        (cached.stored.slug, cached.stored.version, depends_on),
+        lambda: tour_shell(cached, lang, switcher_in_shell),
+    )
+    filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_block(cached)}
+    if not switcher_in_shell:
+        filled["language_switcher"] = render_block("base.html", "language_switcher")
+    return shell.fill(filled)
+
+
+def render_tour(cached: CachedTour, lang: str, holes: Holes | None = None) -> str:
+    """The whole tour page, or with ``holes`` the page with markers where they go."""
     return render_template(
         "tour.html",
         tour=cached.tour,
@@ -168,4 +210,33 @@ def tour_page(slug: str) -> str:
         intro=tour_intro(cached, lang),
         stops=stop_views(cached, lang),
         map_html=tour_map_html(cached.stored, lang),
+        page_holes=holes,
     )
+
+
+def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:
+    """The tour page to cache, with holes for the nonce, the sessions and maybe the links."""
+    per_request = ("sessions",) if switcher_in_shell else ("sessions", "language_switcher")
+    holes = Holes(("nonce", *per_request))
+    with nonce_placeholder(holes.markers["nonce"]):
+        html = render_tour(cached, lang, holes)
+    return PageShell.cut(html, holes, once=per_request)
+
+
+def sessions_block(cached: CachedTour) -> str:
+    """The live booking sessions block, rendered as the page would include it."""
+    try:
+        current_app.jinja_env.get_template(SESSIONS_TEMPLATE)
+    except TemplateNotFound:
+        return ""  # the page includes it with ``ignore missing``
+    return render_template(
+        SESSIONS_TEMPLATE, tour=cached.tour, stored=cached.stored, summary=cached.summary
+    )
+
+
+def render_block(template_name: str, block: str) -> Markup:
+    """One ``{% block %}`` of a template, rendered with the usual context for this request."""
+    context: dict = {}
+    current_app.update_template_context(context)
+    template = current_app.jinja_env.get_template(template_name)
+    return Markup("".join(template.blocks[block](template.new_context(context))))

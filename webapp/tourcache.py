@@ -1,18 +1,30 @@
-"""An in-process cache of built tours, keyed by ``(slug, version)``.
+"""An in-process cache of built tours, keyed by ``(slug, version)``, and of their pages.
 
 A stored version never changes (a re-import makes a new version), so a cached entry
-never goes stale: each request only asks the database which version is current, and
-builds the ``Tour``, its itinerary and its summary when that version is new here.
+never goes stale: each request only asks the database which version is current (once
+per request, however many times it is asked), and builds the ``Tour``, its itinerary
+and its summary when that version is new here.
+
+Rendered pages are cached too, as *shells*: the HTML of a page with holes where it
+changes per request (the CSP nonce, the language switcher whose links keep the query
+string, the live booking sessions).  A shell is keyed by the tour's slug and version
+and whatever else the caller names (language, tiles), so a new version is a new key.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy.orm import Session
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from tours.catalogue import TourSummary, summarize
 from tours.domain import Stop, Tour
@@ -21,6 +33,10 @@ from tours.geometry import Itinerary, Leg
 from tours.store import StoredTour, current_versions, get_tour
 
 EXTENSION_KEY = "bidean.tourcache"
+VERSIONS_KEY = "bidean_current_versions"
+DEFAULT_PAGE_CACHE_SIZE = 256
+
+PageKey = tuple[str, int, Hashable]
 
 
 @dataclass(frozen=True)
@@ -42,28 +58,105 @@ class CachedTour:
         return [(stops[i], legs.get(i)) for i in self.itinerary.order]
 
 
-class TourCache:
-    """A thread-safe, size-bounded LRU map from ``(slug, version)`` to ``CachedTour``."""
+class Holes:
+    """Markers to render into a page where per-request content goes, one per hole name.
 
-    def __init__(self, pace_kmh: float, max_entries: int = 256) -> None:
+    Each set of markers carries a fresh random token, so no tour text can forge one.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        token = secrets.token_hex(16)
+        self.markers = {name: f"bidean-hole-{token}-{name}" for name in names}
+        longest_first = sorted(self.markers, key=len, reverse=True)
+        self.pattern = re.compile(
+            f"bidean-hole-{token}-({'|'.join(re.escape(name) for name in longest_first)})"
+        )
+
+    def __getattr__(self, name: str) -> Markup:
+        """``{{ page_holes.sessions }}`` in a template: the marker, safe as HTML or attribute."""
+        marker = self.__dict__.get("markers", {}).get(name)
+        if marker is None:
+            raise AttributeError(name)  # Jinja then sees an undefined value
+        return Markup(marker)
+
+
+@dataclass(frozen=True)
+class PageShell:
+    """A rendered page cut at its holes: ``parts[0] hole[0] parts[1] ... parts[-1]``."""
+
+    parts: tuple[str, ...]
+    holes: tuple[str, ...]
+
+    @classmethod
+    def cut(cls, html: str, holes: Holes, once: Iterable[str] = ()) -> PageShell:
+        """Cut ``html`` at ``holes``' markers; each name in ``once`` must appear exactly once."""
+        pieces = holes.pattern.split(html)
+        shell = cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
+        for name in once:
+            if shell.holes.count(name) != 1:
+                raise ValueError(f"the page has {shell.holes.count(name)} '{name}' holes, not 1")
+        return shell
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The page with every hole filled from ``values`` (already escaped HTML)."""
+        out = [self.parts[0]]
+        for hole, part in zip(self.holes, self.parts[1:], strict=True):
+            out.append(values[hole])
+            out.append(part)
+        return "".join(out)
+
+
+class TourCache:
+    """A thread-safe, size-bounded LRU map from ``(slug, version)`` to ``CachedTour``,
+    with a second LRU of page shells (``page_cache_size=0`` turns that one off)."""
+
+    def __init__(
+        self,
+        pace_kmh: float,
+        max_entries: int = 256,
+        page_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
+    ) -> None:
         self.pace_kmh = pace_kmh
         self.max_entries = max_entries
+        self.page_cache_size = max(0, page_cache_size)
         self._entries: OrderedDict[tuple[str, int], CachedTour] = OrderedDict()
+        self._pages: OrderedDict[PageKey, PageShell] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def page_count(self) -> int:
+        return len(self._pages)
+
     def current(self, session: Session) -> list[CachedTour]:
         """The current version of every stored tour, ordered by city then slug."""
-        return [self._entry(session, slug, version) for slug, version in current_versions(session)]
+        versions = request_versions(session)
+        return [self._entry(session, slug, version) for slug, version in versions.items()]
 
     def get(self, session: Session, slug: str) -> CachedTour:
         """The current version of ``slug``; raises ``TourNotFound``."""
-        version = dict(current_versions(session)).get(slug)
+        version = request_versions(session).get(slug)
         if version is None:
             raise TourNotFound(slug)
         return self._entry(session, slug, version)
+
+    def page(self, key: PageKey, render: Callable[[], PageShell]) -> PageShell:
+        """The shell cached under ``key`` (``(slug, version, anything else)``), or ``render()``."""
+        with self._lock:
+            shell = self._pages.get(key)
+            if shell is not None:
+                self._pages.move_to_end(key)
+                return shell
+        # Rendered outside the lock: two threads may both render a new key, harmlessly.
+        shell = render()
+        if self.page_cache_size:
+            with self._lock:
+                self._pages[key] = shell
+                while len(self._pages) > self.page_cache_size:
+                    self._pages.popitem(last=False)
+        return shell
 
     def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
         key = (slug, version)
@@ -78,6 +171,9 @@ class TourCache:
             self._entries[key] = entry
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+            # Pages of the versions this one replaces will never be asked for again.
+            for stale in [k for k in self._pages if k[0] == slug and k[1] != version]:
+                del self._pages[stale]
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:
@@ -86,8 +182,46 @@ class TourCache:
         return CachedTour(stored, itinerary, summary)
 
 
+def request_versions(session: Session) -> dict[str, int]:
+    """``slug -> current version``, asked of the database once per request.
+
+    A page asks several times (the tour, then each booking session's tour); the answer
+    is kept in ``g`` until this request writes anything through a session
+    (``forget_versions``), so a request that imports a tour then reads it sees the new one.
+    """
+    if not has_request_context():
+        return dict(current_versions(session))
+    versions = g.get(VERSIONS_KEY)
+    if versions is None:
+        versions = dict(current_versions(session))
+        setattr(g, VERSIONS_KEY, versions)
+    return versions
+
+
+def forget_versions(*_: Any) -> None:
+    if has_app_context():
+        g.pop(VERSIONS_KEY, None)
+
+
+def _forget_after_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        forget_versions()
+
+
+def watch_writes(sessions: sessionmaker[Session]) -> None:
+    """Drop the request's remembered versions whenever one of ``sessions`` writes or rolls back."""
+    event.listen(sessions, "after_flush", forget_versions)
+    event.listen(sessions, "after_rollback", forget_versions)
+    event.listen(sessions, "do_orm_execute", _forget_after_write)
+
+
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = TourCache(float(app.config.get("WALKING_KMH") or 4.5))
+    from webapp.database import get_db
+
+    pages = int(app.config.get("PAGE_CACHE_SIZE", DEFAULT_PAGE_CACHE_SIZE))
+    pace = float(app.config.get("WALKING_KMH") or 4.5)
+    app.extensions[EXTENSION_KEY] = TourCache(pace, page_cache_size=pages)
+    watch_writes(get_db(app).sessions)
 
 
 def tour_cache(app: Flask | None = None) -> TourCache:
