@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask, template_rendered
@@ -23,17 +22,10 @@ from tests.booking_support import SLUG, add_departure, store_tour
 from tests.webapp.test_public import INTERFACE, Page, store_document, walk_document
 from webapp import public
 from webapp.database import get_db
-from webapp.i18n import ensure_compiled
 from webapp.tourcache import Holes, PageShell, tour_cache
 
 NONCE_ATTR = re.compile(r'nonce="([^"]*)"')
 HEADER_NONCE = re.compile(r"'nonce-([^']+)'")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_translations() -> None:
-    root = Path(webapp.__file__).parent
-    ensure_compiled([root / "translations", root / "translations_booking"])
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask
 from jinja2 import ChoiceLoader, DictLoader
@@ -25,7 +26,7 @@ from tours.i18n import LocalizedText
 from tours.importer import validate_document, validate_path
 from tours.store import StoredTour, save_tour
 from webapp.database import get_db
-from webapp.i18n import COOKIE_NAME, ensure_compiled
+from webapp.i18n import COOKIE_NAME, format_number, language_name
 from webapp.public import safe_link
 from webapp.samples import load_sample_routes
 
@@ -39,12 +40,6 @@ SECRETS = (
     "draft-stop-id",
     "withdrawn-stop-id",
 )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_translations() -> None:
-    """``.mo`` files are build products: compile any stale ones (as ``make test`` does)."""
-    ensure_compiled([Path(webapp.__file__).parent / "translations"])
 
 
 # --- helpers shared with test_api.py and test_errors.py ------------------------------
@@ -279,6 +274,18 @@ def test_catalogue_card_facts_are_formatted_for_the_locale(app, client, samples)
         assert f"{km} km" in facts
         assert str(summary.stop_count) in facts
         assert summary.stop_count == 8
+
+
+@pytest.mark.parametrize("lang", INTERFACE)
+def test_cached_number_formats_and_language_names_are_babel_s(app, lang):
+    """The i18n helpers keep parsed locales and patterns: the text must be what Babel says."""
+    with app.test_request_context(f"/?lang={lang}"):
+        for number in (0, 7, 999, 1234, 12345.678, 2.25, 0.05, -3.5, 1_000_000):
+            assert format_number(number) == format_decimal(number, locale=lang)
+            assert format_number(number, "#,##0.0") == format_decimal(number, "#,##0.0", lang)
+        for tag in ("es", "eu", "ar-MA", "pt-BR"):
+            assert language_name(tag) == Locale.parse(tag.replace("-", "_")).get_display_name(lang)
+        assert language_name("xx-nowhere") == "xx-nowhere"
 
 
 def test_empty_catalogue_says_so(client):
