@@ -10,9 +10,8 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
-from tests.webapp.test_public import (  # noqa: F401  (an autouse fixture, imported to apply)
+from tests.webapp.test_public import (
     SECRETS,
-    compiled_translations,
     store_document,
     walk_document,
 )

@@ -17,7 +17,6 @@ from babel.messages.pofile import read_po, write_po
 from flask_babel import gettext
 
 import webapp
-from tests.webapp.test_public import compiled_translations  # noqa: F401  (autouse fixture)
 from webapp.i18n import (
     LANGUAGES,
     ensure_compiled,
