@@ -204,10 +204,10 @@ class Tour:
     @property
     def route_geometry_json(self) -> dict[str, Any]:
         if len(self.route) == 1:
-            return {"type": "LineString", "coordinates": [list(p) for p in self.route[0]]}
+            return {"type": "LineString", "coordinates": list(map(list, self.route[0]))}
         return {
             "type": "MultiLineString",
-            "coordinates": [[list(p) for p in line] for line in self.route],
+            "coordinates": [list(map(list, line)) for line in self.route],
         }
 
     @classmethod
