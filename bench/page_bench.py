@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from tours.store import StoredTour  # noqa: E402
 from webapp import create_app, maps  # noqa: E402
 from webapp.database import get_db, upgrade  # noqa: E402
+from webapp.i18n import TRANSLATION_DIRECTORIES, ensure_compiled  # noqa: E402
 from webapp.samples import load_sample_routes  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -275,6 +276,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium page weight")
     args = parser.parse_args()
+    # A fresh clone has no compiled catalogues: measure translated pages, as served.
+    ensure_compiled([REPO / "webapp" / name for name in TRANSLATION_DIRECTORIES.split(";")])
     with tempfile.TemporaryDirectory(prefix="bidean-bench-") as tmp:
         workdir = Path(tmp)
         database_url, slug = prepare_database(workdir)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking_models import (
@@ -235,6 +236,84 @@ def upcoming_by_tour(
         if len(bucket) < per_tour:
             bucket.append(departure)
     return result
+
+
+@dataclass(frozen=True)
+class DepartureSnapshot:
+    """A departure as read for a public page: its columns, no ORM object behind it."""
+
+    id: int
+    starts_at: datetime
+    timezone: str
+    language: str
+    capacity: int
+    max_party: int
+    seats_taken: int
+    seats_held: int
+    guide: str | None
+    meeting_name: dict[str, Any]
+    meeting_lon: float
+    meeting_lat: float
+    status: str
+
+    @property
+    def seats_left(self) -> int:
+        # The same rule as ``Departure.seats_left`` (a test holds them equal).
+        return max(0, self.capacity - self.seats_taken - self.seats_held)
+
+    def __hash__(self) -> int:
+        """Hashable like the frozen value it is (its meeting name is a JSON object), so
+        what is shown from it can be looked up by it."""
+        fields = [getattr(self, name) for name in _SNAPSHOT_FIELDS]
+        fields[_SNAPSHOT_FIELDS.index("meeting_name")] = tuple(sorted(self.meeting_name.items()))
+        return hash(tuple(fields))
+
+
+@dataclass(frozen=True)
+class CurrentAndUpcoming:
+    """A tour's current version and its next scheduled departures, read together."""
+
+    version: int
+    departures: list[DepartureSnapshot]
+
+
+_SNAPSHOT_FIELDS = tuple(DepartureSnapshot.__dataclass_fields__)
+_tours, _departures = TourRecord.__table__, Departure.__table__
+# Built once: constructing a select() costs more than running it from the compiled cache.
+# The outer join gives one row of NULL departure columns when none is upcoming, so the
+# version and the departures come back in one statement, from one snapshot.
+_CURRENT_AND_UPCOMING = (
+    select(_tours.c.current_version, *(_departures.c[name] for name in _SNAPSHOT_FIELDS))
+    .select_from(
+        _tours.outerjoin(
+            _departures,
+            and_(
+                _departures.c.tour_id == _tours.c.id,
+                _departures.c.starts_at > bindparam("now"),
+                _departures.c.status == SCHEDULED,
+            ),
+        )
+    )
+    .where(_tours.c.slug == bindparam("slug"))
+    .order_by(_departures.c.starts_at, _departures.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def current_and_upcoming(
+    conn: Connection | Session, slug: str, *, now: datetime | None = None, limit: int = 12
+) -> CurrentAndUpcoming | None:
+    """The current version of ``slug`` and its next ``limit`` scheduled departures, soonest
+    first, in one statement; None when no such tour is stored."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1: the version comes on the first row")
+    rows = conn.execute(
+        _CURRENT_AND_UPCOMING, {"slug": slug, "now": now or utcnow(), "limit": limit}
+    ).all()
+    if not rows:
+        return None
+    departures = [DepartureSnapshot(*row[1:]) for row in rows if row.id is not None]
+    return CurrentAndUpcoming(rows[0].current_version, departures)
 
 
 def slug_of(session: Session, departure: Departure) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tours.domain import Tour
@@ -88,14 +88,21 @@ def get_document(session: Session, slug: str, version: int | None = None) -> dic
     return _version_row(session, slug, version).document
 
 
+# Built once: every page asks for these, and building a select() costs more than running
+# it from SQLAlchemy's compiled cache.
+_CURRENT_VERSIONS = select(TourRecord.slug, TourRecord.current_version).order_by(
+    TourRecord.city, TourRecord.slug
+)
+_CURRENT_VERSIONS_IN_CITY = _CURRENT_VERSIONS.where(TourRecord.city == bindparam("city"))
+
+
 def current_versions(session: Session, city: str | None = None) -> list[tuple[str, int]]:
     """``(slug, version)`` of every tour's current version, ordered by city then slug."""
-    query = select(TourRecord.slug, TourRecord.current_version).order_by(
-        TourRecord.city, TourRecord.slug
-    )
     if city:
-        query = query.where(TourRecord.city == city)
-    return [(slug, version) for slug, version in session.execute(query)]
+        rows = session.execute(_CURRENT_VERSIONS_IN_CITY, {"city": city})
+    else:
+        rows = session.execute(_CURRENT_VERSIONS)
+    return [(slug, version) for slug, version in rows]
 
 
 def list_tours(session: Session, city: str | None = None) -> list[StoredTour]:

@@ -16,6 +16,7 @@ from tours.db import utcnow
 from tours.waitlist import OfferUnavailable, WaitlistRefused, get_offer
 from webapp import booking_service as service
 from webapp.booking_views import (
+    SESSIONS_SHOWN,
     SessionView,
     session_date,
     session_short_date,
@@ -41,7 +42,7 @@ def booking_sessions(slug: str) -> list[SessionView]:
     """Upcoming sessions of a tour for the tour page and catalogue (one query per request)."""
     if "booking_upcoming" not in g:
         with get_db().transaction() as session:
-            by_tour = deps.upcoming_by_tour(session, per_tour=12)
+            by_tour = deps.upcoming_by_tour(session, per_tour=SESSIONS_SHOWN)
             lang = current_language()
             g.booking_upcoming = {
                 key: session_views(session, found, lang, key) for key, found in by_tour.items()

@@ -18,9 +18,13 @@ from sqlalchemy.orm import Session
 
 from tours.booking_models import CANCELLED, Departure
 from tours.coords import LonLat
+from tours.departures import DepartureSnapshot
 from tours.errors import TourNotFound
 from tours.i18n import LocalizedText, Resolved
-from webapp.tourcache import tour_cache
+from webapp.tourcache import CachedTour, tour_cache
+
+# How many upcoming sessions the tour page lists (and the catalogue reads per tour).
+SESSIONS_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -66,11 +70,21 @@ def session_view(
     slug = slug or departure.tour.slug
     try:
         cached = tour_cache().get(session, slug)
+    except TourNotFound:
+        cached = None
+    return departure_view(departure, lang, slug, cached)
+
+
+def departure_view(
+    departure: Departure | DepartureSnapshot, lang: str, slug: str, cached: CachedTour | None
+) -> SessionView:
+    """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
+    if cached is not None:
         tour = cached.tour
         title = _resolved(tour.title, lang, tour.default_language, slug)
         duration = int(cached.summary.duration_minutes)
         default = tour.default_language
-    except TourNotFound:
+    else:
         title, duration, default = Resolved(slug, lang, lang), 90, lang
     meeting_name = LocalizedText(departure.meeting_name or {})
     return SessionView(
@@ -89,6 +103,13 @@ def session_view(
         meeting_lonlat=LonLat(departure.meeting_lon, departure.meeting_lat),
         duration_minutes=duration,
     )
+
+
+def tour_session_views(
+    cached: CachedTour, departures: Iterable[DepartureSnapshot], lang: str
+) -> list[SessionView]:
+    """The upcoming sessions of the tour ``cached``, as its page lists them."""
+    return [departure_view(d, lang, cached.stored.slug, cached) for d in departures]
 
 
 def session_views(

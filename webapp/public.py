@@ -22,11 +22,12 @@ from tours.catalogue import group_by_place
 from tours.domain import Media, Stop
 from tours.geometry import Leg
 from tours.i18n import LocalizedText, Resolved
+from webapp.booking_views import SESSIONS_SHOWN, SessionView, tour_session_views
 from webapp.database import get_db
 from webapp.errors import csp_nonce, nonce_placeholder
 from webapp.i18n import current_language, language_name
 from webapp.maps import text_direction, tiles_from_config, tour_map_html
-from webapp.tourcache import CachedTour, Holes, PageShell, tour_cache
+from webapp.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_filter(text_direction, "direction")
@@ -163,12 +164,12 @@ def catalogue() -> str:
 @bp.get("/tours/<slug>")
 def tour_page(slug: str) -> str:
     """One tour: map, introduction and every published stop in walking order."""
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
+    live = tour_cache().live(get_db(), slug, SESSIONS_SHOWN)
     lang = current_language()
     if not tour_cache().page_cache_size or current_app.jinja_env.auto_reload:
-        return render_tour(cached, lang)
-    return cached_tour_page(cached, lang)
+        sessions = tour_session_views(live.cached, live.departures, lang)
+        return render_tour(live.cached, lang, sessions=sessions)
+    return cached_tour_page(live, lang)
 
 
 # --- the cached tour page -------------------------------------------------------------
@@ -179,8 +180,9 @@ def tour_page(slug: str) -> str:
 # language links that keep it.
 
 
-def cached_tour_page(cached: CachedTour, lang: str) -> str:
+def cached_tour_page(live: LiveTour, lang: str) -> str:
     """The tour page from its cached shell, the holes filled for this request."""
+    cached = live.cached
     # The switcher's links keep the query string: only without one can the shell hold them.
     switcher_in_shell = all(name == "lang" for name in request.args)
     depends_on = (
@@ -190,18 +192,35 @@ def cached_tour_page(cached: CachedTour, lang: str) -> str:
         request.path,
         switcher_in_shell,
     )
+    slug, version = cached.stored.slug, cached.stored.version
     shell = tour_cache().page(
-        (cached.stored.slug, cached.stored.version, depends_on),
-        lambda: tour_shell(cached, lang, switcher_in_shell),
+        (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
     )
-    filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_block(cached)}
+    # The sessions block is rendered from the page's key and the departures as just read,
+    # seats included, and from nothing else: with those in its key it is never stale.
+    sessions_html = tour_cache().fragment(
+        (slug, version, (depends_on, "sessions", tuple(live.departures))),
+        lambda: kept_unless_per_request(
+            sessions_block(cached, tour_session_views(cached, live.departures, lang))
+        ),
+    )
+    filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_html}
     if not switcher_in_shell:
         filled["language_switcher"] = render_block("base.html", "language_switcher")
     return shell.fill(filled)
 
 
-def render_tour(cached: CachedTour, lang: str, holes: Holes | None = None) -> str:
-    """The whole tour page, or with ``holes`` the page with markers where they go."""
+def render_tour(
+    cached: CachedTour,
+    lang: str,
+    holes: Holes | None = None,
+    sessions: list[SessionView] | None = None,
+) -> str:
+    """The whole tour page, or with ``holes`` the page with markers where they go.
+
+    Without ``sessions`` the sessions block reads them itself (``booking_sessions``).
+    """
+    context = {} if sessions is None else {"tour_sessions": sessions}
     return render_template(
         "tour.html",
         tour=cached.tour,
@@ -211,6 +230,7 @@ def render_tour(cached: CachedTour, lang: str, holes: Holes | None = None) -> st
         stops=stop_views(cached, lang),
         map_html=tour_map_html(cached.stored, lang),
         page_holes=holes,
+        **context,
     )
 
 
@@ -223,14 +243,23 @@ def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageSh
     return PageShell.cut(html, holes, once=per_request)
 
 
-def sessions_block(cached: CachedTour) -> str:
-    """The live booking sessions block, rendered as the page would include it."""
+def kept_unless_per_request(html: str) -> tuple[str, bool]:
+    """``html`` and whether a cache may keep it: not if it holds this request's nonce."""
+    return html, csp_nonce() not in html
+
+
+def sessions_block(cached: CachedTour, sessions: list[SessionView]) -> str:
+    """The booking sessions block, rendered as the page would include it."""
     try:
         current_app.jinja_env.get_template(SESSIONS_TEMPLATE)
     except TemplateNotFound:
         return ""  # the page includes it with ``ignore missing``
     return render_template(
-        SESSIONS_TEMPLATE, tour=cached.tour, stored=cached.stored, summary=cached.summary
+        SESSIONS_TEMPLATE,
+        tour=cached.tour,
+        stored=cached.stored,
+        summary=cached.summary,
+        tour_sessions=sessions,
     )
 
 

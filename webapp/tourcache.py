@@ -3,7 +3,8 @@
 A stored version never changes (a re-import makes a new version), so a cached entry
 never goes stale: each request only asks the database which version is current (once
 per request, however many times it is asked), and builds the ``Tour``, its itinerary
-and its summary when that version is new here.
+and its summary when that version is new here.  A tour page asks for its tour's version
+and upcoming departures together, in one statement outside any transaction (``live``).
 
 Rendered pages are cached too, as *shells*: the HTML of a page with holes where it
 changes per request (the CSP nonce, the language switcher whose links keep the query
@@ -19,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from markupsafe import Markup
@@ -27,14 +28,21 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from tours.catalogue import TourSummary, summarize
+from tours.db import reading
+from tours.departures import DepartureSnapshot, current_and_upcoming
 from tours.domain import Stop, Tour
 from tours.errors import TourNotFound
 from tours.geometry import Itinerary, Leg
 from tours.store import StoredTour, current_versions, get_tour
 
+if TYPE_CHECKING:
+    from webapp.database import Database
+
 EXTENSION_KEY = "bidean.tourcache"
 VERSIONS_KEY = "bidean_current_versions"
 DEFAULT_PAGE_CACHE_SIZE = 256
+# Fragments are small (a few KB) and a page has several states of them (seats change).
+FRAGMENTS_PER_PAGE = 4
 
 PageKey = tuple[str, int, Hashable]
 
@@ -56,6 +64,14 @@ class CachedTour:
         stops = self.tour.public_stops
         legs = {leg.from_index: leg for leg in self.itinerary.legs}
         return [(stops[i], legs.get(i)) for i in self.itinerary.order]
+
+
+@dataclass(frozen=True)
+class LiveTour:
+    """A cached tour with what changes without a new version: its upcoming departures."""
+
+    cached: CachedTour
+    departures: list[DepartureSnapshot]
 
 
 class Holes:
@@ -108,7 +124,7 @@ class PageShell:
 
 class TourCache:
     """A thread-safe, size-bounded LRU map from ``(slug, version)`` to ``CachedTour``,
-    with a second LRU of page shells (``page_cache_size=0`` turns that one off)."""
+    with LRUs of page shells and of fragments (``page_cache_size=0`` turns both off)."""
 
     def __init__(
         self,
@@ -121,6 +137,7 @@ class TourCache:
         self.page_cache_size = max(0, page_cache_size)
         self._entries: OrderedDict[tuple[str, int], CachedTour] = OrderedDict()
         self._pages: OrderedDict[PageKey, PageShell] = OrderedDict()
+        self._fragments: OrderedDict[PageKey, str] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -129,6 +146,10 @@ class TourCache:
     @property
     def page_count(self) -> int:
         return len(self._pages)
+
+    @property
+    def fragment_count(self) -> int:
+        return len(self._fragments)
 
     def current(self, session: Session) -> list[CachedTour]:
         """The current version of every stored tour, ordered by city then slug."""
@@ -141,6 +162,22 @@ class TourCache:
         if version is None:
             raise TourNotFound(slug)
         return self._entry(session, slug, version)
+
+    def live(self, db: Database, slug: str, upcoming: int) -> LiveTour:
+        """The current version of ``slug`` and its next ``upcoming`` departures, read in
+        one statement without a transaction; raises ``TourNotFound``.
+
+        Only a version not cached yet costs more: a transaction that loads it.
+        """
+        with reading(db.engine) as conn:
+            found = current_and_upcoming(conn, slug, limit=upcoming)
+        if found is None:
+            raise TourNotFound(slug)
+        entry = self._cached(slug, found.version)
+        if entry is None:
+            with db.transaction() as session:
+                entry = self._entry(session, slug, found.version)
+        return LiveTour(entry, found.departures)
 
     def page(self, key: PageKey, render: Callable[[], PageShell]) -> PageShell:
         """The shell cached under ``key`` (``(slug, version, anything else)``), or ``render()``."""
@@ -158,13 +195,39 @@ class TourCache:
                     self._pages.popitem(last=False)
         return shell
 
-    def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
-        key = (slug, version)
+    def fragment(self, key: PageKey, render: Callable[[], tuple[str, bool]]) -> str:
+        """The HTML cached under ``key`` (``(slug, version, anything else)``), or what
+        ``render()`` gives, kept if it says so.
+
+        A fragment is looked up by everything it is rendered from, live data included (a
+        sessions block by its sessions and their seats), so it is never stale: new data
+        is a new key, and the old key's entry ages out.
+        """
         with self._lock:
-            entry = self._entries.get(key)
+            html = self._fragments.get(key)
+            if html is not None:
+                self._fragments.move_to_end(key)
+                return html
+        html, keep = render()
+        if keep and self.page_cache_size:
+            with self._lock:
+                self._fragments[key] = html
+                while len(self._fragments) > self.page_cache_size * FRAGMENTS_PER_PAGE:
+                    self._fragments.popitem(last=False)
+        return html
+
+    def _cached(self, slug: str, version: int) -> CachedTour | None:
+        with self._lock:
+            entry = self._entries.get((slug, version))
             if entry is not None:
-                self._entries.move_to_end(key)
-                return entry
+                self._entries.move_to_end((slug, version))
+            return entry
+
+    def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
+        entry = self._cached(slug, version)
+        if entry is not None:
+            return entry
+        key = (slug, version)
         # Built outside the lock: two threads may both build a new version once, harmlessly.
         entry = self._build(get_tour(session, slug, version))
         with self._lock:
@@ -172,8 +235,9 @@ class TourCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
             # Pages of the versions this one replaces will never be asked for again.
-            for stale in [k for k in self._pages if k[0] == slug and k[1] != version]:
-                del self._pages[stale]
+            for cache in (self._pages, self._fragments):
+                for stale in [k for k in cache if k[0] == slug and k[1] != version]:
+                    del cache[stale]
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:

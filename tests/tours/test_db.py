@@ -1,10 +1,10 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 
-from tours.db import make_engine, make_sessionmaker, transaction
+from tours.db import Base, make_engine, make_sessionmaker, reading, transaction
 from tours.models import TourRecord
 
 
@@ -47,3 +47,65 @@ def test_naive_datetimes_are_refused(db_session):
             TourRecord(slug="t", city="Bilbao", current_version=1, created_at=datetime(2027, 3, 6))
         )
         s.flush()
+
+
+def statements_of(engine) -> list[str]:
+    """Every statement ``engine`` sends from now on (BEGIN and COMMIT included on SQLite)."""
+    sent: list[str] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda conn, cur, sql, *rest: sent.append(sql.strip())
+    )
+    return sent
+
+
+def test_reading_sends_only_the_reads(engine):
+    sent = statements_of(engine)
+    with reading(engine) as conn:
+        assert conn.execute(select(TourRecord.slug)).all() == []
+        assert conn.execute(text("SELECT 2")).scalar() == 2
+    assert [sql.split()[0].upper() for sql in sent] == ["SELECT", "SELECT"]
+
+
+def test_write_transactions_still_begin_after_a_read_on_the_same_connection(tmp_path, database_url):
+    """One pooled connection, used for reading and then for writing: the write transaction
+    still begins (``BEGIN IMMEDIATE`` on SQLite) and an error still undoes all of it."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        factory = make_sessionmaker(engine)
+        sent = statements_of(engine)
+        with reading(engine) as conn:
+            conn.execute(text("SELECT 1"))
+        with pytest.raises(RuntimeError), transaction(factory, write_lock=True) as s:
+            s.add(TourRecord(slug="half", city="Bilbao", current_version=1))
+            s.flush()
+            raise RuntimeError("stop before the end")
+        with transaction(factory) as s:
+            assert s.scalars(select(TourRecord.slug)).all() == []
+        if engine.dialect.name == "sqlite":
+            assert "BEGIN IMMEDIATE" in sent and sent.count("BEGIN") == 1
+    finally:
+        engine.dispose()
+
+
+def test_reading_sees_what_was_committed_while_a_writer_holds_the_lock(tmp_path):
+    url = f"sqlite:///{tmp_path / 'read.sqlite3'}"
+    writing = make_engine(url)
+    reader = make_engine(url, connect_args={"timeout": 0.1})
+    try:
+        Base.metadata.create_all(writing)
+        writer = make_sessionmaker(writing)
+        with transaction(writer) as s:
+            s.add(TourRecord(slug="first", city="Bilbao", current_version=1))
+        with transaction(writer, write_lock=True) as held:
+            held.add(TourRecord(slug="uncommitted", city="Bilbao", current_version=1))
+            held.flush()
+            with reading(reader) as conn:  # WAL: not blocked, sees only what was committed
+                assert conn.execute(select(TourRecord.slug)).scalars().all() == ["first"]
+        with reading(reader) as conn:
+            assert sorted(conn.execute(select(TourRecord.slug)).scalars()) == [
+                "first",
+                "uncommitted",
+            ]
+    finally:
+        reader.dispose()
+        writing.dispose()

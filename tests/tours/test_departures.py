@@ -6,14 +6,18 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.booking_support import SLUG, assert_invariant, store_tour
 from tours.booking_models import CANCELLED, Departure
+from tours.db import reading
 from tours.departures import (
+    CurrentAndUpcoming,
     DepartureRequest,
+    DepartureSnapshot,
     ScheduleError,
     cancel,
+    current_and_upcoming,
     localize,
     schedule,
     series_dates,
@@ -136,3 +140,69 @@ def test_upcoming_lists_future_scheduled_sessions_soonest_first(db_session):
             SLUG: [early.id],
             "other-tour": [other.id],
         }
+
+
+def test_current_and_upcoming_reads_the_version_and_the_next_sessions_of_one_tour(db_session):
+    store_tour(db_session)
+    store_tour(db_session, "other-tour")
+    with db_session() as s:
+        assert current_and_upcoming(s, SLUG, now=NOW) == CurrentAndUpcoming(1, [])
+        late, early, gone, past = (
+            schedule(s, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 1, 11, 11, 0)), now=NOW)
+        )
+        (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
+    with db_session() as s:
+        cancel(s, gone.id, now=NOW)
+    store_tour(db_session)  # a re-import: version 2 keeps the departures
+    with db_session() as s:
+        found = current_and_upcoming(s, SLUG, now=NOW)
+        assert found.version == 2
+        assert [d.id for d in found.departures] == [past.id, early.id, late.id]
+        later = current_and_upcoming(s, SLUG, now=datetime(2027, 2, 1, tzinfo=UTC))
+        assert [d.id for d in later.departures] == [early.id, late.id]
+        assert [d.id for d in current_and_upcoming(s, SLUG, now=NOW, limit=2).departures] == [
+            past.id,
+            early.id,
+        ]
+        everything_after = current_and_upcoming(s, SLUG, now=datetime(2027, 6, 1, tzinfo=UTC))
+        assert everything_after == CurrentAndUpcoming(2, [])
+        assert current_and_upcoming(s, "other-tour", now=NOW).departures[0].id == other.id
+        assert current_and_upcoming(s, "no-such-tour", now=NOW) is None
+        with pytest.raises(ValueError, match="at least 1"):
+            current_and_upcoming(s, SLUG, now=NOW, limit=0)
+
+
+def test_a_snapshot_says_what_the_departure_row_says(db_session, engine):
+    store_tour(db_session)
+    with db_session() as s:
+        (departure,) = schedule(s, _request(guide="Aminata"), now=NOW)
+    seen = []
+    # Counters set by hand, back to 0 at the end: no bookings stand behind them.
+    for taken, held in ((3, 2), (15, 0), (14, 1), (0, 15), (0, 0)):
+        with db_session() as s:
+            s.execute(
+                update(Departure)
+                .where(Departure.id == departure.id)
+                .values(seats_taken=taken, seats_held=held)
+            )
+        with db_session() as s:
+            row = s.get(Departure, departure.id)
+            (snapshot,) = current_and_upcoming(s, SLUG, now=NOW).departures
+            assert snapshot.seats_left == row.seats_left == 15 - taken - held
+            for name in DepartureSnapshot.__dataclass_fields__:
+                assert getattr(snapshot, name) == getattr(row, name), name
+            seen.append(snapshot)
+    # Snapshots are values: equal when read twice, told apart by their seats.
+    assert len(set(seen)) == 5
+    # Read without a session or a transaction, the same: aware UTC times, JSON as dicts.
+    with reading(engine) as conn:
+        (snapshot,) = current_and_upcoming(conn, SLUG, now=NOW).departures
+    assert snapshot == seen[-1] and hash(snapshot) == hash(seen[-1])
+    assert {snapshot: "block"}[seen[-1]] == "block"
+    assert snapshot.starts_at == datetime(2027, 3, 6, 10, 0, tzinfo=UTC)
+    assert snapshot.starts_at.utcoffset() == timedelta(0)
+    assert snapshot.meeting_name["es"] == "Plaza de Zabalburu"
+    assert (snapshot.guide, snapshot.status, snapshot.language) == ("Aminata", "scheduled", "es")

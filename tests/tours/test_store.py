@@ -99,6 +99,19 @@ def test_list_tours_by_city(db_session):
         assert [t.slug for t in list_tours(s, city="Vitoria-Gasteiz")] == ["a-walk"]
 
 
+def test_current_versions_of_every_city_and_of_one(db_session):
+    with db_session() as s:
+        save_tour(s, make_tour("b-walk", city="Bilbao"))
+        save_tour(s, make_tour("a-walk", city="Vitoria-Gasteiz"))
+        save_tour(s, make_tour("c-walk", city="Bilbao"))
+        save_tour(s, make_tour("c-walk", city="Bilbao", title="Otra vez"))
+    with db_session() as s:
+        assert current_versions(s) == [("b-walk", 1), ("c-walk", 2), ("a-walk", 1)]
+        assert current_versions(s, city="Bilbao") == [("b-walk", 1), ("c-walk", 2)]
+        assert current_versions(s, city="Vitoria-Gasteiz") == [("a-walk", 1)]
+        assert current_versions(s, city="Donostia") == []
+
+
 def test_city_override(db_session):
     with db_session() as s:
         save_tour(s, make_tour(), city="Getxo")

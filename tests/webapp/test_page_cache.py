@@ -14,12 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask, template_rendered
-from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
+from jinja2 import BaseLoader, ChoiceLoader, DictLoader, TemplateNotFound
 from sqlalchemy import event
 
 import webapp
 from tests.booking_support import SLUG, add_departure, store_tour
 from tests.webapp.test_public import INTERFACE, Page, store_document, walk_document
+from tours.departures import cancel
 from webapp import public
 from webapp.database import get_db
 from webapp.tourcache import Holes, PageShell, tour_cache
@@ -34,9 +35,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str]]:
     calls: list[tuple[str, int, str]] = []
     real = public.render_tour
 
-    def counting(cached, lang, holes=None):
+    def counting(cached, lang, holes=None, **kwargs):
         calls.append((cached.stored.slug, cached.stored.version, lang))
-        return real(cached, lang, holes)
+        return real(cached, lang, holes, **kwargs)
 
     monkeypatch.setattr(public, "render_tour", counting)
     return calls
@@ -99,11 +100,62 @@ def test_second_view_is_served_without_rendering_the_tour_template(
     assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
     assert renders == [("hidden-walk", 1, "en")]
     assert templates.count("tour.html") == 1
-    # The live sessions block is rendered for every request, cached page or not.
-    assert templates.count("booking/_tour_sessions.html") == 3
+    # No sessions, three times: the block saying so is rendered once and kept.
+    assert templates.count("booking/_tour_sessions.html") == 1
     bodies = {without_nonces(r.get_data(as_text=True)) for r in (first, second, third)}
     assert len(bodies) == 1
-    assert "First story." in bodies.pop()
+    body = bodies.pop()
+    assert "First story." in body
+    assert "No walks are scheduled yet." in body and "session-seats" not in body
+
+
+def test_the_sessions_block_is_rendered_again_exactly_when_what_it_shows_changes(
+    db_session, client, booked_tour, renders, templates
+):
+    def view(lang: str = "en") -> list[str]:
+        return seats_text(client.get(f"/tours/{SLUG}?lang={lang}").get_data(as_text=True))
+
+    def block_renders() -> int:
+        return templates.count("booking/_tour_sessions.html")
+
+    assert [view(), view()] == [["10 seats left"]] * 2
+    assert block_renders() == 1
+    book(client, booked_tour, 2, 1)
+    assert [view(), view()] == [["8 seats left"]] * 2
+    assert block_renders() == 2
+    add_departure(db_session, capacity=4, days_ahead=20)
+    assert view() == ["8 seats left", "4 seats left"]
+    assert view("eu") == ["8 plaza geratzen dira", "4 plaza geratzen dira"]
+    assert block_renders() == 4
+    assert renders == [(SLUG, 1, "en"), (SLUG, 1, "eu")]
+
+
+def test_a_sessions_block_using_the_nonce_is_rendered_for_every_view(
+    app, client, booked_tour, templates
+):
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "booking/_tour_sessions.html": (
+                        '<section class="tour-sessions"><style nonce="{{ csp_nonce() }}">'
+                        "</style>{{ tour_sessions | length }}</section>"
+                    )
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    seen = set()
+    for _ in range(3):
+        response = client.get(f"/tours/{SLUG}?lang=en")
+        nonce = HEADER_NONCE.search(response.headers["Content-Security-Policy"]).group(1)
+        html = response.get_data(as_text=True)
+        assert set(NONCE_ATTR.findall(html)) == {nonce}
+        assert f'<style nonce="{nonce}"></style>1</section>' in html
+        seen.add(nonce)
+    assert len(seen) == 3
+    assert templates.count("booking/_tour_sessions.html") == 3
 
 
 def test_without_the_page_cache_every_view_renders(tmp_path, database_url, renders):
@@ -162,8 +214,8 @@ def test_a_reimport_shows_the_new_version_at_once(app, client, hidden_walk, rend
     assert "Renamed walk" in after and "A rewritten first story." in after
     assert "Hidden walk" not in after and "First story." not in after
     assert renders == [("hidden-walk", 1, "en"), ("hidden-walk", 2, "en")]
-    # The first version's page is dropped, not kept until the cache overflows.
-    assert tour_cache(app).page_count == 1
+    # The first version's page and sessions block are dropped, not kept until they age out.
+    assert (tour_cache(app).page_count, tour_cache(app).fragment_count) == (1, 1)
 
 
 def test_seats_left_change_on_the_next_view_after_a_booking(client, booked_tour, renders):
@@ -194,6 +246,56 @@ def test_a_new_departure_shows_on_the_next_view(db_session, client, booked_tour,
     assert len(Page(html).root.find("section", "tour-sessions").find_all("li")) == 2
     assert f"/tours/{SLUG}/book?session={later}" in html and "4 seats left" in html
     assert len(renders) == 1
+
+
+def test_when_the_last_session_is_cancelled_the_next_view_says_none_are_scheduled(
+    db_session, client, booked_tour, renders
+):
+    # The page and its sessions block are first cached while a session is listed.
+    html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
+    assert seats_text(html) == ["10 seats left"] and "No walks are scheduled yet." not in html
+    with db_session() as s:
+        cancel(s, booked_tour)
+    html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
+    section = Page(html).root.find("section", "tour-sessions")
+    assert section.find_all("li") == []
+    assert section.find("p", "empty").text == "No walks are scheduled yet. Check again soon."
+    assert f"session={booked_tour}" not in html
+    assert renders == [(SLUG, 1, "en")]
+
+
+def test_sessions_are_shown_in_the_tour_zone_and_the_visitor_language(
+    db_session, client, booked_tour
+):
+    later = add_departure(db_session, capacity=4, days_ahead=30, hour=18, language="ar")
+    for _ in range(2):
+        html = client.get(f"/tours/{SLUG}?lang=es").get_data(as_text=True)
+        items = Page(html).root.find("section", "tour-sessions").find_all("li")
+        assert [li.find("time").text.split(" · ")[1] for li in items] == ["11:00", "18:00"]
+        assert [li.find("span", "session-language").text for li in items] == ["euskera", "árabe"]
+        assert seats_text(html) == ["Quedan 10 plazas", "Quedan 4 plazas"]
+        assert f"/tours/{SLUG}/book?session={later}" in html
+
+
+def test_a_cached_view_reads_the_database_once(app, client, db_session, booked_tour):
+    """The version and the live sessions come in one statement, with no transaction around it
+    on SQLite (BEGIN and COMMIT would be statements here too)."""
+    add_departure(db_session, days_ahead=12)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    client.get(f"/tours/{SLUG}?lang=en")  # fills the caches
+    engine = get_db(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seats_text(html)) == 2
+    assert len(statements) == 1, statements
+    assert "tours.current_version" in statements[0] and "departures" in statements[0]
 
 
 def test_every_view_gets_its_own_nonce_on_its_scripts_and_in_its_policy(client, hidden_walk):
