@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from tests.booking_support import assert_invariant
 from tours.db import Base, make_engine, make_sessionmaker, transaction
 from webapp import create_app
 from webapp.database import upgrade
@@ -84,6 +85,16 @@ def db_session(engine: Engine):
     """A factory for one-transaction units of work: ``with db_session() as s: ...``."""
     factory = make_sessionmaker(engine)
     return lambda **kw: transaction(factory, **kw)
+
+
+@pytest.fixture
+def seat_invariant(db_session):
+    """After the test, seats taken equal confirmed party sizes on every departure.
+
+    Booking test modules apply it with ``pytestmark = pytest.mark.usefixtures(...)``.
+    """
+    yield
+    assert_invariant(db_session)
 
 
 @pytest.fixture

@@ -140,18 +140,20 @@ def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
             )
         ]
         return refused.departure_id
-    if refused.reason == "party_too_large":
+    _common_refusal_to_form(form, refused.reason, refused.max_party)
+    return None
+
+
+def _common_refusal_to_form(form: ContactForm, reason: str, max_party: int) -> None:
+    """Refusals bookings and waiting-list entries share: too large a group, or no session."""
+    if reason == "party_too_large":
         form.party_size.errors = [
-            gettext(
-                "At most %(max)s people can book together for this session.",
-                max=refused.max_party,
-            )
+            gettext("At most %(max)s people can book together for this session.", max=max_party)
         ]
     else:
         form.session.errors = [
             gettext("This session has been cancelled or has already started: choose another date.")
         ]
-    return None
 
 
 def _booking_from_token(token: str):
@@ -261,17 +263,8 @@ def _waitlist_refusal_to_form(form: ContactForm, refused: WaitlistRefused) -> No
         form.party_size.errors = [
             gettext("There are enough seats for your group on this session: book them instead.")
         ]
-    elif refused.reason == "party_too_large":
-        form.party_size.errors = [
-            gettext(
-                "At most %(max)s people can book together for this session.",
-                max=refused.max_party,
-            )
-        ]
     else:
-        form.session.errors = [
-            gettext("This session has been cancelled or has already started: choose another date.")
-        ]
+        _common_refusal_to_form(form, refused.reason, refused.max_party)
 
 
 @bp.route("/waitlist/offers/<token>", methods=["GET", "POST"])

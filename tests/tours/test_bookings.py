@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from tests.booking_support import add_departure, assert_invariant, departure_row, party, store_tour
+from tests.booking_support import add_departure, departure_row, party, store_tour
 from tours.booking_models import CANCELLED, CONFIRMED, Booking, Departure
 from tours.bookings import (
     REFERENCE_ALPHABET,
@@ -33,11 +33,8 @@ def departure_id(db_session) -> int:
     return add_departure(db_session, capacity=20)
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    """Whatever a test did, seats taken equal confirmed party sizes afterwards."""
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 def test_booking_takes_seats_and_stores_the_party(db_session, departure_id):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.booking_support import SLUG, assert_invariant, store_tour
+from tests.booking_support import SLUG, store_tour
 from tours.booking_models import CANCELLED, Departure
 from tours.db import reading
 from tours.departures import (
@@ -29,10 +29,8 @@ MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 def _request(**changes) -> DepartureRequest:

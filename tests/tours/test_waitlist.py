@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.booking_support import add_departure, assert_invariant, departure_row, party, store_tour
+from tests.booking_support import add_departure, departure_row, party, store_tour
 from tours.booking_models import CLAIMED, EXPIRED, OFFERED, WAITING, Booking, WaitlistEntry
 from tours.bookings import BookingRefused, book, cancel_booking
 from tours.departures import cancel
@@ -22,11 +22,8 @@ from tours.waitlist import (
     position,
 )
 
-
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

@@ -9,17 +9,15 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from tests.booking_support import SLUG, add_departure, assert_invariant, departure_row, store_tour
+from tests.booking_support import SLUG, add_departure, departure_row, store_tour
 from tours.booking_models import Booking, WaitlistEntry
 from webapp import create_app
 
 SESSION_FIELDS = {"id", "tour", "starts_at", "language", "capacity", "seats_left", "guide"}
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

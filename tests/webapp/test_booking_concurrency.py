@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.booking_support import add_departure, assert_invariant, departure_row, store_tour
+from tests.booking_support import add_departure, departure_row, store_tour
 from tours.booking_models import CONFIRMED, Booking
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,10 +34,8 @@ SEATS = 20
 LISTENING = re.compile(r"Listening at: (http://[\d.:]+)")
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

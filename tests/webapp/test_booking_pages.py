@@ -11,16 +11,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 import webapp
-from tests.booking_support import SLUG, add_departure, assert_invariant, departure_row, store_tour
+from tests.booking_support import SLUG, add_departure, departure_row, store_tour
 from tours.booking_models import CANCELLED, CONFIRMED, Booking, Departure
 
 REFERENCE = re.compile(r'class="reference"[^>]*>([2-9A-HJKMNP-Z]{8})<')
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture

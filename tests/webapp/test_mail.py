@@ -19,16 +19,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from tests.booking_support import SLUG, add_departure, assert_invariant, store_tour
+from tests.booking_support import SLUG, add_departure, store_tour
 from tours.booking_models import Booking, OutboxMessage
 
 MADRID = ZoneInfo("Europe/Madrid")
 
 
-@pytest.fixture(autouse=True)
-def _invariant_after_each_test(db_session):
-    yield
-    assert_invariant(db_session)
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 class Inbox:
