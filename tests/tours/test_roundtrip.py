@@ -129,10 +129,7 @@ def test_normalise_to_document_and_back_is_a_fixed_point(document):
 
 
 def test_sample_routes_are_valid_and_round_trip(sample_routes):
-    if not sample_routes:
-        import pytest
-
-        pytest.skip("data/routes has no sample routes yet")
+    assert sample_routes, "data/routes ships the sample tours"
     for path in sample_routes:
         result = validate_path(path)
         assert result.report.errors == [], result.report.to_text()
