@@ -10,7 +10,7 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
-from tests.webapp.test_public import (
+from tests.webapp.pages_support import (
     SECRETS,
     store_document,
     walk_document,

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, DictLoader
 
 import webapp
-from tests.webapp.test_public import Page
+from tests.webapp.pages_support import Page
 from webapp.database import get_db
 from webapp.errors import content_security_policy, tile_source
 

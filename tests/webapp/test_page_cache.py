@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 import webapp
 from tests.booking_support import SLUG, add_departure, store_tour
-from tests.webapp.test_public import INTERFACE, Page, store_document, walk_document
+from tests.webapp.pages_support import INTERFACE, Page, store_document, walk_document
 from tours.departures import cancel
 from webapp import public
 from webapp.database import get_db
