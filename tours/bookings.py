@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tours.booking_models import (
     CANCELLED,
@@ -183,10 +183,23 @@ def insert_booking(
                 departure = get_departure(session, earlier.departure_id)
                 return BookingResult(earlier, departure, replayed=True)
             continue  # the reference was taken: draw another
-        departure = get_departure(session, departure_id)
-        session.refresh(departure)
-        return BookingResult(booking, departure)
+        return BookingResult(booking, _fresh_departure(session, departure_id))
     raise RuntimeError("could not draw an unused booking reference")
+
+
+def _fresh_departure(session: Session, departure_id: int) -> Departure:
+    """The departure as it stands after our UPDATE, with its tour: one SELECT, not three.
+
+    ``populate_existing`` overwrites a copy already in the session (the seat counters
+    changed behind the ORM's back); the tour rides along for the confirmation email.
+    """
+    query = (
+        select(Departure)
+        .where(Departure.id == departure_id)
+        .options(joinedload(Departure.tour))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
 
 
 def get_booking(session: Session, reference: str, *, lock: bool = False) -> Booking:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -46,7 +47,13 @@ def hold_time() -> timedelta:
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=16)
+def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """Keyed by the secret too, so an app with another key never gets this one's."""
+    return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
 def manage_token(booking: Booking, departure: Departure) -> str:
@@ -89,9 +96,16 @@ def read_offer_token(token: str) -> tuple[int, int]:
 
 
 def booking_ics(
-    booking: Booking, departure: Departure, view: SessionView, cancelled: bool
+    booking: Booking,
+    departure: Departure,
+    view: SessionView,
+    cancelled: bool,
+    manage_url: str | None = None,
 ) -> bytes:
-    """The booking as an iCalendar file (a cancellation when ``cancelled``)."""
+    """The booking as an iCalendar file (a cancellation when ``cancelled``).
+
+    ``manage_url``: the link the email already carries, so it is signed once, not twice.
+    """
     event = CalendarEvent(
         reference=booking.reference,
         domain=mail.public_domain(),
@@ -103,7 +117,8 @@ def booking_ics(
         location_name=view.meeting.text if view.meeting else "",
         lon=departure.meeting_lon,
         lat=departure.meeting_lat,
-        url=mail.external_url("booking.manage", token=manage_token(booking, departure)),
+        url=manage_url
+        or mail.external_url("booking.manage", token=manage_token(booking, departure)),
         cancelled=cancelled,
     )
     return booking_calendar(event)
@@ -113,15 +128,18 @@ def _booking_mail(session: Session, kind: str, booking: Booking, departure: Depa
     """Compose and record one message about a booking, in the booker's language."""
     view = session_view(session, departure, booking.language)
     cancelled = kind != "confirmation"
+    manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
     context = {
         "booking": booking,
         "session": view,
-        "manage_url": mail.external_url("booking.manage", token=manage_token(booking, departure)),
+        "manage_url": manage_url,
         "tour_url": mail.external_url("public.tour_page", slug=view.slug),
         "subject_args": {"reference": booking.reference, "tour": view.title.text},
     }
     attachments = [
-        mail.calendar_attachment(booking_ics(booking, departure, view, cancelled), cancelled)
+        mail.calendar_attachment(
+            booking_ics(booking, departure, view, cancelled, manage_url), cancelled
+        )
     ]
     message = mail.compose(kind, booking.email or "", booking.language, context, attachments)
     return mail.record(session, kind, message, departure.id)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel import Locale
+from babel.dates import DateTimePattern, format_datetime, format_time, match_skeleton
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
@@ -123,14 +125,32 @@ def _locale() -> str:
     return str(locale) if locale is not None else "es"
 
 
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
+    """What ``babel.dates.format_skeleton`` resolves ``skeleton`` to, worked out once.
+
+    Matching a skeleton against the locale's list is the slow half of formatting a date.
+    """
+    skeletons = Locale.parse(locale).datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return skeletons[skeleton]
+
+
+def _format_skeleton(skeleton: str, moment: datetime) -> str:
+    locale = _locale()
+    pattern = _skeleton_pattern(skeleton, locale)
+    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=locale)
+
+
 def session_date(moment: datetime) -> str:
     """``sábado, 6 de marzo de 2027``: the date in the reader's locale and the tour's zone."""
-    return format_skeleton("yMMMMEEEEd", moment, tzinfo=moment.tzinfo, locale=_locale())
+    return _format_skeleton("yMMMMEEEEd", moment)
 
 
 def session_short_date(moment: datetime) -> str:
     """``sáb, 6 mar``: for lists and subjects."""
-    return format_skeleton("MMMEd", moment, tzinfo=moment.tzinfo, locale=_locale())
+    return _format_skeleton("MMMEd", moment)
 
 
 def session_time(moment: datetime) -> str:

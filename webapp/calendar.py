@@ -57,9 +57,25 @@ def booking_calendar(event: CalendarEvent, *, now: datetime | None = None) -> by
     # A cancellation must outrank the published event it replaces.
     vevent.add("sequence", 1 if event.cancelled else 0)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
-    cal.add_component(_vtimezone(event.timezone, start.year))
-    cal.add_component(vevent)
-    return cal.to_ical()
+    # The VTIMEZONE is the same for every booking in a zone and year: splice in its
+    # cached bytes where icalendar would write it, between the calendar's properties
+    # and the event (``tests/webapp/test_mail.py`` checks the result is byte-identical).
+    head = cal.to_ical()
+    assert head.endswith(_CALENDAR_END)
+    return (
+        head[: -len(_CALENDAR_END)]
+        + _vtimezone_ical(event.timezone, start.year)
+        + vevent.to_ical()
+        + _CALENDAR_END
+    )
+
+
+_CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
+@lru_cache(maxsize=64)
+def _vtimezone_ical(tzid: str, year: int) -> bytes:
+    return _vtimezone(tzid, year).to_ical()
 
 
 @lru_cache(maxsize=64)

@@ -17,6 +17,7 @@ import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
@@ -41,6 +42,30 @@ SUBJECTS = {
     "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
     "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
 }
+
+
+class _ReusedHeaderClasses(HeaderRegistry):
+    """The standard header registry, but each header's class is made once, not per header.
+
+    ``HeaderRegistry`` builds a fresh class with ``type()`` for every header it parses,
+    which was a visible share of composing a message; the classes are stateless.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            # A race at worst builds the same class twice: harmless.
+            cls = self._classes[key] = super().__getitem__(key)
+        return cls
+
+
+# SMTP policy (CRLF, 78-column folding) with the cached header classes: same bytes out.
+MAIL_POLICY = SMTP.clone(header_factory=_ReusedHeaderClasses())
 
 
 @dataclass(frozen=True)
@@ -117,7 +142,7 @@ def compose(
         page = {"lang": language, "text_dir": text_direction(language), "subject": subject}
         text = render_template(f"mail/{kind}.txt", **page, **context)
         html = render_template(f"mail/{kind}.html", **page, **context)
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = sender()
     message["To"] = recipient

@@ -7,7 +7,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,10 +17,15 @@ import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from babel.dates import format_skeleton
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.booking_support import SLUG, add_departure, store_tour
 from tours.booking_models import Booking, OutboxMessage
+from webapp.booking_views import session_date, session_short_date
+from webapp.calendar import CalendarEvent, booking_calendar
+from webapp.mail import MAIL_POLICY
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -213,3 +218,97 @@ def test_tour_page_link_in_mail_uses_public_url(app, client, departure_id):
     (eml,) = sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
     html = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("html",))
     assert f'href="https://bidean.example/site/tours/{SLUG}"' in html.get_content()
+
+
+# The shortcuts taken to compose mail faster must not change a byte of what is written.
+
+
+def _calendar_event(timezone: str, cancelled: bool):
+    return CalendarEvent(
+        reference="K7QX2M9P",
+        domain="tours.bidean.example",
+        starts_at=datetime(2027, 3, 28, 9, 30, tzinfo=UTC),  # the day clocks change in Madrid
+        timezone=timezone,
+        duration_minutes=90,
+        summary="Bidean: Paseo por Zabala; «sabores», ñ and a long title " * 2,
+        description="K7QX2M9P",
+        location_name="Plaza Zabálburu, Bilbao",
+        lon=-2.93,
+        lat=43.256,
+        url="https://tours.bidean.example/bookings/" + "x" * 120,
+        cancelled=cancelled,
+    )
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Madrid", "America/Lima", "Australia/Lord_Howe"])
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_calendar_bytes_equal_icalendar_writing_the_whole_tree(timezone, cancelled):
+    event = _calendar_event(timezone, cancelled)
+    now = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
+    start = event.starts_at.astimezone(ZoneInfo(timezone))
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Bidean//Walking tour bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", now)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", start + timedelta(minutes=90))
+    vevent.add("summary", event.summary)
+    vevent.add("description", event.description)
+    vevent.add("location", "Plaza Zabálburu, Bilbao (43.256000, -2.930000)")
+    vevent.add("geo", (43.256, -2.93))
+    vevent.add("url", event.url)
+    vevent.add("sequence", 1 if cancelled else 0)
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(
+        icalendar.Timezone.from_tzid(
+            timezone,
+            first_date=datetime(2026, 1, 1).date(),
+            last_date=datetime(2028, 12, 31).date(),
+        )
+    )
+    calendar.add_component(vevent)
+    expected = calendar.to_ical()
+
+    assert booking_calendar(event, now=now) == expected
+    assert booking_calendar(event, now=now) == expected  # again, from the cache
+
+
+def test_mail_policy_writes_the_same_bytes_as_the_smtp_policy():
+    def build(chosen: policy.Policy) -> bytes:
+        message = EmailMessage(policy=chosen)
+        message["Subject"] = "Votre réservation K7QX2M9P : Paseo por Zabala — «ñ» " * 3
+        message["From"] = "Bidean <tours@bidean.example>"
+        message["To"] = "Fatou Diop <fatou@example.org>"
+        message["Date"] = "Sat, 06 Mar 2027 10:00:00 GMT"
+        message["Message-ID"] = "<1.2@tours.bidean.example>"
+        message.set_content("Bonjour Fatou,\n" + "é" * 200 + "\n")
+        message.add_alternative('<p dir="rtl">مرحبا</p>', subtype="html")
+        message.add_attachment(
+            b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            maintype="text",
+            subtype="calendar",
+            filename="booking.ics",
+            params={"method": "PUBLISH"},
+        )
+        message["Content-Language"] = "fr"
+        for part in message.walk():  # boundaries are random: fix them to compare
+            if part.is_multipart():
+                part.set_boundary(f"b-{part.get_content_subtype()}")
+        return message.as_bytes()
+
+    smtp_bytes = build(policy.SMTP)
+    assert build(MAIL_POLICY) == smtp_bytes
+    assert build(MAIL_POLICY) == smtp_bytes  # the header classes, now reused
+
+
+@pytest.mark.parametrize("language", ["es", "eu", "en", "fr", "ar"])
+def test_session_dates_match_babel_format_skeleton(app, language):
+    moment = datetime(2027, 3, 6, 11, 0, tzinfo=MADRID)
+    with app.test_request_context(), force_locale(language):
+        for skeleton, formatted in (("yMMMMEEEEd", session_date), ("MMMEd", session_short_date)):
+            expected = format_skeleton(skeleton, moment, tzinfo=MADRID, locale=language)
+            assert formatted(moment) == expected
+            assert formatted(moment) == expected  # second call: the cached pattern
