@@ -36,23 +36,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.webapp.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tours.store import StoredTour  # noqa: E402
 from webapp import create_app, maps  # noqa: E402
 from webapp.database import get_db, upgrade  # noqa: E402
 from webapp.i18n import TRANSLATION_DIRECTORIES, ensure_compiled  # noqa: E402
 from webapp.samples import load_sample_routes  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RATIO_GOAL = 0.5
 WEIGHT_GOAL_KB = 250
 ROUNDS = 5
@@ -236,7 +226,7 @@ def page_weight(database_url: str, workdir: Path, slug: str) -> None:
     url = f"http://127.0.0.1:{server.port}/tours/{slug}"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 360, "height": 740})
             page = context.new_page()
             cdp = context.new_cdp_session(page)
@@ -285,7 +275,7 @@ def main() -> None:
         cached = throughput(database_url, workdir, slug, args, page_cache=True)
         uncached = throughput(database_url, workdir, slug, args, page_cache=False)
         print(f"the page cache serves the tour page {cached / uncached:.1f}x as fast")
-        if args.skip_browser or not Path(CHROMIUM).exists():
+        if args.skip_browser or not CHROMIUM.exists():
             print("page weight: skipped (no Chromium or --skip-browser)")
         else:
             page_weight(database_url, workdir, slug)
