@@ -1,12 +1,12 @@
 # Two commands set everything up: `make run` and `make test`.
 # Translation catalogues (.mo) are compiled when stale by `bidean serve` and by the test
-# session (webapp.i18n.ensure_compiled), so there is no separate build step.
+# session (webapp.common.i18n.ensure_compiled), so there is no separate build step.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/geometry_bench.py
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/booking_bench.py
+
+# One interface catalogue: extract every string of webapp/ into messages.pot and update
+# each language's messages.po.  `make translations NEW_LANGUAGE=pl` also starts a new language.
+TRANSLATIONS := webapp/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-wrap \
+		--project Bidean --copyright-holder "Bidean contributors" -o $(TRANSLATIONS)/messages.pot .
+	$(if $(NEW_LANGUAGE),test -d $(TRANSLATIONS)/$(NEW_LANGUAGE) || $(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $(NEW_LANGUAGE))
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -41,12 +41,12 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from tours.bookings import invariant_problems  # noqa: E402
+from tours.booking.bookings import invariant_problems  # noqa: E402
+from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from tours.departures import DepartureRequest, schedule  # noqa: E402
-from tours.domain import Tour  # noqa: E402
-from tours.store import save_tour  # noqa: E402
-from webapp.database import upgrade  # noqa: E402
+from tours.tour.domain import Tour  # noqa: E402
+from tours.tour.store import save_tour  # noqa: E402
+from webapp.common.database import upgrade  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLIENTS = 32

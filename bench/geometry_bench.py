@@ -1,4 +1,4 @@
-"""Benchmark tours.geometry against a naive per-stop projection.
+"""Benchmark tours.tour.geometry against a naive per-stop projection.
 
 Run from the repository root:  python bench/geometry_bench.py
 
@@ -29,7 +29,7 @@ from pyproj import Transformer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tours.coords import LonLat
-from tours.geometry import MIN_SLACK_M, SLACK_FRACTION, RouteGeometry, plan_itinerary
+from tours.tour.geometry import MIN_SLACK_M, SLACK_FRACTION, RouteGeometry, plan_itinerary
 
 SEED = 20240611
 N_VERTICES = 100_000

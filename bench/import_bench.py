@@ -6,8 +6,8 @@ stops a few metres off it, with texts in three languages.  Then, in this process
 takes the median of several runs of
 
 (a) ``json.loads`` of the file's bytes, and
-(b) the import: ``tours.importer.validate_bytes`` (strict JSON, RFC 7946, the profile,
-    normalisation, building the ``Tour``) plus ``tours.store.save_tour`` into a fresh
+(b) the import: ``tours.content.importer.validate_bytes`` (strict JSON, RFC 7946, the profile,
+    normalisation, building the ``Tour``) plus ``tours.tour.store.save_tour`` into a fresh
     SQLite database (created and migrated before the clock starts),
 
 and prints both and the ratio b/a.  Run it as ``python bench/import_bench.py``
@@ -33,10 +33,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tours.content.importer import ValidationOptions, validate_bytes, without_gc  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from tours.importer import ValidationOptions, validate_bytes, without_gc  # noqa: E402
-from tours.store import save_tour  # noqa: E402
-from webapp.database import upgrade  # noqa: E402
+from tours.tour.store import save_tour  # noqa: E402
+from webapp.common.database import upgrade  # noqa: E402
 
 CENTRE = (-2.9236, 43.2569)  # lon, lat of Bilbao's Zabalburu square
 METRES_PER_DEG_LAT = 111_320.0
@@ -208,7 +208,7 @@ def main() -> None:
     print(f"(v)  validate+normalise+Tour         median of {n}: {checked * 1000:8.1f} ms")
     print(f"(b)  validate+normalise+Tour+store   median of {n}: {imports * 1000:8.1f} ms")
     print(f"ratio b/a: {imports / loads:.1f}x (target <= 10x); v/a: {checked / loads:.1f}x")
-    # The import pauses the cyclic GC (tours.importer.without_gc); json.loads alone does
+    # The import pauses the cyclic GC (tours.content.importer.without_gc); json.loads alone does
     # not, and on a big document the GC is a good part of its time.  The primed ratios
     # compare against json.loads without that handicap.
     print(f"ratio b/a': {imports / paused:.1f}x; v/a': {checked / paused:.1f}x (against (a'))")

@@ -37,11 +37,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.webapp.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tours.store import StoredTour  # noqa: E402
-from webapp import create_app, maps  # noqa: E402
-from webapp.database import get_db, upgrade  # noqa: E402
-from webapp.i18n import TRANSLATION_DIRECTORIES, ensure_compiled  # noqa: E402
-from webapp.samples import load_sample_routes  # noqa: E402
+from tours.tour.store import StoredTour  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.commands.samples import load_sample_routes  # noqa: E402
+from webapp.common import maps  # noqa: E402
+from webapp.common.database import get_db, upgrade  # noqa: E402
+from webapp.common.i18n import TRANSLATION_DIRECTORIES, ensure_compiled  # noqa: E402
+from webapp.common.tiles import tiles_from_config  # noqa: E402
 
 RATIO_GOAL = 0.5
 WEIGHT_GOAL_KB = 250
@@ -71,7 +73,7 @@ def prepare_database(workdir: Path) -> tuple[str, str]:
 def map_fragment_cost(app, stored: StoredTour, rounds: int = 30) -> None:
     """In-process: one Folium render of the tour map against one cache hit."""
     with app.test_request_context("/"):
-        tiles = maps.tiles_from_config(app.config)
+        tiles = tiles_from_config(app.config)
         started = time.perf_counter()
         for _ in range(rounds):
             maps.render_tour_map(stored.tour, "es", tiles)
@@ -267,7 +269,7 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium page weight")
     args = parser.parse_args()
     # A fresh clone has no compiled catalogues: measure translated pages, as served.
-    ensure_compiled([REPO / "webapp" / name for name in TRANSLATION_DIRECTORIES.split(";")])
+    ensure_compiled([REPO / "webapp" / TRANSLATION_DIRECTORIES])
     with tempfile.TemporaryDirectory(prefix="bidean-bench-") as tmp:
         workdir = Path(tmp)
         database_url, slug = prepare_database(workdir)

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tours.booking_models import Departure
-from tours.bookings import Party, invariant_problems
-from tours.departures import DepartureRequest, schedule
-from tours.domain import Tour
-from tours.store import save_tour
+from tours.booking.bookings import Party, invariant_problems
+from tours.booking.departures import DepartureRequest, schedule
+from tours.booking.models import Departure
+from tours.tour.domain import Tour
+from tours.tour.store import save_tour
 
 SessionFactory = Callable[..., AbstractContextManager[Session]]
 

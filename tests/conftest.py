@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from tests.booking_support import assert_invariant
 from tours.db import Base, make_engine, make_sessionmaker, transaction
 from webapp import create_app
-from webapp.database import upgrade
-from webapp.i18n import TRANSLATION_DIRECTORIES, ensure_compiled
+from webapp.common.database import upgrade
+from webapp.common.i18n import TRANSLATION_DIRECTORIES, ensure_compiled
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_INTEROP = REPO.parent / "shared" / "interop"
@@ -28,7 +28,7 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 def compiled_translations() -> None:
     """The ``.mo`` catalogues are build products; compile them once when stale."""
     root = REPO / "webapp"
-    ensure_compiled([root / name for name in TRANSLATION_DIRECTORIES.split(";")])
+    ensure_compiled([root / TRANSLATION_DIRECTORIES])
 
 
 @pytest.fixture(scope="session")

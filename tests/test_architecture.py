@@ -1,5 +1,7 @@
 """The layout is the architecture: the domain packages never reach into the web layer."""
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +39,224 @@ def test_tours_does_not_import_guides():
         if "import guides" in p.read_text() or "from guides" in p.read_text()
     ]
     assert offenders == []
+
+
+# --- rooms and import direction (the map in DEVELOPERS.md) ----------------------------
+
+PROJECT_PACKAGES = ("tours", "guides", "webapp")
+ROOM_ROW = re.compile(r"^\| `(?P<room>[\w.]+)` \|.*\| (?P<allowed>[^|]*) \|$")
+
+
+def read_room_map(text: str) -> dict[str, list[str]]:
+    """``{room: [allowed room patterns]}`` from the map table in DEVELOPERS.md."""
+    section = text.split("## The map of the rooms", 1)[1].split("\n## ", 1)[0]
+    rooms = {}
+    for line in section.splitlines():
+        match = ROOM_ROW.match(line.strip())
+        if match:
+            rooms[match["room"]] = re.findall(r"`([\w.*]+)`", match["allowed"])
+    return rooms
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules(root: Path) -> dict[str, Path]:
+    return {
+        module_name(path, root): path
+        for package in PROJECT_PACKAGES
+        for path in sorted((root / package).rglob("*.py"))
+    }
+
+
+def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
+    """Every project module ``path`` imports, at any depth of the file (late imports too)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            candidates = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # ``from pkg import mod`` imports pkg.mod when that is a module.
+            candidates = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for candidate in candidates:
+            # ``import a.b.c`` depends on the deepest project module it names.
+            while candidate and candidate not in known:
+                candidate = candidate.rpartition(".")[0]
+            if candidate and candidate != name:
+                found.add(candidate)
+    return found
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    modules = project_modules(root)
+    known = set(modules)
+    return {name: imported_modules(path, name, known) for name, path in modules.items()}
+
+
+def room_of(module: str, rooms: dict[str, list[str]]) -> str:
+    candidates = [room for room in rooms if module == room or module.startswith(room + ".")]
+    return max(candidates, key=len)
+
+
+def allowed(target_room: str, room: str, patterns: list[str]) -> bool:
+    if target_room == room:
+        return True
+    for pattern in patterns:
+        if pattern.endswith(".*"):
+            base = pattern[:-2]
+            if target_room == base or target_room.startswith(base + "."):
+                return True
+        elif target_room == pattern:
+            return True
+    return False
+
+
+def wrong_way_imports(graph: dict[str, set[str]], rooms: dict[str, list[str]]) -> list[str]:
+    problems = []
+    for module, targets in sorted(graph.items()):
+        room = room_of(module, rooms)
+        for target in sorted(targets):
+            target_room = room_of(target, rooms)
+            # A package's own __init__ gathering its modules is inside the room.
+            if target_room.startswith(room + ".") and module == room and room != "tours":
+                continue
+            if not allowed(target_room, room, rooms[room]):
+                problems.append(f"{module} ({room}) imports {target} ({target_room})")
+    return problems
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+@pytest.fixture(scope="module")
+def rooms() -> dict[str, list[str]]:
+    return read_room_map((REPO / "DEVELOPERS.md").read_text())
+
+
+def test_the_map_names_every_package(rooms):
+    packages = {
+        module_name(path.parent / "__init__.py", REPO)
+        for package in PROJECT_PACKAGES
+        for path in (REPO / package).rglob("__init__.py")
+        if "versions" not in path.parts
+    }
+    assert packages - set(rooms) == set(), "add a row to the map in DEVELOPERS.md"
+    assert {"tours.tour", "tours.content", "tours.booking", "webapp.common"} <= set(rooms)
+
+
+def test_every_import_follows_the_map(rooms):
+    assert wrong_way_imports(import_graph(REPO), rooms) == []
+
+
+def test_no_import_cycles():
+    assert import_cycles(import_graph(REPO)) == []
+
+
+def test_blueprint_packages_do_not_import_each_other(rooms):
+    blueprints = ["webapp.public", "webapp.booking", "webapp.api"]
+    for room in blueprints:
+        assert not set(rooms[room]) & set(blueprints), f"{room} may import another blueprint"
+
+
+def test_no_top_level_module_is_named_after_a_feature():
+    flat = sorted(p.stem for p in (REPO / "webapp").glob("*.py"))
+    assert flat == ["__init__", "cli"]
+    assert sorted(p.stem for p in (REPO / "tours").glob("*.py")) == [
+        "__init__",
+        "coords",
+        "db",
+        "errors",
+        "i18n",
+    ]
+
+
+# The checks must be able to fail: the same functions on a small tree with the faults.
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_a_cycle_is_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "tours/booking/__init__.py": "",
+            "tours/booking/bookings.py": "def cancel():\n    from tours.booking import waitlist\n",
+            "tours/booking/waitlist.py": "from tours.booking.bookings import cancel\n",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+        },
+    )
+    assert import_cycles(import_graph(tmp_path)) == [
+        ["tours.booking.bookings", "tours.booking.waitlist"]
+    ]
+
+
+def test_a_wrong_way_import_is_found(tmp_path, rooms):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "tours/tour/__init__.py": "",
+            "tours/tour/store.py": "from webapp.common.config import load_config\n",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+            "webapp/common/__init__.py": "",
+            "webapp/common/config.py": "",
+            "webapp/public/__init__.py": "",
+            "webapp/public/views.py": "from webapp.booking import services\n",
+            "webapp/booking/__init__.py": "",
+            "webapp/booking/services.py": "",
+        },
+    )
+    assert wrong_way_imports(import_graph(tmp_path), rooms) == [
+        "tours.tour.store (tours.tour) imports webapp.common.config (webapp.common)",
+        "webapp.public.views (webapp.public) imports webapp.booking (webapp.booking)",
+        "webapp.public.views (webapp.public) imports webapp.booking.services (webapp.booking)",
+    ]

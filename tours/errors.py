@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tours.report import Report
-
 
 class BideanError(Exception):
     """Base class of every error the domain core raises on purpose."""
@@ -24,11 +19,3 @@ class TourNotFound(NotFound):
         self.version = version
         where = f"{slug!r} version {version}" if version else repr(slug)
         super().__init__(f"No tour {where} is stored.")
-
-
-class InvalidTour(BideanError):
-    """A tour document failed validation; ``report`` says every problem."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        super().__init__(f"{report.file}: {len(report.errors)} error(s)")

@@ -5,7 +5,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 
 from tours.db import Base, make_engine, make_sessionmaker, reading, transaction
-from tours.models import TourRecord
+from tours.tour.models import TourRecord
 
 
 def test_write_lock_takes_sqlite_write_lock_at_begin(tmp_path):

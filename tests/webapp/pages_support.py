@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Flask
 
+from tours.content.importer import validate_document, validate_path
 from tours.i18n import LocalizedText
-from tours.importer import validate_document, validate_path
-from tours.store import StoredTour, save_tour
-from webapp.database import get_db
+from tours.tour.store import StoredTour, save_tour
+from webapp.common.database import get_db
 
 INTERFACE = ("es", "eu", "en", "fr", "ar")
 # Unique strings that must never reach the public: names and stories of hidden stops.

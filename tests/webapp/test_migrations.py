@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from tours.db import Base
-from webapp.database import alembic_config, upgrade
+from webapp.common.database import alembic_config, upgrade
 
 
 def test_migrations_match_models(engine):

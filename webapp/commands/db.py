@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from webapp.database import get_db, upgrade
+from webapp.common.database import get_db, upgrade
 
 
 @click.command("init-db")

@@ -15,9 +15,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
-from webapp.database import get_db, upgrade
-from webapp.i18n import ensure_compiled, translation_directories
-from webapp.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
+from webapp.commands.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
+from webapp.common.database import get_db, upgrade
+from webapp.common.i18n import ensure_compiled, translation_directories
 
 
 @click.command("serve")

@@ -1,6 +1,6 @@
 """``bidean sessions add|list|cancel|expire-offers``, ``bidean mail retry``, ``bidean purge``.
 
-Thin commands over ``tours.departures`` and ``webapp.booking_service``: a mistake is
+Thin commands over ``tours.booking.departures`` and ``webapp.booking.services``: a mistake is
 reported with what to change, never a traceback, and nothing is half written.
 """
 
@@ -12,13 +12,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tours import departures as deps
-from tours.booking_models import Departure
+from tours.booking import departures as deps
+from tours.booking.models import Departure
+from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
-from tours.purge import parse_age, purge_personal_data
-from webapp import booking_service as service
-from webapp import mail
-from webapp.database import get_db
+from webapp.booking import mail
+from webapp.booking import services as service
+from webapp.common.database import get_db
 
 
 def _fail(message: str) -> None:

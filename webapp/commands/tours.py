@@ -1,6 +1,6 @@
 """``bidean validate``, ``bidean import``, ``bidean export`` and ``bidean tours``.
 
-Thin commands over :mod:`tours.importer` and :mod:`tours.store`.  Exit codes:
+Thin commands over :mod:`tours.content.importer` and :mod:`tours.tour.store`.  Exit codes:
 0 when everything went well (warnings allowed), 1 when a file is invalid, a tour is
 unknown or the database fails, 2 for usage errors (click's own).  A bad file never
 prints a traceback: it prints its report.
@@ -19,10 +19,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from tours.content.importer import ImportOutcome, ValidationOptions, import_paths, validate_path
 from tours.errors import TourNotFound
-from tours.importer import ImportOutcome, ValidationOptions, import_paths, validate_path
-from tours.store import get_document, list_tours
-from webapp.database import get_db, is_initialised, upgrade
+from tours.tour.store import get_document, list_tours
+from webapp.common.database import get_db, is_initialised, upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FILES = click.Path(path_type=Path)

@@ -4,5 +4,5 @@ Alembic's env.py and the migration test both import this one module; a new model
 module gets one line here.
 """
 
-import tours.booking_models
-import tours.models  # noqa: F401
+import tours.booking.models
+import tours.tour.models  # noqa: F401

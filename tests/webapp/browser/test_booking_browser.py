@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.webapp.browser.conftest import map_walk_document
-from tours.booking_models import Booking
-from tours.bookings import invariant_problems
+from tours.booking.bookings import invariant_problems
+from tours.booking.departures import DepartureRequest, schedule
+from tours.booking.models import Booking
 from tours.db import make_engine, make_sessionmaker, transaction
-from tours.departures import DepartureRequest, schedule
 
 pytestmark = pytest.mark.browser
 

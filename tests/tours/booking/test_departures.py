@@ -1,0 +1,206 @@
+"""Scheduling departures: wall time in the tour's zone, DST gaps, weekly series, listing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.booking_support import SLUG, store_tour
+from tours.booking.departures import (
+    CurrentAndUpcoming,
+    DepartureRequest,
+    DepartureSnapshot,
+    ScheduleError,
+    cancel,
+    current_and_upcoming,
+    localize,
+    schedule,
+    series_dates,
+    upcoming,
+    upcoming_by_tour,
+)
+from tours.booking.models import CANCELLED, Departure
+from tours.db import reading
+
+MADRID = ZoneInfo("Europe/Madrid")
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+
+
+# Whatever a test did, seats taken equal confirmed party sizes afterwards.
+pytestmark = pytest.mark.usefixtures("seat_invariant")
+
+
+def _request(**changes) -> DepartureRequest:
+    values = {
+        "slug": SLUG,
+        "local_start": datetime(2027, 3, 6, 11, 0),
+        "language": "es",
+        "capacity": 15,
+    }
+    values.update(changes)
+    return DepartureRequest(**values)
+
+
+def test_wall_time_is_read_in_the_tour_timezone(db_session):
+    store_tour(db_session)
+    with db_session() as s:
+        (winter,) = schedule(s, _request(), now=NOW)
+        (summer,) = schedule(s, _request(local_start=datetime(2027, 7, 3, 11, 0)), now=NOW)
+    assert winter.starts_at == datetime(2027, 3, 6, 10, 0, tzinfo=UTC)  # CET, UTC+1
+    assert summer.starts_at == datetime(2027, 7, 3, 9, 0, tzinfo=UTC)  # CEST, UTC+2
+    with db_session() as s:
+        stored = s.get(Departure, winter.id)
+        assert stored.starts_at.astimezone(MADRID).hour == 11
+        assert (stored.timezone, stored.language, stored.capacity) == ("Europe/Madrid", "es", 15)
+        assert stored.meeting_stop_id == "plaza"  # the first stop by default
+        assert stored.meeting_name["es"] == "Plaza de Zabalburu"
+        assert (stored.meeting_lon, stored.meeting_lat) == (-2.93, 43.256)
+
+
+def test_nonexistent_and_repeated_local_times_are_refused():
+    with pytest.raises(ScheduleError, match="does not exist in Europe/Madrid"):
+        localize(datetime(2027, 3, 28, 2, 30), MADRID)  # clocks jump 02:00 -> 03:00
+    with pytest.raises(ScheduleError, match="happens twice"):
+        localize(datetime(2027, 10, 31, 2, 30), MADRID)  # clocks go back 03:00 -> 02:00
+    assert localize(datetime(2027, 3, 28, 3, 30), MADRID).utcoffset() == timedelta(hours=2)
+
+
+def test_weekly_series_on_saturdays(db_session):
+    store_tour(db_session)
+    days = series_dates(date(2027, 3, 6), date(2027, 4, 3), ["saturday"])
+    assert days == [date(2027, 3, d) for d in (6, 13, 20, 27)] + [date(2027, 4, 3)]
+    with db_session() as s:
+        created = schedule(s, _request(), dates=days, now=NOW)
+    local_times = [d.starts_at.astimezone(MADRID) for d in created]
+    assert {(t.hour, t.minute, t.weekday()) for t in local_times} == {(11, 0, 5)}
+    # 11:00 stays 11:00 across the switch to summer time on 28 March.
+    assert [t.utcoffset() for t in local_times[-2:]] == [timedelta(hours=1), timedelta(hours=2)]
+
+
+def test_series_with_a_gap_time_writes_nothing(db_session):
+    store_tour(db_session)
+    days = series_dates(date(2027, 3, 20), date(2027, 4, 4), ["sunday"])
+    with pytest.raises(ScheduleError, match="2027-03-28 02:30 does not exist"), db_session() as s:
+        schedule(s, _request(local_start=datetime(2027, 3, 21, 2, 30)), dates=days, now=NOW)
+    with db_session() as s:
+        assert s.scalar(select(func.count()).select_from(Departure)) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"slug": "nowhere"}, "No tour 'nowhere' is stored"),
+        ({"capacity": 0}, "--capacity must be at least 1"),
+        ({"language": "not a tag"}, "is not a BCP 47 language tag"),
+        ({"meeting_stop_id": "bridge"}, "choose one of: plaza, mercado"),
+        ({"local_start": datetime(2026, 1, 1, 11, 0)}, "is in the past"),
+    ],
+)
+def test_bad_requests_say_what_to_fix(db_session, changes, message):
+    store_tour(db_session)
+    with pytest.raises(ScheduleError, match=message), db_session() as s:
+        schedule(s, _request(**changes), now=NOW)
+
+
+def test_series_validation():
+    with pytest.raises(ScheduleError, match="use a weekday name"):
+        series_dates(date(2027, 3, 6), date(2027, 4, 3), ["someday"])
+    with pytest.raises(ScheduleError, match="is before the first session"):
+        series_dates(date(2027, 3, 6), date(2027, 3, 1), ["saturday"])
+    with pytest.raises(ScheduleError, match="at most 366"):
+        series_dates(date(2027, 1, 1), date(2029, 1, 1), ["day"])
+    assert len(series_dates(date(2027, 3, 1), date(2027, 3, 14), ["saturday", "Sunday"])) == 4
+
+
+def test_upcoming_lists_future_scheduled_sessions_soonest_first(db_session):
+    store_tour(db_session)
+    store_tour(db_session, "other-tour")
+    with db_session() as s:
+        late, early = schedule(s, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW) + (
+            schedule(s, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
+        )
+        (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
+        (gone,) = schedule(s, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
+    with db_session() as s:
+        cancel(s, gone.id, now=NOW)
+    with db_session() as s:
+        assert [d.id for d in upcoming(s, slug=SLUG, now=NOW)] == [early.id, late.id]
+        assert [d.id for d in upcoming(s, now=NOW)] == [other.id, early.id, late.id]
+        with_cancelled = upcoming(s, slug=SLUG, now=NOW, include_cancelled=True)
+        assert [d.status for d in with_cancelled][1] == CANCELLED
+        later = upcoming(s, slug=SLUG, now=datetime(2027, 4, 15, tzinfo=UTC))
+        assert [d.id for d in later] == [late.id]
+        by_tour = upcoming_by_tour(s, now=NOW, per_tour=1)
+        assert {k: [d.id for d in v] for k, v in by_tour.items()} == {
+            SLUG: [early.id],
+            "other-tour": [other.id],
+        }
+
+
+def test_current_and_upcoming_reads_the_version_and_the_next_sessions_of_one_tour(db_session):
+    store_tour(db_session)
+    store_tour(db_session, "other-tour")
+    with db_session() as s:
+        assert current_and_upcoming(s, SLUG, now=NOW) == CurrentAndUpcoming(1, [])
+        late, early, gone, past = (
+            schedule(s, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
+            + schedule(s, _request(local_start=datetime(2027, 1, 11, 11, 0)), now=NOW)
+        )
+        (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
+    with db_session() as s:
+        cancel(s, gone.id, now=NOW)
+    store_tour(db_session)  # a re-import: version 2 keeps the departures
+    with db_session() as s:
+        found = current_and_upcoming(s, SLUG, now=NOW)
+        assert found.version == 2
+        assert [d.id for d in found.departures] == [past.id, early.id, late.id]
+        later = current_and_upcoming(s, SLUG, now=datetime(2027, 2, 1, tzinfo=UTC))
+        assert [d.id for d in later.departures] == [early.id, late.id]
+        assert [d.id for d in current_and_upcoming(s, SLUG, now=NOW, limit=2).departures] == [
+            past.id,
+            early.id,
+        ]
+        everything_after = current_and_upcoming(s, SLUG, now=datetime(2027, 6, 1, tzinfo=UTC))
+        assert everything_after == CurrentAndUpcoming(2, [])
+        assert current_and_upcoming(s, "other-tour", now=NOW).departures[0].id == other.id
+        assert current_and_upcoming(s, "no-such-tour", now=NOW) is None
+        with pytest.raises(ValueError, match="at least 1"):
+            current_and_upcoming(s, SLUG, now=NOW, limit=0)
+
+
+def test_a_snapshot_says_what_the_departure_row_says(db_session, engine):
+    store_tour(db_session)
+    with db_session() as s:
+        (departure,) = schedule(s, _request(guide="Aminata"), now=NOW)
+    seen = []
+    # Counters set by hand, back to 0 at the end: no bookings stand behind them.
+    for taken, held in ((3, 2), (15, 0), (14, 1), (0, 15), (0, 0)):
+        with db_session() as s:
+            s.execute(
+                update(Departure)
+                .where(Departure.id == departure.id)
+                .values(seats_taken=taken, seats_held=held)
+            )
+        with db_session() as s:
+            row = s.get(Departure, departure.id)
+            (snapshot,) = current_and_upcoming(s, SLUG, now=NOW).departures
+            assert snapshot.seats_left == row.seats_left == 15 - taken - held
+            for name in DepartureSnapshot.__dataclass_fields__:
+                assert getattr(snapshot, name) == getattr(row, name), name
+            seen.append(snapshot)
+    # Snapshots are values: equal when read twice, told apart by their seats.
+    assert len(set(seen)) == 5
+    # Read without a session or a transaction, the same: aware UTC times, JSON as dicts.
+    with reading(engine) as conn:
+        (snapshot,) = current_and_upcoming(conn, SLUG, now=NOW).departures
+    assert snapshot == seen[-1] and hash(snapshot) == hash(seen[-1])
+    assert {snapshot: "block"}[seen[-1]] == "block"
+    assert snapshot.starts_at == datetime(2027, 3, 6, 10, 0, tzinfo=UTC)
+    assert snapshot.starts_at.utcoffset() == timedelta(0)
+    assert snapshot.meeting_name["es"] == "Plaza de Zabalburu"
+    assert (snapshot.guide, snapshot.status, snapshot.language) == ("Aminata", "scheduled", "es")

@@ -1,0 +1,119 @@
+import pytest
+
+from tours.errors import TourNotFound
+from tours.tour.domain import Tour
+from tours.tour.models import TourRecord, TourVersionRecord
+from tours.tour.store import current_versions, get_document, get_tour, list_tours, save_tour
+
+
+def make_tour(slug="test-walk", city="Bilbao", title="Paseo") -> Tour:
+    return Tour.from_document(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[-2.9262, 43.2556], [-2.9249, 43.2548], [-2.9236, 43.2550]],
+                    },
+                    "properties": {
+                        "profile": "bidean-tour/1",
+                        "slug": slug,
+                        "title": {"es": title, "en": "Walk"},
+                        "summary": {"es": "Resumen"},
+                        "city": city,
+                        "timezone": "Europe/Madrid",
+                        "districts": ["San Francisco"],
+                        "languages": ["es", "en"],
+                        "licence": "CC-BY-SA-4.0",
+                    },
+                },
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [-2.9262, 43.2556]},
+                    "properties": {
+                        "id": "a",
+                        "name": {"es": "Plaza"},
+                        "story": {"es": "Historia"},
+                        "order": 1,
+                        "status": "published",
+                    },
+                },
+            ],
+        }
+    )
+
+
+def test_save_and_read_back(db_session):
+    with db_session() as s:
+        stored = save_tour(s, make_tour(), source_name="walk.geojson")
+    assert (stored.slug, stored.version) == ("test-walk", 1)
+    with db_session() as s:
+        again = get_tour(s, "test-walk")
+        assert again.tour == make_tour()
+        assert get_document(s, "test-walk") == make_tour().to_document()
+        row = s.query(TourVersionRecord).one()
+        assert (row.city, row.languages, row.source_name) == ("Bilbao", "es en", "walk.geojson")
+        assert row.imported_at.tzinfo is not None
+
+
+def test_reimport_creates_a_new_version_and_keeps_the_old(db_session):
+    with db_session() as s:
+        save_tour(s, make_tour(title="Primera"))
+    with db_session() as s:
+        second = save_tour(s, make_tour(title="Segunda"))
+    assert second.version == 2
+    with db_session() as s:
+        assert get_tour(s, "test-walk").tour.title["es"] == "Segunda"
+        assert get_tour(s, "test-walk", version=1).tour.title["es"] == "Primera"
+        assert s.query(TourRecord).one().current_version == 2
+        assert current_versions(s) == [("test-walk", 2)]
+
+
+def test_failed_transaction_stores_nothing(db_session):
+    with pytest.raises(RuntimeError), db_session() as s:
+        save_tour(s, make_tour())
+        raise RuntimeError("the import failed half-way")
+    with db_session() as s:
+        assert s.query(TourRecord).count() == 0
+        assert s.query(TourVersionRecord).count() == 0
+
+
+def test_unknown_tour(db_session):
+    with db_session() as s:
+        with pytest.raises(TourNotFound, match="nope"):
+            get_tour(s, "nope")
+        save_tour(s, make_tour())
+        with pytest.raises(TourNotFound, match="version 9"):
+            get_tour(s, "test-walk", version=9)
+
+
+def test_list_tours_by_city(db_session):
+    with db_session() as s:
+        save_tour(s, make_tour("b-walk", city="Bilbao"))
+        save_tour(s, make_tour("a-walk", city="Vitoria-Gasteiz"))
+        save_tour(s, make_tour("c-walk", city="Bilbao"))
+    with db_session() as s:
+        assert [t.slug for t in list_tours(s)] == ["b-walk", "c-walk", "a-walk"]
+        assert [t.slug for t in list_tours(s, city="Vitoria-Gasteiz")] == ["a-walk"]
+
+
+def test_current_versions_of_every_city_and_of_one(db_session):
+    with db_session() as s:
+        save_tour(s, make_tour("b-walk", city="Bilbao"))
+        save_tour(s, make_tour("a-walk", city="Vitoria-Gasteiz"))
+        save_tour(s, make_tour("c-walk", city="Bilbao"))
+        save_tour(s, make_tour("c-walk", city="Bilbao", title="Otra vez"))
+    with db_session() as s:
+        assert current_versions(s) == [("b-walk", 1), ("c-walk", 2), ("a-walk", 1)]
+        assert current_versions(s, city="Bilbao") == [("b-walk", 1), ("c-walk", 2)]
+        assert current_versions(s, city="Vitoria-Gasteiz") == [("a-walk", 1)]
+        assert current_versions(s, city="Donostia") == []
+
+
+def test_city_override(db_session):
+    with db_session() as s:
+        save_tour(s, make_tour(), city="Getxo")
+    with db_session() as s:
+        assert s.query(TourRecord).one().city == "Getxo"

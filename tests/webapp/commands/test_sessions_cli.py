@@ -1,0 +1,156 @@
+"""``bidean sessions add|list|cancel|expire-offers`` and ``bidean purge`` on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.booking_support import SLUG, add_departure, assert_invariant, party, store_tour
+from tours.booking.bookings import book
+from tours.booking.cancellation import cancel_booking
+from tours.booking.models import Booking, Departure, WaitlistEntry
+from tours.booking.waitlist import join
+
+MADRID = ZoneInfo("Europe/Madrid")
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+@pytest.fixture(autouse=True)
+def _invariant_after_each_test(db_session):
+    yield
+    assert_invariant(db_session)
+
+
+@pytest.fixture
+def tour(db_session) -> str:
+    store_tour(db_session)
+    return SLUG
+
+
+def departures(db_session) -> list[Departure]:
+    with db_session() as s:
+        return list(s.scalars(select(Departure).order_by(Departure.starts_at)))
+
+
+def test_add_one_session_in_the_tour_timezone(runner, db_session, tour):
+    result = runner.invoke(
+        args=["sessions", "add", tour, "--at", f"{NEXT_YEAR}-03-06T11:00", "--language", "es",
+              "--capacity", "15", "--guide", "g-7"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 session(s) scheduled." in result.output
+    (departure,) = departures(db_session)
+    assert departure.starts_at == datetime(NEXT_YEAR, 3, 6, 10, 0, tzinfo=UTC)
+    assert (departure.capacity, departure.language, departure.guide) == (15, "es", "g-7")
+    assert f"{NEXT_YEAR}-03-06 11:00 CET" in result.output
+
+
+def test_add_a_weekly_series(runner, db_session, tour):
+    result = runner.invoke(
+        args=["sessions", "add", tour, "--at", f"{NEXT_YEAR}-06-05T18:30", "--language", "ar",
+              "--capacity", "12", "--every", "saturday", "--until", f"{NEXT_YEAR}-06-30"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    local = [d.starts_at.astimezone(MADRID) for d in departures(db_session)]
+    assert len(local) == 4
+    assert {(t.weekday(), t.hour, t.minute) for t in local} == {(5, 18, 30)}
+    assert "4 session(s) scheduled." in result.output
+
+
+AT = ["--at", f"{NEXT_YEAR}-03-06T11:00"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at", f"{NEXT_YEAR}-03-28T02:30"], "does not exist in Europe/Madrid"),
+        (["--at", "tomorrow"], "is not a date and time: write it like 2027-03-06T11:00"),
+        ([*AT, "--every", "saturday"], "--every and --until go together"),
+        ([*AT, "--every", "caturday", "--until", f"{NEXT_YEAR}-04-01"], "use a weekday name"),
+        ([*AT, "--capacity", "0"], "--capacity must be at least 1"),
+    ],
+)
+def test_add_refuses_bad_input_clearly_and_writes_nothing(runner, db_session, tour, args, message):
+    base = ["sessions", "add", tour, "--language", "es"]
+    if "--capacity" not in args:
+        base += ["--capacity", "10"]
+    result = runner.invoke(args=base + args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert departures(db_session) == []
+
+
+def test_add_for_an_unknown_tour(runner, db_session):
+    result = runner.invoke(
+        args=["sessions", "add", "nowhere", "--at", f"{NEXT_YEAR}-03-06T11:00", "--language",
+              "es", "--capacity", "5"],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "No tour 'nowhere' is stored" in result.output
+
+
+def test_list_shows_upcoming_sessions_with_seats(runner, db_session, tour):
+    first = add_departure(db_session, days_ahead=5, capacity=8)
+    second = add_departure(db_session, days_ahead=9, capacity=4, language="eu")
+    with db_session(write_lock=True) as s:
+        book(s, first, party(3))
+    lines = runner.invoke(args=["sessions", "list"]).output.splitlines()
+    assert lines[0].split()[0] == str(first) and "3/8 seats" in lines[0]
+    assert lines[1].split()[0] == str(second) and "eu" in lines[1] and "0/4 seats" in lines[1]
+    runner.invoke(args=["sessions", "cancel", str(second)])
+    assert len(runner.invoke(args=["sessions", "list"]).output.splitlines()) == 1
+    assert "cancelled" in runner.invoke(args=["sessions", "list", "--all"]).output
+
+
+def test_cancel_an_unknown_session(runner, db_session):
+    result = runner.invoke(args=["sessions", "cancel", "404"])
+    assert result.exit_code == 1 and "No session 404 exists." in result.output
+
+
+def test_purge_removes_personal_data_of_old_sessions_only(runner, db_session, tour):
+    old = add_departure(db_session, days_ahead=2)
+    recent = add_departure(db_session, days_ahead=3)
+    with db_session(write_lock=True) as s:
+        book(s, old, party(2, 1))
+        book(s, recent, party(1, 2))
+    with db_session() as s:  # the first walk took place 100 days ago
+        s.execute(
+            update(Departure)
+            .where(Departure.id == old)
+            .values(starts_at=datetime.now(UTC) - timedelta(days=100))
+        )
+    assert "not an age" in runner.invoke(args=["purge", "--older-than", "soon"]).output
+    result = runner.invoke(args=["purge", "--older-than", "90d"])
+    assert result.exit_code == 0, result.output
+    assert "Purged 1 booking(s)" in result.output
+    with db_session() as s:
+        rows = {b.departure_id: b for b in s.scalars(select(Booking))}
+    assert (rows[old].name, rows[old].email, rows[old].party_size) == (None, None, 2)
+    assert rows[recent].email == "visitor2@example.org"
+
+
+def test_expire_offers_command_passes_lapsed_offers_on(runner, db_session, tour):
+    departure_id = add_departure(db_session, capacity=2)
+    with db_session(write_lock=True) as s:
+        reference = book(s, departure_id, party(2)).booking.reference
+    with db_session(write_lock=True) as s:
+        first = join(s, departure_id, party(2, 7)).entry.id
+        second = join(s, departure_id, party(2, 8)).entry.id
+    with db_session(write_lock=True) as s:
+        cancel_booking(s, reference)
+    assert runner.invoke(args=["sessions", "expire-offers"]).output == "0 new offer(s) made.\n"
+    with db_session() as s:  # the offer's hold ran out
+        s.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == first)
+            .values(offer_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    result = runner.invoke(args=["sessions", "expire-offers"])
+    assert result.output == "1 new offer(s) made.\n"
+    with db_session() as s:
+        statuses = dict(s.execute(select(WaitlistEntry.id, WaitlistEntry.status)).all())
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
+    assert statuses == {first: "expired", second: "offered"}

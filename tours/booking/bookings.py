@@ -1,0 +1,246 @@
+"""Taking seats (the seat rule), references and the capacity invariant.
+
+Cancelling gives seats back to the waiting list: see ``tours.booking.cancellation``.
+
+Seats are taken by ONE conditional ``UPDATE`` that succeeds only while they remain,
+in the same transaction that inserts the booking (pretix's rule: the check and the
+write are one step under one lock).  On SQLite the caller opens the transaction with
+``write_lock=True`` (``BEGIN IMMEDIATE``) so writers queue instead of failing; on
+PostgreSQL the ``UPDATE``'s row lock makes concurrent attempts wait and then
+re-check the condition against the committed count.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from tours.booking.departures import get_departure
+from tours.booking.models import (
+    CONFIRMED,
+    OFFERED,
+    SCHEDULED,
+    Booking,
+    Departure,
+    WaitlistEntry,
+)
+from tours.db import utcnow
+from tours.errors import BideanError, NotFound
+
+# No 0/O, 1/I/L: a reference read out over the phone cannot be misheard as another.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+_REFERENCE_TRIES = 8
+
+
+class BookingRefused(BideanError):
+    """The seats could not be taken; ``reason`` says why, ``seats_left`` how many remain.
+
+    Reasons: ``full`` (not enough seats), ``cancelled``, ``started`` (too late), and
+    ``party_too_large`` (above the departure's per-booking maximum).
+    """
+
+    def __init__(self, reason: str, departure: Departure) -> None:
+        self.reason = reason
+        self.departure_id = departure.id
+        self.seats_left = departure.seats_left
+        self.max_party = departure.max_party
+        super().__init__(f"Session {departure.id}: booking refused ({reason}).")
+
+
+class BookingNotFound(NotFound):
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"No booking {reference!r} exists.")
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who books: the personal data stays with the booking until the purge."""
+
+    name: str
+    email: str
+    party_size: int
+    language: str
+    phone: str | None = None
+    notes: str | None = None
+
+
+@dataclass
+class BookingResult:
+    booking: Booking
+    departure: Departure
+    replayed: bool = False  # True when an idempotency key found an earlier booking
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalize_reference(text: str) -> str:
+    """What a person typed, as stored: upper case, spaces and dashes dropped."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _find_by_key(session: Session, key: str) -> Booking | None:
+    return session.scalars(select(Booking).where(Booking.idempotency_key == key)).one_or_none()
+
+
+def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> bool:
+    """The one conditional UPDATE: True when the seats were free and are now taken."""
+    result = session.execute(
+        update(Departure)
+        .where(
+            Departure.id == departure_id,
+            Departure.status == SCHEDULED,
+            Departure.starts_at > now,
+            Departure.max_party >= seats,
+            Departure.seats_taken + Departure.seats_held + seats <= Departure.capacity,
+        )
+        .values(seats_taken=Departure.seats_taken + seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
+    departure = get_departure(session, departure_id)
+    session.refresh(departure)
+    if departure.status != SCHEDULED:
+        return BookingRefused("cancelled", departure)
+    if departure.starts_at <= now:
+        return BookingRefused("started", departure)
+    if seats > departure.max_party:
+        return BookingRefused("party_too_large", departure)
+    return BookingRefused("full", departure)
+
+
+def book(
+    session: Session,
+    departure_id: int,
+    party: Party,
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> BookingResult:
+    """Take ``party.party_size`` seats on the departure and write the booking, atomically.
+
+    Raises ``DepartureNotFound`` or ``BookingRefused`` (nothing written).  A known
+    ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats.
+    """
+    now = now or utcnow()
+    if party.party_size < 1:
+        raise ValueError("party_size must be at least 1")
+
+    def take() -> None:
+        if not _take_seats(session, departure_id, party.party_size, now):
+            raise _refusal(session, departure_id, party.party_size, now)
+
+    return insert_booking(session, departure_id, party, take, idempotency_key, now)
+
+
+def insert_booking(
+    session: Session,
+    departure_id: int,
+    party: Party,
+    take_seats: Callable[[], None],
+    idempotency_key: str | None,
+    now: datetime,
+) -> BookingResult:
+    """Run ``take_seats`` and insert the booking in one savepoint, retrying on a clash.
+
+    A clashing reference, or a concurrent twin with the same idempotency key, rolls
+    back the seats together with the insert and nothing else.
+    """
+    if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
+        return BookingResult(earlier, get_departure(session, earlier.departure_id), replayed=True)
+    for _ in range(_REFERENCE_TRIES):
+        try:
+            with session.begin_nested():
+                take_seats()
+                booking = Booking(
+                    reference=new_reference(),
+                    departure_id=departure_id,
+                    party_size=party.party_size,
+                    status=CONFIRMED,
+                    language=party.language,
+                    name=party.name,
+                    email=party.email,
+                    phone=party.phone or None,
+                    notes=party.notes or None,
+                    idempotency_key=idempotency_key,
+                    created_at=now,
+                )
+                session.add(booking)
+                session.flush()
+        except IntegrityError:
+            if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
+                departure = get_departure(session, earlier.departure_id)
+                return BookingResult(earlier, departure, replayed=True)
+            continue  # the reference was taken: draw another
+        return BookingResult(booking, _fresh_departure(session, departure_id))
+    raise RuntimeError("could not draw an unused booking reference")
+
+
+def _fresh_departure(session: Session, departure_id: int) -> Departure:
+    """The departure as it stands after our UPDATE, with its tour: one SELECT, not three.
+
+    ``populate_existing`` overwrites a copy already in the session (the seat counters
+    changed behind the ORM's back); the tour rides along for the confirmation email.
+    """
+    query = (
+        select(Departure)
+        .where(Departure.id == departure_id)
+        .options(joinedload(Departure.tour))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
+
+
+def get_booking(session: Session, reference: str, *, lock: bool = False) -> Booking:
+    query = select(Booking).where(Booking.reference == normalize_reference(reference))
+    if lock:
+        query = query.with_for_update()
+    booking = session.scalars(query).one_or_none()
+    if booking is None:
+        raise BookingNotFound(reference)
+    return booking
+
+
+def invariant_problems(session: Session) -> list[str]:
+    """Every departure whose counters disagree with its bookings and offers (empty = good).
+
+    seats_taken == sum of confirmed party sizes; seats_held == sum of open offers;
+    taken + held <= capacity.
+    """
+    confirmed = dict(
+        session.execute(
+            select(Booking.departure_id, func.sum(Booking.party_size))
+            .where(Booking.status == CONFIRMED)
+            .group_by(Booking.departure_id)
+        ).all()
+    )
+    held = dict(
+        session.execute(
+            select(WaitlistEntry.departure_id, func.sum(WaitlistEntry.party_size))
+            .where(WaitlistEntry.status == OFFERED)
+            .group_by(WaitlistEntry.departure_id)
+        ).all()
+    )
+    problems = []
+    for dep_id, taken, seats_held, capacity in session.execute(
+        select(Departure.id, Departure.seats_taken, Departure.seats_held, Departure.capacity)
+    ):
+        if taken != (confirmed.get(dep_id) or 0):
+            problems.append(f"session {dep_id}: seats_taken {taken} != {confirmed.get(dep_id)}")
+        if seats_held != (held.get(dep_id) or 0):
+            problems.append(f"session {dep_id}: seats_held {seats_held} != {held.get(dep_id)}")
+        if taken + seats_held > capacity:
+            problems.append(f"session {dep_id}: {taken}+{seats_held} seats > {capacity}")
+    return problems

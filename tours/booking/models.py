@@ -1,0 +1,152 @@
+"""Tables of the booking side: departures (sessions), bookings, waiting lists, outgoing mail.
+
+Seats are counted on the departure row (``seats_taken`` for confirmed bookings,
+``seats_held`` for open waiting-list offers) so that taking seats is one conditional
+``UPDATE`` in the transaction that writes the booking; the check constraints make the
+database itself refuse an oversold row whatever code path writes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tours.db import Base, utcnow
+from tours.tour.models import TourRecord
+
+SCHEDULED = "scheduled"
+CANCELLED = "cancelled"
+CONFIRMED = "confirmed"
+
+# Waiting-list entry states: waiting in line, holding an offer, done one way or another.
+WAITING = "waiting"
+OFFERED = "offered"
+CLAIMED = "claimed"
+EXPIRED = "expired"
+DECLINED = "declined"
+
+
+class Departure(Base):
+    """A tour at a start time, in one language, with a capacity and a meeting point."""
+
+    __tablename__ = "departures"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("max_party > 0", name="max_party_positive"),
+        CheckConstraint("seats_taken >= 0 AND seats_held >= 0", name="seats_not_negative"),
+        CheckConstraint("seats_taken + seats_held <= capacity", name="never_oversold"),
+        Index("ix_departures_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tour_id: Mapped[int] = mapped_column(ForeignKey("tours.id"), index=True)
+    starts_at: Mapped[datetime]
+    # The tour's IANA zone when the departure was scheduled: display and calendar use it.
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(35))
+    capacity: Mapped[int]
+    max_party: Mapped[int] = mapped_column(default=8)
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    seats_held: Mapped[int] = mapped_column(default=0)
+    guide: Mapped[str | None] = mapped_column(String(64))
+    # The meeting point is copied from the tour at scheduling time, so a later version of
+    # the tour cannot silently move the place people were told to go to.
+    meeting_stop_id: Mapped[str | None] = mapped_column(String(64))
+    meeting_name: Mapped[dict[str, Any]]
+    meeting_lon: Mapped[float]
+    meeting_lat: Mapped[float]
+    status: Mapped[str] = mapped_column(String(16), default=SCHEDULED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+    tour: Mapped[TourRecord] = relationship()
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken - self.seats_held)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+
+class Booking(Base):
+    """Seats for one party on one departure.  Personal fields are emptied by the purge."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (CheckConstraint("party_size > 0", name="party_size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id"), index=True)
+    party_size: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=CONFIRMED)
+    language: Mapped[str] = mapped_column(String(35))
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # A one-time key from the form or the ``Idempotency-Key`` header: a repeat finds
+    # the booking it already made instead of making a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    purged_at: Mapped[datetime | None]
+
+    departure: Mapped[Departure] = relationship()
+
+
+class WaitlistEntry(Base):
+    """A party waiting for seats on a full departure; first come, first offered."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("party_size > 0", name="party_size_positive"),
+        Index("ix_waitlist_entries_departure_status", "departure_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id"))
+    party_size: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=WAITING)
+    language: Mapped[str] = mapped_column(String(35))
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
+    # Counts offers made to this entry; signed offer links carry it so an old link
+    # cannot claim a later offer.
+    offer_count: Mapped[int] = mapped_column(default=0)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    closed_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+    departure: Mapped[Departure] = relationship()
+
+
+class OutboxMessage(Base):
+    """An email written in the same transaction as the change it tells about, sent after."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    departure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departures.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

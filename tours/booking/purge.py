@@ -1,0 +1,66 @@
+"""Forgetting people: personal data of past departures is removed, counts stay.
+
+Bookings and waiting-list entries keep their party size, status and reference (so
+attendance figures survive); names, email addresses, phone numbers and notes are
+emptied and the messages sent to those people are deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
+from tours.db import utcnow
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    departures: int
+    bookings: int
+    waitlist_entries: int
+    messages: int
+
+
+def parse_age(text: str) -> timedelta:
+    """``90d``, ``12w`` or ``36h`` as a timedelta; ValueError with a hint otherwise."""
+    units = {"d": "days", "w": "weeks", "h": "hours"}
+    raw = text.strip().lower()
+    number, unit = raw[:-1], raw[-1:]
+    if unit not in units or not number.isdigit():
+        raise ValueError(
+            f"{text!r} is not an age: write a whole number followed by d (days), "
+            "w (weeks) or h (hours), for example 90d."
+        )
+    return timedelta(**{units[unit]: int(number)})
+
+
+def purge_personal_data(
+    session: Session, older_than: timedelta, *, now: datetime | None = None
+) -> PurgeResult:
+    """Empty personal fields of departures that started more than ``older_than`` ago."""
+    cutoff = (now or utcnow()) - older_than
+    stamp = now or utcnow()
+    past = select(Departure.id).where(Departure.starts_at < cutoff)
+    departures = len(session.scalars(past).all())
+    bookings = session.execute(
+        update(Booking)
+        .where(Booking.departure_id.in_(past), Booking.purged_at.is_(None))
+        .values(name=None, email=None, phone=None, notes=None, purged_at=stamp)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    entries = session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.departure_id.in_(past), WaitlistEntry.purged_at.is_(None))
+        .values(name=None, email=None, phone=None, purged_at=stamp)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    messages = session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.departure_id.in_(past))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return PurgeResult(departures, bookings, entries, messages)

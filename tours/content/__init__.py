@@ -1,0 +1,1 @@
+"""Tour files: reading, checking and normalising GeoJSON and GPX into the profile; reports."""

@@ -1,0 +1,252 @@
+"""The tour profile's rules for stops and district outlines.
+
+Part of :mod:`tours.content.profile` (split out to keep each module readable): the checks of a
+stop's and a district's ``properties``, each returning the normalised properties, and
+the small pieces both modules share (a reference to a feature of the input, and how a
+bad value is shown in a message).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from tours.content.report import Problem, Severity
+from tours.content.textmaps import TextChecker
+from tours.content.validate import is_number, json_type
+from tours.tour.domain import STOP_STATUSES
+
+STOP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MEDIA_TYPES = ("image", "audio", "video")
+_FEATURE_MEMBERS = frozenset(("type", "geometry", "properties", "bbox", "crs"))
+
+
+@dataclass
+class FeatureRef:
+    """One feature of the input, wherever it sat (a FeatureCollection member, the root
+    Feature, or a bare geometry root wrapped on the fly)."""
+
+    ptr: str
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+    foreign: list[str] = field(default_factory=list)
+    bare: bool = False
+    #: A feature's top-level ``id`` (a foreign member for Bidean), for hints.
+    foreign_id: Any = None
+
+    @property
+    def props_ptr(self) -> str:
+        return "" if self.bare else f"{self.ptr}/properties"
+
+    @property
+    def geometry_ptr(self) -> str:
+        return self.ptr if self.bare else f"{self.ptr}/geometry"
+
+    @property
+    def kind(self) -> str | None:
+        return self.geometry["type"] if self.geometry else None
+
+
+def feature_ref(obj: dict[str, Any], ptr: str) -> FeatureRef:
+    """The reference to a member of ``features`` (or the root Feature) at ``ptr``."""
+    foreign = [k for k in obj if k not in _FEATURE_MEMBERS]
+    return FeatureRef(
+        ptr, obj.get("geometry"), obj.get("properties") or {}, foreign, False, obj.get("id")
+    )
+
+
+def found(value: Any) -> str:
+    """A short JSON-ish rendering of a bad value for messages."""
+    if isinstance(value, str):
+        return f'"{value}"' if len(value) <= 40 else f'"{value[:37]}..."'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json_type(value)
+
+
+class Rules:
+    """Collects problems, and labels of features for messages ("Stop "plaza"")."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.labels: dict[str, str] = {}
+
+    def error(self, code: str, ptr: str, message: str) -> None:
+        self.problems.append(Problem(code, ptr, message))
+
+    def warn(self, code: str, ptr: str, message: str) -> None:
+        self.problems.append(Problem(code, ptr, message, Severity.WARNING))
+
+
+class StopRules(Rules):
+    """The rules of stops (Points) and district outlines (Polygons)."""
+
+    def _stop(self, stop: FeatureRef, texts: TextChecker) -> dict[str, Any]:
+        """Check one stop; return its normalised properties (partial when invalid)."""
+        props, ptr = stop.properties, stop.props_ptr
+        result: dict[str, Any] = {}
+        stop_id = self._stop_id(stop)
+        label = f'Stop "{stop_id}"' if stop_id else f"The stop at {stop.ptr or 'the root'}"
+        self.labels[ptr] = label
+        result["id"] = stop_id
+        status = props.get("status", "published")
+        if status not in STOP_STATUSES:
+            self.error(
+                "profile.stop-status",
+                f"{ptr}/status",
+                f"{label} has status {found(status)}; use one of {', '.join(STOP_STATUSES)}.",
+            )
+            status = "draft"  # keeps the "story required" rule from piling on
+        result["status"] = status
+        result["name"] = texts.text(props, "name", ptr, required=True, what=label)
+        result["story"] = texts.text(
+            props, "story", ptr, required=status == "published", what=f"{label} (published)"
+        )
+        for key in ("community", "accessibility"):
+            result[key] = texts.text(props, key, ptr)
+        result["order"] = self._positive_int(props, "order", ptr, label)
+        result["credits"] = self._optional_string(props, "credits", ptr)
+        result["dwell_minutes"] = self._dwell(props, ptr, label)
+        if props.get("media") is not None:
+            result["media"] = self._media(props["media"], f"{ptr}/media", texts)
+        known = {*result, "media"}
+        result.update({k: v for k, v in props.items() if k not in known})
+        return {k: v for k, v in result.items() if v is not None}
+
+    def _stop_id(self, stop: FeatureRef) -> str | None:
+        value = stop.properties.get("id")
+        ptr = f"{stop.props_ptr}/id"
+        if value is None:
+            hint = (
+                f" This feature has a top-level id {stop.foreign_id!r}: move it into properties."
+                if stop.foreign_id is not None
+                else ""
+            )
+            self.error(
+                "profile.missing-property",
+                ptr,
+                f'Every stop needs an "id" property (letters, digits, _ and -).{hint}',
+            )
+            return None
+        if not isinstance(value, str) or not STOP_ID_PATTERN.match(value):
+            as_text = f' Write it as text: "{value}".' if is_number(value) else ""
+            self.error(
+                "profile.stop-id",
+                ptr,
+                f"The stop id {found(value)} is not valid: use 1 to 64 letters, digits, _ or"
+                f" -.{as_text}",
+            )
+            return None
+        return value
+
+    def _stop_uniqueness(self, stops: list[FeatureRef]) -> None:
+        first_id: dict[str, str] = {}
+        first_order: dict[int, str] = {}
+        for stop in stops:
+            stop_id, order = stop.properties.get("id"), stop.properties.get("order")
+            if isinstance(stop_id, str):
+                if stop_id in first_id:
+                    self.error(
+                        "profile.duplicate-stop-id",
+                        f"{stop.props_ptr}/id",
+                        f'The stop id "{stop_id}" is already used by the stop at'
+                        f" {first_id[stop_id]}; give each stop its own id.",
+                    )
+                else:
+                    first_id[stop_id] = stop.ptr
+            if isinstance(order, int) and not isinstance(order, bool) and order >= 1:
+                if order in first_order:
+                    self.error(
+                        "profile.duplicate-stop-order",
+                        f"{stop.props_ptr}/order",
+                        f"order {order} is already used by the stop at {first_order[order]};"
+                        " give each stop its own position, or leave order out to follow the"
+                        " route.",
+                    )
+                else:
+                    first_order[order] = stop.ptr
+
+    def _positive_int(self, props: dict[str, Any], key: str, ptr: str, label: str) -> int | None:
+        value = props.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        self.error(
+            "profile.stop-order",
+            f"{ptr}/{key}",
+            f"{label} has order {found(value)}; order is a whole number from 1 (or leave it"
+            " out to follow the route).",
+        )
+        return None
+
+    def _optional_string(self, props: dict[str, Any], key: str, ptr: str) -> str | None:
+        value = props.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.error(
+            "profile.property-type", f"{ptr}/{key}", f'"{key}" must be text, not {found(value)}.'
+        )
+        return None
+
+    def _dwell(self, props: dict[str, Any], ptr: str, label: str) -> float | None:
+        value = props.get("dwell_minutes")
+        if value is None or (is_number(value) and 0 <= value < float("inf")):
+            return value
+        self.error(
+            "profile.dwell-minutes",
+            f"{ptr}/dwell_minutes",
+            f"{label} has dwell_minutes {found(value)}; it must be a number of minutes, 0 or more.",
+        )
+        return None
+
+    def _media(self, media: Any, ptr: str, texts: TextChecker) -> list[dict[str, Any]] | None:
+        if not isinstance(media, list):
+            self.error("profile.property-type", ptr, f"media must be an array, not {found(media)}.")
+            return None
+        result = []
+        for i, item in enumerate(media):
+            iptr = f"{ptr}/{i}"
+            if not isinstance(item, dict):
+                self.error(
+                    "profile.property-type",
+                    iptr,
+                    f'Each media entry must be an object {{"url": …, "type": …}}, not'
+                    f" {found(item)}.",
+                )
+                continue
+            result.append(self._media_item(item, iptr, texts))
+        return result
+
+    def _media_item(self, item: dict[str, Any], ptr: str, texts: TextChecker) -> dict[str, Any]:
+        url, kind = item.get("url"), item.get("type")
+        parsed = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+            self.error(
+                "profile.media-url",
+                f"{ptr}/url",
+                f"The media url {found(url)} must be a full http:// or https:// address.",
+            )
+        if kind not in MEDIA_TYPES:
+            self.error(
+                "profile.media-type",
+                f"{ptr}/type",
+                f"The media type {found(kind)} must be one of {', '.join(MEDIA_TYPES)}.",
+            )
+        caption = texts.text(item, "caption", ptr)
+        credit = self._optional_string(item, "credit", ptr)
+        out = {"url": url, "type": kind, "caption": caption, "credit": credit}
+        out.update({k: v for k, v in item.items() if k not in out})
+        return {k: v for k, v in out.items() if v is not None}
+
+    def _district(self, district: FeatureRef, texts: TextChecker) -> dict[str, Any]:
+        props, ptr = district.properties, district.props_ptr
+        self.labels[ptr] = f"The district at {district.ptr or 'the root'}"
+        name = texts.text(props, "name", ptr, required=True, what="A district outline")
+        return {**props, "name": name}

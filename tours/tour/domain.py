@@ -1,0 +1,294 @@
+"""The tour as the rest of Bidean sees it: plain, immutable, already validated.
+
+A ``Tour`` is built from a *normalised* profile document (see ``tours.content.profile``) and
+turns back into one with ``to_document``; the two are inverse, which the round-trip
+property test checks.  Unknown properties are kept in ``extra`` so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from tours.coords import LonLat
+from tours.i18n import LocalizedText
+from tours.tour.geometry import Itinerary, RouteGeometry, plan_itinerary
+
+PROFILE_VERSION = "bidean-tour/1"
+STOP_STATUSES = ("published", "draft", "withdrawn")
+DEFAULT_DWELL_MINUTES = 5.0
+DEFAULT_PACE_KMH = 4.5
+
+Position = tuple[float, ...]
+Line = tuple[Position, ...]
+
+TOUR_KEYS = (
+    "profile", "slug", "title", "summary", "city", "timezone", "districts",
+    "languages", "duration_minutes", "licence", "credits", "sample",
+)  # fmt: skip
+STOP_KEYS = (
+    "id", "name", "story", "community", "order", "credits", "status",
+    "accessibility", "dwell_minutes", "media",
+)  # fmt: skip
+
+
+def _text(value: Any) -> LocalizedText:
+    return LocalizedText(value or {})
+
+
+def _opt_text(text: LocalizedText) -> dict[str, str] | None:
+    return text.to_json() if text else None
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _line(coords: Any) -> Line:
+    # The document is normalised (validated numbers), so no per-value conversion is needed.
+    return tuple(map(tuple, coords))
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    type: str
+    caption: LocalizedText = field(default_factory=LocalizedText)
+    credit: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _drop_none(
+            {
+                "url": self.url,
+                "type": self.type,
+                "caption": _opt_text(self.caption),
+                "credit": self.credit,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Stop:
+    id: str
+    position: Position
+    name: LocalizedText
+    story: LocalizedText = field(default_factory=LocalizedText)
+    community: LocalizedText = field(default_factory=LocalizedText)
+    order: int | None = None
+    credits: str | None = None
+    status: str = "published"
+    accessibility: LocalizedText = field(default_factory=LocalizedText)
+    dwell_minutes: float | None = None
+    media: tuple[Media, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def lonlat(self) -> LonLat:
+        return LonLat(self.position[0], self.position[1])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @classmethod
+    def from_feature(cls, feature: Mapping[str, Any]) -> Stop:
+        props = feature.get("properties") or {}
+        media = tuple(
+            Media(m["url"], m["type"], _text(m.get("caption")), m.get("credit"))
+            for m in props.get("media") or ()
+        )
+        return cls(
+            id=props["id"],
+            position=tuple(float(v) for v in feature["geometry"]["coordinates"]),
+            name=_text(props.get("name")),
+            story=_text(props.get("story")),
+            community=_text(props.get("community")),
+            order=props.get("order"),
+            credits=props.get("credits"),
+            status=props.get("status", "published"),
+            accessibility=_text(props.get("accessibility")),
+            dwell_minutes=props.get("dwell_minutes"),
+            media=media,
+            extra={k: v for k, v in props.items() if k not in STOP_KEYS},
+        )
+
+    def to_feature(self) -> dict[str, Any]:
+        props = _drop_none(
+            {
+                "id": self.id,
+                "name": self.name.to_json(),
+                "story": _opt_text(self.story),
+                "community": _opt_text(self.community),
+                "order": self.order,
+                "credits": self.credits,
+                "status": self.status,
+                "accessibility": _opt_text(self.accessibility),
+                "dwell_minutes": self.dwell_minutes,
+                "media": [m.to_json() for m in self.media] or None,
+            }
+        )
+        props.update(self.extra)
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(self.position)},
+            "properties": props,
+        }
+
+
+@dataclass(frozen=True)
+class District:
+    name: LocalizedText
+    geometry: Mapping[str, Any]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_feature(self) -> dict[str, Any]:
+        props = {"name": self.name.to_json(), **self.extra}
+        return {"type": "Feature", "geometry": dict(self.geometry), "properties": props}
+
+
+@dataclass(frozen=True, eq=True)
+class Tour:
+    """A validated tour: metadata, one route, stops and optional district outlines."""
+
+    slug: str
+    title: LocalizedText
+    summary: LocalizedText
+    city: str
+    timezone: str
+    districts: tuple[str, ...]
+    languages: tuple[str, ...]
+    licence: str
+    route: tuple[Line, ...]
+    stops: tuple[Stop, ...]
+    district_areas: tuple[District, ...] = ()
+    credits: LocalizedText = field(default_factory=LocalizedText)
+    duration_minutes: int | None = None
+    sample: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0] if self.languages else "es"
+
+    @cached_property
+    def geometry(self) -> RouteGeometry:
+        return RouteGeometry([list(line) for line in self.route])
+
+    def itinerary(
+        self, pace_kmh: float = DEFAULT_PACE_KMH, *, published_only: bool = True
+    ) -> Itinerary:
+        """Tour order, legs and times of the published stops (indices into ``public_stops``)."""
+        stops = self.public_stops if published_only else self.stops
+        return plan_itinerary(
+            self.geometry,
+            [s.lonlat for s in stops],
+            [s.order for s in stops],
+            pace_kmh=pace_kmh,
+            dwell_minutes=[
+                s.dwell_minutes if s.dwell_minutes is not None else DEFAULT_DWELL_MINUTES
+                for s in stops
+            ],
+        )
+
+    @property
+    def public_stops(self) -> tuple[Stop, ...]:
+        """Published stops only: draft and withdrawn stops never reach the public."""
+        return tuple(s for s in self.stops if s.is_published)
+
+    def ordered_public_stops(self) -> list[Stop]:
+        stops = self.public_stops
+        return [stops[i] for i in self.itinerary().order] if stops else []
+
+    @property
+    def route_geometry_json(self) -> dict[str, Any]:
+        if len(self.route) == 1:
+            return {"type": "LineString", "coordinates": list(map(list, self.route[0]))}
+        return {
+            "type": "MultiLineString",
+            "coordinates": [list(map(list, line)) for line in self.route],
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Tour:
+        """Build from a normalised profile document (``tours.content.profile.normalize``)."""
+        route_feature: Mapping[str, Any] | None = None
+        stops: list[Stop] = []
+        districts: list[District] = []
+        for feature in doc["features"]:
+            gtype = feature["geometry"]["type"]
+            if gtype == "Point":
+                stops.append(Stop.from_feature(feature))
+            elif gtype in ("LineString", "MultiLineString"):
+                route_feature = feature
+            elif gtype in ("Polygon", "MultiPolygon"):
+                props = feature.get("properties") or {}
+                districts.append(
+                    District(
+                        _text(props.get("name")),
+                        feature["geometry"],
+                        {k: v for k, v in props.items() if k != "name"},
+                    )
+                )
+        if route_feature is None:
+            raise ValueError("a normalised tour document has a route feature")
+        geometry = route_feature["geometry"]
+        lines = (
+            (geometry["coordinates"],)
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
+        )
+        props = route_feature.get("properties") or {}
+        return cls(
+            slug=props["slug"],
+            title=_text(props.get("title")),
+            summary=_text(props.get("summary")),
+            city=props.get("city", ""),
+            timezone=props.get("timezone", "UTC"),
+            districts=tuple(props.get("districts") or ()),
+            languages=tuple(props.get("languages") or ()),
+            licence=props.get("licence", ""),
+            route=tuple(_line(line) for line in lines),
+            stops=tuple(stops),
+            district_areas=tuple(districts),
+            credits=_text(props.get("credits")),
+            duration_minutes=props.get("duration_minutes"),
+            sample=bool(props.get("sample", False)),
+            extra={k: v for k, v in props.items() if k not in TOUR_KEYS},
+        )
+
+    def to_document(self, *, published_only: bool = False) -> dict[str, Any]:
+        """The profile GeoJSON FeatureCollection for this tour."""
+        props = _drop_none(
+            {
+                "profile": PROFILE_VERSION,
+                "slug": self.slug,
+                "title": self.title.to_json(),
+                "summary": self.summary.to_json(),
+                "city": self.city,
+                "timezone": self.timezone,
+                "districts": list(self.districts),
+                "languages": list(self.languages),
+                "duration_minutes": self.duration_minutes,
+                "licence": self.licence,
+                "credits": _opt_text(self.credits),
+                "sample": True if self.sample else None,
+            }
+        )
+        props.update(self.extra)
+        route = {"type": "Feature", "geometry": self.route_geometry_json, "properties": props}
+        stops = self.public_stops if published_only else self.stops
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                route,
+                *(s.to_feature() for s in stops),
+                *(d.to_feature() for d in self.district_areas),
+            ],
+        }
+
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """The seam to shapely and folium: the public FeatureCollection."""
+        return self.to_document(published_only=True)

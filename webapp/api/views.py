@@ -1,0 +1,205 @@
+"""The public JSON API: tours, one tour with its stops and legs, and its GeoJSON.
+
+Read-only and open to any origin (``Access-Control-Allow-Origin: *``).  Texts are
+resolved for the requested language with the core's fallback chain, and each
+localized field says which language it is actually in and whether it fell back.
+Only published stops are ever serialised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext
+from werkzeug.exceptions import BadRequest
+
+from tours.i18n import LocalizedText, normalize_tag
+from tours.tour.domain import Stop
+from webapp.api.docs import register_docs
+from webapp.common import openapi
+from webapp.common.database import get_db
+from webapp.common.i18n import LANGUAGES, default_language
+from webapp.common.tourcache import CachedTour, tour_cache
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+register_docs()
+
+CORS_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def content_language(available: Iterable[str] = ()) -> str:
+    """``?lang=`` (any well-formed BCP 47 tag), else the best ``Accept-Language`` match."""
+    raw = request.args.get("lang")
+    if raw is not None:
+        try:
+            return normalize_tag(raw.strip())
+        except ValueError:
+            raise BadRequest(
+                gettext(
+                    "The lang parameter “%(value)s” is not a language tag: "
+                    "use one such as es, eu, en, fr or ar.",
+                    value=raw[:40],
+                )
+            ) from None
+    candidates = list(dict.fromkeys([*LANGUAGES, *available]))
+    return request.accept_languages.best_match(candidates) or default_language()
+
+
+class Texts:
+    """Resolves localized fields for one language, remembering language and fallback."""
+
+    def __init__(self, lang: str, default: str) -> None:
+        self.lang = lang
+        self.default = default
+        self.languages: dict[str, str] = {}
+        self.fallback: dict[str, bool] = {}
+
+    def get(self, field: str, text: LocalizedText) -> str | None:
+        resolved = text.resolve(self.lang, self.default)
+        if resolved is None:
+            return None
+        self.languages[field] = resolved.language
+        self.fallback[field] = resolved.is_fallback
+        return resolved.text
+
+
+def tour_links(slug: str) -> dict[str, str]:
+    return {
+        "self": url_for("api.tour_detail", slug=slug, _external=True),
+        "geojson": url_for("api.tour_geojson", slug=slug, _external=True),
+        "html": url_for("public.tour_page", slug=slug, _external=True),
+    }
+
+
+def tour_item(cached: CachedTour, lang: str) -> dict[str, Any]:
+    """The fields a listing shows; the detail adds to them."""
+    summary = cached.summary
+    texts = Texts(lang, summary.default_language)
+    return {
+        "slug": summary.slug,
+        "version": summary.version,
+        "title": texts.get("title", summary.title) or summary.slug,
+        "summary": texts.get("summary", summary.summary) or "",
+        "city": summary.city,
+        "districts": list(summary.districts),
+        "distance_m": round(summary.distance_m, 1),
+        "walk_minutes": round(summary.walk_minutes, 1),
+        "duration_minutes": summary.duration_minutes,
+        "stop_count": summary.stop_count,
+        "languages": list(summary.languages),
+        "sample": summary.sample,
+        "language": lang,
+        "text_languages": texts.languages,
+        "fallback": texts.fallback,
+        "links": tour_links(summary.slug),
+    }
+
+
+def stop_item(number: int, stop: Stop, lang: str, default: str) -> dict[str, Any]:
+    texts = Texts(lang, default)
+    lonlat = stop.lonlat
+    return {
+        "id": stop.id,
+        "number": number,
+        "position": [lonlat.lon, lonlat.lat],
+        "name": texts.get("name", stop.name) or stop.id,
+        "story": texts.get("story", stop.story),
+        "community": texts.get("community", stop.community),
+        "accessibility": texts.get("accessibility", stop.accessibility),
+        "credits": stop.credits,
+        "dwell_minutes": stop.dwell_minutes,
+        "story_languages": stop.story.languages,
+        "media": [
+            {
+                "url": media.url,
+                "type": media.type,
+                "caption": media.caption.get_text(lang, default) or None,
+                "credit": media.credit,
+            }
+            for media in stop.media
+        ],
+        "text_languages": texts.languages,
+        "fallback": texts.fallback,
+    }
+
+
+def tour_detail_json(cached: CachedTour, lang: str) -> dict[str, Any]:
+    tour, itinerary = cached.tour, cached.itinerary
+    default = tour.default_language
+    data = tour_item(cached, lang)
+    credits = Texts(lang, default)
+    ordered = cached.ordered_stops()
+    number_of = {stop.id: n for n, (stop, _) in enumerate(ordered, start=1)}
+    public = tour.public_stops
+    data.update(
+        timezone=tour.timezone,
+        licence=tour.licence,
+        default_language=default,
+        credits=credits.get("credits", tour.credits),
+        total_minutes=round(itinerary.total_minutes, 1),
+        bbox=list(itinerary.bbox),
+        stops=[stop_item(n, stop, lang, default) for n, (stop, _) in enumerate(ordered, start=1)],
+        legs=[
+            {
+                "from": public[leg.from_index].id,
+                "to": public[leg.to_index].id,
+                "from_number": number_of[public[leg.from_index].id],
+                "to_number": number_of[public[leg.to_index].id],
+                "distance_m": round(leg.distance_m, 1),
+                "walk_minutes": round(leg.walk_minutes, 1),
+            }
+            for leg in itinerary.legs
+        ],
+    )
+    data["text_languages"].update(credits.languages)
+    data["fallback"].update(credits.fallback)
+    return data
+
+
+@bp.get("/tours")
+def tour_list() -> Response:
+    """Every tour, current version, texts in the requested language."""
+    with get_db().transaction() as session:
+        tours = tour_cache().current(session)
+    lang = content_language(tag for cached in tours for tag in cached.summary.languages)
+    return jsonify([tour_item(cached, lang) for cached in tours])
+
+
+@bp.get("/tours/<slug>")
+def tour_detail(slug: str) -> Response:
+    """One tour with its published stops in order and the walks between them."""
+    with get_db().transaction() as session:
+        cached = tour_cache().get(session, slug)
+    return jsonify(tour_detail_json(cached, content_language(cached.tour.languages)))
+
+
+@bp.get("/tours/<slug>.geojson")
+def tour_geojson(slug: str) -> Response:
+    """The tour as a Bidean-profile GeoJSON document, published stops only."""
+    with get_db().transaction() as session:
+        cached = tour_cache().get(session, slug)
+    body = json.dumps(cached.tour.to_document(published_only=True), ensure_ascii=False)
+    response = Response(body, mimetype="application/geo+json")
+    response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi.build_document(request.host_url.rstrip("/")))
+
+
+@bp.after_app_request
+def allow_any_origin(response: Response) -> Response:
+    """Public read-only data: any web page may fetch it (errors included, so JS can read them)."""
+    if request.path.startswith("/api/") and request.method in CORS_METHODS:
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        if request.method == "OPTIONS":
+            response.headers.setdefault("Access-Control-Allow-Methods", ", ".join(CORS_METHODS))
+            response.headers.setdefault("Access-Control-Allow-Headers", "Accept-Language")
+            response.headers.setdefault("Access-Control-Max-Age", "86400")
+    return response

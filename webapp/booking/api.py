@@ -1,0 +1,224 @@
+"""The sessions JSON API: list and read sessions, book seats, join a waiting list.
+
+Bookings are never listed or read back through the API: the only way to a booking is
+the signed manage link given to whoever made it.  Writes are rate-limited per client;
+``Idempotency-Key`` makes a retried POST return the booking the first one made.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext, ngettext
+
+from tours.booking import departures as deps
+from tours.booking.bookings import BookingRefused, Party
+from tours.booking.waitlist import WaitlistRefused
+from webapp.booking import services as service
+from webapp.booking.api_docs import register_docs
+from webapp.booking.forms import KEY, PHONE
+from webapp.common.database import get_db
+from webapp.common.departure_views import api_item, session_view, session_views
+from webapp.common.i18n import LANGUAGES, current_language, supported
+from webapp.common.limiter import booking_limit, limiter, read_limit
+from webapp.common.tourcache import tour_cache
+
+bp = Blueprint("booking_api", __name__, url_prefix="/api")
+register_docs()
+
+FIELDS = {"name", "email", "party_size", "language", "phone", "notes"}
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify(error=message, code=code, **extra), status
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Reads are open to any origin, like the tours API; writes are not."""
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/sessions")
+@limiter.limit(read_limit)
+def list_sessions() -> Response | tuple[Response, int]:
+    """Upcoming sessions, soonest first, optionally of one tour (``?tour=<slug>``)."""
+    slug = request.args.get("tour")
+    lang = current_language()
+    with get_db().transaction() as session:
+        if slug is not None:
+            if not SLUG.match(slug):
+                return _error(
+                    400,
+                    "bad-request",
+                    gettext("The tour parameter must be a tour's slug, such as bilbao-la-vieja."),
+                )
+            tour_cache().get(session, slug)  # an unknown tour is a 404, not an empty list
+        found = deps.upcoming(session, slug=slug)
+        items = [api_item(v) for v in session_views(session, found, lang)]
+    return jsonify(items)
+
+
+@bp.get("/sessions/<int:departure_id>")
+@limiter.limit(read_limit)
+def get_session(departure_id: int) -> Response:
+    """One session (also past or cancelled ones)."""
+    with get_db().transaction() as session:
+        departure = deps.get_departure(session, departure_id)
+        item = api_item(session_view(session, departure, current_language()))
+    return jsonify(item)
+
+
+def _text(body: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        errors[name] = gettext("%(field)s must be text.", field=name)
+        return None
+    if len(value) > limit:
+        errors[name] = gettext(
+            "%(field)s is too long: at most %(max)s characters.", field=name, max=limit
+        )
+    return value.strip()
+
+
+def parse_party(body: Any) -> tuple[Party | None, dict[str, str]]:
+    """The party from a JSON body, or the problems, one message per field."""
+    errors: dict[str, str] = {}
+    if not isinstance(body, dict):
+        return None, {"body": gettext("Send a JSON object with name, email and party_size.")}
+    for unknown in sorted(set(body) - FIELDS):
+        errors[unknown] = gettext(
+            "Unknown field. Allowed: %(fields)s.", fields=", ".join(sorted(FIELDS))
+        )
+    name = _text(body, "name", 120, errors)
+    if name is None and "name" not in errors:
+        errors["name"] = gettext("Give the name the guide should expect.")
+    email = _text(body, "email", 254, errors)
+    if email is None and "email" not in errors:
+        errors["email"] = gettext("Give an email address for the confirmation.")
+    elif email is not None and "email" not in errors:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = gettext("Enter an email address like name@example.org.")
+    size = body.get("party_size")
+    if isinstance(size, bool) or not isinstance(size, int):
+        errors["party_size"] = gettext("party_size must be a whole number of people, e.g. 2.")
+    elif size < 1:
+        errors["party_size"] = gettext("A booking is for at least one person.")
+    raw_language = body.get("language", current_language())
+    language = supported(raw_language) if isinstance(raw_language, str) else None
+    if language is None:
+        errors["language"] = gettext(
+            "language must be one of: %(choices)s.", choices=", ".join(LANGUAGES)
+        )
+    phone = _text(body, "phone", 40, errors)
+    if phone is not None and "phone" not in errors and not PHONE.match(phone):
+        errors["phone"] = gettext("Enter a phone number with digits only, e.g. +34 600 123 456.")
+    notes = _text(body, "notes", 1000, errors)
+    if errors:
+        return None, errors
+    assert name and email and language and isinstance(size, int)
+    return Party(name, email, size, language, phone, notes), {}
+
+
+def _idempotency_key() -> tuple[str | None, tuple[Response, int] | None]:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None, None
+    if not KEY.match(key):
+        message = gettext(
+            "The Idempotency-Key header must be 16 to 80 letters, digits, '-' or '_'."
+        )
+        return None, _error(400, "bad-request", message)
+    return f"api:{key}", None
+
+
+def _refused(refused: BookingRefused | WaitlistRefused, departure_id: int) -> tuple[Response, int]:
+    waitlist = url_for("booking_api.join_waitlist", departure_id=departure_id, _external=True)
+    if refused.reason == "full":
+        message = ngettext(
+            "Only %(num)d seat is left on this session. Book fewer seats, or join the "
+            "waiting list.",
+            "Only %(num)d seats are left on this session. Book fewer seats, or join the "
+            "waiting list.",
+            refused.seats_left,
+        )
+        return _error(409, "full", message, seats_left=refused.seats_left, waitlist=waitlist)
+    if refused.reason == "party_too_large":
+        message = gettext(
+            "At most %(max)s people can book together for this session.", max=refused.max_party
+        )
+        return _error(422, "invalid", message, fields={"party_size": message})
+    if refused.reason == "seats_available":
+        message = gettext(
+            "There are enough seats for your group on this session: book them instead."
+        )
+        return _error(409, "seats-available", message, seats_left=refused.seats_left)
+    message = gettext("This session has been cancelled or has already started.")
+    return _error(409, refused.reason, message)
+
+
+def _read_request() -> tuple[Party | None, str | None, tuple[Response, int] | None]:
+    key, problem = _idempotency_key()
+    if problem:
+        return None, None, problem
+    body = request.get_json(silent=True)
+    party, errors = parse_party(body)
+    if party is None:
+        status = 400 if "body" in errors else 422
+        message = gettext("The booking could not be read: see fields for what to fix.")
+        return None, None, _error(status, "invalid", message, fields=errors)
+    return party, key, None
+
+
+@bp.post("/sessions/<int:departure_id>/bookings")
+@limiter.limit(booking_limit)
+def create_booking(departure_id: int) -> tuple[Response, int] | Response:
+    """Book seats: 201 with the reference, 409 when they are not there."""
+    party, key, problem = _read_request()
+    if problem or party is None:
+        return problem  # type: ignore[return-value]
+    try:
+        result = service.place_booking(departure_id, party, key)
+    except BookingRefused as refused:
+        return _refused(refused, departure_id)
+    token = service.manage_token(result.booking, result.departure)
+    response = jsonify(
+        reference=result.booking.reference,
+        session=result.booking.departure_id,
+        party_size=result.booking.party_size,
+        status=result.booking.status,
+        manage_url=url_for("booking.manage", token=token, _external=True),
+    )
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
+
+
+@bp.post("/sessions/<int:departure_id>/waitlist")
+@limiter.limit(booking_limit)
+def join_waitlist(departure_id: int) -> tuple[Response, int] | Response:
+    """Join a full session's waiting list: 201 with the place in line."""
+    party, key, problem = _read_request()
+    if problem or party is None:
+        return problem  # type: ignore[return-value]
+    try:
+        joined = service.join_waitlist(departure_id, party, key)
+    except WaitlistRefused as refused:
+        return _refused(refused, departure_id)
+    response = jsonify(
+        session=departure_id,
+        party_size=joined.entry.party_size,
+        status=joined.entry.status,
+        position=joined.position,
+    )
+    return response, 201

@@ -1,0 +1,284 @@
+"""Booking actions as the web layer and the CLI run them: one transaction, then mail.
+
+Each action runs the core function in ONE transaction (SQLite's write lock taken at
+BEGIN), records the emails it causes in the outbox in that same transaction, and
+sends them only after the commit, so a booking never exists without its
+confirmation being on record, and a mail failure never undoes a booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from tours.booking import bookings as core
+from tours.booking import cancellation, waitlist
+from tours.booking import departures as deps
+from tours.booking.bookings import BookingResult, Party
+from tours.booking.cancellation import CancelResult
+from tours.booking.models import Booking, Departure, WaitlistEntry
+from tours.db import utcnow
+from webapp.booking import mail
+from webapp.booking.calendar import CalendarEvent, booking_calendar
+from webapp.common.database import get_db
+from webapp.common.departure_views import SessionView, session_view
+
+MANAGE_SALT = "bidean.booking.manage"
+OFFER_SALT = "bidean.waitlist.offer"
+MANAGE_GRACE = timedelta(days=1)  # a manage link still works the day after the tour
+
+
+class LinkInvalid(Exception):
+    """A signed link that was tampered with or cut short."""
+
+
+class LinkExpired(Exception):
+    """A signed link past its end (the session took place, or the offer lapsed)."""
+
+
+def hold_time() -> timedelta:
+    return timedelta(minutes=int(current_app.config.get("WAITLIST_HOLD_MINUTES") or 120))
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=16)
+def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """Keyed by the secret too, so an app with another key never gets this one's."""
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
+def manage_token(booking: Booking, departure: Departure) -> str:
+    until = departure.starts_at + MANAGE_GRACE
+    return _serializer(MANAGE_SALT).dumps({"r": booking.reference, "x": int(until.timestamp())})
+
+
+def read_manage_token(token: str, now: datetime | None = None) -> str:
+    """The booking reference a manage link stands for; LinkInvalid or LinkExpired."""
+    try:
+        data = _serializer(MANAGE_SALT).loads(token)
+    except BadSignature as exc:
+        raise LinkInvalid from exc
+    if not isinstance(data, dict) or not isinstance(data.get("r"), str):
+        raise LinkInvalid
+    if (now or utcnow()).timestamp() > float(data.get("x", 0)):
+        raise LinkExpired
+    return data["r"]
+
+
+def offer_token(entry: WaitlistEntry) -> str:
+    return _serializer(OFFER_SALT).dumps({"e": entry.id, "n": entry.offer_count})
+
+
+def read_offer_token(token: str) -> tuple[int, int]:
+    """``(entry id, offer number)``; the database then says whether the offer is open."""
+    max_age = int(hold_time().total_seconds()) + 3600
+    try:
+        data = _serializer(OFFER_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired from exc
+    except BadSignature as exc:
+        raise LinkInvalid from exc
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in "en"):
+        raise LinkInvalid
+    return data["e"], data["n"]
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def booking_ics(
+    booking: Booking,
+    departure: Departure,
+    view: SessionView,
+    cancelled: bool,
+    manage_url: str | None = None,
+) -> bytes:
+    """The booking as an iCalendar file (a cancellation when ``cancelled``).
+
+    ``manage_url``: the link the email already carries, so it is signed once, not twice.
+    """
+    event = CalendarEvent(
+        reference=booking.reference,
+        domain=mail.public_domain(),
+        starts_at=departure.starts_at,
+        timezone=departure.timezone,
+        duration_minutes=view.duration_minutes,
+        summary=f"Bidean: {view.title.text}",
+        description=booking.reference,
+        location_name=view.meeting.text if view.meeting else "",
+        lon=departure.meeting_lon,
+        lat=departure.meeting_lat,
+        url=manage_url
+        or mail.external_url("booking.manage", token=manage_token(booking, departure)),
+        cancelled=cancelled,
+    )
+    return booking_calendar(event)
+
+
+def _booking_mail(session: Session, kind: str, booking: Booking, departure: Departure) -> int:
+    """Compose and record one message about a booking, in the booker's language."""
+    view = session_view(session, departure, booking.language)
+    cancelled = kind != "confirmation"
+    manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
+    context = {
+        "booking": booking,
+        "session": view,
+        "manage_url": manage_url,
+        "tour_url": mail.external_url("public.tour_page", slug=view.slug),
+        "subject_args": {"reference": booking.reference, "tour": view.title.text},
+    }
+    attachments = [
+        mail.calendar_attachment(
+            booking_ics(booking, departure, view, cancelled, manage_url), cancelled
+        )
+    ]
+    message = mail.compose(kind, booking.email or "", booking.language, context, attachments)
+    return mail.record(session, kind, message, departure.id)
+
+
+def _entry_mail(session: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
+    view = session_view(session, departure, entry.language)
+    context: dict[str, Any] = {
+        "entry": entry,
+        "session": view,
+        "tour_url": mail.external_url("public.tour_page", slug=view.slug),
+        "subject_args": {"tour": view.title.text},
+    }
+    if kind == "offer" and entry.offer_expires_at is not None:
+        context["offer_url"] = mail.external_url("booking.offer", token=offer_token(entry))
+        context["expires"] = entry.offer_expires_at.astimezone(view.starts_at.tzinfo)
+    if kind == "waitlist_joined":
+        context["position"] = waitlist.position(session, entry)
+    message = mail.compose(kind, entry.email or "", entry.language, context)
+    return mail.record(session, kind, message, departure.id)
+
+
+def _offer_mails(session: Session, offers: Sequence[WaitlistEntry]) -> list[int]:
+    return [
+        _entry_mail(session, "offer", entry, deps.get_departure(session, entry.departure_id))
+        for entry in offers
+    ]
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]:
+    """Close lapsed offers and offer their seats on; a plain read when none lapsed."""
+    db = get_db()
+    now = utcnow()
+    with db.transaction() as session:
+        if not waitlist.lapsed_departures(session, now, departure_id):
+            return []
+    with db.transaction(write_lock=True) as session:
+        offers = waitlist.expire_offers(session, now, departure_id=departure_id, hold=hold_time())
+        ids = _offer_mails(session, offers)
+    mail.deliver(ids)
+    return offers
+
+
+def place_booking(departure_id: int, party: Party, idempotency_key: str | None) -> BookingResult:
+    """Book seats; raises ``BookingRefused`` or ``DepartureNotFound`` (nothing written)."""
+    expire_lapsed_offers(departure_id)
+    with get_db().transaction(write_lock=True) as session:
+        result = core.book(session, departure_id, party, idempotency_key=idempotency_key)
+        ids = (
+            []
+            if result.replayed
+            else [_booking_mail(session, "confirmation", result.booking, result.departure)]
+        )
+    mail.deliver(ids)
+    return result
+
+
+def cancel_booking(reference: str) -> CancelResult:
+    """Cancel a booking: seats back at once, offers to the waiting list, emails."""
+    with get_db().transaction(write_lock=True) as session:
+        result = cancellation.cancel_booking(session, reference, reason="booker")
+        ids = []
+        if result.changed:
+            ids.append(_booking_mail(session, "cancelled", result.booking, result.departure))
+            ids += _offer_mails(session, result.new_offers)
+    mail.deliver(ids)
+    return result
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    entry: WaitlistEntry
+    position: int
+
+
+def join_waitlist(departure_id: int, party: Party, idempotency_key: str | None) -> JoinResult:
+    """Join the waiting list; raises ``WaitlistRefused`` or ``DepartureNotFound``."""
+    expire_lapsed_offers(departure_id)
+    with get_db().transaction(write_lock=True) as session:
+        joined = waitlist.join(session, departure_id, party, idempotency_key=idempotency_key)
+        entry = joined.entry
+        ids = (
+            [_entry_mail(session, "waitlist_joined", entry, entry.departure)]
+            if joined.created
+            else []
+        )
+        place = waitlist.position(session, entry)
+    mail.deliver(ids)
+    return JoinResult(entry, place)
+
+
+def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
+    """Take up an offer; raises ``OfferUnavailable`` when it lapsed or was used."""
+    expire_lapsed_offers()
+    with get_db().transaction(write_lock=True) as session:
+        result = waitlist.claim(session, entry_id, offer_number)
+        ids = (
+            []
+            if result.replayed
+            else [_booking_mail(session, "confirmation", result.booking, result.departure)]
+        )
+    mail.deliver(ids)
+    return result
+
+
+def decline_offer(entry_id: int, offer_number: int) -> None:
+    with get_db().transaction(write_lock=True) as session:
+        offers = waitlist.decline(session, entry_id, offer_number, hold=hold_time())
+        ids = _offer_mails(session, offers)
+    mail.deliver(ids)
+
+
+@dataclass(frozen=True)
+class DepartureCancelled:
+    departure: Departure
+    bookings: int
+    waiting: int
+    messages: int
+
+
+def cancel_departure(departure_id: int) -> DepartureCancelled:
+    """Cancel a session and write to everyone booked or waiting."""
+    with get_db().transaction(write_lock=True) as session:
+        closed = deps.cancel(session, departure_id)
+        ids = [
+            _booking_mail(session, "session_cancelled", booking, closed.departure)
+            for booking in closed.bookings
+            if booking.email
+        ]
+        ids += [
+            _entry_mail(session, "session_cancelled", entry, closed.departure)
+            for entry in closed.waitlist
+            if entry.email
+        ]
+    mail.deliver(ids)
+    return DepartureCancelled(
+        closed.departure, len(closed.bookings), len(closed.waitlist), len(ids)
+    )

@@ -1,0 +1,299 @@
+"""Booking pages: the form, the confirmation, the signed manage link, the waiting list.
+
+A booking's pages are reachable only through signed links (sent by email and shown
+once after booking), never by reference or id, so nobody sees another booker's data.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from wtforms.fields.choices import SelectChoice
+
+from tours.booking import departures as deps
+from tours.booking.bookings import BookingRefused, Party, get_booking
+from tours.booking.waitlist import OfferUnavailable, WaitlistRefused, get_offer
+from tours.db import utcnow
+from webapp.booking import services as service
+from webapp.booking.forms import BookingForm, CancelForm, ContactForm, OfferForm, WaitlistForm
+from webapp.common.database import get_db
+from webapp.common.departure_views import (
+    SESSIONS_SHOWN,
+    SessionView,
+    session_date,
+    session_short_date,
+    session_time,
+    session_view,
+    session_views,
+)
+from webapp.common.i18n import LANGUAGES, current_language, language_name
+from webapp.common.limiter import booking_limit, limiter
+from webapp.common.maps import point_map_html
+from webapp.common.tourcache import tour_cache
+
+bp = Blueprint("booking", __name__, template_folder="templates")
+bp.add_app_template_filter(session_date, "session_date")
+bp.add_app_template_filter(session_short_date, "session_short_date")
+bp.add_app_template_filter(session_time, "session_time")
+
+
+@bp.app_template_global("booking_sessions")
+def booking_sessions(slug: str) -> list[SessionView]:
+    """Upcoming sessions of a tour for the tour page and catalogue (one query per request)."""
+    if "booking_upcoming" not in g:
+        with get_db().transaction() as session:
+            by_tour = deps.upcoming_by_tour(session, per_tour=SESSIONS_SHOWN)
+            lang = current_language()
+            g.booking_upcoming = {
+                key: session_views(session, found, lang, key) for key, found in by_tour.items()
+            }
+    return g.booking_upcoming.get(slug, [])
+
+
+def _session_label(view: SessionView) -> str:
+    return ngettext(
+        "%(date)s, %(time)s · %(language)s · %(num)d seat left",
+        "%(date)s, %(time)s · %(language)s · %(num)d seats left",
+        view.seats_left,
+        date=session_short_date(view.starts_at),
+        time=session_time(view.starts_at),
+        language=language_name(view.language),
+    )
+
+
+def _prepare(form: ContactForm, views: list[SessionView], bookable: bool) -> None:
+    """Fill the session choices: open sessions for booking, full ones for waiting."""
+    chosen = [v for v in views if (not v.full) == bookable]
+    form.session.choices = [SelectChoice(str(v.id), _session_label(v)) for v in chosen]
+    form.limits = {str(v.id): v.max_party for v in chosen}
+    if request.method == "GET":
+        wanted = request.args.get("session", "")
+        if wanted in form.limits:
+            form.session.data = wanted
+        if form.language.data not in LANGUAGES:
+            form.language.data = current_language()
+
+
+def _tour_and_sessions(slug: str) -> tuple[object, list[SessionView]]:
+    lang = current_language()
+    with get_db().transaction() as session:
+        cached = tour_cache().get(session, slug)
+        views = session_views(session, deps.upcoming(session, slug=slug), lang, slug)
+    return cached, views
+
+
+def _expired_form_note(form: ContactForm) -> str | None:
+    """Flask-WTF's own CSRF message is not ours to translate: say it our way."""
+    token_field = getattr(form, "csrf_token", None)
+    if token_field is not None and token_field.errors:
+        return gettext(
+            "This page was open for a long time and its security check expired. "
+            "Your details are still here: check them and send the form again."
+        )
+    return None
+
+
+@bp.route("/tours/<slug>/book", methods=["GET", "POST"])
+@limiter.limit(booking_limit, methods=["POST"])
+def book(slug: str) -> Response | str | tuple[str, int]:
+    """The booking form for a tour's upcoming sessions."""
+    cached, views = _tour_and_sessions(slug)
+    form = BookingForm(language=current_language())
+    _prepare(form, views, bookable=True)
+    requested = next((v for v in views if str(v.id) == request.args.get("session")), None)
+    waitlist_session = None
+    if form.validate_on_submit():
+        try:
+            result = service.place_booking(
+                int(form.session.data), Party(**form.party()), form.idempotency_key.data
+            )
+        except BookingRefused as refused:
+            waitlist_session = _refusal_to_form(form, refused)
+        except deps.DepartureNotFound:
+            form.session.errors = [gettext("Choose one of the dates in the list.")]
+        else:
+            token = service.manage_token(result.booking, result.departure)
+            return redirect(url_for("booking.confirmation", token=token), code=303)
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "booking/form.html",
+        form=form,
+        tour=cached.tour,
+        views=views,
+        requested=requested,
+        waitlist_session=waitlist_session,
+        expired_note=_expired_form_note(form),
+    )
+    return page, status
+
+
+def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
+    """Put the refusal next to the field it concerns; the session to wait for, if full."""
+    if refused.reason == "full":
+        form.party_size.errors = [
+            ngettext(
+                "Only %(num)d seat is left on this session. Book fewer seats, "
+                "choose another date, or join the waiting list.",
+                "Only %(num)d seats are left on this session. Book fewer seats, "
+                "choose another date, or join the waiting list.",
+                refused.seats_left,
+            )
+        ]
+        return refused.departure_id
+    _common_refusal_to_form(form, refused.reason, refused.max_party)
+    return None
+
+
+def _common_refusal_to_form(form: ContactForm, reason: str, max_party: int) -> None:
+    """Refusals bookings and waiting-list entries share: too large a group, or no session."""
+    if reason == "party_too_large":
+        form.party_size.errors = [
+            gettext("At most %(max)s people can book together for this session.", max=max_party)
+        ]
+    else:
+        form.session.errors = [
+            gettext("This session has been cancelled or has already started: choose another date.")
+        ]
+
+
+def _booking_from_token(token: str):
+    try:
+        reference = service.read_manage_token(token)
+    except service.LinkExpired:
+        abort(410, gettext("This link has expired: the tour has already taken place."))
+    except service.LinkInvalid:
+        abort(404, gettext("This link is not valid. Check that you copied the whole link."))
+    lang = current_language()
+    with get_db().transaction() as session:
+        booking = get_booking(session, reference)
+        departure = deps.get_departure(session, booking.departure_id)
+        view = session_view(session, departure, lang)
+    if departure.starts_at + service.MANAGE_GRACE < utcnow():
+        abort(410, gettext("This link has expired: the tour has already taken place."))
+    return booking, departure, view
+
+
+def _meeting_map(view: SessionView) -> str:
+    label = view.meeting.text if view.meeting else view.title.text
+    return point_map_html(view.meeting_lonlat, label, current_language())
+
+
+@bp.get("/bookings/<token>/confirmed")
+def confirmation(token: str) -> str:
+    """Shown once after booking: reference, date, meeting point and how to cancel."""
+    booking, _departure, view = _booking_from_token(token)
+    return render_template(
+        "booking/confirmation.html",
+        booking=booking,
+        view=view,
+        token=token,
+        map_html=_meeting_map(view),
+    )
+
+
+@bp.route("/bookings/<token>", methods=["GET", "POST"])
+@limiter.limit(booking_limit, methods=["POST"])
+def manage(token: str) -> Response | str:
+    """The booker's own page (signed link): see the booking, cancel it."""
+    booking, departure, view = _booking_from_token(token)
+    form = CancelForm()
+    can_cancel = booking.status == "confirmed" and departure.starts_at > utcnow()
+    if can_cancel and form.validate_on_submit():
+        service.cancel_booking(booking.reference)
+        return redirect(url_for("booking.manage", token=token, cancelled=1), code=303)
+    return render_template(
+        "booking/manage.html",
+        booking=booking,
+        view=view,
+        form=form,
+        token=token,
+        can_cancel=can_cancel,
+        just_cancelled=request.args.get("cancelled") == "1",
+        map_html=_meeting_map(view) if booking.status == "confirmed" else None,
+    )
+
+
+@bp.get("/bookings/<token>/calendar.ics")
+def calendar(token: str) -> Response:
+    """The booking as a calendar file."""
+    booking, departure, view = _booking_from_token(token)
+    ics = service.booking_ics(booking, departure, view, booking.status != "confirmed")
+    return Response(
+        ics,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="bidean-{booking.reference}.ics"'},
+    )
+
+
+@bp.route("/tours/<slug>/waitlist", methods=["GET", "POST"])
+@limiter.limit(booking_limit, methods=["POST"])
+def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
+    """Join the waiting list of a full session."""
+    cached, views = _tour_and_sessions(slug)
+    form = WaitlistForm(language=current_language())
+    _prepare(form, views, bookable=False)
+    if form.validate_on_submit():
+        try:
+            joined = service.join_waitlist(
+                int(form.session.data), Party(**form.party()), form.idempotency_key.data
+            )
+        except WaitlistRefused as refused:
+            _waitlist_refusal_to_form(form, refused)
+        except deps.DepartureNotFound:
+            form.session.errors = [gettext("Choose one of the dates in the list.")]
+        else:
+            view = next((v for v in views if v.id == joined.entry.departure_id), None)
+            return render_template(
+                "booking/waitlist_joined.html", tour=cached.tour, view=view, joined=joined
+            )
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "booking/waitlist_form.html",
+        form=form,
+        tour=cached.tour,
+        views=views,
+        hold_minutes=service.hold_time().total_seconds() / 60,
+        expired_note=_expired_form_note(form),
+    )
+    return page, status
+
+
+def _waitlist_refusal_to_form(form: ContactForm, refused: WaitlistRefused) -> None:
+    if refused.reason == "seats_available":
+        form.party_size.errors = [
+            gettext("There are enough seats for your group on this session: book them instead.")
+        ]
+    else:
+        _common_refusal_to_form(form, refused.reason, refused.max_party)
+
+
+@bp.route("/waitlist/offers/<token>", methods=["GET", "POST"])
+@limiter.limit(booking_limit, methods=["POST"])
+def offer(token: str) -> Response | str:
+    """Seats offered from the waiting list: take them or let the next party have them."""
+    try:
+        entry_id, number = service.read_offer_token(token)
+    except service.LinkExpired:
+        abort(410, gettext("This offer has expired and the seats went to the next in line."))
+    except service.LinkInvalid:
+        abort(404, gettext("This link is not valid. Check that you copied the whole link."))
+    service.expire_lapsed_offers()
+    form = OfferForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            if form.claim.data:
+                result = service.claim_offer(entry_id, number)
+                booking_token = service.manage_token(result.booking, result.departure)
+                return redirect(url_for("booking.confirmation", token=booking_token), code=303)
+            service.decline_offer(entry_id, number)
+            problem = gettext("You have let the seats go. Thank you for telling us.")
+        except (OfferUnavailable, BookingRefused):
+            problem = gettext("This offer is no longer open: it was used, declined or expired.")
+    with get_db().transaction() as session:
+        found = get_offer(session, entry_id)
+        view = session_view(session, found.departure, current_language())
+    is_open = found.open and found.entry.offer_count == number
+    return render_template(
+        "booking/offer.html", entry=found.entry, view=view, form=form, open=is_open, problem=problem
+    )

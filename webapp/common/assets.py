@@ -1,0 +1,112 @@
+"""Self-hosted front-end assets: Leaflet and jQuery from their XStatic packages, and the
+app's own ``webapp/static`` files, under versioned URLs that browsers may cache forever.
+
+A city service must not make its visitors' phones talk to CDNs, so every script and
+stylesheet a page needs comes from here: ``/assets/<package>/<version>/<path>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
+from flask import Blueprint, Flask, Response, abort, redirect, send_from_directory, url_for
+from flask.blueprints import BlueprintSetupState
+
+from webapp.common.tiles import tiles_from_config
+
+ONE_YEAR = 31_536_000
+APP_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+# Explicit types: Python's guess for ``.js`` differs between versions and ``.map`` is unknown.
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".map": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+
+@dataclass(frozen=True)
+class AssetPackage:
+    """A folder of files served under one version: the package version, or a content hash."""
+
+    name: str
+    directory: Path
+    version: str
+
+
+def static_version(directory: Path) -> str:
+    """A short hash of every file under ``directory``: it changes whenever any file does."""
+    digest = hashlib.sha256()
+    if directory.is_dir():
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(directory).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_packages() -> dict[str, AssetPackage]:
+    """The packages this app serves, keyed by the name used in URLs."""
+    packages = [
+        AssetPackage(
+            "leaflet", Path(xstatic.pkg.leaflet.BASE_DIR), xstatic.pkg.leaflet.PACKAGE_VERSION
+        ),
+        AssetPackage(
+            "jquery", Path(xstatic.pkg.jquery.BASE_DIR), xstatic.pkg.jquery.PACKAGE_VERSION
+        ),
+        AssetPackage("app", APP_STATIC, static_version(APP_STATIC)),
+    ]
+    return {package.name: package for package in packages}
+
+
+def _packages() -> dict[str, AssetPackage]:
+    from flask import current_app
+
+    return current_app.extensions["bidean.assets"]
+
+
+def asset_url(package: str, path: str) -> str:
+    """The versioned URL of ``path`` inside ``package`` (``leaflet``, ``jquery`` or ``app``)."""
+    version = _packages()[package].version
+    return url_for("assets.asset", package=package, version=version, path=path)
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    app: Flask = state.app
+    app.extensions["bidean.assets"] = build_packages()
+    app.add_template_global(asset_url, "asset_url")
+    # Tile settings are read on every map render; check them once, at start-up.
+    tiles_from_config(app.config)
+
+
+@bp.get("/<package>/<version>/<path:path>")
+def asset(package: str, version: str, path: str) -> Response:
+    """One file of a self-hosted package, cacheable for a year."""
+    found = _packages().get(package)
+    if found is None:
+        abort(404)
+    if version != found.version:
+        # A page cached before an upgrade still gets its file, from the current version.
+        response = redirect(
+            url_for("assets.asset", package=package, version=found.version, path=path)
+        )
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    response = send_from_directory(found.directory, path, max_age=ONE_YEAR)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    content_type = CONTENT_TYPES.get(Path(path).suffix.lower())
+    if content_type:
+        response.headers["Content-Type"] = content_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,57 @@
+"""The database as the web layer sees it: one engine per app, one transaction per action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from tours.db import make_engine, make_sessionmaker, transaction
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self, *, write_lock: bool = False) -> Iterator[Session]:
+        with transaction(self.sessions, write_lock=write_lock) as session:
+            yield session
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    app.extensions["bidean.db"] = Database(engine, make_sessionmaker(engine))
+
+
+def get_db(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["bidean.db"]
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to date with the Alembic migrations."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def is_initialised(engine: Engine) -> bool:
+    return inspect(engine).has_table("tours")

@@ -1,0 +1,177 @@
+"""What pages, emails and the API say about a session: view models and date formatting.
+
+Dates are shown in the tour's own timezone (a visitor in Lima books a walk in Bilbao
+at Bilbao's 11:00) and in the reader's locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import DateTimePattern, format_datetime, format_time, match_skeleton
+from flask_babel import get_locale
+from sqlalchemy.orm import Session
+
+from tours.booking.departures import DepartureSnapshot
+from tours.booking.models import CANCELLED, Departure
+from tours.coords import LonLat
+from tours.errors import TourNotFound
+from tours.i18n import LocalizedText, Resolved
+from webapp.common.tourcache import CachedTour, tour_cache
+
+# How many upcoming sessions the tour page lists (and the catalogue reads per tour).
+SESSIONS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One departure as a visitor sees it (no personal data of anyone)."""
+
+    id: int
+    slug: str
+    title: Resolved
+    starts_at: datetime  # aware, in the tour's timezone
+    timezone: str
+    language: str
+    capacity: int
+    seats_left: int
+    max_party: int
+    guide: str | None
+    status: str
+    meeting: Resolved | None
+    meeting_lonlat: LonLat
+    duration_minutes: int
+
+    @property
+    def full(self) -> bool:
+        return self.seats_left <= 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+    @property
+    def party_limit(self) -> int:
+        """The largest party that can book right now."""
+        return max(0, min(self.max_party, self.seats_left))
+
+
+def _resolved(text: LocalizedText, lang: str, default: str, empty: str) -> Resolved:
+    return text.resolve(lang, default) or Resolved(empty, default, lang)
+
+
+def session_view(
+    session: Session, departure: Departure, lang: str, slug: str | None = None
+) -> SessionView:
+    slug = slug or departure.tour.slug
+    try:
+        cached = tour_cache().get(session, slug)
+    except TourNotFound:
+        cached = None
+    return departure_view(departure, lang, slug, cached)
+
+
+def departure_view(
+    departure: Departure | DepartureSnapshot, lang: str, slug: str, cached: CachedTour | None
+) -> SessionView:
+    """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
+    if cached is not None:
+        tour = cached.tour
+        title = _resolved(tour.title, lang, tour.default_language, slug)
+        duration = int(cached.summary.duration_minutes)
+        default = tour.default_language
+    else:
+        title, duration, default = Resolved(slug, lang, lang), 90, lang
+    meeting_name = LocalizedText(departure.meeting_name or {})
+    return SessionView(
+        id=departure.id,
+        slug=slug,
+        title=title,
+        starts_at=departure.starts_at.astimezone(ZoneInfo(departure.timezone)),
+        timezone=departure.timezone,
+        language=departure.language,
+        capacity=departure.capacity,
+        seats_left=departure.seats_left,
+        max_party=departure.max_party,
+        guide=departure.guide,
+        status=departure.status,
+        meeting=meeting_name.resolve(lang, default),
+        meeting_lonlat=LonLat(departure.meeting_lon, departure.meeting_lat),
+        duration_minutes=duration,
+    )
+
+
+def tour_session_views(
+    cached: CachedTour, departures: Iterable[DepartureSnapshot], lang: str
+) -> list[SessionView]:
+    """The upcoming sessions of the tour ``cached``, as its page lists them."""
+    return [departure_view(d, lang, cached.stored.slug, cached) for d in departures]
+
+
+def session_views(
+    session: Session, departures: Iterable[Departure], lang: str, slug: str | None = None
+) -> list[SessionView]:
+    return [session_view(session, d, lang, slug) for d in departures]
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else "es"
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
+    """What ``babel.dates.format_skeleton`` resolves ``skeleton`` to, worked out once.
+
+    Matching a skeleton against the locale's list is the slow half of formatting a date.
+    """
+    skeletons = Locale.parse(locale).datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return skeletons[skeleton]
+
+
+def _format_skeleton(skeleton: str, moment: datetime) -> str:
+    locale = _locale()
+    pattern = _skeleton_pattern(skeleton, locale)
+    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=locale)
+
+
+def session_date(moment: datetime) -> str:
+    """``sábado, 6 de marzo de 2027``: the date in the reader's locale and the tour's zone."""
+    return _format_skeleton("yMMMMEEEEd", moment)
+
+
+def session_short_date(moment: datetime) -> str:
+    """``sáb, 6 mar``: for lists and subjects."""
+    return _format_skeleton("MMMEd", moment)
+
+
+def session_time(moment: datetime) -> str:
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_locale())
+
+
+def api_item(view: SessionView) -> dict[str, Any]:
+    """A session in the JSON API: the fields every client gets."""
+    return {
+        "id": view.id,
+        "tour": view.slug,
+        "starts_at": view.starts_at.isoformat(),
+        "timezone": view.timezone,
+        "language": view.language,
+        "capacity": view.capacity,
+        "seats_left": view.seats_left,
+        "max_party_size": view.max_party,
+        "guide": view.guide,
+        "status": view.status,
+        "meeting_point": {
+            "name": view.meeting.text if view.meeting else None,
+            "position": [view.meeting_lonlat.lon, view.meeting_lonlat.lat],
+        },
+    }

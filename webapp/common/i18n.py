@@ -1,0 +1,219 @@
+"""Interface languages: choosing one per request, remembering it, formatting for it.
+
+The interface speaks Spanish, Basque, English, French and Arabic: one gettext catalogue,
+``webapp/translations/`` (``make translations`` extracts and updates it).  Tour *content*
+is another matter: it falls back through ``tours.i18n.LocalizedText`` and may exist in
+languages the interface does not speak.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import NumberPattern, parse_pattern
+from flask import Flask, Response, current_app, has_request_context, request
+from flask_babel import Babel, get_locale, gettext
+
+# Native names: a visitor looks for their own language's name, not its name in ours.
+LANGUAGES: dict[str, str] = {
+    "es": "Español",
+    "eu": "Euskara",
+    "en": "English",
+    "fr": "Français",
+    "ar": "العربية",
+}
+RTL_LANGUAGES = frozenset({"ar"})
+COOKIE_NAME = "bidean_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATION_DIRECTORIES = "translations"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATION_DIRECTORIES)
+    app.config["BABEL_DEFAULT_LOCALE"] = default_language(app)
+    Babel(app, locale_selector=select_language)
+    app.after_request(remember_language)
+    app.context_processor(_template_context)
+    app.jinja_env.filters.update(
+        distance=format_distance,
+        duration=format_duration,
+        language_name=language_name,
+        number=format_number,
+    )
+
+
+def default_language(app: Flask | None = None) -> str:
+    """The configured ``DEFAULT_LOCALE`` when the interface speaks it, else Spanish."""
+    configured = str((app or current_app).config.get("DEFAULT_LOCALE") or "es").lower()
+    return configured if configured in LANGUAGES else "es"
+
+
+def supported(tag: str | None) -> str | None:
+    """The interface language for ``tag`` (``fr-CA`` -> ``fr``), or None if not spoken."""
+    if not tag:
+        return None
+    base = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def select_language() -> str:
+    """``?lang=``, else the remembered cookie, else ``Accept-Language``, else the default."""
+    chosen = supported(request.args.get("lang")) or supported(request.cookies.get(COOKIE_NAME))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or default_language()
+
+
+def current_language() -> str:
+    """The interface language of this request, as a bare tag (``es``)."""
+    locale = get_locale()
+    return locale.language if locale is not None else default_language()
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RTL_LANGUAGES else "ltr"
+
+
+def remember_language(response: Response) -> Response:
+    """A page asked for with a supported ``?lang=`` sets the cookie; later pages follow it."""
+    if request.path.startswith("/api/"):
+        response.vary.add("Accept-Language")
+        return response
+    response.vary.update(("Accept-Language", "Cookie"))
+    chosen = supported(request.args.get("lang"))
+    if chosen and request.cookies.get(COOKIE_NAME) != chosen:
+        response.set_cookie(
+            COOKIE_NAME,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+def language_links() -> list[dict[str, Any]]:
+    """The switcher: this page (same query, new ``lang``) in every interface language."""
+    # Re-quoted and anchored at our root so a path like ``//elsewhere`` stays on this site.
+    path = request.script_root + "/" + quote(request.path.lstrip("/"), safe="/:@!$'()*+,;=-._~")
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    current = current_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": f"{path}?{urlencode([*kept, ('lang', code)])}",
+            "current": code == current,
+        }
+        for code, name in LANGUAGES.items()
+    ]
+
+
+def _template_context() -> dict[str, Any]:
+    if not has_request_context():
+        return {}
+    lang = current_language()
+    return {
+        "lang": lang,
+        "text_dir": text_direction(lang),
+        "language_links": language_links,
+    }
+
+
+def language_name(tag: str, in_language: str | None = None) -> str:
+    """The name of a content language in the interface language (``eu`` -> ``euskera``)."""
+    return _display_name(tag, in_language or current_language())
+
+
+# Babel parses a locale and loads its data afresh on every call; names, locales and
+# number patterns never change while the process runs, so each is worked out once.
+@lru_cache(maxsize=1024)
+def _display_name(tag: str, ui: str) -> str:
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name(ui) or tag
+    except (ValueError, UnknownLocaleError):
+        name = babel_locale(ui).languages.get(tag.split("-", 1)[0].lower())
+        return name or tag
+
+
+@lru_cache(maxsize=64)
+def babel_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
+
+
+@lru_cache(maxsize=256)
+def _number_pattern(tag: str, pattern: str | None) -> NumberPattern:
+    return parse_pattern(
+        pattern if pattern is not None else babel_locale(tag).decimal_formats[None]
+    )
+
+
+def format_number(number: float, pattern: str | None = None) -> str:
+    """``number`` as this request's locale writes it (``2,3`` in Spanish, ``2.3`` in English),
+    with the locale's own decimal pattern unless ``pattern`` is given (``#,##0.0``)."""
+    tag = str(get_locale() or default_language())
+    return _number_pattern(tag, pattern).apply(number, babel_locale(tag))
+
+
+def format_distance(metres: float) -> str:
+    """``350 m`` under a kilometre (to 10 m), else kilometres to one decimal (``2,3 km``)."""
+    if metres < 995:
+        return gettext("%(metres)s m", metres=format_number(int(round(metres / 10.0) * 10)))
+    return gettext("%(km)s km", km=format_number(metres / 1000.0, "#,##0.0"))
+
+
+def format_duration(minutes: float) -> str:
+    """Whole minutes, with hours from an hour on: ``45 min``, ``1 h 30 min``."""
+    # A short walk still takes a minute: "0 min" would read as "no walk at all".
+    total = max(1, round(minutes)) if minutes > 0 else 0
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return gettext("%(minutes)s min", minutes=format_number(rest))
+    if not rest:
+        return gettext("%(hours)s h", hours=format_number(hours))
+    return gettext(
+        "%(hours)s h %(minutes)s min", hours=format_number(hours), minutes=format_number(rest)
+    )
+
+
+def translation_directories(app: Flask) -> list[Path]:
+    names = str(app.config.get("BABEL_TRANSLATION_DIRECTORIES") or TRANSLATION_DIRECTORIES)
+    return [Path(app.root_path) / name for name in names.split(";") if name]
+
+
+def ensure_compiled(directories: list[Path]) -> list[Path]:
+    """Compile every ``.po`` whose ``.mo`` is missing or older; returns the ``.mo`` written.
+
+    ``.mo`` files are build products (gitignored), so a fresh checkout run without
+    ``make`` compiles here.  Each is written to a temporary file and renamed into place,
+    so a process reading the catalogue never sees half a file.
+    """
+    written = []
+    for directory in directories:
+        for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+            mo_path = po_path.with_suffix(".mo")
+            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                continue
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file, locale=po_path.parent.parent.name)
+            fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+            try:
+                with os.fdopen(fd, "wb") as mo_file:
+                    write_mo(mo_file, catalog)
+                # mkstemp makes the file private; a catalogue is readable like the .po.
+                os.chmod(tmp, po_path.stat().st_mode & 0o777)
+                os.replace(tmp, mo_path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(mo_path)
+    return written

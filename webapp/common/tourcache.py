@@ -1,0 +1,288 @@
+"""An in-process cache of built tours, keyed by ``(slug, version)``, and of their pages.
+
+A stored version never changes (a re-import makes a new version), so a cached entry
+never goes stale: each request only asks the database which version is current (once
+per request, however many times it is asked), and builds the ``Tour``, its itinerary
+and its summary when that version is new here.  A tour page asks for its tour's version
+and upcoming departures together, in one statement outside any transaction (``live``).
+
+Rendered pages are cached too, as *shells*: the HTML of a page with holes where it
+changes per request (the CSP nonce, the language switcher whose links keep the query
+string, the live booking sessions).  A shell is keyed by the tour's slug and version
+and whatever else the caller names (language, tiles), so a new version is a new key.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+from tours.booking.departures import DepartureSnapshot, current_and_upcoming
+from tours.db import reading
+from tours.errors import TourNotFound
+from tours.tour.catalogue import TourSummary, summarize
+from tours.tour.domain import Stop, Tour
+from tours.tour.geometry import Itinerary, Leg
+from tours.tour.store import StoredTour, current_versions, get_tour
+from webapp.common.database import Database, get_db
+
+EXTENSION_KEY = "bidean.tourcache"
+VERSIONS_KEY = "bidean_current_versions"
+DEFAULT_PAGE_CACHE_SIZE = 256
+# Fragments are small (a few KB) and a page has several states of them (seats change).
+FRAGMENTS_PER_PAGE = 4
+
+PageKey = tuple[str, int, Hashable]
+
+
+@dataclass(frozen=True)
+class CachedTour:
+    """A stored tour with everything the public pages derive from it, computed once."""
+
+    stored: StoredTour
+    itinerary: Itinerary
+    summary: TourSummary
+
+    @property
+    def tour(self) -> Tour:
+        return self.stored.tour
+
+    def ordered_stops(self) -> list[tuple[Stop, Leg | None]]:
+        """Published stops in tour order, each with the leg walking on to the next stop."""
+        stops = self.tour.public_stops
+        legs = {leg.from_index: leg for leg in self.itinerary.legs}
+        return [(stops[i], legs.get(i)) for i in self.itinerary.order]
+
+
+@dataclass(frozen=True)
+class LiveTour:
+    """A cached tour with what changes without a new version: its upcoming departures."""
+
+    cached: CachedTour
+    departures: list[DepartureSnapshot]
+
+
+class Holes:
+    """Markers to render into a page where per-request content goes, one per hole name.
+
+    Each set of markers carries a fresh random token, so no tour text can forge one.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        token = secrets.token_hex(16)
+        self.markers = {name: f"bidean-hole-{token}-{name}" for name in names}
+        longest_first = sorted(self.markers, key=len, reverse=True)
+        self.pattern = re.compile(
+            f"bidean-hole-{token}-({'|'.join(re.escape(name) for name in longest_first)})"
+        )
+
+    def __getattr__(self, name: str) -> Markup:
+        """``{{ page_holes.sessions }}`` in a template: the marker, safe as HTML or attribute."""
+        marker = self.__dict__.get("markers", {}).get(name)
+        if marker is None:
+            raise AttributeError(name)  # Jinja then sees an undefined value
+        return Markup(marker)
+
+
+@dataclass(frozen=True)
+class PageShell:
+    """A rendered page cut at its holes: ``parts[0] hole[0] parts[1] ... parts[-1]``."""
+
+    parts: tuple[str, ...]
+    holes: tuple[str, ...]
+
+    @classmethod
+    def cut(cls, html: str, holes: Holes, once: Iterable[str] = ()) -> PageShell:
+        """Cut ``html`` at ``holes``' markers; each name in ``once`` must appear exactly once."""
+        pieces = holes.pattern.split(html)
+        shell = cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
+        for name in once:
+            if shell.holes.count(name) != 1:
+                raise ValueError(f"the page has {shell.holes.count(name)} '{name}' holes, not 1")
+        return shell
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The page with every hole filled from ``values`` (already escaped HTML)."""
+        out = [self.parts[0]]
+        for hole, part in zip(self.holes, self.parts[1:], strict=True):
+            out.append(values[hole])
+            out.append(part)
+        return "".join(out)
+
+
+class TourCache:
+    """A thread-safe, size-bounded LRU map from ``(slug, version)`` to ``CachedTour``,
+    with LRUs of page shells and of fragments (``page_cache_size=0`` turns both off)."""
+
+    def __init__(
+        self,
+        pace_kmh: float,
+        max_entries: int = 256,
+        page_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
+    ) -> None:
+        self.pace_kmh = pace_kmh
+        self.max_entries = max_entries
+        self.page_cache_size = max(0, page_cache_size)
+        self._entries: OrderedDict[tuple[str, int], CachedTour] = OrderedDict()
+        self._pages: OrderedDict[PageKey, PageShell] = OrderedDict()
+        self._fragments: OrderedDict[PageKey, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def page_count(self) -> int:
+        return len(self._pages)
+
+    @property
+    def fragment_count(self) -> int:
+        return len(self._fragments)
+
+    def current(self, session: Session) -> list[CachedTour]:
+        """The current version of every stored tour, ordered by city then slug."""
+        versions = request_versions(session)
+        return [self._entry(session, slug, version) for slug, version in versions.items()]
+
+    def get(self, session: Session, slug: str) -> CachedTour:
+        """The current version of ``slug``; raises ``TourNotFound``."""
+        version = request_versions(session).get(slug)
+        if version is None:
+            raise TourNotFound(slug)
+        return self._entry(session, slug, version)
+
+    def live(self, db: Database, slug: str, upcoming: int) -> LiveTour:
+        """The current version of ``slug`` and its next ``upcoming`` departures, read in
+        one statement without a transaction; raises ``TourNotFound``.
+
+        Only a version not cached yet costs more: a transaction that loads it.
+        """
+        with reading(db.engine) as conn:
+            found = current_and_upcoming(conn, slug, limit=upcoming)
+        if found is None:
+            raise TourNotFound(slug)
+        entry = self._cached(slug, found.version)
+        if entry is None:
+            with db.transaction() as session:
+                entry = self._entry(session, slug, found.version)
+        return LiveTour(entry, found.departures)
+
+    def page(self, key: PageKey, render: Callable[[], PageShell]) -> PageShell:
+        """The shell cached under ``key`` (``(slug, version, anything else)``), or ``render()``."""
+        with self._lock:
+            shell = self._pages.get(key)
+            if shell is not None:
+                self._pages.move_to_end(key)
+                return shell
+        # Rendered outside the lock: two threads may both render a new key, harmlessly.
+        shell = render()
+        if self.page_cache_size:
+            with self._lock:
+                self._pages[key] = shell
+                while len(self._pages) > self.page_cache_size:
+                    self._pages.popitem(last=False)
+        return shell
+
+    def fragment(self, key: PageKey, render: Callable[[], tuple[str, bool]]) -> str:
+        """The HTML cached under ``key`` (``(slug, version, anything else)``), or what
+        ``render()`` gives, kept if it says so.
+
+        A fragment is looked up by everything it is rendered from, live data included (a
+        sessions block by its sessions and their seats), so it is never stale: new data
+        is a new key, and the old key's entry ages out.
+        """
+        with self._lock:
+            html = self._fragments.get(key)
+            if html is not None:
+                self._fragments.move_to_end(key)
+                return html
+        html, keep = render()
+        if keep and self.page_cache_size:
+            with self._lock:
+                self._fragments[key] = html
+                while len(self._fragments) > self.page_cache_size * FRAGMENTS_PER_PAGE:
+                    self._fragments.popitem(last=False)
+        return html
+
+    def _cached(self, slug: str, version: int) -> CachedTour | None:
+        with self._lock:
+            entry = self._entries.get((slug, version))
+            if entry is not None:
+                self._entries.move_to_end((slug, version))
+            return entry
+
+    def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
+        entry = self._cached(slug, version)
+        if entry is not None:
+            return entry
+        key = (slug, version)
+        # Built outside the lock: two threads may both build a new version once, harmlessly.
+        entry = self._build(get_tour(session, slug, version))
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            # Pages of the versions this one replaces will never be asked for again.
+            for cache in (self._pages, self._fragments):
+                for stale in [k for k in cache if k[0] == slug and k[1] != version]:
+                    del cache[stale]
+        return entry
+
+    def _build(self, stored: StoredTour) -> CachedTour:
+        itinerary = stored.tour.itinerary(self.pace_kmh)
+        summary = summarize(stored.tour, stored.version, itinerary)
+        return CachedTour(stored, itinerary, summary)
+
+
+def request_versions(session: Session) -> dict[str, int]:
+    """``slug -> current version``, asked of the database once per request.
+
+    A page asks several times (the tour, then each booking session's tour); the answer
+    is kept in ``g`` until this request writes anything through a session
+    (``forget_versions``), so a request that imports a tour then reads it sees the new one.
+    """
+    if not has_request_context():
+        return dict(current_versions(session))
+    versions = g.get(VERSIONS_KEY)
+    if versions is None:
+        versions = dict(current_versions(session))
+        setattr(g, VERSIONS_KEY, versions)
+    return versions
+
+
+def forget_versions(*_: Any) -> None:
+    if has_app_context():
+        g.pop(VERSIONS_KEY, None)
+
+
+def _forget_after_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        forget_versions()
+
+
+def watch_writes(sessions: sessionmaker[Session]) -> None:
+    """Drop the request's remembered versions whenever one of ``sessions`` writes or rolls back."""
+    event.listen(sessions, "after_flush", forget_versions)
+    event.listen(sessions, "after_rollback", forget_versions)
+    event.listen(sessions, "do_orm_execute", _forget_after_write)
+
+
+def init_app(app: Flask) -> None:
+    pages = int(app.config.get("PAGE_CACHE_SIZE", DEFAULT_PAGE_CACHE_SIZE))
+    pace = float(app.config.get("WALKING_KMH") or 4.5)
+    app.extensions[EXTENSION_KEY] = TourCache(pace, page_cache_size=pages)
+    watch_writes(get_db(app).sessions)
+
+
+def tour_cache(app: Flask | None = None) -> TourCache:
+    return (app or current_app).extensions[EXTENSION_KEY]

@@ -1,0 +1,1 @@
+"""The public site: catalogue, tour pages and their page cache, health check."""

@@ -1,0 +1,272 @@
+"""The public site: the tour catalogue, one page per tour, and a health check.
+
+Views stay thin: the tour cache reads the database, ``tours.tour.catalogue`` summarises,
+and the small view models below pick each text in the visitor's language, keeping
+track of which texts fell back to another language so the page can say so.  A tour
+page is rendered once per tour version and language and cached (see the end of this
+module); only the per-request parts are rendered on every view.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext
+from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
+
+from tours.i18n import LocalizedText, Resolved
+from tours.tour.catalogue import group_by_place
+from tours.tour.domain import Media, Stop
+from tours.tour.geometry import Leg
+from webapp.common.database import get_db
+from webapp.common.departure_views import SESSIONS_SHOWN, SessionView, tour_session_views
+from webapp.common.errors import csp_nonce, nonce_placeholder
+from webapp.common.i18n import current_language, language_name
+from webapp.common.maps import text_direction, tour_map_html
+from webapp.common.tiles import tiles_from_config
+from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
+
+bp = Blueprint("public", __name__, template_folder="templates")
+bp.add_app_template_filter(text_direction, "direction")
+
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
+
+
+def resolve(text: LocalizedText, lang: str, default: str) -> Resolved | None:
+    """``text`` in ``lang`` with the core's fallback chain; None when empty."""
+    resolved = text.resolve(lang, default)
+    return resolved if resolved is not None and resolved.text.strip() else None
+
+
+def paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in PARAGRAPH_BREAK.split(text) if part.strip()]
+
+
+def safe_link(url: str) -> str | None:
+    """Only http(s) URLs become links: a ``javascript:`` URL in content stays inert text."""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def fallback_note(resolved: Resolved | None, lang: str) -> str | None:
+    """ "Shown in Spanish: not yet translated into Basque", or None when nothing fell back."""
+    if resolved is None or not resolved.is_fallback:
+        return None
+    return gettext(
+        "Shown in %(shown)s: not yet translated into %(requested)s",
+        shown=language_name(resolved.language),
+        requested=language_name(lang),
+    )
+
+
+@dataclass(frozen=True)
+class MediaView:
+    url: str | None
+    type: str
+    caption: Resolved | None
+    credit: str | None
+
+
+@dataclass(frozen=True)
+class StopView:
+    """One published stop as the page shows it, with the walk on to the next stop."""
+
+    number: int
+    stop: Stop
+    name: Resolved | None
+    story: Resolved | None
+    story_paragraphs: list[str]
+    story_languages: list[str]
+    community: Resolved | None
+    accessibility: Resolved | None
+    media: list[MediaView]
+    note: str | None
+    leg: Leg | None
+    next_number: int | None
+    next_name: Resolved | None
+
+
+def media_view(media: Media, lang: str, default: str) -> MediaView:
+    return MediaView(
+        safe_link(media.url), media.type, resolve(media.caption, lang, default), media.credit
+    )
+
+
+def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
+    """The published stops in tour order, every text resolved for ``lang``."""
+    default = cached.tour.default_language
+    ordered = cached.ordered_stops()
+    views = []
+    for index, (stop, leg) in enumerate(ordered):
+        story = resolve(stop.story, lang, default)
+        following = ordered[index + 1][0] if index + 1 < len(ordered) else None
+        views.append(
+            StopView(
+                number=index + 1,
+                stop=stop,
+                name=resolve(stop.name, lang, default),
+                story=story,
+                story_paragraphs=paragraphs(story.text) if story else [],
+                story_languages=stop.story.languages,
+                community=resolve(stop.community, lang, default),
+                accessibility=resolve(stop.accessibility, lang, default),
+                media=[media_view(m, lang, default) for m in stop.media],
+                note=fallback_note(story, lang),
+                leg=leg,
+                next_number=index + 2 if following else None,
+                next_name=resolve(following.name, lang, default) if following else None,
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class TourIntro:
+    title: Resolved | None
+    summary: Resolved | None
+    credits: Resolved | None
+    note: str | None
+
+
+def tour_intro(cached: CachedTour, lang: str) -> TourIntro:
+    tour = cached.tour
+    default = tour.default_language
+    title = resolve(tour.title, lang, default)
+    summary = resolve(tour.summary, lang, default)
+    return TourIntro(
+        title=title,
+        summary=summary,
+        credits=resolve(tour.credits, lang, default),
+        note=fallback_note(summary, lang) or fallback_note(title, lang),
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness: answers without touching the database."""
+    return jsonify(status="ok")
+
+
+@bp.get("/")
+def catalogue() -> str:
+    """Every tour, grouped by city and district."""
+    with get_db().transaction() as session:
+        tours = tour_cache().current(session)
+    lang = current_language()
+    groups = group_by_place((cached.summary for cached in tours), lang)
+    return render_template("public/catalogue.html", groups=groups)
+
+
+@bp.get("/tours/<slug>")
+def tour_page(slug: str) -> str:
+    """One tour: map, introduction and every published stop in walking order."""
+    live = tour_cache().live(get_db(), slug, SESSIONS_SHOWN)
+    lang = current_language()
+    if not tour_cache().page_cache_size or current_app.jinja_env.auto_reload:
+        sessions = tour_session_views(live.cached, live.departures, lang)
+        return render_tour(live.cached, lang, sessions=sessions)
+    return cached_tour_page(live, lang)
+
+
+# --- the cached tour page -------------------------------------------------------------
+# Rendering tour.html (dozens of translated strings and formatted numbers) costs far more
+# than serving it, and it changes only with the tour version, the language and the tile
+# settings.  So it is rendered once per such key into a shell with holes for what each
+# request must get afresh: its CSP nonce, live seats and, with a query string, the
+# language links that keep it.
+
+
+def cached_tour_page(live: LiveTour, lang: str) -> str:
+    """The tour page from its cached shell, the holes filled for this request."""
+    cached = live.cached
+    # The switcher's links keep the query string: only without one can the shell hold them.
+    switcher_in_shell = all(name == "lang" for name in request.args)
+    depends_on = (
+        lang,
+        tiles_from_config(current_app.config),
+        request.script_root,
+        request.path,
+        switcher_in_shell,
+    )
+    slug, version = cached.stored.slug, cached.stored.version
+    shell = tour_cache().page(
+        (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
+    )
+    # The sessions block is rendered from the page's key and the departures as just read,
+    # seats included, and from nothing else: with those in its key it is never stale.
+    sessions_html = tour_cache().fragment(
+        (slug, version, (depends_on, "sessions", tuple(live.departures))),
+        lambda: kept_unless_per_request(
+            sessions_block(cached, tour_session_views(cached, live.departures, lang))
+        ),
+    )
+    filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_html}
+    if not switcher_in_shell:
+        filled["language_switcher"] = render_block("base.html", "language_switcher")
+    return shell.fill(filled)
+
+
+def render_tour(
+    cached: CachedTour,
+    lang: str,
+    holes: Holes | None = None,
+    sessions: list[SessionView] | None = None,
+) -> str:
+    """The whole tour page, or with ``holes`` the page with markers where they go.
+
+    Without ``sessions`` the sessions block reads them itself (``booking_sessions``).
+    """
+    context = {} if sessions is None else {"tour_sessions": sessions}
+    return render_template(
+        "public/tour.html",
+        tour=cached.tour,
+        stored=cached.stored,
+        summary=cached.summary,
+        intro=tour_intro(cached, lang),
+        stops=stop_views(cached, lang),
+        map_html=tour_map_html(cached.stored, lang),
+        page_holes=holes,
+        **context,
+    )
+
+
+def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:
+    """The tour page to cache, with holes for the nonce, the sessions and maybe the links."""
+    per_request = ("sessions",) if switcher_in_shell else ("sessions", "language_switcher")
+    holes = Holes(("nonce", *per_request))
+    with nonce_placeholder(holes.markers["nonce"]):
+        html = render_tour(cached, lang, holes)
+    return PageShell.cut(html, holes, once=per_request)
+
+
+def kept_unless_per_request(html: str) -> tuple[str, bool]:
+    """``html`` and whether a cache may keep it: not if it holds this request's nonce."""
+    return html, csp_nonce() not in html
+
+
+def sessions_block(cached: CachedTour, sessions: list[SessionView]) -> str:
+    """The booking sessions block, rendered as the page would include it."""
+    try:
+        current_app.jinja_env.get_template(SESSIONS_TEMPLATE)
+    except TemplateNotFound:
+        return ""  # the page includes it with ``ignore missing``
+    return render_template(
+        SESSIONS_TEMPLATE,
+        tour=cached.tour,
+        stored=cached.stored,
+        summary=cached.summary,
+        tour_sessions=sessions,
+    )
+
+
+def render_block(template_name: str, block: str) -> Markup:
+    """One ``{% block %}`` of a template, rendered with the usual context for this request."""
+    context: dict = {}
+    current_app.update_template_context(context)
+    template = current_app.jinja_env.get_template(template_name)
+    return Markup("".join(template.blocks[block](template.new_context(context))))
