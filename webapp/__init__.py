@@ -12,6 +12,8 @@ from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
 from webapp.common import assets, database, errors, i18n, limiter, tourcache
 from webapp.common.config import load_config
+from webapp.guides_public.api import bp as guides_api_bp
+from webapp.guides_public.views import bp as guides_public_bp
 from webapp.public.views import bp as public_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each
@@ -49,6 +51,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_api_bp)
+    app.register_blueprint(guides_public_bp)
+    app.register_blueprint(guides_api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

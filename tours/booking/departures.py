@@ -56,7 +56,7 @@ class DepartureRequest:
     local_start: datetime
     language: str
     capacity: int
-    guide: str | None = None
+    guide_id: str | None = None
     max_party: int = DEFAULT_MAX_PARTY
     meeting_stop_id: str | None = None
 
@@ -172,7 +172,7 @@ def schedule(
             language=normalize_tag(req.language),
             capacity=req.capacity,
             max_party=min(req.max_party, req.capacity),
-            guide=req.guide,
+            guide_id=req.guide_id,
             meeting_stop_id=meeting.id,
             meeting_name=meeting.name.to_json(),
             meeting_lon=meeting.lonlat.lon,
@@ -203,8 +203,9 @@ def upcoming(
     now: datetime | None = None,
     include_cancelled: bool = False,
     limit: int | None = None,
+    guide_id: str | None = None,
 ) -> list[Departure]:
-    """Departures that have not started yet, soonest first, optionally of one tour."""
+    """Departures that have not started yet, soonest first, optionally of one tour or guide."""
     query = (
         select(Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
@@ -215,6 +216,8 @@ def upcoming(
         query = query.where(TourRecord.slug == slug)
     if not include_cancelled:
         query = query.where(Departure.status == SCHEDULED)
+    if guide_id is not None:
+        query = query.where(Departure.guide_id == guide_id)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
@@ -250,7 +253,7 @@ class DepartureSnapshot:
     max_party: int
     seats_taken: int
     seats_held: int
-    guide: str | None
+    guide_id: str | None
     meeting_name: dict[str, Any]
     meeting_lon: float
     meeting_lat: float
@@ -375,3 +378,20 @@ def cancel(
     )
     session.refresh(departure)
     return CancelledDeparture(departure, bookings, entries)
+
+
+def set_capacity(session: Session, departure_id: int, capacity: int) -> Departure:
+    """Change a departure's capacity; never below the seats already taken or held."""
+    departure = get_departure(session, departure_id, lock=True)
+    if capacity < 1:
+        raise ScheduleError("The capacity must be at least 1.")
+    in_use = departure.seats_taken + departure.seats_held
+    if capacity < in_use:
+        raise ScheduleError(
+            f"Session {departure_id} already has {in_use} seat(s) booked or offered; "
+            f"the capacity cannot go below that."
+        )
+    departure.capacity = capacity
+    departure.max_party = min(departure.max_party, capacity)
+    session.flush()
+    return departure

@@ -51,7 +51,11 @@ class Departure(Base):
     max_party: Mapped[int] = mapped_column(default=8)
     seats_taken: Mapped[int] = mapped_column(default=0)
     seats_held: Mapped[int] = mapped_column(default=0)
-    guide: Mapped[str | None] = mapped_column(String(64))
+    # The guide's id; the ``guides`` table belongs to the ``guides`` package, named here
+    # only as a string so the booking core does not depend on it.
+    guide_id: Mapped[str | None] = mapped_column(
+        ForeignKey("guides.id", ondelete="RESTRICT"), index=True
+    )
     # The meeting point is copied from the tour at scheduling time, so a later version of
     # the tour cannot silently move the place people were told to go to.
     meeting_stop_id: Mapped[str | None] = mapped_column(String(64))

@@ -110,6 +110,9 @@ class StopRules(Rules):
         )
         for key in ("community", "accessibility"):
             result[key] = texts.text(props, key, ptr)
+        # The guide's script: checked like the other texts, but a missing translation is
+        # no warning (scripts exist in the languages guides guide in, not every language).
+        result["script"] = texts.text(props, "script", ptr, coverage=False)
         result["order"] = self._positive_int(props, "order", ptr, label)
         result["credits"] = self._optional_string(props, "credits", ptr)
         result["dwell_minutes"] = self._dwell(props, ptr, label)

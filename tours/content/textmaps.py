@@ -46,7 +46,14 @@ class TextChecker:
         return self.languages[0] if self.languages else "es"
 
     def text(
-        self, props: dict[str, Any], key: str, ptr: str, *, required: bool = False, what: str = ""
+        self,
+        props: dict[str, Any],
+        key: str,
+        ptr: str,
+        *,
+        required: bool = False,
+        what: str = "",
+        coverage: bool = True,
     ) -> dict[str, str] | None:
         """The normalised language map at ``props[key]`` (None when absent or invalid)."""
         where = f"{ptr}/{key}"  # keys are the profile's own names: nothing to escape
@@ -75,7 +82,7 @@ class TextChecker:
             )
             return None
         result = self._language_map(value, where, key)
-        if result:
+        if result and coverage:
             self._note_coverage(ptr, key, result)
         return result
 

@@ -30,7 +30,7 @@ TOUR_KEYS = (
 )  # fmt: skip
 STOP_KEYS = (
     "id", "name", "story", "community", "order", "credits", "status",
-    "accessibility", "dwell_minutes", "media",
+    "accessibility", "dwell_minutes", "media", "script",
 )  # fmt: skip
 
 
@@ -82,6 +82,8 @@ class Stop:
     accessibility: LocalizedText = field(default_factory=LocalizedText)
     dwell_minutes: float | None = None
     media: tuple[Media, ...] = ()
+    # What the guide says here, per language: never public (see ``to_feature``).
+    script: LocalizedText = field(default_factory=LocalizedText)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,10 +113,12 @@ class Stop:
             accessibility=_text(props.get("accessibility")),
             dwell_minutes=props.get("dwell_minutes"),
             media=media,
+            script=_text(props.get("script")),
             extra={k: v for k, v in props.items() if k not in STOP_KEYS},
         )
 
-    def to_feature(self) -> dict[str, Any]:
+    def to_feature(self, *, with_scripts: bool = False) -> dict[str, Any]:
+        """The stop as a GeoJSON Feature; its guide script only when asked for."""
         props = _drop_none(
             {
                 "id": self.id,
@@ -127,6 +131,7 @@ class Stop:
                 "accessibility": _opt_text(self.accessibility),
                 "dwell_minutes": self.dwell_minutes,
                 "media": [m.to_json() for m in self.media] or None,
+                "script": _opt_text(self.script) if with_scripts else None,
             }
         )
         props.update(self.extra)
@@ -258,8 +263,14 @@ class Tour:
             extra={k: v for k, v in props.items() if k not in TOUR_KEYS},
         )
 
-    def to_document(self, *, published_only: bool = False) -> dict[str, Any]:
-        """The profile GeoJSON FeatureCollection for this tour."""
+    def to_document(
+        self, *, published_only: bool = False, with_scripts: bool = False
+    ) -> dict[str, Any]:
+        """The profile GeoJSON FeatureCollection for this tour.
+
+        Guide scripts are left out unless ``with_scripts``: only storage and an explicit
+        ``bidean export --with-scripts`` ask for them, never anything public.
+        """
         props = _drop_none(
             {
                 "profile": PROFILE_VERSION,
@@ -283,12 +294,24 @@ class Tour:
             "type": "FeatureCollection",
             "features": [
                 route,
-                *(s.to_feature() for s in stops),
+                *(s.to_feature(with_scripts=with_scripts) for s in stops),
                 *(d.to_feature() for d in self.district_areas),
             ],
         }
 
     @property
     def __geo_interface__(self) -> dict[str, Any]:
-        """The seam to shapely and folium: the public FeatureCollection."""
+        """The seam to shapely and folium: the public FeatureCollection (no scripts)."""
         return self.to_document(published_only=True)
+
+
+def without_scripts(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored profile document with every stop's ``script`` removed."""
+    features = []
+    for feature in document.get("features", ()):
+        props = feature.get("properties")
+        if isinstance(props, Mapping) and "script" in props:
+            props = {k: v for k, v in props.items() if k != "script"}
+            feature = {**feature, "properties": props}
+        features.append(feature)
+    return {**document, "features": features}

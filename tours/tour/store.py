@@ -31,7 +31,7 @@ def save_tour(
     becomes current.  The row of the slug is locked so two imports of the same slug
     cannot both become version N.
     """
-    document = tour.to_document()
+    document = tour.to_document(with_scripts=True)
     record = session.scalars(
         select(TourRecord).where(TourRecord.slug == tour.slug).with_for_update()
     ).one_or_none()

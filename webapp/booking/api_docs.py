@@ -22,6 +22,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "seats_left",
             "max_party_size",
             "guide",
+            "guide_name",
             "status",
             "meeting_point",
         ],
@@ -38,7 +39,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "capacity": {"type": "integer", "minimum": 1},
             "seats_left": {"type": "integer", "minimum": 0},
             "max_party_size": {"type": "integer", "minimum": 1, "description": "Per booking"},
-            "guide": _NULLABLE_STRING,
+            "guide": {
+                "type": ["string", "null"],
+                "description": "The guide's id: their profile is at /api/guides/{id}",
+            },
+            "guide_name": {"type": ["string", "null"], "description": "The guide's name"},
             "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
             "meeting_point": {
                 "type": "object",

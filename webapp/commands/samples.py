@@ -1,22 +1,42 @@
-"""The sample Bilbao tours in ``data/routes``, loaded on a fresh installation.
+"""The sample Bilbao tours in ``data/routes`` and guides in ``data/guides``, loaded on a
+fresh installation, with a few sample departures in the coming weeks.
 
-They go through the real importer, exactly as a coordinator's file would: every file
+The tours go through the real importer, exactly as a coordinator's file would: every file
 is validated first, and only if all are valid is each stored, one transaction per file.
-A broken sample therefore stores nothing, and the next start tries again.
+A broken sample therefore stores nothing, and the next start tries again.  Guides and
+departures go through the same functions as ``bidean guides add`` and ``sessions add``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from guides.assignment import schedule_with_guide
+from guides.profiles import GuideProfile, load_guide_files
+from tours.booking.departures import DepartureRequest
+from tours.booking.models import Departure
 from tours.content.importer import ValidationOptions, validate_path
 from tours.content.report import Report
 from tours.errors import BideanError
 from tours.tour.store import StoredTour, current_versions, save_tour
-from webapp.common.config import sample_routes_dir
+from webapp.common.config import sample_guides_dir, sample_routes_dir
 from webapp.common.database import get_db
+
+# (tour, days from today, local hour, language, guide, capacity): walks for a newcomer to book.
+SAMPLE_DEPARTURES = (
+    ("san-francisco-voices", 4, 11, "es", "youssef", 15),
+    ("san-francisco-voices", 6, 11, "fr", "aminata", 12),
+    ("san-francisco-voices", 11, 17, "ar", "youssef", 12),
+    ("bilbao-la-vieja-crossings", 5, 11, "es", "mariela", 15),
+    ("bilbao-la-vieja-crossings", 12, 11, "eu", "ionela", 12),
+    ("zabala-kitchens-and-workshops", 7, 17, "es", "mei", 15),
+    ("zabala-kitchens-and-workshops", 13, 11, "en", "mei", 12),
+)
+SAMPLE_ZONE = "Europe/Madrid"
 
 
 class SampleRoutesInvalid(BideanError):
@@ -53,6 +73,35 @@ def load_sample_routes(app: Flask) -> list[StoredTour]:
     return stored
 
 
+def load_sample_guides(app: Flask) -> list[GuideProfile]:
+    """Store the guides of ``data/guides`` (one transaction; a broken file stores none)."""
+    paths = sorted(sample_guides_dir(app.config).glob("*.json"))
+    with get_db(app).transaction(write_lock=True) as session:
+        return load_guide_files(session, paths)
+
+
+def schedule_sample_departures(app: Flask, now: datetime | None = None) -> list[Departure]:
+    """A few walks in the coming weeks with their guides; skips a tour or guide not stored."""
+    zone = ZoneInfo(SAMPLE_ZONE)
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    created: list[Departure] = []
+    for slug, days, hour, language, guide_id, capacity in SAMPLE_DEPARTURES:
+        start = datetime.combine(today + timedelta(days=days), time(hour))
+        request = DepartureRequest(slug, start, language, capacity, guide_id=guide_id)
+        try:
+            with get_db(app).transaction(write_lock=True) as session:
+                created += schedule_with_guide(session, request)
+        except BideanError:
+            continue  # that tour or guide is not among this installation's samples
+    return created
+
+
 def load_samples_if_empty(app: Flask) -> list[StoredTour]:
     """On first start (no tour stored yet) load the samples; otherwise do nothing."""
-    return [] if has_tours(app) else load_sample_routes(app)
+    if has_tours(app):
+        return []
+    stored = load_sample_routes(app)
+    load_sample_guides(app)
+    if app.config.get("SAMPLE_DEPARTURES", True):
+        schedule_sample_departures(app)
+    return stored

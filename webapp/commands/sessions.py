@@ -12,6 +12,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from guides import audit
+from guides.assignment import assign_guide, schedule_with_guide
 from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
@@ -55,7 +57,7 @@ def sessions_group() -> None:
 )
 @click.option("--language", required=True, help="Language the walk is guided in (es, eu, ar...).")
 @click.option("--capacity", required=True, type=int, help="Seats for visitors.")
-@click.option("--guide", default=None, help="Guide's id (optional).")
+@click.option("--guide", default=None, help="Guide's id; they must speak --language.")
 @click.option("--max-party", default=deps.DEFAULT_MAX_PARTY, show_default=True, type=int,
               help="Largest party one booking may bring.")  # fmt: skip
 @click.option("--meeting-stop", default=None, help="Stop id to meet at (default: the first stop).")
@@ -82,7 +84,7 @@ def add_command(
         local_start=start,
         language=language,
         capacity=capacity,
-        guide=guide,
+        guide_id=guide,
         max_party=max_party,
         meeting_stop_id=meeting_stop,
     )
@@ -91,7 +93,9 @@ def add_command(
             dates = None
             if every and until:
                 dates = deps.series_dates(start.date(), _parse_date(until).date(), every.split(","))
-            created = deps.schedule(session, request, dates=dates)
+            created = schedule_with_guide(session, request, dates=dates)
+            for departure in created:
+                audit.record(session, "cli", "session.add", f"session:{departure.id}", guide=guide)
             lines = [_line(d, slug) for d in created]
     except BideanError as error:
         _fail(str(error))
@@ -103,11 +107,30 @@ def add_command(
 def _line(departure: Departure, slug: str) -> str:
     local = departure.starts_at.astimezone(deps.tour_zone(departure.timezone))
     seats = f"{departure.seats_taken + departure.seats_held}/{departure.capacity}"
-    guide = f" guide {departure.guide}" if departure.guide else ""
+    guide = f" guide {departure.guide_id}" if departure.guide_id else ""
     return (
         f"{departure.id:>6}  {slug}  {local:%Y-%m-%d %H:%M %Z}  {departure.language:<5} "
         f"{seats:>7} seats  {departure.status}{guide}"
     )
+
+
+@sessions_group.command("assign")
+@click.argument("departure_id", type=int)
+@click.option("--guide", default=None, help="Guide's id; they must speak the session's language.")
+@click.option("--none", "unassign", is_flag=True, help="Leave the session without a guide.")
+@with_appcontext
+def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None:
+    """Give session DEPARTURE_ID its guide."""
+    if bool(guide) == unassign:
+        _fail("Give --guide GUIDE_ID, or --none to leave the session without a guide.")
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            departure = assign_guide(session, departure_id, guide)
+            audit.record(session, "cli", "session.assign", f"session:{departure_id}", guide=guide)
+            line = _line(departure, deps.slug_of(session, departure))
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(line)
 
 
 @sessions_group.command("list")

@@ -13,6 +13,10 @@ DEFAULTS: dict[str, Any] = {
     "STOP_DISTANCE_M": 50.0,
     "WALKING_KMH": 4.5,
     "SAMPLE_ROUTES_DIR": None,  # None: data/routes next to the package
+    "SAMPLE_GUIDES_DIR": None,  # None: data/guides next to the package
+    "SAMPLE_DEPARTURES": True,  # first start also schedules a few sample walks
+    "CONSOLE_IDLE_MINUTES": 120,  # a console session ends after this long unused
+    "COOKIE_SECURE": None,  # None: Secure cookies unless debugging or on `bidean serve`
     "DEFAULT_LOCALE": "es",
     "TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "TILES_ATTRIBUTION": (
@@ -71,3 +75,7 @@ def repo_root() -> Path:
 
 def sample_routes_dir(config: dict[str, Any]) -> Path:
     return Path(config.get("SAMPLE_ROUTES_DIR") or repo_root() / "data" / "routes")
+
+
+def sample_guides_dir(config: dict[str, Any]) -> Path:
+    return Path(config.get("SAMPLE_GUIDES_DIR") or repo_root() / "data" / "guides")

@@ -6,7 +6,7 @@ at Bilbao's 11:00) and in the reader's locale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,11 +18,14 @@ from babel.dates import DateTimePattern, format_datetime, format_time, match_ske
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
+from guides.profiles import guide_names
 from tours.booking.departures import DepartureSnapshot
 from tours.booking.models import CANCELLED, Departure
 from tours.coords import LonLat
 from tours.errors import TourNotFound
+from tours.db import reading
 from tours.i18n import LocalizedText, Resolved
+from webapp.common.database import get_db
 from webapp.common.tourcache import CachedTour, tour_cache
 
 # How many upcoming sessions the tour page lists (and the catalogue reads per tour).
@@ -42,7 +45,8 @@ class SessionView:
     capacity: int
     seats_left: int
     max_party: int
-    guide: str | None
+    guide_id: str | None
+    guide_name: str | None  # the guide's display name, for visitors
     status: str
     meeting: Resolved | None
     meeting_lonlat: LonLat
@@ -74,11 +78,15 @@ def session_view(
         cached = tour_cache().get(session, slug)
     except TourNotFound:
         cached = None
-    return departure_view(departure, lang, slug, cached)
+    return departure_view(departure, lang, slug, cached, guide_names(session, [departure.guide_id]))
 
 
 def departure_view(
-    departure: Departure | DepartureSnapshot, lang: str, slug: str, cached: CachedTour | None
+    departure: Departure | DepartureSnapshot,
+    lang: str,
+    slug: str,
+    cached: CachedTour | None,
+    names: Mapping[str, str] | None = None,
 ) -> SessionView:
     """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
     if cached is not None:
@@ -99,7 +107,8 @@ def departure_view(
         capacity=departure.capacity,
         seats_left=departure.seats_left,
         max_party=departure.max_party,
-        guide=departure.guide,
+        guide_id=departure.guide_id,
+        guide_name=(names or {}).get(departure.guide_id or ""),
         status=departure.status,
         meeting=meeting_name.resolve(lang, default),
         meeting_lonlat=LonLat(departure.meeting_lon, departure.meeting_lat),
@@ -107,17 +116,41 @@ def departure_view(
     )
 
 
+def departure_guide_names(departures: Iterable[Departure | DepartureSnapshot]) -> dict[str, str]:
+    """The display names of these departures' guides, read outside any transaction."""
+    ids = [d.guide_id for d in departures if d.guide_id]
+    if not ids:
+        return {}
+    with reading(get_db().engine) as conn:
+        return guide_names(conn, ids)
+
+
 def tour_session_views(
-    cached: CachedTour, departures: Iterable[DepartureSnapshot], lang: str
+    cached: CachedTour,
+    departures: Iterable[DepartureSnapshot],
+    lang: str,
+    names: Mapping[str, str] | None = None,
 ) -> list[SessionView]:
     """The upcoming sessions of the tour ``cached``, as its page lists them."""
-    return [departure_view(d, lang, cached.stored.slug, cached) for d in departures]
+    departures = list(departures)
+    names = departure_guide_names(departures) if names is None else names
+    return [departure_view(d, lang, cached.stored.slug, cached, names) for d in departures]
 
 
 def session_views(
     session: Session, departures: Iterable[Departure], lang: str, slug: str | None = None
 ) -> list[SessionView]:
-    return [session_view(session, d, lang, slug) for d in departures]
+    departures = list(departures)
+    names = guide_names(session, [d.guide_id for d in departures])
+    views = []
+    for departure in departures:
+        key = slug or departure.tour.slug
+        try:
+            cached = tour_cache().get(session, key)
+        except TourNotFound:
+            cached = None
+        views.append(departure_view(departure, lang, key, cached, names))
+    return views
 
 
 def _locale() -> str:
@@ -168,7 +201,8 @@ def api_item(view: SessionView) -> dict[str, Any]:
         "capacity": view.capacity,
         "seats_left": view.seats_left,
         "max_party_size": view.max_party,
-        "guide": view.guide,
+        "guide": view.guide_id,
+        "guide_name": view.guide_name,
         "status": view.status,
         "meeting_point": {
             "name": view.meeting.text if view.meeting else None,

@@ -23,7 +23,12 @@ from tours.tour.catalogue import group_by_place
 from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
 from webapp.common.database import get_db
-from webapp.common.departure_views import SESSIONS_SHOWN, SessionView, tour_session_views
+from webapp.common.departure_views import (
+    SESSIONS_SHOWN,
+    SessionView,
+    departure_guide_names,
+    tour_session_views,
+)
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import current_language, language_name
 from webapp.common.maps import text_direction, tour_map_html
@@ -197,12 +202,14 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
     shell = tour_cache().page(
         (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
     )
-    # The sessions block is rendered from the page's key and the departures as just read,
-    # seats included, and from nothing else: with those in its key it is never stale.
+    # The sessions block is rendered from the page's key, the departures as just read
+    # (seats included) and their guides' names, and from nothing else: with those in its
+    # key it is never stale.
+    names = departure_guide_names(live.departures)
     sessions_html = tour_cache().fragment(
-        (slug, version, (depends_on, "sessions", tuple(live.departures))),
+        (slug, version, (depends_on, "sessions", tuple(live.departures), *sorted(names.items()))),
         lambda: kept_unless_per_request(
-            sessions_block(cached, tour_session_views(cached, live.departures, lang))
+            sessions_block(cached, tour_session_views(cached, live.departures, lang, names))
         ),
     )
     filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_html}

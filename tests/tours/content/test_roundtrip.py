@@ -139,6 +139,7 @@ def test_sample_routes_are_valid_and_round_trip(sample_routes):
         result = validate_path(path)
         assert result.report.errors == [], result.report.to_text()
         assert result.tour is not None
-        assert result.tour.to_document() == result.document
-        again = validate_document(result.tour.to_document(), str(path))
+        # The sample tours carry guide scripts, which only an explicit request writes out.
+        assert result.tour.to_document(with_scripts=True) == result.document
+        again = validate_document(result.tour.to_document(with_scripts=True), str(path))
         assert again.tour == result.tour

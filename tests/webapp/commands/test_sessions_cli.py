@@ -36,6 +36,9 @@ def departures(db_session) -> list[Departure]:
 
 
 def test_add_one_session_in_the_tour_timezone(runner, db_session, tour):
+    # A departure's guide is a guide profile now (issue 8): create it first.
+    added = runner.invoke(args=["guides", "add", "g-7", "--name", "Gia", "--languages", "es:native"])
+    assert added.exit_code == 0, added.output
     result = runner.invoke(
         args=["sessions", "add", tour, "--at", f"{NEXT_YEAR}-03-06T11:00", "--language", "es",
               "--capacity", "15", "--guide", "g-7"],
@@ -44,7 +47,7 @@ def test_add_one_session_in_the_tour_timezone(runner, db_session, tour):
     assert "1 session(s) scheduled." in result.output
     (departure,) = departures(db_session)
     assert departure.starts_at == datetime(NEXT_YEAR, 3, 6, 10, 0, tzinfo=UTC)
-    assert (departure.capacity, departure.language, departure.guide) == (15, "es", "g-7")
+    assert (departure.capacity, departure.language, departure.guide_id) == (15, "es", "g-7")
     assert f"{NEXT_YEAR}-03-06 11:00 CET" in result.output
 
 

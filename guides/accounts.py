@@ -1,0 +1,298 @@
+"""Console accounts: passwords (argon2), one-time set-password links, login with throttling.
+
+A failed login always costs one argon2 verification, whether the email has an account
+or not, so neither the answer nor its timing tells the two apart.  Failures are counted
+per account and per client; past the limit further attempts are refused for a while,
+even with the right password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guides.models import ROLE_ADMIN, ROLE_GUIDE, ROLES, LoginThrottle, UserAccount
+from guides.profiles import get_record
+from tours.db import utcnow
+from tours.errors import BideanError, NotFound
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+SET_PASSWORD_VALID = timedelta(hours=48)
+# Per account: 5 failures in 15 minutes block it for 15 minutes; per client, 20.
+ACCOUNT_FAILURES = 5
+CLIENT_FAILURES = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_BLOCK = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+# Verified against when the email has no account, so a miss costs what a hit costs.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(BideanError):
+    """An account request that breaks a rule; the message says how to fix it."""
+
+
+class AccountNotFound(NotFound):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"No account has the email {email!r}; list them with `bidean users list`.")
+
+
+class PasswordRejected(AccountError):
+    """The password is too short, too long or too common."""
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = (Path(__file__).with_name("common_passwords.txt")).read_text("utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, email: str = "") -> None:
+    """Raise PasswordRejected when ``password`` is too short, too long or too common."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordRejected(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRejected(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    local_part = email.split("@", 1)[0].lower()
+    if (
+        lowered in common_passwords()
+        or len(set(lowered)) <= 2
+        or (local_part and local_part in lowered)
+    ):
+        raise PasswordRejected(
+            "That password is too common or too easy to guess; choose a longer phrase of your own."
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError(f"{email!r} is not an email address: {error}") from error
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+def find_account(session: Session, email: str) -> UserAccount | None:
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        return None
+    return session.scalars(select(UserAccount).where(UserAccount.email == email)).one_or_none()
+
+
+def get_account(session: Session, email: str) -> UserAccount:
+    account = find_account(session, email)
+    if account is None:
+        raise AccountNotFound(email)
+    return account
+
+
+def list_accounts(session: Session) -> list[UserAccount]:
+    return list(session.scalars(select(UserAccount).order_by(UserAccount.role, UserAccount.email)))
+
+
+def create_account(
+    session: Session,
+    email: str,
+    role: str,
+    *,
+    guide_id: str | None = None,
+    password: str | None = None,
+) -> UserAccount:
+    """A new account; a guide account names its guide profile, a coordinator's none."""
+    email = normalize_email(email)
+    if role not in ROLES:
+        raise AccountError(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
+    if role == ROLE_GUIDE and not guide_id:
+        raise AccountError("A guide account needs --guide with the guide's id.")
+    if role == ROLE_ADMIN and guide_id:
+        raise AccountError("A coordinator (admin) account is not tied to a guide: drop --guide.")
+    if guide_id:
+        get_record(session, guide_id)
+    if find_account(session, email) is not None:
+        raise AccountError(f"An account with {email} exists already.")
+    if password is not None:
+        check_password(password, email)
+    account = UserAccount(
+        email=email,
+        role=role,
+        guide_id=guide_id,
+        password_hash=hash_password(password) if password is not None else None,
+        session_token=new_session_token(),
+        active=True,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def issue_set_password_link_token(
+    session: Session, account: UserAccount, *, now: datetime | None = None
+) -> str:
+    """A one-time token valid 48 hours; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    account.set_password_hash = _token_hash(token)
+    account.set_password_expires_at = (now or utcnow()) + SET_PASSWORD_VALID
+    session.flush()
+    return token
+
+
+def account_for_token(
+    session: Session, token: str, *, now: datetime | None = None
+) -> UserAccount | None:
+    """The account a set-password token belongs to, while it is unused and unexpired."""
+    if not token:
+        return None
+    account = session.scalars(
+        select(UserAccount).where(UserAccount.set_password_hash == _token_hash(token))
+    ).one_or_none()
+    if account is None or not account.active or account.set_password_expires_at is None:
+        return None
+    if account.set_password_expires_at <= (now or utcnow()):
+        return None
+    return account
+
+
+def set_password_with_token(
+    session: Session, token: str, password: str, *, now: datetime | None = None
+) -> UserAccount:
+    account = account_for_token(session, token, now=now)
+    if account is None:
+        raise AccountError("This link has expired or was used already; ask for a new one.")
+    check_password(password, account.email)
+    account.password_hash = hash_password(password)
+    account.set_password_hash = None
+    account.set_password_expires_at = None
+    account.session_token = new_session_token()
+    session.flush()
+    return account
+
+
+def reset_password(session: Session, email: str) -> tuple[UserAccount, str]:
+    """Forget the password, end every session, and issue a new set-password token."""
+    account = get_account(session, email)
+    account.password_hash = None
+    account.session_token = new_session_token()
+    return account, issue_set_password_link_token(session, account)
+
+
+def disable_account(session: Session, email: str) -> UserAccount:
+    account = get_account(session, email)
+    account.active = False
+    account.session_token = new_session_token()
+    account.set_password_hash = None
+    session.flush()
+    return account
+
+
+def end_sessions(session: Session, account_id: int) -> None:
+    """Logout: the cookie of every session of this account stops working."""
+    account = session.get(UserAccount, account_id)
+    if account is not None:
+        account.session_token = new_session_token()
+        session.flush()
+
+
+def load_by_cookie_id(session: Session, cookie_id: str) -> UserAccount | None:
+    """The active account of a login cookie's ``<id>:<session token>``."""
+    account_id, _, token = cookie_id.partition(":")
+    if not account_id.isdigit() or not token:
+        return None
+    account = session.get(UserAccount, int(account_id))
+    if account is None or not account.active:
+        return None
+    return account if secrets.compare_digest(account.session_token, token) else None
+
+
+# --- logging in --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: UserAccount | None
+    throttled: bool = False
+
+
+def throttle_keys(email: str, client: str) -> list[str]:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+    return [f"account:{digest}", f"client:{client}"[:128]]
+
+
+def _limit(key: str) -> int:
+    return ACCOUNT_FAILURES if key.startswith("account:") else CLIENT_FAILURES
+
+
+def _blocked(session: Session, keys: Iterable[str], now: datetime) -> bool:
+    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
+    return any(row.blocked_until is not None and row.blocked_until > now for row in rows)
+
+
+def _count_failure(session: Session, keys: Iterable[str], now: datetime) -> None:
+    for key in keys:
+        row = session.get(LoginThrottle, key, with_for_update=True)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_start=now)
+            session.add(row)
+        if row.window_start + THROTTLE_WINDOW < now:
+            row.failures, row.window_start = 0, now
+        row.failures += 1
+        if row.failures >= _limit(key):
+            row.blocked_until = now + THROTTLE_BLOCK
+    session.flush()
+
+
+def authenticate(
+    session: Session, email: str, password: str, client: str, *, now: datetime | None = None
+) -> LoginResult:
+    """The account when email and password match and nothing is throttled.
+
+    The caller shows one and the same message for every failure.
+    """
+    now = now or utcnow()
+    keys = throttle_keys(email, client)
+    account = find_account(session, email)
+    matches = _verify(account.password_hash if account else None, password)
+    if _blocked(session, keys, now):
+        return LoginResult(None, throttled=True)
+    if not matches or account is None or not account.active:
+        _count_failure(session, keys, now)
+        return LoginResult(None)
+    session.query(LoginThrottle).filter(LoginThrottle.key == keys[0]).delete()
+    account.last_login_at = now
+    session.flush()
+    return LoginResult(account)

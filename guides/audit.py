@@ -1,0 +1,22 @@
+"""The audit log: who changed what, and when.  Written in the transaction of the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guides.models import AuditEntry
+
+
+def record(session: Session, actor: str, action: str, target: str, **details: Any) -> None:
+    """Add one entry; ``details`` must be JSON values."""
+    session.add(AuditEntry(actor=actor[:254], action=action[:64], target=target[:128],
+                           details=details))  # fmt: skip
+    session.flush()
+
+
+def recent(session: Session, limit: int = 200) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    return list(session.scalars(query))

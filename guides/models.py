@@ -1,0 +1,149 @@
+"""Tables of the guide side: guides, their own scripts, accounts, check-ins, the audit log.
+
+A departure points at its guide through ``departures.guide_id`` (a foreign key to
+``guides.id``); the column is declared on ``tours.booking.models.Departure`` by name only,
+so the booking core never imports this package.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tours.db import Base, utcnow
+
+# Language levels, strongest first.
+LEVELS = ("native", "fluent", "conversational")
+
+ROLE_GUIDE = "guide"
+ROLE_ADMIN = "admin"
+ROLES = (ROLE_GUIDE, ROLE_ADMIN)
+
+ARRIVED = "arrived"
+NO_SHOW = "no_show"
+CHECK_IN_STATES = (ARRIVED, NO_SHOW)
+
+
+class GuideRecord(Base):
+    """A guide's public profile.  Texts are ``{language tag: text}`` maps."""
+
+    __tablename__ = "guides"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    # [{"tag": "es", "level": "native"}, ...], strongest first as the guide lists them.
+    languages: Mapped[list[Any]]
+    origin: Mapped[dict[str, Any]]
+    bio: Mapped[dict[str, Any]]
+    tours: Mapped[list[Any]]
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_version: Mapped[int] = mapped_column(default=0)
+    sample: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class GuideScript(Base):
+    """A guide's own version of a stop's script in one language, overriding the shared one.
+
+    ``based_on`` is the shared text the guide started from: when the shared script has
+    changed since, saving again is refused with a message instead of silently winning.
+    """
+
+    __tablename__ = "guide_scripts"
+    __table_args__ = (UniqueConstraint("guide_id", "tour_slug", "stop_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"))
+    tour_slug: Mapped[str] = mapped_column(String(64))
+    stop_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(35))
+    text: Mapped[str] = mapped_column(Text)
+    based_on: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserAccount(Base):
+    """Someone who logs in to the console: a guide (tied to a profile) or a coordinator."""
+
+    __tablename__ = "user_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    guide_id: Mapped[str | None] = mapped_column(
+        ForeignKey("guides.id", ondelete="SET NULL"), index=True
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: changing it (logout, password reset, disable) ends every
+    # session of the account at once.
+    session_token: Mapped[str] = mapped_column(String(64))
+    set_password_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    set_password_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per account and per client (``key``), for throttling."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    """One check-in mark on a booking (arrived or no-show); the newest one counts.
+
+    The browser gives every mark an idempotency key, so a mark sent twice (a retry after
+    a lost answer, or an offline queue flushed again) is stored once.
+    """
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_booking_id_id", "booking_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_accounts.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: every change made from the console or the command line."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]]
+
+
+__all__ = [
+    "ARRIVED",
+    "CHECK_IN_STATES",
+    "LEVELS",
+    "NO_SHOW",
+    "ROLES",
+    "ROLE_ADMIN",
+    "ROLE_GUIDE",
+    "AuditEntry",
+    "CheckIn",
+    "GuideRecord",
+    "GuideScript",
+    "LoginThrottle",
+    "UserAccount",
+]

@@ -1,0 +1,161 @@
+"""What a guide sees of their departures: the list, the roster and the check-ins.
+
+A guide only ever reaches their own departures: ``departure_for`` answers
+``DepartureNotFound`` for anyone else's, exactly as for one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from guides.models import CHECK_IN_STATES, CheckIn
+from tours.booking.departures import DepartureNotFound, get_departure
+from tours.booking.models import CONFIRMED, Booking, Departure
+from tours.db import utcnow
+from tours.errors import BideanError
+
+# A walk stays on the guide's list this long after it started (it is "today's").
+STILL_LISTED = timedelta(hours=12)
+
+
+class CheckInRejected(BideanError):
+    """A check-in that cannot be recorded (unknown state, or a booking of another walk)."""
+
+
+def departures_for(
+    session: Session, guide_id: str | None, *, now: datetime | None = None, limit: int = 100
+) -> list[Departure]:
+    """Departures from today on, soonest first: the guide's own, or all with ``guide_id=None``."""
+    since = (now or utcnow()) - STILL_LISTED
+    query = (
+        select(Departure)
+        .where(Departure.starts_at > since)
+        .order_by(Departure.starts_at, Departure.id)
+        .limit(limit)
+    )
+    if guide_id is not None:
+        query = query.where(Departure.guide_id == guide_id)
+    return list(session.scalars(query))
+
+
+def departure_for(session: Session, departure_id: int, guide_id: str | None) -> Departure:
+    """The departure, if ``guide_id`` leads it (``None``: a coordinator, who sees all)."""
+    departure = get_departure(session, departure_id)
+    if guide_id is not None and departure.guide_id != guide_id:
+        raise DepartureNotFound(departure_id)
+    return departure
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    booking_id: int
+    reference: str
+    name: str
+    party_size: int
+    phone: str | None
+    email: str | None
+    notes: str | None
+    language: str
+    state: str | None  # arrived, no_show, or None before check-in
+
+
+@dataclass(frozen=True)
+class Roster:
+    lines: list[RosterLine]
+
+    @property
+    def expected(self) -> int:
+        return sum(line.party_size for line in self.lines)
+
+    @property
+    def arrived(self) -> int:
+        return sum(line.party_size for line in self.lines if line.state == "arrived")
+
+    @property
+    def no_show(self) -> int:
+        return sum(line.party_size for line in self.lines if line.state == "no_show")
+
+
+def latest_states(session: Session, booking_ids: list[int]) -> dict[int, str]:
+    if not booking_ids:
+        return {}
+    newest = (
+        select(CheckIn.booking_id, func.max(CheckIn.id).label("id"))
+        .where(CheckIn.booking_id.in_(booking_ids))
+        .group_by(CheckIn.booking_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CheckIn.booking_id, CheckIn.state).join(newest, CheckIn.id == newest.c.id)
+    )
+    return {booking_id: state for booking_id, state in rows}
+
+
+def roster(session: Session, departure_id: int) -> Roster:
+    """The confirmed bookings of a departure, by name, with their check-in state."""
+    bookings = list(
+        session.scalars(
+            select(Booking)
+            .where(Booking.departure_id == departure_id, Booking.status == CONFIRMED)
+            .order_by(Booking.name, Booking.id)
+        )
+    )
+    states = latest_states(session, [b.id for b in bookings])
+    return Roster(
+        [
+            RosterLine(
+                booking_id=b.id,
+                reference=b.reference,
+                name=b.name or "—",
+                party_size=b.party_size,
+                phone=b.phone,
+                email=b.email,
+                notes=b.notes,
+                language=b.language,
+                state=states.get(b.id),
+            )
+            for b in bookings
+        ]
+    )
+
+
+def _by_key(session: Session, key: str) -> CheckIn | None:
+    return session.scalars(select(CheckIn).where(CheckIn.idempotency_key == key)).one_or_none()
+
+
+def record_check_in(
+    session: Session,
+    departure_id: int,
+    booking_id: int,
+    state: str,
+    idempotency_key: str,
+    user_id: int | None,
+) -> tuple[CheckIn, bool]:
+    """Record a mark; returns it and whether it is new (False: this key was seen before)."""
+    if state not in CHECK_IN_STATES:
+        raise CheckInRejected(f"A check-in is one of {', '.join(CHECK_IN_STATES)}.")
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 80:
+        raise CheckInRejected("Each check-in needs an idempotency key of 8 to 80 characters.")
+    if (earlier := _by_key(session, key)) is not None:
+        return earlier, False
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.departure_id != departure_id or booking.status != CONFIRMED:
+        raise CheckInRejected(f"Booking {booking_id} is not on this walk's roster.")
+    mark = CheckIn(booking_id=booking_id, state=state, idempotency_key=key, user_id=user_id)
+    try:
+        with session.begin_nested():
+            session.add(mark)
+            session.flush()
+    except IntegrityError:
+        # A twin with the same key committed first: that one is the mark.
+        if (earlier := _by_key(session, key)) is not None:
+            return earlier, False
+        raise
+    return mark, True
+

@@ -1,0 +1,223 @@
+"""``bidean guides add|list|update|remove`` and ``bidean users add|list|disable|reset-password``.
+
+Thin commands over ``guides``: the coordinator pages call the same functions, and every
+change is written to the audit log with the actor ``cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from guides import accounts, audit
+from guides import profiles as prof
+from tours.errors import BideanError
+from webapp.booking.mail import external_url
+from webapp.common.database import get_db
+
+CLI_ACTOR = "cli"
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _texts(pairs: tuple[str, ...], option: str) -> dict[str, str] | None:
+    """``("es=Hola", "en=Hello")`` as ``{"es": "Hola", "en": "Hello"}``; None when not given."""
+    if not pairs:
+        return None
+    texts = {}
+    for pair in pairs:
+        tag, sep, text = pair.partition("=")
+        if not sep:
+            _fail(f"{option} {pair!r}: write it as LANG=TEXT, for example {option} 'es=Hola'.")
+        texts[tag.strip()] = text
+    return texts
+
+
+def _tours(value: str | None) -> list[str] | None:
+    return None if value is None else [s.strip() for s in value.split(",") if s.strip()]
+
+
+@click.group("guides")
+def guides_group() -> None:
+    """Guide profiles: who guides, in which languages, which tours."""
+
+
+@guides_group.command("add")
+@click.argument("guide_id")
+@click.option("--name", required=True, help="Display name visitors see.")
+@click.option("--languages", required=True, help="Languages and levels: es:native,en:fluent")
+@click.option("--origin", multiple=True, help="Where they come from: LANG=TEXT (repeatable).")
+@click.option("--bio", multiple=True, help="Short biography: LANG=TEXT (repeatable).")
+@click.option("--tours", default=None, help="Tours they lead: slug,slug")
+@with_appcontext
+def add_command(
+    guide_id: str, name: str, languages: str, origin: tuple, bio: tuple, tours: str | None
+) -> None:
+    """Create the profile of guide GUIDE_ID."""
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            guide = prof.add_guide(
+                session,
+                guide_id,
+                name,
+                languages,
+                origin=_texts(origin, "--origin"),
+                bio=_texts(bio, "--bio"),
+                tours=_tours(tours) or (),
+            )
+            audit.record(session, CLI_ACTOR, "guide.add", f"guide:{guide.id}")
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Guide {guide.id!r} ({guide.display_name}) added.")
+
+
+@guides_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Every guide: id, name, languages with levels, tours."""
+    with get_db().transaction() as session:
+        found = prof.list_guides(session)
+    if not found:
+        click.echo("No guides yet: add one with `bidean guides add`.")
+    for guide in found:
+        spoken = ",".join(f"{lang.tag}:{lang.level}" for lang in guide.languages)
+        click.echo(f"{guide.id}\t{guide.display_name}\t{spoken}\t{','.join(guide.tours)}")
+
+
+@guides_group.command("update")
+@click.argument("guide_id")
+@click.option("--name", default=None, help="New display name.")
+@click.option("--languages", default=None, help="All languages and levels: es:native,en:fluent")
+@click.option("--origin", multiple=True, help="Replace the origin: LANG=TEXT (repeatable).")
+@click.option("--bio", multiple=True, help="Replace the biography: LANG=TEXT (repeatable).")
+@click.option("--tours", default=None, help="Replace the tours: slug,slug")
+@with_appcontext
+def update_command(
+    guide_id: str,
+    name: str | None,
+    languages: str | None,
+    origin: tuple,
+    bio: tuple,
+    tours: str | None,
+) -> None:
+    """Change the given fields of guide GUIDE_ID."""
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            guide = prof.update_guide(
+                session,
+                guide_id,
+                display_name=name,
+                languages=languages,
+                origin=_texts(origin, "--origin"),
+                bio=_texts(bio, "--bio"),
+                tours=_tours(tours),
+            )
+            audit.record(session, CLI_ACTOR, "guide.update", f"guide:{guide.id}")
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Guide {guide.id!r} updated.")
+
+
+@guides_group.command("remove")
+@click.argument("guide_id")
+@with_appcontext
+def remove_command(guide_id: str) -> None:
+    """Delete guide GUIDE_ID (refused while sessions name them)."""
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            prof.remove_guide(session, guide_id)
+            audit.record(session, CLI_ACTOR, "guide.remove", f"guide:{guide_id}")
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Guide {guide_id!r} removed.")
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+def set_password_url(token: str) -> str:
+    return external_url("console.set_password", token=token)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Console accounts of guides and coordinators."""
+
+
+@users_group.command("add")
+@click.option("--email", required=True, help="The address they log in with.")
+@click.option("--role", required=True, type=click.Choice(["guide", "admin"]),
+              help="guide (sees their own walks) or admin (a coordinator, sees all).")  # fmt: skip
+@click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_add_command(email: str, role: str, guide_id: str | None, password_stdin: bool) -> None:
+    """Create an account; without --password-stdin print a one-time set-password link."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            account = accounts.create_account(
+                session, email, role, guide_id=guide_id, password=password
+            )
+            token = None if password else accounts.issue_set_password_link_token(session, account)
+            audit.record(session, CLI_ACTOR, "account.add", f"account:{account.email}", role=role)
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Account {account.email} ({role}) created.")
+    if token:
+        click.echo("Send them this link to choose a password (valid 48 hours, once):")
+        click.echo(set_password_url(token))
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command() -> None:
+    """Every account: email, role, guide, state."""
+    with get_db().transaction() as session:
+        found = accounts.list_accounts(session)
+        lines = [
+            f"{a.email}\t{a.role}\t{a.guide_id or '-'}\t"
+            f"{'active' if a.active else 'disabled'}"
+            f"{'' if a.password_hash else ' (no password yet)'}"
+            for a in found
+        ]
+    if not lines:
+        click.echo("No accounts yet: create the first with `bidean users add --role admin`.")
+    for line in lines:
+        click.echo(line)
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable_command(email: str) -> None:
+    """Disable the account EMAIL: its sessions end and it cannot log in."""
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            account = accounts.disable_account(session, email)
+            audit.record(session, CLI_ACTOR, "account.disable", f"account:{account.email}")
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Account {account.email} disabled.")
+
+
+@users_group.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def users_reset_command(email: str) -> None:
+    """Forget EMAIL's password and print a new one-time set-password link."""
+    try:
+        with get_db().transaction(write_lock=True) as session:
+            account, token = accounts.reset_password(session, email)
+            audit.record(session, CLI_ACTOR, "account.reset", f"account:{account.email}")
+    except BideanError as error:
+        _fail(str(error))
+    click.echo(f"Password of {account.email} reset. Link (valid 48 hours, once):")
+    click.echo(set_password_url(token))
+
+
+COMMANDS = [guides_group, users_group]
