@@ -7,11 +7,16 @@ from typing import Any
 from flask import Flask
 
 from webapp.api.views import bp as api_bp
+from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
 from webapp.common import assets, database, errors, i18n, limiter, tourcache
 from webapp.common.config import load_config
+from webapp.console import auth as console_auth
+
+# The coordinator pages add their routes to the console blueprint defined in views.
+from webapp.console.admin import bp as console_bp
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.public.views import bp as public_bp
@@ -43,6 +48,10 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     tourcache.init_app(app)
     limiter.init_app(app)
+    console_auth.init_app(app)
+    # Coordinators cancel through the same service as `bidean sessions cancel` (mail and all);
+    # handed over here because one blueprint package never imports another.
+    app.extensions["bidean.cancel_departure"] = booking_services.cancel_departure
 
 
 def register_blueprints(app: Flask) -> None:
@@ -53,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_api_bp)
     app.register_blueprint(guides_public_bp)
     app.register_blueprint(guides_api_bp)
+    app.register_blueprint(console_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -33,6 +33,9 @@ from webapp.common.i18n import ensure_compiled, translation_directories
 def serve_command(host: str, port: int) -> None:
     """Upgrade the database, load the sample tours on first start, and serve the site."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("COOKIE_SECURE") is None:
+        # The development server speaks plain HTTP: a Secure cookie would never come back.
+        app.config["SESSION_COOKIE_SECURE"] = False
     upgrade(get_db(app).engine)
     ensure_compiled(translation_directories(app))
     try:

@@ -1,0 +1,386 @@
+"""Coordinator pages (role ``admin``): departures, rosters, guides, accounts, audit log.
+
+They call the same functions as the command line (``guides.assignment``,
+``guides.profiles``, ``guides.accounts``), and cancelling goes through the booking
+service the ``sessions cancel`` command uses, handed over by the app factory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from guides import accounts, audit
+from guides import profiles as prof
+from guides.assignment import assign_guide, guides_for_language, schedule_with_guide
+from guides.models import UserAccount
+from guides.photos import PhotoRejected, reencode_photo
+from guides.roster import roster
+from tours.booking import departures as deps
+from tours.errors import BideanError
+from tours.tour.store import current_versions
+from webapp.common.database import get_db
+from webapp.common.departure_views import session_view, session_views
+from webapp.common.i18n import current_language
+from webapp.console.auth import admin_required
+from webapp.console.forms import (
+    AccountForm,
+    AssignForm,
+    CapacityForm,
+    ConfirmForm,
+    GuideForm,
+    PhotoForm,
+    ScheduleForm,
+    choices,
+)
+from webapp.console.views import bp
+
+WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
+BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
+ORIGIN_LANGUAGES = ("es", "en")
+# A cell starting with one of these is a formula to a spreadsheet: prefix it with '.
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _error(error: BideanError) -> None:
+    """A domain refusal, shown as it is: its messages say what to change."""
+    flash(str(error))
+
+
+# --- departures -------------------------------------------------------------------------
+
+
+def _schedule_form(db_session) -> ScheduleForm:
+    form = ScheduleForm()
+    form.tour.choices = choices((slug, slug) for slug, _version in current_versions(db_session))
+    form.guide.choices = choices(
+        [("", "—")]
+        + [
+            (g.id, f"{g.display_name} ({', '.join(g.language_tags)})")
+            for g in prof.list_guides(db_session)
+        ]
+    )
+    form.every.choices = choices(WEEKDAY_CHOICES)
+    return form
+
+
+@bp.route("/admin/departures", methods=["GET", "POST"])
+@admin_required
+def admin_departures() -> Response | str:
+    """Every upcoming walk, and a form to schedule one or a weekly series."""
+    with get_db().transaction() as db_session:
+        form = _schedule_form(db_session)
+        found = deps.upcoming(db_session, include_cancelled=True, limit=200)
+        views = session_views(db_session, found, current_language())
+    if form.validate_on_submit():
+        return _schedule(form)
+    return render_template("console/admin_departures.html", form=form, sessions=views)
+
+
+def _schedule(form: ScheduleForm) -> Response:
+    start: datetime = form.starts_at.data  # type: ignore[assignment]
+    request_ = deps.DepartureRequest(
+        slug=form.tour.data or "",
+        local_start=start,
+        language=(form.language.data or "").strip(),
+        capacity=form.capacity.data or 0,
+        guide_id=form.guide.data or None,
+    )
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            dates = None
+            if form.every.data:
+                if form.until.data is None:
+                    raise deps.ScheduleError(gettext("A weekly series needs its last date."))
+                dates = deps.series_dates(start.date(), form.until.data, [form.every.data])
+            created = schedule_with_guide(db_session, request_, dates=dates)
+            for departure in created:
+                audit.record(db_session, current_user.actor, "session.add",
+                             f"session:{departure.id}", guide=request_.guide_id)  # fmt: skip
+    except BideanError as error:
+        _error(error)
+        return redirect(url_for("console.admin_departures"))
+    flash(gettext("%(num)d walk(s) scheduled.", num=len(created)))
+    return redirect(url_for("console.admin_departures"))
+
+
+@bp.get("/admin/departures/<int:departure_id>")
+@admin_required
+def admin_departure(departure_id: int) -> str:
+    """One walk: capacity, guide, cancel; its bookings and who came."""
+    with get_db().transaction() as db_session:
+        try:
+            departure = deps.get_departure(db_session, departure_id)
+        except deps.DepartureNotFound:
+            abort(404)
+        view = session_view(db_session, departure, current_language())
+        listed = roster(db_session, departure_id)
+        assign = AssignForm(guide=departure.guide_id or "")
+        assign.guide.choices = choices(
+            [("", "—")]
+            + [(g.id, g.display_name) for g in guides_for_language(db_session, departure.language)]
+        )
+    capacity = CapacityForm(capacity=departure.capacity)
+    return render_template("console/admin_departure.html", view=view, roster=listed,
+                           assign=assign, capacity=capacity, confirm=ConfirmForm())  # fmt: skip
+
+
+@bp.post("/admin/departures/<int:departure_id>/capacity")
+@admin_required
+def admin_capacity(departure_id: int) -> Response:
+    """Change the number of seats."""
+    form = CapacityForm()
+    if not form.validate():
+        flash(gettext("The number of seats must be a whole number, at least 1."))
+    else:
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                deps.set_capacity(db_session, departure_id, form.capacity.data or 0)
+                audit.record(db_session, current_user.actor, "session.capacity",
+                             f"session:{departure_id}", capacity=form.capacity.data)  # fmt: skip
+        except deps.DepartureNotFound:
+            abort(404)
+        except BideanError as error:
+            _error(error)
+        else:
+            flash(gettext("Seats changed."))
+    return redirect(url_for("console.admin_departure", departure_id=departure_id))
+
+
+@bp.post("/admin/departures/<int:departure_id>/guide")
+@admin_required
+def admin_assign(departure_id: int) -> Response:
+    """Give the walk its guide (only one who speaks its language is accepted)."""
+    guide_id = request.form.get("guide") or None
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            assign_guide(db_session, departure_id, guide_id)
+            audit.record(db_session, current_user.actor, "session.assign",
+                         f"session:{departure_id}", guide=guide_id)  # fmt: skip
+    except deps.DepartureNotFound:
+        abort(404)
+    except BideanError as error:
+        _error(error)
+    else:
+        flash(gettext("Guide changed."))
+    return redirect(url_for("console.admin_departure", departure_id=departure_id))
+
+
+@bp.post("/admin/departures/<int:departure_id>/cancel")
+@admin_required
+def admin_cancel(departure_id: int) -> Response:
+    """Cancel the walk; everyone booked or waiting gets an email (as `sessions cancel`)."""
+    cancel = current_app.extensions["bidean.cancel_departure"]
+    try:
+        result = cancel(departure_id)
+    except deps.DepartureNotFound:
+        abort(404)
+    with get_db().transaction() as db_session:
+        audit.record(db_session, current_user.actor, "session.cancel", f"session:{departure_id}",
+                     bookings=result.bookings, emails=result.messages)  # fmt: skip
+    flash(gettext("Walk cancelled; %(num)d email(s) sent.", num=result.messages))
+    return redirect(url_for("console.admin_departure", departure_id=departure_id))
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, -, @ cannot start a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_START) else text
+
+
+@bp.get("/admin/departures/<int:departure_id>/roster.csv")
+@admin_required
+def admin_roster_csv(departure_id: int) -> Response:
+    """The roster as CSV, for a spreadsheet."""
+    with get_db().transaction() as db_session:
+        try:
+            deps.get_departure(db_session, departure_id)
+        except deps.DepartureNotFound:
+            abort(404)
+        listed = roster(db_session, departure_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "name", "party_size", "phone", "email", "language", "notes",
+                     "check_in"])  # fmt: skip
+    for line in listed.lines:
+        writer.writerow(
+            csv_cell(v)
+            for v in (line.reference, line.name, line.party_size, line.phone, line.email,
+                      line.language, line.notes, line.state or "")  # fmt: skip
+        )
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="roster-{departure_id}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- guides -----------------------------------------------------------------------------
+
+
+def _guide_fields(form: GuideForm) -> dict:
+    return {
+        "display_name": form.display_name.data or "",
+        "languages": form.languages.data or "",
+        "bio": {t: getattr(form, f"bio_{t}").data for t in BIO_LANGUAGES
+                if (getattr(form, f"bio_{t}").data or "").strip()},  # fmt: skip
+        "origin": {t: getattr(form, f"origin_{t}").data for t in ORIGIN_LANGUAGES
+                   if (getattr(form, f"origin_{t}").data or "").strip()},  # fmt: skip
+        "tours": [s.strip() for s in (form.tours.data or "").split(",") if s.strip()],
+    }
+
+
+@bp.route("/admin/guides", methods=["GET", "POST"])
+@admin_required
+def admin_guides() -> Response | str:
+    """Every guide profile, and a form to create one."""
+    form = GuideForm()
+    if form.validate_on_submit():
+        fields = _guide_fields(form)
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                guide = prof.add_guide(db_session, form.guide_id.data or "",
+                                       fields.pop("display_name"), fields.pop("languages"),
+                                       **fields)  # fmt: skip
+                audit.record(db_session, current_user.actor, "guide.add", f"guide:{guide.id}")
+        except BideanError as error:
+            _error(error)
+        else:
+            flash(gettext("Guide profile created."))
+            return redirect(url_for("console.admin_guide", guide_id=guide.id))
+    with get_db().transaction() as db_session:
+        found = prof.list_guides(db_session)
+    return render_template("console/admin_guides.html", guides=found, form=form)
+
+
+@bp.route("/admin/guides/<guide_id>", methods=["GET", "POST"])
+@admin_required
+def admin_guide(guide_id: str) -> Response | str:
+    """Edit a guide's profile and photo."""
+    with get_db().transaction() as db_session:
+        try:
+            guide = prof.get_guide(db_session, guide_id)
+        except prof.GuideNotFound:
+            abort(404)
+    form = GuideForm()
+    if request.method == "GET":
+        form.display_name.data = guide.display_name
+        form.languages.data = ", ".join(f"{lang.tag}:{lang.level}" for lang in guide.languages)
+        form.tours.data = ", ".join(guide.tours)
+        for tag in BIO_LANGUAGES:
+            getattr(form, f"bio_{tag}").data = guide.bio.get(tag, "")
+        for tag in ORIGIN_LANGUAGES:
+            getattr(form, f"origin_{tag}").data = guide.origin.get(tag, "")
+    elif form.validate_on_submit():
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                prof.update_guide(db_session, guide_id, **_guide_fields(form))
+                audit.record(db_session, current_user.actor, "guide.update", f"guide:{guide_id}")
+        except BideanError as error:
+            _error(error)
+        else:
+            flash(gettext("Guide profile saved."))
+            return redirect(url_for("console.admin_guide", guide_id=guide_id))
+    return render_template("console/admin_guide.html", guide=guide, form=form,
+                           photo_form=PhotoForm())  # fmt: skip
+
+
+@bp.post("/admin/guides/<guide_id>/photo")
+@admin_required
+def admin_guide_photo(guide_id: str) -> Response:
+    """Upload a photo: checked, re-encoded without metadata."""
+    upload = request.files.get("photo")
+    data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+    try:
+        jpeg = reencode_photo(data)
+        with get_db().transaction(write_lock=True) as db_session:
+            prof.set_photo(db_session, guide_id, jpeg)
+            audit.record(db_session, current_user.actor, "guide.photo", f"guide:{guide_id}")
+    except prof.GuideNotFound:
+        abort(404)
+    except PhotoRejected:
+        flash(gettext("That file was not accepted: send a JPEG, PNG or WebP photo of at most 5 MB."))
+    else:
+        flash(gettext("Photo saved."))
+    return redirect(url_for("console.admin_guide", guide_id=guide_id))
+
+
+# --- accounts and audit -----------------------------------------------------------------
+
+
+def _guide_choices(db_session) -> list:
+    return choices([("", "—")] + [(g.id, g.display_name) for g in prof.list_guides(db_session)])
+
+
+def _link(token: str) -> str:
+    return url_for("console.set_password", token=token, _external=True)
+
+
+@bp.route("/admin/accounts", methods=["GET", "POST"])
+@admin_required
+def admin_accounts() -> Response | str:
+    """Every account; create one and get its set-password link."""
+    with get_db().transaction() as db_session:
+        form = AccountForm()
+        form.guide.choices = _guide_choices(db_session)
+    link = None
+    if form.validate_on_submit():
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                account = accounts.create_account(db_session, form.email.data or "",
+                                                  form.role.data or "",
+                                                  guide_id=form.guide.data or None)  # fmt: skip
+                link = _link(accounts.issue_set_password_link_token(db_session, account))
+                audit.record(db_session, current_user.actor, "account.add",
+                             f"account:{account.email}", role=account.role)  # fmt: skip
+        except BideanError as error:
+            _error(error)
+    with get_db().transaction() as db_session:
+        found = accounts.list_accounts(db_session)
+    return render_template("console/admin_accounts.html", accounts=found, form=form, link=link,
+                           confirm=ConfirmForm())  # fmt: skip
+
+
+def _account(db_session, account_id: int) -> UserAccount:
+    account = db_session.get(UserAccount, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+@bp.post("/admin/accounts/<int:account_id>/link")
+@admin_required
+def admin_account_link(account_id: int) -> str:
+    """A new one-time set-password link (the old password stops working)."""
+    with get_db().transaction(write_lock=True) as db_session:
+        account, token = accounts.reset_password(db_session, _account(db_session, account_id).email)
+        audit.record(db_session, current_user.actor, "account.reset", f"account:{account.email}")
+        found = accounts.list_accounts(db_session)
+        form = AccountForm()
+        form.guide.choices = _guide_choices(db_session)
+    return render_template("console/admin_accounts.html", accounts=found, form=form,
+                           link=_link(token), confirm=ConfirmForm())  # fmt: skip
+
+
+@bp.post("/admin/accounts/<int:account_id>/disable")
+@admin_required
+def admin_account_disable(account_id: int) -> Response:
+    """Disable an account: it cannot log in, and its sessions end."""
+    with get_db().transaction(write_lock=True) as db_session:
+        account = accounts.disable_account(db_session, _account(db_session, account_id).email)
+        audit.record(db_session, current_user.actor, "account.disable", f"account:{account.email}")
+    flash(gettext("Account disabled."))
+    return redirect(url_for("console.admin_accounts"))
+
+
+@bp.get("/admin/audit")
+@admin_required
+def admin_audit() -> str:
+    """Who changed what, and when (newest first)."""
+    with get_db().transaction() as db_session:
+        entries = audit.recent(db_session)
+    return render_template("console/admin_audit.html", entries=entries)

@@ -1,0 +1,93 @@
+"""The console's forms.  CSRF is checked for every console POST in ``auth.guard_console``."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateTimeLocalField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), ...]`` as the SelectChoice objects WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired()])
+    confirm = PasswordField(_l("The same password again"), validators=[InputRequired()])
+
+
+class ScriptForm(FlaskForm):
+    text = TextAreaField(_l("Your version of the script"))
+    based_on = TextAreaField()
+
+
+class ScheduleForm(FlaskForm):
+    tour = SelectField(_l("Tour"), validators=[InputRequired()])
+    starts_at = DateTimeLocalField(
+        _l("Date and time (the tour's local time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired()],
+    )
+    language = StringField(_l("Language (es, eu, en, fr, ar…)"), validators=[InputRequired()])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1)])
+    guide = SelectField(_l("Guide"), validators=[Optional()])
+    every = SelectField(_l("Repeat every week on"), validators=[Optional()])
+    until = DateField(_l("Until (for a weekly series)"), validators=[Optional()])
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1)])
+
+
+class AssignForm(FlaskForm):
+    guide = SelectField(_l("Guide"), validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (cancel, disable, new link): only its CSRF token."""
+
+
+class GuideForm(FlaskForm):
+    guide_id = StringField(_l("Id (used in the address of the profile)"))
+    display_name = StringField(_l("Name"), validators=[InputRequired()])
+    languages = StringField(
+        _l("Languages and levels, such as es:native, en:fluent"), validators=[InputRequired()]
+    )
+    tours = StringField(_l("Tours they lead (slugs, separated by commas)"))
+    bio_es = TextAreaField(_l("Biography in Spanish"))
+    bio_eu = TextAreaField(_l("Biography in Basque"))
+    bio_en = TextAreaField(_l("Biography in English"))
+    bio_fr = TextAreaField(_l("Biography in French"))
+    bio_ar = TextAreaField(_l("Biography in Arabic"))
+    origin_es = StringField(_l("Where they come from, in Spanish"))
+    origin_en = StringField(_l("Where they come from, in English"))
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
+
+
+class AccountForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired()])
+    role = SelectField(
+        _l("Role"), choices=choices([("guide", _l("Guide")), ("admin", _l("Coordinator"))])
+    )
+    guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
