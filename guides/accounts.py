@@ -71,7 +71,7 @@ def check_password(password: str, email: str = "") -> None:
     if (
         lowered in common_passwords()
         or len(set(lowered)) <= 2
-        or (local_part and local_part in lowered)
+        or (len(local_part) >= 3 and local_part in lowered)
     ):
         raise PasswordRejected(
             "That password is too common or too easy to guess; choose a longer phrase of your own."

@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 from guides.models import AuditEntry
 
 
-def record(session: Session, actor: str, action: str, target: str, **details: Any) -> None:
-    """Add one entry; ``details`` must be JSON values."""
-    session.add(AuditEntry(actor=actor[:254], action=action[:64], target=target[:128],
-                           details=details))  # fmt: skip
-    session.flush()
+def record(db: Session, actor: str, action: str, target: str, /, **details: Any) -> None:
+    """Add one entry in the caller's transaction; ``details`` must be JSON values."""
+    db.add(AuditEntry(actor=actor[:254], action=action[:64], target=target[:128], details=details))
+    db.flush()
 
 
 def recent(session: Session, limit: int = 200) -> list[AuditEntry]:

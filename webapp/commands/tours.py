@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tours.content.importer import ImportOutcome, ValidationOptions, import_paths, validate_path
 from tours.errors import TourNotFound
+from tours.tour.domain import without_scripts
 from tours.tour.store import get_document, list_tours
 from webapp.common.database import get_db, is_initialised, upgrade
 
@@ -158,9 +159,10 @@ def _print_outcome(outcome: ImportOutcome) -> None:
     help="Write to this file instead of standard output.",
 )
 @click.option("--version", type=click.IntRange(min=1), help="Export this version, not the current.")
+@click.option("--with-scripts", is_flag=True, help="Include the guides' stop scripts (private).")
 @with_appcontext
-def export_command(slug: str, output: Path | None, version: int | None) -> None:
-    """Write a stored tour as its profile GeoJSON."""
+def export_command(slug: str, output: Path | None, version: int | None, with_scripts: bool) -> None:
+    """Write a stored tour as its profile GeoJSON (guide scripts only with --with-scripts)."""
     db = get_db()
     with _database_errors():
         if not is_initialised(db.engine):
@@ -169,6 +171,8 @@ def export_command(slug: str, output: Path | None, version: int | None) -> None:
         try:
             with db.transaction() as session:
                 document = get_document(session, slug, version)
+                if not with_scripts:
+                    document = without_scripts(document)
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None

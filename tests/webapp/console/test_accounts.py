@@ -1,0 +1,174 @@
+"""Accounts and login: passwords, one generic failure, throttling, sessions, cookies, CSRF."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from guides.accounts import (
+    AccountError,
+    PasswordRejected,
+    account_for_token,
+    check_password,
+    create_account,
+    issue_set_password_link_token,
+    set_password_with_token,
+)
+from guides.models import UserAccount
+from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, build_world, log_in
+from tours.db import utcnow
+from webapp import create_app
+from webapp.common.database import get_db
+
+FAILED = "That email and password do not match"
+
+
+@pytest.mark.parametrize(
+    "password", ["short", "password123", "aaaaaaaaaaaa", "qwertyuiop", "guide-a-secret"]
+)
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(PasswordRejected):
+        check_password(password, "guide-a@example.org")
+
+
+def test_a_good_password_is_accepted_and_stored_hashed(app):
+    build_world(app)
+    with get_db(app).transaction() as session:
+        account = session.query(UserAccount).filter_by(email=GUIDE_A).one()
+        assert account.password_hash.startswith("$argon2")
+        assert PASSWORD not in account.password_hash
+
+
+def test_one_message_whether_or_not_the_email_has_an_account(app, client):
+    build_world(app)
+    unknown = client.post("/console/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    wrong = client.post("/console/login", data={"email": GUIDE_A, "password": "x" * 12})
+    assert unknown.status_code == wrong.status_code == 200
+    assert FAILED in unknown.get_data(as_text=True) and FAILED in wrong.get_data(as_text=True)
+    def page(response) -> str:  # the CSRF tokens differ by their timestamps: drop them
+        text = response.get_data(as_text=True).replace("nobody@example.org", GUIDE_A)
+        return re.sub(r'(content|value)="[\w.-]{40,}"', "", text)
+
+    assert page(unknown) == page(wrong)
+
+
+def test_repeated_failures_throttle_the_account_even_with_the_right_password(app, client):
+    build_world(app)
+    for _ in range(5):
+        client.post("/console/login", data={"email": GUIDE_A, "password": "wrong password!"})
+    blocked = log_in(client, GUIDE_A)
+    assert blocked.status_code == 200 and FAILED in blocked.get_data(as_text=True)
+    # Another account from the same client is not blocked by these five failures.
+    assert log_in(client, ADMIN).status_code == 302
+
+
+def test_repeated_failures_throttle_the_client(app, client):
+    build_world(app)
+    for n in range(20):
+        client.post("/console/login", data={"email": f"n{n}@example.org", "password": "x" * 12})
+    assert FAILED in log_in(client, ADMIN).get_data(as_text=True)
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert log_in(other, ADMIN).status_code == 302
+
+
+def test_login_starts_a_new_session_and_logout_ends_every_session(app, client):
+    build_world(app)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    log_in(client, GUIDE_A)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        old_cookie = dict(session)
+    assert client.get("/console/").status_code == 200
+    client.post("/console/logout")
+    assert client.get("/console/").status_code == 302
+    # The cookie from before the logout is worthless now, even replayed.
+    replay = app.test_client()
+    with replay.session_transaction() as session:
+        session.update(old_cookie)
+    assert replay.get("/console/").status_code == 302
+
+
+def test_idle_timeout_logs_out(app, client):
+    build_world(app)
+    log_in(client, GUIDE_A)
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - 121 * 60
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_cookie_flags(database_url, tmp_path):
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    build_world(app)
+    response = log_in(app.test_client(), GUIDE_A)
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    app.extensions["bidean.db"].engine.dispose()
+
+
+def test_every_console_form_needs_the_csrf_token(database_url, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
+                      "RATELIMIT_ENABLED": False, "INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    world = build_world(app)
+    client = app.test_client()
+    assert log_in(client, ADMIN).status_code == 400  # no token: refused
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    assert client.post("/console/login", data={"email": ADMIN, "password": PASSWORD,
+                                               "csrf_token": token}).status_code == 302  # fmt: skip
+    url = f"/console/admin/departures/{world.walk_a}/capacity"
+    assert client.post(url, data={"capacity": 20}).status_code == 400
+    fresh = client.get("/console/csrf").get_json()["token"]
+    ok = client.post(url, data={"capacity": 20}, headers={"X-CSRFToken": fresh})
+    assert ok.status_code == 302
+    app.extensions["bidean.db"].engine.dispose()
+
+
+def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
+    build_world(app)
+    with get_db(app).transaction() as session:
+        account = create_account(session, "new@example.org", "admin")
+        token = issue_set_password_link_token(session, account)
+        late = issue_set_password_link_token(
+            session, create_account(session, "late@example.org", "admin"),
+            now=utcnow() - timedelta(hours=48, minutes=1),
+        )  # fmt: skip
+    assert client.get(f"/console/set-password/{late}").status_code == 404
+    assert client.get(f"/console/set-password/{token}").status_code == 200
+    answer = client.post(f"/console/set-password/{token}",
+                         data={"password": "river walk in spring", "confirm": "river walk in spring"})  # fmt: skip
+    assert answer.status_code == 302
+    assert client.get(f"/console/set-password/{token}").status_code == 404
+    assert log_in(client, "new@example.org", "river walk in spring").status_code == 302
+    with get_db(app).transaction() as session, pytest.raises(AccountError):
+        set_password_with_token(session, token, "another long phrase")
+    with get_db(app).transaction() as session:
+        assert account_for_token(session, token) is None
+
+
+def test_users_cli(app, runner):
+    build_world(app)
+    made = runner.invoke(args=["users", "add", "--role", "admin", "--email", "boss@example.org"])
+    assert made.exit_code == 0, made.output
+    link = re.search(r"http\S+/console/set-password/(\S+)", made.output)
+    assert link, made.output
+    stdin = runner.invoke(args=["users", "add", "--role", "guide", "--email", "g@example.org",
+                                "--guide", "mei", "--password-stdin"],
+                          input="tea and dumplings at six\n")  # fmt: skip
+    assert stdin.exit_code == 0 and "set-password" not in stdin.output
+    weak = runner.invoke(args=["users", "add", "--role", "admin", "--email", "w@example.org",
+                               "--password-stdin"], input="password1234\n")  # fmt: skip
+    assert weak.exit_code != 0 and "too" in weak.output
+    listed = runner.invoke(args=["users", "list"]).output
+    assert "boss@example.org\tadmin\t-\tactive (no password yet)" in listed
+    assert runner.invoke(args=["users", "disable", "g@example.org"]).exit_code == 0
+    assert log_in(app.test_client(), "g@example.org", "tea and dumplings at six").status_code == 200
+    reset = runner.invoke(args=["users", "reset-password", GUIDE_A])
+    assert reset.exit_code == 0 and "/console/set-password/" in reset.output
+    assert log_in(app.test_client(), GUIDE_A).status_code == 200  # the old password is gone
