@@ -40,6 +40,7 @@ SAME_AS_ENGLISH = {
     "%(minutes)s min",
     "Audio",
     "Distance",
+    "Guide",  # French (issue 8)
     "Error %(status)s",
     "Image",
     "Map: %(place)s",
