@@ -267,6 +267,8 @@ def service_worker() -> Response:
     body = render_template("console/sw.js")
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    # A worker obeys the policy it is served with: it must fetch from this site.
+    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
     return response
 
 

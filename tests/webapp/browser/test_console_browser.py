@@ -1,0 +1,173 @@
+"""The guide console in Chromium on a phone: login, check-in, stops, offline, coordinator.
+
+One server of its own; its walks, accounts and bookings are written straight into its
+database with the same domain functions the console uses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from guides.accounts import create_account
+from guides.assignment import schedule_with_guide
+from guides.models import CheckIn
+from tests.webapp.browser.conftest import DESKTOP, PHONE
+from tours.booking.bookings import Party, book
+from tours.booking.departures import DepartureRequest
+from tours.db import make_engine, make_sessionmaker, transaction
+
+pytestmark = pytest.mark.browser
+
+SLUG = "san-francisco-voices"
+PASSWORD = "a walk by the river at noon"
+STOP_3_SCRIPT = "Colócate junto a la barandilla"  # sf-03 in Spanish, the walk's language
+STOP_1_SCRIPT = "Reúne al grupo bajo los árboles"
+
+
+@pytest.fixture(scope="module")
+def console_server(start_live_server):
+    server = start_live_server(env={"BIDEAN_SAMPLE_DEPARTURES": "false"})
+    engine = make_engine(f"sqlite:///{server.instance / 'bidean.sqlite3'}")
+    factory = make_sessionmaker(engine)
+    soon = datetime.now(ZoneInfo("Europe/Madrid")) + timedelta(hours=2)
+    soon = soon.replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    with transaction(factory, write_lock=True) as session:
+        (today,) = schedule_with_guide(
+            session, DepartureRequest(SLUG, soon, "es", 12, guide_id="youssef")
+        )
+        (french,) = schedule_with_guide(
+            session, DepartureRequest(SLUG, soon + timedelta(days=2), "fr", 12, guide_id="aminata")
+        )
+        (unassigned,) = schedule_with_guide(
+            session, DepartureRequest(SLUG, soon + timedelta(days=3), "en", 12)
+        )
+        create_account(session, "youssef@example.org", "guide", guide_id="youssef",
+                       password=PASSWORD)  # fmt: skip
+        create_account(session, "aminata@example.org", "guide", guide_id="aminata",
+                       password=PASSWORD)  # fmt: skip
+        create_account(session, "coordinator@example.org", "admin", password=PASSWORD)
+        server.walks = (today.id, french.id, unassigned.id)  # type: ignore[attr-defined]
+    bookings = []
+    for name, size in (("Ane Etxeberria", 2), ("Bruno Costa", 3)):
+        with transaction(factory, write_lock=True) as session:
+            result = book(session, server.walks[0],  # type: ignore[attr-defined]
+                          Party(name, "v@example.org", size, "es", phone="+34 600 111 222"))  # fmt: skip
+            bookings.append(result.booking.id)
+    server.bookings = bookings  # type: ignore[attr-defined]
+    server.factory = factory  # type: ignore[attr-defined]
+    yield server
+    engine.dispose()
+
+
+def check_ins(server, booking_id: int) -> int:
+    with transaction(server.factory) as session:
+        query = select(func.count()).select_from(CheckIn).where(CheckIn.booking_id == booking_id)
+        return session.scalar(query)
+
+
+def log_in(page, server, email: str) -> None:
+    page.goto(f"{server.url}/console/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/console/")
+
+
+def test_a_guide_works_a_walk_online_and_offline(console_server, browser):
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, server, "youssef@example.org")
+    # Today's walk is listed first; open it.
+    page.click(".walk-link >> nth=0")
+    page.wait_for_url(f"{server.url}/console/departures/{server.walks[0]}")
+    first, second = server.bookings
+
+    row = page.locator(f'.booking[data-booking="{first}"]')
+    row.locator("button.arrived").click()
+    page.wait_for_function("() => document.getElementById('pending').hidden")
+    assert check_ins(server, first) == 1
+    assert page.text_content("#count-arrived") == "2"
+
+    page.click("#next-stop")
+    page.click("#next-stop")
+    assert page.text_content("#stop-position") == "Stop 3 of 8"
+    assert STOP_3_SCRIPT in page.locator(".stop.current .script-text").inner_text()
+    assert page.locator(".stop.current .script-text").get_attribute("lang") == "es"
+
+    # Phone layout: nothing scrolls sideways, every control is at least 44 px tall.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    small = page.evaluate(
+        """[...document.querySelectorAll('button, .button, .walk-link, .booking-phone')]
+           .filter(el => el.offsetParent && el.getBoundingClientRect().height < 44)
+           .map(el => el.outerHTML.slice(0, 80))"""
+    )
+    assert small == []
+
+    # The service worker keeps the page and its assets; then the network goes away.
+    page.wait_for_function(
+        """async (path) => {
+             const cache = await caches.open('bidean-console-v1');
+             return !!(await cache.match(path)) && !!navigator.serviceWorker.controller;
+           }""",
+        arg=f"/console/departures/{server.walks[0]}",
+    )
+    context.set_offline(True)
+    page.reload()
+    assert STOP_3_SCRIPT in page.locator(".stop.current .script-text").inner_text()
+    assert STOP_1_SCRIPT in page.content()
+    assert page.text_content("#stop-position") == "Stop 3 of 8"
+    assert page.is_visible("#offline-banner")
+
+    page.locator(f'.booking[data-booking="{second}"] button.arrived').click()
+    assert page.is_visible("#pending") and "1" in page.text_content("#pending")
+    page.wait_for_timeout(500)
+    assert check_ins(server, second) == 0
+
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('pending').hidden")
+    assert check_ins(server, second) == 1
+    page.reload()
+    page.wait_for_timeout(500)
+    assert check_ins(server, second) == 1
+    assert page.text_content("#count-arrived") == "5"
+    context.close()
+
+
+def test_another_guide_cannot_open_that_walk(console_server, browser):
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server, "aminata@example.org")
+    assert page.locator(f'a[href="/console/departures/{server.walks[0]}"]').count() == 0
+    response = page.goto(f"{server.url}/console/departures/{server.walks[0]}")
+    assert response.status == 404
+    assert "Ane Etxeberria" not in page.content()
+    context.close()
+
+
+def test_a_coordinator_assigns_a_guide_and_exports_the_roster(console_server, browser):
+    server = console_server
+    context = browser.new_context(**DESKTOP, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, server, "coordinator@example.org")
+    page.goto(f"{server.url}/console/admin/departures/{server.walks[2]}")
+    offered = page.eval_on_selector_all("#guide option", "os => os.map(o => o.value)")
+    assert "mei" in offered and "aminata" not in offered  # only English speakers
+    page.select_option("#guide", "mei")
+    page.click("#assign-form button[type=submit]")
+    page.wait_for_selector(".flash")
+    assert page.eval_on_selector("#guide", "s => s.value") == "mei"
+
+    page.goto(f"{server.url}/console/admin/departures/{server.walks[0]}")
+    with page.expect_download() as download:
+        page.click("a[download]")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Ane Etxeberria" in text and "arrived" in text
+    context.close()
