@@ -127,9 +127,7 @@ def parse_languages(spec: str | Iterable[Any]) -> tuple[Language, ...]:
         if not is_valid_tag(tag):
             raise GuideError(f"{tag!r} is not a language tag such as 'es', 'eu' or 'ar'.")
         if level not in LEVELS:
-            raise GuideError(
-                f"The level of {tag!r} is {level!r}; use one of: {', '.join(LEVELS)}."
-            )
+            raise GuideError(f"The level of {tag!r} is {level!r}; use one of: {', '.join(LEVELS)}.")
         canonical = normalize_tag(tag)
         if any(base_language(known.tag) == base_language(canonical) for known in languages):
             raise GuideError(f"{tag!r} is listed twice; give each language once.")

@@ -158,4 +158,3 @@ def record_check_in(
             return earlier, False
         raise
     return mark, True
-

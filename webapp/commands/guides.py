@@ -150,8 +150,12 @@ def users_group() -> None:
 
 @users_group.command("add")
 @click.option("--email", required=True, help="The address they log in with.")
-@click.option("--role", required=True, type=click.Choice(["guide", "admin"]),
-              help="guide (sees their own walks) or admin (a coordinator, sees all).")  # fmt: skip
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["guide", "admin"]),
+    help="guide (sees their own walks) or admin (a coordinator, sees all).",
+)
 @click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext

@@ -22,8 +22,8 @@ from guides.profiles import guide_names
 from tours.booking.departures import DepartureSnapshot
 from tours.booking.models import CANCELLED, Departure
 from tours.coords import LonLat
-from tours.errors import TourNotFound
 from tours.db import reading
+from tours.errors import TourNotFound
 from tours.i18n import LocalizedText, Resolved
 from webapp.common.database import get_db
 from webapp.common.tourcache import CachedTour, tour_cache

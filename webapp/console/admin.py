@@ -100,8 +100,13 @@ def _schedule(form: ScheduleForm) -> Response:
                 dates = deps.series_dates(start.date(), form.until.data, [form.every.data])
             created = schedule_with_guide(db_session, request_, dates=dates)
             for departure in created:
-                audit.record(db_session, current_user.actor, "session.add",
-                             f"session:{departure.id}", guide=request_.guide_id)  # fmt: skip
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "session.add",
+                    f"session:{departure.id}",
+                    guide=request_.guide_id,
+                )
     except BideanError as error:
         _error(error)
         return redirect(url_for("console.admin_departures"))
@@ -126,8 +131,14 @@ def admin_departure(departure_id: int) -> str:
             + [(g.id, g.display_name) for g in guides_for_language(db_session, departure.language)]
         )
     capacity = CapacityForm(capacity=departure.capacity)
-    return render_template("console/admin_departure.html", view=view, roster=listed,
-                           assign=assign, capacity=capacity, confirm=ConfirmForm())  # fmt: skip
+    return render_template(
+        "console/admin_departure.html",
+        view=view,
+        roster=listed,
+        assign=assign,
+        capacity=capacity,
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.post("/admin/departures/<int:departure_id>/capacity")
@@ -141,8 +152,13 @@ def admin_capacity(departure_id: int) -> Response:
         try:
             with get_db().transaction(write_lock=True) as db_session:
                 deps.set_capacity(db_session, departure_id, form.capacity.data or 0)
-                audit.record(db_session, current_user.actor, "session.capacity",
-                             f"session:{departure_id}", capacity=form.capacity.data)  # fmt: skip
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "session.capacity",
+                    f"session:{departure_id}",
+                    capacity=form.capacity.data,
+                )
         except deps.DepartureNotFound:
             abort(404)
         except BideanError as error:
@@ -160,8 +176,13 @@ def admin_assign(departure_id: int) -> Response:
     try:
         with get_db().transaction(write_lock=True) as db_session:
             assign_guide(db_session, departure_id, guide_id)
-            audit.record(db_session, current_user.actor, "session.assign",
-                         f"session:{departure_id}", guide=guide_id)  # fmt: skip
+            audit.record(
+                db_session,
+                current_user.actor,
+                "session.assign",
+                f"session:{departure_id}",
+                guide=guide_id,
+            )
     except deps.DepartureNotFound:
         abort(404)
     except BideanError as error:
@@ -181,8 +202,14 @@ def admin_cancel(departure_id: int) -> Response:
     except deps.DepartureNotFound:
         abort(404)
     with get_db().transaction() as db_session:
-        audit.record(db_session, current_user.actor, "session.cancel", f"session:{departure_id}",
-                     bookings=result.bookings, emails=result.messages)  # fmt: skip
+        audit.record(
+            db_session,
+            current_user.actor,
+            "session.cancel",
+            f"session:{departure_id}",
+            bookings=result.bookings,
+            emails=result.messages,
+        )
     flash(gettext("Walk cancelled; %(num)d email(s) sent.", num=result.messages))
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
@@ -205,13 +232,22 @@ def admin_roster_csv(departure_id: int) -> Response:
         listed = roster(db_session, departure_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["reference", "name", "party_size", "phone", "email", "language", "notes",
-                     "check_in"])  # fmt: skip
+    writer.writerow(
+        ["reference", "name", "party_size", "phone", "email", "language", "notes", "check_in"]
+    )
     for line in listed.lines:
         writer.writerow(
             csv_cell(v)
-            for v in (line.reference, line.name, line.party_size, line.phone, line.email,
-                      line.language, line.notes, line.state or "")  # fmt: skip
+            for v in (
+                line.reference,
+                line.name,
+                line.party_size,
+                line.phone,
+                line.email,
+                line.language,
+                line.notes,
+                line.state or "",
+            )
         )
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="roster-{departure_id}.csv"'
@@ -226,10 +262,16 @@ def _guide_fields(form: GuideForm) -> dict:
     return {
         "display_name": form.display_name.data or "",
         "languages": form.languages.data or "",
-        "bio": {t: getattr(form, f"bio_{t}").data for t in BIO_LANGUAGES
-                if (getattr(form, f"bio_{t}").data or "").strip()},  # fmt: skip
-        "origin": {t: getattr(form, f"origin_{t}").data for t in ORIGIN_LANGUAGES
-                   if (getattr(form, f"origin_{t}").data or "").strip()},  # fmt: skip
+        "bio": {
+            t: getattr(form, f"bio_{t}").data
+            for t in BIO_LANGUAGES
+            if (getattr(form, f"bio_{t}").data or "").strip()
+        },
+        "origin": {
+            t: getattr(form, f"origin_{t}").data
+            for t in ORIGIN_LANGUAGES
+            if (getattr(form, f"origin_{t}").data or "").strip()
+        },
         "tours": [s.strip() for s in (form.tours.data or "").split(",") if s.strip()],
     }
 
@@ -243,9 +285,13 @@ def admin_guides() -> Response | str:
         fields = _guide_fields(form)
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                guide = prof.add_guide(db_session, form.guide_id.data or "",
-                                       fields.pop("display_name"), fields.pop("languages"),
-                                       **fields)  # fmt: skip
+                guide = prof.add_guide(
+                    db_session,
+                    form.guide_id.data or "",
+                    fields.pop("display_name"),
+                    fields.pop("languages"),
+                    **fields,
+                )
                 audit.record(db_session, current_user.actor, "guide.add", f"guide:{guide.id}")
         except BideanError as error:
             _error(error)
@@ -285,8 +331,9 @@ def admin_guide(guide_id: str) -> Response | str:
         else:
             flash(gettext("Guide profile saved."))
             return redirect(url_for("console.admin_guide", guide_id=guide_id))
-    return render_template("console/admin_guide.html", guide=guide, form=form,
-                           photo_form=PhotoForm())  # fmt: skip
+    return render_template(
+        "console/admin_guide.html", guide=guide, form=form, photo_form=PhotoForm()
+    )
 
 
 @bp.post("/admin/guides/<guide_id>/photo")
@@ -303,7 +350,9 @@ def admin_guide_photo(guide_id: str) -> Response:
     except prof.GuideNotFound:
         abort(404)
     except PhotoRejected:
-        flash(gettext("That file was not accepted: send a JPEG, PNG or WebP photo of at most 5 MB."))
+        flash(
+            gettext("That file was not accepted: send a JPEG, PNG or WebP photo of at most 5 MB.")
+        )
     else:
         flash(gettext("Photo saved."))
     return redirect(url_for("console.admin_guide", guide_id=guide_id))
@@ -331,18 +380,27 @@ def admin_accounts() -> Response | str:
     if form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                account = accounts.create_account(db_session, form.email.data or "",
-                                                  form.role.data or "",
-                                                  guide_id=form.guide.data or None)  # fmt: skip
+                account = accounts.create_account(
+                    db_session,
+                    form.email.data or "",
+                    form.role.data or "",
+                    guide_id=form.guide.data or None,
+                )
                 link = _link(accounts.issue_set_password_link_token(db_session, account))
-                audit.record(db_session, current_user.actor, "account.add",
-                             f"account:{account.email}", role=account.role)  # fmt: skip
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "account.add",
+                    f"account:{account.email}",
+                    role=account.role,
+                )
         except BideanError as error:
             _error(error)
     with get_db().transaction() as db_session:
         found = accounts.list_accounts(db_session)
-    return render_template("console/admin_accounts.html", accounts=found, form=form, link=link,
-                           confirm=ConfirmForm())  # fmt: skip
+    return render_template(
+        "console/admin_accounts.html", accounts=found, form=form, link=link, confirm=ConfirmForm()
+    )
 
 
 def _account(db_session, account_id: int) -> UserAccount:
@@ -362,8 +420,13 @@ def admin_account_link(account_id: int) -> str:
         found = accounts.list_accounts(db_session)
         form = AccountForm()
         form.guide.choices = _guide_choices(db_session)
-    return render_template("console/admin_accounts.html", accounts=found, form=form,
-                           link=_link(token), confirm=ConfirmForm())  # fmt: skip
+    return render_template(
+        "console/admin_accounts.html",
+        accounts=found,
+        form=form,
+        link=_link(token),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.post("/admin/accounts/<int:account_id>/disable")

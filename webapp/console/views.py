@@ -57,6 +57,7 @@ def private(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: an absolute URL in ``next`` would be an open redirect."""
     if target and target.startswith("/") and not target.startswith("//"):
@@ -82,8 +83,12 @@ def login() -> Response | str:
             login_user(user)
             session["seen"] = _now()
             return redirect(_safe_next(request.args.get("next")))
-        flash(gettext("That email and password do not match, or there were too many attempts. "
-                      "Check them, or wait a few minutes and try again."))  # fmt: skip
+        flash(
+            gettext(
+                "That email and password do not match, or there were too many attempts. "
+                "Check them, or wait a few minutes and try again."
+            )
+        )
     elif request.method == "POST":
         flash(gettext("Write your email and your password."))
     return render_template("console/login.html", form=form)
@@ -208,8 +213,14 @@ def check_in(departure_id: int) -> Response:
                 current_user.account_id,
             )
             if new:
-                audit.record(db_session, current_user.actor, "checkin", f"booking:{booking_id}",
-                             state=mark.state, session=departure_id)  # fmt: skip
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "checkin",
+                    f"booking:{booking_id}",
+                    state=mark.state,
+                    session=departure_id,
+                )
             state = mark.state
     except CheckInRejected:
         return jsonify(error=gettext("This check-in cannot be recorded."), code="rejected"), 400
@@ -240,10 +251,23 @@ def edit_script(departure_id: int, stop_id: str) -> Response | str:
     elif form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                save_own_script(db_session, current_user.guide_id, slug_of(db_session, found),
-                                stop, language, form.text.data or "", form.based_on.data or "")  # fmt: skip
-                audit.record(db_session, current_user.actor, "script.save",
-                             f"stop:{stop_id}", session=departure_id, language=language)  # fmt: skip
+                save_own_script(
+                    db_session,
+                    current_user.guide_id,
+                    slug_of(db_session, found),
+                    stop,
+                    language,
+                    form.text.data or "",
+                    form.based_on.data or "",
+                )
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "script.save",
+                    f"stop:{stop_id}",
+                    session=departure_id,
+                    language=language,
+                )
         except ScriptConflict as error:
             conflict = error.current_shared
             form.based_on.data = error.current_shared
@@ -254,8 +278,14 @@ def edit_script(departure_id: int, stop_id: str) -> Response | str:
             return redirect(
                 url_for("console.departure", departure_id=departure_id) + f"#stop-{stop_id}"
             )
-    return render_template("console/script.html", screen=screen, stop=stop, form=form,
-                           conflict=conflict, language=language)  # fmt: skip
+    return render_template(
+        "console/script.html",
+        screen=screen,
+        stop=stop,
+        form=form,
+        conflict=conflict,
+        language=language,
+    )
 
 
 # --- offline: the service worker and the web app manifest -----------------------------
@@ -286,9 +316,12 @@ def manifest() -> Response:
         "lang": current_language(),
         "icons": [
             {
-                "src": url_for("assets.asset", package="app",
-                               version=current_app.extensions["bidean.assets"]["app"].version,
-                               path="img/console-icon.svg"),  # fmt: skip
+                "src": url_for(
+                    "assets.asset",
+                    package="app",
+                    version=current_app.extensions["bidean.assets"]["app"].version,
+                    path="img/console-icon.svg",
+                ),
                 "sizes": "any",
                 "type": "image/svg+xml",
             }

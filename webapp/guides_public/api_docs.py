@@ -17,9 +17,19 @@ GUIDE_SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "required": [
-            "id", "name", "languages", "origin", "bio", "language", "fallback",
-            "bio_languages", "tours", "photo", "sample", "links",
-        ],  # fmt: skip
+            "id",
+            "name",
+            "languages",
+            "origin",
+            "bio",
+            "language",
+            "fallback",
+            "bio_languages",
+            "tours",
+            "photo",
+            "sample",
+            "links",
+        ],
         "properties": {
             "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
             "name": {"type": "string"},

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.booking_support import SLUG, store_tour
 from guides.profiles import add_guide
+from tests.booking_support import SLUG, store_tour
 from tours.booking.departures import (
     CurrentAndUpcoming,
     DepartureRequest,

@@ -46,17 +46,22 @@ def console_server(start_live_server):
         (unassigned,) = schedule_with_guide(
             session, DepartureRequest(SLUG, soon + timedelta(days=3), "en", 12)
         )
-        create_account(session, "youssef@example.org", "guide", guide_id="youssef",
-                       password=PASSWORD)  # fmt: skip
-        create_account(session, "aminata@example.org", "guide", guide_id="aminata",
-                       password=PASSWORD)  # fmt: skip
+        create_account(
+            session, "youssef@example.org", "guide", guide_id="youssef", password=PASSWORD
+        )
+        create_account(
+            session, "aminata@example.org", "guide", guide_id="aminata", password=PASSWORD
+        )
         create_account(session, "coordinator@example.org", "admin", password=PASSWORD)
         server.walks = (today.id, french.id, unassigned.id)  # type: ignore[attr-defined]
     bookings = []
     for name, size in (("Ane Etxeberria", 2), ("Bruno Costa", 3)):
         with transaction(factory, write_lock=True) as session:
-            result = book(session, server.walks[0],  # type: ignore[attr-defined]
-                          Party(name, "v@example.org", size, "es", phone="+34 600 111 222"))  # fmt: skip
+            result = book(
+                session,
+                server.walks[0],  # type: ignore[attr-defined]
+                Party(name, "v@example.org", size, "es", phone="+34 600 111 222"),
+            )
             bookings.append(result.booking.id)
     server.bookings = bookings  # type: ignore[attr-defined]
     server.factory = factory  # type: ignore[attr-defined]

@@ -37,7 +37,9 @@ def departures(db_session) -> list[Departure]:
 
 def test_add_one_session_in_the_tour_timezone(runner, db_session, tour):
     # A departure's guide is a guide profile now (issue 8): create it first.
-    added = runner.invoke(args=["guides", "add", "g-7", "--name", "Gia", "--languages", "es:native"])
+    added = runner.invoke(
+        args=["guides", "add", "g-7", "--name", "Gia", "--languages", "es:native"]
+    )
     assert added.exit_code == 0, added.output
     result = runner.invoke(
         args=["sessions", "add", tour, "--at", f"{NEXT_YEAR}-03-06T11:00", "--language", "es",

@@ -44,10 +44,13 @@ def test_a_good_password_is_accepted_and_stored_hashed(app):
 
 def test_one_message_whether_or_not_the_email_has_an_account(app, client):
     build_world(app)
-    unknown = client.post("/console/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    unknown = client.post(
+        "/console/login", data={"email": "nobody@example.org", "password": "x" * 12}
+    )
     wrong = client.post("/console/login", data={"email": GUIDE_A, "password": "x" * 12})
     assert unknown.status_code == wrong.status_code == 200
     assert FAILED in unknown.get_data(as_text=True) and FAILED in wrong.get_data(as_text=True)
+
     def page(response) -> str:  # the CSRF tokens differ by their timestamps: drop them
         text = response.get_data(as_text=True).replace("nobody@example.org", GUIDE_A)
         return re.sub(r'(content|value)="[\w.-]{40,}"', "", text)
@@ -103,8 +106,15 @@ def test_idle_timeout_logs_out(app, client):
 
 
 def test_cookie_flags(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
     build_world(app)
     response = log_in(app.test_client(), GUIDE_A)
     cookie = response.headers["Set-Cookie"]
@@ -113,15 +123,26 @@ def test_cookie_flags(database_url, tmp_path):
 
 
 def test_every_console_form_needs_the_csrf_token(database_url, tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
-                      "RATELIMIT_ENABLED": False, "INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "RATELIMIT_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
     world = build_world(app)
     client = app.test_client()
     assert log_in(client, ADMIN).status_code == 400  # no token: refused
     page = client.get("/console/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    assert client.post("/console/login", data={"email": ADMIN, "password": PASSWORD,
-                                               "csrf_token": token}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            "/console/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     url = f"/console/admin/departures/{world.walk_a}/capacity"
     assert client.post(url, data={"capacity": 20}).status_code == 400
     fresh = client.get("/console/csrf").get_json()["token"]
@@ -136,13 +157,16 @@ def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
         account = create_account(session, "new@example.org", "admin")
         token = issue_set_password_link_token(session, account)
         late = issue_set_password_link_token(
-            session, create_account(session, "late@example.org", "admin"),
+            session,
+            create_account(session, "late@example.org", "admin"),
             now=utcnow() - timedelta(hours=48, minutes=1),
-        )  # fmt: skip
+        )
     assert client.get(f"/console/set-password/{late}").status_code == 404
     assert client.get(f"/console/set-password/{token}").status_code == 200
-    answer = client.post(f"/console/set-password/{token}",
-                         data={"password": "river walk in spring", "confirm": "river walk in spring"})  # fmt: skip
+    answer = client.post(
+        f"/console/set-password/{token}",
+        data={"password": "river walk in spring", "confirm": "river walk in spring"},
+    )
     assert answer.status_code == 302
     assert client.get(f"/console/set-password/{token}").status_code == 404
     assert log_in(client, "new@example.org", "river walk in spring").status_code == 302
@@ -158,12 +182,25 @@ def test_users_cli(app, runner):
     assert made.exit_code == 0, made.output
     link = re.search(r"http\S+/console/set-password/(\S+)", made.output)
     assert link, made.output
-    stdin = runner.invoke(args=["users", "add", "--role", "guide", "--email", "g@example.org",
-                                "--guide", "mei", "--password-stdin"],
-                          input="tea and dumplings at six\n")  # fmt: skip
+    stdin = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "--role",
+            "guide",
+            "--email",
+            "g@example.org",
+            "--guide",
+            "mei",
+            "--password-stdin",
+        ],
+        input="tea and dumplings at six\n",
+    )
     assert stdin.exit_code == 0 and "set-password" not in stdin.output
-    weak = runner.invoke(args=["users", "add", "--role", "admin", "--email", "w@example.org",
-                               "--password-stdin"], input="password1234\n")  # fmt: skip
+    weak = runner.invoke(
+        args=["users", "add", "--role", "admin", "--email", "w@example.org", "--password-stdin"],
+        input="password1234\n",
+    )
     assert weak.exit_code != 0 and "too" in weak.output
     listed = runner.invoke(args=["users", "list"]).output
     assert "boss@example.org\tadmin\t-\tactive (no password yet)" in listed

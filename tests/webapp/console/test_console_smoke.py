@@ -18,7 +18,14 @@ def test_guide_logs_in_and_sees_the_roster_and_scripts(app, client):
 def test_admin_pages_render(app, client):
     world = build_world(app)
     log_in(client, ADMIN)
-    for url in ("/console/", "/console/admin/departures", f"/console/admin/departures/{world.walk_a}",
-                "/console/admin/guides", "/console/admin/guides/youssef", "/console/admin/accounts",
-                "/console/admin/audit", f"/console/departures/{world.walk_b}"):  # fmt: skip
+    for url in (
+        "/console/",
+        "/console/admin/departures",
+        f"/console/admin/departures/{world.walk_a}",
+        "/console/admin/guides",
+        "/console/admin/guides/youssef",
+        "/console/admin/accounts",
+        "/console/admin/audit",
+        f"/console/departures/{world.walk_b}",
+    ):
         assert client.get(url).status_code == 200, url

@@ -84,9 +84,11 @@ def test_photos_are_reencoded_without_metadata_and_checked(app, client):
         raise AssertionError(f"accepted {bad[:10]!r}")
     build_world(app)
     log_in(client, ADMIN)
-    upload = client.post("/console/admin/guides/mei/photo",
-                         data={"photo": (io.BytesIO(data), "me.jpg")},
-                         content_type="multipart/form-data")  # fmt: skip
+    upload = client.post(
+        "/console/admin/guides/mei/photo",
+        data={"photo": (io.BytesIO(data), "me.jpg")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 302
     photo = client.get("/guides/mei/photo.jpg")
     assert photo.mimetype == "image/jpeg" and b"SecretCamera" not in photo.data
@@ -98,13 +100,37 @@ def test_a_guide_who_does_not_speak_the_language_is_refused(app, runner, client)
     assert refused.exit_code != 0 and "does not guide in 'fr'" in refused.output
     accepted = runner.invoke(args=["sessions", "assign", str(world.walk_b), "--guide", "youssef"])
     assert accepted.exit_code != 0  # Youssef guides in ar, es, en: not French either
-    added = runner.invoke(args=["sessions", "add", "san-francisco-voices", "--at",
-                                "2031-03-06T11:00", "--language", "fr", "--capacity", "10",
-                                "--guide", "aminata"])  # fmt: skip
+    added = runner.invoke(
+        args=[
+            "sessions",
+            "add",
+            "san-francisco-voices",
+            "--at",
+            "2031-03-06T11:00",
+            "--language",
+            "fr",
+            "--capacity",
+            "10",
+            "--guide",
+            "aminata",
+        ]
+    )
     assert added.exit_code == 0, added.output
-    wrong = runner.invoke(args=["sessions", "add", "san-francisco-voices", "--at",
-                                "2031-03-07T11:00", "--language", "eu", "--capacity", "10",
-                                "--guide", "aminata"])  # fmt: skip
+    wrong = runner.invoke(
+        args=[
+            "sessions",
+            "add",
+            "san-francisco-voices",
+            "--at",
+            "2031-03-07T11:00",
+            "--language",
+            "eu",
+            "--capacity",
+            "10",
+            "--guide",
+            "aminata",
+        ]
+    )
     assert wrong.exit_code != 0 and "Aminata" in wrong.output
     log_in(client, ADMIN)
     page = client.get(f"/console/admin/departures/{world.walk_b}").get_data(as_text=True)

@@ -14,9 +14,21 @@ from webapp.common.database import alembic_config, upgrade
 
 def test_guides_cli(app, runner):
     load_samples_if_empty(app)
-    added = runner.invoke(args=["guides", "add", "nadia", "--name", "Nadia", "--languages",
-                                "ar:native,fr:fluent", "--bio", "fr=Nadia raconte.",
-                                "--tours", "san-francisco-voices"])  # fmt: skip
+    added = runner.invoke(
+        args=[
+            "guides",
+            "add",
+            "nadia",
+            "--name",
+            "Nadia",
+            "--languages",
+            "ar:native,fr:fluent",
+            "--bio",
+            "fr=Nadia raconte.",
+            "--tours",
+            "san-francisco-voices",
+        ]
+    )
     assert added.exit_code == 0, added.output
     bad = runner.invoke(args=["guides", "add", "Bad Id", "--name", "X", "--languages", "es"])
     assert bad.exit_code != 0 and "not valid" in bad.output
@@ -53,8 +65,9 @@ def test_public_profile_and_your_guides(app, client):
 
 def test_guide_api_has_no_contact_data(app, client, runner):
     load_samples_if_empty(app)
-    runner.invoke(args=["users", "add", "--role", "guide", "--email", "mei@example.org",
-                        "--guide", "mei"])  # fmt: skip
+    runner.invoke(
+        args=["users", "add", "--role", "guide", "--email", "mei@example.org", "--guide", "mei"]
+    )
     item = client.get("/api/guides/mei?lang=en").get_json()
     assert item["name"] == "Mei" and item["bio"].startswith("Mei is training")
     assert "@" not in json.dumps(item)
@@ -68,17 +81,23 @@ def test_migration_turns_free_text_guides_into_profiles(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     upgrade(engine, "0002")
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO tours (id, slug, city, current_version, created_at, "
-                          "updated_at) VALUES (1, 't', 'Bilbao', 1, '2027-01-01', '2027-01-01')"))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO tours (id, slug, city, current_version, created_at, "
+                "updated_at) VALUES (1, 't', 'Bilbao', 1, '2027-01-01', '2027-01-01')"
+            )
+        )
         for n, (guide, lang) in enumerate([("Amina", "es"), ("Amina", "ar"), (None, "es")]):
             conn.execute(
-                text("INSERT INTO departures (id, tour_id, starts_at, timezone, language, capacity,"
-                     " max_party, seats_taken, seats_held, guide, meeting_name, meeting_lon,"
-                     " meeting_lat, status, created_at) VALUES (:id, 1, '2027-03-06 10:00:00',"
-                     " 'Europe/Madrid', :lang, 10, 8, 0, 0, :guide, '{}', -2.9, 43.2,"
-                     " 'scheduled', '2027-01-01')"),
+                text(
+                    "INSERT INTO departures (id, tour_id, starts_at, timezone, language, capacity,"
+                    " max_party, seats_taken, seats_held, guide, meeting_name, meeting_lon,"
+                    " meeting_lat, status, created_at) VALUES (:id, 1, '2027-03-06 10:00:00',"
+                    " 'Europe/Madrid', :lang, 10, 8, 0, 0, :guide, '{}', -2.9, 43.2,"
+                    " 'scheduled', '2027-01-01')"
+                ),
                 {"id": n + 1, "lang": lang, "guide": guide},
-            )  # fmt: skip
+            )
     upgrade(engine)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, guide_id FROM departures ORDER BY id")).all()
@@ -89,7 +108,9 @@ def test_migration_turns_free_text_guides_into_profiles(tmp_path):
     command.downgrade(alembic_config(engine), "0002")
     with engine.connect() as conn:
         assert [r[0] for r in conn.execute(text("SELECT guide FROM departures ORDER BY id"))] == [
-            "amina", "amina", None,
-        ]  # fmt: skip
+            "amina",
+            "amina",
+            None,
+        ]
     assert not inspect(engine).has_table("guides")
     engine.dispose()

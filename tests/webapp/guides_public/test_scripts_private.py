@@ -14,9 +14,16 @@ SLUG = "san-francisco-voices"
 
 def test_no_public_response_contains_a_script(app, client):
     load_sample_routes(app)
-    for url in (f"/tours/{SLUG}", f"/tours/{SLUG}?lang=en", f"/tours/{SLUG}", "/",
-                "/api/tours", f"/api/tours/{SLUG}", f"/api/tours/{SLUG}?lang=en",
-                f"/api/tours/{SLUG}.geojson"):  # fmt: skip
+    for url in (
+        f"/tours/{SLUG}",
+        f"/tours/{SLUG}?lang=en",
+        f"/tours/{SLUG}",
+        "/",
+        "/api/tours",
+        f"/api/tours/{SLUG}",
+        f"/api/tours/{SLUG}?lang=en",
+        f"/api/tours/{SLUG}.geojson",
+    ):
         body = client.get(url).get_data(as_text=True)
         assert SCRIPT not in body and SCRIPT_EN not in body and '"script"' not in body, url
     geojson = client.get(f"/api/tours/{SLUG}.geojson").get_json()
@@ -31,8 +38,8 @@ def test_the_page_cache_holds_no_script(app, client):
     with app.app_context():
         cache = tour_cache()
         assert cache.page_count >= 2
-        kept = ["".join(shell.parts) for shell in cache._pages.values()]  # noqa: SLF001
-        kept += list(cache._fragments.values())  # noqa: SLF001
+        kept = ["".join(shell.parts) for shell in cache._pages.values()]
+        kept += list(cache._fragments.values())
     assert kept and not any(SCRIPT in html or SCRIPT_EN in html for html in kept)
 
 
