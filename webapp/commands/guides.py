@@ -15,7 +15,7 @@ from guides import accounts, audit
 from guides import profiles as prof
 from tours.errors import BideanError
 from webapp.booking.mail import external_url
-from webapp.common.database import get_db
+from webapp.common.database import get_db, upgrade
 
 CLI_ACTOR = "cli"
 
@@ -42,8 +42,10 @@ def _tours(value: str | None) -> list[str] | None:
 
 
 @click.group("guides")
+@with_appcontext
 def guides_group() -> None:
     """Guide profiles: who guides, in which languages, which tours."""
+    upgrade(get_db().engine)  # the first account may be made before the first `serve`
 
 
 @guides_group.command("add")
@@ -144,8 +146,10 @@ def set_password_url(token: str) -> str:
 
 
 @click.group("users")
+@with_appcontext
 def users_group() -> None:
     """Console accounts of guides and coordinators."""
+    upgrade(get_db().engine)  # the first account may be made before the first `serve`
 
 
 @users_group.command("add")
