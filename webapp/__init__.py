@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, tourcache
+from webapp.common import assets, database, errors, i18n, limiter, limits, privacy, tourcache
 from webapp.common.config import load_config
+from webapp.common.urls import check_public_url
 from webapp.public.views import bp as public_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each
@@ -29,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=SHARED_TEMPLATES,
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    check_public_url(app)
+    privacy.init_app(app)
+    behind_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -36,7 +41,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def behind_proxy(app: Flask) -> None:
+    """``PROXY_FIX=n``: trust n proxies' X-Forwarded-For/-Proto (client address, https)."""
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
+    limits.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     tourcache.init_app(app)
