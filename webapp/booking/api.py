@@ -188,7 +188,7 @@ def _key_reused() -> tuple[Response, int]:
         "or other details). Send a new key for a new booking; repeat a request only with "
         "exactly the same body."
     )
-    return _error(422, "idempotency-key-reused", message)
+    return _error(422, "idempotency-key-reused", message, fields={"Idempotency-Key": message})
 
 
 def _read_request() -> tuple[Party | None, str | None, tuple[Response, int] | None]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import email
 import logging
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -15,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from babel.dates import format_skeleton
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.booking_support import SLUG, add_departure, drain_mail, store_tour
+from tests.mail_support import free_port, smtp_server
 from tours.booking.models import Booking, OutboxMessage
 from webapp.booking.calendar import CalendarEvent, booking_calendar
 from webapp.booking.mail import MAIL_POLICY
@@ -32,36 +29,6 @@ MADRID = ZoneInfo("Europe/Madrid")
 
 # Whatever a test did, seats taken equal confirmed party sizes afterwards.
 pytestmark = pytest.mark.usefixtures("seat_invariant")
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def smtp_server(port: int | None = None, **options) -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = port or free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
