@@ -55,3 +55,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    # One Limiter object serves every app of the process (tests make many): a new app
+    # starts with its storage assumed reachable, as a fresh Limiter would.
+    limiter._storage_dead = False
