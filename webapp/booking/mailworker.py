@@ -6,7 +6,9 @@ one due message (``tours.booking.outbox.claim_next``), sends it and records the 
 
 - sent: marked ``sent`` in the same transaction that held the claim (PostgreSQL) or
   right after (SQLite), so a crash in between re-sends at most that one message, with
-  the same ``Message-ID`` (it is part of the stored bytes) so clients can spot it;
+  the same ``Message-ID`` (it is part of the stored bytes) so clients can spot it; if
+  only the database connection was lost (PostgreSQL restarting), the worker remembers
+  the send and records it first thing when the database is back;
 - a transient failure (connection refused, timeout, a 4xx answer): tried again later
   with a growing delay (``outbox.backoff``);
 - a permanent failure (recipient refused with 5xx, unencodable, no SMTPUTF8 for a
@@ -92,17 +94,52 @@ def _apply(message: OutboxMessage, result: str, error: str | None) -> None:
         outbox.mark_failed(message, error or "")
 
 
+# Messages this process sent whose "sent" mark was lost with the database connection
+# (a PostgreSQL restart between the send and the commit): recorded before anything else
+# is sent, so the restart does not make them go out again.
+_unrecorded: dict[int, set[int]] = {}
+_unrecorded_lock = threading.Lock()
+
+
+def _record_unrecorded(app: Flask) -> None:
+    with _unrecorded_lock:
+        pending = set(_unrecorded.get(id(app), ()))
+    if not pending:
+        return
+    with get_db(app).transaction() as session:
+        for message_id in pending:
+            row = session.get(OutboxMessage, message_id, with_for_update=True)
+            if row is not None and row.status != outbox.SENT:
+                outbox.mark_sent(row)
+    with _unrecorded_lock:
+        _unrecorded[id(app)] -= pending
+
+
+def has_unrecorded(app: Flask) -> bool:
+    with _unrecorded_lock:
+        return bool(_unrecorded.get(id(app)))
+
+
 def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
     """Claim, send and record one due message; None when nothing is due."""
     db = get_db(app)
+    _record_unrecorded(app)
     if db.engine.dialect.name == "postgresql":
-        with db.transaction() as session:
-            message = outbox.claim_next(session, ids=ids)
-            if message is None:
-                return None
-            result, error = _attempt(app, message)
-            _apply(message, result, error)
-            outcome = Outcome(message.id, result, error)
+        result, claimed_id = None, None
+        try:
+            with db.transaction() as session:
+                message = outbox.claim_next(session, ids=ids)
+                if message is None:
+                    return None
+                claimed_id = message.id  # readable after a rollback expired the row
+                result, error = _attempt(app, message)
+                _apply(message, result, error)
+                outcome = Outcome(message.id, result, error)
+        except Exception:
+            if result == SENT and claimed_id is not None:  # sent, but the commit failed
+                with _unrecorded_lock:
+                    _unrecorded.setdefault(id(app), set()).add(claimed_id)
+            raise
     else:
         with db.transaction(write_lock=True) as session:
             message = outbox.claim_next(session, ids=ids)
@@ -116,8 +153,9 @@ def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
                 _apply(claimed, result, error)
         outcome = Outcome(message.id, result, error)
     if error:
-        app.logger.warning("mail %s (%s) not sent (%s): %s", outcome.message_id, message.kind,
-                           result, error)  # fmt: skip
+        app.logger.warning(
+            "mail %s (%s) not sent (%s): %s", outcome.message_id, message.kind, result, error
+        )
     return outcome
 
 
@@ -152,7 +190,8 @@ def run(app: Flask, stop: threading.Event, wake: threading.Event | None = None) 
             drain(app, stop=stop.is_set)
         except Exception as exc:  # the database restarting, say: wait and carry on
             app.logger.warning("mail worker paused: %s", type(exc).__name__)
-            stop.wait(POLL_S)
+            # With a send to record, come back quickly: before another worker resends it.
+            stop.wait(0.1 if has_unrecorded(app) else POLL_S)
             continue
         wake.wait(POLL_S)
         wake.clear()

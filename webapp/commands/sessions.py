@@ -63,9 +63,12 @@ def sessions_group() -> None:
     "--at", "at", required=True, help="Local start in the tour's timezone: 2027-03-06T11:00"
 )
 @click.option("--language", required=True, help="Language the walk is guided in (es, eu, ar...).")
-@click.option("--capacity", required=True, type=int, help="Seats for visitors.")
+@click.option(
+    "--capacity", required=True, type=click.IntRange(max=10_000), help="Seats for visitors."
+)
 @click.option("--guide", default=None, help="Guide's id (optional).")
-@click.option("--max-party", default=deps.DEFAULT_MAX_PARTY, show_default=True, type=int,
+@click.option("--max-party", default=deps.DEFAULT_MAX_PARTY, show_default=True,
+              type=click.IntRange(max=1_000),
               help="Largest party one booking may bring.")  # fmt: skip
 @click.option("--meeting-stop", default=None, help="Stop id to meet at (default: the first stop).")
 @click.option("--every", default=None, help="Repeat weekly: saturday, 'saturday,sunday' or day.")
@@ -135,7 +138,7 @@ def list_command(slug: str | None, show_all: bool) -> None:
 
 
 @sessions_group.command("cancel")
-@click.argument("departure_id", type=int)
+@click.argument("departure_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def cancel_command(departure_id: int) -> None:
     """Cancel a session; everyone booked or waiting is emailed."""

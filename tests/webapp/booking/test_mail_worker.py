@@ -10,7 +10,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import OperationalError
 
 from tests.booking_support import (
     add_departure,
@@ -248,3 +249,44 @@ def test_mail_worker_command_sends_what_is_due(app, client, runner, departure_id
     assert result.exit_code == 0, result.output
     assert "1 message(s) sent" in result.output
     assert len(list(Path(app.instance_path, "outbox").glob("*.eml"))) == 1
+
+
+class _ConnectionKillingInbox(Inbox):
+    """Accepts the message, then cuts the worker's database connection (a restart)."""
+
+    def __init__(self, engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.engine is None:
+            return answer
+        with self.engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state = 'idle in transaction'"
+                )
+            )
+            conn.commit()
+        return answer
+
+
+def test_a_send_whose_commit_was_lost_is_recorded_not_resent(
+    app, client, engine, db_session, departure_id
+):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the row lock held during the send is PostgreSQL's")
+    book(client, departure_id, 1)
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    with smtp_server(inbox=_ConnectionKillingInbox(engine)) as (inbox, port):
+        app.config["SMTP_PORT"] = port
+        with pytest.raises(OperationalError):
+            drain_mail(app)  # sent, then the connection died before the commit
+        assert [r.status for r in rows(db_session)] == ["pending"]
+        inbox.engine = None  # the database is back
+        assert drain_mail(app) == []
+    assert len(inbox.messages) == 1
+    assert [(r.status, r.attempts) for r in rows(db_session)] == [("sent", 1)]

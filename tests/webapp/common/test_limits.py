@@ -219,3 +219,13 @@ def test_redis_down_logs_it_and_keeps_a_conservative_limit(
         assert "Rate limit storage unreachable" in caplog.text
     finally:
         app.extensions["bidean.db"].engine.dispose()
+
+
+def test_command_line_numbers_have_ranges(runner, db_session):
+    store_tour(db_session)
+    at = ["sessions", "add", "zabala-test", "--at", "2030-03-06T11:00", "--language", "es"]
+    result = runner.invoke(args=[*at, "--capacity", str(2**31)])
+    assert result.exit_code == 2 and "10000" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(args=["sessions", "cancel", str(2**31)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
