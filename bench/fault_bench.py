@@ -291,7 +291,7 @@ def run(
                 next_restart = (
                     time.monotonic() + restart_postgres_every if restart_postgres_every else None
                 )
-                while not done.wait(kill_every):
+                while True:  # the first kill at once, while the first requests run
                     workers = _children(gunicorn.pid)
                     if workers:
                         os.kill(random.choice(workers), signal.SIGKILL)
@@ -304,9 +304,10 @@ def run(
                         )  # fmt: skip
                         figures.postgres_restarts += 1
                         next_restart = time.monotonic() + (restart_postgres_every or 0)
+                    if done.wait(kill_every):
+                        break
 
             chaos_thread = threading.Thread(target=chaos, daemon=True)
-            chaos_thread.start()
             counter = iter(range(bookings))
 
             def client() -> None:
@@ -316,6 +317,8 @@ def run(
             threads = [threading.Thread(target=client) for _ in range(clients)]
             for thread in threads:
                 thread.start()
+            time.sleep(0.2)  # requests in flight
+            chaos_thread.start()
             for thread in threads:
                 thread.join(600)
             done.set()
