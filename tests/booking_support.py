@@ -14,6 +14,7 @@ from tours.booking.departures import DepartureRequest, schedule
 from tours.booking.models import Departure
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
+from webapp.booking import mailworker
 
 SessionFactory = Callable[..., AbstractContextManager[Session]]
 
@@ -122,3 +123,8 @@ def departure_row(db_session: SessionFactory, departure_id: int) -> Departure:
         departure = s.get(Departure, departure_id)
         assert departure is not None
         return departure
+
+
+def drain_mail(app: Any) -> list[mailworker.Outcome]:
+    """Run the mail worker until the outbox has nothing due (requests only queue mail)."""
+    return mailworker.drain(app)

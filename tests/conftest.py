@@ -107,6 +107,8 @@ def app(database_url: str, tmp_path: Path):
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            # The test client's host: links in mail and API answers come from PUBLIC_URL.
+            "PUBLIC_URL": "http://localhost",
         }
     )
     yield app

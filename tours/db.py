@@ -61,7 +61,12 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, a busy timeout and WAL."""
+    """An engine for ``url``; SQLite gets foreign keys, a busy timeout and WAL.
+
+    SQL parameters are kept out of error messages (``hide_parameters``): they hold
+    bookers' names and addresses, and error messages end up in logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **kwargs)

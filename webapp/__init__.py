@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
 from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, tourcache
+from webapp.common import assets, database, errors, i18n, limiter, limits, privacy, tourcache
 from webapp.common.config import load_config
+from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
 
 # The coordinator pages add their routes to the console blueprint defined in views.
@@ -36,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=SHARED_TEMPLATES,
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    check_public_url(app)
+    privacy.init_app(app)
+    behind_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -43,7 +48,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def behind_proxy(app: Flask) -> None:
+    """``PROXY_FIX=n``: trust n proxies' X-Forwarded-For/-Proto (client address, https)."""
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
+    limits.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     tourcache.init_app(app)

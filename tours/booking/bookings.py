@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from tours.booking.departures import get_departure
+from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
     CONFIRMED,
     OFFERED,
@@ -127,12 +128,14 @@ def book(
     party: Party,
     *,
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
     """Take ``party.party_size`` seats on the departure and write the booking, atomically.
 
     Raises ``DepartureNotFound`` or ``BookingRefused`` (nothing written).  A known
-    ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats.
+    ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats,
+    when ``request_hash`` matches the one it was stored with; ``KeyReused`` otherwise.
     """
     now = now or utcnow()
     if party.party_size < 1:
@@ -142,7 +145,7 @@ def book(
         if not _take_seats(session, departure_id, party.party_size, now):
             raise _refusal(session, departure_id, party.party_size, now)
 
-    return insert_booking(session, departure_id, party, take, idempotency_key, now)
+    return insert_booking(session, departure_id, party, take, idempotency_key, now, request_hash)
 
 
 def insert_booking(
@@ -152,6 +155,7 @@ def insert_booking(
     take_seats: Callable[[], None],
     idempotency_key: str | None,
     now: datetime,
+    request_hash: str | None = None,
 ) -> BookingResult:
     """Run ``take_seats`` and insert the booking in one savepoint, retrying on a clash.
 
@@ -159,7 +163,7 @@ def insert_booking(
     back the seats together with the insert and nothing else.
     """
     if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
-        return BookingResult(earlier, get_departure(session, earlier.departure_id), replayed=True)
+        return _replay(session, earlier, request_hash)
     for _ in range(_REFERENCE_TRIES):
         try:
             with session.begin_nested():
@@ -175,17 +179,23 @@ def insert_booking(
                     phone=party.phone or None,
                     notes=party.notes or None,
                     idempotency_key=idempotency_key,
+                    request_hash=request_hash,
                     created_at=now,
                 )
                 session.add(booking)
                 session.flush()
         except IntegrityError:
             if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
-                departure = get_departure(session, earlier.departure_id)
-                return BookingResult(earlier, departure, replayed=True)
+                return _replay(session, earlier, request_hash)
             continue  # the reference was taken: draw another
         return BookingResult(booking, _fresh_departure(session, departure_id))
     raise RuntimeError("could not draw an unused booking reference")
+
+
+def _replay(session: Session, earlier: Booking, request_hash: str | None) -> BookingResult:
+    """The booking a key already made, if this is the same request (``KeyReused`` if not)."""
+    check_same_request(earlier.request_hash, request_hash)
+    return BookingResult(earlier, get_departure(session, earlier.departure_id), replayed=True)
 
 
 def _fresh_departure(session: Session, departure_id: int) -> Departure:

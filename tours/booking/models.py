@@ -96,6 +96,8 @@ class Booking(Base):
     # A one-time key from the form or the ``Idempotency-Key`` header: a repeat finds
     # the booking it already made instead of making a second one.
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # What the keyed request asked for (endpoint, session, body): a repeat must match it.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
@@ -122,6 +124,7 @@ class WaitlistEntry(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     offered_at: Mapped[datetime | None]
     offer_expires_at: Mapped[datetime | None]
@@ -136,7 +139,12 @@ class WaitlistEntry(Base):
 
 
 class OutboxMessage(Base):
-    """An email written in the same transaction as the change it tells about, sent after."""
+    """An email written in the same transaction as the change it tells about, sent after.
+
+    ``status``: ``pending`` (to send, not before ``next_attempt_at``), ``sending`` (claimed
+    by a worker on SQLite until ``next_attempt_at``), ``sent``, or ``failed`` (permanently,
+    ``last_error`` says why).
+    """
 
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_status", "status"),)
@@ -153,4 +161,5 @@ class OutboxMessage(Base):
         ForeignKey("departures.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

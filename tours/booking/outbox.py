@@ -1,23 +1,39 @@
-"""The outbox of emails: recorded in the transaction of the change, sent after commit.
+"""The outbox of emails: recorded in the transaction of the change, sent by a worker.
 
-A send that fails leaves the message ``failed`` with its error; ``bidean mail retry``
-sends every pending or failed message again, so a mail server outage never loses a
-confirmation.
+A booking's transaction writes its message here and ends; a mail worker (``bidean mail
+worker``, or the thread ``bidean serve`` starts) claims due messages one at a time and
+marks each sent in the step that sends it, so a crash re-sends at most the message that
+was in flight.  Claiming: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (the row
+stays locked while it is on the wire, so workers on several hosts never send one message
+twice); on SQLite, which has no row locks, a short write transaction marks the message
+``sending`` with a lease (``next_attempt_at``) after which another worker may take it.
+
+A transient failure (server down, 4xx answer) puts the message back with a growing
+delay; a permanent one (refused recipient, unencodable) marks it ``failed`` with the
+reason, and it never blocks the others.  ``bidean mail retry`` sends failed ones again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking.models import OutboxMessage
 from tours.db import utcnow
 
 PENDING = "pending"
+SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+
+# How long a worker on SQLite may hold a message before another one takes it over.
+LEASE = timedelta(minutes=5)
+# Transient failures: wait 30 s, 1 min, 2 min, ... at most an hour; give up after a day or so.
+FIRST_DELAY_S = 30
+MAX_DELAY_S = 3600
+MAX_ATTEMPTS = 30
 
 
 def record(
@@ -28,13 +44,16 @@ def record(
     subject: str,
     raw: bytes,
     departure_id: int | None,
+    error: str | None = None,
 ) -> OutboxMessage:
+    """Add a message to send; with ``error`` it is stored ``failed`` (it cannot be sent)."""
     message = OutboxMessage(
         kind=kind,
-        recipient=recipient,
+        recipient=recipient[:254],
         subject=subject[:255],
         raw=raw,
-        status=PENDING,
+        status=PENDING if error is None else FAILED,
+        last_error=error[:2000] if error else None,
         departure_id=departure_id,
     )
     session.add(message)
@@ -42,36 +61,81 @@ def record(
     return message
 
 
-def unsent(session: Session, *, limit: int = 500) -> list[int]:
-    """Ids of messages still to send (pending or failed), oldest first."""
+def backoff(attempts: int) -> timedelta:
+    """The delay before attempt ``attempts + 1`` after ``attempts`` transient failures."""
+    return timedelta(seconds=min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** max(0, attempts - 1)))
+
+
+def claim_next(
+    session: Session, *, now: datetime | None = None, ids: list[int] | None = None
+) -> OutboxMessage | None:
+    """The oldest due message, claimed for this worker; None when nothing is due.
+
+    PostgreSQL: the row is locked (others skip it) until the caller's transaction ends,
+    which must be after sending.  SQLite: the row is marked ``sending`` with a lease; the
+    caller commits at once, sends, and records the outcome in a second transaction.
+    """
+    now = now or utcnow()
     query = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status.in_((PENDING, FAILED)))
+        select(OutboxMessage)
+        # ``sending`` and due: a lease that ran out, its worker died.
+        .where(OutboxMessage.status.in_((PENDING, SENDING)))
+        .where(or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
-    return list(session.scalars(query))
-
-
-def claim_for_sending(session: Session, message_id: int) -> OutboxMessage | None:
-    """The message, locked, if it still needs sending (two senders never both send it)."""
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
-    ).one_or_none()
-    if message is None or message.status == SENT:
-        return None
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalars(query.with_for_update(skip_locked=True)).one_or_none()
+    message = session.scalars(query).one_or_none()
+    if message is not None:
+        message.status = SENDING
+        message.next_attempt_at = now + LEASE
+        session.flush()
     return message
 
 
-def mark(
-    message: OutboxMessage, *, error: str | None, now: datetime | None = None
-) -> OutboxMessage:
+def mark_sent(message: OutboxMessage, *, now: datetime | None = None) -> None:
     message.attempts += 1
-    if error is None:
-        message.status = SENT
-        message.sent_at = now or utcnow()
-        message.last_error = None
-    else:
-        message.status = FAILED
-        message.last_error = error[:2000]
-    return message
+    message.status = SENT
+    message.sent_at = now or utcnow()
+    message.next_attempt_at = None
+    message.last_error = None
+
+
+def mark_failed(message: OutboxMessage, reason: str) -> None:
+    """Permanently: it will not be tried again until ``bidean mail retry``."""
+    message.attempts += 1
+    message.status = FAILED
+    message.next_attempt_at = None
+    message.last_error = reason[:2000]
+
+
+def mark_retry(message: OutboxMessage, reason: str, *, now: datetime | None = None) -> None:
+    """Transiently: try again after the backoff (or fail after too many attempts)."""
+    if message.attempts + 1 >= MAX_ATTEMPTS:
+        mark_failed(message, f"gave up after {MAX_ATTEMPTS} attempts; last: {reason}")
+        return
+    message.attempts += 1
+    message.status = PENDING
+    message.next_attempt_at = (now or utcnow()) + backoff(message.attempts)
+    message.last_error = reason[:2000]
+
+
+def requeue(session: Session) -> int:
+    """Make every failed or waiting message due now (``bidean mail retry``)."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_((PENDING, FAILED)))
+        .values(status=PENDING, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Messages per status (for the worker's log and the fault bench)."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: number for status, number in rows}

@@ -2,12 +2,14 @@
 
 Bookings and waiting-list entries keep their party size, status and reference (so
 attendance figures survive); names, email addresses, phone numbers and notes are
-emptied and the messages sent to those people are deleted.
+emptied and the messages sent to those people are deleted.  ``message_files`` lists the
+deleted messages so the caller can remove their development ``.eml`` copies after the
+commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -23,6 +25,7 @@ class PurgeResult:
     bookings: int
     waitlist_entries: int
     messages: int
+    message_files: list[tuple[int, str]] = field(default_factory=list)  # (id, kind)
 
 
 def parse_age(text: str) -> timedelta:
@@ -58,9 +61,15 @@ def purge_personal_data(
         .values(name=None, email=None, phone=None, purged_at=stamp)
         .execution_options(synchronize_session=False)
     ).rowcount
+    doomed = [
+        (message_id, kind)
+        for message_id, kind in session.execute(
+            select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.departure_id.in_(past))
+        )
+    ]
     messages = session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.departure_id.in_(past))
         .execution_options(synchronize_session=False)
     ).rowcount
-    return PurgeResult(departures, bookings, entries, messages)
+    return PurgeResult(departures, bookings, entries, messages, doomed)

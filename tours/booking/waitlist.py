@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tours.booking.bookings import BookingRefused, BookingResult, Party, insert_booking
 from tours.booking.departures import get_departure
+from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
     CLAIMED,
     DECLINED,
@@ -83,6 +84,7 @@ def join(
     party: Party,
     *,
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
     now: datetime | None = None,
 ) -> Joined:
     """Put a party at the end of the departure's waiting list (only when it cannot book)."""
@@ -95,6 +97,7 @@ def join(
             select(WaitlistEntry).where(WaitlistEntry.idempotency_key == idempotency_key)
         ).one_or_none()
         if earlier is not None:
+            check_same_request(earlier.request_hash, request_hash)
             return Joined(earlier, created=False)
     if departure.status != SCHEDULED:
         raise WaitlistRefused("cancelled", departure)
@@ -113,6 +116,7 @@ def join(
         email=party.email,
         phone=party.phone or None,
         idempotency_key=idempotency_key,
+        request_hash=request_hash,
         created_at=now,
     )
     session.add(entry)

@@ -39,6 +39,7 @@ import gpxpy
 import gpxpy.gpx
 
 from tours.content.jsonload import UTF8_BOM, human_size
+from tours.content.limits import xml_too_deep
 from tours.content.profile import slugify
 from tours.content.report import Problem, Severity
 from tours.tour.domain import PROFILE_VERSION
@@ -88,7 +89,7 @@ def gpx_to_document(
         return GpxConversion(
             None, [Problem("gpx.empty", "", "The file is empty. Export the GPX again.")]
         )
-    problem = _check_xml(data)
+    problem = _check_xml(data) or xml_too_deep(data)
     if problem is not None:
         return GpxConversion(None, [problem])
     text, problem = _decode(data)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from tours.content.limits import column_length_error, header_text_warning
 from tours.content.profile_geometry import round_geometry, route_warnings
 from tours.content.profile_rules import FeatureRef, StopRules, feature_ref, found
 from tours.content.report import Problem, Severity, pointer
@@ -258,7 +259,9 @@ class _Profile(StopRules):
         result["slug"] = self._slug(route)
         for key in ("title", "summary"):
             result[key] = texts.text(props, key, ptr, required=True, what="The tour")
+        self.note(header_text_warning(result["title"], f"{ptr}/title", "The title"))
         result["city"] = self.city or self._string(route, "city")
+        self.note(column_length_error(result["city"], "city", f"{ptr}/city"))
         result["timezone"] = self._timezone(route)
         result["districts"] = self._districts_list(route)
         result["languages"] = texts.languages if texts.languages else None

@@ -13,6 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from tours.content.limits import header_text_warning
 from tours.content.report import Problem, Severity
 from tours.content.textmaps import TextChecker
 from tours.content.validate import is_number, json_type
@@ -83,6 +84,11 @@ class Rules:
     def warn(self, code: str, ptr: str, message: str) -> None:
         self.problems.append(Problem(code, ptr, message, Severity.WARNING))
 
+    def note(self, problem: Problem | None) -> None:
+        """Add a problem a check in ``tours.content.limits`` found, if any."""
+        if problem is not None:
+            self.problems.append(problem)
+
 
 class StopRules(Rules):
     """The rules of stops (Points) and district outlines (Polygons)."""
@@ -105,6 +111,7 @@ class StopRules(Rules):
             status = "draft"  # keeps the "story required" rule from piling on
         result["status"] = status
         result["name"] = texts.text(props, "name", ptr, required=True, what=label)
+        self.note(header_text_warning(result["name"], f"{ptr}/name", f"The name of {label}"))
         result["story"] = texts.text(
             props, "story", ptr, required=status == "published", what=f"{label} (published)"
         )

@@ -10,21 +10,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext, ngettext
 
 from tours.booking import departures as deps
 from tours.booking.bookings import BookingRefused, Party
+from tours.booking.idempotency import KeyReused
 from tours.booking.waitlist import WaitlistRefused
+from tours.content.limits import unstorable
 from webapp.booking import services as service
 from webapp.booking.api_docs import register_docs
-from webapp.booking.forms import KEY, PHONE
+from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, email_problem, sendable_email
 from webapp.common.database import get_db
 from webapp.common.departure_views import api_item, session_view, session_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
-from webapp.common.limiter import booking_limit, limiter, read_limit
+from webapp.common.limiter import booking_budget, limiter, read_limit
 from webapp.common.tourcache import tour_cache
+from webapp.common.urls import public_url_for
 
 bp = Blueprint("booking_api", __name__, url_prefix="/api")
 register_docs()
@@ -42,6 +44,8 @@ def _cors(response: Response) -> Response:
     """Reads are open to any origin, like the tours API; writes are not."""
     if request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        response.headers["Cache-Control"] = "no-store"  # answers carry manage links
     return response
 
 
@@ -86,6 +90,12 @@ def _text(body: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -
         errors[name] = gettext(
             "%(field)s is too long: at most %(max)s characters.", field=name, max=limit
         )
+    elif unstorable(value):
+        errors[name] = gettext(
+            "%(field)s contains a character that cannot be stored (a NUL or a broken "
+            "character). Type it again.",
+            field=name,
+        )
     return value.strip()
 
 
@@ -105,15 +115,20 @@ def parse_party(body: Any) -> tuple[Party | None, dict[str, str]]:
     if email is None and "email" not in errors:
         errors["email"] = gettext("Give an email address for the confirmation.")
     elif email is not None and "email" not in errors:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = gettext("Enter an email address like name@example.org.")
+        problem = email_problem(email)
+        if problem:
+            errors["email"] = problem
+        else:
+            email = sendable_email(email)
     size = body.get("party_size")
     if isinstance(size, bool) or not isinstance(size, int):
         errors["party_size"] = gettext("party_size must be a whole number of people, e.g. 2.")
     elif size < 1:
         errors["party_size"] = gettext("A booking is for at least one person.")
+    elif size > ABSOLUTE_MAX_PARTY:
+        errors["party_size"] = gettext(
+            "At most %(max)s people can book together for this session.", max=ABSOLUTE_MAX_PARTY
+        )
     raw_language = body.get("language", current_language())
     language = supported(raw_language) if isinstance(raw_language, str) else None
     if language is None:
@@ -143,7 +158,7 @@ def _idempotency_key() -> tuple[str | None, tuple[Response, int] | None]:
 
 
 def _refused(refused: BookingRefused | WaitlistRefused, departure_id: int) -> tuple[Response, int]:
-    waitlist = url_for("booking_api.join_waitlist", departure_id=departure_id, _external=True)
+    waitlist = public_url_for("booking_api.join_waitlist", departure_id=departure_id)
     if refused.reason == "full":
         message = ngettext(
             "Only %(num)d seat is left on this session. Book fewer seats, or join the "
@@ -167,6 +182,15 @@ def _refused(refused: BookingRefused | WaitlistRefused, departure_id: int) -> tu
     return _error(409, refused.reason, message)
 
 
+def _key_reused() -> tuple[Response, int]:
+    message = gettext(
+        "This Idempotency-Key was already used for a different request (another session "
+        "or other details). Send a new key for a new booking; repeat a request only with "
+        "exactly the same body."
+    )
+    return _error(422, "idempotency-key-reused", message, fields={"Idempotency-Key": message})
+
+
 def _read_request() -> tuple[Party | None, str | None, tuple[Response, int] | None]:
     key, problem = _idempotency_key()
     if problem:
@@ -181,7 +205,7 @@ def _read_request() -> tuple[Party | None, str | None, tuple[Response, int] | No
 
 
 @bp.post("/sessions/<int:departure_id>/bookings")
-@limiter.limit(booking_limit)
+@booking_budget
 def create_booking(departure_id: int) -> tuple[Response, int] | Response:
     """Book seats: 201 with the reference, 409 when they are not there."""
     party, key, problem = _read_request()
@@ -191,13 +215,15 @@ def create_booking(departure_id: int) -> tuple[Response, int] | Response:
         result = service.place_booking(departure_id, party, key)
     except BookingRefused as refused:
         return _refused(refused, departure_id)
+    except KeyReused:
+        return _key_reused()
     token = service.manage_token(result.booking, result.departure)
     response = jsonify(
         reference=result.booking.reference,
         session=result.booking.departure_id,
         party_size=result.booking.party_size,
         status=result.booking.status,
-        manage_url=url_for("booking.manage", token=token, _external=True),
+        manage_url=public_url_for("booking.manage", token=token),
     )
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -205,7 +231,7 @@ def create_booking(departure_id: int) -> tuple[Response, int] | Response:
 
 
 @bp.post("/sessions/<int:departure_id>/waitlist")
-@limiter.limit(booking_limit)
+@booking_budget
 def join_waitlist(departure_id: int) -> tuple[Response, int] | Response:
     """Join a full session's waiting list: 201 with the place in line."""
     party, key, problem = _read_request()
@@ -215,6 +241,8 @@ def join_waitlist(departure_id: int) -> tuple[Response, int] | Response:
         joined = service.join_waitlist(departure_id, party, key)
     except WaitlistRefused as refused:
         return _refused(refused, departure_id)
+    except KeyReused:
+        return _key_reused()
     response = jsonify(
         session=departure_id,
         party_size=joined.entry.party_size,

@@ -118,7 +118,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["error", "code", "fields"],
         "properties": {
             "error": {"type": "string"},
-            "code": {"type": "string", "enum": ["invalid"]},
+            "code": {"type": "string", "enum": ["invalid", "idempotency-key-reused"]},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
@@ -129,14 +129,27 @@ _KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "16-80 characters [A-Za-z0-9_-]; a repeat returns the first result",
+    "description": (
+        "16-80 characters [A-Za-z0-9_-]. The same key with the same body on the same "
+        "session returns the first result (header Idempotent-Replayed: true); the same key "
+        "with a different body or session is refused with 422, code idempotency-key-reused"
+    ),
     "schema": {"type": "string"},
 }
 _WRITE_RESPONSES = {
-    "400": json_response("Not JSON, or a bad Idempotency-Key", ref("InvalidBooking")),
+    "400": json_response(
+        "Not JSON, a bad Idempotency-Key, JSON nested too deeply, or a NUL or broken "
+        "character anywhere in the request",
+        {"oneOf": [ref("InvalidBooking"), ref("Error")]},
+    ),
     "404": ERROR_RESPONSE,
     "409": json_response("Not possible on this session now", ref("Refusal")),
-    "422": json_response("Per-field problems", ref("InvalidBooking")),
+    "422": json_response(
+        "Per-field problems (code invalid), or an Idempotency-Key already used for a "
+        "different body or session (code idempotency-key-reused)",
+        ref("InvalidBooking"),
+    ),
+    "413": ERROR_RESPONSE,
     "429": ERROR_RESPONSE,
 }
 

@@ -1,7 +1,13 @@
 """Booking forms (Flask-WTF, CSRF protected), every message in the visitor's language.
 
 Each form carries a one-time ``idempotency_key`` made when the form is first shown:
-a double click or a resubmitted page finds the booking the first submit made.
+a double click or a resubmitted page finds the booking the first submit made.  The key
+is bound to the session and details it was first sent with (see
+``tours.booking.idempotency``).
+
+Email addresses are checked for what can be delivered: an address whose part before
+the @ has non-ASCII letters (``josé@…``) is refused here, with a clear message, because
+many mail servers cannot take it; a non-ASCII domain is stored in its ASCII (IDNA) form.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import re
 import secrets
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,7 +33,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     Optional,
@@ -35,6 +41,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tours.content.limits import unstorable
 from webapp.common.i18n import LANGUAGES
 
 ABSOLUTE_MAX_PARTY = 50
@@ -44,6 +51,40 @@ KEY = re.compile(r"^[A-Za-z0-9_\-]{16,80}$")
 
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+def email_problem(address: str) -> str | None:
+    """What is wrong with ``address`` for sending to it, in the visitor's language."""
+    local = address.rpartition("@")[0]
+    if not local.isascii():
+        return str(
+            _l(
+                "Write the part of the address before the @ with letters a–z, digits, dots "
+                "or dashes only: many mail servers cannot deliver to other characters."
+            )
+        )
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return str(_l("Enter an email address like name@example.org."))
+    return None
+
+
+def sendable_email(address: str) -> str:
+    """The address as stored and sent: normalised, with an IDNA (ASCII) domain."""
+    checked = validate_email(address, check_deliverability=False)
+    return checked.ascii_email or checked.normalized
+
+
+def _deliverable_email(_form: FlaskForm, field: Field) -> None:
+    problem = email_problem((field.data or "").strip())
+    if problem:
+        raise ValidationError(problem)
+
+
+def _storable(_form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and unstorable(field.data):
+        raise ValidationError(_l("This contains a character that cannot be stored. Type it again."))
 
 
 class PartySizeField(IntegerField):
@@ -83,6 +124,7 @@ class ContactForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter your name, so the guide knows who to expect.")),
             Length(max=120, message=_l("Shorten the name to at most 120 characters.")),
+            _storable,
         ],
     )
     email = EmailField(
@@ -90,7 +132,7 @@ class ContactForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter your email address: the confirmation is sent there.")),
             Length(max=254, message=_l("That email address is too long.")),
-            Email(_l("Enter an email address like name@example.org.")),
+            _deliverable_email,
         ],
     )
     party_size = PartySizeField(
@@ -137,7 +179,7 @@ class ContactForm(FlaskForm):
     def party(self) -> dict[str, Any]:
         return {
             "name": self.name.data.strip(),
-            "email": self.email.data.strip(),
+            "email": sendable_email(self.email.data.strip()),
             "party_size": self.party_size.data,
             "language": self.language.data,
             "phone": (self.phone.data or "").strip() or None,
@@ -150,6 +192,7 @@ class BookingForm(ContactForm):
         validators=[
             Optional(),
             Length(max=1000, message=_l("Shorten this to at most 1000 characters.")),
+            _storable,
         ],
     )
     submit = SubmitField(_l("Book"))

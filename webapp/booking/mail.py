@@ -1,9 +1,13 @@
-"""Email: composed in the recipient's language, recorded in the outbox, sent after commit.
+"""Email: composed in the recipient's language, recorded in the outbox, sent by a worker.
 
-Every message is first written to the ``outbox_messages`` table in the transaction of
-the change it tells about (a booking, a cancellation), then sent once that commits.
-A send that fails marks the message ``failed``; ``bidean mail retry`` sends it again,
-so an SMTP outage never loses a booking or its confirmation.
+Every message is written to the ``outbox_messages`` table in the transaction of the
+change it tells about (a booking, a cancellation); that transaction is where a request
+ends.  A mail worker (``webapp.booking.mailworker``: ``bidean mail worker``, or the
+thread ``bidean serve`` runs) sends it afterwards, so neither a mail server nor an
+address it refuses can turn a stored booking into an error page.
+
+Links in messages are built from ``PUBLIC_URL`` only, never from the request's ``Host``
+header.  Header values (subject, sender name) are kept on one line.
 
 Transport: SMTP when ``SMTP_HOST`` is set (``SMTP_PORT``, ``SMTP_USER``,
 ``SMTP_PASSWORD``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_SENDER``, all from
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry
@@ -25,14 +30,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, render_template, url_for
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale, lazy_gettext
 from sqlalchemy.orm import Session
 
 from tours.booking import outbox
-from webapp.common.database import get_db
+from tours.content.limits import single_line
 from webapp.common.departure_views import session_short_date
 from webapp.common.i18n import text_direction
+from webapp.common.urls import public_url_for
 
 SMTP_TIMEOUT_S = 10
 SUBJECTS = {
@@ -66,6 +72,7 @@ class _ReusedHeaderClasses(HeaderRegistry):
 
 # SMTP policy (CRLF, 78-column folding) with the cached header classes: same bytes out.
 MAIL_POLICY = SMTP.clone(header_factory=_ReusedHeaderClasses())
+UTF8_POLICY = MAIL_POLICY.clone(utf8=True)
 
 
 @dataclass(frozen=True)
@@ -112,18 +119,14 @@ def public_domain(config: Mapping[str, Any] | None = None) -> str:
 
 def sender(config: Mapping[str, Any] | None = None) -> str:
     config = config or current_app.config
-    return str(config.get("SMTP_SENDER") or f"Bidean <no-reply@{public_domain(config)}>")
+    return single_line(
+        str(config.get("SMTP_SENDER") or f"Bidean <no-reply@{public_domain(config)}>")
+    )
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for a link in an email: this request's host, else ``PUBLIC_URL``."""
-    if has_request_context() and not current_app.config.get("PUBLIC_URL"):
-        return url_for(endpoint, _external=True, **values)
-    base = urlsplit(str(current_app.config.get("PUBLIC_URL") or "http://localhost:5000"))
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    """An absolute URL for a link in an email: always on ``PUBLIC_URL``, never ``Host``."""
+    return public_url_for(endpoint, **values)
 
 
 def compose(
@@ -138,11 +141,13 @@ def compose(
         subject_args = dict(context.get("subject_args", {}))
         if "session" in context:
             subject_args.setdefault("date", session_short_date(context["session"].starts_at))
-        subject = str(SUBJECTS[kind] % subject_args)
+        # A tour title with a line break must not break (or add) a header.
+        subject = single_line(str(SUBJECTS[kind] % subject_args))
         page = {"lang": language, "text_dir": text_direction(language), "subject": subject}
         text = render_template(f"mail/{kind}.txt", **page, **context)
         html = render_template(f"mail/{kind}.html", **page, **context)
-    message = EmailMessage(policy=MAIL_POLICY)
+    # An address with a non-ASCII local part needs SMTPUTF8 (RFC 6531) headers.
+    message = EmailMessage(policy=MAIL_POLICY if recipient.isascii() else UTF8_POLICY)
     message["Subject"] = subject
     message["From"] = sender()
     message["To"] = recipient
@@ -170,16 +175,30 @@ def calendar_attachment(ics: bytes, cancelled: bool = False) -> Attachment:
 
 
 def record(session: Session, kind: str, message: EmailMessage, departure_id: int | None) -> int:
-    """Put ``message`` in the outbox within the caller's transaction; returns its id."""
+    """Put ``message`` in the outbox within the caller's transaction; returns its id.
+
+    A message that cannot be written out as bytes is stored ``failed`` with the reason
+    instead of failing the booking it belongs to.
+    """
+    error = None
+    try:
+        raw = message.as_bytes()
+    except (UnicodeError, ValueError, TypeError) as exc:
+        raw, error = b"", f"unencodable: {type(exc).__name__}: {exc}"
     row = outbox.record(
         session,
         kind=kind,
-        recipient=str(message["To"]),
-        subject=str(message["Subject"]),
-        raw=message.as_bytes(),
+        recipient=str(message["To"] or ""),
+        subject=str(message["Subject"] or ""),
+        raw=raw,
         departure_id=departure_id,
+        error=error,
     )
     return row.id
+
+
+class PermanentFailure(Exception):
+    """The message can never be sent as it is (refused recipient, no SMTPUTF8, ...)."""
 
 
 def _send_smtp(settings: SmtpSettings, from_addr: str, recipient: str, raw: bytes) -> None:
@@ -195,24 +214,50 @@ def _send_smtp(settings: SmtpSettings, from_addr: str, recipient: str, raw: byte
             client.starttls(context=context)
         if settings.user:
             client.login(settings.user, settings.password or "")
-        client.sendmail(from_addr, [recipient], raw)
+        options: list[str] = []
+        if not recipient.isascii() or not raw.isascii():
+            client.ehlo_or_helo_if_needed()
+            if not recipient.isascii() and not client.has_extn("smtputf8"):
+                raise PermanentFailure(
+                    "the address has non-ASCII characters and the mail server does not "
+                    "offer SMTPUTF8"
+                )
+            if client.has_extn("smtputf8"):
+                options.append("SMTPUTF8")
+        client.sendmail(from_addr, [recipient], raw, mail_options=options)
 
 
 def outbox_dir(app: Flask) -> Path:
     return Path(app.config.get("OUTBOX_DIR") or Path(app.instance_path) / "outbox")
 
 
+def eml_path(app: Flask, message_id: int, kind: str) -> Path:
+    return outbox_dir(app) / f"{message_id:08d}-{kind}.eml"
+
+
 def _write_eml(app: Flask, message_id: int, kind: str, raw: bytes) -> Path:
-    folder = outbox_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{message_id:08d}-{kind}.eml"
+    path = eml_path(app, message_id, kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(raw)
     tmp.replace(path)
     return path
 
 
-def _transmit(app: Flask, message_id: int, kind: str, recipient: str, raw: bytes) -> None:
+def forget_files(app: Flask, messages: Iterable[tuple[int, str]]) -> int:
+    """Delete the development ``.eml`` files of these ``(id, kind)`` messages (purge)."""
+    removed = 0
+    for message_id, kind in messages:
+        try:
+            eml_path(app, message_id, kind).unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
+
+
+def transmit(app: Flask, message_id: int, kind: str, recipient: str, raw: bytes) -> None:
+    """Hand one message over: SMTP, or an ``.eml`` file without ``SMTP_HOST``."""
     settings = smtp_settings(app.config)
     if settings is None:
         path = _write_eml(app, message_id, kind, raw)
@@ -226,38 +271,12 @@ def _envelope_sender(app: Flask) -> str:
     return parseaddr(sender(app.config))[1]
 
 
-def deliver(message_ids: Iterable[int], app: Flask | None = None) -> dict[int, str | None]:
-    """Send the given outbox messages now; returns each id's error (None when sent).
-
-    Nothing is locked while a message is on the wire, so a slow mail server never holds
-    up bookings; at worst a retry running at the same moment sends a message twice.
-    """
+def wake(app: Flask | None = None) -> None:
+    """Tell an in-process mail worker (``bidean serve``) that messages are waiting."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    db = get_db(app)
-    results: dict[int, str | None] = {}
-    for message_id in message_ids:
-        with db.transaction() as session:
-            row = outbox.claim_for_sending(session, message_id)
-            if row is None:
-                continue
-            kind, recipient, raw = row.kind, row.recipient, row.raw
-        error: str | None = None
-        try:
-            _transmit(app, message_id, kind, recipient, raw)
-        except (OSError, smtplib.SMTPException) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            app.logger.warning("mail %s (%s) not sent: %s", message_id, kind, error)
-        with db.transaction(write_lock=True) as session:
-            row = outbox.claim_for_sending(session, message_id)
-            if row is not None:
-                outbox.mark(row, error=error)
-        results[message_id] = error
-    return results
+    event = app.extensions.get(WAKE_EVENT)
+    if isinstance(event, threading.Event):
+        event.set()
 
 
-def retry(app: Flask | None = None) -> dict[int, str | None]:
-    """Send every pending or failed message again (``bidean mail retry``)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    with get_db(app).transaction() as session:
-        ids = outbox.unsent(session)
-    return deliver(ids, app)
+WAKE_EVENT = "bidean.mail.wake"

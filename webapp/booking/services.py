@@ -1,9 +1,10 @@
-"""Booking actions as the web layer and the CLI run them: one transaction, then mail.
+"""Booking actions as the web layer and the CLI run them: one transaction, and done.
 
 Each action runs the core function in ONE transaction (SQLite's write lock taken at
-BEGIN), records the emails it causes in the outbox in that same transaction, and
-sends them only after the commit, so a booking never exists without its
-confirmation being on record, and a mail failure never undoes a booking.
+BEGIN) and records the emails it causes in the outbox in that same transaction; the
+action ends at the commit.  The mail worker (``webapp.booking.mailworker``) sends them,
+so a booking never exists without its confirmation being on record, and nothing that
+happens to the mail (a server down, an address refused) can fail the request.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from tours.booking import cancellation, waitlist
 from tours.booking import departures as deps
 from tours.booking.bookings import BookingResult, Party
 from tours.booking.cancellation import CancelResult
+from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import Booking, Departure, WaitlistEntry
 from tours.db import utcnow
 from webapp.booking import mail
 from webapp.booking.calendar import CalendarEvent, booking_calendar
+from webapp.common import privacy
 from webapp.common.database import get_db
 from webapp.common.departure_views import SessionView, session_view
 
@@ -182,22 +185,33 @@ def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]
             return []
     with db.transaction(write_lock=True) as session:
         offers = waitlist.expire_offers(session, now, departure_id=departure_id, hold=hold_time())
-        ids = _offer_mails(session, offers)
-    mail.deliver(ids)
+        _offer_mails(session, offers)
+    mail.wake()
     return offers
 
 
-def place_booking(departure_id: int, party: Party, idempotency_key: str | None) -> BookingResult:
-    """Book seats; raises ``BookingRefused`` or ``DepartureNotFound`` (nothing written)."""
+def place_booking(
+    departure_id: int, party: Party, idempotency_key: str | None, *, endpoint: str = "api"
+) -> BookingResult:
+    """Book seats; raises ``BookingRefused``, ``DepartureNotFound`` or ``KeyReused``.
+
+    ``endpoint`` (``api`` or ``form``) goes into the request's fingerprint with the
+    session and the party: a key sent again with anything else is refused.
+    """
+    privacy.remember(party.name, party.email, party.phone)
     expire_lapsed_offers(departure_id)
+    fingerprint = request_fingerprint(f"{endpoint}.booking", departure_id, party)
     with get_db().transaction(write_lock=True) as session:
-        result = core.book(session, departure_id, party, idempotency_key=idempotency_key)
-        ids = (
-            []
-            if result.replayed
-            else [_booking_mail(session, "confirmation", result.booking, result.departure)]
+        result = core.book(
+            session,
+            departure_id,
+            party,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint if idempotency_key else None,
         )
-    mail.deliver(ids)
+        if not result.replayed:
+            _booking_mail(session, "confirmation", result.booking, result.departure)
+    mail.wake()
     return result
 
 
@@ -205,11 +219,10 @@ def cancel_booking(reference: str) -> CancelResult:
     """Cancel a booking: seats back at once, offers to the waiting list, emails."""
     with get_db().transaction(write_lock=True) as session:
         result = cancellation.cancel_booking(session, reference, reason="booker")
-        ids = []
         if result.changed:
-            ids.append(_booking_mail(session, "cancelled", result.booking, result.departure))
-            ids += _offer_mails(session, result.new_offers)
-    mail.deliver(ids)
+            _booking_mail(session, "cancelled", result.booking, result.departure)
+            _offer_mails(session, result.new_offers)
+    mail.wake()
     return result
 
 
@@ -219,19 +232,26 @@ class JoinResult:
     position: int
 
 
-def join_waitlist(departure_id: int, party: Party, idempotency_key: str | None) -> JoinResult:
-    """Join the waiting list; raises ``WaitlistRefused`` or ``DepartureNotFound``."""
+def join_waitlist(
+    departure_id: int, party: Party, idempotency_key: str | None, *, endpoint: str = "api"
+) -> JoinResult:
+    """Join the waiting list; raises ``WaitlistRefused``, ``DepartureNotFound`` or ``KeyReused``."""
+    privacy.remember(party.name, party.email, party.phone)
     expire_lapsed_offers(departure_id)
+    fingerprint = request_fingerprint(f"{endpoint}.waitlist", departure_id, party)
     with get_db().transaction(write_lock=True) as session:
-        joined = waitlist.join(session, departure_id, party, idempotency_key=idempotency_key)
-        entry = joined.entry
-        ids = (
-            [_entry_mail(session, "waitlist_joined", entry, entry.departure)]
-            if joined.created
-            else []
+        joined = waitlist.join(
+            session,
+            departure_id,
+            party,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint if idempotency_key else None,
         )
+        entry = joined.entry
+        if joined.created:
+            _entry_mail(session, "waitlist_joined", entry, entry.departure)
         place = waitlist.position(session, entry)
-    mail.deliver(ids)
+    mail.wake()
     return JoinResult(entry, place)
 
 
@@ -240,20 +260,17 @@ def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
     expire_lapsed_offers()
     with get_db().transaction(write_lock=True) as session:
         result = waitlist.claim(session, entry_id, offer_number)
-        ids = (
-            []
-            if result.replayed
-            else [_booking_mail(session, "confirmation", result.booking, result.departure)]
-        )
-    mail.deliver(ids)
+        if not result.replayed:
+            _booking_mail(session, "confirmation", result.booking, result.departure)
+    mail.wake()
     return result
 
 
 def decline_offer(entry_id: int, offer_number: int) -> None:
     with get_db().transaction(write_lock=True) as session:
         offers = waitlist.decline(session, entry_id, offer_number, hold=hold_time())
-        ids = _offer_mails(session, offers)
-    mail.deliver(ids)
+        _offer_mails(session, offers)
+    mail.wake()
 
 
 @dataclass(frozen=True)
@@ -261,7 +278,7 @@ class DepartureCancelled:
     departure: Departure
     bookings: int
     waiting: int
-    messages: int
+    message_ids: list[int]
 
 
 def cancel_departure(departure_id: int) -> DepartureCancelled:
@@ -278,7 +295,5 @@ def cancel_departure(departure_id: int) -> DepartureCancelled:
             for entry in closed.waitlist
             if entry.email
         ]
-    mail.deliver(ids)
-    return DepartureCancelled(
-        closed.departure, len(closed.bookings), len(closed.waitlist), len(ids)
-    )
+    mail.wake()
+    return DepartureCancelled(closed.departure, len(closed.bookings), len(closed.waitlist), ids)

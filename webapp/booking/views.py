@@ -12,10 +12,18 @@ from wtforms.fields.choices import SelectChoice
 
 from tours.booking import departures as deps
 from tours.booking.bookings import BookingRefused, Party, get_booking
+from tours.booking.idempotency import KeyReused
 from tours.booking.waitlist import OfferUnavailable, WaitlistRefused, get_offer
 from tours.db import utcnow
 from webapp.booking import services as service
-from webapp.booking.forms import BookingForm, CancelForm, ContactForm, OfferForm, WaitlistForm
+from webapp.booking.forms import (
+    BookingForm,
+    CancelForm,
+    ContactForm,
+    OfferForm,
+    WaitlistForm,
+    new_idempotency_key,
+)
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
     SESSIONS_SHOWN,
@@ -26,12 +34,14 @@ from webapp.common.departure_views import (
     session_view,
     session_views,
 )
+from webapp.common.errors import keep_out_of_caches
 from webapp.common.i18n import LANGUAGES, current_language, language_name
-from webapp.common.limiter import booking_limit, limiter
+from webapp.common.limiter import booking_budget
 from webapp.common.maps import point_map_html
 from webapp.common.tourcache import tour_cache
 
 bp = Blueprint("booking", __name__, template_folder="templates")
+keep_out_of_caches(bp)  # manage, offer and confirmation pages carry signed links
 bp.add_app_template_filter(session_date, "session_date")
 bp.add_app_template_filter(session_short_date, "session_short_date")
 bp.add_app_template_filter(session_time, "session_time")
@@ -82,6 +92,15 @@ def _tour_and_sessions(slug: str) -> tuple[object, list[SessionView]]:
     return cached, views
 
 
+def _key_reused_note(form: ContactForm) -> str:
+    """The form's one-time token was used for other details: a fresh token, and why."""
+    form.idempotency_key.data = new_idempotency_key()
+    return gettext(
+        "This form was already sent with other details. Check them and send the form "
+        "again to make a new booking."
+    )
+
+
 def _expired_form_note(form: ContactForm) -> str | None:
     """Flask-WTF's own CSRF message is not ours to translate: say it our way."""
     token_field = getattr(form, "csrf_token", None)
@@ -94,7 +113,7 @@ def _expired_form_note(form: ContactForm) -> str | None:
 
 
 @bp.route("/tours/<slug>/book", methods=["GET", "POST"])
-@limiter.limit(booking_limit, methods=["POST"])
+@booking_budget
 def book(slug: str) -> Response | str | tuple[str, int]:
     """The booking form for a tour's upcoming sessions."""
     cached, views = _tour_and_sessions(slug)
@@ -102,13 +121,19 @@ def book(slug: str) -> Response | str | tuple[str, int]:
     _prepare(form, views, bookable=True)
     requested = next((v for v in views if str(v.id) == request.args.get("session")), None)
     waitlist_session = None
+    note = None
     if form.validate_on_submit():
         try:
             result = service.place_booking(
-                int(form.session.data), Party(**form.party()), form.idempotency_key.data
+                int(form.session.data),
+                Party(**form.party()),
+                form.idempotency_key.data,
+                endpoint="form",
             )
         except BookingRefused as refused:
             waitlist_session = _refusal_to_form(form, refused)
+        except KeyReused:
+            note = _key_reused_note(form)
         except deps.DepartureNotFound:
             form.session.errors = [gettext("Choose one of the dates in the list.")]
         else:
@@ -122,7 +147,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
         views=views,
         requested=requested,
         waitlist_session=waitlist_session,
-        expired_note=_expired_form_note(form),
+        expired_note=note or _expired_form_note(form),
     )
     return page, status
 
@@ -192,7 +217,7 @@ def confirmation(token: str) -> str:
 
 
 @bp.route("/bookings/<token>", methods=["GET", "POST"])
-@limiter.limit(booking_limit, methods=["POST"])
+@booking_budget
 def manage(token: str) -> Response | str:
     """The booker's own page (signed link): see the booking, cancel it."""
     booking, departure, view = _booking_from_token(token)
@@ -226,19 +251,25 @@ def calendar(token: str) -> Response:
 
 
 @bp.route("/tours/<slug>/waitlist", methods=["GET", "POST"])
-@limiter.limit(booking_limit, methods=["POST"])
+@booking_budget
 def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
     """Join the waiting list of a full session."""
     cached, views = _tour_and_sessions(slug)
     form = WaitlistForm(language=current_language())
     _prepare(form, views, bookable=False)
+    note = None
     if form.validate_on_submit():
         try:
             joined = service.join_waitlist(
-                int(form.session.data), Party(**form.party()), form.idempotency_key.data
+                int(form.session.data),
+                Party(**form.party()),
+                form.idempotency_key.data,
+                endpoint="form",
             )
         except WaitlistRefused as refused:
             _waitlist_refusal_to_form(form, refused)
+        except KeyReused:
+            note = _key_reused_note(form)
         except deps.DepartureNotFound:
             form.session.errors = [gettext("Choose one of the dates in the list.")]
         else:
@@ -253,7 +284,7 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         tour=cached.tour,
         views=views,
         hold_minutes=service.hold_time().total_seconds() / 60,
-        expired_note=_expired_form_note(form),
+        expired_note=note or _expired_form_note(form),
     )
     return page, status
 
@@ -268,7 +299,7 @@ def _waitlist_refusal_to_form(form: ContactForm, refused: WaitlistRefused) -> No
 
 
 @bp.route("/waitlist/offers/<token>", methods=["GET", "POST"])
-@limiter.limit(booking_limit, methods=["POST"])
+@booking_budget
 def offer(token: str) -> Response | str:
     """Seats offered from the waiting list: take them or let the next party have them."""
     try:

@@ -1,9 +1,11 @@
 """``bidean serve``: a ready-to-try Bidean on one command (``make run``).
 
 It upgrades the schema, compiles stale interface translations, loads the sample tours
-on first start and serves with Werkzeug's threaded development server.  In
-production run ``bidean init-db`` once, compile translations (``pybabel compile -d
-webapp/translations``) and serve with gunicorn instead::
+on first start, starts the mail worker as a thread of this process and serves with
+Werkzeug's threaded development server.  Without ``BIDEAN_PUBLIC_URL`` the links in
+emails point at the address it serves on.  In production run ``bidean init-db`` once,
+compile translations (``pybabel compile -d webapp/translations``) and serve with
+gunicorn plus ``bidean mail worker`` instead (docs/deployment.md)::
 
     gunicorn --workers 4 --bind 0.0.0.0:8000 'webapp:create_app()'
 """
@@ -15,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
+from webapp.booking import mailworker
 from webapp.commands.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
 from webapp.common.database import get_db, upgrade
 from webapp.common.i18n import ensure_compiled, translation_directories
@@ -52,12 +55,16 @@ def serve_command(host: str, port: int) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
+    if not app.config.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = f"http://{shown}:{server.server_port}"
+    stop_mail = mailworker.start_thread(app)
     click.echo(f"Bidean is running on http://{shown}:{server.server_port}/ (Ctrl+C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
+        stop_mail.set()
         server.server_close()
 
 

@@ -1,15 +1,20 @@
-"""``bidean sessions add|list|cancel|expire-offers``, ``bidean mail retry``, ``bidean purge``.
+"""``bidean sessions add|list|cancel|expire-offers``, ``bidean mail worker|retry``, ``purge``.
 
 Thin commands over ``tours.booking.departures`` and ``webapp.booking.services``: a mistake is
-reported with what to change, never a traceback, and nothing is half written.
+reported with what to change, never a traceback, and nothing is half written.  Commands
+that cause emails send them at once after their transaction (they are not on a visitor's
+request path); whatever cannot be sent now is left to the mail worker.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from datetime import datetime
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from guides import audit
@@ -18,13 +23,17 @@ from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
-from webapp.booking import mail
+from webapp.booking import mail, mailworker
 from webapp.booking import services as service
 from webapp.common.database import get_db
 
 
 def _fail(message: str) -> None:
     raise click.ClickException(message)
+
+
+def _app() -> Flask:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _parse_local(text: str) -> datetime:
@@ -56,9 +65,12 @@ def sessions_group() -> None:
     "--at", "at", required=True, help="Local start in the tour's timezone: 2027-03-06T11:00"
 )
 @click.option("--language", required=True, help="Language the walk is guided in (es, eu, ar...).")
-@click.option("--capacity", required=True, type=int, help="Seats for visitors.")
+@click.option(
+    "--capacity", required=True, type=click.IntRange(max=10_000), help="Seats for visitors."
+)
 @click.option("--guide", default=None, help="Guide's id; they must speak --language.")
-@click.option("--max-party", default=deps.DEFAULT_MAX_PARTY, show_default=True, type=int,
+@click.option("--max-party", default=deps.DEFAULT_MAX_PARTY, show_default=True,
+              type=click.IntRange(max=1_000),
               help="Largest party one booking may bring.")  # fmt: skip
 @click.option("--meeting-stop", default=None, help="Stop id to meet at (default: the first stop).")
 @click.option("--every", default=None, help="Repeat weekly: saturday, 'saturday,sunday' or day.")
@@ -149,7 +161,7 @@ def list_command(slug: str | None, show_all: bool) -> None:
 
 
 @sessions_group.command("cancel")
-@click.argument("departure_id", type=int)
+@click.argument("departure_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def cancel_command(departure_id: int) -> None:
     """Cancel a session; everyone booked or waiting is emailed."""
@@ -157,9 +169,13 @@ def cancel_command(departure_id: int) -> None:
         result = service.cancel_departure(departure_id)
     except BideanError as error:
         _fail(str(error))
+    outcomes = mailworker.drain(_app(), result.message_ids)
+    sent = sum(1 for o in outcomes if o.result == mailworker.SENT)
+    waiting = len(result.message_ids) - sent
+    later = f" ({waiting} left to the mail worker)" if waiting else ""
     click.echo(
         f"Session {departure_id} cancelled: {result.bookings} booking(s) and "
-        f"{result.waiting} waiting-list entr(y/ies) closed, {result.messages} email(s) sent."
+        f"{result.waiting} waiting-list entr(y/ies) closed, {sent} email(s) sent{later}."
     )
 
 
@@ -168,6 +184,7 @@ def cancel_command(departure_id: int) -> None:
 def expire_offers_command() -> None:
     """Release lapsed waiting-list offers and offer the seats on (run from cron)."""
     offers = service.expire_lapsed_offers()
+    mailworker.drain(_app())
     click.echo(f"{len(offers)} new offer(s) made.")
 
 
@@ -179,14 +196,33 @@ def mail_group() -> None:
 @mail_group.command("retry")
 @with_appcontext
 def retry_command() -> None:
-    """Send again every message that is pending or failed."""
-    results = mail.retry(current_app._get_current_object())  # type: ignore[attr-defined]
-    failed = {k: v for k, v in results.items() if v}
-    click.echo(f"{len(results) - len(failed)} message(s) sent, {len(failed)} failed.")
-    for message_id, error in failed.items():
-        click.echo(f"  message {message_id}: {error}", err=True)
+    """Send now every message that failed or waits for its next attempt."""
+    outcomes = mailworker.retry_all(_app())
+    failed = [o for o in outcomes if o.result != mailworker.SENT]
+    click.echo(f"{len(outcomes) - len(failed)} message(s) sent, {len(failed)} failed.")
+    for outcome in failed:
+        click.echo(f"  message {outcome.message_id}: {outcome.error}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@mail_group.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due, then stop (for cron or tests).")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Send queued email until stopped (SIGTERM or Ctrl+C); run one or more per site."""
+    app = _app()
+    if once:
+        outcomes = mailworker.drain(app)
+        sent = sum(1 for o in outcomes if o.result == mailworker.SENT)
+        click.echo(f"{sent} message(s) sent, {len(outcomes) - sent} not sent.")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("Mail worker running (Ctrl+C or SIGTERM to stop).")
+    with contextlib.suppress(KeyboardInterrupt):
+        mailworker.run(app, stop)
+    click.echo("Mail worker stopped.")
 
 
 @click.command("purge")
@@ -200,9 +236,12 @@ def purge_command(older_than: str) -> None:
         _fail(str(error))
     with get_db().transaction(write_lock=True) as session:
         result = purge_personal_data(session, age)
+    # After the commit: a rolled-back purge must not have deleted anything.
+    files = mail.forget_files(_app(), result.message_files)
     click.echo(
         f"Purged {result.bookings} booking(s) and {result.waitlist_entries} waiting-list "
-        f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)."
+        f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"
+        f" and {files} outbox file(s)."
     )
 
 

@@ -24,6 +24,14 @@ DEFAULTS: dict[str, Any] = {
     ),
     "RATELIMIT_ENABLED": True,
     "REDIS_URL": None,
+    # development (default) or production: production needs PUBLIC_URL and sends cookies
+    # only over HTTPS.
+    "ENV": "development",
+    "PUBLIC_URL": None,
+    "PROXY_FIX": 0,  # number of reverse proxies in front (nginx: 1)
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes a request body may have
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
 }
 
 
@@ -39,6 +47,9 @@ def load_config(instance_path: str, test_config: dict[str, Any] | None) -> dict[
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'bidean.sqlite3'}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+    # Cookies (the session holds the CSRF token) only over HTTPS, except in development.
+    production = str(config.get("ENV")).strip().lower() == "production"
+    config.setdefault("SESSION_COOKIE_SECURE", production)
     return config
 
 

@@ -3,7 +3,8 @@
 Errors: an HTML page in the visitor's language, or under ``/api/`` a JSON body
 ``{"error": message, "code": slug}``; never a traceback.  Headers: a Content-Security-
 Policy with a per-request nonce (``g.csp_nonce``, ``csp_nonce()`` in templates) that
-inline ``<script>``/``<style>`` tags must carry, plus ``nosniff`` and a referrer policy.
+inline ``<script>``/``<style>`` tags must carry, plus ``nosniff``, a referrer policy and,
+over HTTPS, HSTS.  ``keep_out_of_caches`` marks a blueprint's pages ``no-store``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -190,4 +191,25 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        # Only over HTTPS (RFC 6797): behind a proxy, PROXY_FIX makes X-Forwarded-Proto count.
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def keep_out_of_caches(blueprint: Blueprint) -> None:
+    """Every response of ``blueprint`` is ``Cache-Control: no-store``.
+
+    For pages showing a booker's data or a signed link (manage, offer, confirmation,
+    forms with their tokens) and for console pages: no shared or browser cache keeps them.
+    """
+
+    def no_store(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        return response
+
+    blueprint.after_request(no_store)

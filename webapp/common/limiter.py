@@ -1,8 +1,14 @@
 """Rate limits per client (Flask-Limiter): Redis when ``REDIS_URL`` is set, else memory.
 
 ``BIDEAN_RATELIMIT_ENABLED=false`` switches every limit off (load tests, benchmarks).
-Limits count per client address as the app sees it; behind a reverse proxy, wrap the
-app in werkzeug's ``ProxyFix`` so that is the visitor's address, not the proxy's.
+Limits count per client address as the app sees it; behind a reverse proxy set
+``BIDEAN_PROXY_FIX=1`` (werkzeug's ``ProxyFix``) so that is the visitor's address.
+
+Every write of a booking, waiting-list entry, cancellation or offer answer, through a
+form or the API, counts against ONE budget per client (``booking_budget``).  When Redis
+cannot be reached, Flask-Limiter logs "Rate limit storage unreachable - falling back to
+in-memory storage" and counts in each worker's memory; the booking budget then drops
+to ``FALLBACK_BOOKING_LIMIT`` per worker, so N workers allow at most N times that.
 """
 
 from __future__ import annotations
@@ -12,14 +18,26 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULT_BOOKING_LIMIT = "10 per minute;60 per hour"
+FALLBACK_BOOKING_LIMIT = "3 per minute;20 per hour"
 DEFAULT_READ_LIMIT = "120 per minute"
 
 limiter = Limiter(get_remote_address)
 
 
+def storage_down() -> bool:
+    """True while Flask-Limiter counts in memory because Redis is unreachable."""
+    return bool(getattr(limiter, "_storage_dead", False))
+
+
 def booking_limit() -> str:
     """Limit on requests that write bookings or waiting-list entries (config BOOKING_RATE_LIMIT)."""
+    if storage_down():
+        return str(current_app.config.get("FALLBACK_BOOKING_RATE_LIMIT") or FALLBACK_BOOKING_LIMIT)
     return str(current_app.config.get("BOOKING_RATE_LIMIT") or DEFAULT_BOOKING_LIMIT)
+
+
+# One budget per client for every booking write, form or API (decorate POST views).
+booking_budget = limiter.shared_limit(booking_limit, scope="booking-writes", methods=["POST"])
 
 
 def read_limit() -> str:
@@ -37,3 +55,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    # One Limiter object serves every app of the process (tests make many): a new app
+    # starts with its storage assumed reachable, as a fresh Limiter would.
+    limiter._storage_dead = False

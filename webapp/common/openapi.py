@@ -39,7 +39,9 @@ def build_document(server_url: str | None = None, version: str = "1") -> dict[st
             "title": "Bidean API",
             "version": version,
             "description": (
-                "Public, read-only data of Bidean's community-led walking tours. "
+                "Bidean's community-led walking tours: public data on tours and sessions "
+                "(read by anyone), and booking seats or joining a waiting list (writes, "
+                "rate-limited per client; repeat a write safely with an `Idempotency-Key`). "
                 "Texts come in the language asked for with `?lang=` or `Accept-Language`; "
                 "a `fallback` flag says when a text is in another language because it "
                 "has not been translated yet. Coordinates are [longitude, latitude]."

@@ -208,9 +208,9 @@ def admin_cancel(departure_id: int) -> Response:
             "session.cancel",
             f"session:{departure_id}",
             bookings=result.bookings,
-            emails=result.messages,
+            emails=len(result.message_ids),
         )
-    flash(gettext("Walk cancelled; %(num)d email(s) sent.", num=result.messages))
+    flash(gettext("Walk cancelled; %(num)d email(s) sent.", num=len(result.message_ids)))
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 

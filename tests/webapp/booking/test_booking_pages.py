@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.booking_support import SLUG, add_departure, departure_row, store_tour
+from tests.booking_support import SLUG, add_departure, departure_row, drain_mail, store_tour
 from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure
 
 REFERENCE = re.compile(r'class="reference"[^>]*>([2-9A-HJKMNP-Z]{8})<')
@@ -48,6 +48,7 @@ def bookings(db_session) -> list[Booking]:
 
 
 def outbox_files(app) -> list[Path]:
+    drain_mail(app)  # the request only queued the mail: the worker writes the files
     return sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
 
 

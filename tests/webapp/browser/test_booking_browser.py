@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from email import policy
 
@@ -25,6 +26,16 @@ pytestmark = pytest.mark.browser
 
 SLUG = "booking-walk"
 REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{8}$")
+
+
+def _written_mail(outbox, reference: str, timeout_s: float = 15.0) -> list:
+    """The .eml files about ``reference``, once the server's mail worker thread wrote them."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [p for p in sorted(outbox.glob("*.eml")) if reference.encode() in p.read_bytes()]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +105,7 @@ def test_phone_booking_lands_in_the_outbox_with_its_calendar(booking_server, pho
     assert width <= 360, f"the confirmation page scrolls sideways on a phone ({width}px)"
     assert seen.errors == [] and seen.foreign_requests() == []
 
-    (eml,) = [
-        path
-        for path in sorted(booking_server.outbox.glob("*.eml"))
-        if reference.encode() in path.read_bytes()
-    ]
+    (eml,) = _written_mail(booking_server.outbox, reference)
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["To"] == "miren@example.org"
     assert message["Subject"].startswith(f"Zure {reference} erreserba")

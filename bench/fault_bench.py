@@ -1,0 +1,417 @@
+"""Fault run: concurrent bookings against gunicorn + PostgreSQL while things get killed.
+
+Run from the repository root:
+
+    python bench/fault_bench.py [--bookings 600] [--clients 16] [--kill-every 1.0]
+                                [--restart-postgres-every 8]
+
+It creates a PostgreSQL database of its own (server from ``BIDEAN_TEST_POSTGRES_URL``,
+default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), stores a tour and a
+departure with room for every booking, starts a local SMTP sink (aiosmtpd), gunicorn
+(3 gthread workers x 4 threads) and two ``bidean mail worker`` processes, then sends
+bookings from concurrent clients.  Each client retries a request that failed on the
+wire (a killed worker resets the connection) with the same ``Idempotency-Key``.
+
+Meanwhile a chaos thread SIGKILLs a random gunicorn worker every ``--kill-every``
+seconds (gunicorn starts a new one) and, with ``--restart-postgres-every``, restarts
+PostgreSQL (``pg_ctlcluster --skip-systemctl-redirect <version> main restart``), which
+disturbs every other user of that server: the test suite's short form never does it.
+
+Afterwards, once the mail workers have drained the outbox, it checks:
+every 201 answer has its booking; every stored booking has exactly one sent
+confirmation in the outbox and one message at the sink; no Message-ID arrived twice
+(at most one per PostgreSQL restart may, the message in flight at that moment); the
+seat invariant holds.  It prints the figures and exits non-zero when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from tours.booking.bookings import invariant_problems  # noqa: E402
+from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
+from tours.booking.models import Booking, OutboxMessage  # noqa: E402
+from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from tours.tour.domain import Tour  # noqa: E402
+from tours.tour.store import save_tour  # noqa: E402
+from webapp.common.database import upgrade  # noqa: E402
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
+REFERENCE = re.compile(r"\b[2-9A-HJ-NP-Z]{8}\b")
+
+
+class Sink:
+    """aiosmtpd handler: every message received, by Message-ID and recipient."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.message_ids: list[str] = []
+        self.subjects: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.message_ids.append(str(message["Message-ID"]))
+            self.subjects.append(str(message["Subject"]))
+        return "250 OK"
+
+
+@dataclass
+class Figures:
+    bookings_asked: int = 0
+    answered_201: int = 0
+    client_retries: int = 0
+    gave_up: int = 0
+    worker_kills: int = 0
+    postgres_restarts: int = 0
+    stored_bookings: int = 0
+    sent_in_outbox: int = 0
+    received: int = 0
+    duplicates: int = 0
+    drain_seconds: float = 0.0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"bookings asked {self.bookings_asked}, answered 201: {self.answered_201}, "
+            f"client retries after a dropped connection or 5xx: {self.client_retries}, "
+            f"gave up: {self.gave_up}",
+            f"gunicorn workers SIGKILLed: {self.worker_kills}; PostgreSQL restarts: "
+            f"{self.postgres_restarts}; run {self.seconds:.1f} s",
+            f"stored bookings: {self.stored_bookings}; confirmations sent (outbox): "
+            f"{self.sent_in_outbox}; received at the SMTP sink: {self.received}; "
+            f"duplicate Message-IDs: {self.duplicates}; outbox drained in "
+            f"{self.drain_seconds:.1f} s after the load",
+            f"problems: {self.problems or 'none'}",
+        ]
+
+
+def tour_document() -> dict:
+    line = [[-2.9300, 43.2560], [-2.9280, 43.2550], [-2.9260, 43.2540]]
+    stop = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": line[0]},
+        "properties": {"id": "plaza", "name": {"es": "Plaza"}, "story": {"es": "Historia."}},
+    }
+    route = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": line},
+        "properties": {
+            "profile": "bidean-tour/1",
+            "slug": "fault-walk",
+            "title": {"es": "Paseo de prueba"},
+            "summary": {"es": "Para romper cosas."},
+            "city": "Bilbao",
+            "timezone": "Europe/Madrid",
+            "districts": ["Zabala"],
+            "languages": ["es"],
+            "duration_minutes": 90,
+            "licence": "CC-BY-SA-4.0",
+        },
+    }
+    return {"type": "FeatureCollection", "features": [route, stop]}
+
+
+def _env(database_url: str, smtp_port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BIDEAN_DATABASE_URL": database_url,
+        "BIDEAN_SECRET_KEY": "fault",
+        "BIDEAN_RATELIMIT_ENABLED": "false",
+        "BIDEAN_PUBLIC_URL": "https://tours.example.org",
+        "BIDEAN_SMTP_HOST": "127.0.0.1",
+        "BIDEAN_SMTP_PORT": str(smtp_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", "3", "--worker-class", "gthread",
+        "--threads", "4", "--bind", "127.0.0.1:0", "--timeout", "30", "webapp:create_app()",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            connection = http.client.HTTPConnection("127.0.0.1", int(found.group(2)), timeout=2)
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return process, int(found.group(2))
+            except OSError:
+                pass
+            finally:
+                connection.close()
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_version() -> str:
+    versions = sorted(os.listdir("/etc/postgresql"))
+    return versions[-1]
+
+
+def _book(port: int, departure: int, n: int, figures: Figures, lock: threading.Lock) -> None:
+    body = json.dumps({"name": f"Fault {n}", "email": f"f{n}@example.org", "party_size": 1})
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"fault-{n:08d}-key"}
+    for attempt in range(40):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("POST", f"/api/sessions/{departure}/bookings", body, headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 201:
+                with lock:
+                    figures.answered_201 += 1
+                return
+            if response.status < 500:
+                with lock:
+                    figures.problems.append(f"booking {n}: answered {response.status}")
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
+        with lock:
+            figures.client_retries += 1
+        time.sleep(min(2.0, 0.05 * (attempt + 1)))
+    with lock:
+        figures.gave_up += 1
+
+
+def run(
+    server_url: str,
+    *,
+    bookings: int = 600,
+    clients: int = 16,
+    kill_every: float = 1.0,
+    restart_postgres_every: float | None = None,
+    drain_timeout: float = 120.0,
+) -> Figures:
+    """The whole fault run; returns its figures (``problems`` empty when all checks hold)."""
+    figures = Figures(bookings_asked=bookings)
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"bidean_fault_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    sink = Sink()
+    smtp_port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    processes: list[subprocess.Popen] = []
+    try:
+        upgrade(engine)
+        factory = make_sessionmaker(engine)
+        with transaction(factory) as session:
+            save_tour(session, Tour.from_document(tour_document()), "fault")
+            day = (datetime.now(UTC) + timedelta(days=30)).date()
+            (departure,) = schedule(
+                session,
+                DepartureRequest(
+                    "fault-walk",
+                    datetime(day.year, day.month, day.day, 11),
+                    "es",
+                    capacity=bookings,
+                    max_party=1,
+                ),
+            )
+            departure_id = departure.id
+        controller.start()
+        env = _env(url, smtp_port)
+        with tempfile.TemporaryDirectory() as tmp:
+            gunicorn, port = _start_gunicorn(env, Path(tmp) / "gunicorn.log")
+            processes.append(gunicorn)
+            bidean = str(Path(sys.executable).with_name("bidean"))
+            for n in range(2):  # two workers: SKIP LOCKED keeps them off each other's mail
+                with (Path(tmp) / f"mail{n}.log").open("wb") as out:
+                    worker = subprocess.Popen(
+                        [bidean, "mail", "worker"], cwd=REPO, env=env, stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )  # fmt: skip
+                processes.append(worker)
+            began = time.monotonic()
+            done = threading.Event()
+            lock = threading.Lock()
+
+            def chaos() -> None:
+                next_restart = (
+                    time.monotonic() + restart_postgres_every if restart_postgres_every else None
+                )
+                while True:  # the first kill at once, while the first requests run
+                    workers = _children(gunicorn.pid)
+                    if workers:
+                        os.kill(random.choice(workers), signal.SIGKILL)
+                        figures.worker_kills += 1
+                    if next_restart is not None and time.monotonic() >= next_restart:
+                        subprocess.run(
+                            ["pg_ctlcluster", "--skip-systemctl-redirect", _postgres_version(),
+                             "main", "restart"],
+                            check=True, capture_output=True, timeout=120,
+                        )  # fmt: skip
+                        figures.postgres_restarts += 1
+                        next_restart = time.monotonic() + (restart_postgres_every or 0)
+                    if done.wait(kill_every):
+                        break
+
+            chaos_thread = threading.Thread(target=chaos, daemon=True)
+            counter = iter(range(bookings))
+
+            def client() -> None:
+                while (n := next(counter, None)) is not None:
+                    _book(port, departure_id, n, figures, lock)
+
+            threads = [threading.Thread(target=client) for _ in range(clients)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.2)  # requests in flight
+            chaos_thread.start()
+            for thread in threads:
+                thread.join(600)
+            done.set()
+            chaos_thread.join(150)
+            figures.seconds = time.monotonic() - began
+            loaded = time.monotonic()
+            engine.dispose()  # connections from before a restart are dead
+            deadline = loaded + drain_timeout
+            while time.monotonic() < deadline:
+                try:
+                    with transaction(factory) as session:
+                        waiting = session.scalar(
+                            select(func.count())
+                            .select_from(OutboxMessage)
+                            .where(OutboxMessage.status != "sent")
+                        )
+                except Exception:
+                    waiting = -1
+                if waiting == 0:
+                    break
+                time.sleep(0.5)
+            figures.drain_seconds = time.monotonic() - loaded
+            time.sleep(0.5)  # the sink's last DATA
+        _check(factory, figures, sink)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        controller.stop()
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return figures
+
+
+def _check(factory, figures: Figures, sink: Sink) -> None:
+    with transaction(factory) as session:
+        references = set(session.scalars(select(Booking.reference)))
+        figures.stored_bookings = len(references)
+        statuses = Counter(session.scalars(select(OutboxMessage.status)))
+        figures.sent_in_outbox = statuses.get("sent", 0)
+        invariant = invariant_problems(session)
+    figures.received = len(sink.message_ids)
+    figures.duplicates = len(sink.message_ids) - len(set(sink.message_ids))
+    received_refs = Counter(
+        match.group() for subject in sink.subjects for match in [REFERENCE.search(subject)] if match
+    )
+    if figures.gave_up:
+        figures.problems.append(f"{figures.gave_up} bookings never got an answer")
+    if figures.answered_201 != figures.bookings_asked - figures.gave_up:
+        figures.problems.append("not every request ended in a 201")
+    if figures.stored_bookings != figures.answered_201:
+        figures.problems.append(
+            f"{figures.answered_201} answered 201 but {figures.stored_bookings} stored"
+        )
+    if statuses.get("sent", 0) != figures.stored_bookings or set(statuses) - {"sent"}:
+        figures.problems.append(f"outbox not all sent once: {dict(statuses)}")
+    missing = references - set(received_refs)
+    if missing:
+        figures.problems.append(f"{len(missing)} bookings have no confirmation at the sink")
+    if figures.duplicates > figures.postgres_restarts:
+        figures.problems.append(f"{figures.duplicates} messages were sent twice")
+    figures.problems.extend(invariant)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--kill-every", type=float, default=1.0, help="seconds between kills")
+    parser.add_argument(
+        "--restart-postgres-every", type=float, default=8.0,
+        help="seconds between PostgreSQL restarts (0: never)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    server = os.environ.get("BIDEAN_TEST_POSTGRES_URL", DEFAULT_SERVER)
+    figures = run(
+        server,
+        bookings=args.bookings,
+        clients=args.clients,
+        kill_every=args.kill_every,
+        restart_postgres_every=args.restart_postgres_every or None,
+    )
+    for line in figures.lines():
+        print(line)
+    if figures.problems:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Import limits: nesting before parsing, column lengths, one-line titles and names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tests.booking_support import tour_document
+from tests.tours.tourdoc import codes
+from tours.content.importer import validate_document
+from tours.content.limits import MAX_XML_DEPTH, single_line, unstorable, xml_too_deep
+from tours.content.report import Severity
+
+
+def test_a_deeply_nested_gpx_is_refused_not_a_crash():
+    """160,000 nested elements crashed gpxpy (exit 139): run it in a child process."""
+    script = textwrap.dedent(
+        """
+        from tours.content.importer import ValidationOptions, validate_bytes
+        body = "<extensions>" * 160_000 + "</extensions>" * 160_000
+        data = ('<?xml version="1.0"?><gpx version="1.1" creator="t" '
+                'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+                '<trkpt lat="43.25" lon="-2.92">' + body + '</trkpt>'
+                '</trkseg></trk></gpx>').encode()
+        result = validate_bytes(data, "deep.gpx", ValidationOptions(city="Bilbao"))
+        print([p.code for p in result.report.problems], result.tour is None)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['gpx.too-deep'] True"
+
+
+def test_depth_check_reports_where_and_lets_real_files_through():
+    shallow = b"<gpx><trk><trkseg><trkpt><extensions><a><b/></a></extensions></trkpt>"
+    shallow += b"</trkseg></trk></gpx>"
+    assert xml_too_deep(shallow) is None
+    deep = b"<gpx>" + b"<e>" * (MAX_XML_DEPTH + 5) + b"</e>" * (MAX_XML_DEPTH + 5) + b"</gpx>"
+    problem = xml_too_deep(deep)
+    assert problem is not None and problem.code == "gpx.too-deep" and problem.line == 1
+    assert f"at most {MAX_XML_DEPTH}" in problem.message
+
+
+def test_a_city_longer_than_its_column_is_an_error():
+    document = tour_document()
+    document["features"][0]["properties"]["city"] = "B" * 121
+    result = validate_document(document)
+    assert result.tour is None
+    assert "profile.too-long" in codes(result)
+    document["features"][0]["properties"]["city"] = "B" * 120
+    assert validate_document(document).tour is not None
+
+
+def test_line_breaks_in_titles_and_stop_names_are_warned_about():
+    document = tour_document()
+    document["features"][0]["properties"]["title"]["es"] = "Paseo\npor Zabala"
+    document["features"][1]["properties"]["name"]["en"] = "Zabalburu\u2028Square"
+    result = validate_document(document)
+    assert result.tour is not None  # a warning: the tour is still imported
+    found = [p for p in result.report.problems if p.code == "profile.control-characters"]
+    assert [p.pointer for p in found] == [
+        "/features/0/properties/title",
+        "/features/1/properties/name",
+    ]
+    assert all(p.severity is Severity.WARNING for p in found)
+
+
+def test_single_line_and_unstorable():
+    assert single_line("a\r\nb\u2028c\u2029d\x00e\tf") == "a b c d e f"
+    assert single_line("plain «ñ» مرحبا") == "plain «ñ» مرحبا"
+    assert unstorable("a\x00") and unstorable("\ud800") and not unstorable("ñ 😀")

@@ -1,0 +1,40 @@
+"""The short form of bench/fault_bench.py: bookings while gunicorn workers are SIGKILLed.
+
+PostgreSQL is not restarted here (other people's test runs share the server): the full
+bench does that.  Every 201 has its booking, every booking exactly one confirmation sent
+once, and the seat invariant holds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "fault_bench.py"
+
+
+def _fault_bench():
+    spec = importlib.util.spec_from_file_location("fault_bench", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fault_bench"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_bookings_survive_killed_workers_and_mail_goes_out_once():
+    server = os.environ.get("BIDEAN_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("needs PostgreSQL: set BIDEAN_TEST_POSTGRES_URL")
+    figures = _fault_bench().run(server, bookings=60, clients=8, kill_every=1.0)
+    report = "\n".join(figures.lines())
+    assert figures.problems == [], report
+    assert figures.worker_kills >= 1, report
+    assert figures.answered_201 == figures.stored_bookings == 60
+    assert figures.sent_in_outbox == figures.received == 60
+    assert figures.duplicates == 0

@@ -1,0 +1,45 @@
+"""Idempotency keys bound to the request they were first sent with.
+
+A key (the API's ``Idempotency-Key`` header, the form's one-time token) is stored with a
+fingerprint of what it asked for: the endpoint, the session (departure) and the party.
+The same key again with the same request finds the earlier booking; with anything else
+it is refused (``KeyReused``), so a key reused by another client, or for another
+session, never returns someone else's booking, reference or manage link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from tours.errors import BideanError
+
+
+class KeyReused(BideanError):
+    """The idempotency key was first used for a different request."""
+
+    def __init__(self) -> None:
+        super().__init__("This idempotency key was already used for a different request.")
+
+
+def request_fingerprint(endpoint: str, departure_id: int, party: Any) -> str:
+    """SHA-256 of the endpoint, the session and every field of ``party`` (a dataclass)."""
+    fields = asdict(party)
+    canonical = json.dumps(
+        {"endpoint": endpoint, "session": departure_id, "party": fields},
+        sort_keys=True,
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_same_request(stored_hash: str | None, request_hash: str | None) -> None:
+    """Raise ``KeyReused`` unless the earlier request is this one.
+
+    Rows stored before fingerprints existed have none: they still replay.
+    """
+    if stored_hash is not None and request_hash is not None and stored_hash != request_hash:
+        raise KeyReused

@@ -1,0 +1,207 @@
+"""The mail worker: sends what the outbox holds, one message per step.
+
+``bidean mail worker`` runs it as its own process (see docs/deployment.md);
+``bidean serve`` runs it as a thread beside the development server.  Each step claims
+one due message (``tours.booking.outbox.claim_next``), sends it and records the outcome:
+
+- sent: marked ``sent`` in the same transaction that held the claim (PostgreSQL) or
+  right after (SQLite), so a crash in between re-sends at most that one message, with
+  the same ``Message-ID`` (it is part of the stored bytes) so clients can spot it; if
+  only the database connection was lost (PostgreSQL restarting), the worker remembers
+  the send and records it first thing when the database is back;
+- a transient failure (connection refused, timeout, a 4xx answer): tried again later
+  with a growing delay (``outbox.backoff``);
+- a permanent failure (recipient refused with 5xx, unencodable, no SMTPUTF8 for a
+  non-ASCII address): marked ``failed`` with the reason; the next message goes on.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from tours.booking import outbox
+from tours.booking.models import OutboxMessage
+from webapp.booking import mail
+from webapp.common import privacy
+from webapp.common.database import get_db
+
+POLL_S = 2.0
+SENT = "sent"
+RETRY = "retry"
+FAILED = "failed"
+_ADDRESS = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int
+    result: str  # sent, retry or failed
+    error: str | None = None
+
+
+def _describe(exc: BaseException) -> str:
+    """The error for the log and the outbox row, with any address in it blanked."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = [
+            f"{code} {text.decode(errors='replace')}" for code, text in exc.recipients.values()
+        ]
+        text = "recipient refused: " + "; ".join(answers)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = f"{type(exc).__name__}: {exc.smtp_code} {exc.smtp_error!r}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return _ADDRESS.sub("<address>", text)
+
+
+def classify(exc: BaseException) -> str:
+    """``retry`` for what may work later, ``failed`` for what never will."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in exc.recipients.values()]
+        return FAILED if codes and all(code >= 500 for code in codes) else RETRY
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return FAILED if exc.smtp_code >= 500 else RETRY
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)):
+        return RETRY
+    # Unencodable text, SMTPUTF8 missing, anything unforeseen: retrying cannot help.
+    return FAILED
+
+
+def _attempt(app: Flask, message: OutboxMessage) -> tuple[str, str | None]:
+    if not message.raw:
+        return FAILED, message.last_error or "empty message"
+    privacy.remember(message.recipient)
+    try:
+        mail.transmit(app, message.id, message.kind, message.recipient, message.raw)
+    except Exception as exc:  # every failure is recorded; none may stop the worker
+        return classify(exc), _describe(exc)
+    finally:
+        privacy.forget()
+    return SENT, None
+
+
+def _apply(message: OutboxMessage, result: str, error: str | None) -> None:
+    if result == SENT:
+        outbox.mark_sent(message)
+    elif result == RETRY:
+        outbox.mark_retry(message, error or "")
+    else:
+        outbox.mark_failed(message, error or "")
+
+
+# Messages this process sent whose "sent" mark was lost with the database connection
+# (a PostgreSQL restart between the send and the commit): recorded before anything else
+# is sent, so the restart does not make them go out again.
+_unrecorded: dict[int, set[int]] = {}
+_unrecorded_lock = threading.Lock()
+
+
+def _record_unrecorded(app: Flask) -> None:
+    with _unrecorded_lock:
+        pending = set(_unrecorded.get(id(app), ()))
+    if not pending:
+        return
+    with get_db(app).transaction() as session:
+        for message_id in pending:
+            row = session.get(OutboxMessage, message_id, with_for_update=True)
+            if row is not None and row.status != outbox.SENT:
+                outbox.mark_sent(row)
+    with _unrecorded_lock:
+        _unrecorded[id(app)] -= pending
+
+
+def has_unrecorded(app: Flask) -> bool:
+    with _unrecorded_lock:
+        return bool(_unrecorded.get(id(app)))
+
+
+def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
+    """Claim, send and record one due message; None when nothing is due."""
+    db = get_db(app)
+    _record_unrecorded(app)
+    if db.engine.dialect.name == "postgresql":
+        result, claimed_id = None, None
+        try:
+            with db.transaction() as session:
+                message = outbox.claim_next(session, ids=ids)
+                if message is None:
+                    return None
+                claimed_id = message.id  # readable after a rollback expired the row
+                result, error = _attempt(app, message)
+                _apply(message, result, error)
+                outcome = Outcome(message.id, result, error)
+        except Exception:
+            if result == SENT and claimed_id is not None:  # sent, but the commit failed
+                with _unrecorded_lock:
+                    _unrecorded.setdefault(id(app), set()).add(claimed_id)
+            raise
+    else:
+        with db.transaction(write_lock=True) as session:
+            message = outbox.claim_next(session, ids=ids)
+            if message is None:
+                return None
+            session.expunge(message)
+        result, error = _attempt(app, message)
+        with db.transaction(write_lock=True) as session:
+            claimed = session.get(OutboxMessage, message.id)
+            if claimed is not None and claimed.status == outbox.SENDING:
+                _apply(claimed, result, error)
+        outcome = Outcome(message.id, result, error)
+    if error:
+        app.logger.warning(
+            "mail %s (%s) not sent (%s): %s", outcome.message_id, message.kind, result, error
+        )
+    return outcome
+
+
+def drain(
+    app: Flask, ids: list[int] | None = None, *, stop: Callable[[], bool] = lambda: False
+) -> list[Outcome]:
+    """Send every due message (of ``ids`` when given) until none is left."""
+    outcomes: list[Outcome] = []
+    while not stop():
+        outcome = send_next(app, ids)
+        if outcome is None:
+            break
+        outcomes.append(outcome)
+    return outcomes
+
+
+def retry_all(app: Flask) -> list[Outcome]:
+    """``bidean mail retry``: failed and waiting messages are due again, then sent."""
+    with get_db(app).transaction(write_lock=True) as session:
+        outbox.requeue(session)
+    return drain(app)
+
+
+def run(app: Flask, stop: threading.Event, wake: threading.Event | None = None) -> None:
+    """Send until ``stop`` is set, sleeping ``POLL_S`` (or until woken) when idle.
+
+    A database that goes away only pauses the worker: it logs and tries again.
+    """
+    wake = wake or threading.Event()
+    while not stop.is_set():
+        try:
+            drain(app, stop=stop.is_set)
+        except Exception as exc:  # the database restarting, say: wait and carry on
+            app.logger.warning("mail worker paused: %s", type(exc).__name__)
+            # With a send to record, come back quickly: before another worker resends it.
+            stop.wait(0.1 if has_unrecorded(app) else POLL_S)
+            continue
+        wake.wait(POLL_S)
+        wake.clear()
+
+
+def start_thread(app: Flask) -> threading.Event:
+    """Run the worker in a daemon thread of this process (``bidean serve``); returns stop."""
+    stop = threading.Event()
+    wake = threading.Event()
+    app.extensions[mail.WAKE_EVENT] = wake
+    thread = threading.Thread(target=run, args=(app, stop, wake), name="mail-worker", daemon=True)
+    thread.start()
+    return stop

@@ -1,0 +1,74 @@
+"""Limits on every request, checked before any view reads it.
+
+- ``MAX_CONTENT_LENGTH`` (default 1 MiB, ``BIDEAN_MAX_CONTENT_LENGTH`` in bytes): a larger
+  body is refused with 413 before it is read into memory.
+- Integers in URLs (``<int:…>``) stop at 2³¹−1, the largest id a column holds: beyond
+  that the route does not match (404) instead of overflowing the database (500).
+- NUL characters and lone surrogates anywhere in the path, the query string, a form or
+  a JSON body are refused with 400: no database column can store them.
+- JSON bodies nested deeper than ``MAX_JSON_DEPTH`` are refused with 400 before the
+  (recursive) parser sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, abort, request
+from flask_babel import gettext
+from werkzeug.routing import IntegerConverter, Map
+
+from tours.content.limits import json_depth, unstorable
+
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_JSON_DEPTH = 16
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:…>`` that matches only what an integer column can hold."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Set the size limit and the URL converter; call before blueprints are registered."""
+    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_unstorable_input)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def refuse_unstorable_input() -> None:
+    """400 for NUL or lone surrogates in any input, or JSON nested too deeply."""
+    message = gettext(
+        "The request contains a character that cannot be used (a NUL or a broken "
+        "character). Remove it and try again."
+    )
+    if unstorable(request.path):
+        abort(400, message)
+    for multi in (request.args, request.form):
+        for key, values in multi.lists():
+            if unstorable(key) or any(unstorable(v) for v in values):
+                abort(400, message)
+    if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+        if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+            abort(400, gettext("The JSON body is nested too deeply. Send a flat object."))
+        body = request.get_json(silent=True)
+        if any(unstorable(text) for text in _strings(body)):
+            abort(400, message)
