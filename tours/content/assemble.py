@@ -37,6 +37,15 @@ _ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "lan
                "licence", "credits", "duration_minutes", "sample")  # fmt: skip
 
 
+_OPTION_HINTS = {
+    "title": '--title "…"',
+    "summary": '--summary "…"',
+    "city": "--city NAME",
+    "timezone": "--timezone ZONE (such as Europe/Vienna)",
+    "licence": "--licence SPDX (such as CC-BY-SA-4.0)",
+}
+
+
 @dataclass(frozen=True)
 class AssemblyOptions:
     """What the command line adds to the files."""
@@ -391,10 +400,13 @@ def _located(problem: Problem, origins: dict[int, SourceFeature]) -> Problem:
     origin = origins.get(int(parts[2])) if len(parts) > 2 and parts[2].isdigit() else None
     if origin is None:
         return problem
+    hint = ""
+    if problem.code == "profile.missing-property" and parts[-1] in _OPTION_HINTS:
+        hint = f" Import again with {_OPTION_HINTS[parts[-1]]}, or fix the draft."
     return Problem(
         problem.code,
         problem.pointer,
-        f"{problem.message} (from {origin.where()})",
+        f"{problem.message}{hint} (source: {origin.label})",
         problem.severity,
         origin.line,
         origin.column,
