@@ -208,14 +208,19 @@ def _route_properties(
         if given:
             props[key] = {language: given}
             continue
-        text, used = map_text(source_props, options.fields.sources[key], language, consumed)
-        meta = _metadata(roles, key)
+        # The profile's own key first (an exported draft), then the file's metadata (a GPX
+        # or KML document's name), then the route's name-like properties.
+        sources = options.fields.sources[key]
+        if key not in options.fields.overridden and key not in source_props:
+            meta = _metadata(roles, key)
+            if meta:
+                props[key] = {language: meta}
+                continue
+        text, used = map_text(source_props, sources, language, consumed)
         if text:
             props[key] = text
             if used != key:
                 result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
-        elif meta:
-            props[key] = {language: meta}
     file_slug = slugify(PurePath(lines[0].file).stem)
     slug = options.slug or _text_or_none(source_props.get("slug")) or file_slug or "tour"
     props["slug"] = slug

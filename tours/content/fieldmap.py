@@ -103,26 +103,36 @@ def language_variants(props: dict[str, Any], source: str) -> dict[str, str]:
 def map_text(
     props: dict[str, Any], sources: tuple[str, ...], language: str, consumed: set[str]
 ) -> tuple[dict[str, str] | None, str | None]:
-    """A language map from the first source that has text (plain, a map, or ``:xx``
-    variants), and the name of that source; marks the keys it read as consumed."""
+    """A language map from the sources: the first plain text (or map) found, plus every
+    ``source:xx`` variant (OSM style) of any source; returns it and the first source used,
+    and marks the keys it read as consumed."""
+    text: dict[str, str] = {}
+    variants: dict[str, str] = {}
+    first: str | None = None
+    have_main = False
     for source in sources:
         value = props.get(source)
-        variants = language_variants(props, source)
-        text: dict[str, str] = {}
+        main: dict[str, str] = {}
         if isinstance(value, dict):
-            text = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+            main = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
         elif isinstance(value, str) and value.strip():
-            text = {language: value.strip()}
-        elif value is not None and not isinstance(value, (list, dict, bool)):
-            text = {language: str(value)}
-        for tag, variant in variants.items():
-            text.setdefault(tag, variant)
-        if text:
+            main = {language: value.strip()}
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            main = {language: str(value)}
+        if main and not have_main:
+            have_main = True
             consumed.add(source)
-            consumed.update(f"{source}:{tag}" for tag in variants)
-            consumed.update(k for k in props if k.startswith(source + ":") and k in consumed)
-            return text, source
-    return None, None
+            first = first or source
+            for tag, item in main.items():
+                text.setdefault(tag, item)
+        for tag, variant in language_variants(props, source).items():
+            consumed.add(f"{source}:{tag}")
+            consumed.update(k for k in props if k.lower() == f"{source}:{tag}".lower())
+            first = first or source
+            variants.setdefault(tag, variant)
+    for tag, variant in variants.items():
+        text.setdefault(tag, variant)
+    return (text or None), first
 
 
 def text_id(value: Any) -> str | None:
@@ -176,9 +186,19 @@ def map_stop(
         result.props["credits"] = props[credits_source]
         consumed.add(credits_source)
     for key, value in props.items():
-        if key not in consumed and key not in result.props and not _blank(value):
-            result.props[key] = value
+        if _is_consumed(key, consumed) or key in result.props or _blank(value):
+            continue
+        result.props[key] = value
     return result, raw_id
+
+
+def _is_consumed(key: str, consumed: set[str]) -> bool:
+    """``name:de`` was read as ``name:de`` even when its tag was written ``name:DE``."""
+    if key in consumed:
+        return True
+    source, _, tag = key.partition(":")
+    canonical = canonical_tag(tag) if tag else None
+    return canonical is not None and f"{source}:{canonical}" in consumed
 
 
 def _as_int(value: Any) -> int | None:
