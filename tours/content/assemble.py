@@ -399,15 +399,21 @@ def _check(
             result.report.problems.append(located)
 
 
+def option_hint(problem: Problem) -> str:
+    """" Import again with --title "…", or fix the draft." for what an option can give."""
+    key = problem.pointer.rsplit("/", 1)[-1]
+    if problem.code == "profile.missing-property" and key in _OPTION_HINTS:
+        return f" Import again with {_OPTION_HINTS[key]}, or fix the draft."
+    return ""
+
+
 def _located(problem: Problem, origins: dict[int, SourceFeature]) -> Problem:
     """The problem with the file, line and column of the source feature it is about."""
     parts = problem.pointer.split("/")
     origin = origins.get(int(parts[2])) if len(parts) > 2 and parts[2].isdigit() else None
     if origin is None:
         return problem
-    hint = ""
-    if problem.code == "profile.missing-property" and parts[-1] in _OPTION_HINTS:
-        hint = f" Import again with {_OPTION_HINTS[parts[-1]]}, or fix the draft."
+    hint = option_hint(problem)
     return Problem(
         problem.code,
         problem.pointer,

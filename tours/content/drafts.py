@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tours.content.assemble import TODO_WARNINGS
+from tours.content.assemble import TODO_WARNINGS, option_hint
 from tours.content.importer import ValidationOptions, validate_document
 from tours.content.report import Report
 from tours.db import transaction
@@ -43,7 +43,9 @@ def publish(
         row = newest_version(session, slug)
         document = _without_draft_marks(row.document)
         result = validate_document(document, slug, options)
-        todo = [p.to_dict() for p in result.report.errors]
+        todo = [
+            {**p.to_dict(), "message": p.message + option_hint(p)} for p in result.report.errors
+        ]
         todo += [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
         outcome = PublishOutcome(result.report, todo=todo)
         if todo or result.tour is None or result.document is None:
