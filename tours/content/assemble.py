@@ -274,7 +274,7 @@ def _stops(
         used.add(stop_id)
         stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}))
     if converted:
-        result.notes.append(f"{converted} numeric stop id(s) became text ids (7 → \"7\").")
+        result.notes.append(f'{converted} numeric stop id(s) became text ids (7 → "7").')
     if replaced:
         result.notes.append(
             f"{len(replaced)} stop id(s) could not be used (not letters, digits, _ and -,"
@@ -343,7 +343,9 @@ def _document(
     for feature in parts.route:
         geometry = feature.geometry
         lines.extend(
-            [geometry["coordinates"]] if geometry["type"] == "LineString" else geometry["coordinates"]
+            [geometry["coordinates"]]
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
         )
     geometry = (
         {"type": "LineString", "coordinates": lines[0]}
@@ -400,7 +402,7 @@ def _check(
 
 
 def option_hint(problem: Problem) -> str:
-    """" Import again with --title "…", or fix the draft." for what an option can give."""
+    """ " Import again with --title "…", or fix the draft." for what an option can give."""
     key = problem.pointer.rsplit("/", 1)[-1]
     if problem.code == "profile.missing-property" and key in _OPTION_HINTS:
         return f" Import again with {_OPTION_HINTS[key]}, or fix the draft."

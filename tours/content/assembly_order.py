@@ -111,7 +111,9 @@ def decide_order(
     for feature in route:
         geometry = feature.geometry
         lines.extend(
-            [geometry["coordinates"]] if geometry["type"] == "LineString" else geometry["coordinates"]
+            [geometry["coordinates"]]
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
         )
     try:
         itinerary = plan_itinerary(

@@ -59,9 +59,7 @@ def to_gpx(document: dict[str, Any], language: str, *, published_only: bool = Tr
     track = gpxpy.gpx.GPXTrack(name=gpx.name)
     geometry = route["geometry"]
     lines = (
-        [geometry["coordinates"]]
-        if geometry["type"] == "LineString"
-        else geometry["coordinates"]
+        [geometry["coordinates"]] if geometry["type"] == "LineString" else geometry["coordinates"]
     )
     for line in lines:
         segment = gpxpy.gpx.GPXTrackSegment()

@@ -13,6 +13,7 @@ converted with its ``__geo_interface__`` (a MultiGeometry gives one feature per 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import xml.parsers.expat
 import zipfile
@@ -163,8 +164,7 @@ def _placemark_lines(data: bytes) -> list[int]:
             lines.append(parser.CurrentLineNumber)
 
     parser.StartElementHandler = start
-    try:
+    # defusedxml has already accepted the file; on any surprise the lines found are kept.
+    with contextlib.suppress(xml.parsers.expat.ExpatError):
         parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError:
-        pass  # defusedxml has already accepted the file; lines found so far are kept
     return lines

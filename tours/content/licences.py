@@ -21,7 +21,10 @@ _CC_URL = re.compile(
     re.IGNORECASE,
 )
 _LICENCE_REF = re.compile(r"^LicenseRef-[A-Za-z0-9.-]+$")
-_OTHER_URLS = {"opendatacommons.org/licenses/odbl": "ODbL-1.0", "opensource.org/licenses/mit": "MIT"}
+_OTHER_URLS = {
+    "opendatacommons.org/licenses/odbl": "ODbL-1.0",
+    "opensource.org/licenses/mit": "MIT",
+}
 
 
 @lru_cache(maxsize=1)

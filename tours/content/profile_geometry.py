@@ -7,7 +7,6 @@ Kept apart from :mod:`tours.content.profile` so the rules read as rules.  The me
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,8 +92,7 @@ def distinct_crossings(points: Sequence[tuple[float, float]]) -> list[tuple[floa
     for lon, lat in points:
         metres_per_lon = 111_320.0 * math.cos(math.radians(lat))
         if not any(
-            math.hypot((lon - k_lon) * metres_per_lon, (lat - k_lat) * 110_540.0)
-            < CROSSING_MERGE_M
+            math.hypot((lon - k_lon) * metres_per_lon, (lat - k_lat) * 110_540.0) < CROSSING_MERGE_M
             for k_lon, k_lat in kept
         ):
             kept.append((lon, lat))

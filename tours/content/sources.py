@@ -9,6 +9,7 @@ just the property ``desc``.
 
 from __future__ import annotations
 
+import contextlib
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -109,7 +110,9 @@ def read_source(path: Path, *, max_bytes: int, max_depth: int = 64) -> SourceDat
         return SourceData(
             file,
             "file",
-            problems=[Problem("file.unreadable", "", f"{file} cannot be read: {reason}.", file=file)],
+            problems=[
+                Problem("file.unreadable", "", f"{file} cannot be read: {reason}.", file=file)
+            ],
         )
     return read_bytes(data, file, max_bytes=max_bytes, max_depth=max_depth)
 
@@ -195,9 +198,7 @@ def with_positions(problems: list[Problem], text: str, file: str) -> list[Proble
     out = []
     for p in problems:
         line, column = (p.line, p.column) if p.line is not None else positions[p.pointer]
-        out.append(
-            Problem(p.code, p.pointer, p.message, p.severity, line, column, p.file or file)
-        )
+        out.append(Problem(p.code, p.pointer, p.message, p.severity, line, column, p.file or file))
     return out
 
 
@@ -215,10 +216,8 @@ def _element_lines(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
             lines[local].append(parser.CurrentLineNumber)
 
     parser.StartElementHandler = start
-    try:
+    with contextlib.suppress(xml.parsers.expat.ExpatError):  # read_gpx has reported it
         parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError:
-        pass  # read_gpx has reported it
     return lines
 
 
@@ -236,7 +235,11 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
         (n.strip() for n in [gpx.name, *(t.name for t in gpx.tracks)] if n and n.strip()), None
     )
     source.description = next(
-        (d.strip() for d in [gpx.description, *(t.description for t in gpx.tracks)] if d and d.strip()),
+        (
+            d.strip()
+            for d in [gpx.description, *(t.description for t in gpx.tracks)]
+            if d and d.strip()
+        ),
         None,
     )
     source.licence = gpx.copyright_license
@@ -260,7 +263,13 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
         wline = lines["wpt"][i] if i < len(lines["wpt"]) else None
         source.features.append(
             SourceFeature(
-                {"type": "Point", "coordinates": position}, props, file, f"<wpt> {i + 1}", "", wline, 1
+                {"type": "Point", "coordinates": position},
+                props,
+                file,
+                f"<wpt> {i + 1}",
+                "",
+                wline,
+                1,
             )
         )
     return source

@@ -141,7 +141,8 @@ def tour_listings(session: Session, city: str | None = None) -> list[TourListing
         .join(newest, newest.c.tour_id == TourRecord.id)
         .join(
             TourVersionRecord,
-            (TourVersionRecord.tour_id == TourRecord.id) & (TourVersionRecord.version == newest.c.v),
+            (TourVersionRecord.tour_id == TourRecord.id)
+            & (TourVersionRecord.version == newest.c.v),
         )
         .order_by(TourRecord.city, TourRecord.slug)
     )

@@ -183,7 +183,9 @@ def tour_geojson(slug: str) -> Response:
     """The tour as a Bidean-profile GeoJSON document, published stops only."""
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    body = geojson.dumps(to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False)
+    body = geojson.dumps(
+        to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
+    )
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
     return response

@@ -259,7 +259,9 @@ def export_command(
 
 @click.command("tours")
 @click.option("--city", help="Only the tours of this city.")
-@click.option("--json", "as_json", is_flag=True, help="Print every tour as JSON, to-do list included.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every tour as JSON, to-do list included."
+)
 @with_appcontext
 def tours_command(city: str | None, as_json: bool) -> None:
     """List the stored tours: slug, version, city, languages, and status unless published."""

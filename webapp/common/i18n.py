@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode

@@ -23,11 +23,19 @@ def write(path: Path, value: object) -> Path:
 
 
 def line_file(tmp_path: Path, props: dict | None = None) -> Path:
-    feature = {"type": "Feature", "properties": props or {}, "geometry": {"type": "LineString", "coordinates": ROUTE}}
-    return write(tmp_path / "walk_route.geojson", {"type": "FeatureCollection", "features": [feature]})
+    feature = {
+        "type": "Feature",
+        "properties": props or {},
+        "geometry": {"type": "LineString", "coordinates": ROUTE},
+    }
+    return write(
+        tmp_path / "walk_route.geojson", {"type": "FeatureCollection", "features": [feature]}
+    )
 
 
-def points_file(tmp_path: Path, props_list: list[dict], name: str = "points.geojson", **extra) -> Path:
+def points_file(
+    tmp_path: Path, props_list: list[dict], name: str = "points.geojson", **extra
+) -> Path:
     features = [
         {
             "type": "Feature",
@@ -50,14 +58,24 @@ def test_default_field_names_osm_languages_and_unmapped_properties_kept(tmp_path
         [
             {"nombre": "Plaza", "descripcion": "Historia", "categoria": "plaza"},
             {"Name": "Mercado", "desc": "Story", "tags": ["a", "b"]},
-            {"title": "Iglesia", "name:de": "Kirche", "name:tr": "Kilise", "description:en": "A church"},
+            {
+                "title": "Iglesia",
+                "name:de": "Kirche",
+                "name:tr": "Kilise",
+                "description:en": "A church",
+            },
         ],
     )
-    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(language="es"))
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(language="es")
+    )
     by_name = {next(iter(p["name"].values())): p for p in stops_of(result)}
     assert by_name["Plaza"]["story"] == {"es": "Historia"}
     assert by_name["Plaza"]["categoria"] == "plaza"  # kept, so it is exported again
-    assert by_name["Mercado"]["story"] == {"es": "Story"} and by_name["Mercado"]["tags"] == ["a", "b"]
+    assert by_name["Mercado"]["story"] == {"es": "Story"} and by_name["Mercado"]["tags"] == [
+        "a",
+        "b",
+    ]
     church = by_name["Iglesia"]
     assert church["name"] == {"es": "Iglesia", "de": "Kirche", "tr": "Kilise"}
     assert church["story"] == {"en": "A church"}
@@ -69,7 +87,9 @@ def test_map_option_overrides_the_defaults(tmp_path):
         tmp_path, [{"name": "A", "description": "short", "historical_relevance": "The long story"}]
     )
     fields = FieldMap.parse(["story=historical_relevance"])
-    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(fields=fields))
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(fields=fields)
+    )
     stop = stops_of(result)[0]
     assert stop["story"] == {"en": "The long story"}
     assert stop["description"] == "short"  # not mapped any more, so kept as it was
@@ -85,7 +105,11 @@ def test_integer_and_osm_ids_become_text_ids_and_bad_ones_are_replaced(tmp_path)
     assert text_id("***") is None and text_id(True) is None
     stops = points_file(
         tmp_path,
-        [{"name": "One", "id": 7}, {"name": "Two", "id": "relation/252585"}, {"name": "Three", "id": 7}],
+        [
+            {"name": "One", "id": 7},
+            {"name": "Two", "id": "relation/252585"},
+            {"name": "Three", "id": 7},
+        ],
     )
     result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
     ids = sorted(p["id"] for p in stops_of(result))
@@ -123,7 +147,10 @@ def test_several_stops_files_merge_in_order_and_nothing_is_silently_lost(tmp_pat
     data["generator"] = "overpass"
     write(second, data)
     result = assemble_paths(
-        [], route=line_file(tmp_path), stops=[first, second], options=AssemblyOptions(order="source")
+        [],
+        route=line_file(tmp_path),
+        stops=[first, second],
+        options=AssemblyOptions(order="source"),
     )
     assert [p["name"]["en"] for p in stops_of(result)] == ["Uno", "Dos"]
     carried = " ".join(result.not_carried)
@@ -132,7 +159,9 @@ def test_several_stops_files_merge_in_order_and_nothing_is_silently_lost(tmp_pat
 
 def test_a_vienna_like_file_reads_long_titles_as_stories(tmp_path):
     story = "A long paragraph about the place, longer than any name would ever be in a walk."
-    stops = points_file(tmp_path, [{"name": "A", "title": story}, {"name": "B", "title": story + "!"}])
+    stops = points_file(
+        tmp_path, [{"name": "A", "title": story}, {"name": "B", "title": story + "!"}]
+    )
     result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
     assert [p["story"]["en"] for p in stops_of(result)] == [story, story + "!"]
     assert any("'title'" in note for note in result.notes)
@@ -148,7 +177,9 @@ def test_missing_things_become_a_todo_list_with_file_line_and_column(tmp_path):
     assert ("profile.missing-property", "story") in codes
     nameless = next(t for t in result.todo if t["pointer"].endswith("/name"))
     assert nameless["file"] == str(stops) and nameless["line"] > 1 and nameless["column"] >= 1
-    options = AssemblyOptions(title="T", summary="S", city="Bilbao", timezone="Europe/Madrid", licence="CC0-1.0")
+    options = AssemblyOptions(
+        title="T", summary="S", city="Bilbao", timezone="Europe/Madrid", licence="CC0-1.0"
+    )
     hint = next(t for t in result.todo if t["pointer"].endswith("/timezone"))
     assert "--timezone" in hint["message"]
     complete = points_file(tmp_path, [{"name": "Plaza", "description": "Historia"}], "ok.geojson")
@@ -173,7 +204,9 @@ def test_csv_stops_with_lat_lng_columns(tmp_path):
         "Mercado,Story,43.2540,-2.9236,y\n",
         encoding="utf-8",
     )
-    result = assemble_paths([], route=line_file(tmp_path), stops=[csv_file], options=AssemblyOptions())
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[csv_file], options=AssemblyOptions()
+    )
     stops = stops_of(result)
     assert sorted(p["name"]["en"] for p in stops) == ["Mercado", "Plaza"]
     plaza = next(p for p in stops if p["name"]["en"] == "Plaza")
@@ -188,7 +221,8 @@ def test_gpx_blank_elements_are_absent_and_waypoints_are_stops(tmp_path):
     gpx = tmp_path / "esri.gpx"
     gpx.write_text(
         '<?xml version="1.0"?>\n<gpx version="1.1" creator="ArcGIS" xmlns="http://www.topografix.com/GPX/1/1">\n'
-        '<wpt lat="43.2556" lon="-2.9262"><ele> </ele><name> </name><desc>Only a story</desc></wpt>\n'
+        '<wpt lat="43.2556" lon="-2.9262"><ele> </ele><name> </name>'
+        "<desc>Only a story</desc></wpt>\n"
         '<wpt lat="43.2540" lon="-2.9236"><name>Mercado</name><cmt>Comment</cmt></wpt>\n'
         "<trk><name> </name><trkseg>"
         + "".join(f'<trkpt lat="{lat}" lon="{lon}"><ele> </ele></trkpt>' for lon, lat in ROUTE)
@@ -225,8 +259,12 @@ def test_kml_and_kmz_placemarks(tmp_path):
     result = assemble_paths([path], options=AssemblyOptions(language="es"))
     assert result.ok, result.report.to_text()
     route_props = result.document["features"][0]["properties"]
-    assert route_props["title"] == {"es": "Paseo"} and route_props["summary"] == {"es": "Un paseo corto."}
-    assert stops_of(result)[0]["name"] == {"es": "Plaza"} and stops_of(result)[0]["story"] == {"es": "Historia"}
+    assert route_props["title"] == {"es": "Paseo"} and route_props["summary"] == {
+        "es": "Un paseo corto."
+    }
+    assert stops_of(result)[0]["name"] == {"es": "Plaza"} and stops_of(result)[0]["story"] == {
+        "es": "Historia"
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("doc.kml", kml)
@@ -246,8 +284,13 @@ def test_kml_with_a_doctype_is_refused(tmp_path):
 
 
 def test_json_problems_get_line_and_column_from_the_parser_positions():
-    text = '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",\n   "properties": {"name": "x"}}]}'
-    positions = pointer_positions(text, ["/features/0/properties/name", "/features/0/properties/story"])
+    text = (
+        '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",\n'
+        '   "properties": {"name": "x"}}]}'
+    )
+    positions = pointer_positions(
+        text, ["/features/0/properties/name", "/features/0/properties/story"]
+    )
     assert positions["/features/0/properties/name"] == (4, 27)
     assert positions["/features/0/properties/story"] == (4, 18)  # the enclosing object
 
@@ -256,7 +299,12 @@ def test_repeats_are_grouped_in_text_and_kept_in_json():
     report = Report(
         "walk.geojson",
         [
-            Problem("profile.missing-property", f"/features/{i}/properties/story", "Needs a story", line=i)
+            Problem(
+                "profile.missing-property",
+                f"/features/{i}/properties/story",
+                "Needs a story",
+                line=i,
+            )
             for i in range(1, 202)
         ],
     )
@@ -302,7 +350,9 @@ def test_harlem_pair_keeps_every_stop_and_every_story(interop):
     assert len(stops) == 5
     stories = sorted(p["story"]["en"] for p in stops if "story" in p)
     assert stories == sorted(
-        f["properties"]["description"] for f in source["features"] if "description" in f["properties"]
+        f["properties"]["description"]
+        for f in source["features"]
+        if "description" in f["properties"]
     )
     kept = {k for p in stops for k in p}
     assert {"artist", "sculptor", "ref_url", "est_date", "alt_name", "date"} <= kept
@@ -311,8 +361,16 @@ def test_harlem_pair_keeps_every_stop_and_every_story(interop):
 def test_cappadocia_points_keep_their_osm_languages(interop, tmp_path):
     points = interop / "real" / "nevsehir-cappadocia_heritage-pois_osm-export.geojson"
     source = json.loads(points.read_text(encoding="utf-8"))
-    lons = [f["geometry"]["coordinates"][0] for f in source["features"] if f["geometry"]["type"] == "Point"]
-    lats = [f["geometry"]["coordinates"][1] for f in source["features"] if f["geometry"]["type"] == "Point"]
+    lons = [
+        f["geometry"]["coordinates"][0]
+        for f in source["features"]
+        if f["geometry"]["type"] == "Point"
+    ]
+    lats = [
+        f["geometry"]["coordinates"][1]
+        for f in source["features"]
+        if f["geometry"]["type"] == "Point"
+    ]
     route = write(
         tmp_path / "route.geojson",
         {"type": "LineString", "coordinates": [[min(lons), min(lats)], [max(lons), max(lats)]]},

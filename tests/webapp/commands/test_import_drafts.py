@@ -39,12 +39,18 @@ def write_pair(tmp_path: Path) -> tuple[Path, Path]:
         {
             "type": "Feature",
             "id": i,
-            "properties": {"name": name, "description": f"Story of {name}", "name:de": f"Halt {name}"},
+            "properties": {
+                "name": name,
+                "description": f"Story of {name}",
+                "name:de": f"Halt {name}",
+            },
             "geometry": {"type": "Point", "coordinates": ROUTE[i]},
         }
         for i, name in enumerate(["Plaza", "Mercado", "Iglesia"])
     ]
-    stops.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    stops.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return route, stops
 
 
@@ -62,7 +68,9 @@ def listing(runner) -> list[dict]:
 
 def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp_path):
     route, stops = write_pair(tmp_path)
-    result = runner.invoke(args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"])
+    result = runner.invoke(
+        args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
+    )
     assert result.exit_code == 0, result.output
     assert "stored walk-route version 1 as a draft" in result.output
     [item] = listing(runner)
@@ -148,7 +156,9 @@ def test_positional_plain_geojson_and_csv_become_drafts_profile_files_publish(ru
     combined = tmp_path / "farnham.geojson"
     first, second = json.loads(route.read_text()), json.loads(stops.read_text())
     combined.write_text(
-        json.dumps({"type": "FeatureCollection", "features": first["features"] + second["features"]}),
+        json.dumps(
+            {"type": "FeatureCollection", "features": first["features"] + second["features"]}
+        ),
         encoding="utf-8",
     )
     result = runner.invoke(args=["import", str(combined)])
@@ -189,7 +199,9 @@ def test_geojson_exports_are_valid_for_the_geojson_package(runner, client, tmp_p
     profile.write_bytes(encode(tour()))
     runner.invoke(args=["import", str(profile)])
     cli = geojson.loads(runner.invoke(args=["export", "san-francisco-voices"]).output)
-    api = geojson.loads(client.get("/api/tours/san-francisco-voices.geojson").get_data(as_text=True))
+    api = geojson.loads(
+        client.get("/api/tours/san-francisco-voices.geojson").get_data(as_text=True)
+    )
     for document in (cli, api):
         assert document.is_valid, document.errors()
         assert all(feature.is_valid for feature in document["features"])
@@ -204,7 +216,9 @@ def test_gpx_export_validates_against_the_gpx_11_schema(runner, client, tmp_path
     profile = tmp_path / "sf.geojson"
     profile.write_bytes(encode(tour()))
     runner.invoke(args=["import", str(profile)])
-    cli = runner.invoke(args=["export", "san-francisco-voices", "--format", "gpx", "--language", "eu"])
+    cli = runner.invoke(
+        args=["export", "san-francisco-voices", "--format", "gpx", "--language", "eu"]
+    )
     assert cli.exit_code == 0, cli.output
     api = client.get("/api/tours/san-francisco-voices.gpx?lang=en")
     assert api.status_code == 200 and api.mimetype == "application/gpx+xml"
@@ -250,7 +264,16 @@ def test_vienna_done_when(runner, client, interop):
     exported = json.loads(runner.invoke(args=["export", item["slug"]]).output)
     stops = exported["features"][1:]
     assert len(stops) == 12 and all(s["properties"]["story"]["en"] for s in stops)
-    extra = ["--title", "Vienna", "--summary", "A walk.", "--timezone", "Europe/Vienna", "--licence", "CC-BY-4.0"]
+    extra = [
+        "--title",
+        "Vienna",
+        "--summary",
+        "A walk.",
+        "--timezone",
+        "Europe/Vienna",
+        "--licence",
+        "CC-BY-4.0",
+    ]
     assert runner.invoke(args=[*args, *extra]).exit_code == 0
     assert runner.invoke(args=["publish", item["slug"]]).exit_code == 0
     assert client.get(f"/tours/{item['slug']}").status_code == 200
@@ -260,12 +283,17 @@ def test_validate_names_csv_and_latin1_and_the_id_advice_works(runner, tmp_path)
     csv_file = tmp_path / "stops.csv"
     csv_file.write_text("name,lat,lon\nPlaza,43.2,-2.9\n", encoding="utf-8")
     result = runner.invoke(args=["validate", str(csv_file)])
-    assert "format.csv" in result.output and "CSV" in result.output and "json.syntax" not in result.output
+    assert (
+        "format.csv" in result.output
+        and "CSV" in result.output
+        and "json.syntax" not in result.output
+    )
     latin = tmp_path / "latin.geojson"
     latin.write_bytes(encode(tour(title={"es": "Paseo de Begoña"})).replace("ñ".encode(), b"\xf1"))
     result = runner.invoke(args=["validate", str(latin)])
-    assert "this file is not UTF-8 (it looks like Latin-1): save it as UTF-8" in result.output.replace(
-        "This file", "this file"
+    assert (
+        "this file is not UTF-8 (it looks like Latin-1): save it as UTF-8"
+        in result.output.replace("This file", "this file")
     )
     document = tour()
     stop = document["features"][1]

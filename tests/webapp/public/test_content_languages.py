@@ -39,7 +39,9 @@ def test_lang_de_shows_german_content_and_the_german_interface(client, multiling
 
 
 def test_accept_language_de_picks_german_content_and_interface(client, multilingual):
-    response = client.get("/tours/anatolian-kitchens", headers={"Accept-Language": "de-AT,de;q=0.9"})
+    response = client.get(
+        "/tours/anatolian-kitchens", headers={"Accept-Language": "de-AT,de;q=0.9"}
+    )
     page = Page(response.get_data(as_text=True))
     assert page.html_element().attrs["lang"] == "de"
     assert "Brotgeschichte." in page.root.text
