@@ -313,7 +313,7 @@ def _decoded(data: bytes, file: str, kind: str) -> tuple[str | None, Problem | N
         return data.removeprefix(UTF8_BOM).decode("utf-8"), None
     except UnicodeDecodeError:
         return None, Problem(
-            f"{kind.lower()}.encoding",
+            "csv.encoding",
             "",
             f"This {kind} file is not UTF-8 (it looks like Latin-1): save it as UTF-8.",
             line=1,
@@ -324,7 +324,7 @@ def _decoded(data: bytes, file: str, kind: str) -> tuple[str | None, Problem | N
 
 def _from_csv(data: bytes, file: str) -> SourceData:
     source = SourceData(file, "CSV")
-    text, problem = _decoded(data, file, "CSV")
+    text, problem = _decoded(data, file, "CSV")  # KML declares its encoding; expat reads it
     if text is None:
         source.problems.append(problem)  # type: ignore[arg-type]
         return source
