@@ -32,6 +32,7 @@ from tours.content.gpx import too_large as gpx_too_large
 from tours.content.jsonload import load_json
 from tours.content.jsonload import too_large as json_too_large
 from tours.content.kml import looks_like_kml
+from tours.content.positions import pointer_positions
 from tours.content.profile import apply_profile
 from tours.content.report import Problem, Report
 from tours.content.validate import CoordinateArrays, validate_geojson
@@ -122,7 +123,9 @@ def validate_bytes(
             report.problems.extend(problems)
             if value is None:
                 return ValidationResult(report, None, None)
-            return _validate_value(value, report, options)
+            result = _validate_value(value, report, options)
+            report.problems[:] = _with_positions(report.problems, data)
+            return result
     except Exception as exc:  # a bug must not become a traceback for the person importing
         log.exception("validating %s failed", file)
         report.error(
@@ -229,6 +232,21 @@ def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> Va
     converted = _validate_value(conversion.document, Report(report.file), options)
     report.problems.extend(_from_gpx(p, conversion.sources) for p in converted.report.problems)
     return ValidationResult(report, converted.document, converted.tour)
+
+
+def _with_positions(problems: list[Problem], data: bytes) -> list[Problem]:
+    """Every problem with the line and column of its pointer, from the parser's positions."""
+    wanted = {p.pointer for p in problems if p.line is None}
+    if not wanted:
+        return problems
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    positions = pointer_positions(text, wanted)
+    return [
+        p
+        if p.line is not None
+        else dataclasses.replace(p, line=positions[p.pointer][0], column=positions[p.pointer][1])
+        for p in problems
+    ]
 
 
 def _other_format(data: bytes, file: str) -> Problem | None:
