@@ -15,7 +15,7 @@ from tours.i18n import LocalizedText
 from tours.tour.store import StoredTour, save_tour
 from webapp.common.database import get_db
 
-INTERFACE = ("es", "eu", "en", "fr", "ar")
+INTERFACE = ("es", "eu", "en", "fr", "ar", "pl", "de", "pt", "it")
 # Unique strings that must never reach the public: names and stories of hidden stops.
 SECRETS = (
     "DRAFTNAME-q7v",

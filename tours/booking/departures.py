@@ -297,7 +297,7 @@ _CURRENT_AND_UPCOMING = (
             ),
         )
     )
-    .where(_tours.c.slug == bindparam("slug"))
+    .where(_tours.c.slug == bindparam("slug"), _tours.c.status == "published")
     .order_by(_departures.c.starts_at, _departures.c.id)
     .limit(bindparam("limit"))
 )
@@ -307,7 +307,7 @@ def current_and_upcoming(
     conn: Connection | Session, slug: str, *, now: datetime | None = None, limit: int = 12
 ) -> CurrentAndUpcoming | None:
     """The current version of ``slug`` and its next ``limit`` scheduled departures, soonest
-    first, in one statement; None when no such tour is stored."""
+    first, in one statement; None when no such tour is published."""
     if limit < 1:
         raise ValueError("limit must be at least 1: the version comes on the first row")
     rows = conn.execute(

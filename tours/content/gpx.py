@@ -83,33 +83,47 @@ def gpx_to_document(
 
     ``city``, ``timezone`` and ``licence`` fill what the GPX cannot say (a GPX 1.1
     ``<license>`` wins over ``licence``)."""
+    gpx, problems = read_gpx(data, max_bytes=max_bytes)
+    if gpx is None:
+        return GpxConversion(None, problems)
+    return _Converter(gpx, file, default_language, city, timezone, licence).convert()
+
+
+def read_gpx(data: bytes, *, max_bytes: int) -> tuple[gpxpy.gpx.GPX | None, list[Problem]]:
+    """Parse GPX bytes safely with gpxpy: the size limit, no DOCTYPE, a ``<gpx>`` root,
+    the declared encoding, and blank elements read as absent; never raises."""
     if len(data) > max_bytes:
-        return GpxConversion(None, [too_large(len(data), max_bytes)])
+        return None, [too_large(len(data), max_bytes)]
     if not data.removeprefix(UTF8_BOM).strip():
-        return GpxConversion(
-            None, [Problem("gpx.empty", "", "The file is empty. Export the GPX again.")]
-        )
+        return None, [Problem("gpx.empty", "", "The file is empty. Export the GPX again.")]
     problem = _check_xml(data) or xml_too_deep(data)
     if problem is not None:
-        return GpxConversion(None, [problem])
+        return None, [problem]
     text, problem = _decode(data)
     if problem is not None:
-        return GpxConversion(None, [problem])
+        return None, [problem]
     try:
-        gpx = gpxpy.parse(text)
+        return gpxpy.parse(without_blank_elements(text)), []
     except Exception as exc:  # gpxpy raises GPXException but also ValueError on bad numbers
-        return GpxConversion(
-            None,
-            [
-                Problem(
-                    "gpx.invalid",
-                    "",
-                    f"The XML is well-formed but is not GPX that Bidean can read: {exc}."
-                    " Export the file again as GPX 1.1.",
-                )
-            ],
-        )
-    return _Converter(gpx, file, default_language, city, timezone, licence).convert()
+        return None, [
+            Problem(
+                "gpx.invalid",
+                "",
+                f"The XML is well-formed but is not GPX that Bidean can read: {exc}."
+                " Export the file again as GPX 1.1.",
+            )
+        ]
+
+
+# Esri ArcGIS writes <ele> </ele> and <name> </name> for "no value"; gpxpy refuses a blank
+# number, and a blank name is no name.  Such elements are read as absent.
+# Only elements without attributes: <trkpt lat=".." lon=".."></trkpt> is a point, not blank.
+_BLANK_ELEMENT = re.compile(r"<((?:\w+:)?\w+)>\s*</\1>|<(?:\w+:)?\w+\s*/>")
+
+
+def without_blank_elements(text: str) -> str:
+    """``text`` without elements holding only whitespace (``<ele> </ele>``, ``<name/>``)."""
+    return _BLANK_ELEMENT.sub("", text)
 
 
 def too_large(size: int, max_bytes: int) -> Problem:

@@ -26,10 +26,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tours.content.csvread import looks_like_csv
 from tours.content.gpx import gpx_source, gpx_to_document, looks_like_gpx
 from tours.content.gpx import too_large as gpx_too_large
 from tours.content.jsonload import load_json
 from tours.content.jsonload import too_large as json_too_large
+from tours.content.kml import looks_like_kml
+from tours.content.positions import pointer_positions
 from tours.content.profile import apply_profile
 from tours.content.report import Problem, Report
 from tours.content.validate import CoordinateArrays, validate_geojson
@@ -108,6 +111,10 @@ def validate_bytes(
     report = Report(file)
     try:
         with without_gc():
+            other = _other_format(data, file)
+            if other is not None:
+                report.problems.append(other)
+                return ValidationResult(report, None, None)
             if looks_like_gpx(data, file):
                 return _validate_gpx(data, report, options)
             value, problems = load_json(
@@ -116,7 +123,9 @@ def validate_bytes(
             report.problems.extend(problems)
             if value is None:
                 return ValidationResult(report, None, None)
-            return _validate_value(value, report, options)
+            result = _validate_value(value, report, options)
+            report.problems[:] = _with_positions(report.problems, data)
+            return result
     except Exception as exc:  # a bug must not become a traceback for the person importing
         log.exception("validating %s failed", file)
         report.error(
@@ -223,6 +232,48 @@ def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> Va
     converted = _validate_value(conversion.document, Report(report.file), options)
     report.problems.extend(_from_gpx(p, conversion.sources) for p in converted.report.problems)
     return ValidationResult(report, converted.document, converted.tour)
+
+
+def _with_positions(problems: list[Problem], data: bytes) -> list[Problem]:
+    """Every problem with the line and column of its pointer, from the parser's positions."""
+    wanted = {p.pointer for p in problems if p.line is None}
+    if not wanted:
+        return problems
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    positions = pointer_positions(text, wanted)
+    return [
+        p
+        if p.line is not None
+        else dataclasses.replace(p, line=positions[p.pointer][0], column=positions[p.pointer][1])
+        for p in problems
+    ]
+
+
+def _other_format(data: bytes, file: str) -> Problem | None:
+    """A CSV or KML file gets a message naming its format, not a JSON syntax error."""
+    if looks_like_kml(data, file):
+        return Problem(
+            "format.kml",
+            "",
+            "This is a KML (or KMZ) file, not a tour document. `bidean import FILE` assembles"
+            " its lines and placemarks into a draft tour; `bidean import --route ROUTE --stops"
+            " FILE` takes its placemarks as stops.",
+            line=1,
+            column=1,
+        )
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    if looks_like_csv(head, file):
+        columns = head.split("\n", 1)[0].strip()
+        return Problem(
+            "format.csv",
+            "",
+            f"This is a CSV file (columns: {columns[:200]}), a list of stops rather than a"
+            " tour document. Import it with `bidean import --route ROUTE --stops FILE`: each"
+            " row with lat/lon (or latitude/longitude) columns becomes a stop.",
+            line=1,
+            column=1,
+        )
+    return None
 
 
 def _from_gpx(problem: Problem, sources: dict[str, str]) -> Problem:

@@ -160,6 +160,15 @@ def _decode(data: bytes) -> tuple[str, Problem | None]:
     except UnicodeDecodeError as exc:
         line, column = line_column(data, exc.start)
         bad = data[exc.start : exc.start + 1].hex()
+        if looks_like_latin1(data):
+            return "", Problem(
+                "json.encoding",
+                "",
+                f"This file is not UTF-8 (it looks like Latin-1): save it as UTF-8. The first"
+                f" byte that is not UTF-8 is 0x{bad}, at line {line}, column {column}.",
+                line=line,
+                column=column,
+            )
         return "", Problem(
             "json.encoding",
             "",
@@ -170,6 +179,20 @@ def _decode(data: bytes) -> tuple[str, Problem | None]:
             line=line,
             column=column,
         )
+
+
+def looks_like_latin1(data: bytes) -> bool:
+    """Text in Latin-1 or Windows-1252: no control bytes, and the bytes above 0x7F are
+    letters and signs of those encodings (é is 0xE9), not UTF-8 sequences."""
+    sample = data[:65536]
+    if any(b < 0x20 and b not in b"\t\r\n" for b in sample):
+        return False
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    high = [c for c in text if ord(c) > 0x7F]
+    return bool(high) and sum(c.isalpha() for c in high) * 2 >= len(high)
 
 
 def _check_depth(data: bytes, text: str, max_depth: int) -> Problem | None:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from tours.content.licences import licence_problem
 from tours.content.limits import column_length_error, header_text_warning
 from tours.content.profile_geometry import round_geometry, route_warnings
 from tours.content.profile_rules import FeatureRef, StopRules, feature_ref, found
@@ -266,6 +267,10 @@ class _Profile(StopRules):
         result["districts"] = self._districts_list(route)
         result["languages"] = texts.languages if texts.languages else None
         result["licence"] = self._string(route, "licence")
+        if result["licence"]:
+            self.problems.extend(
+                p for p in [licence_problem(result["licence"], f"{ptr}/licence")] if p
+            )
         if props.get("credits") is not None:
             result["credits"] = texts.text(props, "credits", ptr)
         if props.get("duration_minutes") is not None:

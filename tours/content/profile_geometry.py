@@ -6,6 +6,7 @@ Kept apart from :mod:`tours.content.profile` so the rules read as rules.  The me
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,6 +82,23 @@ def round_geometry(
     return {"type": kind, "coordinates": new}
 
 
+#: Self-crossings closer than this to one already reported are the same crossing.
+CROSSING_MERGE_M = 2.0
+
+
+def distinct_crossings(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``points`` without those within ``CROSSING_MERGE_M`` of an earlier kept one."""
+    kept: list[tuple[float, float]] = []
+    for lon, lat in points:
+        metres_per_lon = 111_320.0 * math.cos(math.radians(lat))
+        if not any(
+            math.hypot((lon - k_lon) * metres_per_lon, (lat - k_lat) * 110_540.0) < CROSSING_MERGE_M
+            for k_lon, k_lat in kept
+        ):
+            kept.append((lon, lat))
+    return kept
+
+
 def route_warnings(
     geometry: RouteGeometry,
     locations: Sequence[StopLocation],
@@ -93,9 +111,10 @@ def route_warnings(
     ``stops`` gives, per stop, its geometry pointer and a label ("Stop "plaza"").
     """
     problems: list[Problem] = []
-    # Several segment pairs can cross at one spot (a vertex on the crossing): once each.
-    crossings = list(
-        dict.fromkeys((round(c.lon, 6), round(c.lat, 6)) for c in geometry.self_crossings())
+    # Several segment pairs can cross at one spot (a vertex on the crossing), and a hand
+    # drawing crosses itself in clusters: crossings closer than 2 m are reported once.
+    crossings = distinct_crossings(
+        [(round(c.lon, 6), round(c.lat, 6)) for c in geometry.self_crossings()]
     )
     for lon, lat in crossings[:MAX_CROSSINGS_LISTED]:
         problems.append(

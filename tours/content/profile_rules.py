@@ -58,6 +58,14 @@ def feature_ref(obj: dict[str, Any], ptr: str) -> FeatureRef:
     )
 
 
+def text_id_hint(value: Any) -> str | None:
+    """``7`` -> ``"7"``, ``"relation/1"`` -> ``"relation-1"``: the id as the profile wants it."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = re.sub(r"[^A-Za-z0-9_-]+", "-", str(value).strip()).strip("-")[:64]
+    return text if STOP_ID_PATTERN.match(text) else None
+
+
 def found(value: Any) -> str:
     """A short JSON-ish rendering of a bad value for messages."""
     if isinstance(value, str):
@@ -133,9 +141,13 @@ class StopRules(Rules):
         value = stop.properties.get("id")
         ptr = f"{stop.props_ptr}/id"
         if value is None:
+            # The advice must work when followed: an id written as a number would be the
+            # next error, so it says to write it as text.
+            as_text = text_id_hint(stop.foreign_id)
             hint = (
-                f" This feature has a top-level id {stop.foreign_id!r}: move it into properties."
-                if stop.foreign_id is not None
+                f" This feature has a top-level id {stop.foreign_id!r}: move it into"
+                f' properties as text, "id": "{as_text}".'
+                if stop.foreign_id is not None and as_text
                 else ""
             )
             self.error(

@@ -1,7 +1,13 @@
-"""Validation reports: every problem at once, each with a stable code and a JSON pointer."""
+"""Validation reports: every problem at once, each with a stable code and a JSON pointer.
+
+The text form groups repeats (the same code at the same kind of place, such as 201 stops
+without a story) into one line that gives the count, the range and the first instance;
+the JSON form keeps every instance.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,8 +34,10 @@ class Problem:
     ``code`` is stable and its prefix says which level it breaks: ``json.`` (syntax and
     encoding), ``geojson.`` (RFC 7946) or ``profile.`` (the Bidean tour profile).
     ``pointer`` is an RFC 6901 pointer ("" for the whole document); ``line`` and
-    ``column`` are set when the file could not be parsed.  ``message`` says what is
-    wrong and how to fix it, in plain words.
+    ``column`` say where it is in the file (always set when the file could not be
+    parsed, and looked up from the parser's positions when it could).  ``file`` names
+    the file when a report covers several (an assembled tour).  ``message`` says what
+    is wrong and how to fix it, in plain words.
     """
 
     code: str
@@ -38,19 +46,72 @@ class Problem:
     severity: Severity = Severity.ERROR
     line: int | None = None
     column: int | None = None
+    file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "pointer": self.pointer, "message": self.message}
         if self.line is not None:
             data["line"] = self.line
             data["column"] = self.column
+        if self.file is not None:
+            data["file"] = self.file
         return data
 
+    @property
+    def where(self) -> str:
+        """``line L, column C (/pointer)``, whichever of them is known."""
+        if self.line is None:
+            return self.pointer or "(whole document)"
+        place = f"line {self.line}, column {self.column}"
+        return f"{place} ({self.pointer})" if self.pointer else place
+
     def to_text(self, file: str) -> str:
-        where = self.pointer or "(whole document)"
-        if self.line is not None:
-            where = f"line {self.line}, column {self.column}"
-        return f"{file}: {self.severity}: {where}: {self.message} [{self.code}]"
+        return f"{self.file or file}: {self.severity}: {self.where}: {self.message} [{self.code}]"
+
+
+#: From this many problems of one kind on, the text form prints one grouped line.
+GROUP_FROM = 4
+_INDEX = re.compile(r"/(\d+)(?=/|$)")
+
+
+def _shape(problem: Problem) -> tuple[str, str, str, str]:
+    """Problems of one kind: same file, severity, code and pointer up to its indices."""
+    return (problem.file or "", problem.severity, problem.code, _INDEX.sub("/N", problem.pointer))
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``1–3, 7, 9–12`` for [1, 2, 3, 7, 9, 10, 11, 12]."""
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
+
+
+def grouped_text(problems: list[Problem], file: str) -> list[str]:
+    """One line per problem, except repeats of a kind, which become one line each."""
+    groups: dict[tuple[str, str, str, str], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(_shape(problem), []).append(problem)
+    lines = []
+    for (_, _, code, shape), members in groups.items():
+        if len(members) < GROUP_FROM or "/N" not in shape:
+            lines.extend(p.to_text(file) for p in members)
+            continue
+        first = members[0]
+        indices = sorted({int(_INDEX.findall(p.pointer)[0]) for p in members})
+        noun = shape.split("/")[1] if shape.count("/") else "places"
+        lines.append(
+            f"{first.file or file}: {first.severity}: {len(members)} times, {noun}"
+            f" {_ranges(indices)} (first: {first.where}): {first.message} [{code}]"
+            " (--json lists every one)"
+        )
+    return lines
 
 
 @dataclass
@@ -87,7 +148,7 @@ class Report:
         }
 
     def to_text(self) -> str:
-        lines = [p.to_text(self.file) for p in self.errors + self.warnings]
+        lines = grouped_text(self.errors, self.file) + grouped_text(self.warnings, self.file)
         verdict = "valid" if self.valid else "INVALID"
         counts = f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')}"
         summary = f"{self.file}: {verdict} ({counts})"

@@ -19,7 +19,13 @@ class TourRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     city: Mapped[str] = mapped_column(String(120), index=True)
+    #: The version the public sees while ``status`` is published; a newer version is a
+    #: draft waiting for ``bidean publish``.
     current_version: Mapped[int]
+    #: ``draft`` (never public), ``published`` or ``withdrawn`` (no longer public).
+    status: Mapped[str] = mapped_column(
+        String(16), default="published", server_default="published", index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -43,6 +49,8 @@ class TourVersionRecord(Base):
     title: Mapped[dict[str, Any]]
     document: Mapped[dict[str, Any]]
     source_name: Mapped[str] = mapped_column(String(255), default="")
+    #: What is left to do before this version can be published (empty when complete).
+    todo: Mapped[list[Any]] = mapped_column(default=list)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tour: Mapped[TourRecord] = relationship(back_populates="versions")

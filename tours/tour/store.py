@@ -4,6 +4,7 @@ the transaction (``tours.db.transaction``), so an import is all-or-nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Session
 from tours.errors import TourNotFound
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord, TourVersionRecord
+
+DRAFT, PUBLISHED, WITHDRAWN = "draft", "published", "withdrawn"
+TOUR_STATUSES = (DRAFT, PUBLISHED, WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -25,44 +29,166 @@ class StoredTour:
 def save_tour(
     session: Session, tour: Tour, source_name: str = "", city: str | None = None
 ) -> StoredTour:
-    """Store ``tour`` as a new version of its slug (version 1 for a new slug).
+    """Store ``tour`` as a new, published version of its slug (version 1 for a new slug).
 
     Re-importing a slug never overwrites: the previous versions stay, the new one
     becomes current.  The row of the slug is locked so two imports of the same slug
     cannot both become version N.
     """
-    document = tour.to_document(with_scripts=True)
+    version = save_document(
+        session,
+        tour.to_document(with_scripts=True),
+        slug=tour.slug,
+        city=city or tour.city,
+        languages=tour.languages,
+        title=tour.title.to_json(),
+        source_name=source_name,
+    )
+    return StoredTour(tour.slug, version, tour)
+
+
+def save_document(
+    session: Session,
+    document: dict[str, Any],
+    *,
+    slug: str,
+    city: str,
+    languages: tuple[str, ...] | list[str],
+    title: dict[str, str],
+    source_name: str = "",
+    todo: list[dict[str, Any]] | None = None,
+    draft: bool = False,
+) -> int:
+    """Store ``document`` as a new version of ``slug``; returns the version number.
+
+    A published version becomes current and makes the tour public.  A *draft* never
+    touches what the public sees: it becomes current only for a tour that is not
+    published (new, draft or withdrawn); for a published tour it waits, as the newest
+    version, for ``publish_version``.
+    """
     record = session.scalars(
-        select(TourRecord).where(TourRecord.slug == tour.slug).with_for_update()
+        select(TourRecord).where(TourRecord.slug == slug).with_for_update()
     ).one_or_none()
-    city = city or tour.city
     if record is None:
-        record = TourRecord(slug=tour.slug, city=city, current_version=0)
+        status = DRAFT if draft else PUBLISHED
+        record = TourRecord(slug=slug, city=city, current_version=0, status=status)
         session.add(record)
         session.flush()
-    version = (
-        session.scalar(
-            select(func.max(TourVersionRecord.version)).where(
-                TourVersionRecord.tour_id == record.id
-            )
-        )
-        or 0
-    ) + 1
+    version = (latest_version_number(session, record.id) or 0) + 1
     session.add(
         TourVersionRecord(
             tour_id=record.id,
             version=version,
             city=city,
-            languages=" ".join(tour.languages),
-            title=tour.title.to_json(),
+            languages=" ".join(languages),
+            title=title,
             document=document,
             source_name=source_name[:255],
+            todo=list(todo or ()),
         )
     )
-    record.current_version = version
+    if not draft:
+        record.current_version, record.status = version, PUBLISHED
+    elif record.status != PUBLISHED:
+        record.current_version, record.status = version, DRAFT
     record.city = city
     session.flush()
-    return StoredTour(tour.slug, version, tour)
+    return version
+
+
+def latest_version_number(session: Session, tour_id: int) -> int | None:
+    return session.scalar(
+        select(func.max(TourVersionRecord.version)).where(TourVersionRecord.tour_id == tour_id)
+    )
+
+
+@dataclass(frozen=True)
+class TourListing:
+    """One stored tour for coordinators: its status, newest version and what is left to do."""
+
+    slug: str
+    status: str
+    version: int
+    published_version: int | None
+    city: str
+    languages: list[str]
+    title: dict[str, str]
+    todo: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "status": self.status,
+            "version": self.version,
+            "published_version": self.published_version,
+            "city": self.city,
+            "languages": self.languages,
+            "title": self.title,
+            "todo_count": len(self.todo),
+            "todo": self.todo,
+        }
+
+
+def tour_listings(session: Session, city: str | None = None) -> list[TourListing]:
+    """Every stored tour, drafts and withdrawn ones included, with its newest version."""
+    newest = (
+        select(TourVersionRecord.tour_id, func.max(TourVersionRecord.version).label("v"))
+        .group_by(TourVersionRecord.tour_id)
+        .subquery()
+    )
+    query = (
+        select(TourRecord, TourVersionRecord)
+        .join(newest, newest.c.tour_id == TourRecord.id)
+        .join(
+            TourVersionRecord,
+            (TourVersionRecord.tour_id == TourRecord.id)
+            & (TourVersionRecord.version == newest.c.v),
+        )
+        .order_by(TourRecord.city, TourRecord.slug)
+    )
+    if city:
+        query = query.where(TourRecord.city == city)
+    return [
+        TourListing(
+            slug=record.slug,
+            status=record.status,
+            version=row.version,
+            published_version=record.current_version if record.status == PUBLISHED else None,
+            city=row.city,
+            languages=row.languages.split(),
+            title=row.title,
+            todo=list(row.todo or ()),
+        )
+        for record, row in session.execute(query)
+    ]
+
+
+def tour_record(session: Session, slug: str) -> TourRecord:
+    """The row of ``slug``, locked for an update; raises ``TourNotFound``."""
+    record = session.scalars(
+        select(TourRecord).where(TourRecord.slug == slug).with_for_update()
+    ).one_or_none()
+    if record is None:
+        raise TourNotFound(slug)
+    return record
+
+
+def newest_version(session: Session, slug: str) -> TourVersionRecord:
+    """The newest stored version of ``slug`` (a draft, if one waits); raises ``TourNotFound``."""
+    record = tour_record(session, slug)
+    return _version_row(session, slug, latest_version_number(session, record.id))
+
+
+def set_status(session: Session, slug: str, status: str, version: int | None = None) -> None:
+    """Publish (``version`` becomes current) or withdraw a tour; raises ``TourNotFound``."""
+    if status not in TOUR_STATUSES:
+        raise ValueError(f"unknown tour status {status!r}")
+    record = tour_record(session, slug)
+    if version is not None:
+        _version_row(session, slug, version)  # it must exist
+        record.current_version = version
+    record.status = status
+    session.flush()
 
 
 def _version_row(session: Session, slug: str, version: int | None) -> TourVersionRecord:
@@ -88,16 +214,32 @@ def get_document(session: Session, slug: str, version: int | None = None) -> dic
     return _version_row(session, slug, version).document
 
 
+def export_document(session: Session, slug: str, version: int | None = None) -> dict:
+    """The document to export: a draft's route says ``"status": "draft"``, so importing
+    the file again gives a draft again, never a published tour by surprise."""
+    row = _version_row(session, slug, version)
+    record = row.tour
+    is_draft = record.status == DRAFT or row.version > record.current_version or bool(row.todo)
+    if not is_draft:
+        return row.document
+    features = list(row.document["features"])
+    features[0] = {**features[0], "properties": {**features[0]["properties"], "status": DRAFT}}
+    return {**row.document, "features": features}
+
+
 # Built once: every page asks for these, and building a select() costs more than running
 # it from SQLAlchemy's compiled cache.
-_CURRENT_VERSIONS = select(TourRecord.slug, TourRecord.current_version).order_by(
-    TourRecord.city, TourRecord.slug
+_CURRENT_VERSIONS = (
+    select(TourRecord.slug, TourRecord.current_version)
+    .where(TourRecord.status == PUBLISHED)
+    .order_by(TourRecord.city, TourRecord.slug)
 )
 _CURRENT_VERSIONS_IN_CITY = _CURRENT_VERSIONS.where(TourRecord.city == bindparam("city"))
 
 
 def current_versions(session: Session, city: str | None = None) -> list[tuple[str, int]]:
-    """``(slug, version)`` of every tour's current version, ordered by city then slug."""
+    """``(slug, version)`` of every published tour's current version, ordered by city then
+    slug: drafts and withdrawn tours are never listed to the public."""
     if city:
         rows = session.execute(_CURRENT_VERSIONS_IN_CITY, {"city": city})
     else:
@@ -105,6 +247,11 @@ def current_versions(session: Session, city: str | None = None) -> list[tuple[st
     return [(slug, version) for slug, version in rows]
 
 
+def has_any_tour(session: Session) -> bool:
+    """True once any tour is stored, whatever its status."""
+    return session.scalar(select(TourRecord.id).limit(1)) is not None
+
+
 def list_tours(session: Session, city: str | None = None) -> list[StoredTour]:
-    """The current version of every tour."""
+    """The current version of every published tour."""
     return [get_tour(session, slug, version) for slug, version in current_versions(session, city)]

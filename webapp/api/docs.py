@@ -36,10 +36,11 @@ def _object(required: str, properties: dict[str, Any], closed: bool = True) -> d
 
 TOUR_SCHEMAS: dict[str, dict[str, Any]] = {
     "TourLinks": _object(
-        "self geojson html",
+        "self geojson gpx html",
         {
             "self": {"type": "string", "format": "uri"},
             "geojson": {"type": "string", "format": "uri"},
+            "gpx": {"type": "string", "format": "uri"},
             "html": {"type": "string", "format": "uri"},
         },
     ),
@@ -182,6 +183,18 @@ TOUR_PATHS: dict[str, Any] = {
             "404": _NOT_FOUND,
         },
         [_SLUG_PARAMETER],
+    ),
+    "/api/tours/{slug}.gpx": _get(
+        "The tour as GPX 1.1: the route as a track, published stops as waypoints with their"
+        " name and story in the requested language",
+        {
+            "200": {
+                "description": "A GPX 1.1 document (OsmAnd, Komoot, Garmin tools)",
+                "content": {"application/gpx+xml": {"schema": {"type": "string"}}},
+            },
+            "404": _NOT_FOUND,
+        },
+        [_SLUG_PARAMETER, LANG_PARAMETER],
     ),
     "/api/openapi.json": _get(
         "This document",

@@ -8,14 +8,15 @@ Only published stops are ever serialised.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+import geojson
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
+from tours.content.export import to_geojson, to_gpx
 from tours.i18n import LocalizedText, normalize_tag
 from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
@@ -70,6 +71,7 @@ def tour_links(slug: str) -> dict[str, str]:
     return {
         "self": url_for("api.tour_detail", slug=slug, _external=True),
         "geojson": url_for("api.tour_geojson", slug=slug, _external=True),
+        "gpx": url_for("api.tour_gpx", slug=slug, _external=True),
         "html": url_for("public.tour_page", slug=slug, _external=True),
     }
 
@@ -181,9 +183,24 @@ def tour_geojson(slug: str) -> Response:
     """The tour as a Bidean-profile GeoJSON document, published stops only."""
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    body = json.dumps(cached.tour.to_document(published_only=True), ensure_ascii=False)
+    body = geojson.dumps(
+        to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
+    )
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
+    return response
+
+
+@bp.get("/tours/<slug>.gpx")
+def tour_gpx(slug: str) -> Response:
+    """The tour as GPX 1.1: a track and one waypoint per published stop."""
+    with get_db().transaction() as session:
+        cached = tour_cache().get(session, slug)
+    lang = content_language(cached.tour.languages)
+    body = to_gpx(cached.tour.to_document(published_only=True), lang)
+    response = Response(body, mimetype="application/gpx+xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{cached.tour.slug}.gpx"'
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from webapp.commands import db as db_commands
+from webapp.commands import drafts as drafts_commands
 from webapp.commands import guides as guides_commands
 from webapp.commands import serve as serve_commands
 from webapp.commands import sessions as sessions_commands
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
         tours_commands,
         sessions_commands,
         guides_commands,
+        drafts_commands,
     ):
         for command in group.COMMANDS:
             app.cli.add_command(command)

@@ -22,7 +22,7 @@ from tours.booking.models import Departure
 from tours.content.importer import ValidationOptions, validate_path
 from tours.content.report import Report
 from tours.errors import BideanError
-from tours.tour.store import StoredTour, current_versions, save_tour
+from tours.tour.store import StoredTour, has_any_tour, save_tour
 from webapp.common.config import sample_guides_dir, sample_routes_dir
 from webapp.common.database import get_db
 
@@ -53,7 +53,7 @@ def sample_files(app: Flask) -> list[Path]:
 
 def has_tours(app: Flask) -> bool:
     with get_db(app).transaction() as session:
-        return bool(current_versions(session))
+        return has_any_tour(session)
 
 
 def load_sample_routes(app: Flask) -> list[StoredTour]:

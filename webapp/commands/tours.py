@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import geojson
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from tours.content.importer import ImportOutcome, ValidationOptions, import_paths, validate_path
+from tours.content.assemble import AssemblyOptions
+from tours.content.export import to_geojson, to_gpx
+from tours.content.fieldmap import FieldMap, MappingError
+from tours.content.importer import ValidationOptions, validate_path
+from tours.content.intake import import_files
 from tours.errors import TourNotFound
 from tours.tour.domain import without_scripts
-from tours.tour.store import get_document, list_tours
+from tours.tour.store import export_document, tour_listings
+from webapp.commands.reports import intake_text
 from webapp.common.database import get_db, is_initialised, upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,40 +120,92 @@ def validate_command(
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=_FILES)
+@click.argument("files", nargs=-1, type=_FILES)
+@click.option("--route", type=_FILES, help="Take the route from this file (GeoJSON, GPX, KML).")
+@click.option(
+    "--stops", type=_FILES, multiple=True, help="Take stops from this file (repeatable, in order)."
+)
+@click.option("--districts", type=_FILES, help="Take district outlines from this file.")
 @_gpx_options
+@click.option("--title", help="The tour's title, in the --language.")
+@click.option("--summary", help="The tour's summary, in the --language.")
+@click.option(
+    "--map",
+    "mappings",
+    metavar="TARGET=SOURCE",
+    multiple=True,
+    help="Read a field from another property, such as story=historical_relevance.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["source", "route"]),
+    help="Stop order: the files' order, or along the route (default: explicit, else route).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
 def import_command(
     files: tuple[Path, ...],
+    route: Path | None,
+    stops: tuple[Path, ...],
+    districts: Path | None,
     city: str | None,
     timezone: str | None,
     language: str | None,
     licence: str | None,
+    title: str | None,
+    summary: str | None,
+    mappings: tuple[str, ...],
+    order: str | None,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
-    """Validate tour files and store each valid one as a new version of its tour.
+    """Import tour files; files that are not yet a complete tour become drafts.
 
-    Each file is stored in its own transaction; an invalid file stores nothing and makes
-    the command exit 1 after the others are done.
+    A file in the Bidean profile is stored and published as a new version of its tour.
+    With --route/--stops/--districts all the files form one tour, stored as a draft
+    with a to-do list (`bidean tours`, then `bidean publish SLUG`).  Each tour is stored
+    in its own transaction; the command exits 1 when any file could not be imported.
     """
-    options = _options(city, timezone, language, licence)
-    db = get_db()
+    if not files and route is None and not stops and districts is None:
+        raise click.UsageError("Give at least one file (or --route / --stops / --districts).")
+    try:
+        fields = FieldMap.parse(mappings)
+    except MappingError as exc:
+        raise click.UsageError(str(exc)) from None
+    assembly = AssemblyOptions(
+        title=title,
+        summary=summary,
+        city=city,
+        language=language,
+        timezone=timezone,
+        licence=licence,
+        fields=fields,
+        order=order,
+        validation=_options(city, timezone, language, licence),
+    )
+    sessions = None
+    if not dry_run:
+        db = get_db()
+        with _database_errors():
+            upgrade(db.engine)
+        sessions = db.sessions
     with _database_errors():
-        upgrade(db.engine)
-        outcomes = import_paths(db.sessions, files, options)
-    for outcome in outcomes:
-        _print_outcome(outcome)
-    raise click.exceptions.Exit(0 if all(o.ok for o in outcomes) else 1)
-
-
-def _print_outcome(outcome: ImportOutcome) -> None:
-    report = outcome.result.report
-    if outcome.stored is None:
-        click.echo(report.to_text())
-        return
-    for warning in report.warnings:
-        click.echo(warning.to_text(report.file))
-    stored = outcome.stored
-    click.echo(f"stored {stored.slug} version {stored.version} ({outcome.file})")
+        intakes = import_files(
+            sessions,
+            list(files),
+            route=route,
+            stops=list(stops),
+            districts=districts,
+            options=assembly,
+            dry_run=dry_run,
+        )
+    if as_json:
+        click.echo(json.dumps([i.to_dict() for i in intakes], ensure_ascii=False, indent=2))
+    else:
+        for intake in intakes:
+            click.echo("\n".join(intake_text(intake)))
+    raise click.exceptions.Exit(0 if all(i.ok for i in intakes) else 1)
 
 
 @click.command("export")
@@ -159,10 +217,25 @@ def _print_outcome(outcome: ImportOutcome) -> None:
     help="Write to this file instead of standard output.",
 )
 @click.option("--version", type=click.IntRange(min=1), help="Export this version, not the current.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "gpx"]),
+    default="geojson",
+    help="geojson (the profile, default) or gpx (route as a track, stops as waypoints).",
+)
+@click.option("--language", metavar="TAG", help="Language of the GPX names and stories.")
 @click.option("--with-scripts", is_flag=True, help="Include the guides' stop scripts (private).")
 @with_appcontext
-def export_command(slug: str, output: Path | None, version: int | None, with_scripts: bool) -> None:
-    """Write a stored tour as its profile GeoJSON (guide scripts only with --with-scripts)."""
+def export_command(
+    slug: str,
+    output: Path | None,
+    version: int | None,
+    fmt: str,
+    language: str | None,
+    with_scripts: bool,
+) -> None:
+    """Write a stored tour as profile GeoJSON or GPX 1.1 (scripts only with --with-scripts)."""
     db = get_db()
     with _database_errors():
         if not is_initialised(db.engine):
@@ -170,13 +243,18 @@ def export_command(slug: str, output: Path | None, version: int | None, with_scr
             raise click.exceptions.Exit(1)
         try:
             with db.transaction() as session:
-                document = get_document(session, slug, version)
+                document = export_document(session, slug, version)
                 if not with_scripts:
                     document = without_scripts(document)
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "gpx":
+        props = document["features"][0]["properties"]
+        chosen = language or (props.get("languages") or ["en"])[0]
+        text = to_gpx(document, chosen, published_only=False)
+    else:
+        text = geojson.dumps(to_geojson(document), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
@@ -190,21 +268,29 @@ def export_command(slug: str, output: Path | None, version: int | None, with_scr
 
 @click.command("tours")
 @click.option("--city", help="Only the tours of this city.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every tour as JSON, to-do list included."
+)
 @with_appcontext
-def tours_command(city: str | None) -> None:
-    """List the stored tours: slug, current version, city and languages."""
+def tours_command(city: str | None, as_json: bool) -> None:
+    """List the stored tours: slug, version, city, languages, and status unless published."""
     db = get_db()
+    listings = []
     with _database_errors():
-        if not is_initialised(db.engine):
-            click.echo("No tours are stored yet.")
-            return
-        with db.transaction() as session:
-            stored = list_tours(session, city)
-    if not stored:
+        if is_initialised(db.engine):
+            with db.transaction() as session:
+                listings = tour_listings(session, city)
+    if as_json:
+        click.echo(json.dumps([t.to_dict() for t in listings], ensure_ascii=False, indent=2))
+        return
+    if not listings:
         click.echo("No tours are stored yet.")
-    for item in stored:
-        tour = item.tour
-        click.echo(f"{item.slug}\tversion {item.version}\t{tour.city}\t{' '.join(tour.languages)}")
+    for item in listings:
+        fields = [item.slug, f"version {item.version}", item.city, " ".join(item.languages)]
+        if item.status != "published" or item.version != item.published_version:
+            pending = "" if item.status != "published" else " (a newer draft waits)"
+            fields.append(f"{item.status}{pending}, {len(item.todo)} to do")
+        click.echo("\t".join(fields))
 
 
 COMMANDS = [validate_command, import_command, export_command, tours_command]

@@ -1,15 +1,20 @@
 """Interface languages: choosing one per request, remembering it, formatting for it.
 
-The interface speaks Spanish, Basque, English, French and Arabic: one gettext catalogue,
-``webapp/translations/`` (``make translations`` extracts and updates it).  Tour *content*
-is another matter: it falls back through ``tours.i18n.LocalizedText`` and may exist in
-languages the interface does not speak.
+The interface speaks Spanish, Basque, English, French, Arabic, Polish, German, Portuguese
+and Italian: one gettext catalogue, ``webapp/translations/`` (``make translations``
+extracts and updates it; ``make translations NEW_LANGUAGE=xx`` starts another).  Tour
+*content* is another matter: it may be in any BCP 47 language and falls back through
+``tours.i18n.LocalizedText``.  A visitor asks for one language (``?lang=``, the cookie,
+``Accept-Language``); the content is shown in it where the tour has it, and the
+interface in the best interface language for it: the exact tag, its base language,
+English, then Spanish.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,8 @@ from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 
+from tours.i18n import base_language, normalize_tag
+
 # Native names: a visitor looks for their own language's name, not its name in ours.
 LANGUAGES: dict[str, str] = {
     "es": "Español",
@@ -29,7 +36,13 @@ LANGUAGES: dict[str, str] = {
     "en": "English",
     "fr": "Français",
     "ar": "العربية",
+    "pl": "Polski",
+    "de": "Deutsch",
+    "pt": "Português",
+    "it": "Italiano",
 }
+#: Where the interface goes when it does not speak the requested language.
+INTERFACE_FALLBACK = ("en", "es")
 RTL_LANGUAGES = frozenset({"ar"})
 COOKIE_NAME = "bidean_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -64,12 +77,67 @@ def supported(tag: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+def valid_request_tag(value: str | None) -> str | None:
+    """A well-formed BCP 47 tag from a query or cookie, canonical; None otherwise."""
+    if not value or len(value) > 35:
+        return None
+    try:
+        return normalize_tag(value.strip().replace("_", "-"))
+    except ValueError:
+        return None
+
+
+def requested_language() -> str | None:
+    """The language the visitor asked for: ``?lang=``, else the remembered cookie (any
+    valid BCP 47 tag, not only interface languages); None when neither says one."""
+    return valid_request_tag(request.args.get("lang")) or valid_request_tag(
+        request.cookies.get(COOKIE_NAME)
+    )
+
+
+def interface_for(tag: str) -> str:
+    """The interface language for ``tag``: exact, base language, English, then Spanish."""
+    found = supported(tag)
+    if found:
+        return found
+    return next((lang for lang in INTERFACE_FALLBACK if lang in LANGUAGES), default_language())
+
+
 def select_language() -> str:
-    """``?lang=``, else the remembered cookie, else ``Accept-Language``, else the default."""
-    chosen = supported(request.args.get("lang")) or supported(request.cookies.get(COOKIE_NAME))
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or default_language()
+    """The interface language: for ``?lang=`` or the cookie, else the best
+    ``Accept-Language`` match, else (a browser asking only for languages the interface
+    lacks) English, else the default."""
+    requested = requested_language()
+    if requested:
+        return interface_for(requested)
+    match = request.accept_languages.best_match(list(LANGUAGES))
+    if match:
+        return match
+    return interface_for("und") if request.accept_languages else default_language()
+
+
+def content_language(available: Iterable[str] = ()) -> str:
+    """The language to show content in: the one asked for, else the best
+    ``Accept-Language`` match among ``available`` and the interface languages."""
+    requested = requested_language()
+    if requested:
+        return requested
+    candidates = list(dict.fromkeys([*available, *LANGUAGES]))
+    match = request.accept_languages.best_match(candidates)
+    return valid_request_tag(match) or current_language()
+
+
+def interface_note(content: str) -> str | None:
+    """ "The interface is in English: it is not available in Turkish yet", once per page,
+    when the interface cannot speak the content's language; None when it can."""
+    interface = current_language()
+    if base_language(content) == interface:
+        return None
+    return gettext(
+        "The interface is shown in %(interface)s: it is not available in %(requested)s yet.",
+        interface=language_name(interface),
+        requested=language_name(content),
+    )
 
 
 def current_language() -> str:
@@ -88,7 +156,7 @@ def remember_language(response: Response) -> Response:
         response.vary.add("Accept-Language")
         return response
     response.vary.update(("Accept-Language", "Cookie"))
-    chosen = supported(request.args.get("lang"))
+    chosen = valid_request_tag(request.args.get("lang"))
     if chosen and request.cookies.get(COOKIE_NAME) != chosen:
         response.set_cookie(
             COOKIE_NAME,
@@ -101,21 +169,36 @@ def remember_language(response: Response) -> Response:
     return response
 
 
-def language_links() -> list[dict[str, Any]]:
-    """The switcher: this page (same query, new ``lang``) in every interface language."""
+def language_links(content_languages: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The switcher: this page (same query, new ``lang``) in every interface language,
+    then in each of the page's content languages the interface does not speak."""
     # Re-quoted and anchored at our root so a path like ``//elsewhere`` stays on this site.
     path = request.script_root + "/" + quote(request.path.lstrip("/"), safe="/:@!$'()*+,;=-._~")
     kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    current = current_language()
+    current = requested_language() or current_language()
+    choices = dict(LANGUAGES)
+    for tag in content_languages:
+        if tag not in choices and base_language(tag) not in choices:
+            choices[tag] = native_name(tag)
     return [
         {
             "code": code,
             "name": name,
             "url": f"{path}?{urlencode([*kept, ('lang', code)])}",
-            "current": code == current,
+            "current": code == current or (code == supported(current) and current not in choices),
         }
-        for code, name in LANGUAGES.items()
+        for code, name in choices.items()
     ]
+
+
+@lru_cache(maxsize=256)
+def native_name(tag: str) -> str:
+    """A language's name in itself (``tr`` -> ``Türkçe``), for the language menu."""
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return tag
+    return (name[:1].upper() + name[1:]) if name else tag
 
 
 def _template_context() -> dict[str, Any]:

@@ -30,7 +30,7 @@ from webapp.common.departure_views import (
     tour_session_views,
 )
 from webapp.common.errors import csp_nonce, nonce_placeholder
-from webapp.common.i18n import current_language, language_name
+from webapp.common.i18n import content_language, current_language, interface_note, language_name
 from webapp.common.maps import text_direction, tour_map_html
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
@@ -171,7 +171,7 @@ def catalogue() -> str:
 def tour_page(slug: str) -> str:
     """One tour: map, introduction and every published stop in walking order."""
     live = tour_cache().live(get_db(), slug, SESSIONS_SHOWN)
-    lang = current_language()
+    lang = content_language(live.cached.tour.languages)
     if not tour_cache().page_cache_size or current_app.jinja_env.auto_reload:
         sessions = tour_session_views(live.cached, live.departures, lang)
         return render_tour(live.cached, lang, sessions=sessions)
@@ -193,6 +193,7 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
     switcher_in_shell = all(name == "lang" for name in request.args)
     depends_on = (
         lang,
+        current_language(),
         tiles_from_config(current_app.config),
         request.script_root,
         request.path,
@@ -214,7 +215,9 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
     )
     filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_html}
     if not switcher_in_shell:
-        filled["language_switcher"] = render_block("base.html", "language_switcher")
+        filled["language_switcher"] = render_block(
+            "base.html", "language_switcher", page_languages=cached.tour.languages
+        )
     return shell.fill(filled)
 
 
@@ -238,6 +241,9 @@ def render_tour(
         stops=stop_views(cached, lang),
         map_html=tour_map_html(cached.stored, lang),
         page_holes=holes,
+        page_languages=cached.tour.languages,
+        content_lang=lang,
+        interface_note=interface_note(lang),
         **context,
     )
 
@@ -271,9 +277,10 @@ def sessions_block(cached: CachedTour, sessions: list[SessionView]) -> str:
     )
 
 
-def render_block(template_name: str, block: str) -> Markup:
-    """One ``{% block %}`` of a template, rendered with the usual context for this request."""
-    context: dict = {}
+def render_block(template_name: str, block: str, **extra: object) -> Markup:
+    """One ``{% block %}`` of a template, rendered with the usual context for this request
+    and ``extra``."""
+    context: dict = dict(extra)
     current_app.update_template_context(context)
     template = current_app.jinja_env.get_template(template_name)
     return Markup("".join(template.blocks[block](template.new_context(context))))

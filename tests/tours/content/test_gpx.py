@@ -163,7 +163,7 @@ def test_xml_syntax_error_has_line_and_column():
     ("data", "code"),
     [
         (b"", "gpx.empty"),
-        (b'<?xml version="1.0"?><kml/>', "gpx.invalid"),
+        (b'<?xml version="1.0"?><kml/>', "format.kml"),  # named by its format (issue 9)
         (b'<?xml version="1.0"?><gpx version="1.1"><wpt lat="abc" lon="2"/></gpx>', "gpx.invalid"),
         (b'<?xml version="1.0" encoding="nope-8"?><gpx version="1.1"/>', "gpx.encoding"),
     ],

@@ -362,13 +362,17 @@ def test_every_code_is_documented():
     root = Path(__file__).resolve().parents[3]
     modules = [
         "jsonload", "validate", "geojson_positions", "profile", "profile_rules",
-        "profile_geometry", "textmaps", "gpx", "importer",
+        "profile_geometry", "textmaps", "gpx", "importer", "licences", "sources", "csvread",
+        "kml", "assemble",
     ]  # fmt: skip
     source = "".join(
         (root / "tours" / "content" / f"{m}.py").read_text(encoding="utf-8") for m in modules
     )
     emitted = set(
-        re.findall(r'"((?:json|geojson|profile|gpx|file|store|import)\.[a-z-]+)"', source)
+        re.findall(
+            r'"((?:json|geojson|profile|gpx|file|store|import|assemble|format|csv|kml)\.[a-z-]+)"',
+            source,
+        )
     )
     emitted |= {f"geojson.{kind}-members" for kind in ("feature", "collection", "geometry")}
     documented = set(

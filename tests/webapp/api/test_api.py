@@ -52,6 +52,7 @@ def test_tour_list_has_the_documented_shape_and_localized_titles(app, client):
     assert first["links"] == {
         "self": f"http://localhost/api/tours/{first['slug']}",
         "geojson": f"http://localhost/api/tours/{first['slug']}.geojson",
+        "gpx": f"http://localhost/api/tours/{first['slug']}.gpx",
         "html": f"http://localhost/tours/{first['slug']}",
     }
     for link in first["links"].values():

@@ -56,7 +56,9 @@ def test_validate_reports_every_file_and_exits_1(runner, files):
     )
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert f"{files['invalid']}: error: /bbox: " in result.output
+    # Every problem gives its line and column, then its pointer (issue 9).
+    bbox_line = next(line for line in lines if line.startswith(f"{files['invalid']}: error: "))
+    assert ": error: line 1, column " in bbox_line and "(/bbox): " in bbox_line
     assert any(line.endswith("[geojson.bbox]") for line in lines)
     assert f"{files['broken']}: error: line 3, column" in result.output
     assert f"{files['broken']}: INVALID (1 error, 0 warnings)" in lines

