@@ -14,7 +14,7 @@ from tours.booking.departures import DepartureRequest, schedule
 from tours.booking.models import Departure
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
-from webapp.booking import mailworker
+from webapp.common import mailworker
 
 SessionFactory = Callable[..., AbstractContextManager[Session]]
 

@@ -2,7 +2,7 @@
 
 Each action runs the core function in ONE transaction (SQLite's write lock taken at
 BEGIN) and records the emails it causes in the outbox in that same transaction; the
-action ends at the commit.  The mail worker (``webapp.booking.mailworker``) sends them,
+action ends at the commit.  The mail worker (``webapp.common.mailworker``) sends them,
 so a booking never exists without its confirmation being on record, and nothing that
 happens to the mail (a server down, an address refused) can fail the request.
 """
@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
@@ -27,11 +28,19 @@ from tours.booking.cancellation import CancelResult
 from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import Booking, Departure, WaitlistEntry
 from tours.db import utcnow
-from webapp.booking import mail
 from webapp.booking.calendar import CalendarEvent, booking_calendar
-from webapp.common import privacy
+from webapp.common import mail, privacy
 from webapp.common.database import get_db
 from webapp.common.departure_views import SessionView, session_view
+
+BOOKING_SUBJECTS = {
+    "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
+    "cancelled": lazy_gettext("Booking %(reference)s cancelled"),
+    "session_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
+    "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
+    "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
+}
+mail.register_subjects(BOOKING_SUBJECTS)
 
 MANAGE_SALT = "bidean.booking.manage"
 OFFER_SALT = "bidean.waitlist.offer"

@@ -14,8 +14,8 @@ from flask.cli import with_appcontext
 from guides import accounts, audit
 from guides import profiles as prof
 from tours.errors import BideanError
-from webapp.booking.mail import external_url
 from webapp.common.database import get_db, upgrade
+from webapp.common.mail import external_url
 
 CLI_ACTOR = "cli"
 

@@ -17,8 +17,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
-from webapp.booking import mailworker
 from webapp.commands.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
+from webapp.common import mailworker
 from webapp.common.database import get_db, upgrade
 from webapp.common.i18n import ensure_compiled, translation_directories
 

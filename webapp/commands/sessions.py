@@ -23,8 +23,8 @@ from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
-from webapp.booking import mail, mailworker
 from webapp.booking import services as service
+from webapp.common import mail, mailworker
 from webapp.common.database import get_db
 
 

@@ -12,7 +12,7 @@ import io
 from datetime import datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from guides import accounts, audit
@@ -24,9 +24,11 @@ from guides.roster import roster
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
+from webapp.common import mail
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_view, session_views
 from webapp.common.i18n import current_language
+from webapp.common.urls import public_url_for
 from webapp.console.auth import admin_required
 from webapp.console.forms import (
     AccountForm,
@@ -39,6 +41,10 @@ from webapp.console.forms import (
     choices,
 )
 from webapp.console.views import bp
+
+mail.register_subjects(
+    {"set_password": lazy_gettext("Your Bidean console account: choose a password")}
+)
 
 WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
@@ -366,7 +372,17 @@ def _guide_choices(db_session) -> list:
 
 
 def _link(token: str) -> str:
-    return url_for("console.set_password", token=token, _external=True)
+    # Built on PUBLIC_URL, never on the request's Host: the link is also emailed.
+    return public_url_for("console.set_password", token=token)
+
+
+def _mail_link(db_session, account: UserAccount, link: str) -> None:
+    """Queue the set-password link to the account's address, in the caller's transaction."""
+    message = mail.compose(
+        "set_password", account.email, current_language(), {"email": account.email, "link": link}
+    )
+    mail.record(db_session, "set_password", message, None)
+    flash(gettext("The set-password link was emailed to %(email)s.", email=account.email))
 
 
 @bp.route("/admin/accounts", methods=["GET", "POST"])
@@ -387,6 +403,7 @@ def admin_accounts() -> Response | str:
                     guide_id=form.guide.data or None,
                 )
                 link = _link(accounts.issue_set_password_link_token(db_session, account))
+                _mail_link(db_session, account, link)
                 audit.record(
                     db_session,
                     current_user.actor,
@@ -396,6 +413,8 @@ def admin_accounts() -> Response | str:
                 )
         except BideanError as error:
             _error(error)
+        else:
+            mail.wake()
     with get_db().transaction() as db_session:
         found = accounts.list_accounts(db_session)
     return render_template(
@@ -416,10 +435,12 @@ def admin_account_link(account_id: int) -> str:
     """A new one-time set-password link (the old password stops working)."""
     with get_db().transaction(write_lock=True) as db_session:
         account, token = accounts.reset_password(db_session, _account(db_session, account_id).email)
+        _mail_link(db_session, account, _link(token))
         audit.record(db_session, current_user.actor, "account.reset", f"account:{account.email}")
         found = accounts.list_accounts(db_session)
         form = AccountForm()
         form.guide.choices = _guide_choices(db_session)
+    mail.wake()
     return render_template(
         "console/admin_accounts.html",
         accounts=found,

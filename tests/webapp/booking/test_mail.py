@@ -21,8 +21,8 @@ from tests.booking_support import SLUG, add_departure, drain_mail, store_tour
 from tests.mail_support import free_port, smtp_server
 from tours.booking.models import Booking, OutboxMessage
 from webapp.booking.calendar import CalendarEvent, booking_calendar
-from webapp.booking.mail import MAIL_POLICY
 from webapp.common.departure_views import session_date, session_short_date
+from webapp.common.mail import MAIL_POLICY
 
 MADRID = ZoneInfo("Europe/Madrid")
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +21,11 @@ from guides.accounts import (
     set_password_with_token,
 )
 from guides.models import UserAccount
+from tests.booking_support import drain_mail
 from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, build_world, log_in
 from tours.db import utcnow
 from webapp import create_app
+from webapp.common import mailworker
 from webapp.common.database import get_db
 
 FAILED = "That email and password do not match"
@@ -209,3 +214,31 @@ def test_users_cli(app, runner):
     reset = runner.invoke(args=["users", "reset-password", GUIDE_A])
     assert reset.exit_code == 0 and "/console/set-password/" in reset.output
     assert log_in(app.test_client(), GUIDE_A).status_code == 200  # the old password is gone
+
+
+def test_a_new_account_gets_its_set_password_link_by_email(app, client):
+    """The coordinator's new account is mailed its link, built on PUBLIC_URL, not the Host."""
+    build_world(app)
+    app.config["PUBLIC_URL"] = "https://tours.example.org"  # not the test client's host
+    log_in(client, ADMIN)
+    made = client.post(
+        "/console/admin/accounts",
+        data={"email": "new-guide@example.org", "role": "guide", "guide": "mei"},
+    )
+    assert made.status_code == 200
+    assert "emailed to new-guide@example.org" in made.get_data(as_text=True)
+    outcomes = drain_mail(app)
+    assert [o.result for o in outcomes] == [mailworker.SENT]
+    (eml,) = (Path(app.instance_path) / "outbox").glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=default)
+    assert message["To"] == "new-guide@example.org"
+    body = message.get_body(("plain",)).get_content()
+    link = re.search(r"http\S+/console/set-password/\S+", body).group(0)
+    assert link.startswith("https://tours.example.org/console/set-password/")
+    assert "localhost" not in eml.read_text()
+    path = link.removeprefix("https://tours.example.org")
+    assert client.get(path).status_code == 200
+    client.post("/console/logout")
+    chosen = client.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
+    assert chosen.status_code in (200, 302)
+    assert log_in(client, "new-guide@example.org").status_code == 302

@@ -27,8 +27,7 @@ from flask import Flask
 
 from tours.booking import outbox
 from tours.booking.models import OutboxMessage
-from webapp.booking import mail
-from webapp.common import privacy
+from webapp.common import mail, privacy
 from webapp.common.database import get_db
 
 POLL_S = 2.0

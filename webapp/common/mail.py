@@ -2,7 +2,7 @@
 
 Every message is written to the ``outbox_messages`` table in the transaction of the
 change it tells about (a booking, a cancellation); that transaction is where a request
-ends.  A mail worker (``webapp.booking.mailworker``: ``bidean mail worker``, or the
+ends.  A mail worker (``webapp.common.mailworker``: ``bidean mail worker``, or the
 thread ``bidean serve`` runs) sends it afterwards, so neither a mail server nor an
 address it refuses can turn a stored booking into an error page.
 
@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale, lazy_gettext
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from tours.booking import outbox
@@ -41,13 +41,14 @@ from webapp.common.i18n import text_direction
 from webapp.common.urls import public_url_for
 
 SMTP_TIMEOUT_S = 10
-SUBJECTS = {
-    "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
-    "cancelled": lazy_gettext("Booking %(reference)s cancelled"),
-    "session_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
-    "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
-    "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
-}
+# Subject of each kind of message (its templates are ``mail/<kind>.txt`` and ``.html``);
+# each feature registers the kinds it sends, as booking and the console do.
+SUBJECTS: dict[str, Any] = {}
+
+
+def register_subjects(subjects: Mapping[str, Any]) -> None:
+    """Add ``{kind: lazy_gettext(subject with %(placeholders)s)}`` for messages of a feature."""
+    SUBJECTS.update(subjects)
 
 
 class _ReusedHeaderClasses(HeaderRegistry):
