@@ -40,10 +40,12 @@ SAME_AS_ENGLISH = {
     "%(minutes)s min",
     "Audio",
     "Distance",
-    "Guide",  # French (issue 8)
+    "Guide",  # French (issue 8), German
+    "Guides",  # German (der Guide, die Guides)
     "Error %(status)s",
     "Image",
     "Map: %(place)s",
+    "Password",  # Italian
     "Video",  # German and Italian
 }
 
