@@ -327,6 +327,7 @@ class CancelledDeparture:
     departure: Departure
     bookings: list[Booking]
     waitlist: list[WaitlistEntry]
+    changed: bool = True  # False when it was cancelled already
 
 
 def cancel(
@@ -340,7 +341,7 @@ def cancel(
     now = now or utcnow()
     departure = get_departure(session, departure_id, lock=True)
     if departure.status == CANCELLED:
-        return CancelledDeparture(departure, [], [])
+        return CancelledDeparture(departure, [], [], changed=False)
     bookings = list(
         session.scalars(
             select(Booking)

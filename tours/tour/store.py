@@ -20,6 +20,7 @@ class StoredTour:
     slug: str
     version: int
     tour: Tour
+    unchanged: bool = False  # the file equals the current version: nothing new was stored
 
 
 def save_tour(
@@ -36,6 +37,10 @@ def save_tour(
         select(TourRecord).where(TourRecord.slug == tour.slug).with_for_update()
     ).one_or_none()
     city = city or tour.city
+    if record is not None and record.current_version and record.city == city:
+        current = _version_row(session, tour.slug, record.current_version)
+        if current.document == document and current.city == city:
+            return StoredTour(tour.slug, record.current_version, tour, unchanged=True)
     if record is None:
         record = TourRecord(slug=tour.slug, city=city, current_version=0)
         session.add(record)

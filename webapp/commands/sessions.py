@@ -16,6 +16,7 @@ from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
+from tours.tour.store import current_versions
 from webapp.booking import mail
 from webapp.booking import services as service
 from webapp.common.database import get_db
@@ -117,6 +118,8 @@ def _line(departure: Departure, slug: str) -> str:
 def list_command(slug: str | None, show_all: bool) -> None:
     """Upcoming sessions with seats taken (confirmed + held for offers) / capacity."""
     with get_db().transaction() as session:
+        if slug is not None and slug not in dict(current_versions(session)):
+            _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
         found = deps.upcoming(session, slug=slug, include_cancelled=show_all)
         lines = [_line(d, deps.slug_of(session, d)) for d in found]
     if not lines:
@@ -134,6 +137,8 @@ def cancel_command(departure_id: int) -> None:
         result = service.cancel_departure(departure_id)
     except BideanError as error:
         _fail(str(error))
+    if not result.changed:
+        _fail(f"Session {departure_id} was already cancelled; nothing was changed or sent.")
     click.echo(
         f"Session {departure_id} cancelled: {result.bookings} booking(s) and "
         f"{result.waiting} waiting-list entr(y/ies) closed, {result.messages} email(s) sent."

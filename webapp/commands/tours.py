@@ -146,6 +146,9 @@ def _print_outcome(outcome: ImportOutcome) -> None:
     for warning in report.warnings:
         click.echo(warning.to_text(report.file))
     stored = outcome.stored
+    if stored.unchanged:
+        click.echo(f"unchanged {stored.slug} version {stored.version} ({outcome.file})")
+        return
     click.echo(f"stored {stored.slug} version {stored.version} ({outcome.file})")
 
 

@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, ngettext
 
 # Native names: a visitor looks for their own language's name, not its name in ours.
 LANGUAGES: dict[str, str] = {
@@ -177,7 +177,7 @@ def format_duration(minutes: float) -> str:
     total = max(1, round(minutes)) if minutes > 0 else 0
     hours, rest = divmod(total, 60)
     if not hours:
-        return gettext("%(minutes)s min", minutes=format_number(rest))
+        return ngettext("%(num)s min", "%(num)s min", rest)
     if not rest:
         return gettext("%(hours)s h", hours=format_number(hours))
     return gettext(

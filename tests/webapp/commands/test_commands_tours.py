@@ -272,3 +272,18 @@ def test_a_database_error_is_a_problem_not_a_traceback(tmp_path, files):
     assert not outcome.ok
     assert [p.code for p in outcome.result.report.errors] == ["store.failed"]
     assert "Nothing was stored" in outcome.result.report.errors[0].message
+
+
+def test_reimporting_an_identical_file_stores_nothing_and_says_unchanged(app, runner, files):
+    assert runner.invoke(args=["import", str(files["valid"])]).exit_code == 0
+    again = runner.invoke(args=["import", str(files["valid"])])
+    assert again.exit_code == 0, again.output
+    assert "unchanged san-francisco-voices version 1" in again.output
+    assert "stored" not in again.output
+    assert counts(app) == (1, 1)
+    changed = tour()
+    changed["features"][0]["properties"]["summary"] = {"es": "Otra cosa."}
+    files["valid"].write_bytes(encode(changed))
+    third = runner.invoke(args=["import", str(files["valid"])])
+    assert "stored san-francisco-voices version 2" in third.output
+    assert counts(app) == (1, 2)

@@ -146,3 +146,15 @@ def test_serve_has_host_and_port_options(runner):
     assert result.exit_code == 0
     assert "--port" in result.output and "--host" in result.output
     assert runner.invoke(args=["serve", "--port", "70000"]).exit_code != 0
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_takes_the_port_and_host():
+    """``make run PORT=5101`` passes the port on to ``bidean serve`` (dry run: nothing starts)."""
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=5101", "HOST=0.0.0.0"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert re.search(r"bidean serve --host 0\.0\.0\.0 --port 5101$", planned, re.M), planned
+    default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True)
+    assert re.search(r"bidean serve --host 127\.0\.0\.1 --port 5000$", default.stdout, re.M)
