@@ -255,6 +255,7 @@ class DepartureSnapshot:
     meeting_lon: float
     meeting_lat: float
     status: str
+    meeting_stop_id: str | None = None
 
     @property
     def seats_left(self) -> int:

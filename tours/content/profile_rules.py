@@ -20,6 +20,8 @@ from tours.tour.domain import STOP_STATUSES
 
 STOP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MEDIA_TYPES = ("image", "audio", "video")
+PRICE_MODELS = ("free", "pay-what-you-want", "fixed")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 _FEATURE_MEMBERS = frozenset(("type", "geometry", "properties", "bbox", "crs"))
 
 
@@ -82,6 +84,47 @@ class Rules:
 
     def warn(self, code: str, ptr: str, message: str) -> None:
         self.problems.append(Problem(code, ptr, message, Severity.WARNING))
+
+    def _price(self, value: Any, ptr: str) -> dict[str, Any] | None:
+        """The tour's ``price``: ``free``, ``pay-what-you-want`` or ``fixed`` per person."""
+        ptr = f"{ptr}/price"
+        if not isinstance(value, dict) or value.get("model") not in PRICE_MODELS:
+            model = value.get("model") if isinstance(value, dict) else value
+            self.error(
+                "profile.price-model",
+                ptr,
+                f"price must be an object whose model is {', '.join(map(repr, PRICE_MODELS))},"
+                f' such as {{"model": "fixed", "amount": 12, "currency": "EUR"}};'
+                f" found {found(model)}.",
+            )
+            return None
+        model = value["model"]
+        amount_key = {"fixed": "amount", "pay-what-you-want": "suggested"}.get(model)
+        ok = True
+        if amount_key is not None:
+            amount = value.get(amount_key)
+            required = model == "fixed"
+            if (amount is not None or required) and not (
+                is_number(amount) and not isinstance(amount, bool) and amount >= 0
+            ):
+                self.error(
+                    "profile.price-amount",
+                    f"{ptr}/{amount_key}",
+                    f"A {model} price needs {amount_key} as a number of at least 0 (per"
+                    f" person), such as 12 or 7.5; found {found(amount)}.",
+                )
+                ok = False
+            if amount is not None or required:
+                currency = value.get("currency")
+                if not (isinstance(currency, str) and CURRENCY.match(currency)):
+                    self.error(
+                        "profile.price-currency",
+                        f"{ptr}/currency",
+                        "currency must be an ISO 4217 code in capitals, such as"
+                        f' "EUR"; found {found(currency)}.',
+                    )
+                    ok = False
+        return value if ok else None
 
 
 class StopRules(Rules):

@@ -129,8 +129,11 @@ def book(slug: str) -> Response | str | tuple[str, int]:
             token = service.manage_token(result.booking, result.departure)
             return redirect(url_for("booking.confirmation", token=token), code=303)
     status = 422 if request.method == "POST" else 200
+    shown = requested or (views[0] if views else None)
     page = render_template(
         "booking/form.html",
+        details=shown,
+        map_html=_meeting_map(shown) if shown else None,
         form=form,
         tour=cached.tour,
         views=views,

@@ -23,6 +23,7 @@ from tours.booking.models import CANCELLED, Departure
 from tours.coords import LonLat
 from tours.errors import TourNotFound
 from tours.i18n import LocalizedText, Resolved
+from tours.tour.domain import Price, Tour
 from webapp.common.tourcache import CachedTour, tour_cache
 
 # How many upcoming sessions the tour page lists (and the catalogue reads per tour).
@@ -47,6 +48,11 @@ class SessionView:
     meeting: Resolved | None
     meeting_lonlat: LonLat
     duration_minutes: int
+    # Who guides, as a visitor reads it.  Today the departure's free-text guide; the guide
+    # profiles (issue 8) fill the same field from their own table.
+    guide_name: str | None = None
+    meeting_address: str | None = None  # the meeting stop's ``address`` property, if any
+    price: Price | None = None
 
     @property
     def full(self) -> bool:
@@ -81,11 +87,13 @@ def departure_view(
     departure: Departure | DepartureSnapshot, lang: str, slug: str, cached: CachedTour | None
 ) -> SessionView:
     """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
+    address, price = None, None
     if cached is not None:
         tour = cached.tour
         title = _resolved(tour.title, lang, tour.default_language, slug)
         duration = int(cached.summary.duration_minutes)
         default = tour.default_language
+        address, price = meeting_address(tour, departure.meeting_stop_id), tour.price
     else:
         title, duration, default = Resolved(slug, lang, lang), 90, lang
     meeting_name = LocalizedText(departure.meeting_name or {})
@@ -104,7 +112,18 @@ def departure_view(
         meeting=meeting_name.resolve(lang, default),
         meeting_lonlat=LonLat(departure.meeting_lon, departure.meeting_lat),
         duration_minutes=duration,
+        guide_name=(departure.guide or "").strip() or None,
+        meeting_address=address,
+        price=price,
     )
+
+
+def meeting_address(tour: Tour, stop_id: str | None) -> str | None:
+    """The ``address`` a tour file gives its meeting stop (the first stop by default)."""
+    stops = tour.ordered_public_stops()
+    stop = next((s for s in stops if s.id == stop_id), stops[0] if stops else None)
+    address = stop.extra.get("address") if stop is not None else None
+    return address.strip() or None if isinstance(address, str) else None
 
 
 def tour_session_views(

@@ -93,8 +93,36 @@
       addLayer(map, layer);
     });
     if (spec.fitBounds) {
-      map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+      var fit = function () {
+        map.invalidateSize();
+        map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+      };
+      fit();
+      // The box changes size after load (fonts, rotation, a narrow window): fit the route
+      // and stops again, so they are never cut off at the edges.
+      if (typeof ResizeObserver !== "undefined") {
+        var last = container.clientWidth + "x" + container.clientHeight;
+        new ResizeObserver(function () {
+          var now = container.clientWidth + "x" + container.clientHeight;
+          if (now !== last) {
+            last = now;
+            fit();
+          }
+        }).observe(container);
+      }
     }
+    // Escape closes an open popup, as it would a dialog.
+    container.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        map.closePopup();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && map.getContainer().querySelector(".leaflet-popup")) {
+        map.closePopup();
+      }
+    });
+    container.bideanMap = map;  // for tests and other scripts of the page
     return map;
   }
 
