@@ -103,8 +103,10 @@ def full_departure(client, db_session) -> int:
     return departure_id
 
 
-def join(client, departure_id: int, size: str = "1") -> str:
-    data = form_data(departure_id, party_size=size, idempotency_key="wait-key-0123456789abcd")
+def join(client, departure_id: int, size: str = "1", language: str = "eu") -> str:
+    data = form_data(
+        departure_id, party_size=size, language=language, idempotency_key="wait-0123456789abcdef"
+    )
     data.pop("accessibility")
     return client.post(f"/tours/{SLUG}/waitlist?lang=en", data=data).get_data(as_text=True)
 
@@ -142,6 +144,6 @@ def test_a_forged_leave_link_is_refused(client, db_session):
 
 def test_counts_in_the_waiting_list_email_agree_with_the_number(app, client, db_session):
     departure_id = full_departure(client, db_session)
-    join(client, departure_id, size="1")
+    join(client, departure_id, size="1", language="en")
     text = joined_mail(app)
     assert "for 1 person." in text and "1 people" not in text
