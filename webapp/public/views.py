@@ -26,7 +26,7 @@ from webapp.common.database import get_db
 from webapp.common.departure_views import SESSIONS_SHOWN, SessionView, tour_session_views
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import current_language, language_name
-from webapp.common.maps import text_direction, tour_map_html
+from webapp.common.maps import point_map_html, text_direction, tour_map_html
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
 
@@ -222,17 +222,25 @@ def render_tour(
     Without ``sessions`` the sessions block reads them itself (``booking_sessions``).
     """
     context = {} if sessions is None else {"tour_sessions": sessions}
+    stops = stop_views(cached, lang)
     return render_template(
         "public/tour.html",
         tour=cached.tour,
         stored=cached.stored,
         summary=cached.summary,
         intro=tour_intro(cached, lang),
-        stops=stop_views(cached, lang),
+        stops=stops,
         map_html=tour_map_html(cached.stored, lang),
+        meeting_map_html=meeting_map(stops[0], lang) if stops else None,
         page_holes=holes,
         **context,
     )
+
+
+def meeting_map(meeting: StopView, lang: str) -> Markup:
+    """A small map of the meeting point (the first stop), as the booking form shows it."""
+    label = meeting.name.text if meeting.name else meeting.stop.id
+    return point_map_html(meeting.stop.lonlat, label, lang)
 
 
 def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "san-francisco-voices"
 GUIDE = "Nerea"
-MAP_READY = '[data-bidean-map][data-bidean-ready="true"]'
+MAP_READY = '.tour-map [data-bidean-map][data-bidean-ready="true"]'
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_meeting_point_price_and_guide_before_booking_on_a_phone(phone_page, ser
     assert guide.is_visible()
     # The booking form says it all again, with a small map of the meeting point.
     book.click()
-    phone_page.wait_for_selector(MAP_READY)
+    phone_page.wait_for_selector('.meeting-map [data-bidean-map][data-bidean-ready="true"]')
     details = phone_page.locator(".walk-details")
     text = details.inner_text()
     assert "Plaza Corazón de María, Bilbao" in text and "€10.00 per person" in text
@@ -97,7 +97,7 @@ def test_the_map_fits_the_route_and_stops(browser, server, size):
     page = context.new_page()
     try:
         open_tour(page, server)
-        container = page.locator("[data-bidean-map]").first
+        container = page.locator(".tour-map [data-bidean-map]")
         result = container.evaluate(FITS)
         assert result["count"] > 40 and result["outside"] == 0, result
         page.set_viewport_size({"width": 900, "height": 700})  # a rotated tablet
@@ -109,7 +109,7 @@ def test_the_map_fits_the_route_and_stops(browser, server, size):
 
 def test_escape_closes_a_popup(desktop_page, server):
     open_tour(desktop_page, server)
-    desktop_page.locator(".leaflet-marker-icon").first.click()
+    desktop_page.locator(".tour-map .leaflet-marker-icon").first.click()
     desktop_page.wait_for_selector(".leaflet-popup")
     desktop_page.keyboard.press("Escape")
     desktop_page.wait_for_selector(".leaflet-popup", state="detached")
@@ -132,3 +132,29 @@ def test_axe_finds_no_violations_on_the_tour_page_at_360px(phone_page, server):
     ]
     assert violations == [], json.dumps(violations, indent=1)
     assert len(results["passes"]) > 20  # axe really ran its rules
+
+
+def test_the_tour_page_shows_a_small_map_of_the_meeting_point(phone_page, server):
+    open_tour(phone_page, server)
+    meeting = phone_page.locator(".before-booking .meeting-map [data-bidean-map]")
+    assert meeting.count() == 1
+    phone_page.wait_for_selector('.meeting-map [data-bidean-map][data-bidean-ready="true"]')
+    marker = meeting.evaluate(
+        """(c) => { const found = [];
+          c.bideanMap.eachLayer((l) => { if (l.getLatLng && l.options.title) {
+            found.push([l.getLatLng().lat, l.getLatLng().lng, l.options.title]); } });
+          return found; }"""
+    )
+    # The first stop of the tour, where its list of stops starts too.
+    first_stop = phone_page.locator(".tour-map [data-bidean-map]").evaluate(
+        """(c) => { let first = null;
+          c.bideanMap.eachLayer((l) => { if (l.bideanHome && l.options.title.startsWith("1. ")) {
+            first = [l.bideanHome.lat, l.bideanHome.lng]; } });
+          return first; }"""
+    )
+    assert len(marker) == 1 and marker[0][2] == "Corazón de María Square"
+    assert meeting.get_attribute("aria-label") == "Map: Corazón de María Square"
+    assert "Corazón de María Square" in phone_page.locator(".stop h3").first.inner_text()
+    assert marker[0][:2] == pytest.approx(first_stop)
+    box = meeting.bounding_box()
+    assert 150 <= box["height"] <= 260 and box["width"] <= 360
