@@ -10,7 +10,7 @@ from webapp.api.views import bp as api_bp
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, tourcache
+from webapp.common import assets, database, errors, i18n, limiter, media, tourcache
 from webapp.common.config import load_config
 from webapp.public.views import bp as public_bp
 
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(booking_bp)

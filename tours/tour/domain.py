@@ -57,6 +57,7 @@ class Media:
     type: str
     caption: LocalizedText = field(default_factory=LocalizedText)
     credit: str | None = None
+    alt: LocalizedText = field(default_factory=LocalizedText)  # what an image shows
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
@@ -64,6 +65,7 @@ class Media:
                 "url": self.url,
                 "type": self.type,
                 "caption": _opt_text(self.caption),
+                "alt": _opt_text(self.alt),
                 "credit": self.credit,
             }
         )
@@ -96,7 +98,9 @@ class Stop:
     def from_feature(cls, feature: Mapping[str, Any]) -> Stop:
         props = feature.get("properties") or {}
         media = tuple(
-            Media(m["url"], m["type"], _text(m.get("caption")), m.get("credit"))
+            Media(
+                m["url"], m["type"], _text(m.get("caption")), m.get("credit"), _text(m.get("alt"))
+            )
             for m in props.get("media") or ()
         )
         return cls(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from webapp.commands import db as db_commands
+from webapp.commands import media as media_commands
 from webapp.commands import serve as serve_commands
 from webapp.commands import sessions as sessions_commands
 from webapp.commands import tours as tours_commands
 
 
 def register(app: Flask) -> None:
-    for group in (db_commands, serve_commands, tours_commands, sessions_commands):
+    for group in (db_commands, serve_commands, tours_commands, sessions_commands, media_commands):
         for command in group.COMMANDS:
             app.cli.add_command(command)

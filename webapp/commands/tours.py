@@ -19,9 +19,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from tours.content.importer import ImportOutcome, ValidationOptions, import_paths, validate_path
+from tours.content.importer import ImportOutcome, ValidationOptions, import_paths
 from tours.errors import TourNotFound
 from tours.tour.store import get_document, list_tours
+from webapp.commands.media import validate_for_app, validate_only
 from webapp.common.database import get_db, is_initialised, upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,7 +104,7 @@ def validate_command(
     Exits 0 when every file is valid (warnings allowed) and 1 when any is not.
     """
     options = _options(city, timezone, language, licence)
-    reports = [validate_path(path, options).report for path in files]
+    reports = [validate_only(path, options).report for path in files]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:
@@ -132,7 +133,7 @@ def import_command(
     db = get_db()
     with _database_errors():
         upgrade(db.engine)
-        outcomes = import_paths(db.sessions, files, options)
+        outcomes = import_paths(db.sessions, files, options, validate=validate_for_app)
     for outcome in outcomes:
         _print_outcome(outcome)
     raise click.exceptions.Exit(0 if all(o.ok for o in outcomes) else 1)

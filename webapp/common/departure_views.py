@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -170,6 +170,12 @@ def session_date(moment: datetime) -> str:
 def session_short_date(moment: datetime) -> str:
     """``sáb, 6 mar``: for lists and subjects."""
     return _format_skeleton("MMMEd", moment)
+
+
+def session_list_date(moment: datetime, today: date | None = None) -> str:
+    """``sáb, 6 mar`` this year, ``sáb, 6 mar 2027`` in any other: for the catalogue."""
+    today = today or datetime.now(moment.tzinfo).date()
+    return _format_skeleton("MMMEd" if moment.year == today.year else "yMMMEd", moment)
 
 
 def session_time(moment: datetime) -> str:

@@ -23,15 +23,22 @@ from tours.tour.catalogue import group_by_place
 from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
 from webapp.common.database import get_db
-from webapp.common.departure_views import SESSIONS_SHOWN, SessionView, tour_session_views
+from webapp.common.departure_views import (
+    SESSIONS_SHOWN,
+    SessionView,
+    session_list_date,
+    tour_session_views,
+)
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import current_language, language_name
 from webapp.common.maps import point_map_html, text_direction, tour_map_html
+from webapp.common.media import ImageView, alt_text, image_view, media_key
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
 
 bp = Blueprint("public", __name__, template_folder="templates")
 bp.add_app_template_filter(text_direction, "direction")
+bp.add_app_template_filter(session_list_date, "session_list_date")
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
@@ -70,6 +77,7 @@ class MediaView:
     type: str
     caption: Resolved | None
     credit: str | None
+    image: ImageView | None = None  # an image Bidean stores and serves itself
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,36 @@ class StopView:
     next_name: Resolved | None
 
 
-def media_view(media: Media, lang: str, default: str) -> MediaView:
+def media_view(media: Media, lang: str, default: str, subject: LocalizedText) -> MediaView:
+    """A link to remote media, or an image from the store with alt text in ``lang``.
+
+    The alt text is the image's ``alt``, else its caption, else ``subject`` (the stop's or
+    tour's name), each with the fallback chain: an image never goes without one.
+    """
+    image = None
+    if media.type == "image":
+        alt = alt_text((media.alt, media.caption, subject), lang, default)
+        image = image_view(media.url, alt)
     return MediaView(
-        safe_link(media.url), media.type, resolve(media.caption, lang, default), media.credit
+        safe_link(media.url),
+        media.type,
+        resolve(media.caption, lang, default),
+        media.credit,
+        image,
     )
+
+
+def cover_image(cached: CachedTour, lang: str) -> ImageView | None:
+    """The tour's cover: the first stored image of its published stops, in walking order."""
+    default = cached.tour.default_language
+    for stop, _leg in cached.ordered_stops():
+        for media in stop.media:
+            if media.type == "image" and media_key(media.url):
+                alt = alt_text((media.alt, media.caption, stop.name), lang, default)
+                view = image_view(media.url, alt)
+                if view is not None:
+                    return view
+    return None
 
 
 def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
@@ -115,7 +149,7 @@ def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
                 story_languages=stop.story.languages,
                 community=resolve(stop.community, lang, default),
                 accessibility=resolve(stop.accessibility, lang, default),
-                media=[media_view(m, lang, default) for m in stop.media],
+                media=[media_view(m, lang, default, stop.name) for m in stop.media],
                 note=fallback_note(story, lang),
                 leg=leg,
                 next_number=index + 2 if following else None,
@@ -159,7 +193,8 @@ def catalogue() -> str:
         tours = tour_cache().current(session)
     lang = current_language()
     groups = group_by_place((cached.summary for cached in tours), lang)
-    return render_template("public/catalogue.html", groups=groups)
+    covers = {cached.summary.slug: cover_image(cached, lang) for cached in tours}
+    return render_template("public/catalogue.html", groups=groups, covers=covers)
 
 
 @bp.get("/tours/<slug>")
