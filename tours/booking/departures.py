@@ -258,6 +258,7 @@ class DepartureSnapshot:
     meeting_lon: float
     meeting_lat: float
     status: str
+    meeting_stop_id: str | None = None
 
     @property
     def seats_left(self) -> int:
@@ -330,6 +331,7 @@ class CancelledDeparture:
     departure: Departure
     bookings: list[Booking]
     waitlist: list[WaitlistEntry]
+    changed: bool = True  # False when it was cancelled already
 
 
 def cancel(
@@ -343,7 +345,7 @@ def cancel(
     now = now or utcnow()
     departure = get_departure(session, departure_id, lock=True)
     if departure.status == CANCELLED:
-        return CancelledDeparture(departure, [], [])
+        return CancelledDeparture(departure, [], [], changed=False)
     bookings = list(
         session.scalars(
             select(Booking)

@@ -27,6 +27,7 @@ OFFERED = "offered"
 CLAIMED = "claimed"
 EXPIRED = "expired"
 DECLINED = "declined"
+LEFT = "left"  # the party took itself off the list
 
 
 class Departure(Base):

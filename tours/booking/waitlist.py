@@ -25,6 +25,7 @@ from tours.booking.models import (
     CLAIMED,
     DECLINED,
     EXPIRED,
+    LEFT,
     OFFERED,
     SCHEDULED,
     WAITING,
@@ -70,6 +71,11 @@ def _get_entry(session: Session, entry_id: int, *, lock: bool = False) -> Waitli
     if entry is None:
         raise EntryNotFound(entry_id)
     return entry
+
+
+def get_entry(session: Session, entry_id: int) -> WaitlistEntry:
+    """A waiting-list entry by id; ``EntryNotFound`` when there is none."""
+    return _get_entry(session, entry_id)
 
 
 @dataclass(frozen=True)
@@ -317,3 +323,28 @@ def decline(
     get_departure(session, entry.departure_id, lock=True)
     _close_offer(session, entry, DECLINED, now)
     return release_seats(session, entry.departure_id, now, hold)
+
+
+def leave(
+    session: Session,
+    entry_id: int,
+    *,
+    now: datetime | None = None,
+    hold: timedelta = DEFAULT_HOLD,
+) -> tuple[bool, list[WaitlistEntry]]:
+    """Take a party off the list: ``(changed, new offers)``; an open offer is given back.
+
+    Leaving twice changes nothing; an entry already claimed, expired or declined stays so.
+    """
+    now = now or utcnow()
+    entry = _get_entry(session, entry_id, lock=True)
+    if entry.status == WAITING:
+        entry.status = LEFT
+        entry.closed_at = now
+        session.flush()
+        return True, []
+    if entry.status == OFFERED:
+        get_departure(session, entry.departure_id, lock=True)
+        _close_offer(session, entry, LEFT, now)
+        return True, release_seats(session, entry.departure_id, now, hold)
+    return False, []

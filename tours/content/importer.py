@@ -17,7 +17,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,16 +182,19 @@ def import_paths(
     sessions: sessionmaker[Session],
     paths: Iterable[str | os.PathLike[str]],
     options: ValidationOptions | None = None,
+    validate: Callable[[Path, ValidationOptions], ValidationResult] = validate_path,
 ) -> list[ImportOutcome]:
     """Validate each file and store each valid one as a new tour version.
 
     Every file is stored in its own transaction, so one bad file (or one database error)
     never takes the others down with it, and an invalid file stores nothing at all.
+    ``validate`` may do more than ``validate_path`` (the CLI stores the images a file
+    names by a local path first).
     """
     options = options or ValidationOptions()
     outcomes = []
     for path in paths:
-        result = validate_path(path, options)
+        result = validate(Path(path), options)
         stored = None
         if result.valid and result.tour is not None:
             stored = _store(sessions, result, Path(path).name, options.city)

@@ -15,6 +15,7 @@ transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tours.content.assemble import Assembly, AssemblyOptions, assemble
-from tours.content.importer import ValidationResult, validate_path
+from tours.content.importer import ValidationOptions, ValidationResult, validate_path
 from tours.content.report import Report
 from tours.content.sources import SourceData, read_source
 from tours.db import transaction
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
 
 log = logging.getLogger(__name__)
+Validator = Callable[[Path, ValidationOptions], ValidationResult]
 _STRUCTURAL = ("file.", "json.", "geojson.", "gpx.")
 
 
@@ -45,6 +47,7 @@ class Intake:
     assembly: Assembly | None = None
     document: dict[str, Any] | None = None
     dry_run: bool = False
+    unchanged: bool = False  # the file equals the current published version: nothing stored
 
     @property
     def ok(self) -> bool:
@@ -56,7 +59,12 @@ class Intake:
             file=self.label,
             stored=None
             if self.status is None or self.dry_run
-            else {"slug": self.slug, "version": self.version, "status": self.status},
+            else {
+                "slug": self.slug,
+                "version": self.version,
+                "status": self.status,
+                "unchanged": self.unchanged,
+            },
             would_store={"slug": self.slug, "status": self.status} if self.dry_run else None,
         )
         if self.dry_run:
@@ -73,8 +81,13 @@ def import_files(
     districts: Path | None = None,
     options: AssemblyOptions | None = None,
     dry_run: bool = False,
+    validate: Validator = validate_path,
 ) -> list[Intake]:
-    """Import ``files`` (see the module's docstring); ``sessions`` may be None in a dry run."""
+    """Import ``files`` (see the module's docstring); ``sessions`` may be None in a dry run.
+
+    ``validate`` may do more than ``validate_path`` for a file in the profile (the CLI
+    stores the images it names by a local path first).
+    """
     options = options or AssemblyOptions()
     if route is not None or stops or districts is not None:
         roles: list[tuple[str, SourceData]] = [("any", _read(p, options)) for p in files]
@@ -84,7 +97,7 @@ def import_files(
         if districts is not None:
             roles.append(("districts", _read(districts, options)))
         return [_draft(sessions, assemble(roles, options), dry_run)]
-    return [_one_file(sessions, path, options, dry_run) for path in files]
+    return [_one_file(sessions, path, options, dry_run, validate) for path in files]
 
 
 def _read(path: Path, options: AssemblyOptions) -> SourceData:
@@ -93,9 +106,13 @@ def _read(path: Path, options: AssemblyOptions) -> SourceData:
 
 
 def _one_file(
-    sessions: sessionmaker[Session] | None, path: Path, options: AssemblyOptions, dry_run: bool
+    sessions: sessionmaker[Session] | None,
+    path: Path,
+    options: AssemblyOptions,
+    dry_run: bool,
+    validate: Validator,
 ) -> Intake:
-    result = validate_path(path, options.validation)
+    result = validate(path, options.validation)
     if result.valid and not _is_draft(result.document):
         return _publish(sessions, path, result, options, dry_run)
     source = _read(path, options)
@@ -137,7 +154,7 @@ def _publish(
     try:
         with transaction(sessions, write_lock=True) as session:
             stored = save_tour(session, result.tour, source_name=path.name, city=options.city)
-        intake.version = stored.version
+        intake.version, intake.unchanged = stored.version, stored.unchanged
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
     return intake

@@ -275,6 +275,8 @@ class _Profile(StopRules):
             result["credits"] = texts.text(props, "credits", ptr)
         if props.get("duration_minutes") is not None:
             result["duration_minutes"] = self._duration(props["duration_minutes"], ptr)
+        if props.get("price") is not None:
+            result["price"] = self._price(props["price"], ptr)
         if props.get("sample") is not None and not isinstance(props["sample"], bool):
             self.error(
                 "profile.property-type",

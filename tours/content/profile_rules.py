@@ -21,6 +21,20 @@ from tours.tour.domain import STOP_STATUSES
 
 STOP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MEDIA_TYPES = ("image", "audio", "video")
+
+
+def _beside_the_file(url: Any, parsed: urllib.parse.SplitResult | None) -> bool:
+    """A relative path inside the tour file's folder (``images/a.png``), no way out of it."""
+    if not isinstance(url, str) or parsed is None or parsed.scheme or parsed.netloc:
+        return False
+    parts = url.replace("\\", "/").split("/")
+    return bool(url.strip()) and not url.startswith(("/", "\\")) and ".." not in parts
+
+
+# An image in Bidean's own media store (webapp/common/media.py): "media:" and its key.
+STORED_MEDIA = re.compile(r"media:[0-9a-f]{32}")
+PRICE_MODELS = ("free", "pay-what-you-want", "fixed")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 _FEATURE_MEMBERS = frozenset(("type", "geometry", "properties", "bbox", "crs"))
 
 
@@ -96,6 +110,47 @@ class Rules:
         """Add a problem a check in ``tours.content.limits`` found, if any."""
         if problem is not None:
             self.problems.append(problem)
+
+    def _price(self, value: Any, ptr: str) -> dict[str, Any] | None:
+        """The tour's ``price``: ``free``, ``pay-what-you-want`` or ``fixed`` per person."""
+        ptr = f"{ptr}/price"
+        if not isinstance(value, dict) or value.get("model") not in PRICE_MODELS:
+            model = value.get("model") if isinstance(value, dict) else value
+            self.error(
+                "profile.price-model",
+                ptr,
+                f"price must be an object whose model is {', '.join(map(repr, PRICE_MODELS))},"
+                f' such as {{"model": "fixed", "amount": 12, "currency": "EUR"}};'
+                f" found {found(model)}.",
+            )
+            return None
+        model = value["model"]
+        amount_key = {"fixed": "amount", "pay-what-you-want": "suggested"}.get(model)
+        ok = True
+        if amount_key is not None:
+            amount = value.get(amount_key)
+            required = model == "fixed"
+            if (amount is not None or required) and not (
+                is_number(amount) and not isinstance(amount, bool) and amount >= 0
+            ):
+                self.error(
+                    "profile.price-amount",
+                    f"{ptr}/{amount_key}",
+                    f"A {model} price needs {amount_key} as a number of at least 0 (per"
+                    f" person), such as 12 or 7.5; found {found(amount)}.",
+                )
+                ok = False
+            if amount is not None or required:
+                currency = value.get("currency")
+                if not (isinstance(currency, str) and CURRENCY.match(currency)):
+                    self.error(
+                        "profile.price-currency",
+                        f"{ptr}/currency",
+                        "currency must be an ISO 4217 code in capitals, such as"
+                        f' "EUR"; found {found(currency)}.',
+                    )
+                    ok = False
+        return value if ok else None
 
 
 class StopRules(Rules):
@@ -249,11 +304,16 @@ class StopRules(Rules):
     def _media_item(self, item: dict[str, Any], ptr: str, texts: TextChecker) -> dict[str, Any]:
         url, kind = item.get("url"), item.get("type")
         parsed = urllib.parse.urlsplit(url) if isinstance(url, str) else None
-        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        stored = isinstance(url, str) and STORED_MEDIA.fullmatch(url) is not None
+        web = parsed is not None and parsed.scheme in ("http", "https") and bool(parsed.netloc)
+        if not (web or stored or _beside_the_file(url, parsed)):
             self.error(
                 "profile.media-url",
                 f"{ptr}/url",
-                f"The media url {found(url)} must be a full http:// or https:// address.",
+                f"The media url {found(url)} must be a full http:// or https:// address, a"
+                " path to an image beside the tour file (such as images/square.png, which"
+                " `bidean import` stores) or an image stored with `bidean media add`"
+                " (media:…).",
             )
         if kind not in MEDIA_TYPES:
             self.error(
@@ -262,8 +322,9 @@ class StopRules(Rules):
                 f"The media type {found(kind)} must be one of {', '.join(MEDIA_TYPES)}.",
             )
         caption = texts.text(item, "caption", ptr)
+        alt = texts.text(item, "alt", ptr)
         credit = self._optional_string(item, "credit", ptr)
-        out = {"url": url, "type": kind, "caption": caption, "credit": credit}
+        out = {"url": url, "type": kind, "caption": caption, "alt": alt, "credit": credit}
         out.update({k: v for k, v in item.items() if k not in out})
         return {k: v for k, v in out.items() if v is not None}
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tours.i18n import LocalizedText, Resolved
-from tours.tour.domain import DEFAULT_PACE_KMH, Tour
+from tours.tour.domain import DEFAULT_PACE_KMH, Price, Tour
 from tours.tour.geometry import Itinerary
 
 
@@ -33,6 +33,7 @@ class TourSummary:
     duration_minutes: int
     stop_count: int
     sample: bool = False
+    price: Price | None = None
 
     @property
     def distance_km(self) -> float:
@@ -82,6 +83,7 @@ def summarize(
         duration_minutes=announced_duration(tour, itinerary),
         stop_count=len(tour.public_stops),
         sample=tour.sample,
+        price=tour.price,
     )
 
 

@@ -57,6 +57,7 @@ class Media:
     type: str
     caption: LocalizedText = field(default_factory=LocalizedText)
     credit: str | None = None
+    alt: LocalizedText = field(default_factory=LocalizedText)  # what an image shows
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
@@ -64,6 +65,7 @@ class Media:
                 "url": self.url,
                 "type": self.type,
                 "caption": _opt_text(self.caption),
+                "alt": _opt_text(self.alt),
                 "credit": self.credit,
             }
         )
@@ -98,7 +100,9 @@ class Stop:
     def from_feature(cls, feature: Mapping[str, Any]) -> Stop:
         props = feature.get("properties") or {}
         media = tuple(
-            Media(m["url"], m["type"], _text(m.get("caption")), m.get("credit"))
+            Media(
+                m["url"], m["type"], _text(m.get("caption")), m.get("credit"), _text(m.get("alt"))
+            )
             for m in props.get("media") or ()
         )
         return cls(
@@ -153,6 +157,26 @@ class District:
         return {"type": "Feature", "geometry": dict(self.geometry), "properties": props}
 
 
+@dataclass(frozen=True)
+class Price:
+    """What a visitor pays, per person, on the day (Bidean takes no payment).
+
+    ``model`` is ``free``, ``pay-what-you-want`` (``amount`` is the suggested one, if any)
+    or ``fixed``; ``currency`` is an ISO 4217 code.
+    """
+
+    model: str
+    amount: float | None = None
+    currency: str | None = None
+
+    @classmethod
+    def from_json(cls, value: Any) -> Price | None:
+        if not isinstance(value, Mapping) or "model" not in value:
+            return None
+        amount = value.get("amount" if value["model"] == "fixed" else "suggested")
+        return cls(str(value["model"]), amount, value.get("currency"))
+
+
 @dataclass(frozen=True, eq=True)
 class Tour:
     """A validated tour: metadata, one route, stops and optional district outlines."""
@@ -176,6 +200,11 @@ class Tour:
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "es"
+
+    @property
+    def price(self) -> Price | None:
+        """The declared price model (kept with the other properties as ``price``)."""
+        return Price.from_json(self.extra.get("price"))
 
     @cached_property
     def geometry(self) -> RouteGeometry:

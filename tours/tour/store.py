@@ -24,6 +24,7 @@ class StoredTour:
     slug: str
     version: int
     tour: Tour
+    unchanged: bool = False  # the file equals the current version: nothing new was stored
 
 
 def save_tour(
@@ -35,11 +36,21 @@ def save_tour(
     becomes current.  The row of the slug is locked so two imports of the same slug
     cannot both become version N.
     """
+    document = tour.to_document(with_scripts=True)
+    city = city or tour.city
+    record = session.scalars(
+        select(TourRecord).where(TourRecord.slug == tour.slug).with_for_update()
+    ).one_or_none()
+    # The same file again is no new version: the report says "unchanged".
+    if record is not None and record.status == PUBLISHED and record.city == city:
+        current = _version_row(session, tour.slug, record.current_version)
+        if current.document == document and current.city == city:
+            return StoredTour(tour.slug, record.current_version, tour, unchanged=True)
     version = save_document(
         session,
-        tour.to_document(with_scripts=True),
+        document,
         slug=tour.slug,
-        city=city or tour.city,
+        city=city,
         languages=tour.languages,
         title=tour.title.to_json(),
         source_name=source_name,

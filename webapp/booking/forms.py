@@ -158,6 +158,17 @@ class ContactForm(FlaskForm):
     )
     idempotency_key = HiddenField()
 
+    # The order the page shows the fields in, which the error summary follows too.
+    field_order: tuple[str, ...] = (
+        "session",
+        "party_size",
+        "name",
+        "email",
+        "phone",
+        "language",
+        "privacy",
+    )
+
     def __init__(self, *args: Any, limits: dict[str, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Per session: the largest party that may book it (its per-booking maximum).
@@ -196,6 +207,16 @@ class BookingForm(ContactForm):
         ],
     )
     submit = SubmitField(_l("Book"))
+    field_order = (
+        "session",
+        "party_size",
+        "name",
+        "email",
+        "phone",
+        "accessibility",
+        "language",
+        "privacy",
+    )
 
     def party(self) -> dict[str, Any]:
         return {**super().party(), "notes": (self.accessibility.data or "").strip() or None}
@@ -206,7 +227,11 @@ class WaitlistForm(ContactForm):
 
 
 class CancelForm(FlaskForm):
-    submit = SubmitField(_l("Cancel this booking"))
+    submit = SubmitField(_l("Yes, cancel this booking"))
+
+
+class LeaveWaitlistForm(FlaskForm):
+    submit = SubmitField(_l("Yes, leave the waiting list"))
 
 
 class OfferForm(FlaskForm):

@@ -44,6 +44,7 @@ mail.register_subjects(BOOKING_SUBJECTS)
 
 MANAGE_SALT = "bidean.booking.manage"
 OFFER_SALT = "bidean.waitlist.offer"
+LEAVE_SALT = "bidean.waitlist.leave"
 MANAGE_GRACE = timedelta(days=1)  # a manage link still works the day after the tour
 
 
@@ -103,6 +104,22 @@ def read_offer_token(token: str) -> tuple[int, int]:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in "en"):
         raise LinkInvalid
     return data["e"], data["n"]
+
+
+def leave_token(entry: WaitlistEntry) -> str:
+    """The signed link to leave the waiting list (valid as long as the entry exists)."""
+    return _serializer(LEAVE_SALT).dumps({"e": entry.id})
+
+
+def read_leave_token(token: str) -> int:
+    """The waiting-list entry a leave link stands for; LinkInvalid when tampered with."""
+    try:
+        data = _serializer(LEAVE_SALT).loads(token)
+    except BadSignature as exc:
+        raise LinkInvalid from exc
+    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
+        raise LinkInvalid
+    return data["e"]
 
 
 # --- messages ---------------------------------------------------------------------------
@@ -171,6 +188,7 @@ def _entry_mail(session: Session, kind: str, entry: WaitlistEntry, departure: De
         context["expires"] = entry.offer_expires_at.astimezone(view.starts_at.tzinfo)
     if kind == "waitlist_joined":
         context["position"] = waitlist.position(session, entry)
+        context["leave_url"] = mail.external_url("booking.leave_waitlist", token=leave_token(entry))
     message = mail.compose(kind, entry.email or "", entry.language, context)
     return mail.record(session, kind, message, departure.id)
 
@@ -264,6 +282,15 @@ def join_waitlist(
     return JoinResult(entry, place)
 
 
+def leave_waitlist(entry_id: int) -> bool:
+    """Take an entry off its waiting list; False when it was no longer waiting."""
+    with get_db().transaction(write_lock=True) as session:
+        changed, offers = waitlist.leave(session, entry_id, hold=hold_time())
+        _offer_mails(session, offers)
+    mail.wake()
+    return changed
+
+
 def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
     """Take up an offer; raises ``OfferUnavailable`` when it lapsed or was used."""
     expire_lapsed_offers()
@@ -288,6 +315,7 @@ class DepartureCancelled:
     bookings: int
     waiting: int
     message_ids: list[int]
+    changed: bool = True  # False when the session was cancelled already
 
 
 def cancel_departure(departure_id: int) -> DepartureCancelled:
@@ -305,4 +333,6 @@ def cancel_departure(departure_id: int) -> DepartureCancelled:
             if entry.email
         ]
     mail.wake()
-    return DepartureCancelled(closed.departure, len(closed.bookings), len(closed.waitlist), ids)
+    return DepartureCancelled(
+        closed.departure, len(closed.bookings), len(closed.waitlist), ids, closed.changed
+    )

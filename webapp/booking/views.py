@@ -13,13 +13,20 @@ from wtforms.fields.choices import SelectChoice
 from tours.booking import departures as deps
 from tours.booking.bookings import BookingRefused, Party, get_booking
 from tours.booking.idempotency import KeyReused
-from tours.booking.waitlist import OfferUnavailable, WaitlistRefused, get_offer
+from tours.booking.waitlist import (
+    EntryNotFound,
+    OfferUnavailable,
+    WaitlistRefused,
+    get_entry,
+    get_offer,
+)
 from tours.db import utcnow
 from webapp.booking import services as service
 from webapp.booking.forms import (
     BookingForm,
     CancelForm,
     ContactForm,
+    LeaveWaitlistForm,
     OfferForm,
     WaitlistForm,
     new_idempotency_key,
@@ -120,6 +127,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
     form = BookingForm(language=current_language())
     _prepare(form, views, bookable=True)
     requested = next((v for v in views if str(v.id) == request.args.get("session")), None)
+    cancelled_request = _cancelled_request(slug, views) if requested is None else None
     waitlist_session = None
     note = None
     if form.validate_on_submit():
@@ -140,16 +148,34 @@ def book(slug: str) -> Response | str | tuple[str, int]:
             token = service.manage_token(result.booking, result.departure)
             return redirect(url_for("booking.confirmation", token=token), code=303)
     status = 422 if request.method == "POST" else 200
+    shown = requested or (views[0] if views else None)
     page = render_template(
         "booking/form.html",
+        details=shown,
+        map_html=_meeting_map(shown) if shown else None,
         form=form,
         tour=cached.tour,
         views=views,
         requested=requested,
+        cancelled_request=cancelled_request,
         waitlist_session=waitlist_session,
         expired_note=note or _expired_form_note(form),
     )
     return page, status
+
+
+def _cancelled_request(slug: str, views: list[SessionView]) -> SessionView | None:
+    """The session named in ``?session=`` when it is one of this tour's cancelled ones."""
+    wanted = request.args.get("session", "")
+    if not wanted.isdigit():
+        return None
+    with get_db().transaction() as session:
+        try:
+            departure = deps.get_departure(session, int(wanted))
+        except deps.DepartureNotFound:
+            return None
+        view = session_view(session, departure, current_language())
+    return view if view.cancelled and view.slug == slug else None
 
 
 def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
@@ -221,20 +247,34 @@ def confirmation(token: str) -> str:
 def manage(token: str) -> Response | str:
     """The booker's own page (signed link): see the booking, cancel it."""
     booking, departure, view = _booking_from_token(token)
-    form = CancelForm()
     can_cancel = booking.status == "confirmed" and departure.starts_at > utcnow()
-    if can_cancel and form.validate_on_submit():
-        service.cancel_booking(booking.reference)
-        return redirect(url_for("booking.manage", token=token, cancelled=1), code=303)
+    if request.method == "POST":
+        # Cancelling cannot be undone: a post here only leads to the page that asks first.
+        return redirect(url_for("booking.cancel", token=token), code=303)
     return render_template(
         "booking/manage.html",
         booking=booking,
         view=view,
-        form=form,
         token=token,
         can_cancel=can_cancel,
         just_cancelled=request.args.get("cancelled") == "1",
         map_html=_meeting_map(view) if booking.status == "confirmed" else None,
+    )
+
+
+@bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])
+@booking_budget
+def cancel(token: str) -> Response | str:
+    """Asks before cancelling, since a cancelled booking cannot be restored."""
+    booking, departure, view = _booking_from_token(token)
+    if booking.status != "confirmed" or departure.starts_at <= utcnow():
+        return redirect(url_for("booking.manage", token=token), code=303)
+    form = CancelForm()
+    if form.validate_on_submit():
+        service.cancel_booking(booking.reference)
+        return redirect(url_for("booking.manage", token=token, cancelled=1), code=303)
+    return render_template(
+        "booking/cancel.html", booking=booking, view=view, form=form, token=token
     )
 
 
@@ -275,7 +315,11 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         else:
             view = next((v for v in views if v.id == joined.entry.departure_id), None)
             return render_template(
-                "booking/waitlist_joined.html", tour=cached.tour, view=view, joined=joined
+                "booking/waitlist_joined.html",
+                tour=cached.tour,
+                view=view,
+                joined=joined,
+                leave_token=service.leave_token(joined.entry),
             )
     status = 422 if request.method == "POST" else 200
     page = render_template(
@@ -296,6 +340,32 @@ def _waitlist_refusal_to_form(form: ContactForm, refused: WaitlistRefused) -> No
         ]
     else:
         _common_refusal_to_form(form, refused.reason, refused.max_party)
+
+
+@bp.route("/waitlist/<token>/leave", methods=["GET", "POST"])
+@booking_budget
+def leave_waitlist(token: str) -> Response | str:
+    """Leave a waiting list from the link on its page and in its email, after asking."""
+    try:
+        entry_id = service.read_leave_token(token)
+    except service.LinkInvalid:
+        abort(404, gettext("This link is not valid. Check that you copied the whole link."))
+    form = LeaveWaitlistForm()
+    left = None
+    if form.validate_on_submit():
+        try:
+            left = service.leave_waitlist(entry_id)
+        except EntryNotFound:
+            abort(404, gettext("This link is not valid. Check that you copied the whole link."))
+    with get_db().transaction() as session:
+        try:
+            entry = get_entry(session, entry_id)
+        except EntryNotFound:
+            abort(404, gettext("This link is not valid. Check that you copied the whole link."))
+        view = session_view(session, entry.departure, current_language())
+    return render_template(
+        "booking/waitlist_leave.html", entry=entry, view=view, form=form, left=left
+    )
 
 
 @bp.route("/waitlist/offers/<token>", methods=["GET", "POST"])

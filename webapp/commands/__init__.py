@@ -7,6 +7,7 @@ from flask import Flask
 from webapp.commands import db as db_commands
 from webapp.commands import drafts as drafts_commands
 from webapp.commands import guides as guides_commands
+from webapp.commands import media as media_commands
 from webapp.commands import serve as serve_commands
 from webapp.commands import sessions as sessions_commands
 from webapp.commands import tours as tours_commands
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
         sessions_commands,
         guides_commands,
         drafts_commands,
+        media_commands,
     ):
         for command in group.COMMANDS:
             app.cli.add_command(command)

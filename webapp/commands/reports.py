@@ -43,7 +43,7 @@ def intake_text(intake: Intake) -> list[str]:
         if assembly.order is not None and assembly.order.final:
             lines += assembly.order.to_text()
         lines += todo_text(assembly.todo, report.file)
-    verb = "would store" if intake.dry_run else "stored"
+    verb = "would store" if intake.dry_run else "unchanged" if intake.unchanged else "stored"
     version = "" if intake.version is None else f" version {intake.version}"
     what = f"{verb} {intake.slug}{version}"
     if intake.status == "draft":

@@ -19,12 +19,14 @@ from guides.assignment import schedule_with_guide
 from guides.profiles import GuideProfile, load_guide_files
 from tours.booking.departures import DepartureRequest
 from tours.booking.models import Departure
-from tours.content.importer import ValidationOptions, validate_path
+from tours.content.importer import ValidationOptions
 from tours.content.report import Report
 from tours.errors import BideanError
 from tours.tour.store import StoredTour, has_any_tour, save_tour
+from webapp.commands.media import validate_with_media
 from webapp.common.config import sample_guides_dir, sample_routes_dir
 from webapp.common.database import get_db
+from webapp.common.media import store_for
 
 # (tour, days from today, local hour, language, guide, capacity): walks for a newcomer to book.
 SAMPLE_DEPARTURES = (
@@ -62,7 +64,8 @@ def load_sample_routes(app: Flask) -> list[StoredTour]:
         max_bytes=int(float(app.config["MAX_IMPORT_MB"]) * 1024 * 1024),
         stop_distance_m=float(app.config["STOP_DISTANCE_M"]),
     )
-    results = [(path, validate_path(path, options)) for path in sample_files(app)]
+    store = store_for(app)  # images beside a sample file are re-encoded into the store
+    results = [(path, validate_with_media(path, options, store)) for path in sample_files(app)]
     invalid = [result.report for _, result in results if not result.valid]
     if invalid:
         raise SampleRoutesInvalid(invalid)

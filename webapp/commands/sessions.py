@@ -23,6 +23,7 @@ from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
+from tours.tour.store import current_versions
 from webapp.booking import services as service
 from webapp.common import mail, mailworker
 from webapp.common.database import get_db
@@ -152,6 +153,8 @@ def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None
 def list_command(slug: str | None, show_all: bool) -> None:
     """Upcoming sessions with seats taken (confirmed + held for offers) / capacity."""
     with get_db().transaction() as session:
+        if slug is not None and slug not in dict(current_versions(session)):
+            _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
         found = deps.upcoming(session, slug=slug, include_cancelled=show_all)
         lines = [_line(d, deps.slug_of(session, d)) for d in found]
     if not lines:
@@ -169,6 +172,8 @@ def cancel_command(departure_id: int) -> None:
         result = service.cancel_departure(departure_id)
     except BideanError as error:
         _fail(str(error))
+    if not result.changed:
+        _fail(f"Session {departure_id} was already cancelled; nothing was changed or sent.")
     outcomes = mailworker.drain(_app(), result.message_ids)
     sent = sum(1 for o in outcomes if o.result == mailworker.SENT)
     waiting = len(result.message_ids) - sent

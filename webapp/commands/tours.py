@@ -23,11 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from tours.content.assemble import AssemblyOptions
 from tours.content.export import to_geojson, to_gpx
 from tours.content.fieldmap import FieldMap, MappingError
-from tours.content.importer import ValidationOptions, validate_path
+from tours.content.importer import ValidationOptions
 from tours.content.intake import import_files
 from tours.errors import TourNotFound
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
+from webapp.commands.media import validate_for_app, validate_only
 from webapp.commands.reports import intake_text
 from webapp.common.database import get_db, is_initialised, upgrade
 
@@ -110,7 +111,7 @@ def validate_command(
     Exits 0 when every file is valid (warnings allowed) and 1 when any is not.
     """
     options = _options(city, timezone, language, licence)
-    reports = [validate_path(path, options).report for path in files]
+    reports = [validate_only(path, options).report for path in files]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:
@@ -199,6 +200,9 @@ def import_command(
             districts=districts,
             options=assembly,
             dry_run=dry_run,
+            # Images a tour file names by a local path go into the media store, except in
+            # a dry run, which checks them in a scratch folder and keeps nothing.
+            validate=validate_only if dry_run else validate_for_app,
         )
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in intakes], ensure_ascii=False, indent=2))

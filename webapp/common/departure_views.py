@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from tours.coords import LonLat
 from tours.db import reading
 from tours.errors import TourNotFound
 from tours.i18n import LocalizedText, Resolved
+from tours.tour.domain import Price, Tour
 from webapp.common.database import get_db
 from webapp.common.tourcache import CachedTour, tour_cache
 
@@ -51,6 +52,8 @@ class SessionView:
     meeting: Resolved | None
     meeting_lonlat: LonLat
     duration_minutes: int
+    meeting_address: str | None = None  # the meeting stop's ``address`` property, if any
+    price: Price | None = None
 
     @property
     def full(self) -> bool:
@@ -89,11 +92,13 @@ def departure_view(
     names: Mapping[str, str] | None = None,
 ) -> SessionView:
     """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
+    address, price = None, None
     if cached is not None:
         tour = cached.tour
         title = _resolved(tour.title, lang, tour.default_language, slug)
         duration = int(cached.summary.duration_minutes)
         default = tour.default_language
+        address, price = meeting_address(tour, departure.meeting_stop_id), tour.price
     else:
         title, duration, default = Resolved(slug, lang, lang), 90, lang
     meeting_name = LocalizedText(departure.meeting_name or {})
@@ -113,6 +118,8 @@ def departure_view(
         meeting=meeting_name.resolve(lang, default),
         meeting_lonlat=LonLat(departure.meeting_lon, departure.meeting_lat),
         duration_minutes=duration,
+        meeting_address=address,
+        price=price,
     )
 
 
@@ -123,6 +130,14 @@ def departure_guide_names(departures: Iterable[Departure | DepartureSnapshot]) -
         return {}
     with reading(get_db().engine) as conn:
         return guide_names(conn, ids)
+
+
+def meeting_address(tour: Tour, stop_id: str | None) -> str | None:
+    """The ``address`` a tour file gives its meeting stop (the first stop by default)."""
+    stops = tour.ordered_public_stops()
+    stop = next((s for s in stops if s.id == stop_id), stops[0] if stops else None)
+    address = stop.extra.get("address") if stop is not None else None
+    return address.strip() or None if isinstance(address, str) else None
 
 
 def tour_session_views(
@@ -184,6 +199,12 @@ def session_date(moment: datetime) -> str:
 def session_short_date(moment: datetime) -> str:
     """``sáb, 6 mar``: for lists and subjects."""
     return _format_skeleton("MMMEd", moment)
+
+
+def session_list_date(moment: datetime, today: date | None = None) -> str:
+    """``sáb, 6 mar`` this year, ``sáb, 6 mar 2027`` in any other: for the catalogue."""
+    today = today or datetime.now(moment.tzinfo).date()
+    return _format_skeleton("MMMEd" if moment.year == today.year else "yMMMEd", moment)
 
 
 def session_time(moment: datetime) -> str:

@@ -23,11 +23,12 @@ from urllib.parse import quote, urlencode
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, ngettext
 
 from tours.i18n import base_language, normalize_tag
+from tours.tour.domain import Price
 
 # Native names: a visitor looks for their own language's name, not its name in ours.
 LANGUAGES: dict[str, str] = {
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
         duration=format_duration,
         language_name=language_name,
         number=format_number,
+        price=format_price,
     )
 
 
@@ -260,12 +262,31 @@ def format_duration(minutes: float) -> str:
     total = max(1, round(minutes)) if minutes > 0 else 0
     hours, rest = divmod(total, 60)
     if not hours:
-        return gettext("%(minutes)s min", minutes=format_number(rest))
+        return ngettext("%(num)s min", "%(num)s min", rest)
     if not rest:
         return gettext("%(hours)s h", hours=format_number(hours))
     return gettext(
         "%(hours)s h %(minutes)s min", hours=format_number(hours), minutes=format_number(rest)
     )
+
+
+def format_price(price: Price | None) -> str:
+    """The tour's price in this request's locale: ``Gratis``, ``12,00 €`` per person…"""
+    if price is None:
+        return ""
+    tag = str(get_locale() or default_language())
+    amount = (
+        format_currency(price.amount, price.currency, locale=babel_locale(tag))
+        if price.amount is not None and price.currency
+        else None
+    )
+    if price.model == "free":
+        return gettext("Free")
+    if price.model == "fixed" and amount:
+        return gettext("%(amount)s per person", amount=amount)
+    if amount:
+        return gettext("Pay what you want (suggested: %(amount)s per person)", amount=amount)
+    return gettext("Pay what you want")
 
 
 def translation_directories(app: Flask) -> list[Path]:

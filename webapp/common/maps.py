@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import folium
 import langcodes
@@ -208,6 +209,9 @@ def _stop_popup(
     story = resolved_piece(stop.story, lang, default)
     if story:
         parts.append({"role": "text", **story, "text": excerpt(story["text"])})
+    # The stop's whole text is in the list under the map (``id="stop-<id>"`` in tour.html).
+    anchor = "#" + quote(f"stop-{stop.id}", safe="")
+    parts.append({"role": "more", "text": _("Read the whole stop"), "href": anchor})
     return parts
 
 
@@ -233,9 +237,10 @@ def build_tour_map(tour: Tour, lang: str, tiles: TileConfig | None) -> SelfHoste
             LabelledMarker(stop.lonlat, str(number), f"{number}. {name}", popup).add_to(fmap)
     fmap.fit_bounds(
         [LonLat(west, south).to_folium(), LonLat(east, north).to_folium()],
-        # Room for the zoom buttons (top left) and the scale and attribution (bottom).
-        padding_top_left=(56, 32),
-        padding_bottom_right=(32, 32),
+        # Room for the zoom buttons (top left), the scale and attribution (bottom right)
+        # and markers that map.js spreads apart when they would overlap.
+        padding_top_left=(56, 40),
+        padding_bottom_right=(40, 56),
         max_zoom=MAX_FIT_ZOOM,
     )
     return fmap

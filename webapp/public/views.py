@@ -27,16 +27,19 @@ from webapp.common.departure_views import (
     SESSIONS_SHOWN,
     SessionView,
     departure_guide_names,
+    session_list_date,
     tour_session_views,
 )
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import content_language, current_language, interface_note, language_name
-from webapp.common.maps import text_direction, tour_map_html
+from webapp.common.maps import point_map_html, text_direction, tour_map_html
+from webapp.common.media import ImageView, alt_text, image_view, media_key
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
 
 bp = Blueprint("public", __name__, template_folder="templates")
 bp.add_app_template_filter(text_direction, "direction")
+bp.add_app_template_filter(session_list_date, "session_list_date")
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
@@ -75,6 +78,7 @@ class MediaView:
     type: str
     caption: Resolved | None
     credit: str | None
+    image: ImageView | None = None  # an image Bidean stores and serves itself
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,36 @@ class StopView:
     next_name: Resolved | None
 
 
-def media_view(media: Media, lang: str, default: str) -> MediaView:
+def media_view(media: Media, lang: str, default: str, subject: LocalizedText) -> MediaView:
+    """A link to remote media, or an image from the store with alt text in ``lang``.
+
+    The alt text is the image's ``alt``, else its caption, else ``subject`` (the stop's or
+    tour's name), each with the fallback chain: an image never goes without one.
+    """
+    image = None
+    if media.type == "image":
+        alt = alt_text((media.alt, media.caption, subject), lang, default)
+        image = image_view(media.url, alt)
     return MediaView(
-        safe_link(media.url), media.type, resolve(media.caption, lang, default), media.credit
+        safe_link(media.url),
+        media.type,
+        resolve(media.caption, lang, default),
+        media.credit,
+        image,
     )
+
+
+def cover_image(cached: CachedTour, lang: str) -> ImageView | None:
+    """The tour's cover: the first stored image of its published stops, in walking order."""
+    default = cached.tour.default_language
+    for stop, _leg in cached.ordered_stops():
+        for media in stop.media:
+            if media.type == "image" and media_key(media.url):
+                alt = alt_text((media.alt, media.caption, stop.name), lang, default)
+                view = image_view(media.url, alt)
+                if view is not None:
+                    return view
+    return None
 
 
 def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
@@ -120,7 +150,7 @@ def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
                 story_languages=stop.story.languages,
                 community=resolve(stop.community, lang, default),
                 accessibility=resolve(stop.accessibility, lang, default),
-                media=[media_view(m, lang, default) for m in stop.media],
+                media=[media_view(m, lang, default, stop.name) for m in stop.media],
                 note=fallback_note(story, lang),
                 leg=leg,
                 next_number=index + 2 if following else None,
@@ -164,7 +194,8 @@ def catalogue() -> str:
         tours = tour_cache().current(session)
     lang = current_language()
     groups = group_by_place((cached.summary for cached in tours), lang)
-    return render_template("public/catalogue.html", groups=groups)
+    covers = {cached.summary.slug: cover_image(cached, lang) for cached in tours}
+    return render_template("public/catalogue.html", groups=groups, covers=covers)
 
 
 @bp.get("/tours/<slug>")
@@ -232,20 +263,28 @@ def render_tour(
     Without ``sessions`` the sessions block reads them itself (``booking_sessions``).
     """
     context = {} if sessions is None else {"tour_sessions": sessions}
+    stops = stop_views(cached, lang)
     return render_template(
         "public/tour.html",
         tour=cached.tour,
         stored=cached.stored,
         summary=cached.summary,
         intro=tour_intro(cached, lang),
-        stops=stop_views(cached, lang),
+        stops=stops,
         map_html=tour_map_html(cached.stored, lang),
+        meeting_map_html=meeting_map(stops[0], lang) if stops else None,
         page_holes=holes,
         page_languages=cached.tour.languages,
         content_lang=lang,
         interface_note=interface_note(lang),
         **context,
     )
+
+
+def meeting_map(meeting: StopView, lang: str) -> Markup:
+    """A small map of the meeting point (the first stop), as the booking form shows it."""
+    label = meeting.name.text if meeting.name else meeting.stop.id
+    return point_map_html(meeting.stop.lonlat, label, lang)
 
 
 def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from guides.profiles import add_guide
-from tests.booking_support import SLUG, store_tour
+from tests.booking_support import SLUG, store_tour, tour_document
 from tours.booking.departures import (
     CurrentAndUpcoming,
     DepartureRequest,
@@ -25,6 +25,8 @@ from tours.booking.departures import (
 )
 from tours.booking.models import CANCELLED, Departure
 from tours.db import reading
+from tours.tour.domain import Tour
+from tours.tour.store import save_tour
 
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -155,7 +157,10 @@ def test_current_and_upcoming_reads_the_version_and_the_next_sessions_of_one_tou
         (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
     with db_session() as s:
         cancel(s, gone.id, now=NOW)
-    store_tour(db_session)  # a re-import: version 2 keeps the departures
+    with db_session() as s:  # a changed re-import: version 2 keeps the departures
+        document = tour_document()
+        document["features"][0]["properties"]["summary"] = {"es": "Otra versión."}
+        save_tour(s, Tour.from_document(document), "test")
     with db_session() as s:
         found = current_and_upcoming(s, SLUG, now=NOW)
         assert found.version == 2

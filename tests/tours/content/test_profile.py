@@ -394,3 +394,42 @@ def test_the_example_in_the_docs_is_valid():
     example = re.search(r"## Example\n\n```json\n(.*?)```", text, re.S).group(1)
     result = validate_bytes(example.encode(), "example.geojson")
     assert result.valid, result.report.to_text()
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        {"model": "free"},
+        {"model": "pay-what-you-want"},
+        {"model": "pay-what-you-want", "suggested": 10, "currency": "EUR"},
+        {"model": "fixed", "amount": 12.5, "currency": "EUR"},
+        {"model": "fixed", "amount": 0, "currency": "GBP"},
+    ],
+)
+def test_price_models_are_kept_and_read(price):
+    result = check(tour(price=price))
+    assert result.report.problems == []
+    assert result.tour.extra["price"] == price
+    assert result.tour.price.model == price["model"]
+    assert result.tour.price.amount == price.get("amount", price.get("suggested"))
+
+
+@pytest.mark.parametrize(
+    ("price", "code", "pointer"),
+    [
+        ("12 EUR", "profile.price-model", "/price"),
+        ({"model": "donation"}, "profile.price-model", "/price"),
+        ({"model": "fixed", "currency": "EUR"}, "profile.price-amount", "/price/amount"),
+        ({"model": "fixed", "amount": -1, "currency": "EUR"}, "profile.price-amount",
+         "/price/amount"),
+        ({"model": "fixed", "amount": "12", "currency": "EUR"}, "profile.price-amount",
+         "/price/amount"),
+        ({"model": "fixed", "amount": 12}, "profile.price-currency", "/price/currency"),
+        ({"model": "pay-what-you-want", "suggested": 5, "currency": "eur"},
+         "profile.price-currency", "/price/currency"),
+    ],
+)  # fmt: skip
+def test_bad_prices_say_where_and_how_to_fix(price, code, pointer):
+    result = check(tour(price=price))
+    assert not result.valid
+    assert problem(result, code).pointer == "/features/0/properties" + pointer

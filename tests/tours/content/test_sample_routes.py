@@ -52,3 +52,12 @@ def test_languages_of_the_stories(tours):
         )
     ]
     assert whole, "at least one tour is entirely in French and Arabic too, so fallback shows"
+
+
+def test_crossings_validates_without_warnings(sample_routes):
+    """Its French is declared and complete, so nothing is left to warn about."""
+    crossings = next(p for p in sample_routes if p.stem == "bilbao-la-vieja-crossings")
+    result = validate_path(crossings)
+    assert result.report.errors == []
+    assert result.report.warnings == []
+    assert "fr" in result.tour.languages

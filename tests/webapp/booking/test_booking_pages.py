@@ -190,7 +190,10 @@ def test_manage_link_shows_the_booking_and_cancels_it(client, db_session, depart
     manage_url = location.removesuffix("/confirmed")
     page = client.get(manage_url + "?lang=en").get_data(as_text=True)
     assert "This booking is confirmed." in page and "Cancel this booking" in page
-    done = client.post(manage_url + "?lang=en")
+    # Cancelling asks first (issue 11, defect 10): the confirm page, then its form.
+    asked = client.get(manage_url + "/cancel?lang=en").get_data(as_text=True)
+    assert "Cancel this booking?" in asked and "It cannot be undone." in asked
+    done = client.post(manage_url + "/cancel?lang=en")
     assert done.status_code == 303
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "This booking is cancelled." in page and "Cancel this booking</button>" not in page
@@ -252,7 +255,8 @@ def test_waiting_list_join_offer_and_claim(app, client, db_session, departure_id
     )  # fmt: skip
     assert joined.status_code == 200
     assert "Your place in the line: 1" in joined.get_data(as_text=True)
-    client.post(location.removesuffix("/confirmed"))  # the party of 4 cancels
+    # the party of 4 cancels (on the confirm page, issue 11)
+    client.post(location.removesuffix("/confirmed") + "/cancel")
     offers = [p for p in outbox_files(app) if p.name.endswith("-offer.eml")]
     assert len(offers) == 1
     offer = email.message_from_bytes(offers[0].read_bytes(), policy=policy.default)

@@ -184,6 +184,8 @@ def launch_server(
     routes.mkdir(parents=True)
     for sample in sorted((REPO / "data" / "routes").glob("*.geojson")):
         shutil.copy(sample, routes / sample.name)
+    # The images the samples name by a path beside them, re-encoded into the store on load.
+    shutil.copytree(REPO / "data" / "routes" / "images", routes / "images")
     for name, document in (extra_tours or {}).items():
         (routes / f"{name}.geojson").write_text(json.dumps(document, ensure_ascii=False))
     instance = workdir / "instance"

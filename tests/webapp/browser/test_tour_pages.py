@@ -15,8 +15,8 @@ from tests.webapp.browser.conftest import MAP_WALK_STOPS, XSS_PAYLOADS, map_walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAP_READY = '[data-bidean-map][data-bidean-ready="true"]'
-MARKERS = ".leaflet-marker-pane .leaflet-marker-icon"
+MAP_READY = '.tour-map [data-bidean-map][data-bidean-ready="true"]'
+MARKERS = ".tour-map .leaflet-marker-pane .leaflet-marker-icon"
 ROUTE_COLOUR = "#8f2d0b"
 FAKE_TILES = "https://tiles.bidean-test.example/{z}/{x}/{y}.png"
 # A 1x1 PNG, served for every fake tile so the tile layer really loads.
@@ -123,7 +123,7 @@ def test_with_tiles_only_the_tile_host_is_asked(any_page, tiled_server, watch):
     foreign = seen.foreign_requests()
     assert foreign, "the tile layer asked for tiles"
     assert all(url.startswith(tile_host + "/") and url.endswith(".png") for url in foreign)
-    attribution = any_page.locator(".leaflet-control-attribution")
+    attribution = any_page.locator(".tour-map .leaflet-control-attribution")
     assert "OpenStreetMap" in attribution.inner_text()
 
 
@@ -158,7 +158,7 @@ def test_hostile_content_stays_inert_and_shows_literally(any_page, live_server, 
         assert popup.locator("img, svg, script").count() == 0
         any_page.locator(".leaflet-popup-close-button").click()
         assert xss_state(any_page) == "undefined"
-    any_page.locator(".leaflet-interactive").first.hover()  # the district tooltip
+    any_page.locator(".tour-map .leaflet-interactive").first.hover()  # the district tooltip
     assert xss_state(any_page) == "undefined"
     page_text = any_page.locator("main").inner_text()
     assert '<img src=x onerror="window.__xss=1">' in page_text

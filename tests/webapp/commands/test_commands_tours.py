@@ -174,14 +174,12 @@ def test_export_round_trips(app, runner, files, tmp_path):
     stdout = runner.invoke(args=["export", "san-francisco-voices", "--version", "1"])
     assert json.loads(stdout.output) == json.loads(out.read_text(encoding="utf-8"))
     again = runner.invoke(args=["import", str(out)])
-    assert again.exit_code == 0 and "version 2" in again.output
+    # The export is identical to the stored version, so importing it stores nothing (issue 11).
+    assert again.exit_code == 0 and "unchanged san-francisco-voices version 1" in again.output
     from tours.tour.store import get_tour
 
     with get_db(app).transaction() as session:
-        assert (
-            get_tour(session, "san-francisco-voices", 1).tour
-            == get_tour(session, "san-francisco-voices", 2).tour
-        )
+        assert get_tour(session, "san-francisco-voices").version == 1
 
 
 def test_export_unknown_slug_or_version(runner, files):
@@ -259,8 +257,9 @@ def test_import_paths_one_transaction_per_file(engine, files):
     assert [(o.ok, o.stored.version if o.stored else None) for o in outcomes] == [
         (True, 1),
         (False, None),
-        (True, 2),
+        (True, 1),  # the same file again stores nothing new (issue 11)
     ]
+    assert outcomes[2].stored.unchanged
     assert outcomes[1].result.report.errors[0].code == "json.syntax"
 
 
@@ -274,3 +273,18 @@ def test_a_database_error_is_a_problem_not_a_traceback(tmp_path, files):
     assert not outcome.ok
     assert [p.code for p in outcome.result.report.errors] == ["store.failed"]
     assert "Nothing was stored" in outcome.result.report.errors[0].message
+
+
+def test_reimporting_an_identical_file_stores_nothing_and_says_unchanged(app, runner, files):
+    assert runner.invoke(args=["import", str(files["valid"])]).exit_code == 0
+    again = runner.invoke(args=["import", str(files["valid"])])
+    assert again.exit_code == 0, again.output
+    assert "unchanged san-francisco-voices version 1" in again.output
+    assert "stored" not in again.output
+    assert counts(app) == (1, 1)
+    changed = tour()
+    changed["features"][0]["properties"]["summary"] = {"es": "Otra cosa."}
+    files["valid"].write_bytes(encode(changed))
+    third = runner.invoke(args=["import", str(files["valid"])])
+    assert "stored san-francisco-voices version 2" in third.output
+    assert counts(app) == (1, 2)

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tours.content.importer import validate_path
+from tours.content.importer import ValidationOptions
 from tours.tour.store import current_versions, get_tour
+from webapp.commands.media import validate_with_media
 from webapp.commands.samples import SampleRoutesInvalid, load_sample_routes, load_samples_if_empty
 from webapp.common.database import get_db
+from webapp.common.media import media_key, store_for
 
 REPO = Path(__file__).resolve().parents[3]
 # A deadline so a broken server fails the test instead of hanging it; not a speed goal.
@@ -39,8 +41,14 @@ def test_load_sample_routes_stores_every_sample_through_the_importer(app, sample
     assert all(s.version == 1 for s in stored)
     with get_db(app).transaction() as session:
         for path in sample_routes:
-            expected = validate_path(path).tour
-            assert get_tour(session, path.stem).tour == expected
+            expected = validate_with_media(path, ValidationOptions(), store_for(app)).tour
+            stored = get_tour(session, path.stem).tour
+            assert stored == expected
+            # The images beside the samples are in the store, named by their key.
+            for stop in stored.stops:
+                for media in stop.media:
+                    key = media_key(media.url)
+                    assert key and store_for(app).get(key) is not None, media.url
 
 
 def test_samples_load_only_into_an_empty_database(app):
@@ -52,6 +60,7 @@ def test_samples_load_only_into_an_empty_database(app):
 
 def test_an_invalid_sample_stores_nothing_and_says_what_is_wrong(app, sample_routes, tmp_path):
     shutil.copy(sample_routes[0], tmp_path / sample_routes[0].name)
+    shutil.copytree(sample_routes[0].parent / "images", tmp_path / "images")
     (tmp_path / "broken.geojson").write_text('{"type": "FeatureCollection", "features": [}')
     app.config["SAMPLE_ROUTES_DIR"] = str(tmp_path)
     with pytest.raises(SampleRoutesInvalid) as raised:
@@ -146,3 +155,15 @@ def test_serve_has_host_and_port_options(runner):
     assert result.exit_code == 0
     assert "--port" in result.output and "--host" in result.output
     assert runner.invoke(args=["serve", "--port", "70000"]).exit_code != 0
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_takes_the_port_and_host():
+    """``make run PORT=5101`` passes the port on to ``bidean serve`` (dry run: nothing starts)."""
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=5101", "HOST=0.0.0.0"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert re.search(r"bidean serve --host 0\.0\.0\.0 --port 5101$", planned, re.M), planned
+    default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True)
+    assert re.search(r"bidean serve --host 127\.0\.0\.1 --port 5000$", default.stdout, re.M)

@@ -159,3 +159,20 @@ def test_expire_offers_command_passes_lapsed_offers_on(runner, db_session, tour)
         statuses = dict(s.execute(select(WaitlistEntry.id, WaitlistEntry.status)).all())
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
     assert statuses == {first: "expired", second: "offered"}
+
+
+def test_cancelling_a_cancelled_session_says_so_and_fails(runner, db_session, tour):
+    departure_id = add_departure(db_session)
+    assert runner.invoke(args=["sessions", "cancel", str(departure_id)]).exit_code == 0
+    again = runner.invoke(args=["sessions", "cancel", str(departure_id)])
+    assert again.exit_code != 0
+    assert f"Session {departure_id} was already cancelled" in again.output
+
+
+def test_listing_an_unknown_tour_names_it_and_fails(runner, db_session, tour):
+    add_departure(db_session)
+    result = runner.invoke(args=["sessions", "list", "--tour", "nope"])
+    assert result.exit_code != 0
+    assert "There is no tour 'nope'" in result.output
+    known = runner.invoke(args=["sessions", "list", "--tour", tour])
+    assert known.exit_code == 0 and tour in known.output

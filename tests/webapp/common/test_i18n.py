@@ -223,3 +223,43 @@ def test_stylesheet_uses_logical_properties_so_rtl_mirrors():
     assert physical == []
     assert ":focus-visible" in css
     assert "@import" not in css and "url(http" not in css  # no external fonts or CDNs
+
+
+# -- counts: every count goes through ngettext (issue 11, "1 people", "unos 1 min") -------
+
+COUNT_PLACEHOLDER = re.compile(r"%\((num|count)\)")
+
+
+def template_catalogue() -> Catalog:
+    with (REPO / "webapp" / "translations" / "messages.pot").open("rb") as handle:
+        return read_po(handle)
+
+
+def test_no_count_outside_ngettext():
+    """A string that carries a count must be a plural entry, so Babel picks its form."""
+    singular_only = [
+        m.id
+        for m in template_catalogue()
+        if isinstance(m.id, str) and COUNT_PLACEHOLDER.search(m.id)
+    ]
+    assert singular_only == []
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
+    from flask_babel import ngettext
+
+    plurals = [m for m in template_catalogue() if isinstance(m.id, tuple)]
+    assert len(plurals) >= 6, "the leg, seats, offers, waiting list, minutes, form problems"
+    values = {"distance": "140 m", "number": "2", "date": "1 Jan", "time": "11:00"}
+    values |= {"position": "3", "name": "X", "max": "6", "language": "Euskara"}
+    with app.test_request_context(f"/?lang={lang}"):
+        for message in plurals:
+            singular, plural = message.id[0], message.id[1]
+            rendered = {n: ngettext(singular, plural, n, **values) for n in (1, 2, 5)}
+            for n, text in rendered.items():
+                assert text and "%(" not in text, (lang, singular, n, text)
+            if lang == "en":
+                assert rendered[1] != rendered[2] or singular == plural, singular
+                assert "1 people" not in rendered[1] and " 1 minutes" not in rendered[1]
+            assert str(5) in rendered[5] or lang == "ar", (lang, singular, rendered[5])

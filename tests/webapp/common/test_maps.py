@@ -448,3 +448,16 @@ def test_point_map_shows_one_labelled_marker(app):
 )
 def test_text_direction(tag, direction):
     assert maps.text_direction(tag) == direction
+
+
+def test_each_popup_links_to_its_stop_in_the_list(app, store):
+    doc = tour_document()
+    doc["features"][1]["properties"]["id"] = 'a b"<x>'
+    spec = spec_of(render(app, store(doc), "en"))
+    links = [next(p for p in m["popup"] if p["role"] == "more") for m in markers(spec)]
+    assert all(link["text"] == "Read the whole stop" for link in links)
+    hrefs = [link["href"] for link in links]
+    assert all(href.startswith("#stop-") for href in hrefs) and len(set(hrefs)) == len(hrefs)
+    # An id with spaces or markup becomes a percent-encoded fragment, never markup.
+    assert hrefs[0] == "#stop-a%20b%22%3Cx%3E"
+    assert hrefs[1:] == ["#stop-middle", "#stop-last"]

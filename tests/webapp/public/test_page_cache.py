@@ -325,7 +325,7 @@ def test_each_language_gets_its_own_page(client, hidden_walk, renders):
                 a.attrs["hreflang"] for a in nav.find_all("a") if a.attrs.get("aria-current")
             ]
             assert current == [lang]
-    assert headings["en"] == "Upcoming walks"
+    assert headings["en"] == "Before you book"  # the booking summary now comes first (issue 11)
     assert len(set(headings.values())) == len(INTERFACE)
     assert sorted(renders) == sorted(("hidden-walk", 1, lang) for lang in INTERFACE)
     arabic = Page(client.get("/tours/hidden-walk?lang=ar").get_data(as_text=True))

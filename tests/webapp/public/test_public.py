@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel import Locale
@@ -27,9 +29,11 @@ from tests.webapp.pages_support import (
     store_document,
     walk_document,
 )
+from tours.booking.departures import DepartureRequest, schedule
 from tours.tour.store import StoredTour
 from webapp.commands.samples import load_sample_routes
 from webapp.common.database import get_db
+from webapp.common.departure_views import session_list_date
 from webapp.common.i18n import COOKIE_NAME, format_number, language_name
 from webapp.public.views import safe_link
 
@@ -144,7 +148,8 @@ def test_tour_page_shows_published_stops_in_tour_order_with_stories_and_legs(cli
     # Legs: one between each pair, none after the last stop.
     legs = [li.find_all("p", "leg") for li in items]
     assert [len(found) for found in legs] == [1, 1, 0]
-    assert re.fullmatch(r"Walk \d+ m, about \d+ min, to stop 2", legs[0][0].text)
+    # the walking time now goes through ngettext (issue 11): "about 1 minute", "2 minutes"
+    assert re.fullmatch(r"Walk \d+ m, about \d+ minutes?, to stop 2", legs[0][0].text)
     assert legs[1][0].text.endswith("to stop 3")
 
 
@@ -400,3 +405,47 @@ def test_geojson_and_sample_pages_agree(client, samples):
         ]
         assert sorted(ids) == sorted(points)
         assert ids == [stop.id for stop in stored.tour.ordered_public_stops()]
+
+
+# --- catalogue: covers and next walks ------------------------------------------------------
+
+
+def test_catalogue_cards_show_a_cover_from_the_tours_images(client, samples):
+    page = Page(client.get("/?lang=fr").get_data(as_text=True))
+    covers = {}
+    for card in page.root.find_all("article", "tour-card"):
+        slug = card.find("a").attrs["href"].rsplit("/", 1)[1]
+        covers[slug] = card.find_all("img", "card-cover")
+    assert sorted(slug for slug, imgs in covers.items() if imgs) == [
+        "bilbao-la-vieja-crossings",
+        "san-francisco-voices",
+    ]
+    (img,) = covers["san-francisco-voices"]
+    assert img.attrs["alt"].startswith("Dessin simple d’une place")
+    assert img.attrs["loading"] == "lazy" and img.attrs["src"].startswith("/media/")
+    assert (img.attrs["width"], img.attrs["height"]) == ("1600", "1000")
+    assert len(img.attrs["srcset"].split(", ")) == 3 and img.attrs["sizes"]
+
+
+def test_next_walks_show_their_language_and_a_year_only_outside_this_one(app, client, samples):
+    now = datetime.now(ZoneInfo("Europe/Madrid"))
+    soon = (now + timedelta(days=1)).replace(hour=11, minute=0, tzinfo=None)
+    later = soon.replace(year=now.year + 1, month=3, day=6)
+    with get_db(app).transaction() as session:
+        schedule(session, DepartureRequest("zabala-kitchens-and-workshops", soon, "eu", 10))
+        schedule(session, DepartureRequest("zabala-kitchens-and-workshops", later, "fr", 10))
+    page = Page(client.get("/?lang=en").get_data(as_text=True))
+    (dates,) = page.root.find_all("p", "next-dates")
+    links = [a.text for a in dates.find_all("a")]
+    assert len(links) == 2
+    assert "Basque" in links[0] and "French" in links[1]
+    assert f"Mar 6, {now.year + 1}" in links[1]
+    if soon.year == now.year:
+        assert str(now.year) not in links[0]
+
+
+def test_list_dates_name_the_year_only_when_it_is_not_this_one(app):
+    moment = datetime(2027, 3, 6, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+    with app.test_request_context("/?lang=es"):
+        assert session_list_date(moment, date(2027, 1, 1)) == "sáb, 6 mar"
+        assert session_list_date(moment, date(2026, 12, 1)) == "sáb, 6 mar 2027"

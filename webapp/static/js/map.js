@@ -10,7 +10,10 @@
   "use strict";
 
   // Which element each kind of popup line becomes; anything else is a paragraph.
-  var POPUP_TAGS = { number: "p", title: "h3", community: "p", text: "p" };
+  var POPUP_TAGS = { number: "p", title: "h3", community: "p", text: "p", more: "a" };
+  // Markers whose centres are closer than this on both axes (a 30 px badge and a gap) are spread
+  // apart, so each one is a target of its own (WCAG 2.5.8 asks for 24 px).
+  var MARKER_SPACING = 34;
 
   function textElement(tagName, className, part) {
     var element = document.createElement(tagName);
@@ -30,9 +33,82 @@
     box.className = "bidean-popup";
     parts.forEach(function (part) {
       var tagName = POPUP_TAGS[part.role] || "p";
-      box.appendChild(textElement(tagName, "bidean-popup__" + (POPUP_TAGS[part.role] ? part.role : "text"), part));
+      // Only links within the page (a stop in the list below the map) become links.
+      if (tagName === "a" && !/^#[^\s]+$/.test(String(part.href || ""))) {
+        return;
+      }
+      var element = textElement(tagName, "bidean-popup__" + (POPUP_TAGS[part.role] ? part.role : "text"), part);
+      if (tagName === "a") {
+        element.href = part.href;
+      }
+      box.appendChild(element);
     });
     return box;
+  }
+
+  // Markers that would cover each other at the current zoom are pushed apart (a few
+  // rounds of pairwise repulsion in screen pixels), each drawn with a thin leg back to
+  // its true place; zooming in brings them home again.
+  function spreadMarkers(map, markers, legs) {
+    legs.clearLayers();
+    var points = markers.map(function (marker) {
+      return map.latLngToLayerPoint(marker.bideanHome);
+    });
+    var moved = points.map(function (point) {
+      return L.point(point.x, point.y);
+    });
+    for (var round = 0; round < 60; round += 1) {
+      var clash = false;
+      for (var i = 0; i < moved.length; i += 1) {
+        for (var j = i + 1; j < moved.length; j += 1) {
+          var dx = moved[j].x - moved[i].x;
+          var dy = moved[j].y - moved[i].y;
+          // Badges are laid out as squares: they clear each other when far enough
+          // apart on either axis.
+          var apart = Math.max(Math.abs(dx), Math.abs(dy));
+          if (apart >= MARKER_SPACING) {
+            continue;
+          }
+          clash = true;
+          if (apart < 0.01) {  // the same place: part them along a fixed direction
+            var angle = (j * 2 * Math.PI) / moved.length;
+            dx = Math.cos(angle);
+            dy = Math.sin(angle);
+            apart = Math.max(Math.abs(dx), Math.abs(dy));
+          }
+          var distance = Math.sqrt(dx * dx + dy * dy);
+          var push = (distance * (MARKER_SPACING / apart) - distance) / 2 + 0.5;
+          moved[i].x -= (dx / distance) * push;
+          moved[i].y -= (dy / distance) * push;
+          moved[j].x += (dx / distance) * push;
+          moved[j].y += (dy / distance) * push;
+        }
+      }
+      if (!clash) {
+        break;
+      }
+    }
+    markers.forEach(function (marker, index) {
+      if (moved[index].distanceTo(points[index]) < 1) {
+        marker.setLatLng(marker.bideanHome);
+        return;
+      }
+      var shown = map.layerPointToLatLng(moved[index]);
+      marker.setLatLng(shown);
+      L.polyline([marker.bideanHome, shown], {
+        className: "bidean-spread-leg",
+        color: "#3d4a5c",
+        weight: 2,
+        interactive: false
+      }).addTo(legs);
+      L.circleMarker(marker.bideanHome, {
+        className: "bidean-spread-leg",
+        radius: 3,
+        color: "#8f2d0b",
+        fillOpacity: 1,
+        interactive: false
+      }).addTo(legs);
+    });
   }
 
   function markerIcon(icon) {
@@ -48,7 +124,7 @@
     return L.divIcon(options);
   }
 
-  function addLayer(map, layer) {
+  function addLayer(map, layer, markers) {
     if (layer.kind === "polyline") {
       L.polyline(layer.latlngs, layer.options).addTo(map);
     } else if (layer.kind === "polygon") {
@@ -64,6 +140,8 @@
         markerOptions[key] = layer.options[key];
       });
       var marker = L.marker(layer.latlng, markerOptions).addTo(map);
+      marker.bideanHome = L.latLng(layer.latlng);
+      markers.push(marker);
       if (layer.popup && layer.popup.length) {
         marker.bindPopup(popupContent(layer.popup), {
           maxWidth: 260,
@@ -84,17 +162,57 @@
     var map = L.map(container, options);
     L.control.zoom({ zoomInTitle: spec.labels.zoomIn, zoomOutTitle: spec.labels.zoomOut }).addTo(map);
     if (spec.map.scale) {
-      L.control.scale({ imperial: false }).addTo(map);
+      // In the attribution's corner, stacked above it: side by side, a long attribution
+      // wraps under the scale bar on a phone.
+      L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
     }
     if (spec.tiles) {
       L.tileLayer(spec.tiles.url, spec.tiles.options).addTo(map);
     }
+    var markers = [];
     spec.layers.forEach(function (layer) {
-      addLayer(map, layer);
+      addLayer(map, layer, markers);
     });
+    var legs = L.layerGroup().addTo(map);
+    var spread = function () {
+      spreadMarkers(map, markers, legs);
+    };
+    map.on("zoomend viewreset", spread);
     if (spec.fitBounds) {
-      map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+      var fit = function () {
+        map.invalidateSize();
+        map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+        spread();
+      };
+      fit();
+      // The box changes size after load (fonts, rotation, a narrow window): fit the route
+      // and stops again, so they are never cut off at the edges.
+      if (typeof ResizeObserver !== "undefined") {
+        var last = container.clientWidth + "x" + container.clientHeight;
+        new ResizeObserver(function () {
+          var now = container.clientWidth + "x" + container.clientHeight;
+          if (now !== last) {
+            last = now;
+            fit();
+          }
+        }).observe(container);
+      }
     }
+    if (!spec.fitBounds) {
+      spread();
+    }
+    // Escape closes an open popup, as it would a dialog.
+    container.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        map.closePopup();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && map.getContainer().querySelector(".leaflet-popup")) {
+        map.closePopup();
+      }
+    });
+    container.bideanMap = map;  // for tests and other scripts of the page
     return map;
   }
 
