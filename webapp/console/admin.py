@@ -12,7 +12,7 @@ import io
 from datetime import datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from guides import accounts, audit
@@ -116,7 +116,7 @@ def _schedule(form: ScheduleForm) -> Response:
     except BideanError as error:
         _error(error)
         return redirect(url_for("console.admin_departures"))
-    flash(gettext("%(num)d walk(s) scheduled.", num=len(created)))
+    flash(ngettext("%(num)d walk scheduled.", "%(num)d walks scheduled.", len(created)))
     return redirect(url_for("console.admin_departures"))
 
 
@@ -216,7 +216,14 @@ def admin_cancel(departure_id: int) -> Response:
             bookings=result.bookings,
             emails=len(result.message_ids),
         )
-    flash(gettext("Walk cancelled; %(num)d email(s) sent.", num=len(result.message_ids)))
+    sent = len(result.message_ids)
+    flash(
+        ngettext(
+            "Walk cancelled; %(num)d email is on its way.",
+            "Walk cancelled; %(num)d emails are on their way.",
+            sent,
+        )
+    )
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 

@@ -23,12 +23,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from guides import audit
 from guides.accounts import (
+    MIN_PASSWORD_LENGTH,
     AccountError,
     account_for_token,
     authenticate,
@@ -140,7 +141,11 @@ def set_password(token: str) -> Response | str:
 def _password_message(error: AccountError) -> str:
     text = str(error)
     if "at least" in text:
-        return gettext("The password needs at least %(num)d characters.", num=10)
+        return ngettext(
+            "The password needs at least %(num)d character.",
+            "The password needs at least %(num)d characters.",
+            MIN_PASSWORD_LENGTH,
+        )
     if "at most" in text:
         return gettext("The password is too long.")
     if "common" in text:

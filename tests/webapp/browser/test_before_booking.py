@@ -19,7 +19,7 @@ from tours.db import make_engine, make_sessionmaker, transaction
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "san-francisco-voices"
-GUIDE = "Nerea"
+GUIDE_ID, GUIDE = "mei", "Mei"  # a sample guide who speaks English
 MAP_READY = '.tour-map [data-bidean-map][data-bidean-ready="true"]'
 
 
@@ -31,7 +31,7 @@ def server(start_live_server):
     day = (datetime.now(UTC) + timedelta(days=20)).date()
     start = datetime(day.year, day.month, day.day, 11, 0)
     with transaction(make_sessionmaker(engine), write_lock=True) as session:
-        schedule(session, DepartureRequest(SLUG, start, "en", 12, guide=GUIDE))
+        schedule(session, DepartureRequest(SLUG, start, "en", 12, guide_id=GUIDE_ID))
     engine.dispose()
     return server
 
@@ -60,7 +60,8 @@ def test_meeting_point_price_and_guide_before_booking_on_a_phone(phone_page, ser
     map_top = phone_page.locator(".tour-map").bounding_box()["y"]
     assert book.bounding_box()["y"] < map_top, "Book comes before the map"
     assert in_first_screen(phone_page, book), "Book is on the first screen of a phone"
-    guide = phone_page.locator(".session-guide").first
+    # The samples schedule walks too: find this walk's guide among them.
+    guide = phone_page.locator(".session-guide", has_text=GUIDE).first
     assert guide.inner_text() == f"Guide: {GUIDE}"
     assert guide.is_visible()
     # The booking form says it all again, with a small map of the meeting point.

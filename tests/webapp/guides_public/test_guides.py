@@ -63,6 +63,15 @@ def test_public_profile_and_your_guides(app, client):
     assert client.get("/guides/nobody").status_code == 404
 
 
+def test_each_departure_shows_its_guide_in_the_catalogue_and_the_booking_form(app, client):
+    load_samples_if_empty(app)
+    catalogue = client.get("/?lang=en").get_data(as_text=True)
+    assert '<span class="walk-guide">Youssef</span>' in catalogue
+    assert '<span class="walk-guide">Mei</span>' in catalogue
+    form = client.get("/tours/san-francisco-voices/book?lang=en").get_data(as_text=True)
+    assert "Guide: Youssef" in form and "Guide: Aminata" in form
+
+
 def test_guide_api_has_no_contact_data(app, client, runner):
     load_samples_if_empty(app)
     runner.invoke(
