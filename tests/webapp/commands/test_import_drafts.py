@@ -253,7 +253,7 @@ def test_real_gpx_track_keeps_every_point_in_storage_and_exports_valid_gpx(
     assert text.count("<trkpt") == 22868
 
 
-def test_vienna_done_when(runner, client, interop):
+def test_vienna_done_when(runner, client, interop, tmp_path):
     real = interop / "real"
     args = [
         "import", "--route", str(real / "vienna_walk_route.geojson"),
@@ -279,6 +279,14 @@ def test_vienna_done_when(runner, client, interop):
     assert runner.invoke(args=[*args, *extra]).exit_code == 0
     assert runner.invoke(args=["publish", item["slug"]]).exit_code == 0
     assert client.get(f"/tours/{item['slug']}").status_code == 200
+    # The real tour round-trips: its export imports as an equal tour (nothing new stored).
+    published = tmp_path / "vienna.geojson"
+    runner.invoke(args=["export", item["slug"], "-o", str(published)])
+    again = runner.invoke(args=["import", str(published), "--city", "Wien"])
+    assert again.exit_code == 0 and f"unchanged {item['slug']}" in again.output, again.output
+    assert json.loads(runner.invoke(args=["export", item["slug"]]).output) == json.loads(
+        published.read_text()
+    )
 
 
 def test_validate_names_csv_and_latin1_and_the_id_advice_works(runner, tmp_path):
