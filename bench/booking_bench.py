@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.bench_support import tour_document  # noqa: E402
 from tours.booking.bookings import invariant_problems  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import OutboxMessage  # noqa: E402
@@ -54,32 +55,6 @@ CLIENTS = 32
 DEPARTURES = 16
 LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
 DEADLINE_S = 300
-
-
-def tour_document() -> dict:
-    line = [[-2.9300, 43.2560], [-2.9280, 43.2550], [-2.9260, 43.2540]]
-    stop = {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": line[0]},
-        "properties": {"id": "plaza", "name": {"es": "Plaza"}, "story": {"es": "Historia."}},
-    }
-    route = {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": line},
-        "properties": {
-            "profile": "bidean-tour/1",
-            "slug": "bench-walk",
-            "title": {"es": "Paseo de prueba"},
-            "summary": {"es": "Para medir."},
-            "city": "Bilbao",
-            "timezone": "Europe/Madrid",
-            "districts": ["Zabala"],
-            "languages": ["es"],
-            "duration_minutes": 90,
-            "licence": "CC-BY-SA-4.0",
-        },
-    }
-    return {"type": "FeatureCollection", "features": [route, stop]}
 
 
 @dataclass
@@ -187,7 +162,9 @@ def main() -> None:
         factory = make_sessionmaker(engine)
         count = 1 if args.one_departure else DEPARTURES
         with transaction(factory) as session:
-            save_tour(session, Tour.from_document(tour_document()), "bench")
+            save_tour(
+                session, Tour.from_document(tour_document("bench-walk", "Para medir.")), "bench"
+            )
             day = (datetime.now(UTC) + timedelta(days=30)).date()
             ids = [
                 d.id

@@ -54,6 +54,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.bench_support import tour_document  # noqa: E402
 from tours.booking.bookings import invariant_problems  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import Booking, OutboxMessage  # noqa: E402
@@ -112,32 +113,6 @@ class Figures:
             f"{self.drain_seconds:.1f} s after the load",
             f"problems: {self.problems or 'none'}",
         ]
-
-
-def tour_document() -> dict:
-    line = [[-2.9300, 43.2560], [-2.9280, 43.2550], [-2.9260, 43.2540]]
-    stop = {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": line[0]},
-        "properties": {"id": "plaza", "name": {"es": "Plaza"}, "story": {"es": "Historia."}},
-    }
-    route = {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": line},
-        "properties": {
-            "profile": "bidean-tour/1",
-            "slug": "fault-walk",
-            "title": {"es": "Paseo de prueba"},
-            "summary": {"es": "Para romper cosas."},
-            "city": "Bilbao",
-            "timezone": "Europe/Madrid",
-            "districts": ["Zabala"],
-            "languages": ["es"],
-            "duration_minutes": 90,
-            "licence": "CC-BY-SA-4.0",
-        },
-    }
-    return {"type": "FeatureCollection", "features": [route, stop]}
 
 
 def _env(database_url: str, smtp_port: int) -> dict[str, str]:
@@ -257,7 +232,11 @@ def run(
         upgrade(engine)
         factory = make_sessionmaker(engine)
         with transaction(factory) as session:
-            save_tour(session, Tour.from_document(tour_document()), "fault")
+            save_tour(
+                session,
+                Tour.from_document(tour_document("fault-walk", "Para romper cosas.")),
+                "fault",
+            )
             day = (datetime.now(UTC) + timedelta(days=30)).date()
             (departure,) = schedule(
                 session,
