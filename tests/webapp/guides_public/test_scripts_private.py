@@ -23,6 +23,9 @@ def test_no_public_response_contains_a_script(app, client):
         f"/api/tours/{SLUG}",
         f"/api/tours/{SLUG}?lang=en",
         f"/api/tours/{SLUG}.geojson",
+        f"/api/tours/{SLUG}.gpx",
+        f"/api/tours/{SLUG}.gpx?lang=en",
+        "/api/sessions",
     ):
         body = client.get(url).get_data(as_text=True)
         assert SCRIPT not in body and SCRIPT_EN not in body and '"script"' not in body, url
