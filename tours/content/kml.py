@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from fastkml import kml as fastkml
 
+from tours.content.limits import xml_too_deep
 from tours.content.report import Problem
 
 KMZ_MAGIC = b"PK\x03\x04"
@@ -71,6 +72,15 @@ def read_kml(data: bytes, file: str) -> KmlFeatures:
                 _problem("kml.invalid", f"This KMZ archive cannot be opened: {exc}.", file)
             )
             return result
+    # Folders are walked recursively: refuse absurd nesting before any parser builds a tree.
+    too_deep = xml_too_deep(data, code="kml.too-deep", kind="KML")
+    if too_deep is not None:
+        result.problems.append(
+            _problem(
+                too_deep.code, too_deep.message, file, too_deep.line or 1, too_deep.column or 1
+            )
+        )
+        return result
     try:
         safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:

@@ -67,8 +67,11 @@ class _TooDeep(Exception):
     pass
 
 
-def xml_too_deep(data: bytes, max_depth: int = MAX_XML_DEPTH) -> Problem | None:
-    """A problem when elements nest deeper than ``max_depth``; None otherwise.
+def xml_too_deep(
+    data: bytes, max_depth: int = MAX_XML_DEPTH, *, code: str = "gpx.too-deep", kind: str = "GPX"
+) -> Problem | None:
+    """A problem (``code``, about a ``kind`` file) when elements nest deeper than
+    ``max_depth``; None otherwise.
 
     Syntax errors are left to the caller's own well-formedness check.
     """
@@ -92,11 +95,11 @@ def xml_too_deep(data: bytes, max_depth: int = MAX_XML_DEPTH) -> Problem | None:
     except _TooDeep:
         line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
         return Problem(
-            "gpx.too-deep",
+            code,
             "",
             f"Elements are nested more than {max_depth} levels deep (at line {line}, column"
-            f" {column}); Bidean reads at most {max_depth}. A GPX file needs fewer than 10:"
-            " this file is damaged or not a GPX export.",
+            f" {column}); Bidean reads at most {max_depth}. A {kind} file needs far fewer:"
+            f" this file is damaged or not a {kind} export.",
             line=line,
             column=column,
         )

@@ -9,6 +9,7 @@ import textwrap
 from tests.booking_support import tour_document
 from tests.tours.tourdoc import codes
 from tours.content.importer import validate_document
+from tours.content.kml import read_kml
 from tours.content.limits import MAX_XML_DEPTH, single_line, unstorable, xml_too_deep
 from tours.content.report import Severity
 
@@ -72,3 +73,23 @@ def test_single_line_and_unstorable():
     assert single_line("a\r\nb\u2028c\u2029d\x00e\tf") == "a b c d e f"
     assert single_line("plain «ñ» مرحبا") == "plain «ñ» مرحبا"
     assert unstorable("a\x00") and unstorable("\ud800") and not unstorable("ñ 😀")
+
+
+def test_a_deeply_nested_kml_is_refused_before_it_is_parsed():
+    """The nesting limit guards the KML reader too (its folders are walked recursively)."""
+    folders = 5_000
+    deep = (
+        b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        + b"<Folder>" * folders
+        + b"<Placemark><name>x</name><Point><coordinates>-2.9,43.2</coordinates></Point>"
+        + b"</Placemark>"
+        + b"</Folder>" * folders
+        + b"</Document></kml>"
+    )
+    result = read_kml(deep, "deep.kml")
+    assert [p.code for p in result.problems] == ["kml.too-deep"]
+    assert result.problems[0].line == 1 and "KML" in result.problems[0].message
+    shallow = deep.replace(b"<Folder>" * folders, b"<Folder>").replace(
+        b"</Folder>" * folders, b"</Folder>"
+    )
+    assert read_kml(shallow, "shallow.kml").problems == []

@@ -363,7 +363,7 @@ def test_every_code_is_documented():
     modules = [
         "jsonload", "validate", "geojson_positions", "profile", "profile_rules",
         "profile_geometry", "textmaps", "gpx", "importer", "licences", "sources", "csvread",
-        "kml", "assemble",
+        "kml", "assemble", "limits",
     ]  # fmt: skip
     source = "".join(
         (root / "tours" / "content" / f"{m}.py").read_text(encoding="utf-8") for m in modules
