@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--vertices", type=int, default=100_000)
     parser.add_argument("--stops", type=int, default=1_000)
     parser.add_argument("--profile", action="store_true", help="cProfile one import")
+    parser.add_argument("--sort", default="cumulative", help="order of the profile (tottime, ...)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,7 +189,7 @@ def main() -> None:
             sessions = fresh_database()
             profiler = cProfile.Profile()
             profiler.runcall(import_once, sessions)
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
 
         # Alternate (a) and (b) so that both see the same machine load; take medians.
         times: dict[str, list[float]] = {"loads": [], "paused": [], "validate": [], "import": []}

@@ -1,87 +1,22 @@
-"""Bidean's Flask layer: the app factory and the steps it is made of."""
+"""Bidean's Flask layer.  The app factory lives in :mod:`webapp.factory`.
+
+Importing the package stays cheap (no blueprint, extension or database module), so that
+``bidean --help`` and ``bidean validate`` start quickly: every module under ``webapp``
+imports this one first.  ``webapp.create_app`` (``gunicorn 'webapp:create_app()'``) is
+the only name it offers.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from webapp.api.views import bp as api_bp
-from webapp.booking import services as booking_services
-from webapp.booking.api import bp as booking_api_bp
-from webapp.booking.views import bp as booking_bp
-from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, limits, media, privacy, tourcache
-from webapp.common.config import load_config
-from webapp.common.urls import check_public_url
-from webapp.console import auth as console_auth
-
-# The coordinator pages add their routes to the console blueprint defined in views.
-from webapp.console.admin import bp as console_bp
-from webapp.guides_public.api import bp as guides_api_bp
-from webapp.guides_public.views import bp as guides_public_bp
-from webapp.public.views import bp as public_bp
-
-# Layout templates (base page, macros, error page) are shared by every blueprint; each
-# blueprint keeps its own pages in ``<blueprint>/templates/<blueprint>/``.
-SHARED_TEMPLATES = "common/templates"
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create and configure the Bidean web app."""
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(
-        __name__,
-        instance_path=instance_path,
-        instance_relative_config=True,
-        template_folder=SHARED_TEMPLATES,
-    )
-    app.config.from_mapping(load_config(app.instance_path, test_config))
-    check_public_url(app)
-    privacy.init_app(app)
-    behind_proxy(app)
-    register_extensions(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_commands(app)
-    return app
+    """Create and configure the Bidean web app (see :func:`webapp.factory.create_app`)."""
+    # Late import, only to keep the command line's start-up fast: see the docstring.
+    from webapp.factory import create_app as factory
 
-
-def behind_proxy(app: Flask) -> None:
-    """``PROXY_FIX=n``: trust n proxies' X-Forwarded-For/-Proto (client address, https)."""
-    hops = int(app.config.get("PROXY_FIX") or 0)
-    if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-
-
-def register_extensions(app: Flask) -> None:
-    limits.init_app(app)
-    database.init_app(app)
-    i18n.init_app(app)
-    tourcache.init_app(app)
-    limiter.init_app(app)
-    console_auth.init_app(app)
-    # Coordinators cancel through the same service as `bidean sessions cancel` (mail and all);
-    # handed over here because one blueprint package never imports another.
-    app.extensions["bidean.cancel_departure"] = booking_services.cancel_departure
-
-
-def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(media.bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(booking_bp)
-    app.register_blueprint(booking_api_bp)
-    app.register_blueprint(guides_public_bp)
-    app.register_blueprint(guides_api_bp)
-    app.register_blueprint(console_bp)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    errors.register(app)
-
-
-def register_commands(app: Flask) -> None:
-    register_cli(app)
+    return factory(test_config)

@@ -5,7 +5,8 @@ this module walks its text once more with a C-speed tokenizer (strings and the s
 structural characters; numbers and literals lie between tokens and need no visit) and
 notes where the wanted pointers' values begin.  It only runs when a report has
 problems, and only follows paths that lead to a wanted pointer deeply enough to matter:
-a 29,000-vertex route is a few hundred thousand tokens, well under a second.
+containers no wanted pointer goes into (a route's coordinates, most of a file) are
+stepped over by the C parser, and the walk stops as soon as every wanted value is placed.
 
 A pointer to a member that does not exist (``/features/3/properties/story`` in a stop
 without a story) is placed at the nearest enclosing value that does; so is a pointer to
@@ -21,6 +22,7 @@ import re
 from collections.abc import Iterable
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]', re.DOTALL)
+_DECODER = json.JSONDecoder()
 
 
 def _escape(part: str) -> str:
@@ -44,15 +46,15 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
     # Stack entries: [pointer of the container, kind "{" or "[", next index, pending key].
     stack: list[list[object]] = []
     path = ""
-    skip_depth = 0  # >0 while inside a container no wanted pointer goes into
-    for match in _TOKEN.finditer(text):
+    position = 0
+    search = _TOKEN.search
+    unplaced = len(wanted)
+    while unplaced:  # once every wanted value is placed, the rest of the text cannot matter
+        match = search(text, position)
+        if match is None:
+            break
         token = match.group()
-        if skip_depth:
-            if token in "[{":
-                skip_depth += 1
-            elif token in "]}":
-                skip_depth -= 1
-            continue
+        position = match.end()
         if token == ":":
             continue
         if stack and stack[-1][1] == "{" and token.startswith('"') and stack[-1][3] is None:
@@ -76,9 +78,12 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
             path = ""
         if path in prefixes and path not in found:
             found[path] = match.start()
+            unplaced -= path in wanted
         if token in "[{":
             if path not in prefixes or path.count("/") >= depth_needed:
-                skip_depth = 1
+                # No wanted pointer goes inside: step over the whole container at C speed
+                # (a route's coordinates are most of a file's tokens).
+                position = _skip_value(text, match.start())
                 continue
             stack.append([path, token, 0, None])
     lines = _line_starts(text)
@@ -91,6 +96,24 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
         else:
             result[pointer] = (1, 1)
     return result
+
+
+def _skip_value(text: str, start: int) -> int:
+    """The offset just after the JSON value (a container) that starts at ``start``."""
+    try:
+        return _DECODER.raw_decode(text, start)[1]
+    except (ValueError, RecursionError):  # not JSON after all: walk its tokens instead
+        depth, position = 0, start
+        for match in _TOKEN.finditer(text, start):
+            token = match.group()
+            if token in "[{":
+                depth += 1
+            elif token in "]}":
+                depth -= 1
+            position = match.end()
+            if depth == 0:
+                break
+        return position
 
 
 def _line_starts(text: str) -> list[int]:
