@@ -1,15 +1,101 @@
-"""The ``bidean`` console script: Flask's CLI group, so web commands join it."""
+"""The ``bidean`` console script: Flask's CLI group, so web commands join it.
+
+It starts fast by importing only what the command given uses.  The commands are listed
+in ``webapp.commands.COMMANDS`` (name, ``"module:attribute"``, help line): ``bidean
+--help`` prints that table without importing any command module or creating the app,
+and ``bidean NAME`` imports NAME's module alone.  The app is created only when a command
+asks for it (``with_appcontext``); ``validate`` never does.  Flask's own commands (``run``,
+``shell``, ``routes``), plugin commands (``flask.commands`` entry points, loaded when
+used) and, with ``--app``, the commands of that app still work as with ``flask``.
+"""
 
 from __future__ import annotations
 
-from flask.cli import FlaskGroup
+from typing import Any
+
+import click
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo
 
 from webapp import create_app
+from webapp.commands import COMMANDS, OWN_APP, load_command
+
+
+class LazyFlaskGroup(FlaskGroup):
+    """A ``FlaskGroup`` whose commands are imported when used, not when listed."""
+
+    def __init__(self, lazy: dict[str, Any], **extra: Any) -> None:
+        super().__init__(**extra)
+        self.lazy = lazy
+        self._plugins: dict[str, Any] = {}
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[OWN_APP] = True
+        return ctx
+
+    def _load_plugin_commands(self) -> None:
+        """Note the plugin commands (``flask.commands`` entry points); load none yet."""
+        if self._loaded_plugin_commands:
+            return
+        from importlib import metadata
+
+        for entry in metadata.entry_points(group="flask.commands"):
+            if entry.name not in self.lazy and entry.name not in self.commands:
+                self._plugins[entry.name] = entry
+        self._loaded_plugin_commands = True
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            return load_command(name)
+        self._load_plugin_commands()
+        if name in self._plugins:
+            self.add_command(self._plugins.pop(name).load(), name)
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        names = set(self.lazy) | set(self.commands) | set(self._plugins)
+        info = ctx.ensure_object(ScriptInfo)
+        if info.app_import_path:  # another app (--app): list its commands too, as flask does
+            try:
+                names.update(info.load_app().cli.list_commands(ctx))
+            except NoAppException as exc:
+                click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+        return sorted(names)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Click's listing, with the help lines of the table's commands taken from the
+        table rather than from the imported commands."""
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy:  # a stand-in that only knows the help line
+                rows.append((name, click.Command(name, help=self.lazy[name].help)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if not rows:
+            return
+        # As click does: the help is cut to what fits beside the longest name.
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+
+
+def _create_app() -> Any:
+    return create_app()
 
 
 def make_cli() -> FlaskGroup:
-    return FlaskGroup(
-        create_app=lambda: create_app(),
+    return LazyFlaskGroup(
+        COMMANDS,
+        create_app=_create_app,
         add_default_commands=True,
         add_version_option=False,
         load_dotenv=False,
@@ -19,3 +105,7 @@ def make_cli() -> FlaskGroup:
 
 def main() -> None:
     make_cli().main(prog_name="bidean")
+
+
+if __name__ == "__main__":  # python -X importtime -m webapp.cli --help
+    main()

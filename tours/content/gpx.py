@@ -33,16 +33,16 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
-
-import gpxpy
-import gpxpy.gpx
+from typing import TYPE_CHECKING, Any
 
 from tours.content.jsonload import UTF8_BOM, human_size
 from tours.content.limits import xml_too_deep
 from tours.content.profile import slugify
 from tours.content.report import Problem, Severity
 from tours.tour.domain import PROFILE_VERSION
+
+if TYPE_CHECKING:
+    import gpxpy.gpx
 
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -102,6 +102,10 @@ def read_gpx(data: bytes, *, max_bytes: int) -> tuple[gpxpy.gpx.GPX | None, list
     text, problem = _decode(data)
     if problem is not None:
         return None, [problem]
+    # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_gpx`
+    # on every file, gpxpy only for a GPX one.
+    import gpxpy
+
     try:
         return gpxpy.parse(without_blank_elements(text)), []
     except Exception as exc:  # gpxpy raises GPXException but also ValueError on bad numbers

@@ -21,10 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from tours.content.csvread import looks_like_csv
 from tours.content.gpx import gpx_source, gpx_to_document, looks_like_gpx
@@ -36,9 +33,12 @@ from tours.content.positions import pointer_positions
 from tours.content.profile import apply_profile
 from tours.content.report import Problem, Report
 from tours.content.validate import CoordinateArrays, validate_geojson
-from tours.db import transaction
 from tours.tour.domain import Tour
-from tours.tour.store import StoredTour, save_tour
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from tours.tour.store import StoredTour
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +313,12 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes, Problem | None]:
 def _store(
     sessions: sessionmaker[Session], result: ValidationResult, source: str, city: str | None
 ) -> StoredTour | None:
+    # Late imports, only to keep `bidean validate` fast: checking a file needs no database.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tours.db import transaction
+    from tours.tour.store import save_tour
+
     assert result.tour is not None
     try:
         with transaction(sessions, write_lock=True) as session:

@@ -22,7 +22,6 @@ from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
-from fastkml import kml as fastkml
 
 from tours.content.limits import xml_too_deep
 from tours.content.report import Problem
@@ -106,6 +105,10 @@ def read_kml(data: bytes, file: str) -> KmlFeatures:
         )
         return result
     lines = _placemark_lines(data)
+    # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_kml`
+    # on every file, fastkml only for a KML one.
+    from fastkml import kml as fastkml
+
     try:
         document = fastkml.KML.from_string(data)
     except Exception as exc:  # fastkml raises several kinds on unexpected content

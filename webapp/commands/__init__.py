@@ -1,27 +1,136 @@
-"""The ``bidean`` command line: thin commands over the domain core, grouped by area."""
+"""The ``bidean`` command line: thin commands over the domain core, grouped by area.
+
+Commands are loaded lazily.  :data:`COMMANDS` names each one, where it lives
+(``"module:attribute"``) and its help line; ``bidean --help`` lists the table without
+importing a single command module, and ``bidean NAME`` imports only NAME's module (see
+``webapp.cli``).  So a command's module is free to import what it needs at the top, but
+it costs only that command.  To add a command, write it in a module here and add a row
+(DEVELOPERS.md, "Adding a command"); ``tests/webapp/commands/test_cli_startup.py`` checks
+that each row's help line is the command's own.
+
+This module must stay light: it is imported before any command runs.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from webapp.commands import db as db_commands
-from webapp.commands import drafts as drafts_commands
-from webapp.commands import guides as guides_commands
-from webapp.commands import media as media_commands
-from webapp.commands import serve as serve_commands
-from webapp.commands import sessions as sessions_commands
-from webapp.commands import tours as tours_commands
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
+
+from webapp.common.config import environment_config
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    """Where a command lives (``"module:attribute"``) and what ``bidean --help`` says of it:
+    the first line of its docstring."""
+
+    target: str
+    help: str
+
+
+#: Every ``bidean`` command, by name.  The help line is the first line of the command's
+#: docstring (a test keeps them equal).
+COMMANDS: dict[str, CommandEntry] = {
+    "init-db": CommandEntry(
+        "webapp.commands.db:init_db_command",
+        "Create the database tables, or upgrade them to the newest schema.",
+    ),
+    "serve": CommandEntry(
+        "webapp.commands.serve:serve_command",
+        "Upgrade the database, load the sample tours on first start, and serve the site.",
+    ),
+    "validate": CommandEntry(
+        "webapp.commands.validate:validate_command",
+        "Check tour files (GeoJSON or GPX) and report every problem; stores nothing.",
+    ),
+    "import": CommandEntry(
+        "webapp.commands.tours:import_command",
+        "Import tour files; files that are not yet a complete tour become drafts.",
+    ),
+    "export": CommandEntry(
+        "webapp.commands.tours:export_command",
+        "Write a stored tour as profile GeoJSON or GPX 1.1 (scripts only with --with-scripts).",
+    ),
+    "tours": CommandEntry(
+        "webapp.commands.tours:tours_command",
+        "List the stored tours: slug, version, city, languages, and status unless published.",
+    ),
+    "publish": CommandEntry(
+        "webapp.commands.drafts:publish_command",
+        "Publish the newest version of a tour if it is complete; else print what is left.",
+    ),
+    "withdraw": CommandEntry(
+        "webapp.commands.drafts:withdraw_command",
+        "Take a tour off the public site; `bidean publish SLUG` brings it back.",
+    ),
+    "sessions": CommandEntry(
+        "webapp.commands.sessions:sessions_group",
+        "Schedule, list and cancel tour sessions (departures).",
+    ),
+    "mail": CommandEntry("webapp.commands.sessions:mail_group", "Outgoing email."),
+    "purge": CommandEntry(
+        "webapp.commands.sessions:purge_command",
+        "Remove personal data of sessions older than --older-than, keeping counts.",
+    ),
+    "guides": CommandEntry(
+        "webapp.commands.guides:guides_group",
+        "Guide profiles: who guides, in which languages, which tours.",
+    ),
+    "users": CommandEntry(
+        "webapp.commands.guides:users_group", "Console accounts of guides and coordinators."
+    ),
+    "media": CommandEntry(
+        "webapp.commands.media:media_group", "Images for tours, re-encoded and served by Bidean."
+    ),
+    # Flask-Limiter's command (its ``flask.commands`` entry point), named here so that
+    # ``bidean --help`` need not import Flask-Limiter to describe it.
+    "limiter": CommandEntry(
+        "flask_limiter.commands:cli", "Flask-Limiter maintenance & utility commands"
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the command ``name`` of :data:`COMMANDS` (its module and nothing else)."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    command = getattr(importlib.import_module(module), attribute)
+    if not isinstance(command, click.Command):  # pragma: no cover - a wrong row in the table
+        raise TypeError(f"{COMMANDS[name].target} is not a click command")
+    return command
 
 
 def register(app: Flask) -> None:
-    for group in (
-        db_commands,
-        serve_commands,
-        tours_commands,
-        sessions_commands,
-        guides_commands,
-        drafts_commands,
-        media_commands,
-    ):
-        for command in group.COMMANDS:
-            app.cli.add_command(command)
+    """Add Bidean's commands to ``app.cli`` (``flask --app webapp ...``, the tests' runner)."""
+    for name, entry in COMMANDS.items():
+        if entry.target.startswith("webapp."):
+            app.cli.add_command(load_command(name), name)
+
+
+# -- settings for commands that need no app ------------------------------------------------
+
+#: ``ctx.meta`` key ``webapp.cli`` sets when the app would be Bidean's own factory (no
+#: ``--app``): a command may then read the settings without creating the app.
+OWN_APP = "bidean.own-app"
+
+
+def command_config() -> Mapping[str, Any]:
+    """The settings of the running command, without creating the app when it can.
+
+    The loaded app's config when there is one (an app context, ``--app``, a test's
+    runner); otherwise, for ``bidean`` itself, what ``create_app`` would put there:
+    the defaults and the ``BIDEAN_*`` environment (``webapp.common.config``).  For
+    commands such as ``validate`` that touch neither the database nor the web app.
+    """
+    if has_app_context():
+        return current_app.config
+    ctx = click.get_current_context()
+    info = ctx.find_object(ScriptInfo)
+    if info is None or (ctx.meta.get(OWN_APP) and not info.app_import_path):
+        return environment_config()
+    return info.load_app().config

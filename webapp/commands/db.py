@@ -15,6 +15,3 @@ def init_db_command() -> None:
     db = get_db()
     upgrade(db.engine)
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
-
-
-COMMANDS = [init_db_command]

@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from tours.content.drafts import publish, withdraw
 from tours.errors import TourNotFound
 from webapp.commands.reports import todo_text
-from webapp.commands.tours import _database_errors, _options
+from webapp.commands.tours import _database_errors
+from webapp.commands.validate import validation_options
 from webapp.common.database import get_db, upgrade
 
 
@@ -21,7 +22,7 @@ def publish_command(slug: str) -> None:
     with _database_errors():
         upgrade(db.engine)
         try:
-            outcome = publish(db.sessions, slug, _options(None, None, None, None))
+            outcome = publish(db.sessions, slug, validation_options(None, None, None, None))
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
@@ -50,6 +51,3 @@ def withdraw_command(slug: str) -> None:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
     click.echo(f"withdrew {slug}")
-
-
-COMMANDS = [publish_command, withdraw_command]

@@ -226,6 +226,3 @@ def users_reset_command(email: str) -> None:
         _fail(str(error))
     click.echo(f"Password of {account.email} reset. Link (valid 48 hours, once):")
     click.echo(set_password_url(token))
-
-
-COMMANDS = [guides_group, users_group]

@@ -83,6 +83,3 @@ def add_command(files: tuple[Path, ...]) -> None:
     if failed:
         raise click.exceptions.Exit(1)
     click.echo(f"stored in {store.root}", err=True)
-
-
-COMMANDS = [media_group]

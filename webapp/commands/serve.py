@@ -66,6 +66,3 @@ def serve_command(host: str, port: int) -> None:
     finally:
         stop_mail.set()
         server.server_close()
-
-
-COMMANDS = [serve_command]

@@ -248,6 +248,3 @@ def purge_command(older_than: str) -> None:
         f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"
         f" and {files} outbox file(s)."
     )
-
-
-COMMANDS = [sessions_group, mail_group, purge_command]

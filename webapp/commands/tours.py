@@ -1,4 +1,4 @@
-"""``bidean validate``, ``bidean import``, ``bidean export`` and ``bidean tours``.
+"""``bidean import``, ``bidean export`` and ``bidean tours`` (``validate`` is in its own module).
 
 Thin commands over :mod:`tours.content.importer` and :mod:`tours.tour.store`.  Exit codes:
 0 when everything went well (warnings allowed), 1 when a file is invalid, a tour is
@@ -9,77 +9,26 @@ prints a traceback: it prints its report.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 import geojson
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tours.content.assemble import AssemblyOptions
 from tours.content.export import to_geojson, to_gpx
 from tours.content.fieldmap import FieldMap, MappingError
-from tours.content.importer import ValidationOptions
 from tours.content.intake import import_files
 from tours.errors import TourNotFound
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.commands.media import validate_for_app, validate_only
 from webapp.commands.reports import intake_text
+from webapp.commands.validate import FILES, gpx_options, validation_options
 from webapp.common.database import get_db, is_initialised, upgrade
-
-F = TypeVar("F", bound=Callable[..., Any])
-_FILES = click.Path(path_type=Path)
-
-
-def _gpx_options(command: F) -> F:
-    """Options for what a GPX file cannot say (and ``--city``, which overrides any file)."""
-    command = click.option(
-        "--licence",
-        metavar="SPDX",
-        help="Licence of a GPX tour's texts, such as CC-BY-SA-4.0, if the file has none.",
-    )(command)
-    command = click.option(
-        "--language",
-        metavar="TAG",
-        help="Language of the names and descriptions of a GPX file (default: en).",
-    )(command)
-    command = click.option(
-        "--timezone",
-        metavar="ZONE",
-        help="Time zone of a GPX tour, such as Europe/Madrid (GeoJSON tours say it themselves).",
-    )(command)
-    return click.option(
-        "--city", metavar="NAME", help="Store the tours under this city, whatever the files say."
-    )(command)
-
-
-def _options(
-    city: str | None, timezone: str | None, language: str | None, licence: str | None
-) -> ValidationOptions:
-    """Validation options from the app config (``BIDEAN_MAX_IMPORT_MB``,
-    ``BIDEAN_STOP_DISTANCE_M``) and the command's options."""
-    config = current_app.config
-    extra: dict[str, Any] = {"default_language": language} if language else {}
-    try:
-        max_mb, stop_m = float(config["MAX_IMPORT_MB"]), float(config["STOP_DISTANCE_M"])
-    except (TypeError, ValueError):
-        raise click.ClickException(
-            "BIDEAN_MAX_IMPORT_MB and BIDEAN_STOP_DISTANCE_M must be numbers"
-            f" (they are {config['MAX_IMPORT_MB']!r} and {config['STOP_DISTANCE_M']!r})."
-        ) from None
-    return ValidationOptions(
-        max_bytes=int(max_mb * 1024 * 1024),
-        stop_distance_m=stop_m,
-        city=city,
-        timezone=timezone,
-        licence=licence,
-        **extra,
-    )
 
 
 @contextmanager
@@ -93,41 +42,14 @@ def _database_errors() -> Iterator[None]:
         raise click.exceptions.Exit(1) from None
 
 
-@click.command("validate")
-@click.argument("files", nargs=-1, required=True, type=_FILES)
-@click.option("--json", "as_json", is_flag=True, help="Print the reports as a JSON array.")
-@_gpx_options
-@with_appcontext
-def validate_command(
-    files: tuple[Path, ...],
-    as_json: bool,
-    city: str | None,
-    timezone: str | None,
-    language: str | None,
-    licence: str | None,
-) -> None:
-    """Check tour files (GeoJSON or GPX) and report every problem; stores nothing.
-
-    Exits 0 when every file is valid (warnings allowed) and 1 when any is not.
-    """
-    options = _options(city, timezone, language, licence)
-    reports = [validate_only(path, options).report for path in files]
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
-    else:
-        for report in reports:
-            click.echo(report.to_text())
-    raise click.exceptions.Exit(0 if all(r.valid for r in reports) else 1)
-
-
 @click.command("import")
-@click.argument("files", nargs=-1, type=_FILES)
-@click.option("--route", type=_FILES, help="Take the route from this file (GeoJSON, GPX, KML).")
+@click.argument("files", nargs=-1, type=FILES)
+@click.option("--route", type=FILES, help="Take the route from this file (GeoJSON, GPX, KML).")
 @click.option(
-    "--stops", type=_FILES, multiple=True, help="Take stops from this file (repeatable, in order)."
+    "--stops", type=FILES, multiple=True, help="Take stops from this file (repeatable, in order)."
 )
-@click.option("--districts", type=_FILES, help="Take district outlines from this file.")
-@_gpx_options
+@click.option("--districts", type=FILES, help="Take district outlines from this file.")
+@gpx_options
 @click.option("--title", help="The tour's title, in the --language.")
 @click.option("--summary", help="The tour's summary, in the --language.")
 @click.option(
@@ -183,7 +105,7 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
-        validation=_options(city, timezone, language, licence),
+        validation=validation_options(city, timezone, language, licence),
     )
     sessions = None
     if not dry_run:
@@ -295,6 +217,3 @@ def tours_command(city: str | None, as_json: bool) -> None:
             pending = "" if item.status != "published" else " (a newer draft waits)"
             fields.append(f"{item.status}{pending}, {len(item.todo)} to do")
         click.echo("\t".join(fields))
-
-
-COMMANDS = [validate_command, import_command, export_command, tours_command]

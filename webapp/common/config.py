@@ -35,12 +35,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def load_config(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, Any]:
-    """Defaults, then ``BIDEAN_*`` environment variables, then ``test_config``."""
+def environment_config() -> dict[str, Any]:
+    """Defaults, then ``BIDEAN_*`` environment variables (what needs no instance folder)."""
     config: dict[str, Any] = dict(DEFAULTS)
     for key, raw in os.environ.items():
         if key.startswith("BIDEAN_"):
             config[key.removeprefix("BIDEAN_")] = _parse(raw)
+    return config
+
+
+def load_config(instance_path: str, test_config: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then ``BIDEAN_*`` environment variables, then ``test_config``."""
+    config = environment_config()
     if test_config:
         config.update(test_config)
     if not config.get("DATABASE_URL"):

@@ -26,14 +26,16 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, send_file, url_for
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tours.errors import BideanError
 from tours.i18n import LocalizedText, Resolved
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 bp = Blueprint("media", __name__)
 
@@ -151,6 +153,9 @@ class MediaStore:
 
 def decode(data: bytes, name: str) -> Image.Image:
     """The image's pixels, upright, as RGB or RGBA; its metadata stays behind."""
+    # Late import, only to keep `bidean validate` fast: Pillow is needed for images alone.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > MAX_BYTES:
         raise MediaError(f"{name} is larger than {MAX_BYTES / 1e6:.0f} MB: make it smaller.")
     try:
