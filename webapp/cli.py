@@ -6,15 +6,19 @@ in ``webapp.commands.COMMANDS`` (name, ``"module:attribute"``, help line): ``bid
 and ``bidean NAME`` imports NAME's module alone.  The app is created only when a command
 asks for it (``with_appcontext``); ``validate`` never does.  Flask's own commands (``run``,
 ``shell``, ``routes``), plugin commands (``flask.commands`` entry points, loaded when
-used) and, with ``--app``, the commands of that app still work as with ``flask``.
+used) and ``--app`` work as with ``flask``: ``--app`` (or ``FLASK_APP``) chooses the app
+the commands run against and adds its own commands.
 """
 
 from __future__ import annotations
 
+import re
+import traceback
 from typing import Any
 
 import click
-from flask.cli import FlaskGroup, NoAppException, ScriptInfo
+from flask import Flask
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, locate_app, prepare_import
 
 from webapp import create_app
 from webapp.commands import COMMANDS, OWN_APP, load_command
@@ -35,6 +39,13 @@ class LazyFlaskGroup(FlaskGroup):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
+        if "obj" not in extra and "obj" not in self.context_settings:
+            info = ScriptInfo(
+                set_debug_flag=self.set_debug_flag, load_dotenv_defaults=self.load_dotenv
+            )
+            # Flask's ScriptInfo prefers create_app to --app; here --app wins when given.
+            info.create_app = lambda: _app(info)
+            extra["obj"] = info
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[OWN_APP] = True
         return ctx
@@ -43,6 +54,7 @@ class LazyFlaskGroup(FlaskGroup):
         """Note the plugin commands (``flask.commands`` entry points); load none yet."""
         if self._loaded_plugin_commands:
             return
+        # Late import, only to keep `bidean validate` fast: it needs no plugin.
         from importlib import metadata
 
         for entry in metadata.entry_points(group="flask.commands"):
@@ -67,6 +79,8 @@ class LazyFlaskGroup(FlaskGroup):
                 names.update(info.load_app().cli.list_commands(ctx))
             except NoAppException as exc:
                 click.secho(f"Error: {exc.format_message()}\n", err=True, fg="red")
+            except Exception:  # as flask does: the listing still shows, after the traceback
+                click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
         return sorted(names)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -88,14 +102,18 @@ class LazyFlaskGroup(FlaskGroup):
             formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
 
 
-def _create_app() -> Any:
-    return create_app()
+def _app(info: ScriptInfo) -> Flask:
+    """The app of ``--app`` (``FLASK_APP``), found as ``flask`` finds it; else Bidean's."""
+    if not info.app_import_path:
+        return create_app()
+    # The same split as flask's ScriptInfo.load_app ("C:\\app.py:make" keeps its drive).
+    path, name = [*re.split(r":(?![\\/])", info.app_import_path, maxsplit=1), None][:2]
+    return locate_app(prepare_import(path), name)
 
 
 def make_cli() -> FlaskGroup:
     return LazyFlaskGroup(
         COMMANDS,
-        create_app=_create_app,
         add_default_commands=True,
         add_version_option=False,
         load_dotenv=False,

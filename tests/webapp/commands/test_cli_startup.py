@@ -1,0 +1,140 @@
+"""``bidean`` imports only what the command given uses (issue #13), and lists every command.
+
+Not timed (speed is ``bench/cli_bench.py``'s job): the tests run the real console script
+under ``python -X importtime`` and look at which modules it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from webapp import create_app
+from webapp.commands import COMMANDS, load_command
+
+REPO = Path(__file__).resolve().parents[3]
+ZABALA = REPO / "data" / "routes" / "zabala-kitchens-and-workshops.geojson"
+WITH_IMAGES = REPO / "data" / "routes" / "san-francisco-voices.geojson"
+
+#: What neither `--help` nor `validate` of a GeoJSON tour may import: the web app, the
+#: database, maps, interface translations, images, the other file formats.
+NEVER = (
+    "webapp.factory",
+    "webapp.common.database",
+    "sqlalchemy",
+    "alembic",
+    "folium",
+    "flask_babel",
+    "babel",
+    "flask_limiter",
+    "flask_wtf",
+    "PIL",
+    "gpxpy",
+    "fastkml",
+    "license_expression",
+)
+#: What checking a tour does need beyond `--help`.
+GEOMETRY = ("numpy", "shapely", "pyproj", "tours.content.profile", "tours.tour.geometry")
+
+
+def _bidean(*args: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess, set]:
+    """Run the console script's entry point under -X importtime; (result, modules imported)."""
+    command = [sys.executable, "-X", "importtime", "-c", "from webapp.cli import main; main()"]
+    result = subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
+    modules = set(re.findall(r"^import time:\s*\d+ \|\s*\d+ \|\s*(\S+)$", result.stderr, re.M))
+    assert "webapp.cli" in modules, result.stderr[-2000:]  # the parse found the list
+    return result, modules
+
+
+def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in names if name in modules)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BIDEAN_", "FLASK_"))}
+    # A database no command here may open: touching it would create the file.
+    return {**clean, "BIDEAN_DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}"}
+
+
+def test_help_imports_no_command_and_lists_every_command(env, tmp_path):
+    result, modules = _bidean("--help", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _heavy(modules, NEVER + GEOMETRY) == []
+    assert not any(m.startswith("webapp.commands.") for m in modules), sorted(modules)
+    listed = dict(re.findall(r"^  (\S+)\s+(.+)$", result.stdout.split("Commands:")[1], re.M))
+    for name in COMMANDS:
+        command = load_command(name)
+        assert listed[name] == command.get_short_help_str(len(listed[name])), name
+    assert {"run", "shell", "routes"} <= set(listed)  # Flask's own commands stay
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_validate_imports_what_checking_needs_and_no_app(env, tmp_path):
+    result, modules = _bidean("validate", "--json", str(ZABALA), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)[0]["valid"] is True
+    assert _heavy(modules, NEVER) == []
+    assert _heavy(modules, GEOMETRY) == list(sorted(GEOMETRY))
+    assert "webapp.commands.tours" not in modules  # import/export stay unloaded
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_validate_loads_pillow_only_for_a_tour_with_images(env, tmp_path):
+    result, modules = _bidean("validate", str(WITH_IMAGES), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "PIL" in modules
+    assert _heavy(modules, tuple(n for n in NEVER if n != "PIL")) == []
+
+
+def test_validate_reads_its_settings_from_the_environment(env, tmp_path):
+    small = {**env, "BIDEAN_MAX_IMPORT_MB": "0.0001"}  # about 100 bytes
+    result, _ = _bidean("validate", "--json", str(ZABALA), env=small, cwd=tmp_path)
+    assert result.returncode == 1
+    [error] = json.loads(result.stdout)[0]["errors"]
+    assert error["code"] == "json.too-large"
+    bad = {**env, "BIDEAN_STOP_DISTANCE_M": "far"}
+    result, _ = _bidean("validate", str(ZABALA), env=bad, cwd=tmp_path)
+    assert result.returncode == 1 and "BIDEAN_STOP_DISTANCE_M must be numbers" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_command_that_needs_the_app_still_gets_it(env, tmp_path):
+    result, modules = _bidean("tours", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No tours are stored yet." in result.stdout
+    assert "webapp.factory" in modules and "sqlalchemy" in modules
+
+
+def test_the_app_option_still_chooses_the_app(env, tmp_path):
+    """``--app`` as with ``flask``: its commands are listed, and ``validate`` takes its settings."""
+    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "MAX_IMPORT_MB": 0.0001}
+    app = f"webapp:create_app({settings!r})"
+    routes, _ = _bidean("--app", app, "routes", env=env, cwd=tmp_path)
+    assert routes.returncode == 0 and "/healthz" in routes.stdout, routes.stderr[-2000:]
+    listed, _ = _bidean("--app", app, "--help", env=env, cwd=tmp_path)
+    assert all(re.search(rf"^  {name} ", listed.stdout, re.M) for name in COMMANDS)
+    checked, _ = _bidean("--app", app, "validate", "--json", str(ZABALA), env=env, cwd=tmp_path)
+    assert json.loads(checked.stdout)[0]["errors"][0]["code"] == "json.too-large"
+
+
+def test_the_table_is_every_command_of_the_app(tmp_path):
+    """A command added to the app but not to ``webapp.commands.COMMANDS`` would be missing
+    from ``bidean --help``; every row must name a click command with that help line."""
+    app = create_app(
+        {"DATABASE_URL": "sqlite://", "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path)}
+    )
+    assert set(app.cli.list_commands(click.Context(app.cli))) <= set(COMMANDS)
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        assert isinstance(command, click.Command)
+        assert (command.help or "").strip().splitlines()[0] == entry.help, name
