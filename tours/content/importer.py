@@ -152,8 +152,10 @@ def without_gc() -> Iterator[None]:
     Parsing and normalising a big route allocates hundreds of thousands of small lists
     that all stay alive and form no cycles, so every collection the allocations trigger
     scans a growing heap for nothing: on a 100,000-vertex route that was a third of the
-    import time.  Reference counting still frees everything as usual; the collector is
-    switched back on afterwards (unless something else had already switched it off).
+    import time.  Storing the tour (``import_paths``, ``tours.content.intake``) pauses it
+    too: serialising the document allocates as many again.  Reference counting still
+    frees everything as usual; the collector is switched back on afterwards (unless
+    something else had already switched it off).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -321,7 +323,9 @@ def _store(
 
     assert result.tour is not None
     try:
-        with transaction(sessions, write_lock=True) as session:
+        # The collector paused as while validating (without_gc): the stored document's
+        # hundred thousand small lists form no cycles.
+        with without_gc(), transaction(sessions, write_lock=True) as session:
             return save_tour(session, result.tour, source_name=source, city=city)
     except SQLAlchemyError as exc:
         log.exception("storing %s failed", source)

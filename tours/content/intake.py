@@ -24,7 +24,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tours.content.assemble import Assembly, AssemblyOptions, assemble
-from tours.content.importer import ValidationOptions, ValidationResult, validate_path
+from tours.content.importer import (
+    ValidationOptions,
+    ValidationResult,
+    validate_path,
+    without_gc,
+)
 from tours.content.report import Report
 from tours.content.sources import SourceData, read_source
 from tours.db import transaction
@@ -152,7 +157,9 @@ def _publish(
     if dry_run or sessions is None:
         return intake
     try:
-        with transaction(sessions, write_lock=True) as session:
+        # The collector paused as while validating (importer.without_gc): the stored
+        # document's hundred thousand small lists form no cycles.
+        with without_gc(), transaction(sessions, write_lock=True) as session:
             stored = save_tour(session, result.tour, source_name=path.name, city=options.city)
         intake.version, intake.unchanged = stored.version, stored.unchanged
     except SQLAlchemyError as exc:

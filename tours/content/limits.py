@@ -45,9 +45,15 @@ _BREAKING = frozenset({"Cc", "Zl", "Zp"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# The characters of those categories, for a search at C speed: Unicode's stability
+# policy fixes the Cc set (U+0000-001F, U+007F-009F), and Zl and Zp have one character
+# each.  tests/tours/content/test_limits.py checks this against unicodedata.
+_BREAKING_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def breaks_lines(text: str) -> bool:
     """True when ``text`` holds a control character or a line/paragraph separator."""
-    return any(unicodedata.category(ch) in _BREAKING for ch in text)
+    return _BREAKING_CHARACTER.search(text) is not None
 
 
 def single_line(text: str) -> str:

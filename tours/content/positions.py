@@ -79,6 +79,8 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
         if path in prefixes and path not in found:
             found[path] = match.start()
             unplaced -= path in wanted
+            if not unplaced:
+                break
         if token in "[{":
             if path not in prefixes or path.count("/") >= depth_needed:
                 # No wanted pointer goes inside: step over the whole container at C speed

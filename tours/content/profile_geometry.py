@@ -86,42 +86,41 @@ def round_geometry(
 CROSSING_MERGE_M = 2.0
 
 
-#: Latitude is bucketed in cells of this many metres, longitude in cells of this many
-#: degrees, so a crossing is only compared with the kept ones in the cells around it.
-_LAT_CELL_M = CROSSING_MERGE_M
-_LON_CELL_DEG = 2e-5
-#: Near a pole a 2 m radius spans many longitude cells: compare with every kept point.
+#: Kept crossings are bucketed in cells of this many metres of latitude and degrees of
+#: longitude (twice the merge distance, at Bilbao's latitude), so each crossing is only
+#: compared with the kept ones in the cells around it.
+_LAT_CELL_M = 2 * CROSSING_MERGE_M
+_LON_CELL_DEG = 5e-5
+#: Near a pole the merge distance spans many longitude cells: compare with every kept one.
 _MAX_LON_CELLS = 64
 
 
 def distinct_crossings(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """``points`` without those within ``CROSSING_MERGE_M`` of an earlier kept one.
 
-    The distance is measured as before (an equirectangular approximation at the later
-    point's latitude); the kept points are bucketed in a grid so that each point is only
-    compared with those in the neighbouring cells, not with every one kept so far (a long
-    route that crosses itself thousands of times made this quadratic).
+    The distance is measured as it always was (an equirectangular approximation at the
+    later point's latitude); the kept points are bucketed in a grid so that each point is
+    only compared with those in the neighbouring cells, not with every one kept so far (a
+    long route that crosses itself thousands of times made this quadratic).
     """
     kept: list[tuple[float, float]] = []
     grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
     for lon, lat in points:
         metres_per_lon = 111_320.0 * math.cos(math.radians(lat))
         row = math.floor(lat * 110_540.0 / _LAT_CELL_M)
-        near: list[tuple[float, float]] | Sequence[tuple[float, float]]
-        if metres_per_lon <= 0.0:
-            near = kept
-        else:
-            reach = CROSSING_MERGE_M / metres_per_lon
+        near: Sequence[tuple[float, float]] = kept
+        if metres_per_lon > 0.0:
+            # A kept point within the distance is less than half a cell away in latitude,
+            # so in this row or the next; in longitude within `reach` degrees (with a
+            # margin for rounding).
+            reach = 1.01 * CROSSING_MERGE_M / metres_per_lon
             first = math.floor((lon - reach) / _LON_CELL_DEG)
             last = math.floor((lon + reach) / _LON_CELL_DEG)
-            if last - first > _MAX_LON_CELLS:
-                near = kept
-            else:
+            if last - first <= _MAX_LON_CELLS:
                 near = [
                     k
-                    # One cell more each way than the radius needs, against rounding.
-                    for r in range(row - 2, row + 3)
-                    for c in range(first - 1, last + 2)
+                    for r in (row - 1, row, row + 1)
+                    for c in range(first, last + 1)
                     for k in grid.get((r, c), ())
                 ]
         if not any(

@@ -5,12 +5,20 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import unicodedata
 
 from tests.booking_support import tour_document
 from tests.tours.tourdoc import codes
 from tours.content.importer import validate_document
 from tours.content.kml import read_kml
-from tours.content.limits import MAX_XML_DEPTH, single_line, unstorable, xml_too_deep
+from tours.content.limits import (
+    _BREAKING,
+    MAX_XML_DEPTH,
+    breaks_lines,
+    single_line,
+    unstorable,
+    xml_too_deep,
+)
 from tours.content.report import Severity
 
 
@@ -93,3 +101,14 @@ def test_a_deeply_nested_kml_is_refused_before_it_is_parsed():
         b"</Folder>" * folders, b"</Folder>"
     )
     assert read_kml(shallow, "shallow.kml").problems == []
+
+
+def test_breaks_lines_is_exactly_the_control_and_separator_categories():
+    """The fast character class matches unicodedata on every code point."""
+    wrong = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if breaks_lines(chr(code)) != (unicodedata.category(chr(code)) in _BREAKING)
+    ]
+    assert wrong == []
+    assert breaks_lines("Plaza\u2028Nueva") and not breaks_lines("Plaza Nueva")
