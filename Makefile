@@ -38,6 +38,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/geometry_bench.py
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/booking_bench.py
