@@ -114,8 +114,8 @@ def register(app: Flask) -> None:
 
 # -- settings for commands that need no app ------------------------------------------------
 
-#: ``ctx.meta`` key ``webapp.cli`` sets when the app would be Bidean's own factory (no
-#: ``--app``): a command may then read the settings without creating the app.
+#: ``ctx.meta`` key set by the ``bidean`` group (``webapp.cli``): unless ``--app`` names
+#: another app, the app would be Bidean's own, whose settings need no app to be read.
 OWN_APP = "bidean.own-app"
 
 
