@@ -11,19 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import geojson
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
-from tours.content.export import to_geojson, to_gpx
+from tours.content.export import to_gpx
 from tours.i18n import LocalizedText, normalize_tag
 from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
 from webapp.common import openapi
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, default_language
-from webapp.common.tourcache import CachedTour, tour_cache
+from webapp.common.tourcache import CachedTour, tour_cache, with_route
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_docs()
@@ -183,9 +182,7 @@ def tour_geojson(slug: str) -> Response:
     """The tour as a Bidean-profile GeoJSON document, published stops only."""
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    body = geojson.dumps(
-        to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
-    )
+    body = tour_cache().geojson_body(get_db(), slug, cached.stored.version)
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
     return response
@@ -197,7 +194,7 @@ def tour_gpx(slug: str) -> Response:
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
     lang = content_language(cached.tour.languages)
-    body = to_gpx(cached.tour.to_document(published_only=True), lang)
+    body = to_gpx(with_route(cached.stored).tour.to_document(published_only=True), lang)
     response = Response(body, mimetype="application/gpx+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{cached.tour.slug}.gpx"'
     response.vary.add("Accept-Language")
