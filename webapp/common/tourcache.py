@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +31,24 @@ from tours.booking.departures import DepartureSnapshot, current_and_upcoming
 from tours.content.export import to_geojson
 from tours.db import reading
 from tours.errors import TourNotFound
-from tours.tour.catalogue import TourSummary, summarize
+from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
 from tours.tour.domain import Stop, Tour
 from tours.tour.geometry import Itinerary, Leg
-from tours.tour.store import StoredTour, current_versions, get_tour
+from tours.tour.store import (
+    CatalogueRow,
+    StoredTour,
+    catalogue_rows,
+    current_versions,
+    get_tour,
+)
 from webapp.common.bytecache import ByteLRU, byte_cache, deep_size, text_size
 from webapp.common.database import Database, get_db
 
 EXTENSION_KEY = "bidean.tourcache"
 VERSIONS_KEY = "bidean_current_versions"
 # The kinds of entry this module keeps in the byte cache (the first item of their keys).
-TOUR, PAGE, FRAGMENT, GEOJSON = "tour", "page", "fragment", "geojson"
+TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON = "tour", "summary", "page", "fragment", "geojson"
+ORDER = "catalogue-order"
 
 PageKey = tuple[str, int, Hashable]
 
@@ -162,9 +170,67 @@ class TourCache:
         return self.cache.values(kind)
 
     def current(self, session: Session) -> list[CachedTour]:
-        """The current version of every stored tour, ordered by city then slug."""
+        """The current version of every stored tour, ordered by city then slug, built.
+
+        Costs a query per tour not cached yet: listings use ``summaries`` instead.
+        """
         versions = request_versions(session)
         return [self._entry(session, slug, version) for slug, version in versions.items()]
+
+    def summaries(self, session: Session) -> list[TourSummary]:
+        """The catalogue summary of every published tour, ordered by city then slug.
+
+        Two statements whatever the number of tours: the current versions (once per
+        request), and, only when some summary is not cached yet, every tour's stored
+        catalogue facts.  Summaries are cached by ``(slug, version)``.
+        """
+        versions = request_versions(session)
+        found: dict[str, TourSummary] = {}
+        for slug, version in versions.items():
+            summary = self.cache.get((SUMMARY, slug, version))
+            if summary is not None:
+                found[slug] = summary
+        if len(found) < len(versions):
+            for row in catalogue_rows(session):
+                if row.slug not in found and versions.get(row.slug) == row.version:
+                    found[row.slug] = self._summary(session, row)
+        return [found[slug] for slug in versions if slug in found]
+
+    def in_catalogue_order(self, session: Session, lang: str) -> list[TourSummary]:
+        """``summaries`` in the order the catalogue lists them for ``lang`` (by city, then
+        district, then title in ``lang``: ``group_by_place``).  The order is cached under the
+        exact ``(slug, version)`` list and ``lang``, so a new version sorts again."""
+        summaries = self.summaries(session)
+        listed = tuple((summary.slug, summary.version) for summary in summaries)
+        key = (ORDER, lang, listed)
+        slugs = self.cache.get(key)
+        if slugs is None:
+            groups = group_by_place(summaries, lang)
+            slugs = tuple(t.slug for city in groups for d in city.districts for t in d.tours)
+            self.cache.put(key, slugs, deep_size(listed) + sys.getsizeof(slugs))
+        by_slug = {summary.slug: summary for summary in summaries}
+        return [by_slug[slug] for slug in slugs]
+
+    def summary_page(
+        self, session: Session, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[tuple[str, str], TourSummary]]:
+        """Up to ``limit`` published tours after ``(city, slug)``, each with its sort key,
+        in one query (more only for versions stored without catalogue facts)."""
+        return [
+            ((row.city, row.slug), self._summary(session, row))
+            for row in catalogue_rows(session, after=after, limit=limit)
+        ]
+
+    def _summary(self, session: Session, row: CatalogueRow) -> TourSummary:
+        key = (SUMMARY, row.slug, row.version)
+        summary = self.cache.get(key)
+        if summary is None:
+            if row.facts is None:  # stored before facts existed: build it once
+                summary = self._entry(session, row.slug, row.version).summary
+            else:
+                summary = summary_from_facts(row.slug, row.version, row.facts, self.pace_kmh)
+            self.cache.put(key, summary, deep_size(summary))
+        return summary
 
     def get(self, session: Session, slug: str) -> CachedTour:
         """The current version of ``slug``; raises ``TourNotFound``."""
@@ -259,7 +325,7 @@ def _older_version(key: Hashable, slug: str, version: int) -> bool:
     return (
         isinstance(key, tuple)
         and len(key) >= 3
-        and key[0] in (TOUR, PAGE, FRAGMENT, GEOJSON)
+        and key[0] in (TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON)
         and key[1] == slug
         and key[2] != version
     )
