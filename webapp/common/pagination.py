@@ -96,3 +96,40 @@ def next_link(endpoint: str, key: Sequence[Any] | None, limit: int, **values: An
     if limit != DEFAULT_LIMIT:
         params["limit"] = limit
     return url_for(endpoint, cursor=encode_cursor(key), _external=True, **params)
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"Items on this page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": (
+            "Where the page starts: an opaque token from the next link (Link header) of "
+            "the page before; leave it out for the first page"
+        ),
+        "schema": {"type": "string", "maxLength": MAX_CURSOR_CHARS},
+    },
+]
+
+LINK_HEADER: dict[str, Any] = {
+    "Link": {
+        "description": (
+            'The next page, as `<url>; rel="next"` (RFC 8288); absent on the last page'
+        ),
+        "schema": {"type": "string"},
+    }
+}
+
+
+def paged(response: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI response object with the ``Link`` header of a paged list."""
+    return {**response, "headers": LINK_HEADER}

@@ -18,7 +18,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geojson
@@ -332,11 +332,14 @@ def _older_version(key: Hashable, slug: str, version: int) -> bool:
 
 
 def with_route(stored: StoredTour) -> StoredTour:
-    """``stored`` with its route: a cached (lean) tour's is read again from the database."""
+    """``stored`` with its route: a cached (lean) tour's is read again from the database,
+    keeping the itinerary already planned (so it is not planned again)."""
     if stored.tour.route:
         return stored
     with get_db().transaction() as session:
-        return get_tour(session, stored.slug, stored.version)
+        loaded = get_tour(session, stored.slug, stored.version)
+    tour = replace(loaded.tour, planned=stored.tour.planned)
+    return StoredTour(loaded.slug, loaded.version, tour)
 
 
 def request_versions(session: Session) -> dict[str, int]:
