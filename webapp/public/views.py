@@ -56,7 +56,7 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
 #: Cards on one page of the catalogue: a page renders in about the same time however
 #: many tours there are (docs/performance.md, ``bench/catalogue_bench.py``).
-CATALOGUE_PAGE_SIZE = 20
+CATALOGUE_PAGE_SIZE = 12
 
 
 def resolve(text: LocalizedText, lang: str, default: str) -> Resolved | None:
