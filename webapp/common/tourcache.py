@@ -10,6 +10,11 @@ Rendered pages are cached too, as *shells*: the HTML of a page with holes where 
 changes per request (the CSP nonce, the language switcher whose links keep the query
 string, the live booking sessions).  A shell is keyed by the tour's slug and version
 and whatever else the caller names (language, tiles), so a new version is a new key.
+
+Everything here lives in the app's one byte-bounded LRU (``webapp.common.bytecache``,
+``CACHE_MB``): built tours (lean, without their route), catalogue summaries (from the
+facts stored with each version, never from the document), the catalogue's order per
+language, page shells, fragments and ``.geojson`` bodies.
 """
 
 from __future__ import annotations
