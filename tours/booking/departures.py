@@ -8,13 +8,13 @@ silently shifting a departure by an hour.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking.models import (
@@ -204,8 +204,10 @@ def upcoming(
     include_cancelled: bool = False,
     limit: int | None = None,
     guide_id: str | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[Departure]:
-    """Departures that have not started yet, soonest first, optionally of one tour or guide."""
+    """Departures that have not started yet, soonest first, optionally of one tour or guide;
+    with ``after``, only those after that ``(starts_at, id)`` (a page's last)."""
     query = (
         select(Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
@@ -218,26 +220,50 @@ def upcoming(
         query = query.where(Departure.status == SCHEDULED)
     if guide_id is not None:
         query = query.where(Departure.guide_id == guide_id)
+    if after is not None:
+        starts_at, departure_id = after
+        query = query.where(
+            or_(
+                Departure.starts_at > starts_at,
+                and_(Departure.starts_at == starts_at, Departure.id > departure_id),
+            )
+        )
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
 def upcoming_by_tour(
-    session: Session, *, now: datetime | None = None, per_tour: int = 3
+    session: Session,
+    *,
+    now: datetime | None = None,
+    per_tour: int = 3,
+    slugs: Iterable[str] | None = None,
 ) -> dict[str, list[Departure]]:
-    """The next ``per_tour`` scheduled departures of every tour, keyed by slug (one query)."""
-    result: dict[str, list[Departure]] = {}
+    """The next ``per_tour`` scheduled departures of every tour (or of ``slugs``), keyed by
+    slug, in one query that reads no more than ``per_tour`` rows of each tour."""
+    rank = (
+        func.row_number()
+        .over(partition_by=Departure.tour_id, order_by=(Departure.starts_at, Departure.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Departure.id, rank)
+        .where(Departure.starts_at > (now or utcnow()), Departure.status == SCHEDULED)
+        .subquery()
+    )
     query = (
         select(TourRecord.slug, Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
-        .where(Departure.starts_at > (now or utcnow()), Departure.status == SCHEDULED)
+        .join(ranked, ranked.c.id == Departure.id)
+        .where(ranked.c.rank <= per_tour)
         .order_by(Departure.starts_at, Departure.id)
     )
+    if slugs is not None:
+        query = query.where(TourRecord.slug.in_(list(slugs)))
+    result: dict[str, list[Departure]] = {}
     for slug, departure in session.execute(query):
-        bucket = result.setdefault(slug, [])
-        if len(bucket) < per_tour:
-            bucket.append(departure)
+        result.setdefault(slug, []).append(departure)
     return result
 
 

@@ -2,17 +2,40 @@
 
 Pure functions over ``Tour`` objects, no database and no Flask: the web layer caches
 the summaries and formats the numbers for the visitor's locale.
+
+A catalogue of a thousand tours must not rebuild a thousand tours (each a route of up
+to 100,000 positions), so the facts a card shows are worked out once, when a version is
+stored (``catalogue_facts``: a small JSON object kept beside the document), and a
+listing reads them in one query and turns them into summaries (``summary_from_facts``).
+Walking times are not stored, only distances: they follow the server's walking pace.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tours.i18n import LocalizedText, Resolved
 from tours.tour.domain import DEFAULT_PACE_KMH, Price, Tour
 from tours.tour.geometry import Itinerary
+
+#: Images a card may take its cover from: the first ones of the published stops in
+#: walking order (the web layer picks the first that Bidean stores itself).
+COVER_CANDIDATES = 10
+#: Bumped when the facts change shape; older facts are worked out again from the document.
+FACTS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CoverCandidate:
+    """An image of a published stop, with the texts its alt text may come from."""
+
+    url: str
+    alt: LocalizedText
+    caption: LocalizedText
+    stop_name: LocalizedText
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,7 @@ class TourSummary:
     stop_count: int
     sample: bool = False
     price: Price | None = None
+    covers: tuple[CoverCandidate, ...] = ()
 
     @property
     def distance_km(self) -> float:
@@ -58,9 +82,88 @@ def _resolve(text: LocalizedText, language: str, default: str, empty: str) -> Re
 
 def announced_duration(tour: Tour, itinerary: Itinerary) -> int:
     """The tour's own ``duration_minutes``, else walking plus dwell time rounded up to 5 min."""
-    if tour.duration_minutes:
-        return int(tour.duration_minutes)
-    return int(math.ceil(itinerary.total_minutes / 5.0) * 5) if itinerary.total_minutes else 0
+    return _announced(tour.duration_minutes, itinerary.total_minutes)
+
+
+def _announced(own: int | None, total_minutes: float) -> int:
+    if own:
+        return int(own)
+    return int(math.ceil(total_minutes / 5.0) * 5) if total_minutes else 0
+
+
+def catalogue_facts(tour: Tour, itinerary: Itinerary | None = None) -> dict[str, Any]:
+    """What a catalogue card needs of ``tour``, as JSON to store beside its document.
+
+    ``itinerary`` is its published itinerary if already planned (at any pace: only
+    distances and dwell times are kept).
+    """
+    itinerary = itinerary if itinerary is not None else tour.itinerary()
+    stops = tour.public_stops
+    covers = [
+        {
+            "url": media.url,
+            "alt": media.alt.to_json(),
+            "caption": media.caption.to_json(),
+            "name": stop.name.to_json(),
+        }
+        for stop in (stops[i] for i in itinerary.order)
+        for media in stop.media
+        if media.type == "image"
+    ][:COVER_CANDIDATES]
+    return {
+        "facts": FACTS_VERSION,
+        "city": tour.city,
+        "districts": list(tour.districts),
+        "title": tour.title.to_json(),
+        "summary": tour.summary.to_json(),
+        "languages": list(tour.languages),
+        "length_m": itinerary.length_m,
+        "dwell_minutes": itinerary.dwell_minutes,
+        "duration_minutes": tour.duration_minutes,
+        "stop_count": len(stops),
+        "sample": tour.sample,
+        "price": tour.extra.get("price"),
+        "covers": covers,
+    }
+
+
+def facts_are_current(facts: Any) -> bool:
+    return isinstance(facts, Mapping) and facts.get("facts") == FACTS_VERSION
+
+
+def summary_from_facts(
+    slug: str, version: int, facts: Mapping[str, Any], pace_kmh: float = DEFAULT_PACE_KMH
+) -> TourSummary:
+    """The summary of a stored version from its ``catalogue_facts``, timed at ``pace_kmh``."""
+    walk = facts["length_m"] / (pace_kmh * 1000.0 / 60.0)
+    total = walk + facts["dwell_minutes"]
+    languages = tuple(facts["languages"])
+    return TourSummary(
+        slug=slug,
+        version=version,
+        city=facts["city"],
+        districts=tuple(facts["districts"]),
+        title=LocalizedText(facts["title"] or {}),
+        summary=LocalizedText(facts["summary"] or {}),
+        languages=languages,
+        default_language=languages[0] if languages else "es",
+        distance_m=facts["length_m"],
+        walk_minutes=walk,
+        total_minutes=total,
+        duration_minutes=_announced(facts["duration_minutes"], total),
+        stop_count=facts["stop_count"],
+        sample=bool(facts["sample"]),
+        price=Price.from_json(facts["price"]),
+        covers=tuple(
+            CoverCandidate(
+                c["url"],
+                LocalizedText(c["alt"] or {}),
+                LocalizedText(c["caption"] or {}),
+                LocalizedText(c["name"] or {}),
+            )
+            for c in facts["covers"]
+        ),
+    )
 
 
 def summarize(
@@ -68,23 +171,7 @@ def summarize(
 ) -> TourSummary:
     """The catalogue facts of ``tour``; pass its public ``itinerary`` if already planned."""
     itinerary = itinerary if itinerary is not None else tour.itinerary(pace_kmh)
-    return TourSummary(
-        slug=tour.slug,
-        version=version,
-        city=tour.city,
-        districts=tuple(tour.districts),
-        title=tour.title,
-        summary=tour.summary,
-        languages=tuple(tour.languages),
-        default_language=tour.default_language,
-        distance_m=itinerary.length_m,
-        walk_minutes=itinerary.walk_minutes,
-        total_minutes=itinerary.total_minutes,
-        duration_minutes=announced_duration(tour, itinerary),
-        stop_count=len(tour.public_stops),
-        sample=tour.sample,
-        price=tour.price,
-    )
+    return summary_from_facts(tour.slug, version, catalogue_facts(tour, itinerary), pace_kmh)
 
 
 @dataclass(frozen=True)

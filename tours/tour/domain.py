@@ -8,7 +8,7 @@ property test checks.  Unknown properties are kept in ``extra`` so nothing is lo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -196,6 +196,9 @@ class Tour:
     duration_minutes: int | None = None
     sample: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Set on a lean copy (``without_route``): the published itinerary planned before the
+    #: route was dropped, so the copy still knows its stop order, legs and bounds.
+    planned: Itinerary | None = field(default=None, compare=False, repr=False)
 
     @property
     def default_language(self) -> str:
@@ -214,6 +217,10 @@ class Tour:
         self, pace_kmh: float = DEFAULT_PACE_KMH, *, published_only: bool = True
     ) -> Itinerary:
         """Tour order, legs and times of the published stops (indices into ``public_stops``)."""
+        if self.planned is not None:
+            if not published_only:
+                raise ValueError("a tour without its route knows only its published itinerary")
+            return self.planned.at_pace(pace_kmh)
         stops = self.public_stops if published_only else self.stops
         return plan_itinerary(
             self.geometry,
@@ -225,6 +232,11 @@ class Tour:
                 for s in stops
             ],
         )
+
+    def without_route(self, itinerary: Itinerary) -> Tour:
+        """A lean copy for caches: no route (nor its segment index), the published
+        ``itinerary`` (planned from this tour) kept instead.  It cannot become a document."""
+        return replace(self, route=(), planned=itinerary)
 
     @property
     def public_stops(self) -> tuple[Stop, ...]:
@@ -300,6 +312,8 @@ class Tour:
         Guide scripts are left out unless ``with_scripts``: only storage and an explicit
         ``bidean export --with-scripts`` ask for them, never anything public.
         """
+        if not self.route:
+            raise ValueError(f"the cached copy of {self.slug} has no route: read the stored tour")
         props = _drop_none(
             {
                 "profile": PROFILE_VERSION,

@@ -135,6 +135,27 @@ class Itinerary:
     total_minutes: float
     bbox: BBox
 
+    def at_pace(self, pace_kmh: float) -> Itinerary:
+        """The same legs walked at ``pace_kmh`` (walking time is distance over pace)."""
+        if not (math.isfinite(pace_kmh) and pace_kmh > 0):
+            raise ValueError(f"pace_kmh must be a positive number, not {pace_kmh!r}")
+        metres_per_minute = pace_kmh * 1000.0 / 60.0
+        legs = [
+            Leg(leg.from_index, leg.to_index, leg.distance_m, leg.distance_m / metres_per_minute)
+            for leg in self.legs
+        ]
+        walk = float(sum(leg.walk_minutes for leg in legs))
+        return Itinerary(
+            order=self.order,
+            locations=self.locations,
+            legs=legs,
+            length_m=self.length_m,
+            walk_minutes=walk,
+            dwell_minutes=self.dwell_minutes,
+            total_minutes=walk + self.dwell_minutes,
+            bbox=self.bbox,
+        )
+
 
 def geodesic_distance_m(a: LonLat, b: LonLat) -> float:
     """Return the geodesic distance in metres between two positions on the WGS84 ellipsoid."""

@@ -54,3 +54,19 @@ class TourVersionRecord(Base):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tour: Mapped[TourRecord] = relationship(back_populates="versions")
+
+
+class TourCatalogueRecord(Base):
+    """What a catalogue card shows of one version (``tours.tour.catalogue.catalogue_facts``),
+    worked out when the version is stored or published (a draft has none until then).
+
+    A table of its own: in SQLite a column stored after the document is read by walking
+    through the document's overflow pages, which made a listing read every document.
+    """
+
+    __tablename__ = "tour_catalogue"
+
+    tour_version_id: Mapped[int] = mapped_column(
+        ForeignKey("tour_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    facts: Mapped[dict[str, Any]]

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from tours.errors import TourNotFound
+from tours.tour.catalogue import catalogue_facts, facts_are_current
 from tours.tour.domain import Tour
-from tours.tour.models import TourRecord, TourVersionRecord
+from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
 
 DRAFT, PUBLISHED, WITHDRAWN = "draft", "published", "withdrawn"
 TOUR_STATUSES = (DRAFT, PUBLISHED, WITHDRAWN)
@@ -54,6 +55,7 @@ def save_tour(
         languages=tour.languages,
         title=tour.title.to_json(),
         source_name=source_name,
+        catalogue=catalogue_facts(tour),
     )
     return StoredTour(tour.slug, version, tour)
 
@@ -69,6 +71,7 @@ def save_document(
     source_name: str = "",
     todo: list[dict[str, Any]] | None = None,
     draft: bool = False,
+    catalogue: dict[str, Any] | None = None,
 ) -> int:
     """Store ``document`` as a new version of ``slug``; returns the version number.
 
@@ -86,18 +89,22 @@ def save_document(
         session.add(record)
         session.flush()
     version = (latest_version_number(session, record.id) or 0) + 1
-    session.add(
-        TourVersionRecord(
-            tour_id=record.id,
-            version=version,
-            city=city,
-            languages=" ".join(languages),
-            title=title,
-            document=document,
-            source_name=source_name[:255],
-            todo=list(todo or ()),
-        )
+    if catalogue is None and not draft:
+        catalogue = catalogue_facts(Tour.from_document(document))
+    row = TourVersionRecord(
+        tour_id=record.id,
+        version=version,
+        city=city,
+        languages=" ".join(languages),
+        title=title,
+        document=document,
+        source_name=source_name[:255],
+        todo=list(todo or ()),
     )
+    session.add(row)
+    if catalogue is not None:
+        session.flush()
+        session.add(TourCatalogueRecord(tour_version_id=row.id, facts=catalogue))
     if not draft:
         record.current_version, record.status = version, PUBLISHED
     elif record.status != PUBLISHED:
@@ -199,6 +206,12 @@ def set_status(session: Session, slug: str, status: str, version: int | None = N
         _version_row(session, slug, version)  # it must exist
         record.current_version = version
     record.status = status
+    if status == PUBLISHED:
+        row = _version_row(session, slug, record.current_version)
+        stored = session.get(TourCatalogueRecord, row.id)
+        if stored is None or not facts_are_current(stored.facts):
+            facts = catalogue_facts(Tour.from_document(row.document))
+            session.merge(TourCatalogueRecord(tour_version_id=row.id, facts=facts))
     session.flush()
 
 
@@ -258,11 +271,54 @@ def current_versions(session: Session, city: str | None = None) -> list[tuple[st
     return [(slug, version) for slug, version in rows]
 
 
+@dataclass(frozen=True)
+class CatalogueRow:
+    """A published tour's current version and its stored catalogue facts (None if absent)."""
+
+    slug: str
+    version: int
+    city: str
+    facts: dict[str, Any] | None
+
+
+_CATALOGUE = (
+    select(TourRecord.slug, TourRecord.current_version, TourRecord.city, TourCatalogueRecord.facts)
+    .join(
+        TourVersionRecord,
+        (TourVersionRecord.tour_id == TourRecord.id)
+        & (TourVersionRecord.version == TourRecord.current_version),
+    )
+    .outerjoin(TourCatalogueRecord, TourCatalogueRecord.tour_version_id == TourVersionRecord.id)
+    .where(TourRecord.status == PUBLISHED)
+    .order_by(TourRecord.city, TourRecord.slug)
+)
+
+
+def catalogue_rows(
+    session: Session, *, after: tuple[str, str] | None = None, limit: int | None = None
+) -> list[CatalogueRow]:
+    """Published tours with their catalogue facts, ordered by city then slug, in one query:
+    those after ``(city, slug)`` when given, at most ``limit`` of them."""
+    query = _CATALOGUE
+    if after is not None:
+        city, slug = after
+        query = query.where(
+            or_(TourRecord.city > city, and_(TourRecord.city == city, TourRecord.slug > slug))
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        CatalogueRow(slug, version, city, facts if facts_are_current(facts) else None)
+        for slug, version, city, facts in session.execute(query)
+    ]
+
+
 def has_any_tour(session: Session) -> bool:
     """True once any tour is stored, whatever its status."""
     return session.scalar(select(TourRecord.id).limit(1)) is not None
 
 
 def list_tours(session: Session, city: str | None = None) -> list[StoredTour]:
-    """The current version of every published tour."""
+    """The current version of every published tour, each built from its document (for
+    exports and commands; listings read ``catalogue_rows`` instead)."""
     return [get_tour(session, slug, version) for slug, version in current_versions(session, city)]

@@ -11,6 +11,7 @@ from webapp.common.openapi import (
     ref,
     register_paths,
 )
+from webapp.common.pagination import PAGE_PARAMETERS, paged
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _FLAG_MAP = {"type": "object", "additionalProperties": {"type": "boolean"}}
@@ -157,12 +158,12 @@ def _get(summary: str, responses: dict[str, Any], parameters: list[Any]) -> dict
 
 TOUR_PATHS: dict[str, Any] = {
     "/api/tours": _get(
-        "Every tour (current versions)",
+        "Published tours (current versions) by city then slug, a page at a time",
         {
-            "200": json_response("The tours", _array(ref("TourSummary"))),
+            "200": paged(json_response("The tours of this page", _array(ref("TourSummary")))),
             "400": ERROR_RESPONSE,
         },
-        [LANG_PARAMETER],
+        [LANG_PARAMETER, *PAGE_PARAMETERS],
     ),
     "/api/tours/{slug}": _get(
         "One tour with its published stops in order and the walks between them",

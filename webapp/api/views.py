@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import geojson
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
-from tours.content.export import to_geojson, to_gpx
+from tours.content.export import to_gpx
 from tours.i18n import LocalizedText, normalize_tag
+from tours.tour.catalogue import TourSummary
 from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
 from webapp.common import openapi
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, default_language
-from webapp.common.tourcache import CachedTour, tour_cache
+from webapp.common.pagination import next_link, page_request, with_next_link
+from webapp.common.tourcache import CachedTour, tour_cache, with_route
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_docs()
@@ -76,9 +77,8 @@ def tour_links(slug: str) -> dict[str, str]:
     }
 
 
-def tour_item(cached: CachedTour, lang: str) -> dict[str, Any]:
+def tour_item(summary: TourSummary, lang: str) -> dict[str, Any]:
     """The fields a listing shows; the detail adds to them."""
-    summary = cached.summary
     texts = Texts(lang, summary.default_language)
     return {
         "slug": summary.slug,
@@ -131,7 +131,7 @@ def stop_item(number: int, stop: Stop, lang: str, default: str) -> dict[str, Any
 def tour_detail_json(cached: CachedTour, lang: str) -> dict[str, Any]:
     tour, itinerary = cached.tour, cached.itinerary
     default = tour.default_language
-    data = tour_item(cached, lang)
+    data = tour_item(cached.summary, lang)
     credits = Texts(lang, default)
     ordered = cached.ordered_stops()
     number_of = {stop.id: n for n, (stop, _) in enumerate(ordered, start=1)}
@@ -163,11 +163,18 @@ def tour_detail_json(cached: CachedTour, lang: str) -> dict[str, Any]:
 
 @bp.get("/tours")
 def tour_list() -> Response:
-    """Every tour, current version, texts in the requested language."""
+    """Published tours by city then slug, a page at a time (``limit``, ``cursor``; the
+    next page in the ``Link`` header), texts in the requested language."""
+    wanted = page_request((str, str))
+    after = (wanted.after[0], wanted.after[1]) if wanted.after else None
     with get_db().transaction() as session:
-        tours = tour_cache().current(session)
-    lang = content_language(tag for cached in tours for tag in cached.summary.languages)
-    return jsonify([tour_item(cached, lang) for cached in tours])
+        rows = tour_cache().summary_page(session, after, wanted.limit + 1)
+    shown = [summary for _, summary in rows[: wanted.limit]]
+    # Accept-Language is matched against the languages of the tours on this page.
+    lang = content_language(tag for summary in shown for tag in summary.languages)
+    last = rows[wanted.limit - 1][0] if len(rows) > wanted.limit else None
+    response = jsonify([tour_item(summary, lang) for summary in shown])
+    return with_next_link(response, next_link("api.tour_list", last, wanted.limit))
 
 
 @bp.get("/tours/<slug>")
@@ -183,9 +190,7 @@ def tour_geojson(slug: str) -> Response:
     """The tour as a Bidean-profile GeoJSON document, published stops only."""
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    body = geojson.dumps(
-        to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
-    )
+    body = tour_cache().geojson_body(get_db(), slug, cached.stored.version)
     response = Response(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
     return response
@@ -197,7 +202,7 @@ def tour_gpx(slug: str) -> Response:
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
     lang = content_language(cached.tour.languages)
-    body = to_gpx(cached.tour.to_document(published_only=True), lang)
+    body = to_gpx(with_route(cached.stored).tour.to_document(published_only=True), lang)
     response = Response(body, mimetype="application/gpx+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{cached.tour.slug}.gpx"'
     response.vary.add("Accept-Language")

@@ -8,6 +8,7 @@ the signed manage link given to whoever made it.  Writes are rate-limited per cl
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -25,6 +26,7 @@ from webapp.common.database import get_db
 from webapp.common.departure_views import api_item, session_view, session_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
 from webapp.common.limiter import booking_budget, limiter, read_limit
+from webapp.common.pagination import bad_cursor, next_link, page_request, with_next_link
 from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for
 
@@ -52,9 +54,17 @@ def _cors(response: Response) -> Response:
 @bp.get("/sessions")
 @limiter.limit(read_limit)
 def list_sessions() -> Response | tuple[Response, int]:
-    """Upcoming sessions, soonest first, optionally of one tour (``?tour=<slug>``)."""
+    """Upcoming sessions, soonest first, optionally of one tour (``?tour=<slug>``), a page
+    at a time (``limit``, ``cursor``; the next page in the ``Link`` header)."""
     slug = request.args.get("tour")
     lang = current_language()
+    wanted = page_request((str, int))
+    after = None
+    if wanted.after is not None:
+        try:
+            after = (as_utc(datetime.fromisoformat(wanted.after[0])), wanted.after[1])
+        except ValueError:
+            bad_cursor()
     with get_db().transaction() as session:
         if slug is not None:
             if not SLUG.match(slug):
@@ -64,9 +74,12 @@ def list_sessions() -> Response | tuple[Response, int]:
                     gettext("The tour parameter must be a tour's slug, such as bilbao-la-vieja."),
                 )
             tour_cache().get(session, slug)  # an unknown tour is a 404, not an empty list
-        found = deps.upcoming(session, slug=slug)
-        items = [api_item(v) for v in session_views(session, found, lang)]
-    return jsonify(items)
+        found = deps.upcoming(session, slug=slug, after=after, limit=wanted.limit + 1)
+        shown = found[: wanted.limit]
+        items = [api_item(v) for v in session_views(session, shown, lang)]
+    last = shown[-1] if len(found) > wanted.limit else None
+    key = None if last is None else (as_utc(last.starts_at).isoformat(), last.id)
+    return with_next_link(jsonify(items), next_link("booking_api.list_sessions", key, wanted.limit))
 
 
 @bp.get("/sessions/<int:departure_id>")
@@ -77,6 +90,11 @@ def get_session(departure_id: int) -> Response:
         departure = deps.get_departure(session, departure_id)
         item = api_item(session_view(session, departure, current_language()))
     return jsonify(item)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one (SQLite gives those back) is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _text(body: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from webapp.common import openapi
 from webapp.common.openapi import ERROR_RESPONSE, LANG_PARAMETER, json_response, ref
+from webapp.common.pagination import PAGE_PARAMETERS, paged
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -171,7 +172,7 @@ def _post(summary: str, created: dict[str, Any]) -> dict[str, Any]:
 PATHS: dict[str, Any] = {
     "/api/sessions": {
         "get": {
-            "summary": "Upcoming sessions, soonest first",
+            "summary": "Upcoming sessions, soonest first, a page at a time",
             "parameters": [
                 {
                     "name": "tour",
@@ -181,9 +182,10 @@ PATHS: dict[str, Any] = {
                     "description": "Only this tour's sessions (its slug)",
                 },
                 LANG_PARAMETER,
+                *PAGE_PARAMETERS,
             ],
             "responses": {
-                "200": json_response("Sessions", {"type": "array", "items": ref("Session")}),
+                "200": paged(json_response("Sessions", {"type": "array", "items": ref("Session")})),
                 "400": ERROR_RESPONSE,
                 "404": ERROR_RESPONSE,
                 "429": ERROR_RESPONSE,

@@ -56,10 +56,16 @@ bp.add_app_template_filter(session_time, "session_time")
 
 @bp.app_template_global("booking_sessions")
 def booking_sessions(slug: str) -> list[SessionView]:
-    """Upcoming sessions of a tour for the tour page and catalogue (one query per request)."""
+    """Upcoming sessions of a tour for the tour page and catalogue (one query per request).
+
+    A page listing some tours names them in ``g.listed_slugs`` (the catalogue's page), and
+    only their sessions are read.
+    """
     if "booking_upcoming" not in g:
         with get_db().transaction() as session:
-            by_tour = deps.upcoming_by_tour(session, per_tour=SESSIONS_SHOWN)
+            by_tour = deps.upcoming_by_tour(
+                session, per_tour=SESSIONS_SHOWN, slugs=g.get("listed_slugs")
+            )
             lang = current_language()
             g.booking_upcoming = {
                 key: session_views(session, found, lang, key) for key, found in by_tour.items()

@@ -12,6 +12,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_IMPORT_MB": 50,
     "STOP_DISTANCE_M": 50.0,
     "WALKING_KMH": 4.5,
+    # Memory for every in-process cache of a worker (built tours, pages, maps, GeoJSON),
+    # in MB; the least recently used entries go first (webapp/common/bytecache.py).
+    "CACHE_MB": 64,
     "SAMPLE_ROUTES_DIR": None,  # None: data/routes next to the package
     "SAMPLE_GUIDES_DIR": None,  # None: data/guides next to the package
     "SAMPLE_DEPARTURES": True,  # first start also schedules a few sample walks

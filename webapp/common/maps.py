@@ -11,15 +11,13 @@ escaped; map.js builds the Leaflet map from it and puts every piece of content i
 page through ``textContent``.  Content therefore never becomes HTML or JavaScript source,
 and the page needs no inline script at all: only Leaflet and map.js from ``/assets``.
 
-Rendered fragments are cached per app in a bounded LRU keyed by what they depend on
+Rendered fragments are cached per app in the byte-bounded LRU keyed by what they depend on
 (tour slug and version, language, tile settings); the CSP nonce is added per request.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,9 +37,11 @@ from tours.i18n import LocalizedText
 from tours.tour.domain import Stop, Tour
 from tours.tour.store import StoredTour
 from webapp.common.assets import asset_url
+from webapp.common.bytecache import ByteLRU, byte_cache, text_size
 from webapp.common.tiles import TileConfig, tiles_from_config
+from webapp.common.tourcache import with_route
 
-DEFAULT_CACHE_SIZE = 256
+MAP = "map"  # the kind of entry map fragments are in the byte cache
 EXCERPT_CHARS = 160
 TOUR_ZOOM = 15
 POINT_ZOOM = 17
@@ -384,30 +384,25 @@ def render_point_map(
 
 
 class FragmentCache:
-    """A bounded, thread-safe LRU of rendered map fragments; ``maxsize=0`` turns it off."""
+    """Rendered map fragments in the app's byte-bounded LRU (``webapp.common.bytecache``),
+    each counted by the size of its text; ``enabled=False`` renders every time."""
 
-    def __init__(self, maxsize: int = DEFAULT_CACHE_SIZE) -> None:
-        self.maxsize = max(0, maxsize)
-        self._items: OrderedDict[tuple, MapFragment] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, cache: ByteLRU, enabled: bool = True) -> None:
+        self.cache = cache
+        self.enabled = enabled
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self.cache.count(MAP)
 
     def get_or_render(self, key: tuple, render: Callable[[], MapFragment]) -> MapFragment:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
+        full = (MAP, *key)
+        fragment = self.cache.get(full)
+        if fragment is not None:
+            return fragment
         # Rendered outside the lock: two threads may both render a new key, which is harmless.
         fragment = render()
-        if not self.maxsize:
-            return fragment
-        with self._lock:
-            self._items[key] = fragment
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+        if self.enabled:
+            self.cache.put(full, fragment, text_size((fragment.body, *fragment.scripts)))
         return fragment
 
 
@@ -415,8 +410,10 @@ def fragment_cache() -> FragmentCache:
     """This app's cache (per app, so two apps on different databases never share maps)."""
     cache = current_app.extensions.get("bidean.maps")
     if cache is None:
-        size = int(current_app.config.get("MAP_CACHE_SIZE", DEFAULT_CACHE_SIZE))
-        cache = current_app.extensions.setdefault("bidean.maps", FragmentCache(size))
+        enabled = bool(int(current_app.config.get("MAP_CACHE_SIZE", 1) or 0))
+        cache = current_app.extensions.setdefault(
+            "bidean.maps", FragmentCache(byte_cache(current_app), enabled)
+        )
     return cache
 
 
@@ -429,7 +426,7 @@ def tour_map_html(stored: StoredTour, lang: str) -> Markup:
     tiles = tiles_from_config(current_app.config)
     key = ("tour", stored.slug, stored.version, lang, tiles)
     fragment = fragment_cache().get_or_render(
-        key, lambda: render_tour_map(stored.tour, lang, tiles)
+        key, lambda: render_tour_map(with_route(stored).tour, lang, tiles)
     )
     return fragment.html(_nonce())
 

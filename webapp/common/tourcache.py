@@ -10,37 +10,50 @@ Rendered pages are cached too, as *shells*: the HTML of a page with holes where 
 changes per request (the CSP nonce, the language switcher whose links keep the query
 string, the live booking sessions).  A shell is keyed by the tour's slug and version
 and whatever else the caller names (language, tiles), so a new version is a new key.
+
+Everything here lives in the app's one byte-bounded LRU (``webapp.common.bytecache``,
+``CACHE_MB``): built tours (lean, without their route), catalogue summaries (from the
+facts stored with each version, never from the document), the catalogue's order per
+language, page shells, fragments and ``.geojson`` bodies.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
+import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import geojson
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from tours.booking.departures import DepartureSnapshot, current_and_upcoming
+from tours.content.export import to_geojson
 from tours.db import reading
 from tours.errors import TourNotFound
-from tours.tour.catalogue import TourSummary, summarize
+from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
 from tours.tour.domain import Stop, Tour
 from tours.tour.geometry import Itinerary, Leg
-from tours.tour.store import StoredTour, current_versions, get_tour
+from tours.tour.store import (
+    CatalogueRow,
+    StoredTour,
+    catalogue_rows,
+    current_versions,
+    get_tour,
+)
+from webapp.common.bytecache import ByteLRU, byte_cache, deep_size, text_size
 from webapp.common.database import Database, get_db
 
 EXTENSION_KEY = "bidean.tourcache"
 VERSIONS_KEY = "bidean_current_versions"
-DEFAULT_PAGE_CACHE_SIZE = 256
-# Fragments are small (a few KB) and a page has several states of them (seats change).
-FRAGMENTS_PER_PAGE = 4
+# The kinds of entry this module keeps in the byte cache (the first item of their keys).
+TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON = "tour", "summary", "page", "fragment", "geojson"
+ORDER = "catalogue-order"
 
 PageKey = tuple[str, int, Hashable]
 
@@ -111,6 +124,11 @@ class PageShell:
                 raise ValueError(f"the page has {shell.holes.count(name)} '{name}' holes, not 1")
         return shell
 
+    @property
+    def size(self) -> int:
+        """Bytes the shell's text takes in memory."""
+        return text_size(self.parts) + text_size(self.holes)
+
     def fill(self, values: Mapping[str, str]) -> str:
         """The page with every hole filled from ``values`` (already escaped HTML)."""
         out = [self.parts[0]]
@@ -121,38 +139,103 @@ class PageShell:
 
 
 class TourCache:
-    """A thread-safe, size-bounded LRU map from ``(slug, version)`` to ``CachedTour``,
-    with LRUs of page shells and of fragments (``page_cache_size=0`` turns both off)."""
+    """Built tours by ``(slug, version)``, page shells and fragments, all kept in the app's
+    byte-bounded LRU (``webapp.common.bytecache``); ``pages=False`` turns pages and
+    fragments off.
 
-    def __init__(
-        self,
-        pace_kmh: float,
-        max_entries: int = 256,
-        page_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
-    ) -> None:
+    A cached tour is lean: once its itinerary and summary are planned, the route (up to
+    100,000 positions, with its segment index) is dropped (``Tour.without_route``).  What
+    needs the route reads it again: ``with_route`` for the map, ``geojson_body`` for the
+    ``.geojson`` endpoint (its serialisation is cached in the same budget).
+    """
+
+    def __init__(self, pace_kmh: float, cache: ByteLRU, pages: bool = True) -> None:
         self.pace_kmh = pace_kmh
-        self.max_entries = max_entries
-        self.page_cache_size = max(0, page_cache_size)
-        self._entries: OrderedDict[tuple[str, int], CachedTour] = OrderedDict()
-        self._pages: OrderedDict[PageKey, PageShell] = OrderedDict()
-        self._fragments: OrderedDict[PageKey, str] = OrderedDict()
-        self._lock = threading.Lock()
+        self.cache = cache
+        self.pages = pages
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self.cache.count(TOUR)
+
+    @property
+    def page_cache_size(self) -> int:
+        """Non-zero while pages are cached (kept for callers that test it as a switch)."""
+        return 1 if self.pages else 0
 
     @property
     def page_count(self) -> int:
-        return len(self._pages)
+        return self.cache.count(PAGE)
 
     @property
     def fragment_count(self) -> int:
-        return len(self._fragments)
+        return self.cache.count(FRAGMENT)
+
+    def held(self, kind: str) -> list[Any]:
+        """The entries of ``kind`` (``PAGE``, ``FRAGMENT``, ``TOUR``, ``GEOJSON``) held now."""
+        return self.cache.values(kind)
 
     def current(self, session: Session) -> list[CachedTour]:
-        """The current version of every stored tour, ordered by city then slug."""
+        """The current version of every stored tour, ordered by city then slug, built.
+
+        Costs a query per tour not cached yet: listings use ``summaries`` instead.
+        """
         versions = request_versions(session)
         return [self._entry(session, slug, version) for slug, version in versions.items()]
+
+    def summaries(self, session: Session) -> list[TourSummary]:
+        """The catalogue summary of every published tour, ordered by city then slug.
+
+        Two statements whatever the number of tours: the current versions (once per
+        request), and, only when some summary is not cached yet, every tour's stored
+        catalogue facts.  Summaries are cached by ``(slug, version)``.
+        """
+        versions = request_versions(session)
+        found: dict[str, TourSummary] = {}
+        for slug, version in versions.items():
+            summary = self.cache.get((SUMMARY, slug, version))
+            if summary is not None:
+                found[slug] = summary
+        if len(found) < len(versions):
+            for row in catalogue_rows(session):
+                if row.slug not in found and versions.get(row.slug) == row.version:
+                    found[row.slug] = self._summary(session, row)
+        return [found[slug] for slug in versions if slug in found]
+
+    def in_catalogue_order(self, session: Session, lang: str) -> list[TourSummary]:
+        """``summaries`` in the order the catalogue lists them for ``lang`` (by city, then
+        district, then title in ``lang``: ``group_by_place``).  The order is cached under the
+        exact ``(slug, version)`` list and ``lang``, so a new version sorts again."""
+        summaries = self.summaries(session)
+        listed = tuple((summary.slug, summary.version) for summary in summaries)
+        key = (ORDER, lang, listed)
+        slugs = self.cache.get(key)
+        if slugs is None:
+            groups = group_by_place(summaries, lang)
+            slugs = tuple(t.slug for city in groups for d in city.districts for t in d.tours)
+            self.cache.put(key, slugs, deep_size(listed) + sys.getsizeof(slugs))
+        by_slug = {summary.slug: summary for summary in summaries}
+        return [by_slug[slug] for slug in slugs]
+
+    def summary_page(
+        self, session: Session, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[tuple[str, str], TourSummary]]:
+        """Up to ``limit`` published tours after ``(city, slug)``, each with its sort key,
+        in one query (more only for versions stored without catalogue facts)."""
+        return [
+            ((row.city, row.slug), self._summary(session, row))
+            for row in catalogue_rows(session, after=after, limit=limit)
+        ]
+
+    def _summary(self, session: Session, row: CatalogueRow) -> TourSummary:
+        key = (SUMMARY, row.slug, row.version)
+        summary = self.cache.get(key)
+        if summary is None:
+            if row.facts is None:  # stored before facts existed: build it once
+                summary = self._entry(session, row.slug, row.version).summary
+            else:
+                summary = summary_from_facts(row.slug, row.version, row.facts, self.pace_kmh)
+            self.cache.put(key, summary, deep_size(summary))
+        return summary
 
     def get(self, session: Session, slug: str) -> CachedTour:
         """The current version of ``slug``; raises ``TourNotFound``."""
@@ -179,18 +262,14 @@ class TourCache:
 
     def page(self, key: PageKey, render: Callable[[], PageShell]) -> PageShell:
         """The shell cached under ``key`` (``(slug, version, anything else)``), or ``render()``."""
-        with self._lock:
-            shell = self._pages.get(key)
-            if shell is not None:
-                self._pages.move_to_end(key)
-                return shell
+        full = (PAGE, *key)
+        shell = self.cache.get(full)
+        if shell is not None:
+            return shell
         # Rendered outside the lock: two threads may both render a new key, harmlessly.
         shell = render()
-        if self.page_cache_size:
-            with self._lock:
-                self._pages[key] = shell
-                while len(self._pages) > self.page_cache_size:
-                    self._pages.popitem(last=False)
+        if self.pages:
+            self.cache.put(full, shell, shell.size)
         return shell
 
     def fragment(self, key: PageKey, render: Callable[[], tuple[str, bool]]) -> str:
@@ -201,47 +280,71 @@ class TourCache:
         sessions block by its sessions and their seats), so it is never stale: new data
         is a new key, and the old key's entry ages out.
         """
-        with self._lock:
-            html = self._fragments.get(key)
-            if html is not None:
-                self._fragments.move_to_end(key)
-                return html
+        full = (FRAGMENT, *key)
+        html = self.cache.get(full)
+        if html is not None:
+            return html
         html, keep = render()
-        if keep and self.page_cache_size:
-            with self._lock:
-                self._fragments[key] = html
-                while len(self._fragments) > self.page_cache_size * FRAGMENTS_PER_PAGE:
-                    self._fragments.popitem(last=False)
+        if keep and self.pages:
+            self.cache.put(full, html, text_size((html,)))
         return html
 
+    def geojson_body(self, db: Database, slug: str, version: int) -> str:
+        """The public GeoJSON of ``slug`` at ``version`` (published stops, no scripts),
+        serialised once and kept in the byte budget."""
+
+        def serialise() -> str:
+            with db.transaction() as session:
+                stored = get_tour(session, slug, version)
+            document = to_geojson(stored.tour.to_document(published_only=True))
+            return geojson.dumps(document, ensure_ascii=False)
+
+        return self.cache.get_or_make((GEOJSON, slug, version), serialise, _text_size)
+
     def _cached(self, slug: str, version: int) -> CachedTour | None:
-        with self._lock:
-            entry = self._entries.get((slug, version))
-            if entry is not None:
-                self._entries.move_to_end((slug, version))
-            return entry
+        return self.cache.get((TOUR, slug, version))
 
     def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
         entry = self._cached(slug, version)
         if entry is not None:
             return entry
-        key = (slug, version)
         # Built outside the lock: two threads may both build a new version once, harmlessly.
         entry = self._build(get_tour(session, slug, version))
-        with self._lock:
-            self._entries[key] = entry
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            # Pages of the versions this one replaces will never be asked for again.
-            for cache in (self._pages, self._fragments):
-                for stale in [k for k in cache if k[0] == slug and k[1] != version]:
-                    del cache[stale]
+        self.cache.put((TOUR, slug, version), entry, deep_size(entry))
+        # Entries of the versions this one replaces will never be asked for again.
+        self.cache.discard(lambda key: not _older_version(key, slug, version))
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:
         itinerary = stored.tour.itinerary(self.pace_kmh)
-        summary = summarize(stored.tour, stored.version, itinerary)
-        return CachedTour(stored, itinerary, summary)
+        summary = summarize(stored.tour, stored.version, itinerary, self.pace_kmh)
+        lean = StoredTour(stored.slug, stored.version, stored.tour.without_route(itinerary))
+        return CachedTour(lean, itinerary, summary)
+
+
+def _text_size(text: str) -> int:
+    return text_size((text,))
+
+
+def _older_version(key: Hashable, slug: str, version: int) -> bool:
+    return (
+        isinstance(key, tuple)
+        and len(key) >= 3
+        and key[0] in (TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON)
+        and key[1] == slug
+        and key[2] != version
+    )
+
+
+def with_route(stored: StoredTour) -> StoredTour:
+    """``stored`` with its route: a cached (lean) tour's is read again from the database,
+    keeping the itinerary already planned (so it is not planned again)."""
+    if stored.tour.route:
+        return stored
+    with get_db().transaction() as session:
+        loaded = get_tour(session, stored.slug, stored.version)
+    tour = replace(loaded.tour, planned=stored.tour.planned)
+    return StoredTour(loaded.slug, loaded.version, tour)
 
 
 def request_versions(session: Session) -> dict[str, int]:
@@ -278,9 +381,9 @@ def watch_writes(sessions: sessionmaker[Session]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    pages = int(app.config.get("PAGE_CACHE_SIZE", DEFAULT_PAGE_CACHE_SIZE))
+    pages = bool(int(app.config.get("PAGE_CACHE_SIZE", 1) or 0))
     pace = float(app.config.get("WALKING_KMH") or 4.5)
-    app.extensions[EXTENSION_KEY] = TourCache(pace, page_cache_size=pages)
+    app.extensions[EXTENSION_KEY] = TourCache(pace, byte_cache(app), pages=pages)
     watch_writes(get_db(app).sessions)
 
 

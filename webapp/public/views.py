@@ -9,17 +9,28 @@ module); only the per-request parts are rendered on every view.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
 from tours.i18n import LocalizedText, Resolved
-from tours.tour.catalogue import group_by_place
+from tours.tour.catalogue import TourSummary, group_by_place
 from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
 from webapp.common.database import get_db
@@ -43,6 +54,9 @@ bp.add_app_template_filter(session_list_date, "session_list_date")
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
+#: Cards on one page of the catalogue: a page renders in about the same time however
+#: many tours there are (docs/performance.md, ``bench/catalogue_bench.py``).
+CATALOGUE_PAGE_SIZE = 12
 
 
 def resolve(text: LocalizedText, lang: str, default: str) -> Resolved | None:
@@ -119,16 +133,16 @@ def media_view(media: Media, lang: str, default: str, subject: LocalizedText) ->
     )
 
 
-def cover_image(cached: CachedTour, lang: str) -> ImageView | None:
+def cover_image(summary: TourSummary, lang: str) -> ImageView | None:
     """The tour's cover: the first stored image of its published stops, in walking order."""
-    default = cached.tour.default_language
-    for stop, _leg in cached.ordered_stops():
-        for media in stop.media:
-            if media.type == "image" and media_key(media.url):
-                alt = alt_text((media.alt, media.caption, stop.name), lang, default)
-                view = image_view(media.url, alt)
-                if view is not None:
-                    return view
+    for cover in summary.covers:
+        if media_key(cover.url):
+            alt = alt_text(
+                (cover.alt, cover.caption, cover.stop_name), lang, summary.default_language
+            )
+            view = image_view(cover.url, alt)
+            if view is not None:
+                return view
     return None
 
 
@@ -189,13 +203,53 @@ def healthz() -> Response:
 
 @bp.get("/")
 def catalogue() -> str:
-    """Every tour, grouped by city and district."""
-    with get_db().transaction() as session:
-        tours = tour_cache().current(session)
+    """Every tour, grouped by city and district, ``CATALOGUE_PAGE_SIZE`` cards a page."""
+    page = catalogue_page_number(request.args.get("page"))
     lang = current_language()
-    groups = group_by_place((cached.summary for cached in tours), lang)
-    covers = {cached.summary.slug: cover_image(cached, lang) for cached in tours}
-    return render_template("public/catalogue.html", groups=groups, covers=covers)
+    with get_db().transaction() as session:
+        ordered = tour_cache().in_catalogue_order(session, lang)
+    pages = max(1, math.ceil(len(ordered) / CATALOGUE_PAGE_SIZE))
+    if page > pages:
+        abort(404)
+    shown = ordered[(page - 1) * CATALOGUE_PAGE_SIZE : page * CATALOGUE_PAGE_SIZE]
+    covers = {summary.slug: cover_image(summary, lang) for summary in shown}
+    g.listed_slugs = [summary.slug for summary in shown]  # next dates of these only
+    return render_template(
+        "public/catalogue.html",
+        groups=group_by_place(shown, lang),
+        covers=covers,
+        pagination=Pagination(
+            page,
+            pages,
+            catalogue_page_url(page - 1) if page > 1 else None,
+            catalogue_page_url(page + 1) if page < pages else None,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    previous_url: str | None
+    next_url: str | None
+
+
+def catalogue_page_number(raw: str | None) -> int:
+    """``?page=`` as a page number from 1; anything else is a page that does not exist."""
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
+        abort(404)
+    return int(raw)
+
+
+def catalogue_page_url(page: int) -> str:
+    """The catalogue's ``page``, keeping the ``?lang=`` the visitor chose."""
+    params: dict[str, object] = {"page": page} if page > 1 else {}
+    if "lang" in request.args:
+        params["lang"] = request.args["lang"]
+    return url_for("public.catalogue", **params)
 
 
 @bp.get("/tours/<slug>")

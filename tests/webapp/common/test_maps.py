@@ -18,6 +18,7 @@ from tours.tour.domain import Tour
 from tours.tour.store import StoredTour, save_tour
 from webapp import create_app
 from webapp.common import maps, tiles
+from webapp.common.bytecache import ByteLRU, text_size
 
 HOSTILE = (
     '<script>window.__xss=1</script> <img src=x onerror="window.__xss=1"> '
@@ -403,21 +404,23 @@ def test_a_new_version_is_rendered_afresh(app, store, monkeypatch):
     assert popup_texts(markers(spec_of(html))[0])["title"] == "Nombre nuevo"
 
 
-def test_cache_is_bounded_and_drops_the_least_recent():
-    cache = maps.FragmentCache(maxsize=2)
+def test_cache_is_bounded_in_bytes_and_drops_the_least_recent():
+    fragment_bytes = text_size(("a" * 1000,))
+    cache = maps.FragmentCache(ByteLRU(fragment_bytes * 4))  # room for four fragments
     made: list[str] = []
 
     def maker(name: str):
-        return lambda: made.append(name) or maps.MapFragment(name, ())
+        return lambda: made.append(name) or maps.MapFragment(name * 1000, ())
 
-    for key in ("a", "b", "a", "c", "a", "b"):
+    for key in ("a", "b", "c", "d", "a", "e", "b"):
         cache.get_or_render((key,), maker(key))
-    assert made == ["a", "b", "c", "b"]
-    assert len(cache) == 2
+    assert made == ["a", "b", "c", "d", "e", "b"]
+    assert len(cache) == 4
+    assert cache.cache.bytes == fragment_bytes * 4
 
 
-def test_cache_size_zero_renders_every_time():
-    cache = maps.FragmentCache(maxsize=0)
+def test_cache_turned_off_renders_every_time():
+    cache = maps.FragmentCache(ByteLRU(10**6), enabled=False)
     made: list[int] = []
     for _ in range(3):
         cache.get_or_render(("a",), lambda: made.append(1) or maps.MapFragment("a", ()))

@@ -41,8 +41,8 @@ def test_the_page_cache_holds_no_script(app, client):
     with app.app_context():
         cache = tour_cache()
         assert cache.page_count >= 2
-        kept = ["".join(shell.parts) for shell in cache._pages.values()]
-        kept += list(cache._fragments.values())
+        kept = ["".join(shell.parts) for shell in cache.held("page")]
+        kept += cache.held("fragment")
     assert kept and not any(SCRIPT in html or SCRIPT_EN in html for html in kept)
 
 

@@ -1,0 +1,162 @@
+"""Catalogue and listing APIs at scale: 10 tours against 1,000, 10 sessions against 10,000.
+
+In-process (the Flask test client, no server), each app on its own SQLite file, rate
+limits off, caches warm (one request first).  For each endpoint it prints the median of
+``--runs`` requests with the small data set and the large one, the ratio, and the SQL
+statements one request issues (counted with SQLAlchemy's ``before_cursor_execute``).
+
+* ``/`` and ``/api/tours``: 10 and 1,000 copies of the sample tour (different slugs,
+  cities and districts), targets: ratio at most 3, the same number of statements.
+* ``/api/sessions?tour=``: 10 and 10,000 upcoming departures of one tour, first page;
+  target: ratio at most 3.
+
+    python bench/catalogue_bench.py [--tours 1000] [--sessions 10000] [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import event, insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tours.booking.models import Departure  # noqa: E402
+from tours.content.importer import ValidationOptions, validate_path  # noqa: E402
+from tours.db import utcnow  # noqa: E402
+from tours.tour.models import TourRecord  # noqa: E402
+from tours.tour.store import save_tour  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.common.database import get_db, upgrade  # noqa: E402
+
+SAMPLE = ROOT / "data" / "routes" / "bilbao-la-vieja-crossings.geojson"
+CITIES = ("Bilbao", "Donostia", "Gasteiz", "Iruñea", "Baiona")
+
+
+def make_app(folder: Path, name: str):
+    app = create_app(
+        {
+            "TESTING": False,
+            "DATABASE_URL": f"sqlite:///{folder / name}.sqlite3",
+            "INSTANCE_PATH": str(folder / name),
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "SAMPLE_DEPARTURES": False,
+            "SAMPLE_ROUTES_DIR": str(folder / "none"),
+        }
+    )
+    upgrade(get_db(app).engine)
+    return app
+
+
+def store_tours(app, count: int) -> str:
+    """``count`` copies of the sample tour; returns the first slug."""
+    result = validate_path(SAMPLE, ValidationOptions())
+    assert result.tour is not None, "the sample tour no longer validates"
+    base = result.tour
+    with get_db(app).transaction(write_lock=True) as session:
+        for n in range(count):
+            city = CITIES[n % len(CITIES)]
+            tour = replace(
+                base,
+                slug=f"walk-{n:05d}",
+                city=city,
+                districts=(f"District {n % 17}",),
+            )
+            save_tour(session, tour, source_name="bench")
+    return "walk-00000"
+
+
+def store_departures(app, slug: str, count: int) -> None:
+    start = utcnow() + timedelta(days=1)
+    with get_db(app).transaction(write_lock=True) as session:
+        tour_id = session.query(TourRecord.id).filter_by(slug=slug).scalar()
+        session.execute(
+            insert(Departure),
+            [
+                {
+                    "tour_id": tour_id,
+                    "tour_version": 1,
+                    "starts_at": start + timedelta(hours=n),
+                    "timezone": "Europe/Madrid",
+                    "language": "es",
+                    "capacity": 12,
+                    "max_party": 6,
+                    "meeting_name": {"es": "Plaza"},
+                    "meeting_lon": -2.93,
+                    "meeting_lat": 43.25,
+                    "status": "scheduled",
+                }
+                for n in range(count)
+            ],
+        )
+
+
+class Statements:
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def measure(app, url: str, runs: int) -> tuple[float, int, int]:
+    """Median ms of ``runs`` GETs of ``url`` (after one warm-up), statements, bytes."""
+    client = app.test_client()
+    counter = Statements(get_db(app).engine)
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.data[:300])
+    times = []
+    for _ in range(runs):
+        counter.count = 0
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    assert response.status_code == 200
+    return statistics.median(times), counter.count, len(response.data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tours", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        small, large = make_app(folder, "small"), make_app(folder, "large")
+        began = time.perf_counter()
+        store_tours(small, 10)
+        store_tours(large, args.tours)
+        slug = "walk-00000"
+        store_departures(small, slug, 10)
+        store_departures(large, slug, args.sessions)
+        print(f"stored in {time.perf_counter() - began:.1f} s")
+        rows = [
+            ("/", "/?lang=en", 10, args.tours),
+            ("/api/tours", "/api/tours?lang=en", 10, args.tours),
+            ("/api/sessions?tour=", f"/api/sessions?tour={slug}", 10, args.sessions),
+        ]
+        print(f"{'endpoint':22} {'small':>14} {'large':>16} {'ratio':>6}  statements  bytes")
+        for name, url, n_small, n_large in rows:
+            t_small, q_small, b_small = measure(small, url, args.runs)
+            t_large, q_large, b_large = measure(large, url, args.runs)
+            print(
+                f"{name:22} {n_small:>5} {t_small:6.2f} ms {n_large:>6} {t_large:7.2f} ms "
+                f"{t_large / t_small:5.2f}x  {q_small} / {q_large}  {b_small:,} / {b_large:,}"
+            )
+        for app in (small, large):
+            get_db(app).engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
