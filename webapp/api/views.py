@@ -8,11 +8,13 @@ Only published stops are ever serialised.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
 import geojson
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
@@ -22,6 +24,7 @@ from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
 from webapp.common import openapi
 from webapp.common.database import get_db
+from webapp.common.httpcache import Encoded
 from webapp.common.i18n import LANGUAGES, default_language
 from webapp.common.tourcache import CachedTour, tour_cache
 
@@ -29,6 +32,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 register_docs()
 
 CORS_METHODS = ("GET", "HEAD", "OPTIONS")
+ONE_YEAR = 31_536_000
+# Serialised GeoJSON kept per app, newest last; a 100,000-vertex tour is ~5 MB with its
+# compressed forms.
+GEOJSON_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def content_language(available: Iterable[str] = ()) -> str:
@@ -180,15 +187,63 @@ def tour_detail(slug: str) -> Response:
 
 @bp.get("/tours/<slug>.geojson")
 def tour_geojson(slug: str) -> Response:
-    """The tour as a Bidean-profile GeoJSON document, published stops only."""
+    """The tour as a Bidean-profile GeoJSON document, published stops only.
+
+    ``?v=<version>`` naming the current version (as tour pages link it) may be cached for
+    a year: that version never changes.  Without it, or naming another version, the
+    current version is served for revalidation (its ETag gives a 304).
+    """
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    body = geojson.dumps(
-        to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
-    )
-    response = Response(body, mimetype="application/geo+json")
+    response = tour_geojson_body(cached).response("application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
+    if request.args.get("v") == str(cached.stored.version):
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
     return response
+
+
+class GeojsonCache:
+    """Serialised GeoJSON per ``(slug, version)``: a version never changes, so an entry
+    is never stale; the oldest go when the bodies pass ``max_bytes``."""
+
+    def __init__(self, max_bytes: int = GEOJSON_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, int], Encoded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, cached: CachedTour) -> Encoded:
+        key = (cached.stored.slug, cached.stored.version)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        # Serialised outside the lock: two threads may both do a new version once, harmlessly.
+        body = geojson.dumps(
+            to_geojson(cached.tour.to_document(published_only=True)), ensure_ascii=False
+        ).encode()
+        # Big bodies: brotli 5 compresses 3.5 MB in well under a second; 11 would take ~10 s.
+        found = Encoded(body, br_quality=11 if len(body) < 256_000 else 5, gzip_level=6)
+        with self._lock:
+            self._items[key] = found
+            while len(self._items) > 1 and self.size() > self.max_bytes:
+                self._items.popitem(last=False)
+        return found
+
+    def size(self) -> int:
+        return sum(item.size for item in self._items.values())
+
+
+def tour_geojson_body(cached: CachedTour) -> Encoded:
+    """The GeoJSON of a tour version, serialised once (per app) and compressed once."""
+    cache = current_app.extensions.get("bidean.geojson")
+    if cache is None:
+        cache = current_app.extensions.setdefault("bidean.geojson", GeojsonCache())
+    return cache.get(cached)
 
 
 @bp.get("/tours/<slug>.gpx")

@@ -5,6 +5,13 @@
  * This file draws that map with Leaflet.  Tour content (stop names, stories,
  * district names) is only ever put into the page with textContent, never as
  * HTML, so a story cannot inject markup or script whatever it contains.
+ *
+ * A long route comes in the page simplified (layer.source says by how many metres at
+ * most); the exact route is fetched from the tour's versioned GeoJSON once the map is
+ * zoomed in far enough for the difference to show.  When the route and every marker are
+ * on the map, <html data-map-ready="true"> and the performance mark "bidean-map-ready"
+ * say so (the page benchmarks time it); the map container's data-bidean-route says
+ * whether the route drawn is the "exact" one or still the "preview".
  */
 (function () {
   "use strict";
@@ -124,9 +131,71 @@
     return L.divIcon(options);
   }
 
-  function addLayer(map, layer, markers) {
+  // Metres per screen pixel at the map's centre and current zoom (Web Mercator tiles).
+  function metresPerPixel(map) {
+    var latitude = map.getCenter().lat * Math.PI / 180;
+    return (40075016.686 * Math.cos(latitude)) / (256 * Math.pow(2, map.getZoom()));
+  }
+
+  // GeoJSON [lon, lat] lines of the tour's route feature, as Leaflet [lat, lon] lines.
+  function routeLatLngs(geojson) {
+    var found = null;
+    (geojson.features || []).forEach(function (feature) {
+      var geometry = feature && feature.geometry;
+      if (!found && geometry && (geometry.type === "LineString" || geometry.type === "MultiLineString")) {
+        found = geometry;
+      }
+    });
+    if (!found) {
+      return null;
+    }
+    var flip = function (line) {
+      return line.map(function (position) {
+        return [position[1], position[0]];
+      });
+    };
+    return found.type === "LineString" ? flip(found.coordinates) : found.coordinates.map(flip);
+  }
+
+  // Swap the preview for the exact route once a pixel is smaller than the preview's error.
+  function exactRouteWhenNeeded(map, line, source, container) {
+    var asked = false;
+    var check = function () {
+      if (asked || metresPerPixel(map) >= source.toleranceM) {
+        return;
+      }
+      asked = true;
+      container.setAttribute("data-bidean-route", "loading");
+      fetch(source.url, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.json();
+        })
+        .then(function (geojson) {
+          var latlngs = routeLatLngs(geojson);
+          if (latlngs) {
+            line.setLatLngs(latlngs);
+            container.setAttribute("data-bidean-route", "exact");
+          }
+        })
+        .catch(function () {
+          // Offline or gone: the simplified route stays, and a later zoom tries again.
+          asked = false;
+          container.setAttribute("data-bidean-route", "preview");
+        });
+    };
+    map.on("zoomend", check);
+    return check;
+  }
+
+  function addLayer(map, layer, markers, container, checks) {
     if (layer.kind === "polyline") {
-      L.polyline(layer.latlngs, layer.options).addTo(map);
+      var line = L.polyline(layer.latlngs, layer.options).addTo(map);
+      if (layer.source && typeof fetch === "function") {
+        checks.push(exactRouteWhenNeeded(map, line, layer.source, container));
+      }
     } else if (layer.kind === "polygon") {
       var outline = L.polygon(layer.latlngs, layer.options).addTo(map);
       if (layer.label) {
@@ -170,9 +239,15 @@
       L.tileLayer(spec.tiles.url, spec.tiles.options).addTo(map);
     }
     var markers = [];
+    var checks = [];
+    var routeIsExact = true;
     spec.layers.forEach(function (layer) {
-      addLayer(map, layer, markers);
+      addLayer(map, layer, markers, container, checks);
+      if (layer.kind === "polyline" && layer.source) {
+        routeIsExact = false;
+      }
     });
+    container.setAttribute("data-bidean-route", routeIsExact ? "exact" : "preview");
     var legs = L.layerGroup().addTo(map);
     var spread = function () {
       spreadMarkers(map, markers, legs);
@@ -212,6 +287,10 @@
         map.closePopup();
       }
     });
+    // The fitted zoom may already be closer than the preview is good for (a large screen).
+    checks.forEach(function (check) {
+      check();
+    });
     container.bideanMap = map;  // for tests and other scripts of the page
     return map;
   }
@@ -232,6 +311,12 @@
       build(container, JSON.parse(island.textContent));
       container.setAttribute("data-bidean-ready", "true");
     });
+    if (!document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
+      document.documentElement.setAttribute("data-map-ready", "true");
+      if (window.performance && typeof window.performance.mark === "function") {
+        window.performance.mark("bidean-map-ready");
+      }
+    }
   }
 
   if (document.readyState === "loading") {
