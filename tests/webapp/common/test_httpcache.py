@@ -147,9 +147,7 @@ def test_a_new_tour_version_is_never_answered_with_the_old_etag(client, app, hid
         ("?lang=en", "?lang=ja"),  # content language only: the interface stays English
     ],
 )
-def test_another_language_is_never_answered_with_the_old_etag(
-    client, hidden_walk, before, after
-):
+def test_another_language_is_never_answered_with_the_old_etag(client, hidden_walk, before, after):
     seen = client.get(TOUR + before)
     response = client.get(TOUR + after, headers={"If-None-Match": seen.headers["ETag"]})
     assert response.status_code == 200

@@ -475,7 +475,7 @@ def long_tour_document(vertices: int, stops: int, slug: str = "long-walk") -> di
         for i in range(vertices)
     ]
     doc = tour_document(slug)
-    line, *rest = doc["features"]
+    line = doc["features"][0]
     line["geometry"]["coordinates"] = route
     every = max(1, vertices // stops)
     places = [route[i * every] for i in range(stops)]
