@@ -362,16 +362,27 @@ class MapFragment:
     """A rendered map without its script tags, which carry the per-request CSP nonce."""
 
     body: str
-    scripts: tuple[str, ...]
+    scripts: tuple[tuple[str, str], ...]  # (name, URL): Leaflet first, then map.js
 
-    def html(self, nonce: str | None) -> Markup:
-        """The fragment with its script tags, each carrying ``nonce`` when there is one."""
+    def html(self, nonce: str | None, scripts: bool = True) -> Markup:
+        """The fragment with its script tags, each carrying ``nonce`` when there is one.
+
+        ``scripts=False`` leaves them out, for a map followed by another on the same page
+        (which brings them: Leaflet run twice would cost a phone 100 ms for nothing).
+        The scripts are ``async``: they run as soon as they arrive, so a map is drawn
+        while the rest of a long page is still being read, not after it.  ``map.js``
+        waits for Leaflet (marked ``data-bidean-leaflet``) when it comes first.
+        """
+        if not scripts:
+            return Markup(self.body)
         nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else Markup("")
-        scripts = Markup("").join(
-            Markup('<script src="{}" defer{}></script>').format(url, nonce_attr)
-            for url in self.scripts
+        tags = Markup("").join(
+            Markup('<script src="{}" async{}{}></script>').format(
+                url, Markup(" data-bidean-leaflet") if name == "leaflet" else "", nonce_attr
+            )
+            for name, url in self.scripts
         )
-        return Markup(self.body) + scripts
+        return Markup(self.body) + tags
 
 
 def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
@@ -393,7 +404,7 @@ def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
     island = Markup('<script type="application/json" id="{}">{}</script>').format(
         data_id, Markup(spec_json)
     )
-    return MapFragment(str(links + container + island), tuple(url for _, url in fmap.default_js))
+    return MapFragment(str(links + container + island), tuple(fmap.default_js))
 
 
 def render_tour_map(
@@ -465,11 +476,13 @@ def tour_map_html(stored: StoredTour, lang: str) -> Markup:
     return fragment.html(_nonce())
 
 
-def point_map_html(lonlat: LonLat, label: str, lang: str) -> Markup:
-    """A small map of one place, e.g. a meeting point, labelled ``label`` (plain text)."""
+def point_map_html(lonlat: LonLat, label: str, lang: str, scripts: bool = True) -> Markup:
+    """A small map of one place, e.g. a meeting point, labelled ``label`` (plain text).
+
+    ``scripts=False`` when another map further down the page brings the scripts."""
     tiles = tiles_from_config(current_app.config)
     key = ("point", tuple(lonlat), label, lang, tiles)
     fragment = fragment_cache().get_or_render(
         key, lambda: render_point_map(lonlat, label, lang, tiles)
     )
-    return fragment.html(_nonce())
+    return fragment.html(_nonce(), scripts)

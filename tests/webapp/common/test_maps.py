@@ -300,7 +300,8 @@ def test_hostile_content_is_inert_in_every_context(app, store):
         "data-bidean-map",
         "type",
         "src",
-        "defer",
+        "async",
+        "data-bidean-leaflet",
     }
     assert {name for _, attrs in parsed.tags for name in attrs} <= allowed
     island = next(text for text in parsed.script_text if text)

@@ -21,6 +21,8 @@
   // Markers whose centres are closer than this on both axes (a 30 px badge and a gap) are spread
   // apart, so each one is a target of its own (WCAG 2.5.8 asks for 24 px).
   var MARKER_SPACING = 34;
+  // Above this many markers, only those in view are spread (see spreadMarkers).
+  var SPREAD_MAX = 150;
 
   function textElement(tagName, className, part) {
     var element = document.createElement(tagName);
@@ -55,9 +57,28 @@
 
   // Markers that would cover each other at the current zoom are pushed apart (a few
   // rounds of pairwise repulsion in screen pixels), each drawn with a thin leg back to
-  // its true place; zooming in brings them home again.
-  function spreadMarkers(map, markers, legs) {
+  // its true place; zooming in brings them home again.  A tour with more than
+  // SPREAD_MAX stops has only the markers in view spread, and none while more than
+  // SPREAD_MAX are in view: hundreds of badges cannot all be parted on a phone screen
+  // (the work grows with the square of their number), and zooming in separates them.
+  function spreadMarkers(map, allMarkers, legs) {
     legs.clearLayers();
+    var markers = allMarkers;
+    if (allMarkers.length > SPREAD_MAX) {
+      var view = map.getBounds().pad(0.25);
+      markers = [];
+      allMarkers.forEach(function (marker) {
+        if (!marker.getLatLng().equals(marker.bideanHome)) {
+          marker.setLatLng(marker.bideanHome);
+        }
+        if (view.contains(marker.bideanHome)) {
+          markers.push(marker);
+        }
+      });
+      if (markers.length > SPREAD_MAX) {
+        return;
+      }
+    }
     var points = markers.map(function (marker) {
       return map.latLngToLayerPoint(marker.bideanHome);
     });
@@ -101,6 +122,10 @@
         return;
       }
       var shown = map.layerPointToLatLng(moved[index]);
+      if (!isFinite(shown.lat) || !isFinite(shown.lng)) {
+        marker.setLatLng(marker.bideanHome);
+        return;
+      }
       marker.setLatLng(shown);
       L.polyline([marker.bideanHome, shown], {
         className: "bidean-spread-leg",
@@ -212,7 +237,10 @@
       marker.bideanHome = L.latLng(layer.latlng);
       markers.push(marker);
       if (layer.popup && layer.popup.length) {
-        marker.bindPopup(popupContent(layer.popup), {
+        // Built when first opened: a 1,000-stop tour need not build 1,000 popups up front.
+        marker.bindPopup(function () {
+          return popupContent(layer.popup);
+        }, {
           maxWidth: 260,
           maxHeight: 240,
           // Pan open popups clear of the zoom buttons in the top left corner.
@@ -252,7 +280,8 @@
     var spread = function () {
       spreadMarkers(map, markers, legs);
     };
-    map.on("zoomend viewreset", spread);
+    // Many markers: which are in view changes with every pan, so spread after each move.
+    map.on(markers.length > SPREAD_MAX ? "moveend viewreset" : "zoomend viewreset", spread);
     if (spec.fitBounds) {
       var fit = function () {
         map.invalidateSize();
@@ -296,19 +325,22 @@
   }
 
   function init() {
-    if (typeof L === "undefined") {
-      return;  // Leaflet failed to load: the page still lists every stop.
-    }
     document.querySelectorAll("[data-bidean-map]").forEach(function (container) {
       if (container.hasAttribute("data-bidean-ready")) {
         return;
       }
       var island = document.getElementById(container.getAttribute("data-bidean-map"));
-      if (!island) {
+      var spec = null;
+      try {
+        spec = island && JSON.parse(island.textContent);
+      } catch (error) {
+        return;  // not all read yet: tried again when the page is
+      }
+      if (!spec) {
         return;
       }
       container.setAttribute("data-bidean-ready", "");
-      build(container, JSON.parse(island.textContent));
+      build(container, spec);
       container.setAttribute("data-bidean-ready", "true");
     });
     if (!document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
@@ -319,9 +351,23 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
+  // This file and Leaflet load "async": each runs as soon as it arrives, maybe while the
+  // rest of the page is still being read.  The maps above the script tags are there by
+  // then (they come first in the page); any further down are drawn when it is all read.
+  function start() {
+    if (typeof L === "undefined") {
+      var leaflet = document.querySelector("script[data-bidean-leaflet]");
+      if (leaflet && !leaflet.bideanWaiting) {
+        leaflet.bideanWaiting = true;
+        leaflet.addEventListener("load", start);
+      }
+      return;  // Leaflet comes later (or failed: the page still lists every stop)
+    }
     init();
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", init);
+    }
   }
+
+  start();
 })();
