@@ -278,11 +278,16 @@ class Wire:
         cdp.send("Network.enable")
         cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
+        cdp.on("Network.responseReceived", self._received)
         cdp.on("Network.loadingFinished", self._finished)
         self.cdp = cdp
 
     def _sent(self, event: dict) -> None:
         self.urls[event["requestId"]] = event["request"]["url"]
+
+    def _received(self, event: dict) -> None:
+        if event["response"].get("fromDiskCache"):
+            self.cached.add(event["requestId"])
 
     def _finished(self, event: dict) -> None:
         self.sizes[event["requestId"]] = int(event["encodedDataLength"])
