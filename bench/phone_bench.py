@@ -9,7 +9,7 @@ Chromium as a phone would (360x740 viewport, touch) with
 * the CPU slowed 4x (CDP ``Emulation.setCPUThrottlingRate``), and
 * a slow network (CDP ``Network.emulateNetworkConditions``):
   ``lighthouse`` (the default) is Lighthouse's mobile profile: 150 ms round trip,
-  1.6 Mbit/s down, 750 kbit/s up, the profile Lighthouse long described as a fast 3G
+  1,638.4 kbit/s down, 750 kbit/s up, the profile Lighthouse long described as a fast 3G
   connection; ``fast3g`` is Chrome DevTools' "Fast 3G" preset: 562.5 ms, 1.44 Mbit/s
   down, 675 kbit/s up (every request waits the whole latency).
 
@@ -162,7 +162,8 @@ def main() -> None:
     latency, down, up = NETWORKS[args.network]
     print(
         f"Chromium, 360x740 touch, CPU {CPU_SLOWDOWN}x slower, network {args.network}: "
-        f"{latency:g} ms latency, {down * 8 / 1e6:.2f} Mbit/s down, {up * 8 / 1e3:.0f} kbit/s up; "
+        f"{latency:g} ms latency, {down * 8 / 1024:,.1f} kbit/s down, "
+        f"{up * 8 / 1024:,.1f} kbit/s up (1 kbit = 1,024 bit); "
         f"median of {args.runs}"
     )
     with tempfile.TemporaryDirectory(prefix="bidean-phone-") as tmp:
