@@ -77,9 +77,29 @@ def prepare_database(workdir: Path, big: bool = False) -> tuple[str, str]:
     biggest = max(stored, key=lambda s: len(s.tour.stops))
     map_fragment_cost(app, biggest)
     if big:
-        store_big_tour(app)
+        geojson_cost(app, store_big_tour(app))
     get_db(app).engine.dispose()
     return url, biggest.slug
+
+
+def geojson_cost(app, stored: StoredTour, rounds: int = 20) -> None:
+    """In-process: the big tour's versioned GeoJSON, first asked (serialised and brotli-
+    compressed once) against every later request (served from the per-version cache)."""
+    client = app.test_client()
+    url = f"/api/tours/{stored.slug}.geojson?v={stored.version}"
+    headers = {"Accept-Encoding": ENCODINGS}
+    started = time.perf_counter()
+    first = client.get(url, headers=headers)
+    once = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(rounds):
+        client.get(url, headers=headers)
+    hit = (time.perf_counter() - started) / rounds
+    print(
+        f"GeoJSON of {stored.slug} ({len(stored.tour.route[0]):,} vertices): first request "
+        f"{once * 1000:.0f} ms (serialise + brotli, {len(first.data) / 1024:.0f} KB sent), "
+        f"then {hit * 1000:.2f} ms per request"
+    )
 
 
 def store_big_tour(app) -> StoredTour:

@@ -59,9 +59,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", list(COMPRESSIBLE))
     app.config.setdefault("COMPRESS_ALGORITHM", list(ENCODINGS))
     app.config.setdefault("COMPRESS_MIN_SIZE", MIN_SIZE)
-    # Per response: brotli 3 takes ~0.4 ms on a 28 KB tour page (7 KB out), 5 takes ~0.9 ms
-    # for 6.3 KB (docs/performance.md); pages are compressed on every request.
-    app.config.setdefault("COMPRESS_BR_LEVEL", 3)
+    # Pages are compressed on every request (each has its own nonce), so cheaply: on a
+    # 28 KB tour page brotli 1 gives 7.8 KB for a quarter of what 3 costs (6.9 KB) and as
+    # much CPU as serving the cached page itself (docs/performance.md).
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     app.config.setdefault("COMPRESS_STREAMS", False)
     # 304s are decided by ``conditional`` before compression, so no body is compressed
     # for nothing and weak ETags (pages) match whatever the encoding.
