@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,7 +41,7 @@ from tours.i18n import LocalizedText
 from tours.tour.domain import Stop, Tour
 from tours.tour.store import StoredTour
 from webapp.common.assets import asset_url
-from webapp.common.route_preview import RoutePreview, route_preview
+from webapp.common.route_preview import INLINE_MAX_VERTICES, RoutePreview, route_preview
 from webapp.common.tiles import TileConfig, tiles_from_config
 
 DEFAULT_CACHE_SIZE = 256
@@ -251,7 +252,9 @@ def build_tour_map(
             label = resolved_piece(district.name, lang, default)
             for outline in district_outlines(district.geometry, label):
                 outline.add_to(fmap)
-        RouteLine(route_preview(tour.route), route_url).add_to(fmap)
+        # Without a URL to fetch it from, the page carries the exact route, however long.
+        inline_max = INLINE_MAX_VERTICES if route_url else sys.maxsize
+        RouteLine(route_preview(tour.route, inline_max), route_url).add_to(fmap)
         for number, stop in enumerate(stops, start=1):
             name = stop.name.get_text(lang, default)
             popup = _stop_popup(number, stop, lang, default, _)

@@ -343,8 +343,10 @@
       build(container, spec);
       container.setAttribute("data-bidean-ready", "true");
     });
-    if (!document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
-      document.documentElement.setAttribute("data-map-ready", "true");
+    var root = document.documentElement;
+    if (!root.hasAttribute("data-map-ready")
+        && !document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
+      root.setAttribute("data-map-ready", "true");
       if (window.performance && typeof window.performance.mark === "function") {
         window.performance.mark("bidean-map-ready");
       }
