@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/geometry_bench.py
 	$(BIN)/python bench/page_bench.py
+	$(BIN)/python bench/phone_bench.py
 	$(BIN)/python bench/booking_bench.py
 	$(BIN)/python bench/assemble_bench.py
 	$(BIN)/python bench/catalogue_bench.py

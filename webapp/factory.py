@@ -16,7 +16,18 @@ from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import assets, database, errors, i18n, limiter, limits, media, privacy, tourcache
+from webapp.common import (
+    assets,
+    database,
+    errors,
+    httpcache,
+    i18n,
+    limiter,
+    limits,
+    media,
+    privacy,
+    tourcache,
+)
 from webapp.common.config import load_config
 from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
@@ -60,6 +71,8 @@ def behind_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    # First, so that its response hooks run last: ETags and 304s, then compression.
+    httpcache.init_app(app)
     limits.init_app(app)
     database.init_app(app)
     i18n.init_app(app)

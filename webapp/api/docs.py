@@ -181,9 +181,21 @@ TOUR_PATHS: dict[str, Any] = {
                 "description": "An RFC 7946 FeatureCollection (see docs/geojson-profile.md)",
                 "content": {"application/geo+json": {"schema": {"type": "object"}}},
             },
+            "304": {"description": "Not modified: the If-None-Match ETag is current"},
             "404": _NOT_FOUND,
         },
-        [_SLUG_PARAMETER],
+        [
+            _SLUG_PARAMETER,
+            {
+                "name": "v",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1},
+                "description": "The tour version the caller expects. When it is the current"
+                " one, the answer may be cached for a year (Cache-Control: immutable);"
+                " otherwise the current version is sent, to be revalidated.",
+            },
+        ],
     ),
     "/api/tours/{slug}.gpx": _get(
         "The tour as GPX 1.1: the route as a track, published stops as waypoints with their"

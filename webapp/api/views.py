@@ -30,6 +30,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 register_docs()
 
 CORS_METHODS = ("GET", "HEAD", "OPTIONS")
+ONE_YEAR = 31_536_000
 
 
 def content_language(available: Iterable[str] = ()) -> str:
@@ -187,12 +188,23 @@ def tour_detail(slug: str) -> Response:
 
 @bp.get("/tours/<slug>.geojson")
 def tour_geojson(slug: str) -> Response:
-    """The tour as a Bidean-profile GeoJSON document, published stops only."""
+    """The tour as a Bidean-profile GeoJSON document, published stops only.
+
+    ``?v=<version>`` naming the current version (as tour pages link it) may be cached for
+    a year: that version never changes.  Without it, or naming another version, the
+    current version is served for revalidation (its ETag gives a 304).
+    """
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
     body = tour_cache().geojson_body(get_db(), slug, cached.stored.version)
-    response = Response(body, mimetype="application/geo+json")
+    response = body.response("application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
+    if request.args.get("v") == str(cached.stored.version):
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
     return response
 
 

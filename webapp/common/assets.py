@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 from flask import Blueprint, Flask, Response, abort, redirect, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
+from werkzeug.security import safe_join
 
+from webapp.common.httpcache import COMPRESSIBLE, Encoded
 from webapp.common.tiles import tiles_from_config
 
 ONE_YEAR = 31_536_000
+BR_11_MAX_BYTES = 64 * 1024
 APP_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # Explicit types: Python's guess for ``.js`` differs between versions and ``.map`` is unknown.
@@ -102,11 +106,34 @@ def asset(package: str, version: str, path: str) -> Response:
         )
         response.headers["Cache-Control"] = "no-cache"
         return response
-    response = send_from_directory(found.directory, path, max_age=ONE_YEAR)
+    content_type = CONTENT_TYPES.get(Path(path).suffix.lower())
+    encoded = None
+    if content_type and content_type.split(";")[0] in COMPRESSIBLE:
+        encoded = encoded_file(str(found.directory), found.version, path)
+    if encoded is not None:
+        # Scripts and stylesheets: compressed once, as hard as brotli and gzip go.
+        response = encoded.response(content_type)
+        response.cache_control.max_age = ONE_YEAR
+    else:
+        response = send_from_directory(found.directory, path, max_age=ONE_YEAR)
     response.cache_control.public = True
     response.cache_control.immutable = True
-    content_type = CONTENT_TYPES.get(Path(path).suffix.lower())
     if content_type:
         response.headers["Content-Type"] = content_type
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@lru_cache(maxsize=256)
+def encoded_file(directory: str, version: str, path: str) -> Encoded | None:
+    """A text file of a package version with its compressed forms; None when absent.
+
+    A versioned file never changes, so it is read and compressed once per process.
+    """
+    full = safe_join(directory, path)
+    if full is None or not Path(full).is_file():
+        return None
+    body = Path(full).read_bytes()
+    # Brotli 11 is the smallest but slow on big files (leaflet.js, 144 KB: ~0.8 s, 36.8 KB
+    # out); 9 takes ~0.12 s for 39.7 KB.  Paid once per worker, by its first visitor.
+    return Encoded(body, br_quality=11 if len(body) < BR_11_MAX_BYTES else 9)

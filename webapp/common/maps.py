@@ -17,7 +17,9 @@ Rendered fragments are cached per app in the byte-bounded LRU keyed by what they
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from urllib.parse import quote
 
 import folium
 import langcodes
-from flask import current_app, g
+from flask import current_app, g, request, url_for
 from folium.map import FitBounds
 from folium.utilities import camelize
 from markupsafe import Markup
@@ -38,6 +40,7 @@ from tours.tour.domain import Stop, Tour
 from tours.tour.store import StoredTour
 from webapp.common.assets import asset_url
 from webapp.common.bytecache import ByteLRU, byte_cache, text_size
+from webapp.common.route_preview import INLINE_MAX_VERTICES, RoutePreview, route_preview
 from webapp.common.tiles import TileConfig, tiles_from_config
 from webapp.common.tourcache import with_route
 
@@ -161,6 +164,19 @@ class LabelledMarker(folium.Marker):
         self.popup_parts = list(popup)
 
 
+class RouteLine(folium.PolyLine):
+    """The route as the page carries it (see ``route_preview``), and where the exact one is."""
+
+    def __init__(self, preview: RoutePreview, exact_url: str | None) -> None:
+        lines = [[LonLat(*p[:2]).to_folium() for p in line] for line in preview.lines]
+        super().__init__(lines[0] if len(lines) == 1 else lines, **ROUTE_STYLE)
+        self.source = (
+            None
+            if preview.exact or exact_url is None
+            else {"url": exact_url, "toleranceM": round(preview.tolerance_m, 2)}
+        )
+
+
 class DistrictOutline(folium.Polygon):
     """One polygon of a district (outer ring, then holes) with its translated name."""
 
@@ -215,11 +231,18 @@ def _stop_popup(
     return parts
 
 
-def build_tour_map(tour: Tour, lang: str, tiles: TileConfig | None) -> SelfHostedMap:
-    """The tour's route, district outlines and numbered published stops, fitted to the route."""
+def build_tour_map(
+    tour: Tour, lang: str, tiles: TileConfig | None, route_url: str | None = None
+) -> SelfHostedMap:
+    """The tour's route, district outlines and numbered published stops, fitted to the route.
+
+    A long route is drawn from a simplified copy until ``map.js`` needs the exact one,
+    which it then fetches from ``route_url`` (the tour's versioned GeoJSON).
+    """
     default = tour.default_language
     itinerary = tour.itinerary()
-    stops = [tour.public_stops[i] for i in itinerary.order]
+    public = tour.public_stops  # a property that builds a tuple: once, not once per stop
+    stops = [public[i] for i in itinerary.order]
     west, south, east, north = itinerary.bbox
     with interface_language(lang) as _:
         title = tour.title.get_text(lang, default)
@@ -229,8 +252,9 @@ def build_tour_map(tour: Tour, lang: str, tiles: TileConfig | None) -> SelfHoste
             label = resolved_piece(district.name, lang, default)
             for outline in district_outlines(district.geometry, label):
                 outline.add_to(fmap)
-        lines = [[LonLat(*p[:2]).to_folium() for p in line] for line in tour.route]
-        folium.PolyLine(lines[0] if len(lines) == 1 else lines, **ROUTE_STYLE).add_to(fmap)
+        # Without a URL to fetch it from, the page carries the exact route, however long.
+        inline_max = INLINE_MAX_VERTICES if route_url else sys.maxsize
+        RouteLine(route_preview(tour.route, inline_max), route_url).add_to(fmap)
         for number, stop in enumerate(stops, start=1):
             name = stop.name.get_text(lang, default)
             popup = _stop_popup(number, stop, lang, default, _)
@@ -295,14 +319,15 @@ def map_spec(fmap: SelfHostedMap) -> dict[str, Any]:
                     "label": child.label,
                 }
             )
-        elif isinstance(child, folium.PolyLine):
-            spec["layers"].append(
-                {
-                    "kind": "polyline",
-                    "latlngs": child.locations,
-                    "options": _js_options(child.options),
-                }
-            )
+        elif isinstance(child, RouteLine):
+            layer = {
+                "kind": "polyline",
+                "latlngs": child.locations,
+                "options": _js_options(child.options),
+            }
+            if child.source:
+                layer["source"] = child.source
+            spec["layers"].append(layer)
         elif isinstance(child, LabelledMarker):
             icon = {k: v for k, v in child.icon.options.items() if k != "html"}
             spec["layers"].append(
@@ -340,21 +365,37 @@ class MapFragment:
     """A rendered map without its script tags, which carry the per-request CSP nonce."""
 
     body: str
-    scripts: tuple[str, ...]
+    scripts: tuple[tuple[str, str], ...]  # (name, URL): Leaflet first, then map.js
 
-    def html(self, nonce: str | None) -> Markup:
-        """The fragment with its script tags, each carrying ``nonce`` when there is one."""
+    def html(self, nonce: str | None, scripts: bool = True) -> Markup:
+        """The fragment with its script tags, each carrying ``nonce`` when there is one.
+
+        ``scripts=False`` leaves them out, for a map followed by another on the same page
+        (which brings them: Leaflet run twice would cost a phone 100 ms for nothing).
+        The scripts are ``async``: they run as soon as they arrive, so a map is drawn
+        while the rest of a long page is still being read, not after it.  ``map.js``
+        waits for Leaflet (marked ``data-bidean-leaflet``) when it comes first.
+        """
+        if not scripts:
+            return Markup(self.body)
         nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else Markup("")
-        scripts = Markup("").join(
-            Markup('<script src="{}" defer{}></script>').format(url, nonce_attr)
-            for url in self.scripts
+        tags = Markup("").join(
+            Markup('<script src="{}" async{}{}></script>').format(
+                url, Markup(" data-bidean-leaflet") if name == "leaflet" else "", nonce_attr
+            )
+            for name, url in self.scripts
         )
-        return Markup(self.body) + scripts
+        return Markup(self.body) + tags
 
 
 def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
     """The map's stylesheets, its container and its data island."""
-    map_id = fmap.get_name().replace("_", "-")
+    spec_json = json_for_script(map_spec(fmap))
+    # Named after what it shows, not at random as Folium would: the same map gets the same
+    # id in every worker and after a restart, so the page's ETag stays the same too.
+    map_id = (
+        "map-" + hashlib.md5(f"{kind}\0{spec_json}".encode(), usedforsecurity=False).hexdigest()
+    )
     data_id = f"{map_id}-data"
     links = Markup("").join(
         Markup('<link rel="stylesheet" href="{}">').format(url) for _, url in fmap.default_css
@@ -364,14 +405,16 @@ def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
         'data-bidean-map="{}"></div>'
     ).format(kind, map_id, fmap.labels["region"], data_id)
     island = Markup('<script type="application/json" id="{}">{}</script>').format(
-        data_id, Markup(json_for_script(map_spec(fmap)))
+        data_id, Markup(spec_json)
     )
-    return MapFragment(str(links + container + island), tuple(url for _, url in fmap.default_js))
+    return MapFragment(str(links + container + island), tuple(fmap.default_js))
 
 
-def render_tour_map(tour: Tour, lang: str, tiles: TileConfig | None) -> MapFragment:
+def render_tour_map(
+    tour: Tour, lang: str, tiles: TileConfig | None, route_url: str | None = None
+) -> MapFragment:
     """Run Folium for a tour map (the expensive step that the cache avoids)."""
-    return render_fragment(build_tour_map(tour, lang, tiles), "tour")
+    return render_fragment(build_tour_map(tour, lang, tiles, route_url), "tour")
 
 
 def render_point_map(
@@ -402,7 +445,9 @@ class FragmentCache:
         # Rendered outside the lock: two threads may both render a new key, which is harmless.
         fragment = render()
         if self.enabled:
-            self.cache.put(full, fragment, text_size((fragment.body, *fragment.scripts)))
+            self.cache.put(
+                full, fragment, text_size((fragment.body, *(url for _, url in fragment.scripts)))
+            )
         return fragment
 
 
@@ -424,18 +469,22 @@ def _nonce() -> str | None:
 def tour_map_html(stored: StoredTour, lang: str) -> Markup:
     """The map of a stored tour for the tour page, in ``lang``; rendered once per version."""
     tiles = tiles_from_config(current_app.config)
-    key = ("tour", stored.slug, stored.version, lang, tiles)
+    key = ("tour", stored.slug, stored.version, lang, tiles, request.script_root)
+    # The exact route, from the GeoJSON of this very version (cached for a year by URL).
+    route_url = url_for("api.tour_geojson", slug=stored.slug, v=stored.version)
     fragment = fragment_cache().get_or_render(
-        key, lambda: render_tour_map(with_route(stored).tour, lang, tiles)
+        key, lambda: render_tour_map(with_route(stored).tour, lang, tiles, route_url)
     )
     return fragment.html(_nonce())
 
 
-def point_map_html(lonlat: LonLat, label: str, lang: str) -> Markup:
-    """A small map of one place, e.g. a meeting point, labelled ``label`` (plain text)."""
+def point_map_html(lonlat: LonLat, label: str, lang: str, scripts: bool = True) -> Markup:
+    """A small map of one place, e.g. a meeting point, labelled ``label`` (plain text).
+
+    ``scripts=False`` when another map further down the page brings the scripts."""
     tiles = tiles_from_config(current_app.config)
     key = ("point", tuple(lonlat), label, lang, tiles)
     fragment = fragment_cache().get_or_render(
         key, lambda: render_point_map(lonlat, label, lang, tiles)
     )
-    return fragment.html(_nonce())
+    return fragment.html(_nonce(), scripts)

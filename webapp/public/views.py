@@ -336,9 +336,11 @@ def render_tour(
 
 
 def meeting_map(meeting: StopView, lang: str) -> Markup:
-    """A small map of the meeting point (the first stop), as the booking form shows it."""
+    """A small map of the meeting point (the first stop), as the booking form shows it.
+
+    Its scripts come with the tour map below it: one copy of Leaflet per page."""
     label = meeting.name.text if meeting.name else meeting.stop.id
-    return point_map_html(meeting.stop.lonlat, label, lang)
+    return point_map_html(meeting.stop.lonlat, label, lang, scripts=False)
 
 
 def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:

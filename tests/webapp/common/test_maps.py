@@ -301,7 +301,8 @@ def test_hostile_content_is_inert_in_every_context(app, store):
         "data-bidean-map",
         "type",
         "src",
-        "defer",
+        "async",
+        "data-bidean-leaflet",
     }
     assert {name for _, attrs in parsed.tags for name in attrs} <= allowed
     island = next(text for text in parsed.script_text if text)
@@ -370,9 +371,11 @@ def test_second_request_reuses_the_rendered_map(app, store, monkeypatch):
     calls: list[tuple[str, int, str]] = []
     real = maps.render_tour_map
 
-    def counting(tour: Tour, lang: str, tiles: maps.TileConfig | None) -> maps.MapFragment:
+    def counting(
+        tour: Tour, lang: str, tiles: maps.TileConfig | None, route_url: str | None = None
+    ) -> maps.MapFragment:
         calls.append((tour.slug, len(tour.stops), lang))
-        return real(tour, lang, tiles)
+        return real(tour, lang, tiles, route_url)
 
     monkeypatch.setattr(maps, "render_tour_map", counting)
     stored = store(tour_document())
@@ -392,7 +395,7 @@ def test_a_new_version_is_rendered_afresh(app, store, monkeypatch):
     monkeypatch.setattr(
         maps,
         "render_tour_map",
-        lambda tour, lang, tiles: calls.append(1) or real(tour, lang, tiles),
+        lambda tour, lang, tiles, url=None: calls.append(1) or real(tour, lang, tiles, url),
     )
     render(app, store(tour_document()))
     doc = tour_document()
@@ -464,3 +467,71 @@ def test_each_popup_links_to_its_stop_in_the_list(app, store):
     # An id with spaces or markup becomes a percent-encoded fragment, never markup.
     assert hrefs[0] == "#stop-a%20b%22%3Cx%3E"
     assert hrefs[1:] == ["#stop-middle", "#stop-last"]
+
+
+# --- long routes and many stops -------------------------------------------------------
+
+
+def long_tour_document(vertices: int, stops: int, slug: str = "long-walk") -> dict[str, Any]:
+    """A zig-zag route of ``vertices`` vertices ~10 m apart, with ``stops`` stops on it."""
+    route = [
+        [round(-2.95 + i * 0.0001, 7), round(43.25 + (0.0003 if i % 40 < 20 else 0), 7)]
+        for i in range(vertices)
+    ]
+    doc = tour_document(slug)
+    line = doc["features"][0]
+    line["geometry"]["coordinates"] = route
+    every = max(1, vertices // stops)
+    places = [route[i * every] for i in range(stops)]
+    doc["features"] = [
+        line,
+        *(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": place},
+                "properties": {"id": f"s{n}", "name": {"es": f"Parada {n}"}},
+            }
+            for n, place in enumerate(places)
+        ),
+    ]
+    return doc
+
+
+def test_a_3000_stop_map_lists_the_public_stops_once_not_once_per_stop(app, store, monkeypatch):
+    stored = store(long_tour_document(6_000, 3_000))
+    evaluations = []
+    real = Tour.public_stops
+
+    def counted(tour: Tour):
+        evaluations.append(1)
+        return real.fget(tour)
+
+    monkeypatch.setattr(Tour, "public_stops", property(counted))
+    with app.test_request_context("/"):
+        fmap = maps.build_tour_map(stored.tour, "es", None)
+    spec = maps.map_spec(fmap)
+    assert len(markers(spec)) == 3_000
+    # One for the itinerary, one for the markers: the same for 3 stops as for 3,000.
+    assert len(evaluations) <= 2, f"public_stops computed {len(evaluations)} times"
+
+
+def test_a_short_route_goes_into_the_page_exactly(app, store):
+    spec = spec_of(render(app, store(tour_document())))
+    (route,) = [layer for layer in spec["layers"] if layer["kind"] == "polyline"]
+    assert "source" not in route, "nothing to fetch: the page has the exact route"
+
+
+def test_a_long_route_is_simplified_in_the_page_and_points_to_its_versioned_geojson(app, store):
+    stored = store(long_tour_document(20_000, 10))
+    html = render(app, stored)
+    spec = spec_of(html)
+    (route,) = [layer for layer in spec["layers"] if layer["kind"] == "polyline"]
+    kept = route["latlngs"]
+    assert 2 <= len(kept) <= 2_000
+    exact = {(lat, lon) for lon, lat in stored.tour.route[0]}
+    assert all((lat, lon) in exact for lat, lon in kept), "kept vertices are stored vertices"
+    first, last = stored.tour.route[0][0], stored.tour.route[0][-1]
+    assert kept[0] == [first[1], first[0]] and kept[-1] == [last[1], last[0]]
+    assert route["source"]["url"] == f"/api/tours/long-walk.geojson?v={stored.version}"
+    assert route["source"]["toleranceM"] > 0
+    assert len(html) < 120_000, "the 20,000-vertex route stays out of the page"

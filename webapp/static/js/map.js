@@ -5,6 +5,13 @@
  * This file draws that map with Leaflet.  Tour content (stop names, stories,
  * district names) is only ever put into the page with textContent, never as
  * HTML, so a story cannot inject markup or script whatever it contains.
+ *
+ * A long route comes in the page simplified (layer.source says by how many metres at
+ * most); the exact route is fetched from the tour's versioned GeoJSON once the map is
+ * zoomed in far enough for the difference to show.  When the route and every marker are
+ * on the map, <html data-map-ready="true"> and the performance mark "bidean-map-ready"
+ * say so (the page benchmarks time it); the map container's data-bidean-route says
+ * whether the route drawn is the "exact" one or still the "preview".
  */
 (function () {
   "use strict";
@@ -14,6 +21,8 @@
   // Markers whose centres are closer than this on both axes (a 30 px badge and a gap) are spread
   // apart, so each one is a target of its own (WCAG 2.5.8 asks for 24 px).
   var MARKER_SPACING = 34;
+  // Above this many markers, only those in view are spread (see spreadMarkers).
+  var SPREAD_MAX = 150;
 
   function textElement(tagName, className, part) {
     var element = document.createElement(tagName);
@@ -48,9 +57,28 @@
 
   // Markers that would cover each other at the current zoom are pushed apart (a few
   // rounds of pairwise repulsion in screen pixels), each drawn with a thin leg back to
-  // its true place; zooming in brings them home again.
-  function spreadMarkers(map, markers, legs) {
+  // its true place; zooming in brings them home again.  A tour with more than
+  // SPREAD_MAX stops has only the markers in view spread, and none while more than
+  // SPREAD_MAX are in view: hundreds of badges cannot all be parted on a phone screen
+  // (the work grows with the square of their number), and zooming in separates them.
+  function spreadMarkers(map, allMarkers, legs) {
     legs.clearLayers();
+    var markers = allMarkers;
+    if (allMarkers.length > SPREAD_MAX) {
+      var view = map.getBounds().pad(0.25);
+      markers = [];
+      allMarkers.forEach(function (marker) {
+        if (!marker.getLatLng().equals(marker.bideanHome)) {
+          marker.setLatLng(marker.bideanHome);
+        }
+        if (view.contains(marker.bideanHome)) {
+          markers.push(marker);
+        }
+      });
+      if (markers.length > SPREAD_MAX) {
+        return;
+      }
+    }
     var points = markers.map(function (marker) {
       return map.latLngToLayerPoint(marker.bideanHome);
     });
@@ -94,6 +122,10 @@
         return;
       }
       var shown = map.layerPointToLatLng(moved[index]);
+      if (!isFinite(shown.lat) || !isFinite(shown.lng)) {
+        marker.setLatLng(marker.bideanHome);
+        return;
+      }
       marker.setLatLng(shown);
       L.polyline([marker.bideanHome, shown], {
         className: "bidean-spread-leg",
@@ -124,9 +156,71 @@
     return L.divIcon(options);
   }
 
-  function addLayer(map, layer, markers) {
+  // Metres per screen pixel at the map's centre and current zoom (Web Mercator tiles).
+  function metresPerPixel(map) {
+    var latitude = map.getCenter().lat * Math.PI / 180;
+    return (40075016.686 * Math.cos(latitude)) / (256 * Math.pow(2, map.getZoom()));
+  }
+
+  // GeoJSON [lon, lat] lines of the tour's route feature, as Leaflet [lat, lon] lines.
+  function routeLatLngs(geojson) {
+    var found = null;
+    (geojson.features || []).forEach(function (feature) {
+      var geometry = feature && feature.geometry;
+      if (!found && geometry && (geometry.type === "LineString" || geometry.type === "MultiLineString")) {
+        found = geometry;
+      }
+    });
+    if (!found) {
+      return null;
+    }
+    var flip = function (line) {
+      return line.map(function (position) {
+        return [position[1], position[0]];
+      });
+    };
+    return found.type === "LineString" ? flip(found.coordinates) : found.coordinates.map(flip);
+  }
+
+  // Swap the preview for the exact route once a pixel is smaller than the preview's error.
+  function exactRouteWhenNeeded(map, line, source, container) {
+    var asked = false;
+    var check = function () {
+      if (asked || metresPerPixel(map) >= source.toleranceM) {
+        return;
+      }
+      asked = true;
+      container.setAttribute("data-bidean-route", "loading");
+      fetch(source.url, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.json();
+        })
+        .then(function (geojson) {
+          var latlngs = routeLatLngs(geojson);
+          if (latlngs) {
+            line.setLatLngs(latlngs);
+            container.setAttribute("data-bidean-route", "exact");
+          }
+        })
+        .catch(function () {
+          // Offline or gone: the simplified route stays, and a later zoom tries again.
+          asked = false;
+          container.setAttribute("data-bidean-route", "preview");
+        });
+    };
+    map.on("zoomend", check);
+    return check;
+  }
+
+  function addLayer(map, layer, markers, container, checks) {
     if (layer.kind === "polyline") {
-      L.polyline(layer.latlngs, layer.options).addTo(map);
+      var line = L.polyline(layer.latlngs, layer.options).addTo(map);
+      if (layer.source && typeof fetch === "function") {
+        checks.push(exactRouteWhenNeeded(map, line, layer.source, container));
+      }
     } else if (layer.kind === "polygon") {
       var outline = L.polygon(layer.latlngs, layer.options).addTo(map);
       if (layer.label) {
@@ -143,7 +237,10 @@
       marker.bideanHome = L.latLng(layer.latlng);
       markers.push(marker);
       if (layer.popup && layer.popup.length) {
-        marker.bindPopup(popupContent(layer.popup), {
+        // Built when first opened: a 1,000-stop tour need not build 1,000 popups up front.
+        marker.bindPopup(function () {
+          return popupContent(layer.popup);
+        }, {
           maxWidth: 260,
           maxHeight: 240,
           // Pan open popups clear of the zoom buttons in the top left corner.
@@ -170,14 +267,21 @@
       L.tileLayer(spec.tiles.url, spec.tiles.options).addTo(map);
     }
     var markers = [];
+    var checks = [];
+    var routeIsExact = true;
     spec.layers.forEach(function (layer) {
-      addLayer(map, layer, markers);
+      addLayer(map, layer, markers, container, checks);
+      if (layer.kind === "polyline" && layer.source) {
+        routeIsExact = false;
+      }
     });
+    container.setAttribute("data-bidean-route", routeIsExact ? "exact" : "preview");
     var legs = L.layerGroup().addTo(map);
     var spread = function () {
       spreadMarkers(map, markers, legs);
     };
-    map.on("zoomend viewreset", spread);
+    // Many markers: which are in view changes with every pan, so spread after each move.
+    map.on(markers.length > SPREAD_MAX ? "moveend viewreset" : "zoomend viewreset", spread);
     if (spec.fitBounds) {
       var fit = function () {
         map.invalidateSize();
@@ -212,31 +316,60 @@
         map.closePopup();
       }
     });
+    // The fitted zoom may already be closer than the preview is good for (a large screen).
+    checks.forEach(function (check) {
+      check();
+    });
     container.bideanMap = map;  // for tests and other scripts of the page
     return map;
   }
 
   function init() {
-    if (typeof L === "undefined") {
-      return;  // Leaflet failed to load: the page still lists every stop.
-    }
     document.querySelectorAll("[data-bidean-map]").forEach(function (container) {
       if (container.hasAttribute("data-bidean-ready")) {
         return;
       }
       var island = document.getElementById(container.getAttribute("data-bidean-map"));
-      if (!island) {
+      var spec = null;
+      try {
+        spec = island && JSON.parse(island.textContent);
+      } catch (error) {
+        return;  // not all read yet: tried again when the page is
+      }
+      if (!spec) {
         return;
       }
       container.setAttribute("data-bidean-ready", "");
-      build(container, JSON.parse(island.textContent));
+      build(container, spec);
       container.setAttribute("data-bidean-ready", "true");
     });
+    var root = document.documentElement;
+    if (!root.hasAttribute("data-map-ready")
+        && !document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
+      root.setAttribute("data-map-ready", "true");
+      if (window.performance && typeof window.performance.mark === "function") {
+        window.performance.mark("bidean-map-ready");
+      }
+    }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
+  // This file and Leaflet load "async": each runs as soon as it arrives, maybe while the
+  // rest of the page is still being read.  The maps above the script tags are there by
+  // then (they come first in the page); any further down are drawn when it is all read.
+  function start() {
+    if (typeof L === "undefined") {
+      var leaflet = document.querySelector("script[data-bidean-leaflet]");
+      if (leaflet && !leaflet.bideanWaiting) {
+        leaflet.bideanWaiting = true;
+        leaflet.addEventListener("load", start);
+      }
+      return;  // Leaflet comes later (or failed: the page still lists every stop)
+    }
     init();
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", init);
+    }
   }
+
+  start();
 })();
