@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from tours.errors import TourNotFound
+from tours.errors import BideanError, TourNotFound
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord, TourVersionRecord
 
@@ -105,6 +105,93 @@ def save_document(
     record.city = city
     session.flush()
     return version
+
+
+class StaleVersion(BideanError):
+    """A save based on a version that is no longer the newest: another save came first."""
+
+    def __init__(self, slug: str, based_on: int, newest: int, by: list[str]) -> None:
+        self.slug = slug
+        self.based_on = based_on
+        self.newest = newest
+        self.by = by  # how each newer version was made ("edited by ...", an import's file)
+        self.changes: list[str] = []  # what changed since, when the caller looks it up
+        super().__init__(
+            f"{slug} changed while it was being edited: the form is based on version"
+            f" {based_on}, the newest is {newest}. Nothing was saved; reload and edit again."
+        )
+
+
+def save_edited_version(
+    session: Session,
+    slug: str,
+    document: dict[str, Any],
+    *,
+    based_on: int,
+    todo: list[dict[str, Any]] | None = None,
+    source_name: str = "edited",
+) -> int:
+    """Store an edited ``document`` as a new draft version of ``slug``, only if the newest
+    version is still ``based_on`` (compare-and-set); raises ``StaleVersion`` otherwise.
+
+    The tour's row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
+    the caller's ``transaction(write_lock=True)`` holds the database's write lock), so
+    two saves based on the same version cannot both pass the check: the second waits
+    for the first to commit, then sees the newer version and is refused.
+    """
+    record = tour_record(session, slug)
+    newest = latest_version_number(session, record.id) or 0
+    if newest != based_on:
+        newer = session.scalars(
+            select(TourVersionRecord.source_name)
+            .where(TourVersionRecord.tour_id == record.id, TourVersionRecord.version > based_on)
+            .order_by(TourVersionRecord.version)
+        )
+        raise StaleVersion(slug, based_on, newest, list(newer))
+    route = document["features"][0].get("properties") or {}
+    return save_document(
+        session,
+        document,
+        slug=slug,
+        city=route.get("city") or record.city,
+        languages=list(route.get("languages") or ()),
+        title=dict(route.get("title") or {}),
+        source_name=source_name,
+        todo=todo,
+        draft=True,
+    )
+
+
+@dataclass(frozen=True)
+class VersionListing:
+    """One stored version of a tour, for its history."""
+
+    version: int
+    saved_at: Any
+    source_name: str
+    todo_count: int
+    current: bool  # the version the public sees (when published) or the current draft
+
+
+def version_history(session: Session, slug: str) -> list[VersionListing]:
+    """Every version of ``slug``, newest first; raises ``TourNotFound``."""
+    record = session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
+    if record is None:
+        raise TourNotFound(slug)
+    rows = session.execute(
+        select(
+            TourVersionRecord.version,
+            TourVersionRecord.imported_at,
+            TourVersionRecord.source_name,
+            TourVersionRecord.todo,
+        )
+        .where(TourVersionRecord.tour_id == record.id)
+        .order_by(TourVersionRecord.version.desc())
+    )
+    return [
+        VersionListing(v, at, name, len(todo or ()), v == record.current_version)
+        for v, at, name, todo in rows
+    ]
 
 
 def latest_version_number(session: Session, tour_id: int) -> int | None:
