@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tours.content.assemble import TODO_WARNINGS, option_hint
 from tours.content.drafts import without_draft_marks
 from tours.content.importer import ValidationOptions, validate_document
+from tours.content.limits import unstorable
 from tours.content.profile_rules import STOP_ID_PATTERN
 from tours.db import transaction
 from tours.errors import BideanError
@@ -104,8 +105,14 @@ def _tag(language: str, field: str) -> str:
     return normalize_tag(language)
 
 
-def _set_text(texts: Mapping[str, str] | None, tag: str, text: str) -> dict[str, str] | None:
+def _set_text(
+    texts: Mapping[str, str] | None, tag: str, text: str, field: str
+) -> dict[str, str] | None:
     """The language map with ``text`` in ``tag`` (an empty text removes that language)."""
+    if unstorable(text):
+        raise EditError(
+            field, "The text contains a character that cannot be stored (NUL or a broken one)."
+        )
     result = {k: v for k, v in (texts or {}).items() if k.lower() != tag.lower()}
     if text.strip():
         result[tag] = text.strip()
@@ -127,12 +134,15 @@ def set_tour_text(document: Document, field: str, language: str, text: str) -> D
     result = copy.deepcopy(document)
     props = _route(result)
     current = props.get(field)
-    _put(props, field, _set_text(current if isinstance(current, Mapping) else None, tag, text))
+    texts = current if isinstance(current, Mapping) else None
+    _put(props, field, _set_text(texts, tag, text, f"tour-{field}"))
     return result
 
 
 def set_licence(document: Document, licence: str) -> Document:
     """Set the licence of the texts (an SPDX identifier such as CC-BY-SA-4.0)."""
+    if unstorable(licence):
+        raise EditError("tour-licence", "The licence contains a character that cannot be stored.")
     result = copy.deepcopy(document)
     _put(_route(result), "licence", licence.strip() or None)
     return result
@@ -148,7 +158,8 @@ def set_stop_text(
     result = copy.deepcopy(document)
     props = result["features"][_stop_index(result, stop_id)]["properties"]
     current = props.get(field)
-    _put(props, field, _set_text(current if isinstance(current, Mapping) else None, tag, text))
+    texts = current if isinstance(current, Mapping) else None
+    _put(props, field, _set_text(texts, tag, text, f"stop-{stop_id}-{field}"))
     return result
 
 
@@ -204,7 +215,7 @@ def add_stop(
     stops = [f for f in document["features"] if f["geometry"]["type"] == "Point"]
     if all(isinstance(f["properties"].get("order"), int) for f in stops):
         props["order"] = max((f["properties"]["order"] for f in stops), default=0) + 1
-    _put(props, "name", _set_text(None, _tag(language, "new-stop"), name))
+    _put(props, "name", _set_text(None, _tag(language, "new-stop"), name, "new-stop"))
     stops_end = 1 + len(stop_ids(document))  # districts stay after the stops
     result["features"].insert(
         stops_end,
@@ -296,17 +307,30 @@ class Checked:
     refused: list[FieldProblem]
 
 
-def check_document(document: Document, slug: str, options: ValidationOptions) -> Checked:
-    """Validate like an import; missing things become to-do, wrong ones refuse."""
+def _errors(document: Document, slug: str, options: ValidationOptions) -> set[tuple[str, str]]:
+    clean = without_draft_marks(document)
+    report = validate_document(clean, slug, options).report
+    return {(p.code, field_of(clean, p.pointer)) for p in report.errors}
+
+
+def check_document(
+    document: Document, slug: str, options: ValidationOptions, base: Document | None = None
+) -> Checked:
+    """Validate like an import; missing things become to-do, wrong ones refuse.
+
+    With ``base`` (the version the edit started from), only errors the edit brought in
+    refuse it: what was already wrong in a draft stays on its to-do list.
+    """
     clean = without_draft_marks(document)
     result = validate_document(clean, slug, options)
+    before = _errors(base, slug, options) if base is not None else set()
     todo: list[dict[str, Any]] = []
     refused: list[FieldProblem] = []
     for problem in result.report.errors:
-        if problem.code in TODO_ERRORS:
+        where = field_of(clean, problem.pointer)
+        if problem.code in TODO_ERRORS or (problem.code, where) in before:
             todo.append({**problem.to_dict(), "message": problem.message + option_hint(problem)})
         else:
-            where = field_of(clean, problem.pointer)
             refused.append(FieldProblem(where, problem.code, problem.message))
     todo += [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
     return Checked(result.document if result.document is not None else clean, todo, refused)
@@ -334,7 +358,7 @@ def save_edit(
         document = change(copy.deepcopy(row.document))
         if document == row.document and row.version == based_on:
             return SavedEdit(row.version, list(row.todo or ()), unchanged=True)
-        checked = check_document(document, slug, options)
+        checked = check_document(document, slug, options, base=row.document)
         if checked.refused:
             raise EditRefused(checked.refused)
         version = save_edited_version(
@@ -361,7 +385,8 @@ def restore(
     options = options or ValidationOptions()
     with transaction(sessions, write_lock=True) as session:
         document = get_document(session, slug, version)
-        checked = check_document(document, slug, options)
+        # What that version already had wrong stays on its to-do list, as it was.
+        checked = check_document(document, slug, options, base=document)
         if checked.refused:
             raise EditRefused(checked.refused)
         saved = save_edited_version(

@@ -116,6 +116,26 @@ def test_check_document_puts_missing_things_on_the_to_do_list_and_refuses_wrong_
     assert {p.field for p in refused} == {"tour-timezone", "stop-cortes-dwell_minutes"}
 
 
+def test_only_errors_an_edit_brings_in_refuse_it():
+    draft = tour()
+    draft["features"][0]["properties"]["timezone"] = "Mars/Olympus"  # wrong before the edit
+    edited = editing.set_tour_text(draft, "title", "en", "Better")
+    checked = check_document(edited, SLUG, ValidationOptions(), base=draft)
+    assert checked.refused == [] and [t["code"] for t in checked.todo] == ["profile.timezone"]
+    worse = copy.deepcopy(edited)
+    worse["features"][1]["properties"]["dwell_minutes"] = -1
+    refused = check_document(worse, SLUG, ValidationOptions(), base=draft).refused
+    assert [(p.field, p.code) for p in refused] == [
+        ("stop-plaza-dwell_minutes", "profile.dwell-minutes")
+    ]
+
+
+def test_text_that_cannot_be_stored_is_refused_at_its_field():
+    with pytest.raises(EditError) as caught:
+        editing.set_stop_text(tour(), "plaza", "story", "es", "a\x00b")
+    assert caught.value.field == "stop-plaza-story"
+
+
 def test_changed_fields_says_what_changed():
     before = tour()
     after = editing.set_stop_text(before, "plaza", "story", "de", "Eine Geschichte.")
