@@ -21,24 +21,28 @@ DRAFT_SLUG = "editor-draft"
 
 def store_draft(app, slug: str = DRAFT_SLUG) -> None:
     """A draft copy of the San Francisco sample without a title: one thing to do."""
-    db = get_db(app)
-    with db.transaction(write_lock=True) as session:
-        document = copy.deepcopy(get_document(session, PUBLISHED_SLUG))
-        route = document["features"][0]["properties"]
-        route["slug"] = slug
-        del route["title"]
-        checked = check_document(document, slug, ValidationOptions())
-        save_document(
-            session,
-            document,
-            slug=slug,
-            city=route["city"],
-            languages=route["languages"],
-            title={},
-            source_name="test draft",
-            todo=checked.todo,
-            draft=True,
-        )
+    with get_db(app).transaction(write_lock=True) as session:
+        store_draft_in(session, slug)
+
+
+def store_draft_in(session, slug: str = DRAFT_SLUG) -> None:
+    """``store_draft`` in an open session (a live server's database, for browser tests)."""
+    document = copy.deepcopy(get_document(session, PUBLISHED_SLUG))
+    route = document["features"][0]["properties"]
+    route["slug"] = slug
+    del route["title"]
+    checked = check_document(document, slug, ValidationOptions())
+    save_document(
+        session,
+        document,
+        slug=slug,
+        city=route["city"],
+        languages=route["languages"],
+        title={},
+        source_name="test draft",
+        todo=checked.todo,
+        draft=True,
+    )
 
 
 def editor_world(app) -> None:

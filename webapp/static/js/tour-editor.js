@@ -106,6 +106,7 @@
       L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "", maxZoom: 19 }).addTo(map);
     }
     var bounds = L.latLngBounds([]);
+    var markers = [];
     (data.route || []).forEach(function (line) {
       var drawn = L.polyline(line, { color: "#14325c", weight: 4, interactive: false }).addTo(map);
       bounds.extend(drawn.getBounds());
@@ -118,6 +119,8 @@
       }
       var where = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
       var marker = L.marker(where, { draggable: true, title: String(stop.name || stop.id), keyboard: true }).addTo(map);
+      marker.bideanStop = String(stop.id);
+      markers.push(marker);
       marker.on("dragend", function () {
         setPosition(stop.id, marker.getLatLng());
       });
@@ -136,6 +139,10 @@
     } else {
       map.setView([0, 0], 2);
     }
+    // Markers exist in the page once the map has a view: name each by its stop.
+    markers.forEach(function (marker) {
+      marker.getElement().setAttribute("data-stop-id", marker.bideanStop);
+    });
     container.bideanMap = map;
     container.bideanAdded = function () { return added; };
   }
