@@ -10,7 +10,7 @@ withdrawing call ``tours.content.drafts``.
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from tours.content.drafts import publish, withdraw
@@ -145,10 +145,12 @@ def admin_tour_edit(slug: str):
         flash(gettext("Nothing changed, so no new version was saved."))
     elif saved.todo:
         flash(
-            gettext(
-                "Saved as version %(version)d. Still to do before publishing: %(count)d.",
-                version=saved.version,
-                count=len(saved.todo),
+            gettext("Saved as version %(version)d.", version=saved.version)
+            + " "
+            + ngettext(
+                "%(num)d thing is left to do before publishing.",
+                "%(num)d things are left to do before publishing.",
+                len(saved.todo),
             )
         )
     else:
