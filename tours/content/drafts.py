@@ -9,6 +9,7 @@ its to-do list is brought up to date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,11 +47,13 @@ def publish(
     slug: str,
     options: ValidationOptions | None = None,
     based_on: int | None = None,
+    on_published: Callable[[Session, int], None] | None = None,
 ) -> PublishOutcome:
     """Publish the newest version of ``slug`` if it is complete; raises ``TourNotFound``.
 
     ``based_on`` (the editor's button) is the version the coordinator saw: if a newer
     one was saved since, ``StaleVersion`` is raised and nothing is published.
+    ``on_published(session, version)`` runs in the same transaction (the audit log).
     """
     options = options or ValidationOptions()
     with transaction(sessions, write_lock=True) as session:
@@ -82,13 +85,21 @@ def publish(
                 title=tour.title.to_json(),
                 source_name=f"published from version {row.version}",
             )
+        if on_published is not None:
+            on_published(session, outcome.version)
         return outcome
 
 
-def withdraw(sessions: sessionmaker[Session], slug: str) -> None:
+def withdraw(
+    sessions: sessionmaker[Session],
+    slug: str,
+    on_withdrawn: Callable[[Session], None] | None = None,
+) -> None:
     """Take a tour off the public site (its versions stay); raises ``TourNotFound``."""
     with transaction(sessions, write_lock=True) as session:
         set_status(session, slug, WITHDRAWN)
+        if on_withdrawn is not None:
+            on_withdrawn(session)
 
 
 def without_draft_marks(document: dict[str, Any]) -> dict[str, Any]:

@@ -344,6 +344,7 @@ def save_edit(
     *,
     editor: str = "",
     options: ValidationOptions | None = None,
+    on_saved: Callable[[Session, int], None] | None = None,
 ) -> SavedEdit:
     """Apply ``change`` to the newest version of ``slug`` and store it as a new version.
 
@@ -351,6 +352,7 @@ def save_edit(
     compared with the newest (``StaleVersion`` when another save came first), the
     result is checked (``EditRefused``, nothing stored) and stored as a draft version;
     a published tour stays as the public sees it until it is published again.
+    ``on_saved(session, version)`` runs in the same transaction (the audit log).
     """
     options = options or ValidationOptions()
     with transaction(sessions, write_lock=True) as session:
@@ -369,6 +371,8 @@ def save_edit(
             todo=checked.todo,
             source_name=f"edited by {editor}" if editor else "edited",
         )
+        if on_saved is not None:
+            on_saved(session, version)
         return SavedEdit(version, checked.todo)
 
 
@@ -380,6 +384,7 @@ def restore(
     *,
     editor: str = "",
     options: ValidationOptions | None = None,
+    on_saved: Callable[[Session, int], None] | None = None,
 ) -> SavedEdit:
     """Store an earlier ``version`` again as the newest version (the history stays)."""
     options = options or ValidationOptions()
@@ -397,4 +402,6 @@ def restore(
             todo=checked.todo,
             source_name=f"version {version} restored by {editor or 'a coordinator'}",
         )
+        if on_saved is not None:
+            on_saved(session, saved)
         return SavedEdit(saved, checked.todo)

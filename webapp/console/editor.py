@@ -9,10 +9,14 @@ withdrawing call ``tours.content.drafts``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from guides import audit
 from tours.content.drafts import publish, withdraw
 from tours.content.editing import (
     EditError,
@@ -130,7 +134,14 @@ def admin_tour_edit(slug: str):
         posted.setlist("order", form.moved_order(document))
         return _render(slug, posted=posted)
     try:
-        saved = save_edit(get_db().sessions, slug, based_on, form.change, editor=current_user.actor)
+        saved = save_edit(
+            get_db().sessions,
+            slug,
+            based_on,
+            form.change,
+            editor=current_user.actor,
+            on_saved=_audit(slug, "tour.edit"),
+        )
     except StaleVersion as stale:
         return _stale(slug, stale)
     except EditError as error:
@@ -156,6 +167,16 @@ def admin_tour_edit(slug: str):
     else:
         flash(gettext("Saved as version %(version)d. It can be published.", version=saved.version))
     return redirect(url_for("console.admin_tour_edit", slug=slug, **_language_args()))
+
+
+def _audit(slug: str, action: str, **details: int) -> Callable[[Session, int | None], None]:
+    """Write the audit entry in the transaction of the change itself."""
+    actor = current_user.actor
+
+    def record(session: Session, version: int | None) -> None:
+        audit.record(session, actor, action, f"tour:{slug}", version=version, **details)
+
+    return record
 
 
 def _language_args() -> dict[str, str]:
@@ -195,7 +216,14 @@ def admin_tour_restore(slug: str) -> Response:
     """Store an earlier version again as the newest one (a new version; nothing is lost)."""
     version, based_on = _posted_int("version"), _posted_int("based_on")
     try:
-        saved = restore(get_db().sessions, slug, version, based_on, editor=current_user.actor)
+        saved = restore(
+            get_db().sessions,
+            slug,
+            version,
+            based_on,
+            editor=current_user.actor,
+            on_saved=_audit(slug, "tour.restore", restored=version),
+        )
     except StaleVersion as stale:
         flash(_stale_text(stale))
         return redirect(url_for("console.admin_tour_history", slug=slug))
@@ -223,7 +251,9 @@ def admin_tour_publish(slug: str) -> Response:
     """Publish the newest version if nothing is left to do."""
     based_on = _posted_int("based_on") if request.form.get("based_on") else None
     try:
-        outcome = publish(get_db().sessions, slug, based_on=based_on)
+        outcome = publish(
+            get_db().sessions, slug, based_on=based_on, on_published=_audit(slug, "tour.publish")
+        )
     except StaleVersion as stale:
         flash(_stale_text(stale))
         return redirect(url_for("console.admin_tour_edit", slug=slug))
@@ -242,6 +272,7 @@ def admin_tour_publish(slug: str) -> Response:
 @admin_required
 def admin_tour_withdraw(slug: str) -> Response:
     """Take a tour off the public site; its versions stay and it can be published again."""
-    withdraw(get_db().sessions, slug)
+    record = _audit(slug, "tour.withdraw")
+    withdraw(get_db().sessions, slug, on_withdrawn=lambda session: record(session, None))
     flash(gettext("Withdrawn: the tour is no longer on the public site."))
     return redirect(url_for("console.admin_tour_edit", slug=slug))

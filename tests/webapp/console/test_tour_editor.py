@@ -6,6 +6,7 @@ import copy
 import html
 import re
 
+from guides import audit
 from tests.webapp.console.editor_support import (
     COORDINATOR,
     DRAFT_SLUG,
@@ -259,6 +260,13 @@ def test_publish_and_withdraw_change_the_public_site(app, client):
     assert client.post(f"{EDIT}/withdraw").status_code == 302
     assert client.get(f"/tours/{DRAFT_SLUG}").status_code == 404
     assert DRAFT_SLUG not in client.get("/api/tours").get_data(as_text=True)
+    with get_db(app).transaction() as session:
+        entries = [(e.action, e.target, e.actor) for e in reversed(audit.recent(session))]
+    assert entries[-3:] == [
+        ("tour.edit", f"tour:{DRAFT_SLUG}", COORDINATOR),
+        ("tour.publish", f"tour:{DRAFT_SLUG}", COORDINATOR),
+        ("tour.withdraw", f"tour:{DRAFT_SLUG}", COORDINATOR),
+    ]
 
 
 def test_editing_a_published_tour_keeps_the_public_version_until_publish(app, client):
