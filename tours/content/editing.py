@@ -30,7 +30,7 @@ from tours.content.profile_rules import STOP_ID_PATTERN
 from tours.db import transaction
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
-from tours.tour.store import get_document, newest_version, save_edited_version
+from tours.tour.store import ensure_newest, get_document, newest_version, save_edited_version
 
 TOUR_TEXT_FIELDS = ("title", "summary", "credits", "accessibility")
 STOP_TEXT_FIELDS = ("name", "story")
@@ -356,9 +356,10 @@ def save_edit(
     """
     options = options or ValidationOptions()
     with transaction(sessions, write_lock=True) as session:
+        ensure_newest(session, slug, based_on)  # a stale form is told so before anything else
         row = newest_version(session, slug)
         document = change(copy.deepcopy(row.document))
-        if document == row.document and row.version == based_on:
+        if document == row.document:
             return SavedEdit(row.version, list(row.todo or ()), unchanged=True)
         checked = check_document(document, slug, options, base=row.document)
         if checked.refused:

@@ -122,6 +122,21 @@ class StaleVersion(BideanError):
         )
 
 
+def ensure_newest(session: Session, slug: str, based_on: int) -> TourRecord:
+    """Lock the tour's row and check that ``based_on`` is still its newest version;
+    raises ``StaleVersion`` (saying how the newer versions were made) or ``TourNotFound``."""
+    record = tour_record(session, slug)
+    newest = latest_version_number(session, record.id) or 0
+    if newest != based_on:
+        newer = session.scalars(
+            select(TourVersionRecord.source_name)
+            .where(TourVersionRecord.tour_id == record.id, TourVersionRecord.version > based_on)
+            .order_by(TourVersionRecord.version)
+        )
+        raise StaleVersion(slug, based_on, newest, list(newer))
+    return record
+
+
 def save_edited_version(
     session: Session,
     slug: str,
@@ -139,15 +154,7 @@ def save_edited_version(
     two saves based on the same version cannot both pass the check: the second waits
     for the first to commit, then sees the newer version and is refused.
     """
-    record = tour_record(session, slug)
-    newest = latest_version_number(session, record.id) or 0
-    if newest != based_on:
-        newer = session.scalars(
-            select(TourVersionRecord.source_name)
-            .where(TourVersionRecord.tour_id == record.id, TourVersionRecord.version > based_on)
-            .order_by(TourVersionRecord.version)
-        )
-        raise StaleVersion(slug, based_on, newest, list(newer))
+    record = ensure_newest(session, slug, based_on)
     route = document["features"][0].get("properties") or {}
     return save_document(
         session,

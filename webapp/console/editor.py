@@ -69,7 +69,8 @@ def _languages(default: str) -> tuple[str, str]:
     return target, source
 
 
-def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200):
+def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, based_on=None):
+    """The editor page; a posted form shown again keeps the version it was based on."""
     with get_db().transaction() as db_session:
         row = newest_version(db_session, slug)
         record = row.tour
@@ -80,7 +81,7 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200):
     tiles = tiles_from_config(current_app.config)
     page = editor_page(
         slug,
-        version if stale is None else stale.based_on,
+        based_on if based_on is not None else version,
         tour_status,
         document,
         todo,
@@ -132,7 +133,7 @@ def admin_tour_edit(slug: str):
             document = newest_version(db_session, slug).document
         posted = request.form.copy()
         posted.setlist("order", form.moved_order(document))
-        return _render(slug, posted=posted)
+        return _render(slug, posted=posted, based_on=based_on)
     try:
         saved = save_edit(
             get_db().sessions,
@@ -145,13 +146,15 @@ def admin_tour_edit(slug: str):
     except StaleVersion as stale:
         return _stale(slug, stale)
     except EditError as error:
-        return _render(slug, request.form, {error.field: [str(error)]}, status=422)
+        return _render(
+            slug, request.form, {error.field: [str(error)]}, status=422, based_on=based_on
+        )
     except EditRefused as refused:
         errors: dict[str, list[str]] = {}
         for problem in refused.problems:
             errors.setdefault(problem.field, []).append(problem.message)
         flash(gettext("Nothing was saved: correct the fields marked below and save again."))
-        return _render(slug, request.form, errors, status=422)
+        return _render(slug, request.form, errors, status=422, based_on=based_on)
     if saved.unchanged:
         flash(gettext("Nothing changed, so no new version was saved."))
     elif saved.todo:
@@ -191,7 +194,7 @@ def _stale(slug: str, stale: StaleVersion):
             stale.changes = changed_fields(before, after)
         except TourNotFound:
             stale.changes = []
-    return _render(slug, posted=request.form, stale=stale, status=409)
+    return _render(slug, posted=request.form, stale=stale, status=409, based_on=stale.based_on)
 
 
 @bp.get("/tours/<slug>/history")

@@ -340,3 +340,35 @@ def test_editor_forms_need_the_csrf_token(database_url, tmp_path):
     assert client.post(EDIT, data=data).status_code == 302
     assert _versions(app) == [2, 1]
     app.extensions["bidean.db"].engine.dispose()
+
+
+def test_a_reorder_round_trip_keeps_the_version_the_form_was_based_on(app, client):
+    """Without JavaScript, Up/Down come back from the server: that must not quietly move
+    the form onto a version someone else saved meanwhile."""
+    editor_world(app)
+    log_in(client)
+    data = _form(client, write="en")
+    other = _form(client, write="en")
+    other["tour-summary"] = ["Saved by someone else."]
+    assert client.post(EDIT, data=other).status_code == 302
+    data["action"] = ["up:sf-02"]
+    shown = client.post(EDIT, data=data).get_data(as_text=True)
+    assert 'name="based_on" value="1"' in shown
+    data["action"] = ["save"]
+    assert client.post(EDIT, data=data).status_code == 409
+    assert _versions(app) == [2, 1]
+
+
+def test_texts_are_escaped_in_the_page_and_in_the_map_data(app, client):
+    editor_world(app)
+    log_in(client)
+    hostile = '</script><img src=x onerror="window.__xss=1">'
+    data = _form(client, write="es", read="es")
+    data["stop-sf-01-name"] = [hostile]
+    assert client.post(EDIT, data=data).status_code == 302
+    page = client.get(EDIT, query_string={"write": "es", "read": "es"}).get_data(as_text=True)
+    assert hostile not in page
+    island = page[page.index('id="tour-editor-data">') :]
+    island = island[: island.index("</script>")]
+    assert "\\u003c/script\\u003e" in island and "<img" not in island
+    assert "<script>" not in page.replace('<script type="application/json"', "")
