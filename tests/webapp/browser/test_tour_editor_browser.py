@@ -7,7 +7,7 @@ import pytest
 
 from guides.accounts import create_account
 from tests.webapp.browser import editor_steps as steps
-from tests.webapp.browser.conftest import DESKTOP
+from tests.webapp.browser.conftest import DESKTOP, PHONE
 from tests.webapp.console.editor_support import store_draft_in
 from tours.db import make_engine, make_sessionmaker, transaction
 from tours.tour.store import get_document, newest_version
@@ -114,5 +114,23 @@ def test_markers_move_stops_and_a_tap_on_the_map_adds_one(editor_server, browser
     stops = {f["properties"]["id"]: f for f in document["features"][1:]}
     assert stops["sf-03"]["geometry"]["coordinates"][0] == round(float(after[0]), 6)
     assert stops["stop-9"]["properties"]["name"] == {"es": "Parada nueva"}
+    assert errors.errors == []
+    context.close()
+
+
+def test_the_tours_list_and_editor_fit_a_phone(editor_server, browser):
+    server = editor_server
+    context = browser.new_context(**PHONE, locale="en")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors = steps.PageErrors().attach(page)
+    steps.log_in(page, server.url, FIRST)
+    for path in ("/console/tours", "/console/tours/map-draft?write=eu&read=es"):
+        page.goto(f"{server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    # One column on a phone: the source text sits above the field being written.
+    source = page.locator("#field-stop-sf-01-story .text-source").bounding_box()
+    target = page.locator("#stop-sf-01-story").bounding_box()
+    assert source["y"] + source["height"] <= target["y"]
     assert errors.errors == []
     context.close()
