@@ -268,19 +268,19 @@ def tour_listings(session: Session, city: str | None = None) -> list[TourListing
     ]
 
 
-def tour_record(session: Session, slug: str) -> TourRecord:
-    """The row of ``slug``, locked for an update; raises ``TourNotFound``."""
-    record = session.scalars(
-        select(TourRecord).where(TourRecord.slug == slug).with_for_update()
-    ).one_or_none()
+def tour_record(session: Session, slug: str, *, lock: bool = True) -> TourRecord:
+    """The row of ``slug``, locked for an update unless ``lock`` is false (a page that
+    only reads); raises ``TourNotFound``."""
+    query = select(TourRecord).where(TourRecord.slug == slug)
+    record = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if record is None:
         raise TourNotFound(slug)
     return record
 
 
-def newest_version(session: Session, slug: str) -> TourVersionRecord:
+def newest_version(session: Session, slug: str, *, lock: bool = True) -> TourVersionRecord:
     """The newest stored version of ``slug`` (a draft, if one waits); raises ``TourNotFound``."""
-    record = tour_record(session, slug)
+    record = tour_record(session, slug, lock=lock)
     return _version_row(session, slug, latest_version_number(session, record.id))
 
 

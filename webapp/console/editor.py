@@ -72,7 +72,7 @@ def _languages(default: str) -> tuple[str, str]:
 def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, based_on=None):
     """The editor page; a posted form shown again keeps the version it was based on."""
     with get_db().transaction() as db_session:
-        row = newest_version(db_session, slug)
+        row = newest_version(db_session, slug, lock=False)
         record = row.tour
         document, todo = row.document, list(row.todo or ())
         version, tour_status, current = row.version, record.status, record.current_version
@@ -118,7 +118,7 @@ def admin_tour_edit(slug: str):
     except ValueError:
         abort(400, gettext("The form does not say which version it edits. Reload the editor."))
     with get_db().transaction() as db_session:
-        route = newest_version(db_session, slug).document["features"][0]["properties"]
+        route = newest_version(db_session, slug, lock=False).document["features"][0]["properties"]
     target, _source = _languages((route.get("languages") or ["es"])[0])
     form = EditorInput(
         target,
@@ -130,7 +130,7 @@ def admin_tour_edit(slug: str):
     if action.startswith(("up:", "down:")):
         # Without JavaScript the up/down buttons come here: show the new order, store nothing.
         with get_db().transaction() as db_session:
-            document = newest_version(db_session, slug).document
+            document = newest_version(db_session, slug, lock=False).document
         posted = request.form.copy()
         posted.setlist("order", form.moved_order(document))
         return _render(slug, posted=posted, based_on=based_on)

@@ -259,3 +259,17 @@ def test_editing_a_draft_keeps_it_a_draft(engine):
     with transaction(factory) as session:
         row = newest_version(session, "a-draft")
         assert row.tour.status == DRAFT and row.todo == saved.todo
+
+
+def test_the_tours_accessibility_is_a_checked_language_map():
+    doc = editing.set_tour_text(tour(), "accessibility", "es", "Cuestas suaves, sin escaleras.")
+    checked = check_document(doc, SLUG, ValidationOptions())
+    assert checked.refused == [] and checked.todo == []
+    assert checked.document["features"][0]["properties"]["accessibility"] == {
+        "es": "Cuestas suaves, sin escaleras."
+    }
+    wrong = tour(accessibility={"es": "Cuestas", "no tag": "x"})
+    refused = check_document(wrong, SLUG, ValidationOptions()).refused
+    assert [(p.field, p.code) for p in refused] == [
+        ("tour-accessibility", "profile.invalid-language-tag")
+    ]
