@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guides.models import GuideScript
+from tours.content.editing import EditError, set_stop_text
 from tours.db import utcnow
 from tours.errors import BideanError
 from tours.i18n import base_language
@@ -120,3 +121,14 @@ def save_own_script(
     row.updated_at = utcnow()
     session.flush()
     return row
+
+
+def set_shared_script(document: dict, stop_id: str, language: str, text: str) -> dict:
+    """The tour document with the shared script of ``stop_id`` in ``language`` set (an
+    empty text removes it).  Scripts stay in the stored document only: every public
+    form of a tour (page, map, API, GeoJSON) is built without them."""
+    if len(text) > SCRIPT_MAX:
+        raise EditError(
+            f"stop-{stop_id}-script", f"A script may have at most {SCRIPT_MAX} characters."
+        )
+    return set_stop_text(document, stop_id, "script", language, text)

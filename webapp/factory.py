@@ -31,6 +31,7 @@ from webapp.common import (
 from webapp.common.config import load_config
 from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
+from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp

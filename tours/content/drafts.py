@@ -9,6 +9,7 @@ its to-do list is brought up to date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,14 @@ from tours.content.assemble import TODO_WARNINGS, option_hint
 from tours.content.importer import ValidationOptions, validate_document
 from tours.content.report import Report
 from tours.db import transaction
-from tours.tour.store import PUBLISHED, WITHDRAWN, newest_version, save_document, set_status
+from tours.tour.store import (
+    PUBLISHED,
+    WITHDRAWN,
+    StaleVersion,
+    newest_version,
+    save_document,
+    set_status,
+)
 
 
 @dataclass
@@ -35,13 +43,24 @@ class PublishOutcome:
 
 
 def publish(
-    sessions: sessionmaker[Session], slug: str, options: ValidationOptions | None = None
+    sessions: sessionmaker[Session],
+    slug: str,
+    options: ValidationOptions | None = None,
+    based_on: int | None = None,
+    on_published: Callable[[Session, int], None] | None = None,
 ) -> PublishOutcome:
-    """Publish the newest version of ``slug`` if it is complete; raises ``TourNotFound``."""
+    """Publish the newest version of ``slug`` if it is complete; raises ``TourNotFound``.
+
+    ``based_on`` (the editor's button) is the version the coordinator saw: if a newer
+    one was saved since, ``StaleVersion`` is raised and nothing is published.
+    ``on_published(session, version)`` runs in the same transaction (the audit log).
+    """
     options = options or ValidationOptions()
     with transaction(sessions, write_lock=True) as session:
         row = newest_version(session, slug)
-        document = _without_draft_marks(row.document)
+        if based_on is not None and row.version != based_on:
+            raise StaleVersion(slug, based_on, row.version, [row.source_name])
+        document = without_draft_marks(row.document)
         result = validate_document(document, slug, options)
         todo = [
             {**p.to_dict(), "message": p.message + option_hint(p)} for p in result.report.errors
@@ -66,16 +85,24 @@ def publish(
                 title=tour.title.to_json(),
                 source_name=f"published from version {row.version}",
             )
+        if on_published is not None:
+            on_published(session, outcome.version)
         return outcome
 
 
-def withdraw(sessions: sessionmaker[Session], slug: str) -> None:
+def withdraw(
+    sessions: sessionmaker[Session],
+    slug: str,
+    on_withdrawn: Callable[[Session], None] | None = None,
+) -> None:
     """Take a tour off the public site (its versions stay); raises ``TourNotFound``."""
     with transaction(sessions, write_lock=True) as session:
         set_status(session, slug, WITHDRAWN)
+        if on_withdrawn is not None:
+            on_withdrawn(session)
 
 
-def _without_draft_marks(document: dict[str, Any]) -> dict[str, Any]:
+def without_draft_marks(document: dict[str, Any]) -> dict[str, Any]:
     features = list(document.get("features") or [])
     if features:
         route = dict(features[0])

@@ -272,8 +272,9 @@ class _Profile(StopRules):
             self.problems.extend(
                 p for p in [licence_problem(result["licence"], f"{ptr}/licence")] if p
             )
-        if props.get("credits") is not None:
-            result["credits"] = texts.text(props, "credits", ptr)
+        for key in ("credits", "accessibility"):
+            if props.get(key) is not None:
+                result[key] = texts.text(props, key, ptr)
         if props.get("duration_minutes") is not None:
             result["duration_minutes"] = self._duration(props["duration_minutes"], ptr)
         if props.get("price") is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from tours.errors import TourNotFound
+from tours.errors import BideanError, TourNotFound
 from tours.tour.catalogue import catalogue_facts, facts_are_current
 from tours.tour.domain import Tour
 from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
@@ -114,6 +114,100 @@ def save_document(
     return version
 
 
+class StaleVersion(BideanError):
+    """A save based on a version that is no longer the newest: another save came first."""
+
+    def __init__(self, slug: str, based_on: int, newest: int, by: list[str]) -> None:
+        self.slug = slug
+        self.based_on = based_on
+        self.newest = newest
+        self.by = by  # how each newer version was made ("edited by ...", an import's file)
+        self.changes: list[str] = []  # what changed since, when the caller looks it up
+        super().__init__(
+            f"{slug} changed while it was being edited: the form is based on version"
+            f" {based_on}, the newest is {newest}. Nothing was saved; reload and edit again."
+        )
+
+
+def ensure_newest(session: Session, slug: str, based_on: int) -> TourRecord:
+    """Lock the tour's row and check that ``based_on`` is still its newest version;
+    raises ``StaleVersion`` (saying how the newer versions were made) or ``TourNotFound``."""
+    record = tour_record(session, slug)
+    newest = latest_version_number(session, record.id) or 0
+    if newest != based_on:
+        newer = session.scalars(
+            select(TourVersionRecord.source_name)
+            .where(TourVersionRecord.tour_id == record.id, TourVersionRecord.version > based_on)
+            .order_by(TourVersionRecord.version)
+        )
+        raise StaleVersion(slug, based_on, newest, list(newer))
+    return record
+
+
+def save_edited_version(
+    session: Session,
+    slug: str,
+    document: dict[str, Any],
+    *,
+    based_on: int,
+    todo: list[dict[str, Any]] | None = None,
+    source_name: str = "edited",
+) -> int:
+    """Store an edited ``document`` as a new draft version of ``slug``, only if the newest
+    version is still ``based_on`` (compare-and-set); raises ``StaleVersion`` otherwise.
+
+    The tour's row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
+    the caller's ``transaction(write_lock=True)`` holds the database's write lock), so
+    two saves based on the same version cannot both pass the check: the second waits
+    for the first to commit, then sees the newer version and is refused.
+    """
+    record = ensure_newest(session, slug, based_on)
+    route = document["features"][0].get("properties") or {}
+    return save_document(
+        session,
+        document,
+        slug=slug,
+        city=route.get("city") or record.city,
+        languages=list(route.get("languages") or ()),
+        title=dict(route.get("title") or {}),
+        source_name=source_name,
+        todo=todo,
+        draft=True,
+    )
+
+
+@dataclass(frozen=True)
+class VersionListing:
+    """One stored version of a tour, for its history."""
+
+    version: int
+    saved_at: Any
+    source_name: str
+    todo_count: int
+    current: bool  # the version the public sees (when published) or the current draft
+
+
+def version_history(session: Session, slug: str) -> list[VersionListing]:
+    """Every version of ``slug``, newest first; raises ``TourNotFound``."""
+    record = session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
+    if record is None:
+        raise TourNotFound(slug)
+    rows = session.execute(
+        select(
+            TourVersionRecord.version,
+            TourVersionRecord.imported_at,
+            TourVersionRecord.source_name,
+            TourVersionRecord.todo,
+        )
+        .where(TourVersionRecord.tour_id == record.id)
+        .order_by(TourVersionRecord.version.desc())
+    )
+    return [
+        VersionListing(v, at, name, len(todo or ()), v == record.current_version)
+        for v, at, name, todo in rows
+    ]
+
+
 def latest_version_number(session: Session, tour_id: int) -> int | None:
     return session.scalar(
         select(func.max(TourVersionRecord.version)).where(TourVersionRecord.tour_id == tour_id)
@@ -181,19 +275,19 @@ def tour_listings(session: Session, city: str | None = None) -> list[TourListing
     ]
 
 
-def tour_record(session: Session, slug: str) -> TourRecord:
-    """The row of ``slug``, locked for an update; raises ``TourNotFound``."""
-    record = session.scalars(
-        select(TourRecord).where(TourRecord.slug == slug).with_for_update()
-    ).one_or_none()
+def tour_record(session: Session, slug: str, *, lock: bool = True) -> TourRecord:
+    """The row of ``slug``, locked for an update unless ``lock`` is false (a page that
+    only reads); raises ``TourNotFound``."""
+    query = select(TourRecord).where(TourRecord.slug == slug)
+    record = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if record is None:
         raise TourNotFound(slug)
     return record
 
 
-def newest_version(session: Session, slug: str) -> TourVersionRecord:
+def newest_version(session: Session, slug: str, *, lock: bool = True) -> TourVersionRecord:
     """The newest stored version of ``slug`` (a draft, if one waits); raises ``TourNotFound``."""
-    record = tour_record(session, slug)
+    record = tour_record(session, slug, lock=lock)
     return _version_row(session, slug, latest_version_number(session, record.id))
 
 

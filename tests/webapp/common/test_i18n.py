@@ -39,6 +39,11 @@ SAME_AS_ENGLISH = {
     "%(metres)s m",
     "%(minutes)s min",
     "Audio",
+    "Latitude",  # French, Portuguese (the tour editor)
+    "Longitude",  # French, Portuguese
+    "Position",  # French, German
+    "Status",  # German
+    "Version",  # French, German
     "Distance",
     "Guide",  # French (issue 8), German
     "Guides",  # German (der Guide, die Guides)

@@ -1,0 +1,60 @@
+"""Tours for the editor tests: the sample tours, and a draft made from one of them."""
+
+from __future__ import annotations
+
+import copy
+
+from guides.accounts import create_account
+from tours.content.editing import check_document
+from tours.content.importer import ValidationOptions
+from tours.tour.store import get_document, save_document
+from webapp.commands.samples import load_sample_guides, load_sample_routes
+from webapp.common.database import get_db
+
+PASSWORD = "a walk by the river at noon"
+COORDINATOR = "coordinator@example.org"
+SECOND_COORDINATOR = "second-coordinator@example.org"
+GUIDE = "guide-a@example.org"
+PUBLISHED_SLUG = "san-francisco-voices"
+DRAFT_SLUG = "editor-draft"
+
+
+def store_draft(app, slug: str = DRAFT_SLUG) -> None:
+    """A draft copy of the San Francisco sample without a title: one thing to do."""
+    with get_db(app).transaction(write_lock=True) as session:
+        store_draft_in(session, slug)
+
+
+def store_draft_in(session, slug: str = DRAFT_SLUG) -> None:
+    """``store_draft`` in an open session (a live server's database, for browser tests)."""
+    document = copy.deepcopy(get_document(session, PUBLISHED_SLUG))
+    route = document["features"][0]["properties"]
+    route["slug"] = slug
+    del route["title"]
+    checked = check_document(document, slug, ValidationOptions())
+    save_document(
+        session,
+        document,
+        slug=slug,
+        city=route["city"],
+        languages=route["languages"],
+        title={},
+        source_name="test draft",
+        todo=checked.todo,
+        draft=True,
+    )
+
+
+def editor_world(app) -> None:
+    """The sample tours, the draft, two coordinators and a guide."""
+    load_sample_routes(app)
+    load_sample_guides(app)
+    store_draft(app)
+    with get_db(app).transaction(write_lock=True) as session:
+        create_account(session, COORDINATOR, "admin", password=PASSWORD)
+        create_account(session, SECOND_COORDINATOR, "admin", password=PASSWORD)
+        create_account(session, GUIDE, "guide", guide_id="youssef", password=PASSWORD)
+
+
+def log_in(client, email: str = COORDINATOR):
+    return client.post("/console/login", data={"email": email, "password": PASSWORD})

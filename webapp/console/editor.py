@@ -1,0 +1,281 @@
+"""Coordinator pages for tours: the list of every tour and the tour editor.
+
+``/console/tours`` lists drafts, published and withdrawn tours; ``/console/tours/<slug>``
+edits the newest version side by side in two languages.  Saving calls
+``tours.content.editing.save_edit`` (a new version, checked like an import, refused
+when the form is based on a version that is no longer the newest); publishing and
+withdrawing call ``tours.content.drafts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from guides import audit
+from tours.content.drafts import publish, withdraw
+from tours.content.editing import (
+    EditError,
+    EditRefused,
+    changed_fields,
+    field_of,
+    restore,
+    save_edit,
+)
+from tours.errors import TourNotFound
+from tours.tour.store import (
+    PUBLISHED,
+    StaleVersion,
+    get_document,
+    newest_version,
+    tour_listings,
+    version_history,
+)
+from webapp.common.database import get_db
+from webapp.common.i18n import LANGUAGES, current_language
+from webapp.common.maps import json_for_script
+from webapp.common.tiles import tiles_from_config
+from webapp.console.auth import admin_required
+from webapp.console.editor_pages import EditorInput, editor_page, pick_language
+from webapp.console.views import bp
+
+LABELS = {
+    "title": lazy_gettext("Title"),
+    "summary": lazy_gettext("Summary"),
+    "credits": lazy_gettext("Credits"),
+    "accessibility": lazy_gettext("Accessibility"),
+    "name": lazy_gettext("Name"),
+    "story": lazy_gettext("Story"),
+    "script": lazy_gettext("Guide's script (never public)"),
+}
+
+
+@bp.get("/tours")
+@admin_required
+def admin_tours() -> str:
+    """Every stored tour: status, newest version, what is left to do."""
+    with get_db().transaction() as db_session:
+        listings = tour_listings(db_session)
+    return render_template("console/admin_tours.html", tours=listings)
+
+
+def _languages(default: str) -> tuple[str, str]:
+    target = pick_language(request.values.get("write"), current_language())
+    source = pick_language(request.values.get("read"), default)
+    return target, source
+
+
+def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, based_on=None):
+    """The editor page; a posted form shown again keeps the version it was based on."""
+    with get_db().transaction() as db_session:
+        row = newest_version(db_session, slug, lock=False)
+        record = row.tour
+        document, todo = row.document, list(row.todo or ())
+        version, tour_status, current = row.version, record.status, record.current_version
+    languages = (document["features"][0]["properties"].get("languages") or ["es"])[:1]
+    target, source = _languages(languages[0])
+    tiles = tiles_from_config(current_app.config)
+    page = editor_page(
+        slug,
+        based_on if based_on is not None else version,
+        tour_status,
+        document,
+        todo,
+        target=target,
+        source=source,
+        labels={k: str(v) for k, v in LABELS.items()},
+        interface_languages=list(LANGUAGES),
+        published_version=current if tour_status == PUBLISHED else None,
+        posted=posted,
+        tiles={"url": tiles.url, "attribution": tiles.attribution} if tiles else None,
+    )
+    page.errors = errors or {}
+    todo_fields = [(field_of(document, item.get("pointer", "")), item) for item in todo]
+    body = render_template(
+        "console/admin_tour_edit.html",
+        page=page,
+        todo=todo_fields,
+        stale=stale,
+        newest=version,
+        map_json=json_for_script(page.map_data),
+        can_publish=not todo and (tour_status != PUBLISHED or version != current),
+    )
+    return body, status
+
+
+@bp.route("/tours/<slug>", methods=["GET", "POST"])
+@admin_required
+def admin_tour_edit(slug: str):
+    """The editor: GET shows the newest version; POST saves it, or moves a stop (no JS)."""
+    if request.method == "GET":
+        return _render(slug)
+    try:
+        based_on = int(request.form.get("based_on", ""))
+    except ValueError:
+        abort(400, gettext("The form does not say which version it edits. Reload the editor."))
+    with get_db().transaction() as db_session:
+        route = newest_version(db_session, slug, lock=False).document["features"][0]["properties"]
+    target, _source = _languages((route.get("languages") or ["es"])[0])
+    form = EditorInput(
+        target,
+        request.form,
+        gettext("Write the position as two numbers, such as -2.9262 and 43.2556."),
+        gettext("A new stop needs a name."),
+    )
+    action = request.form.get("action", "save")
+    if action.startswith(("up:", "down:")):
+        # Without JavaScript the up/down buttons come here: show the new order, store nothing.
+        with get_db().transaction() as db_session:
+            document = newest_version(db_session, slug, lock=False).document
+        posted = request.form.copy()
+        posted.setlist("order", form.moved_order(document))
+        return _render(slug, posted=posted, based_on=based_on)
+    try:
+        saved = save_edit(
+            get_db().sessions,
+            slug,
+            based_on,
+            form.change,
+            editor=current_user.actor,
+            on_saved=_audit(slug, "tour.edit"),
+        )
+    except StaleVersion as stale:
+        return _stale(slug, stale)
+    except EditError as error:
+        return _render(
+            slug, request.form, {error.field: [str(error)]}, status=422, based_on=based_on
+        )
+    except EditRefused as refused:
+        errors: dict[str, list[str]] = {}
+        for problem in refused.problems:
+            errors.setdefault(problem.field, []).append(problem.message)
+        flash(gettext("Nothing was saved: correct the fields marked below and save again."))
+        return _render(slug, request.form, errors, status=422, based_on=based_on)
+    if saved.unchanged:
+        flash(gettext("Nothing changed, so no new version was saved."))
+    elif saved.todo:
+        flash(
+            gettext("Saved as version %(version)d.", version=saved.version)
+            + " "
+            + ngettext(
+                "%(num)d thing is left to do before publishing.",
+                "%(num)d things are left to do before publishing.",
+                len(saved.todo),
+            )
+        )
+    else:
+        flash(gettext("Saved as version %(version)d. It can be published.", version=saved.version))
+    return redirect(url_for("console.admin_tour_edit", slug=slug, **_language_args()))
+
+
+def _audit(slug: str, action: str, **details: int) -> Callable[[Session, int | None], None]:
+    """Write the audit entry in the transaction of the change itself."""
+    actor = current_user.actor
+
+    def record(session: Session, version: int | None) -> None:
+        audit.record(session, actor, action, f"tour:{slug}", version=version, **details)
+
+    return record
+
+
+def _language_args() -> dict[str, str]:
+    return {k: request.values[k] for k in ("write", "read") if request.values.get(k)}
+
+
+def _stale(slug: str, stale: StaleVersion):
+    with get_db().transaction() as db_session:
+        try:
+            before = get_document(db_session, slug, stale.based_on)
+            after = get_document(db_session, slug, stale.newest)
+            stale.changes = changed_fields(before, after)
+        except TourNotFound:
+            stale.changes = []
+    return _render(slug, posted=request.form, stale=stale, status=409, based_on=stale.based_on)
+
+
+@bp.get("/tours/<slug>/history")
+@admin_required
+def admin_tour_history(slug: str) -> str:
+    """Every version of a tour, newest first, each with a button to restore it."""
+    with get_db().transaction() as db_session:
+        versions = version_history(db_session, slug)
+    return render_template("console/admin_tour_history.html", slug=slug, versions=versions)
+
+
+def _posted_int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        abort(400, gettext("The form does not say which version it edits. Reload the editor."))
+
+
+@bp.post("/tours/<slug>/restore")
+@admin_required
+def admin_tour_restore(slug: str) -> Response:
+    """Store an earlier version again as the newest one (a new version; nothing is lost)."""
+    version, based_on = _posted_int("version"), _posted_int("based_on")
+    try:
+        saved = restore(
+            get_db().sessions,
+            slug,
+            version,
+            based_on,
+            editor=current_user.actor,
+            on_saved=_audit(slug, "tour.restore", restored=version),
+        )
+    except StaleVersion as stale:
+        flash(_stale_text(stale))
+        return redirect(url_for("console.admin_tour_history", slug=slug))
+    except EditRefused as refused:
+        flash(gettext("Version %(version)d cannot be restored:", version=version))
+        for problem in refused.problems:
+            flash(problem.message)
+        return redirect(url_for("console.admin_tour_history", slug=slug))
+    flash(gettext("Version %(old)d restored as version %(new)d.", old=version, new=saved.version))
+    return redirect(url_for("console.admin_tour_edit", slug=slug))
+
+
+def _stale_text(stale: StaleVersion) -> str:
+    return gettext(
+        "Nothing was saved: this tour changed while you were working on version %(old)d;"
+        " the newest is version %(new)d. Reload the page to see the changes, then try again.",
+        old=stale.based_on,
+        new=stale.newest,
+    )
+
+
+@bp.post("/tours/<slug>/publish")
+@admin_required
+def admin_tour_publish(slug: str) -> Response:
+    """Publish the newest version if nothing is left to do."""
+    based_on = _posted_int("based_on") if request.form.get("based_on") else None
+    try:
+        outcome = publish(
+            get_db().sessions, slug, based_on=based_on, on_published=_audit(slug, "tour.publish")
+        )
+    except StaleVersion as stale:
+        flash(_stale_text(stale))
+        return redirect(url_for("console.admin_tour_edit", slug=slug))
+    if outcome.ok:
+        flash(
+            gettext(
+                "Published: version %(version)d is on the public site.", version=outcome.version
+            )
+        )
+    else:
+        flash(gettext("Not published: finish the to-do list first."))
+    return redirect(url_for("console.admin_tour_edit", slug=slug))
+
+
+@bp.post("/tours/<slug>/withdraw")
+@admin_required
+def admin_tour_withdraw(slug: str) -> Response:
+    """Take a tour off the public site; its versions stay and it can be published again."""
+    record = _audit(slug, "tour.withdraw")
+    withdraw(get_db().sessions, slug, on_withdrawn=lambda session: record(session, None))
+    flash(gettext("Withdrawn: the tour is no longer on the public site."))
+    return redirect(url_for("console.admin_tour_edit", slug=slug))
