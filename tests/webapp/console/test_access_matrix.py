@@ -20,6 +20,7 @@ def console_requests(app, world) -> list[tuple[str, str, str]]:
         "stop_id": "sf-01",
         "token": "not-a-real-token",
         "account_id": 1,
+        "slug": "san-francisco-voices",
     }
     found = []
     with app.test_request_context():
