@@ -102,9 +102,12 @@ def _uploaded() -> list[staging.StagedFile]:
     files = []
     for role in staging.ROLES:
         for upload in request.files.getlist(role):
-            if upload and upload.filename:
-                name = Path(upload.filename.replace("\\", "/")).name[:200] or role
-                files.append(staging.StagedFile(role, name, upload.read()))
+            try:
+                if upload.filename:
+                    name = Path(upload.filename.replace("\\", "/")).name[:200] or role
+                    files.append(staging.StagedFile(role, name, upload.read()))
+            finally:
+                upload.close()  # a large upload is a temporary file
     return files
 
 
@@ -134,7 +137,7 @@ def admin_import_upload() -> Any:
     if _wants_json():
         preview = _preview(staged)
         return jsonify(_json(staged, preview)), 201
-    return redirect(url_for("console.admin_import_preview", token=staged.token), 303)
+    return redirect(url_for("console.admin_import_preview", token=staged.token))
 
 
 def _mapping_message() -> str:
@@ -226,7 +229,7 @@ def admin_import_update(token: str) -> Any:
     options = form.options()
     if mapping_error(options):
         flash(_mapping_message())
-        return redirect(url_for("console.admin_import_preview", token=token), 303)
+        return redirect(url_for("console.admin_import_preview", token=token))
     before = staged.options
     chosen = form.order.data or ""
     previous = MANUAL if before.get("stop_order") else before.get("order") or ""
@@ -243,7 +246,7 @@ def admin_import_update(token: str) -> Any:
     options["stop_order"] = list(stop_order) if stop_order else None
     staged.options = options
     staging.save_options(staging_root(), staged)
-    return redirect(url_for("console.admin_import_preview", token=token), 303)
+    return redirect(url_for("console.admin_import_preview", token=token))
 
 
 def _moved(final: list[int]) -> dict[int, int]:
@@ -267,7 +270,7 @@ def admin_import_confirm(token: str) -> Any:
     plan = _plan(staged)
     if not plan.ok:
         flash(gettext("Nothing can be stored from these files: see the errors below."))
-        return redirect(url_for("console.admin_import_preview", token=token), 303)
+        return redirect(url_for("console.admin_import_preview", token=token))
     publish = bool(staged.options.get("publish"))
     with get_db().transaction(write_lock=True) as db_session:
         stored = store_plan(db_session, plan, publish=publish)
@@ -302,7 +305,7 @@ def admin_import_confirm(token: str) -> Any:
             url=_tour_page(stored.slug),
         )
     flash(message)
-    return redirect(_tour_page(stored.slug), 303)
+    return redirect(_tour_page(stored.slug))
 
 
 def _tour_page(slug: str) -> str:
@@ -325,7 +328,7 @@ def admin_import_cancel(token: str) -> Response:
     """Forget the upload; nothing was stored."""
     staging.discard(staging_root(), token, current_user.account_id)
     flash(gettext("Import cancelled: nothing was stored."))
-    return redirect(url_for("console.admin_import"), 303)
+    return redirect(url_for("console.admin_import"))
 
 
 @bp.get("/tours/import/stored/<slug>")
