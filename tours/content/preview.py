@@ -79,6 +79,7 @@ class ImportPreview:
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     order_rule: str | None = None
+    movable: bool = False  # the stops of an assembly can be moved; a tour file's cannot
     stops: list[StopRow] = field(default_factory=list)
     route: list[list[list[float]]] = field(default_factory=list)
     districts: list[dict[str, Any]] = field(default_factory=list)
@@ -99,7 +100,11 @@ class ImportPreview:
             "problems": self.all_problems,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
-            "order": {"rule": self.order_rule, "stops": [asdict(s) for s in self.stops]},
+            "order": {
+                "rule": self.order_rule,
+                "movable": self.movable,
+                "stops": [asdict(s) for s in self.stops],
+            },
         }
 
 
@@ -299,6 +304,7 @@ def build_preview(
         preview.not_carried = list(plan.assembly.not_carried)
     if plan.kind == "assembly":
         preview.order_rule, preview.stops = _assembled_stops(plan)
+        preview.movable = bool(preview.stops)
     elif plan.kind == "tour":
         preview.order_rule, preview.stops = _tour_stops(plan)
     preview.route, preview.districts = _geometry(plan)

@@ -129,7 +129,8 @@ def save_options(root: Path, staged: Staged) -> None:
 
 
 def discard(root: Path, token: str, account_id: int) -> bool:
-    """Remove the upload (confirmed or cancelled); False when there was none for the account."""
+    """Remove the upload (confirmed or cancelled); False when there was none for the
+    account, or another request removed it first."""
     try:
         folder = _folder(root, token)
         manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
@@ -137,7 +138,13 @@ def discard(root: Path, token: str, account_id: int) -> bool:
         return False
     if manifest.get("account_id") != account_id:
         return False
-    shutil.rmtree(folder, ignore_errors=True)
+    # A rename is atomic: of two confirmations at once, only one removes the upload.
+    gone = root / f".removed-{token}-{secrets.token_hex(4)}"
+    try:
+        os.rename(folder, gone)
+    except OSError:
+        return False
+    shutil.rmtree(gone, ignore_errors=True)
     return True
 
 

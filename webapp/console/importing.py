@@ -272,6 +272,8 @@ def admin_import_confirm(token: str) -> Any:
         flash(gettext("Nothing can be stored from these files: see the errors below."))
         return redirect(url_for("console.admin_import_preview", token=token))
     publish = bool(staged.options.get("publish"))
+    if not staging.discard(staging_root(), token, current_user.account_id):
+        return _gone()  # confirmed (or cancelled) by another request meanwhile
     with get_db().transaction(write_lock=True) as db_session:
         stored = store_plan(db_session, plan, publish=publish)
         audit.record(
@@ -283,7 +285,6 @@ def admin_import_confirm(token: str) -> Any:
             status=stored.status,
             files=[f.name for f in staged.files],
         )
-    staging.discard(staging_root(), token, current_user.account_id)
     if stored.unchanged:
         message = gettext("Nothing new: %(slug)s is already published like this.", slug=stored.slug)
     elif stored.status == PUBLISHED:

@@ -58,7 +58,7 @@ COMPLETE = {
 }
 
 
-def upload(client, files: dict | None = None, **options):
+def upload(client, files: dict | None = None, headers: dict | None = None, **options):
     files = (
         files
         if files is not None
@@ -75,6 +75,7 @@ def upload(client, files: dict | None = None, **options):
         data=data,
         content_type="multipart/form-data",
         environ_base=client.environ_base,
+        headers=headers,
     )
     environ = builder.get_environ()
     try:
@@ -264,6 +265,19 @@ def test_the_report_is_available_as_json(app, coordinator):
         assert [s["source_position"] for s in report["order"]["stops"]] == [3, 2, 1]
         assert report["order"]["stops"][0]["fields"]["story"] == "description"
     assert tours(app) == []
+
+
+def test_an_upload_can_answer_with_the_json_report(app, coordinator):
+    response = upload(coordinator, headers={"Accept": "application/json"}, city="Wien")
+    assert response.status_code == 201
+    report = response.get_json()
+    assert report["preview"] == f"/console/tours/import/{report['token']}"
+    assert report["order"]["movable"] and len(report["order"]["stops"]) == 3
+    assert len(staged(app)) == 1 and tours(app) == []
+    stored = coordinator.post(report["confirm"], headers={"Accept": "application/json"})
+    assert stored.get_json()["status"] == "draft" and tours(app) == [("route", "draft", 1)]
+    empty = upload(coordinator, {}, headers={"Accept": "application/json"})
+    assert empty.status_code == 400 and "Choose at least one file" in empty.get_json()["error"]
 
 
 def test_a_broken_file_gives_errors_with_line_and_column_and_cannot_be_confirmed(app, coordinator):
