@@ -35,6 +35,7 @@ from webapp.console import editor as _tour_editor  # noqa: F401  (its routes joi
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
+from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.public.views import bp as public_bp

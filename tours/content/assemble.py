@@ -37,6 +37,9 @@ _ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "lan
                "licence", "credits", "duration_minutes", "sample")  # fmt: skip
 
 
+_MAPPED_FIELDS = frozenset(
+    ("id", "name", "story", "community", "accessibility", "order", "credits")
+)
 _OPTION_HINTS = {
     "title": '--title "…"',
     "summary": '--summary "…"',
@@ -59,6 +62,9 @@ class AssemblyOptions:
     slug: str | None = None
     fields: FieldMap = field(default_factory=FieldMap)
     order: str | None = None  # "source", "route" or None (explicit, else route)
+    #: Source indices of the stops in the order a coordinator set by hand (the console's
+    #: preview); it wins over ``order`` when it names every stop once.
+    stop_order: tuple[int, ...] | None = None
     validation: ValidationOptions = field(default_factory=ValidationOptions)
 
 
@@ -74,6 +80,8 @@ class Assembly:
     not_carried: list[str] = field(default_factory=list)
     slug: str | None = None
     stop_count: int = 0
+    #: Per stop, in source order: where it came from and which property fed which field.
+    stop_sources: list[StopSource] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,6 +97,19 @@ class Assembly:
             "notes": self.notes,
             "not_carried_over": self.not_carried,
         }
+
+
+@dataclass(frozen=True)
+class StopSource:
+    """Where an assembled stop came from, what fed its fields and what it kept as it was."""
+
+    file: str
+    label: str
+    line: int | None
+    column: int | None
+    used: dict[str, str]  # profile field -> source property
+    languages: tuple[str, ...]
+    kept: tuple[str, ...]  # source properties carried over under their own names
 
 
 @dataclass
@@ -144,7 +165,9 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
-    order = decide_order(parts.route, stop_features, options.order, result.notes)
+    order = decide_order(
+        parts.route, stop_features, options.order, result.notes, options.stop_order
+    )
     result.order = order
     document = _document(parts, route_props, stop_features, order, language, options)
     result.document, result.slug = document, route_props["slug"]
@@ -273,6 +296,18 @@ def _stops(
             stop_id = fresh
         used.add(stop_id)
         stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}))
+        kept = tuple(k for k in mapped.props if k not in _MAPPED_FIELDS)
+        result.stop_sources.append(
+            StopSource(
+                feature.file,
+                feature.where(),
+                feature.line,
+                feature.column,
+                dict(mapped.used),
+                tuple(sorted(mapped.languages)),
+                kept,
+            )
+        )
     if converted:
         result.notes.append(f'{converted} numeric stop id(s) became text ids (7 → "7").')
     if replaced:

@@ -80,13 +80,35 @@ def _first_text(value: Any) -> str:
     return ""
 
 
+def move_stops(current: list[int], wanted: dict[int, int]) -> list[int]:
+    """``current`` (source indices in order) with the stops of ``wanted`` moved to the
+    positions given (1-based, clamped); the others keep their order around them."""
+    moving = sorted(
+        ((min(max(position, 1), len(current)), i) for i, position in wanted.items()),
+        key=lambda item: (item[0], current.index(item[1]) if item[1] in current else 0),
+    )
+    rest = [i for i in current if i not in wanted]
+    for position, index in moving:
+        if index in current:
+            rest.insert(position - 1, index)
+    return rest
+
+
 def decide_order(
-    route: list[SourceFeature], stops: list[AssembledStop], choice: str | None, notes: list[str]
+    route: list[SourceFeature],
+    stops: list[AssembledStop],
+    choice: str | None,
+    notes: list[str],
+    by_hand: tuple[int, ...] | None = None,
 ) -> StopOrder:
     """The final order of ``stops`` (indices), sets nothing; notes say what decided it."""
     ids = [s.props["id"] for s in stops]
     names = [_first_text(s.props.get("name")) for s in stops]
     source_order = list(range(len(stops)))
+    if by_hand is not None:
+        if sorted(by_hand) == source_order:
+            return StopOrder(list(by_hand), "set by hand in the preview", ids, names)
+        notes.append("The order set by hand does not name every stop once; it was not used.")
     if choice == "source":
         return StopOrder(source_order, "source order (--order source)", ids, names)
     explicit: list[int | None] = [s.props.get("order") for s in stops]

@@ -118,20 +118,20 @@ def _one_file(
     validate: Validator,
 ) -> Intake:
     result = validate(path, options.validation)
-    if result.valid and not _is_draft(result.document):
+    if result.valid and not is_draft(result.document):
         return _publish(sessions, path, result, options, dry_run)
     source = _read(path, options)
-    if _assemblable(source, result):
+    if assemblable(source, result):
         return _draft(sessions, assemble([("any", source)], options), dry_run)
     return Intake(str(path), result.report)
 
 
-def _is_draft(document: dict[str, Any] | None) -> bool:
+def is_draft(document: dict[str, Any] | None) -> bool:
     props = (document or {}).get("features", [{}])[0].get("properties") or {}
     return props.get("status") == DRAFT
 
 
-def _assemblable(source: SourceData, result: ValidationResult) -> bool:
+def assemblable(source: SourceData, result: ValidationResult) -> bool:
     """Not in the profile but readable (CSV, KML, a plain GeoJSON), or an exported draft."""
     if source.format in ("CSV", "KML"):
         return True

@@ -93,22 +93,46 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(parts)
 
 
-def grouped_text(problems: list[Problem], file: str) -> list[str]:
-    """One line per problem, except repeats of a kind, which become one line each."""
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Problems of one kind; ``places`` (such as ``features 1–201``) when they are grouped."""
+
+    members: list[Problem]
+    places: str | None = None
+
+    @property
+    def first(self) -> Problem:
+        return self.members[0]
+
+
+def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
+    """Repeats of a kind (:data:`GROUP_FROM` or more at indexed places) form one group;
+    every other problem is a group of its own."""
     groups: dict[tuple[str, str, str, str], list[Problem]] = {}
     for problem in problems:
         groups.setdefault(_shape(problem), []).append(problem)
-    lines = []
-    for (_, _, code, shape), members in groups.items():
+    out: list[ProblemGroup] = []
+    for (_, _, _, shape), members in groups.items():
         if len(members) < GROUP_FROM or "/N" not in shape:
-            lines.extend(p.to_text(file) for p in members)
+            out.extend(ProblemGroup([p]) for p in members)
             continue
-        first = members[0]
         indices = sorted({int(_INDEX.findall(p.pointer)[0]) for p in members})
         noun = shape.split("/")[1] if shape.count("/") else "places"
+        out.append(ProblemGroup(members, f"{noun} {_ranges(indices)}"))
+    return out
+
+
+def grouped_text(problems: list[Problem], file: str) -> list[str]:
+    """One line per problem, except repeats of a kind, which become one line each."""
+    lines = []
+    for group in group_problems(problems):
+        if group.places is None:
+            lines.extend(p.to_text(file) for p in group.members)
+            continue
+        first = group.first
         lines.append(
-            f"{first.file or file}: {first.severity}: {len(members)} times, {noun}"
-            f" {_ranges(indices)} (first: {first.where}): {first.message} [{code}]"
+            f"{first.file or file}: {first.severity}: {len(group.members)} times,"
+            f" {group.places} (first: {first.where}): {first.message} [{first.code}]"
             " (--json lists every one)"
         )
     return lines

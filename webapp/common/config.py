@@ -10,6 +10,9 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: an SQLite file in the instance folder
     "MAX_IMPORT_MB": 50,
+    "CONSOLE_IMPORT_MB": 10,  # largest upload (all files together) of the console's import
+    "IMPORT_STAGING_MINUTES": 60,  # an import not confirmed within this long is removed
+    "IMPORT_STAGING_DIR": None,  # None: import-staging/ in the instance folder
     "STOP_DISTANCE_M": 50.0,
     "WALKING_KMH": 4.5,
     # Memory for every in-process cache of a worker (built tours, pages, maps, GeoJSON),

@@ -1,7 +1,8 @@
 """Limits on every request, checked before any view reads it.
 
 - ``MAX_CONTENT_LENGTH`` (default 1 MiB, ``BIDEAN_MAX_CONTENT_LENGTH`` in bytes): a larger
-  body is refused with 413 before it is read into memory.
+  body is refused with 413 before it is read into memory.  A view marked with
+  :func:`body_limit` (the console's import page) has its own limit, a config key in MB.
 - Integers in URLs (``<int:…>``) stop at 2³¹−1, the largest id a column holds: beyond
   that the route does not match (404) instead of overflowing the database (500).
 - NUL characters and lone surrogates anywhere in the path, the query string, a form or
@@ -12,10 +13,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter, Map
 
@@ -24,6 +25,31 @@ from tours.content.limits import json_depth, unstorable
 MAX_CONTENT_LENGTH = 1024 * 1024
 MAX_JSON_DEPTH = 16
 MAX_ID = 2**31 - 1
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def body_limit(config_key: str) -> Callable[[V], V]:
+    """Let a view take bodies up to ``app.config[config_key]`` megabytes instead of
+    ``MAX_CONTENT_LENGTH`` (put it under the route decorator)."""
+
+    def mark(view: V) -> V:
+        view.body_limit_key = config_key  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def body_limit_bytes(config_key: str) -> int:
+    """The limit ``config_key`` (megabytes, possibly fractional) in bytes."""
+    return int(float(current_app.config[config_key]) * 1024 * 1024)
+
+
+def apply_body_limit() -> None:
+    """Before anything reads the body: the limit of the view about to run."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    key = getattr(view, "body_limit_key", None)
+    if key is not None:
+        request.max_content_length = body_limit_bytes(key)
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -38,6 +64,7 @@ def init_app(app: Flask) -> None:
     """Set the size limit and the URL converter; call before blueprints are registered."""
     app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(apply_body_limit)
     app.before_request(refuse_unstorable_input)
 
 

@@ -363,14 +363,14 @@ def test_every_code_is_documented():
     modules = [
         "jsonload", "validate", "geojson_positions", "profile", "profile_rules",
         "profile_geometry", "textmaps", "gpx", "importer", "licences", "sources", "csvread",
-        "kml", "assemble", "limits",
+        "kml", "assemble", "limits", "uploads",
     ]  # fmt: skip
     source = "".join(
         (root / "tours" / "content" / f"{m}.py").read_text(encoding="utf-8") for m in modules
     )
     emitted = set(
         re.findall(
-            r'"((?:json|geojson|profile|gpx|file|store|import|assemble|format|csv|kml)\.[a-z-]+)"',
+            r'"((?:json|geojson|profile|gpx|file|store|import|assemble|format|csv|kml|media)\.[a-z-]+)"',
             source,
         )
     )

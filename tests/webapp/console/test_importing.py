@@ -1,0 +1,367 @@
+"""The console's import page: upload, preview (stores nothing), fix, confirm or cancel."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.test import EnvironBuilder
+
+from guides.accounts import create_account
+from guides.profiles import add_guide
+from tests.webapp.console.support import PASSWORD, log_in
+from tours.tour.models import TourRecord, TourVersionRecord
+from webapp import create_app
+from webapp.common.database import get_db
+
+ADMIN = "coordinator@example.org"
+OTHER_ADMIN = "second@example.org"
+GUIDE = "guide@example.org"
+LINE = [[16.3600, 48.2000], [16.3650, 48.2050], [16.3700, 48.2100]]
+
+
+def route_file(name: str = "old town walk") -> bytes:
+    feature = {
+        "type": "Feature",
+        "properties": {"name": name},
+        "geometry": {"type": "LineString", "coordinates": LINE},
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}, indent=1).encode()
+
+
+def stops_file() -> bytes:
+    """Three stops, in the file not in walking order: Market, Bridge, Church."""
+    points = [("Market", LINE[2]), ("Bridge", LINE[1]), ("Church", LINE[0])]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name, "description": f"The story of the {name.lower()}.",
+                           "built": 1900 + i},
+            "geometry": {"type": "Point", "coordinates": position},
+        }
+        for i, (name, position) in enumerate(points)
+    ]  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": features}, indent=1).encode()
+
+
+COMPLETE = {
+    "city": "Wien",
+    "timezone": "Europe/Vienna",
+    "licence": "CC-BY-4.0",
+    "language": "en",
+    "title": "Old town",
+    "summary": "Three places.",
+}
+
+
+def upload(client, files: dict | None = None, headers: dict | None = None, **options):
+    files = (
+        files
+        if files is not None
+        else {"route": (route_file(), "route.geojson"), "stops": [(stops_file(), "stops.geojson")]}
+    )
+    data: dict = dict(options)
+    for role, value in files.items():
+        items = value if isinstance(value, list) else [value]
+        data[role] = [(io.BytesIO(content), name) for content, name in items]
+    # Built here so its temporary file (for a large body) is closed after the request.
+    builder = EnvironBuilder(
+        path="/console/tours/import",
+        method="POST",
+        data=data,
+        content_type="multipart/form-data",
+        environ_base=client.environ_base,
+        headers=headers,
+    )
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def token_of(response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def staged(app) -> list[Path]:
+    root = Path(app.instance_path) / "import-staging"
+    return [p for p in root.iterdir() if p.is_dir()] if root.exists() else []
+
+
+def tours(app) -> list[tuple[str, str, int]]:
+    with get_db(app).transaction() as session:
+        rows = session.execute(select(TourRecord.slug, TourRecord.status, TourRecord.id)).all()
+        return [
+            (
+                slug,
+                status,
+                session.scalar(select(func.count()).where(TourVersionRecord.tour_id == tour_id)),
+            )
+            for slug, status, tour_id in rows
+        ]
+
+
+@pytest.fixture
+def accounts(app):
+    with get_db(app).transaction(write_lock=True) as session:
+        create_account(session, ADMIN, "admin", password=PASSWORD)
+        create_account(session, OTHER_ADMIN, "admin", password=PASSWORD)
+        add_guide(session, "ane", "Ane", "es:native")
+        create_account(session, GUIDE, "guide", guide_id="ane", password=PASSWORD)
+
+
+@pytest.fixture
+def coordinator(client, accounts):
+    assert log_in(client, ADMIN).status_code == 302
+    return client
+
+
+def test_only_coordinators_reach_the_import_pages(app, client, accounts):
+    assert "/console/login" in client.get("/console/tours/import").headers["Location"]
+    log_in(client, GUIDE)
+    assert client.get("/console/tours/import").status_code == 403
+    assert upload(client).status_code == 403
+    assert staged(app) == []
+    client.post("/console/logout")
+    log_in(client, ADMIN)
+    page = client.get("/console/tours/import").get_data(as_text=True)
+    assert 'name="route"' in page and 'name="stops"' in page and "multipart/form-data" in page
+    assert 'href="/console/tours/import"' in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_upload_needs_the_csrf_token(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "RATELIMIT_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
+    with get_db(app).transaction(write_lock=True) as session:
+        create_account(session, ADMIN, "admin", password=PASSWORD)
+    client = app.test_client()
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    login = {"email": ADMIN, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/console/login", data=login).status_code == 302
+    assert upload(client).status_code == 400
+    assert staged(app) == []
+    form = client.get("/console/tours/import").get_data(as_text=True)
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    response = upload(client, csrf_token=fresh)
+    assert response.status_code == 302 and len(staged(app)) == 1
+    app.extensions["bidean.db"].engine.dispose()
+
+
+def test_preview_shows_the_order_fields_and_problems_and_stores_nothing(app, coordinator):
+    token = token_of(upload(coordinator, city="Wien"))
+    assert len(staged(app)) == 1
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    # Along the route: Church, Bridge, Market; the files had them the other way round.
+    names = re.findall(r'<td class="stop-name">([^<]*)</td>', page)
+    assert names == ["Church", "Bridge", "Market"]
+    sources = re.findall(r'<tr data-source="(\d+)">', page)
+    assert sources == ["3", "2", "1"]
+    assert "name ← name; story ← description" in page and "built" in page
+    assert "A new tour, route (version 1)." in page and "It will be a draft" in page
+    # The to-do items say where they are and which field of the form fixes them.
+    assert "route.geojson, line 4, column 3" in page
+    assert "fill in “Time zone, such as Europe/Vienna” below" in page
+    assert "Import again with" not in page  # the command line's hint is not the page's
+    assert 'data-bidean-map="' in page and 'type="application/json"' in page
+    assert tours(app) == []
+
+
+def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
+    token = token_of(upload(coordinator, city="Wien"))
+    response = coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert response.status_code == 302
+    assert tours(app) == [("route", "draft", 1)]
+    assert staged(app) == []
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "route version 1 is stored as a draft." in page
+    assert "Version 1, a draft" in page and "timezone" in page
+    assert re.findall(r"<li>(\w+)</li>", page)[:3] == ["Church", "Bridge", "Market"]
+    # The token is used up: a second confirmation stores nothing more.
+    again = coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert again.status_code == 302 and tours(app) == [("route", "draft", 1)]
+
+
+def test_cancel_leaves_nothing(app, coordinator):
+    token = token_of(upload(coordinator))
+    response = coordinator.post(f"/console/tours/import/{token}/cancel")
+    assert response.status_code == 302 and response.headers["Location"] == "/console/tours/import"
+    assert staged(app) == [] and tours(app) == []
+    assert coordinator.get(f"/console/tours/import/{token}").status_code == 302
+
+
+def test_reimport_gives_a_new_version(app, coordinator):
+    first = token_of(upload(coordinator, city="Wien"))
+    coordinator.post(f"/console/tours/import/{first}/confirm")
+    second = token_of(upload(coordinator, city="Wien"))
+    page = coordinator.get(f"/console/tours/import/{second}").get_data(as_text=True)
+    assert "A new version of route: version 2." in page
+    coordinator.post(f"/console/tours/import/{second}/confirm")
+    assert tours(app) == [("route", "draft", 2)]
+
+
+def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordinator):
+    token = token_of(upload(coordinator))
+    url = f"/console/tours/import/{token}"
+    # Move Market (first in the files, third along the route) to position 1; the other
+    # boxes keep the positions the page showed.
+    form = {**COMPLETE, "order": "", "position-3": "1", "position-2": "2", "position-1": "1"}
+    form["publish"] = "y"
+    assert coordinator.post(url, data=form).status_code == 302
+    page = coordinator.get(url).get_data(as_text=True)
+    assert re.findall(r'<td class="stop-name">([^<]*)</td>', page) == [
+        "Market",
+        "Church",
+        "Bridge",
+    ]
+    assert "set by hand in the preview" in page and "It will be published." in page
+    assert "To do before publishing" not in page
+    # Another rule drops the order set by hand.
+    assert coordinator.post(url, data={**COMPLETE, "order": "source"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert [s["name"] for s in report["order"]["stops"]] == ["Market", "Bridge", "Church"]
+    assert report["will_store"]["status"] == "draft"  # publish was not ticked this time
+    coordinator.post(url, data={**COMPLETE, "order": "source", "publish": "y"})
+    response = coordinator.post(f"{url}/confirm")
+    assert response.status_code == 302 and tours(app) == [("route", "published", 1)]
+    assert "Old town" in coordinator.get("/tours/route").get_data(as_text=True)
+
+
+def test_the_report_is_available_as_json(app, coordinator):
+    token = token_of(upload(coordinator, city="Wien"))
+    url = f"/console/tours/import/{token}"
+    for response in (
+        coordinator.get(url, query_string={"format": "json"}),
+        coordinator.get(url, headers={"Accept": "application/json"}),
+    ):
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        report = response.get_json()
+        assert report["token"] == token
+        assert report["will_store"] == {
+            "action": "create",
+            "slug": "route",
+            "version": 1,
+            "status": "draft",
+            "existing_status": None,
+            "existing_version": None,
+        }
+        timezone = next(p for p in report["todo"] if p["field"] == "timezone")
+        assert (timezone["file"], timezone["line"], timezone["column"]) == ("route.geojson", 4, 3)
+        assert timezone["pointer"] == "/features/0/properties/timezone"
+        assert [s["source_position"] for s in report["order"]["stops"]] == [3, 2, 1]
+        assert report["order"]["stops"][0]["fields"]["story"] == "description"
+    assert tours(app) == []
+
+
+def test_an_upload_can_answer_with_the_json_report(app, coordinator):
+    response = upload(coordinator, headers={"Accept": "application/json"}, city="Wien")
+    assert response.status_code == 201
+    report = response.get_json()
+    assert report["preview"] == f"/console/tours/import/{report['token']}"
+    assert report["order"]["movable"] and len(report["order"]["stops"]) == 3
+    assert len(staged(app)) == 1 and tours(app) == []
+    stored = coordinator.post(report["confirm"], headers={"Accept": "application/json"})
+    assert stored.get_json()["status"] == "draft" and tours(app) == [("route", "draft", 1)]
+    empty = upload(coordinator, {}, headers={"Accept": "application/json"})
+    assert empty.status_code == 400 and "Choose at least one file" in empty.get_json()["error"]
+
+
+def test_a_broken_file_gives_errors_with_line_and_column_and_cannot_be_confirmed(app, coordinator):
+    broken = b'{"type": "FeatureCollection",\n  "features": [\n    {"type": "Feature",,}\n  ]\n}'
+    token = token_of(upload(coordinator, {"route": (broken, "broken.geojson")}))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused" and not report["valid"]
+    [error] = report["errors"]
+    assert (error["file"], error["line"], error["column"]) == ("broken.geojson", 3, 24)
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "broken.geojson, line 3, column 24" in page and 'id="confirm-form"' not in page
+    assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
+    assert tours(app) == []
+
+
+def test_an_upload_over_the_limit_gets_a_page_in_the_users_language(app, coordinator):
+    app.config["CONSOLE_IMPORT_MB"] = 0.001  # about 1 KB
+    big = {"route": (route_file("x" * 2000), "route.geojson")}
+    response = upload(coordinator, big)
+    assert response.status_code == 413
+    assert "larger than the import limit of 0.001 MB" in response.get_data(as_text=True)
+    coordinator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    spanish = upload(coordinator, big).get_data(as_text=True)
+    assert "límite" in spanish and 'name="route"' in spanish
+    assert staged(app) == []
+    app.config["CONSOLE_IMPORT_MB"] = 2  # over the site's 1 MiB limit for other pages
+    large = {"route": (route_file("y" * 1_200_000), "route.geojson")}
+    assert upload(coordinator, large).status_code == 302
+
+
+def test_an_upload_belongs_to_its_account(app, client, accounts):
+    log_in(client, ADMIN)
+    token = token_of(upload(client))
+    client.post("/console/logout")
+    log_in(client, OTHER_ADMIN)
+    assert client.get(f"/console/tours/import/{token}").status_code == 302
+    assert client.get(f"/console/tours/import/{token}?format=json").status_code == 404
+    client.post(f"/console/tours/import/{token}/cancel")
+    client.post(f"/console/tours/import/{token}/confirm")
+    assert len(staged(app)) == 1 and tours(app) == []
+
+
+def test_images_named_by_a_local_path_are_not_read(app, coordinator):
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "profile": "bidean-tour/1",
+                    "slug": "with-image",
+                    "title": {"en": "With an image"},
+                    "summary": {"en": "One stop."},
+                    "city": "Wien",
+                    "timezone": "Europe/Vienna",
+                    "districts": [],
+                    "languages": ["en"],
+                    "licence": "CC-BY-4.0",
+                },
+                "geometry": {"type": "LineString", "coordinates": LINE},
+            },
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "bridge",
+                    "name": {"en": "Bridge"},
+                    "story": {"en": "A story."},
+                    "media": [{"url": "https://example.org/bridge.jpg", "type": "image"},
+                              {"url": "images/bridge.png", "type": "image"}],
+                },
+                "geometry": {"type": "Point", "coordinates": LINE[1]},
+            },
+        ],
+    }  # fmt: skip
+    data = json.dumps(document, indent=1).encode()
+    token = token_of(upload(coordinator, {"tour": (data, "with-image.geojson")}, publish="y"))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    skipped = [p for p in report["warnings"] if p["code"] == "media.local-file-not-read"]
+    assert [p["pointer"] for p in skipped] == ["/features/1/properties/media/1/url"]
+    assert skipped[0]["line"] is not None
+    assert report["will_store"]["status"] == "published"
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    with get_db(app).transaction() as session:
+        stored = session.scalars(select(TourVersionRecord)).one().document
+    assert "images/bridge.png" not in json.dumps(stored)
+    assert "https://example.org/bridge.jpg" in json.dumps(stored)
+    assert not (Path(app.instance_path) / "media").exists()  # nothing was read or stored
