@@ -119,8 +119,7 @@ def import_translations(
         result = validate_document(document, slug, options)
         if result.document is None or not result.report.valid:
             outcome.problems = [
-                CsvProblem(0, "", f"{p.pointer or '/'}: {p.message}")
-                for p in result.report.errors
+                CsvProblem(0, "", f"{p.pointer or '/'}: {p.message}") for p in result.report.errors
             ]
             return outcome
         document = result.document

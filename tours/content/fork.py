@@ -63,9 +63,16 @@ class ForkResult:
     todo: list[dict[str, Any]]
 
 
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ħ": "h", "ı": "i",
+     "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th"}
+)  # fmt: skip
+
+
 def fork_slug(slug: str, city: str) -> str:
     """The default slug of a fork: the original's with the city's ("…-wroclaw")."""
-    suffix = slugify(city) or "fork"
+    suffix = slugify(city.translate(_LETTERS)) or "fork"
     return f"{slug[: SLUG_MAX - len(suffix) - 1].rstrip('-')}-{suffix}"
 
 
@@ -98,9 +105,7 @@ def fork_document(
     credits = props.get("credits") if isinstance(props.get("credits"), Mapping) else {}
     new_credits = {}
     for language in languages or list(credits):
-        line = _credit_line(
-            language, title.get(language, ""), old_slug, old_city, source_version
-        )
+        line = _credit_line(language, title.get(language, ""), old_slug, old_city, source_version)
         before = str(credits.get(language, "")).strip()
         new_credits[language] = f"{before}\n{line}" if before else line
     props.update(

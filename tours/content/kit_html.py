@@ -50,9 +50,7 @@ def _direction(language: str) -> str:
     return "rtl" if base_language(language) in RTL else "ltr"
 
 
-def printable_html(
-    tour: Tour, labels: Mapping[str, Mapping[str, str]] | None = None
-) -> str:
+def printable_html(tour: Tour, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The stop list in walking order, a section per tour language with its stories."""
     labels = labels or {}
     stops = tour.ordered_public_stops()

@@ -29,7 +29,9 @@ from tours.content.limits import breaks_lines, unstorable
 from tours.content.translations import StopRef
 from tours.i18n import is_valid_tag, normalize_tag
 
-HEADER = ("tour", "version", "stop_id", "field", "source_language", "source_text", "language", "text")
+HEADER = (
+    "tour", "version", "stop_id", "field", "source_language", "source_text", "language", "text",
+)  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 #: Longest text accepted per field (characters); scripts use ``guides.scripts.SCRIPT_MAX``.
@@ -181,9 +183,7 @@ def read_csv(
             continue  # a blank line a spreadsheet left at the end
         if len(raw) != len(HEADER):
             parsed.problems.append(
-                CsvProblem(
-                    number, "", f"The row has {len(raw)} cells; it must have {len(HEADER)}."
-                )
+                CsvProblem(number, "", f"The row has {len(raw)} cells; it must have {len(HEADER)}.")
             )
             continue
         row = dict(zip(HEADER, (unprotect(c) for c in raw), strict=True))
@@ -214,8 +214,11 @@ def _check_row(
     except ValueError:
         problem("version", f"{row['version']!r} is not a version number.")
     else:
-        parsed.version = row_version if parsed.version is None else parsed.version
-        if row_version < version:
+        first = parsed.version is None
+        parsed.version = row_version if first else parsed.version
+        if row_version == parsed.version and not first:
+            pass  # a wrong version is said once, on the first row that has it
+        elif row_version < version:
             problem(
                 "version",
                 f"The file was made for version {row_version}, but the tour is now at version"

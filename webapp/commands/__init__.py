@@ -11,6 +11,7 @@ from webapp.commands import media as media_commands
 from webapp.commands import serve as serve_commands
 from webapp.commands import sessions as sessions_commands
 from webapp.commands import tours as tours_commands
+from webapp.commands import translations as translations_commands
 
 
 def register(app: Flask) -> None:
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
         guides_commands,
         drafts_commands,
         media_commands,
+        translations_commands,
     ):
         for command in group.COMMANDS:
             app.cli.add_command(command)

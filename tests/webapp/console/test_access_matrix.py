@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
+from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, SLUG, build_world, log_in
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
@@ -20,6 +20,7 @@ def console_requests(app, world) -> list[tuple[str, str, str]]:
         "stop_id": "sf-01",
         "token": "not-a-real-token",
         "account_id": 1,
+        "slug": SLUG,
     }
     found = []
     with app.test_request_context():
