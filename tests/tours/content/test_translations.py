@@ -22,7 +22,7 @@ HOSTILE = [
     'She said "no", then "yes"',
     "one, two, three",
     "line one\nline two\r\nline three\rend",
-    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    '=HYPERLINK("http://evil.example","x")',
     "+1 555 0100",
     "-2+3",
     "@SUM(A1:A2)",
@@ -240,7 +240,8 @@ def test_empty_and_header_only_files():
 
 def test_apply_texts_declares_a_new_language_at_the_end_and_counts_changes():
     doc = document()
-    updated, changed = apply_texts(doc, "pl", {("rio", "name"): "Rzeka", ("later", "name"): "Później"})
+    texts = {("rio", "name"): "Rzeka", ("later", "name"): "Później"}
+    updated, changed = apply_texts(doc, "pl", texts)
     assert changed == 1  # "Później" was there already
     assert updated["features"][0]["properties"]["languages"] == ["es", "eu", "en", "pl"]
     assert doc["features"][0]["properties"]["languages"] == ["es", "eu", "en"]  # a copy
