@@ -37,7 +37,8 @@ def stored(app, slug: str = SLUG):
 
 
 def stop_props(document, stop_id):
-    return next(f["properties"] for f in document["features"] if f["properties"].get("id") == stop_id)
+    features = document["features"]
+    return next(f["properties"] for f in features if f["properties"].get("id") == stop_id)
 
 
 def rows_of(path: Path) -> list[list[str]]:
@@ -61,7 +62,7 @@ def test_report_lists_missing_texts_per_language_and_field(runner, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["fields"] == ["name", "story", "script"] and report["version"] == 1
-    es, eu, en = report["languages"]
+    es, eu, _en = report["languages"]
     assert es["language"] == "es" and es["fields"]["script"]["missing"] == ["cortes"]
     assert es["fields"]["script"]["percent"] == 50.0 and es["fields"]["name"]["percent"] == 100.0
     assert eu["missing_by_stop"] == {"plaza": ["script"], "cortes": ["script"]}
@@ -188,7 +189,8 @@ def test_fork_stores_a_draft_in_the_other_city_with_attribution(app, runner, cli
         listing = {t.slug: t for t in tour_listings(session)}
     fork = listing[f"{SLUG}-wroclaw"]
     assert (fork.status, fork.city, fork.languages) == ("draft", "Wrocław", ["es", "eu", "en"])
-    assert [t["code"] for t in fork.todo] == ["fork.route", "fork.districts", "fork.stop", "fork.stop"]
+    codes = [t["code"] for t in fork.todo]
+    assert codes == ["fork.route", "fork.districts", "fork.stop", "fork.stop"]
     _, document, _ = stored(app, f"{SLUG}-wroclaw")
     route = document["features"][0]["properties"]
     assert route["forked_from"]["slug"] == SLUG and route["licence"] == "CC-BY-SA-4.0"
