@@ -13,7 +13,7 @@ Contents (``<slug>`` is the tour's slug)::
 Only what the public already sees goes in: the document is the tour's public one
 (published stops, no guide scripts), and nothing about bookings or bookers exists in a
 tour document.  The GeoJSON is exactly what ``bidean import`` reads back into an equal
-tour.  The zip is reproducible: same tour version, same bytes.
+tour (the public tour: its stops numbered 1, 2, 3… in walking order).  The zip is reproducible: same tour version, same bytes.
 """
 
 from __future__ import annotations
@@ -93,6 +93,19 @@ def credits_text(tour: Tour) -> str:
     return "\n".join(lines) + "\n"
 
 
+def public_document(tour: Tour) -> dict:
+    """The public profile document (published stops, never scripts), the stops numbered
+    1, 2, 3… in walking order: without the draft stops a stored ``order`` may have gaps,
+    which an import would close, so the kit's file is already what an import stores."""
+    document = tour.to_document(published_only=True)
+    walking = {stop.id: n for n, stop in enumerate(tour.ordered_public_stops(), start=1)}
+    for feature in document["features"][1:]:
+        props = feature["properties"]
+        if feature["geometry"]["type"] == "Point" and props.get("id") in walking:
+            props["order"] = walking[props["id"]]
+    return document
+
+
 def build_kit(
     tour: Tour,
     version: int,
@@ -105,7 +118,7 @@ def build_kit(
     ``labels`` are the printable list's headings per language (English by default);
     ``source_url`` is the public page of the tour, named in the README.
     """
-    document = tour.to_document(published_only=True)  # never scripts
+    document = public_document(tour)
     slug, default = tour.slug, tour.default_language
     folder = f"{slug}/"
     buffer = io.BytesIO()
