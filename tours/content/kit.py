@@ -13,7 +13,8 @@ Contents (``<slug>`` is the tour's slug)::
 Only what the public already sees goes in: the document is the tour's public one
 (published stops, no guide scripts), and nothing about bookings or bookers exists in a
 tour document.  The GeoJSON is exactly what ``bidean import`` reads back into an equal
-tour (the public tour: its stops numbered 1, 2, 3… in walking order).  The zip is reproducible: same tour version, same bytes.
+tour (the public tour: its stops numbered 1, 2, 3… in walking order).
+The zip is reproducible: same tour version, same bytes.
 """
 
 from __future__ import annotations
