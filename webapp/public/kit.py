@@ -14,7 +14,9 @@ from flask import Response
 from flask_babel import force_locale, gettext
 
 from tours.content.kit import build_kit
+from tours.i18n import base_language
 from webapp.common.database import get_db
+from webapp.common.i18n import LANGUAGES
 from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for
 from webapp.public.views import bp
@@ -24,7 +26,10 @@ def kit_labels(languages: Iterable[str]) -> dict[str, dict[str, str]]:
     """The printable list's headings in each tour language the interface speaks."""
     labels = {}
     for language in languages:
-        with force_locale(language.replace("-", "_")):
+        base = base_language(language)
+        if base not in LANGUAGES:
+            continue  # the kit's English headings
+        with force_locale(base):
             labels[language] = {
                 "stops": gettext("Stops"),
                 "credits": gettext("Credits"),
