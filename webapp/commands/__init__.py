@@ -88,6 +88,14 @@ COMMANDS: dict[str, CommandEntry] = {
     "media": CommandEntry(
         "webapp.commands.media:media_group", "Images for tours, re-encoded and served by Bidean."
     ),
+    "translations": CommandEntry(
+        "webapp.commands.translations:translations_group",
+        "Translation completeness of a tour, and CSV files for translators.",
+    ),
+    "fork": CommandEntry(
+        "webapp.commands.translations:fork_command",
+        "Copy a tour's structure as a draft in another city, with its credits and licence.",
+    ),
     # Flask-Limiter's command (its ``flask.commands`` entry point), named here so that
     # ``bidean --help`` need not import Flask-Limiter to describe it.
     "limiter": CommandEntry(

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -91,3 +92,13 @@ class AccountForm(FlaskForm):
         _l("Role"), choices=choices([("guide", _l("Guide")), ("admin", _l("Coordinator"))])
     )
     guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
+
+
+class TranslationUploadForm(FlaskForm):
+    file = FileField(_l("Translation file (CSV, UTF-8)"))
+
+
+class ForkForm(FlaskForm):
+    city = StringField(_l("City of the new tour"), validators=[InputRequired()])
+    slug = StringField(_l("Slug of the new tour (empty: made from the city)"))
+    with_scripts = BooleanField(_l("Copy the guides' scripts too (they are private)"))

@@ -1,0 +1,156 @@
+"""The coordinator pages ``/console/tours/<slug>/translations`` (report, CSV download and
+upload) and ``/console/tours/<slug>/fork``, on both backends."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from guides.audit import recent
+from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, SLUG, build_world, log_in
+from tours.content.translation_csv import protect
+from tours.tour.store import newest_version
+from webapp import create_app
+from webapp.common.database import get_db
+
+SCRIPT = "Reúne al grupo bajo los árboles"  # the Spanish script of the sample's stop 1
+
+
+def newest(app, slug=SLUG):
+    with get_db(app).transaction() as session:
+        row = newest_version(session, slug)
+        return row.version, row.document, row.tour.status
+
+
+def filled_csv(client, values, language="pl") -> bytes:
+    response = client.get(f"/console/tours/{SLUG}/translations.csv?language={language}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+    for row in rows[1:]:
+        if (row[2], row[3]) in values:
+            row[7] = protect(values[(row[2], row[3])])
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def upload(client, data: bytes):
+    return client.post(
+        f"/console/tours/{SLUG}/translations",
+        data={"file": (io.BytesIO(data), "pl.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_report_page_shows_percentages_and_missing_stops(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
+    assert "Translations of san-francisco-voices" in page
+    # Sample: five languages, scripts only in es and en.
+    assert re.search(r"Basque \(eu\)</th>\s*<td>66.7 %</td>", page), page
+    assert "0 % (0/8)" in page and "100 % (8/8)" in page
+    assert "Missing in Basque" in page and "<code>sf-01</code>: script" in page
+    assert SCRIPT not in page  # the page counts scripts, it does not show them
+    assert client.get("/console/tours/nope/translations").status_code == 404
+
+
+def test_download_and_upload_store_a_new_version_and_audit_it(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    data = filled_csv(client, {("sf-01", "name"): "=Plac Serca Maryi", ("sf-02", "story"): "A\nB"})
+    response = upload(client, data)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Version 2 stored: 2 texts changed." in page
+    version, document, status = newest(app)
+    assert (version, status) == (2, "published")
+    stops = {f["properties"].get("id"): f["properties"] for f in document["features"]}
+    assert stops["sf-01"]["name"]["pl"] == "=Plac Serca Maryi"
+    assert stops["sf-02"]["story"]["pl"] == "A\nB"
+    assert stops["sf-01"]["script"]["es"].startswith(SCRIPT)
+    with get_db(app).transaction() as session:
+        entry = recent(session)[0]
+        assert (entry.action, entry.actor, entry.details["version"]) == (
+            "tour.translations",
+            ADMIN,
+            2,
+        )
+    # Polish is now declared, and the report lists it.
+    page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
+    assert "Polish (pl)</th>" in page and "not declared" not in page
+
+
+def test_a_bad_upload_shows_row_and_column_and_stores_nothing(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    data = filled_csv(client, {("sf-01", "name"): "x" * 201}).replace(b",sf-03,", b",sf-99,", 1)
+    response = upload(client, data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "The file was not accepted, and nothing was stored." in page
+    assert "Row 2, column text:" in page and "Row 6, column stop_id:" in page
+    assert newest(app)[0] == 1
+    assert upload(client, b"").status_code == 302  # no file: back to the page
+    assert newest(app)[0] == 1
+
+
+def test_download_with_scripts_only_when_ticked(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    plain = client.get(f"/console/tours/{SLUG}/translations.csv?language=fr")
+    assert SCRIPT not in plain.get_data(as_text=True)
+    scripts = client.get(f"/console/tours/{SLUG}/translations.csv?language=fr&scripts=1")
+    assert SCRIPT in scripts.get_data(as_text=True)
+    source = client.get(f"/console/tours/{SLUG}/translations.csv?language=es")
+    assert source.status_code == 302
+
+
+def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    form = client.get(f"/console/tours/{SLUG}/fork").get_data(as_text=True)
+    assert "Fork san-francisco-voices for another city" in form
+    response = client.post(f"/console/tours/{SLUG}/fork", data={"city": "Wrocław"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/console/tours/{SLUG}-wroclaw/translations")
+    version, document, status = newest(app, f"{SLUG}-wroclaw")
+    assert (version, status) == (1, "draft")
+    assert document["features"][0]["properties"]["city"] == "Wrocław"
+    assert SCRIPT not in str(document)
+    again = client.post(f"/console/tours/{SLUG}/fork", data={"city": "Wrocław"})
+    assert again.status_code == 200 and "The fork was not made" in again.get_data(as_text=True)
+    empty = client.post(f"/console/tours/{SLUG}/fork", data={"city": ""})
+    assert empty.status_code == 200 and "Give the city" in empty.get_data(as_text=True)
+    client.post("/console/logout")
+    log_in(client, GUIDE_A)
+    assert client.post(f"/console/tours/{SLUG}/fork", data={"city": "Kraków"}).status_code == 403
+    assert client.get(f"/console/tours/{SLUG}/translations").status_code == 403
+
+
+def test_fork_and_upload_need_the_csrf_token(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "RATELIMIT_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    build_world(app)
+    client = app.test_client()
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    client.post("/console/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token})
+    url = f"/console/tours/{SLUG}/fork"
+    assert client.post(url, data={"city": "Kraków"}).status_code == 400
+    assert client.post(f"/console/tours/{SLUG}/translations", data={}).status_code == 400
+    form = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    ok = client.post(url, data={"city": "Kraków", "csrf_token": token})
+    assert ok.status_code == 302
+    assert newest(app, f"{SLUG}-krakow")[2] == "draft"
+    app.extensions["bidean.db"].engine.dispose()

@@ -1,0 +1,75 @@
+"""Coordinator page (role ``admin``): fork a tour for another city.
+
+``/console/tours/<slug>/fork`` asks for the city (and optionally the new slug and
+whether to copy the guides' scripts) and stores the copy as a draft through
+``tours.content.fork.fork_tour``, exactly as ``bidean fork`` does; see that module for
+what is kept, what is marked to do and what is dropped.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
+from flask_login import current_user
+
+from guides import audit
+from tours.content.fork import ForkError, fork_tour
+from tours.errors import TourNotFound
+from tours.tour.store import get_document
+from webapp.common.database import get_db
+from webapp.console.auth import admin_required
+from webapp.console.forms import ForkForm
+from webapp.console.views import bp
+
+
+@bp.route("/tours/<slug>/fork", methods=["GET", "POST"])
+@admin_required
+def admin_tour_fork(slug: str) -> Response | str:
+    """The fork form; a valid POST stores the draft and goes to its translations page."""
+    with get_db().transaction() as db_session:
+        try:
+            get_document(db_session, slug)
+        except TourNotFound:
+            abort(404)
+    form = ForkForm()
+    if form.validate_on_submit():
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                result = fork_tour(
+                    db_session,
+                    slug,
+                    form.city.data or "",
+                    form.slug.data or None,
+                    with_scripts=bool(form.with_scripts.data),
+                )
+                audit.record(
+                    db_session,
+                    current_user.actor,
+                    "tour.fork",
+                    f"tour:{result.slug}",
+                    source=slug,
+                    source_version=result.source_version,
+                    scripts=bool(form.with_scripts.data),
+                )
+        except TourNotFound:
+            abort(404)
+        except ForkError:
+            flash(
+                gettext(
+                    "The fork was not made: give the city on one line, and a slug of lowercase"
+                    " letters, digits and hyphens that no other tour has."
+                )
+            )
+        else:
+            flash(
+                ngettext(
+                    "Draft %(slug)s stored with %(num)d thing to do.",
+                    "Draft %(slug)s stored with %(num)d things to do.",
+                    len(result.todo),
+                    slug=result.slug,
+                )
+            )
+            return redirect(url_for("console.admin_tour_translations", slug=result.slug))
+    elif form.is_submitted():
+        flash(gettext("Give the city of the new tour."))
+    return render_template("console/admin_tour_fork.html", slug=slug, form=form)
