@@ -117,3 +117,37 @@ def test_a_replayed_key_makes_no_second_booking_nor_message(app, client, db_sess
     assert len(trips) <= MAX_ROUND_TRIPS, trips
     with db_session() as s:
         assert len(s.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_a_connection_the_database_dropped_costs_a_retry_not_an_error(
+    app, client, db_session, departure_id, engine
+):
+    """No ping before each checkout: a dead pooled connection fails its first statement,
+    the pool is invalidated and the booking runs again on a fresh connection."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminating another session's connection is PostgreSQL's")
+    assert post_booking(client, departure_id, 1).status_code == 201  # a pooled connection
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with round_trips(app) as trips:
+        again = post_booking(client, departure_id, 2, key=uuid.uuid4().hex)
+    assert again.status_code == 201, again.get_json()
+    assert trips.count("COMMIT") == 1 and trips.count("BEGIN") == 2  # the retry
+    with db_session() as s:
+        assert len(s.scalars(select(Booking)).all()) == 2
+
+
+def test_a_reference_drawn_twice_runs_the_transaction_again(
+    app, client, db_session, departure_id, monkeypatch
+):
+    first = post_booking(client, departure_id, 1).get_json()["reference"]
+    draws = iter([first, "ZZZZ2345"])
+    monkeypatch.setattr("tours.booking.bookings.new_reference", lambda: next(draws))
+    made = post_booking(client, departure_id, 2)
+    assert made.status_code == 201 and made.get_json()["reference"] == "ZZZZ2345"
+    with db_session() as s:
+        assert len(s.scalars(select(Booking)).all()) == 2
+        assert len(s.scalars(select(OutboxMessage)).all()) == 2  # the clash left nothing
