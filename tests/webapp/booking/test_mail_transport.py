@@ -84,7 +84,8 @@ def test_a_failure_closes_the_connection_and_the_next_message_opens_another(
         app.config["SMTP_PORT"] = port
         outcomes = drain_mail(app)
     assert [o.result for o in outcomes] == ["sent", "failed", "sent"]
-    assert [to for _f, to, _m in inbox.messages] == [["booker0@example.org"], ["booker2@example.org"]]
+    received = [to for _f, to, _m in inbox.messages]
+    assert received == [["booker0@example.org"], ["booker2@example.org"]]
     first, second = inbox.connections
     assert first != second  # the refusal ended the first connection
     assert statuses(db_session) == ["sent", "failed", "sent"]
