@@ -28,3 +28,153 @@ def tour_document(slug: str, summary: str) -> dict:
         },
     }
     return {"type": "FeatureCollection", "features": [route, stop]}
+
+
+# --- load, servers and an SMTP sink, shared by the booking and mail benches ---------------
+
+import http.client  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Mapping  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
+# The same gunicorn settings for the app and its reference: 4 gthread workers x 8 threads.
+GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "8"]
+DEADLINE_S = 300
+
+
+@dataclass
+class Run:
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:>26}: {self.rate:8.1f} req/s  p50 {self.percentile(50):6.1f} ms  "
+            f"p95 {self.percentile(95):6.1f} ms  p99 {self.percentile(99):6.1f} ms  "
+            f"statuses {self.statuses}"
+        )
+
+
+# (method, path, body) or (method, path, body, extra headers)
+Request = tuple[str, str, str | None] | tuple[str, str, str | None, dict[str, str]]
+
+
+def load(
+    host: str, port: int, total: int, make_request: Callable[[int], Request], clients: int
+) -> Run:
+    """``total`` requests from ``clients`` threads, each with its own keep-alive connection."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(total))
+    start_line = threading.Barrier(clients + 1)
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        start_line.wait()
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            method, path, body, *extra = make_request(n)
+            headers = {"Content-Type": "application/json", **(extra[0] if extra else {})}
+            began = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            took = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(took)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start_line.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=DEADLINE_S)
+    return Run(time.perf_counter() - began, latencies, statuses)
+
+
+def start_gunicorn(
+    app_spec: str, env: Mapping[str, str], log: Path, probe: str = "/healthz"
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving ``app_spec`` on a free loopback port; ``(process, port)``."""
+    command = [
+        sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", "127.0.0.1:0",
+        "--log-level", "info", app_spec,
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            port = int(found.group(2))
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", probe)
+                if connection.getresponse().status == 200:
+                    return process, port
+            except OSError:
+                pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class CountingSink:
+    """aiosmtpd handler that counts what it receives (and nothing else)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.received += 1
+        return "250 OK"
+
+
+def smtp_sink():
+    """A started aiosmtpd controller on a free loopback port, and its handler."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:  # a free port now (aiosmtpd cannot bind port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = CountingSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, sink

@@ -4,34 +4,34 @@ Run from the repository root:  python bench/booking_bench.py [--requests 2000]
 
 It creates a PostgreSQL database of its own (server from ``BIDEAN_TEST_POSTGRES_URL``,
 default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), migrates it, stores a
-small tour and schedules departures with room for every request, starts gunicorn
-(4 gthread workers x 8 threads) on loopback with rate limits off and mail going to an
-outbox folder in a temporary directory, then runs 32 concurrent clients:
+small tour and schedules departures with room for every request, and runs 32 concurrent
+clients against servers started with the same gunicorn settings (4 gthread workers x 8
+threads, loopback, a free port) one after the other:
 
-* bookings: ``POST /api/sessions/<id>/bookings`` (party of 1, spread over departures
-  so the figure is not one row's lock queue; see --one-departure for that case);
-* trivial: ``GET /healthz`` (no database), the same number of requests.
+* reference: ``bench/reference_booking_app.py``, a minimal Flask + SQLAlchemy endpoint
+  doing the same seat transaction (conditional UPDATE + INSERT, four round trips);
+* Bidean, mail to an ``.eml`` outbox folder: ``POST /api/sessions/<id>/bookings``
+  (party of 1, each with an ``Idempotency-Key``, spread over departures so the figure is
+  not one row's lock queue; see --one-departure for that case), and ``GET /healthz``;
+* Bidean with SMTP configured (an aiosmtpd sink): the same bookings.  Requests only
+  record the confirmation; the mail worker (not started here) composes and sends it.
 
-It prints requests per second of both, their ratio, and p50/p95/p99 latencies in one
-run on one machine (ratios, not absolute numbers, are what compare across machines),
-checks that every booking succeeded and the invariant holds, and drops its database.
-Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
+It prints requests per second and p50/p95/p99 latencies of each, the ratios to the
+reference in this run (ratios, not absolute numbers, compare across machines), checks
+that every booking succeeded, one confirmation per booking is queued and the seat
+invariant holds, and drops its database.  It exits non-zero when Bidean is below
+``--min-ratio`` (0.5) of the reference or its p95 above ``--max-p95`` (2) times the
+reference's.  Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.bench_support import tour_document  # noqa: E402
+from bench.bench_support import load, smtp_sink, start_gunicorn, stop, tour_document  # noqa: E402
 from tours.booking.bookings import invariant_problems  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import OutboxMessage  # noqa: E402
@@ -53,101 +53,15 @@ from webapp.common.database import upgrade  # noqa: E402
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
 DEPARTURES = 16
-LISTENING = re.compile(r"Listening at: http://([\d.]+):(\d+)")
-DEADLINE_S = 300
-
-
-@dataclass
-class Run:
-    seconds: float
-    latencies_ms: list[float]
-    statuses: dict[int, int]
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies_ms) / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def load(host: str, port: int, total: int, make_request) -> Run:
-    """``total`` requests from CLIENTS threads, each with its own keep-alive connection."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    counter = iter(range(total))
-    start_line = threading.Barrier(CLIENTS + 1)
-
-    def client() -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
-        start_line.wait()
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                break
-            method, path, body = make_request(n)
-            began = time.perf_counter()
-            connection.request(
-                method, path, body=body, headers={"Content-Type": "application/json"}
-            )
-            response = connection.getresponse()
-            response.read()
-            took = (time.perf_counter() - began) * 1000
-            with lock:
-                latencies.append(took)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-        connection.close()
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    start_line.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join(timeout=DEADLINE_S)
-    return Run(time.perf_counter() - began, latencies, statuses)
-
-
-def start_gunicorn(database_url: str, outbox: Path, log: Path) -> tuple[subprocess.Popen, int]:
-    env = {
-        **os.environ,
-        "BIDEAN_DATABASE_URL": database_url,
-        "BIDEAN_SECRET_KEY": "bench",
-        "BIDEAN_RATELIMIT_ENABLED": "false",
-        "BIDEAN_OUTBOX_DIR": str(outbox),
-    }
-    command = [
-        sys.executable, "-m", "gunicorn", "--workers", "4", "--worker-class", "gthread",
-        "--threads", "8", "--bind", "127.0.0.1:0", "--log-level", "info", "webapp:create_app()",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = LISTENING.search(log.read_text(errors="replace"))
-        if found:
-            port = int(found.group(2))
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return process, port
-            except OSError:
-                pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
+HOST = "127.0.0.1"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per phase")
     parser.add_argument("--one-departure", action="store_true", help="all bookings on one row")
+    parser.add_argument("--min-ratio", type=float, default=0.5)
+    parser.add_argument("--max-p95", type=float, default=2.0, help="times the reference's p95")
     args = parser.parse_args()
     server = os.environ.get("BIDEAN_TEST_POSTGRES_URL", DEFAULT_SERVER)
     admin = make_engine(server, isolation_level="AUTOCOMMIT")
@@ -156,7 +70,7 @@ def main() -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
-    process = None
+    process = controller = None
     try:
         upgrade(engine)
         factory = make_sessionmaker(engine)
@@ -172,43 +86,93 @@ def main() -> None:
                     session,
                     DepartureRequest(
                         "bench-walk", datetime(day.year, day.month, day.day, 11), "es",
-                        capacity=args.requests, max_party=1,
+                        capacity=4 * args.requests, max_party=1,
                     ),
                     dates=[day + timedelta(days=n) for n in range(count)],
                 )
             ]  # fmt: skip
+        run_id = uuid.uuid4().hex[:12]
+
+        def body(n: int) -> str:
+            return json.dumps({"name": f"Bench {n}", "email": f"b{n}@example.org", "party_size": 1})
+
+        def reference(n: int) -> tuple[str, str, str]:
+            return "POST", f"/book/{ids[n % len(ids)]}", body(n)
+
+        def bookings(offset: int):
+            def request(n: int) -> tuple[str, str, str, dict[str, str]]:
+                n += offset
+                key = {"Idempotency-Key": f"bench-{run_id}-{n:08d}"}
+                return "POST", f"/api/sessions/{ids[n % len(ids)]}/bookings", body(n), key
+
+            return request
+
+        def phase(make_request, warm_up=None):
+            """A warm-up (its own requests: no idempotency key is sent twice), then the run."""
+            load(HOST, port, min(200, args.requests), warm_up or make_request, CLIENTS)
+            return load(HOST, port, args.requests, make_request, CLIENTS)
+
+        env = {
+            "BIDEAN_DATABASE_URL": url,
+            "BIDEAN_SECRET_KEY": "bench",
+            "BIDEAN_RATELIMIT_ENABLED": "false",
+            "BIDEAN_PUBLIC_URL": "https://tours.example.org",
+        }
+        runs = {}
         with tempfile.TemporaryDirectory() as tmp:
-            process, port = start_gunicorn(url, Path(tmp) / "outbox", Path(tmp) / "gunicorn.log")
+            log = Path(tmp) / "gunicorn.log"
+            process, port = start_gunicorn("bench.reference_booking_app:create_app()", env, log)
+            runs["reference"] = phase(reference)
+            stop(process)
 
-            def booking(n: int) -> tuple[str, str, str]:
-                body = {"name": f"Bench {n}", "email": f"b{n}@example.org", "party_size": 1}
-                return "POST", f"/api/sessions/{ids[n % len(ids)]}/bookings", json.dumps(body)
+            outbox = {"BIDEAN_OUTBOX_DIR": str(Path(tmp) / "outbox")}
+            process, port = start_gunicorn("webapp:create_app()", {**env, **outbox}, log)
+            runs["healthz"] = phase(lambda n: ("GET", "/healthz", None))
+            runs["eml"] = phase(bookings(10 * args.requests), bookings(30 * args.requests))
+            stop(process)
 
-            load("127.0.0.1", port, min(200, args.requests), lambda n: ("GET", "/healthz", None))
-            trivial = load("127.0.0.1", port, args.requests, lambda n: ("GET", "/healthz", None))
-            bookings = load("127.0.0.1", port, args.requests, booking)
+            controller, sink = smtp_sink()
+            smtp = {"BIDEAN_SMTP_HOST": HOST, "BIDEAN_SMTP_PORT": str(controller.port)}
+            process, port = start_gunicorn("webapp:create_app()", {**env, **smtp}, log)
+            runs["smtp"] = phase(bookings(20 * args.requests), bookings(40 * args.requests))
+            stop(process)
         with transaction(factory) as session:
             problems = invariant_problems(session)
             # Requests only queue mail (the mail worker sends it, not started here).
             queued = session.scalar(select(func.count()).select_from(OutboxMessage))
+        ref = runs["reference"]
         print(f"{CLIENTS} clients, {args.requests} requests per phase, {count} departure(s)")
-        for label, run in (("GET /healthz", trivial), ("POST bookings", bookings)):
-            print(
-                f"{label:>14}: {run.rate:8.1f} req/s  p50 {run.percentile(50):6.1f} ms  "
-                f"p95 {run.percentile(95):6.1f} ms  p99 {run.percentile(99):6.1f} ms  "
-                f"statuses {run.statuses}"
-            )
-        print(f"booking throughput / trivial throughput = {bookings.rate / trivial.rate:.3f}")
+        print(ref.line("reference seat transaction"))
+        print(runs["healthz"].line("GET /healthz"))
+        print(runs["eml"].line("bookings, .eml outbox"))
+        print(runs["smtp"].line("bookings, SMTP configured"))
+        failed = []
+        for label in ("eml", "smtp"):
+            run = runs[label]
+            ratio, p95 = run.rate / ref.rate, run.percentile(95) / ref.percentile(95)
+            print(f"{label}: throughput / reference = {ratio:.2f}; p95 / reference p95 = {p95:.2f}")
+            if ratio < args.min_ratio or p95 > args.max_p95:
+                failed.append(label)
+        print(f"SMTP / .eml throughput = {runs['smtp'].rate / runs['eml'].rate:.2f}")
+        print(f"mail received by the sink during the load: {sink.received} (the worker sends)")
         print(
             f"confirmations queued in the outbox: {queued}; "
             f"invariant problems: {problems or 'none'}"
         )
-        if bookings.statuses != {201: args.requests} or problems:
-            raise SystemExit("some bookings failed or the invariant broke")
+        expected = {201: args.requests}
+        if ref.statuses != expected or runs["eml"].statuses != expected:
+            raise SystemExit("some bookings failed")
+        booked = 2 * (args.requests + min(200, args.requests))  # two phases and warm-ups
+        if runs["smtp"].statuses != expected or queued != booked:
+            raise SystemExit("some bookings failed or their confirmations are missing")
+        if problems:
+            raise SystemExit("the seat invariant broke")
+        if failed:
+            raise SystemExit(f"below the goal: {', '.join(failed)}")
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
+        stop(process)
+        if controller is not None:
+            controller.stop()
         engine.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -18,6 +18,7 @@ class Inbox:
     def __init__(self, refuse: tuple[str, ...] = ()) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.refuse = refuse
+        self.connections: list[object] = []  # per message, the client address it came from
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         if address in self.refuse:
@@ -28,6 +29,7 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        self.connections.append(session.peer)
         return "250 OK"
 
     def message_ids(self) -> list[str]:

@@ -6,12 +6,13 @@ so a command-line import and a web request follow the same one-transaction rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -91,7 +92,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout: it cost a round trip per transaction.  A connection
+    # the server dropped (a restart) fails its first statement instead; SQLAlchemy then
+    # invalidates every pooled connection older than the failure, ``run_transaction``
+    # runs the work again on a fresh one, and ``pool_recycle`` retires idle ones before
+    # a firewall or the server's idle timeout can cut them silently.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
 
 
@@ -118,6 +125,51 @@ def transaction(factory: sessionmaker[Session], *, write_lock: bool = False) -> 
         raise
     finally:
         session.close()
+
+
+T = TypeVar("T")
+# Attempts of ``run_transaction``: a stale connection needs one more, a clash a few.
+ATTEMPTS = 8
+
+
+class TryAgain(Exception):
+    """Raised inside ``run_transaction`` work: roll back and run the work again.
+
+    For a clash only a new transaction can resolve without a savepoint (a booking
+    reference drawn twice, a concurrent twin with the same idempotency key).
+    """
+
+
+def run_transaction(
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    write_lock: bool = False,
+    attempts: int = ATTEMPTS,
+) -> T:
+    """``work(session)`` in one transaction, run again from scratch when that is safe.
+
+    Again when ``work`` raised ``TryAgain``, or when a statement inside it found the
+    connection dead (the database restarted since the connection was pooled): nothing
+    was committed then, so running the work again cannot do anything twice.  A failed
+    COMMIT is never retried (it may have committed); it propagates as before.
+    """
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        working = False
+        try:
+            with transaction(factory, write_lock=write_lock) as session:
+                working = True
+                result = work(session)
+                working = False
+            return result
+        except TryAgain:
+            if last:
+                raise
+        except DBAPIError as exc:
+            if last or not working or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager

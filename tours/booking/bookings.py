@@ -31,7 +31,7 @@ from tours.booking.models import (
     Departure,
     WaitlistEntry,
 )
-from tours.db import utcnow
+from tours.db import TryAgain, utcnow
 from tours.errors import BideanError, NotFound
 
 # No 0/O, 1/I/L: a reference read out over the phone cannot be misheard as another.
@@ -93,9 +93,13 @@ def _find_by_key(session: Session, key: str) -> Booking | None:
     return session.scalars(select(Booking).where(Booking.idempotency_key == key)).one_or_none()
 
 
-def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> bool:
-    """The one conditional UPDATE: True when the seats were free and are now taken."""
-    result = session.execute(
+def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> Departure | None:
+    """The one conditional UPDATE; the departure as it now stands, or None (no seats).
+
+    ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats and
+    reading the departure are one round trip, not two.
+    """
+    query = (
         update(Departure)
         .where(
             Departure.id == departure_id,
@@ -105,9 +109,10 @@ def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) 
             Departure.seats_taken + Departure.seats_held + seats <= Departure.capacity,
         )
         .values(seats_taken=Departure.seats_taken + seats)
-        .execution_options(synchronize_session=False)
+        .returning(Departure)
     )
-    return result.rowcount == 1
+    options = {"synchronize_session": False, "populate_existing": True}
+    return session.scalars(query, execution_options=options).one_or_none()
 
 
 def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
@@ -136,16 +141,52 @@ def book(
     Raises ``DepartureNotFound`` or ``BookingRefused`` (nothing written).  A known
     ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats,
     when ``request_hash`` matches the one it was stored with; ``KeyReused`` otherwise.
+
+    Three statements when it succeeds: the key lookup (only with a key), the seats'
+    ``UPDATE … RETURNING`` and the booking's ``INSERT``; no savepoint.  A clash on the
+    insert (a reference drawn twice, a concurrent twin with the same key, which the
+    unique index makes wait for the first) raises ``TryAgain``: the caller runs the
+    transaction again (``tours.db.run_transaction``), which then draws another reference
+    or finds the twin's booking and replays it.
     """
     now = now or utcnow()
     if party.party_size < 1:
         raise ValueError("party_size must be at least 1")
+    if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
+        return _replay(session, earlier, request_hash)
+    departure = _take_seats(session, departure_id, party.party_size, now)
+    if departure is None:
+        raise _refusal(session, departure_id, party.party_size, now)
+    booking = _new_booking(departure_id, party, idempotency_key, request_hash, now)
+    session.add(booking)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise TryAgain from exc
+    return BookingResult(booking, departure)
 
-    def take() -> None:
-        if not _take_seats(session, departure_id, party.party_size, now):
-            raise _refusal(session, departure_id, party.party_size, now)
 
-    return insert_booking(session, departure_id, party, take, idempotency_key, now, request_hash)
+def _new_booking(
+    departure_id: int,
+    party: Party,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    now: datetime,
+) -> Booking:
+    return Booking(
+        reference=new_reference(),
+        departure_id=departure_id,
+        party_size=party.party_size,
+        status=CONFIRMED,
+        language=party.language,
+        name=party.name,
+        email=party.email,
+        phone=party.phone or None,
+        notes=party.notes or None,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
 
 
 def insert_booking(
@@ -159,6 +200,9 @@ def insert_booking(
 ) -> BookingResult:
     """Run ``take_seats`` and insert the booking in one savepoint, retrying on a clash.
 
+    Used by the waiting list's offers (``waitlist.claim``), where a savepoint keeps the
+    offer's own changes; ``book`` has a savepoint-free path of its own.
+
     A clashing reference, or a concurrent twin with the same idempotency key, rolls
     back the seats together with the insert and nothing else.
     """
@@ -168,20 +212,7 @@ def insert_booking(
         try:
             with session.begin_nested():
                 take_seats()
-                booking = Booking(
-                    reference=new_reference(),
-                    departure_id=departure_id,
-                    party_size=party.party_size,
-                    status=CONFIRMED,
-                    language=party.language,
-                    name=party.name,
-                    email=party.email,
-                    phone=party.phone or None,
-                    notes=party.notes or None,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                    created_at=now,
-                )
+                booking = _new_booking(departure_id, party, idempotency_key, request_hash, now)
                 session.add(booking)
                 session.flush()
         except IntegrityError:

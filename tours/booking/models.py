@@ -145,6 +145,11 @@ class OutboxMessage(Base):
     ``status``: ``pending`` (to send, not before ``next_attempt_at``), ``sending`` (claimed
     by a worker on SQLite until ``next_attempt_at``), ``sent``, or ``failed`` (permanently,
     ``last_error`` says why).
+
+    A message about a booking is recorded still to compose: ``booking_id`` set and ``raw``
+    empty.  The mail worker composes it from the booking and stores ``raw`` (and the
+    subject) in a transaction of its own before sending, so every attempt sends the same
+    bytes; the request that made the booking only inserts the row.
     """
 
     __tablename__ = "outbox_messages"
@@ -164,3 +169,4 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking.models import OutboxMessage
@@ -45,8 +45,13 @@ def record(
     raw: bytes,
     departure_id: int | None,
     error: str | None = None,
+    booking_id: int | None = None,
 ) -> OutboxMessage:
-    """Add a message to send; with ``error`` it is stored ``failed`` (it cannot be sent)."""
+    """Add a message to send; with ``error`` it is stored ``failed`` (it cannot be sent).
+
+    ``raw`` empty with a ``booking_id``: the worker composes it first (``to_compose``).
+    One ``INSERT … RETURNING id``; the row is not read back.
+    """
     message = OutboxMessage(
         kind=kind,
         recipient=recipient[:254],
@@ -55,10 +60,38 @@ def record(
         status=PENDING if error is None else FAILED,
         last_error=error[:2000] if error else None,
         departure_id=departure_id,
+        booking_id=booking_id,
     )
     session.add(message)
     session.flush()
     return message
+
+
+def _composed() -> ColumnElement[bool]:
+    return or_(OutboxMessage.booking_id.is_(None), func.length(OutboxMessage.raw) > 0)
+
+
+def to_compose(
+    session: Session, *, ids: list[int] | None = None, limit: int = 32
+) -> list[OutboxMessage]:
+    """Pending messages still to compose, oldest first, locked for this worker.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two workers never compose one message;
+    SQLite: the caller holds the write lock (``write_lock=True``).
+    """
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_((PENDING, SENDING)))  # claimed ones are composed
+        .where(OutboxMessage.booking_id.is_not(None))
+        .where(func.length(OutboxMessage.raw) == 0)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -81,6 +114,7 @@ def claim_next(
         # ``sending`` and due: a lease that ran out, its worker died.
         .where(OutboxMessage.status.in_((PENDING, SENDING)))
         .where(or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .where(_composed())  # a message still to compose waits for ``to_compose``
         .order_by(OutboxMessage.id)
         .limit(1)
     )

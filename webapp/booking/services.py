@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from functools import lru_cache
 from typing import Any
 
@@ -26,8 +27,8 @@ from tours.booking import departures as deps
 from tours.booking.bookings import BookingResult, Party
 from tours.booking.cancellation import CancelResult
 from tours.booking.idempotency import request_fingerprint
-from tours.booking.models import Booking, Departure, WaitlistEntry
-from tours.db import utcnow
+from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
+from tours.db import run_transaction, utcnow
 from webapp.booking.calendar import CalendarEvent, booking_calendar
 from webapp.common import mail, privacy
 from webapp.common.database import get_db
@@ -155,7 +156,17 @@ def booking_ics(
 
 
 def _booking_mail(session: Session, kind: str, booking: Booking, departure: Departure) -> int:
-    """Compose and record one message about a booking, in the booker's language."""
+    """Record one message about a booking, for the mail worker to compose and send."""
+    return mail.record_later(session, kind, booking.email or "", departure.id, booking.id)
+
+
+def _booking_message(session: Session, message: OutboxMessage) -> EmailMessage:
+    """Compose a recorded booking message, in the booker's language (the worker calls this)."""
+    booking = session.get(Booking, message.booking_id) if message.booking_id else None
+    if booking is None or not booking.email:
+        raise LookupError("the booking or its address is gone (purged)")
+    departure = deps.get_departure(session, booking.departure_id)
+    kind = message.kind
     view = session_view(session, departure, booking.language)
     cancelled = kind != "confirmation"
     manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
@@ -171,8 +182,12 @@ def _booking_mail(session: Session, kind: str, booking: Booking, departure: Depa
             booking_ics(booking, departure, view, cancelled, manage_url), cancelled
         )
     ]
-    message = mail.compose(kind, booking.email or "", booking.language, context, attachments)
-    return mail.record(session, kind, message, departure.id)
+    # To the address recorded with the message (the booking's when it was recorded).
+    recipient = message.recipient or booking.email
+    return mail.compose(kind, recipient, booking.language, context, attachments)
+
+
+mail.register_composer(("confirmation", "cancelled", "session_cancelled"), _booking_message)
 
 
 def _entry_mail(session: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
@@ -217,6 +232,11 @@ def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]
     return offers
 
 
+def _has_lapsed_offers(departure_id: int) -> bool:
+    with get_db().transaction() as session:
+        return bool(waitlist.lapsed_departures(session, utcnow(), departure_id))
+
+
 def place_booking(
     departure_id: int, party: Party, idempotency_key: str | None, *, endpoint: str = "api"
 ) -> BookingResult:
@@ -224,11 +244,18 @@ def place_booking(
 
     ``endpoint`` (``api`` or ``form``) goes into the request's fingerprint with the
     session and the party: a key sent again with anything else is refused.
+
+    One transaction of five or six round trips on PostgreSQL (BEGIN, the key lookup when
+    there is a key, the seats' UPDATE, the booking's INSERT, the outbox row's INSERT,
+    COMMIT); the confirmation is composed by the mail worker.  Lapsed waiting-list
+    offers are only looked for when the seats are not there: they hold seats, so they
+    can only be why a booking is refused, and then they are closed (their seats offered
+    on down the list, as before) and the booking is tried once more.
     """
     privacy.remember(party.name, party.email, party.phone)
-    expire_lapsed_offers(departure_id)
     fingerprint = request_fingerprint(f"{endpoint}.booking", departure_id, party)
-    with get_db().transaction(write_lock=True) as session:
+
+    def attempt(session: Session) -> BookingResult:
         result = core.book(
             session,
             departure_id,
@@ -238,7 +265,18 @@ def place_booking(
         )
         if not result.replayed:
             _booking_mail(session, "confirmation", result.booking, result.departure)
-    mail.wake()
+        return result
+
+    factory = get_db().sessions
+    try:
+        result = run_transaction(factory, attempt, write_lock=True)
+    except core.BookingRefused as refused:
+        if refused.reason != "full" or not _has_lapsed_offers(departure_id):
+            raise
+        expire_lapsed_offers(departure_id)
+        result = run_transaction(factory, attempt, write_lock=True)
+    if not result.replayed:
+        mail.wake()
     return result
 
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +37,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from tours.booking import outbox
+from tours.booking.models import OutboxMessage
 from tours.content.limits import single_line
 from webapp.common.departure_views import session_short_date
 from webapp.common.i18n import text_direction
@@ -49,6 +52,17 @@ SUBJECTS: dict[str, Any] = {}
 def register_subjects(subjects: Mapping[str, Any]) -> None:
     """Add ``{kind: lazy_gettext(subject with %(placeholders)s)}`` for messages of a feature."""
     SUBJECTS.update(subjects)
+
+
+# Messages recorded to compose later (``record_later``): kind -> what composes one from
+# the database as the worker finds it; the booking feature registers its kinds.
+Composer = Callable[[Session, OutboxMessage], EmailMessage]
+COMPOSERS: dict[str, Composer] = {}
+
+
+def register_composer(kinds: Iterable[str], composer: Composer) -> None:
+    for kind in kinds:
+        COMPOSERS[kind] = composer
 
 
 class _ReusedHeaderClasses(HeaderRegistry):
@@ -198,34 +212,157 @@ def record(session: Session, kind: str, message: EmailMessage, departure_id: int
     return row.id
 
 
+def record_later(
+    session: Session, kind: str, recipient: str, departure_id: int | None, booking_id: int
+) -> int:
+    """Put a message about a booking in the outbox, to be composed by the mail worker.
+
+    The request that changed the booking only inserts this row (one statement): the
+    templates, the calendar file and the MIME encoding cost the worker, not the visitor.
+    """
+    if kind not in COMPOSERS:
+        raise KeyError(f"no composer registered for {kind!r} messages")
+    row = outbox.record(
+        session,
+        kind=kind,
+        recipient=recipient,
+        subject="",
+        raw=b"",
+        departure_id=departure_id,
+        booking_id=booking_id,
+    )
+    return row.id
+
+
+def compose_recorded(app: Flask, session: Session, message: OutboxMessage) -> None:
+    """Compose a message recorded with ``record_later`` and store its bytes in the row.
+
+    One that cannot be composed (its booking's data purged, unencodable) is marked
+    ``failed`` with the reason, like one that cannot be sent.
+    """
+    try:
+        with app.app_context():
+            composed = COMPOSERS[message.kind](session, message)
+            raw = composed.as_bytes()
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        outbox.mark_failed(message, f"not composed: {type(exc).__name__}: {exc}")
+        return
+    message.raw = raw
+    message.subject = str(composed["Subject"] or "")[:255]
+
+
 class PermanentFailure(Exception):
     """The message can never be sent as it is (refused recipient, no SMTPUTF8, ...)."""
 
 
-def _send_smtp(settings: SmtpSettings, from_addr: str, recipient: str, raw: bytes) -> None:
-    context = ssl.create_default_context()
+@lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """The TLS context for SMTP, built once per process (it loads the system CA store).
+
+    Only a connection that uses TLS (``SMTP_SSL`` or ``SMTP_STARTTLS``) asks for it.
+    """
+    return ssl.create_default_context()
+
+
+# A worker thread keeps its SMTP connection open between messages, for this long idle
+# (servers must wait at least 5 minutes before closing an idle one, RFC 5321 4.5.3.2).
+SMTP_IDLE_S = 30.0
+
+
+class _Connection(threading.local):
+    settings: SmtpSettings | None = None
+    client: smtplib.SMTP | None = None
+    last_used: float = 0.0
+
+
+_connection = _Connection()
+
+
+def _open_smtp(settings: SmtpSettings) -> smtplib.SMTP:
     if settings.use_ssl:
         client: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=SMTP_TIMEOUT_S, context=context
+            settings.host, settings.port, timeout=SMTP_TIMEOUT_S, context=tls_context()
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT_S)
-    with client:
+    try:
         if settings.starttls and not settings.use_ssl:
-            client.starttls(context=context)
+            client.starttls(context=tls_context())
         if settings.user:
             client.login(settings.user, settings.password or "")
-        options: list[str] = []
-        if not recipient.isascii() or not raw.isascii():
-            client.ehlo_or_helo_if_needed()
-            if not recipient.isascii() and not client.has_extn("smtputf8"):
-                raise PermanentFailure(
-                    "the address has non-ASCII characters and the mail server does not "
-                    "offer SMTPUTF8"
-                )
-            if client.has_extn("smtputf8"):
-                options.append("SMTPUTF8")
-        client.sendmail(from_addr, [recipient], raw, mail_options=options)
+        client.ehlo_or_helo_if_needed()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def close_smtp() -> None:
+    """Close this thread's SMTP connection, if it has one (QUIT, then the socket)."""
+    client, _connection.client, _connection.settings = _connection.client, None, None
+    if client is not None:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+
+def _reusable(settings: SmtpSettings) -> smtplib.SMTP | None:
+    client = _connection.client
+    if client is None:
+        return None
+    if _connection.settings != settings or time.monotonic() - _connection.last_used > SMTP_IDLE_S:
+        close_smtp()
+        return None
+    return client
+
+
+def _send_smtp(settings: SmtpSettings, from_addr: str, recipient: str, raw: bytes) -> None:
+    """Send one message, on this thread's open connection when there is one.
+
+    A reused connection that turns out closed before the server accepted anything (the
+    ``MAIL FROM`` fails with a disconnect) is replaced once; any other failure closes it,
+    so the next message starts on a clean connection whatever state this one was left in.
+    """
+    client = _reusable(settings)
+    fresh = client is None
+    if client is None:
+        client = _open_smtp(settings)
+    try:
+        try:
+            options = _mail_options(client, recipient, raw)
+            code, answer = client.mail(from_addr, options)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            if fresh:
+                raise
+            client.close()
+            client = _open_smtp(settings)
+            options = _mail_options(client, recipient, raw)
+            code, answer = client.mail(from_addr, options)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, from_addr)
+        code, answer = client.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
+        code, answer = client.data(raw)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, answer)
+    except BaseException:
+        _connection.client = client
+        close_smtp()
+        raise
+    _connection.client, _connection.settings = client, settings
+    _connection.last_used = time.monotonic()
+
+
+def _mail_options(client: smtplib.SMTP, recipient: str, raw: bytes) -> list[str]:
+    if recipient.isascii() and raw.isascii():
+        return []
+    if not recipient.isascii() and not client.has_extn("smtputf8"):
+        raise PermanentFailure(
+            "the address has non-ASCII characters and the mail server does not offer SMTPUTF8"
+        )
+    return ["SMTPUTF8"] if client.has_extn("smtputf8") else []
 
 
 def outbox_dir(app: Flask) -> Path:

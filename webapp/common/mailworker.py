@@ -31,6 +31,7 @@ from webapp.common import mail, privacy
 from webapp.common.database import get_db
 
 POLL_S = 2.0
+COMPOSE_BATCH = 16
 SENT = "sent"
 RETRY = "retry"
 FAILED = "failed"
@@ -158,16 +159,51 @@ def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
     return outcome
 
 
+def compose_waiting(app: Flask, ids: list[int] | None = None) -> int:
+    """Compose the messages recorded to compose later (``mail.record_later``); how many.
+
+    Each batch is composed and stored in a transaction of its own, before any of it is
+    sent, so a resend always sends the same bytes (and ``Message-ID``).  PostgreSQL
+    workers skip each other's batches; on SQLite the batch is one message, so the write
+    lock is held for one message's composing at a time.
+    """
+    db = get_db(app)
+    size = COMPOSE_BATCH if db.engine.dialect.name == "postgresql" else 1
+    composed = 0
+    while True:
+        with db.transaction(write_lock=True) as session:
+            batch = outbox.to_compose(session, ids=ids, limit=size)
+            for message in batch:
+                privacy.remember(message.recipient)
+                try:
+                    mail.compose_recorded(app, session, message)
+                finally:
+                    privacy.forget()
+        composed += len(batch)
+        if len(batch) < size:
+            return composed
+
+
 def drain(
     app: Flask, ids: list[int] | None = None, *, stop: Callable[[], bool] = lambda: False
 ) -> list[Outcome]:
-    """Send every due message (of ``ids`` when given) until none is left."""
+    """Compose and send every due message (of ``ids`` when given) until none is left.
+
+    One SMTP connection serves the whole run (``mail._send_smtp`` reuses it while it
+    answers well); it is closed at the end, so an idle worker holds none open.
+    """
     outcomes: list[Outcome] = []
-    while not stop():
-        outcome = send_next(app, ids)
-        if outcome is None:
-            break
-        outcomes.append(outcome)
+    try:
+        compose_waiting(app, ids)
+        while not stop():
+            outcome = send_next(app, ids)
+            if outcome is None:
+                if compose_waiting(app, ids):  # recorded while these were being sent
+                    continue
+                break
+            outcomes.append(outcome)
+    finally:
+        mail.close_smtp()
     return outcomes
 
 

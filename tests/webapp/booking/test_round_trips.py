@@ -1,0 +1,153 @@
+"""A booking through the JSON API costs at most six database round trips.
+
+Counted with SQLAlchemy's engine events on the app's own engine: every statement the
+cursor executes, every BEGIN (on SQLite ``BEGIN IMMEDIATE`` is itself a statement),
+COMMIT and ROLLBACK, and every ping of a pooled connection.  Before issue #13 a booking
+made 23 on PostgreSQL (pings, four transactions, a savepoint, reads of the catalogue and
+re-reads of the outbox row); now: BEGIN, the key lookup, the seats' UPDATE … RETURNING,
+the booking's INSERT, the outbox row's INSERT, COMMIT.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.booking_support import add_departure, drain_mail, store_tour
+from tours.booking.models import Booking, OutboxMessage
+
+pytestmark = pytest.mark.usefixtures("seat_invariant")
+
+MAX_ROUND_TRIPS = 6
+
+
+@pytest.fixture
+def departure_id(db_session) -> int:
+    store_tour(db_session)
+    return add_departure(db_session, capacity=10, max_party=6, language="eu")
+
+
+@contextmanager
+def round_trips(app) -> Iterator[list[str]]:
+    """The round trips the app's engine makes inside the block, one label each."""
+    engine = app.extensions["bidean.db"].engine
+    sqlite = engine.dialect.name == "sqlite"
+    trips: list[str] = []
+
+    def statement(conn, cursor, text, params, context, many) -> None:
+        trips.append(text.split(None, 2)[0].upper() + " " + text[:60])
+
+    def begin(conn) -> None:
+        if not sqlite:  # psycopg sends BEGIN itself; SQLite's is a statement (above)
+            trips.append("BEGIN")
+
+    listeners = [
+        ("before_cursor_execute", statement),
+        ("begin", begin),
+        ("commit", lambda conn: trips.append("COMMIT")),
+        ("rollback", lambda conn: trips.append("ROLLBACK")),
+        ("savepoint", lambda conn, name: trips.append("SAVEPOINT")),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection) -> bool:
+        trips.append("PING")
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted_ping
+    try:
+        yield trips
+    finally:
+        engine.dialect.do_ping = ping
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def post_booking(client, departure_id: int, n: int, key: str | None = None):
+    body = {"name": f"Ane {n}", "email": f"ane{n}@example.org", "party_size": 1, "language": "eu"}
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(f"/api/sessions/{departure_id}/bookings", json=body, headers=headers)
+
+
+def test_a_booking_makes_at_most_six_round_trips(app, client, db_session, departure_id):
+    post_booking(client, departure_id, 0)  # the first request warms the app's caches
+    with round_trips(app) as with_key:
+        made = post_booking(client, departure_id, 1, key=uuid.uuid4().hex)
+    with round_trips(app) as without_key:
+        plain = post_booking(client, departure_id, 2)
+    assert made.status_code == 201 and plain.status_code == 201
+    assert len(with_key) <= MAX_ROUND_TRIPS, with_key
+    assert len(without_key) <= MAX_ROUND_TRIPS - 1, without_key
+    assert "SAVEPOINT" not in with_key and "PING" not in with_key
+    assert with_key.count("COMMIT") == 1  # one transaction
+    # ... and the booking and its confirmation are both on record.
+    with db_session() as s:
+        stored = s.scalars(select(Booking).where(Booking.name == "Ane 1")).one()
+        queued = s.scalars(select(OutboxMessage).where(OutboxMessage.booking_id == stored.id))
+        assert [m.kind for m in queued] == ["confirmation"]
+
+
+def test_the_request_only_records_the_message_and_the_worker_composes_it(
+    app, client, db_session, departure_id
+):
+    made = post_booking(client, departure_id, 1).get_json()
+    with db_session() as s:
+        (queued,) = s.scalars(select(OutboxMessage))
+        assert (queued.raw, queued.status) == (b"", "pending")  # nothing composed yet
+    drain_mail(app)
+    with db_session() as s:
+        (sent,) = s.scalars(select(OutboxMessage))
+        assert sent.status == "sent" and made["reference"].encode() in sent.raw
+        assert made["reference"] in sent.subject
+
+
+def test_a_replayed_key_makes_no_second_booking_nor_message(app, client, db_session, departure_id):
+    key = uuid.uuid4().hex
+    first = post_booking(client, departure_id, 1, key=key)
+    with round_trips(app) as trips:
+        again = post_booking(client, departure_id, 1, key=key)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["reference"] == first.get_json()["reference"]
+    assert len(trips) <= MAX_ROUND_TRIPS, trips
+    with db_session() as s:
+        assert len(s.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_a_connection_the_database_dropped_costs_a_retry_not_an_error(
+    app, client, db_session, departure_id, engine
+):
+    """No ping before each checkout: a dead pooled connection fails its first statement,
+    the pool is invalidated and the booking runs again on a fresh connection."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminating another session's connection is PostgreSQL's")
+    assert post_booking(client, departure_id, 1).status_code == 201  # a pooled connection
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with round_trips(app) as trips:
+        again = post_booking(client, departure_id, 2, key=uuid.uuid4().hex)
+    assert again.status_code == 201, again.get_json()
+    assert trips.count("COMMIT") == 1 and trips.count("BEGIN") == 2  # the retry
+    with db_session() as s:
+        assert len(s.scalars(select(Booking)).all()) == 2
+
+
+def test_a_reference_drawn_twice_runs_the_transaction_again(
+    app, client, db_session, departure_id, monkeypatch
+):
+    first = post_booking(client, departure_id, 1).get_json()["reference"]
+    draws = iter([first, "ZZZZ2345"])
+    monkeypatch.setattr("tours.booking.bookings.new_reference", lambda: next(draws))
+    made = post_booking(client, departure_id, 2)
+    assert made.status_code == 201 and made.get_json()["reference"] == "ZZZZ2345"
+    with db_session() as s:
+        assert len(s.scalars(select(Booking)).all()) == 2
+        assert len(s.scalars(select(OutboxMessage)).all()) == 2  # the clash left nothing
