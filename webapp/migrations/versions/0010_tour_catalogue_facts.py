@@ -13,7 +13,7 @@ from tours.tour.domain import Tour
 
 
 revision = '0010'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
