@@ -1,7 +1,7 @@
 """catalogue facts per tour version, so a listing reads one small row per tour
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-01
 """
 
