@@ -26,7 +26,8 @@ from tours.content.translation_csv import MAX_BYTES
 from tours.content.translations import report_text
 from tours.errors import TourNotFound
 from webapp.commands.reports import todo_text
-from webapp.commands.tours import _database_errors, _options
+from webapp.commands.tours import _database_errors
+from webapp.commands.validate import validation_options
 from webapp.common.database import get_db, upgrade
 
 
@@ -117,7 +118,7 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
     with _database_errors(), _refusals():
         upgrade(db.engine)
         with db.transaction(write_lock=True) as session:
-            outcome = import_translations(session, slug, data, _options(None, None, None, None))
+            outcome = import_translations(session, slug, data, validation_options(None, None, None, None))
     if as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
     elif not outcome.ok:

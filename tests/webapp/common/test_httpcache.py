@@ -211,12 +211,12 @@ def test_no_store_pages_get_no_etag_and_no_304(client, db_session):
 
 
 def test_versioned_geojson_is_immutable_and_compressed_once(client, app, hidden_walk, monkeypatch):
-    from webapp.api import views as api
+    from webapp.common import tourcache
 
     url = f"/api/tours/hidden-walk.geojson?v={hidden_walk.version}"
     serialised = []
-    real = api.to_geojson
-    monkeypatch.setattr(api, "to_geojson", lambda doc: serialised.append(1) or real(doc))
+    real = tourcache.to_geojson
+    monkeypatch.setattr(tourcache, "to_geojson", lambda doc: serialised.append(1) or real(doc))
     plain = client.get(url, headers={"Accept-Encoding": ""})
     response = client.get(url, headers={"Accept-Encoding": "br"})
     assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
