@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/geometry_bench.py
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/booking_bench.py
+	$(BIN)/python bench/mail_bench.py
 	$(BIN)/python bench/assemble_bench.py
 
 # One interface catalogue: extract every string of webapp/ into messages.pot and update
