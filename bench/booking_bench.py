@@ -5,8 +5,9 @@ Run from the repository root:  python bench/booking_bench.py [--requests 2000]
 It creates a PostgreSQL database of its own (server from ``BIDEAN_TEST_POSTGRES_URL``,
 default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), migrates it, stores a
 small tour and schedules departures with room for every request, and runs 32 concurrent
-clients against servers started with the same gunicorn settings (4 gthread workers x 8
-threads, loopback, a free port) one after the other:
+clients against three servers started with the same gunicorn settings (4 gthread workers
+x 8 threads, loopback, free ports), taking turns in four rounds so that whatever else
+loads the machine weighs on each alike:
 
 * reference: ``bench/reference_booking_app.py``, a minimal Flask + SQLAlchemy endpoint
   doing the same seat transaction (conditional UPDATE + INSERT, four round trips);
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -41,7 +43,14 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.bench_support import load, smtp_sink, start_gunicorn, stop, tour_document  # noqa: E402
+from bench.bench_support import (  # noqa: E402
+    Run,
+    load,
+    smtp_sink,
+    start_gunicorn,
+    stop,
+    tour_document,
+)
 from tours.booking.bookings import invariant_problems  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import OutboxMessage  # noqa: E402
@@ -54,6 +63,8 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
 DEPARTURES = 16
 HOST = "127.0.0.1"
+ROUNDS = 4
+WARM_UP = 200
 
 
 def main() -> None:
@@ -70,7 +81,8 @@ def main() -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
-    process = controller = None
+    processes: dict[str, subprocess.Popen] = {}
+    controller = None
     try:
         upgrade(engine)
         factory = make_sessionmaker(engine)
@@ -86,7 +98,7 @@ def main() -> None:
                     session,
                     DepartureRequest(
                         "bench-walk", datetime(day.year, day.month, day.day, 11), "es",
-                        capacity=4 * args.requests, max_party=1,
+                        capacity=4 * (args.requests + WARM_UP), max_party=1,
                     ),
                     dates=[day + timedelta(days=n) for n in range(count)],
                 )
@@ -107,41 +119,65 @@ def main() -> None:
 
             return request
 
-        def phase(make_request, warm_up=None):
-            """A warm-up (its own requests: no idempotency key is sent twice), then the run."""
-            load(HOST, port, min(200, args.requests), warm_up or make_request, CLIENTS)
-            return load(HOST, port, args.requests, make_request, CLIENTS)
-
         env = {
             "BIDEAN_DATABASE_URL": url,
             "BIDEAN_SECRET_KEY": "bench",
             "BIDEAN_RATELIMIT_ENABLED": "false",
             "BIDEAN_PUBLIC_URL": "https://tours.example.org",
         }
-        runs = {}
+        chunk = -(-args.requests // ROUNDS)
         with tempfile.TemporaryDirectory() as tmp:
-            log = Path(tmp) / "gunicorn.log"
-            process, port = start_gunicorn("bench.reference_booking_app:create_app()", env, log)
-            runs["reference"] = phase(reference)
-            stop(process)
-
-            outbox = {"BIDEAN_OUTBOX_DIR": str(Path(tmp) / "outbox")}
-            process, port = start_gunicorn("webapp:create_app()", {**env, **outbox}, log)
-            runs["healthz"] = phase(lambda n: ("GET", "/healthz", None))
-            runs["eml"] = phase(bookings(10 * args.requests), bookings(30 * args.requests))
-            stop(process)
-
+            folder = Path(tmp)
             controller, sink = smtp_sink()
+            outbox = {"BIDEAN_OUTBOX_DIR": str(folder / "outbox")}
             smtp = {"BIDEAN_SMTP_HOST": HOST, "BIDEAN_SMTP_PORT": str(controller.port)}
-            process, port = start_gunicorn("webapp:create_app()", {**env, **smtp}, log)
-            runs["smtp"] = phase(bookings(20 * args.requests), bookings(40 * args.requests))
-            stop(process)
+            servers = {
+                "reference": ("bench.reference_booking_app:create_app()", env),
+                "eml": ("webapp:create_app()", {**env, **outbox}),
+                "smtp": ("webapp:create_app()", {**env, **smtp}),
+            }
+            ports = {}
+            for label, (spec, server_env) in servers.items():
+                processes[label], ports[label] = start_gunicorn(
+                    spec, server_env, folder / f"{label}.log"
+                )
+            requests = {
+                "reference": reference,
+                "eml": bookings(10 * args.requests),
+                "smtp": bookings(20 * args.requests),
+            }
+            warm_ups = {"reference": reference, "eml": bookings(30 * args.requests)}
+            warm_ups["smtp"] = bookings(40 * args.requests)
+            for label, port in ports.items():  # no idempotency key is sent twice
+                load(HOST, port, WARM_UP, warm_ups[label], CLIENTS)
+            trivial = lambda n: ("GET", "/healthz", None)  # noqa: E731
+            healthz = load(HOST, ports["eml"], args.requests, trivial, CLIENTS)
+            # The phases take turns in rounds, so the load others put on a shared machine
+            # weighs on each alike; each round starts where the phase left off.
+            parts: dict[str, list[Run]] = {label: [] for label in ports}
+            for round_ in range(ROUNDS):
+                order = list(ports)[round_ % 3 :] + list(ports)[: round_ % 3]
+                for label in order:
+                    begin = round_ * chunk
+                    size = min(chunk, args.requests - begin)
+
+                    def shifted(n: int, label=label, begin=begin):
+                        return requests[label](n + begin)
+
+                    parts[label].append(load(HOST, ports[label], size, shifted, CLIENTS))
+            for process in processes.values():
+                stop(process)
+        runs = {label: Run.merge(chunks) for label, chunks in parts.items()}
+        runs["healthz"] = healthz
         with transaction(factory) as session:
             problems = invariant_problems(session)
             # Requests only queue mail (the mail worker sends it, not started here).
             queued = session.scalar(select(func.count()).select_from(OutboxMessage))
         ref = runs["reference"]
-        print(f"{CLIENTS} clients, {args.requests} requests per phase, {count} departure(s)")
+        print(
+            f"{CLIENTS} clients, {args.requests} requests per phase in {ROUNDS} rounds taking "
+            f"turns, {count} departure(s)"
+        )
         print(ref.line("reference seat transaction"))
         print(runs["healthz"].line("GET /healthz"))
         print(runs["eml"].line("bookings, .eml outbox"))
@@ -162,7 +198,7 @@ def main() -> None:
         expected = {201: args.requests}
         if ref.statuses != expected or runs["eml"].statuses != expected:
             raise SystemExit("some bookings failed")
-        booked = 2 * (args.requests + min(200, args.requests))  # two phases and warm-ups
+        booked = 2 * (args.requests + WARM_UP)  # two phases and their warm-ups
         if runs["smtp"].statuses != expected or queued != booked:
             raise SystemExit("some bookings failed or their confirmations are missing")
         if problems:
@@ -170,7 +206,8 @@ def main() -> None:
         if failed:
             raise SystemExit(f"below the goal: {', '.join(failed)}")
     finally:
-        stop(process)
+        for process in processes.values():
+            stop(process)
         if controller is not None:
             controller.stop()
         engine.dispose()

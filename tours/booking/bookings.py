@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -31,7 +31,7 @@ from tours.booking.models import (
     Departure,
     WaitlistEntry,
 )
-from tours.db import TryAgain, utcnow
+from tours.db import TryAgain, UTCDateTime, utcnow
 from tours.errors import BideanError, NotFound
 
 # No 0/O, 1/I/L: a reference read out over the phone cannot be misheard as another.
@@ -89,8 +89,26 @@ def normalize_reference(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+# Built once: constructing SQL expressions costs more CPU than the statements' round trips.
+_BY_KEY = select(Booking).where(Booking.idempotency_key == bindparam("key"))
+_SEATS = bindparam("seats")
+_TAKE_SEATS = (
+    update(Departure)
+    .where(
+        Departure.id == bindparam("departure_id"),
+        Departure.status == SCHEDULED,
+        Departure.starts_at > bindparam("now", type_=UTCDateTime()),
+        Departure.max_party >= _SEATS,
+        Departure.seats_taken + Departure.seats_held + _SEATS <= Departure.capacity,
+    )
+    .values(seats_taken=Departure.seats_taken + _SEATS)
+    .returning(Departure)
+)
+_TAKE_OPTIONS = {"synchronize_session": False, "populate_existing": True}
+
+
 def _find_by_key(session: Session, key: str) -> Booking | None:
-    return session.scalars(select(Booking).where(Booking.idempotency_key == key)).one_or_none()
+    return session.scalars(_BY_KEY, {"key": key}).one_or_none()
 
 
 def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> Departure | None:
@@ -99,20 +117,8 @@ def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) 
     ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats and
     reading the departure are one round trip, not two.
     """
-    query = (
-        update(Departure)
-        .where(
-            Departure.id == departure_id,
-            Departure.status == SCHEDULED,
-            Departure.starts_at > now,
-            Departure.max_party >= seats,
-            Departure.seats_taken + Departure.seats_held + seats <= Departure.capacity,
-        )
-        .values(seats_taken=Departure.seats_taken + seats)
-        .returning(Departure)
-    )
-    options = {"synchronize_session": False, "populate_existing": True}
-    return session.scalars(query, execution_options=options).one_or_none()
+    values = {"departure_id": departure_id, "seats": seats, "now": now}
+    return session.scalars(_TAKE_SEATS, values, execution_options=_TAKE_OPTIONS).one_or_none()
 
 
 def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:

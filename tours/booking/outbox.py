@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking.models import OutboxMessage
@@ -65,6 +65,31 @@ def record(
     session.add(message)
     session.flush()
     return message
+
+
+def record_to_compose(
+    session: Session, *, kind: str, recipient: str, departure_id: int | None, booking_id: int
+) -> int:
+    """Add a message the worker composes from ``booking_id``; its id.
+
+    One ``INSERT … RETURNING id`` written at once, without the unit of work: the row is
+    not read back, and this is on every booking's path.
+    """
+    values = {
+        "kind": kind,
+        "recipient": recipient[:254],
+        "subject": "",
+        "raw": b"",
+        "status": PENDING,
+        "attempts": 0,
+        "departure_id": departure_id,
+        "booking_id": booking_id,
+        "created_at": utcnow(),
+    }
+    return session.execute(_INSERT_TO_COMPOSE, values).scalar_one()
+
+
+_INSERT_TO_COMPOSE = insert(OutboxMessage).returning(OutboxMessage.id)
 
 
 def _composed() -> ColumnElement[bool]:

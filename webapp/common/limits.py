@@ -81,21 +81,27 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
-def refuse_unstorable_input() -> None:
-    """400 for NUL or lone surrogates in any input, or JSON nested too deeply."""
-    message = gettext(
+def _unstorable_message() -> str:
+    return gettext(
         "The request contains a character that cannot be used (a NUL or a broken "
         "character). Remove it and try again."
     )
+
+
+def refuse_unstorable_input() -> None:
+    """400 for NUL or lone surrogates in any input, or JSON nested too deeply.
+
+    The message is translated only when it is sent: every request passes here.
+    """
     if unstorable(request.path):
-        abort(400, message)
+        abort(400, _unstorable_message())
     for multi in (request.args, request.form):
         for key, values in multi.lists():
             if unstorable(key) or any(unstorable(v) for v in values):
-                abort(400, message)
+                abort(400, _unstorable_message())
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
             abort(400, gettext("The JSON body is nested too deeply. Send a flat object."))
         body = request.get_json(silent=True)
         if any(unstorable(text) for text in _strings(body)):
-            abort(400, message)
+            abort(400, _unstorable_message())

@@ -222,16 +222,9 @@ def record_later(
     """
     if kind not in COMPOSERS:
         raise KeyError(f"no composer registered for {kind!r} messages")
-    row = outbox.record(
-        session,
-        kind=kind,
-        recipient=recipient,
-        subject="",
-        raw=b"",
-        departure_id=departure_id,
-        booking_id=booking_id,
+    return outbox.record_to_compose(
+        session, kind=kind, recipient=recipient, departure_id=departure_id, booking_id=booking_id
     )
-    return row.id
 
 
 def compose_recorded(app: Flask, session: Session, message: OutboxMessage) -> None:
