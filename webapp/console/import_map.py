@@ -4,7 +4,6 @@ computed order, drawn by the public ``map.js`` from an escaped JSON data island
 
 from __future__ import annotations
 
-import folium
 from flask import current_app, g
 from flask_babel import gettext
 from markupsafe import Markup
@@ -13,14 +12,15 @@ from tours.content.preview import ImportPreview
 from tours.coords import LonLat
 from webapp.common.maps import (
     MAX_FIT_ZOOM,
-    ROUTE_STYLE,
     TOUR_ZOOM,
     LabelledMarker,
+    RouteLine,
     _map_labels,
     _new_map,
     district_outlines,
     render_fragment,
 )
+from webapp.common.route_preview import route_preview
 from webapp.common.tiles import tiles_from_config
 
 
@@ -38,8 +38,8 @@ def preview_map_html(preview: ImportPreview) -> Markup | None:
         label = {"text": district["name"]} if district["name"] else None
         for outline in district_outlines(district["geometry"], label):  # type: ignore[arg-type]
             outline.add_to(fmap)
-    lines = [[LonLat(*p[:2]).to_folium() for p in line] for line in preview.route]
-    folium.PolyLine(lines[0] if len(lines) == 1 else lines, **ROUTE_STYLE).add_to(fmap)
+    # A long route is shown simplified (within a few metres): a preview need not be exact.
+    RouteLine(route_preview(preview.route), None).add_to(fmap)
     for stop in preview.stops:
         title = f"{stop.position}. {stop.name}"
         popup = [

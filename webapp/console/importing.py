@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from guides import audit
 from tours.content import staging
@@ -310,17 +310,8 @@ def admin_import_confirm(token: str) -> Any:
 
 
 def _tour_page(slug: str) -> str:
-    """The coordinators' page of the tour, ``/console/tours/<slug>``, where there is one;
-    else the page of what was stored."""
-    path = f"{bp.url_prefix}/tours/{slug}"
-    adapter = current_app.url_map.bind("localhost")
-    try:
-        endpoint, _ = adapter.match(path, method="GET")
-    except HTTPException:
-        endpoint = None
-    if endpoint is not None and not endpoint.startswith("console.admin_import"):
-        return path
-    return url_for("console.admin_import_stored", slug=slug)
+    """The tour's page in the editor, where the coordinator goes on with the draft."""
+    return url_for("console.admin_tour_edit", slug=slug)
 
 
 @bp.post("/tours/import/<token>/cancel")

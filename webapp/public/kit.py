@@ -17,7 +17,7 @@ from tours.content.kit import build_kit
 from tours.i18n import base_language
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES
-from webapp.common.tourcache import tour_cache
+from webapp.common.tourcache import tour_cache, with_route
 from webapp.common.urls import public_url_for
 from webapp.public.views import bp
 
@@ -44,7 +44,8 @@ def tour_kit(slug: str) -> Response:
     """The tour as GeoJSON and GPX, a printable stop list, credits, translation files."""
     with get_db().transaction() as session:
         cached = tour_cache().get(session, slug)
-    tour, version = cached.tour, cached.stored.version
+    # The cached tour is lean (no route); the kit needs the whole stored version.
+    tour, version = with_route(cached.stored).tour, cached.stored.version
     body = build_kit(
         tour,
         version,

@@ -187,9 +187,11 @@ def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
     assert response.status_code == 302
     assert tours(app) == [("route", "draft", 1)]
     assert staged(app) == []
+    assert response.headers["Location"] == "/console/tours/route"  # on to the editor
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "route version 1 is stored as a draft." in page
-    assert "Version 1, a draft" in page and "timezone" in page
+    assert "route version 1 is stored as a draft." in page and "timezone" in page
+    page = coordinator.get("/console/tours/import/stored/route").get_data(as_text=True)
+    assert "Version 1, a draft" in page
     assert re.findall(r"<li>(\w+)</li>", page)[:3] == ["Church", "Bridge", "Market"]
     # The token is used up: a second confirmation stores nothing more.
     again = coordinator.post(f"/console/tours/import/{token}/confirm")
