@@ -118,7 +118,9 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
     with _database_errors(), _refusals():
         upgrade(db.engine)
         with db.transaction(write_lock=True) as session:
-            outcome = import_translations(session, slug, data, validation_options(None, None, None, None))
+            outcome = import_translations(
+                session, slug, data, validation_options(None, None, None, None)
+            )
     if as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
     elif not outcome.ok:

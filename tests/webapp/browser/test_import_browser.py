@@ -1,4 +1,6 @@
-"""A coordinator imports the real Vienna walk in Chromium: preview, fix, confirm as a draft.
+"""A coordinator takes the real Vienna walk from its files to a published tour in Chromium:
+upload, preview, fix the order, confirm as a draft, write in the editor, publish; a second
+coordinator's stale save is refused; the replication kit re-imports to an equal tour.
 
 The Vienna pair (a route file and a stops file from ``../shared/interop/real``) is the
 one the command-line tests import: its stop names A…L give the order, its stories come
@@ -7,17 +9,24 @@ from a long ``title`` field, and it needs a time zone and a licence.
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from guides.accounts import create_account
 from tests.webapp.browser import console_steps as steps
+from tests.webapp.browser import editor_steps as editor
 from tests.webapp.browser.conftest import DESKTOP
 from tours.db import make_engine, make_sessionmaker, transaction
-from tours.tour.store import newest_version
+from tours.tour.domain import Tour, without_scripts
+from tours.tour.store import get_tour, newest_version
 
 pytestmark = pytest.mark.browser
 
 COORDINATOR = "coordinator@example.org"
+OTHER = "second.coordinator@example.org"
+GERMAN_STORY = "Hier beginnt der Spaziergang durch die Wiener Innenstadt."
 LETTERS = list("ABCDEFGHIJKL")
 
 
@@ -28,12 +37,15 @@ def import_server(start_live_server):
     factory = make_sessionmaker(engine)
     with transaction(factory, write_lock=True) as session:
         create_account(session, COORDINATOR, "admin", password=steps.PASSWORD)
+        create_account(session, OTHER, "admin", password=steps.PASSWORD)
     server.factory = factory  # type: ignore[attr-defined]
     yield server
     engine.dispose()
 
 
-def test_a_coordinator_imports_the_vienna_walk_as_a_draft(import_server, browser, interop):
+def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
+    import_server, browser, interop, tmp_path
+):
     server = import_server
     route = interop / "real" / "vienna_walk_route.geojson"
     stops = interop / "real" / "vienna_walk_stops.geojson"
@@ -85,16 +97,64 @@ def test_a_coordinator_imports_the_vienna_walk_as_a_draft(import_server, browser
     assert "set by hand in the preview" in page.inner_text("main")
     assert page.input_value("#timezone") == "Europe/Vienna"  # the options were kept
 
+    # Confirm: the draft is stored and the coordinator lands in the editor.
     landing = steps.confirm_import(page)
     assert "vienna-walk-route version 1 is stored as a draft." in page.inner_text(".flash")
-    assert "a draft" in page.inner_text("main") and "vienna-walk-route" in page.inner_text("h1")
-    assert page.locator("#stored-stops li").all_inner_texts() == LETTERS
-    assert landing.startswith(server.url)
+    assert landing.startswith(f"{server.url}/console/tours/vienna-walk-route")
     with transaction(server.factory) as session:  # type: ignore[attr-defined]
         row = newest_version(session, "vienna-walk-route")
         assert row.version == 1 and row.tour.status == "draft"
         assert {item["pointer"].rsplit("/", 1)[-1] for item in row.todo} == {"title", "summary"}
         stored = [f["properties"]["name"]["en"] for f in row.document["features"][1:13]]
         assert stored == LETTERS
+    assert not page.is_enabled("#publish-button")  # title and summary are still to do
+
+    # Another coordinator opens the same draft now; their form will go stale.
+    other_context = browser.new_context(**DESKTOP)
+    other = other_context.new_page()
+    other.set_default_timeout(20_000)
+    editor.log_in(other, server.url, OTHER)
+    editor.open_tour_from_list(other, server.url, "vienna-walk-route")
+
+    # The editor: a title and summary, then a German story beside the English one.
+    editor.write_text(page, "tour-title", "Vienna, a walk of twelve stops")
+    editor.write_text(page, "tour-summary", "A walk through Vienna's inner city.")
+    editor.save(page)
+    assert editor.to_do_items(page) == []
+    first = editor.stop_order(page)[0]
+    editor.choose_languages(page, write="de", read="en")
+    assert editor.source_text(page, f"stop-{first}-story")  # the English story beside
+    editor.write_text(page, f"stop-{first}-story", GERMAN_STORY)
+    editor.save(page)
+    assert "Published" in editor.publish(page)
+    assert GERMAN_STORY in editor.public_page_text(page, server.url, "vienna-walk-route", "de")
+
+    # The other coordinator's save, from the form they opened before, is refused.
+    editor.write_text(other, "tour-title", "Overwritten?")
+    assert editor.save_is_refused_as_stale(other)
+    with transaction(server.factory) as session:  # type: ignore[attr-defined]
+        newest = newest_version(session, "vienna-walk-route")
+        assert newest.document["features"][0]["properties"]["title"]["en"] != "Overwritten?"
+    other_context.close()
+
+    # The replication kit downloads, and importing its GeoJSON gives the same tour: the
+    # console finds nothing new to store.
+    kit = page.request.get(f"{server.url}/tours/vienna-walk-route/kit.zip")
+    assert kit.status == 200
+    folder = tmp_path / "kit"
+    with zipfile.ZipFile(io.BytesIO(kit.body())) as archive:
+        archive.extractall(folder)
+    [geojson_file] = folder.glob("*/vienna-walk-route.geojson")
+    # (The public page in German left the interface in German: go by address.)
+    page.goto(f"{server.url}/console/tours/import?lang=en")
+    steps.upload_files(page, tour=geojson_file)
+    assert "vienna-walk-route" in page.inner_text("#import-outcome")
+    steps.confirm_import(page)
+    with transaction(server.factory) as session:  # type: ignore[attr-defined]
+        published = get_tour(session, "vienna-walk-route", newest.version)
+        reimported = newest_version(session, "vienna-walk-route")
+        again = Tour.from_document(reimported.document)
+    assert reimported.version == newest.version + 1  # stored beside, as a draft
+    assert again == Tour.from_document(without_scripts(published.tour.to_document()))
     assert errors == [] and foreign == []
     context.close()
