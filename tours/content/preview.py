@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tours.content.assemble import option_hint
-from tours.content.report import Problem, Severity, group_problems
+from tours.content.report import Problem, group_problems, todo_problems
 from tours.content.staging import StagedFile
 from tours.content.uploads import ExistingTour, ImportPlan
 from tours.tour.store import DRAFT, PUBLISHED
@@ -147,21 +147,6 @@ def problem_views(problems: list[Problem], severity: str | None = None) -> list[
     return views
 
 
-def _todo_problems(todo: list[dict[str, Any]]) -> list[Problem]:
-    return [
-        Problem(
-            item["code"],
-            item.get("pointer", ""),
-            item["message"],
-            Severity.ERROR,
-            item.get("line"),
-            item.get("column"),
-            item.get("file"),
-        )
-        for item in todo
-    ]
-
-
 def _first_text(value: Any) -> str:
     if isinstance(value, dict):
         return next((v for v in value.values() if isinstance(v, str) and v.strip()), "")
@@ -281,7 +266,7 @@ def build_preview(
 ) -> ImportPreview:
     """The preview of ``plan`` (``existing``: the stored tour of its slug, if any)."""
     report = plan.report
-    todo = _todo_problems(plan.todo)
+    todo = todo_problems(plan.todo)
     preview = ImportPreview(
         files=[{"role": f.role, "name": f.name, "size": f.size} for f in files],
         outcome=_outcome(plan, existing, publish),

@@ -177,3 +177,19 @@ class Report:
         counts = f"{_count(len(self.errors), 'error')}, {_count(len(self.warnings), 'warning')}"
         summary = f"{self.file}: {verdict} ({counts})"
         return "\n".join([*lines, summary])
+
+
+def todo_problems(todo: list[dict[str, Any]]) -> list[Problem]:
+    """A stored to-do list (dicts, as kept with a tour version) as problems to report."""
+    return [
+        Problem(
+            item["code"],
+            item.get("pointer", ""),
+            item["message"],
+            Severity.ERROR,
+            item.get("line"),
+            item.get("column"),
+            item.get("file"),
+        )
+        for item in todo
+    ]

@@ -6,27 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tours.content.intake import Intake
-from tours.content.report import Problem, Severity, grouped_text
-
-
-def _todo_problems(todo: list[dict[str, Any]]) -> list[Problem]:
-    return [
-        Problem(
-            item["code"],
-            item.get("pointer", ""),
-            item["message"],
-            Severity.ERROR,
-            item.get("line"),
-            item.get("column"),
-            item.get("file"),
-        )
-        for item in todo
-    ]
+from tours.content.report import grouped_text, todo_problems
 
 
 def todo_text(todo: list[dict[str, Any]], label: str) -> list[str]:
     """The to-do list, repeats grouped, each line starting with "to do" instead of "error"."""
-    lines = grouped_text(_todo_problems(todo), label)
+    lines = grouped_text(todo_problems(todo), label)
     return [line.replace(": error: ", ": to do: ", 1) for line in lines]
 
 
