@@ -16,15 +16,14 @@ from typing import Any
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from guides import audit
 from tours.content import staging
 from tours.content.assembly_order import move_stops
 from tours.content.preview import ImportPreview, build_preview
 from tours.content.uploads import ImportPlan, existing_tour, plan_import, store_plan
-from tours.errors import TourNotFound
-from tours.tour.store import DRAFT, PUBLISHED, WITHDRAWN, newest_version
+from tours.tour.store import PUBLISHED
 from webapp.common.database import get_db
 from webapp.common.errors import handle_http_error
 from webapp.common.limits import body_limit
@@ -321,31 +320,3 @@ def admin_import_cancel(token: str) -> Response:
     staging.discard(staging_root(), token, current_user.account_id)
     flash(gettext("Import cancelled: nothing was stored."))
     return redirect(url_for("console.admin_import"))
-
-
-@bp.get("/tours/import/stored/<slug>")
-@admin_required
-def admin_import_stored(slug: str) -> str:
-    """The newest stored version of a tour: status, to-do list and stops."""
-    with get_db().transaction() as db_session:
-        try:
-            row = newest_version(db_session, slug)
-        except TourNotFound:
-            raise NotFound() from None
-        record = row.tour
-        public = record.status == PUBLISHED and record.current_version == row.version
-        status = PUBLISHED if public else DRAFT if record.status != WITHDRAWN else WITHDRAWN
-        version, todo, document = row.version, list(row.todo or []), row.document
-    stops = [
-        f["properties"]
-        for f in document.get("features", [])
-        if (f.get("geometry") or {}).get("type") == "Point"
-    ]
-    return render_template(
-        "console/import_stored.html",
-        slug=slug,
-        version=version,
-        status=status,
-        todo=todo,
-        stops=stops,
-    )
