@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -130,6 +130,18 @@ def transaction(factory: sessionmaker[Session], *, write_lock: bool = False) -> 
 T = TypeVar("T")
 # Attempts of ``run_transaction``: a stale connection needs one more, a clash a few.
 ATTEMPTS = 8
+
+
+# SQLSTATE 23503 (PostgreSQL); SQLite names the constraint in its extended error code.
+_FOREIGN_KEY_VIOLATION = ("23503", "SQLITE_CONSTRAINT_FOREIGNKEY")
+
+
+def foreign_key_violated(error: IntegrityError) -> bool:
+    """True when ``error`` is a foreign key naming a row that does not exist."""
+    driver_error = error.orig
+    code = getattr(driver_error, "sqlstate", None)
+    code = code or getattr(driver_error, "sqlite_errorname", None)
+    return code in _FOREIGN_KEY_VIOLATION
 
 
 class TryAgain(Exception):

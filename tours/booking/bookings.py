@@ -16,12 +16,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
-from tours.booking.departures import get_departure
+from tours.booking.departures import DepartureNotFound, get_departure
 from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
     CONFIRMED,
@@ -31,13 +32,14 @@ from tours.booking.models import (
     Departure,
     WaitlistEntry,
 )
-from tours.db import TryAgain, UTCDateTime, utcnow
+from tours.db import TryAgain, UTCDateTime, foreign_key_violated, utcnow
 from tours.errors import BideanError, NotFound
 
 # No 0/O, 1/I/L: a reference read out over the phone cannot be misheard as another.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
 _REFERENCE_TRIES = 8
+T = TypeVar("T")
 
 
 class BookingRefused(BideanError):
@@ -89,26 +91,38 @@ def normalize_reference(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-# Built once: constructing SQL expressions costs more CPU than the statements' round trips.
-_BY_KEY = select(Booking).where(Booking.idempotency_key == bindparam("key"))
+# Built once, as Core statements on the tables: on the path of every booking the ORM's
+# statement layer (cache keys, loading, the unit of work) cost more CPU than the round
+# trips themselves (docs/performance.md, Booking).
+_BOOKINGS = Booking.__table__
+_DEPARTURES = Departure.__table__
+_BY_KEY = select(_BOOKINGS.c.id).where(_BOOKINGS.c.idempotency_key == bindparam("key"))
 _SEATS = bindparam("seats")
 _TAKE_SEATS = (
-    update(Departure)
+    _DEPARTURES.update()
     .where(
-        Departure.id == bindparam("departure_id"),
-        Departure.status == SCHEDULED,
-        Departure.starts_at > bindparam("now", type_=UTCDateTime()),
-        Departure.max_party >= _SEATS,
-        Departure.seats_taken + Departure.seats_held + _SEATS <= Departure.capacity,
+        _DEPARTURES.c.id == bindparam("departure_id"),
+        _DEPARTURES.c.status == SCHEDULED,
+        _DEPARTURES.c.starts_at > bindparam("now", type_=UTCDateTime()),
+        _DEPARTURES.c.max_party >= _SEATS,
+        _DEPARTURES.c.seats_taken + _DEPARTURES.c.seats_held + _SEATS <= _DEPARTURES.c.capacity,
     )
-    .values(seats_taken=Departure.seats_taken + _SEATS)
-    .returning(Departure)
+    .values(seats_taken=_DEPARTURES.c.seats_taken + _SEATS)
+    .returning(*_DEPARTURES.c)
 )
-_TAKE_OPTIONS = {"synchronize_session": False, "populate_existing": True}
+_INSERT_BOOKING = _BOOKINGS.insert().returning(_BOOKINGS.c.id)
 
 
 def _find_by_key(session: Session, key: str) -> Booking | None:
-    return session.scalars(_BY_KEY, {"key": key}).one_or_none()
+    found = session.connection().execute(_BY_KEY, {"key": key}).scalar()
+    return None if found is None else session.get(Booking, found)
+
+
+def _detached(instance: T) -> T:
+    """A mapped object built from values just written, as a loaded one looks once its
+    session has closed (detached), without reading the row back."""
+    make_transient_to_detached(instance)
+    return instance
 
 
 def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> Departure | None:
@@ -118,7 +132,8 @@ def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) 
     reading the departure are one round trip, not two.
     """
     values = {"departure_id": departure_id, "seats": seats, "now": now}
-    return session.scalars(_TAKE_SEATS, values, execution_options=_TAKE_OPTIONS).one_or_none()
+    row = session.connection().execute(_TAKE_SEATS, values).first()
+    return None if row is None else _detached(Departure(**row._asdict()))
 
 
 def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
@@ -148,8 +163,8 @@ def book(
     ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats,
     when ``request_hash`` matches the one it was stored with; ``KeyReused`` otherwise.
 
-    Three statements when it succeeds: the key lookup (only with a key), the seats'
-    ``UPDATE … RETURNING`` and the booking's ``INSERT``; no savepoint.  A clash on the
+    Three statements when it succeeds: the key lookup (only with a key), the booking's
+    ``INSERT`` and the seats' ``UPDATE … RETURNING``; no savepoint.  A clash on the
     insert (a reference drawn twice, a concurrent twin with the same key, which the
     unique index makes wait for the first) raises ``TryAgain``: the caller runs the
     transaction again (``tours.db.run_transaction``), which then draws another reference
@@ -160,16 +175,52 @@ def book(
         raise ValueError("party_size must be at least 1")
     if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
         return _replay(session, earlier, request_hash)
+    # The booking is inserted before the seats are taken: the UPDATE's row lock, which
+    # every other booking of this departure waits for, is then held from the UPDATE to
+    # COMMIT only.  (The insert's foreign-key check takes a KEY SHARE lock, which does
+    # not conflict with the UPDATE's.)  When the seats are not there the refusal rolls
+    # the insert back with the rest.
+    values = _booking_values(departure_id, party, idempotency_key, request_hash, now)
+    try:
+        booking_id = session.connection().execute(_INSERT_BOOKING, values).scalar_one()
+    except IntegrityError as exc:
+        # A reference drawn twice, a concurrent twin with the same key, or no such
+        # departure (the foreign key): a new transaction tells them apart.
+        if foreign_key_violated(exc):
+            raise DepartureNotFound(departure_id) from exc
+        raise TryAgain from exc
     departure = _take_seats(session, departure_id, party.party_size, now)
     if departure is None:
         raise _refusal(session, departure_id, party.party_size, now)
-    booking = _new_booking(departure_id, party, idempotency_key, request_hash, now)
-    session.add(booking)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise TryAgain from exc
+    booking = _detached(Booking(id=booking_id, **values))
     return BookingResult(booking, departure)
+
+
+def _booking_values(
+    departure_id: int,
+    party: Party,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Every column of a new booking but its id."""
+    return {
+        "reference": new_reference(),
+        "departure_id": departure_id,
+        "party_size": party.party_size,
+        "status": CONFIRMED,
+        "language": party.language,
+        "name": party.name,
+        "email": party.email,
+        "phone": party.phone or None,
+        "notes": party.notes or None,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "created_at": now,
+        "cancelled_at": None,
+        "cancel_reason": None,
+        "purged_at": None,
+    }
 
 
 def _new_booking(
@@ -179,20 +230,7 @@ def _new_booking(
     request_hash: str | None,
     now: datetime,
 ) -> Booking:
-    return Booking(
-        reference=new_reference(),
-        departure_id=departure_id,
-        party_size=party.party_size,
-        status=CONFIRMED,
-        language=party.language,
-        name=party.name,
-        email=party.email,
-        phone=party.phone or None,
-        notes=party.notes or None,
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        created_at=now,
-    )
+    return Booking(**_booking_values(departure_id, party, idempotency_key, request_hash, now))
 
 
 def insert_booking(

@@ -21,7 +21,7 @@ from tours.booking.waitlist import WaitlistRefused
 from tours.content.limits import unstorable
 from webapp.booking import services as service
 from webapp.booking.api_docs import register_docs
-from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, email_problem, sendable_email
+from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
 from webapp.common.database import get_db
 from webapp.common.departure_views import api_item, session_view, session_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
@@ -133,11 +133,9 @@ def parse_party(body: Any) -> tuple[Party | None, dict[str, str]]:
     if email is None and "email" not in errors:
         errors["email"] = gettext("Give an email address for the confirmation.")
     elif email is not None and "email" not in errors:
-        problem = email_problem(email)
+        email, problem = checked_email(email)
         if problem:
             errors["email"] = problem
-        else:
-            email = sendable_email(email)
     size = body.get("party_size")
     if isinstance(size, bool) or not isinstance(size, int):
         errors["party_size"] = gettext("party_size must be a whole number of people, e.g. 2.")
@@ -147,7 +145,7 @@ def parse_party(body: Any) -> tuple[Party | None, dict[str, str]]:
         errors["party_size"] = gettext(
             "At most %(max)s people can book together for this session.", max=ABSOLUTE_MAX_PARTY
         )
-    raw_language = body.get("language", current_language())
+    raw_language = body["language"] if "language" in body else current_language()
     language = supported(raw_language) if isinstance(raw_language, str) else None
     if language is None:
         errors["language"] = gettext(

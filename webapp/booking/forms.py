@@ -53,27 +53,38 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def email_problem(address: str) -> str | None:
-    """What is wrong with ``address`` for sending to it, in the visitor's language."""
+def checked_email(address: str) -> tuple[str | None, str | None]:
+    """``(sendable address, None)`` or ``(None, what is wrong)``, in the visitor's language.
+
+    The sendable form is normalised with an IDNA (ASCII) domain, as stored and sent.  One
+    validation serves both answers: it is on the path of every booking.
+    """
     local = address.rpartition("@")[0]
     if not local.isascii():
-        return str(
+        return None, str(
             _l(
                 "Write the part of the address before the @ with letters a–z, digits, dots "
                 "or dashes only: many mail servers cannot deliver to other characters."
             )
         )
     try:
-        validate_email(address, check_deliverability=False)
+        checked = validate_email(address, check_deliverability=False)
     except EmailNotValidError:
-        return str(_l("Enter an email address like name@example.org."))
-    return None
+        return None, str(_l("Enter an email address like name@example.org."))
+    return checked.ascii_email or checked.normalized, None
+
+
+def email_problem(address: str) -> str | None:
+    """What is wrong with ``address`` for sending to it, in the visitor's language."""
+    return checked_email(address)[1]
 
 
 def sendable_email(address: str) -> str:
     """The address as stored and sent: normalised, with an IDNA (ASCII) domain."""
-    checked = validate_email(address, check_deliverability=False)
-    return checked.ascii_email or checked.normalized
+    sendable, problem = checked_email(address)
+    if sendable is None:
+        raise ValueError(problem)
+    return sendable
 
 
 def _deliverable_email(_form: FlaskForm, field: Field) -> None:

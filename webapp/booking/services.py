@@ -246,7 +246,7 @@ def place_booking(
     session and the party: a key sent again with anything else is refused.
 
     One transaction of five or six round trips on PostgreSQL (BEGIN, the key lookup when
-    there is a key, the seats' UPDATE, the booking's INSERT, the outbox row's INSERT,
+    there is a key, the booking's INSERT, the seats' UPDATE, the outbox row's INSERT,
     COMMIT); the confirmation is composed by the mail worker.  Lapsed waiting-list
     offers are only looked for when the seats are not there: they hold seats, so they
     can only be why a booking is refused, and then they are closed (their seats offered
