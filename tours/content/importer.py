@@ -218,7 +218,10 @@ def _validate_value(value: Any, report: Report, options: ValidationOptions) -> V
     report.problems.extend(profile.problems)
     if profile.document is None or not report.valid:
         return ValidationResult(report, None, None)
-    return ValidationResult(report, profile.document, Tour.from_document(profile.document))
+    tour = Tour.from_document(profile.document)
+    if profile.route_geometry is not None:
+        tour = tour.with_geometry(profile.route_geometry)
+    return ValidationResult(report, profile.document, tour)
 
 
 def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> ValidationResult:

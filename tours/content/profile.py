@@ -21,7 +21,7 @@ from zoneinfo import available_timezones
 
 from tours.content.licences import licence_problem
 from tours.content.limits import column_length_error, header_text_warning
-from tours.content.profile_geometry import round_geometry, route_warnings
+from tours.content.profile_geometry import round_geometry, rounded_positions, route_warnings
 from tours.content.profile_rules import FeatureRef, StopRules, feature_ref, found
 from tours.content.report import Problem, Severity, pointer
 from tours.content.textmaps import TextChecker, canonical_tag, invalid_tag
@@ -62,6 +62,9 @@ class ProfileResult:
 
     problems: list[Problem]
     document: dict[str, Any] | None
+    #: The route as stored (rounded), measured: a ``Tour`` of ``document`` can take it
+    #: instead of measuring its route again (``Tour.with_geometry``).
+    route_geometry: RouteGeometry | None = None
 
 
 def apply_profile(
@@ -97,6 +100,7 @@ class _Profile(StopRules):
         self.stop_distance_m = stop_distance_m
         self.city = city
         self.arrays = arrays
+        self.route_geometry: RouteGeometry | None = None
 
     def run(self, document: dict[str, Any]) -> ProfileResult:
         features = self._features(document)
@@ -129,6 +133,7 @@ class _Profile(StopRules):
                 district_props,
                 self.arrays,
             ),
+            self.route_geometry,
         )
 
     def _some_published(self, stop_props: list[dict[str, Any]]) -> None:
@@ -407,8 +412,9 @@ class _Profile(StopRules):
             return default_order
         coords = route.geometry["coordinates"]
         lines = [coords] if route.geometry["type"] == "LineString" else coords
-        if self.arrays is not None:
-            lines = [_or(self.arrays.get(line), line) for line in lines]
+        # Measured as it will be stored (rounded), so the tour built from the normalised
+        # document can take this geometry rather than build it again.
+        lines = [rounded_positions(line, self.arrays) for line in lines]
         try:
             geometry = RouteGeometry(lines)
             itinerary = plan_itinerary(
@@ -424,6 +430,7 @@ class _Profile(StopRules):
                 f"Bidean cannot measure this route: {exc}. Check its coordinates.",
             )
             return default_order
+        self.route_geometry = geometry
         self.problems.extend(
             route_warnings(
                 geometry,
@@ -472,10 +479,6 @@ def _normalised(
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _or(array: Any, fallback: Any) -> Any:
-    return fallback if array is None else array
 
 
 def _lonlat(stop: FeatureRef) -> LonLat:

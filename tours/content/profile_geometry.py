@@ -29,11 +29,14 @@ def round_position(position: Sequence[float]) -> list[float]:
     return [round(float(v), DECIMALS) for v in position]
 
 
-def round_positions(
+def rounded_positions(
     coords: Sequence[Sequence[float]], arrays: CoordinateArrays | None = None
-) -> list[list[float]]:
-    """Positions rounded to ``DECIMALS``, in one numpy call when they share a length
-    (reusing the array validation made, if ``arrays`` has it)."""
+) -> np.ndarray | list[list[float]]:
+    """Positions rounded to ``DECIMALS``: an array, in one numpy call, when they share a
+    length (reusing the array validation made, if ``arrays`` has it), else lists.
+
+    The profile measures the route on this (``RouteGeometry`` takes either) and stores
+    its lists (``round_positions``): the same numbers."""
     array = arrays.get(coords) if arrays is not None else None
     if array is None:
         if len(coords) < CoordinateArrays.MIN_POSITIONS:
@@ -42,7 +45,15 @@ def round_positions(
             array = np.asarray(coords, dtype=np.float64)
         except ValueError:  # some positions have an elevation and some do not
             return [round_position(p) for p in coords]
-    return np.round(array, DECIMALS).tolist()
+    return np.round(array, DECIMALS)
+
+
+def round_positions(
+    coords: Sequence[Sequence[float]], arrays: CoordinateArrays | None = None
+) -> list[list[float]]:
+    """Positions rounded to ``DECIMALS`` (see ``rounded_positions``), as lists."""
+    rounded = rounded_positions(coords, arrays)
+    return rounded if isinstance(rounded, list) else rounded.tolist()
 
 
 def _ring(

@@ -285,6 +285,13 @@ class RouteGeometry:
         self._tree = shapely.STRtree(self._segments)
 
     @property
+    def positions(self) -> FloatArray:
+        """Every vertex as ``[lon, lat]``, the parts one after the other (read only)."""
+        view = self._lonlat.view()
+        view.flags.writeable = False
+        return view
+
+    @property
     def length_m(self) -> float:
         """Total geodesic length of the route in metres (gaps between parts count 0)."""
         return float(self._cumulative_m[-1])
