@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy.orm import Session, contains_eager
 
 from tours.booking.models import (
     CANCELLED,
@@ -211,6 +211,7 @@ def upcoming(
     query = (
         select(Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
+        .options(contains_eager(Departure.tour))  # the joined tour, not a read per tour
         .where(Departure.starts_at > (now or utcnow()))
         .order_by(Departure.starts_at, Departure.id)
     )
@@ -241,26 +242,52 @@ def upcoming_by_tour(
     slugs: Iterable[str] | None = None,
 ) -> dict[str, list[Departure]]:
     """The next ``per_tour`` scheduled departures of every tour (or of ``slugs``), keyed by
-    slug, in one query that reads no more than ``per_tour`` rows of each tour."""
-    rank = (
-        func.row_number()
-        .over(partition_by=Departure.tour_id, order_by=(Departure.starts_at, Departure.id))
-        .label("rank")
-    )
-    ranked = (
-        select(Departure.id, rank)
-        .where(Departure.starts_at > (now or utcnow()), Departure.status == SCHEDULED)
-        .subquery()
-    )
+    slug, in one query.
+
+    With ``slugs`` (a catalogue page's tours) each tour's next departures are read through
+    the ``(tour_id, status, starts_at)`` index, ``per_tour`` rows each, however many the
+    tour has; without, every upcoming departure is ranked (a window function).
+    """
+    moment = now or utcnow()
+    if slugs is None:
+        rank = (
+            func.row_number()
+            .over(partition_by=Departure.tour_id, order_by=(Departure.starts_at, Departure.id))
+            .label("rank")
+        )
+        ranked = (
+            select(Departure.id, rank)
+            .where(Departure.starts_at > moment, Departure.status == SCHEDULED)
+            .subquery()
+        )
+        chosen = select(ranked.c.id).where(ranked.c.rank <= per_tour)
+    else:
+        wanted = sorted(set(slugs))
+        if not wanted:
+            return {}
+        firsts = [
+            select(Departure.id)
+            .join(TourRecord, Departure.tour_id == TourRecord.id)
+            .where(
+                TourRecord.slug == slug,
+                Departure.status == SCHEDULED,
+                Departure.starts_at > moment,
+            )
+            .order_by(Departure.starts_at, Departure.id)
+            .limit(per_tour)
+            .subquery()
+            for slug in wanted
+        ]
+        # Each tour's LIMIT stays inside its own subquery (SQLite allows no LIMIT on the
+        # members of a compound SELECT).
+        chosen = union_all(*(select(first.c.id) for first in firsts))
     query = (
         select(TourRecord.slug, Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
-        .join(ranked, ranked.c.id == Departure.id)
-        .where(ranked.c.rank <= per_tour)
+        .options(contains_eager(Departure.tour))
+        .where(Departure.id.in_(chosen))
         .order_by(Departure.starts_at, Departure.id)
     )
-    if slugs is not None:
-        query = query.where(TourRecord.slug.in_(list(slugs)))
     result: dict[str, list[Departure]] = {}
     for slug, departure in session.execute(query):
         result.setdefault(slug, []).append(departure)

@@ -40,6 +40,8 @@ class Departure(Base):
         CheckConstraint("seats_taken >= 0 AND seats_held >= 0", name="seats_not_negative"),
         CheckConstraint("seats_taken + seats_held <= capacity", name="never_oversold"),
         Index("ix_departures_status_starts_at", "status", "starts_at"),
+        # A tour's next departures without reading its others (the catalogue's lines).
+        Index("ix_departures_tour_status_starts_at", "tour_id", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tours.db import Base, utcnow
@@ -15,6 +15,8 @@ class TourRecord(Base):
     """A tour slug; its content lives in versions, the newest being current."""
 
     __tablename__ = "tours"
+    # The catalogue's order, for its pages (``catalogue_rows``): read in order, not sorted.
+    __table_args__ = (Index("ix_tours_status_city_slug", "status", "city", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)

@@ -3,6 +3,7 @@ the transaction (``tours.db.transaction``), so an import is all-or-nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -363,6 +364,22 @@ def current_versions(session: Session, city: str | None = None) -> list[tuple[st
     else:
         rows = session.execute(_CURRENT_VERSIONS)
     return [(slug, version) for slug, version in rows]
+
+
+_CURRENT_VERSIONS_OF = select(TourRecord.slug, TourRecord.current_version).where(
+    TourRecord.status == PUBLISHED, TourRecord.slug.in_(bindparam("slugs", expanding=True))
+)
+
+
+def current_versions_of(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+    """``slug -> version`` of the current version of those of ``slugs`` that are published:
+    one indexed look-up, whatever the number of tours stored."""
+    wanted = sorted(set(slugs))
+    if not wanted:
+        return {}
+    return {
+        slug: version for slug, version in session.execute(_CURRENT_VERSIONS_OF, {"slugs": wanted})
+    }
 
 
 @dataclass(frozen=True)

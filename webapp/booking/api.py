@@ -76,7 +76,7 @@ def list_sessions() -> Response | tuple[Response, int]:
             tour_cache().get(session, slug)  # an unknown tour is a 404, not an empty list
         found = deps.upcoming(session, slug=slug, after=after, limit=wanted.limit + 1)
         shown = found[: wanted.limit]
-        items = [api_item(v) for v in session_views(session, shown, lang)]
+        items = [api_item(v) for v in session_views(session, shown, lang, slug)]
     last = shown[-1] if len(found) > wanted.limit else None
     key = None if last is None else (as_utc(last.starts_at).isoformat(), last.id)
     return with_next_link(jsonify(items), next_link("booking_api.list_sessions", key, wanted.limit))

@@ -27,7 +27,7 @@ from tours.errors import TourNotFound
 from tours.i18n import LocalizedText, Resolved
 from tours.tour.domain import Price, Tour
 from webapp.common.database import get_db
-from webapp.common.tourcache import CachedTour, tour_cache
+from webapp.common.tourcache import CachedTour, request_versions_of, tour_cache
 
 # How many upcoming sessions the tour page lists (and the catalogue reads per tour).
 SESSIONS_SHOWN = 12
@@ -157,6 +157,8 @@ def session_views(
 ) -> list[SessionView]:
     departures = list(departures)
     names = guide_names(session, [d.guide_id for d in departures])
+    slugs = [slug] if slug else [departure.tour.slug for departure in departures]
+    request_versions_of(session, slugs)  # every tour's version in one statement
     views = []
     for departure in departures:
         key = slug or departure.tour.slug

@@ -44,6 +44,7 @@ from tours.tour.store import (
     StoredTour,
     catalogue_rows,
     current_versions,
+    current_versions_of,
     get_tour,
 )
 from webapp.common.bytecache import ByteLRU, byte_cache, deep_size, text_size
@@ -52,6 +53,7 @@ from webapp.common.httpcache import Encoded
 
 EXTENSION_KEY = "bidean.tourcache"
 VERSIONS_KEY = "bidean_current_versions"
+SOME_VERSIONS_KEY = "bidean_some_current_versions"
 # The kinds of entry this module keeps in the byte cache (the first item of their keys).
 TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON = "tour", "summary", "page", "fragment", "geojson"
 ORDER = "catalogue-order"
@@ -240,7 +242,7 @@ class TourCache:
 
     def get(self, session: Session, slug: str) -> CachedTour:
         """The current version of ``slug``; raises ``TourNotFound``."""
-        version = request_versions(session).get(slug)
+        version = request_versions_of(session, [slug]).get(slug)
         if version is None:
             raise TourNotFound(slug)
         return self._entry(session, slug, version)
@@ -368,9 +370,31 @@ def request_versions(session: Session) -> dict[str, int]:
     return versions
 
 
+def request_versions_of(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+    """``slug -> current version`` of those of ``slugs`` that are published.
+
+    From the request's full list when it was read (``request_versions``); else only these
+    slugs are asked for (one indexed statement, not a read of every tour), and kept for
+    the rest of the request like the full list.
+    """
+    slugs = list(slugs)
+    if not has_request_context():
+        return current_versions_of(session, slugs)
+    versions = g.get(VERSIONS_KEY)
+    if versions is not None:
+        return {slug: versions[slug] for slug in slugs if slug in versions}
+    known: dict[str, int | None] = g.setdefault(SOME_VERSIONS_KEY, {})
+    missing = [slug for slug in slugs if slug not in known]
+    if missing:
+        found = current_versions_of(session, missing)
+        known.update({slug: found.get(slug) for slug in missing})
+    return {slug: version for slug in slugs if (version := known[slug]) is not None}
+
+
 def forget_versions(*_: Any) -> None:
     if has_app_context():
         g.pop(VERSIONS_KEY, None)
+        g.pop(SOME_VERSIONS_KEY, None)
 
 
 def _forget_after_write(state: ORMExecuteState) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from guides.profiles import add_guide
 from tests.booking_support import SLUG, store_tour, tour_document
@@ -141,6 +141,44 @@ def test_upcoming_lists_future_scheduled_sessions_soonest_first(db_session):
             SLUG: [early.id],
             "other-tour": [other.id],
         }
+        # Of named tours only (a catalogue page's), each read through its own index range.
+        named = upcoming_by_tour(s, now=NOW, per_tour=2, slugs=[SLUG, "unknown-tour"])
+        assert {k: [d.id for d in v] for k, v in named.items()} == {SLUG: [early.id, late.id]}
+        assert upcoming_by_tour(s, now=NOW, slugs=[]) == {}
+
+
+def test_a_tours_next_departures_are_read_without_its_others(engine, db_session):
+    """The catalogue's "next walks" of a tour with a year of departures read 3 rows, not
+    every departure: SQLite's plan searches the (tour, status, start) index."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    store_tour(db_session)
+    seen: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, params, *_args) -> None:
+        seen.append((statement, params))
+
+    with db_session() as s:
+        schedule(
+            s,
+            _request(),
+            dates=[date(2027, 3, 1) + timedelta(days=n) for n in range(300)],
+            now=NOW,
+        )
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        with db_session() as s:
+            by_tour = upcoming_by_tour(s, now=NOW, per_tour=3, slugs=[SLUG])
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert [d.starts_at.date() for d in by_tour[SLUG]] == [date(2027, 3, n) for n in (1, 2, 3)]
+    statement, params = next((st, p) for st, p in seen if "departures" in st)
+    with engine.connect() as conn:
+        plan = " | ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+        )
+    assert "INDEX ix_departures_tour_status_starts_at (tour_id=? AND status=?" in plan, plan
+    assert "SCAN departures" not in plan, plan
 
 
 def test_current_and_upcoming_reads_the_version_and_the_next_sessions_of_one_tour(db_session):

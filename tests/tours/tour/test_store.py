@@ -1,9 +1,17 @@
 import pytest
+from sqlalchemy import event
 
 from tours.errors import TourNotFound
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord, TourVersionRecord
-from tours.tour.store import current_versions, get_document, get_tour, list_tours, save_tour
+from tours.tour.store import (
+    catalogue_rows,
+    current_versions,
+    get_document,
+    get_tour,
+    list_tours,
+    save_tour,
+)
 
 
 def make_tour(slug="test-walk", city="Bilbao", title="Paseo") -> Tour:
@@ -117,3 +125,32 @@ def test_city_override(db_session):
         save_tour(s, make_tour(), city="Getxo")
     with db_session() as s:
         assert s.query(TourRecord).one().city == "Getxo"
+
+
+def test_a_catalogue_page_reads_tours_in_index_order_not_sorted(engine, db_session):
+    """``catalogue_rows`` with a limit walks the (status, city, slug) index and stops:
+    with 1,000 tours, sorting all of them was most of ``/api/tours``'s time."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    with db_session() as s:
+        for n in range(5):
+            save_tour(s, make_tour(slug=f"walk-{n}", city="Donostia" if n % 2 else "Bilbao"))
+    seen: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, params, *_args) -> None:
+        seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        with db_session() as s:
+            rows = catalogue_rows(s, after=("Bilbao", "walk-2"), limit=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert [(row.city, row.slug) for row in rows] == [("Bilbao", "walk-4"), ("Donostia", "walk-1")]
+    statement, params = seen[-1]
+    with engine.connect() as conn:
+        plan = " | ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+        )
+    assert "ix_tours_status_city_slug" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
