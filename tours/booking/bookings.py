@@ -19,8 +19,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tours.booking.departures import DepartureNotFound, get_departure
 from tours.booking.idempotency import check_same_request
@@ -75,10 +77,38 @@ class Party:
     notes: str | None = None
 
 
+@dataclass(frozen=True)
+class DepartureSeats:
+    """A departure's seats as a booking left them, and when it starts (for the links).
+
+    What a booking's caller needs of its departure, read back by the seats' ``UPDATE``
+    itself: building an ORM ``Departure`` from every column cost more than the UPDATE.
+    """
+
+    id: int
+    starts_at: datetime
+    capacity: int
+    max_party: int
+    seats_taken: int
+    seats_held: int
+
+    @property
+    def seats_left(self) -> int:
+        # The same rule as ``Departure.seats_left`` (a test holds them equal).
+        return max(0, self.capacity - self.seats_taken - self.seats_held)
+
+    @classmethod
+    def of(cls, departure: Departure) -> DepartureSeats:
+        return cls(*(getattr(departure, name) for name in _SEAT_FIELDS))
+
+
+_SEAT_FIELDS = tuple(DepartureSeats.__dataclass_fields__)
+
+
 @dataclass
 class BookingResult:
     booking: Booking
-    departure: Departure
+    departure: DepartureSeats
     replayed: bool = False  # True when an idempotency key found an earlier booking
 
 
@@ -108,9 +138,18 @@ _TAKE_SEATS = (
         _DEPARTURES.c.seats_taken + _DEPARTURES.c.seats_held + _SEATS <= _DEPARTURES.c.capacity,
     )
     .values(seats_taken=_DEPARTURES.c.seats_taken + _SEATS)
-    .returning(*_DEPARTURES.c)
+    .returning(*(_DEPARTURES.c[name] for name in _SEAT_FIELDS))
 )
 _INSERT_BOOKING = _BOOKINGS.insert().returning(_BOOKINGS.c.id)
+# With an idempotency key the insert itself finds a known key: it inserts nothing and
+# returns no id (a concurrent twin's insert waits for the first one's transaction), so
+# a new booking needs no look-up first.  The two dialects Bidean runs on spell it alike.
+_INSERT_KEYED = {
+    dialect: insert(_BOOKINGS)
+    .on_conflict_do_nothing(index_elements=[_BOOKINGS.c.idempotency_key])
+    .returning(_BOOKINGS.c.id)
+    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 def _find_by_key(session: Session, key: str) -> Booking | None:
@@ -125,15 +164,17 @@ def _detached(instance: T) -> T:
     return instance
 
 
-def _take_seats(session: Session, departure_id: int, seats: int, now: datetime) -> Departure | None:
-    """The one conditional UPDATE; the departure as it now stands, or None (no seats).
+def _take_seats(
+    session: Session, departure_id: int, seats: int, now: datetime
+) -> DepartureSeats | None:
+    """The one conditional UPDATE; the departure's seats as they now stand, or None.
 
     ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats and
-    reading the departure are one round trip, not two.
+    reading them are one round trip, not two.
     """
     values = {"departure_id": departure_id, "seats": seats, "now": now}
     row = session.connection().execute(_TAKE_SEATS, values).first()
-    return None if row is None else _detached(Departure(**row._asdict()))
+    return None if row is None else DepartureSeats(*row)
 
 
 def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
@@ -163,18 +204,22 @@ def book(
     ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats,
     when ``request_hash`` matches the one it was stored with; ``KeyReused`` otherwise.
 
-    Three statements when it succeeds: the key lookup (only with a key), the booking's
-    ``INSERT`` and the seats' ``UPDATE … RETURNING``; no savepoint.  A clash on the
-    insert (a reference drawn twice, a concurrent twin with the same key, which the
-    unique index makes wait for the first) raises ``TryAgain``: the caller runs the
-    transaction again (``tours.db.run_transaction``), which then draws another reference
-    or finds the twin's booking and replays it.
+    Two statements when it succeeds: the booking's ``INSERT`` (which, with a key, inserts
+    nothing when the key is known: then the earlier booking is looked up and replayed)
+    and the seats' ``UPDATE … RETURNING``; no savepoint.  A reference drawn twice
+    raises ``TryAgain``: the caller runs the transaction again
+    (``tours.db.run_transaction``), which draws another.
     """
     now = now or utcnow()
     if party.party_size < 1:
         raise ValueError("party_size must be at least 1")
-    if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
-        return _replay(session, earlier, request_hash)
+    insert = _INSERT_BOOKING
+    if idempotency_key:
+        keyed = _INSERT_KEYED.get(session.get_bind().dialect.name)
+        if keyed is not None:
+            insert = keyed
+        elif earlier := _find_by_key(session, idempotency_key):  # another dialect: look first
+            return _replay(session, earlier, request_hash)
     # The booking is inserted before the seats are taken: the UPDATE's row lock, which
     # every other booking of this departure waits for, is then held from the UPDATE to
     # COMMIT only.  (The insert's foreign-key check takes a KEY SHARE lock, which does
@@ -182,13 +227,19 @@ def book(
     # the insert back with the rest.
     values = _booking_values(departure_id, party, idempotency_key, request_hash, now)
     try:
-        booking_id = session.connection().execute(_INSERT_BOOKING, values).scalar_one()
+        booking_id = session.connection().execute(insert, values).scalar()
     except IntegrityError as exc:
-        # A reference drawn twice, a concurrent twin with the same key, or no such
-        # departure (the foreign key): a new transaction tells them apart.
+        # A reference drawn twice (a new transaction draws another), or no such
+        # departure (the foreign key).
         if foreign_key_violated(exc):
             raise DepartureNotFound(departure_id) from exc
         raise TryAgain from exc
+    if booking_id is None:  # the key is known: its booking, if this is the same request
+        assert idempotency_key is not None
+        earlier = _find_by_key(session, idempotency_key)
+        if earlier is None:  # rolled back after our insert found it: a new transaction
+            raise TryAgain
+        return _replay(session, earlier, request_hash)
     departure = _take_seats(session, departure_id, party.party_size, now)
     if departure is None:
         raise _refusal(session, departure_id, party.party_size, now)
@@ -263,26 +314,26 @@ def insert_booking(
             if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
                 return _replay(session, earlier, request_hash)
             continue  # the reference was taken: draw another
-        return BookingResult(booking, _fresh_departure(session, departure_id))
+        return BookingResult(booking, DepartureSeats.of(_fresh_departure(session, departure_id)))
     raise RuntimeError("could not draw an unused booking reference")
 
 
 def _replay(session: Session, earlier: Booking, request_hash: str | None) -> BookingResult:
     """The booking a key already made, if this is the same request (``KeyReused`` if not)."""
     check_same_request(earlier.request_hash, request_hash)
-    return BookingResult(earlier, get_departure(session, earlier.departure_id), replayed=True)
+    departure = get_departure(session, earlier.departure_id)
+    return BookingResult(earlier, DepartureSeats.of(departure), replayed=True)
 
 
 def _fresh_departure(session: Session, departure_id: int) -> Departure:
-    """The departure as it stands after our UPDATE, with its tour: one SELECT, not three.
+    """The departure as it stands after our UPDATE, in one SELECT.
 
     ``populate_existing`` overwrites a copy already in the session (the seat counters
-    changed behind the ORM's back); the tour rides along for the confirmation email.
+    changed behind the ORM's back).
     """
     query = (
         select(Departure)
         .where(Departure.id == departure_id)
-        .options(joinedload(Departure.tour))
         .execution_options(populate_existing=True)
     )
     return session.scalars(query).one()

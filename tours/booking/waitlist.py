@@ -18,7 +18,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tours.booking.bookings import BookingRefused, BookingResult, Party, insert_booking
+from tours.booking.bookings import (
+    BookingRefused,
+    BookingResult,
+    DepartureSeats,
+    Party,
+    insert_booking,
+)
 from tours.booking.departures import get_departure
 from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
@@ -265,7 +271,8 @@ def claim(
     if entry.status == CLAIMED and entry.booking_id is not None:
         booking = session.get(Booking, entry.booking_id)
         assert booking is not None
-        return BookingResult(booking, get_departure(session, entry.departure_id), replayed=True)
+        departure = get_departure(session, entry.departure_id)
+        return BookingResult(booking, DepartureSeats.of(departure), replayed=True)
     if (
         entry.status != OFFERED
         or entry.offer_count != offer_number

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tours.booking import bookings as core
 from tours.booking import cancellation, waitlist
 from tours.booking import departures as deps
-from tours.booking.bookings import BookingResult, Party
+from tours.booking.bookings import BookingResult, DepartureSeats, Party
 from tours.booking.cancellation import CancelResult
 from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
@@ -71,7 +71,7 @@ def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerialize
     return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
-def manage_token(booking: Booking, departure: Departure) -> str:
+def manage_token(booking: Booking, departure: Departure | DepartureSeats) -> str:
     until = departure.starts_at + MANAGE_GRACE
     return _serializer(MANAGE_SALT).dumps({"r": booking.reference, "x": int(until.timestamp())})
 
@@ -155,7 +155,9 @@ def booking_ics(
     return booking_calendar(event)
 
 
-def _booking_mail(session: Session, kind: str, booking: Booking, departure: Departure) -> int:
+def _booking_mail(
+    session: Session, kind: str, booking: Booking, departure: Departure | DepartureSeats
+) -> int:
     """Record one message about a booking, for the mail worker to compose and send."""
     return mail.record_later(session, kind, booking.email or "", departure.id, booking.id)
 

@@ -15,6 +15,7 @@ from tours.booking.bookings import (
     REFERENCE_ALPHABET,
     BookingNotFound,
     BookingRefused,
+    DepartureSeats,
     book,
     get_booking,
     invariant_problems,
@@ -43,6 +44,10 @@ def test_booking_takes_seats_and_stores_the_party(db_session, departure_id):
     assert result.departure.seats_taken == 3
     assert result.departure.seats_left == 17
     with db_session() as s:
+        # What the seats' UPDATE handed back is the departure as stored.
+        row = s.get(Departure, departure_id)
+        assert result.departure == DepartureSeats.of(row)
+        assert result.departure.seats_left == row.seats_left
         stored = get_booking(s, result.booking.reference)
         assert (stored.party_size, stored.status, stored.language) == (3, CONFIRMED, "eu")
         assert stored.email == "visitor0@example.org"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.booking_support import tour_document
 from tests.tours.tourdoc import codes
@@ -15,6 +19,7 @@ from tours.content.limits import (
     _BREAKING,
     MAX_XML_DEPTH,
     breaks_lines,
+    json_depth,
     single_line,
     unstorable,
     xml_too_deep,
@@ -112,3 +117,32 @@ def test_breaks_lines_is_exactly_the_control_and_separator_categories():
     ]
     assert wrong == []
     assert breaks_lines("Plaza\u2028Nueva") and not breaks_lines("Plaza Nueva")
+
+
+def _nesting(value) -> int:
+    """How deeply ``value`` nests lists and dicts, the plain recursive way."""
+    if isinstance(value, list):
+        return 1 + max((_nesting(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_nesting(item) for item in value.values()), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_json_depth_agrees_with_the_parsed_value_small_or_large(value):
+    """Small bodies take a loop, large ones numpy: both give the nesting of the value,
+    brackets inside strings (even escaped quotes) not counted."""
+    text = json.dumps(value)
+    assert json_depth(text.encode()) == _nesting(value)
+    padded = json.dumps([value] + [[0]] * 40)  # past the small path's size
+    assert json_depth(padded.encode()) == max(1 + _nesting(value), 2)

@@ -4,8 +4,9 @@ Counted with SQLAlchemy's engine events on the app's own engine: every statement
 cursor executes, every BEGIN (on SQLite ``BEGIN IMMEDIATE`` is itself a statement),
 COMMIT and ROLLBACK, and every ping of a pooled connection.  Before issue #13 a booking
 made 23 on PostgreSQL (pings, four transactions, a savepoint, reads of the catalogue and
-re-reads of the outbox row); now: BEGIN, the key lookup, the booking's INSERT, the seats'
-UPDATE … RETURNING, the outbox row's INSERT, COMMIT.
+re-reads of the outbox row); now five, with or without an ``Idempotency-Key``: BEGIN, the
+booking's INSERT (which, with a key, finds a known key itself: ``ON CONFLICT DO
+NOTHING``), the seats' UPDATE … RETURNING, the outbox row's INSERT, COMMIT.
 """
 
 from __future__ import annotations
@@ -82,16 +83,16 @@ def test_a_booking_makes_at_most_six_round_trips(app, client, db_session, depart
     with round_trips(app) as without_key:
         plain = post_booking(client, departure_id, 2)
     assert made.status_code == 201 and plain.status_code == 201
-    assert len(with_key) <= MAX_ROUND_TRIPS, with_key
+    assert len(with_key) <= MAX_ROUND_TRIPS - 1, with_key
     assert len(without_key) <= MAX_ROUND_TRIPS - 1, without_key
     assert "SAVEPOINT" not in with_key and "PING" not in with_key
     assert with_key.count("COMMIT") == 1  # one transaction
     # The departure's row lock (taken by the UPDATE) is held for as few round trips as
     # possible: the booking is inserted before it, only the outbox row after it.
     statements = [t.split(None, 1)[1] for t in with_key if t.split()[0] not in ("BEGIN", "COMMIT")]
-    assert [text.split()[0] for text in statements] == ["SELECT", "INSERT", "UPDATE", "INSERT"]
-    assert statements[1].startswith("INSERT INTO bookings"), statements
-    assert statements[3].startswith("INSERT INTO outbox_messages"), statements
+    assert [text.split()[0] for text in statements] == ["INSERT", "UPDATE", "INSERT"]
+    assert statements[0].startswith("INSERT INTO bookings"), statements
+    assert statements[2].startswith("INSERT INTO outbox_messages"), statements
     # ... and the booking and its confirmation are both on record.
     with db_session() as s:
         stored = s.scalars(select(Booking).where(Booking.name == "Ane 1")).one()
