@@ -131,6 +131,8 @@ def main() -> None:
         f"slowest: {worst}, {medians[worst] * 1000:.0f} ms wall, {verdict} the {GOAL_S:g} s"
         f" goal ({medians[worst] / flask:.1f}x importing flask)"
     )
+    if verdict == "OVER":
+        sys.exit(f"{worst} took {medians[worst] * 1000:.0f} ms, above {GOAL_S:g} s")
 
 
 if __name__ == "__main__":
