@@ -188,3 +188,26 @@ def smtp_sink():
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, sink
+
+
+# --- an in-process app on its own SQLite file, as the catalogue and memory benches use ---
+
+from webapp import create_app  # noqa: E402
+from webapp.common.database import get_db, upgrade  # noqa: E402
+
+
+def sqlite_app(folder: Path, name: str, **config):
+    """A migrated app on ``folder/name.sqlite3``: rate limits off, no sample content."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / name}.sqlite3",
+            "INSTANCE_PATH": str(folder / name),
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "SAMPLE_DEPARTURES": False,
+            "SAMPLE_ROUTES_DIR": str(folder / "none"),
+            **config,
+        }
+    )
+    upgrade(get_db(app).engine)
+    return app

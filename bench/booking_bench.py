@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,13 +52,15 @@ from bench.bench_support import (  # noqa: E402
     stop,
     tour_document,
 )
+from bench.reference_booking_app import create_app as reference_app  # noqa: E402
 from tours.booking.bookings import invariant_problems  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import OutboxMessage  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from tours.tour.domain import Tour  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
-from webapp.common.database import upgrade  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.common.database import get_db, upgrade  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
@@ -203,6 +206,7 @@ def main() -> None:
             raise SystemExit("some bookings failed or their confirmations are missing")
         if problems:
             raise SystemExit("the seat invariant broke")
+        print(in_process_cpu(url, ids[0], run_id))
         if failed:
             raise SystemExit(f"below the goal: {', '.join(failed)}")
     finally:
@@ -214,6 +218,59 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+CPU_SAMPLE = 300
+
+
+def in_process_cpu(url: str, departure_id: int, run_id: str) -> str:
+    """CPU time per booking with no server, network or load generator around it: Bidean's
+    JSON API and the reference, each through Flask's test client (``time.process_time``
+    over ``CPU_SAMPLE`` bookings after a warm-up), and Bidean's ``/healthz``."""
+
+    def cpu_ms(client, send) -> float:
+        for n in range(20):
+            send(client, n)
+        began = time.process_time()
+        for n in range(20, 20 + CPU_SAMPLE):
+            send(client, n)
+        return (time.process_time() - began) * 1000 / CPU_SAMPLE
+
+    def booking(client, n: int) -> None:
+        key = {"Idempotency-Key": f"cpu-{run_id}-{n:08d}"}
+        body = {"name": f"Cpu {n}", "email": f"c{n}@example.org", "party_size": 1}
+        answer = client.post(f"/api/sessions/{departure_id}/bookings", json=body, headers=key)
+        assert answer.status_code == 201, answer.status_code
+
+    def reference(client, n: int) -> None:
+        body = {"name": f"Ref {n}", "email": f"r{n}@example.org", "party_size": 1}
+        assert client.post(f"/book/{departure_id}", json=body).status_code == 201
+
+    def healthz(client, _n: int) -> None:
+        assert client.get("/healthz").status_code == 200
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+                "PUBLIC_URL": "https://tours.example.org",
+                "OUTBOX_DIR": str(Path(tmp) / "outbox"),
+                "INSTANCE_PATH": tmp,
+                "SAMPLE_DEPARTURES": False,
+                "SAMPLE_ROUTES_DIR": str(Path(tmp) / "none"),
+            }
+        )
+        bidean, health = cpu_ms(app.test_client(), booking), cpu_ms(app.test_client(), healthz)
+        get_db(app).engine.dispose()
+    os.environ["BIDEAN_DATABASE_URL"] = url  # what the reference app reads
+    minimal = reference_app()
+    ref = cpu_ms(minimal.test_client(), reference)
+    return (
+        f"in-process CPU per request (test client, {CPU_SAMPLE} each): booking {bidean:.2f} ms, "
+        f"reference {ref:.2f} ms ({bidean / ref:.1f}x), /healthz {health:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ many items and the ratio shows what the size of the table costs; with the defaul
 (20) the small app has only 10 to show, and the rows with ``(default page)`` show that
 too, for information.  Exits non-zero when a target is missed.
 
-    python bench/catalogue_bench.py [--tours 1000] [--sessions 10000] [--runs 30]
+    python bench/catalogue_bench.py [--tours 1000] [--sessions 10000] [--runs 30] [--statements]
 """
 
 from __future__ import annotations
@@ -34,32 +34,20 @@ from sqlalchemy import event, insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_support import sqlite_app  # noqa: E402
 from tours.booking.models import Departure  # noqa: E402
 from tours.content.importer import ValidationOptions, validate_path  # noqa: E402
 from tours.db import utcnow  # noqa: E402
 from tours.tour.models import TourRecord  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
-from webapp import create_app  # noqa: E402
-from webapp.common.database import get_db, upgrade  # noqa: E402
+from webapp.common.database import get_db  # noqa: E402
 
 SAMPLE = ROOT / "data" / "routes" / "bilbao-la-vieja-crossings.geojson"
 CITIES = ("Bilbao", "Donostia", "Gasteiz", "Iruñea", "Baiona")
 
 
 def make_app(folder: Path, name: str):
-    app = create_app(
-        {
-            "TESTING": False,
-            "DATABASE_URL": f"sqlite:///{folder / name}.sqlite3",
-            "INSTANCE_PATH": str(folder / name),
-            "SECRET_KEY": "bench",
-            "RATELIMIT_ENABLED": False,
-            "SAMPLE_DEPARTURES": False,
-            "SAMPLE_ROUTES_DIR": str(folder / "none"),
-        }
-    )
-    upgrade(get_db(app).engine)
-    return app
+    return sqlite_app(folder, name, TESTING=False)
 
 
 def store_tours(app, count: int) -> str:
@@ -106,27 +94,48 @@ def store_departures(app, slug: str, count: int) -> None:
 
 
 class Statements:
+    """The SQL statements an engine runs, each with how long it took (ms), by its text."""
+
     def __init__(self, engine) -> None:
+        self.engine = engine
+        self.times: dict[str, list[float]] = {}
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
 
-    def _seen(self, *_args) -> None:
+    def _before(self, conn, *_args) -> None:
+        conn.info["bench_began"] = time.perf_counter()
+
+    def _after(self, conn, _cursor, statement, *_args) -> None:
         self.count += 1
+        took = (time.perf_counter() - conn.info.pop("bench_began")) * 1000
+        self.times.setdefault(" ".join(statement.split())[:90], []).append(took)
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
 
 
-def measure(app, url: str, runs: int) -> tuple[float, int, int]:
-    """Median ms of ``runs`` GETs of ``url`` (after one warm-up), statements, bytes."""
+def measure(app, url: str, runs: int, show: bool = False) -> tuple[float, int, int]:
+    """Median ms of ``runs`` GETs of ``url`` (after one warm-up), statements, bytes; with
+    ``show``, each statement's median time is printed."""
     client = app.test_client()
-    counter = Statements(get_db(app).engine)
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code, response.data[:300])
+    counter = Statements(get_db(app).engine)
     times = []
-    for _ in range(runs):
-        counter.count = 0
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - began) * 1000)
+    try:
+        for _ in range(runs):
+            counter.count = 0
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+    finally:
+        counter.remove()
     assert response.status_code == 200
+    if show:
+        for text, took in counter.times.items():
+            print(f"    {statistics.median(took):7.3f} ms  {text}")
     return statistics.median(times), counter.count, len(response.data)
 
 
@@ -135,6 +144,9 @@ def main() -> None:
     parser.add_argument("--tours", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--statements", action="store_true", help="each statement's median time, large data set"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -158,7 +170,7 @@ def main() -> None:
         missed = []
         for name, url, n_small, n_large, target in rows:
             t_small, q_small, b_small = measure(small, url, args.runs)
-            t_large, q_large, b_large = measure(large, url, args.runs)
+            t_large, q_large, b_large = measure(large, url, args.runs, args.statements)
             ratio = t_large / t_small
             goal = "" if target is None else f"  (target at most {target:g}x)"
             print(

@@ -38,12 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_support import sqlite_app  # noqa: E402
 from tours.content.importer import ValidationOptions, validate_document, validate_path  # noqa: E402
 from tours.tour.catalogue import catalogue_facts  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.common.bytecache import byte_cache  # noqa: E402
-from webapp.common.database import get_db, upgrade  # noqa: E402
+from webapp.common.database import get_db  # noqa: E402
 
 STOPS = 12
 SAMPLE = ROOT / "data" / "routes" / "bilbao-la-vieja-crossings.geojson"
@@ -135,18 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{folder / 'memory.sqlite3'}",
-                "INSTANCE_PATH": str(folder / "instance"),
-                "SECRET_KEY": "bench",
-                "RATELIMIT_ENABLED": False,
-                "SAMPLE_DEPARTURES": False,
-                "SAMPLE_ROUTES_DIR": str(folder / "none"),
-                "CACHE_MB": args.cache_mb,
-            }
-        )
-        upgrade(get_db(app).engine)
+        app = sqlite_app(folder, "memory", CACHE_MB=args.cache_mb)
         began = time.perf_counter()
         store_copies(app, args.tours, args.vertices)
         print(

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -41,7 +41,6 @@ from tours.errors import BideanError, NotFound
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
 _REFERENCE_TRIES = 8
-T = TypeVar("T")
 
 
 class BookingRefused(BideanError):
@@ -157,13 +156,6 @@ def _find_by_key(session: Session, key: str) -> Booking | None:
     return None if found is None else session.get(Booking, found)
 
 
-def _detached(instance: T) -> T:
-    """A mapped object built from values just written, as a loaded one looks once its
-    session has closed (detached), without reading the row back."""
-    make_transient_to_detached(instance)
-    return instance
-
-
 def _take_seats(
     session: Session, departure_id: int, seats: int, now: datetime
 ) -> DepartureSeats | None:
@@ -213,13 +205,7 @@ def book(
     now = now or utcnow()
     if party.party_size < 1:
         raise ValueError("party_size must be at least 1")
-    insert = _INSERT_BOOKING
-    if idempotency_key:
-        keyed = _INSERT_KEYED.get(session.get_bind().dialect.name)
-        if keyed is not None:
-            insert = keyed
-        elif earlier := _find_by_key(session, idempotency_key):  # another dialect: look first
-            return _replay(session, earlier, request_hash)
+    insert = _INSERT_KEYED[session.get_bind().dialect.name] if idempotency_key else _INSERT_BOOKING
     # The booking is inserted before the seats are taken: the UPDATE's row lock, which
     # every other booking of this departure waits for, is then held from the UPDATE to
     # COMMIT only.  (The insert's foreign-key check takes a KEY SHARE lock, which does
@@ -243,7 +229,10 @@ def book(
     departure = _take_seats(session, departure_id, party.party_size, now)
     if departure is None:
         raise _refusal(session, departure_id, party.party_size, now)
-    booking = _detached(Booking(id=booking_id, **values))
+    # Built from the values written, as a loaded booking looks once its session has closed
+    # (detached), without reading the row back.
+    booking = Booking(id=booking_id, **values)
+    make_transient_to_detached(booking)
     return BookingResult(booking, departure)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ from guides.accounts import create_account
 from guides.assignment import schedule_with_guide
 from tours.booking.bookings import Party, book
 from tours.booking.departures import DepartureRequest
+from webapp import create_app
 from webapp.commands.samples import load_sample_guides, load_sample_routes
 from webapp.common.database import get_db
 
@@ -58,3 +60,31 @@ def build_world(app) -> World:
 
 def log_in(client, email: str, password: str = PASSWORD):
     return client.post("/console/login", data={"email": email, "password": password})
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def app_with_csrf(database_url: str, tmp_path):
+    """An app with CSRF protection on, as in production (the ``app`` fixture turns it off)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "RATELIMIT_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+
+
+def form_token(client, url: str) -> str:
+    """The CSRF token of the form ``url`` shows."""
+    return CSRF_FIELD.search(client.get(url).get_data(as_text=True))[1]
+
+
+def log_in_with_token(client, email: str, password: str = PASSWORD):
+    """Log in through the login form, its CSRF token included."""
+    token = form_token(client, "/console/login")
+    data = {"email": email, "password": password, "csrf_token": token}
+    return client.post("/console/login", data=data)

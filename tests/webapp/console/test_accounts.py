@@ -22,7 +22,15 @@ from guides.accounts import (
 )
 from guides.models import UserAccount
 from tests.booking_support import drain_mail
-from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, build_world, log_in
+from tests.webapp.console.support import (
+    ADMIN,
+    GUIDE_A,
+    PASSWORD,
+    app_with_csrf,
+    build_world,
+    log_in,
+    log_in_with_token,
+)
 from tours.db import utcnow
 from webapp import create_app
 from webapp.common import mailworker
@@ -128,26 +136,11 @@ def test_cookie_flags(database_url, tmp_path):
 
 
 def test_every_console_form_needs_the_csrf_token(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "k",
-            "RATELIMIT_ENABLED": False,
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = app_with_csrf(database_url, tmp_path)
     world = build_world(app)
     client = app.test_client()
     assert log_in(client, ADMIN).status_code == 400  # no token: refused
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    assert (
-        client.post(
-            "/console/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token}
-        ).status_code
-        == 302
-    )
+    assert log_in_with_token(client, ADMIN).status_code == 302
     url = f"/console/admin/departures/{world.walk_a}/capacity"
     assert client.post(url, data={"capacity": 20}).status_code == 400
     fresh = client.get("/console/csrf").get_json()["token"]

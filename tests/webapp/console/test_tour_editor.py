@@ -16,8 +16,8 @@ from tests.webapp.console.editor_support import (
     editor_world,
     log_in,
 )
+from tests.webapp.console.support import app_with_csrf, log_in_with_token
 from tours.tour.store import get_document, newest_version, version_history
-from webapp import create_app
 from webapp.common.database import get_db
 
 EDIT = f"/console/tours/{DRAFT_SLUG}"
@@ -314,22 +314,10 @@ def test_unknown_tour_and_missing_version_are_clear_errors(app, client):
 
 
 def test_editor_forms_need_the_csrf_token(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "k",
-            "RATELIMIT_ENABLED": False,
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = app_with_csrf(database_url, tmp_path)
     editor_world(app)
     client = app.test_client()
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    client.post(
-        "/console/login", data={"email": COORDINATOR, "password": PASSWORD, "csrf_token": token}
-    )
+    log_in_with_token(client, COORDINATOR, PASSWORD)
     data = _form(client)
     data["tour-title"] = ["Title"]
     without = {k: v for k, v in data.items() if k != "csrf_token"}

@@ -8,10 +8,18 @@ import io
 import re
 
 from guides.audit import recent
-from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, SLUG, build_world, log_in
+from tests.webapp.console.support import (
+    ADMIN,
+    GUIDE_A,
+    SLUG,
+    app_with_csrf,
+    build_world,
+    form_token,
+    log_in,
+    log_in_with_token,
+)
 from tours.content.translation_csv import protect
 from tours.tour.store import newest_version
-from webapp import create_app
 from webapp.common.database import get_db
 
 SCRIPT = "Reúne al grupo bajo los árboles"  # the Spanish script of the sample's stop 1
@@ -131,26 +139,14 @@ def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
 
 
 def test_fork_and_upload_need_the_csrf_token(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "k",
-            "RATELIMIT_ENABLED": False,
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = app_with_csrf(database_url, tmp_path)
     build_world(app)
     client = app.test_client()
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    client.post("/console/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token})
+    log_in_with_token(client, ADMIN)
     url = f"/console/tours/{SLUG}/fork"
     assert client.post(url, data={"city": "Kraków"}).status_code == 400
     assert client.post(f"/console/tours/{SLUG}/translations", data={}).status_code == 400
-    form = client.get(url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
-    ok = client.post(url, data={"city": "Kraków", "csrf_token": token})
+    ok = client.post(url, data={"city": "Kraków", "csrf_token": form_token(client, url)})
     assert ok.status_code == 302
     assert newest(app, f"{SLUG}-krakow")[2] == "draft"
     app.extensions["bidean.db"].engine.dispose()
