@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -10,9 +12,36 @@ from sqlalchemy.orm import Session
 from guides.models import AuditEntry
 
 
-def record(db: Session, actor: str, action: str, target: str, /, **details: Any) -> None:
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for an action, as the audit log names them."""
+
+    name: str
+
+    @classmethod
+    def account(cls, email: str) -> Actor:
+        """A console account (coordinator or guide), by its email."""
+        return cls(email)
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        """The ``bidean`` command line, with the operating-system user who ran it."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (some containers)
+            user = "unknown"
+        return cls(f"cli:{user}")
+
+    @classmethod
+    def public(cls) -> Actor:
+        """Anyone on the public site or API (a booker, a visitor)."""
+        return cls("public")
+
+
+def record(db: Session, actor: Actor | str, action: str, target: str, /, **details: Any) -> None:
     """Add one entry in the caller's transaction; ``details`` must be JSON values."""
-    db.add(AuditEntry(actor=actor[:254], action=action[:64], target=target[:128], details=details))
+    name = actor.name if isinstance(actor, Actor) else actor
+    db.add(AuditEntry(actor=name[:254], action=action[:64], target=target[:128], details=details))
     db.flush()
 
 
