@@ -7,8 +7,8 @@ default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), starts an aiosmt
 on loopback, makes ``--messages`` bookings through the JSON API in-process (each records
 its confirmation, still to compose), then times, in one run:
 
-* compose: ``mailworker.compose_waiting`` (templates, calendar file, MIME bytes stored);
-* send: ``mailworker.drain`` (claim, send over SMTP, mark sent: the worker's loop, one
+* compose: ``worker.compose_waiting`` (templates, calendar file, MIME bytes stored);
+* send: ``worker.drain`` (claim, send over SMTP, mark sent: the worker's loop, one
   connection for the run, the TLS context built once);
 * reference: a bare ``smtplib`` loop sending the same bytes over one connection (what
   the sink and this machine allow);
@@ -47,8 +47,8 @@ from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from tours.tour.domain import Tour  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.common import mailworker  # noqa: E402
 from webapp.common.database import upgrade  # noqa: E402
+from webapp.mail import worker  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -102,11 +102,11 @@ def main() -> None:
                     raise SystemExit(f"booking {n} answered {response.status_code}")
 
             began = time.perf_counter()
-            composed = mailworker.compose_waiting(app)
+            composed = worker.compose_waiting(app)
             compose_s = time.perf_counter() - began
 
             began = time.perf_counter()
-            outcomes = mailworker.drain(app)
+            outcomes = worker.drain(app)
             send_s = time.perf_counter() - began
 
         with transaction(factory) as session:

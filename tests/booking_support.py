@@ -14,7 +14,7 @@ from tours.booking.departures import DepartureRequest, schedule
 from tours.booking.models import Departure
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
-from webapp.common import mailworker
+from webapp.mail import worker
 
 SessionFactory = Callable[..., AbstractContextManager[Session]]
 
@@ -125,6 +125,6 @@ def departure_row(db_session: SessionFactory, departure_id: int) -> Departure:
         return departure
 
 
-def drain_mail(app: Any) -> list[mailworker.Outcome]:
+def drain_mail(app: Any) -> list[worker.Outcome]:
     """Run the mail worker until the outbox has nothing due (requests only queue mail)."""
-    return mailworker.drain(app)
+    return worker.drain(app)

@@ -2,7 +2,7 @@
 
 Each action runs the core function in ONE transaction (SQLite's write lock taken at
 BEGIN) and records the emails it causes in the outbox in that same transaction; the
-action ends at the commit.  The mail worker (``webapp.common.mailworker``) sends them,
+action ends at the commit.  The mail worker (``webapp.mail.worker``) sends them,
 so a booking never exists without its confirmation being on record, and nothing that
 happens to the mail (a server down, an address refused) can fail the request.
 """
@@ -30,9 +30,10 @@ from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
 from tours.db import run_transaction, utcnow
 from webapp.booking.calendar import CalendarEvent, booking_calendar
-from webapp.common import mail, privacy
+from webapp.common import privacy
 from webapp.common.database import get_db
 from webapp.common.departure_views import SessionView, session_view
+from webapp.mail import messages, worker
 
 BOOKING_SUBJECTS = {
     "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
@@ -41,7 +42,7 @@ BOOKING_SUBJECTS = {
     "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
     "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
 }
-mail.register_subjects(BOOKING_SUBJECTS)
+messages.register_subjects(BOOKING_SUBJECTS)
 
 MANAGE_SALT = "bidean.booking.manage"
 OFFER_SALT = "bidean.waitlist.offer"
@@ -139,7 +140,7 @@ def booking_ics(
     """
     event = CalendarEvent(
         reference=booking.reference,
-        domain=mail.public_domain(),
+        domain=messages.public_domain(),
         starts_at=departure.starts_at,
         timezone=departure.timezone,
         duration_minutes=view.duration_minutes,
@@ -149,7 +150,7 @@ def booking_ics(
         lon=departure.meeting_lon,
         lat=departure.meeting_lat,
         url=manage_url
-        or mail.external_url("booking.manage", token=manage_token(booking, departure)),
+        or messages.external_url("booking.manage", token=manage_token(booking, departure)),
         cancelled=cancelled,
     )
     return booking_calendar(event)
@@ -159,7 +160,7 @@ def _booking_mail(
     session: Session, kind: str, booking: Booking, departure: Departure | DepartureSeats
 ) -> int:
     """Record one message about a booking, for the mail worker to compose and send."""
-    return mail.record_later(session, kind, booking.email or "", departure.id, booking.id)
+    return messages.record_later(session, kind, booking.email or "", departure.id, booking.id)
 
 
 def _booking_message(session: Session, message: OutboxMessage) -> EmailMessage:
@@ -171,25 +172,25 @@ def _booking_message(session: Session, message: OutboxMessage) -> EmailMessage:
     kind = message.kind
     view = session_view(session, departure, booking.language)
     cancelled = kind != "confirmation"
-    manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
+    manage_url = messages.external_url("booking.manage", token=manage_token(booking, departure))
     context = {
         "booking": booking,
         "session": view,
         "manage_url": manage_url,
-        "tour_url": mail.external_url("public.tour_page", slug=view.slug),
+        "tour_url": messages.external_url("public.tour_page", slug=view.slug),
         "subject_args": {"reference": booking.reference, "tour": view.title.text},
     }
     attachments = [
-        mail.calendar_attachment(
+        messages.calendar_attachment(
             booking_ics(booking, departure, view, cancelled, manage_url), cancelled
         )
     ]
     # To the address recorded with the message (the booking's when it was recorded).
     recipient = message.recipient or booking.email
-    return mail.compose(kind, recipient, booking.language, context, attachments)
+    return messages.compose(kind, recipient, booking.language, context, attachments)
 
 
-mail.register_composer(("confirmation", "cancelled", "session_cancelled"), _booking_message)
+messages.register_composer(("confirmation", "cancelled", "session_cancelled"), _booking_message)
 
 
 def _entry_mail(session: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
@@ -197,17 +198,19 @@ def _entry_mail(session: Session, kind: str, entry: WaitlistEntry, departure: De
     context: dict[str, Any] = {
         "entry": entry,
         "session": view,
-        "tour_url": mail.external_url("public.tour_page", slug=view.slug),
+        "tour_url": messages.external_url("public.tour_page", slug=view.slug),
         "subject_args": {"tour": view.title.text},
     }
     if kind == "offer" and entry.offer_expires_at is not None:
-        context["offer_url"] = mail.external_url("booking.offer", token=offer_token(entry))
+        context["offer_url"] = messages.external_url("booking.offer", token=offer_token(entry))
         context["expires"] = entry.offer_expires_at.astimezone(view.starts_at.tzinfo)
     if kind == "waitlist_joined":
         context["position"] = waitlist.position(session, entry)
-        context["leave_url"] = mail.external_url("booking.leave_waitlist", token=leave_token(entry))
-    message = mail.compose(kind, entry.email or "", entry.language, context)
-    return mail.record(session, kind, message, departure.id)
+        context["leave_url"] = messages.external_url(
+            "booking.leave_waitlist", token=leave_token(entry)
+        )
+    message = messages.compose(kind, entry.email or "", entry.language, context)
+    return messages.record(session, kind, message, departure.id)
 
 
 def _offer_mails(session: Session, offers: Sequence[WaitlistEntry]) -> list[int]:
@@ -230,7 +233,7 @@ def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]
     with db.transaction(write_lock=True) as session:
         offers = waitlist.expire_offers(session, now, departure_id=departure_id, hold=hold_time())
         _offer_mails(session, offers)
-    mail.wake()
+    worker.wake()
     return offers
 
 
@@ -278,7 +281,7 @@ def place_booking(
         expire_lapsed_offers(departure_id)
         result = run_transaction(factory, attempt, write_lock=True)
     if not result.replayed:
-        mail.wake()
+        worker.wake()
     return result
 
 
@@ -289,7 +292,7 @@ def cancel_booking(reference: str) -> CancelResult:
         if result.changed:
             _booking_mail(session, "cancelled", result.booking, result.departure)
             _offer_mails(session, result.new_offers)
-    mail.wake()
+    worker.wake()
     return result
 
 
@@ -318,7 +321,7 @@ def join_waitlist(
         if joined.created:
             _entry_mail(session, "waitlist_joined", entry, entry.departure)
         place = waitlist.position(session, entry)
-    mail.wake()
+    worker.wake()
     return JoinResult(entry, place)
 
 
@@ -327,7 +330,7 @@ def leave_waitlist(entry_id: int) -> bool:
     with get_db().transaction(write_lock=True) as session:
         changed, offers = waitlist.leave(session, entry_id, hold=hold_time())
         _offer_mails(session, offers)
-    mail.wake()
+    worker.wake()
     return changed
 
 
@@ -338,7 +341,7 @@ def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
         result = waitlist.claim(session, entry_id, offer_number)
         if not result.replayed:
             _booking_mail(session, "confirmation", result.booking, result.departure)
-    mail.wake()
+    worker.wake()
     return result
 
 
@@ -346,7 +349,7 @@ def decline_offer(entry_id: int, offer_number: int) -> None:
     with get_db().transaction(write_lock=True) as session:
         offers = waitlist.decline(session, entry_id, offer_number, hold=hold_time())
         _offer_mails(session, offers)
-    mail.wake()
+    worker.wake()
 
 
 @dataclass(frozen=True)
@@ -372,7 +375,7 @@ def cancel_departure(departure_id: int) -> DepartureCancelled:
             for entry in closed.waitlist
             if entry.email
         ]
-    mail.wake()
+    worker.wake()
     return DepartureCancelled(
         closed.departure, len(closed.bookings), len(closed.waitlist), ids, closed.changed
     )

@@ -15,7 +15,7 @@ from guides import accounts, audit
 from guides import profiles as prof
 from tours.errors import BideanError
 from webapp.common.database import get_db, upgrade
-from webapp.common.mail import external_url
+from webapp.mail.messages import external_url
 
 CLI_ACTOR = "cli"
 

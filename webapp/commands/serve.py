@@ -18,9 +18,9 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from webapp.commands.samples import SampleRoutesInvalid, load_samples_if_empty, sample_files
-from webapp.common import mailworker
 from webapp.common.database import get_db, upgrade
 from webapp.common.i18n import ensure_compiled, translation_directories
+from webapp.mail import worker
 
 
 @click.command("serve")
@@ -57,7 +57,7 @@ def serve_command(host: str, port: int) -> None:
         shown = f"[{shown}]"
     if not app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{shown}:{server.server_port}"
-    stop_mail = mailworker.start_thread(app)
+    stop_mail = worker.start_thread(app)
     click.echo(f"Bidean is running on http://{shown}:{server.server_port}/ (Ctrl+C to stop)")
     try:
         server.serve_forever()

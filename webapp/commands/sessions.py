@@ -25,8 +25,8 @@ from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
 from tours.tour.store import current_versions
 from webapp.booking import services as service
-from webapp.common import mail, mailworker
 from webapp.common.database import get_db
+from webapp.mail import messages, worker
 
 
 def _fail(message: str) -> None:
@@ -174,8 +174,8 @@ def cancel_command(departure_id: int) -> None:
         _fail(str(error))
     if not result.changed:
         _fail(f"Session {departure_id} was already cancelled; nothing was changed or sent.")
-    outcomes = mailworker.drain(_app(), result.message_ids)
-    sent = sum(1 for o in outcomes if o.result == mailworker.SENT)
+    outcomes = worker.drain(_app(), result.message_ids)
+    sent = sum(1 for o in outcomes if o.result == worker.SENT)
     waiting = len(result.message_ids) - sent
     later = f" ({waiting} left to the mail worker)" if waiting else ""
     click.echo(
@@ -189,7 +189,7 @@ def cancel_command(departure_id: int) -> None:
 def expire_offers_command() -> None:
     """Release lapsed waiting-list offers and offer the seats on (run from cron)."""
     offers = service.expire_lapsed_offers()
-    mailworker.drain(_app())
+    worker.drain(_app())
     click.echo(f"{len(offers)} new offer(s) made.")
 
 
@@ -202,8 +202,8 @@ def mail_group() -> None:
 @with_appcontext
 def retry_command() -> None:
     """Send now every message that failed or waits for its next attempt."""
-    outcomes = mailworker.retry_all(_app())
-    failed = [o for o in outcomes if o.result != mailworker.SENT]
+    outcomes = worker.retry_all(_app())
+    failed = [o for o in outcomes if o.result != worker.SENT]
     click.echo(f"{len(outcomes) - len(failed)} message(s) sent, {len(failed)} failed.")
     for outcome in failed:
         click.echo(f"  message {outcome.message_id}: {outcome.error}", err=True)
@@ -218,15 +218,15 @@ def worker_command(once: bool) -> None:
     """Send queued email until stopped (SIGTERM or Ctrl+C); run one or more per site."""
     app = _app()
     if once:
-        outcomes = mailworker.drain(app)
-        sent = sum(1 for o in outcomes if o.result == mailworker.SENT)
+        outcomes = worker.drain(app)
+        sent = sum(1 for o in outcomes if o.result == worker.SENT)
         click.echo(f"{sent} message(s) sent, {len(outcomes) - sent} not sent.")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("Mail worker running (Ctrl+C or SIGTERM to stop).")
     with contextlib.suppress(KeyboardInterrupt):
-        mailworker.run(app, stop)
+        worker.run(app, stop)
     click.echo("Mail worker stopped.")
 
 
@@ -242,7 +242,7 @@ def purge_command(older_than: str) -> None:
     with get_db().transaction(write_lock=True) as session:
         result = purge_personal_data(session, age)
     # After the commit: a rolled-back purge must not have deleted anything.
-    files = mail.forget_files(_app(), result.message_files)
+    files = messages.forget_files(_app(), result.message_files)
     click.echo(
         f"Purged {result.bookings} booking(s) and {result.waitlist_entries} waiting-list "
         f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"

@@ -1,6 +1,6 @@
 """Logs never hold bookers' personal data: names, email addresses, phone numbers.
 
-Three layers: code logs ids, never people (see ``webapp.common.mail``); database errors
+Three layers: code logs ids, never people (see ``webapp.mail.messages``); database errors
 are logged without their SQL parameters (``hide_parameters`` in ``tours.db``); and a log
 record factory blanks whatever still looks like an email address or a phone number,
 plus the exact names, addresses and phones this thread is handling (``remember``), in

@@ -24,7 +24,6 @@ from guides.roster import roster
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
-from webapp.common import mail
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_view, session_views
 from webapp.common.i18n import current_language
@@ -41,8 +40,9 @@ from webapp.console.forms import (
     choices,
 )
 from webapp.console.views import bp
+from webapp.mail import messages, worker
 
-mail.register_subjects(
+messages.register_subjects(
     {"set_password": lazy_gettext("Your Bidean console account: choose a password")}
 )
 
@@ -385,10 +385,10 @@ def _link(token: str) -> str:
 
 def _mail_link(db_session, account: UserAccount, link: str) -> None:
     """Queue the set-password link to the account's address, in the caller's transaction."""
-    message = mail.compose(
+    message = messages.compose(
         "set_password", account.email, current_language(), {"email": account.email, "link": link}
     )
-    mail.record(db_session, "set_password", message, None)
+    messages.record(db_session, "set_password", message, None)
     flash(gettext("The set-password link was emailed to %(email)s.", email=account.email))
 
 
@@ -421,7 +421,7 @@ def admin_accounts() -> Response | str:
         except BideanError as error:
             _error(error)
         else:
-            mail.wake()
+            worker.wake()
     with get_db().transaction() as db_session:
         found = accounts.list_accounts(db_session)
     return render_template(
@@ -447,7 +447,7 @@ def admin_account_link(account_id: int) -> str:
         found = accounts.list_accounts(db_session)
         form = AccountForm()
         form.guide.choices = _guide_choices(db_session)
-    mail.wake()
+    worker.wake()
     return render_template(
         "console/admin_accounts.html",
         accounts=found,

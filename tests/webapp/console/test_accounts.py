@@ -33,8 +33,8 @@ from tests.webapp.console.support import (
 )
 from tours.db import utcnow
 from webapp import create_app
-from webapp.common import mailworker
 from webapp.common.database import get_db
+from webapp.mail import worker
 
 FAILED = "That email and password do not match"
 
@@ -221,7 +221,7 @@ def test_a_new_account_gets_its_set_password_link_by_email(app, client):
     assert made.status_code == 200
     assert "emailed to new-guide@example.org" in made.get_data(as_text=True)
     outcomes = drain_mail(app)
-    assert [o.result for o in outcomes] == [mailworker.SENT]
+    assert [o.result for o in outcomes] == [worker.SENT]
     (eml,) = (Path(app.instance_path) / "outbox").glob("*.eml")
     message = message_from_bytes(eml.read_bytes(), policy=default)
     assert message["To"] == "new-guide@example.org"

@@ -2,7 +2,7 @@
 
 Every message is written to the ``outbox_messages`` table in the transaction of the
 change it tells about (a booking, a cancellation); that transaction is where a request
-ends.  A mail worker (``webapp.common.mailworker``: ``bidean mail worker``, or the
+ends.  The mail worker (``webapp.mail.worker``: ``bidean mail worker``, or the
 thread ``bidean serve`` runs) sends it afterwards, so neither a mail server nor an
 address it refuses can turn a stored booking into an error page.
 
@@ -13,6 +13,10 @@ Transport: SMTP when ``SMTP_HOST`` is set (``SMTP_PORT``, ``SMTP_USER``,
 ``SMTP_PASSWORD``, ``SMTP_STARTTLS``, ``SMTP_SSL``, ``SMTP_SENDER``, all from
 ``BIDEAN_SMTP_*``); without it (development) each message is written as an ``.eml``
 file to the instance folder's ``outbox/`` and a log line says where.
+
+Each feature keeps the templates of the messages it sends (``mail/<kind>.txt`` and
+``.html`` in its own ``templates/``); the layout they share, ``mail/_layout.html``, is
+this package's, found through the template-only blueprint ``bp``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
@@ -42,6 +46,9 @@ from tours.content.limits import single_line
 from webapp.common.departure_views import session_short_date
 from webapp.common.i18n import text_direction
 from webapp.common.urls import public_url_for
+
+# No routes: it only puts this package's templates (the layout) on the app's loader.
+bp = Blueprint("mail", __name__, template_folder="templates")
 
 SMTP_TIMEOUT_S = 10
 # Subject of each kind of message (its templates are ``mail/<kind>.txt`` and ``.html``);
@@ -400,14 +407,3 @@ def transmit(app: Flask, message_id: int, kind: str, recipient: str, raw: bytes)
 
 def _envelope_sender(app: Flask) -> str:
     return parseaddr(sender(app.config))[1]
-
-
-def wake(app: Flask | None = None) -> None:
-    """Tell an in-process mail worker (``bidean serve``) that messages are waiting."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    event = app.extensions.get(WAKE_EVENT)
-    if isinstance(event, threading.Event):
-        event.set()
-
-
-WAKE_EVENT = "bidean.mail.wake"

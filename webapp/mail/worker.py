@@ -23,18 +23,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 
 from tours.booking import outbox
 from tours.booking.models import OutboxMessage
-from webapp.common import mail, privacy
+from webapp.common import privacy
 from webapp.common.database import get_db
+from webapp.mail import messages
 
 POLL_S = 2.0
 COMPOSE_BATCH = 16
 SENT = "sent"
 RETRY = "retry"
 FAILED = "failed"
+# Where ``wake`` finds the event of the worker thread ``bidean serve`` runs.
+WAKE_EVENT = "bidean.mail.wake"
 _ADDRESS = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
 
 
@@ -77,7 +80,7 @@ def _attempt(app: Flask, message: OutboxMessage) -> tuple[str, str | None]:
         return FAILED, message.last_error or "empty message"
     privacy.remember(message.recipient)
     try:
-        mail.transmit(app, message.id, message.kind, message.recipient, message.raw)
+        messages.transmit(app, message.id, message.kind, message.recipient, message.raw)
     except Exception as exc:  # every failure is recorded; none may stop the worker
         return classify(exc), _describe(exc)
     finally:
@@ -160,7 +163,7 @@ def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
 
 
 def compose_waiting(app: Flask, ids: list[int] | None = None) -> int:
-    """Compose the messages recorded to compose later (``mail.record_later``); how many.
+    """Compose the messages recorded to compose later (``messages.record_later``); how many.
 
     Each batch is composed and stored in a transaction of its own, before any of it is
     sent, so a resend always sends the same bytes (and ``Message-ID``).  PostgreSQL
@@ -176,7 +179,7 @@ def compose_waiting(app: Flask, ids: list[int] | None = None) -> int:
             for message in batch:
                 privacy.remember(message.recipient)
                 try:
-                    mail.compose_recorded(app, session, message)
+                    messages.compose_recorded(app, session, message)
                 finally:
                     privacy.forget()
         composed += len(batch)
@@ -189,7 +192,7 @@ def drain(
 ) -> list[Outcome]:
     """Compose and send every due message (of ``ids`` when given) until none is left.
 
-    One SMTP connection serves the whole run (``mail._send_smtp`` reuses it while it
+    One SMTP connection serves the whole run (``messages._send_smtp`` reuses it while it
     answers well); it is closed at the end, so an idle worker holds none open.
     """
     outcomes: list[Outcome] = []
@@ -203,7 +206,7 @@ def drain(
                 break
             outcomes.append(outcome)
     finally:
-        mail.close_smtp()
+        messages.close_smtp()
     return outcomes
 
 
@@ -236,7 +239,15 @@ def start_thread(app: Flask) -> threading.Event:
     """Run the worker in a daemon thread of this process (``bidean serve``); returns stop."""
     stop = threading.Event()
     wake = threading.Event()
-    app.extensions[mail.WAKE_EVENT] = wake
+    app.extensions[WAKE_EVENT] = wake
     thread = threading.Thread(target=run, args=(app, stop, wake), name="mail-worker", daemon=True)
     thread.start()
     return stop
+
+
+def wake(app: Flask | None = None) -> None:
+    """Tell an in-process mail worker (``bidean serve``) that messages are waiting."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    event = app.extensions.get(WAKE_EVENT)
+    if isinstance(event, threading.Event):
+        event.set()

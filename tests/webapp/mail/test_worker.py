@@ -25,7 +25,7 @@ from tours.booking.models import Booking, Departure, OutboxMessage
 from tours.db import utcnow
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
-from webapp.common import mailworker
+from webapp.mail import worker
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
 
@@ -141,7 +141,7 @@ def test_two_workers_never_send_one_message_twice(app, client, db_session, depar
 def test_message_id_is_stable_across_resends(app, client, db_session, departure_id):
     book(client, departure_id, 1)
     # The worker composes the message and stores its bytes before any attempt to send.
-    assert mailworker.compose_waiting(app) == 1
+    assert worker.compose_waiting(app) == 1
     (row,) = rows(db_session)
     stored = email.message_from_bytes(row.raw, policy=policy.default)["Message-ID"]
     app.config["SMTP_HOST"] = "127.0.0.1"

@@ -22,7 +22,7 @@ from tests.mail_support import free_port, smtp_server
 from tours.booking.models import Booking, OutboxMessage
 from webapp.booking.calendar import CalendarEvent, booking_calendar
 from webapp.common.departure_views import session_date, session_short_date
-from webapp.common.mail import MAIL_POLICY
+from webapp.mail.messages import MAIL_POLICY
 
 MADRID = ZoneInfo("Europe/Madrid")
 
