@@ -26,7 +26,7 @@ from tours.errors import BideanError
 from tours.tour.store import current_versions
 from webapp.booking import services as service
 from webapp.common.database import get_db
-from webapp.mail import messages, worker
+from webapp.mail import transport, worker
 
 
 def _fail(message: str) -> None:
@@ -242,7 +242,7 @@ def purge_command(older_than: str) -> None:
     with get_db().transaction(write_lock=True) as session:
         result = purge_personal_data(session, age)
     # After the commit: a rolled-back purge must not have deleted anything.
-    files = messages.forget_files(_app(), result.message_files)
+    files = transport.forget_files(_app(), result.message_files)
     click.echo(
         f"Purged {result.bookings} booking(s) and {result.waitlist_entries} waiting-list "
         f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"

@@ -29,7 +29,7 @@ from tours.booking import outbox
 from tours.booking.models import OutboxMessage
 from webapp.common import privacy
 from webapp.common.database import get_db
-from webapp.mail import messages
+from webapp.mail import messages, transport
 
 POLL_S = 2.0
 COMPOSE_BATCH = 16
@@ -80,7 +80,7 @@ def _attempt(app: Flask, message: OutboxMessage) -> tuple[str, str | None]:
         return FAILED, message.last_error or "empty message"
     privacy.remember(message.recipient)
     try:
-        messages.transmit(app, message.id, message.kind, message.recipient, message.raw)
+        transport.transmit(app, message.id, message.kind, message.recipient, message.raw)
     except Exception as exc:  # every failure is recorded; none may stop the worker
         return classify(exc), _describe(exc)
     finally:
@@ -192,7 +192,7 @@ def drain(
 ) -> list[Outcome]:
     """Compose and send every due message (of ``ids`` when given) until none is left.
 
-    One SMTP connection serves the whole run (``messages._send_smtp`` reuses it while it
+    One SMTP connection serves the whole run (``transport._send_smtp`` reuses it while it
     answers well); it is closed at the end, so an idle worker holds none open.
     """
     outcomes: list[Outcome] = []
@@ -206,7 +206,7 @@ def drain(
                 break
             outcomes.append(outcome)
     finally:
-        messages.close_smtp()
+        transport.close_smtp()
     return outcomes
 
 

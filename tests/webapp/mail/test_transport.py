@@ -20,7 +20,7 @@ from sqlalchemy import select
 from tests.booking_support import add_departure, drain_mail, store_tour
 from tests.mail_support import Inbox, smtp_server
 from tours.booking.models import OutboxMessage
-from webapp.mail import messages
+from webapp.mail import transport
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
 
@@ -42,10 +42,10 @@ def context_builds(monkeypatch) -> list[ssl.SSLContext]:
         built.append(context)
         return context
 
-    messages.tls_context.cache_clear()
+    transport.tls_context.cache_clear()
     monkeypatch.setattr(ssl, "create_default_context", counting)
     yield built
-    messages.tls_context.cache_clear()
+    transport.tls_context.cache_clear()
 
 
 def book(client, departure_id: int, n: int) -> None:
@@ -94,15 +94,15 @@ def test_a_failure_closes_the_connection_and_the_next_message_opens_another(
 def test_a_connection_the_server_closed_is_replaced_before_anything_is_sent(app):
     raw = b"Subject: hello\r\nMessage-ID: <m1@example.org>\r\n\r\nHello.\r\n"
     with smtp_server() as (inbox, port):
-        settings = messages.SmtpSettings("127.0.0.1", port, None, None, False, False)
+        settings = transport.SmtpSettings("127.0.0.1", port, None, None, False, False)
         try:
-            messages._send_smtp(settings, "from@example.org", "to@example.org", raw)
-            kept = messages._connection.client
+            transport._send_smtp(settings, "from@example.org", "to@example.org", raw)
+            kept = transport._connection.client
             assert kept is not None and kept.sock is not None  # kept open for the next one
             kept.sock.shutdown(socket.SHUT_RDWR)  # as if the server had dropped it while idle
-            messages._send_smtp(settings, "from@example.org", "to@example.org", raw)
+            transport._send_smtp(settings, "from@example.org", "to@example.org", raw)
         finally:
-            messages.close_smtp()
+            transport.close_smtp()
     assert len(inbox.messages) == 2 and len(set(inbox.connections)) == 2
 
 
@@ -134,7 +134,7 @@ def test_starttls_builds_the_context_once_for_many_messages(
         built.append(context)
         return context
 
-    messages.tls_context.cache_clear()
+    transport.tls_context.cache_clear()
     monkeypatch.setattr(ssl, "create_default_context", trusting_the_test_certificate)
     for n in range(6):
         book(client, departure_id, n)
@@ -146,7 +146,7 @@ def test_starttls_builds_the_context_once_for_many_messages(
             book(client, departure_id, 99)
             second = drain_mail(app)
     finally:
-        messages.tls_context.cache_clear()
+        transport.tls_context.cache_clear()
     assert [o.result for o in first] == ["sent"] * 3
     assert len(inbox.messages) == 7
     assert len(built) == 1  # one context for seven messages over two connections
