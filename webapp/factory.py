@@ -42,6 +42,7 @@ from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp
 from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on public_bp)
+from webapp.public import pagecache
 from webapp.public.views import bp as public_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     i18n.init_app(app)
     tourcache.init_app(app)
+    pagecache.init_app(app)
     limiter.init_app(app)
     console_auth.init_app(app)
     # Coordinators cancel through the same service as `bidean sessions cancel` (mail and all);

@@ -1,4 +1,4 @@
-"""An in-process cache of built tours, keyed by ``(slug, version)``, and of their pages.
+"""An in-process cache of built tours, keyed by ``(slug, version)``.
 
 A stored version never changes (a re-import makes a new version), so a cached entry
 never goes stale: each request only asks the database which version is current (once
@@ -6,29 +6,23 @@ per request, however many times it is asked), and builds the ``Tour``, its itine
 and its summary when that version is new here.  A tour page asks for its tour's version
 and upcoming departures together, in one statement outside any transaction (``live``).
 
-Rendered pages are cached too, as *shells*: the HTML of a page with holes where it
-changes per request (the CSP nonce, the language switcher whose links keep the query
-string, the live booking sessions).  A shell is keyed by the tour's slug and version
-and whatever else the caller names (language, tiles), so a new version is a new key.
-
 Everything here lives in the app's one byte-bounded LRU (``webapp.common.bytecache``,
 ``CACHE_MB``): built tours (lean, without their route), catalogue summaries (from the
 facts stored with each version, never from the document), the catalogue's order per
-language, page shells, fragments and ``.geojson`` bodies.
+language and ``.geojson`` bodies.  The public pages keep their rendered pages in the
+same LRU (``webapp.public.pagecache``), keyed by slug and version like these entries, so
+that a new version drops them too (``keyed_by_version``).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 import sys
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import geojson
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
@@ -47,7 +41,7 @@ from tours.tour.store import (
     current_versions_of,
     get_tour,
 )
-from webapp.common.bytecache import ByteLRU, byte_cache, deep_size, text_size
+from webapp.common.bytecache import ByteLRU, byte_cache, deep_size
 from webapp.common.database import Database, get_db
 from webapp.common.httpcache import Encoded
 
@@ -55,10 +49,8 @@ EXTENSION_KEY = "bidean.tourcache"
 VERSIONS_KEY = "bidean_current_versions"
 SOME_VERSIONS_KEY = "bidean_some_current_versions"
 # The kinds of entry this module keeps in the byte cache (the first item of their keys).
-TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON = "tour", "summary", "page", "fragment", "geojson"
+TOUR, SUMMARY, GEOJSON = "tour", "summary", "geojson"
 ORDER = "catalogue-order"
-
-PageKey = tuple[str, int, Hashable]
 
 
 @dataclass(frozen=True)
@@ -88,63 +80,9 @@ class LiveTour:
     departures: list[DepartureSnapshot]
 
 
-class Holes:
-    """Markers to render into a page where per-request content goes, one per hole name.
-
-    Each set of markers carries a fresh random token, so no tour text can forge one.
-    """
-
-    def __init__(self, names: Iterable[str]) -> None:
-        token = secrets.token_hex(16)
-        self.markers = {name: f"bidean-hole-{token}-{name}" for name in names}
-        longest_first = sorted(self.markers, key=len, reverse=True)
-        self.pattern = re.compile(
-            f"bidean-hole-{token}-({'|'.join(re.escape(name) for name in longest_first)})"
-        )
-
-    def __getattr__(self, name: str) -> Markup:
-        """``{{ page_holes.sessions }}`` in a template: the marker, safe as HTML or attribute."""
-        marker = self.__dict__.get("markers", {}).get(name)
-        if marker is None:
-            raise AttributeError(name)  # Jinja then sees an undefined value
-        return Markup(marker)
-
-
-@dataclass(frozen=True)
-class PageShell:
-    """A rendered page cut at its holes: ``parts[0] hole[0] parts[1] ... parts[-1]``."""
-
-    parts: tuple[str, ...]
-    holes: tuple[str, ...]
-
-    @classmethod
-    def cut(cls, html: str, holes: Holes, once: Iterable[str] = ()) -> PageShell:
-        """Cut ``html`` at ``holes``' markers; each name in ``once`` must appear exactly once."""
-        pieces = holes.pattern.split(html)
-        shell = cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
-        for name in once:
-            if shell.holes.count(name) != 1:
-                raise ValueError(f"the page has {shell.holes.count(name)} '{name}' holes, not 1")
-        return shell
-
-    @property
-    def size(self) -> int:
-        """Bytes the shell's text takes in memory."""
-        return text_size(self.parts) + text_size(self.holes)
-
-    def fill(self, values: Mapping[str, str]) -> str:
-        """The page with every hole filled from ``values`` (already escaped HTML)."""
-        out = [self.parts[0]]
-        for hole, part in zip(self.holes, self.parts[1:], strict=True):
-            out.append(values[hole])
-            out.append(part)
-        return "".join(out)
-
-
 class TourCache:
-    """Built tours by ``(slug, version)``, page shells and fragments, all kept in the app's
-    byte-bounded LRU (``webapp.common.bytecache``); ``pages=False`` turns pages and
-    fragments off.
+    """Built tours by ``(slug, version)``, their summaries and GeoJSON bodies, all kept in
+    the app's byte-bounded LRU (``webapp.common.bytecache``).
 
     A cached tour is lean: once its itinerary and summary are planned, the route (up to
     100,000 positions, with its segment index) is dropped (``Tour.without_route``).  What
@@ -152,30 +90,23 @@ class TourCache:
     ``.geojson`` endpoint (its serialisation is cached in the same budget).
     """
 
-    def __init__(self, pace_kmh: float, cache: ByteLRU, pages: bool = True) -> None:
+    def __init__(self, pace_kmh: float, cache: ByteLRU) -> None:
         self.pace_kmh = pace_kmh
         self.cache = cache
-        self.pages = pages
+        # Kinds of entry keyed ``(kind, slug, version, ...)``: a new version drops the old.
+        self.versioned_kinds = {TOUR, SUMMARY, GEOJSON}
 
     def __len__(self) -> int:
         return self.cache.count(TOUR)
 
-    @property
-    def page_cache_size(self) -> int:
-        """Non-zero while pages are cached (kept for callers that test it as a switch)."""
-        return 1 if self.pages else 0
-
-    @property
-    def page_count(self) -> int:
-        return self.cache.count(PAGE)
-
-    @property
-    def fragment_count(self) -> int:
-        return self.cache.count(FRAGMENT)
-
     def held(self, kind: str) -> list[Any]:
-        """The entries of ``kind`` (``PAGE``, ``FRAGMENT``, ``TOUR``, ``GEOJSON``) held now."""
+        """The entries of ``kind`` (``TOUR``, ``GEOJSON``, ...) held now."""
         return self.cache.values(kind)
+
+    def keyed_by_version(self, kinds: Iterable[str]) -> None:
+        """Entries of ``kinds``, kept by another cache in this one's LRU under keys
+        ``(kind, slug, version, ...)``, go when a newer version of their tour is built."""
+        self.versioned_kinds.update(kinds)
 
     def current(self, session: Session) -> list[CachedTour]:
         """The current version of every stored tour, ordered by city then slug, built.
@@ -263,35 +194,6 @@ class TourCache:
                 entry = self._entry(session, slug, found.version)
         return LiveTour(entry, found.departures)
 
-    def page(self, key: PageKey, render: Callable[[], PageShell]) -> PageShell:
-        """The shell cached under ``key`` (``(slug, version, anything else)``), or ``render()``."""
-        full = (PAGE, *key)
-        shell = self.cache.get(full)
-        if shell is not None:
-            return shell
-        # Rendered outside the lock: two threads may both render a new key, harmlessly.
-        shell = render()
-        if self.pages:
-            self.cache.put(full, shell, shell.size)
-        return shell
-
-    def fragment(self, key: PageKey, render: Callable[[], tuple[str, bool]]) -> str:
-        """The HTML cached under ``key`` (``(slug, version, anything else)``), or what
-        ``render()`` gives, kept if it says so.
-
-        A fragment is looked up by everything it is rendered from, live data included (a
-        sessions block by its sessions and their seats), so it is never stale: new data
-        is a new key, and the old key's entry ages out.
-        """
-        full = (FRAGMENT, *key)
-        html = self.cache.get(full)
-        if html is not None:
-            return html
-        html, keep = render()
-        if keep and self.pages:
-            self.cache.put(full, html, text_size((html,)))
-        return html
-
     def geojson_body(self, db: Database, slug: str, version: int) -> Encoded:
         """The public GeoJSON of ``slug`` at ``version`` (published stops, no scripts),
         serialised and compressed once and kept in the byte budget."""
@@ -317,7 +219,8 @@ class TourCache:
         entry = self._build(get_tour(session, slug, version))
         self.cache.put((TOUR, slug, version), entry, deep_size(entry))
         # Entries of the versions this one replaces will never be asked for again.
-        self.cache.discard(lambda key: not _older_version(key, slug, version))
+        kinds = frozenset(self.versioned_kinds)
+        self.cache.discard(lambda key: not _older_version(key, kinds, slug, version))
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:
@@ -333,11 +236,11 @@ def _encoded_size(body: Encoded) -> int:
     return len(body.body) * 13 // 10
 
 
-def _older_version(key: Hashable, slug: str, version: int) -> bool:
+def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int) -> bool:
     return (
         isinstance(key, tuple)
         and len(key) >= 3
-        and key[0] in (TOUR, SUMMARY, PAGE, FRAGMENT, GEOJSON)
+        and key[0] in kinds
         and key[1] == slug
         and key[2] != version
     )
@@ -410,9 +313,8 @@ def watch_writes(sessions: sessionmaker[Session]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    pages = bool(int(app.config.get("PAGE_CACHE_SIZE", 1) or 0))
     pace = float(app.config.get("WALKING_KMH") or 4.5)
-    app.extensions[EXTENSION_KEY] = TourCache(pace, byte_cache(app), pages=pages)
+    app.extensions[EXTENSION_KEY] = TourCache(pace, byte_cache(app))
     watch_writes(get_db(app).sessions)
 
 

@@ -46,7 +46,8 @@ from webapp.common.i18n import content_language, current_language, interface_not
 from webapp.common.maps import point_map_html, text_direction, tour_map_html
 from webapp.common.media import ImageView, alt_text, image_view, media_key
 from webapp.common.tiles import tiles_from_config
-from webapp.common.tourcache import CachedTour, Holes, LiveTour, PageShell, tour_cache
+from webapp.common.tourcache import CachedTour, LiveTour, tour_cache
+from webapp.public.pagecache import Holes, PageShell, page_cache
 
 bp = Blueprint("public", __name__, template_folder="templates")
 bp.add_app_template_filter(text_direction, "direction")
@@ -257,7 +258,7 @@ def tour_page(slug: str) -> str:
     """One tour: map, introduction and every published stop in walking order."""
     live = tour_cache().live(get_db(), slug, SESSIONS_SHOWN)
     lang = content_language(live.cached.tour.languages)
-    if not tour_cache().page_cache_size or current_app.jinja_env.auto_reload:
+    if not page_cache().enabled or current_app.jinja_env.auto_reload:
         sessions = tour_session_views(live.cached, live.departures, lang)
         return render_tour(live.cached, lang, sessions=sessions)
     return cached_tour_page(live, lang)
@@ -285,14 +286,14 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
         switcher_in_shell,
     )
     slug, version = cached.stored.slug, cached.stored.version
-    shell = tour_cache().page(
+    shell = page_cache().page(
         (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
     )
     # The sessions block is rendered from the page's key, the departures as just read
     # (seats included) and their guides' names, and from nothing else: with those in its
     # key it is never stale.
     names = departure_guide_names(live.departures)
-    sessions_html = tour_cache().fragment(
+    sessions_html = page_cache().fragment(
         (slug, version, (depends_on, "sessions", tuple(live.departures), *sorted(names.items()))),
         lambda: kept_unless_per_request(
             sessions_block(cached, tour_session_views(cached, live.departures, lang, names))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from webapp.commands.samples import load_sample_routes
-from webapp.common.tourcache import tour_cache
+from webapp.public.pagecache import FRAGMENT, PAGE, page_cache
 
 SCRIPT = "Reúne al grupo bajo los árboles"  # the Spanish script of san-francisco-voices' stop 1
 SCRIPT_EN = "Gather the group under the trees"
@@ -39,10 +39,10 @@ def test_the_page_cache_holds_no_script(app, client):
     client.get(f"/tours/{SLUG}")
     client.get(f"/tours/{SLUG}?lang=en")
     with app.app_context():
-        cache = tour_cache()
+        cache = page_cache()
         assert cache.page_count >= 2
-        kept = ["".join(shell.parts) for shell in cache.held("page")]
-        kept += cache.held("fragment")
+        kept = ["".join(shell.parts) for shell in cache.held(PAGE)]
+        kept += cache.held(FRAGMENT)
     assert kept and not any(SCRIPT in html or SCRIPT_EN in html for html in kept)
 
 

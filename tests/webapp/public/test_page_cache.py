@@ -23,8 +23,9 @@ from tests.booking_support import SLUG, add_departure, store_tour
 from tests.webapp.pages_support import INTERFACE, Page, store_document, walk_document
 from tours.booking.departures import cancel
 from webapp.common.database import get_db
-from webapp.common.tourcache import Holes, PageShell, tour_cache
+from webapp.common.tourcache import tour_cache
 from webapp.public import views as public
+from webapp.public.pagecache import Holes, PageShell, page_cache
 
 NONCE_ATTR = re.compile(r'nonce="([^"]*)"')
 HEADER_NONCE = re.compile(r"'nonce-([^']+)'")
@@ -176,7 +177,7 @@ def test_without_the_page_cache_every_view_renders(tmp_path, database_url, rende
         for _ in range(3):
             assert "First story." in client.get("/tours/hidden-walk?lang=en").get_data(as_text=True)
         assert len(renders) == 3
-        assert tour_cache(app).page_count == 0
+        assert page_cache(app).page_count == 0
     finally:
         get_db(app).engine.dispose()
 
@@ -216,7 +217,7 @@ def test_a_reimport_shows_the_new_version_at_once(app, client, hidden_walk, rend
     assert "Hidden walk" not in after and "First story." not in after
     assert renders == [("hidden-walk", 1, "en"), ("hidden-walk", 2, "en")]
     # The first version's page and sessions block are dropped, not kept until they age out.
-    assert (tour_cache(app).page_count, tour_cache(app).fragment_count) == (1, 1)
+    assert (page_cache(app).page_count, page_cache(app).fragment_count) == (1, 1)
 
 
 def test_seats_left_change_on_the_next_view_after_a_booking(client, booked_tour, renders):
