@@ -24,7 +24,6 @@ from webapp.common import (
     i18n,
     limiter,
     limits,
-    media,
     privacy,
     tourcache,
 )
@@ -41,6 +40,7 @@ from webapp.console.importing import bp as _console_import_pages  # noqa: F401  
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp
+from webapp.media.views import bp as media_bp
 from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on public_bp)
 from webapp.public import pagecache
 from webapp.public.views import bp as public_bp
@@ -95,7 +95,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets.bp)
     app.register_blueprint(mail_bp)  # templates only: the layout of every message
-    app.register_blueprint(media.bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(booking_bp)

@@ -3,7 +3,7 @@
 ``validate_with_media`` is what ``bidean import``, ``bidean validate`` and the sample
 loader use instead of ``validate_path``: a GeoJSON tour whose media ``url`` is a path
 relative to the file (``images/plaza.png``) gets those images re-encoded into the media
-store (``webapp.common.media``) and pointed to as ``media:<key>`` before it is checked.
+store (``webapp.media.store``) and pointed to as ``media:<key>`` before it is checked.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from tours.content.importer import ValidationOptions, ValidationResult, validate
 from tours.content.importer import validate_path as validate_plain
 from tours.content.jsonload import load_json
 from tours.content.report import Problem, Report
-from webapp.common.media import MediaError, MediaStore, is_local_path, localize_media, stop_media
-from webapp.common.media import media_store as app_media_store
+from webapp.media.store import MediaError, MediaStore, is_local_path, localize_media, stop_media
+from webapp.media.store import media_store as app_media_store
 
 
 def validate_with_media(

@@ -26,7 +26,7 @@ from tours.tour.store import StoredTour, has_any_tour, save_tour
 from webapp.commands.media import validate_with_media
 from webapp.common.config import sample_guides_dir, sample_routes_dir
 from webapp.common.database import get_db
-from webapp.common.media import store_for
+from webapp.media.store import store_for
 
 # (tour, days from today, local hour, language, guide, capacity): walks for a newcomer to book.
 SAMPLE_DEPARTURES = (

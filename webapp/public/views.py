@@ -44,9 +44,10 @@ from webapp.common.departure_views import (
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import content_language, current_language, interface_note, language_name
 from webapp.common.maps import point_map_html, text_direction, tour_map_html
-from webapp.common.media import ImageView, alt_text, image_view, media_key
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, LiveTour, tour_cache
+from webapp.media.store import media_key
+from webapp.media.views import ImageView, alt_text, image_view
 from webapp.public.pagecache import Holes, PageShell, page_cache
 
 bp = Blueprint("public", __name__, template_folder="templates")

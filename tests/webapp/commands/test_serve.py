@@ -23,7 +23,7 @@ from tours.tour.store import current_versions, get_tour
 from webapp.commands.media import validate_with_media
 from webapp.commands.samples import SampleRoutesInvalid, load_sample_routes, load_samples_if_empty
 from webapp.common.database import get_db
-from webapp.common.media import media_key, store_for
+from webapp.media.store import media_key, store_for
 
 REPO = Path(__file__).resolve().parents[3]
 # A deadline so a broken server fails the test instead of hanging it; not a speed goal.

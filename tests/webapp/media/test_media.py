@@ -17,15 +17,8 @@ from PIL import Image
 from tests.webapp.pages_support import Page
 from tours.tour.store import get_tour
 from webapp.common.database import get_db
-from webapp.common.media import (
-    CACHE_SECONDS,
-    MAX_PIXELS,
-    WIDTHS,
-    MediaError,
-    MediaStore,
-    media_key,
-    store_for,
-)
+from webapp.media.store import MAX_PIXELS, WIDTHS, MediaError, MediaStore, media_key, store_for
+from webapp.media.views import CACHE_SECONDS
 
 SECRET = "CameraOwner-Iker-secret"
 

@@ -1,4 +1,4 @@
-"""Tour and stop images served by Bidean itself: the media store and its route.
+"""Tour and stop images served by Bidean itself: the media store.
 
 An image a tour file points to by a local path (``"url": "images/plaza.png"``, relative
 to the tour file) or that a coordinator adds with ``bidean media add FILE`` is never
@@ -8,7 +8,7 @@ widths for ``srcset``.  Nothing of the original file survives but its pixels: no
 GPS position, camera serial or comment.  The copies live under the instance folder in
 ``media/<key>/<width>.webp`` with a small ``image.json``; ``key`` is a hash of the
 original bytes, so adding a file twice stores it once, and a tour file refers to it as
-``media:<key>``.  The URLs never change for a key, so they are cached for a year.
+``media:<key>``.  Its route and how a page shows an image are in ``webapp.media.views``.
 
 Remote ``http(s)`` media stay links to their site: Bidean never loads images from
 other hosts into its pages.
@@ -29,15 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, send_file, url_for
+from flask import Flask, current_app
 
 from tours.errors import BideanError
-from tours.i18n import LocalizedText, Resolved
 
 if TYPE_CHECKING:
     from PIL import Image
-
-bp = Blueprint("media", __name__)
 
 MEDIA_SCHEME = "media:"
 KEY = re.compile(r"[0-9a-f]{32}")
@@ -46,9 +43,6 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera; more is a decompression bomb, not a photo
 WIDTHS = (480, 960, 1600)
 WEBP_QUALITY = 80
-CACHE_SECONDS = 365 * 24 * 3600
-# What the page gives an image: the whole column on a phone, at most 40rem beside it.
-SIZES = "(min-width: 48rem) 40rem, 100vw"
 
 
 class MediaError(BideanError):
@@ -222,60 +216,6 @@ def localize_media(document: Any, base: Path, store: MediaStore) -> list[tuple[s
         except MediaError as error:
             problems.append((pointer, str(error)))
     return problems
-
-
-# --- pages ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageView:
-    """An ``<img>`` as the page writes it."""
-
-    src: str
-    srcset: str
-    sizes: str
-    width: int
-    height: int
-    alt: Resolved | None
-
-
-def image_view(url: str, alt: Resolved | None) -> ImageView | None:
-    """How to show a stored image (``media:<key>``); None for anything else."""
-    key = media_key(url)
-    image = media_store().get(key) if key else None
-    if image is None:
-        return None
-    urls = {w: url_for("media.image", key=image.key, width=w) for w in image.widths}
-    middle = image.widths[len(image.widths) // 2]
-    return ImageView(
-        src=urls[middle],
-        srcset=", ".join(f"{u} {w}w" for w, u in urls.items()),
-        sizes=SIZES,
-        width=image.width,
-        height=image.height,
-        alt=alt,
-    )
-
-
-def alt_text(texts: tuple[LocalizedText, ...], lang: str, default: str) -> Resolved | None:
-    """The first of ``texts`` (alt, then caption, ...) that has words, in ``lang`` or not."""
-    for text in texts:
-        resolved = text.resolve(lang, default)
-        if resolved is not None and resolved.text.strip():
-            return resolved
-    return None
-
-
-@bp.get("/media/<key>/<int:width>.webp")
-def image(key: str, width: int) -> Response:
-    """A stored image at one of its widths; its URL never changes, so caches keep it."""
-    path = media_store().file(key, width)
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/webp", max_age=CACHE_SECONDS, conditional=True)
-    response.cache_control.immutable = True
-    response.cache_control.public = True
-    return response
 
 
 def describe(image: StoredImage) -> Mapping[str, Any]:
