@@ -23,7 +23,7 @@ from webapp.booking import services as service
 from webapp.booking.api_docs import register_docs
 from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
 from webapp.common.database import get_db
-from webapp.common.departure_views import api_item, session_view, session_views
+from webapp.common.departure_views import SessionView, session_view, session_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
 from webapp.common.limiter import booking_budget, limiter, read_limit
 from webapp.common.pagination import bad_cursor, next_link, page_request, with_next_link
@@ -90,6 +90,27 @@ def get_session(departure_id: int) -> Response:
         departure = deps.get_departure(session, departure_id)
         item = api_item(session_view(session, departure, current_language()))
     return jsonify(item)
+
+
+def api_item(view: SessionView) -> dict[str, Any]:
+    """A session in the JSON API: the fields every client gets."""
+    return {
+        "id": view.id,
+        "tour": view.slug,
+        "starts_at": view.starts_at.isoformat(),
+        "timezone": view.timezone,
+        "language": view.language,
+        "capacity": view.capacity,
+        "seats_left": view.seats_left,
+        "max_party_size": view.max_party,
+        "guide": view.guide_id,
+        "guide_name": view.guide_name,
+        "status": view.status,
+        "meeting_point": {
+            "name": view.meeting.text if view.meeting else None,
+            "position": [view.meeting_lonlat.lon, view.meeting_lonlat.lat],
+        },
+    }
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -211,24 +210,3 @@ def session_list_date(moment: datetime, today: date | None = None) -> str:
 
 def session_time(moment: datetime) -> str:
     return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_locale())
-
-
-def api_item(view: SessionView) -> dict[str, Any]:
-    """A session in the JSON API: the fields every client gets."""
-    return {
-        "id": view.id,
-        "tour": view.slug,
-        "starts_at": view.starts_at.isoformat(),
-        "timezone": view.timezone,
-        "language": view.language,
-        "capacity": view.capacity,
-        "seats_left": view.seats_left,
-        "max_party_size": view.max_party,
-        "guide": view.guide_id,
-        "guide_name": view.guide_name,
-        "status": view.status,
-        "meeting_point": {
-            "name": view.meeting.text if view.meeting else None,
-            "position": [view.meeting_lonlat.lon, view.meeting_lonlat.lat],
-        },
-    }
