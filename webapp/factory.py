@@ -12,21 +12,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
+from webapp.booking import limiter
 from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
-from webapp.common import (
-    assets,
-    database,
-    errors,
-    httpcache,
-    i18n,
-    limiter,
-    limits,
-    privacy,
-    tourcache,
-)
+from webapp.common import assets, database, errors, httpcache, i18n, limits, privacy, tourcache
 from webapp.common.config import load_config
 from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.common.openapi import (
+from webapp.common.api.openapi import (
     ERROR_RESPONSE,
     LANG_PARAMETER,
     json_response,
     ref,
     register_paths,
 )
-from webapp.common.pagination import PAGE_PARAMETERS, paged
+from webapp.common.api.pagination import PAGE_PARAMETERS, paged
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _FLAG_MAP = {"type": "object", "additionalProperties": {"type": "boolean"}}

@@ -20,10 +20,10 @@ from tours.i18n import LocalizedText, normalize_tag
 from tours.tour.catalogue import TourSummary
 from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
-from webapp.common import openapi
+from webapp.common.api import openapi
+from webapp.common.api.pagination import next_link, page_request, with_next_link
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, default_language
-from webapp.common.pagination import next_link, page_request, with_next_link
 from webapp.common.tourcache import CachedTour, tour_cache, with_route
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -1,2 +1,3 @@
 """Booking a walk: the form, confirmation, manage and waiting-list pages, the sessions JSON
-API, and what a booking sends (mail composition and calendar files)."""
+API, the rate limits of booking writes and API reads, and what a booking sends (its
+messages and calendar files)."""

@@ -22,11 +22,11 @@ from tours.content.limits import unstorable
 from webapp.booking import services as service
 from webapp.booking.api_docs import register_docs
 from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
+from webapp.booking.limiter import booking_budget, limiter, read_limit
+from webapp.common.api.pagination import bad_cursor, next_link, page_request, with_next_link
 from webapp.common.database import get_db
 from webapp.common.departure_views import SessionView, session_view, session_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
-from webapp.common.limiter import booking_budget, limiter, read_limit
-from webapp.common.pagination import bad_cursor, next_link, page_request, with_next_link
 from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.common import openapi
-from webapp.common.openapi import ERROR_RESPONSE, LANG_PARAMETER, json_response, ref
-from webapp.common.pagination import PAGE_PARAMETERS, paged
+from webapp.common.api import openapi
+from webapp.common.api.openapi import ERROR_RESPONSE, LANG_PARAMETER, json_response, ref
+from webapp.common.api.pagination import PAGE_PARAMETERS, paged
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 

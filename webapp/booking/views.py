@@ -31,6 +31,7 @@ from webapp.booking.forms import (
     WaitlistForm,
     new_idempotency_key,
 )
+from webapp.booking.limiter import booking_budget
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
     SESSIONS_SHOWN,
@@ -43,7 +44,6 @@ from webapp.common.departure_views import (
 )
 from webapp.common.errors import keep_out_of_caches
 from webapp.common.i18n import LANGUAGES, current_language, language_name
-from webapp.common.limiter import booking_budget
 from webapp.common.maps import point_map_html
 from webapp.common.tourcache import tour_cache
 

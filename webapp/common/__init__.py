@@ -1,2 +1,3 @@
-"""What every blueprint shares: config, database, i18n, errors and headers, assets, rate limits,
-maps, the tour cache, departure view models and the OpenAPI registry.  Imports no blueprint."""
+"""What several blueprints share: config, database, i18n, errors and headers, request limits,
+assets, HTTP caching, maps, the byte-bounded cache and the tour cache, departure view models,
+and (in ``api``) the OpenAPI registry and pagination of the JSON APIs.  Imports no blueprint."""

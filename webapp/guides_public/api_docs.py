@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.common.openapi import (
+from webapp.common.api.openapi import (
     ERROR_RESPONSE,
     LANG_PARAMETER,
     json_response,

@@ -17,7 +17,7 @@ from tests.webapp.pages_support import (
 )
 from tours.content.importer import validate_document
 from webapp.commands.samples import load_sample_routes
-from webapp.common import openapi
+from webapp.common.api import openapi
 
 
 @pytest.fixture

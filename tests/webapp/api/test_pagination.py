@@ -13,8 +13,8 @@ from sqlalchemy import event
 from tests.webapp.pages_support import store_document, walk_document
 from tours.booking.departures import DepartureRequest, schedule
 from tours.tour.store import save_tour
+from webapp.common.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor
 from webapp.common.database import get_db
-from webapp.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor
 from webapp.public.views import CATALOGUE_PAGE_SIZE
 
 NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
