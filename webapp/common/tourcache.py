@@ -410,8 +410,7 @@ def watch_writes(sessions: sessionmaker[Session]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    pages = bool(int(app.config.get("PAGE_CACHE_SIZE", 1) or 0))
-    pace = float(app.config.get("WALKING_KMH") or 4.5)
+    pages, pace = app.config["PAGE_CACHE"], app.config["WALKING_KMH"]
     app.extensions[EXTENSION_KEY] = TourCache(pace, byte_cache(app), pages=pages)
     watch_writes(get_db(app).sessions)
 
