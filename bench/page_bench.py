@@ -7,7 +7,7 @@
 2. Measures requests per second of a sample tour page and of the trivial ``/healthz``
    of the same app in the same run, with N client threads, and prints the ratio
    (goal: at least 0.5, with the default settings).  It does so twice: with the
-   rendered-page cache on (the default) and off (``BIDEAN_PAGE_CACHE_SIZE=0``, every
+   rendered-page cache on (the default) and off (``BIDEAN_PAGE_CACHE=false``, every
    view renders ``tour.html``; the map fragment stays cached), to show what it is worth.
    Beforehand it prints, in-process, what one Folium map render costs against a hit.
 3. Loads the tour page in Chromium with an empty cache and sums what was transferred
@@ -245,7 +245,7 @@ def throughput(
     database_url: str, workdir: Path, slug: str, args: argparse.Namespace, page_cache: bool
 ) -> float:
     """Tour page requests per second; prints it beside ``/healthz`` and their ratio."""
-    settings = {} if page_cache else {"BIDEAN_PAGE_CACHE_SIZE": "0"}
+    settings = {} if page_cache else {"BIDEAN_PAGE_CACHE": "false"}
     server = start_gunicorn(database_url, workdir, settings)
     page = f"/tours/{slug}"
     rates: dict[str, list[float]] = {"/healthz": [], page: []}

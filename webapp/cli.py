@@ -22,6 +22,7 @@ from flask.cli import FlaskGroup, NoAppException, ScriptInfo, locate_app, prepar
 
 from webapp import create_app
 from webapp.commands import COMMANDS, OWN_APP, load_command
+from webapp.common.settings import SettingError
 
 
 class LazyFlaskGroup(FlaskGroup):
@@ -49,6 +50,14 @@ class LazyFlaskGroup(FlaskGroup):
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[OWN_APP] = True
         return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a setting that cannot be used ends it with its message, not a
+        traceback (``BIDEAN_CACHE_MB=lots bidean serve``)."""
+        try:
+            return super().invoke(ctx)
+        except SettingError as error:
+            raise click.ClickException(str(error)) from None
 
     def _load_plugin_commands(self) -> None:
         """Note the plugin commands (``flask.commands`` entry points); load none yet."""

@@ -63,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def behind_proxy(app: Flask) -> None:
     """``PROXY_FIX=n``: trust n proxies' X-Forwarded-For/-Proto (client address, https)."""
-    hops = int(app.config.get("PROXY_FIX") or 0)
+    hops = app.config["PROXY_FIX"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 

@@ -8,7 +8,7 @@ Every write of a booking, waiting-list entry, cancellation or offer answer, thro
 form or the API, counts against ONE budget per client (``booking_budget``).  When Redis
 cannot be reached, Flask-Limiter logs "Rate limit storage unreachable - falling back to
 in-memory storage" and counts in each worker's memory; the booking budget then drops
-to ``FALLBACK_BOOKING_LIMIT`` per worker, so N workers allow at most N times that.
+to ``FALLBACK_BOOKING_RATE_LIMIT`` per worker, so N workers allow at most N times that.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-
-DEFAULT_BOOKING_LIMIT = "10 per minute;60 per hour"
-FALLBACK_BOOKING_LIMIT = "3 per minute;20 per hour"
-DEFAULT_READ_LIMIT = "120 per minute"
 
 limiter = Limiter(get_remote_address)
 
@@ -32,8 +28,8 @@ def storage_down() -> bool:
 def booking_limit() -> str:
     """Limit on requests that write bookings or waiting-list entries (config BOOKING_RATE_LIMIT)."""
     if storage_down():
-        return str(current_app.config.get("FALLBACK_BOOKING_RATE_LIMIT") or FALLBACK_BOOKING_LIMIT)
-    return str(current_app.config.get("BOOKING_RATE_LIMIT") or DEFAULT_BOOKING_LIMIT)
+        return current_app.config["FALLBACK_BOOKING_RATE_LIMIT"]
+    return current_app.config["BOOKING_RATE_LIMIT"]
 
 
 # One budget per client for every booking write, form or API (decorate POST views).
@@ -42,11 +38,11 @@ booking_budget = limiter.shared_limit(booking_limit, scope="booking-writes", met
 
 def read_limit() -> str:
     """Limit on API reads (config API_READ_RATE_LIMIT)."""
-    return str(current_app.config.get("API_READ_RATE_LIMIT") or DEFAULT_READ_LIMIT)
+    return current_app.config["API_READ_RATE_LIMIT"]
 
 
 def init_app(app: Flask) -> None:
-    redis_url = app.config.get("REDIS_URL")
+    redis_url = app.config["REDIS_URL"]
     # An explicit storage keeps Flask-Limiter from warning about an implicit memory store.
     app.config.setdefault("RATELIMIT_STORAGE_URI", str(redis_url) if redis_url else "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

@@ -59,7 +59,7 @@ class LinkExpired(Exception):
 
 
 def hold_time() -> timedelta:
-    return timedelta(minutes=int(current_app.config.get("WAITLIST_HOLD_MINUTES") or 120))
+    return timedelta(minutes=current_app.config["WAITLIST_HOLD_MINUTES"])
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:

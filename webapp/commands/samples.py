@@ -24,7 +24,6 @@ from tours.content.report import Report
 from tours.errors import BideanError
 from tours.tour.store import StoredTour, has_any_tour, save_tour
 from webapp.commands.media import validate_with_media
-from webapp.common.config import sample_guides_dir, sample_routes_dir
 from webapp.common.database import get_db
 from webapp.media.store import store_for
 
@@ -50,7 +49,7 @@ class SampleRoutesInvalid(BideanError):
 
 
 def sample_files(app: Flask) -> list[Path]:
-    return sorted(sample_routes_dir(app.config).glob("*.geojson"))
+    return sorted(Path(app.config["SAMPLE_ROUTES_DIR"]).glob("*.geojson"))
 
 
 def has_tours(app: Flask) -> bool:
@@ -78,7 +77,7 @@ def load_sample_routes(app: Flask) -> list[StoredTour]:
 
 def load_sample_guides(app: Flask) -> list[GuideProfile]:
     """Store the guides of ``data/guides`` (one transaction; a broken file stores none)."""
-    paths = sorted(sample_guides_dir(app.config).glob("*.json"))
+    paths = sorted(Path(app.config["SAMPLE_GUIDES_DIR"]).glob("*.json"))
     with get_db(app).transaction(write_lock=True) as session:
         return load_guide_files(session, paths)
 
@@ -105,6 +104,6 @@ def load_samples_if_empty(app: Flask) -> list[StoredTour]:
         return []
     stored = load_sample_routes(app)
     load_sample_guides(app)
-    if app.config.get("SAMPLE_DEPARTURES", True):
+    if app.config["SAMPLE_DEPARTURES"]:
         schedule_sample_departures(app)
     return stored

@@ -36,7 +36,7 @@ from webapp.mail import worker
 def serve_command(host: str, port: int) -> None:
     """Upgrade the database, load the sample tours on first start, and serve the site."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("COOKIE_SECURE") is None:
+    if app.config["COOKIE_SECURE"] is None:
         # The development server speaks plain HTTP: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
     upgrade(get_db(app).engine)
@@ -55,7 +55,7 @@ def serve_command(host: str, port: int) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
-    if not app.config.get("PUBLIC_URL"):
+    if not app.config["PUBLIC_URL"]:
         app.config["PUBLIC_URL"] = f"http://{shown}:{server.server_port}"
     stop_mail = worker.start_thread(app)
     click.echo(f"Bidean is running on http://{shown}:{server.server_port}/ (Ctrl+C to stop)")

@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from flask import Flask, current_app
 
 EXTENSION_KEY = "bidean.bytecache"
-DEFAULT_CACHE_MB = 64
 MB = 1024 * 1024
 #: The largest share of the budget one entry may take.
 LARGEST_ENTRY_SHARE = 4
@@ -166,7 +165,7 @@ def deep_size(obj: object) -> int:
 
 
 def init_app(app: Flask) -> None:
-    megabytes = float(app.config.get("CACHE_MB", DEFAULT_CACHE_MB))
+    megabytes = app.config["CACHE_MB"]
     app.extensions[EXTENSION_KEY] = ByteLRU(int(megabytes * MB))
 
 

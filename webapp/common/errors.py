@@ -184,7 +184,7 @@ def content_security_policy(nonce: str, tiles_url: str) -> str:
 
 def add_security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
-        policy = content_security_policy(csp_nonce(), str(current_app.config.get("TILES_URL", "")))
+        policy = content_security_policy(csp_nonce(), current_app.config["TILES_URL"])
     else:
         policy = "default-src 'none'; frame-ancestors 'none'"
     response.headers.setdefault("Content-Security-Policy", policy)

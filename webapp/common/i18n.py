@@ -29,6 +29,7 @@ from flask_babel import Babel, get_locale, gettext, ngettext
 
 from tours.i18n import base_language, normalize_tag
 from tours.tour.domain import Price
+from webapp.common.settings import BY_NAME
 
 # Native names: a visitor looks for their own language's name, not its name in ours.
 LANGUAGES: dict[str, str] = {
@@ -47,11 +48,10 @@ INTERFACE_FALLBACK = ("en", "es")
 RTL_LANGUAGES = frozenset({"ar"})
 COOKIE_NAME = "bidean_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-TRANSLATION_DIRECTORIES = "translations"
+TRANSLATION_DIRECTORIES: str = BY_NAME["BABEL_TRANSLATION_DIRECTORIES"].default
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATION_DIRECTORIES)
     app.config["BABEL_DEFAULT_LOCALE"] = default_language(app)
     Babel(app, locale_selector=select_language)
     app.after_request(remember_language)
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
 
 def default_language(app: Flask | None = None) -> str:
     """The configured ``DEFAULT_LOCALE`` when the interface speaks it, else Spanish."""
-    configured = str((app or current_app).config.get("DEFAULT_LOCALE") or "es").lower()
+    configured = (app or current_app).config["DEFAULT_LOCALE"].lower()
     return configured if configured in LANGUAGES else "es"
 
 
@@ -290,7 +290,7 @@ def format_price(price: Price | None) -> str:
 
 
 def translation_directories(app: Flask) -> list[Path]:
-    names = str(app.config.get("BABEL_TRANSLATION_DIRECTORIES") or TRANSLATION_DIRECTORIES)
+    names = app.config["BABEL_TRANSLATION_DIRECTORIES"]
     return [Path(app.root_path) / name for name in names.split(";") if name]
 
 

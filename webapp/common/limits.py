@@ -22,7 +22,6 @@ from werkzeug.routing import IntegerConverter, Map
 
 from tours.content.limits import json_depth, unstorable
 
-MAX_CONTENT_LENGTH = 1024 * 1024
 MAX_JSON_DEPTH = 16
 MAX_ID = 2**31 - 1
 V = TypeVar("V", bound=Callable[..., Any])
@@ -61,8 +60,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Set the size limit and the URL converter; call before blueprints are registered."""
-    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+    """Check body sizes and set the URL converter; call before blueprints are registered."""
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(apply_body_limit)
     app.before_request(refuse_unstorable_input)

@@ -455,7 +455,7 @@ def fragment_cache() -> FragmentCache:
     """This app's cache (per app, so two apps on different databases never share maps)."""
     cache = current_app.extensions.get("bidean.maps")
     if cache is None:
-        enabled = bool(int(current_app.config.get("MAP_CACHE_SIZE", 1) or 0))
+        enabled = current_app.config["MAP_CACHE"]
         cache = current_app.extensions.setdefault(
             "bidean.maps", FragmentCache(byte_cache(current_app), enabled)
         )

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from webapp.common.settings import SettingError
+
 
 @dataclass(frozen=True)
 class TileConfig:
@@ -25,7 +27,7 @@ class TileConfig:
 
 def tiles_from_config(config: Mapping[str, Any]) -> TileConfig | None:
     """The tile layer from ``TILES_URL``/``TILES_ATTRIBUTION``; None when set to ``none``."""
-    return _tiles(str(config.get("TILES_URL") or ""), str(config.get("TILES_ATTRIBUTION") or ""))
+    return _tiles(config["TILES_URL"], config["TILES_ATTRIBUTION"])
 
 
 @lru_cache(maxsize=16)
@@ -36,7 +38,7 @@ def _tiles(url: str, attribution: str) -> TileConfig | None:
     if not url.startswith(("https://", "http://", "/")) or not all(
         part in url for part in ("{z}", "{x}", "{y}")
     ):
-        raise ValueError(
+        raise SettingError(
             f"BIDEAN_TILES_URL={url!r} is not a tile URL template: use an http(s) URL with "
             "{z}, {x} and {y}, such as https://tile.openstreetmap.org/{z}/{x}/{y}.png, "
             "or 'none' for a map without tiles."

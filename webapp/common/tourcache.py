@@ -313,7 +313,7 @@ def watch_writes(sessions: sessionmaker[Session]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    pace = float(app.config.get("WALKING_KMH") or 4.5)
+    pace = app.config["WALKING_KMH"]
     app.extensions[EXTENSION_KEY] = TourCache(pace, byte_cache(app))
     watch_writes(get_db(app).sessions)
 

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from webapp.common.settings import SettingError
+
 DEVELOPMENT_URL = "http://localhost:5000"
 _WARNED = "bidean.public_url_warned"
 HOW_TO_SET = (
@@ -22,17 +24,17 @@ HOW_TO_SET = (
 )
 
 
-class PublicUrlMissing(RuntimeError):
+class PublicUrlMissing(SettingError):
     """Production without ``PUBLIC_URL``: links would point nowhere useful, or anywhere."""
 
 
 def is_production(config: Any) -> bool:
-    return str(config.get("ENV") or "development").strip().lower() == "production"
+    return str(config["ENV"]).lower() == "production"
 
 
 def check_public_url(app: Flask) -> None:
     """At start-up: refuse production without a usable ``PUBLIC_URL``."""
-    url = app.config.get("PUBLIC_URL")
+    url = app.config["PUBLIC_URL"]
     if url:
         parts = urlsplit(str(url))
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -51,7 +53,7 @@ def check_public_url(app: Flask) -> None:
 def public_base(app: Flask | None = None) -> str:
     """``PUBLIC_URL``, or the development address after one warning."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    url = app.config.get("PUBLIC_URL")
+    url = app.config["PUBLIC_URL"]
     if url:
         return str(url)
     if not app.extensions.get(_WARNED):

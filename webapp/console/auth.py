@@ -97,7 +97,7 @@ def guard_console() -> Any:
         return _check_csrf()
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    idle = int(current_app.config.get("CONSOLE_IDLE_MINUTES", 120)) * 60
+    idle = current_app.config["CONSOLE_IDLE_MINUTES"] * 60
     now = int(time.time())
     last_seen = session.get("seen", now)
     if now - int(last_seen) > idle:
@@ -110,7 +110,7 @@ def guard_console() -> Any:
 
 
 def _check_csrf() -> None:
-    if request.method != "POST" or not current_app.config.get("WTF_CSRF_ENABLED", True):
+    if request.method != "POST" or not current_app.config["WTF_CSRF_ENABLED"]:
         return None
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken", "")
     try:
@@ -123,9 +123,7 @@ def _check_csrf() -> None:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.add_template_global(generate_csrf, "console_csrf_token")
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    secure = app.config.get("COOKIE_SECURE")
+    secure = app.config["COOKIE_SECURE"]
     if secure is None:
         secure = not (app.debug or app.testing)
     app.config["SESSION_COOKIE_SECURE"] = bool(secure)

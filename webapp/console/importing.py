@@ -44,8 +44,7 @@ _UPLOAD = "console.admin_import_upload"
 
 
 def staging_root() -> Path:
-    configured = current_app.config.get("IMPORT_STAGING_DIR")
-    return Path(configured or Path(current_app.instance_path) / "import-staging")
+    return Path(current_app.config["IMPORT_STAGING_DIR"])
 
 
 def _max_age() -> float:

@@ -97,14 +97,12 @@ class Attachment:
 def public_domain(config: Mapping[str, Any] | None = None) -> str:
     """The host name in calendar UIDs and Message-IDs: stable whatever host served a request."""
     config = config or current_app.config
-    return urlsplit(str(config.get("PUBLIC_URL") or "")).hostname or "bidean.invalid"
+    return urlsplit(str(config["PUBLIC_URL"] or "")).hostname or "bidean.invalid"
 
 
 def sender(config: Mapping[str, Any] | None = None) -> str:
     config = config or current_app.config
-    return single_line(
-        str(config.get("SMTP_SENDER") or f"Bidean <no-reply@{public_domain(config)}>")
-    )
+    return single_line(str(config["SMTP_SENDER"] or f"Bidean <no-reply@{public_domain(config)}>"))
 
 
 def external_url(endpoint: str, **values: Any) -> str:

@@ -39,17 +39,16 @@ class SmtpSettings:
 
 def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
     """The SMTP server to use, or None when mail goes to the development outbox."""
-    host = config.get("SMTP_HOST")
+    host, port, use_ssl = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SSL"]
     if not host:
         return None
-    use_ssl = bool(config.get("SMTP_SSL", False))
     return SmtpSettings(
         host=str(host),
-        port=int(config.get("SMTP_PORT") or (465 if use_ssl else 25)),
-        user=str(config["SMTP_USER"]) if config.get("SMTP_USER") else None,
-        # The environment parser turns a numeric password into a number: undo that.
-        password=str(config["SMTP_PASSWORD"]) if config.get("SMTP_PASSWORD") else None,
-        starttls=bool(config.get("SMTP_STARTTLS", False)),
+        port=int(port) if port is not None else (465 if use_ssl else 25),
+        user=str(config["SMTP_USER"]) if config["SMTP_USER"] else None,
+        # str(): settings from Python (a test's) may hold a number; the environment's never do.
+        password=str(config["SMTP_PASSWORD"]) if config["SMTP_PASSWORD"] else None,
+        starttls=bool(config["SMTP_STARTTLS"]),
         use_ssl=use_ssl,
     )
 
@@ -169,7 +168,7 @@ def _mail_options(client: smtplib.SMTP, recipient: str, raw: bytes) -> list[str]
 
 
 def outbox_dir(app: Flask) -> Path:
-    return Path(app.config.get("OUTBOX_DIR") or Path(app.instance_path) / "outbox")
+    return Path(app.config["OUTBOX_DIR"])
 
 
 def eml_path(app: Flask, message_id: int, kind: str) -> Path:

@@ -176,8 +176,7 @@ def decode(data: bytes, name: str) -> Image.Image:
 
 def store_for(app: Flask) -> MediaStore:
     """The app's store: ``BIDEAN_MEDIA_DIR``, by default ``media/`` in the instance folder."""
-    root = app.config.get("MEDIA_DIR") or Path(app.instance_path) / "media"
-    return MediaStore(Path(root))
+    return MediaStore(Path(app.config["MEDIA_DIR"]))
 
 
 def media_store() -> MediaStore:

@@ -6,7 +6,7 @@ A shell is keyed by the tour's slug and version and whatever else the caller nam
 (language, tiles), so a new version is a new key; the tour cache
 (``webapp.common.tourcache``) drops the entries of a version it replaces.  Shells and
 fragments live in the app's one byte-bounded LRU (``webapp.common.bytecache``,
-``CACHE_MB``) beside the built tours; ``PAGE_CACHE_SIZE=0`` turns this cache off.
+``CACHE_MB``) beside the built tours; ``PAGE_CACHE=false`` turns this cache off.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class PageCache:
 
 def init_app(app: Flask) -> None:
     """The app's page cache, after its tour cache (whose new versions drop old pages)."""
-    enabled = bool(int(app.config.get("PAGE_CACHE_SIZE", 1) or 0))
+    enabled = app.config["PAGE_CACHE"]
     app.extensions[EXTENSION_KEY] = PageCache(byte_cache(app), enabled=enabled)
     tour_cache(app).keyed_by_version((PAGE, FRAGMENT))
 

@@ -104,7 +104,8 @@ def test_validate_reads_its_settings_from_the_environment(env, tmp_path):
     assert error["code"] == "json.too-large"
     bad = {**env, "BIDEAN_STOP_DISTANCE_M": "far"}
     result, _ = _bidean("validate", str(ZABALA), env=bad, cwd=tmp_path)
-    assert result.returncode == 1 and "BIDEAN_STOP_DISTANCE_M must be numbers" in result.stderr
+    assert result.returncode == 1
+    assert "BIDEAN_STOP_DISTANCE_M='far' is not a number" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -168,7 +168,7 @@ def test_without_the_page_cache_every_view_renders(tmp_path, database_url, rende
             "SECRET_KEY": "x",
             "RATELIMIT_ENABLED": False,
             "INSTANCE_PATH": str(tmp_path / "nocache"),
-            "PAGE_CACHE_SIZE": 0,
+            "PAGE_CACHE": False,
         }
     )
     try:
@@ -185,7 +185,7 @@ def test_without_the_page_cache_every_view_renders(tmp_path, database_url, rende
 def test_cached_pages_equal_pages_rendered_without_the_cache(
     app, client, tmp_path, database_url, hidden_walk, booked_tour
 ):
-    uncached_app = webapp.create_app({**app.config, "PAGE_CACHE_SIZE": 0})
+    uncached_app = webapp.create_app({**app.config, "PAGE_CACHE": False})
     uncached = uncached_app.test_client()
     try:
         for lang in INTERFACE:
