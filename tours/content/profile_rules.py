@@ -31,7 +31,7 @@ def _beside_the_file(url: Any, parsed: urllib.parse.SplitResult | None) -> bool:
     return bool(url.strip()) and not url.startswith(("/", "\\")) and ".." not in parts
 
 
-# An image in Bidean's own media store (webapp/common/media.py): "media:" and its key.
+# An image in Bidean's own media store (webapp/media/store.py): "media:" and its key.
 STORED_MEDIA = re.compile(r"media:[0-9a-f]{32}")
 PRICE_MODELS = ("free", "pay-what-you-want", "fixed")
 CURRENCY = re.compile(r"^[A-Z]{3}$")

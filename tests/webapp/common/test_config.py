@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from webapp import create_app
 from webapp.cli import make_cli
 from webapp.common.config import NOT_SETTINGS, environment_config
-from webapp.common.mail import smtp_settings
 from webapp.common.settings import BY_NAME, SETTINGS, Kind, SettingError, row, table
+from webapp.mail.transport import smtp_settings
 
 REPO = Path(__file__).resolve().parents[3]
 THIS = Path(__file__).resolve()
