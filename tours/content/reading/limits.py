@@ -93,7 +93,7 @@ def json_depth(data: bytes) -> int:
     # A large route: numpy finds the deepest point in milliseconds, a loop in a second.
     codes = np.frombuffer(brackets, dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max())
+    return max(0, int(np.cumsum(steps).max()))  # never below 0, even for "]]]"
 
 
 def json_brackets(data: bytes) -> bytes:

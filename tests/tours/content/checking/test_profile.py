@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.booking_support import tour_document
 from tests.tours.tourdoc import ROUTE, codes, problem, stop, tour
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.profile import apply_profile, normalize
@@ -437,3 +438,27 @@ def test_bad_prices_say_where_and_how_to_fix(price, code, pointer):
     result = check(tour(price=price))
     assert not result.valid
     assert problem(result, code).pointer == "/features/0/properties" + pointer
+
+
+def test_a_city_longer_than_its_column_is_an_error():
+    document = tour_document()
+    document["features"][0]["properties"]["city"] = "B" * 121
+    result = validate_document(document)
+    assert result.tour is None
+    assert "profile.too-long" in codes(result)
+    document["features"][0]["properties"]["city"] = "B" * 120
+    assert validate_document(document).tour is not None
+
+
+def test_line_breaks_in_titles_and_stop_names_are_warned_about():
+    document = tour_document()
+    document["features"][0]["properties"]["title"]["es"] = "Paseo\npor Zabala"
+    document["features"][1]["properties"]["name"]["en"] = "Zabalburu\u2028Square"
+    result = validate_document(document)
+    assert result.tour is not None  # a warning: the tour is still imported
+    found = [p for p in result.report.problems if p.code == "profile.control-characters"]
+    assert [p.pointer for p in found] == [
+        "/features/0/properties/title",
+        "/features/1/properties/name",
+    ]
+    assert all(p.severity is Severity.WARNING for p in found)

@@ -1,4 +1,4 @@
-"""Import limits: nesting before parsing, column lengths, one-line titles and names."""
+"""Limits checked before a parser sees a file: XML and JSON nesting."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ import json
 import subprocess
 import sys
 import textwrap
-import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.booking_support import tour_document
-from tests.tours.tourdoc import codes
-from tours.content.checking.pipeline import validate_document
+from tours.content.reading import limits
 from tours.content.reading.kml import read_kml
 from tours.content.reading.limits import MAX_XML_DEPTH, json_depth, xml_too_deep
-from tours.content.report import Severity
-from tours.text import _BREAKING, breaks_lines, single_line, unstorable
 
 
 def test_a_deeply_nested_gpx_is_refused_not_a_crash():
@@ -51,36 +47,6 @@ def test_depth_check_reports_where_and_lets_real_files_through():
     assert f"at most {MAX_XML_DEPTH}" in problem.message
 
 
-def test_a_city_longer_than_its_column_is_an_error():
-    document = tour_document()
-    document["features"][0]["properties"]["city"] = "B" * 121
-    result = validate_document(document)
-    assert result.tour is None
-    assert "profile.too-long" in codes(result)
-    document["features"][0]["properties"]["city"] = "B" * 120
-    assert validate_document(document).tour is not None
-
-
-def test_line_breaks_in_titles_and_stop_names_are_warned_about():
-    document = tour_document()
-    document["features"][0]["properties"]["title"]["es"] = "Paseo\npor Zabala"
-    document["features"][1]["properties"]["name"]["en"] = "Zabalburu\u2028Square"
-    result = validate_document(document)
-    assert result.tour is not None  # a warning: the tour is still imported
-    found = [p for p in result.report.problems if p.code == "profile.control-characters"]
-    assert [p.pointer for p in found] == [
-        "/features/0/properties/title",
-        "/features/1/properties/name",
-    ]
-    assert all(p.severity is Severity.WARNING for p in found)
-
-
-def test_single_line_and_unstorable():
-    assert single_line("a\r\nb\u2028c\u2029d\x00e\tf") == "a b c d e f"
-    assert single_line("plain «ñ» مرحبا") == "plain «ñ» مرحبا"
-    assert unstorable("a\x00") and unstorable("\ud800") and not unstorable("ñ 😀")
-
-
 def test_a_deeply_nested_kml_is_refused_before_it_is_parsed():
     """The nesting limit guards the KML reader too (its folders are walked recursively)."""
     folders = 5_000
@@ -99,17 +65,6 @@ def test_a_deeply_nested_kml_is_refused_before_it_is_parsed():
         b"</Folder>" * folders, b"</Folder>"
     )
     assert read_kml(shallow, "shallow.kml").problems == []
-
-
-def test_breaks_lines_is_exactly_the_control_and_separator_categories():
-    """The fast character class matches unicodedata on every code point."""
-    wrong = [
-        hex(code)
-        for code in range(sys.maxunicode + 1)
-        if breaks_lines(chr(code)) != (unicodedata.category(chr(code)) in _BREAKING)
-    ]
-    assert wrong == []
-    assert breaks_lines("Plaza\u2028Nueva") and not breaks_lines("Plaza Nueva")
 
 
 def _nesting(value) -> int:
@@ -139,3 +94,86 @@ def test_json_depth_agrees_with_the_parsed_value_small_or_large(value):
     assert json_depth(text.encode()) == _nesting(value)
     padded = json.dumps([value] + [[0]] * 40)  # past the small path's size
     assert json_depth(padded.encode()) == max(1 + _nesting(value), 2)
+
+
+def _reference_depth(data: bytes) -> int:
+    """The deepest nesting, read byte by byte the way a JSON parser reads strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in data.decode("latin-1"):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+@pytest.mark.parametrize(
+    ("data", "depth"),
+    [
+        (b"", 0),
+        (b'"[[["', 0),
+        (b'["\\\\", [[1]]]', 3),  # an escaped backslash does not escape the quote after it
+        (b'["\\"[[[", 1]', 1),  # an escaped quote does not end the string
+        (b'{"a": "\\\\\\"[[", "b": [[]]}', 3),  # three backslashes: the quote is escaped
+        (b'[[ "abc [[[[', 2),  # a string left open runs to the end
+        (b'["\\', 1),  # a backslash as the last byte
+        (b"]]]" * 30, 0),  # more closing than opening, past the small path
+    ],
+)
+def test_json_depth_on_tricky_strings(data, depth):
+    assert json_depth(data) == _reference_depth(data) == depth
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200).map(lambda b: b.translate(_SQUEEZE)))
+def test_json_depth_reads_strings_like_a_parser_even_in_broken_json(data):
+    assert json_depth(data) == _reference_depth(data)
+    assert json_depth(data * 3) == _reference_depth(data * 3)  # past the small path
+
+
+_SQUEEZE = bytes(b'"\\[]{}a '[b % 8] for b in range(256))
+
+
+def _steps(data: bytes) -> int:
+    """Lines of ``tours.content.reading.limits`` run by ``json_depth(data)``: the scan's
+    own steps, a count that does not depend on how fast or busy the machine is."""
+    count = 0
+
+    def trace(frame, event, _arg):
+        nonlocal count
+        if frame.f_code.co_filename != limits.__file__:
+            return None
+        if event == "line":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        json_depth(data)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_json_depth_is_linear_on_escaped_quotes_in_an_open_string():
+    """256 kB of escaped quotes in a string that never closes: a regular expression that
+    cut strings out tried again from every quote (minutes for this body, quadratic).
+    The scan takes twice the steps for twice the bytes, and gets the depth right."""
+    half = b'{"name":"' + b'\\"' * 65_536
+    body = b'{"name":"' + b'\\"' * 131_072
+    assert len(body) >= 256 * 1024
+    assert json_depth(half) == json_depth(body) == 1
+    assert json_depth(body + b"]}") == 1  # still inside the string: no closing counted
+    ratio = _steps(body) / _steps(half)
+    assert 1.9 < ratio < 2.1, ratio
