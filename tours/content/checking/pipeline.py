@@ -134,8 +134,8 @@ def without_gc() -> Iterator[None]:
     Parsing and normalising a big route allocates hundreds of thousands of small lists
     that all stay alive and form no cycles, so every collection the allocations trigger
     scans a growing heap for nothing: on a 100,000-vertex route that was a third of the
-    import time.  Storing the tour (``import_paths``, ``tours.content.workflows.intake``) pauses it
-    too: serialising the document allocates as many again.  Reference counting still
+    import time.  Storing the tour (``tours.content.workflows.storing`` and ``intake``)
+    pauses it too: serialising the document allocates as many again.  Reference counting still
     frees everything as usual; the collector is switched back on afterwards (unless
     something else had already switched it off).
     """

@@ -89,6 +89,7 @@ class ProfileChecker:
         self.route_geometry: RouteGeometry | None = None
 
     def run(self, document: dict[str, Any]) -> ProfileResult:
+        """Every problem of ``document``, and its normalised form when none is an error."""
         features = self._features(document)
         routes = [f for f in features if f.kind in _ROUTE_TYPES]
         stops = [f for f in features if f.kind == "Point"]

@@ -157,7 +157,7 @@ def _publish(
     if dry_run or sessions is None:
         return intake
     try:
-        # The collector paused as while validating (importer.without_gc): the stored
+        # The collector paused as while validating (pipeline.without_gc): the stored
         # document's hundred thousand small lists form no cycles.
         with without_gc(), transaction(sessions, write_lock=True) as session:
             stored = save_tour(session, result.tour, source_name=path.name, city=options.city)
