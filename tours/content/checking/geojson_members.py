@@ -34,6 +34,7 @@ class MemberChecks:
         self.warn = findings.warn
 
     def bbox(self, box: Any, ptr: str) -> None:
+        """A ``bbox``: 4 (or 6) finite numbers, south not above north."""
         if not isinstance(box, list) or len(box) not in (4, 6) or not all(map(finite, box)):
             found = f"{len(box)} values" if isinstance(box, list) else json_type(box)
             self.error(
@@ -88,5 +89,6 @@ class MemberChecks:
 
 
 def shown(value: Any) -> str:
+    """A bad value as messages show it, cut at 60 characters."""
     text = repr(value) if not isinstance(value, str) else f'"{value}"'
     return text if len(text) <= 60 else text[:57] + "..."
