@@ -20,7 +20,7 @@ from pathlib import Path
 
 import gpxpy
 
-from tours.content.assemble import AssemblyOptions, assemble_paths
+from tours.content.assembly.assemble import AssemblyOptions, assemble_paths
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "interop" / "real"
 GPX = REAL / "large_nnml_s8-ranchos-de-taos-to-santa-fe.gpx"

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_support import sqlite_app  # noqa: E402
 from tours.booking.models import Departure  # noqa: E402
-from tours.content.importer import ValidationOptions, validate_path  # noqa: E402
+from tours.content.checking.pipeline import ValidationOptions, validate_path  # noqa: E402
 from tours.db import utcnow  # noqa: E402
 from tours.tour.models import TourRecord  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402

@@ -6,9 +6,9 @@ stops a few metres off it, with texts in three languages.  Then, in this process
 takes the median of several runs of
 
 (a) ``json.loads`` of the file's bytes, and
-(b) the import: ``tours.content.importer.validate_bytes`` (strict JSON, RFC 7946, the profile,
-    normalisation, building the ``Tour``) plus ``tours.tour.store.save_tour`` into a fresh
-    SQLite database (created and migrated before the clock starts),
+(b) the import: ``tours.content.checking.pipeline.validate_bytes`` (strict JSON, RFC 7946,
+    the profile, normalisation, building the ``Tour``) plus ``tours.tour.store.save_tour``
+    into a fresh SQLite database (created and migrated before the clock starts),
 
 and prints both and their ratio, with the cyclic garbage collector in the same state
 for both: on, as a caller finds it (b/a, the goal: at most 5x; the bench exits non-zero
@@ -37,7 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tours.content.importer import ValidationOptions, validate_bytes, without_gc  # noqa: E402
+from tours.content.checking.pipeline import ValidationOptions, validate_bytes, without_gc  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
 from webapp.common.database import upgrade  # noqa: E402
@@ -187,7 +187,8 @@ def main() -> None:
         def import_once(sessions: Any) -> None:
             result = validate_bytes(data, path.name, options)
             assert result.tour is not None
-            # Stored as `bidean import` stores it (tours.content.intake): collector paused.
+            # Stored as `bidean import` stores it (tours.content.workflows.intake): the
+            # collector paused.
             with without_gc(), transaction(sessions, write_lock=True) as session:
                 save_tour(session, result.tour, source_name=path.name)
 
@@ -201,7 +202,7 @@ def main() -> None:
         # Each pair is timed with the cyclic garbage collector in the same state for both:
         # "on" (as a caller finds it: json.loads pays for the collections its allocations
         # trigger, and the import pauses the collector itself while it checks and stores,
-        # tours.content.importer.without_gc) and "paused" around both.
+        # tours.content.checking.pipeline.without_gc) and "paused" around both.
         times: dict[str, list[float]] = {"loads": [], "import": [], "loads'": [], "import'": []}
         checked: list[float] = []
         for _ in range(args.runs):

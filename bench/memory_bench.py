@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_support import sqlite_app  # noqa: E402
-from tours.content.importer import ValidationOptions, validate_document, validate_path  # noqa: E402
+from tours.content.checking.pipeline import ValidationOptions, validate_document, validate_path  # noqa: E402
 from tours.tour.catalogue import catalogue_facts  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
 from webapp.common.bytecache import byte_cache  # noqa: E402

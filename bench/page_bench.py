@@ -106,7 +106,7 @@ def store_big_tour(app) -> StoredTour:
     """The import benchmark's tour (100,000 route vertices, 1,000 stops), imported."""
     from import_bench import build_tour
 
-    from tours.content.importer import validate_bytes
+    from tours.content.checking.pipeline import validate_bytes
     from tours.tour.store import save_tour
 
     data = json.dumps(build_tour()).encode()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guides.models import GuideScript
-from tours.content.editing import EditError, set_stop_text
+from tours.content.workflows.editing import EditError, set_stop_text
 from tours.db import utcnow
 from tours.errors import BideanError
 from tours.i18n import base_language

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from guides.scripts import SCRIPT_MAX
-from tours.content.importer import ValidationOptions, validate_document
-from tours.content.translation_csv import TEXT_LIMITS, CsvProblem, read_csv, write_csv
-from tours.content.translations import (
+from tours.content.checking.pipeline import ValidationOptions, validate_document
+from tours.content.translation.translation_csv import TEXT_LIMITS, CsvProblem, read_csv, write_csv
+from tours.content.translation.translations import (
     PUBLIC_FIELDS,
     TranslationReport,
     apply_texts,

@@ -209,6 +209,7 @@ def test_no_top_level_module_is_named_after_a_feature():
         "db",
         "errors",
         "i18n",
+        "text",
     ]
 
 

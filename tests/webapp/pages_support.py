@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from tours.content.importer import validate_document, validate_path
+from tours.content.checking.pipeline import validate_document, validate_path
 from tours.i18n import LocalizedText
 from tours.tour.store import StoredTour, save_tour
 from webapp.common.database import get_db

@@ -1,8 +1,9 @@
 """The tour as the rest of Bidean sees it: plain, immutable, already validated.
 
-A ``Tour`` is built from a *normalised* profile document (see ``tours.content.profile``) and
-turns back into one with ``to_document``; the two are inverse, which the round-trip
-property test checks.  Unknown properties are kept in ``extra`` so nothing is lost.
+A ``Tour`` is built from a *normalised* profile document (see
+``tours.content.checking.profile``) and turns back into one with ``to_document``; the two
+are inverse, which the round-trip property test checks.  Unknown properties are kept in
+``extra`` so nothing is lost.
 """
 
 from __future__ import annotations
@@ -272,7 +273,7 @@ class Tour:
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Tour:
-        """Build from a normalised profile document (``tours.content.profile.normalize``)."""
+        """Build from a normalised profile document (``checking.profile.normalize``)."""
         route_feature: Mapping[str, Any] | None = None
         stops: list[Stop] = []
         districts: list[District] = []

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
-from tours.content.export import to_gpx
+from tours.content.publishing.export import to_gpx
 from tours.i18n import LocalizedText, normalize_tag
 from tours.tour.catalogue import TourSummary
 from tours.tour.domain import Stop

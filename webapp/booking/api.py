@@ -18,7 +18,7 @@ from tours.booking import departures as deps
 from tours.booking.bookings import BookingRefused, Party
 from tours.booking.idempotency import KeyReused
 from tours.booking.waitlist import WaitlistRefused
-from tours.content.limits import unstorable
+from tours.text import unstorable
 from webapp.booking import services as service
 from webapp.booking.api_docs import register_docs
 from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email

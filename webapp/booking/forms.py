@@ -41,7 +41,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tours.content.limits import unstorable
+from tours.text import unstorable
 from webapp.common.i18n import LANGUAGES
 
 ABSOLUTE_MAX_PARTY = 50

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from tours.content.drafts import publish, withdraw
+from tours.content.workflows.drafts import publish, withdraw
 from tours.errors import TourNotFound
 from webapp.commands.reports import todo_text
 from webapp.commands.tours import _database_errors

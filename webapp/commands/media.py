@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from tours.content.importer import ValidationOptions, ValidationResult, validate_bytes
-from tours.content.importer import validate_path as validate_plain
-from tours.content.jsonload import load_json
+from tours.content.checking.pipeline import ValidationOptions, ValidationResult, validate_bytes
+from tours.content.checking.pipeline import validate_path as validate_plain
+from tours.content.reading.jsonload import load_json
 from tours.content.report import Problem, Report
 from webapp.media.store import MediaError, MediaStore, is_local_path, localize_media, stop_media
 from webapp.media.store import media_store as app_media_store

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tours.content.intake import Intake
 from tours.content.report import grouped_text, todo_problems
+from tours.content.workflows.intake import Intake
 
 
 def todo_text(todo: list[dict[str, Any]], label: str) -> list[str]:

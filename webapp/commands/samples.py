@@ -19,7 +19,7 @@ from guides.assignment import schedule_with_guide
 from guides.profiles import GuideProfile, load_guide_files
 from tours.booking.departures import DepartureRequest
 from tours.booking.models import Departure
-from tours.content.importer import ValidationOptions
+from tours.content.checking.pipeline import ValidationOptions
 from tours.content.report import Report
 from tours.errors import BideanError
 from tours.tour.store import StoredTour, has_any_tour, save_tour

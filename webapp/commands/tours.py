@@ -1,6 +1,6 @@
 """``bidean import``, ``bidean export`` and ``bidean tours`` (``validate`` is in its own module).
 
-Thin commands over :mod:`tours.content.importer` and :mod:`tours.tour.store`.  Exit codes:
+Thin commands over :mod:`tours.content.checking.pipeline` and :mod:`tours.tour.store`.  Exit codes:
 0 when everything went well (warnings allowed), 1 when a file is invalid, a tour is
 unknown or the database fails, 2 for usage errors (click's own).  A bad file never
 prints a traceback: it prints its report.
@@ -18,10 +18,10 @@ import geojson
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from tours.content.assemble import AssemblyOptions
-from tours.content.export import to_geojson, to_gpx
-from tours.content.fieldmap import FieldMap, MappingError
-from tours.content.intake import import_files
+from tours.content.assembly.assemble import AssemblyOptions
+from tours.content.assembly.fieldmap import FieldMap, MappingError
+from tours.content.publishing.export import to_geojson, to_gpx
+from tours.content.workflows.intake import import_files
 from tours.errors import TourNotFound
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings

@@ -1,6 +1,6 @@
 """``bidean translations report|export|import`` and ``bidean fork``.
 
-Thin commands over ``guides.translations`` and ``tours.content.fork``; exit 1 with one
+Thin commands over ``guides.translations`` and ``tours.content.workflows.fork``; exit 1 with one
 clear message for an unknown tour or a refused file (every problem with its row and
 column), never a traceback.
 """
@@ -21,9 +21,9 @@ from guides.translations import (
     import_translations,
     translation_report,
 )
-from tours.content.fork import ForkError, fork_tour
-from tours.content.translation_csv import MAX_BYTES
-from tours.content.translations import report_text
+from tours.content.translation.translation_csv import MAX_BYTES
+from tours.content.translation.translations import report_text
+from tours.content.workflows.fork import ForkError, fork_tour
 from tours.errors import TourNotFound
 from webapp.commands.reports import todo_text
 from webapp.commands.tours import _database_errors

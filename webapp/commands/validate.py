@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tours.content.importer import ValidationOptions
+from tours.content.checking.pipeline import ValidationOptions
 from webapp.commands import command_config
 from webapp.commands.media import validate_only
 

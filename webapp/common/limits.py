@@ -20,7 +20,8 @@ from flask import Flask, abort, current_app, request
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter, Map
 
-from tours.content.limits import json_depth, unstorable
+from tours.content.reading.limits import json_depth
+from tours.text import unstorable
 
 MAX_JSON_DEPTH = 16
 MAX_ID = 2**31 - 1

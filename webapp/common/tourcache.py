@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from tours.booking.departures import DepartureSnapshot, current_and_upcoming
-from tours.content.export import to_geojson
+from tours.content.publishing.export import to_geojson
 from tours.db import reading
 from tours.errors import TourNotFound
 from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts

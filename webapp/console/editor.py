@@ -2,9 +2,9 @@
 
 ``/console/tours`` lists drafts, published and withdrawn tours; ``/console/tours/<slug>``
 edits the newest version side by side in two languages.  Saving calls
-``tours.content.editing.save_edit`` (a new version, checked like an import, refused
+``tours.content.workflows.editing.save_edit`` (a new version, checked like an import, refused
 when the form is based on a version that is no longer the newest); publishing and
-withdrawing call ``tours.content.drafts``.
+withdrawing call ``tours.content.workflows.drafts``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from guides import audit
-from tours.content.drafts import publish, withdraw
-from tours.content.editing import (
+from tours.content.workflows.drafts import publish, withdraw
+from tours.content.workflows.editing import (
     EditError,
     EditRefused,
     changed_fields,

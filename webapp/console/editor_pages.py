@@ -3,7 +3,7 @@
 The editor shows each text twice: in a *source* language, read-only, and in the
 *target* language being written; where the target text is missing it shows what a
 visitor reads instead (the tour's fallback chain).  The form is read into a plain
-function over the document (``EditorInput.change``) built from ``tours.content.editing``
+function over the document (``EditorInput.change``) built from ``tours.content.workflows.editing``
 and ``guides.scripts``, so the view only hands it to ``save_edit``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from guides.scripts import set_shared_script
-from tours.content.editing import (
+from tours.content.workflows.editing import (
     STOP_TEXT_FIELDS,
     TOUR_TEXT_FIELDS,
     Document,

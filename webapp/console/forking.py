@@ -2,7 +2,7 @@
 
 ``/console/tours/<slug>/fork`` asks for the city (and optionally the new slug and
 whether to copy the guides' scripts) and stores the copy as a draft through
-``tours.content.fork.fork_tour``, exactly as ``bidean fork`` does; see that module for
+``tours.content.workflows.fork.fork_tour``, exactly as ``bidean fork`` does; see that module for
 what is kept, what is marked to do and what is dropped.
 """
 
@@ -13,7 +13,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from guides import audit
-from tours.content.fork import ForkError, fork_tour
+from tours.content.workflows.fork import ForkError, fork_tour
 from tours.errors import TourNotFound
 from tours.tour.store import get_document
 from webapp.common.database import get_db

@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
-from tours.content.assemble import AssemblyOptions
-from tours.content.fieldmap import MAPPABLE, FieldMap, MappingError
-from tours.content.importer import ValidationOptions
+from tours.content.assembly.assemble import AssemblyOptions
+from tours.content.assembly.fieldmap import MAPPABLE, FieldMap, MappingError
+from tours.content.checking.pipeline import ValidationOptions
 from webapp.console.forms import choices
 
 MANUAL = "manual"

@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_babel import gettext
 from markupsafe import Markup
 
-from tours.content.preview import ImportPreview
+from tours.content.workflows.preview import ImportPreview
 from tours.coords import LonLat
 from webapp.common.maps import (
     MAX_FIT_ZOOM,

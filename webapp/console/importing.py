@@ -1,7 +1,7 @@
 """Coordinators import tour files in the browser, with a preview before anything is stored.
 
 ``/console/tours/import``: choose the files and options (as ``bidean import``); they are
-staged on the server (:mod:`tours.content.staging`) under a token bound to the account,
+staged on the server (:mod:`tours.content.workflows.staging`) under a token bound to the account,
 and ``/console/tours/import/<token>`` previews them (``?format=json`` or ``Accept:
 application/json`` for the JSON report).  Options and the stop order can be changed
 there and previewed again; confirming stores the tour in one transaction, cancelling
@@ -19,10 +19,10 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from guides import audit
-from tours.content import staging
-from tours.content.assembly_order import move_stops
-from tours.content.preview import ImportPreview, build_preview
-from tours.content.uploads import ImportPlan, existing_tour, plan_import, store_plan
+from tours.content.assembly.assembly_order import move_stops
+from tours.content.workflows import staging
+from tours.content.workflows.preview import ImportPreview, build_preview
+from tours.content.workflows.uploads import ImportPlan, existing_tour, plan_import, store_plan
 from tours.tour.store import PUBLISHED
 from webapp.common.database import get_db
 from webapp.common.errors import handle_http_error

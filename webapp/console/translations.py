@@ -28,8 +28,8 @@ from guides.translations import (
     import_translations,
     translation_report,
 )
-from tours.content.importer import ValidationOptions
-from tours.content.translation_csv import MAX_BYTES, CsvProblem
+from tours.content.checking.pipeline import ValidationOptions
+from tours.content.translation.translation_csv import MAX_BYTES, CsvProblem
 from tours.errors import TourNotFound
 from webapp.common.database import get_db
 from webapp.console.auth import admin_required

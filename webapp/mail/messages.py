@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from tours.booking import outbox
 from tours.booking.models import OutboxMessage
-from tours.content.limits import single_line
+from tours.text import single_line
 from webapp.common.departure_views import session_short_date
 from webapp.common.i18n import text_direction
 from webapp.common.urls import public_url_for

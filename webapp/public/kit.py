@@ -1,7 +1,7 @@
 """``GET /tours/<slug>/kit.zip``: the replication kit of a published tour.
 
 Public, like the tour page: drafts and withdrawn tours answer 404 (the tour cache knows
-only published tours).  The zip is built by ``tours.content.kit.build_kit`` from the
+only published tours).  The zip is built by ``tours.content.publishing.kit.build_kit`` from the
 public tour (no scripts, nothing about bookings); the headings of its printable stop
 list are this site's translations, each section in its own language.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from flask import Response
 from flask_babel import force_locale, gettext
 
-from tours.content.kit import build_kit
+from tours.content.publishing.kit import build_kit
 from tours.i18n import base_language
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tours.content.importer import validate_path
+from tours.content.checking.pipeline import validate_path
 from tours.i18n import LocalizedText
 from tours.tour.catalogue import (
     TourSummary,

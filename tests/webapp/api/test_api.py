@@ -15,7 +15,7 @@ from tests.webapp.pages_support import (
     store_document,
     walk_document,
 )
-from tours.content.importer import validate_document
+from tours.content.checking.pipeline import validate_document
 from webapp.commands.samples import load_sample_routes
 from webapp.common.api import openapi
 

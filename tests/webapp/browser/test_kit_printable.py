@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tours.content.importer import validate_path
-from tours.content.kit_html import printable_html
+from tours.content.checking.pipeline import validate_path
+from tours.content.publishing.kit_html import printable_html
 
 REPO = Path(__file__).resolve().parents[3]
 A4_WIDTH_PX = 794  # 210 mm at 96 px per inch

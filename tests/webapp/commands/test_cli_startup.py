@@ -41,7 +41,7 @@ NEVER = (
     "license_expression",
 )
 #: What checking a tour does need beyond `--help`.
-GEOMETRY = ("numpy", "shapely", "pyproj", "tours.content.profile", "tours.tour.geometry")
+GEOMETRY = ("numpy", "shapely", "pyproj", "tours.content.checking.profile", "tours.tour.geometry")
 
 
 def _bidean(*args: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess, set]:

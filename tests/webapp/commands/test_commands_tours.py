@@ -249,7 +249,7 @@ def test_console_script_exit_codes_and_json(files, tmp_path):
 
 
 def test_import_paths_one_transaction_per_file(engine, files):
-    from tours.content.importer import import_paths
+    from tours.content.workflows.storing import import_paths
     from tours.db import make_sessionmaker
 
     sessions = make_sessionmaker(engine)
@@ -264,7 +264,7 @@ def test_import_paths_one_transaction_per_file(engine, files):
 
 
 def test_a_database_error_is_a_problem_not_a_traceback(tmp_path, files):
-    from tours.content.importer import import_paths
+    from tours.content.workflows.storing import import_paths
     from tours.db import make_engine, make_sessionmaker
 
     engine = make_engine(f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")  # never migrated

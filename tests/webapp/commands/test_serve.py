@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tours.content.importer import ValidationOptions
+from tours.content.checking.pipeline import ValidationOptions
 from tours.tour.store import current_versions, get_tour
 from webapp.commands.media import validate_with_media
 from webapp.commands.samples import SampleRoutesInvalid, load_sample_routes, load_samples_if_empty

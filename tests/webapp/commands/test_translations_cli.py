@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.tours.content.test_translations import HOSTILE
+from tests.tours.content.translation.test_translations import HOSTILE
 from tests.tours.tourdoc import encode, tour
-from tours.content.limits import breaks_lines
-from tours.content.translation_csv import protect
+from tours.content.translation.translation_csv import protect
+from tours.text import breaks_lines
 from tours.tour.store import newest_version, tour_listings
 from webapp.common.database import get_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from guides.accounts import create_account
-from tours.content.editing import check_document
-from tours.content.importer import ValidationOptions
+from tours.content.checking.pipeline import ValidationOptions
+from tours.content.workflows.editing import check_document
 from tours.tour.store import get_document, save_document
 from webapp.commands.samples import load_sample_guides, load_sample_routes
 from webapp.common.database import get_db

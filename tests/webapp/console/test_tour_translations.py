@@ -18,7 +18,7 @@ from tests.webapp.console.support import (
     log_in,
     log_in_with_token,
 )
-from tours.content.translation_csv import protect
+from tours.content.translation.translation_csv import protect
 from tours.tour.store import newest_version
 from webapp.common.database import get_db
 

@@ -1,0 +1,398 @@
+"""Assembling one tour from several files: field mapping, ids, order, formats, reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tours.content.assembly.assemble import AssemblyOptions, assemble_paths
+from tours.content.assembly.fieldmap import FieldMap, MappingError, text_id
+from tours.content.reading.positions import pointer_positions
+from tours.content.report import Problem, Report, Severity
+
+ROUTE = [[-2.9262, 43.2556], [-2.9249, 43.2548], [-2.9236, 43.2540], [-2.9223, 43.2532]]
+
+
+def write(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def line_file(tmp_path: Path, props: dict | None = None) -> Path:
+    feature = {
+        "type": "Feature",
+        "properties": props or {},
+        "geometry": {"type": "LineString", "coordinates": ROUTE},
+    }
+    return write(
+        tmp_path / "walk_route.geojson", {"type": "FeatureCollection", "features": [feature]}
+    )
+
+
+def points_file(
+    tmp_path: Path, props_list: list[dict], name: str = "points.geojson", **extra
+) -> Path:
+    features = [
+        {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Point", "coordinates": ROUTE[i % len(ROUTE)]},
+            **extra,
+        }
+        for i, props in enumerate(props_list)
+    ]
+    return write(tmp_path / name, {"type": "FeatureCollection", "features": features})
+
+
+def stops_of(assembly) -> list[dict]:
+    return [f["properties"] for f in assembly.document["features"][1:]]
+
+
+def test_default_field_names_osm_languages_and_unmapped_properties_kept(tmp_path):
+    stops = points_file(
+        tmp_path,
+        [
+            {"nombre": "Plaza", "descripcion": "Historia", "categoria": "plaza"},
+            {"Name": "Mercado", "desc": "Story", "tags": ["a", "b"]},
+            {
+                "title": "Iglesia",
+                "name:de": "Kirche",
+                "name:tr": "Kilise",
+                "description:en": "A church",
+            },
+        ],
+    )
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(language="es")
+    )
+    by_name = {next(iter(p["name"].values())): p for p in stops_of(result)}
+    assert by_name["Plaza"]["story"] == {"es": "Historia"}
+    assert by_name["Plaza"]["categoria"] == "plaza"  # kept, so it is exported again
+    assert by_name["Mercado"]["story"] == {"es": "Story"} and by_name["Mercado"]["tags"] == [
+        "a",
+        "b",
+    ]
+    church = by_name["Iglesia"]
+    assert church["name"] == {"es": "Iglesia", "de": "Kirche", "tr": "Kilise"}
+    assert church["story"] == {"en": "A church"}
+    assert "name:de" not in church and "description:en" not in church
+
+
+def test_map_option_overrides_the_defaults(tmp_path):
+    stops = points_file(
+        tmp_path, [{"name": "A", "description": "short", "historical_relevance": "The long story"}]
+    )
+    fields = FieldMap.parse(["story=historical_relevance"])
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(fields=fields)
+    )
+    stop = stops_of(result)[0]
+    assert stop["story"] == {"en": "The long story"}
+    assert stop["description"] == "short"  # not mapped any more, so kept as it was
+    with pytest.raises(MappingError, match="TARGET=SOURCE"):
+        FieldMap.parse(["story"])
+    with pytest.raises(MappingError, match="not a field"):
+        FieldMap.parse(["colour=red"])
+
+
+def test_integer_and_osm_ids_become_text_ids_and_bad_ones_are_replaced(tmp_path):
+    assert text_id(7) == "7" and text_id(7.0) == "7"
+    assert text_id("relation/252585") == "relation-252585"
+    assert text_id("***") is None and text_id(True) is None
+    stops = points_file(
+        tmp_path,
+        [
+            {"name": "One", "id": 7},
+            {"name": "Two", "id": "relation/252585"},
+            {"name": "Three", "id": 7},
+        ],
+    )
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    ids = sorted(p["id"] for p in stops_of(result))
+    assert ids == ["7", "relation-252585", "three"]
+    assert any("replaced" in note and "'three'" in note for note in result.notes)
+    assert not any(t["code"].startswith("profile.stop-id") for t in result.todo)
+
+
+def test_feature_level_ids_are_used_and_the_stop_order_is_reported(tmp_path):
+    stops = points_file(tmp_path, [{"name": "B"}, {"name": "A"}, {"name": "C"}])
+    data = json.loads(stops.read_text())
+    for i, feature in enumerate(data["features"]):
+        feature["id"] = i * 10
+    write(stops, data)
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    # The names are a sequence (A, B, C): they say the order.
+    assert [p["id"] for p in stops_of(result)] == ["10", "0", "20"]
+    rows = result.order.to_dict()["stops"]
+    assert [(r["position"], r["source_position"]) for r in rows] == [(1, 2), (2, 1), (3, 3)]
+    route = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(order="route")
+    )
+    assert [p["id"] for p in stops_of(route)] == ["0", "10", "20"]  # along the line
+    source = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(order="source")
+    )
+    assert [p["order"] for p in stops_of(source)] == [1, 2, 3]
+    assert [p["id"] for p in stops_of(source)] == ["0", "10", "20"]
+
+
+def test_several_stops_files_merge_in_order_and_nothing_is_silently_lost(tmp_path):
+    first = points_file(tmp_path, [{"name": "Uno"}], "first.geojson", foo="bar")
+    second = points_file(tmp_path, [{"name": "Dos"}], "second.geojson")
+    data = json.loads(second.read_text())
+    data["generator"] = "overpass"
+    write(second, data)
+    result = assemble_paths(
+        [],
+        route=line_file(tmp_path),
+        stops=[first, second],
+        options=AssemblyOptions(order="source"),
+    )
+    assert [p["name"]["en"] for p in stops_of(result)] == ["Uno", "Dos"]
+    carried = " ".join(result.not_carried)
+    assert '"generator"' in carried and '"foo"' in carried
+
+
+def test_a_vienna_like_file_reads_long_titles_as_stories(tmp_path):
+    story = "A long paragraph about the place, longer than any name would ever be in a walk."
+    stops = points_file(
+        tmp_path, [{"name": "A", "title": story}, {"name": "B", "title": story + "!"}]
+    )
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert [p["story"]["en"] for p in stops_of(result)] == [story, story + "!"]
+    assert any("'title'" in note for note in result.notes)
+
+
+def test_missing_things_become_a_todo_list_with_file_line_and_column(tmp_path):
+    stops = points_file(tmp_path, [{"name": "Plaza"}, {"description": "No name here"}])
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert result.ok and result.report.valid
+    codes = {(t["code"], t["pointer"].rsplit("/", 1)[-1]) for t in result.todo}
+    assert ("profile.missing-property", "title") in codes
+    assert ("profile.missing-property", "name") in codes
+    assert ("profile.missing-property", "story") in codes
+    nameless = next(t for t in result.todo if t["pointer"].endswith("/name"))
+    assert nameless["file"] == str(stops) and nameless["line"] > 1 and nameless["column"] >= 1
+    options = AssemblyOptions(
+        title="T", summary="S", city="Bilbao", timezone="Europe/Madrid", licence="CC0-1.0"
+    )
+    hint = next(t for t in result.todo if t["pointer"].endswith("/timezone"))
+    assert "--timezone" in hint["message"]
+    complete = points_file(tmp_path, [{"name": "Plaza", "description": "Historia"}], "ok.geojson")
+    done = assemble_paths([], route=line_file(tmp_path), stops=[complete], options=options)
+    assert done.todo == []
+
+
+def test_no_route_is_refused_with_advice(tmp_path):
+    stops = points_file(tmp_path, [{"name": "Plaza"}])
+    result = assemble_paths([stops], options=AssemblyOptions())
+    assert not result.ok
+    assert [p.code for p in result.report.errors] == ["assemble.no-route"]
+    assert "--route" in result.report.errors[0].message
+
+
+def test_csv_stops_with_lat_lng_columns(tmp_path):
+    csv_file = tmp_path / "stops.csv"
+    csv_file.write_text(
+        "name,description,lat,lng,extra\n"
+        'Plaza,"Historia, larga",43.2556,-2.9262,x\n'
+        "Sin sitio,Nada,,,\n"
+        "Mercado,Story,43.2540,-2.9236,y\n",
+        encoding="utf-8",
+    )
+    result = assemble_paths(
+        [], route=line_file(tmp_path), stops=[csv_file], options=AssemblyOptions()
+    )
+    stops = stops_of(result)
+    assert sorted(p["name"]["en"] for p in stops) == ["Mercado", "Plaza"]
+    plaza = next(p for p in stops if p["name"]["en"] == "Plaza")
+    assert plaza["story"] == {"en": "Historia, larga"} and plaza["extra"] == "x"
+    assert any("lat/lng" in note and "extra" in note for note in result.notes)
+    skipped = [p for p in result.report.warnings if p.code == "csv.row-without-coordinates"]
+    assert len(skipped) == 1 and skipped[0].line == 3
+    assert any("line 3" in item for item in result.not_carried)
+
+
+def test_gpx_blank_elements_are_absent_and_waypoints_are_stops(tmp_path):
+    gpx = tmp_path / "esri.gpx"
+    gpx.write_text(
+        '<?xml version="1.0"?>\n<gpx version="1.1" creator="ArcGIS" xmlns="http://www.topografix.com/GPX/1/1">\n'
+        '<wpt lat="43.2556" lon="-2.9262"><ele> </ele><name> </name>'
+        "<desc>Only a story</desc></wpt>\n"
+        '<wpt lat="43.2540" lon="-2.9236"><name>Mercado</name><cmt>Comment</cmt></wpt>\n'
+        "<trk><name> </name><trkseg>"
+        + "".join(f'<trkpt lat="{lat}" lon="{lon}"><ele> </ele></trkpt>' for lon, lat in ROUTE)
+        + "</trkseg></trk></gpx>\n",
+        encoding="utf-8",
+    )
+    result = assemble_paths([], route=gpx, stops=[gpx], options=AssemblyOptions())
+    assert result.report.valid, result.report.to_text()
+    stops = {p["id"]: p for p in stops_of(result)}
+    first = next(p for p in stops.values() if p.get("story") == {"en": "Only a story"})
+    assert "name" not in first  # a blank <name> is no name: a to-do item, not " "
+    mercado = next(p for p in stops.values() if p.get("name") == {"en": "Mercado"})
+    assert mercado["cmt"] == "Comment"
+    route = result.document["features"][0]["geometry"]
+    assert route["type"] == "LineString" and all(len(p) == 2 for p in route["coordinates"])
+    nameless = next(t for t in result.todo if t["pointer"].endswith("/name"))
+    assert nameless["line"] == 3  # the <wpt> element's line
+
+
+def test_kml_and_kmz_placemarks(tmp_path):
+    kml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n'
+        "<name>Paseo</name><description>Un paseo corto.</description>\n"
+        "<Placemark><name>Ruta</name><LineString><coordinates>"
+        + " ".join(f"{lon},{lat},0" for lon, lat in ROUTE)
+        + "</coordinates></LineString></Placemark>\n"
+        "<Placemark><name>Plaza</name><description>Historia</description>"
+        '<ExtendedData><Data name="order"><value>1</value></Data></ExtendedData>'
+        "<Point><coordinates>-2.9262,43.2556</coordinates></Point></Placemark>\n"
+        "</Document></kml>\n"
+    )
+    path = tmp_path / "mymaps.kml"
+    path.write_text(kml, encoding="utf-8")
+    result = assemble_paths([path], options=AssemblyOptions(language="es"))
+    assert result.ok, result.report.to_text()
+    route_props = result.document["features"][0]["properties"]
+    assert route_props["title"] == {"es": "Paseo"} and route_props["summary"] == {
+        "es": "Un paseo corto."
+    }
+    assert stops_of(result)[0]["name"] == {"es": "Plaza"} and stops_of(result)[0]["story"] == {
+        "es": "Historia"
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("doc.kml", kml)
+    kmz = tmp_path / "mymaps.kmz"
+    kmz.write_bytes(buffer.getvalue())
+    assert assemble_paths([kmz], options=AssemblyOptions()).document is not None
+
+
+def test_kml_with_a_doctype_is_refused(tmp_path):
+    path = tmp_path / "bomb.kml"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "aaaa">]><kml><Document/></kml>',
+        encoding="utf-8",
+    )
+    result = assemble_paths([path], options=AssemblyOptions())
+    assert [p.code for p in result.report.errors] == ["kml.doctype"]
+
+
+def test_json_problems_get_line_and_column_from_the_parser_positions():
+    text = (
+        '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",\n'
+        '   "properties": {"name": "x"}}]}'
+    )
+    positions = pointer_positions(
+        text, ["/features/0/properties/name", "/features/0/properties/story"]
+    )
+    assert positions["/features/0/properties/name"] == (4, 27)
+    assert positions["/features/0/properties/story"] == (4, 18)  # the enclosing object
+
+
+def test_repeats_are_grouped_in_text_and_kept_in_json():
+    report = Report(
+        "walk.geojson",
+        [
+            Problem(
+                "profile.missing-property",
+                f"/features/{i}/properties/story",
+                "Needs a story",
+                line=i,
+            )
+            for i in range(1, 202)
+        ],
+    )
+    text = report.to_text().splitlines()
+    assert len(text) == 2  # one grouped line and the summary
+    assert "201 times, features 1–201" in text[0] and "first: line 1" in text[0]
+    assert len(report.to_dict()["errors"]) == 201
+    assert Problem("x", "/a", "m", Severity.WARNING, 3, 4).where == "line 3, column 4 (/a)"
+
+
+# -- real data ---------------------------------------------------------------------------
+
+
+def test_vienna_pair_assembles_with_every_stop_and_story_in_source_order(interop):
+    real = interop / "real"
+    result = assemble_paths(
+        [],
+        route=real / "vienna_walk_route.geojson",
+        stops=[real / "vienna_walk_stops.geojson"],
+        options=AssemblyOptions(city="Wien", language="en"),
+    )
+    source = json.loads((real / "vienna_walk_stops.geojson").read_text(encoding="utf-8"))
+    stops = stops_of(result)
+    assert len(stops) == 12
+    assert sorted(p["story"]["en"] for p in stops) == sorted(
+        f["properties"]["title"] for f in source["features"]
+    )
+    # The letters A-L are the walk's order, whatever the feature ids say.
+    assert [p["name"]["en"] for p in stops] == list("ABCDEFGHIJKL")
+    assert [p["id"] for p in stops][:6] == ["0", "1", "2", "4", "5", "3"]
+
+
+def test_harlem_pair_keeps_every_stop_and_every_story(interop):
+    real = interop / "real"
+    result = assemble_paths(
+        [],
+        route=real / "nypl-harlem_walk_path.geojson",
+        stops=[real / "nypl-harlem_walk_points.geojson"],
+        options=AssemblyOptions(city="New York", language="en"),
+    )
+    source = json.loads((real / "nypl-harlem_walk_points.geojson").read_text(encoding="utf-8"))
+    stops = stops_of(result)
+    assert len(stops) == 5
+    stories = sorted(p["story"]["en"] for p in stops if "story" in p)
+    assert stories == sorted(
+        f["properties"]["description"]
+        for f in source["features"]
+        if "description" in f["properties"]
+    )
+    kept = {k for p in stops for k in p}
+    assert {"artist", "sculptor", "ref_url", "est_date", "alt_name", "date"} <= kept
+
+
+def test_cappadocia_points_keep_their_osm_languages(interop, tmp_path):
+    points = interop / "real" / "nevsehir-cappadocia_heritage-pois_osm-export.geojson"
+    source = json.loads(points.read_text(encoding="utf-8"))
+    lons = [
+        f["geometry"]["coordinates"][0]
+        for f in source["features"]
+        if f["geometry"]["type"] == "Point"
+    ]
+    lats = [
+        f["geometry"]["coordinates"][1]
+        for f in source["features"]
+        if f["geometry"]["type"] == "Point"
+    ]
+    route = write(
+        tmp_path / "route.geojson",
+        {"type": "LineString", "coordinates": [[min(lons), min(lats)], [max(lons), max(lats)]]},
+    )
+    result = assemble_paths([], route=route, stops=[points], options=AssemblyOptions(language="en"))
+    stops = stops_of(result)
+    by_osm = {p.get("@id") or p["id"]: p for p in stops}
+    for feature in source["features"]:
+        props = feature["properties"]
+        stop = by_osm.get(props.get("@id")) or by_osm.get(str(feature.get("id")).replace("/", "-"))
+        if stop is None:
+            continue
+        for tag in ("de", "tr"):
+            if f"name:{tag}" in props:
+                assert stop["name"][tag] == props[f"name:{tag}"]
+    assert sum("de" in p.get("name", {}) for p in stops) == 24
+    assert sum("tr" in p.get("name", {}) for p in stops) == 16
+    assert any(t["code"] == "profile.undeclared-language" for t in result.todo)
+
+
+def test_the_large_gpx_track_keeps_every_point(interop):
+    gpx = interop / "real" / "large_nnml_s8-ranchos-de-taos-to-santa-fe.gpx"
+    result = assemble_paths([], route=gpx, options=AssemblyOptions())
+    assert result.ok
+    assert len(result.document["features"][0]["geometry"]["coordinates"]) == 22868

@@ -1,0 +1,463 @@
+"""Assembling one tour from the files a city really has.
+
+A route in one file, its stops in another (or several), district outlines in a third;
+or one file holding a line and some points.  :func:`assemble` reads them all
+(:mod:`tours.content.assembly.sources`), maps their properties
+(:mod:`tours.content.assembly.fieldmap`), decides the stop order
+(:mod:`tours.content.assembly.assembly_order`), builds a profile document
+and checks it with the profile.  What the profile still finds missing (a title, stop
+names, stories, declared languages...) becomes the draft's **to-do list** instead of a
+refusal; only what makes a tour impossible (an unreadable file, no route) refuses it.
+
+Every problem names its source file, line and column; everything that could not be
+carried over is listed (``not_carried``), and every guess is said (``notes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
+from tours.content.assembly.fieldmap import FieldMap, map_stop, map_text, text_id
+from tours.content.assembly.sources import SourceData, SourceFeature, read_source
+from tours.content.checking.pipeline import ValidationOptions, validate_document
+from tours.content.checking.textmaps import canonical_tag
+from tours.content.report import Problem, Report, Severity
+from tours.text import slugify
+from tours.tour.domain import PROFILE_VERSION
+
+_LINES = ("LineString", "MultiLineString")
+_AREAS = ("Polygon", "MultiPolygon")
+#: Warnings that still keep a draft from being published (the issue's "undeclared languages").
+TODO_WARNINGS = frozenset(("profile.undeclared-language",))
+#: Route properties the profile knows; a file that already has them (an exported draft)
+#: keeps them unless an option says otherwise.
+_ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "languages",
+               "licence", "credits", "duration_minutes", "sample")  # fmt: skip
+
+
+_MAPPED_FIELDS = frozenset(
+    ("id", "name", "story", "community", "accessibility", "order", "credits")
+)
+_OPTION_HINTS = {
+    "title": '--title "…"',
+    "summary": '--summary "…"',
+    "city": "--city NAME",
+    "timezone": "--timezone ZONE (such as Europe/Vienna)",
+    "licence": "--licence SPDX (such as CC-BY-SA-4.0)",
+}
+
+
+@dataclass(frozen=True)
+class AssemblyOptions:
+    """What the command line adds to the files."""
+
+    title: str | None = None
+    summary: str | None = None
+    city: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    licence: str | None = None
+    slug: str | None = None
+    fields: FieldMap = field(default_factory=FieldMap)
+    order: str | None = None  # "source", "route" or None (explicit, else route)
+    #: Source indices of the stops in the order a coordinator set by hand (the console's
+    #: preview); it wins over ``order`` when it names every stop once.
+    stop_order: tuple[int, ...] | None = None
+    validation: ValidationOptions = field(default_factory=ValidationOptions)
+
+
+@dataclass
+class Assembly:
+    """The assembled document (None when refused), its report and its to-do list."""
+
+    report: Report
+    document: dict[str, Any] | None = None
+    todo: list[dict[str, Any]] = field(default_factory=list)
+    order: StopOrder | None = None
+    notes: list[str] = field(default_factory=list)
+    not_carried: list[str] = field(default_factory=list)
+    slug: str | None = None
+    stop_count: int = 0
+    #: Per stop, in source order: where it came from and which property fed which field.
+    stop_sources: list[StopSource] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.document is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.report.to_dict(),
+            "slug": self.slug,
+            "stops": self.stop_count,
+            "todo": self.todo,
+            "order": self.order.to_dict() if self.order else None,
+            "notes": self.notes,
+            "not_carried_over": self.not_carried,
+        }
+
+
+@dataclass(frozen=True)
+class StopSource:
+    """Where an assembled stop came from, what fed its fields and what it kept as it was."""
+
+    file: str
+    label: str
+    line: int | None
+    column: int | None
+    used: dict[str, str]  # profile field -> source property
+    languages: tuple[str, ...]
+    kept: tuple[str, ...]  # source properties carried over under their own names
+
+
+@dataclass
+class _Parts:
+    route: list[SourceFeature] = field(default_factory=list)
+    stops: list[SourceFeature] = field(default_factory=list)
+    districts: list[SourceFeature] = field(default_factory=list)
+
+
+def assemble_paths(
+    files: list[Path],
+    *,
+    route: Path | None = None,
+    stops: list[Path] | None = None,
+    districts: Path | None = None,
+    options: AssemblyOptions | None = None,
+) -> Assembly:
+    """Read the files and assemble them into one tour document."""
+    options = options or AssemblyOptions()
+    limit = options.validation.max_bytes
+
+    def read(path: Path) -> SourceData:
+        return read_source(path, max_bytes=limit, max_depth=options.validation.max_depth)
+
+    roles: list[tuple[str, SourceData]] = [("any", read(p)) for p in files]
+    if route is not None:
+        roles.append(("route", read(route)))
+    roles.extend(("stops", read(p)) for p in stops or [])
+    if districts is not None:
+        roles.append(("districts", read(districts)))
+    return assemble(roles, options)
+
+
+def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> Assembly:
+    """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``)."""
+    label = " + ".join(PurePath(s.file).name for _, s in roles) or "(no files)"
+    result = Assembly(Report(label))
+    for _, source in roles:
+        result.report.problems.extend(source.problems)
+        result.not_carried.extend(source.not_carried)
+        result.notes.extend(source.notes)
+    if not all(source.readable for _, source in roles):
+        return result
+    parts = _by_role(roles, result)
+    if not parts.route:
+        result.report.error(
+            "assemble.no-route",
+            "",
+            "None of the files has a route (a LineString or MultiLineString, a GPX track or"
+            " route, a KML LineString): give the route's file with --route.",
+        )
+        return result
+    language = _language(options, parts)
+    route_props = _route_properties(parts.route, roles, options, language, result)
+    stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
+    order = decide_order(
+        parts.route, stop_features, options.order, result.notes, options.stop_order
+    )
+    result.order = order
+    document = _document(parts, route_props, stop_features, order, language, options)
+    result.document, result.slug = document, route_props["slug"]
+    result.stop_count = len(stop_features)
+    _check(document, parts, stop_features, order, options, result)
+    return result
+
+
+def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
+    parts = _Parts()
+    for role, source in roles:
+        for feature in source.features:
+            kind = feature.kind
+            wanted = {"route": _LINES, "stops": ("Point",), "districts": _AREAS}.get(role)
+            if wanted is not None and kind not in wanted:
+                result.not_carried.append(
+                    f"{feature.where()}: a {kind} in the --{role} file (give it with the"
+                    " option for its role)"
+                )
+                continue
+            if kind in _LINES:
+                parts.route.append(feature)
+            elif kind == "Point":
+                parts.stops.append(feature)
+            elif kind in _AREAS:
+                parts.districts.append(feature)
+            else:
+                result.not_carried.append(f"{feature.where()}: a {kind}, which plays no role")
+    if len(parts.route) > 1:
+        result.notes.append(
+            f"{len(parts.route)} lines were joined, in file order, into one route"
+            " (a MultiLineString)."
+        )
+    return parts
+
+
+def _language(options: AssemblyOptions, parts: _Parts) -> str:
+    tag = canonical_tag(options.language) if options.language else None
+    if tag:
+        return tag
+    declared = parts.route[0].properties.get("languages")
+    if isinstance(declared, list) and declared and canonical_tag(declared[0]):
+        return canonical_tag(declared[0]) or "en"
+    return "en"
+
+
+def _route_properties(
+    lines: list[SourceFeature],
+    roles: list[tuple[str, SourceData]],
+    options: AssemblyOptions,
+    language: str,
+    result: Assembly,
+) -> dict[str, Any]:
+    source_props = dict(lines[0].properties)
+    source_props.pop("status", None)  # an exported draft says "draft"; storage decides
+    source_props.pop("todo", None)
+    props: dict[str, Any] = {"profile": PROFILE_VERSION}
+    consumed: set[str] = set()
+    for key in ("title", "summary"):
+        given = getattr(options, key)
+        if given:
+            props[key] = {language: given}
+            continue
+        # The profile's own key first (an exported draft), then the file's metadata (a GPX
+        # or KML document's name), then the route's name-like properties.
+        sources = options.fields.sources[key]
+        if key not in options.fields.overridden and key not in source_props:
+            meta = _metadata(roles, key)
+            if meta:
+                props[key] = {language: meta}
+                continue
+        text, used = map_text(source_props, sources, language, consumed)
+        if text:
+            props[key] = text
+            if used != key:
+                result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
+    file_slug = slugify(PurePath(lines[0].file).stem)
+    slug = options.slug or _text_or_none(source_props.get("slug")) or file_slug or "tour"
+    props["slug"] = slug
+    for key, value in (("city", options.city), ("timezone", options.timezone)):
+        props[key] = value or _text_or_none(source_props.get(key))
+    props["districts"] = source_props.get("districts", [])
+    languages = source_props.get("languages")
+    valid = isinstance(languages, list) and all(canonical_tag(t) for t in languages)
+    props["languages"] = (
+        [canonical_tag(t) for t in languages] if valid and languages else [language]
+    )
+    if options.language and canonical_tag(options.language) not in props["languages"]:
+        props["languages"] = [language, *props["languages"]]
+    licence = options.licence or _text_or_none(source_props.get("licence"))
+    props["licence"] = licence or _metadata(roles, "licence")
+    for key, value in source_props.items():
+        if key not in consumed and key not in props and key != "profile":
+            props[key] = value
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
+    attribute = {"title": "name", "summary": "description", "licence": "licence"}[key]
+    ordered = [s for r, s in roles if r == "route"] + [s for r, s in roles if r != "route"]
+    return next((getattr(s, attribute) for s in ordered if getattr(s, attribute)), None)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _stops(
+    points: list[SourceFeature], options: AssemblyOptions, language: str, result: Assembly
+) -> list[AssembledStop]:
+    fields_by_file = _file_fields(points, options.fields, result)
+    stops: list[AssembledStop] = []
+    used: set[str] = set()
+    replaced: list[str] = []
+    converted = 0
+    for index, feature in enumerate(points):
+        fields = fields_by_file[feature.file]
+        mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
+        stop_id = text_id(raw_id)
+        if stop_id is not None and not isinstance(raw_id, str):
+            converted += 1
+        if stop_id is None or stop_id in used:
+            fresh = _fresh_id(mapped.props, language, index, used)
+            if raw_id is not None:
+                replaced.append(f"{raw_id!r} → {fresh!r} ({feature.where()})")
+            stop_id = fresh
+        used.add(stop_id)
+        stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}))
+        kept = tuple(k for k in mapped.props if k not in _MAPPED_FIELDS)
+        result.stop_sources.append(
+            StopSource(
+                feature.file,
+                feature.where(),
+                feature.line,
+                feature.column,
+                dict(mapped.used),
+                tuple(sorted(mapped.languages)),
+                kept,
+            )
+        )
+    if converted:
+        result.notes.append(f'{converted} numeric stop id(s) became text ids (7 → "7").')
+    if replaced:
+        result.notes.append(
+            f"{len(replaced)} stop id(s) could not be used (not letters, digits, _ and -,"
+            f" or used twice) and were replaced: {'; '.join(replaced[:10])}"
+            + (f"; and {len(replaced) - 10} more" if len(replaced) > 10 else "")
+        )
+    return stops
+
+
+def _fresh_id(props: dict[str, Any], language: str, index: int, used: set[str]) -> str:
+    name = props.get("name") or {}
+    base = slugify(next(iter(name.values()), "") if isinstance(name, dict) else "")[:56]
+    base = base or f"stop-{index + 1}"
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _file_fields(
+    points: list[SourceFeature], fields: FieldMap, result: Assembly
+) -> dict[str, FieldMap]:
+    """Per file, the field map; a file with no story field whose second name-like field
+    holds long texts (Vienna's ``title``) reads its stories from that field."""
+    by_file: dict[str, FieldMap] = {}
+    for file in dict.fromkeys(p.file for p in points):
+        mine = [p.properties for p in points if p.file == file]
+        chosen = fields
+        has_story = any(fields.source_of("story", props) for props in mine)
+        if not has_story and "story" not in fields.overridden:
+            candidate = _long_text_field(mine, fields)
+            if candidate is not None:
+                chosen = FieldMap({**fields.sources, "story": (candidate,)}, fields.overridden)
+                name_sources = tuple(s for s in fields.sources["name"] if s != candidate)
+                chosen.sources["name"] = name_sources
+                result.notes.append(
+                    f"{PurePath(file).name} has no story field; its {candidate!r} holds long"
+                    f" texts, so the stories come from {candidate!r} (--map story=... to"
+                    " choose another)."
+                )
+        by_file[file] = chosen
+    return by_file
+
+
+def _long_text_field(props_list: list[dict[str, Any]], fields: FieldMap) -> str | None:
+    for candidate in fields.sources["name"]:
+        texts = [p.get(candidate) for p in props_list if isinstance(p.get(candidate), str)]
+        name_used = [fields.source_of("name", p) for p in props_list]
+        if len(texts) * 2 < len(props_list) or all(u == candidate for u in name_used):
+            continue
+        lengths = sorted(len(t) for t in texts)
+        if lengths and lengths[len(lengths) // 2] >= 60:
+            return candidate
+    return None
+
+
+def _document(
+    parts: _Parts,
+    route_props: dict[str, Any],
+    stops: list[AssembledStop],
+    order: StopOrder,
+    language: str,
+    options: AssemblyOptions,
+) -> dict[str, Any]:
+    lines: list[Any] = []
+    for feature in parts.route:
+        geometry = feature.geometry
+        lines.extend(
+            [geometry["coordinates"]]
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
+        )
+    geometry = (
+        {"type": "LineString", "coordinates": lines[0]}
+        if len(lines) == 1
+        else {"type": "MultiLineString", "coordinates": lines}
+    )
+    features = [{"type": "Feature", "geometry": geometry, "properties": route_props}]
+    for position, index in enumerate(order.final, start=1):
+        stop = stops[index]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": stop.feature.geometry,
+                "properties": {**stop.props, "order": position},
+            }
+        )
+    fields = options.fields
+    for district in parts.districts:
+        consumed: set[str] = set()
+        name, _ = map_text(district.properties, fields.sources["name"], language, consumed)
+        props = {k: v for k, v in district.properties.items() if k not in consumed}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": district.geometry,
+                "properties": {**props, **({"name": name} if name else {})},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _check(
+    document: dict[str, Any],
+    parts: _Parts,
+    stops: list[AssembledStop],
+    order: StopOrder,
+    options: AssemblyOptions,
+    result: Assembly,
+) -> None:
+    """Run the profile over the assembled document; errors become the to-do list."""
+    checked = validate_document(document, result.report.file, options.validation)
+    origins: dict[int, SourceFeature] = {0: parts.route[0]}
+    for position, index in enumerate(order.final, start=1):
+        origins[position] = stops[index].feature
+    first_district = 1 + len(stops)
+    for i, district in enumerate(parts.districts):
+        origins[first_district + i] = district
+    for problem in checked.report.problems:
+        located = _located(problem, origins)
+        if problem.severity is Severity.ERROR or problem.code in TODO_WARNINGS:
+            result.todo.append(located.to_dict())
+        else:
+            result.report.problems.append(located)
+
+
+def option_hint(problem: Problem) -> str:
+    """ " Import again with --title "…", or fix the draft." for what an option can give."""
+    key = problem.pointer.rsplit("/", 1)[-1]
+    if problem.code == "profile.missing-property" and key in _OPTION_HINTS:
+        return f" Import again with {_OPTION_HINTS[key]}, or fix the draft."
+    return ""
+
+
+def _located(problem: Problem, origins: dict[int, SourceFeature]) -> Problem:
+    """The problem with the file, line and column of the source feature it is about."""
+    parts = problem.pointer.split("/")
+    origin = origins.get(int(parts[2])) if len(parts) > 2 and parts[2].isdigit() else None
+    if origin is None:
+        return problem
+    hint = option_hint(problem)
+    return Problem(
+        problem.code,
+        problem.pointer,
+        f"{problem.message}{hint} (source: {origin.label})",
+        problem.severity,
+        origin.line,
+        origin.column,
+        origin.file,
+    )

@@ -1,0 +1,150 @@
+"""The order of an assembled tour's stops, and the source order beside it.
+
+Explicit orders win (an ``order``-like property, or names that are a sequence such as
+Vienna's letters A to L); the other stops follow the route, at their earliest pass
+(:func:`tours.tour.geometry.plan_itinerary`, the same rule as the profile's).
+``--order source`` keeps the files' order instead, and ``--order route`` ignores
+explicit orders.  The report shows the computed order next to the source order.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from tours.content.assembly.sources import SourceFeature
+from tours.coords import LonLat
+from tours.tour.geometry import GeometryError, RouteGeometry, plan_itinerary
+
+
+@dataclass
+class AssembledStop:
+    """A stop's source feature and its properties in the profile's terms."""
+
+    feature: SourceFeature
+    props: dict[str, Any]
+
+
+@dataclass
+class StopOrder:
+    """``final[k]`` is the source index of the stop at position k+1; ``rule`` says why."""
+
+    final: list[int]
+    rule: str
+    ids: list[str]
+    names: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "stops": [
+                {
+                    "position": position,
+                    "source_position": index + 1,
+                    "id": self.ids[index],
+                    "name": self.names[index],
+                }
+                for position, index in enumerate(self.final, start=1)
+            ],
+        }
+
+    def to_text(self) -> list[str]:
+        lines = [f"stop order ({self.rule}):", "  position  source  id  name"]
+        for row in self.to_dict()["stops"]:
+            lines.append(
+                f"  {row['position']:>8}  {row['source_position']:>6}  {row['id']}  {row['name']}"
+            )
+        return lines
+
+
+def _label_order(names: list[str]) -> list[int] | None:
+    """Orders from names that are a sequence: A, B, C… or 1, 2, 3… (all distinct)."""
+    if len(names) < 2:
+        return None
+    cleaned = [n.strip() for n in names]
+    if all(len(n) == 1 and n.upper() in string.ascii_uppercase for n in cleaned):
+        numbers = [string.ascii_uppercase.index(n.upper()) + 1 for n in cleaned]
+    elif all(n.isdigit() for n in cleaned):
+        numbers = [int(n) for n in cleaned]
+    else:
+        return None
+    if sorted(numbers) != list(range(min(numbers), min(numbers) + len(numbers))):
+        return None
+    return [n - min(numbers) + 1 for n in numbers]
+
+
+def _first_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return next((v for v in value.values() if isinstance(v, str)), "")
+    return ""
+
+
+def move_stops(current: list[int], wanted: dict[int, int]) -> list[int]:
+    """``current`` (source indices in order) with the stops of ``wanted`` moved to the
+    positions given (1-based, clamped); the others keep their order around them."""
+    moving = sorted(
+        ((min(max(position, 1), len(current)), i) for i, position in wanted.items()),
+        key=lambda item: (item[0], current.index(item[1]) if item[1] in current else 0),
+    )
+    rest = [i for i in current if i not in wanted]
+    for position, index in moving:
+        if index in current:
+            rest.insert(position - 1, index)
+    return rest
+
+
+def decide_order(
+    route: list[SourceFeature],
+    stops: list[AssembledStop],
+    choice: str | None,
+    notes: list[str],
+    by_hand: tuple[int, ...] | None = None,
+) -> StopOrder:
+    """The final order of ``stops`` (indices), sets nothing; notes say what decided it."""
+    ids = [s.props["id"] for s in stops]
+    names = [_first_text(s.props.get("name")) for s in stops]
+    source_order = list(range(len(stops)))
+    if by_hand is not None:
+        if sorted(by_hand) == source_order:
+            return StopOrder(list(by_hand), "set by hand in the preview", ids, names)
+        notes.append("The order set by hand does not name every stop once; it was not used.")
+    if choice == "source":
+        return StopOrder(source_order, "source order (--order source)", ids, names)
+    explicit: list[int | None] = [s.props.get("order") for s in stops]
+    rule = "explicit order, then the earliest pass along the route"
+    if choice == "route":
+        explicit = [None] * len(stops)
+        rule = "along the route (--order route)"
+    elif not any(explicit):
+        labels = _label_order(names)
+        if labels is not None:
+            explicit = list(labels)
+            rule = "the names are a sequence, so they give the order"
+            notes.append(
+                f"The stop names {names[0]}…{names[-1]} are a sequence: they give the order"
+                " (--order route to follow the route instead)."
+            )
+        else:
+            rule = "along the route, at each stop's earliest pass (no order in the files)"
+    if not stops:
+        return StopOrder([], rule, ids, names)
+    lines: list[Any] = []
+    for feature in route:
+        geometry = feature.geometry
+        lines.extend(
+            [geometry["coordinates"]]
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
+        )
+    try:
+        itinerary = plan_itinerary(
+            RouteGeometry([[p[:2] for p in line] for line in lines]),
+            [LonLat(*s.feature.geometry["coordinates"][:2]) for s in stops],
+            explicit,
+            dwell_minutes=0.0,
+        )
+    except (GeometryError, ValueError) as exc:
+        notes.append(f"The route cannot be measured ({exc}); the source order was kept.")
+        return StopOrder(source_order, "source order (the route cannot be measured)", ids, names)
+    return StopOrder(list(itinerary.order), rule, ids, names)

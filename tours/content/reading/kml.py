@@ -1,0 +1,183 @@
+"""KML and KMZ (Google My Maps, Google Earth) to features, through fastkml.
+
+The XML is first read by defusedxml, which refuses any DTD, entity declaration or
+external reference (so no "billion laughs" and no reading other files), and by expat
+for the line of every ``<Placemark>``; only then does fastkml build its objects.  A
+KMZ is a ZIP archive whose first ``.kml`` member is the document.
+
+Each Placemark gives one feature: its ``<name>`` and ``<description>`` become the
+``name`` and ``description`` properties (the field map then reads them as any other
+file's), its ``<ExtendedData>`` values become properties too, and its geometry is
+converted with its ``__geo_interface__`` (a MultiGeometry gives one feature per part).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import xml.parsers.expat
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
+
+from tours.content.reading.limits import xml_too_deep
+from tours.content.report import Problem
+
+KMZ_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class KmlFeatures:
+    """Features with the line of their Placemark, the document's name, and problems."""
+
+    features: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    name: str | None = None
+    description: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def looks_like_kml(data: bytes, file: str) -> bool:
+    """A ``.kml``/``.kmz`` name, a ZIP archive named so, or XML whose root is ``<kml>``."""
+    lower = file.lower()
+    if lower.endswith((".kml", ".kmz")):
+        return True
+    head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"<kml") or (head.startswith(b"<?xml") and b"<kml" in head)
+
+
+def _problem(code: str, message: str, file: str, line: int = 1, column: int = 1) -> Problem:
+    return Problem(code, "", message, line=line, column=column, file=file)
+
+
+def read_kml(data: bytes, file: str) -> KmlFeatures:
+    """Placemarks of a KML or KMZ file as GeoJSON-like features; never raises."""
+    result = KmlFeatures()
+    if data.startswith(KMZ_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                member = next((n for n in archive.namelist() if n.lower().endswith(".kml")), None)
+                if member is None:
+                    result.problems.append(
+                        _problem("kml.invalid", "This KMZ archive holds no .kml file.", file)
+                    )
+                    return result
+                data = archive.read(member)
+        except (zipfile.BadZipFile, OSError) as exc:
+            result.problems.append(
+                _problem("kml.invalid", f"This KMZ archive cannot be opened: {exc}.", file)
+            )
+            return result
+    # Folders are walked recursively: refuse absurd nesting before any parser builds a tree.
+    too_deep = xml_too_deep(data, code="kml.too-deep", kind="KML")
+    if too_deep is not None:
+        result.problems.append(
+            _problem(
+                too_deep.code, too_deep.message, file, too_deep.line or 1, too_deep.column or 1
+            )
+        )
+        return result
+    try:
+        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        result.problems.append(
+            _problem(
+                "kml.doctype",
+                "The KML has a <!DOCTYPE> or entity declaration, which Bidean refuses for"
+                " safety (KML never needs one). Remove the declaration and import it again.",
+                file,
+            )
+        )
+        return result
+    except Exception as exc:  # ParseError and friends: report with line and column
+        line, column = getattr(exc, "position", (1, 0))
+        result.problems.append(
+            _problem(
+                "kml.syntax",
+                f"XML syntax error in the KML at line {line}, column {column + 1}: {exc}.",
+                file,
+                line,
+                column + 1,
+            )
+        )
+        return result
+    lines = _placemark_lines(data)
+    # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_kml`
+    # on every file, fastkml only for a KML one.
+    from fastkml import kml as fastkml
+
+    try:
+        document = fastkml.KML.from_string(data)
+    except Exception as exc:  # fastkml raises several kinds on unexpected content
+        result.problems.append(
+            _problem("kml.invalid", f"The KML cannot be read: {exc}. Export it again.", file)
+        )
+        return result
+    placemarks: list[Any] = []
+    _walk(document, placemarks, result)
+    for index, placemark in enumerate(placemarks):
+        line = lines[index] if index < len(lines) else 1
+        _add_placemark(placemark, line, result)
+    return result
+
+
+def _walk(container: Any, placemarks: list[Any], result: KmlFeatures) -> None:
+    for child in getattr(container, "features", None) or []:
+        if type(child).__name__ == "Placemark":
+            placemarks.append(child)
+            continue
+        if result.name is None and getattr(child, "name", None):
+            result.name = child.name
+            result.description = getattr(child, "description", None)
+        _walk(child, placemarks, result)
+
+
+def _add_placemark(placemark: Any, line: int, result: KmlFeatures) -> None:
+    props: dict[str, Any] = {}
+    if placemark.name and placemark.name.strip():
+        props["name"] = placemark.name.strip()
+    if placemark.description and placemark.description.strip():
+        props["description"] = placemark.description.strip()
+    extended = getattr(placemark, "extended_data", None)
+    for data in getattr(extended, "elements", None) or []:
+        name, value = getattr(data, "name", None), getattr(data, "value", None)
+        if name and value is not None and str(value).strip():
+            props[name] = value
+    geometry = placemark.geometry
+    if geometry is None:
+        result.skipped.append(f"Placemark at line {line} (no geometry)")
+        return
+    shape = _plain(geometry.__geo_interface__)
+    parts = shape["geometries"] if shape["type"] == "GeometryCollection" else [shape]
+    for part in parts:
+        result.features.append(
+            ({"type": "Feature", "geometry": part, "properties": dict(props)}, line)
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Tuples to lists and no ``bbox``, as a GeoJSON document would have them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != "bbox"}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _placemark_lines(data: bytes) -> list[int]:
+    """The line of every ``<Placemark>`` start tag, in document order."""
+    lines: list[int] = []
+    parser = xml.parsers.expat.ParserCreate()
+
+    def start(name: str, _attributes: Any) -> None:
+        if name.rpartition(":")[2] == "Placemark":
+            lines.append(parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    # defusedxml has already accepted the file; on any surprise the lines found are kept.
+    with contextlib.suppress(xml.parsers.expat.ExpatError):
+        parser.Parse(data, True)
+    return lines

@@ -1,0 +1,205 @@
+"""``bidean import``: files in, tours stored (published, or drafts with a to-do list).
+
+* A positional file that is a valid tour in the profile is stored and published, as
+  always.  A positional file that is *not* in the profile but can be assembled (a plain
+  GeoJSON with a line and points, CSV, KML, an exported draft) becomes a draft.  A file
+  in the profile (or a GPX file) that is invalid is refused with its report, as before.
+* With ``--route``/``--stops``/``--districts`` every file given forms **one** tour,
+  assembled (:mod:`tours.content.assembly.assemble`) and stored as a draft: an assembly guesses
+  (field names, order), so a coordinator looks before ``bidean publish``.
+
+``dry_run`` does everything but store.  Every stored file or assembly is its own
+transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tours.content.assembly.assemble import Assembly, AssemblyOptions, assemble
+from tours.content.assembly.sources import SourceData, read_source
+from tours.content.checking.pipeline import (
+    ValidationOptions,
+    ValidationResult,
+    validate_path,
+    without_gc,
+)
+from tours.content.report import Report
+from tours.db import transaction
+from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
+
+log = logging.getLogger(__name__)
+Validator = Callable[[Path, ValidationOptions], ValidationResult]
+_STRUCTURAL = ("file.", "json.", "geojson.", "gpx.")
+
+
+@dataclass
+class Intake:
+    """One import: a file (or an assembly of several), what it gave and what was stored."""
+
+    label: str
+    report: Report
+    status: str | None = None  # what was (or, in a dry run, would be) stored
+    slug: str | None = None
+    version: int | None = None
+    assembly: Assembly | None = None
+    document: dict[str, Any] | None = None
+    dry_run: bool = False
+    unchanged: bool = False  # the file equals the current published version: nothing stored
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and self.report.valid
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.assembly.to_dict() if self.assembly else self.report.to_dict()
+        data.update(
+            file=self.label,
+            stored=None
+            if self.status is None or self.dry_run
+            else {
+                "slug": self.slug,
+                "version": self.version,
+                "status": self.status,
+                "unchanged": self.unchanged,
+            },
+            would_store={"slug": self.slug, "status": self.status} if self.dry_run else None,
+        )
+        if self.dry_run:
+            data["document"] = self.document
+        return data
+
+
+def import_files(
+    sessions: sessionmaker[Session] | None,
+    files: list[Path],
+    *,
+    route: Path | None = None,
+    stops: list[Path] | None = None,
+    districts: Path | None = None,
+    options: AssemblyOptions | None = None,
+    dry_run: bool = False,
+    validate: Validator = validate_path,
+) -> list[Intake]:
+    """Import ``files`` (see the module's docstring); ``sessions`` may be None in a dry run.
+
+    ``validate`` may do more than ``validate_path`` for a file in the profile (the CLI
+    stores the images it names by a local path first).
+    """
+    options = options or AssemblyOptions()
+    if route is not None or stops or districts is not None:
+        roles: list[tuple[str, SourceData]] = [("any", _read(p, options)) for p in files]
+        if route is not None:
+            roles.append(("route", _read(route, options)))
+        roles += [("stops", _read(p, options)) for p in stops or []]
+        if districts is not None:
+            roles.append(("districts", _read(districts, options)))
+        return [_draft(sessions, assemble(roles, options), dry_run)]
+    return [_one_file(sessions, path, options, dry_run, validate) for path in files]
+
+
+def _read(path: Path, options: AssemblyOptions) -> SourceData:
+    limits = options.validation
+    return read_source(path, max_bytes=limits.max_bytes, max_depth=limits.max_depth)
+
+
+def _one_file(
+    sessions: sessionmaker[Session] | None,
+    path: Path,
+    options: AssemblyOptions,
+    dry_run: bool,
+    validate: Validator,
+) -> Intake:
+    result = validate(path, options.validation)
+    if result.valid and not is_draft(result.document):
+        return _publish(sessions, path, result, options, dry_run)
+    source = _read(path, options)
+    if assemblable(source, result):
+        return _draft(sessions, assemble([("any", source)], options), dry_run)
+    return Intake(str(path), result.report)
+
+
+def is_draft(document: dict[str, Any] | None) -> bool:
+    props = (document or {}).get("features", [{}])[0].get("properties") or {}
+    return props.get("status") == DRAFT
+
+
+def assemblable(source: SourceData, result: ValidationResult) -> bool:
+    """Not in the profile but readable (CSV, KML, a plain GeoJSON), or an exported draft."""
+    if source.format in ("CSV", "KML"):
+        return True
+    if source.format != "GeoJSON" or not source.readable:
+        return False
+    if any(p.code.startswith(_STRUCTURAL) for p in result.report.errors):
+        return False
+    lines = [f for f in source.features if f.kind in ("LineString", "MultiLineString")]
+    props = lines[0].properties if lines else {}
+    return "profile" not in props or props.get("status") == DRAFT
+
+
+def _publish(
+    sessions: sessionmaker[Session] | None,
+    path: Path,
+    result: ValidationResult,
+    options: AssemblyOptions,
+    dry_run: bool,
+) -> Intake:
+    assert result.tour is not None
+    intake = Intake(str(path), result.report, PUBLISHED, result.tour.slug, None, None)
+    intake.document, intake.dry_run = result.document, dry_run
+    if dry_run or sessions is None:
+        return intake
+    try:
+        # The collector paused as while validating (pipeline.without_gc): the stored
+        # document's hundred thousand small lists form no cycles.
+        with without_gc(), transaction(sessions, write_lock=True) as session:
+            stored = save_tour(session, result.tour, source_name=path.name, city=options.city)
+        intake.version, intake.unchanged = stored.version, stored.unchanged
+    except SQLAlchemyError as exc:
+        _store_failed(intake, exc)
+    return intake
+
+
+def _draft(sessions: sessionmaker[Session] | None, assembly: Assembly, dry_run: bool) -> Intake:
+    intake = Intake(assembly.report.file, assembly.report, assembly=assembly, dry_run=dry_run)
+    if not assembly.ok or assembly.document is None:
+        return intake
+    intake.status, intake.slug, intake.document = DRAFT, assembly.slug, assembly.document
+    if dry_run or sessions is None:
+        return intake
+    props = assembly.document["features"][0]["properties"]
+    title = props.get("title") if isinstance(props.get("title"), dict) else {}
+    try:
+        with transaction(sessions, write_lock=True) as session:
+            intake.version = save_document(
+                session,
+                assembly.document,
+                slug=props["slug"],
+                city=props.get("city") or "",
+                languages=props.get("languages") or [],
+                title=title or {},
+                source_name=assembly.report.file,
+                todo=assembly.todo,
+                draft=True,
+            )
+    except SQLAlchemyError as exc:
+        _store_failed(intake, exc)
+    return intake
+
+
+def _store_failed(intake: Intake, exc: SQLAlchemyError) -> None:
+    log.exception("storing %s failed", intake.label)
+    intake.status = None
+    intake.report.error(
+        "store.failed",
+        "",
+        f"The tour could not be stored: {type(exc).__name__}: {str(exc).splitlines()[0]}."
+        " Nothing was stored for this file; try again.",
+    )
