@@ -251,13 +251,13 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
             "webapp/common/__init__.py": "",
             "webapp/common/config.py": "",
             "webapp/public/__init__.py": "",
-            "webapp/public/views.py": "from webapp.booking import services\n",
+            "webapp/public/views.py": "from webapp.booking import forms\n",
             "webapp/booking/__init__.py": "",
-            "webapp/booking/services.py": "",
+            "webapp/booking/forms.py": "",
         },
     )
     assert wrong_way_imports(import_graph(tmp_path), rooms) == [
         "tours.tour.store (tours.tour) imports webapp.common.config (webapp.common)",
         "webapp.public.views (webapp.public) imports webapp.booking (webapp.booking)",
-        "webapp.public.views (webapp.public) imports webapp.booking.services (webapp.booking)",
+        "webapp.public.views (webapp.public) imports webapp.booking.forms (webapp.booking)",
     ]

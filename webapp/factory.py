@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from webapp.actions import booking as booking_services
 from webapp.api.views import bp as api_bp
-from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli

@@ -19,7 +19,7 @@ from tours.booking.bookings import BookingRefused, Party
 from tours.booking.idempotency import KeyReused
 from tours.booking.waitlist import WaitlistRefused
 from tours.content.limits import unstorable
-from webapp.booking import services as service
+from webapp.actions import booking as service
 from webapp.booking.api_docs import register_docs
 from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
 from webapp.common.database import get_db

@@ -21,7 +21,7 @@ from tours.booking.waitlist import (
     get_offer,
 )
 from tours.db import utcnow
-from webapp.booking import services as service
+from webapp.actions import booking as service
 from webapp.booking.forms import (
     BookingForm,
     CancelForm,

@@ -1,6 +1,6 @@
 """``bidean sessions add|list|cancel|expire-offers``, ``bidean mail worker|retry``, ``purge``.
 
-Thin commands over ``tours.booking.departures`` and ``webapp.booking.services``: a mistake is
+Thin commands over ``tours.booking.departures`` and ``webapp.actions.booking``: a mistake is
 reported with what to change, never a traceback, and nothing is half written.  Commands
 that cause emails send them at once after their transaction (they are not on a visitor's
 request path); whatever cannot be sent now is left to the mail worker.
@@ -24,7 +24,7 @@ from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
 from tours.errors import BideanError
 from tours.tour.store import current_versions
-from webapp.booking import services as service
+from webapp.actions import booking as service
 from webapp.common import mail, mailworker
 from webapp.common.database import get_db
 
