@@ -6,7 +6,7 @@ once after booking), never by reference or id, so nobody sees another booker's d
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from wtforms.fields.choices import SelectChoice
 
@@ -33,7 +33,6 @@ from webapp.booking.forms import (
 )
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
-    SESSIONS_SHOWN,
     SessionView,
     session_date,
     session_short_date,
@@ -52,25 +51,6 @@ keep_out_of_caches(bp)  # manage, offer and confirmation pages carry signed link
 bp.add_app_template_filter(session_date, "session_date")
 bp.add_app_template_filter(session_short_date, "session_short_date")
 bp.add_app_template_filter(session_time, "session_time")
-
-
-@bp.app_template_global("booking_sessions")
-def booking_sessions(slug: str) -> list[SessionView]:
-    """Upcoming sessions of a tour for the tour page and catalogue (one query per request).
-
-    A page listing some tours names them in ``g.listed_slugs`` (the catalogue's page), and
-    only their sessions are read.
-    """
-    if "booking_upcoming" not in g:
-        with get_db().transaction() as session:
-            by_tour = deps.upcoming_by_tour(
-                session, per_tour=SESSIONS_SHOWN, slugs=g.get("listed_slugs")
-            )
-            lang = current_language()
-            g.booking_upcoming = {
-                key: session_views(session, found, lang, key) for key, found in by_tour.items()
-            }
-    return g.booking_upcoming.get(slug, [])
 
 
 def _session_label(view: SessionView) -> str:
