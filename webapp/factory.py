@@ -11,7 +11,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp.actions import booking as booking_services
 from webapp.api.views import bp as api_bp
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
@@ -84,9 +83,6 @@ def register_extensions(app: Flask) -> None:
     tourcache.init_app(app)
     limiter.init_app(app)
     console_auth.init_app(app)
-    # Coordinators cancel through the same service as `bidean sessions cancel` (mail and all);
-    # handed over here because one blueprint package never imports another.
-    app.extensions["bidean.cancel_departure"] = booking_services.cancel_departure
 
 
 def register_blueprints(app: Flask) -> None:
