@@ -8,6 +8,8 @@ finds some, so that an ordinary request takes no write lock for them).
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from tours.booking.bookings import BookingRefused, BookingResult, Party
 from tours.booking.cancellation import CancelResult
 from tours.booking.models import WaitlistEntry
@@ -49,7 +51,7 @@ def place_booking(
     offered on down the list, as before) and the booking is tried once more.
     """
 
-    def attempt(session) -> BookingResult:
+    def attempt(session: Session) -> BookingResult:
         return actions.place_booking(
             session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
         )
