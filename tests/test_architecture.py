@@ -199,6 +199,36 @@ def test_blueprint_packages_do_not_import_each_other(rooms):
         assert not set(rooms[room]) & set(blueprints), f"{room} may import another blueprint"
 
 
+# Rooms that reach what they need by importing it: an app extension (``app.extensions``)
+# is the shared layer's own store (the database, caches, asset versions), read through its
+# functions there, never a place to look a service up by name at run time.
+NO_EXTENSION_LOOKUPS = (
+    "webapp.actions",
+    "webapp.public",
+    "webapp.booking",
+    "webapp.api",
+    "webapp.guides_public",
+    "webapp.console",
+    "webapp.commands",
+)
+
+
+def extension_lookups(root: Path, rooms: tuple[str, ...]) -> list[str]:
+    """``module:line`` of every ``.extensions`` read in a module of ``rooms``."""
+    found = []
+    for name, path in project_modules(root).items():
+        if not any(name == room or name.startswith(room + ".") for room in rooms):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "extensions":
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_no_blueprint_command_or_action_reads_app_extensions():
+    assert extension_lookups(REPO, NO_EXTENSION_LOOKUPS) == []
+
+
 def test_no_top_level_module_is_named_after_a_feature():
     flat = sorted(p.stem for p in (REPO / "webapp").glob("*.py"))
     # The factory is apart from __init__ so that importing the package stays light (CLI).
@@ -252,13 +282,32 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
             "webapp/common/__init__.py": "",
             "webapp/common/config.py": "",
             "webapp/public/__init__.py": "",
-            "webapp/public/views.py": "from webapp.booking import services\n",
+            "webapp/public/views.py": "from webapp.booking import forms\n",
             "webapp/booking/__init__.py": "",
-            "webapp/booking/services.py": "",
+            "webapp/booking/forms.py": "",
         },
     )
     assert wrong_way_imports(import_graph(tmp_path), rooms) == [
         "tours.tour.store (tours.tour) imports webapp.common.config (webapp.common)",
         "webapp.public.views (webapp.public) imports webapp.booking (webapp.booking)",
-        "webapp.public.views (webapp.public) imports webapp.booking.services (webapp.booking)",
+        "webapp.public.views (webapp.public) imports webapp.booking.forms (webapp.booking)",
     ]
+
+
+def test_an_extension_lookup_is_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+            "webapp/common/__init__.py": "",
+            "webapp/common/database.py": "def get_db(app):\n    return app.extensions['db']\n",
+            "webapp/console/__init__.py": "",
+            "webapp/console/admin.py": (
+                "from flask import current_app\n\n"
+                "def cancel(n):\n    return current_app.extensions['cancel'](n)\n"
+            ),
+        },
+    )
+    assert extension_lookups(tmp_path, NO_EXTENSION_LOOKUPS) == ["webapp.console.admin:4"]

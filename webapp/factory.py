@@ -13,7 +13,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
 from webapp.booking import limiter
-from webapp.booking import services as booking_services
 from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
@@ -78,9 +77,6 @@ def register_extensions(app: Flask) -> None:
     pagecache.init_app(app)
     limiter.init_app(app)
     console_auth.init_app(app)
-    # Coordinators cancel through the same service as `bidean sessions cancel` (mail and all);
-    # handed over here because one blueprint package never imports another.
-    app.extensions["bidean.cancel_departure"] = booking_services.cancel_departure
 
 
 def register_blueprints(app: Flask) -> None:

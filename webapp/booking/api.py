@@ -19,7 +19,8 @@ from tours.booking.bookings import BookingRefused, Party
 from tours.booking.idempotency import KeyReused
 from tours.booking.waitlist import WaitlistRefused
 from tours.text import unstorable
-from webapp.booking import services as service
+from webapp.actions import links
+from webapp.booking import transactions as run
 from webapp.booking.api_docs import register_docs
 from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
 from webapp.booking.limiter import booking_budget, limiter, read_limit
@@ -249,12 +250,12 @@ def create_booking(departure_id: int) -> tuple[Response, int] | Response:
     if problem or party is None:
         return problem  # type: ignore[return-value]
     try:
-        result = service.place_booking(departure_id, party, key)
+        result = run.place_booking(departure_id, party, key)
     except BookingRefused as refused:
         return _refused(refused, departure_id)
     except KeyReused:
         return _key_reused()
-    token = service.manage_token(result.booking, result.departure)
+    token = links.manage_token(result.booking, result.departure)
     response = jsonify(
         reference=result.booking.reference,
         session=result.booking.departure_id,
@@ -275,7 +276,7 @@ def join_waitlist(departure_id: int) -> tuple[Response, int] | Response:
     if problem or party is None:
         return problem  # type: ignore[return-value]
     try:
-        joined = service.join_waitlist(departure_id, party, key)
+        joined = run.join_waitlist(departure_id, party, key)
     except WaitlistRefused as refused:
         return _refused(refused, departure_id)
     except KeyReused:

@@ -6,7 +6,7 @@ once after booking), never by reference or id, so nobody sees another booker's d
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from wtforms.fields.choices import SelectChoice
 
@@ -21,7 +21,8 @@ from tours.booking.waitlist import (
     get_offer,
 )
 from tours.db import utcnow
-from webapp.booking import services as service
+from webapp.actions import links
+from webapp.booking import transactions as run
 from webapp.booking.forms import (
     BookingForm,
     CancelForm,
@@ -32,9 +33,9 @@ from webapp.booking.forms import (
     new_idempotency_key,
 )
 from webapp.booking.limiter import booking_budget
+from webapp.booking.messages import booking_ics
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
-    SESSIONS_SHOWN,
     SessionView,
     session_date,
     session_short_date,
@@ -52,25 +53,6 @@ keep_out_of_caches(bp)  # manage, offer and confirmation pages carry signed link
 bp.add_app_template_filter(session_date, "session_date")
 bp.add_app_template_filter(session_short_date, "session_short_date")
 bp.add_app_template_filter(session_time, "session_time")
-
-
-@bp.app_template_global("booking_sessions")
-def booking_sessions(slug: str) -> list[SessionView]:
-    """Upcoming sessions of a tour for the tour page and catalogue (one query per request).
-
-    A page listing some tours names them in ``g.listed_slugs`` (the catalogue's page), and
-    only their sessions are read.
-    """
-    if "booking_upcoming" not in g:
-        with get_db().transaction() as session:
-            by_tour = deps.upcoming_by_tour(
-                session, per_tour=SESSIONS_SHOWN, slugs=g.get("listed_slugs")
-            )
-            lang = current_language()
-            g.booking_upcoming = {
-                key: session_views(session, found, lang, key) for key, found in by_tour.items()
-            }
-    return g.booking_upcoming.get(slug, [])
 
 
 def _session_label(view: SessionView) -> str:
@@ -138,7 +120,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
     note = None
     if form.validate_on_submit():
         try:
-            result = service.place_booking(
+            result = run.place_booking(
                 int(form.session.data),
                 Party(**form.party()),
                 form.idempotency_key.data,
@@ -151,7 +133,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
         except deps.DepartureNotFound:
             form.session.errors = [gettext("Choose one of the dates in the list.")]
         else:
-            token = service.manage_token(result.booking, result.departure)
+            token = links.manage_token(result.booking, result.departure)
             return redirect(url_for("booking.confirmation", token=token), code=303)
     status = 422 if request.method == "POST" else 200
     shown = requested or (views[0] if views else None)
@@ -215,17 +197,17 @@ def _common_refusal_to_form(form: ContactForm, reason: str, max_party: int) -> N
 
 def _booking_from_token(token: str):
     try:
-        reference = service.read_manage_token(token)
-    except service.LinkExpired:
+        reference = links.read_manage_token(token)
+    except links.LinkExpired:
         abort(410, gettext("This link has expired: the tour has already taken place."))
-    except service.LinkInvalid:
+    except links.LinkInvalid:
         abort(404, gettext("This link is not valid. Check that you copied the whole link."))
     lang = current_language()
     with get_db().transaction() as session:
         booking = get_booking(session, reference)
         departure = deps.get_departure(session, booking.departure_id)
         view = session_view(session, departure, lang)
-    if departure.starts_at + service.MANAGE_GRACE < utcnow():
+    if departure.starts_at + links.MANAGE_GRACE < utcnow():
         abort(410, gettext("This link has expired: the tour has already taken place."))
     return booking, departure, view
 
@@ -277,7 +259,7 @@ def cancel(token: str) -> Response | str:
         return redirect(url_for("booking.manage", token=token), code=303)
     form = CancelForm()
     if form.validate_on_submit():
-        service.cancel_booking(booking.reference)
+        run.cancel_booking(booking.reference)
         return redirect(url_for("booking.manage", token=token, cancelled=1), code=303)
     return render_template(
         "booking/cancel.html", booking=booking, view=view, form=form, token=token
@@ -288,7 +270,7 @@ def cancel(token: str) -> Response | str:
 def calendar(token: str) -> Response:
     """The booking as a calendar file."""
     booking, departure, view = _booking_from_token(token)
-    ics = service.booking_ics(booking, departure, view, booking.status != "confirmed")
+    ics = booking_ics(booking, departure, view, booking.status != "confirmed")
     return Response(
         ics,
         mimetype="text/calendar",
@@ -306,7 +288,7 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
     note = None
     if form.validate_on_submit():
         try:
-            joined = service.join_waitlist(
+            joined = run.join_waitlist(
                 int(form.session.data),
                 Party(**form.party()),
                 form.idempotency_key.data,
@@ -325,7 +307,7 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
                 tour=cached.tour,
                 view=view,
                 joined=joined,
-                leave_token=service.leave_token(joined.entry),
+                leave_token=links.leave_token(joined.entry),
             )
     status = 422 if request.method == "POST" else 200
     page = render_template(
@@ -333,7 +315,7 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         form=form,
         tour=cached.tour,
         views=views,
-        hold_minutes=service.hold_time().total_seconds() / 60,
+        hold_minutes=links.hold_time().total_seconds() / 60,
         expired_note=note or _expired_form_note(form),
     )
     return page, status
@@ -353,14 +335,14 @@ def _waitlist_refusal_to_form(form: ContactForm, refused: WaitlistRefused) -> No
 def leave_waitlist(token: str) -> Response | str:
     """Leave a waiting list from the link on its page and in its email, after asking."""
     try:
-        entry_id = service.read_leave_token(token)
-    except service.LinkInvalid:
+        entry_id = links.read_leave_token(token)
+    except links.LinkInvalid:
         abort(404, gettext("This link is not valid. Check that you copied the whole link."))
     form = LeaveWaitlistForm()
     left = None
     if form.validate_on_submit():
         try:
-            left = service.leave_waitlist(entry_id)
+            left = run.leave_waitlist(entry_id)
         except EntryNotFound:
             abort(404, gettext("This link is not valid. Check that you copied the whole link."))
     with get_db().transaction() as session:
@@ -379,21 +361,21 @@ def leave_waitlist(token: str) -> Response | str:
 def offer(token: str) -> Response | str:
     """Seats offered from the waiting list: take them or let the next party have them."""
     try:
-        entry_id, number = service.read_offer_token(token)
-    except service.LinkExpired:
+        entry_id, number = links.read_offer_token(token)
+    except links.LinkExpired:
         abort(410, gettext("This offer has expired and the seats went to the next in line."))
-    except service.LinkInvalid:
+    except links.LinkInvalid:
         abort(404, gettext("This link is not valid. Check that you copied the whole link."))
-    service.expire_lapsed_offers()
+    run.expire_lapsed_offers()
     form = OfferForm()
     problem = None
     if form.validate_on_submit():
         try:
             if form.claim.data:
-                result = service.claim_offer(entry_id, number)
-                booking_token = service.manage_token(result.booking, result.departure)
+                result = run.claim_offer(entry_id, number)
+                booking_token = links.manage_token(result.booking, result.departure)
                 return redirect(url_for("booking.confirmation", token=booking_token), code=303)
-            service.decline_offer(entry_id, number)
+            run.decline_offer(entry_id, number)
             problem = gettext("You have let the seats go. Thank you for telling us.")
         except (OfferUnavailable, BookingRefused):
             problem = gettext("This offer is no longer open: it was used, declined or expired.")

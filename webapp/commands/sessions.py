@@ -1,9 +1,10 @@
 """``bidean sessions add|list|cancel|expire-offers``, ``bidean mail worker|retry``, ``purge``.
 
-Thin commands over ``tours.booking.departures`` and ``webapp.booking.services``: a mistake is
-reported with what to change, never a traceback, and nothing is half written.  Commands
-that cause emails send them at once after their transaction (they are not on a visitor's
-request path); whatever cannot be sent now is left to the mail worker.
+Thin commands over the departure and booking actions (``webapp.actions``, which write the
+audit records, naming the operating-system user): a mistake is reported with what to
+change, never a traceback, and nothing is half written.  Commands that cause emails send
+them at once after their transaction (they are not on a visitor's request path);
+whatever cannot be sent now is left to the mail worker.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from guides import audit
-from guides.assignment import assign_guide, schedule_with_guide
+from guides.audit import Actor
 from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data
+from tours.db import utcnow
 from tours.errors import BideanError
 from tours.tour.store import current_versions
-from webapp.booking import services as service
+from webapp.actions import booking as booking_actions
+from webapp.actions import departures as departure_actions
 from webapp.common.database import get_db
 from webapp.mail import transport, worker
 
@@ -106,9 +108,9 @@ def add_command(
             dates = None
             if every and until:
                 dates = deps.series_dates(start.date(), _parse_date(until).date(), every.split(","))
-            created = schedule_with_guide(session, request, dates=dates)
-            for departure in created:
-                audit.record(session, "cli", "session.add", f"session:{departure.id}", guide=guide)
+            created = departure_actions.schedule_departures(
+                session, Actor.command_line(), request, dates=dates
+            )
             lines = [_line(d, slug) for d in created]
     except BideanError as error:
         _fail(str(error))
@@ -138,9 +140,10 @@ def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None
         _fail("Give --guide GUIDE_ID, or --none to leave the session without a guide.")
     try:
         with get_db().transaction(write_lock=True) as session:
-            departure = assign_guide(session, departure_id, guide)
-            audit.record(session, "cli", "session.assign", f"session:{departure_id}", guide=guide)
-            line = _line(departure, deps.slug_of(session, departure))
+            assigned = departure_actions.assign_guide(
+                session, Actor.command_line(), departure_id, guide
+            )
+            line = _line(assigned.departure, deps.slug_of(session, assigned.departure))
     except BideanError as error:
         _fail(str(error))
     click.echo(line)
@@ -169,7 +172,8 @@ def list_command(slug: str | None, show_all: bool) -> None:
 def cancel_command(departure_id: int) -> None:
     """Cancel a session; everyone booked or waiting is emailed."""
     try:
-        result = service.cancel_departure(departure_id)
+        with get_db().transaction(write_lock=True) as session:
+            result = departure_actions.cancel_departure(session, Actor.command_line(), departure_id)
     except BideanError as error:
         _fail(str(error))
     if not result.changed:
@@ -188,7 +192,8 @@ def cancel_command(departure_id: int) -> None:
 @with_appcontext
 def expire_offers_command() -> None:
     """Release lapsed waiting-list offers and offer the seats on (run from cron)."""
-    offers = service.expire_lapsed_offers()
+    with get_db().transaction(write_lock=True) as session:
+        offers = booking_actions.expire_lapsed_offers(session, utcnow())
     worker.drain(_app())
     click.echo(f"{len(offers)} new offer(s) made.")
 

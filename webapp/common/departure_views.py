@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from guides.profiles import guide_names
-from tours.booking.departures import DepartureSnapshot
+from tours.booking.departures import DepartureSnapshot, upcoming_by_tour
 from tours.booking.models import CANCELLED, Departure
 from tours.coords import LonLat
 from tours.db import reading
@@ -28,8 +28,9 @@ from tours.tour.domain import Price, Tour
 from webapp.common.database import get_db
 from webapp.common.tourcache import CachedTour, request_versions_of, tour_cache
 
-# How many upcoming sessions the tour page lists (and the catalogue reads per tour).
+# How many upcoming sessions the tour page lists, and a catalogue card.
 SESSIONS_SHOWN = 12
+CATALOGUE_DATES_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,17 @@ def session_views(
             cached = None
         views.append(departure_view(departure, lang, key, cached, names))
     return views
+
+
+def next_dates_by_tour(slugs: Iterable[str], lang: str) -> dict[str, list[SessionView]]:
+    """The next walks of each of ``slugs`` (a catalogue page's tours), as its cards list
+    them, keyed by slug: one query for the page, whatever its number of tours."""
+    slugs = list(slugs)
+    if not slugs:
+        return {}
+    with get_db().transaction() as session:
+        by_tour = upcoming_by_tour(session, per_tour=CATALOGUE_DATES_SHOWN, slugs=slugs)
+        return {slug: session_views(session, found, lang, slug) for slug, found in by_tour.items()}
 
 
 def _locale() -> str:

@@ -1,8 +1,8 @@
 """Coordinator pages (role ``admin``): departures, rosters, guides, accounts, audit log.
 
-They call the same functions as the command line (``guides.assignment``,
-``guides.profiles``, ``guides.accounts``), and cancelling goes through the booking
-service the ``sessions cancel`` command uses, handed over by the app factory.
+They call the same functions as the command line: the departure actions
+(``webapp.actions.departures``, which write the audit records), ``guides.profiles`` and
+``guides.accounts``.
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from guides import accounts, audit
 from guides import profiles as prof
-from guides.assignment import assign_guide, guides_for_language, schedule_with_guide
+from guides.assignment import guides_for_language
+from guides.audit import Actor
 from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
 from guides.roster import roster
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
+from webapp.actions import departures as departure_actions
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_view, session_views
 from webapp.common.i18n import current_language
@@ -51,6 +53,11 @@ BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
 ORIGIN_LANGUAGES = ("es", "en")
 # A cell starting with one of these is a formula to a spreadsheet: prefix it with '.
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _actor() -> Actor:
+    """The signed-in coordinator, as the audit log names them."""
+    return Actor.account(current_user.email)
 
 
 def _error(error: BideanError) -> None:
@@ -104,15 +111,9 @@ def _schedule(form: ScheduleForm) -> Response:
                 if form.until.data is None:
                     raise deps.ScheduleError(gettext("A weekly series needs its last date."))
                 dates = deps.series_dates(start.date(), form.until.data, [form.every.data])
-            created = schedule_with_guide(db_session, request_, dates=dates)
-            for departure in created:
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "session.add",
-                    f"session:{departure.id}",
-                    guide=request_.guide_id,
-                )
+            created = departure_actions.schedule_departures(
+                db_session, _actor(), request_, dates=dates
+            )
     except BideanError as error:
         _error(error)
         return redirect(url_for("console.admin_departures"))
@@ -157,13 +158,8 @@ def admin_capacity(departure_id: int) -> Response:
     else:
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                deps.set_capacity(db_session, departure_id, form.capacity.data or 0)
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "session.capacity",
-                    f"session:{departure_id}",
-                    capacity=form.capacity.data,
+                departure_actions.set_capacity(
+                    db_session, _actor(), departure_id, form.capacity.data or 0
                 )
         except deps.DepartureNotFound:
             abort(404)
@@ -181,14 +177,7 @@ def admin_assign(departure_id: int) -> Response:
     guide_id = request.form.get("guide") or None
     try:
         with get_db().transaction(write_lock=True) as db_session:
-            assign_guide(db_session, departure_id, guide_id)
-            audit.record(
-                db_session,
-                current_user.actor,
-                "session.assign",
-                f"session:{departure_id}",
-                guide=guide_id,
-            )
+            departure_actions.assign_guide(db_session, _actor(), departure_id, guide_id)
     except deps.DepartureNotFound:
         abort(404)
     except BideanError as error:
@@ -202,20 +191,15 @@ def admin_assign(departure_id: int) -> Response:
 @admin_required
 def admin_cancel(departure_id: int) -> Response:
     """Cancel the walk; everyone booked or waiting gets an email (as `sessions cancel`)."""
-    cancel = current_app.extensions["bidean.cancel_departure"]
     try:
-        result = cancel(departure_id)
+        with get_db().transaction(write_lock=True) as db_session:
+            result = departure_actions.cancel_departure(db_session, _actor(), departure_id)
     except deps.DepartureNotFound:
         abort(404)
-    with get_db().transaction() as db_session:
-        audit.record(
-            db_session,
-            current_user.actor,
-            "session.cancel",
-            f"session:{departure_id}",
-            bookings=result.bookings,
-            emails=len(result.message_ids),
-        )
+    worker.wake()
+    if not result.changed:
+        flash(gettext("This walk was already cancelled: nothing was changed or sent."))
+        return redirect(url_for("console.admin_departure", departure_id=departure_id))
     sent = len(result.message_ids)
     flash(
         ngettext(

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -40,6 +39,7 @@ from guides.roster import CheckInRejected, departure_for, departures_for, record
 from guides.scripts import ScriptConflict, ScriptRejected, save_own_script, shared_script
 from tours.booking.departures import DepartureNotFound, slug_of
 from tours.errors import TourNotFound
+from webapp.common.assets import asset_url
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_views
 from webapp.common.i18n import current_language
@@ -321,12 +321,7 @@ def manifest() -> Response:
         "lang": current_language(),
         "icons": [
             {
-                "src": url_for(
-                    "assets.asset",
-                    package="app",
-                    version=current_app.extensions["bidean.assets"]["app"].version,
-                    path="img/console-icon.svg",
-                ),
+                "src": asset_url("app", "img/console-icon.svg"),
                 "sizes": "any",
                 "type": "image/svg+xml",
             }

@@ -19,7 +19,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     jsonify,
     render_template,
     request,
@@ -38,6 +37,7 @@ from webapp.common.departure_views import (
     SESSIONS_SHOWN,
     SessionView,
     departure_guide_names,
+    next_dates_by_tour,
     session_list_date,
     tour_session_views,
 )
@@ -215,11 +215,11 @@ def catalogue() -> str:
         abort(404)
     shown = ordered[(page - 1) * CATALOGUE_PAGE_SIZE : page * CATALOGUE_PAGE_SIZE]
     covers = {summary.slug: cover_image(summary, lang) for summary in shown}
-    g.listed_slugs = [summary.slug for summary in shown]  # next dates of these only
     return render_template(
         "public/catalogue.html",
         groups=group_by_place(shown, lang),
         covers=covers,
+        next_dates=next_dates_by_tour([summary.slug for summary in shown], lang),
         pagination=Pagination(
             page,
             pages,
@@ -314,11 +314,8 @@ def render_tour(
     holes: Holes | None = None,
     sessions: list[SessionView] | None = None,
 ) -> str:
-    """The whole tour page, or with ``holes`` the page with markers where they go.
-
-    Without ``sessions`` the sessions block reads them itself (``booking_sessions``).
-    """
-    context = {} if sessions is None else {"tour_sessions": sessions}
+    """The whole tour page with its upcoming ``sessions``, or with ``holes`` the page with
+    markers where they go (the sessions block is one of them)."""
     stops = stop_views(cached, lang)
     return render_template(
         "public/tour.html",
@@ -333,7 +330,7 @@ def render_tour(
         page_languages=cached.tour.languages,
         content_lang=lang,
         interface_note=interface_note(lang),
-        **context,
+        tour_sessions=sessions or [],
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from guides.models import AuditEntry
 from tests.booking_support import SLUG, add_departure, departure_row, store_tour
 from tours.booking.models import Booking, WaitlistEntry
 from webapp import create_app
@@ -97,6 +98,8 @@ def test_no_seats_is_a_clean_409_offering_the_waiting_list(client, db_session, d
     with db_session() as s:
         assert [e.email for e in s.scalars(select(WaitlistEntry))] == ["jon@example.org"]
     assert [b.party_size for b in stored_bookings(db_session)] == [6, 3]
+    with db_session() as s:  # the public's bookings and waiting are not audited
+        assert list(s.scalars(select(AuditEntry))) == []
 
 
 def test_waitlist_refuses_when_the_group_fits(client, departure_id):

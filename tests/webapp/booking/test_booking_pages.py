@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from guides.models import AuditEntry
 from tests.booking_support import SLUG, add_departure, departure_row, drain_mail, store_tour
 from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure
 
@@ -275,6 +276,8 @@ def test_waiting_list_join_offer_and_claim(app, client, db_session, departure_id
     assert again.status_code == 303  # claiming twice finds the same booking
     with db_session() as s:
         assert s.scalar(select(func.count()).select_from(Booking)) == 3
+        # The public's booking, cancelling, waiting and claiming are not audited.
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_waitlist_refuses_when_seats_are_there(client, db_session, departure_id):

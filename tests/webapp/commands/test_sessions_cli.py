@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
+from guides import audit
+from guides.models import AuditEntry
 from tests.booking_support import SLUG, add_departure, assert_invariant, party, store_tour
 from tours.booking.bookings import book
 from tours.booking.cancellation import cancel_booking
-from tours.booking.models import Booking, Departure, WaitlistEntry
+from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
 from tours.booking.waitlist import join
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -176,3 +179,71 @@ def test_listing_an_unknown_tour_names_it_and_fails(runner, db_session, tour):
     assert "There is no tour 'nope'" in result.output
     known = runner.invoke(args=["sessions", "list", "--tour", tour])
     assert known.exit_code == 0 and tour in known.output
+
+
+# --- audit: the departure actions write one record per change, named after the OS user ---
+
+CLI_ACTOR = f"cli:{getpass.getuser()}"
+
+
+def audit_rows(db_session) -> list[tuple[str, str, str, dict]]:
+    with db_session() as s:
+        return [(e.actor, e.action, e.target, e.details) for e in reversed(audit.recent(s))]
+
+
+def test_add_records_each_scheduled_session(runner, db_session, tour):
+    result = runner.invoke(
+        args=["sessions", "add", tour, "--at", f"{NEXT_YEAR}-06-05T18:30", "--language", "ar",
+              "--capacity", "12", "--every", "saturday", "--until", f"{NEXT_YEAR}-06-30"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ids = [d.id for d in departures(db_session)]
+    assert len(ids) == 4
+    assert audit_rows(db_session) == [
+        (CLI_ACTOR, "departure.add", f"departure:{i}", {"guide": None}) for i in ids
+    ]
+
+
+def test_assign_records_changes_only(runner, db_session, tour):
+    departure_id = add_departure(db_session)
+    guide = ["guides", "add", "g-7", "--name", "Gia", "--languages", "es:native"]
+    assert runner.invoke(args=guide).exit_code == 0
+    for flags in (["--guide", "g-7"], ["--guide", "g-7"], ["--none"]):
+        result = runner.invoke(args=["sessions", "assign", str(departure_id), *flags])
+        assert result.exit_code == 0, result.output
+    target = f"departure:{departure_id}"
+    rows = [row for row in audit_rows(db_session) if row[1].startswith("departure.")]
+    assert rows == [
+        (CLI_ACTOR, "departure.assign", target, {"guide": "g-7"}),
+        (CLI_ACTOR, "departure.assign", target, {"guide": None}),
+    ]
+
+
+def test_cancel_writes_one_record_and_a_second_cancel_none(runner, db_session, tour):
+    departure_id = add_departure(db_session)
+    with db_session(write_lock=True) as s:
+        book(s, departure_id, party(2, 1))
+    first = runner.invoke(args=["sessions", "cancel", str(departure_id)])
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(args=["sessions", "cancel", str(departure_id)]).exit_code != 0
+    assert audit_rows(db_session) == [
+        (CLI_ACTOR, "departure.cancel", f"departure:{departure_id}", {"bookings": 1, "emails": 1})
+    ]
+
+
+def test_a_cancel_whose_record_fails_changes_nothing(runner, db_session, tour, monkeypatch):
+    departure_id = add_departure(db_session)
+    with db_session(write_lock=True) as s:
+        book(s, departure_id, party(2, 1))
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(audit, "record", failing)
+    result = runner.invoke(args=["sessions", "cancel", str(departure_id)])
+    assert isinstance(result.exception, RuntimeError)
+    (departure,) = departures(db_session)
+    assert (departure.status, departure.seats_taken) == ("scheduled", 2)
+    with db_session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -444,6 +444,30 @@ def test_next_walks_show_their_language_and_a_year_only_outside_this_one(app, cl
         assert str(now.year) not in links[0]
 
 
+def test_a_card_lists_its_three_soonest_walks(app, client, samples):
+    now = datetime.now(ZoneInfo("Europe/Madrid")).replace(tzinfo=None)
+    days = (5, 2, 9, 7)
+    with get_db(app).transaction() as session:
+        ids = [
+            departure.id
+            for day in days
+            for departure in schedule(
+                session,
+                DepartureRequest(
+                    "zabala-kitchens-and-workshops",
+                    (now + timedelta(days=day)).replace(hour=11, minute=0, second=0, microsecond=0),
+                    "es",
+                    10,
+                ),
+            )
+        ]
+    page = Page(client.get("/?lang=en").get_data(as_text=True))
+    (dates,) = page.root.find_all("p", "next-dates")
+    shown = [a.attrs["href"].rsplit("=", 1)[1] for a in dates.find_all("a")]
+    soonest = [str(i) for _day, i in sorted(zip(days, ids, strict=True))][:3]
+    assert shown == soonest
+
+
 def test_list_dates_name_the_year_only_when_it_is_not_this_one(app):
     moment = datetime(2027, 3, 6, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
     with app.test_request_context("/?lang=es"):

@@ -1,0 +1,69 @@
+"""The emails booking actions cause, recorded in the outbox in the action's transaction.
+
+A message about a booking is recorded by kind only and composed by the mail worker
+(its composer is in the booking blueprint, with the calendar file it attaches); a
+message to a waiting-list entry is composed here, since it carries a signed link of
+the moment it was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext
+from sqlalchemy.orm import Session
+
+from tours.booking import departures as deps
+from tours.booking import waitlist
+from tours.booking.bookings import DepartureSeats
+from tours.booking.models import Booking, Departure, WaitlistEntry
+from webapp.actions.links import leave_token, offer_token
+from webapp.common.departure_views import session_view
+from webapp.mail import messages as mail
+
+BOOKING_SUBJECTS = {
+    "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
+    "cancelled": lazy_gettext("Booking %(reference)s cancelled"),
+    "session_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
+    "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
+    "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
+}
+mail.register_subjects(BOOKING_SUBJECTS)
+
+#: The kinds recorded about a booking, which the mail worker composes.
+BOOKING_KINDS = ("confirmation", "cancelled", "session_cancelled")
+
+
+def booking_mail(
+    db: Session, kind: str, booking: Booking, departure: Departure | DepartureSeats
+) -> int:
+    """Record one message about a booking, for the mail worker to compose and send."""
+    return mail.record_later(db, kind, booking.email or "", departure.id, booking.id)
+
+
+def entry_mail(db: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
+    """Compose and record one message to a waiting-list entry, in its language."""
+    view = session_view(db, departure, entry.language)
+    context: dict[str, Any] = {
+        "entry": entry,
+        "session": view,
+        "tour_url": mail.external_url("public.tour_page", slug=view.slug),
+        "subject_args": {"tour": view.title.text},
+    }
+    if kind == "offer" and entry.offer_expires_at is not None:
+        context["offer_url"] = mail.external_url("booking.offer", token=offer_token(entry))
+        context["expires"] = entry.offer_expires_at.astimezone(view.starts_at.tzinfo)
+    if kind == "waitlist_joined":
+        context["position"] = waitlist.position(db, entry)
+        context["leave_url"] = mail.external_url("booking.leave_waitlist", token=leave_token(entry))
+    message = mail.compose(kind, entry.email or "", entry.language, context)
+    return mail.record(db, kind, message, departure.id)
+
+
+def offer_mails(db: Session, offers: Sequence[WaitlistEntry]) -> list[int]:
+    """Record the offer to each entry that was just offered seats."""
+    return [
+        entry_mail(db, "offer", entry, deps.get_departure(db, entry.departure_id))
+        for entry in offers
+    ]

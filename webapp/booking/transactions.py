@@ -1,0 +1,114 @@
+"""The booking actions as the public's pages and API run them: each in its transaction,
+retried when that is safe, and the mail worker woken after the commit.
+
+Lapsed waiting-list offers hold seats until they are closed, so the actions that need
+free seats close them first, in a transaction of their own (only when a plain read
+finds some, so that an ordinary request takes no write lock for them).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tours.booking.bookings import BookingRefused, BookingResult, Party
+from tours.booking.cancellation import CancelResult
+from tours.booking.models import WaitlistEntry
+from tours.db import run_transaction, utcnow
+from webapp.actions import booking as actions
+from webapp.actions.booking import JoinResult
+from webapp.common.database import get_db
+from webapp.mail import worker
+
+PUBLIC = actions.PUBLIC
+
+
+def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]:
+    """Close lapsed offers and offer their seats on; a plain read when none lapsed."""
+    db = get_db()
+    now = utcnow()
+    with db.transaction() as session:
+        if not actions.lapsed_offers(session, now, departure_id):
+            return []
+    with db.transaction(write_lock=True) as session:
+        offers = actions.expire_lapsed_offers(session, now, departure_id)
+    worker.wake()
+    return offers
+
+
+def _has_lapsed_offers(departure_id: int) -> bool:
+    with get_db().transaction() as session:
+        return actions.lapsed_offers(session, utcnow(), departure_id)
+
+
+def place_booking(
+    departure_id: int, party: Party, idempotency_key: str | None, *, endpoint: str = "api"
+) -> BookingResult:
+    """Book seats (``actions.place_booking``) in one transaction of five or six round trips
+    on PostgreSQL: BEGIN, the action's statements, COMMIT.
+
+    Lapsed offers are only looked for when the seats are not there: they hold seats, so
+    they can only be why a booking is refused, and then they are closed (their seats
+    offered on down the list, as before) and the booking is tried once more.
+    """
+
+    def attempt(session: Session) -> BookingResult:
+        return actions.place_booking(
+            session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
+        )
+
+    factory = get_db().sessions
+    try:
+        result = run_transaction(factory, attempt, write_lock=True)
+    except BookingRefused as refused:
+        if refused.reason != "full" or not _has_lapsed_offers(departure_id):
+            raise
+        expire_lapsed_offers(departure_id)
+        result = run_transaction(factory, attempt, write_lock=True)
+    if not result.replayed:
+        worker.wake()
+    return result
+
+
+def cancel_booking(reference: str) -> CancelResult:
+    """Cancel a booking from its manage link."""
+    with get_db().transaction(write_lock=True) as session:
+        result = actions.cancel_booking(session, PUBLIC, reference)
+    worker.wake()
+    return result
+
+
+def join_waitlist(
+    departure_id: int, party: Party, idempotency_key: str | None, *, endpoint: str = "api"
+) -> JoinResult:
+    """Join a full departure's waiting list, once its lapsed offers are closed."""
+    expire_lapsed_offers(departure_id)
+    with get_db().transaction(write_lock=True) as session:
+        joined = actions.join_waitlist(
+            session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
+        )
+    worker.wake()
+    return joined
+
+
+def leave_waitlist(entry_id: int) -> bool:
+    """Leave a waiting list from its signed link; False when no longer waiting."""
+    with get_db().transaction(write_lock=True) as session:
+        changed = actions.leave_waitlist(session, PUBLIC, entry_id)
+    worker.wake()
+    return changed
+
+
+def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
+    """Take up an offer, once lapsed offers are closed (this one may be among them)."""
+    expire_lapsed_offers()
+    with get_db().transaction(write_lock=True) as session:
+        result = actions.claim_offer(session, PUBLIC, entry_id, offer_number)
+    worker.wake()
+    return result
+
+
+def decline_offer(entry_id: int, offer_number: int) -> None:
+    """Let an offer's seats go to the next in line."""
+    with get_db().transaction(write_lock=True) as session:
+        actions.decline_offer(session, PUBLIC, entry_id, offer_number)
+    worker.wake()
