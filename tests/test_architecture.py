@@ -200,8 +200,9 @@ def test_blueprint_packages_do_not_import_each_other(rooms):
 
 
 # Rooms that reach what they need by importing it: an app extension (``app.extensions``)
-# is the shared layer's own store (the database, caches, asset versions), read through its
-# functions there, never a place to look a service up by name at run time.
+# is the state of the module that sets it (the database, caches, asset versions), read
+# through that module's own functions, never a place to look a service up by name at run
+# time.  In these rooms a module may touch ``.extensions`` only under a key it defines.
 NO_EXTENSION_LOOKUPS = (
     "webapp.actions",
     "webapp.public",
@@ -213,16 +214,67 @@ NO_EXTENSION_LOOKUPS = (
 )
 
 
+def _own_keys(tree: ast.Module) -> set[str]:
+    """Names the module binds at its top level (``EXTENSION_KEY = "bidean.pages"``)."""
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _extension_key(node: ast.Attribute, parents: dict[ast.AST, ast.AST]) -> ast.AST | None:
+    """The key of ``x.extensions[KEY]`` or ``x.extensions.get(KEY, ...)``; None otherwise."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        return parent.slice
+    if isinstance(parent, ast.Attribute) and parent.attr in {"get", "setdefault", "pop"}:
+        call = parents.get(parent)
+        if isinstance(call, ast.Call) and call.args:
+            return call.args[0]
+    return None
+
+
 def extension_lookups(root: Path, rooms: tuple[str, ...]) -> list[str]:
-    """``module:line`` of every ``.extensions`` read in a module of ``rooms``."""
+    """``module:line`` of every ``.extensions`` use in ``rooms`` not under the module's key."""
     found = []
     for name, path in project_modules(root).items():
         if not any(name == room or name.startswith(room + ".") for room in rooms):
             continue
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        own = _own_keys(tree)
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "extensions":
-                found.append(f"{name}:{node.lineno}")
+                key = _extension_key(node, parents)
+                if not (isinstance(key, ast.Name) and key.id in own):
+                    found.append(f"{name}:{node.lineno}")
     return found
+
+
+def test_an_extension_lookup_is_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+            "webapp/console/__init__.py": "",
+            "webapp/console/admin.py": (
+                "from flask import current_app\n"
+                "KEY = 'bidean.console'\n"
+                "def own():\n    return current_app.extensions[KEY]\n"
+                "def cancel():\n    return current_app.extensions['bidean.cancel_departure']\n"
+                "def other():\n    return current_app.extensions.get(OTHER_KEY)\n"
+            ),
+        },
+    )
+    assert extension_lookups(tmp_path, ("webapp.console",)) == [
+        "webapp.console.admin:6",
+        "webapp.console.admin:8",
+    ]
 
 
 def test_no_blueprint_command_or_action_reads_app_extensions():
