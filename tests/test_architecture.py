@@ -346,7 +346,7 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
     ]
 
 
-def test_an_extension_lookup_is_found(tmp_path):
+def test_a_service_lookup_is_found_outside_the_shared_layer(tmp_path):
     write_tree(
         tmp_path,
         {
