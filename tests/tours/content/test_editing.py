@@ -162,6 +162,7 @@ def save_edit(sessions, *args, **kwargs):
 
 
 def restore(sessions, *args, **kwargs):
+    """``editing.restore`` in a transaction of its own, as the history page runs it."""
     with transaction(sessions, write_lock=True) as session:
         return editing.restore(session, *args, **kwargs)
 
