@@ -228,6 +228,7 @@ def update_guide(
 ) -> GuideProfile:
     """Change the given fields; a language still needed by an upcoming departure stays."""
     record = get_record(session, guide_id)
+    before = profile_of(record)
     if display_name is not None:
         record.display_name = check_name(display_name)
     if languages is not None:
@@ -247,9 +248,11 @@ def update_guide(
         record.bio = check_text(bio, "bio").to_json()
     if tours is not None:
         record.tours = list(check_tours(session, tours))
-    record.updated_at = utcnow()
+    after = profile_of(record)
+    if after != before:  # the same values again leave the profile (and its date) as it was
+        record.updated_at = utcnow()
     session.flush()
-    return profile_of(record)
+    return after
 
 
 def _upcoming_languages(session: Session, guide_id: str) -> set[str]:

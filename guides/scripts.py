@@ -85,6 +85,20 @@ def script_for(
     return ScriptView(resolved.text, resolved.language, language, False, shared)
 
 
+def own_script(
+    session: Session, guide_id: str, slug: str, stop_id: str, language: str
+) -> GuideScript | None:
+    """The guide's own version of one stop's script in one language, if they keep one."""
+    return session.scalars(
+        select(GuideScript).where(
+            GuideScript.guide_id == guide_id,
+            GuideScript.tour_slug == slug,
+            GuideScript.stop_id == stop_id,
+            GuideScript.language == language,
+        )
+    ).one_or_none()
+
+
 def save_own_script(
     session: Session,
     guide_id: str,
@@ -100,19 +114,14 @@ def save_own_script(
         raise ScriptConflict(current)
     if len(text) > SCRIPT_MAX:
         raise ScriptRejected(f"A script may have at most {SCRIPT_MAX} characters.")
-    row = session.scalars(
-        select(GuideScript).where(
-            GuideScript.guide_id == guide_id,
-            GuideScript.tour_slug == slug,
-            GuideScript.stop_id == stop.id,
-            GuideScript.language == language,
-        )
-    ).one_or_none()
+    row = own_script(session, guide_id, slug, stop.id, language)
     if not text.strip():
         if row is not None:
             session.delete(row)
             session.flush()
         return None
+    if row is not None and (row.text, row.based_on) == (text.strip(), current):
+        return row  # the same text on the same shared script: nothing to store
     if row is None:
         row = GuideScript(guide_id=guide_id, tour_slug=slug, stop_id=stop.id, language=language)
         session.add(row)

@@ -1,12 +1,14 @@
-"""``bidean publish SLUG`` and ``bidean withdraw SLUG``."""
+"""``bidean publish SLUG`` and ``bidean withdraw SLUG``, through ``webapp.actions.tours``
+as the editor's buttons (audited with the actor ``cli:<operating-system user>``)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from tours.content.workflows.drafts import publish, withdraw
+from guides.audit import Actor
 from tours.errors import TourNotFound
+from webapp.actions import tours as tour_actions
 from webapp.commands.reports import todo_text
 from webapp.commands.tours import _database_errors
 from webapp.commands.validate import validation_options
@@ -22,7 +24,13 @@ def publish_command(slug: str) -> None:
     with _database_errors():
         upgrade(db.engine)
         try:
-            outcome = publish(db.sessions, slug, validation_options(None, None, None, None))
+            with db.transaction(write_lock=True) as session:
+                outcome = tour_actions.publish_tour(
+                    session,
+                    Actor.command_line(),
+                    slug,
+                    options=validation_options(None, None, None, None),
+                )
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
@@ -34,7 +42,10 @@ def publish_command(slug: str) -> None:
             " edit, import it again) or import again with the missing options."
         )
         raise click.exceptions.Exit(1)
-    click.echo(f"published {slug} version {outcome.version}")
+    if outcome.unchanged:
+        click.echo(f"{slug} version {outcome.version} was published already; nothing changed")
+    else:
+        click.echo(f"published {slug} version {outcome.version}")
 
 
 @click.command("withdraw")
@@ -46,8 +57,11 @@ def withdraw_command(slug: str) -> None:
     with _database_errors():
         upgrade(db.engine)
         try:
-            withdraw(db.sessions, slug)
+            with db.transaction(write_lock=True) as session:
+                withdrawn = tour_actions.withdraw_tour(session, Actor.command_line(), slug)
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
-    click.echo(f"withdrew {slug}")
+    click.echo(
+        f"withdrew {slug}" if withdrawn else f"{slug} was withdrawn already; nothing changed"
+    )

@@ -1,7 +1,8 @@
 """``bidean guides add|list|update|remove`` and ``bidean users add|list|disable|reset-password``.
 
-Thin commands over ``guides``: the coordinator pages call the same functions, and every
-change is written to the audit log with the actor ``cli``.
+Thin commands over ``webapp.actions``: the coordinator pages call the same functions, and
+every change is written to the audit log, in its transaction, with the actor
+``cli:<operating-system user>``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from guides import accounts, audit
+from guides import accounts
 from guides import profiles as prof
+from guides.audit import Actor
 from tours.errors import BideanError
+from webapp.actions import accounts as account_actions
+from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db, upgrade
 from webapp.mail.messages import external_url
-
-CLI_ACTOR = "cli"
 
 
 def _fail(message: str) -> None:
@@ -62,8 +64,9 @@ def add_command(
     """Create the profile of guide GUIDE_ID."""
     try:
         with get_db().transaction(write_lock=True) as session:
-            guide = prof.add_guide(
+            guide = guide_actions.add_guide(
                 session,
+                Actor.command_line(),
                 guide_id,
                 name,
                 languages,
@@ -71,7 +74,6 @@ def add_command(
                 bio=_texts(bio, "--bio"),
                 tours=_tours(tours) or (),
             )
-            audit.record(session, CLI_ACTOR, "guide.add", f"guide:{guide.id}")
     except BideanError as error:
         _fail(str(error))
     click.echo(f"Guide {guide.id!r} ({guide.display_name}) added.")
@@ -109,8 +111,9 @@ def update_command(
     """Change the given fields of guide GUIDE_ID."""
     try:
         with get_db().transaction(write_lock=True) as session:
-            guide = prof.update_guide(
+            update = guide_actions.update_guide(
                 session,
+                Actor.command_line(),
                 guide_id,
                 display_name=name,
                 languages=languages,
@@ -118,10 +121,12 @@ def update_command(
                 bio=_texts(bio, "--bio"),
                 tours=_tours(tours),
             )
-            audit.record(session, CLI_ACTOR, "guide.update", f"guide:{guide.id}")
     except BideanError as error:
         _fail(str(error))
-    click.echo(f"Guide {guide.id!r} updated.")
+    if update.changed:
+        click.echo(f"Guide {update.guide.id!r} updated.")
+    else:
+        click.echo(f"Guide {update.guide.id!r} already had these values; nothing changed.")
 
 
 @guides_group.command("remove")
@@ -131,8 +136,7 @@ def remove_command(guide_id: str) -> None:
     """Delete guide GUIDE_ID (refused while sessions name them)."""
     try:
         with get_db().transaction(write_lock=True) as session:
-            prof.remove_guide(session, guide_id)
-            audit.record(session, CLI_ACTOR, "guide.remove", f"guide:{guide_id}")
+            guide_actions.remove_guide(session, Actor.command_line(), guide_id)
     except BideanError as error:
         _fail(str(error))
     click.echo(f"Guide {guide_id!r} removed.")
@@ -168,17 +172,15 @@ def users_add_command(email: str, role: str, guide_id: str | None, password_stdi
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         with get_db().transaction(write_lock=True) as session:
-            account = accounts.create_account(
-                session, email, role, guide_id=guide_id, password=password
+            new = account_actions.create_account(
+                session, Actor.command_line(), email, role, guide_id=guide_id, password=password
             )
-            token = None if password else accounts.issue_set_password_link_token(session, account)
-            audit.record(session, CLI_ACTOR, "account.add", f"account:{account.email}", role=role)
     except BideanError as error:
         _fail(str(error))
-    click.echo(f"Account {account.email} ({role}) created.")
-    if token:
+    click.echo(f"Account {new.account.email} ({role}) created.")
+    if new.token:
         click.echo("Send them this link to choose a password (valid 48 hours, once):")
-        click.echo(set_password_url(token))
+        click.echo(set_password_url(new.token))
 
 
 @users_group.command("list")
@@ -206,11 +208,13 @@ def users_disable_command(email: str) -> None:
     """Disable the account EMAIL: its sessions end and it cannot log in."""
     try:
         with get_db().transaction(write_lock=True) as session:
-            account = accounts.disable_account(session, email)
-            audit.record(session, CLI_ACTOR, "account.disable", f"account:{account.email}")
+            account, changed = account_actions.disable_account(session, Actor.command_line(), email)
     except BideanError as error:
         _fail(str(error))
-    click.echo(f"Account {account.email} disabled.")
+    if changed:
+        click.echo(f"Account {account.email} disabled.")
+    else:
+        click.echo(f"Account {account.email} was disabled already; nothing changed.")
 
 
 @users_group.command("reset-password")
@@ -220,8 +224,7 @@ def users_reset_command(email: str) -> None:
     """Forget EMAIL's password and print a new one-time set-password link."""
     try:
         with get_db().transaction(write_lock=True) as session:
-            account, token = accounts.reset_password(session, email)
-            audit.record(session, CLI_ACTOR, "account.reset", f"account:{account.email}")
+            account, token = account_actions.reset_password(session, Actor.command_line(), email)
     except BideanError as error:
         _fail(str(error))
     click.echo(f"Password of {account.email} reset. Link (valid 48 hours, once):")

@@ -18,13 +18,15 @@ import geojson
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from guides.audit import Actor
 from tours.content.assembly.assemble import AssemblyOptions
 from tours.content.assembly.fieldmap import FieldMap, MappingError
 from tours.content.publishing.export import to_geojson, to_gpx
-from tours.content.workflows.intake import import_files
+from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
+from webapp.actions import imports
 from webapp.commands.media import validate_for_app, validate_only
 from webapp.commands.reports import intake_text
 from webapp.commands.validate import FILES, gpx_options, validation_options
@@ -107,15 +109,14 @@ def import_command(
         order=order,
         validation=validation_options(city, timezone, language, licence),
     )
-    sessions = None
+    store = None
     if not dry_run:
-        db = get_db()
         with _database_errors():
-            upgrade(db.engine)
-        sessions = db.sessions
+            upgrade(get_db().engine)
+        store = _store(Actor.command_line())
     with _database_errors():
         intakes = import_files(
-            sessions,
+            store,
             list(files),
             route=route,
             stops=list(stops),
@@ -132,6 +133,16 @@ def import_command(
         for intake in intakes:
             click.echo("\n".join(intake_text(intake)))
     raise click.exceptions.Exit(0 if all(i.ok for i in intakes) else 1)
+
+
+def _store(actor: Actor) -> Store:
+    """Store each file (or assembly) in a transaction of its own, with its audit record."""
+
+    def store(intake: Intake) -> None:
+        with get_db().transaction(write_lock=True) as session:
+            imports.store_import(session, actor, intake)
+
+    return store
 
 
 @click.command("export")

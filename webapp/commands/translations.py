@@ -1,8 +1,9 @@
 """``bidean translations report|export|import`` and ``bidean fork``.
 
-Thin commands over ``guides.translations`` and ``tours.content.workflows.fork``; exit 1 with one
-clear message for an unknown tour or a refused file (every problem with its row and
-column), never a traceback.
+Thin commands over ``guides.translations`` and ``webapp.actions.tours`` (storing a
+translation file and a fork, audited as from the console); exit 1 with one clear
+message for an unknown tour or a refused file (every problem with its row and column),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from guides.audit import Actor
 from guides.translations import (
     TranslationError,
     export_translations,
-    import_translations,
     translation_report,
 )
 from tours.content.translation.translation_csv import MAX_BYTES
 from tours.content.translation.translations import report_text
-from tours.content.workflows.fork import ForkError, fork_tour
+from tours.content.workflows.fork import ForkError
 from tours.errors import TourNotFound
+from webapp.actions import tours as tour_actions
 from webapp.commands.reports import todo_text
 from webapp.commands.tours import _database_errors
 from webapp.commands.validate import validation_options
@@ -118,8 +120,12 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
     with _database_errors(), _refusals():
         upgrade(db.engine)
         with db.transaction(write_lock=True) as session:
-            outcome = import_translations(
-                session, slug, data, validation_options(None, None, None, None)
+            outcome = tour_actions.import_tour_translations(
+                session,
+                Actor.command_line(),
+                slug,
+                data,
+                validation_options(None, None, None, None),
             )
     if as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
@@ -155,7 +161,9 @@ def fork_command(slug: str, city: str, new_slug: str | None, with_scripts: bool)
     with _database_errors(), _refusals():
         upgrade(db.engine)
         with db.transaction(write_lock=True) as session:
-            result = fork_tour(session, slug, city, new_slug, with_scripts=with_scripts)
+            result = tour_actions.fork_tour(
+                session, Actor.command_line(), slug, city, new_slug, with_scripts=with_scripts
+            )
     for line in todo_text(result.todo, result.slug):
         click.echo(line)
     click.echo(

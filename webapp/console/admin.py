@@ -25,7 +25,9 @@ from guides.roster import roster
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
+from webapp.actions import accounts as account_actions
 from webapp.actions import departures as departure_actions
+from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_view, session_views
 from webapp.common.i18n import current_language
@@ -282,14 +284,14 @@ def admin_guides() -> Response | str:
         fields = _guide_fields(form)
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                guide = prof.add_guide(
+                guide = guide_actions.add_guide(
                     db_session,
+                    current_user.actor,
                     form.guide_id.data or "",
                     fields.pop("display_name"),
                     fields.pop("languages"),
                     **fields,
                 )
-                audit.record(db_session, current_user.actor, "guide.add", f"guide:{guide.id}")
         except BideanError as error:
             _error(error)
         else:
@@ -321,12 +323,16 @@ def admin_guide(guide_id: str) -> Response | str:
     elif form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                prof.update_guide(db_session, guide_id, **_guide_fields(form))
-                audit.record(db_session, current_user.actor, "guide.update", f"guide:{guide_id}")
+                update = guide_actions.update_guide(
+                    db_session, current_user.actor, guide_id, **_guide_fields(form)
+                )
         except BideanError as error:
             _error(error)
         else:
-            flash(gettext("Guide profile saved."))
+            if update.changed:
+                flash(gettext("Guide profile saved."))
+            else:
+                flash(gettext("Nothing changed in the profile, so nothing was saved."))
             return redirect(url_for("console.admin_guide", guide_id=guide_id))
     return render_template(
         "console/admin_guide.html", guide=guide, form=form, photo_form=PhotoForm()
@@ -342,8 +348,7 @@ def admin_guide_photo(guide_id: str) -> Response:
     try:
         jpeg = reencode_photo(data)
         with get_db().transaction(write_lock=True) as db_session:
-            prof.set_photo(db_session, guide_id, jpeg)
-            audit.record(db_session, current_user.actor, "guide.photo", f"guide:{guide_id}")
+            guide_actions.set_guide_photo(db_session, current_user.actor, guide_id, jpeg)
     except prof.GuideNotFound:
         abort(404)
     except PhotoRejected:
@@ -387,21 +392,16 @@ def admin_accounts() -> Response | str:
     if form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                account = accounts.create_account(
+                new = account_actions.create_account(
                     db_session,
+                    current_user.actor,
                     form.email.data or "",
                     form.role.data or "",
                     guide_id=form.guide.data or None,
                 )
-                link = _link(accounts.issue_set_password_link_token(db_session, account))
-                _mail_link(db_session, account, link)
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "account.add",
-                    f"account:{account.email}",
-                    role=account.role,
-                )
+                assert new.token is not None  # no password is given here
+                link = _link(new.token)
+                _mail_link(db_session, new.account, link)
         except BideanError as error:
             _error(error)
         else:
@@ -425,9 +425,9 @@ def _account(db_session, account_id: int) -> UserAccount:
 def admin_account_link(account_id: int) -> str:
     """A new one-time set-password link (the old password stops working)."""
     with get_db().transaction(write_lock=True) as db_session:
-        account, token = accounts.reset_password(db_session, _account(db_session, account_id).email)
+        email = _account(db_session, account_id).email
+        account, token = account_actions.reset_password(db_session, current_user.actor, email)
         _mail_link(db_session, account, _link(token))
-        audit.record(db_session, current_user.actor, "account.reset", f"account:{account.email}")
         found = accounts.list_accounts(db_session)
         form = AccountForm()
         form.guide.choices = _guide_choices(db_session)
@@ -446,9 +446,11 @@ def admin_account_link(account_id: int) -> str:
 def admin_account_disable(account_id: int) -> Response:
     """Disable an account: it cannot log in, and its sessions end."""
     with get_db().transaction(write_lock=True) as db_session:
-        account = accounts.disable_account(db_session, _account(db_session, account_id).email)
-        audit.record(db_session, current_user.actor, "account.disable", f"account:{account.email}")
-    flash(gettext("Account disabled."))
+        email = _account(db_session, account_id).email
+        _, changed = account_actions.disable_account(db_session, current_user.actor, email)
+    flash(
+        gettext("Account disabled.") if changed else gettext("This account was disabled already.")
+    )
     return redirect(url_for("console.admin_accounts"))
 
 

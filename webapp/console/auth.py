@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError
 
 from guides.accounts import load_by_cookie_id
+from guides.audit import Actor
 from guides.models import ROLE_ADMIN, UserAccount
 from webapp.common.database import get_db
 
@@ -62,8 +63,9 @@ class ConsoleUser:
         return None if self.is_admin else (self.guide_id or "\0no-guide")
 
     @property
-    def actor(self) -> str:
-        return self.email
+    def actor(self) -> Actor:
+        """Who the audit log names for what this user does."""
+        return Actor.account(self.email)
 
 
 def console_user(account: UserAccount) -> ConsoleUser:

@@ -1,30 +1,23 @@
 """Coordinator pages for tours: the list of every tour and the tour editor.
 
 ``/console/tours`` lists drafts, published and withdrawn tours; ``/console/tours/<slug>``
-edits the newest version side by side in two languages.  Saving calls
-``tours.content.workflows.editing.save_edit`` (a new version, checked like an import, refused
-when the form is based on a version that is no longer the newest); publishing and
-withdrawing call ``tours.content.workflows.drafts``.
+edits the newest version side by side in two languages.  Saving, restoring, publishing
+and withdrawing call ``webapp.actions.tours`` (a new version, checked like an import,
+refused when the form is based on a version that is no longer the newest), as the
+``bidean publish`` and ``withdraw`` commands do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
-from guides import audit
-from tours.content.workflows.drafts import publish, withdraw
 from tours.content.workflows.editing import (
     EditError,
     EditRefused,
     changed_fields,
     field_of,
-    restore,
-    save_edit,
 )
 from tours.errors import TourNotFound
 from tours.tour.store import (
@@ -35,6 +28,7 @@ from tours.tour.store import (
     tour_listings,
     version_history,
 )
+from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, current_language
 from webapp.common.maps import json_for_script
@@ -135,14 +129,10 @@ def admin_tour_edit(slug: str):
         posted.setlist("order", form.moved_order(document))
         return _render(slug, posted=posted, based_on=based_on)
     try:
-        saved = save_edit(
-            get_db().sessions,
-            slug,
-            based_on,
-            form.change,
-            editor=current_user.actor,
-            on_saved=_audit(slug, "tour.edit"),
-        )
+        with get_db().transaction(write_lock=True) as db_session:
+            saved = tour_actions.save_tour_edit(
+                db_session, current_user.actor, slug, based_on, form.change
+            )
     except StaleVersion as stale:
         return _stale(slug, stale)
     except EditError as error:
@@ -170,16 +160,6 @@ def admin_tour_edit(slug: str):
     else:
         flash(gettext("Saved as version %(version)d. It can be published.", version=saved.version))
     return redirect(url_for("console.admin_tour_edit", slug=slug, **_language_args()))
-
-
-def _audit(slug: str, action: str, **details: int) -> Callable[[Session, int | None], None]:
-    """Write the audit entry in the transaction of the change itself."""
-    actor = current_user.actor
-
-    def record(session: Session, version: int | None) -> None:
-        audit.record(session, actor, action, f"tour:{slug}", version=version, **details)
-
-    return record
 
 
 def _language_args() -> dict[str, str]:
@@ -219,14 +199,10 @@ def admin_tour_restore(slug: str) -> Response:
     """Store an earlier version again as the newest one (a new version; nothing is lost)."""
     version, based_on = _posted_int("version"), _posted_int("based_on")
     try:
-        saved = restore(
-            get_db().sessions,
-            slug,
-            version,
-            based_on,
-            editor=current_user.actor,
-            on_saved=_audit(slug, "tour.restore", restored=version),
-        )
+        with get_db().transaction(write_lock=True) as db_session:
+            saved = tour_actions.restore_tour_version(
+                db_session, current_user.actor, slug, version, based_on
+            )
     except StaleVersion as stale:
         flash(_stale_text(stale))
         return redirect(url_for("console.admin_tour_history", slug=slug))
@@ -254,13 +230,21 @@ def admin_tour_publish(slug: str) -> Response:
     """Publish the newest version if nothing is left to do."""
     based_on = _posted_int("based_on") if request.form.get("based_on") else None
     try:
-        outcome = publish(
-            get_db().sessions, slug, based_on=based_on, on_published=_audit(slug, "tour.publish")
-        )
+        with get_db().transaction(write_lock=True) as db_session:
+            outcome = tour_actions.publish_tour(
+                db_session, current_user.actor, slug, based_on=based_on
+            )
     except StaleVersion as stale:
         flash(_stale_text(stale))
         return redirect(url_for("console.admin_tour_edit", slug=slug))
-    if outcome.ok:
+    if outcome.unchanged:
+        flash(
+            gettext(
+                "Version %(version)d was on the public site already: nothing changed.",
+                version=outcome.version,
+            )
+        )
+    elif outcome.ok:
         flash(
             gettext(
                 "Published: version %(version)d is on the public site.", version=outcome.version
@@ -275,7 +259,10 @@ def admin_tour_publish(slug: str) -> Response:
 @admin_required
 def admin_tour_withdraw(slug: str) -> Response:
     """Take a tour off the public site; its versions stay and it can be published again."""
-    record = _audit(slug, "tour.withdraw")
-    withdraw(get_db().sessions, slug, on_withdrawn=lambda session: record(session, None))
-    flash(gettext("Withdrawn: the tour is no longer on the public site."))
+    with get_db().transaction(write_lock=True) as db_session:
+        withdrawn = tour_actions.withdraw_tour(db_session, current_user.actor, slug)
+    if withdrawn:
+        flash(gettext("Withdrawn: the tour is no longer on the public site."))
+    else:
+        flash(gettext("The tour was withdrawn already: nothing changed."))
     return redirect(url_for("console.admin_tour_edit", slug=slug))

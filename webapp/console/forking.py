@@ -2,8 +2,8 @@
 
 ``/console/tours/<slug>/fork`` asks for the city (and optionally the new slug and
 whether to copy the guides' scripts) and stores the copy as a draft through
-``tours.content.workflows.fork.fork_tour``, exactly as ``bidean fork`` does; see that module for
-what is kept, what is marked to do and what is dropped.
+``webapp.actions.tours.fork_tour``, exactly as ``bidean fork`` does; see
+``tours.content.workflows.fork`` for what is kept, what is marked to do and what is dropped.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from guides import audit
-from tours.content.workflows.fork import ForkError, fork_tour
+from tours.content.workflows.fork import ForkError
 from tours.errors import TourNotFound
 from tours.tour.store import get_document
+from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
 from webapp.console.auth import admin_required
 from webapp.console.forms import ForkForm
@@ -35,21 +35,13 @@ def admin_tour_fork(slug: str) -> Response | str:
     if form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                result = fork_tour(
+                result = tour_actions.fork_tour(
                     db_session,
+                    current_user.actor,
                     slug,
                     form.city.data or "",
                     form.slug.data or None,
                     with_scripts=bool(form.with_scripts.data),
-                )
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "tour.fork",
-                    f"tour:{result.slug}",
-                    source=slug,
-                    source_version=result.source_version,
-                    scripts=bool(form.with_scripts.data),
                 )
         except TourNotFound:
             abort(404)

@@ -18,12 +18,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from guides import audit
 from tours.content.assembly.assembly_order import move_stops
 from tours.content.workflows import staging
 from tours.content.workflows.preview import ImportPreview, build_preview
-from tours.content.workflows.uploads import ImportPlan, existing_tour, plan_import, store_plan
+from tours.content.workflows.uploads import ImportPlan, existing_tour, plan_import
 from tours.tour.store import PUBLISHED
+from webapp.actions import imports
 from webapp.common.database import get_db
 from webapp.common.errors import handle_http_error
 from webapp.common.limits import body_limit
@@ -273,14 +273,11 @@ def admin_import_confirm(token: str) -> Any:
     if not staging.discard(staging_root(), token, current_user.account_id):
         return _gone()  # confirmed (or cancelled) by another request meanwhile
     with get_db().transaction(write_lock=True) as db_session:
-        stored = store_plan(db_session, plan, publish=publish)
-        audit.record(
+        stored = imports.confirm_upload(
             db_session,
             current_user.actor,
-            "tour.import",
-            f"tour:{stored.slug}",
-            version=stored.version,
-            status=stored.status,
+            plan,
+            publish=publish,
             files=[f.name for f in staged.files],
         )
     if stored.unchanged:

@@ -3,7 +3,8 @@ trip for translators (download a language's file, upload it back).
 
 ``/console/tours/<slug>/translations`` shows, per language (the declared ones, then any
 other a stop text uses), how complete the names, stories and scripts are and which stops
-lack what.  It calls ``guides.translations``, exactly as ``bidean translations`` does.
+lack what.  It calls ``guides.translations`` and ``webapp.actions.tours``, exactly as
+``bidean translations`` does.
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ from flask import (
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from guides import audit
 from guides.translations import (
     TranslationError,
     export_translations,
-    import_translations,
     translation_report,
 )
 from tours.content.checking.pipeline import ValidationOptions
 from tours.content.translation.translation_csv import MAX_BYTES, CsvProblem
 from tours.errors import TourNotFound
+from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
 from webapp.console.auth import admin_required
 from webapp.console.forms import TranslationUploadForm
@@ -114,17 +114,9 @@ def admin_tour_translations_import(slug: str) -> Response | str:
         return redirect(url_for("console.admin_tour_translations", slug=slug))
     try:
         with get_db().transaction(write_lock=True) as db_session:
-            outcome = import_translations(db_session, slug, data, _options())
-            if outcome.ok and outcome.version is not None:
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "tour.translations",
-                    f"tour:{slug}",
-                    language=outcome.language,
-                    version=outcome.version,
-                    changed=outcome.changed,
-                )
+            outcome = tour_actions.import_tour_translations(
+                db_session, current_user.actor, slug, data, _options()
+            )
     except TourNotFound:
         abort(404)
     if not outcome.ok:

@@ -26,19 +26,19 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from guides import audit
 from guides.accounts import (
     MIN_PASSWORD_LENGTH,
     AccountError,
     account_for_token,
     authenticate,
     end_sessions,
-    set_password_with_token,
 )
-from guides.roster import CheckInRejected, departure_for, departures_for, record_check_in
-from guides.scripts import ScriptConflict, ScriptRejected, save_own_script, shared_script
+from guides.roster import CheckInRejected, departure_for, departures_for
+from guides.scripts import ScriptConflict, ScriptRejected, shared_script
 from tours.booking.departures import DepartureNotFound, slug_of
 from tours.errors import TourNotFound
+from webapp.actions import accounts as account_actions
+from webapp.actions import guides as guide_actions
 from webapp.common.assets import asset_url
 from webapp.common.database import get_db
 from webapp.common.departure_views import session_views
@@ -128,8 +128,7 @@ def set_password(token: str) -> Response | str:
         else:
             try:
                 with get_db().transaction(write_lock=True) as db_session:
-                    account = set_password_with_token(db_session, token, form.password.data or "")
-                    audit.record(db_session, account.email, "account.password", account.email)
+                    account_actions.set_password(db_session, token, form.password.data or "")
             except AccountError as error:
                 flash(_password_message(error))
             else:
@@ -209,23 +208,15 @@ def check_in(departure_id: int) -> Response:
     try:
         with get_db().transaction(write_lock=True) as db_session:
             _departure_or_404(db_session, departure_id)
-            mark, new = record_check_in(
+            mark, new = guide_actions.check_in(
                 db_session,
+                current_user.actor,
                 departure_id,
                 booking_id,
                 str(data.get("state", "")),
                 str(data.get("key", "")),
                 current_user.account_id,
             )
-            if new:
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "checkin",
-                    f"booking:{booking_id}",
-                    state=mark.state,
-                    session=departure_id,
-                )
             state = mark.state
     except CheckInRejected:
         return jsonify(error=gettext("This check-in cannot be recorded."), code="rejected"), 400
@@ -256,22 +247,16 @@ def edit_script(departure_id: int, stop_id: str) -> Response | str:
     elif form.validate_on_submit():
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                save_own_script(
+                guide_actions.save_script(
                     db_session,
+                    current_user.actor,
                     current_user.guide_id,
                     slug_of(db_session, found),
                     stop,
                     language,
                     form.text.data or "",
                     form.based_on.data or "",
-                )
-                audit.record(
-                    db_session,
-                    current_user.actor,
-                    "script.save",
-                    f"stop:{stop_id}",
-                    session=departure_id,
-                    language=language,
+                    departure_id=departure_id,
                 )
         except ScriptConflict as error:
             conflict = error.current_shared

@@ -9,16 +9,14 @@ its to-do list is brought up to date.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tours.content.assembly.assemble import TODO_WARNINGS, option_hint
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.report import Report
-from tours.db import transaction
 from tours.tour.store import (
     PUBLISHED,
     WITHDRAWN,
@@ -36,6 +34,7 @@ class PublishOutcome:
     report: Report
     version: int | None = None
     todo: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: bool = False  # that version was already the published one
 
     @property
     def ok(self) -> bool:
@@ -43,63 +42,51 @@ class PublishOutcome:
 
 
 def publish(
-    sessions: sessionmaker[Session],
+    session: Session,
     slug: str,
     options: ValidationOptions | None = None,
     based_on: int | None = None,
-    on_published: Callable[[Session, int], None] | None = None,
 ) -> PublishOutcome:
     """Publish the newest version of ``slug`` if it is complete; raises ``TourNotFound``.
 
+    In the caller's transaction (opened with ``write_lock``: the tour's row is locked).
     ``based_on`` (the editor's button) is the version the coordinator saw: if a newer
     one was saved since, ``StaleVersion`` is raised and nothing is published.
-    ``on_published(session, version)`` runs in the same transaction (the audit log).
     """
     options = options or ValidationOptions()
-    with transaction(sessions, write_lock=True) as session:
-        row = newest_version(session, slug)
-        if based_on is not None and row.version != based_on:
-            raise StaleVersion(slug, based_on, row.version, [row.source_name])
-        document = without_draft_marks(row.document)
-        result = validate_document(document, slug, options)
-        todo = [
-            {**p.to_dict(), "message": p.message + option_hint(p)} for p in result.report.errors
-        ]
-        todo += [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
-        outcome = PublishOutcome(result.report, todo=todo)
-        if todo or result.tour is None or result.document is None:
-            row.todo = todo
-            return outcome
-        tour = result.tour
-        if result.document == row.document:
-            set_status(session, slug, PUBLISHED, row.version)
-            row.todo = []
-            outcome.version = row.version
-        else:
-            outcome.version = save_document(
-                session,
-                result.document,
-                slug=slug,
-                city=tour.city,
-                languages=tour.languages,
-                title=tour.title.to_json(),
-                source_name=f"published from version {row.version}",
-            )
-        if on_published is not None:
-            on_published(session, outcome.version)
+    row = newest_version(session, slug)
+    if based_on is not None and row.version != based_on:
+        raise StaleVersion(slug, based_on, row.version, [row.source_name])
+    document = without_draft_marks(row.document)
+    result = validate_document(document, slug, options)
+    todo = [{**p.to_dict(), "message": p.message + option_hint(p)} for p in result.report.errors]
+    todo += [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
+    outcome = PublishOutcome(result.report, todo=todo)
+    if todo or result.tour is None or result.document is None:
+        row.todo = todo
         return outcome
+    tour = result.tour
+    if result.document == row.document:
+        outcome.unchanged = row.tour.status == PUBLISHED and row.tour.current_version == row.version
+        set_status(session, slug, PUBLISHED, row.version)
+        row.todo = []
+        outcome.version = row.version
+    else:
+        outcome.version = save_document(
+            session,
+            result.document,
+            slug=slug,
+            city=tour.city,
+            languages=tour.languages,
+            title=tour.title.to_json(),
+            source_name=f"published from version {row.version}",
+        )
+    return outcome
 
 
-def withdraw(
-    sessions: sessionmaker[Session],
-    slug: str,
-    on_withdrawn: Callable[[Session], None] | None = None,
-) -> None:
+def withdraw(session: Session, slug: str) -> None:
     """Take a tour off the public site (its versions stay); raises ``TourNotFound``."""
-    with transaction(sessions, write_lock=True) as session:
-        set_status(session, slug, WITHDRAWN)
-        if on_withdrawn is not None:
-            on_withdrawn(session)
+    set_status(session, slug, WITHDRAWN)
 
 
 def without_draft_marks(document: dict[str, Any]) -> dict[str, Any]:

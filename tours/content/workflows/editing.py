@@ -20,13 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tours.content.assembly.assemble import TODO_WARNINGS, option_hint
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.profile_features import STOP_ID_PATTERN
 from tours.content.workflows.drafts import without_draft_marks
-from tours.db import transaction
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
 from tours.text import unstorable
@@ -337,72 +336,65 @@ def check_document(
 
 
 def save_edit(
-    sessions: sessionmaker[Session],
+    session: Session,
     slug: str,
     based_on: int,
     change: Change,
     *,
     editor: str = "",
     options: ValidationOptions | None = None,
-    on_saved: Callable[[Session, int], None] | None = None,
 ) -> SavedEdit:
     """Apply ``change`` to the newest version of ``slug`` and store it as a new version.
 
-    One transaction: the tour's row is locked, the form's ``based_on`` version is
-    compared with the newest (``StaleVersion`` when another save came first), the
-    result is checked (``EditRefused``, nothing stored) and stored as a draft version;
-    a published tour stays as the public sees it until it is published again.
-    ``on_saved(session, version)`` runs in the same transaction (the audit log).
+    In the caller's transaction (opened with ``write_lock``): the tour's row is locked,
+    the form's ``based_on`` version is compared with the newest (``StaleVersion`` when
+    another save came first), the result is checked (``EditRefused``, nothing stored)
+    and stored as a draft version; a published tour stays as the public sees it until it
+    is published again.
     """
     options = options or ValidationOptions()
-    with transaction(sessions, write_lock=True) as session:
-        ensure_newest(session, slug, based_on)  # a stale form is told so before anything else
-        row = newest_version(session, slug)
-        document = change(copy.deepcopy(row.document))
-        if document == row.document:
-            return SavedEdit(row.version, list(row.todo or ()), unchanged=True)
-        checked = check_document(document, slug, options, base=row.document)
-        if checked.refused:
-            raise EditRefused(checked.refused)
-        version = save_edited_version(
-            session,
-            slug,
-            checked.document,
-            based_on=based_on,
-            todo=checked.todo,
-            source_name=f"edited by {editor}" if editor else "edited",
-        )
-        if on_saved is not None:
-            on_saved(session, version)
-        return SavedEdit(version, checked.todo)
+    ensure_newest(session, slug, based_on)  # a stale form is told so before anything else
+    row = newest_version(session, slug)
+    document = change(copy.deepcopy(row.document))
+    if document == row.document:
+        return SavedEdit(row.version, list(row.todo or ()), unchanged=True)
+    checked = check_document(document, slug, options, base=row.document)
+    if checked.refused:
+        raise EditRefused(checked.refused)
+    version = save_edited_version(
+        session,
+        slug,
+        checked.document,
+        based_on=based_on,
+        todo=checked.todo,
+        source_name=f"edited by {editor}" if editor else "edited",
+    )
+    return SavedEdit(version, checked.todo)
 
 
 def restore(
-    sessions: sessionmaker[Session],
+    session: Session,
     slug: str,
     version: int,
     based_on: int,
     *,
     editor: str = "",
     options: ValidationOptions | None = None,
-    on_saved: Callable[[Session, int], None] | None = None,
 ) -> SavedEdit:
-    """Store an earlier ``version`` again as the newest version (the history stays)."""
+    """Store an earlier ``version`` again as the newest version (the history stays), in
+    the caller's transaction (opened with ``write_lock``)."""
     options = options or ValidationOptions()
-    with transaction(sessions, write_lock=True) as session:
-        document = get_document(session, slug, version)
-        # What that version already had wrong stays on its to-do list, as it was.
-        checked = check_document(document, slug, options, base=document)
-        if checked.refused:
-            raise EditRefused(checked.refused)
-        saved = save_edited_version(
-            session,
-            slug,
-            checked.document,
-            based_on=based_on,
-            todo=checked.todo,
-            source_name=f"version {version} restored by {editor or 'a coordinator'}",
-        )
-        if on_saved is not None:
-            on_saved(session, saved)
-        return SavedEdit(saved, checked.todo)
+    document = get_document(session, slug, version)
+    # What that version already had wrong stays on its to-do list, as it was.
+    checked = check_document(document, slug, options, base=document)
+    if checked.refused:
+        raise EditRefused(checked.refused)
+    saved = save_edited_version(
+        session,
+        slug,
+        checked.document,
+        based_on=based_on,
+        todo=checked.todo,
+        source_name=f"version {version} restored by {editor or 'a coordinator'}",
+    )
+    return SavedEdit(saved, checked.todo)

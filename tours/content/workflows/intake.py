@@ -8,20 +8,21 @@
   assembled (:mod:`tours.content.assembly.assemble`) and stored as a draft: an assembly guesses
   (field names, order), so a coordinator looks before ``bidean publish``.
 
-``dry_run`` does everything but store.  Every stored file or assembly is its own
-transaction.
+``dry_run`` does everything but store.  Storing is the caller's ``store`` function:
+it opens one transaction per stored file or assembly, stores it with :func:`store_intake`
+and writes the audit record in that same transaction.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tours.content.assembly.assemble import Assembly, AssemblyOptions, assemble
 from tours.content.assembly.sources import SourceData, read_source
@@ -32,7 +33,7 @@ from tours.content.checking.pipeline import (
     without_gc,
 )
 from tours.content.report import Report
-from tours.db import transaction
+from tours.tour.domain import Tour
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class Intake:
     document: dict[str, Any] | None = None
     dry_run: bool = False
     unchanged: bool = False  # the file equals the current published version: nothing stored
+    tour: Tour | None = None  # a complete tour in the profile: stored published
+    city: str | None = None  # the city given with the import, stored with a complete tour
+    files: list[str] = field(default_factory=list)  # the names of the files it came from
 
     @property
     def ok(self) -> bool:
@@ -77,8 +81,12 @@ class Intake:
         return data
 
 
+# Stores one intake (``store_intake`` in a transaction of its own); raises SQLAlchemyError.
+Store = Callable[[Intake], None]
+
+
 def import_files(
-    sessions: sessionmaker[Session] | None,
+    store: Store | None,
     files: list[Path],
     *,
     route: Path | None = None,
@@ -88,7 +96,7 @@ def import_files(
     dry_run: bool = False,
     validate: Validator = validate_path,
 ) -> list[Intake]:
-    """Import ``files`` (see the module's docstring); ``sessions`` may be None in a dry run.
+    """Import ``files`` (see the module's docstring); ``store`` may be None in a dry run.
 
     ``validate`` may do more than ``validate_path`` for a file in the profile (the CLI
     stores the images it names by a local path first).
@@ -101,8 +109,9 @@ def import_files(
         roles += [("stops", _read(p, options)) for p in stops or []]
         if districts is not None:
             roles.append(("districts", _read(districts, options)))
-        return [_draft(sessions, assemble(roles, options), dry_run)]
-    return [_one_file(sessions, path, options, dry_run, validate) for path in files]
+        names = [PurePath(source.file).name for _, source in roles]
+        return [_draft(store, assemble(roles, options), dry_run, names)]
+    return [_one_file(store, path, options, dry_run, validate) for path in files]
 
 
 def _read(path: Path, options: AssemblyOptions) -> SourceData:
@@ -111,7 +120,7 @@ def _read(path: Path, options: AssemblyOptions) -> SourceData:
 
 
 def _one_file(
-    sessions: sessionmaker[Session] | None,
+    store: Store | None,
     path: Path,
     options: AssemblyOptions,
     dry_run: bool,
@@ -119,10 +128,10 @@ def _one_file(
 ) -> Intake:
     result = validate(path, options.validation)
     if result.valid and not is_draft(result.document):
-        return _publish(sessions, path, result, options, dry_run)
+        return _publish(store, path, result, options, dry_run)
     source = _read(path, options)
     if assemblable(source, result):
-        return _draft(sessions, assemble([("any", source)], options), dry_run)
+        return _draft(store, assemble([("any", source)], options), dry_run, [path.name])
     return Intake(str(path), result.report)
 
 
@@ -145,7 +154,7 @@ def assemblable(source: SourceData, result: ValidationResult) -> bool:
 
 
 def _publish(
-    sessions: sessionmaker[Session] | None,
+    store: Store | None,
     path: Path,
     result: ValidationResult,
     options: AssemblyOptions,
@@ -154,44 +163,56 @@ def _publish(
     assert result.tour is not None
     intake = Intake(str(path), result.report, PUBLISHED, result.tour.slug, None, None)
     intake.document, intake.dry_run = result.document, dry_run
-    if dry_run or sessions is None:
+    intake.tour, intake.city, intake.files = result.tour, options.city, [path.name]
+    if dry_run or store is None:
         return intake
     try:
         # The collector paused as while validating (pipeline.without_gc): the stored
         # document's hundred thousand small lists form no cycles.
-        with without_gc(), transaction(sessions, write_lock=True) as session:
-            stored = save_tour(session, result.tour, source_name=path.name, city=options.city)
-        intake.version, intake.unchanged = stored.version, stored.unchanged
+        with without_gc():
+            store(intake)
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
     return intake
 
 
-def _draft(sessions: sessionmaker[Session] | None, assembly: Assembly, dry_run: bool) -> Intake:
+def _draft(store: Store | None, assembly: Assembly, dry_run: bool, files: list[str]) -> Intake:
     intake = Intake(assembly.report.file, assembly.report, assembly=assembly, dry_run=dry_run)
     if not assembly.ok or assembly.document is None:
         return intake
     intake.status, intake.slug, intake.document = DRAFT, assembly.slug, assembly.document
-    if dry_run or sessions is None:
+    intake.files = files
+    if dry_run or store is None:
         return intake
-    props = assembly.document["features"][0]["properties"]
-    title = props.get("title") if isinstance(props.get("title"), dict) else {}
     try:
-        with transaction(sessions, write_lock=True) as session:
-            intake.version = save_document(
-                session,
-                assembly.document,
-                slug=props["slug"],
-                city=props.get("city") or "",
-                languages=props.get("languages") or [],
-                title=title or {},
-                source_name=assembly.report.file,
-                todo=assembly.todo,
-                draft=True,
-            )
+        store(intake)
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
     return intake
+
+
+def store_intake(session: Session, intake: Intake) -> None:
+    """Store ``intake`` in the caller's transaction and set its version: a complete tour
+    published (unchanged when it equals the published version), else a draft."""
+    if intake.tour is not None:
+        name = PurePath(intake.label).name
+        stored = save_tour(session, intake.tour, source_name=name, city=intake.city)
+        intake.version, intake.unchanged = stored.version, stored.unchanged
+        return
+    assert intake.assembly is not None and intake.document is not None
+    props = intake.document["features"][0]["properties"]
+    title = props.get("title") if isinstance(props.get("title"), dict) else {}
+    intake.version = save_document(
+        session,
+        intake.document,
+        slug=props["slug"],
+        city=props.get("city") or "",
+        languages=props.get("languages") or [],
+        title=title or {},
+        source_name=intake.label,
+        todo=intake.assembly.todo,
+        draft=True,
+    )
 
 
 def _store_failed(intake: Intake, exc: SQLAlchemyError) -> None:

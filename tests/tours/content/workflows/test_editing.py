@@ -155,12 +155,24 @@ def sessions(engine) -> sessionmaker:
     return factory
 
 
+def save_edit(sessions, *args, **kwargs):
+    """``editing.save_edit`` in a transaction of its own, as the editor's page runs it."""
+    with transaction(sessions, write_lock=True) as session:
+        return editing.save_edit(session, *args, **kwargs)
+
+
+def restore(sessions, *args, **kwargs):
+    """``editing.restore`` in a transaction of its own, as the history page runs it."""
+    with transaction(sessions, write_lock=True) as session:
+        return editing.restore(session, *args, **kwargs)
+
+
 def _title(document, language):
     return document["features"][0]["properties"]["title"].get(language)
 
 
 def test_save_edit_stores_a_new_draft_version_and_keeps_the_public_one(sessions):
-    saved = editing.save_edit(
+    saved = save_edit(
         sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "New voices")
     )
     assert saved.version == 2 and saved.todo == []
@@ -178,21 +190,21 @@ def test_invalid_edit_is_refused_and_nothing_is_stored(sessions):
         return editing.set_tour_text(document, "title", "en", "Kept out")
 
     with pytest.raises(EditRefused) as caught:
-        editing.save_edit(sessions, SLUG, 1, bad)
+        save_edit(sessions, SLUG, 1, bad)
     assert caught.value.problems[0].field == "tour-timezone"
     with transaction(sessions) as session:
         assert [v.version for v in version_history(session, SLUG)] == [1]
 
 
 def test_unchanged_form_stores_nothing(sessions):
-    saved = editing.save_edit(sessions, SLUG, 1, lambda d: d)
+    saved = save_edit(sessions, SLUG, 1, lambda d: d)
     assert saved.unchanged and saved.version == 1
 
 
 def test_a_save_based_on_a_stale_version_is_refused(sessions):
-    editing.save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "A"))
+    save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "A"))
     with pytest.raises(StaleVersion) as caught:
-        editing.save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
+        save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
     assert (caught.value.based_on, caught.value.newest) == (1, 2)
     with transaction(sessions) as session:
         assert _title(newest_version(session, SLUG).document, "en") == "A"
@@ -215,7 +227,7 @@ def test_two_concurrent_saves_based_on_the_same_version_one_wins(sessions):
     def run(text):
         start.wait(timeout=10)
         try:
-            editing.save_edit(sessions, SLUG, 1, edit(text))
+            save_edit(sessions, SLUG, 1, edit(text))
             outcomes.append("saved")
         except StaleVersion:
             outcomes.append("stale")
@@ -234,14 +246,14 @@ def test_two_concurrent_saves_based_on_the_same_version_one_wins(sessions):
 
 
 def test_restore_makes_a_new_version_with_the_old_document(sessions):
-    editing.save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
-    saved = editing.restore(sessions, SLUG, 1, 2)
+    save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
+    saved = restore(sessions, SLUG, 1, 2)
     assert saved.version == 3
     with transaction(sessions) as session:
         assert _title(get_document(session, SLUG, 3), "en") == "Voices"
         assert [v.version for v in version_history(session, SLUG)] == [3, 2, 1]
     with pytest.raises(StaleVersion):
-        editing.restore(sessions, SLUG, 1, 2)
+        restore(sessions, SLUG, 1, 2)
 
 
 def test_editing_a_draft_keeps_it_a_draft(engine):
@@ -252,7 +264,7 @@ def test_editing_a_draft_keeps_it_a_draft(engine):
         save_document(
             session, doc, slug="a-draft", city="Bilbao", languages=["es"], title={}, draft=True
         )
-    saved = editing.save_edit(
+    saved = save_edit(
         factory, "a-draft", 1, lambda d: editing.set_tour_text(d, "summary", "en", "Short")
     )
     assert [t["code"] for t in saved.todo] == ["profile.missing-property"]

@@ -1,0 +1,77 @@
+"""Console accounts: creating them, new set-password links, disabling, choosing a password.
+
+The coordinator pages and ``bidean users`` call the same functions; each writes its
+audit record in the caller's transaction, and none when nothing changed (disabling an
+account that is disabled already).  Sending the link (by email from the console, printed
+by the command line) is the front door's part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from guides import accounts, audit
+from guides.audit import Actor
+from guides.models import UserAccount
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A created account, and its one-time set-password token (None: a password was given)."""
+
+    account: UserAccount
+    token: str | None
+
+
+def create_account(
+    db: Session,
+    actor: Actor,
+    email: str,
+    role: str,
+    *,
+    guide_id: str | None = None,
+    password: str | None = None,
+) -> NewAccount:
+    """Create an account (``account.add``); without a password it gets a set-password token.
+
+    Raises ``AccountError`` (or ``GuideNotFound``) for what the rules refuse.
+    """
+    account = accounts.create_account(db, email, role, guide_id=guide_id, password=password)
+    token = None if password else accounts.issue_set_password_link_token(db, account)
+    audit.record(db, actor, "account.add", f"account:{account.email}", role=account.role)
+    return NewAccount(account, token)
+
+
+def reset_password(db: Session, actor: Actor, email: str) -> tuple[UserAccount, str]:
+    """Forget the password, end every session and issue a new set-password token
+    (``account.reset``).  Raises ``AccountNotFound``."""
+    account, token = accounts.reset_password(db, email)
+    audit.record(db, actor, "account.reset", f"account:{account.email}")
+    return account, token
+
+
+def disable_account(db: Session, actor: Actor, email: str) -> tuple[UserAccount, bool]:
+    """Disable an account: it cannot log in, its sessions end (``account.disable``).
+
+    Returns the account and whether it changed (False: it was disabled already).
+    Raises ``AccountNotFound``.
+    """
+    account = accounts.get_account(db, email)
+    if not account.active:
+        return account, False
+    accounts.disable_account(db, email)
+    audit.record(db, actor, "account.disable", f"account:{account.email}")
+    return account, True
+
+
+def set_password(db: Session, token: str, password: str) -> UserAccount:
+    """Choose a password with a one-time link (``account.password``).
+
+    The actor is the account itself: holding the link is what names them, so the front
+    door (a page anyone may open) has no actor to give.  Raises ``AccountError``.
+    """
+    account = accounts.set_password_with_token(db, token, password)
+    audit.record(db, Actor.account(account.email), "account.password", account.email)
+    return account
