@@ -18,7 +18,6 @@ from flask_login import current_user
 from guides import accounts, audit
 from guides import profiles as prof
 from guides.assignment import guides_for_language
-from guides.audit import Actor
 from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
 from guides.roster import roster
@@ -55,11 +54,6 @@ BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
 ORIGIN_LANGUAGES = ("es", "en")
 # A cell starting with one of these is a formula to a spreadsheet: prefix it with '.
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _actor() -> Actor:
-    """The signed-in coordinator, as the audit log names them."""
-    return Actor.account(current_user.email)
 
 
 def _error(error: BideanError) -> None:
@@ -114,7 +108,7 @@ def _schedule(form: ScheduleForm) -> Response:
                     raise deps.ScheduleError(gettext("A weekly series needs its last date."))
                 dates = deps.series_dates(start.date(), form.until.data, [form.every.data])
             created = departure_actions.schedule_departures(
-                db_session, _actor(), request_, dates=dates
+                db_session, current_user.actor, request_, dates=dates
             )
     except BideanError as error:
         _error(error)
@@ -161,7 +155,7 @@ def admin_capacity(departure_id: int) -> Response:
         try:
             with get_db().transaction(write_lock=True) as db_session:
                 departure_actions.set_capacity(
-                    db_session, _actor(), departure_id, form.capacity.data or 0
+                    db_session, current_user.actor, departure_id, form.capacity.data or 0
                 )
         except deps.DepartureNotFound:
             abort(404)
@@ -179,7 +173,7 @@ def admin_assign(departure_id: int) -> Response:
     guide_id = request.form.get("guide") or None
     try:
         with get_db().transaction(write_lock=True) as db_session:
-            departure_actions.assign_guide(db_session, _actor(), departure_id, guide_id)
+            departure_actions.assign_guide(db_session, current_user.actor, departure_id, guide_id)
     except deps.DepartureNotFound:
         abort(404)
     except BideanError as error:
@@ -195,7 +189,9 @@ def admin_cancel(departure_id: int) -> Response:
     """Cancel the walk; everyone booked or waiting gets an email (as `sessions cancel`)."""
     try:
         with get_db().transaction(write_lock=True) as db_session:
-            result = departure_actions.cancel_departure(db_session, _actor(), departure_id)
+            result = departure_actions.cancel_departure(
+                db_session, current_user.actor, departure_id
+            )
     except deps.DepartureNotFound:
         abort(404)
     worker.wake()
