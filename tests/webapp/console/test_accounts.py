@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
+import argon2
 import pytest
 
 from guides.accounts import (
@@ -53,6 +56,18 @@ def test_a_good_password_is_accepted_and_stored_hashed(app):
         account = session.query(UserAccount).filter_by(email=GUIDE_A).one()
         assert account.password_hash.startswith("$argon2")
         assert PASSWORD not in account.password_hash
+
+
+def test_production_hashes_use_argon2id_at_rfc_9106_cost():
+    """The suite hashes cheaply (tests/conftest.py); a fresh process hashes at full cost."""
+    code = "from guides.accounts import hash_password; print(hash_password('a long passphrase'))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    stored = run.stdout.strip()
+    parameters = argon2.extract_parameters(stored)
+    assert parameters.type is argon2.Type.ID
+    assert parameters.memory_cost >= 65536  # KiB: 64 MiB
+    assert parameters.time_cost >= 3 and parameters.parallelism >= 4
+    assert argon2.PasswordHasher().verify(stored, "a long passphrase")
 
 
 def test_one_message_whether_or_not_the_email_has_an_account(app, client):
