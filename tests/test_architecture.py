@@ -4,6 +4,7 @@ import ast
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,35 +72,67 @@ def project_modules(root: Path) -> dict[str, Path]:
     }
 
 
-def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
-    """Every project module ``path`` imports, at any depth of the file (late imports too)."""
+def within(name: str, package: str) -> bool:
+    """``name`` is ``package`` or inside it."""
+    return name == package or name.startswith(package + ".")
+
+
+def imported_names(tree: ast.Module, path: Path, name: str) -> set[str]:
+    """Every dotted name the module imports, made absolute, at any depth (late imports too).
+
+    ``from pkg import x`` gives ``pkg`` and ``pkg.x``, since ``x`` may be a module.
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            candidates = [alias.name for alias in node.names]
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            # ``from pkg import mod`` imports pkg.mod when that is a module.
-            candidates = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for candidate in candidates:
-            # ``import a.b.c`` depends on the deepest project module it names.
-            while candidate and candidate not in known:
-                candidate = candidate.rpartition(".")[0]
-            if candidate and candidate != name:
-                found.add(candidate)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
 
 
+def project_targets(names: set[str], name: str, known: set[str]) -> set[str]:
+    """The project modules among ``names``: each the deepest module it names."""
+    found = set()
+    for candidate in names:
+        # ``import a.b.c`` depends on the deepest project module it names.
+        while candidate and candidate not in known:
+            candidate = candidate.rpartition(".")[0]
+        if candidate and candidate != name:
+            found.add(candidate)
+    return found
+
+
+@dataclass(repr=False)
+class Project:
+    """The project's modules, read and parsed once: sources, trees, imports, import graph."""
+
+    root: Path
+    paths: dict[str, Path]
+    sources: dict[str, str]
+    trees: dict[str, ast.Module]
+    imports: dict[str, set[str]]
+    graph: dict[str, set[str]]
+
+
+def read_project(root: Path) -> Project:
+    paths = project_modules(root)
+    sources = {name: path.read_text() for name, path in paths.items()}
+    trees = {name: ast.parse(sources[name], str(paths[name])) for name in paths}
+    imports = {name: imported_names(trees[name], paths[name], name) for name in paths}
+    known = set(paths)
+    graph = {name: project_targets(imports[name], name, known) for name in paths}
+    return Project(root, paths, sources, trees, imports, graph)
+
+
 def import_graph(root: Path) -> dict[str, set[str]]:
-    modules = project_modules(root)
-    known = set(modules)
-    return {name: imported_modules(path, name, known) for name, path in modules.items()}
+    return read_project(root).graph
 
 
 def room_of(module: str, rooms: dict[str, list[str]]) -> str:
@@ -169,9 +202,55 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return cycles
 
 
+# Front doors: blueprints, the command line, the actions they share.
+BLUEPRINT_PACKAGES = (
+    "webapp.public",
+    "webapp.booking",
+    "webapp.api",
+    "webapp.guides_public",
+    "webapp.console",
+    "webapp.media",
+)
+SERVICE_FREE_PACKAGES = (*BLUEPRINT_PACKAGES, "webapp.commands", "webapp.actions")
+
+
+def blueprint_cross_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from one blueprint package into another."""
+    problems = []
+    for module, targets in sorted(graph.items()):
+        home = next((p for p in BLUEPRINT_PACKAGES if within(module, p)), None)
+        for target in sorted(targets):
+            other = next((p for p in BLUEPRINT_PACKAGES if within(target, p)), None)
+            if home and other and other != home:
+                problems.append(f"{module} imports {target}")
+    return problems
+
+
+def extension_reads(project: Project) -> list[str]:
+    """``app.extensions`` read outside webapp.common: a service reached by a key, not an import.
+
+    Infrastructure in webapp.common keeps its own keys (database, caches, assets) behind
+    accessor functions; a blueprint, a command or an action imports what it calls.
+    """
+    problems = []
+    for module, tree in sorted(project.trees.items()):
+        if not any(within(module, package) for package in SERVICE_FREE_PACKAGES):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "extensions":
+                problems.append(f"{module}:{node.lineno} reads {ast.unparse(node)}")
+    return problems
+
+
 @pytest.fixture(scope="module")
 def rooms() -> dict[str, list[str]]:
     return read_room_map((REPO / "DEVELOPERS.md").read_text())
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    """The repository's modules, parsed once for every check below."""
+    return read_project(REPO)
 
 
 def test_the_map_names_every_package(rooms):
@@ -182,21 +261,18 @@ def test_the_map_names_every_package(rooms):
         if "versions" not in path.parts
     }
     assert packages - set(rooms) == set(), "add a row to the map in DEVELOPERS.md"
-    assert {"tours.tour", "tours.content", "tours.booking", "webapp.common"} <= set(rooms)
 
 
-def test_every_import_follows_the_map(rooms):
-    assert wrong_way_imports(import_graph(REPO), rooms) == []
+def test_every_import_follows_the_map(project, rooms):
+    assert wrong_way_imports(project.graph, rooms) == []
 
 
-def test_no_import_cycles():
-    assert import_cycles(import_graph(REPO)) == []
+def test_no_import_cycles(project):
+    assert import_cycles(project.graph) == []
 
 
-def test_blueprint_packages_do_not_import_each_other(rooms):
-    blueprints = ["webapp.public", "webapp.booking", "webapp.api"]
-    for room in blueprints:
-        assert not set(rooms[room]) & set(blueprints), f"{room} may import another blueprint"
+def test_blueprint_packages_do_not_import_each_other(project):
+    assert blueprint_cross_imports(project.graph) == []
 
 
 def test_no_top_level_module_is_named_after_a_feature():
@@ -260,4 +336,38 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
         "tours.tour.store (tours.tour) imports webapp.common.config (webapp.common)",
         "webapp.public.views (webapp.public) imports webapp.booking (webapp.booking)",
         "webapp.public.views (webapp.public) imports webapp.booking.services (webapp.booking)",
+    ]
+
+
+def test_a_blueprint_importing_another_and_a_service_by_key_are_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+            "webapp/factory.py": "def create_app(app):\n    app.extensions['bidean.cancel'] = 1\n",
+            "webapp/common/__init__.py": "",
+            "webapp/common/database.py": "def get_db(app):\n    return app.extensions['db']\n",
+            "webapp/booking/__init__.py": "",
+            "webapp/booking/services.py": "",
+            "webapp/console/__init__.py": "",
+            "webapp/console/admin.py": (
+                "from flask import current_app\n"
+                "from webapp.booking import services\n"
+                "def cancel():\n"
+                "    return current_app.extensions['bidean.cancel']()\n"
+            ),
+            "webapp/commands/__init__.py": "",
+            "webapp/commands/sessions.py": "def run(app):\n    app.extensions.get('x')\n",
+        },
+    )
+    project = read_project(tmp_path)
+    assert blueprint_cross_imports(project.graph) == [
+        "webapp.console.admin imports webapp.booking",
+        "webapp.console.admin imports webapp.booking.services",
+    ]
+    assert extension_reads(project) == [
+        "webapp.commands.sessions:2 reads app.extensions",
+        "webapp.console.admin:4 reads current_app.extensions",
     ]
