@@ -107,14 +107,16 @@ def test_repeated_failures_throttle_the_client(app, client):
 
 
 def test_login_starts_a_new_session_and_logout_ends_every_session(app, client):
-    build_world(app)
+    world = build_world(app)
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     log_in(client, GUIDE_A)
     with client.session_transaction() as session:
         assert "planted" not in session
         old_cookie = dict(session)
-    assert client.get("/console/").status_code == 200
+    home = client.get("/console/")
+    assert home.status_code == 200
+    assert f"/console/departures/{world.walk_a}" in home.get_data(as_text=True)  # Youssef's walk
     client.post("/console/logout")
     assert client.get("/console/").status_code == 302
     # The cookie from before the logout is worthless now, even replayed.
@@ -175,7 +177,8 @@ def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
             now=utcnow() - timedelta(hours=48, minutes=1),
         )
     assert client.get(f"/console/set-password/{late}").status_code == 404
-    assert client.get(f"/console/set-password/{token}").status_code == 200
+    form = client.get(f"/console/set-password/{token}")
+    assert form.status_code == 200 and 'name="confirm"' in form.get_data(as_text=True)
     answer = client.post(
         f"/console/set-password/{token}",
         data={"password": "river walk in spring", "confirm": "river walk in spring"},
@@ -245,7 +248,8 @@ def test_a_new_account_gets_its_set_password_link_by_email(app, client):
     assert link.startswith("https://tours.example.org/console/set-password/")
     assert "localhost" not in eml.read_text()
     path = link.removeprefix("https://tours.example.org")
-    assert client.get(path).status_code == 200
+    form = client.get(path)
+    assert form.status_code == 200 and 'name="confirm"' in form.get_data(as_text=True)
     client.post("/console/logout")
     chosen = client.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     assert chosen.status_code in (200, 302)
