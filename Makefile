@@ -22,8 +22,10 @@ HOST ?= 127.0.0.1
 run: $(STAMP)
 	$(BIN)/bidean serve --host $(HOST) --port $(PORT)
 
+# Two workers (the machine kind has two cores): each has its own PostgreSQL database,
+# SQLite template, live servers and browser, on free ports.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

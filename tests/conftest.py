@@ -7,6 +7,7 @@ migrated file, and the run's PostgreSQL database is emptied between tests.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +29,7 @@ from tours.db import Base, make_engine, make_sessionmaker, transaction
 from webapp import create_app
 from webapp.common.database import upgrade
 from webapp.common.i18n import TRANSLATION_DIRECTORIES, ensure_compiled
+from webapp.common.media import MediaStore, StoredImage
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_INTEROP = REPO.parent / "shared" / "interop"
@@ -52,6 +57,59 @@ def cheap_password_hashing() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "_hasher", TEST_HASHER)
         patch.setattr(accounts, "_DUMMY_HASH", TEST_HASHER.hash(uuid.uuid4().hex))
+        yield
+
+
+class SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every app of the run (Jinja checks each source's hash).
+
+    Each test builds its own app, and each app's Jinja environment would otherwise
+    compile every template it renders again.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_template_bytecode() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        options = {**Flask.jinja_options, "bytecode_cache": SharedBytecode()}
+        patch.setattr(Flask, "jinja_options", options)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encoded_images_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each image is re-encoded once per run, not once per test's media store.
+
+    The store is content-addressed (the folder's name is the hash of the original) and
+    encoding is deterministic, so a store that lacks an image the run has already
+    encoded gets a copy of that folder: the same files ``add`` would write.  Loading the
+    sample tours re-encoded their photos in every test that loaded them.
+    """
+    done = tmp_path_factory.mktemp("encoded-images")
+    encode = MediaStore.add
+
+    def add(store: MediaStore, data: bytes, name: str) -> StoredImage:
+        key = hashlib.sha256(data).hexdigest()[:32]
+        if (done / key).is_dir() and store.get(key) is None:
+            store.root.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(done / key, store.root / key)
+        stored = encode(store, data, name)
+        if not (done / key).is_dir():
+            shutil.copytree(store.root / key, done / key)
+        return stored
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MediaStore, "add", add)
         yield
 
 
