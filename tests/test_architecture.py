@@ -4,6 +4,7 @@ import ast
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,35 +72,67 @@ def project_modules(root: Path) -> dict[str, Path]:
     }
 
 
-def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
-    """Every project module ``path`` imports, at any depth of the file (late imports too)."""
+def within(name: str, package: str) -> bool:
+    """``name`` is ``package`` or inside it."""
+    return name == package or name.startswith(package + ".")
+
+
+def imported_names(tree: ast.Module, path: Path, name: str) -> set[str]:
+    """Every dotted name the module imports, made absolute, at any depth (late imports too).
+
+    ``from pkg import x`` gives ``pkg`` and ``pkg.x``, since ``x`` may be a module.
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            candidates = [alias.name for alias in node.names]
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            # ``from pkg import mod`` imports pkg.mod when that is a module.
-            candidates = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for candidate in candidates:
-            # ``import a.b.c`` depends on the deepest project module it names.
-            while candidate and candidate not in known:
-                candidate = candidate.rpartition(".")[0]
-            if candidate and candidate != name:
-                found.add(candidate)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
 
 
+def project_targets(names: set[str], name: str, known: set[str]) -> set[str]:
+    """The project modules among ``names``: each the deepest module it names."""
+    found = set()
+    for candidate in names:
+        # ``import a.b.c`` depends on the deepest project module it names.
+        while candidate and candidate not in known:
+            candidate = candidate.rpartition(".")[0]
+        if candidate and candidate != name:
+            found.add(candidate)
+    return found
+
+
+@dataclass(repr=False)
+class Project:
+    """The project's modules, read and parsed once: sources, trees, imports, import graph."""
+
+    root: Path
+    paths: dict[str, Path]
+    sources: dict[str, str]
+    trees: dict[str, ast.Module]
+    imports: dict[str, set[str]]
+    graph: dict[str, set[str]]
+
+
+def read_project(root: Path) -> Project:
+    paths = project_modules(root)
+    sources = {name: path.read_text() for name, path in paths.items()}
+    trees = {name: ast.parse(sources[name], str(paths[name])) for name in paths}
+    imports = {name: imported_names(trees[name], paths[name], name) for name in paths}
+    known = set(paths)
+    graph = {name: project_targets(imports[name], name, known) for name in paths}
+    return Project(root, paths, sources, trees, imports, graph)
+
+
 def import_graph(root: Path) -> dict[str, set[str]]:
-    modules = project_modules(root)
-    known = set(modules)
-    return {name: imported_modules(path, name, known) for name, path in modules.items()}
+    return read_project(root).graph
 
 
 def room_of(module: str, rooms: dict[str, list[str]]) -> str:
@@ -169,53 +202,39 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return cycles
 
 
-@pytest.fixture(scope="module")
-def rooms() -> dict[str, list[str]]:
-    return read_room_map((REPO / "DEVELOPERS.md").read_text())
-
-
-def test_the_map_names_every_package(rooms):
-    packages = {
-        module_name(path.parent / "__init__.py", REPO)
-        for package in PROJECT_PACKAGES
-        for path in (REPO / package).rglob("__init__.py")
-        if "versions" not in path.parts
-    }
-    assert packages - set(rooms) == set(), "add a row to the map in DEVELOPERS.md"
-    assert {"tours.tour", "tours.content", "tours.booking", "webapp.common"} <= set(rooms)
-
-
-def test_every_import_follows_the_map(rooms):
-    assert wrong_way_imports(import_graph(REPO), rooms) == []
-
-
-def test_no_import_cycles():
-    assert import_cycles(import_graph(REPO)) == []
-
-
-def test_blueprint_packages_do_not_import_each_other(rooms):
-    blueprints = ["webapp.public", "webapp.booking", "webapp.api"]
-    for room in blueprints:
-        assert not set(rooms[room]) & set(blueprints), f"{room} may import another blueprint"
-
-
-# Rooms that reach what they need by importing it: an app extension (``app.extensions``)
-# is the state of the module that sets it (the database, caches, asset versions), read
-# through that module's own functions, never a place to look a service up by name at run
-# time.  In these rooms a module may touch ``.extensions`` only under a key it defines.
-NO_EXTENSION_LOOKUPS = (
-    "webapp.actions",
+# Front doors: blueprints, the command line, the actions they share.
+BLUEPRINT_PACKAGES = (
     "webapp.public",
     "webapp.booking",
     "webapp.api",
     "webapp.guides_public",
     "webapp.console",
+)
+# Feature packages the front doors build on: media serves its images and mail its layout
+# from a blueprint of their own, but they import no front door (the room map says so).
+SHARED_FEATURES = ("webapp.media", "webapp.mail")
+SERVICE_FREE_PACKAGES = (
+    *BLUEPRINT_PACKAGES,
+    *SHARED_FEATURES,
     "webapp.commands",
+    "webapp.actions",
 )
 
 
+def blueprint_cross_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from one blueprint package into another."""
+    problems = []
+    for module, targets in sorted(graph.items()):
+        home = next((p for p in BLUEPRINT_PACKAGES if within(module, p)), None)
+        for target in sorted(targets):
+            other = next((p for p in BLUEPRINT_PACKAGES if within(target, p)), None)
+            if home and other and other != home:
+                problems.append(f"{module} imports {target}")
+    return problems
+
+
 def _own_keys(tree: ast.Module) -> set[str]:
-    """Names the module binds at its top level (``EXTENSION_KEY = "bidean.pages"``)."""
+    """Names a module binds at its top level (``EXTENSION_KEY = "bidean.pages"``)."""
     return {
         target.id
         for node in tree.body
@@ -237,48 +256,127 @@ def _extension_key(node: ast.Attribute, parents: dict[ast.AST, ast.AST]) -> ast.
     return None
 
 
-def extension_lookups(root: Path, rooms: tuple[str, ...]) -> list[str]:
-    """``module:line`` of every ``.extensions`` use in ``rooms`` not under the module's key."""
-    found = []
-    for name, path in project_modules(root).items():
-        if not any(name == room or name.startswith(room + ".") for room in rooms):
+def extension_reads(project: Project) -> list[str]:
+    """``app.extensions`` read by a front door under a key it does not own: a service lookup.
+
+    An extension is the state of the module that sets it (the database, caches, asset
+    versions), read through that module's own functions: in blueprints, commands and
+    actions a module may touch ``.extensions`` only under a key it defines itself (the
+    public page cache); what it calls elsewhere, it imports.
+    """
+    problems = []
+    for module, tree in sorted(project.trees.items()):
+        if not any(within(module, package) for package in SERVICE_FREE_PACKAGES):
             continue
-        tree = ast.parse(path.read_text(), str(path))
         own = _own_keys(tree)
         parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "extensions":
                 key = _extension_key(node, parents)
                 if not (isinstance(key, ast.Name) and key.id in own):
-                    found.append(f"{name}:{node.lineno}")
-    return found
+                    problems.append(f"{module}:{node.lineno} reads {ast.unparse(node)}")
+    return problems
 
 
-def test_an_extension_lookup_is_found(tmp_path):
-    write_tree(
-        tmp_path,
-        {
-            "tours/__init__.py": "",
-            "guides/__init__.py": "",
-            "webapp/__init__.py": "",
-            "webapp/console/__init__.py": "",
-            "webapp/console/admin.py": (
-                "from flask import current_app\n"
-                "KEY = 'bidean.console'\n"
-                "def own():\n    return current_app.extensions[KEY]\n"
-                "def cancel():\n    return current_app.extensions['bidean.cancel_departure']\n"
-                "def other():\n    return current_app.extensions.get(OTHER_KEY)\n"
-            ),
-        },
-    )
-    assert extension_lookups(tmp_path, ("webapp.console",)) == [
-        "webapp.console.admin:6",
-        "webapp.console.admin:8",
+# Only the workflows of tour content touch the database; reading, checking, assembly,
+# translation and publishing work on documents.
+CONTENT = "tours.content"
+CONTENT_WORKFLOWS = "tours.content.workflows"
+DATABASE_MODULES = ("sqlalchemy", "tours.db", "tours.tour.store")
+
+
+def touches_the_database(name: str) -> bool:
+    return any(within(name, db) for db in DATABASE_MODULES) or "models" in name.split(".")
+
+
+def database_imports_outside_workflows(project: Project) -> list[str]:
+    """Modules of tours.content outside its workflows that import the database layer."""
+    problems = []
+    for module, names in sorted(project.imports.items()):
+        if not within(module, CONTENT) or within(module, CONTENT_WORKFLOWS):
+            continue
+        flagged = {name for name in names if touches_the_database(name)}
+        # ``from sqlalchemy.orm import Session`` names both; report the module.
+        shortest = {n for n in flagged if not any(within(n, f) and n != f for f in flagged)}
+        problems += [f"{module} imports {name}" for name in sorted(shortest)]
+    return problems
+
+
+MAX_CLASS_LINES = 250
+MAX_MODULE_LINES = 600
+MAX_PACKAGE_MODULES = 15  # modules (not counting __init__) directly in one package
+SIZE_EXEMPT = ("webapp.migrations.versions",)  # generated revisions, one per change
+
+
+def oversized(project: Project) -> list[str]:
+    """Classes, modules and packages over their size limits."""
+    problems = []
+    package_modules: dict[str, int] = {}
+    for module, path in sorted(project.paths.items()):
+        if any(within(module, exempt) for exempt in SIZE_EXEMPT):
+            continue
+        if path.name != "__init__.py":
+            parent = module.rpartition(".")[0]
+            package_modules[parent] = package_modules.get(parent, 0) + 1
+        lines = len(project.sources[module].splitlines())
+        if lines > MAX_MODULE_LINES:
+            problems.append(f"module {module}: {lines} lines")
+        for node in ast.walk(project.trees[module]):
+            if isinstance(node, ast.ClassDef):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_CLASS_LINES:
+                    problems.append(f"class {module}.{node.name}: {size} lines")
+    problems += [
+        f"package {package}: {count} modules"
+        for package, count in sorted(package_modules.items())
+        if count > MAX_PACKAGE_MODULES
     ]
+    return problems
 
 
-def test_no_blueprint_command_or_action_reads_app_extensions():
-    assert extension_lookups(REPO, NO_EXTENSION_LOOKUPS) == []
+@pytest.fixture(scope="module")
+def rooms() -> dict[str, list[str]]:
+    return read_room_map((REPO / "DEVELOPERS.md").read_text())
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    """The repository's modules, parsed once for every check below."""
+    return read_project(REPO)
+
+
+def test_the_map_names_every_package(rooms):
+    packages = {
+        module_name(path.parent / "__init__.py", REPO)
+        for package in PROJECT_PACKAGES
+        for path in (REPO / package).rglob("__init__.py")
+        if "versions" not in path.parts
+    }
+    assert packages - set(rooms) == set(), "add a row to the map in DEVELOPERS.md"
+
+
+def test_every_import_follows_the_map(project, rooms):
+    assert wrong_way_imports(project.graph, rooms) == []
+
+
+def test_no_import_cycles(project):
+    assert import_cycles(project.graph) == []
+
+
+def test_blueprint_packages_do_not_import_each_other(project):
+    assert blueprint_cross_imports(project.graph) == []
+
+
+def test_no_front_door_reads_app_extensions_for_a_service(project):
+    assert extension_reads(project) == []
+
+
+def test_only_the_content_workflows_touch_the_database(project):
+    assert database_imports_outside_workflows(project) == []
+
+
+def test_no_class_module_or_package_is_too_big(project):
+    assert oversized(project) == []
 
 
 def test_no_top_level_module_is_named_after_a_feature():
@@ -328,11 +426,11 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
         {
             "tours/__init__.py": "",
             "tours/tour/__init__.py": "",
-            "tours/tour/store.py": "from webapp.common.config import load_config\n",
+            "tours/tour/store.py": "from webapp.common.settings import load_config\n",
             "guides/__init__.py": "",
             "webapp/__init__.py": "",
             "webapp/common/__init__.py": "",
-            "webapp/common/config.py": "",
+            "webapp/common/settings.py": "",
             "webapp/public/__init__.py": "",
             "webapp/public/views.py": "from webapp.booking import forms\n",
             "webapp/booking/__init__.py": "",
@@ -340,26 +438,118 @@ def test_a_wrong_way_import_is_found(tmp_path, rooms):
         },
     )
     assert wrong_way_imports(import_graph(tmp_path), rooms) == [
-        "tours.tour.store (tours.tour) imports webapp.common.config (webapp.common)",
+        "tours.tour.store (tours.tour) imports webapp.common.settings (webapp.common)",
         "webapp.public.views (webapp.public) imports webapp.booking (webapp.booking)",
         "webapp.public.views (webapp.public) imports webapp.booking.forms (webapp.booking)",
     ]
 
 
-def test_a_service_lookup_is_found_outside_the_shared_layer(tmp_path):
+def test_a_blueprint_importing_another_and_a_service_by_key_are_found(tmp_path):
     write_tree(
         tmp_path,
         {
             "tours/__init__.py": "",
             "guides/__init__.py": "",
             "webapp/__init__.py": "",
+            "webapp/factory.py": "def create_app(app):\n    app.extensions['bidean.cancel'] = 1\n",
             "webapp/common/__init__.py": "",
             "webapp/common/database.py": "def get_db(app):\n    return app.extensions['db']\n",
+            "webapp/booking/__init__.py": "",
+            "webapp/booking/forms.py": "",
             "webapp/console/__init__.py": "",
             "webapp/console/admin.py": (
-                "from flask import current_app\n\n"
-                "def cancel(n):\n    return current_app.extensions['cancel'](n)\n"
+                "from flask import current_app\n"
+                "from webapp.booking import forms\n"
+                "def cancel():\n"
+                "    return current_app.extensions['bidean.cancel']()\n"
+            ),
+            "webapp/commands/__init__.py": "",
+            "webapp/commands/sessions.py": "def run(app):\n    app.extensions.get('x')\n",
+            "webapp/public/__init__.py": "",
+            "webapp/public/pagecache.py": (
+                "KEY = 'bidean.pages'\n"
+                "def init_app(app):\n    app.extensions[KEY] = {}\n"
+                "def page_cache(app):\n    return app.extensions.get(KEY)\n"
             ),
         },
     )
-    assert extension_lookups(tmp_path, NO_EXTENSION_LOOKUPS) == ["webapp.console.admin:4"]
+    project = read_project(tmp_path)
+    assert blueprint_cross_imports(project.graph) == [
+        "webapp.console.admin imports webapp.booking",
+        "webapp.console.admin imports webapp.booking.forms",
+    ]
+    assert extension_reads(project) == [
+        "webapp.commands.sessions:2 reads app.extensions",
+        "webapp.console.admin:4 reads current_app.extensions",
+    ]
+
+
+def test_a_content_module_outside_the_workflows_touching_the_database_is_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "tours/db.py": "",
+            "tours/tour/__init__.py": "",
+            "tours/tour/models.py": "",
+            "tours/tour/store.py": "",
+            "tours/content/__init__.py": "",
+            "tours/content/reading/__init__.py": "",
+            "tours/content/reading/gpx.py": "def read():\n    from tours.tour import store\n",
+            "tours/content/checking/__init__.py": "",
+            "tours/content/checking/rules.py": "from ...db import Base\n",
+            "tours/content/assembly/__init__.py": "",
+            "tours/content/assembly/order.py": "from sqlalchemy.orm import Session\n",
+            "tours/content/publishing/__init__.py": "",
+            "tours/content/publishing/kit.py": "from tours.tour.models import TourRow\n",
+            "tours/content/workflows/__init__.py": "from tours import db\n",
+            "tours/content/workflows/intake.py": (
+                "import sqlalchemy\n"
+                "from tours.tour.store import save\n"
+                "from tours.tour import models\n"
+            ),
+            "tours/booking/__init__.py": "",
+            "tours/booking/bookings.py": "from sqlalchemy import update\n",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+        },
+    )
+    assert database_imports_outside_workflows(read_project(tmp_path)) == [
+        "tours.content.assembly.order imports sqlalchemy.orm",
+        "tours.content.checking.rules imports tours.db",
+        "tours.content.publishing.kit imports tours.tour.models",
+        "tours.content.reading.gpx imports tours.tour.store",
+    ]
+
+
+def test_a_class_module_or_package_over_its_limit_is_found(tmp_path):
+    def module_of(lines: int) -> str:
+        return "".join(f"x{i} = {i}\n" for i in range(lines))
+
+    def class_of(lines: int, name: str) -> str:
+        return f"class {name}:\n" + "".join(f"    x{i} = {i}\n" for i in range(lines - 1))
+
+    files = {
+        "tours/__init__.py": "",
+        "tours/fits.py": module_of(MAX_MODULE_LINES),
+        "tours/long.py": module_of(MAX_MODULE_LINES + 1),
+        "tours/classes.py": class_of(MAX_CLASS_LINES, "Fits")
+        + class_of(MAX_CLASS_LINES + 1, "Big"),
+        "tours/wide/__init__.py": "",
+        "guides/__init__.py": "",
+        "guides/full/__init__.py": "",
+        "webapp/__init__.py": "",
+        "webapp/migrations/__init__.py": "",
+        "webapp/migrations/versions/__init__.py": "",
+    }
+    for i in range(MAX_PACKAGE_MODULES + 1):
+        files[f"tours/wide/m{i}.py"] = ""
+        files[f"webapp/migrations/versions/{i:04d}_change.py"] = module_of(MAX_MODULE_LINES + 1)
+    for i in range(MAX_PACKAGE_MODULES):
+        files[f"guides/full/m{i}.py"] = ""
+    write_tree(tmp_path, files)
+    assert oversized(read_project(tmp_path)) == [
+        f"class tours.classes.Big: {MAX_CLASS_LINES + 1} lines",
+        f"module tours.long: {MAX_MODULE_LINES + 1} lines",
+        f"package tours.wide: {MAX_PACKAGE_MODULES + 1} modules",
+    ]

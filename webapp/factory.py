@@ -17,7 +17,7 @@ from webapp.booking.api import bp as booking_api_bp
 from webapp.booking.views import bp as booking_bp
 from webapp.commands import register as register_cli
 from webapp.common import assets, database, errors, httpcache, i18n, limits, privacy, tourcache
-from webapp.common.config import load_config
+from webapp.common.settings import load_config
 from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)

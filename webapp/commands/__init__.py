@@ -22,7 +22,7 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from webapp.common.config import environment_config
+from webapp.common.settings import environment_config
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def command_config() -> Mapping[str, Any]:
 
     The loaded app's config when there is one (an app context, ``--app``, a test's
     runner); otherwise, for ``bidean`` itself, what ``create_app`` would put there:
-    the defaults and the ``BIDEAN_*`` environment (``webapp.common.config``).  For
+    the defaults and the ``BIDEAN_*`` environment (``webapp.common.settings``).  For
     commands such as ``validate`` that touch neither the database nor the web app.
     """
     if has_app_context():

@@ -55,8 +55,16 @@ def test_tour_list_has_the_documented_shape_and_localized_titles(app, client):
         "gpx": f"http://localhost/api/tours/{first['slug']}.gpx",
         "html": f"http://localhost/tours/{first['slug']}",
     }
-    for link in first["links"].values():
-        assert client.get(link.removeprefix("http://localhost")).status_code == 200
+    shown = {
+        "self": first["slug"],
+        "geojson": first["slug"],
+        "gpx": "<trkpt",
+        "html": first["slug"],
+    }
+    for kind, link in first["links"].items():
+        answer = client.get(link.removeprefix("http://localhost"))
+        assert answer.status_code == 200, link
+        assert shown[kind] in answer.get_data(as_text=True), link
 
 
 def test_fallback_flags_say_which_language_a_text_is_in(app, client):

@@ -71,7 +71,9 @@ def test_a_cold_catalogue_reads_the_stored_facts_in_one_statement(app, client):
     # current versions, catalogue facts, next dates: no tour document is read.
     assert statements(app, client, "/api/tours") <= 3
     app.extensions["bidean.bytecache"].clear()
-    assert client.get("/").status_code == 200
+    catalogue = client.get("/")
+    assert catalogue.status_code == 200
+    assert 'href="/tours/walk-0' in catalogue.get_data(as_text=True)  # the stored walks
     assert app.extensions["bidean.tourcache"].cache.count("tour") == 0
 
 

@@ -82,7 +82,9 @@ def test_booking_api_fuzz(client, db_session, sessions):
     @given(body=bodies(), key=st.none() | st.text(max_size=90))
     def run(body, key) -> None:
         before = counts(db_session)
-        headers = {"Idempotency-Key": key} if key is not None and key.isascii() else {}
+        # A header cannot carry a line break: the test client refuses it, as would HTTP.
+        sendable = key is not None and key.isascii() and not {"\r", "\n"} & set(key)
+        headers = {"Idempotency-Key": key} if sendable else {}
         response = client.post(f"/api/sessions/{open_one}/bookings", json=body, headers=headers)
         check_answer(response)
         after = counts(db_session)

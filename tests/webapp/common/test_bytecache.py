@@ -66,7 +66,8 @@ def test_deep_size_counts_shared_objects_once_and_grows_with_content():
 
 def test_the_cached_tour_keeps_no_route_but_the_endpoints_still_give_it(app, client):
     store_document(app, walk_document())
-    assert client.get("/tours/hidden-walk").status_code == 200
+    page = client.get("/tours/hidden-walk")
+    assert page.status_code == 200 and "Parque final" in page.get_data(as_text=True)
     with app.app_context(), get_db(app).transaction() as session:
         cached = tour_cache().get(session, "hidden-walk")
         stored_route = get_document(session, "hidden-walk")["features"][0]["geometry"]
@@ -82,9 +83,13 @@ def test_the_cached_tour_keeps_no_route_but_the_endpoints_still_give_it(app, cli
 
 def test_every_cache_shares_one_byte_budget(app, client):
     store_document(app, walk_document())
-    for lang in ("es", "en", "eu"):
-        assert client.get(f"/tours/hidden-walk?lang={lang}").status_code == 200
-    assert client.get("/api/tours/hidden-walk.geojson").status_code == 200
+    titles = {"es": "Paseo escondido", "en": "Hidden walk", "eu": "Ibilbide ezkutua"}
+    for lang, title in titles.items():
+        page = client.get(f"/tours/hidden-walk?lang={lang}")
+        assert page.status_code == 200 and title in page.get_data(as_text=True)
+    geojson = client.get("/api/tours/hidden-walk.geojson")
+    assert geojson.status_code == 200
+    assert geojson.get_json()["features"][0]["properties"]["slug"] == "hidden-walk"
     cache = app.extensions["bidean.bytecache"]
     kinds = {kind: cache.count(kind) for kind in ("tour", "page", "map", "geojson")}
     assert all(kinds.values()), kinds

@@ -12,8 +12,16 @@ from click.testing import CliRunner
 
 from webapp import create_app
 from webapp.cli import make_cli
-from webapp.common.config import NOT_SETTINGS, environment_config
-from webapp.common.settings import BY_NAME, SETTINGS, Kind, SettingError, row, table
+from webapp.common.settings import (
+    BY_NAME,
+    NOT_SETTINGS,
+    SETTINGS,
+    Kind,
+    SettingError,
+    environment_config,
+    row,
+    table,
+)
 from webapp.mail.transport import smtp_settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -125,7 +133,7 @@ def test_an_unknown_variable_is_ignored_with_a_hint(caplog):
         "BIDEAN_WTF_CSRF_ENABLED": "false",
         **{f"BIDEAN_{name}": "1" for name in NOT_SETTINGS},
     }
-    with caplog.at_level(logging.WARNING, logger="webapp.common.config"):
+    with caplog.at_level(logging.WARNING, logger="webapp.common.settings"):
         config = environment_config(environ)
     assert "SMTP_PASWORD" not in config and config["WTF_CSRF_ENABLED"] is True
     assert config["PAGE_CACHE"] is True

@@ -80,7 +80,8 @@ def test_guide_b_cannot_see_guide_a_data(app, client):
     world = build_world(app)
     log_in(client, GUIDE_B)
     assert client.get(f"/console/departures/{world.walk_a}").status_code == 404
-    assert client.get(f"/console/departures/{world.walk_b}").status_code == 200
+    own = client.get(f"/console/departures/{world.walk_b}")
+    assert own.status_code == 200 and "Voix de San Francisco" in own.get_data(as_text=True)
     listing = client.get("/console/").get_data(as_text=True)
     assert f"/console/departures/{world.walk_a}" not in listing
     assert "Ane Visitor" not in listing

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
+import argon2
 import pytest
 
 from guides.accounts import (
@@ -55,6 +58,18 @@ def test_a_good_password_is_accepted_and_stored_hashed(app):
         assert PASSWORD not in account.password_hash
 
 
+def test_production_hashes_use_argon2id_at_rfc_9106_cost():
+    """The suite hashes cheaply (tests/conftest.py); a fresh process hashes at full cost."""
+    code = "from guides.accounts import hash_password; print(hash_password('a long passphrase'))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    stored = run.stdout.strip()
+    parameters = argon2.extract_parameters(stored)
+    assert parameters.type is argon2.Type.ID
+    assert parameters.memory_cost >= 65536  # KiB: 64 MiB
+    assert parameters.time_cost >= 3 and parameters.parallelism >= 4
+    assert argon2.PasswordHasher().verify(stored, "a long passphrase")
+
+
 def test_one_message_whether_or_not_the_email_has_an_account(app, client):
     build_world(app)
     unknown = client.post(
@@ -92,14 +107,16 @@ def test_repeated_failures_throttle_the_client(app, client):
 
 
 def test_login_starts_a_new_session_and_logout_ends_every_session(app, client):
-    build_world(app)
+    world = build_world(app)
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     log_in(client, GUIDE_A)
     with client.session_transaction() as session:
         assert "planted" not in session
         old_cookie = dict(session)
-    assert client.get("/console/").status_code == 200
+    home = client.get("/console/")
+    assert home.status_code == 200
+    assert f"/console/departures/{world.walk_a}" in home.get_data(as_text=True)  # Youssef's walk
     client.post("/console/logout")
     assert client.get("/console/").status_code == 302
     # The cookie from before the logout is worthless now, even replayed.
@@ -160,7 +177,8 @@ def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
             now=utcnow() - timedelta(hours=48, minutes=1),
         )
     assert client.get(f"/console/set-password/{late}").status_code == 404
-    assert client.get(f"/console/set-password/{token}").status_code == 200
+    form = client.get(f"/console/set-password/{token}")
+    assert form.status_code == 200 and 'name="confirm"' in form.get_data(as_text=True)
     answer = client.post(
         f"/console/set-password/{token}",
         data={"password": "river walk in spring", "confirm": "river walk in spring"},
@@ -230,7 +248,8 @@ def test_a_new_account_gets_its_set_password_link_by_email(app, client):
     assert link.startswith("https://tours.example.org/console/set-password/")
     assert "localhost" not in eml.read_text()
     path = link.removeprefix("https://tours.example.org")
-    assert client.get(path).status_code == 200
+    form = client.get(path)
+    assert form.status_code == 200 and 'name="confirm"' in form.get_data(as_text=True)
     client.post("/console/logout")
     chosen = client.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     assert chosen.status_code in (200, 302)

@@ -18,14 +18,17 @@ def test_guide_logs_in_and_sees_the_roster_and_scripts(app, client):
 def test_admin_pages_render(app, client):
     world = build_world(app)
     log_in(client, ADMIN)
-    for url in (
-        "/console/",
-        "/console/admin/departures",
-        f"/console/admin/departures/{world.walk_a}",
-        "/console/admin/guides",
-        "/console/admin/guides/youssef",
-        "/console/admin/accounts",
-        "/console/admin/audit",
-        f"/console/departures/{world.walk_b}",
+    # Each page with something it must show from the world built above.
+    for url, shown in (
+        ("/console/", f'href="/console/departures/{world.walk_b}"'),
+        ("/console/admin/departures", f'href="/console/admin/departures/{world.walk_a}"'),
+        (f"/console/admin/departures/{world.walk_a}", "Ane Visitor"),
+        ("/console/admin/guides", 'href="/console/admin/guides/youssef"'),
+        ("/console/admin/guides/youssef", "<h1>Youssef</h1>"),
+        ("/console/admin/accounts", ADMIN),
+        ("/console/admin/audit", "<h1>Audit log</h1>"),
+        (f"/console/departures/{world.walk_b}", "Voix de San Francisco"),
     ):
-        assert client.get(url).status_code == 200, url
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert shown in page.get_data(as_text=True), url
