@@ -275,6 +275,10 @@ def test_blueprint_packages_do_not_import_each_other(project):
     assert blueprint_cross_imports(project.graph) == []
 
 
+def test_no_front_door_reads_app_extensions_for_a_service(project):
+    assert extension_reads(project) == []
+
+
 def test_no_top_level_module_is_named_after_a_feature():
     flat = sorted(p.stem for p in (REPO / "webapp").glob("*.py"))
     # The factory is apart from __init__ so that importing the package stays light (CLI).
