@@ -242,6 +242,62 @@ def extension_reads(project: Project) -> list[str]:
     return problems
 
 
+# Only the workflows of tour content touch the database; reading, checking, assembly,
+# translation and publishing work on documents.
+CONTENT = "tours.content"
+CONTENT_WORKFLOWS = "tours.content.workflows"
+DATABASE_MODULES = ("sqlalchemy", "tours.db", "tours.tour.store")
+
+
+def touches_the_database(name: str) -> bool:
+    return any(within(name, db) for db in DATABASE_MODULES) or "models" in name.split(".")
+
+
+def database_imports_outside_workflows(project: Project) -> list[str]:
+    """Modules of tours.content outside its workflows that import the database layer."""
+    problems = []
+    for module, names in sorted(project.imports.items()):
+        if not within(module, CONTENT) or within(module, CONTENT_WORKFLOWS):
+            continue
+        flagged = {name for name in names if touches_the_database(name)}
+        # ``from sqlalchemy.orm import Session`` names both; report the module.
+        shortest = {n for n in flagged if not any(within(n, f) and n != f for f in flagged)}
+        problems += [f"{module} imports {name}" for name in sorted(shortest)]
+    return problems
+
+
+MAX_CLASS_LINES = 250
+MAX_MODULE_LINES = 600
+MAX_PACKAGE_MODULES = 15  # modules (not counting __init__) directly in one package
+SIZE_EXEMPT = ("webapp.migrations.versions",)  # generated revisions, one per change
+
+
+def oversized(project: Project) -> list[str]:
+    """Classes, modules and packages over their size limits."""
+    problems = []
+    package_modules: dict[str, int] = {}
+    for module, path in sorted(project.paths.items()):
+        if any(within(module, exempt) for exempt in SIZE_EXEMPT):
+            continue
+        if path.name != "__init__.py":
+            parent = module.rpartition(".")[0]
+            package_modules[parent] = package_modules.get(parent, 0) + 1
+        lines = len(project.sources[module].splitlines())
+        if lines > MAX_MODULE_LINES:
+            problems.append(f"module {module}: {lines} lines")
+        for node in ast.walk(project.trees[module]):
+            if isinstance(node, ast.ClassDef):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_CLASS_LINES:
+                    problems.append(f"class {module}.{node.name}: {size} lines")
+    problems += [
+        f"package {package}: {count} modules"
+        for package, count in sorted(package_modules.items())
+        if count > MAX_PACKAGE_MODULES
+    ]
+    return problems
+
+
 @pytest.fixture(scope="module")
 def rooms() -> dict[str, list[str]]:
     return read_room_map((REPO / "DEVELOPERS.md").read_text())
@@ -277,6 +333,14 @@ def test_blueprint_packages_do_not_import_each_other(project):
 
 def test_no_front_door_reads_app_extensions_for_a_service(project):
     assert extension_reads(project) == []
+
+
+def test_only_the_content_workflows_touch_the_database(project):
+    assert database_imports_outside_workflows(project) == []
+
+
+def test_no_class_module_or_package_is_too_big(project):
+    assert oversized(project) == []
 
 
 def test_no_top_level_module_is_named_after_a_feature():
@@ -374,4 +438,75 @@ def test_a_blueprint_importing_another_and_a_service_by_key_are_found(tmp_path):
     assert extension_reads(project) == [
         "webapp.commands.sessions:2 reads app.extensions",
         "webapp.console.admin:4 reads current_app.extensions",
+    ]
+
+
+def test_a_content_module_outside_the_workflows_touching_the_database_is_found(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "tours/__init__.py": "",
+            "tours/db.py": "",
+            "tours/tour/__init__.py": "",
+            "tours/tour/models.py": "",
+            "tours/tour/store.py": "",
+            "tours/content/__init__.py": "",
+            "tours/content/reading/__init__.py": "",
+            "tours/content/reading/gpx.py": "def read():\n    from tours.tour import store\n",
+            "tours/content/checking/__init__.py": "",
+            "tours/content/checking/rules.py": "from ...db import Base\n",
+            "tours/content/assembly/__init__.py": "",
+            "tours/content/assembly/order.py": "from sqlalchemy.orm import Session\n",
+            "tours/content/publishing/__init__.py": "",
+            "tours/content/publishing/kit.py": "from tours.tour.models import TourRow\n",
+            "tours/content/workflows/__init__.py": "from tours import db\n",
+            "tours/content/workflows/intake.py": (
+                "import sqlalchemy\n"
+                "from tours.tour.store import save\n"
+                "from tours.tour import models\n"
+            ),
+            "tours/booking/__init__.py": "",
+            "tours/booking/bookings.py": "from sqlalchemy import update\n",
+            "guides/__init__.py": "",
+            "webapp/__init__.py": "",
+        },
+    )
+    assert database_imports_outside_workflows(read_project(tmp_path)) == [
+        "tours.content.assembly.order imports sqlalchemy.orm",
+        "tours.content.checking.rules imports tours.db",
+        "tours.content.publishing.kit imports tours.tour.models",
+        "tours.content.reading.gpx imports tours.tour.store",
+    ]
+
+
+def test_a_class_module_or_package_over_its_limit_is_found(tmp_path):
+    def module_of(lines: int) -> str:
+        return "".join(f"x{i} = {i}\n" for i in range(lines))
+
+    def class_of(lines: int, name: str) -> str:
+        return f"class {name}:\n" + "".join(f"    x{i} = {i}\n" for i in range(lines - 1))
+
+    files = {
+        "tours/__init__.py": "",
+        "tours/fits.py": module_of(MAX_MODULE_LINES),
+        "tours/long.py": module_of(MAX_MODULE_LINES + 1),
+        "tours/classes.py": class_of(MAX_CLASS_LINES, "Fits")
+        + class_of(MAX_CLASS_LINES + 1, "Big"),
+        "tours/wide/__init__.py": "",
+        "guides/__init__.py": "",
+        "guides/full/__init__.py": "",
+        "webapp/__init__.py": "",
+        "webapp/migrations/__init__.py": "",
+        "webapp/migrations/versions/__init__.py": "",
+    }
+    for i in range(MAX_PACKAGE_MODULES + 1):
+        files[f"tours/wide/m{i}.py"] = ""
+        files[f"webapp/migrations/versions/{i:04d}_change.py"] = module_of(MAX_MODULE_LINES + 1)
+    for i in range(MAX_PACKAGE_MODULES):
+        files[f"guides/full/m{i}.py"] = ""
+    write_tree(tmp_path, files)
+    assert oversized(read_project(tmp_path)) == [
+        f"class tours.classes.Big: {MAX_CLASS_LINES + 1} lines",
+        f"module tours.long: {MAX_MODULE_LINES + 1} lines",
+        f"package tours.wide: {MAX_PACKAGE_MODULES + 1} modules",
     ]
