@@ -141,7 +141,7 @@ def create_account(
     if role == ROLE_GUIDE and not guide_id:
         raise AccountError("A guide account needs --guide with the guide's id.")
     if role == ROLE_ADMIN and guide_id:
-        raise AccountError("A coordinator (admin) account is not tied to a guide: drop --guide.")
+        raise AccountError("A coordinator account is not tied to a guide: drop --guide.")
     if guide_id:
         get_record(session, guide_id)
     if find_account(session, email) is not None:

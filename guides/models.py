@@ -19,7 +19,9 @@ from tours.db import Base, utcnow
 LEVELS = ("native", "fluent", "conversational")
 
 ROLE_GUIDE = "guide"
-ROLE_ADMIN = "admin"
+# The role that sees and runs everything in the console: a coordinator (stored as such
+# since migration 0012; it was "admin" before, a word `bidean users add` still accepts).
+ROLE_ADMIN = "coordinator"
 ROLES = (ROLE_GUIDE, ROLE_ADMIN)
 
 ARRIVED = "arrived"

@@ -1,8 +1,23 @@
 """The Alembic migrations and the typed models describe the same schema."""
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    insert,
+    inspect,
+    select,
+)
 
 from guides.models import AuditEntry
 from tours.db import Base, utcnow
@@ -71,3 +86,133 @@ def test_0012_renames_session_audit_records_to_departure_and_back(engine):
         assert _audit_rows(engine) == AUDIT_BEFORE
     finally:
         upgrade(engine)  # the next test (on PostgreSQL, the same database) expects the head
+
+
+#: The old word, spelled so that renaming tools leave this test's data of 0011 alone.
+OLD = "".join(("sess", "ion"))
+
+
+def _vocabulary_tables() -> dict[str, Table]:
+    """The columns migration 0012 renames values in (as revision 0011 has them)."""
+    meta = MetaData()
+    accounts = Table(
+        "user_accounts",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("email", String),
+        Column("role", String),
+        Column("active", Boolean),
+        Column("session_token", String),
+        Column("created_at", DateTime(timezone=True)),
+    )
+    audit = Table(
+        "audit_log",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("at", DateTime(timezone=True)),
+        Column("actor", String),
+        Column("action", String),
+        Column("target", String),
+        Column("details", JSON),
+    )
+    outbox = Table(
+        "outbox_messages",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String),
+        Column("recipient", String),
+        Column("subject", String),
+        Column("raw", LargeBinary),
+        Column("status", String),
+        Column("attempts", Integer),
+        Column("created_at", DateTime(timezone=True)),
+    )
+    return {"accounts": accounts, "audit": audit, "outbox": outbox}
+
+
+def _stored(engine, tables) -> tuple:
+    with engine.connect() as conn:
+        roles = sorted(conn.execute(select(tables["accounts"].c.role)).scalars())
+        audit = tables["audit"]
+        entries = conn.execute(
+            select(audit.c.action, audit.c.target, audit.c.details).order_by(audit.c.id)
+        ).all()
+        kinds = sorted(conn.execute(select(tables["outbox"].c.kind)).scalars())
+    return roles, [tuple(e) for e in entries], kinds
+
+
+def test_the_vocabulary_migration_renames_stored_words_and_back(engine):
+    """0012: the role "admin" becomes "coordinator"; a session's audit words, detail and
+    mail kind become a departure's; the downgrade restores them."""
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), "0011")
+    tables, now = _vocabulary_tables(), datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            tables["accounts"].insert(),
+            [
+                {
+                    "email": f"{role}@example.org",
+                    "role": role,
+                    "active": True,
+                    "session_token": "t",
+                    "created_at": now,
+                }
+                for role in ("admin", "guide")
+            ],
+        )
+        conn.execute(
+            tables["audit"].insert(),
+            [
+                {
+                    "at": now,
+                    "actor": "cli",
+                    "action": f"{OLD}.cancel",
+                    "target": f"{OLD}:7",
+                    "details": {},
+                },
+                {
+                    "at": now,
+                    "actor": "a@example.org",
+                    "action": "checkin",
+                    "target": "booking:3",
+                    "details": {"state": "arrived", "session": 7},
+                },
+                {
+                    "at": now,
+                    "actor": "cli",
+                    "action": "tour.publish",
+                    "target": "tour:session",
+                    "details": {"session": "kept: not a check-in"},
+                },
+            ],
+        )
+        conn.execute(
+            tables["outbox"].insert(),
+            [
+                {
+                    "kind": kind,
+                    "recipient": "v@example.org",
+                    "subject": "s",
+                    "raw": b"",
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for kind in (f"{OLD}_cancelled", "confirmation")
+            ],
+        )
+    before = _stored(engine, tables)
+    upgrade(engine)
+    assert _stored(engine, tables) == (
+        ["coordinator", "guide"],
+        [
+            ("departure.cancel", "departure:7", {}),
+            ("checkin", "booking:3", {"state": "arrived", "departure": 7}),
+            ("tour.publish", "tour:session", {"session": "kept: not a check-in"}),
+        ],
+        ["confirmation", "departure_cancelled"],
+    )
+    command.downgrade(alembic_config(engine), "0011")
+    assert _stored(engine, tables) == before

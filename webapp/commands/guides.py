@@ -15,11 +15,15 @@ from flask.cli import with_appcontext
 from guides import accounts
 from guides import profiles as prof
 from guides.audit import Actor
+from guides.models import ROLE_ADMIN
 from tours.errors import BideanError
 from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db, upgrade
 from webapp.mail.messages import external_url
+
+# `--role admin` was the coordinator role's name until it took the interface's word.
+ROLE_ALIASES = {"admin": ROLE_ADMIN}
 
 
 def _fail(message: str) -> None:
@@ -156,13 +160,19 @@ def users_group() -> None:
     upgrade(get_db().engine)  # the first account may be made before the first `serve`
 
 
+def _canonical_role(role: str) -> str:
+    """The stored role for a ``--role`` value (``admin`` is the old name of ``coordinator``)."""
+    return ROLE_ALIASES.get(role, role)
+
+
 @users_group.command("add")
 @click.option("--email", required=True, help="The address they log in with.")
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["guide", "admin"]),
-    help="guide (sees their own walks) or admin (a coordinator, sees all).",
+    type=click.Choice(["guide", "coordinator", "admin"]),
+    callback=lambda _ctx, _param, value: _canonical_role(value),
+    help="guide (sees their own walks) or coordinator (sees all; `admin` is the old name).",
 )
 @click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -196,7 +206,7 @@ def users_list_command() -> None:
             for a in found
         ]
     if not lines:
-        click.echo("No accounts yet: create the first with `bidean users add --role admin`.")
+        click.echo("No accounts yet: create the first with `bidean users add --role coordinator`.")
     for line in lines:
         click.echo(line)
 

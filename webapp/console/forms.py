@@ -89,7 +89,7 @@ class PhotoForm(FlaskForm):
 class AccountForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired()])
     role = SelectField(
-        _l("Role"), choices=choices([("guide", _l("Guide")), ("admin", _l("Coordinator"))])
+        _l("Role"), choices=choices([("guide", _l("Guide")), ("coordinator", _l("Coordinator"))])
     )
     guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
 

@@ -192,9 +192,15 @@ def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
         assert account_for_token(session, token) is None
 
 
+#: The coordinator role's old name, which ``--role`` still accepts.
+OLD_ROLE_NAME = "admin"
+
+
 def test_users_cli(app, runner):
     build_world(app)
-    made = runner.invoke(args=["users", "add", "--role", "admin", "--email", "boss@example.org"])
+    made = runner.invoke(
+        args=["users", "add", "--role", OLD_ROLE_NAME, "--email", "boss@example.org"]
+    )
     assert made.exit_code == 0, made.output
     link = re.search(r"http\S+/console/set-password/(\S+)", made.output)
     assert link, made.output
@@ -219,7 +225,7 @@ def test_users_cli(app, runner):
     )
     assert weak.exit_code != 0 and "too" in weak.output
     listed = runner.invoke(args=["users", "list"]).output
-    assert "boss@example.org\tadmin\t-\tactive (no password yet)" in listed
+    assert "boss@example.org\tcoordinator\t-\tactive (no password yet)" in listed
     assert runner.invoke(args=["users", "disable", "g@example.org"]).exit_code == 0
     assert log_in(app.test_client(), "g@example.org", "tea and dumplings at six").status_code == 200
     reset = runner.invoke(args=["users", "reset-password", GUIDE_A])
