@@ -69,14 +69,19 @@ COMMANDS: dict[str, CommandEntry] = {
         "webapp.commands.drafts:withdraw_command",
         "Take a tour off the public site; `bidean publish SLUG` brings it back.",
     ),
+    # `sessions` is the documented name; `departures` says it in the code's word.
     "sessions": CommandEntry(
         "webapp.commands.sessions:sessions_group",
-        "Schedule, list and cancel tour sessions (departures).",
+        "Schedule, list and cancel departures (walks); `sessions` and `departures` are one group.",
+    ),
+    "departures": CommandEntry(
+        "webapp.commands.sessions:sessions_group",
+        "Schedule, list and cancel departures (walks); `sessions` and `departures` are one group.",
     ),
     "mail": CommandEntry("webapp.commands.sessions:mail_group", "Outgoing email."),
     "purge": CommandEntry(
         "webapp.commands.sessions:purge_command",
-        "Remove personal data of sessions older than --older-than, keeping counts.",
+        "Remove personal data of departures older than --older-than, keeping counts.",
     ),
     "guides": CommandEntry(
         "webapp.commands.guides:guides_group",

@@ -1,4 +1,4 @@
-"""``bidean sessions add|list|cancel|expire-offers``, ``bidean mail worker|retry``, ``purge``.
+"""``bidean sessions (or departures) add|list|cancel|expire-offers``, ``bidean mail``, ``purge``.
 
 Thin commands over the departure and booking actions (``webapp.actions``, which write the
 audit records, naming the operating-system user): a mistake is reported with what to
@@ -59,7 +59,7 @@ def _parse_date(text: str) -> datetime:
 
 @click.group("sessions")
 def sessions_group() -> None:
-    """Schedule, list and cancel tour sessions (departures)."""
+    """Schedule, list and cancel departures (walks); `sessions` and `departures` are one group."""
 
 
 @sessions_group.command("add")
@@ -90,7 +90,7 @@ def add_command(
     every: str | None,
     until: str | None,
 ) -> None:
-    """Schedule a session of SLUG, or a weekly series with --every and --until."""
+    """Schedule a departure of SLUG, or a weekly series with --every and --until."""
     start = _parse_local(at)
     if (every is None) != (until is None):
         _fail("--every and --until go together: give both for a series, or neither.")
@@ -135,7 +135,7 @@ def _line(departure: Departure, slug: str) -> str:
 @click.option("--none", "unassign", is_flag=True, help="Leave the session without a guide.")
 @with_appcontext
 def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None:
-    """Give session DEPARTURE_ID its guide."""
+    """Give departure DEPARTURE_ID its guide."""
     if bool(guide) == unassign:
         _fail("Give --guide GUIDE_ID, or --none to leave the session without a guide.")
     try:
@@ -154,7 +154,7 @@ def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None
 @click.option("--all", "show_all", is_flag=True, help="Include cancelled sessions.")
 @with_appcontext
 def list_command(slug: str | None, show_all: bool) -> None:
-    """Upcoming sessions with seats taken (confirmed + held for offers) / capacity."""
+    """Upcoming departures with seats taken (confirmed + held for offers) / capacity."""
     with get_db().transaction() as session:
         if slug is not None and slug not in dict(current_versions(session)):
             _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
@@ -170,7 +170,7 @@ def list_command(slug: str | None, show_all: bool) -> None:
 @click.argument("departure_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def cancel_command(departure_id: int) -> None:
-    """Cancel a session; everyone booked or waiting is emailed."""
+    """Cancel a departure; everyone booked or waiting is emailed."""
     try:
         with get_db().transaction(write_lock=True) as session:
             result = departure_actions.cancel_departure(session, Actor.command_line(), departure_id)
@@ -239,7 +239,7 @@ def worker_command(once: bool) -> None:
 @click.option("--older-than", "older_than", required=True, help="Age of sessions, e.g. 90d.")
 @with_appcontext
 def purge_command(older_than: str) -> None:
-    """Remove personal data of sessions older than --older-than, keeping counts."""
+    """Remove personal data of departures older than --older-than, keeping counts."""
     try:
         age = parse_age(older_than)
     except ValueError as error:

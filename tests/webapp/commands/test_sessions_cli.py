@@ -1,4 +1,4 @@
-"""``bidean sessions add|list|cancel|expire-offers`` and ``bidean purge`` on a real database."""
+"""``bidean sessions`` (alias ``departures``) and ``bidean purge`` on a real database."""
 
 from __future__ import annotations
 
@@ -111,6 +111,21 @@ def test_list_shows_upcoming_sessions_with_seats(runner, db_session, tour):
     runner.invoke(args=["sessions", "cancel", str(second)])
     assert len(runner.invoke(args=["sessions", "list"]).output.splitlines()) == 1
     assert "cancelled" in runner.invoke(args=["sessions", "list", "--all"]).output
+
+
+def test_departures_is_the_same_group_as_sessions(runner, db_session, tour):
+    """``bidean departures`` (the code's word) is an alias of ``bidean sessions``."""
+    added = runner.invoke(
+        args=["departures", "add", tour, "--at", f"{NEXT_YEAR}-05-02T10:00", "--language", "eu",
+              "--capacity", "9"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    (departure,) = departures(db_session)
+    listed = runner.invoke(args=["departures", "list"]).output
+    assert listed == runner.invoke(args=["sessions", "list"]).output
+    assert listed.split()[0] == str(departure.id) and "eu" in listed
+    assert runner.invoke(args=["departures", "cancel", str(departure.id)]).exit_code == 0
+    assert departures(db_session)[0].status == "cancelled"
 
 
 def test_cancel_an_unknown_session(runner, db_session):
