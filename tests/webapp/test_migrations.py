@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -33,8 +35,6 @@ def test_migrations_match_models(engine):
 
 
 def test_downgrade_to_base_and_up_again(engine):
-    from alembic import command
-
     command.downgrade(alembic_config(engine), "base")
     assert not inspect(engine).has_table("tours")
     upgrade(engine)
@@ -88,12 +88,20 @@ def test_0012_renames_session_audit_records_to_departure_and_back(engine):
         upgrade(engine)  # the next test (on PostgreSQL, the same database) expects the head
 
 
-#: The old word, spelled so that renaming tools leave this test's data of 0011 alone.
+#: The old word, spelled so that renaming tools leave this test's old data alone.
 OLD = "".join(("sess", "ion"))
 
 
+def _before_vocabulary(engine) -> str:
+    """The revision before the vocabulary migration (found by its name, so that it may be
+    renumbered)."""
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    (found,) = [s for s in scripts.walk_revisions() if "vocabulary" in s.module.__name__]
+    return found.down_revision
+
+
 def _vocabulary_tables() -> dict[str, Table]:
-    """The columns migration 0012 renames values in (as revision 0011 has them)."""
+    """The columns the vocabulary migration renames values in, as they were before it."""
     meta = MetaData()
     accounts = Table(
         "user_accounts",
@@ -142,11 +150,10 @@ def _stored(engine, tables) -> tuple:
 
 
 def test_the_vocabulary_migration_renames_stored_words_and_back(engine):
-    """0012: the role "admin" becomes "coordinator"; a session's audit words, detail and
-    mail kind become a departure's; the downgrade restores them."""
-    from alembic import command
-
-    command.downgrade(alembic_config(engine), "0011")
+    """The vocabulary migration: the role "admin" becomes "coordinator"; a session's audit
+    words, detail and mail kind become a departure's; the downgrade restores them."""
+    before_vocabulary = _before_vocabulary(engine)
+    command.downgrade(alembic_config(engine), before_vocabulary)
     tables, now = _vocabulary_tables(), datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -214,5 +221,5 @@ def test_the_vocabulary_migration_renames_stored_words_and_back(engine):
         ],
         ["confirmation", "departure_cancelled"],
     )
-    command.downgrade(alembic_config(engine), "0011")
+    command.downgrade(alembic_config(engine), before_vocabulary)
     assert _stored(engine, tables) == before
