@@ -90,15 +90,15 @@ def main() -> None:
         upgrade(engine)
         factory = make_sessionmaker(engine)
         count = 1 if args.one_departure else DEPARTURES
-        with transaction(factory) as session:
+        with transaction(factory) as db_session:
             save_tour(
-                session, Tour.from_document(tour_document("bench-walk", "Para medir.")), "bench"
+                db_session, Tour.from_document(tour_document("bench-walk", "Para medir.")), "bench"
             )
             day = (datetime.now(UTC) + timedelta(days=30)).date()
             ids = [
                 d.id
                 for d in schedule(
-                    session,
+                    db_session,
                     DepartureRequest(
                         "bench-walk", datetime(day.year, day.month, day.day, 11), "es",
                         capacity=4 * (args.requests + WARM_UP), max_party=1,
@@ -172,10 +172,10 @@ def main() -> None:
                 stop(process)
         runs = {label: Run.merge(chunks) for label, chunks in parts.items()}
         runs["healthz"] = healthz
-        with transaction(factory) as session:
-            problems = invariant_problems(session)
+        with transaction(factory) as db_session:
+            problems = invariant_problems(db_session)
             # Requests only queue mail (the mail worker sends it, not started here).
-            queued = session.scalar(select(func.count()).select_from(OutboxMessage))
+            queued = db_session.scalar(select(func.count()).select_from(OutboxMessage))
         ref = runs["reference"]
         print(
             f"{CLIENTS} clients, {args.requests} requests per phase in {ROUNDS} rounds taking "

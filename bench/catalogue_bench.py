@@ -55,7 +55,7 @@ def store_tours(app, count: int) -> str:
     result = validate_path(SAMPLE, ValidationOptions())
     assert result.tour is not None, "the sample tour no longer validates"
     base = result.tour
-    with get_db(app).transaction(write_lock=True) as session:
+    with get_db(app).transaction(write_lock=True) as db_session:
         for n in range(count):
             city = CITIES[n % len(CITIES)]
             tour = replace(
@@ -64,15 +64,15 @@ def store_tours(app, count: int) -> str:
                 city=city,
                 districts=(f"District {n % 17}",),
             )
-            save_tour(session, tour, source_name="bench")
+            save_tour(db_session, tour, source_name="bench")
     return "walk-00000"
 
 
 def store_departures(app, slug: str, count: int) -> None:
     start = utcnow() + timedelta(days=1)
-    with get_db(app).transaction(write_lock=True) as session:
-        tour_id = session.query(TourRecord.id).filter_by(slug=slug).scalar()
-        session.execute(
+    with get_db(app).transaction(write_lock=True) as db_session:
+        tour_id = db_session.query(TourRecord.id).filter_by(slug=slug).scalar()
+        db_session.execute(
             insert(Departure),
             [
                 {

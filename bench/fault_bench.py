@@ -231,15 +231,15 @@ def run(
     try:
         upgrade(engine)
         factory = make_sessionmaker(engine)
-        with transaction(factory) as session:
+        with transaction(factory) as db_session:
             save_tour(
-                session,
+                db_session,
                 Tour.from_document(tour_document("fault-walk", "Para romper cosas.")),
                 "fault",
             )
             day = (datetime.now(UTC) + timedelta(days=30)).date()
             (departure,) = schedule(
-                session,
+                db_session,
                 DepartureRequest(
                     "fault-walk",
                     datetime(day.year, day.month, day.day, 11),
@@ -308,8 +308,8 @@ def run(
             deadline = loaded + drain_timeout
             while time.monotonic() < deadline:
                 try:
-                    with transaction(factory) as session:
-                        waiting = session.scalar(
+                    with transaction(factory) as db_session:
+                        waiting = db_session.scalar(
                             select(func.count())
                             .select_from(OutboxMessage)
                             .where(OutboxMessage.status != "sent")
@@ -339,12 +339,12 @@ def run(
 
 
 def _check(factory, figures: Figures, sink: Sink) -> None:
-    with transaction(factory) as session:
-        references = set(session.scalars(select(Booking.reference)))
+    with transaction(factory) as db_session:
+        references = set(db_session.scalars(select(Booking.reference)))
         figures.stored_bookings = len(references)
-        statuses = Counter(session.scalars(select(OutboxMessage.status)))
+        statuses = Counter(db_session.scalars(select(OutboxMessage.status)))
         figures.sent_in_outbox = statuses.get("sent", 0)
-        invariant = invariant_problems(session)
+        invariant = invariant_problems(db_session)
     figures.received = len(sink.message_ids)
     figures.duplicates = len(sink.message_ids) - len(set(sink.message_ids))
     received_refs = Counter(

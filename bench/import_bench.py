@@ -189,8 +189,8 @@ def main() -> None:
             assert result.tour is not None
             # Stored as `bidean import` stores it (tours.content.workflows.intake): the
             # collector paused.
-            with without_gc(), transaction(sessions, write_lock=True) as session:
-                save_tour(session, result.tour, source_name=path.name)
+            with without_gc(), transaction(sessions, write_lock=True) as db_session:
+                save_tour(db_session, result.tour, source_name=path.name)
 
         if args.profile:
             sessions = fresh_database()

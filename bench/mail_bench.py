@@ -70,11 +70,13 @@ def main() -> None:
     try:
         upgrade(engine)
         factory = make_sessionmaker(engine)
-        with transaction(factory) as session:
-            save_tour(session, Tour.from_document(tour_document("mail-walk", "Correo.")), "bench")
+        with transaction(factory) as db_session:
+            save_tour(
+                db_session, Tour.from_document(tour_document("mail-walk", "Correo.")), "bench"
+            )
             day = (datetime.now(UTC) + timedelta(days=30)).date()
             (departure,) = schedule(
-                session,
+                db_session,
                 DepartureRequest(
                     "mail-walk", datetime(day.year, day.month, day.day, 11), "es",
                     capacity=args.messages, max_party=1,
@@ -109,9 +111,9 @@ def main() -> None:
             outcomes = worker.drain(app)
             send_s = time.perf_counter() - began
 
-        with transaction(factory) as session:
-            raws = list(session.scalars(select(OutboxMessage.raw).order_by(OutboxMessage.id)))
-            statuses = Counter(session.scalars(select(OutboxMessage.status)))
+        with transaction(factory) as db_session:
+            raws = list(db_session.scalars(select(OutboxMessage.raw).order_by(OutboxMessage.id)))
+            statuses = Counter(db_session.scalars(select(OutboxMessage.status)))
 
         sender = "no-reply@tours.example.org"
         began = time.perf_counter()

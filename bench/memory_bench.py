@@ -145,8 +145,8 @@ def main() -> None:
         client = app.test_client()
         assert client.get("/healthz").status_code == 200
         cold_rss = rss_mb()
-        with get_db(app).transaction(write_lock=True) as session:
-            save_tour(session, validate_path(SAMPLE, ValidationOptions()).tour, "bench")
+        with get_db(app).transaction(write_lock=True) as db_session:
+            save_tour(db_session, validate_path(SAMPLE, ValidationOptions()).tour, "bench")
         for url in (
             "/tours/bilbao-la-vieja-crossings",
             "/api/tours/bilbao-la-vieja-crossings.geojson",

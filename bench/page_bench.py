@@ -113,8 +113,8 @@ def store_big_tour(app) -> StoredTour:
     result = validate_bytes(data, f"{BIG_SLUG}.geojson")
     if result.tour is None:
         sys.exit("the big benchmark tour is not valid:\n" + result.report.to_text())
-    with get_db(app).transaction(write_lock=True) as session:
-        return save_tour(session, result.tour, f"{BIG_SLUG}.geojson")
+    with get_db(app).transaction(write_lock=True) as db_session:
+        return save_tour(db_session, result.tour, f"{BIG_SLUG}.geojson")
 
 
 def map_fragment_cost(app, stored: StoredTour, rounds: int = 30) -> None:

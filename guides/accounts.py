@@ -22,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guides.models import ROLE_ADMIN, ROLE_GUIDE, ROLES, LoginThrottle, UserAccount
+from guides.models import ROLE_COORDINATOR, ROLE_GUIDE, ROLES, LoginThrottle, UserAccount
 from guides.profiles import get_record
 from tours.db import utcnow
 from tours.errors import BideanError, NotFound
@@ -107,27 +107,29 @@ def new_session_token() -> str:
 # --- accounts ----------------------------------------------------------------------------
 
 
-def find_account(session: Session, email: str) -> UserAccount | None:
+def find_account(db_session: Session, email: str) -> UserAccount | None:
     try:
         email = normalize_email(email)
     except AccountError:
         return None
-    return session.scalars(select(UserAccount).where(UserAccount.email == email)).one_or_none()
+    return db_session.scalars(select(UserAccount).where(UserAccount.email == email)).one_or_none()
 
 
-def get_account(session: Session, email: str) -> UserAccount:
-    account = find_account(session, email)
+def get_account(db_session: Session, email: str) -> UserAccount:
+    account = find_account(db_session, email)
     if account is None:
         raise AccountNotFound(email)
     return account
 
 
-def list_accounts(session: Session) -> list[UserAccount]:
-    return list(session.scalars(select(UserAccount).order_by(UserAccount.role, UserAccount.email)))
+def list_accounts(db_session: Session) -> list[UserAccount]:
+    return list(
+        db_session.scalars(select(UserAccount).order_by(UserAccount.role, UserAccount.email))
+    )
 
 
 def create_account(
-    session: Session,
+    db_session: Session,
     email: str,
     role: str,
     *,
@@ -140,11 +142,11 @@ def create_account(
         raise AccountError(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
     if role == ROLE_GUIDE and not guide_id:
         raise AccountError("A guide account needs --guide with the guide's id.")
-    if role == ROLE_ADMIN and guide_id:
+    if role == ROLE_COORDINATOR and guide_id:
         raise AccountError("A coordinator account is not tied to a guide: drop --guide.")
     if guide_id:
-        get_record(session, guide_id)
-    if find_account(session, email) is not None:
+        get_record(db_session, guide_id)
+    if find_account(db_session, email) is not None:
         raise AccountError(f"An account with {email} exists already.")
     if password is not None:
         check_password(password, email)
@@ -156,29 +158,29 @@ def create_account(
         session_token=new_session_token(),
         active=True,
     )
-    session.add(account)
-    session.flush()
+    db_session.add(account)
+    db_session.flush()
     return account
 
 
 def issue_set_password_link_token(
-    session: Session, account: UserAccount, *, now: datetime | None = None
+    db_session: Session, account: UserAccount, *, now: datetime | None = None
 ) -> str:
     """A one-time token valid 48 hours; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     account.set_password_hash = _token_hash(token)
     account.set_password_expires_at = (now or utcnow()) + SET_PASSWORD_VALID
-    session.flush()
+    db_session.flush()
     return token
 
 
 def account_for_token(
-    session: Session, token: str, *, now: datetime | None = None
+    db_session: Session, token: str, *, now: datetime | None = None
 ) -> UserAccount | None:
     """The account a set-password token belongs to, while it is unused and unexpired."""
     if not token:
         return None
-    account = session.scalars(
+    account = db_session.scalars(
         select(UserAccount).where(UserAccount.set_password_hash == _token_hash(token))
     ).one_or_none()
     if account is None or not account.active or account.set_password_expires_at is None:
@@ -189,9 +191,9 @@ def account_for_token(
 
 
 def set_password_with_token(
-    session: Session, token: str, password: str, *, now: datetime | None = None
+    db_session: Session, token: str, password: str, *, now: datetime | None = None
 ) -> UserAccount:
-    account = account_for_token(session, token, now=now)
+    account = account_for_token(db_session, token, now=now)
     if account is None:
         raise AccountError("This link has expired or was used already; ask for a new one.")
     check_password(password, account.email)
@@ -199,41 +201,41 @@ def set_password_with_token(
     account.set_password_hash = None
     account.set_password_expires_at = None
     account.session_token = new_session_token()
-    session.flush()
+    db_session.flush()
     return account
 
 
-def reset_password(session: Session, email: str) -> tuple[UserAccount, str]:
+def reset_password(db_session: Session, email: str) -> tuple[UserAccount, str]:
     """Forget the password, end every session, and issue a new set-password token."""
-    account = get_account(session, email)
+    account = get_account(db_session, email)
     account.password_hash = None
     account.session_token = new_session_token()
-    return account, issue_set_password_link_token(session, account)
+    return account, issue_set_password_link_token(db_session, account)
 
 
-def disable_account(session: Session, email: str) -> UserAccount:
-    account = get_account(session, email)
+def disable_account(db_session: Session, email: str) -> UserAccount:
+    account = get_account(db_session, email)
     account.active = False
     account.session_token = new_session_token()
     account.set_password_hash = None
-    session.flush()
+    db_session.flush()
     return account
 
 
-def end_sessions(session: Session, account_id: int) -> None:
+def end_sessions(db_session: Session, account_id: int) -> None:
     """Logout: the cookie of every session of this account stops working."""
-    account = session.get(UserAccount, account_id)
+    account = db_session.get(UserAccount, account_id)
     if account is not None:
         account.session_token = new_session_token()
-        session.flush()
+        db_session.flush()
 
 
-def load_by_cookie_id(session: Session, cookie_id: str) -> UserAccount | None:
+def load_by_cookie_id(db_session: Session, cookie_id: str) -> UserAccount | None:
     """The active account of a login cookie's ``<id>:<session token>``."""
     account_id, _, token = cookie_id.partition(":")
     if not account_id.isdigit() or not token:
         return None
-    account = session.get(UserAccount, int(account_id))
+    account = db_session.get(UserAccount, int(account_id))
     if account is None or not account.active:
         return None
     return account if secrets.compare_digest(account.session_token, token) else None
@@ -257,27 +259,27 @@ def _limit(key: str) -> int:
     return ACCOUNT_FAILURES if key.startswith("account:") else CLIENT_FAILURES
 
 
-def _blocked(session: Session, keys: Iterable[str], now: datetime) -> bool:
-    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
+def _blocked(db_session: Session, keys: Iterable[str], now: datetime) -> bool:
+    rows = db_session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
     return any(row.blocked_until is not None and row.blocked_until > now for row in rows)
 
 
-def _count_failure(session: Session, keys: Iterable[str], now: datetime) -> None:
+def _count_failure(db_session: Session, keys: Iterable[str], now: datetime) -> None:
     for key in keys:
-        row = session.get(LoginThrottle, key, with_for_update=True)
+        row = db_session.get(LoginThrottle, key, with_for_update=True)
         if row is None:
             row = LoginThrottle(key=key, failures=0, window_start=now)
-            session.add(row)
+            db_session.add(row)
         if row.window_start + THROTTLE_WINDOW < now:
             row.failures, row.window_start = 0, now
         row.failures += 1
         if row.failures >= _limit(key):
             row.blocked_until = now + THROTTLE_BLOCK
-    session.flush()
+    db_session.flush()
 
 
 def authenticate(
-    session: Session, email: str, password: str, client: str, *, now: datetime | None = None
+    db_session: Session, email: str, password: str, client: str, *, now: datetime | None = None
 ) -> LoginResult:
     """The account when email and password match and nothing is throttled.
 
@@ -285,14 +287,14 @@ def authenticate(
     """
     now = now or utcnow()
     keys = throttle_keys(email, client)
-    account = find_account(session, email)
+    account = find_account(db_session, email)
     matches = _verify(account.password_hash if account else None, password)
-    if _blocked(session, keys, now):
+    if _blocked(db_session, keys, now):
         return LoginResult(None, throttled=True)
     if not matches or account is None or not account.active:
-        _count_failure(session, keys, now)
+        _count_failure(db_session, keys, now)
         return LoginResult(None)
-    session.query(LoginThrottle).filter(LoginThrottle.key == keys[0]).delete()
+    db_session.query(LoginThrottle).filter(LoginThrottle.key == keys[0]).delete()
     account.last_login_at = now
-    session.flush()
+    db_session.flush()
     return LoginResult(account)

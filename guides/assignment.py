@@ -29,7 +29,7 @@ def check_speaks(guide: GuideProfile, language: str) -> None:
 
 
 def schedule_with_guide(
-    session: Session,
+    db_session: Session,
     request: deps.DepartureRequest,
     *,
     dates: Sequence[date] | None = None,
@@ -37,22 +37,22 @@ def schedule_with_guide(
 ) -> list[Departure]:
     """``tours.booking.departures.schedule``, refusing a guide who does not speak the language."""
     if request.guide_id:
-        check_speaks(get_guide(session, request.guide_id), request.language)
-    return deps.schedule(session, request, dates=dates, now=now)
+        check_speaks(get_guide(db_session, request.guide_id), request.language)
+    return deps.schedule(db_session, request, dates=dates, now=now)
 
 
-def assign_guide(session: Session, departure_id: int, guide_id: str | None) -> Departure:
+def assign_guide(db_session: Session, departure_id: int, guide_id: str | None) -> Departure:
     """Give a departure its guide (or none with ``None``)."""
-    departure = deps.get_departure(session, departure_id, lock=True)
+    departure = deps.get_departure(db_session, departure_id, lock=True)
     if guide_id:
-        check_speaks(get_guide(session, guide_id), departure.language)
+        check_speaks(get_guide(db_session, guide_id), departure.language)
     departure.guide_id = guide_id or None
-    session.flush()
+    db_session.flush()
     return departure
 
 
-def guides_for_language(session: Session, language: str) -> list[GuideProfile]:
+def guides_for_language(db_session: Session, language: str) -> list[GuideProfile]:
     """Every guide who speaks ``language``, by name: the choices a coordinator is offered."""
     normalize_tag(language)
-    records = session.scalars(select(GuideRecord).order_by(GuideRecord.display_name))
+    records = db_session.scalars(select(GuideRecord).order_by(GuideRecord.display_name))
     return [guide for guide in map(profile_of, records) if guide.speaks(language)]

@@ -38,13 +38,17 @@ class Actor:
         return cls("public")
 
 
-def record(db: Session, actor: Actor | str, action: str, target: str, /, **details: Any) -> None:
+def record(
+    db_session: Session, actor: Actor | str, action: str, target: str, /, **details: Any
+) -> None:
     """Add one entry in the caller's transaction; ``details`` must be JSON values."""
     name = actor.name if isinstance(actor, Actor) else actor
-    db.add(AuditEntry(actor=name[:254], action=action[:64], target=target[:128], details=details))
-    db.flush()
+    db_session.add(
+        AuditEntry(actor=name[:254], action=action[:64], target=target[:128], details=details)
+    )
+    db_session.flush()
 
 
-def recent(session: Session, limit: int = 200) -> list[AuditEntry]:
+def recent(db_session: Session, limit: int = 200) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
-    return list(session.scalars(query))
+    return list(db_session.scalars(query))

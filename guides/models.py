@@ -21,8 +21,8 @@ LEVELS = ("native", "fluent", "conversational")
 ROLE_GUIDE = "guide"
 # The role that sees and runs everything in the console: a coordinator (stored as such
 # since migration 0012; it was "admin" before, a word `bidean users add` still accepts).
-ROLE_ADMIN = "coordinator"
-ROLES = (ROLE_GUIDE, ROLE_ADMIN)
+ROLE_COORDINATOR = "coordinator"
+ROLES = (ROLE_GUIDE, ROLE_COORDINATOR)
 
 ARRIVED = "arrived"
 NO_SHOW = "no_show"
@@ -138,7 +138,7 @@ __all__ = [
     "LEVELS",
     "NO_SHOW",
     "ROLES",
-    "ROLE_ADMIN",
+    "ROLE_COORDINATOR",
     "ROLE_GUIDE",
     "AuditEntry",
     "CheckIn",

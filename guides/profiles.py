@@ -149,9 +149,9 @@ def check_text(value: Mapping[str, Any] | None, what: str) -> LocalizedText:
     return LocalizedText(result)
 
 
-def check_tours(session: Session, slugs: Iterable[str]) -> tuple[str, ...]:
+def check_tours(db_session: Session, slugs: Iterable[str]) -> tuple[str, ...]:
     wanted = [s.strip() for s in slugs if s and s.strip()]
-    known = set(session.scalars(select(TourRecord.slug).where(TourRecord.slug.in_(wanted))))
+    known = set(db_session.scalars(select(TourRecord.slug).where(TourRecord.slug.in_(wanted))))
     unknown = [s for s in wanted if s not in known]
     if unknown:
         raise GuideError(f"No tour {unknown[0]!r} is stored; list them with `bidean tours`.")
@@ -161,35 +161,35 @@ def check_tours(session: Session, slugs: Iterable[str]) -> tuple[str, ...]:
 # --- storing ---------------------------------------------------------------------------
 
 
-def get_record(session: Session, guide_id: str) -> GuideRecord:
-    record = session.get(GuideRecord, guide_id)
+def get_record(db_session: Session, guide_id: str) -> GuideRecord:
+    record = db_session.get(GuideRecord, guide_id)
     if record is None:
         raise GuideNotFound(guide_id)
     return record
 
 
-def get_guide(session: Session, guide_id: str) -> GuideProfile:
-    return profile_of(get_record(session, guide_id))
+def get_guide(db_session: Session, guide_id: str) -> GuideProfile:
+    return profile_of(get_record(db_session, guide_id))
 
 
-def list_guides(session: Session) -> list[GuideProfile]:
-    records = session.scalars(select(GuideRecord).order_by(GuideRecord.display_name))
+def list_guides(db_session: Session) -> list[GuideProfile]:
+    records = db_session.scalars(select(GuideRecord).order_by(GuideRecord.display_name))
     return [profile_of(record) for record in records]
 
 
-def guide_names(session: Session | Connection, ids: Iterable[str | None]) -> dict[str, str]:
+def guide_names(db_session: Session | Connection, ids: Iterable[str | None]) -> dict[str, str]:
     """``{guide id: display name}`` for these ids, in one query (none for no ids)."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    rows = session.execute(
+    rows = db_session.execute(
         select(GuideRecord.id, GuideRecord.display_name).where(GuideRecord.id.in_(wanted))
     )
     return {guide_id: name for guide_id, name in rows}
 
 
 def add_guide(
-    session: Session,
+    db_session: Session,
     guide_id: str,
     display_name: str,
     languages: str | Iterable[Any],
@@ -200,7 +200,7 @@ def add_guide(
     sample: bool = False,
 ) -> GuideProfile:
     guide_id = check_id(guide_id)
-    if session.get(GuideRecord, guide_id) is not None:
+    if db_session.get(GuideRecord, guide_id) is not None:
         raise GuideError(f"A guide {guide_id!r} exists already; change it with `guides update`.")
     record = GuideRecord(
         id=guide_id,
@@ -208,16 +208,16 @@ def add_guide(
         languages=[language.to_json() for language in parse_languages(languages)],
         origin=check_text(origin, "origin").to_json(),
         bio=check_text(bio, "bio").to_json(),
-        tours=list(check_tours(session, tours)),
+        tours=list(check_tours(db_session, tours)),
         sample=sample,
     )
-    session.add(record)
-    session.flush()
+    db_session.add(record)
+    db_session.flush()
     return profile_of(record)
 
 
 def update_guide(
-    session: Session,
+    db_session: Session,
     guide_id: str,
     *,
     display_name: str | None = None,
@@ -227,13 +227,13 @@ def update_guide(
     tours: Iterable[str] | None = None,
 ) -> GuideProfile:
     """Change the given fields; a language still needed by an upcoming departure stays."""
-    record = get_record(session, guide_id)
+    record = get_record(db_session, guide_id)
     before = profile_of(record)
     if display_name is not None:
         record.display_name = check_name(display_name)
     if languages is not None:
         parsed = parse_languages(languages)
-        still_needed = _upcoming_languages(session, guide_id)
+        still_needed = _upcoming_languages(db_session, guide_id)
         kept = {base_language(language.tag) for language in parsed}
         dropped = sorted(tag for tag in still_needed if base_language(tag) not in kept)
         if dropped:
@@ -247,46 +247,46 @@ def update_guide(
     if bio is not None:
         record.bio = check_text(bio, "bio").to_json()
     if tours is not None:
-        record.tours = list(check_tours(session, tours))
+        record.tours = list(check_tours(db_session, tours))
     after = profile_of(record)
     if after != before:  # the same values again leave the profile (and its date) as it was
         record.updated_at = utcnow()
-    session.flush()
+    db_session.flush()
     return after
 
 
-def _upcoming_languages(session: Session, guide_id: str) -> set[str]:
+def _upcoming_languages(db_session: Session, guide_id: str) -> set[str]:
     query = select(Departure.language).where(
         Departure.guide_id == guide_id,
         Departure.status == SCHEDULED,
         Departure.starts_at > utcnow(),
     )
-    return set(session.scalars(query))
+    return set(db_session.scalars(query))
 
 
-def remove_guide(session: Session, guide_id: str) -> None:
+def remove_guide(db_session: Session, guide_id: str) -> None:
     """Delete a profile; refused while any departure, past or future, names the guide."""
-    record = get_record(session, guide_id)
-    count = session.scalar(select(func.count()).where(Departure.guide_id == guide_id)) or 0
+    record = get_record(db_session, guide_id)
+    count = db_session.scalar(select(func.count()).where(Departure.guide_id == guide_id)) or 0
     if count:
         raise GuideError(
             f"{count} session(s) name {record.display_name} as their guide; give them another "
             "guide (`bidean sessions assign ID --guide OTHER`) before removing the profile."
         )
-    session.delete(record)
-    session.flush()
+    db_session.delete(record)
+    db_session.flush()
 
 
-def set_photo(session: Session, guide_id: str, jpeg: bytes | None) -> GuideProfile:
-    record = get_record(session, guide_id)
+def set_photo(db_session: Session, guide_id: str, jpeg: bytes | None) -> GuideProfile:
+    record = get_record(db_session, guide_id)
     record.photo = jpeg
     record.photo_version += 1
-    session.flush()
+    db_session.flush()
     return profile_of(record)
 
 
-def get_photo(session: Session, guide_id: str) -> tuple[bytes, int] | None:
-    row = session.execute(
+def get_photo(db_session: Session, guide_id: str) -> tuple[bytes, int] | None:
+    row = db_session.execute(
         select(GuideRecord.photo, GuideRecord.photo_version).where(GuideRecord.id == guide_id)
     ).one_or_none()
     if row is None or row.photo is None:
@@ -308,18 +308,18 @@ def read_guide_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_guide_files(session: Session, paths: Iterable[Path]) -> list[GuideProfile]:
+def load_guide_files(db_session: Session, paths: Iterable[Path]) -> list[GuideProfile]:
     """Store the guides of these files (skipping ids already stored, and tours not stored)."""
     loaded = []
-    stored_tours = set(session.scalars(select(TourRecord.slug)))
+    stored_tours = set(db_session.scalars(select(TourRecord.slug)))
     for path in paths:
         data = read_guide_file(path)
-        if session.get(GuideRecord, str(data.get("id", ""))) is not None:
+        if db_session.get(GuideRecord, str(data.get("id", ""))) is not None:
             continue
         try:
             loaded.append(
                 add_guide(
-                    session,
+                    db_session,
                     str(data.get("id", "")),
                     str(data.get("display_name", "")),
                     data.get("languages") or [],

@@ -28,7 +28,7 @@ class CheckInRejected(BideanError):
 
 
 def departures_for(
-    session: Session, guide_id: str | None, *, now: datetime | None = None, limit: int = 100
+    db_session: Session, guide_id: str | None, *, now: datetime | None = None, limit: int = 100
 ) -> list[Departure]:
     """Departures from today on, soonest first: the guide's own, or all with ``guide_id=None``."""
     since = (now or utcnow()) - STILL_LISTED
@@ -40,12 +40,12 @@ def departures_for(
     )
     if guide_id is not None:
         query = query.where(Departure.guide_id == guide_id)
-    return list(session.scalars(query))
+    return list(db_session.scalars(query))
 
 
-def departure_for(session: Session, departure_id: int, guide_id: str | None) -> Departure:
+def departure_for(db_session: Session, departure_id: int, guide_id: str | None) -> Departure:
     """The departure, if ``guide_id`` leads it (``None``: a coordinator, who sees all)."""
-    departure = get_departure(session, departure_id)
+    departure = get_departure(db_session, departure_id)
     if guide_id is not None and departure.guide_id != guide_id:
         raise DepartureNotFound(departure_id)
     return departure
@@ -81,7 +81,7 @@ class Roster:
         return sum(line.party_size for line in self.lines if line.state == "no_show")
 
 
-def latest_states(session: Session, booking_ids: list[int]) -> dict[int, str]:
+def latest_states(db_session: Session, booking_ids: list[int]) -> dict[int, str]:
     if not booking_ids:
         return {}
     newest = (
@@ -90,22 +90,22 @@ def latest_states(session: Session, booking_ids: list[int]) -> dict[int, str]:
         .group_by(CheckIn.booking_id)
         .subquery()
     )
-    rows = session.execute(
+    rows = db_session.execute(
         select(CheckIn.booking_id, CheckIn.state).join(newest, CheckIn.id == newest.c.id)
     )
     return {booking_id: state for booking_id, state in rows}
 
 
-def roster(session: Session, departure_id: int) -> Roster:
+def roster(db_session: Session, departure_id: int) -> Roster:
     """The confirmed bookings of a departure, by name, with their check-in state."""
     bookings = list(
-        session.scalars(
+        db_session.scalars(
             select(Booking)
             .where(Booking.departure_id == departure_id, Booking.status == CONFIRMED)
             .order_by(Booking.name, Booking.id)
         )
     )
-    states = latest_states(session, [b.id for b in bookings])
+    states = latest_states(db_session, [b.id for b in bookings])
     return Roster(
         [
             RosterLine(
@@ -124,12 +124,12 @@ def roster(session: Session, departure_id: int) -> Roster:
     )
 
 
-def _by_key(session: Session, key: str) -> CheckIn | None:
-    return session.scalars(select(CheckIn).where(CheckIn.idempotency_key == key)).one_or_none()
+def _by_key(db_session: Session, key: str) -> CheckIn | None:
+    return db_session.scalars(select(CheckIn).where(CheckIn.idempotency_key == key)).one_or_none()
 
 
 def record_check_in(
-    session: Session,
+    db_session: Session,
     departure_id: int,
     booking_id: int,
     state: str,
@@ -142,19 +142,19 @@ def record_check_in(
     key = (idempotency_key or "").strip()
     if not 8 <= len(key) <= 80:
         raise CheckInRejected("Each check-in needs an idempotency key of 8 to 80 characters.")
-    if (earlier := _by_key(session, key)) is not None:
+    if (earlier := _by_key(db_session, key)) is not None:
         return earlier, False
-    booking = session.get(Booking, booking_id)
+    booking = db_session.get(Booking, booking_id)
     if booking is None or booking.departure_id != departure_id or booking.status != CONFIRMED:
         raise CheckInRejected(f"Booking {booking_id} is not on this walk's roster.")
     mark = CheckIn(booking_id=booking_id, state=state, idempotency_key=key, user_id=user_id)
     try:
-        with session.begin_nested():
-            session.add(mark)
-            session.flush()
+        with db_session.begin_nested():
+            db_session.add(mark)
+            db_session.flush()
     except IntegrityError:
         # A twin with the same key committed first: that one is the mark.
-        if (earlier := _by_key(session, key)) is not None:
+        if (earlier := _by_key(db_session, key)) is not None:
             return earlier, False
         raise
     return mark, True

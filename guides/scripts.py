@@ -51,11 +51,11 @@ class ScriptView:
         return bool(self.text) and base_language(self.language) != base_language(self.requested)
 
 
-def own_scripts(session: Session, guide_id: str | None, slug: str) -> dict[tuple[str, str], str]:
+def own_scripts(db_session: Session, guide_id: str | None, slug: str) -> dict[tuple[str, str], str]:
     """``{(stop id, language): text}`` of the guide's own versions for one tour."""
     if not guide_id:
         return {}
-    rows = session.execute(
+    rows = db_session.execute(
         select(GuideScript.stop_id, GuideScript.language, GuideScript.text).where(
             GuideScript.guide_id == guide_id, GuideScript.tour_slug == slug
         )
@@ -86,10 +86,10 @@ def script_for(
 
 
 def own_script(
-    session: Session, guide_id: str, slug: str, stop_id: str, language: str
+    db_session: Session, guide_id: str, slug: str, stop_id: str, language: str
 ) -> GuideScript | None:
     """The guide's own version of one stop's script in one language, if they keep one."""
-    return session.scalars(
+    return db_session.scalars(
         select(GuideScript).where(
             GuideScript.guide_id == guide_id,
             GuideScript.tour_slug == slug,
@@ -100,7 +100,7 @@ def own_script(
 
 
 def save_own_script(
-    session: Session,
+    db_session: Session,
     guide_id: str,
     slug: str,
     stop: Stop,
@@ -114,21 +114,21 @@ def save_own_script(
         raise ScriptConflict(current)
     if len(text) > SCRIPT_MAX:
         raise ScriptRejected(f"A script may have at most {SCRIPT_MAX} characters.")
-    row = own_script(session, guide_id, slug, stop.id, language)
+    row = own_script(db_session, guide_id, slug, stop.id, language)
     if not text.strip():
         if row is not None:
-            session.delete(row)
-            session.flush()
+            db_session.delete(row)
+            db_session.flush()
         return None
     if row is not None and (row.text, row.based_on) == (text.strip(), current):
         return row  # the same text on the same shared script: nothing to store
     if row is None:
         row = GuideScript(guide_id=guide_id, tour_slug=slug, stop_id=stop.id, language=language)
-        session.add(row)
+        db_session.add(row)
     row.text = text.strip()
     row.based_on = current
     row.updated_at = utcnow()
-    session.flush()
+    db_session.flush()
     return row
 
 

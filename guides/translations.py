@@ -43,20 +43,20 @@ class TranslationError(BideanError):
     """A translation file cannot be made (unknown language, the source language)."""
 
 
-def translation_report(session: Session, slug: str) -> TranslationReport:
+def translation_report(db_session: Session, slug: str) -> TranslationReport:
     """Completeness of the newest version (a waiting draft counts): name, story, script."""
-    row = newest_version(session, slug)
+    row = newest_version(db_session, slug)
     return completeness(row.document, ALL_FIELDS, version=row.version)
 
 
 def export_translations(
-    session: Session, slug: str, language: str, *, with_scripts: bool = False
+    db_session: Session, slug: str, language: str, *, with_scripts: bool = False
 ) -> str:
     """The CSV for translating the newest version of ``slug`` into ``language``."""
     if not is_valid_tag(language):
         raise TranslationError(f"{language!r} is not a language tag such as pl or pt-BR.")
     language = normalize_tag(language)
-    row = newest_version(session, slug)
+    row = newest_version(db_session, slug)
     declared = declared_languages(row.document)
     source = declared[0] if declared else ""
     if language == source:
@@ -95,11 +95,11 @@ class TranslationImport:
 
 
 def import_translations(
-    session: Session, slug: str, data: bytes, options: ValidationOptions | None = None
+    db_session: Session, slug: str, data: bytes, options: ValidationOptions | None = None
 ) -> TranslationImport:
     """Check ``data`` against the newest version of ``slug`` and store a new version with
     its texts; raises ``TourNotFound``.  Nothing is stored when any problem is found."""
-    row = newest_version(session, slug)  # locks the tour's row until the caller commits
+    row = newest_version(db_session, slug)  # locks the tour's row until the caller commits
     stop_ids = [s.id for s in counted_stops(row.document)]
     parsed = read_csv(
         data, slug=slug, version=row.version, stop_ids=stop_ids, fields=ALL_FIELDS, limits=LIMITS
@@ -125,7 +125,7 @@ def import_translations(
         document = result.document
     props = route_properties(document)
     outcome.version = save_document(
-        session,
+        db_session,
         document,
         slug=slug,
         city=row.city,

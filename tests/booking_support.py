@@ -77,13 +77,13 @@ def tour_document(slug: str = SLUG) -> dict[str, Any]:
     }
 
 
-def store_tour(db_session: SessionFactory, slug: str = SLUG) -> None:
-    with db_session() as s:
-        save_tour(s, Tour.from_document(tour_document(slug)), "test")
+def store_tour(db_transaction: SessionFactory, slug: str = SLUG) -> None:
+    with db_transaction() as db_session:
+        save_tour(db_session, Tour.from_document(tour_document(slug)), "test")
 
 
 def add_departure(
-    db_session: SessionFactory,
+    db_transaction: SessionFactory,
     *,
     slug: str = SLUG,
     capacity: int = 15,
@@ -101,8 +101,8 @@ def add_departure(
         capacity=capacity,
         max_party=max_party,
     )
-    with db_session() as s:
-        (departure,) = schedule(s, request)
+    with db_transaction() as db_session:
+        (departure,) = schedule(db_session, request)
         return departure.id
 
 
@@ -112,15 +112,15 @@ def party(size: int = 1, n: int = 0, language: str = "es") -> Party:
     )
 
 
-def assert_invariant(db_session: SessionFactory) -> None:
-    with db_session() as s:
-        problems = invariant_problems(s)
+def assert_invariant(db_transaction: SessionFactory) -> None:
+    with db_transaction() as db_session:
+        problems = invariant_problems(db_session)
     assert problems == [], problems
 
 
-def departure_row(db_session: SessionFactory, departure_id: int) -> Departure:
-    with db_session() as s:
-        departure = s.get(Departure, departure_id)
+def departure_row(db_transaction: SessionFactory, departure_id: int) -> Departure:
+    with db_transaction() as db_session:
+        departure = db_session.get(Departure, departure_id)
         assert departure is not None
         return departure
 

@@ -187,20 +187,20 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def db_session(engine: Engine):
+def db_transaction(engine: Engine):
     """A factory for one-transaction units of work: ``with db_session() as s: ...``."""
     factory = make_sessionmaker(engine)
     return lambda **kw: transaction(factory, **kw)
 
 
 @pytest.fixture
-def seat_invariant(db_session):
+def seat_invariant(db_transaction):
     """After the test, seats taken equal confirmed party sizes on every departure.
 
     Booking test modules apply it with ``pytestmark = pytest.mark.usefixtures(...)``.
     """
     yield
-    assert_invariant(db_session)
+    assert_invariant(db_transaction)
 
 
 @pytest.fixture

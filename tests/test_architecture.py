@@ -334,62 +334,6 @@ def oversized(project: Project) -> list[str]:
     return problems
 
 
-# Only the workflows of tour content touch the database; reading, checking, assembly,
-# translation and publishing work on documents.
-CONTENT = "tours.content"
-CONTENT_WORKFLOWS = "tours.content.workflows"
-DATABASE_MODULES = ("sqlalchemy", "tours.db", "tours.tour.store")
-
-
-def touches_the_database(name: str) -> bool:
-    return any(within(name, db) for db in DATABASE_MODULES) or "models" in name.split(".")
-
-
-def database_imports_outside_workflows(project: Project) -> list[str]:
-    """Modules of tours.content outside its workflows that import the database layer."""
-    problems = []
-    for module, names in sorted(project.imports.items()):
-        if not within(module, CONTENT) or within(module, CONTENT_WORKFLOWS):
-            continue
-        flagged = {name for name in names if touches_the_database(name)}
-        # ``from sqlalchemy.orm import Session`` names both; report the module.
-        shortest = {n for n in flagged if not any(within(n, f) and n != f for f in flagged)}
-        problems += [f"{module} imports {name}" for name in sorted(shortest)]
-    return problems
-
-
-MAX_CLASS_LINES = 250
-MAX_MODULE_LINES = 600
-MAX_PACKAGE_MODULES = 15  # modules (not counting __init__) directly in one package
-SIZE_EXEMPT = ("webapp.migrations.versions",)  # generated revisions, one per change
-
-
-def oversized(project: Project) -> list[str]:
-    """Classes, modules and packages over their size limits."""
-    problems = []
-    package_modules: dict[str, int] = {}
-    for module, path in sorted(project.paths.items()):
-        if any(within(module, exempt) for exempt in SIZE_EXEMPT):
-            continue
-        if path.name != "__init__.py":
-            parent = module.rpartition(".")[0]
-            package_modules[parent] = package_modules.get(parent, 0) + 1
-        lines = len(project.sources[module].splitlines())
-        if lines > MAX_MODULE_LINES:
-            problems.append(f"module {module}: {lines} lines")
-        for node in ast.walk(project.trees[module]):
-            if isinstance(node, ast.ClassDef):
-                size = node.end_lineno - node.lineno + 1
-                if size > MAX_CLASS_LINES:
-                    problems.append(f"class {module}.{node.name}: {size} lines")
-    problems += [
-        f"package {package}: {count} modules"
-        for package, count in sorted(package_modules.items())
-        if count > MAX_PACKAGE_MODULES
-    ]
-    return problems
-
-
 @pytest.fixture(scope="module")
 def rooms() -> dict[str, list[str]]:
     return read_room_map((REPO / "DEVELOPERS.md").read_text())
@@ -520,7 +464,7 @@ def test_a_blueprint_importing_another_and_a_service_by_key_are_found(tmp_path):
                 "    return current_app.extensions['bidean.cancel']()\n"
             ),
             "webapp/commands/__init__.py": "",
-            "webapp/commands/sessions.py": "def run(app):\n    app.extensions.get('x')\n",
+            "webapp/commands/departures.py": "def run(app):\n    app.extensions.get('x')\n",
             "webapp/public/__init__.py": "",
             "webapp/public/pagecache.py": (
                 "KEY = 'bidean.pages'\n"
@@ -535,7 +479,7 @@ def test_a_blueprint_importing_another_and_a_service_by_key_are_found(tmp_path):
         "webapp.console.admin imports webapp.booking.forms",
     ]
     assert extension_reads(project) == [
-        "webapp.commands.sessions:2 reads app.extensions",
+        "webapp.commands.departures:2 reads app.extensions",
         "webapp.console.admin:4 reads current_app.extensions",
     ]
 

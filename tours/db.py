@@ -114,17 +114,17 @@ def transaction(factory: sessionmaker[Session], *, write_lock: bool = False) -> 
     check-then-write such as taking seats cannot interleave with another writer;
     PostgreSQL code takes row locks (``SELECT ... FOR UPDATE``) instead.
     """
-    session = factory()
-    if write_lock and session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_immediate": True})
+    db_session = factory()
+    if write_lock and db_session.get_bind().dialect.name == "sqlite":
+        db_session.connection(execution_options={"sqlite_immediate": True})
     try:
-        yield session
-        session.commit()
+        yield db_session
+        db_session.commit()
     except BaseException:
-        session.rollback()
+        db_session.rollback()
         raise
     finally:
-        session.close()
+        db_session.close()
 
 
 T = TypeVar("T")
@@ -170,9 +170,9 @@ def run_transaction(
         last = attempt == attempts - 1
         working = False
         try:
-            with transaction(factory, write_lock=write_lock) as session:
+            with transaction(factory, write_lock=write_lock) as db_session:
                 working = True
-                result = work(session)
+                result = work(db_session)
                 working = False
             return result
         except TryAgain:

@@ -24,10 +24,10 @@ def test_write_lock_takes_sqlite_write_lock_at_begin(tmp_path):
             blocked.execute(text("SELECT 3"))
 
 
-def test_datetimes_come_back_aware_in_utc(db_session):
+def test_datetimes_come_back_aware_in_utc(db_transaction):
     madrid = timezone(timedelta(hours=1))
-    with db_session() as s:
-        s.add(
+    with db_transaction() as db_session:
+        db_session.add(
             TourRecord(
                 slug="t",
                 city="Bilbao",
@@ -35,18 +35,18 @@ def test_datetimes_come_back_aware_in_utc(db_session):
                 created_at=datetime(2027, 3, 6, 11, tzinfo=madrid),
             )
         )
-    with db_session() as s:
-        created = s.query(TourRecord).one().created_at
+    with db_transaction() as db_session:
+        created = db_session.query(TourRecord).one().created_at
     assert created == datetime(2027, 3, 6, 10, tzinfo=UTC)
     assert created.utcoffset() == timedelta(0)
 
 
-def test_naive_datetimes_are_refused(db_session):
-    with pytest.raises(StatementError, match="naive datetimes"), db_session() as s:
-        s.add(
+def test_naive_datetimes_are_refused(db_transaction):
+    with pytest.raises(StatementError, match="naive datetimes"), db_transaction() as db_session:
+        db_session.add(
             TourRecord(slug="t", city="Bilbao", current_version=1, created_at=datetime(2027, 3, 6))
         )
-        s.flush()
+        db_session.flush()
 
 
 def statements_of(engine) -> list[str]:
@@ -75,12 +75,12 @@ def test_write_transactions_still_begin_after_a_read_on_the_same_connection(tmp_
         sent = statements_of(engine)
         with reading(engine) as conn:
             conn.execute(text("SELECT 1"))
-        with pytest.raises(RuntimeError), transaction(factory, write_lock=True) as s:
-            s.add(TourRecord(slug="half", city="Bilbao", current_version=1))
-            s.flush()
+        with pytest.raises(RuntimeError), transaction(factory, write_lock=True) as db_session:
+            db_session.add(TourRecord(slug="half", city="Bilbao", current_version=1))
+            db_session.flush()
             raise RuntimeError("stop before the end")
-        with transaction(factory) as s:
-            assert s.scalars(select(TourRecord.slug)).all() == []
+        with transaction(factory) as db_session:
+            assert db_session.scalars(select(TourRecord.slug)).all() == []
         if engine.dialect.name == "sqlite":
             assert "BEGIN IMMEDIATE" in sent and sent.count("BEGIN") == 1
     finally:
@@ -94,8 +94,8 @@ def test_reading_sees_what_was_committed_while_a_writer_holds_the_lock(tmp_path)
     try:
         Base.metadata.create_all(writing)
         writer = make_sessionmaker(writing)
-        with transaction(writer) as s:
-            s.add(TourRecord(slug="first", city="Bilbao", current_version=1))
+        with transaction(writer) as db_session:
+            db_session.add(TourRecord(slug="first", city="Bilbao", current_version=1))
         with transaction(writer, write_lock=True) as held:
             held.add(TourRecord(slug="uncommitted", city="Bilbao", current_version=1))
             held.flush()

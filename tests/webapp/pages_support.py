@@ -119,8 +119,8 @@ def store_document(app: Flask, document: dict[str, Any]) -> StoredTour:
     """Validate with the real importer and store, as an import would."""
     result = validate_document(document, "test-document.geojson")
     assert result.valid, result.report.to_text()
-    with get_db(app).transaction(write_lock=True) as session:
-        return save_tour(session, result.tour, "test-document.geojson")
+    with get_db(app).transaction(write_lock=True) as db_session:
+        return save_tour(db_session, result.tour, "test-document.geojson")
 
 
 def sample_titles(sample_routes: list[Path]) -> dict[str, tuple[LocalizedText, str]]:

@@ -41,11 +41,14 @@ def test_downgrade_to_base_and_up_again(engine):
     assert inspect(engine).has_table("tours")
 
 
+#: The old word, spelled so that renaming tools leave this test's old data alone.
+OLD = "".join(("sess", "ion"))
+
 AUDIT_BEFORE = [
-    ("coordinator@example.org", "session.add", "session:7"),
-    ("cli", "session.assign", "session:7"),
-    ("cli", "session.capacity", "session:7"),
-    ("coordinator@example.org", "session.cancel", "session:12"),
+    ("coordinator@example.org", f"{OLD}.add", f"{OLD}:7"),
+    ("cli", f"{OLD}.assign", f"{OLD}:7"),
+    ("cli", f"{OLD}.capacity", f"{OLD}:7"),
+    ("coordinator@example.org", f"{OLD}.cancel", f"{OLD}:12"),
     ("coordinator@example.org", "guide.update", "guide:session"),
     ("coordinator@example.org", "tour.import", "tour:sessions-in-bilbao"),
 ]
@@ -86,10 +89,6 @@ def test_0012_renames_session_audit_records_to_departure_and_back(engine):
         assert _audit_rows(engine) == AUDIT_BEFORE
     finally:
         upgrade(engine)  # the next test (on PostgreSQL, the same database) expects the head
-
-
-#: The old word, spelled so that renaming tools leave this test's old data alone.
-OLD = "".join(("sess", "ion"))
 
 
 def _before_vocabulary(engine) -> str:

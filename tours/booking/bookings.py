@@ -151,13 +151,13 @@ _INSERT_KEYED = {
 }
 
 
-def _find_by_key(session: Session, key: str) -> Booking | None:
-    found = session.connection().execute(_BY_KEY, {"key": key}).scalar()
-    return None if found is None else session.get(Booking, found)
+def _find_by_key(db_session: Session, key: str) -> Booking | None:
+    found = db_session.connection().execute(_BY_KEY, {"key": key}).scalar()
+    return None if found is None else db_session.get(Booking, found)
 
 
 def _take_seats(
-    session: Session, departure_id: int, seats: int, now: datetime
+    db_session: Session, departure_id: int, seats: int, now: datetime
 ) -> DepartureSeats | None:
     """The one conditional UPDATE; the departure's seats as they now stand, or None.
 
@@ -165,13 +165,13 @@ def _take_seats(
     reading them are one round trip, not two.
     """
     values = {"departure_id": departure_id, "seats": seats, "now": now}
-    row = session.connection().execute(_TAKE_SEATS, values).first()
+    row = db_session.connection().execute(_TAKE_SEATS, values).first()
     return None if row is None else DepartureSeats(*row)
 
 
-def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
-    departure = get_departure(session, departure_id)
-    session.refresh(departure)
+def _refusal(db_session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
+    departure = get_departure(db_session, departure_id)
+    db_session.refresh(departure)
     if departure.status != SCHEDULED:
         return BookingRefused("cancelled", departure)
     if departure.starts_at <= now:
@@ -182,7 +182,7 @@ def _refusal(session: Session, departure_id: int, seats: int, now: datetime) -> 
 
 
 def book(
-    session: Session,
+    db_session: Session,
     departure_id: int,
     party: Party,
     *,
@@ -205,7 +205,9 @@ def book(
     now = now or utcnow()
     if party.party_size < 1:
         raise ValueError("party_size must be at least 1")
-    insert = _INSERT_KEYED[session.get_bind().dialect.name] if idempotency_key else _INSERT_BOOKING
+    insert = (
+        _INSERT_KEYED[db_session.get_bind().dialect.name] if idempotency_key else _INSERT_BOOKING
+    )
     # The booking is inserted before the seats are taken: the UPDATE's row lock, which
     # every other booking of this departure waits for, is then held from the UPDATE to
     # COMMIT only.  (The insert's foreign-key check takes a KEY SHARE lock, which does
@@ -213,7 +215,7 @@ def book(
     # the insert back with the rest.
     values = _booking_values(departure_id, party, idempotency_key, request_hash, now)
     try:
-        booking_id = session.connection().execute(insert, values).scalar()
+        booking_id = db_session.connection().execute(insert, values).scalar()
     except IntegrityError as exc:
         # A reference drawn twice (a new transaction draws another), or no such
         # departure (the foreign key).
@@ -222,14 +224,14 @@ def book(
         raise TryAgain from exc
     if booking_id is None:  # the key is known: its booking, if this is the same request
         assert idempotency_key is not None
-        earlier = _find_by_key(session, idempotency_key)
+        earlier = _find_by_key(db_session, idempotency_key)
         if earlier is None:  # rolled back after our insert found it: a new transaction
             raise TryAgain
-        return _replay(session, earlier, request_hash)
-    departure = _take_seats(session, departure_id, party.party_size, now)
+        return _replay(db_session, earlier, request_hash)
+    departure = _take_seats(db_session, departure_id, party.party_size, now)
     if departure is None:
-        raise _refusal(session, departure_id, party.party_size, now)
-    # Built from the values written, as a loaded booking looks once its session has closed
+        raise _refusal(db_session, departure_id, party.party_size, now)
+    # Built from the values written, as a loaded booking looks once its departure has closed
     # (detached), without reading the row back.
     booking = Booking(id=booking_id, **values)
     make_transient_to_detached(booking)
@@ -274,7 +276,7 @@ def _new_booking(
 
 
 def insert_booking(
-    session: Session,
+    db_session: Session,
     departure_id: int,
     party: Party,
     take_seats: Callable[[], None],
@@ -290,31 +292,31 @@ def insert_booking(
     A clashing reference, or a concurrent twin with the same idempotency key, rolls
     back the seats together with the insert and nothing else.
     """
-    if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
-        return _replay(session, earlier, request_hash)
+    if idempotency_key and (earlier := _find_by_key(db_session, idempotency_key)):
+        return _replay(db_session, earlier, request_hash)
     for _ in range(_REFERENCE_TRIES):
         try:
-            with session.begin_nested():
+            with db_session.begin_nested():
                 take_seats()
                 booking = _new_booking(departure_id, party, idempotency_key, request_hash, now)
-                session.add(booking)
-                session.flush()
+                db_session.add(booking)
+                db_session.flush()
         except IntegrityError:
-            if idempotency_key and (earlier := _find_by_key(session, idempotency_key)):
-                return _replay(session, earlier, request_hash)
+            if idempotency_key and (earlier := _find_by_key(db_session, idempotency_key)):
+                return _replay(db_session, earlier, request_hash)
             continue  # the reference was taken: draw another
-        return BookingResult(booking, DepartureSeats.of(_fresh_departure(session, departure_id)))
+        return BookingResult(booking, DepartureSeats.of(_fresh_departure(db_session, departure_id)))
     raise RuntimeError("could not draw an unused booking reference")
 
 
-def _replay(session: Session, earlier: Booking, request_hash: str | None) -> BookingResult:
+def _replay(db_session: Session, earlier: Booking, request_hash: str | None) -> BookingResult:
     """The booking a key already made, if this is the same request (``KeyReused`` if not)."""
     check_same_request(earlier.request_hash, request_hash)
-    departure = get_departure(session, earlier.departure_id)
+    departure = get_departure(db_session, earlier.departure_id)
     return BookingResult(earlier, DepartureSeats.of(departure), replayed=True)
 
 
-def _fresh_departure(session: Session, departure_id: int) -> Departure:
+def _fresh_departure(db_session: Session, departure_id: int) -> Departure:
     """The departure as it stands after our UPDATE, in one SELECT.
 
     ``populate_existing`` overwrites a copy already in the session (the seat counters
@@ -325,41 +327,41 @@ def _fresh_departure(session: Session, departure_id: int) -> Departure:
         .where(Departure.id == departure_id)
         .execution_options(populate_existing=True)
     )
-    return session.scalars(query).one()
+    return db_session.scalars(query).one()
 
 
-def get_booking(session: Session, reference: str, *, lock: bool = False) -> Booking:
+def get_booking(db_session: Session, reference: str, *, lock: bool = False) -> Booking:
     query = select(Booking).where(Booking.reference == normalize_reference(reference))
     if lock:
         query = query.with_for_update()
-    booking = session.scalars(query).one_or_none()
+    booking = db_session.scalars(query).one_or_none()
     if booking is None:
         raise BookingNotFound(reference)
     return booking
 
 
-def invariant_problems(session: Session) -> list[str]:
+def invariant_problems(db_session: Session) -> list[str]:
     """Every departure whose counters disagree with its bookings and offers (empty = good).
 
     seats_taken == sum of confirmed party sizes; seats_held == sum of open offers;
     taken + held <= capacity.
     """
     confirmed = dict(
-        session.execute(
+        db_session.execute(
             select(Booking.departure_id, func.sum(Booking.party_size))
             .where(Booking.status == CONFIRMED)
             .group_by(Booking.departure_id)
         ).all()
     )
     held = dict(
-        session.execute(
+        db_session.execute(
             select(WaitlistEntry.departure_id, func.sum(WaitlistEntry.party_size))
             .where(WaitlistEntry.status == OFFERED)
             .group_by(WaitlistEntry.departure_id)
         ).all()
     )
     problems = []
-    for dep_id, taken, seats_held, capacity in session.execute(
+    for dep_id, taken, seats_held, capacity in db_session.execute(
         select(Departure.id, Departure.seats_taken, Departure.seats_held, Departure.capacity)
     ):
         if taken != (confirmed.get(dep_id) or 0):

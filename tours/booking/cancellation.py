@@ -29,24 +29,26 @@ class CancelResult:
 
 
 def cancel_booking(
-    session: Session, reference: str, *, now: datetime | None = None, reason: str = "booker"
+    db_session: Session, reference: str, *, now: datetime | None = None, reason: str = "booker"
 ) -> CancelResult:
     """Cancel a booking and give its seats back at once, offering them to the waiting list."""
     now = now or utcnow()
-    booking = get_booking(session, reference, lock=True)
-    departure = get_departure(session, booking.departure_id)
+    booking = get_booking(db_session, reference, lock=True)
+    departure = get_departure(db_session, booking.departure_id)
     if booking.status != CONFIRMED:
         return CancelResult(booking, departure, changed=False)
     booking.status = CANCELLED
     booking.cancelled_at = now
     booking.cancel_reason = reason
-    session.flush()
-    session.execute(
+    db_session.flush()
+    db_session.execute(
         update(Departure)
         .where(Departure.id == booking.departure_id)
         .values(seats_taken=Departure.seats_taken - booking.party_size)
         .execution_options(synchronize_session=False)
     )
-    offers = release_seats(session, booking.departure_id, now) if departure.starts_at > now else []
-    session.refresh(departure)
+    offers = (
+        release_seats(db_session, booking.departure_id, now) if departure.starts_at > now else []
+    )
+    db_session.refresh(departure)
     return CancelResult(booking, departure, changed=True, new_offers=offers)

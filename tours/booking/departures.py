@@ -1,4 +1,4 @@
-"""Departures (sessions): scheduling one or a weekly series, listing, cancelling.
+"""Departures: scheduling one or a weekly series, listing, cancelling.
 
 Times are given as wall-clock times in the tour's timezone, stored in UTC and shown
 again in that timezone.  A wall time that does not exist (the spring-forward gap) or
@@ -125,7 +125,7 @@ def _check_request(req: DepartureRequest) -> None:
 
 
 def schedule(
-    session: Session,
+    db_session: Session,
     req: DepartureRequest,
     *,
     dates: Sequence[date] | None = None,
@@ -137,10 +137,10 @@ def schedule(
     """
     _check_request(req)
     now = now or utcnow()
-    record = session.scalars(select(TourRecord).where(TourRecord.slug == req.slug)).one_or_none()
+    record = db_session.scalars(select(TourRecord).where(TourRecord.slug == req.slug)).one_or_none()
     if record is None:
         raise ScheduleError(f"No tour {req.slug!r} is stored; import it first.")
-    tour = get_tour(session, req.slug).tour
+    tour = get_tour(db_session, req.slug).tour
     zone = tour_zone(tour.timezone)
     stops = tour.ordered_public_stops()
     if req.meeting_stop_id:
@@ -181,23 +181,23 @@ def schedule(
         )
         for start in starts
     ]
-    session.add_all(departures)
-    session.flush()
+    db_session.add_all(departures)
+    db_session.flush()
     return departures
 
 
-def get_departure(session: Session, departure_id: int, *, lock: bool = False) -> Departure:
+def get_departure(db_session: Session, departure_id: int, *, lock: bool = False) -> Departure:
     query = select(Departure).where(Departure.id == departure_id)
     if lock:
         query = query.with_for_update()
-    departure = session.scalars(query).one_or_none()
+    departure = db_session.scalars(query).one_or_none()
     if departure is None:
         raise DepartureNotFound(departure_id)
     return departure
 
 
 def upcoming(
-    session: Session,
+    db_session: Session,
     *,
     slug: str | None = None,
     now: datetime | None = None,
@@ -231,11 +231,11 @@ def upcoming(
         )
     if limit is not None:
         query = query.limit(limit)
-    return list(session.scalars(query))
+    return list(db_session.scalars(query))
 
 
 def upcoming_by_tour(
-    session: Session,
+    db_session: Session,
     *,
     now: datetime | None = None,
     per_tour: int = 3,
@@ -289,7 +289,7 @@ def upcoming_by_tour(
         .order_by(Departure.starts_at, Departure.id)
     )
     result: dict[str, list[Departure]] = {}
-    for slug, departure in session.execute(query):
+    for slug, departure in db_session.execute(query):
         result.setdefault(slug, []).append(departure)
     return result
 
@@ -373,8 +373,10 @@ def current_and_upcoming(
     return CurrentAndUpcoming(rows[0].current_version, departures)
 
 
-def slug_of(session: Session, departure: Departure) -> str:
-    return session.scalar(select(TourRecord.slug).where(TourRecord.id == departure.tour_id)) or ""
+def slug_of(db_session: Session, departure: Departure) -> str:
+    return (
+        db_session.scalar(select(TourRecord.slug).where(TourRecord.id == departure.tour_id)) or ""
+    )
 
 
 @dataclass(frozen=True)
@@ -388,7 +390,7 @@ class CancelledDeparture:
 
 
 def cancel(
-    session: Session, departure_id: int, *, now: datetime | None = None
+    db_session: Session, departure_id: int, *, now: datetime | None = None
 ) -> CancelledDeparture:
     """Cancel a departure: its bookings and waiting-list entries are closed, seats freed.
 
@@ -396,11 +398,11 @@ def cancel(
     Cancelling twice is harmless and tells nobody twice.
     """
     now = now or utcnow()
-    departure = get_departure(session, departure_id, lock=True)
+    departure = get_departure(db_session, departure_id, lock=True)
     if departure.status == CANCELLED:
         return CancelledDeparture(departure, [], [], changed=False)
     bookings = list(
-        session.scalars(
+        db_session.scalars(
             select(Booking)
             .where(Booking.departure_id == departure_id, Booking.status == CONFIRMED)
             .order_by(Booking.id)
@@ -408,7 +410,7 @@ def cancel(
         )
     )
     entries = list(
-        session.scalars(
+        db_session.scalars(
             select(WaitlistEntry)
             .where(
                 WaitlistEntry.departure_id == departure_id,
@@ -421,23 +423,23 @@ def cancel(
     for booking in bookings:
         booking.status = CANCELLED
         booking.cancelled_at = now
-        booking.cancel_reason = "session_cancelled"
+        booking.cancel_reason = "departure_cancelled"
     for entry in entries:
         entry.status = CANCELLED
         entry.closed_at = now
-    session.flush()
-    session.execute(
+    db_session.flush()
+    db_session.execute(
         update(Departure)
         .where(Departure.id == departure_id)
         .values(status=CANCELLED, cancelled_at=now, seats_taken=0, seats_held=0)
     )
-    session.refresh(departure)
+    db_session.refresh(departure)
     return CancelledDeparture(departure, bookings, entries)
 
 
-def set_capacity(session: Session, departure_id: int, capacity: int) -> Departure:
+def set_capacity(db_session: Session, departure_id: int, capacity: int) -> Departure:
     """Change a departure's capacity; never below the seats already taken or held."""
-    departure = get_departure(session, departure_id, lock=True)
+    departure = get_departure(db_session, departure_id, lock=True)
     if capacity < 1:
         raise ScheduleError("The capacity must be at least 1.")
     in_use = departure.seats_taken + departure.seats_held
@@ -448,5 +450,5 @@ def set_capacity(session: Session, departure_id: int, capacity: int) -> Departur
         )
     departure.capacity = capacity
     departure.max_party = min(departure.max_party, capacity)
-    session.flush()
+    db_session.flush()
     return departure

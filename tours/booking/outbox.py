@@ -37,7 +37,7 @@ MAX_ATTEMPTS = 30
 
 
 def record(
-    session: Session,
+    db_session: Session,
     *,
     kind: str,
     recipient: str,
@@ -62,13 +62,13 @@ def record(
         departure_id=departure_id,
         booking_id=booking_id,
     )
-    session.add(message)
-    session.flush()
+    db_session.add(message)
+    db_session.flush()
     return message
 
 
 def record_to_compose(
-    session: Session, *, kind: str, recipient: str, departure_id: int | None, booking_id: int
+    db_session: Session, *, kind: str, recipient: str, departure_id: int | None, booking_id: int
 ) -> int:
     """Add a message the worker composes from ``booking_id``; its id.
 
@@ -86,7 +86,7 @@ def record_to_compose(
         "booking_id": booking_id,
         "created_at": utcnow(),
     }
-    return session.connection().execute(_INSERT_TO_COMPOSE, values).scalar_one()
+    return db_session.connection().execute(_INSERT_TO_COMPOSE, values).scalar_one()
 
 
 # A Core statement on the table: the ORM's bulk-insert layer cost more CPU than the insert.
@@ -98,7 +98,7 @@ def _composed() -> ColumnElement[bool]:
 
 
 def to_compose(
-    session: Session, *, ids: list[int] | None = None, limit: int = 32
+    db_session: Session, *, ids: list[int] | None = None, limit: int = 32
 ) -> list[OutboxMessage]:
     """Pending messages still to compose, oldest first, locked for this worker.
 
@@ -115,9 +115,9 @@ def to_compose(
     )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
+    if db_session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    return list(db_session.scalars(query))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -126,7 +126,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim_next(
-    session: Session, *, now: datetime | None = None, ids: list[int] | None = None
+    db_session: Session, *, now: datetime | None = None, ids: list[int] | None = None
 ) -> OutboxMessage | None:
     """The oldest due message, claimed for this worker; None when nothing is due.
 
@@ -146,13 +146,13 @@ def claim_next(
     )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
-        return session.scalars(query.with_for_update(skip_locked=True)).one_or_none()
-    message = session.scalars(query).one_or_none()
+    if db_session.get_bind().dialect.name == "postgresql":
+        return db_session.scalars(query.with_for_update(skip_locked=True)).one_or_none()
+    message = db_session.scalars(query).one_or_none()
     if message is not None:
         message.status = SENDING
         message.next_attempt_at = now + LEASE
-        session.flush()
+        db_session.flush()
     return message
 
 
@@ -183,9 +183,9 @@ def mark_retry(message: OutboxMessage, reason: str, *, now: datetime | None = No
     message.last_error = reason[:2000]
 
 
-def requeue(session: Session) -> int:
+def requeue(db_session: Session) -> int:
     """Make every failed or waiting message due now (``bidean mail retry``)."""
-    return session.execute(
+    return db_session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status.in_((PENDING, FAILED)))
         .values(status=PENDING, next_attempt_at=None)
@@ -193,9 +193,9 @@ def requeue(session: Session) -> int:
     ).rowcount
 
 
-def counts(session: Session) -> dict[str, int]:
+def counts(db_session: Session) -> dict[str, int]:
     """Messages per status (for the worker's log and the fault bench)."""
-    rows = session.execute(
+    rows = db_session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     return {status: number for status, number in rows}

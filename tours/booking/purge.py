@@ -42,20 +42,20 @@ def parse_age(text: str) -> timedelta:
 
 
 def purge_personal_data(
-    session: Session, older_than: timedelta, *, now: datetime | None = None
+    db_session: Session, older_than: timedelta, *, now: datetime | None = None
 ) -> PurgeResult:
     """Empty personal fields of departures that started more than ``older_than`` ago."""
     cutoff = (now or utcnow()) - older_than
     stamp = now or utcnow()
     past = select(Departure.id).where(Departure.starts_at < cutoff)
-    departures = len(session.scalars(past).all())
-    bookings = session.execute(
+    departures = len(db_session.scalars(past).all())
+    bookings = db_session.execute(
         update(Booking)
         .where(Booking.departure_id.in_(past), Booking.purged_at.is_(None))
         .values(name=None, email=None, phone=None, notes=None, purged_at=stamp)
         .execution_options(synchronize_session=False)
     ).rowcount
-    entries = session.execute(
+    entries = db_session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.departure_id.in_(past), WaitlistEntry.purged_at.is_(None))
         .values(name=None, email=None, phone=None, purged_at=stamp)
@@ -63,11 +63,11 @@ def purge_personal_data(
     ).rowcount
     doomed = [
         (message_id, kind)
-        for message_id, kind in session.execute(
+        for message_id, kind in db_session.execute(
             select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.departure_id.in_(past))
         )
     ]
-    messages = session.execute(
+    messages = db_session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.departure_id.in_(past))
         .execution_options(synchronize_session=False)

@@ -69,19 +69,19 @@ class EntryNotFound(NotFound):
         super().__init__(f"No waiting-list entry {entry_id} exists.")
 
 
-def _get_entry(session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntry:
+def _get_entry(db_session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntry:
     query = select(WaitlistEntry).where(WaitlistEntry.id == entry_id)
     if lock:
         query = query.with_for_update()
-    entry = session.scalars(query).one_or_none()
+    entry = db_session.scalars(query).one_or_none()
     if entry is None:
         raise EntryNotFound(entry_id)
     return entry
 
 
-def get_entry(session: Session, entry_id: int) -> WaitlistEntry:
+def get_entry(db_session: Session, entry_id: int) -> WaitlistEntry:
     """A waiting-list entry by id; ``EntryNotFound`` when there is none."""
-    return _get_entry(session, entry_id)
+    return _get_entry(db_session, entry_id)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Joined:
 
 
 def join(
-    session: Session,
+    db_session: Session,
     departure_id: int,
     party: Party,
     *,
@@ -103,9 +103,9 @@ def join(
     now = now or utcnow()
     # The departure's row lock first: a concurrent twin with the same key waits here and
     # then finds the entry the first one wrote.
-    departure = get_departure(session, departure_id, lock=True)
+    departure = get_departure(db_session, departure_id, lock=True)
     if idempotency_key:
-        earlier = session.scalars(
+        earlier = db_session.scalars(
             select(WaitlistEntry).where(WaitlistEntry.idempotency_key == idempotency_key)
         ).one_or_none()
         if earlier is not None:
@@ -131,14 +131,14 @@ def join(
         request_hash=request_hash,
         created_at=now,
     )
-    session.add(entry)
-    session.flush()
+    db_session.add(entry)
+    db_session.flush()
     return Joined(entry, created=True)
 
 
-def position(session: Session, entry: WaitlistEntry) -> int:
+def position(db_session: Session, entry: WaitlistEntry) -> int:
     """1 for the first party still waiting; counts only entries ahead that are waiting."""
-    ahead = session.scalar(
+    ahead = db_session.scalar(
         select(func.count())
         .select_from(WaitlistEntry)
         .where(
@@ -151,17 +151,17 @@ def position(session: Session, entry: WaitlistEntry) -> int:
 
 
 def release_seats(
-    session: Session, departure_id: int, now: datetime, hold: timedelta = DEFAULT_HOLD
+    db_session: Session, departure_id: int, now: datetime, hold: timedelta = DEFAULT_HOLD
 ) -> list[WaitlistEntry]:
     """Offer the free seats to waiting entries in order; returns the entries just offered."""
-    departure = get_departure(session, departure_id, lock=True)
-    session.refresh(departure)
+    departure = get_departure(db_session, departure_id, lock=True)
+    db_session.refresh(departure)
     if departure.status != SCHEDULED or departure.starts_at <= now:
         return []
     free = departure.seats_left
     if free <= 0:
         return []
-    waiting = session.scalars(
+    waiting = db_session.scalars(
         select(WaitlistEntry)
         .where(WaitlistEntry.departure_id == departure_id, WaitlistEntry.status == WAITING)
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
@@ -181,19 +181,19 @@ def release_seats(
         if free == 0:
             break
     if offered:
-        session.flush()
-        session.execute(
+        db_session.flush()
+        db_session.execute(
             update(Departure)
             .where(Departure.id == departure_id)
             .values(seats_held=Departure.seats_held + sum(e.party_size for e in offered))
             .execution_options(synchronize_session=False)
         )
-        session.refresh(departure)
+        db_session.refresh(departure)
     return offered
 
 
 def lapsed_departures(
-    session: Session, now: datetime, departure_id: int | None = None
+    db_session: Session, now: datetime, departure_id: int | None = None
 ) -> list[int]:
     """Departures with offers past their hold (a cheap read before taking any lock)."""
     query = (
@@ -203,14 +203,14 @@ def lapsed_departures(
     )
     if departure_id is not None:
         query = query.where(WaitlistEntry.departure_id == departure_id)
-    return sorted(session.scalars(query))
+    return sorted(db_session.scalars(query))
 
 
-def _close_offer(session: Session, entry: WaitlistEntry, status: str, now: datetime) -> None:
+def _close_offer(db_session: Session, entry: WaitlistEntry, status: str, now: datetime) -> None:
     entry.status = status
     entry.closed_at = now
-    session.flush()
-    session.execute(
+    db_session.flush()
+    db_session.execute(
         update(Departure)
         .where(Departure.id == entry.departure_id)
         .values(seats_held=Departure.seats_held - entry.party_size)
@@ -219,7 +219,7 @@ def _close_offer(session: Session, entry: WaitlistEntry, status: str, now: datet
 
 
 def expire_offers(
-    session: Session,
+    db_session: Session,
     now: datetime | None = None,
     *,
     departure_id: int | None = None,
@@ -228,9 +228,9 @@ def expire_offers(
     """Close offers past their hold, free their seats, offer them on; returns new offers."""
     now = now or utcnow()
     new_offers: list[WaitlistEntry] = []
-    for dep_id in lapsed_departures(session, now, departure_id):
-        get_departure(session, dep_id, lock=True)  # lock the row before touching counters
-        lapsed = session.scalars(
+    for dep_id in lapsed_departures(db_session, now, departure_id):
+        get_departure(db_session, dep_id, lock=True)  # lock the row before touching counters
+        lapsed = db_session.scalars(
             select(WaitlistEntry)
             .where(
                 WaitlistEntry.departure_id == dep_id,
@@ -240,8 +240,8 @@ def expire_offers(
             .with_for_update()
         )
         for entry in lapsed:
-            _close_offer(session, entry, EXPIRED, now)
-        new_offers += release_seats(session, dep_id, now, hold)
+            _close_offer(db_session, entry, EXPIRED, now)
+        new_offers += release_seats(db_session, dep_id, now, hold)
     return new_offers
 
 
@@ -252,26 +252,26 @@ class OfferView:
     open: bool
 
 
-def get_offer(session: Session, entry_id: int, now: datetime | None = None) -> OfferView:
+def get_offer(db_session: Session, entry_id: int, now: datetime | None = None) -> OfferView:
     """An entry and whether its offer can still be claimed."""
     now = now or utcnow()
-    entry = _get_entry(session, entry_id)
-    departure = get_departure(session, entry.departure_id)
+    entry = _get_entry(db_session, entry_id)
+    departure = get_departure(db_session, entry.departure_id)
     is_open = entry.status == OFFERED and entry.offer_expires_at is not None
     is_open = is_open and entry.offer_expires_at > now
     return OfferView(entry, departure, is_open)
 
 
 def claim(
-    session: Session, entry_id: int, offer_number: int, *, now: datetime | None = None
+    db_session: Session, entry_id: int, offer_number: int, *, now: datetime | None = None
 ) -> BookingResult:
     """Turn an open offer into a booking: the held seats become taken seats."""
     now = now or utcnow()
-    entry = _get_entry(session, entry_id, lock=True)
+    entry = _get_entry(db_session, entry_id, lock=True)
     if entry.status == CLAIMED and entry.booking_id is not None:
-        booking = session.get(Booking, entry.booking_id)
+        booking = db_session.get(Booking, entry.booking_id)
         assert booking is not None
-        departure = get_departure(session, entry.departure_id)
+        departure = get_departure(db_session, entry.departure_id)
         return BookingResult(booking, DepartureSeats.of(departure), replayed=True)
     if (
         entry.status != OFFERED
@@ -283,7 +283,7 @@ def claim(
     departure_id = entry.departure_id
 
     def take() -> None:
-        moved = session.execute(
+        moved = db_session.execute(
             update(Departure)
             .where(
                 Departure.id == departure_id,
@@ -297,7 +297,7 @@ def claim(
             .execution_options(synchronize_session=False)
         )
         if moved.rowcount != 1:
-            raise BookingRefused("cancelled", get_departure(session, departure_id))
+            raise BookingRefused("cancelled", get_departure(db_session, departure_id))
 
     party = Party(
         name=entry.name or "",
@@ -306,16 +306,16 @@ def claim(
         language=entry.language,
         phone=entry.phone,
     )
-    result = insert_booking(session, departure_id, party, take, None, now)
+    result = insert_booking(db_session, departure_id, party, take, None, now)
     entry.status = CLAIMED
     entry.closed_at = now
     entry.booking_id = result.booking.id
-    session.flush()
+    db_session.flush()
     return result
 
 
 def decline(
-    session: Session,
+    db_session: Session,
     entry_id: int,
     offer_number: int,
     *,
@@ -324,16 +324,16 @@ def decline(
 ) -> list[WaitlistEntry]:
     """The party does not want the seats: free them for the next in line (new offers)."""
     now = now or utcnow()
-    entry = _get_entry(session, entry_id, lock=True)
+    entry = _get_entry(db_session, entry_id, lock=True)
     if entry.status != OFFERED or entry.offer_count != offer_number:
         raise OfferUnavailable(entry)
-    get_departure(session, entry.departure_id, lock=True)
-    _close_offer(session, entry, DECLINED, now)
-    return release_seats(session, entry.departure_id, now, hold)
+    get_departure(db_session, entry.departure_id, lock=True)
+    _close_offer(db_session, entry, DECLINED, now)
+    return release_seats(db_session, entry.departure_id, now, hold)
 
 
 def leave(
-    session: Session,
+    db_session: Session,
     entry_id: int,
     *,
     now: datetime | None = None,
@@ -344,14 +344,14 @@ def leave(
     Leaving twice changes nothing; an entry already claimed, expired or declined stays so.
     """
     now = now or utcnow()
-    entry = _get_entry(session, entry_id, lock=True)
+    entry = _get_entry(db_session, entry_id, lock=True)
     if entry.status == WAITING:
         entry.status = LEFT
         entry.closed_at = now
-        session.flush()
+        db_session.flush()
         return True, []
     if entry.status == OFFERED:
-        get_departure(session, entry.departure_id, lock=True)
-        _close_offer(session, entry, LEFT, now)
-        return True, release_seats(session, entry.departure_id, now, hold)
+        get_departure(db_session, entry.departure_id, lock=True)
+        _close_offer(db_session, entry, LEFT, now)
+        return True, release_seats(db_session, entry.departure_id, now, hold)
     return False, []

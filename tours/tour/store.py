@@ -30,7 +30,7 @@ class StoredTour:
 
 
 def save_tour(
-    session: Session, tour: Tour, source_name: str = "", city: str | None = None
+    db_session: Session, tour: Tour, source_name: str = "", city: str | None = None
 ) -> StoredTour:
     """Store ``tour`` as a new, published version of its slug (version 1 for a new slug).
 
@@ -40,16 +40,16 @@ def save_tour(
     """
     document = tour.to_document(with_scripts=True)
     city = city or tour.city
-    record = session.scalars(
+    record = db_session.scalars(
         select(TourRecord).where(TourRecord.slug == tour.slug).with_for_update()
     ).one_or_none()
     # The same file again is no new version: the report says "unchanged".
     if record is not None and record.status == PUBLISHED and record.city == city:
-        current = _version_row(session, tour.slug, record.current_version)
+        current = _version_row(db_session, tour.slug, record.current_version)
         if current.document == document and current.city == city:
             return StoredTour(tour.slug, record.current_version, tour, unchanged=True)
     version = save_document(
-        session,
+        db_session,
         document,
         slug=tour.slug,
         city=city,
@@ -62,7 +62,7 @@ def save_tour(
 
 
 def save_document(
-    session: Session,
+    db_session: Session,
     document: dict[str, Any],
     *,
     slug: str,
@@ -81,15 +81,15 @@ def save_document(
     published (new, draft or withdrawn); for a published tour it waits, as the newest
     version, for ``publish_version``.
     """
-    record = session.scalars(
+    record = db_session.scalars(
         select(TourRecord).where(TourRecord.slug == slug).with_for_update()
     ).one_or_none()
     if record is None:
         status = DRAFT if draft else PUBLISHED
         record = TourRecord(slug=slug, city=city, current_version=0, status=status)
-        session.add(record)
-        session.flush()
-    version = (latest_version_number(session, record.id) or 0) + 1
+        db_session.add(record)
+        db_session.flush()
+    version = (latest_version_number(db_session, record.id) or 0) + 1
     if catalogue is None and not draft:
         catalogue = catalogue_facts(Tour.from_document(document))
     row = TourVersionRecord(
@@ -102,16 +102,16 @@ def save_document(
         source_name=source_name[:255],
         todo=list(todo or ()),
     )
-    session.add(row)
+    db_session.add(row)
     if catalogue is not None:
-        session.flush()
-        session.add(TourCatalogueRecord(tour_version_id=row.id, facts=catalogue))
+        db_session.flush()
+        db_session.add(TourCatalogueRecord(tour_version_id=row.id, facts=catalogue))
     if not draft:
         record.current_version, record.status = version, PUBLISHED
     elif record.status != PUBLISHED:
         record.current_version, record.status = version, DRAFT
     record.city = city
-    session.flush()
+    db_session.flush()
     return version
 
 
@@ -130,13 +130,13 @@ class StaleVersion(BideanError):
         )
 
 
-def ensure_newest(session: Session, slug: str, based_on: int) -> TourRecord:
+def ensure_newest(db_session: Session, slug: str, based_on: int) -> TourRecord:
     """Lock the tour's row and check that ``based_on`` is still its newest version;
     raises ``StaleVersion`` (saying how the newer versions were made) or ``TourNotFound``."""
-    record = tour_record(session, slug)
-    newest = latest_version_number(session, record.id) or 0
+    record = tour_record(db_session, slug)
+    newest = latest_version_number(db_session, record.id) or 0
     if newest != based_on:
-        newer = session.scalars(
+        newer = db_session.scalars(
             select(TourVersionRecord.source_name)
             .where(TourVersionRecord.tour_id == record.id, TourVersionRecord.version > based_on)
             .order_by(TourVersionRecord.version)
@@ -146,7 +146,7 @@ def ensure_newest(session: Session, slug: str, based_on: int) -> TourRecord:
 
 
 def save_edited_version(
-    session: Session,
+    db_session: Session,
     slug: str,
     document: dict[str, Any],
     *,
@@ -162,10 +162,10 @@ def save_edited_version(
     two saves based on the same version cannot both pass the check: the second waits
     for the first to commit, then sees the newer version and is refused.
     """
-    record = ensure_newest(session, slug, based_on)
+    record = ensure_newest(db_session, slug, based_on)
     route = document["features"][0].get("properties") or {}
     return save_document(
-        session,
+        db_session,
         document,
         slug=slug,
         city=route.get("city") or record.city,
@@ -188,12 +188,12 @@ class VersionListing:
     current: bool  # the version the public sees (when published) or the current draft
 
 
-def version_history(session: Session, slug: str) -> list[VersionListing]:
+def version_history(db_session: Session, slug: str) -> list[VersionListing]:
     """Every version of ``slug``, newest first; raises ``TourNotFound``."""
-    record = session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
+    record = db_session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
     if record is None:
         raise TourNotFound(slug)
-    rows = session.execute(
+    rows = db_session.execute(
         select(
             TourVersionRecord.version,
             TourVersionRecord.imported_at,
@@ -209,8 +209,8 @@ def version_history(session: Session, slug: str) -> list[VersionListing]:
     ]
 
 
-def latest_version_number(session: Session, tour_id: int) -> int | None:
-    return session.scalar(
+def latest_version_number(db_session: Session, tour_id: int) -> int | None:
+    return db_session.scalar(
         select(func.max(TourVersionRecord.version)).where(TourVersionRecord.tour_id == tour_id)
     )
 
@@ -242,7 +242,7 @@ class TourListing:
         }
 
 
-def tour_listings(session: Session, city: str | None = None) -> list[TourListing]:
+def tour_listings(db_session: Session, city: str | None = None) -> list[TourListing]:
     """Every stored tour, drafts and withdrawn ones included, with its newest version."""
     newest = (
         select(TourVersionRecord.tour_id, func.max(TourVersionRecord.version).label("v"))
@@ -272,71 +272,71 @@ def tour_listings(session: Session, city: str | None = None) -> list[TourListing
             title=row.title,
             todo=list(row.todo or ()),
         )
-        for record, row in session.execute(query)
+        for record, row in db_session.execute(query)
     ]
 
 
-def tour_record(session: Session, slug: str, *, lock: bool = True) -> TourRecord:
+def tour_record(db_session: Session, slug: str, *, lock: bool = True) -> TourRecord:
     """The row of ``slug``, locked for an update unless ``lock`` is false (a page that
     only reads); raises ``TourNotFound``."""
     query = select(TourRecord).where(TourRecord.slug == slug)
-    record = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    record = db_session.scalars(query.with_for_update() if lock else query).one_or_none()
     if record is None:
         raise TourNotFound(slug)
     return record
 
 
-def newest_version(session: Session, slug: str, *, lock: bool = True) -> TourVersionRecord:
+def newest_version(db_session: Session, slug: str, *, lock: bool = True) -> TourVersionRecord:
     """The newest stored version of ``slug`` (a draft, if one waits); raises ``TourNotFound``."""
-    record = tour_record(session, slug, lock=lock)
-    return _version_row(session, slug, latest_version_number(session, record.id))
+    record = tour_record(db_session, slug, lock=lock)
+    return _version_row(db_session, slug, latest_version_number(db_session, record.id))
 
 
-def set_status(session: Session, slug: str, status: str, version: int | None = None) -> None:
+def set_status(db_session: Session, slug: str, status: str, version: int | None = None) -> None:
     """Publish (``version`` becomes current) or withdraw a tour; raises ``TourNotFound``."""
     if status not in TOUR_STATUSES:
         raise ValueError(f"unknown tour status {status!r}")
-    record = tour_record(session, slug)
+    record = tour_record(db_session, slug)
     if version is not None:
-        _version_row(session, slug, version)  # it must exist
+        _version_row(db_session, slug, version)  # it must exist
         record.current_version = version
     record.status = status
     if status == PUBLISHED:
-        row = _version_row(session, slug, record.current_version)
-        stored = session.get(TourCatalogueRecord, row.id)
+        row = _version_row(db_session, slug, record.current_version)
+        stored = db_session.get(TourCatalogueRecord, row.id)
         if stored is None or not facts_are_current(stored.facts):
             facts = catalogue_facts(Tour.from_document(row.document))
-            session.merge(TourCatalogueRecord(tour_version_id=row.id, facts=facts))
-    session.flush()
+            db_session.merge(TourCatalogueRecord(tour_version_id=row.id, facts=facts))
+    db_session.flush()
 
 
-def _version_row(session: Session, slug: str, version: int | None) -> TourVersionRecord:
+def _version_row(db_session: Session, slug: str, version: int | None) -> TourVersionRecord:
     query = select(TourVersionRecord).join(TourRecord).where(TourRecord.slug == slug)
     if version is None:
         query = query.where(TourVersionRecord.version == TourRecord.current_version)
     else:
         query = query.where(TourVersionRecord.version == version)
-    row = session.scalars(query).one_or_none()
+    row = db_session.scalars(query).one_or_none()
     if row is None:
         raise TourNotFound(slug, version)
     return row
 
 
-def get_tour(session: Session, slug: str, version: int | None = None) -> StoredTour:
+def get_tour(db_session: Session, slug: str, version: int | None = None) -> StoredTour:
     """The current (or a given) version of a tour; raises ``TourNotFound``."""
-    row = _version_row(session, slug, version)
+    row = _version_row(db_session, slug, version)
     return StoredTour(slug, row.version, Tour.from_document(row.document))
 
 
-def get_document(session: Session, slug: str, version: int | None = None) -> dict:
+def get_document(db_session: Session, slug: str, version: int | None = None) -> dict:
     """The stored profile document, without building a ``Tour``."""
-    return _version_row(session, slug, version).document
+    return _version_row(db_session, slug, version).document
 
 
-def export_document(session: Session, slug: str, version: int | None = None) -> dict:
+def export_document(db_session: Session, slug: str, version: int | None = None) -> dict:
     """The document to export: a draft's route says ``"status": "draft"``, so importing
     the file again gives a draft again, never a published tour by surprise."""
-    row = _version_row(session, slug, version)
+    row = _version_row(db_session, slug, version)
     record = row.tour
     is_draft = record.status == DRAFT or row.version > record.current_version or bool(row.todo)
     if not is_draft:
@@ -356,13 +356,13 @@ _CURRENT_VERSIONS = (
 _CURRENT_VERSIONS_IN_CITY = _CURRENT_VERSIONS.where(TourRecord.city == bindparam("city"))
 
 
-def current_versions(session: Session, city: str | None = None) -> list[tuple[str, int]]:
+def current_versions(db_session: Session, city: str | None = None) -> list[tuple[str, int]]:
     """``(slug, version)`` of every published tour's current version, ordered by city then
     slug: drafts and withdrawn tours are never listed to the public."""
     if city:
-        rows = session.execute(_CURRENT_VERSIONS_IN_CITY, {"city": city})
+        rows = db_session.execute(_CURRENT_VERSIONS_IN_CITY, {"city": city})
     else:
-        rows = session.execute(_CURRENT_VERSIONS)
+        rows = db_session.execute(_CURRENT_VERSIONS)
     return [(slug, version) for slug, version in rows]
 
 
@@ -371,14 +371,15 @@ _CURRENT_VERSIONS_OF = select(TourRecord.slug, TourRecord.current_version).where
 )
 
 
-def current_versions_of(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+def current_versions_of(db_session: Session, slugs: Iterable[str]) -> dict[str, int]:
     """``slug -> version`` of the current version of those of ``slugs`` that are published:
     one indexed look-up, whatever the number of tours stored."""
     wanted = sorted(set(slugs))
     if not wanted:
         return {}
     return {
-        slug: version for slug, version in session.execute(_CURRENT_VERSIONS_OF, {"slugs": wanted})
+        slug: version
+        for slug, version in db_session.execute(_CURRENT_VERSIONS_OF, {"slugs": wanted})
     }
 
 
@@ -406,7 +407,7 @@ _CATALOGUE = (
 
 
 def catalogue_rows(
-    session: Session, *, after: tuple[str, str] | None = None, limit: int | None = None
+    db_session: Session, *, after: tuple[str, str] | None = None, limit: int | None = None
 ) -> list[CatalogueRow]:
     """Published tours with their catalogue facts, ordered by city then slug, in one query:
     those after ``(city, slug)`` when given, at most ``limit`` of them."""
@@ -420,16 +421,18 @@ def catalogue_rows(
         query = query.limit(limit)
     return [
         CatalogueRow(slug, version, city, facts if facts_are_current(facts) else None)
-        for slug, version, city, facts in session.execute(query)
+        for slug, version, city, facts in db_session.execute(query)
     ]
 
 
-def has_any_tour(session: Session) -> bool:
+def has_any_tour(db_session: Session) -> bool:
     """True once any tour is stored, whatever its status."""
-    return session.scalar(select(TourRecord.id).limit(1)) is not None
+    return db_session.scalar(select(TourRecord.id).limit(1)) is not None
 
 
-def list_tours(session: Session, city: str | None = None) -> list[StoredTour]:
+def list_tours(db_session: Session, city: str | None = None) -> list[StoredTour]:
     """The current version of every published tour, each built from its document (for
     exports and commands; listings read ``catalogue_rows`` instead)."""
-    return [get_tour(session, slug, version) for slug, version in current_versions(session, city)]
+    return [
+        get_tour(db_session, slug, version) for slug, version in current_versions(db_session, city)
+    ]

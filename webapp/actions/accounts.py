@@ -26,7 +26,7 @@ class NewAccount:
 
 
 def create_account(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     email: str,
     role: str,
@@ -38,40 +38,40 @@ def create_account(
 
     Raises ``AccountError`` (or ``GuideNotFound``) for what the rules refuse.
     """
-    account = accounts.create_account(db, email, role, guide_id=guide_id, password=password)
-    token = None if password else accounts.issue_set_password_link_token(db, account)
-    audit.record(db, actor, "account.add", f"account:{account.email}", role=account.role)
+    account = accounts.create_account(db_session, email, role, guide_id=guide_id, password=password)
+    token = None if password else accounts.issue_set_password_link_token(db_session, account)
+    audit.record(db_session, actor, "account.add", f"account:{account.email}", role=account.role)
     return NewAccount(account, token)
 
 
-def reset_password(db: Session, actor: Actor, email: str) -> tuple[UserAccount, str]:
+def reset_password(db_session: Session, actor: Actor, email: str) -> tuple[UserAccount, str]:
     """Forget the password, end every session and issue a new set-password token
     (``account.reset``).  Raises ``AccountNotFound``."""
-    account, token = accounts.reset_password(db, email)
-    audit.record(db, actor, "account.reset", f"account:{account.email}")
+    account, token = accounts.reset_password(db_session, email)
+    audit.record(db_session, actor, "account.reset", f"account:{account.email}")
     return account, token
 
 
-def disable_account(db: Session, actor: Actor, email: str) -> tuple[UserAccount, bool]:
+def disable_account(db_session: Session, actor: Actor, email: str) -> tuple[UserAccount, bool]:
     """Disable an account: it cannot log in, its sessions end (``account.disable``).
 
     Returns the account and whether it changed (False: it was disabled already).
     Raises ``AccountNotFound``.
     """
-    account = accounts.get_account(db, email)
+    account = accounts.get_account(db_session, email)
     if not account.active:
         return account, False
-    accounts.disable_account(db, email)
-    audit.record(db, actor, "account.disable", f"account:{account.email}")
+    accounts.disable_account(db_session, email)
+    audit.record(db_session, actor, "account.disable", f"account:{account.email}")
     return account, True
 
 
-def set_password(db: Session, token: str, password: str) -> UserAccount:
+def set_password(db_session: Session, token: str, password: str) -> UserAccount:
     """Choose a password with a one-time link (``account.password``).
 
     The actor is the account itself: holding the link is what names them, so the front
     door (a page anyone may open) has no actor to give.  Raises ``AccountError``.
     """
-    account = accounts.set_password_with_token(db, token, password)
-    audit.record(db, Actor.account(account.email), "account.password", account.email)
+    account = accounts.set_password_with_token(db_session, token, password)
+    audit.record(db_session, Actor.account(account.email), "account.password", account.email)
     return account

@@ -36,14 +36,14 @@ from webapp.common import privacy
 PUBLIC = Actor.public()
 
 
-def _audit(db: Session, actor: Actor, action: str, target: str, **details: Any) -> None:
+def _audit(db_session: Session, actor: Actor, action: str, target: str, **details: Any) -> None:
     """The audit record of a booking action, unless the public asked for it."""
     if actor != PUBLIC:
-        audit.record(db, actor, action, target, **details)
+        audit.record(db_session, actor, action, target, **details)
 
 
 def place_booking(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     departure_id: int,
     party: Party,
@@ -63,16 +63,16 @@ def place_booking(
     privacy.remember(party.name, party.email, party.phone)
     fingerprint = request_fingerprint(f"{endpoint}.booking", departure_id, party)
     result = core.book(
-        db,
+        db_session,
         departure_id,
         party,
         idempotency_key=idempotency_key,
         request_hash=fingerprint if idempotency_key else None,
     )
     if not result.replayed:
-        booking_mail(db, "confirmation", result.booking, result.departure)
+        booking_mail(db_session, "confirmation", result.booking, result.departure)
         _audit(
-            db,
+            db_session,
             actor,
             "booking.add",
             f"booking:{result.booking.reference}",
@@ -82,17 +82,17 @@ def place_booking(
     return result
 
 
-def cancel_booking(db: Session, actor: Actor, reference: str) -> CancelResult:
+def cancel_booking(db_session: Session, actor: Actor, reference: str) -> CancelResult:
     """Cancel a booking: seats back at once, offers to the waiting list, emails.
 
     Nothing changes (``changed`` False, no email, no record) when it was cancelled already.
     """
     reason = "booker" if actor == PUBLIC else "coordinator"
-    result = cancellation.cancel_booking(db, reference, reason=reason)
+    result = cancellation.cancel_booking(db_session, reference, reason=reason)
     if result.changed:
-        booking_mail(db, "cancelled", result.booking, result.departure)
-        offer_mails(db, result.new_offers)
-        _audit(db, actor, "booking.cancel", f"booking:{reference}")
+        booking_mail(db_session, "cancelled", result.booking, result.departure)
+        offer_mails(db_session, result.new_offers)
+        _audit(db_session, actor, "booking.cancel", f"booking:{reference}")
     return result
 
 
@@ -103,7 +103,7 @@ class JoinResult:
 
 
 def join_waitlist(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     departure_id: int,
     party: Party,
@@ -115,7 +115,7 @@ def join_waitlist(
     privacy.remember(party.name, party.email, party.phone)
     fingerprint = request_fingerprint(f"{endpoint}.waitlist", departure_id, party)
     joined = waitlist.join(
-        db,
+        db_session,
         departure_id,
         party,
         idempotency_key=idempotency_key,
@@ -123,34 +123,36 @@ def join_waitlist(
     )
     entry = joined.entry
     if joined.created:
-        entry_mail(db, "waitlist_joined", entry, entry.departure)
+        entry_mail(db_session, "waitlist_joined", entry, entry.departure)
         _audit(
-            db,
+            db_session,
             actor,
             "waitlist.join",
             f"waitlist:{entry.id}",
             departure=departure_id,
             party_size=party.party_size,
         )
-    return JoinResult(entry, waitlist.position(db, entry))
+    return JoinResult(entry, waitlist.position(db_session, entry))
 
 
-def leave_waitlist(db: Session, actor: Actor, entry_id: int) -> bool:
+def leave_waitlist(db_session: Session, actor: Actor, entry_id: int) -> bool:
     """Take an entry off its waiting list; False (and no record) when it was no longer waiting."""
-    changed, offers = waitlist.leave(db, entry_id, hold=hold_time())
-    offer_mails(db, offers)
+    changed, offers = waitlist.leave(db_session, entry_id, hold=hold_time())
+    offer_mails(db_session, offers)
     if changed:
-        _audit(db, actor, "waitlist.leave", f"waitlist:{entry_id}")
+        _audit(db_session, actor, "waitlist.leave", f"waitlist:{entry_id}")
     return changed
 
 
-def claim_offer(db: Session, actor: Actor, entry_id: int, offer_number: int) -> BookingResult:
+def claim_offer(
+    db_session: Session, actor: Actor, entry_id: int, offer_number: int
+) -> BookingResult:
     """Take up an offer; raises ``OfferUnavailable`` when it lapsed or was used."""
-    result = waitlist.claim(db, entry_id, offer_number)
+    result = waitlist.claim(db_session, entry_id, offer_number)
     if not result.replayed:
-        booking_mail(db, "confirmation", result.booking, result.departure)
+        booking_mail(db_session, "confirmation", result.booking, result.departure)
         _audit(
-            db,
+            db_session,
             actor,
             "waitlist.claim",
             f"waitlist:{entry_id}",
@@ -159,25 +161,25 @@ def claim_offer(db: Session, actor: Actor, entry_id: int, offer_number: int) -> 
     return result
 
 
-def decline_offer(db: Session, actor: Actor, entry_id: int, offer_number: int) -> None:
+def decline_offer(db_session: Session, actor: Actor, entry_id: int, offer_number: int) -> None:
     """Let an offer's seats go to the next in line; ``OfferUnavailable`` when it is not open."""
-    offers = waitlist.decline(db, entry_id, offer_number, hold=hold_time())
-    offer_mails(db, offers)
-    _audit(db, actor, "waitlist.decline", f"waitlist:{entry_id}")
+    offers = waitlist.decline(db_session, entry_id, offer_number, hold=hold_time())
+    offer_mails(db_session, offers)
+    _audit(db_session, actor, "waitlist.decline", f"waitlist:{entry_id}")
 
 
-def lapsed_offers(db: Session, now: datetime, departure_id: int | None = None) -> bool:
+def lapsed_offers(db_session: Session, now: datetime, departure_id: int | None = None) -> bool:
     """Whether any offer (of ``departure_id``, or of any departure) has lapsed: a plain read."""
-    return bool(waitlist.lapsed_departures(db, now, departure_id))
+    return bool(waitlist.lapsed_departures(db_session, now, departure_id))
 
 
 def expire_lapsed_offers(
-    db: Session, now: datetime, departure_id: int | None = None
+    db_session: Session, now: datetime, departure_id: int | None = None
 ) -> list[WaitlistEntry]:
     """Close lapsed offers and offer their seats on down the list, with their emails.
 
     Nobody asks for this (time passed), so it takes no actor and writes no audit record.
     """
-    offers = waitlist.expire_offers(db, now, departure_id=departure_id, hold=hold_time())
-    offer_mails(db, offers)
+    offers = waitlist.expire_offers(db_session, now, departure_id=departure_id, hold=hold_time())
+    offer_mails(db_session, offers)
     return offers

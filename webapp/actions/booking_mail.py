@@ -19,35 +19,35 @@ from tours.booking import waitlist
 from tours.booking.bookings import DepartureSeats
 from tours.booking.models import Booking, Departure, WaitlistEntry
 from webapp.actions.links import leave_token, offer_token
-from webapp.common.departure_views import session_view
+from webapp.common.departure_views import load_departure_view
 from webapp.mail import messages as mail
 
 BOOKING_SUBJECTS = {
     "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
     "cancelled": lazy_gettext("Booking %(reference)s cancelled"),
-    "session_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
+    "departure_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
     "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
     "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
 }
 mail.register_subjects(BOOKING_SUBJECTS)
 
 #: The kinds recorded about a booking, which the mail worker composes.
-BOOKING_KINDS = ("confirmation", "cancelled", "session_cancelled")
+BOOKING_KINDS = ("confirmation", "cancelled", "departure_cancelled")
 
 
 def booking_mail(
-    db: Session, kind: str, booking: Booking, departure: Departure | DepartureSeats
+    db_session: Session, kind: str, booking: Booking, departure: Departure | DepartureSeats
 ) -> int:
     """Record one message about a booking, for the mail worker to compose and send."""
-    return mail.record_later(db, kind, booking.email or "", departure.id, booking.id)
+    return mail.record_later(db_session, kind, booking.email or "", departure.id, booking.id)
 
 
-def entry_mail(db: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
+def entry_mail(db_session: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
     """Compose and record one message to a waiting-list entry, in its language."""
-    view = session_view(db, departure, entry.language)
+    view = load_departure_view(db_session, departure, entry.language)
     context: dict[str, Any] = {
         "entry": entry,
-        "session": view,
+        "departure": view,
         "tour_url": mail.external_url("public.tour_page", slug=view.slug),
         "subject_args": {"tour": view.title.text},
     }
@@ -55,15 +55,15 @@ def entry_mail(db: Session, kind: str, entry: WaitlistEntry, departure: Departur
         context["offer_url"] = mail.external_url("booking.offer", token=offer_token(entry))
         context["expires"] = entry.offer_expires_at.astimezone(view.starts_at.tzinfo)
     if kind == "waitlist_joined":
-        context["position"] = waitlist.position(db, entry)
+        context["position"] = waitlist.position(db_session, entry)
         context["leave_url"] = mail.external_url("booking.leave_waitlist", token=leave_token(entry))
     message = mail.compose(kind, entry.email or "", entry.language, context)
-    return mail.record(db, kind, message, departure.id)
+    return mail.record(db_session, kind, message, departure.id)
 
 
-def offer_mails(db: Session, offers: Sequence[WaitlistEntry]) -> list[int]:
+def offer_mails(db_session: Session, offers: Sequence[WaitlistEntry]) -> list[int]:
     """Record the offer to each entry that was just offered seats."""
     return [
-        entry_mail(db, "offer", entry, deps.get_departure(db, entry.departure_id))
+        entry_mail(db_session, "offer", entry, deps.get_departure(db_session, entry.departure_id))
         for entry in offers
     ]

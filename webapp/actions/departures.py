@@ -28,7 +28,7 @@ def target(departure_id: int) -> str:
 
 
 def schedule_departures(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     request: deps.DepartureRequest,
     *,
@@ -38,9 +38,11 @@ def schedule_departures(
 
     Raises ``ScheduleError`` or ``GuideError`` (a guide who does not speak the language).
     """
-    created = assignment.schedule_with_guide(db, request, dates=dates)
+    created = assignment.schedule_with_guide(db_session, request, dates=dates)
     for departure in created:
-        audit.record(db, actor, "departure.add", target(departure.id), guide=request.guide_id)
+        audit.record(
+            db_session, actor, "departure.add", target(departure.id), guide=request.guide_id
+        )
     return created
 
 
@@ -51,25 +53,29 @@ class DepartureChanged:
 
 
 def assign_guide(
-    db: Session, actor: Actor, departure_id: int, guide_id: str | None
+    db_session: Session, actor: Actor, departure_id: int, guide_id: str | None
 ) -> DepartureChanged:
     """Give a departure its guide (none with ``None``); only one who speaks its language."""
-    before = deps.get_departure(db, departure_id, lock=True).guide_id
-    departure = assignment.assign_guide(db, departure_id, guide_id)
+    before = deps.get_departure(db_session, departure_id, lock=True).guide_id
+    departure = assignment.assign_guide(db_session, departure_id, guide_id)
     changed = departure.guide_id != before
     if changed:
-        audit.record(db, actor, "departure.assign", target(departure_id), guide=guide_id)
+        audit.record(db_session, actor, "departure.assign", target(departure_id), guide=guide_id)
     return DepartureChanged(departure, changed)
 
 
-def set_capacity(db: Session, actor: Actor, departure_id: int, capacity: int) -> DepartureChanged:
+def set_capacity(
+    db_session: Session, actor: Actor, departure_id: int, capacity: int
+) -> DepartureChanged:
     """Change a departure's seats; never below those booked or offered (``ScheduleError``)."""
-    found = deps.get_departure(db, departure_id, lock=True)
+    found = deps.get_departure(db_session, departure_id, lock=True)
     before = (found.capacity, found.max_party)
-    departure = deps.set_capacity(db, departure_id, capacity)
+    departure = deps.set_capacity(db_session, departure_id, capacity)
     changed = (departure.capacity, departure.max_party) != before
     if changed:
-        audit.record(db, actor, "departure.capacity", target(departure_id), capacity=capacity)
+        audit.record(
+            db_session, actor, "departure.capacity", target(departure_id), capacity=capacity
+        )
     return DepartureChanged(departure, changed)
 
 
@@ -82,22 +88,22 @@ class DepartureCancelled:
     changed: bool = True  # False when it was cancelled already: nothing closed or sent
 
 
-def cancel_departure(db: Session, actor: Actor, departure_id: int) -> DepartureCancelled:
+def cancel_departure(db_session: Session, actor: Actor, departure_id: int) -> DepartureCancelled:
     """Cancel a departure, close its bookings and waiting list, and write to everyone."""
-    closed = deps.cancel(db, departure_id)
+    closed = deps.cancel(db_session, departure_id)
     ids = [
-        booking_mail(db, "session_cancelled", booking, closed.departure)
+        booking_mail(db_session, "departure_cancelled", booking, closed.departure)
         for booking in closed.bookings
         if booking.email
     ]
     ids += [
-        entry_mail(db, "session_cancelled", entry, closed.departure)
+        entry_mail(db_session, "departure_cancelled", entry, closed.departure)
         for entry in closed.waitlist
         if entry.email
     ]
     if closed.changed:
         audit.record(
-            db,
+            db_session,
             actor,
             "departure.cancel",
             target(departure_id),

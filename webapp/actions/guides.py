@@ -34,7 +34,7 @@ class GuideUpdate:
 
 
 def add_guide(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     guide_id: str,
     display_name: str,
@@ -46,14 +46,14 @@ def add_guide(
 ) -> GuideProfile:
     """Create a guide's profile (``guide.add``); raises ``GuideError`` for a broken rule."""
     guide = profiles.add_guide(
-        db, guide_id, display_name, languages, origin=origin, bio=bio, tours=tours
+        db_session, guide_id, display_name, languages, origin=origin, bio=bio, tours=tours
     )
-    audit.record(db, actor, "guide.add", f"guide:{guide.id}")
+    audit.record(db_session, actor, "guide.add", f"guide:{guide.id}")
     return guide
 
 
 def update_guide(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     guide_id: str,
     *,
@@ -64,9 +64,9 @@ def update_guide(
     tours: Iterable[str] | None = None,
 ) -> GuideUpdate:
     """Change the given fields of a profile (``guide.update`` naming the fields changed)."""
-    before = profiles.get_guide(db, guide_id)
+    before = profiles.get_guide(db_session, guide_id)
     after = profiles.update_guide(
-        db,
+        db_session,
         guide_id,
         display_name=display_name,
         languages=languages,
@@ -76,29 +76,29 @@ def update_guide(
     )
     changed = tuple(f for f in PROFILE_FIELDS if getattr(before, f) != getattr(after, f))
     if changed:
-        audit.record(db, actor, "guide.update", f"guide:{guide_id}", fields=list(changed))
+        audit.record(db_session, actor, "guide.update", f"guide:{guide_id}", fields=list(changed))
     return GuideUpdate(after, changed)
 
 
-def remove_guide(db: Session, actor: Actor, guide_id: str) -> None:
+def remove_guide(db_session: Session, actor: Actor, guide_id: str) -> None:
     """Delete a profile (``guide.remove``); refused while a departure names the guide."""
-    profiles.remove_guide(db, guide_id)
-    audit.record(db, actor, "guide.remove", f"guide:{guide_id}")
+    profiles.remove_guide(db_session, guide_id)
+    audit.record(db_session, actor, "guide.remove", f"guide:{guide_id}")
 
 
-def set_guide_photo(db: Session, actor: Actor, guide_id: str, jpeg: bytes) -> bool:
+def set_guide_photo(db_session: Session, actor: Actor, guide_id: str, jpeg: bytes) -> bool:
     """Give a guide this (already re-encoded) photo (``guide.photo``); False when it was
     their photo already.  Raises ``GuideNotFound``."""
-    current = profiles.get_photo(db, guide_id)
+    current = profiles.get_photo(db_session, guide_id)
     if current is not None and current[0] == jpeg:
         return False
-    profiles.set_photo(db, guide_id, jpeg)
-    audit.record(db, actor, "guide.photo", f"guide:{guide_id}")
+    profiles.set_photo(db_session, guide_id, jpeg)
+    audit.record(db_session, actor, "guide.photo", f"guide:{guide_id}")
     return True
 
 
 def check_in(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     departure_id: int,
     booking_id: int,
@@ -110,16 +110,21 @@ def check_in(
 
     Returns the mark and whether it is new.  Raises ``CheckInRejected``.
     """
-    mark, new = record_check_in(db, departure_id, booking_id, state, key, account_id)
+    mark, new = record_check_in(db_session, departure_id, booking_id, state, key, account_id)
     if new:
         audit.record(
-            db, actor, "checkin", f"booking:{booking_id}", state=mark.state, session=departure_id
+            db_session,
+            actor,
+            "checkin",
+            f"booking:{booking_id}",
+            state=mark.state,
+            db_session=departure_id,
         )
     return mark, new
 
 
 def save_script(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     guide_id: str,
     slug: str,
@@ -136,13 +141,18 @@ def save_script(
     Raises ``ScriptConflict`` when the shared script changed since ``based_on``, and
     ``ScriptRejected`` for a text that is too long.
     """
-    kept = own_script(db, guide_id, slug, stop.id, language)
+    kept = own_script(db_session, guide_id, slug, stop.id, language)
     before = None if kept is None else (kept.text, kept.based_on)
-    saved = save_own_script(db, guide_id, slug, stop, language, text, based_on)
+    saved = save_own_script(db_session, guide_id, slug, stop, language, text, based_on)
     after = None if saved is None else (saved.text, saved.based_on)
     if after == before:
         return False
     audit.record(
-        db, actor, "script.save", f"stop:{stop.id}", session=departure_id, language=language
+        db_session,
+        actor,
+        "script.save",
+        f"stop:{stop.id}",
+        db_session=departure_id,
+        language=language,
     )
     return True

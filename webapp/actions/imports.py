@@ -16,26 +16,32 @@ from tours.content.workflows.uploads import ImportPlan, StoredImport, store_plan
 
 
 def confirm_upload(
-    db: Session, actor: Actor, plan: ImportPlan, *, publish: bool, files: list[str]
+    db_session: Session, actor: Actor, plan: ImportPlan, *, publish: bool, files: list[str]
 ) -> StoredImport:
     """Store a previewed upload: published when complete and ``publish`` asks, else a draft."""
-    stored = store_plan(db, plan, publish=publish)
+    stored = store_plan(db_session, plan, publish=publish)
     if not stored.unchanged:
-        _record(db, actor, stored.slug, stored.version, stored.status, files)
+        _record(db_session, actor, stored.slug, stored.version, stored.status, files)
     return stored
 
 
-def store_import(db: Session, actor: Actor, intake: Intake) -> None:
+def store_import(db_session: Session, actor: Actor, intake: Intake) -> None:
     """Store one file (or assembly) of ``bidean import`` and set the intake's version."""
-    store_intake(db, intake)
+    store_intake(db_session, intake)
     if not intake.unchanged:
         assert intake.slug is not None and intake.version is not None
-        _record(db, actor, intake.slug, intake.version, intake.status, intake.files)
+        _record(db_session, actor, intake.slug, intake.version, intake.status, intake.files)
 
 
 def _record(
-    db: Session, actor: Actor, slug: str, version: int, status: str | None, files: list[str]
+    db_session: Session, actor: Actor, slug: str, version: int, status: str | None, files: list[str]
 ) -> None:
     audit.record(
-        db, actor, "tour.import", f"tour:{slug}", version=version, status=status, files=files
+        db_session,
+        actor,
+        "tour.import",
+        f"tour:{slug}",
+        version=version,
+        status=status,
+        files=files,
     )

@@ -29,7 +29,7 @@ def _target(slug: str) -> str:
 
 
 def publish_tour(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     slug: str,
     *,
@@ -42,26 +42,26 @@ def publish_tour(
     version that was published already.  Raises ``TourNotFound`` and ``StaleVersion``
     (``based_on`` is no longer the newest version).
     """
-    outcome = drafts.publish(db, slug, options, based_on)
+    outcome = drafts.publish(db_session, slug, options, based_on)
     if outcome.ok and not outcome.unchanged:
-        audit.record(db, actor, "tour.publish", _target(slug), version=outcome.version)
+        audit.record(db_session, actor, "tour.publish", _target(slug), version=outcome.version)
     return outcome
 
 
-def withdraw_tour(db: Session, actor: Actor, slug: str) -> bool:
+def withdraw_tour(db_session: Session, actor: Actor, slug: str) -> bool:
     """Take a tour off the public site (``tour.withdraw``, naming the version that was
     current); False when it was withdrawn already.  Raises ``TourNotFound``."""
-    record = tour_record(db, slug)
+    record = tour_record(db_session, slug)
     if record.status == WITHDRAWN:
         return False
     version = record.current_version
-    drafts.withdraw(db, slug)
-    audit.record(db, actor, "tour.withdraw", _target(slug), version=version)
+    drafts.withdraw(db_session, slug)
+    audit.record(db_session, actor, "tour.withdraw", _target(slug), version=version)
     return True
 
 
 def save_tour_edit(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     slug: str,
     based_on: int,
@@ -71,14 +71,16 @@ def save_tour_edit(
 ) -> SavedEdit:
     """Store the editor's change as a new draft version (``tour.edit``); a form that
     changes nothing stores nothing.  Raises ``StaleVersion``, ``EditRefused``, ``EditError``."""
-    saved = editing.save_edit(db, slug, based_on, change, editor=actor.name, options=options)
+    saved = editing.save_edit(
+        db_session, slug, based_on, change, editor=actor.name, options=options
+    )
     if not saved.unchanged:
-        audit.record(db, actor, "tour.edit", _target(slug), version=saved.version)
+        audit.record(db_session, actor, "tour.edit", _target(slug), version=saved.version)
     return saved
 
 
 def restore_tour_version(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     slug: str,
     version: int,
@@ -90,13 +92,15 @@ def restore_tour_version(
 
     Raises ``StaleVersion``, ``EditRefused`` and ``TourNotFound``.
     """
-    saved = editing.restore(db, slug, version, based_on, editor=actor.name, options=options)
-    audit.record(db, actor, "tour.restore", _target(slug), version=saved.version, restored=version)
+    saved = editing.restore(db_session, slug, version, based_on, editor=actor.name, options=options)
+    audit.record(
+        db_session, actor, "tour.restore", _target(slug), version=saved.version, restored=version
+    )
     return saved
 
 
 def import_tour_translations(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     slug: str,
     data: bytes,
@@ -104,10 +108,10 @@ def import_tour_translations(
 ) -> TranslationImport:
     """Check a translation CSV and store its texts as a new version (``tour.translations``);
     a refused file or one that changes no text stores nothing.  Raises ``TourNotFound``."""
-    outcome = import_translations(db, slug, data, options)
+    outcome = import_translations(db_session, slug, data, options)
     if outcome.ok and outcome.version is not None:
         audit.record(
-            db,
+            db_session,
             actor,
             "tour.translations",
             _target(slug),
@@ -119,7 +123,7 @@ def import_tour_translations(
 
 
 def fork_tour(
-    db: Session,
+    db_session: Session,
     actor: Actor,
     slug: str,
     city: str,
@@ -131,9 +135,9 @@ def fork_tour(
 
     Raises ``TourNotFound`` and ``ForkError`` (a bad city or slug).
     """
-    result = store_fork(db, slug, city, new_slug, with_scripts=with_scripts)
+    result = store_fork(db_session, slug, city, new_slug, with_scripts=with_scripts)
     audit.record(
-        db,
+        db_session,
         actor,
         "tour.fork",
         _target(result.slug),

@@ -168,8 +168,8 @@ def tour_list() -> Response:
     next page in the ``Link`` header), texts in the requested language."""
     wanted = page_request((str, str))
     after = (wanted.after[0], wanted.after[1]) if wanted.after else None
-    with get_db().transaction() as session:
-        rows = tour_cache().summary_page(session, after, wanted.limit + 1)
+    with get_db().transaction() as db_session:
+        rows = tour_cache().summary_page(db_session, after, wanted.limit + 1)
     shown = [summary for _, summary in rows[: wanted.limit]]
     # Accept-Language is matched against the languages of the tours on this page.
     lang = content_language(tag for summary in shown for tag in summary.languages)
@@ -181,8 +181,8 @@ def tour_list() -> Response:
 @bp.get("/tours/<slug>")
 def tour_detail(slug: str) -> Response:
     """One tour with its published stops in order and the walks between them."""
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
+    with get_db().transaction() as db_session:
+        cached = tour_cache().get(db_session, slug)
     return jsonify(tour_detail_json(cached, content_language(cached.tour.languages)))
 
 
@@ -194,8 +194,8 @@ def tour_geojson(slug: str) -> Response:
     a year: that version never changes.  Without it, or naming another version, the
     current version is served for revalidation (its ETag gives a 304).
     """
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
+    with get_db().transaction() as db_session:
+        cached = tour_cache().get(db_session, slug)
     body = tour_cache().geojson_body(get_db(), slug, cached.stored.version)
     response = body.response("application/geo+json")
     response.headers["Content-Disposition"] = f'inline; filename="{cached.tour.slug}.geojson"'
@@ -211,8 +211,8 @@ def tour_geojson(slug: str) -> Response:
 @bp.get("/tours/<slug>.gpx")
 def tour_gpx(slug: str) -> Response:
     """The tour as GPX 1.1: a track and one waypoint per published stop."""
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
+    with get_db().transaction() as db_session:
+        cached = tour_cache().get(db_session, slug)
     lang = content_language(cached.tour.languages)
     body = to_gpx(with_route(cached.stored).tour.to_document(published_only=True), lang)
     response = Response(body, mimetype="application/gpx+xml")

@@ -1,4 +1,4 @@
-"""The sessions JSON API: list and read sessions, book seats, join a waiting list.
+"""The departures JSON API: list and read departures, book seats, join a waiting list.
 
 Bookings are never listed or read back through the API: the only way to a booking is
 the signed manage link given to whoever made it.  Writes are rate-limited per client;
@@ -26,7 +26,7 @@ from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
 from webapp.booking.limiter import booking_budget, limiter, read_limit
 from webapp.common.api.pagination import bad_cursor, next_link, page_request, with_next_link
 from webapp.common.database import get_db
-from webapp.common.departure_views import SessionView, session_view, session_views
+from webapp.common.departure_views import DepartureView, load_departure_view, load_departure_views
 from webapp.common.i18n import LANGUAGES, current_language, supported
 from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for
@@ -54,8 +54,8 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/sessions")
 @limiter.limit(read_limit)
-def list_sessions() -> Response | tuple[Response, int]:
-    """Upcoming sessions, soonest first, optionally of one tour (``?tour=<slug>``), a page
+def list_departures() -> Response | tuple[Response, int]:
+    """Upcoming departures, soonest first, optionally of one tour (``?tour=<slug>``), a page
     at a time (``limit``, ``cursor``; the next page in the ``Link`` header)."""
     slug = request.args.get("tour")
     lang = current_language()
@@ -66,7 +66,7 @@ def list_sessions() -> Response | tuple[Response, int]:
             after = (as_utc(datetime.fromisoformat(wanted.after[0])), wanted.after[1])
         except ValueError:
             bad_cursor()
-    with get_db().transaction() as session:
+    with get_db().transaction() as db_session:
         if slug is not None:
             if not SLUG.match(slug):
                 return _error(
@@ -74,27 +74,29 @@ def list_sessions() -> Response | tuple[Response, int]:
                     "bad-request",
                     gettext("The tour parameter must be a tour's slug, such as bilbao-la-vieja."),
                 )
-            tour_cache().get(session, slug)  # an unknown tour is a 404, not an empty list
-        found = deps.upcoming(session, slug=slug, after=after, limit=wanted.limit + 1)
+            tour_cache().get(db_session, slug)  # an unknown tour is a 404, not an empty list
+        found = deps.upcoming(db_session, slug=slug, after=after, limit=wanted.limit + 1)
         shown = found[: wanted.limit]
-        items = [api_item(v) for v in session_views(session, shown, lang, slug)]
+        items = [api_item(v) for v in load_departure_views(db_session, shown, lang, slug)]
     last = shown[-1] if len(found) > wanted.limit else None
     key = None if last is None else (as_utc(last.starts_at).isoformat(), last.id)
-    return with_next_link(jsonify(items), next_link("booking_api.list_sessions", key, wanted.limit))
+    return with_next_link(
+        jsonify(items), next_link("booking_api.list_departures", key, wanted.limit)
+    )
 
 
 @bp.get("/sessions/<int:departure_id>")
 @limiter.limit(read_limit)
-def get_session(departure_id: int) -> Response:
-    """One session (also past or cancelled ones)."""
-    with get_db().transaction() as session:
-        departure = deps.get_departure(session, departure_id)
-        item = api_item(session_view(session, departure, current_language()))
+def read_departure(departure_id: int) -> Response:
+    """One departure (also past or cancelled ones)."""
+    with get_db().transaction() as db_session:
+        departure = deps.get_departure(db_session, departure_id)
+        item = api_item(load_departure_view(db_session, departure, current_language()))
     return jsonify(item)
 
 
-def api_item(view: SessionView) -> dict[str, Any]:
-    """A session in the JSON API: the fields every client gets."""
+def api_item(view: DepartureView) -> dict[str, Any]:
+    """A departure in the JSON API: the fields every client gets."""
     return {
         "id": view.id,
         "tour": view.slug,
@@ -271,7 +273,7 @@ def create_booking(departure_id: int) -> tuple[Response, int] | Response:
 @bp.post("/sessions/<int:departure_id>/waitlist")
 @booking_budget
 def join_waitlist(departure_id: int) -> tuple[Response, int] | Response:
-    """Join a full session's waiting list: 201 with the place in line."""
+    """Join a full departure's waiting list: 201 with the place in line."""
     party, key, problem = _read_request()
     if problem or party is None:
         return problem  # type: ignore[return-value]

@@ -2,7 +2,7 @@
 
 Each form carries a one-time ``idempotency_key`` made when the form is first shown:
 a double click or a resubmitted page finds the booking the first submit made.  The key
-is bound to the session and details it was first sent with (see
+is bound to the departure and details it was first sent with (see
 ``tours.booking.idempotency``).
 
 Email addresses are checked for what can be delivered: an address whose part before

@@ -12,14 +12,14 @@ from tours.booking.models import Booking, Departure, OutboxMessage
 from webapp.actions.booking_mail import BOOKING_KINDS
 from webapp.actions.links import manage_token
 from webapp.booking.calendar import CalendarEvent, booking_calendar
-from webapp.common.departure_views import SessionView, session_view
+from webapp.common.departure_views import DepartureView, load_departure_view
 from webapp.mail import messages as mail
 
 
 def booking_ics(
     booking: Booking,
     departure: Departure,
-    view: SessionView,
+    view: DepartureView,
     cancelled: bool,
     manage_url: str | None = None,
 ) -> bytes:
@@ -45,19 +45,19 @@ def booking_ics(
     return booking_calendar(event)
 
 
-def booking_message(session: Session, message: OutboxMessage) -> EmailMessage:
+def booking_message(db_session: Session, message: OutboxMessage) -> EmailMessage:
     """Compose a recorded booking message, in the booker's language (the worker calls this)."""
-    booking = session.get(Booking, message.booking_id) if message.booking_id else None
+    booking = db_session.get(Booking, message.booking_id) if message.booking_id else None
     if booking is None or not booking.email:
         raise LookupError("the booking or its address is gone (purged)")
-    departure = deps.get_departure(session, booking.departure_id)
+    departure = deps.get_departure(db_session, booking.departure_id)
     kind = message.kind
-    view = session_view(session, departure, booking.language)
+    view = load_departure_view(db_session, departure, booking.language)
     cancelled = kind != "confirmation"
     manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
     context = {
         "booking": booking,
-        "session": view,
+        "departure": view,
         "manage_url": manage_url,
         "tour_url": mail.external_url("public.tour_page", slug=view.slug),
         "subject_args": {"reference": booking.reference, "tour": view.title.text},

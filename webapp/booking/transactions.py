@@ -26,18 +26,18 @@ def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]
     """Close lapsed offers and offer their seats on; a plain read when none lapsed."""
     db = get_db()
     now = utcnow()
-    with db.transaction() as session:
-        if not actions.lapsed_offers(session, now, departure_id):
+    with db.transaction() as db_session:
+        if not actions.lapsed_offers(db_session, now, departure_id):
             return []
-    with db.transaction(write_lock=True) as session:
-        offers = actions.expire_lapsed_offers(session, now, departure_id)
+    with db.transaction(write_lock=True) as db_session:
+        offers = actions.expire_lapsed_offers(db_session, now, departure_id)
     worker.wake()
     return offers
 
 
 def _has_lapsed_offers(departure_id: int) -> bool:
-    with get_db().transaction() as session:
-        return actions.lapsed_offers(session, utcnow(), departure_id)
+    with get_db().transaction() as db_session:
+        return actions.lapsed_offers(db_session, utcnow(), departure_id)
 
 
 def place_booking(
@@ -51,9 +51,9 @@ def place_booking(
     offered on down the list, as before) and the booking is tried once more.
     """
 
-    def attempt(session: Session) -> BookingResult:
+    def attempt(db_session: Session) -> BookingResult:
         return actions.place_booking(
-            session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
+            db_session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
         )
 
     factory = get_db().sessions
@@ -71,8 +71,8 @@ def place_booking(
 
 def cancel_booking(reference: str) -> CancelResult:
     """Cancel a booking from its manage link."""
-    with get_db().transaction(write_lock=True) as session:
-        result = actions.cancel_booking(session, PUBLIC, reference)
+    with get_db().transaction(write_lock=True) as db_session:
+        result = actions.cancel_booking(db_session, PUBLIC, reference)
     worker.wake()
     return result
 
@@ -82,9 +82,9 @@ def join_waitlist(
 ) -> JoinResult:
     """Join a full departure's waiting list, once its lapsed offers are closed."""
     expire_lapsed_offers(departure_id)
-    with get_db().transaction(write_lock=True) as session:
+    with get_db().transaction(write_lock=True) as db_session:
         joined = actions.join_waitlist(
-            session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
+            db_session, PUBLIC, departure_id, party, idempotency_key, endpoint=endpoint
         )
     worker.wake()
     return joined
@@ -92,8 +92,8 @@ def join_waitlist(
 
 def leave_waitlist(entry_id: int) -> bool:
     """Leave a waiting list from its signed link; False when no longer waiting."""
-    with get_db().transaction(write_lock=True) as session:
-        changed = actions.leave_waitlist(session, PUBLIC, entry_id)
+    with get_db().transaction(write_lock=True) as db_session:
+        changed = actions.leave_waitlist(db_session, PUBLIC, entry_id)
     worker.wake()
     return changed
 
@@ -101,14 +101,14 @@ def leave_waitlist(entry_id: int) -> bool:
 def claim_offer(entry_id: int, offer_number: int) -> BookingResult:
     """Take up an offer, once lapsed offers are closed (this one may be among them)."""
     expire_lapsed_offers()
-    with get_db().transaction(write_lock=True) as session:
-        result = actions.claim_offer(session, PUBLIC, entry_id, offer_number)
+    with get_db().transaction(write_lock=True) as db_session:
+        result = actions.claim_offer(db_session, PUBLIC, entry_id, offer_number)
     worker.wake()
     return result
 
 
 def decline_offer(entry_id: int, offer_number: int) -> None:
     """Let an offer's seats go to the next in line."""
-    with get_db().transaction(write_lock=True) as session:
-        actions.decline_offer(session, PUBLIC, entry_id, offer_number)
+    with get_db().transaction(write_lock=True) as db_session:
+        actions.decline_offer(db_session, PUBLIC, entry_id, offer_number)
     worker.wake()

@@ -36,12 +36,12 @@ from webapp.booking.limiter import booking_budget
 from webapp.booking.messages import booking_ics
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
-    SessionView,
-    session_date,
-    session_short_date,
-    session_time,
-    session_view,
-    session_views,
+    DepartureView,
+    departure_date,
+    departure_short_date,
+    departure_time,
+    load_departure_view,
+    load_departure_views,
 )
 from webapp.common.errors import keep_out_of_caches
 from webapp.common.i18n import LANGUAGES, current_language, language_name
@@ -50,26 +50,26 @@ from webapp.common.tourcache import tour_cache
 
 bp = Blueprint("booking", __name__, template_folder="templates")
 keep_out_of_caches(bp)  # manage, offer and confirmation pages carry signed links
-bp.add_app_template_filter(session_date, "session_date")
-bp.add_app_template_filter(session_short_date, "session_short_date")
-bp.add_app_template_filter(session_time, "session_time")
+bp.add_app_template_filter(departure_date, "departure_date")
+bp.add_app_template_filter(departure_short_date, "departure_short_date")
+bp.add_app_template_filter(departure_time, "departure_time")
 
 
-def _session_label(view: SessionView) -> str:
+def _departure_label(view: DepartureView) -> str:
     return ngettext(
         "%(date)s, %(time)s · %(language)s · %(num)d seat left",
         "%(date)s, %(time)s · %(language)s · %(num)d seats left",
         view.seats_left,
-        date=session_short_date(view.starts_at),
-        time=session_time(view.starts_at),
+        date=departure_short_date(view.starts_at),
+        time=departure_time(view.starts_at),
         language=language_name(view.language),
     )
 
 
-def _prepare(form: ContactForm, views: list[SessionView], bookable: bool) -> None:
-    """Fill the session choices: open sessions for booking, full ones for waiting."""
+def _prepare(form: ContactForm, views: list[DepartureView], bookable: bool) -> None:
+    """Fill the departure choices: open departures for booking, full ones for waiting."""
     chosen = [v for v in views if (not v.full) == bookable]
-    form.session.choices = [SelectChoice(str(v.id), _session_label(v)) for v in chosen]
+    form.session.choices = [SelectChoice(str(v.id), _departure_label(v)) for v in chosen]
     form.limits = {str(v.id): v.max_party for v in chosen}
     if request.method == "GET":
         wanted = request.args.get("session", "")
@@ -79,11 +79,11 @@ def _prepare(form: ContactForm, views: list[SessionView], bookable: bool) -> Non
             form.language.data = current_language()
 
 
-def _tour_and_sessions(slug: str) -> tuple[object, list[SessionView]]:
+def _tour_and_departures(slug: str) -> tuple[object, list[DepartureView]]:
     lang = current_language()
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
-        views = session_views(session, deps.upcoming(session, slug=slug), lang, slug)
+    with get_db().transaction() as db_session:
+        cached = tour_cache().get(db_session, slug)
+        views = load_departure_views(db_session, deps.upcoming(db_session, slug=slug), lang, slug)
     return cached, views
 
 
@@ -110,13 +110,13 @@ def _expired_form_note(form: ContactForm) -> str | None:
 @bp.route("/tours/<slug>/book", methods=["GET", "POST"])
 @booking_budget
 def book(slug: str) -> Response | str | tuple[str, int]:
-    """The booking form for a tour's upcoming sessions."""
-    cached, views = _tour_and_sessions(slug)
+    """The booking form for a tour's upcoming departures."""
+    cached, views = _tour_and_departures(slug)
     form = BookingForm(language=current_language())
     _prepare(form, views, bookable=True)
     requested = next((v for v in views if str(v.id) == request.args.get("session")), None)
     cancelled_request = _cancelled_request(slug, views) if requested is None else None
-    waitlist_session = None
+    waitlist_departure = None
     note = None
     if form.validate_on_submit():
         try:
@@ -127,7 +127,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
                 endpoint="form",
             )
         except BookingRefused as refused:
-            waitlist_session = _refusal_to_form(form, refused)
+            waitlist_departure = _refusal_to_form(form, refused)
         except KeyReused:
             note = _key_reused_note(form)
         except deps.DepartureNotFound:
@@ -146,28 +146,28 @@ def book(slug: str) -> Response | str | tuple[str, int]:
         views=views,
         requested=requested,
         cancelled_request=cancelled_request,
-        waitlist_session=waitlist_session,
+        waitlist_departure=waitlist_departure,
         expired_note=note or _expired_form_note(form),
     )
     return page, status
 
 
-def _cancelled_request(slug: str, views: list[SessionView]) -> SessionView | None:
+def _cancelled_request(slug: str, views: list[DepartureView]) -> DepartureView | None:
     """The session named in ``?session=`` when it is one of this tour's cancelled ones."""
     wanted = request.args.get("session", "")
     if not wanted.isdigit():
         return None
-    with get_db().transaction() as session:
+    with get_db().transaction() as db_session:
         try:
-            departure = deps.get_departure(session, int(wanted))
+            departure = deps.get_departure(db_session, int(wanted))
         except deps.DepartureNotFound:
             return None
-        view = session_view(session, departure, current_language())
+        view = load_departure_view(db_session, departure, current_language())
     return view if view.cancelled and view.slug == slug else None
 
 
 def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
-    """Put the refusal next to the field it concerns; the session to wait for, if full."""
+    """Put the refusal next to the field it concerns; the departure to wait for, if full."""
     if refused.reason == "full":
         form.party_size.errors = [
             ngettext(
@@ -184,7 +184,7 @@ def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
 
 
 def _common_refusal_to_form(form: ContactForm, reason: str, max_party: int) -> None:
-    """Refusals bookings and waiting-list entries share: too large a group, or no session."""
+    """Refusals bookings and waiting-list entries share: too large a group, or no departure."""
     if reason == "party_too_large":
         form.party_size.errors = [
             gettext("At most %(max)s people can book together for this session.", max=max_party)
@@ -203,16 +203,16 @@ def _booking_from_token(token: str):
     except links.LinkInvalid:
         abort(404, gettext("This link is not valid. Check that you copied the whole link."))
     lang = current_language()
-    with get_db().transaction() as session:
-        booking = get_booking(session, reference)
-        departure = deps.get_departure(session, booking.departure_id)
-        view = session_view(session, departure, lang)
+    with get_db().transaction() as db_session:
+        booking = get_booking(db_session, reference)
+        departure = deps.get_departure(db_session, booking.departure_id)
+        view = load_departure_view(db_session, departure, lang)
     if departure.starts_at + links.MANAGE_GRACE < utcnow():
         abort(410, gettext("This link has expired: the tour has already taken place."))
     return booking, departure, view
 
 
-def _meeting_map(view: SessionView) -> str:
+def _meeting_map(view: DepartureView) -> str:
     label = view.meeting.text if view.meeting else view.title.text
     return point_map_html(view.meeting_lonlat, label, current_language())
 
@@ -281,8 +281,8 @@ def calendar(token: str) -> Response:
 @bp.route("/tours/<slug>/waitlist", methods=["GET", "POST"])
 @booking_budget
 def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
-    """Join the waiting list of a full session."""
-    cached, views = _tour_and_sessions(slug)
+    """Join the waiting list of a full departure."""
+    cached, views = _tour_and_departures(slug)
     form = WaitlistForm(language=current_language())
     _prepare(form, views, bookable=False)
     note = None
@@ -345,12 +345,12 @@ def leave_waitlist(token: str) -> Response | str:
             left = run.leave_waitlist(entry_id)
         except EntryNotFound:
             abort(404, gettext("This link is not valid. Check that you copied the whole link."))
-    with get_db().transaction() as session:
+    with get_db().transaction() as db_session:
         try:
-            entry = get_entry(session, entry_id)
+            entry = get_entry(db_session, entry_id)
         except EntryNotFound:
             abort(404, gettext("This link is not valid. Check that you copied the whole link."))
-        view = session_view(session, entry.departure, current_language())
+        view = load_departure_view(db_session, entry.departure, current_language())
     return render_template(
         "booking/waitlist_leave.html", entry=entry, view=view, form=form, left=left
     )
@@ -379,9 +379,9 @@ def offer(token: str) -> Response | str:
             problem = gettext("You have let the seats go. Thank you for telling us.")
         except (OfferUnavailable, BookingRefused):
             problem = gettext("This offer is no longer open: it was used, declined or expired.")
-    with get_db().transaction() as session:
-        found = get_offer(session, entry_id)
-        view = session_view(session, found.departure, current_language())
+    with get_db().transaction() as db_session:
+        found = get_offer(db_session, entry_id)
+        view = load_departure_view(db_session, found.departure, current_language())
     is_open = found.open and found.entry.offer_count == number
     return render_template(
         "booking/offer.html", entry=found.entry, view=view, form=form, open=is_open, problem=problem

@@ -71,16 +71,16 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     # `sessions` is the documented name; `departures` says it in the code's word.
     "sessions": CommandEntry(
-        "webapp.commands.sessions:sessions_group",
+        "webapp.commands.departures:departures_group",
         "Schedule, list and cancel departures (walks); `sessions` and `departures` are one group.",
     ),
     "departures": CommandEntry(
-        "webapp.commands.sessions:sessions_group",
+        "webapp.commands.departures:departures_group",
         "Schedule, list and cancel departures (walks); `sessions` and `departures` are one group.",
     ),
-    "mail": CommandEntry("webapp.commands.sessions:mail_group", "Outgoing email."),
+    "mail": CommandEntry("webapp.commands.departures:mail_group", "Outgoing email."),
     "purge": CommandEntry(
-        "webapp.commands.sessions:purge_command",
+        "webapp.commands.departures:purge_command",
         "Remove personal data of departures older than --older-than, keeping counts.",
     ),
     "guides": CommandEntry(

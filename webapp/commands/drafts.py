@@ -24,9 +24,9 @@ def publish_command(slug: str) -> None:
     with _database_errors():
         upgrade(db.engine)
         try:
-            with db.transaction(write_lock=True) as session:
+            with db.transaction(write_lock=True) as db_session:
                 outcome = tour_actions.publish_tour(
-                    session,
+                    db_session,
                     Actor.command_line(),
                     slug,
                     options=validation_options(None, None, None, None),
@@ -57,8 +57,8 @@ def withdraw_command(slug: str) -> None:
     with _database_errors():
         upgrade(db.engine)
         try:
-            with db.transaction(write_lock=True) as session:
-                withdrawn = tour_actions.withdraw_tour(session, Actor.command_line(), slug)
+            with db.transaction(write_lock=True) as db_session:
+                withdrawn = tour_actions.withdraw_tour(db_session, Actor.command_line(), slug)
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None

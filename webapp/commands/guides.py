@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from guides import accounts
 from guides import profiles as prof
 from guides.audit import Actor
-from guides.models import ROLE_ADMIN
+from guides.models import ROLE_COORDINATOR
 from tours.errors import BideanError
 from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
@@ -23,7 +23,7 @@ from webapp.common.database import get_db, upgrade
 from webapp.mail.messages import external_url
 
 # `--role admin` was the coordinator role's name until it took the interface's word.
-ROLE_ALIASES = {"admin": ROLE_ADMIN}
+ROLE_ALIASES = {"admin": ROLE_COORDINATOR}
 
 
 def _fail(message: str) -> None:
@@ -67,9 +67,9 @@ def add_command(
 ) -> None:
     """Create the profile of guide GUIDE_ID."""
     try:
-        with get_db().transaction(write_lock=True) as session:
+        with get_db().transaction(write_lock=True) as db_session:
             guide = guide_actions.add_guide(
-                session,
+                db_session,
                 Actor.command_line(),
                 guide_id,
                 name,
@@ -87,8 +87,8 @@ def add_command(
 @with_appcontext
 def list_command() -> None:
     """Every guide: id, name, languages with levels, tours."""
-    with get_db().transaction() as session:
-        found = prof.list_guides(session)
+    with get_db().transaction() as db_session:
+        found = prof.list_guides(db_session)
     if not found:
         click.echo("No guides yet: add one with `bidean guides add`.")
     for guide in found:
@@ -114,9 +114,9 @@ def update_command(
 ) -> None:
     """Change the given fields of guide GUIDE_ID."""
     try:
-        with get_db().transaction(write_lock=True) as session:
+        with get_db().transaction(write_lock=True) as db_session:
             update = guide_actions.update_guide(
-                session,
+                db_session,
                 Actor.command_line(),
                 guide_id,
                 display_name=name,
@@ -139,8 +139,8 @@ def update_command(
 def remove_command(guide_id: str) -> None:
     """Delete guide GUIDE_ID (refused while sessions name them)."""
     try:
-        with get_db().transaction(write_lock=True) as session:
-            guide_actions.remove_guide(session, Actor.command_line(), guide_id)
+        with get_db().transaction(write_lock=True) as db_session:
+            guide_actions.remove_guide(db_session, Actor.command_line(), guide_id)
     except BideanError as error:
         _fail(str(error))
     click.echo(f"Guide {guide_id!r} removed.")
@@ -181,9 +181,9 @@ def users_add_command(email: str, role: str, guide_id: str | None, password_stdi
     """Create an account; without --password-stdin print a one-time set-password link."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
-        with get_db().transaction(write_lock=True) as session:
+        with get_db().transaction(write_lock=True) as db_session:
             new = account_actions.create_account(
-                session, Actor.command_line(), email, role, guide_id=guide_id, password=password
+                db_session, Actor.command_line(), email, role, guide_id=guide_id, password=password
             )
     except BideanError as error:
         _fail(str(error))
@@ -197,8 +197,8 @@ def users_add_command(email: str, role: str, guide_id: str | None, password_stdi
 @with_appcontext
 def users_list_command() -> None:
     """Every account: email, role, guide, state."""
-    with get_db().transaction() as session:
-        found = accounts.list_accounts(session)
+    with get_db().transaction() as db_session:
+        found = accounts.list_accounts(db_session)
         lines = [
             f"{a.email}\t{a.role}\t{a.guide_id or '-'}\t"
             f"{'active' if a.active else 'disabled'}"
@@ -217,8 +217,10 @@ def users_list_command() -> None:
 def users_disable_command(email: str) -> None:
     """Disable the account EMAIL: its sessions end and it cannot log in."""
     try:
-        with get_db().transaction(write_lock=True) as session:
-            account, changed = account_actions.disable_account(session, Actor.command_line(), email)
+        with get_db().transaction(write_lock=True) as db_session:
+            account, changed = account_actions.disable_account(
+                db_session, Actor.command_line(), email
+            )
     except BideanError as error:
         _fail(str(error))
     if changed:
@@ -233,8 +235,8 @@ def users_disable_command(email: str) -> None:
 def users_reset_command(email: str) -> None:
     """Forget EMAIL's password and print a new one-time set-password link."""
     try:
-        with get_db().transaction(write_lock=True) as session:
-            account, token = account_actions.reset_password(session, Actor.command_line(), email)
+        with get_db().transaction(write_lock=True) as db_session:
+            account, token = account_actions.reset_password(db_session, Actor.command_line(), email)
     except BideanError as error:
         _fail(str(error))
     click.echo(f"Password of {account.email} reset. Link (valid 48 hours, once):")

@@ -53,8 +53,8 @@ def sample_files(app: Flask) -> list[Path]:
 
 
 def has_tours(app: Flask) -> bool:
-    with get_db(app).transaction() as session:
-        return has_any_tour(session)
+    with get_db(app).transaction() as db_session:
+        return has_any_tour(db_session)
 
 
 def load_sample_routes(app: Flask) -> list[StoredTour]:
@@ -70,16 +70,16 @@ def load_sample_routes(app: Flask) -> list[StoredTour]:
         raise SampleRoutesInvalid(invalid)
     stored = []
     for path, result in results:
-        with get_db(app).transaction(write_lock=True) as session:
-            stored.append(save_tour(session, result.tour, source_name=path.name))  # type: ignore[arg-type]
+        with get_db(app).transaction(write_lock=True) as db_session:
+            stored.append(save_tour(db_session, result.tour, source_name=path.name))  # type: ignore[arg-type]
     return stored
 
 
 def load_sample_guides(app: Flask) -> list[GuideProfile]:
     """Store the guides of ``data/guides`` (one transaction; a broken file stores none)."""
     paths = sorted(Path(app.config["SAMPLE_GUIDES_DIR"]).glob("*.json"))
-    with get_db(app).transaction(write_lock=True) as session:
-        return load_guide_files(session, paths)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        return load_guide_files(db_session, paths)
 
 
 def schedule_sample_departures(app: Flask, now: datetime | None = None) -> list[Departure]:
@@ -91,8 +91,8 @@ def schedule_sample_departures(app: Flask, now: datetime | None = None) -> list[
         start = datetime.combine(today + timedelta(days=days), time(hour))
         request = DepartureRequest(slug, start, language, capacity, guide_id=guide_id)
         try:
-            with get_db(app).transaction(write_lock=True) as session:
-                created += schedule_with_guide(session, request)
+            with get_db(app).transaction(write_lock=True) as db_session:
+                created += schedule_with_guide(db_session, request)
         except BideanError:
             continue  # that tour or guide is not among this installation's samples
     return created

@@ -139,8 +139,8 @@ def _store(actor: Actor) -> Store:
     """Store each file (or assembly) in a transaction of its own, with its audit record."""
 
     def store(intake: Intake) -> None:
-        with get_db().transaction(write_lock=True) as session:
-            imports.store_import(session, actor, intake)
+        with get_db().transaction(write_lock=True) as db_session:
+            imports.store_import(db_session, actor, intake)
 
     return store
 
@@ -179,8 +179,8 @@ def export_command(
             click.echo("No tours are stored yet: import one with `bidean import FILE`.", err=True)
             raise click.exceptions.Exit(1)
         try:
-            with db.transaction() as session:
-                document = export_document(session, slug, version)
+            with db.transaction() as db_session:
+                document = export_document(db_session, slug, version)
                 if not with_scripts:
                     document = without_scripts(document)
         except TourNotFound as exc:
@@ -215,8 +215,8 @@ def tours_command(city: str | None, as_json: bool) -> None:
     listings = []
     with _database_errors():
         if is_initialised(db.engine):
-            with db.transaction() as session:
-                listings = tour_listings(session, city)
+            with db.transaction() as db_session:
+                listings = tour_listings(db_session, city)
     if as_json:
         click.echo(json.dumps([t.to_dict() for t in listings], ensure_ascii=False, indent=2))
         return

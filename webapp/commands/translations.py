@@ -60,8 +60,8 @@ def report_command(slug: str, as_json: bool) -> None:
     db = get_db()
     with _database_errors(), _refusals():
         upgrade(db.engine)
-        with db.transaction() as session:
-            report = translation_report(session, slug)
+        with db.transaction() as db_session:
+            report = translation_report(db_session, slug)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -87,8 +87,8 @@ def export_command(slug: str, language: str, output: Path | None, with_scripts: 
     db = get_db()
     with _database_errors(), _refusals():
         upgrade(db.engine)
-        with db.transaction() as session:
-            text = export_translations(session, slug, language, with_scripts=with_scripts)
+        with db.transaction() as db_session:
+            text = export_translations(db_session, slug, language, with_scripts=with_scripts)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -119,9 +119,9 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
     db = get_db()
     with _database_errors(), _refusals():
         upgrade(db.engine)
-        with db.transaction(write_lock=True) as session:
+        with db.transaction(write_lock=True) as db_session:
             outcome = tour_actions.import_tour_translations(
-                session,
+                db_session,
                 Actor.command_line(),
                 slug,
                 data,
@@ -160,9 +160,9 @@ def fork_command(slug: str, city: str, new_slug: str | None, with_scripts: bool)
     db = get_db()
     with _database_errors(), _refusals():
         upgrade(db.engine)
-        with db.transaction(write_lock=True) as session:
+        with db.transaction(write_lock=True) as db_session:
             result = tour_actions.fork_tour(
-                session, Actor.command_line(), slug, city, new_slug, with_scripts=with_scripts
+                db_session, Actor.command_line(), slug, city, new_slug, with_scripts=with_scripts
             )
     for line in todo_text(result.todo, result.slug):
         click.echo(line)

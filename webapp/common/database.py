@@ -25,8 +25,8 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write_lock: bool = False) -> Iterator[Session]:
-        with transaction(self.sessions, write_lock=write_lock) as session:
-            yield session
+        with transaction(self.sessions, write_lock=write_lock) as db_session:
+            yield db_session
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""What pages, emails and the API say about a session: view models and date formatting.
+"""What pages, emails and the API say about a departure: view models and date formatting.
 
 Dates are shown in the tour's own timezone (a visitor in Lima books a walk in Bilbao
 at Bilbao's 11:00) and in the reader's locale.
@@ -28,13 +28,13 @@ from tours.tour.domain import Price, Tour
 from webapp.common.database import get_db
 from webapp.common.tourcache import CachedTour, request_versions_of, tour_cache
 
-# How many upcoming sessions the tour page lists, and a catalogue card.
-SESSIONS_SHOWN = 12
+# How many upcoming departures the tour page lists, and a catalogue card.
+DEPARTURES_SHOWN = 12
 CATALOGUE_DATES_SHOWN = 3
 
 
 @dataclass(frozen=True)
-class SessionView:
+class DepartureView:
     """One departure as a visitor sees it (no personal data of anyone)."""
 
     id: int
@@ -73,15 +73,17 @@ def _resolved(text: LocalizedText, lang: str, default: str, empty: str) -> Resol
     return text.resolve(lang, default) or Resolved(empty, default, lang)
 
 
-def session_view(
-    session: Session, departure: Departure, lang: str, slug: str | None = None
-) -> SessionView:
+def load_departure_view(
+    db_session: Session, departure: Departure, lang: str, slug: str | None = None
+) -> DepartureView:
     slug = slug or departure.tour.slug
     try:
-        cached = tour_cache().get(session, slug)
+        cached = tour_cache().get(db_session, slug)
     except TourNotFound:
         cached = None
-    return departure_view(departure, lang, slug, cached, guide_names(session, [departure.guide_id]))
+    return departure_view(
+        departure, lang, slug, cached, guide_names(db_session, [departure.guide_id])
+    )
 
 
 def departure_view(
@@ -90,7 +92,7 @@ def departure_view(
     slug: str,
     cached: CachedTour | None,
     names: Mapping[str, str] | None = None,
-) -> SessionView:
+) -> DepartureView:
     """``departure`` of the tour ``cached`` (None when that tour is no longer stored)."""
     address, price = None, None
     if cached is not None:
@@ -102,7 +104,7 @@ def departure_view(
     else:
         title, duration, default = Resolved(slug, lang, lang), 90, lang
     meeting_name = LocalizedText(departure.meeting_name or {})
-    return SessionView(
+    return DepartureView(
         id=departure.id,
         slug=slug,
         title=title,
@@ -140,45 +142,48 @@ def meeting_address(tour: Tour, stop_id: str | None) -> str | None:
     return address.strip() or None if isinstance(address, str) else None
 
 
-def tour_session_views(
+def tour_departure_views(
     cached: CachedTour,
     departures: Iterable[DepartureSnapshot],
     lang: str,
     names: Mapping[str, str] | None = None,
-) -> list[SessionView]:
-    """The upcoming sessions of the tour ``cached``, as its page lists them."""
+) -> list[DepartureView]:
+    """The upcoming departures of the tour ``cached``, as its page lists them."""
     departures = list(departures)
     names = departure_guide_names(departures) if names is None else names
     return [departure_view(d, lang, cached.stored.slug, cached, names) for d in departures]
 
 
-def session_views(
-    session: Session, departures: Iterable[Departure], lang: str, slug: str | None = None
-) -> list[SessionView]:
+def load_departure_views(
+    db_session: Session, departures: Iterable[Departure], lang: str, slug: str | None = None
+) -> list[DepartureView]:
     departures = list(departures)
-    names = guide_names(session, [d.guide_id for d in departures])
+    names = guide_names(db_session, [d.guide_id for d in departures])
     slugs = [slug] if slug else [departure.tour.slug for departure in departures]
-    request_versions_of(session, slugs)  # every tour's version in one statement
+    request_versions_of(db_session, slugs)  # every tour's version in one statement
     views = []
     for departure in departures:
         key = slug or departure.tour.slug
         try:
-            cached = tour_cache().get(session, key)
+            cached = tour_cache().get(db_session, key)
         except TourNotFound:
             cached = None
         views.append(departure_view(departure, lang, key, cached, names))
     return views
 
 
-def next_dates_by_tour(slugs: Iterable[str], lang: str) -> dict[str, list[SessionView]]:
+def next_dates_by_tour(slugs: Iterable[str], lang: str) -> dict[str, list[DepartureView]]:
     """The next walks of each of ``slugs`` (a catalogue page's tours), as its cards list
     them, keyed by slug: one query for the page, whatever its number of tours."""
     slugs = list(slugs)
     if not slugs:
         return {}
-    with get_db().transaction() as session:
-        by_tour = upcoming_by_tour(session, per_tour=CATALOGUE_DATES_SHOWN, slugs=slugs)
-        return {slug: session_views(session, found, lang, slug) for slug, found in by_tour.items()}
+    with get_db().transaction() as db_session:
+        by_tour = upcoming_by_tour(db_session, per_tour=CATALOGUE_DATES_SHOWN, slugs=slugs)
+        return {
+            slug: load_departure_views(db_session, found, lang, slug)
+            for slug, found in by_tour.items()
+        }
 
 
 def _locale() -> str:
@@ -204,21 +209,21 @@ def _format_skeleton(skeleton: str, moment: datetime) -> str:
     return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=locale)
 
 
-def session_date(moment: datetime) -> str:
+def departure_date(moment: datetime) -> str:
     """``sábado, 6 de marzo de 2027``: the date in the reader's locale and the tour's zone."""
     return _format_skeleton("yMMMMEEEEd", moment)
 
 
-def session_short_date(moment: datetime) -> str:
+def departure_short_date(moment: datetime) -> str:
     """``sáb, 6 mar``: for lists and subjects."""
     return _format_skeleton("MMMEd", moment)
 
 
-def session_list_date(moment: datetime, today: date | None = None) -> str:
+def departure_list_date(moment: datetime, today: date | None = None) -> str:
     """``sáb, 6 mar`` this year, ``sáb, 6 mar 2027`` in any other: for the catalogue."""
     today = today or datetime.now(moment.tzinfo).date()
     return _format_skeleton("MMMEd" if moment.year == today.year else "yMMMEd", moment)
 
 
-def session_time(moment: datetime) -> str:
+def departure_time(moment: datetime) -> str:
     return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_locale())

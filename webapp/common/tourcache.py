@@ -108,38 +108,38 @@ class TourCache:
         ``(kind, slug, version, ...)``, go when a newer version of their tour is built."""
         self.versioned_kinds.update(kinds)
 
-    def current(self, session: Session) -> list[CachedTour]:
+    def current(self, db_session: Session) -> list[CachedTour]:
         """The current version of every stored tour, ordered by city then slug, built.
 
         Costs a query per tour not cached yet: listings use ``summaries`` instead.
         """
-        versions = request_versions(session)
-        return [self._entry(session, slug, version) for slug, version in versions.items()]
+        versions = request_versions(db_session)
+        return [self._entry(db_session, slug, version) for slug, version in versions.items()]
 
-    def summaries(self, session: Session) -> list[TourSummary]:
+    def summaries(self, db_session: Session) -> list[TourSummary]:
         """The catalogue summary of every published tour, ordered by city then slug.
 
         Two statements whatever the number of tours: the current versions (once per
         request), and, only when some summary is not cached yet, every tour's stored
         catalogue facts.  Summaries are cached by ``(slug, version)``.
         """
-        versions = request_versions(session)
+        versions = request_versions(db_session)
         found: dict[str, TourSummary] = {}
         for slug, version in versions.items():
             summary = self.cache.get((SUMMARY, slug, version))
             if summary is not None:
                 found[slug] = summary
         if len(found) < len(versions):
-            for row in catalogue_rows(session):
+            for row in catalogue_rows(db_session):
                 if row.slug not in found and versions.get(row.slug) == row.version:
-                    found[row.slug] = self._summary(session, row)
+                    found[row.slug] = self._summary(db_session, row)
         return [found[slug] for slug in versions if slug in found]
 
-    def in_catalogue_order(self, session: Session, lang: str) -> list[TourSummary]:
+    def in_catalogue_order(self, db_session: Session, lang: str) -> list[TourSummary]:
         """``summaries`` in the order the catalogue lists them for ``lang`` (by city, then
         district, then title in ``lang``: ``group_by_place``).  The order is cached under the
         exact ``(slug, version)`` list and ``lang``, so a new version sorts again."""
-        summaries = self.summaries(session)
+        summaries = self.summaries(db_session)
         listed = tuple((summary.slug, summary.version) for summary in summaries)
         key = (ORDER, lang, listed)
         slugs = self.cache.get(key)
@@ -151,32 +151,32 @@ class TourCache:
         return [by_slug[slug] for slug in slugs]
 
     def summary_page(
-        self, session: Session, after: tuple[str, str] | None, limit: int
+        self, db_session: Session, after: tuple[str, str] | None, limit: int
     ) -> list[tuple[tuple[str, str], TourSummary]]:
         """Up to ``limit`` published tours after ``(city, slug)``, each with its sort key,
         in one query (more only for versions stored without catalogue facts)."""
         return [
-            ((row.city, row.slug), self._summary(session, row))
-            for row in catalogue_rows(session, after=after, limit=limit)
+            ((row.city, row.slug), self._summary(db_session, row))
+            for row in catalogue_rows(db_session, after=after, limit=limit)
         ]
 
-    def _summary(self, session: Session, row: CatalogueRow) -> TourSummary:
+    def _summary(self, db_session: Session, row: CatalogueRow) -> TourSummary:
         key = (SUMMARY, row.slug, row.version)
         summary = self.cache.get(key)
         if summary is None:
             if row.facts is None:  # stored before facts existed: build it once
-                summary = self._entry(session, row.slug, row.version).summary
+                summary = self._entry(db_session, row.slug, row.version).summary
             else:
                 summary = summary_from_facts(row.slug, row.version, row.facts, self.pace_kmh)
             self.cache.put(key, summary, deep_size(summary))
         return summary
 
-    def get(self, session: Session, slug: str) -> CachedTour:
+    def get(self, db_session: Session, slug: str) -> CachedTour:
         """The current version of ``slug``; raises ``TourNotFound``."""
-        version = request_versions_of(session, [slug]).get(slug)
+        version = request_versions_of(db_session, [slug]).get(slug)
         if version is None:
             raise TourNotFound(slug)
-        return self._entry(session, slug, version)
+        return self._entry(db_session, slug, version)
 
     def live(self, db: Database, slug: str, upcoming: int) -> LiveTour:
         """The current version of ``slug`` and its next ``upcoming`` departures, read in
@@ -190,8 +190,8 @@ class TourCache:
             raise TourNotFound(slug)
         entry = self._cached(slug, found.version)
         if entry is None:
-            with db.transaction() as session:
-                entry = self._entry(session, slug, found.version)
+            with db.transaction() as db_session:
+                entry = self._entry(db_session, slug, found.version)
         return LiveTour(entry, found.departures)
 
     def geojson_body(self, db: Database, slug: str, version: int) -> Encoded:
@@ -199,8 +199,8 @@ class TourCache:
         serialised and compressed once and kept in the byte budget."""
 
         def serialise() -> Encoded:
-            with db.transaction() as session:
-                stored = get_tour(session, slug, version)
+            with db.transaction() as db_session:
+                stored = get_tour(db_session, slug, version)
             document = to_geojson(stored.tour.to_document(published_only=True))
             body = geojson.dumps(document, ensure_ascii=False).encode()
             # Big bodies: brotli 5 compresses 3.5 MB in well under a second; 11 takes ~10 s.
@@ -211,12 +211,12 @@ class TourCache:
     def _cached(self, slug: str, version: int) -> CachedTour | None:
         return self.cache.get((TOUR, slug, version))
 
-    def _entry(self, session: Session, slug: str, version: int) -> CachedTour:
+    def _entry(self, db_session: Session, slug: str, version: int) -> CachedTour:
         entry = self._cached(slug, version)
         if entry is not None:
             return entry
         # Built outside the lock: two threads may both build a new version once, harmlessly.
-        entry = self._build(get_tour(session, slug, version))
+        entry = self._build(get_tour(db_session, slug, version))
         self.cache.put((TOUR, slug, version), entry, deep_size(entry))
         # Entries of the versions this one replaces will never be asked for again.
         kinds = frozenset(self.versioned_kinds)
@@ -251,13 +251,13 @@ def with_route(stored: StoredTour) -> StoredTour:
     keeping the itinerary already planned (so it is not planned again)."""
     if stored.tour.route:
         return stored
-    with get_db().transaction() as session:
-        loaded = get_tour(session, stored.slug, stored.version)
+    with get_db().transaction() as db_session:
+        loaded = get_tour(db_session, stored.slug, stored.version)
     tour = replace(loaded.tour, planned=stored.tour.planned)
     return StoredTour(loaded.slug, loaded.version, tour)
 
 
-def request_versions(session: Session) -> dict[str, int]:
+def request_versions(db_session: Session) -> dict[str, int]:
     """``slug -> current version``, asked of the database once per request.
 
     A page asks several times (the tour, then each booking session's tour); the answer
@@ -265,15 +265,15 @@ def request_versions(session: Session) -> dict[str, int]:
     (``forget_versions``), so a request that imports a tour then reads it sees the new one.
     """
     if not has_request_context():
-        return dict(current_versions(session))
+        return dict(current_versions(db_session))
     versions = g.get(VERSIONS_KEY)
     if versions is None:
-        versions = dict(current_versions(session))
+        versions = dict(current_versions(db_session))
         setattr(g, VERSIONS_KEY, versions)
     return versions
 
 
-def request_versions_of(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+def request_versions_of(db_session: Session, slugs: Iterable[str]) -> dict[str, int]:
     """``slug -> current version`` of those of ``slugs`` that are published.
 
     From the request's full list when it was read (``request_versions``); else only these
@@ -282,14 +282,14 @@ def request_versions_of(session: Session, slugs: Iterable[str]) -> dict[str, int
     """
     slugs = list(slugs)
     if not has_request_context():
-        return current_versions_of(session, slugs)
+        return current_versions_of(db_session, slugs)
     versions = g.get(VERSIONS_KEY)
     if versions is not None:
         return {slug: versions[slug] for slug in slugs if slug in versions}
     known: dict[str, int | None] = g.setdefault(SOME_VERSIONS_KEY, {})
     missing = [slug for slug in slugs if slug not in known]
     if missing:
-        found = current_versions_of(session, missing)
+        found = current_versions_of(db_session, missing)
         known.update({slug: found.get(slug) for slug in missing})
     return {slug: version for slug in slugs if (version := known[slug]) is not None}
 

@@ -28,10 +28,10 @@ from webapp.actions import accounts as account_actions
 from webapp.actions import departures as departure_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
-from webapp.common.departure_views import session_view, session_views
+from webapp.common.departure_views import load_departure_view, load_departure_views
 from webapp.common.i18n import current_language
 from webapp.common.urls import public_url_for
-from webapp.console.auth import admin_required
+from webapp.console.auth import coordinator_required
 from webapp.console.forms import (
     AccountForm,
     AssignForm,
@@ -79,13 +79,13 @@ def _schedule_form(db_session) -> ScheduleForm:
 
 
 @bp.route("/admin/departures", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_departures() -> Response | str:
     """Every upcoming walk, and a form to schedule one or a weekly series."""
     with get_db().transaction() as db_session:
         form = _schedule_form(db_session)
         found = deps.upcoming(db_session, include_cancelled=True, limit=200)
-        views = session_views(db_session, found, current_language())
+        views = load_departure_views(db_session, found, current_language())
     if form.validate_on_submit():
         return _schedule(form)
     return render_template("console/admin_departures.html", form=form, sessions=views)
@@ -118,7 +118,7 @@ def _schedule(form: ScheduleForm) -> Response:
 
 
 @bp.get("/admin/departures/<int:departure_id>")
-@admin_required
+@coordinator_required
 def admin_departure(departure_id: int) -> str:
     """One walk: capacity, guide, cancel; its bookings and who came."""
     with get_db().transaction() as db_session:
@@ -126,7 +126,7 @@ def admin_departure(departure_id: int) -> str:
             departure = deps.get_departure(db_session, departure_id)
         except deps.DepartureNotFound:
             abort(404)
-        view = session_view(db_session, departure, current_language())
+        view = load_departure_view(db_session, departure, current_language())
         listed = roster(db_session, departure_id)
         assign = AssignForm(guide=departure.guide_id or "")
         assign.guide.choices = choices(
@@ -145,7 +145,7 @@ def admin_departure(departure_id: int) -> str:
 
 
 @bp.post("/admin/departures/<int:departure_id>/capacity")
-@admin_required
+@coordinator_required
 def admin_capacity(departure_id: int) -> Response:
     """Change the number of seats."""
     form = CapacityForm()
@@ -167,7 +167,7 @@ def admin_capacity(departure_id: int) -> Response:
 
 
 @bp.post("/admin/departures/<int:departure_id>/guide")
-@admin_required
+@coordinator_required
 def admin_assign(departure_id: int) -> Response:
     """Give the walk its guide (only one who speaks its language is accepted)."""
     guide_id = request.form.get("guide") or None
@@ -184,7 +184,7 @@ def admin_assign(departure_id: int) -> Response:
 
 
 @bp.post("/admin/departures/<int:departure_id>/cancel")
-@admin_required
+@coordinator_required
 def admin_cancel(departure_id: int) -> Response:
     """Cancel the walk; everyone booked or waiting gets an email (as `sessions cancel`)."""
     try:
@@ -216,7 +216,7 @@ def csv_cell(value: object) -> str:
 
 
 @bp.get("/admin/departures/<int:departure_id>/roster.csv")
-@admin_required
+@coordinator_required
 def admin_roster_csv(departure_id: int) -> Response:
     """The roster as CSV, for a spreadsheet."""
     with get_db().transaction() as db_session:
@@ -272,7 +272,7 @@ def _guide_fields(form: GuideForm) -> dict:
 
 
 @bp.route("/admin/guides", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_guides() -> Response | str:
     """Every guide profile, and a form to create one."""
     form = GuideForm()
@@ -299,7 +299,7 @@ def admin_guides() -> Response | str:
 
 
 @bp.route("/admin/guides/<guide_id>", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_guide(guide_id: str) -> Response | str:
     """Edit a guide's profile and photo."""
     with get_db().transaction() as db_session:
@@ -336,7 +336,7 @@ def admin_guide(guide_id: str) -> Response | str:
 
 
 @bp.post("/admin/guides/<guide_id>/photo")
-@admin_required
+@coordinator_required
 def admin_guide_photo(guide_id: str) -> Response:
     """Upload a photo: checked, re-encoded without metadata."""
     upload = request.files.get("photo")
@@ -378,7 +378,7 @@ def _mail_link(db_session, account: UserAccount, link: str) -> None:
 
 
 @bp.route("/admin/accounts", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_accounts() -> Response | str:
     """Every account; create one and get its set-password link."""
     with get_db().transaction() as db_session:
@@ -417,7 +417,7 @@ def _account(db_session, account_id: int) -> UserAccount:
 
 
 @bp.post("/admin/accounts/<int:account_id>/link")
-@admin_required
+@coordinator_required
 def admin_account_link(account_id: int) -> str:
     """A new one-time set-password link (the old password stops working)."""
     with get_db().transaction(write_lock=True) as db_session:
@@ -438,7 +438,7 @@ def admin_account_link(account_id: int) -> str:
 
 
 @bp.post("/admin/accounts/<int:account_id>/disable")
-@admin_required
+@coordinator_required
 def admin_account_disable(account_id: int) -> Response:
     """Disable an account: it cannot log in, and its sessions end."""
     with get_db().transaction(write_lock=True) as db_session:
@@ -451,7 +451,7 @@ def admin_account_disable(account_id: int) -> Response:
 
 
 @bp.get("/admin/audit")
-@admin_required
+@coordinator_required
 def admin_audit() -> str:
     """Who changed what, and when (newest first)."""
     with get_db().transaction() as db_session:

@@ -22,7 +22,7 @@ from wtforms import ValidationError
 
 from guides.accounts import load_by_cookie_id
 from guides.audit import Actor
-from guides.models import ROLE_ADMIN, UserAccount
+from guides.models import ROLE_COORDINATOR, UserAccount
 from webapp.common.database import get_db
 
 login_manager = LoginManager()
@@ -54,13 +54,13 @@ class ConsoleUser:
         return f"{self.account_id}:{self.token}"
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
+    def is_coordinator(self) -> bool:
+        return self.role == ROLE_COORDINATOR
 
     @property
     def sees_guide(self) -> str | None:
         """The guide whose departures this user sees; None for a coordinator (all)."""
-        return None if self.is_admin else (self.guide_id or "\0no-guide")
+        return None if self.is_coordinator else (self.guide_id or "\0no-guide")
 
     @property
     def actor(self) -> Actor:
@@ -81,12 +81,12 @@ def _load_user(cookie_id: str) -> ConsoleUser | None:
         return console_user(account) if account else None
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+def coordinator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Coordinators only: a guide gets 403 (they know the page exists; it is not theirs)."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
+        if not current_user.is_coordinator:
             abort(403)
         return view(*args, **kwargs)
 

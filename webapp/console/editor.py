@@ -33,7 +33,7 @@ from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, current_language
 from webapp.common.maps import json_for_script
 from webapp.common.tiles import tiles_from_config
-from webapp.console.auth import admin_required
+from webapp.console.auth import coordinator_required
 from webapp.console.editor_pages import EditorInput, editor_page, pick_language
 from webapp.console.views import bp
 
@@ -49,7 +49,7 @@ LABELS = {
 
 
 @bp.get("/tours")
-@admin_required
+@coordinator_required
 def admin_tours() -> str:
     """Every stored tour: status, newest version, what is left to do."""
     with get_db().transaction() as db_session:
@@ -102,7 +102,7 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
 
 
 @bp.route("/tours/<slug>", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_tour_edit(slug: str):
     """The editor: GET shows the newest version; POST saves it, or moves a stop (no JS)."""
     if request.method == "GET":
@@ -178,7 +178,7 @@ def _stale(slug: str, stale: StaleVersion):
 
 
 @bp.get("/tours/<slug>/history")
-@admin_required
+@coordinator_required
 def admin_tour_history(slug: str) -> str:
     """Every version of a tour, newest first, each with a button to restore it."""
     with get_db().transaction() as db_session:
@@ -194,7 +194,7 @@ def _posted_int(name: str) -> int:
 
 
 @bp.post("/tours/<slug>/restore")
-@admin_required
+@coordinator_required
 def admin_tour_restore(slug: str) -> Response:
     """Store an earlier version again as the newest one (a new version; nothing is lost)."""
     version, based_on = _posted_int("version"), _posted_int("based_on")
@@ -225,7 +225,7 @@ def _stale_text(stale: StaleVersion) -> str:
 
 
 @bp.post("/tours/<slug>/publish")
-@admin_required
+@coordinator_required
 def admin_tour_publish(slug: str) -> Response:
     """Publish the newest version if nothing is left to do."""
     based_on = _posted_int("based_on") if request.form.get("based_on") else None
@@ -256,7 +256,7 @@ def admin_tour_publish(slug: str) -> Response:
 
 
 @bp.post("/tours/<slug>/withdraw")
-@admin_required
+@coordinator_required
 def admin_tour_withdraw(slug: str) -> Response:
     """Take a tour off the public site; its versions stay and it can be published again."""
     with get_db().transaction(write_lock=True) as db_session:

@@ -17,13 +17,13 @@ from tours.errors import TourNotFound
 from tours.tour.store import get_document
 from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
-from webapp.console.auth import admin_required
+from webapp.console.auth import coordinator_required
 from webapp.console.forms import ForkForm
 from webapp.console.views import bp
 
 
 @bp.route("/tours/<slug>/fork", methods=["GET", "POST"])
-@admin_required
+@coordinator_required
 def admin_tour_fork(slug: str) -> Response | str:
     """The fork form; a valid POST stores the draft and goes to its translations page."""
     with get_db().transaction() as db_session:

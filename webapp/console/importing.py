@@ -27,7 +27,7 @@ from webapp.actions import imports
 from webapp.common.database import get_db
 from webapp.common.errors import handle_http_error
 from webapp.common.limits import body_limit
-from webapp.console.auth import admin_required
+from webapp.console.auth import coordinator_required
 from webapp.console.import_forms import (
     MANUAL,
     ImportForm,
@@ -75,7 +75,7 @@ def _form_page(form: ImportForm, status: int = 200, error: str | None = None) ->
 
 
 @bp.get("/tours/import")
-@admin_required
+@coordinator_required
 def admin_import() -> tuple[str, int]:
     """The files and options of an import."""
     return _form_page(ImportForm())
@@ -84,7 +84,9 @@ def admin_import() -> tuple[str, int]:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge) -> Any:
     """An upload over the import limit gets the import page again, saying so."""
-    if request.endpoint != _UPLOAD or not (current_user.is_authenticated and current_user.is_admin):
+    if request.endpoint != _UPLOAD or not (
+        current_user.is_authenticated and current_user.is_coordinator
+    ):
         return handle_http_error(error)
     message = gettext(
         "The files are larger than the import limit of %(mb)s MB. Upload fewer or smaller"
@@ -111,7 +113,7 @@ def _uploaded() -> list[staging.StagedFile]:
 
 @bp.post("/tours/import")
 @body_limit(LIMIT_KEY)
-@admin_required
+@coordinator_required
 def admin_import_upload() -> Any:
     """Stage the files and show the preview (nothing is stored yet)."""
     form = ImportForm()
@@ -191,7 +193,7 @@ def _json(staged: staging.Staged, preview: ImportPreview) -> dict[str, Any]:
 
 
 @bp.get("/tours/import/<token>")
-@admin_required
+@coordinator_required
 def admin_import_preview(token: str) -> Any:
     """The preview: map, stop order, fields, problems and what will be stored."""
     try:
@@ -215,7 +217,7 @@ def admin_import_preview(token: str) -> Any:
 
 
 @bp.post("/tours/import/<token>")
-@admin_required
+@coordinator_required
 def admin_import_update(token: str) -> Any:
     """Preview again with other options or another stop order (the files stay)."""
     try:
@@ -258,7 +260,7 @@ def _moved(final: list[int]) -> dict[int, int]:
 
 
 @bp.post("/tours/import/<token>/confirm")
-@admin_required
+@coordinator_required
 def admin_import_confirm(token: str) -> Any:
     """Store the tour in one transaction (a draft, or published if complete and asked)."""
     try:
@@ -310,7 +312,7 @@ def _tour_page(slug: str) -> str:
 
 
 @bp.post("/tours/import/<token>/cancel")
-@admin_required
+@coordinator_required
 def admin_import_cancel(token: str) -> Response:
     """Forget the upload; nothing was stored."""
     staging.discard(staging_root(), token, current_user.account_id)

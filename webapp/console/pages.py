@@ -13,7 +13,7 @@ from tours.booking.models import Departure
 from tours.i18n import Resolved
 from tours.tour.domain import Stop
 from tours.tour.geometry import Leg
-from webapp.common.departure_views import SessionView, departure_view
+from webapp.common.departure_views import DepartureView, departure_view
 from webapp.common.tourcache import CachedTour, tour_cache
 
 
@@ -31,7 +31,7 @@ class StopScreen:
 @dataclass(frozen=True)
 class DepartureScreen:
     departure: Departure
-    view: SessionView
+    view: DepartureView
     cached: CachedTour
     roster: Roster
     stops: list[StopScreen]
@@ -63,17 +63,17 @@ def stop_screens(cached: CachedTour, language: str, own: dict) -> list[StopScree
     return screens
 
 
-def departure_screen(session: Session, departure: Departure) -> DepartureScreen:
+def departure_screen(db_session: Session, departure: Departure) -> DepartureScreen:
     """Everything the departure page shows; scripts are the departure's guide's versions."""
-    slug = slug_of(session, departure)
-    cached = tour_cache().get(session, slug)
-    own = own_scripts(session, departure.guide_id, slug)
+    slug = slug_of(db_session, departure)
+    cached = tour_cache().get(db_session, slug)
+    own = own_scripts(db_session, departure.guide_id, slug)
     view = departure_view(departure, departure.language, slug, cached)
     return DepartureScreen(
         departure=departure,
         view=view,
         cached=cached,
-        roster=roster(session, departure.id),
+        roster=roster(db_session, departure.id),
         stops=stop_screens(cached, departure.language, own),
     )
 

@@ -32,7 +32,7 @@ from tours.content.translation.translation_csv import MAX_BYTES, CsvProblem
 from tours.errors import TourNotFound
 from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
-from webapp.console.auth import admin_required
+from webapp.console.auth import coordinator_required
 from webapp.console.forms import TranslationUploadForm
 from webapp.console.views import bp
 
@@ -66,14 +66,14 @@ def _page(slug: str, problems: list[CsvProblem] | None = None) -> str:
 
 
 @bp.get("/tours/<slug>/translations")
-@admin_required
+@coordinator_required
 def admin_tour_translations(slug: str) -> str:
     """Per language, which stops lack a name, story or script; download and upload."""
     return _page(slug)
 
 
 @bp.get("/tours/<slug>/translations.csv")
-@admin_required
+@coordinator_required
 def admin_tour_translations_csv(slug: str) -> Response:
     """The translation file of one language (``?language=pl``, ``&scripts=1`` for scripts)."""
     language = (request.args.get("language") or "").strip()
@@ -104,7 +104,7 @@ def admin_tour_translations_csv(slug: str) -> Response:
 
 
 @bp.post("/tours/<slug>/translations")
-@admin_required
+@coordinator_required
 def admin_tour_translations_import(slug: str) -> Response | str:
     """Check an uploaded translation file and store its texts as a new version."""
     upload = request.files.get("file")

@@ -41,7 +41,7 @@ from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.assets import asset_url
 from webapp.common.database import get_db
-from webapp.common.departure_views import session_views
+from webapp.common.departure_views import load_departure_views
 from webapp.common.i18n import current_language
 from webapp.common.maps import tour_map_html
 from webapp.console.auth import console_user, guard_console
@@ -160,7 +160,7 @@ def index() -> str:
     lang = current_language()
     with get_db().transaction() as db_session:
         found = departures_for(db_session, current_user.sees_guide)
-        views = session_views(db_session, found, lang)
+        views = load_departure_views(db_session, found, lang)
     return render_template("console/index.html", sessions=views)
 
 

@@ -45,8 +45,8 @@ def _item(guide: GuideProfile, lang: str) -> dict:
 def guide_list() -> Response:
     """Every guide's public profile."""
     lang = _lang()
-    with get_db().transaction() as session:
-        guides = list_guides(session)
+    with get_db().transaction() as db_session:
+        guides = list_guides(db_session)
     return jsonify([_item(guide, lang) for guide in guides])
 
 
@@ -54,9 +54,9 @@ def guide_list() -> Response:
 def guide_detail(guide_id: str) -> Response:
     """One guide's public profile."""
     lang = _lang()
-    with get_db().transaction() as session:
+    with get_db().transaction() as db_session:
         try:
-            guide = get_guide(session, guide_id)
+            guide = get_guide(db_session, guide_id)
         except GuideNotFound:
             abort(404)
     return jsonify(_item(guide, lang))

@@ -12,7 +12,7 @@ from guides.profiles import GuideProfile
 from tours.booking import departures as deps
 from tours.errors import TourNotFound
 from tours.i18n import Resolved
-from webapp.common.departure_views import SessionView, session_views
+from webapp.common.departure_views import DepartureView, load_departure_views
 from webapp.common.tourcache import tour_cache
 
 LEVEL_NAMES = {
@@ -34,7 +34,7 @@ class ProfileView:
     bio: Resolved | None
     origin: Resolved | None
     tours: list[TourLink]
-    sessions: list[SessionView]
+    sessions: list[DepartureView]
 
 
 def _resolve(text: Any, lang: str) -> Resolved | None:
@@ -42,23 +42,23 @@ def _resolve(text: Any, lang: str) -> Resolved | None:
     return resolved if resolved is not None and resolved.text.strip() else None
 
 
-def profile_view(session: Session, guide: GuideProfile, lang: str) -> ProfileView:
+def profile_view(db_session: Session, guide: GuideProfile, lang: str) -> ProfileView:
     """The guide in ``lang``: bio and origin with fallback, tours by title, next walks."""
     links = []
     for slug in guide.tours:
         try:
-            tour = tour_cache().get(session, slug).tour
+            tour = tour_cache().get(db_session, slug).tour
         except TourNotFound:
             continue
         title = tour.title.resolve(lang, tour.default_language)
         links.append(TourLink(slug, title or Resolved(slug, lang, lang)))
-    upcoming = deps.upcoming(session, guide_id=guide.id, limit=10)
+    upcoming = deps.upcoming(db_session, guide_id=guide.id, limit=10)
     return ProfileView(
         guide=guide,
         bio=_resolve(guide.bio, lang),
         origin=_resolve(guide.origin, lang),
         tours=links,
-        sessions=session_views(session, upcoming, lang),
+        sessions=load_departure_views(db_session, upcoming, lang),
     )
 
 

@@ -16,9 +16,9 @@ bp = Blueprint("guides_public", __name__, template_folder="templates")
 def profile(guide_id: str) -> str:
     """A guide's profile in the visitor's language, their tours and next walks."""
     lang = current_language()
-    with get_db().transaction() as session:
+    with get_db().transaction() as db_session:
         try:
-            view = profile_view(session, get_guide(session, guide_id), lang)
+            view = profile_view(db_session, get_guide(db_session, guide_id), lang)
         except GuideNotFound:
             abort(404)
     return render_template("guides_public/profile.html", view=view, level_names=LEVEL_NAMES)
@@ -27,8 +27,8 @@ def profile(guide_id: str) -> str:
 @bp.get("/guides/<guide_id>/photo.jpg")
 def photo(guide_id: str) -> Response:
     """The guide's photo, re-encoded on upload; cacheable per photo version."""
-    with get_db().transaction() as session:
-        found = get_photo(session, guide_id)
+    with get_db().transaction() as db_session:
+        found = get_photo(db_session, guide_id)
     if found is None:
         abort(404)
     data, version = found

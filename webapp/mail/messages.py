@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from tours.booking import outbox
 from tours.booking.models import OutboxMessage
 from tours.text import single_line
-from webapp.common.departure_views import session_short_date
+from webapp.common.departure_views import departure_short_date
 from webapp.common.i18n import text_direction
 from webapp.common.urls import public_url_for
 
@@ -120,8 +120,8 @@ def compose(
     """A text + HTML message from ``mail/<kind>.txt`` and ``.html`` in ``language``."""
     with force_locale(language):
         subject_args = dict(context.get("subject_args", {}))
-        if "session" in context:
-            subject_args.setdefault("date", session_short_date(context["session"].starts_at))
+        if "departure" in context:
+            subject_args.setdefault("date", departure_short_date(context["departure"].starts_at))
         # A tour title with a line break must not break (or add) a header.
         subject = single_line(str(SUBJECTS[kind] % subject_args))
         page = {"lang": language, "text_dir": text_direction(language), "subject": subject}
@@ -155,7 +155,7 @@ def calendar_attachment(ics: bytes, cancelled: bool = False) -> Attachment:
     return Attachment("booking.ics", ics, "text", "calendar", {"method": method})
 
 
-def record(session: Session, kind: str, message: EmailMessage, departure_id: int | None) -> int:
+def record(db_session: Session, kind: str, message: EmailMessage, departure_id: int | None) -> int:
     """Put ``message`` in the outbox within the caller's transaction; returns its id.
 
     A message that cannot be written out as bytes is stored ``failed`` with the reason
@@ -167,7 +167,7 @@ def record(session: Session, kind: str, message: EmailMessage, departure_id: int
     except (UnicodeError, ValueError, TypeError) as exc:
         raw, error = b"", f"unencodable: {type(exc).__name__}: {exc}"
     row = outbox.record(
-        session,
+        db_session,
         kind=kind,
         recipient=str(message["To"] or ""),
         subject=str(message["Subject"] or ""),
@@ -179,7 +179,7 @@ def record(session: Session, kind: str, message: EmailMessage, departure_id: int
 
 
 def record_later(
-    session: Session, kind: str, recipient: str, departure_id: int | None, booking_id: int
+    db_session: Session, kind: str, recipient: str, departure_id: int | None, booking_id: int
 ) -> int:
     """Put a message about a booking in the outbox, to be composed by the mail worker.
 
@@ -189,11 +189,11 @@ def record_later(
     if kind not in COMPOSERS:
         raise KeyError(f"no composer registered for {kind!r} messages")
     return outbox.record_to_compose(
-        session, kind=kind, recipient=recipient, departure_id=departure_id, booking_id=booking_id
+        db_session, kind=kind, recipient=recipient, departure_id=departure_id, booking_id=booking_id
     )
 
 
-def compose_recorded(app: Flask, session: Session, message: OutboxMessage) -> None:
+def compose_recorded(app: Flask, db_session: Session, message: OutboxMessage) -> None:
     """Compose a message recorded with ``record_later`` and store its bytes in the row.
 
     One that cannot be composed (its booking's data purged, unencodable) is marked
@@ -201,7 +201,7 @@ def compose_recorded(app: Flask, session: Session, message: OutboxMessage) -> No
     """
     try:
         with app.app_context():
-            composed = COMPOSERS[message.kind](session, message)
+            composed = COMPOSERS[message.kind](db_session, message)
             raw = composed.as_bytes()
     except (LookupError, UnicodeError, ValueError, TypeError) as exc:
         outbox.mark_failed(message, f"not composed: {type(exc).__name__}: {exc}")

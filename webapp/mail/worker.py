@@ -109,9 +109,9 @@ def _record_unrecorded(app: Flask) -> None:
         pending = set(_unrecorded.get(id(app), ()))
     if not pending:
         return
-    with get_db(app).transaction() as session:
+    with get_db(app).transaction() as db_session:
         for message_id in pending:
-            row = session.get(OutboxMessage, message_id, with_for_update=True)
+            row = db_session.get(OutboxMessage, message_id, with_for_update=True)
             if row is not None and row.status != outbox.SENT:
                 outbox.mark_sent(row)
     with _unrecorded_lock:
@@ -130,8 +130,8 @@ def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
     if db.engine.dialect.name == "postgresql":
         result, claimed_id = None, None
         try:
-            with db.transaction() as session:
-                message = outbox.claim_next(session, ids=ids)
+            with db.transaction() as db_session:
+                message = outbox.claim_next(db_session, ids=ids)
                 if message is None:
                     return None
                 claimed_id = message.id  # readable after a rollback expired the row
@@ -144,14 +144,14 @@ def send_next(app: Flask, ids: list[int] | None = None) -> Outcome | None:
                     _unrecorded.setdefault(id(app), set()).add(claimed_id)
             raise
     else:
-        with db.transaction(write_lock=True) as session:
-            message = outbox.claim_next(session, ids=ids)
+        with db.transaction(write_lock=True) as db_session:
+            message = outbox.claim_next(db_session, ids=ids)
             if message is None:
                 return None
-            session.expunge(message)
+            db_session.expunge(message)
         result, error = _attempt(app, message)
-        with db.transaction(write_lock=True) as session:
-            claimed = session.get(OutboxMessage, message.id)
+        with db.transaction(write_lock=True) as db_session:
+            claimed = db_session.get(OutboxMessage, message.id)
             if claimed is not None and claimed.status == outbox.SENDING:
                 _apply(claimed, result, error)
         outcome = Outcome(message.id, result, error)
@@ -174,12 +174,12 @@ def compose_waiting(app: Flask, ids: list[int] | None = None) -> int:
     size = COMPOSE_BATCH if db.engine.dialect.name == "postgresql" else 1
     composed = 0
     while True:
-        with db.transaction(write_lock=True) as session:
-            batch = outbox.to_compose(session, ids=ids, limit=size)
+        with db.transaction(write_lock=True) as db_session:
+            batch = outbox.to_compose(db_session, ids=ids, limit=size)
             for message in batch:
                 privacy.remember(message.recipient)
                 try:
-                    messages.compose_recorded(app, session, message)
+                    messages.compose_recorded(app, db_session, message)
                 finally:
                     privacy.forget()
         composed += len(batch)
@@ -212,8 +212,8 @@ def drain(
 
 def retry_all(app: Flask) -> list[Outcome]:
     """``bidean mail retry``: failed and waiting messages are due again, then sent."""
-    with get_db(app).transaction(write_lock=True) as session:
-        outbox.requeue(session)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        outbox.requeue(db_session)
     return drain(app)
 
 

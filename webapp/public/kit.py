@@ -42,8 +42,8 @@ def kit_labels(languages: Iterable[str]) -> dict[str, dict[str, str]]:
 @bp.get("/tours/<slug>/kit.zip")
 def tour_kit(slug: str) -> Response:
     """The tour as GeoJSON and GPX, a printable stop list, credits, translation files."""
-    with get_db().transaction() as session:
-        cached = tour_cache().get(session, slug)
+    with get_db().transaction() as db_session:
+        cached = tour_cache().get(db_session, slug)
     # The cached tour is lean (no route); the kit needs the whole stored version.
     tour, version = with_route(cached.stored).tour, cached.stored.version
     body = build_kit(

@@ -34,12 +34,12 @@ from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
 from webapp.common.database import get_db
 from webapp.common.departure_views import (
-    SESSIONS_SHOWN,
-    SessionView,
+    DEPARTURES_SHOWN,
+    DepartureView,
     departure_guide_names,
+    departure_list_date,
     next_dates_by_tour,
-    session_list_date,
-    tour_session_views,
+    tour_departure_views,
 )
 from webapp.common.errors import csp_nonce, nonce_placeholder
 from webapp.common.i18n import content_language, current_language, interface_note, language_name
@@ -52,10 +52,10 @@ from webapp.public.pagecache import Holes, PageShell, page_cache
 
 bp = Blueprint("public", __name__, template_folder="templates")
 bp.add_app_template_filter(text_direction, "direction")
-bp.add_app_template_filter(session_list_date, "session_list_date")
+bp.add_app_template_filter(departure_list_date, "departure_list_date")
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-SESSIONS_TEMPLATE = "departures/_tour_sessions.html"
+DEPARTURES_TEMPLATE = "departures/_tour_departures.html"
 #: Cards on one page of the catalogue: a page renders in about the same time however
 #: many tours there are (docs/performance.md, ``bench/catalogue_bench.py``).
 CATALOGUE_PAGE_SIZE = 12
@@ -208,8 +208,8 @@ def catalogue() -> str:
     """Every tour, grouped by city and district, ``CATALOGUE_PAGE_SIZE`` cards a page."""
     page = catalogue_page_number(request.args.get("page"))
     lang = current_language()
-    with get_db().transaction() as session:
-        ordered = tour_cache().in_catalogue_order(session, lang)
+    with get_db().transaction() as db_session:
+        ordered = tour_cache().in_catalogue_order(db_session, lang)
     pages = max(1, math.ceil(len(ordered) / CATALOGUE_PAGE_SIZE))
     if page > pages:
         abort(404)
@@ -257,10 +257,10 @@ def catalogue_page_url(page: int) -> str:
 @bp.get("/tours/<slug>")
 def tour_page(slug: str) -> str:
     """One tour: map, introduction and every published stop in walking order."""
-    live = tour_cache().live(get_db(), slug, SESSIONS_SHOWN)
+    live = tour_cache().live(get_db(), slug, DEPARTURES_SHOWN)
     lang = content_language(live.cached.tour.languages)
     if not page_cache().enabled or current_app.jinja_env.auto_reload:
-        sessions = tour_session_views(live.cached, live.departures, lang)
+        sessions = tour_departure_views(live.cached, live.departures, lang)
         return render_tour(live.cached, lang, sessions=sessions)
     return cached_tour_page(live, lang)
 
@@ -290,17 +290,17 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
     shell = page_cache().page(
         (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
     )
-    # The sessions block is rendered from the page's key, the departures as just read
+    # The departures block is rendered from the page's key, the departures as just read
     # (seats included) and their guides' names, and from nothing else: with those in its
     # key it is never stale.
     names = departure_guide_names(live.departures)
-    sessions_html = page_cache().fragment(
+    departures_html = page_cache().fragment(
         (slug, version, (depends_on, "sessions", tuple(live.departures), *sorted(names.items()))),
         lambda: kept_unless_per_request(
-            sessions_block(cached, tour_session_views(cached, live.departures, lang, names))
+            departures_block(cached, tour_departure_views(cached, live.departures, lang, names))
         ),
     )
-    filled = {"nonce": str(escape(csp_nonce())), "sessions": sessions_html}
+    filled = {"nonce": str(escape(csp_nonce())), "sessions": departures_html}
     if not switcher_in_shell:
         filled["language_switcher"] = render_block(
             "base.html", "language_switcher", page_languages=cached.tour.languages
@@ -312,10 +312,10 @@ def render_tour(
     cached: CachedTour,
     lang: str,
     holes: Holes | None = None,
-    sessions: list[SessionView] | None = None,
+    sessions: list[DepartureView] | None = None,
 ) -> str:
     """The whole tour page with its upcoming ``sessions``, or with ``holes`` the page with
-    markers where they go (the sessions block is one of them)."""
+    markers where they go (the departures block is one of them)."""
     stops = stop_views(cached, lang)
     return render_template(
         "public/tour.html",
@@ -330,7 +330,7 @@ def render_tour(
         page_languages=cached.tour.languages,
         content_lang=lang,
         interface_note=interface_note(lang),
-        tour_sessions=sessions or [],
+        tour_departures=sessions or [],
     )
 
 
@@ -343,7 +343,7 @@ def meeting_map(meeting: StopView, lang: str) -> Markup:
 
 
 def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:
-    """The tour page to cache, with holes for the nonce, the sessions and maybe the links."""
+    """The tour page to cache, with holes for the nonce, the departures and maybe the links."""
     per_request = ("sessions",) if switcher_in_shell else ("sessions", "language_switcher")
     holes = Holes(("nonce", *per_request))
     with nonce_placeholder(holes.markers["nonce"]):
@@ -356,18 +356,18 @@ def kept_unless_per_request(html: str) -> tuple[str, bool]:
     return html, csp_nonce() not in html
 
 
-def sessions_block(cached: CachedTour, sessions: list[SessionView]) -> str:
-    """The booking sessions block, rendered as the page would include it."""
+def departures_block(cached: CachedTour, sessions: list[DepartureView]) -> str:
+    """The booking departures block, rendered as the page would include it."""
     try:
-        current_app.jinja_env.get_template(SESSIONS_TEMPLATE)
+        current_app.jinja_env.get_template(DEPARTURES_TEMPLATE)
     except TemplateNotFound:
         return ""  # the page includes it with ``ignore missing``
     return render_template(
-        SESSIONS_TEMPLATE,
+        DEPARTURES_TEMPLATE,
         tour=cached.tour,
         stored=cached.stored,
         summary=cached.summary,
-        tour_sessions=sessions,
+        tour_departures=sessions,
     )
 
 

@@ -29,26 +29,26 @@ from tours.booking.purge import parse_age, purge_personal_data
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=20)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=20)
 
 
 # Whatever a test did, seats taken equal confirmed party sizes afterwards.
 pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
-def test_booking_takes_seats_and_stores_the_party(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        result = book(s, departure_id, party(3, language="eu"))
+def test_booking_takes_seats_and_stores_the_party(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        result = book(db_session, departure_id, party(3, language="eu"))
     assert result.departure.seats_taken == 3
     assert result.departure.seats_left == 17
-    with db_session() as s:
+    with db_transaction() as db_session:
         # What the seats' UPDATE handed back is the departure as stored.
-        row = s.get(Departure, departure_id)
+        row = db_session.get(Departure, departure_id)
         assert result.departure == DepartureSeats.of(row)
         assert result.departure.seats_left == row.seats_left
-        stored = get_booking(s, result.booking.reference)
+        stored = get_booking(db_session, result.booking.reference)
         assert (stored.party_size, stored.status, stored.language) == (3, CONFIRMED, "eu")
         assert stored.email == "visitor0@example.org"
 
@@ -61,112 +61,116 @@ def test_references_avoid_ambiguous_characters():
     assert normalize_reference(" abcd-2345 ") == "ABCD2345"
 
 
-def test_a_full_session_refuses_with_seats_left(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        book(s, departure_id, party(8))
-    with db_session(write_lock=True) as s:
-        book(s, departure_id, party(8))
-    with pytest.raises(BookingRefused) as refused, db_session(write_lock=True) as s:
-        book(s, departure_id, party(5))
+def test_a_full_departure_refuses_with_seats_left(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(8))
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(8))
+    with pytest.raises(BookingRefused) as refused, db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(5))
     assert (refused.value.reason, refused.value.seats_left) == ("full", 4)
-    with db_session(write_lock=True) as s:
-        book(s, departure_id, party(4))
-    assert departure_row(db_session, departure_id).seats_left == 0
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(4))
+    assert departure_row(db_transaction, departure_id).seats_left == 0
 
 
-def test_party_above_the_per_booking_maximum_is_refused(db_session, departure_id):
-    with pytest.raises(BookingRefused) as refused, db_session(write_lock=True) as s:
-        book(s, departure_id, party(9))
+def test_party_above_the_per_booking_maximum_is_refused(db_transaction, departure_id):
+    with pytest.raises(BookingRefused) as refused, db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(9))
     assert refused.value.reason == "party_too_large"
     assert refused.value.max_party == 8
-    assert departure_row(db_session, departure_id).seats_taken == 0
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
 
 
-def test_cancelled_and_started_sessions_refuse(db_session, departure_id):
-    with db_session(write_lock=True) as s:
+def test_cancelled_and_started_departures_refuse(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
         later = datetime.now(UTC) + timedelta(days=30)
         with pytest.raises(BookingRefused) as refused:
-            book(s, departure_id, party(1), now=later)
+            book(db_session, departure_id, party(1), now=later)
         assert refused.value.reason == "started"
-    with db_session(write_lock=True) as s:
-        cancel(s, departure_id)
-    with pytest.raises(BookingRefused) as refused, db_session(write_lock=True) as s:
-        book(s, departure_id, party(1))
+    with db_transaction(write_lock=True) as db_session:
+        cancel(db_session, departure_id)
+    with pytest.raises(BookingRefused) as refused, db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(1))
     assert refused.value.reason == "cancelled"
-    with pytest.raises(DepartureNotFound), db_session(write_lock=True) as s:
-        book(s, 999_999, party(1))
+    with pytest.raises(DepartureNotFound), db_transaction(write_lock=True) as db_session:
+        book(db_session, 999_999, party(1))
 
 
-def test_same_idempotency_key_makes_one_booking(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        first = book(s, departure_id, party(2), idempotency_key="form-abc")
-    with db_session(write_lock=True) as s:
-        again = book(s, departure_id, party(2), idempotency_key="form-abc")
+def test_same_idempotency_key_makes_one_booking(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        first = book(db_session, departure_id, party(2), idempotency_key="form-abc")
+    with db_transaction(write_lock=True) as db_session:
+        again = book(db_session, departure_id, party(2), idempotency_key="form-abc")
     assert again.replayed and not first.replayed
     assert again.booking.reference == first.booking.reference
-    assert departure_row(db_session, departure_id).seats_taken == 2
+    assert departure_row(db_transaction, departure_id).seats_taken == 2
 
 
-def test_cancel_returns_seats_at_once_and_only_once(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        made = book(s, departure_id, party(5))
-    with db_session(write_lock=True) as s:
-        result = cancel_booking(s, made.booking.reference.lower())
+def test_cancel_returns_seats_at_once_and_only_once(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        made = book(db_session, departure_id, party(5))
+    with db_transaction(write_lock=True) as db_session:
+        result = cancel_booking(db_session, made.booking.reference.lower())
     assert result.changed and result.departure.seats_taken == 0
-    with db_session(write_lock=True) as s:
-        assert not cancel_booking(s, made.booking.reference).changed
-    with db_session() as s:
-        assert get_booking(s, made.booking.reference).status == CANCELLED
-    assert departure_row(db_session, departure_id).seats_taken == 0
-    with pytest.raises(BookingNotFound), db_session(write_lock=True) as s:
-        cancel_booking(s, "NOPE2345")
+    with db_transaction(write_lock=True) as db_session:
+        assert not cancel_booking(db_session, made.booking.reference).changed
+    with db_transaction() as db_session:
+        assert get_booking(db_session, made.booking.reference).status == CANCELLED
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
+    with pytest.raises(BookingNotFound), db_transaction(write_lock=True) as db_session:
+        cancel_booking(db_session, "NOPE2345")
 
 
-def test_cancelling_a_session_closes_its_bookings(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        book(s, departure_id, party(2, 1))
-        book(s, departure_id, party(3, 2))
-    with db_session(write_lock=True) as s:
-        closed = cancel(s, departure_id)
+def test_cancelling_a_departure_closes_its_bookings(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(2, 1))
+        book(db_session, departure_id, party(3, 2))
+    with db_transaction(write_lock=True) as db_session:
+        closed = cancel(db_session, departure_id)
     assert sorted(b.party_size for b in closed.bookings) == [2, 3]
-    with db_session() as s:
-        statuses = s.scalars(select(Booking.status)).all()
+    with db_transaction() as db_session:
+        statuses = db_session.scalars(select(Booking.status)).all()
     assert statuses == [CANCELLED, CANCELLED]
-    with db_session(write_lock=True) as s:
-        assert cancel(s, departure_id).bookings == []
+    with db_transaction(write_lock=True) as db_session:
+        assert cancel(db_session, departure_id).bookings == []
 
 
-def test_database_refuses_an_oversold_row(db_session, departure_id):
+def test_database_refuses_an_oversold_row(db_transaction, departure_id):
     """The check constraint is a second line of defence behind the conditional update."""
-    with pytest.raises(IntegrityError), db_session() as s:
-        s.execute(update(Departure).where(Departure.id == departure_id).values(seats_taken=21))
+    with pytest.raises(IntegrityError), db_transaction() as db_session:
+        db_session.execute(
+            update(Departure).where(Departure.id == departure_id).values(seats_taken=21)
+        )
 
 
-def test_invariant_check_notices_a_drifted_counter(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        book(s, departure_id, party(2))
-        s.execute(update(Departure).where(Departure.id == departure_id).values(seats_taken=5))
-        assert invariant_problems(s) == [f"session {departure_id}: seats_taken 5 != 2"]
-        s.rollback()
+def test_invariant_check_notices_a_drifted_counter(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(2))
+        db_session.execute(
+            update(Departure).where(Departure.id == departure_id).values(seats_taken=5)
+        )
+        assert invariant_problems(db_session) == [f"session {departure_id}: seats_taken 5 != 2"]
+        db_session.rollback()
 
 
-def test_purge_forgets_people_but_keeps_counts(db_session, departure_id):
-    with db_session(write_lock=True) as s:
-        kept = book(s, departure_id, party(3, 1))
-        book(s, departure_id, party(2, 2))
+def test_purge_forgets_people_but_keeps_counts(db_transaction, departure_id):
+    with db_transaction(write_lock=True) as db_session:
+        kept = book(db_session, departure_id, party(3, 1))
+        book(db_session, departure_id, party(2, 2))
     now = datetime.now(UTC)
-    with db_session() as s:
-        assert purge_personal_data(s, timedelta(days=90), now=now).bookings == 0
-    with db_session() as s:
-        result = purge_personal_data(s, timedelta(days=90), now=now + timedelta(days=101))
+    with db_transaction() as db_session:
+        assert purge_personal_data(db_session, timedelta(days=90), now=now).bookings == 0
+    with db_transaction() as db_session:
+        result = purge_personal_data(db_session, timedelta(days=90), now=now + timedelta(days=101))
     assert (result.departures, result.bookings) == (1, 2)
-    with db_session() as s:
-        rows = s.scalars(select(Booking).order_by(Booking.id)).all()
+    with db_transaction() as db_session:
+        rows = db_session.scalars(select(Booking).order_by(Booking.id)).all()
         assert [(b.name, b.email, b.phone, b.notes) for b in rows] == [(None,) * 4] * 2
         assert [b.party_size for b in rows] == [3, 2]
         assert rows[0].reference == kept.booking.reference
         assert all(b.purged_at is not None for b in rows)
-    assert departure_row(db_session, departure_id).seats_taken == 5
+    assert departure_row(db_transaction, departure_id).seats_taken == 5
 
 
 def test_parse_age():
@@ -176,7 +180,7 @@ def test_parse_age():
         parse_age("ninety")
 
 
-def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_session, departure_id):
+def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_transaction, departure_id):
     """200 attempts for 20 seats, each in its own transaction, released together."""
     attempts = 200
     barrier = threading.Barrier(attempts, timeout=30)
@@ -186,8 +190,8 @@ def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_session, depart
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            with db_session(write_lock=True) as s:
-                book(s, departure_id, party(1, n))
+            with db_transaction(write_lock=True) as db_session:
+                book(db_session, departure_id, party(1, n))
             outcome = "booked"
         except BookingRefused as refused:
             outcome = refused.reason
@@ -202,8 +206,8 @@ def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_session, depart
     for thread in threads:
         thread.join(timeout=60)
     assert Counter(outcomes) == {"booked": 20, "full": 180}
-    with db_session() as s:
-        confirmed = s.scalars(select(Booking).where(Booking.status == CONFIRMED)).all()
+    with db_transaction() as db_session:
+        confirmed = db_session.scalars(select(Booking).where(Booking.status == CONFIRMED)).all()
         assert len(confirmed) == 20
         assert len({b.reference for b in confirmed}) == 20
-    assert departure_row(db_session, departure_id).seats_taken == 20
+    assert departure_row(db_transaction, departure_id).seats_taken == 20

@@ -47,15 +47,15 @@ def _request(**changes) -> DepartureRequest:
     return DepartureRequest(**values)
 
 
-def test_wall_time_is_read_in_the_tour_timezone(db_session):
-    store_tour(db_session)
-    with db_session() as s:
-        (winter,) = schedule(s, _request(), now=NOW)
-        (summer,) = schedule(s, _request(local_start=datetime(2027, 7, 3, 11, 0)), now=NOW)
+def test_wall_time_is_read_in_the_tour_timezone(db_transaction):
+    store_tour(db_transaction)
+    with db_transaction() as db_session:
+        (winter,) = schedule(db_session, _request(), now=NOW)
+        (summer,) = schedule(db_session, _request(local_start=datetime(2027, 7, 3, 11, 0)), now=NOW)
     assert winter.starts_at == datetime(2027, 3, 6, 10, 0, tzinfo=UTC)  # CET, UTC+1
     assert summer.starts_at == datetime(2027, 7, 3, 9, 0, tzinfo=UTC)  # CEST, UTC+2
-    with db_session() as s:
-        stored = s.get(Departure, winter.id)
+    with db_transaction() as db_session:
+        stored = db_session.get(Departure, winter.id)
         assert stored.starts_at.astimezone(MADRID).hour == 11
         assert (stored.timezone, stored.language, stored.capacity) == ("Europe/Madrid", "es", 15)
         assert stored.meeting_stop_id == "plaza"  # the first stop by default
@@ -71,25 +71,30 @@ def test_nonexistent_and_repeated_local_times_are_refused():
     assert localize(datetime(2027, 3, 28, 3, 30), MADRID).utcoffset() == timedelta(hours=2)
 
 
-def test_weekly_series_on_saturdays(db_session):
-    store_tour(db_session)
+def test_weekly_series_on_saturdays(db_transaction):
+    store_tour(db_transaction)
     days = series_dates(date(2027, 3, 6), date(2027, 4, 3), ["saturday"])
     assert days == [date(2027, 3, d) for d in (6, 13, 20, 27)] + [date(2027, 4, 3)]
-    with db_session() as s:
-        created = schedule(s, _request(), dates=days, now=NOW)
+    with db_transaction() as db_session:
+        created = schedule(db_session, _request(), dates=days, now=NOW)
     local_times = [d.starts_at.astimezone(MADRID) for d in created]
     assert {(t.hour, t.minute, t.weekday()) for t in local_times} == {(11, 0, 5)}
     # 11:00 stays 11:00 across the switch to summer time on 28 March.
     assert [t.utcoffset() for t in local_times[-2:]] == [timedelta(hours=1), timedelta(hours=2)]
 
 
-def test_series_with_a_gap_time_writes_nothing(db_session):
-    store_tour(db_session)
+def test_series_with_a_gap_time_writes_nothing(db_transaction):
+    store_tour(db_transaction)
     days = series_dates(date(2027, 3, 20), date(2027, 4, 4), ["sunday"])
-    with pytest.raises(ScheduleError, match="2027-03-28 02:30 does not exist"), db_session() as s:
-        schedule(s, _request(local_start=datetime(2027, 3, 21, 2, 30)), dates=days, now=NOW)
-    with db_session() as s:
-        assert s.scalar(select(func.count()).select_from(Departure)) == 0
+    with (
+        pytest.raises(ScheduleError, match="2027-03-28 02:30 does not exist"),
+        db_transaction() as db_session,
+    ):
+        schedule(
+            db_session, _request(local_start=datetime(2027, 3, 21, 2, 30)), dates=days, now=NOW
+        )
+    with db_transaction() as db_session:
+        assert db_session.scalar(select(func.count()).select_from(Departure)) == 0
 
 
 @pytest.mark.parametrize(
@@ -102,10 +107,10 @@ def test_series_with_a_gap_time_writes_nothing(db_session):
         ({"local_start": datetime(2026, 1, 1, 11, 0)}, "is in the past"),
     ],
 )
-def test_bad_requests_say_what_to_fix(db_session, changes, message):
-    store_tour(db_session)
-    with pytest.raises(ScheduleError, match=message), db_session() as s:
-        schedule(s, _request(**changes), now=NOW)
+def test_bad_requests_say_what_to_fix(db_transaction, changes, message):
+    store_tour(db_transaction)
+    with pytest.raises(ScheduleError, match=message), db_transaction() as db_session:
+        schedule(db_session, _request(**changes), now=NOW)
 
 
 def test_series_validation():
@@ -118,57 +123,57 @@ def test_series_validation():
     assert len(series_dates(date(2027, 3, 1), date(2027, 3, 14), ["saturday", "Sunday"])) == 4
 
 
-def test_upcoming_lists_future_scheduled_sessions_soonest_first(db_session):
-    store_tour(db_session)
-    store_tour(db_session, "other-tour")
-    with db_session() as s:
-        late, early = schedule(s, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW) + (
-            schedule(s, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
-        )
-        (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
-        (gone,) = schedule(s, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
-    with db_session() as s:
-        cancel(s, gone.id, now=NOW)
-    with db_session() as s:
-        assert [d.id for d in upcoming(s, slug=SLUG, now=NOW)] == [early.id, late.id]
-        assert [d.id for d in upcoming(s, now=NOW)] == [other.id, early.id, late.id]
-        with_cancelled = upcoming(s, slug=SLUG, now=NOW, include_cancelled=True)
+def test_upcoming_lists_future_scheduled_departures_soonest_first(db_transaction):
+    store_tour(db_transaction)
+    store_tour(db_transaction, "other-tour")
+    with db_transaction() as db_session:
+        late, early = schedule(
+            db_session, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW
+        ) + (schedule(db_session, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW))
+        (other,) = schedule(db_session, _request(slug="other-tour"), now=NOW)
+        (gone,) = schedule(db_session, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
+    with db_transaction() as db_session:
+        cancel(db_session, gone.id, now=NOW)
+    with db_transaction() as db_session:
+        assert [d.id for d in upcoming(db_session, slug=SLUG, now=NOW)] == [early.id, late.id]
+        assert [d.id for d in upcoming(db_session, now=NOW)] == [other.id, early.id, late.id]
+        with_cancelled = upcoming(db_session, slug=SLUG, now=NOW, include_cancelled=True)
         assert [d.status for d in with_cancelled][1] == CANCELLED
-        later = upcoming(s, slug=SLUG, now=datetime(2027, 4, 15, tzinfo=UTC))
+        later = upcoming(db_session, slug=SLUG, now=datetime(2027, 4, 15, tzinfo=UTC))
         assert [d.id for d in later] == [late.id]
-        by_tour = upcoming_by_tour(s, now=NOW, per_tour=1)
+        by_tour = upcoming_by_tour(db_session, now=NOW, per_tour=1)
         assert {k: [d.id for d in v] for k, v in by_tour.items()} == {
             SLUG: [early.id],
             "other-tour": [other.id],
         }
         # Of named tours only (a catalogue page's), each read through its own index range.
-        named = upcoming_by_tour(s, now=NOW, per_tour=2, slugs=[SLUG, "unknown-tour"])
+        named = upcoming_by_tour(db_session, now=NOW, per_tour=2, slugs=[SLUG, "unknown-tour"])
         assert {k: [d.id for d in v] for k, v in named.items()} == {SLUG: [early.id, late.id]}
-        assert upcoming_by_tour(s, now=NOW, slugs=[]) == {}
+        assert upcoming_by_tour(db_session, now=NOW, slugs=[]) == {}
 
 
-def test_a_tours_next_departures_are_read_without_its_others(engine, db_session):
+def test_a_tours_next_departures_are_read_without_its_others(engine, db_transaction):
     """The catalogue's "next walks" of a tour with a year of departures read 3 rows, not
     every departure: SQLite's plan searches the (tour, status, start) index."""
     if engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's query plan")
-    store_tour(db_session)
+    store_tour(db_transaction)
     seen: list[tuple[str, object]] = []
 
     def remember(conn, cursor, statement, params, *_args) -> None:
         seen.append((statement, params))
 
-    with db_session() as s:
+    with db_transaction() as db_session:
         schedule(
-            s,
+            db_session,
             _request(),
             dates=[date(2027, 3, 1) + timedelta(days=n) for n in range(300)],
             now=NOW,
         )
     event.listen(engine, "before_cursor_execute", remember)
     try:
-        with db_session() as s:
-            by_tour = upcoming_by_tour(s, now=NOW, per_tour=3, slugs=[SLUG])
+        with db_transaction() as db_session:
+            by_tour = upcoming_by_tour(db_session, now=NOW, per_tour=3, slugs=[SLUG])
     finally:
         event.remove(engine, "before_cursor_execute", remember)
     assert [d.starts_at.date() for d in by_tour[SLUG]] == [date(2027, 3, n) for n in (1, 2, 3)]
@@ -181,60 +186,64 @@ def test_a_tours_next_departures_are_read_without_its_others(engine, db_session)
     assert "SCAN departures" not in plan, plan
 
 
-def test_current_and_upcoming_reads_the_version_and_the_next_sessions_of_one_tour(db_session):
-    store_tour(db_session)
-    store_tour(db_session, "other-tour")
-    with db_session() as s:
-        assert current_and_upcoming(s, SLUG, now=NOW) == CurrentAndUpcoming(1, [])
+def test_current_and_upcoming_reads_the_version_and_the_next_departures_of_one_tour(db_transaction):
+    store_tour(db_transaction)
+    store_tour(db_transaction, "other-tour")
+    with db_transaction() as db_session:
+        assert current_and_upcoming(db_session, SLUG, now=NOW) == CurrentAndUpcoming(1, [])
         late, early, gone, past = (
-            schedule(s, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW)
-            + schedule(s, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
-            + schedule(s, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
-            + schedule(s, _request(local_start=datetime(2027, 1, 11, 11, 0)), now=NOW)
+            schedule(db_session, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW)
+            + schedule(db_session, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
+            + schedule(db_session, _request(local_start=datetime(2027, 4, 2, 11, 0)), now=NOW)
+            + schedule(db_session, _request(local_start=datetime(2027, 1, 11, 11, 0)), now=NOW)
         )
-        (other,) = schedule(s, _request(slug="other-tour"), now=NOW)
-    with db_session() as s:
-        cancel(s, gone.id, now=NOW)
-    with db_session() as s:  # a changed re-import: version 2 keeps the departures
+        (other,) = schedule(db_session, _request(slug="other-tour"), now=NOW)
+    with db_transaction() as db_session:
+        cancel(db_session, gone.id, now=NOW)
+    with db_transaction() as db_session:  # a changed re-import: version 2 keeps the departures
         document = tour_document()
         document["features"][0]["properties"]["summary"] = {"es": "Otra versión."}
-        save_tour(s, Tour.from_document(document), "test")
-    with db_session() as s:
-        found = current_and_upcoming(s, SLUG, now=NOW)
+        save_tour(db_session, Tour.from_document(document), "test")
+    with db_transaction() as db_session:
+        found = current_and_upcoming(db_session, SLUG, now=NOW)
         assert found.version == 2
         assert [d.id for d in found.departures] == [past.id, early.id, late.id]
-        later = current_and_upcoming(s, SLUG, now=datetime(2027, 2, 1, tzinfo=UTC))
+        later = current_and_upcoming(db_session, SLUG, now=datetime(2027, 2, 1, tzinfo=UTC))
         assert [d.id for d in later.departures] == [early.id, late.id]
-        assert [d.id for d in current_and_upcoming(s, SLUG, now=NOW, limit=2).departures] == [
+        assert [
+            d.id for d in current_and_upcoming(db_session, SLUG, now=NOW, limit=2).departures
+        ] == [
             past.id,
             early.id,
         ]
-        everything_after = current_and_upcoming(s, SLUG, now=datetime(2027, 6, 1, tzinfo=UTC))
+        everything_after = current_and_upcoming(
+            db_session, SLUG, now=datetime(2027, 6, 1, tzinfo=UTC)
+        )
         assert everything_after == CurrentAndUpcoming(2, [])
-        assert current_and_upcoming(s, "other-tour", now=NOW).departures[0].id == other.id
-        assert current_and_upcoming(s, "no-such-tour", now=NOW) is None
+        assert current_and_upcoming(db_session, "other-tour", now=NOW).departures[0].id == other.id
+        assert current_and_upcoming(db_session, "no-such-tour", now=NOW) is None
         with pytest.raises(ValueError, match="at least 1"):
-            current_and_upcoming(s, SLUG, now=NOW, limit=0)
+            current_and_upcoming(db_session, SLUG, now=NOW, limit=0)
 
 
-def test_a_snapshot_says_what_the_departure_row_says(db_session, engine):
-    store_tour(db_session)
-    with db_session() as s:
+def test_a_snapshot_says_what_the_departure_row_says(db_transaction, engine):
+    store_tour(db_transaction)
+    with db_transaction() as db_session:
         # The guide is a foreign key to a guide profile (issue 8), no longer free text.
-        add_guide(s, "aminata", "Aminata", "es:native")
-        (departure,) = schedule(s, _request(guide_id="aminata"), now=NOW)
+        add_guide(db_session, "aminata", "Aminata", "es:native")
+        (departure,) = schedule(db_session, _request(guide_id="aminata"), now=NOW)
     seen = []
     # Counters set by hand, back to 0 at the end: no bookings stand behind them.
     for taken, held in ((3, 2), (15, 0), (14, 1), (0, 15), (0, 0)):
-        with db_session() as s:
-            s.execute(
+        with db_transaction() as db_session:
+            db_session.execute(
                 update(Departure)
                 .where(Departure.id == departure.id)
                 .values(seats_taken=taken, seats_held=held)
             )
-        with db_session() as s:
-            row = s.get(Departure, departure.id)
-            (snapshot,) = current_and_upcoming(s, SLUG, now=NOW).departures
+        with db_transaction() as db_session:
+            row = db_session.get(Departure, departure.id)
+            (snapshot,) = current_and_upcoming(db_session, SLUG, now=NOW).departures
             assert snapshot.seats_left == row.seats_left == 15 - taken - held
             for name in DepartureSnapshot.__dataclass_fields__:
                 assert getattr(snapshot, name) == getattr(row, name), name

@@ -19,16 +19,16 @@ CLI = Actor.command_line().name  # what the command line is called in the audit 
 Entry = tuple[str, str, str, dict[str, Any]]
 
 
-def entries_in(session: Session) -> list[Entry]:
+def entries_in(db_session: Session) -> list[Entry]:
     """Every audit entry as (actor, action, target, details), oldest first."""
-    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+    rows = db_session.scalars(select(AuditEntry).order_by(AuditEntry.id))
     return [(e.actor, e.action, e.target, e.details) for e in rows]
 
 
 def audit_log(app) -> list[Entry]:
     """The app's audit log, oldest first."""
-    with get_db(app).transaction() as session:
-        return entries_in(session)
+    with get_db(app).transaction() as db_session:
+        return entries_in(db_session)
 
 
 class AfterRecord(RuntimeError):

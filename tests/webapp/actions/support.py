@@ -20,16 +20,18 @@ COORDINATOR = Actor.account("coordinator@example.org")
 @contextmanager
 def one_transaction(app) -> Iterator[Session]:
     """The app's context and ONE write transaction, as a front door opens them."""
-    with app.app_context(), get_db(app).transaction(write_lock=True) as db:
-        yield db
+    with app.app_context(), get_db(app).transaction(write_lock=True) as db_session:
+        yield db_session
 
 
 def audit_rows(app) -> list[tuple[str, str, str, dict[str, Any]]]:
     """Every audit record, oldest first: (actor, action, target, details)."""
-    with app.app_context(), get_db(app).transaction() as db:
-        return [(e.actor, e.action, e.target, e.details) for e in reversed(audit.recent(db))]
+    with app.app_context(), get_db(app).transaction() as db_session:
+        return [
+            (e.actor, e.action, e.target, e.details) for e in reversed(audit.recent(db_session))
+        ]
 
 
 def outbox_count(app) -> int:
-    with app.app_context(), get_db(app).transaction() as db:
-        return db.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    with app.app_context(), get_db(app).transaction() as db_session:
+        return db_session.scalar(select(func.count()).select_from(OutboxMessage)) or 0

@@ -36,22 +36,22 @@ def _account(session, email: str = NEW) -> UserAccount | None:
 # -- the actions ----------------------------------------------------------------------------
 
 
-def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_session):
-    with db_session(write_lock=True) as session:
-        new = account_actions.create_account(session, ACTOR, NEW, "admin")
+def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_transaction):
+    with db_transaction(write_lock=True) as db_session:
+        new = account_actions.create_account(db_session, ACTOR, NEW, "admin")
         token = new.token
     assert token
-    with db_session(write_lock=True) as session:
-        account_actions.set_password(session, token, CHOSEN)
-    with db_session(write_lock=True) as session:
-        _, reset_token = account_actions.reset_password(session, ACTOR, NEW)
+    with db_transaction(write_lock=True) as db_session:
+        account_actions.set_password(db_session, token, CHOSEN)
+    with db_transaction(write_lock=True) as db_session:
+        _, reset_token = account_actions.reset_password(db_session, ACTOR, NEW)
     assert reset_token and reset_token != token
     for expected in (True, False):
-        with db_session(write_lock=True) as session:
-            account, changed = account_actions.disable_account(session, ACTOR, NEW)
+        with db_transaction(write_lock=True) as db_session:
+            account, changed = account_actions.disable_account(db_session, ACTOR, NEW)
         assert changed is expected and account.active is False
-    with db_session() as session:
-        assert entries_in(session) == [
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == [
             (ACTOR.name, "account.add", f"account:{NEW}", {"role": "admin"}),
             (NEW, "account.password", NEW, {}),  # the account itself chose it
             (ACTOR.name, "account.reset", f"account:{NEW}", {}),
@@ -59,34 +59,34 @@ def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_session)
         ]
 
 
-def test_an_account_given_a_password_gets_no_link(db_session):
-    with db_session(write_lock=True) as session:
-        new = account_actions.create_account(session, ACTOR, NEW, "admin", password=CHOSEN)
+def test_an_account_given_a_password_gets_no_link(db_transaction):
+    with db_transaction(write_lock=True) as db_session:
+        new = account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
     assert new.token is None
 
 
-def test_a_failure_after_the_action_keeps_neither_the_account_nor_its_record(db_session):
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        account_actions.create_account(session, ACTOR, NEW, "admin", password=CHOSEN)
+def test_a_failure_after_the_action_keeps_neither_the_account_nor_its_record(db_transaction):
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
         raise RuntimeError("after the action")
-    with db_session() as session:
-        assert _account(session) is None and entries_in(session) == []
-    with db_session(write_lock=True) as session:
-        account_actions.create_account(session, ACTOR, NEW, "admin", password=CHOSEN)
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        account_actions.disable_account(session, ACTOR, NEW)
+    with db_transaction() as db_session:
+        assert _account(db_session) is None and entries_in(db_session) == []
+    with db_transaction(write_lock=True) as db_session:
+        account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        account_actions.disable_account(db_session, ACTOR, NEW)
         raise RuntimeError("after the action")
-    with db_session() as session:
-        assert _account(session).active
-        assert [e[1] for e in entries_in(session)] == ["account.add"]
+    with db_transaction() as db_session:
+        assert _account(db_session).active
+        assert [e[1] for e in entries_in(db_session)] == ["account.add"]
 
 
 # -- the console ------------------------------------------------------------------------------
 
 
 def _account_id(app, email: str) -> int:
-    with get_db(app).transaction() as session:
-        return _account(session, email).id
+    with get_db(app).transaction() as db_session:
+        return _account(db_session, email).id
 
 
 def test_console_records_account_changes_and_says_when_one_was_disabled_already(app, client):
@@ -109,8 +109,8 @@ def test_console_records_account_changes_and_says_when_one_was_disabled_already(
 
 def test_console_set_password_page_records_the_account_itself(app, client):
     build_world(app)
-    with get_db(app).transaction(write_lock=True) as session:
-        token = account_actions.create_account(session, ACTOR, NEW, "admin").token
+    with get_db(app).transaction(write_lock=True) as db_session:
+        token = account_actions.create_account(db_session, ACTOR, NEW, "admin").token
     form = {"password": CHOSEN, "confirm": CHOSEN}
     assert client.post(f"/console/set-password/{token}", data=form).status_code == 302
     assert audit_log(app)[1:] == [(NEW, "account.password", NEW, {})]
@@ -125,9 +125,9 @@ def test_console_keeps_no_account_nor_mail_when_the_transaction_fails_after_the_
     with pytest.raises(AfterRecord):
         client.post("/console/admin/accounts", data={"email": NEW, "role": "admin"})
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert _account(session) is None
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    with get_db(app).transaction() as db_session:
+        assert _account(db_session) is None
+        assert db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_console_keeps_an_account_active_when_its_disabling_fails_after_the_record(
@@ -140,15 +140,15 @@ def test_console_keeps_an_account_active_when_its_disabling_fails_after_the_reco
     with pytest.raises(AfterRecord):
         client.post(f"/console/admin/accounts/{account_id}/disable")
     assert audit_log(app) == []
-    with get_db(app).transaction(write_lock=True) as session:
-        assert authenticate(session, GUIDE_A, PASSWORD, "test").account is not None
+    with get_db(app).transaction(write_lock=True) as db_session:
+        assert authenticate(db_session, GUIDE_A, PASSWORD, "test").account is not None
 
 
 # -- the command line -------------------------------------------------------------------------
 
 
 def test_cli_records_account_changes_as_the_command_line_and_not_a_second_disable(app, runner):
-    made = runner.invoke(args=["users", "add", "--role", "admin", "--email", NEW])
+    made = runner.invoke(args=["users", "add", "--role", "coordinator", "--email", NEW])
     assert made.exit_code == 0, made.output
     assert runner.invoke(args=["users", "reset-password", NEW]).exit_code == 0
     assert runner.invoke(args=["users", "disable", NEW]).output == f"Account {NEW} disabled.\n"
@@ -163,19 +163,19 @@ def test_cli_records_account_changes_as_the_command_line_and_not_a_second_disabl
 
 def test_cli_keeps_no_account_when_the_transaction_fails_after_the_record(app, runner, monkeypatch):
     fail_after_record(monkeypatch)
-    made = runner.invoke(args=["users", "add", "--role", "admin", "--email", NEW])
+    made = runner.invoke(args=["users", "add", "--role", "coordinator", "--email", NEW])
     assert isinstance(made.exception, AfterRecord)
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert _account(session) is None
+    with get_db(app).transaction() as db_session:
+        assert _account(db_session) is None
 
 
 def test_console_set_password_keeps_the_link_when_the_transaction_fails_after_the_record(
     app, client, monkeypatch
 ):
     build_world(app)
-    with get_db(app).transaction(write_lock=True) as session:
-        token = account_actions.create_account(session, ACTOR, NEW, "admin").token
+    with get_db(app).transaction(write_lock=True) as db_session:
+        token = account_actions.create_account(db_session, ACTOR, NEW, "admin").token
     fail_after_record(monkeypatch)
     with pytest.raises(AfterRecord):
         client.post(f"/console/set-password/{token}", data={"password": CHOSEN, "confirm": CHOSEN})
@@ -192,5 +192,5 @@ def test_cli_keeps_the_account_as_it_was_when_the_transaction_fails_after_the_re
     fail_after_record(monkeypatch)
     assert isinstance(runner.invoke(args=["users", command, GUIDE_A]).exception, AfterRecord)
     assert audit_log(app) == []
-    with get_db(app).transaction(write_lock=True) as session:
-        assert authenticate(session, GUIDE_A, PASSWORD, "test").account is not None
+    with get_db(app).transaction(write_lock=True) as db_session:
+        assert authenticate(db_session, GUIDE_A, PASSWORD, "test").account is not None

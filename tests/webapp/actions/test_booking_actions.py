@@ -18,12 +18,12 @@ PUBLIC = actions.PUBLIC
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=3, max_party=3)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=3, max_party=3)
 
 
-def test_the_public_books_and_cancels_without_an_audit_record(app, db_session, departure_id):
+def test_the_public_books_and_cancels_without_an_audit_record(app, db_transaction, departure_id):
     with one_transaction(app) as db:
         booked = actions.place_booking(db, PUBLIC, departure_id, party(2), None)
     with one_transaction(app) as db:
@@ -33,14 +33,16 @@ def test_the_public_books_and_cancels_without_an_audit_record(app, db_session, d
     assert audit_rows(app) == []
 
 
-def test_a_coordinators_booking_and_cancellation_are_recorded_once(app, db_session, departure_id):
+def test_a_coordinators_booking_and_cancellation_are_recorded_once(
+    app, db_transaction, departure_id
+):
     with one_transaction(app) as db:
         booked = actions.place_booking(db, COORDINATOR, departure_id, party(2), None)
     reference = booked.booking.reference
     for changed in (True, False):
         with one_transaction(app) as db:
             assert actions.cancel_booking(db, COORDINATOR, reference).changed is changed
-    assert departure_row(db_session, departure_id).seats_taken == 0
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
     added = {"departure": departure_id, "party_size": 2}
     assert audit_rows(app) == [
         (ACTOR, "booking.add", f"booking:{reference}", added),
@@ -48,11 +50,13 @@ def test_a_coordinators_booking_and_cancellation_are_recorded_once(app, db_sessi
     ]
 
 
-def test_a_booking_rolled_back_leaves_neither_seats_mail_nor_record(app, db_session, departure_id):
+def test_a_booking_rolled_back_leaves_neither_seats_mail_nor_record(
+    app, db_transaction, departure_id
+):
     with pytest.raises(RuntimeError), one_transaction(app) as db:
         actions.place_booking(db, COORDINATOR, departure_id, party(2), None)
         raise RuntimeError("the front door fails after the action")
-    assert departure_row(db_session, departure_id).seats_taken == 0
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
     assert outbox_count(app) == 0
     assert audit_rows(app) == []
 
@@ -88,34 +92,34 @@ def _offered(app, departure_id: int) -> tuple[int, int]:
         return offer.id, offer.offer_count
 
 
-def test_claiming_an_offer(app, db_session, departure_id):
+def test_claiming_an_offer(app, db_transaction, departure_id):
     entry_id, number = _offered(app, departure_id)
     with one_transaction(app) as db:
         claimed = actions.claim_offer(db, COORDINATOR, entry_id, number)
     assert claimed.booking.status == CONFIRMED
-    assert departure_row(db_session, departure_id).seats_taken == 2
+    assert departure_row(db_transaction, departure_id).seats_taken == 2
     assert audit_rows(app) == [
         (ACTOR, "waitlist.claim", f"waitlist:{entry_id}", {"booking": claimed.booking.reference})
     ]
 
 
-def test_declining_an_offer(app, db_session, departure_id):
+def test_declining_an_offer(app, db_transaction, departure_id):
     entry_id, number = _offered(app, departure_id)
     with one_transaction(app) as db:
         actions.decline_offer(db, COORDINATOR, entry_id, number)
-    departure = departure_row(db_session, departure_id)
+    departure = departure_row(db_transaction, departure_id)
     assert (departure.seats_taken, departure.seats_held) == (0, 0)
     assert audit_rows(app) == [(ACTOR, "waitlist.decline", f"waitlist:{entry_id}", {})]
 
 
 def test_a_cancelled_departure_refuses_the_waiting_list_and_records_nothing(
-    app, db_session, departure_id
+    app, db_transaction, departure_id
 ):
     with one_transaction(app) as db:
         actions.place_booking(db, PUBLIC, departure_id, party(3, 1), None)
-    with db_session(write_lock=True) as s:
-        cancel(s, departure_id)
+    with db_transaction(write_lock=True) as db_session:
+        cancel(db_session, departure_id)
     with pytest.raises(WaitlistRefused), one_transaction(app) as db:
         actions.join_waitlist(db, COORDINATOR, departure_id, party(2, 2), None)
-    assert departure_row(db_session, departure_id).status == CANCELLED
+    assert departure_row(db_transaction, departure_id).status == CANCELLED
     assert audit_rows(app) == []

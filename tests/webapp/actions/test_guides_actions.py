@@ -43,60 +43,65 @@ def _add(db_session) -> None:
 # -- the actions ----------------------------------------------------------------------------
 
 
-def test_each_change_of_a_profile_is_recorded_with_its_actor_and_fields(db_session):
-    _add(db_session)
-    with db_session(write_lock=True) as session:
+def test_each_change_of_a_profile_is_recorded_with_its_actor_and_fields(db_transaction):
+    _add(db_transaction)
+    with db_transaction(write_lock=True) as db_session:
         update = guide_actions.update_guide(
-            session, ACTOR, "nadia", display_name="Nadia B.", languages="es:native,en:fluent"
+            db_session, ACTOR, "nadia", display_name="Nadia B.", languages="es:native,en:fluent"
         )
     assert update.changed == ("display_name", "languages")
     assert update.guide.display_name == "Nadia B."
-    with db_session(write_lock=True) as session:
-        guide_actions.remove_guide(session, ACTOR, "nadia")
-    with db_session() as session:
-        assert entries_in(session) == [
+    with db_transaction(write_lock=True) as db_session:
+        guide_actions.remove_guide(db_session, ACTOR, "nadia")
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == [
             (ACTOR.name, "guide.add", "guide:nadia", {}),
             (ACTOR.name, "guide.update", "guide:nadia", {"fields": ["display_name", "languages"]}),
             (ACTOR.name, "guide.remove", "guide:nadia", {}),
         ]
-    assert _guide(db_session) is None
+    assert _guide(db_transaction) is None
 
 
-def test_an_update_with_the_same_values_records_nothing_and_keeps_the_date(db_session):
-    _add(db_session)
-    before = _guide(db_session).updated_at
-    with db_session(write_lock=True) as session:
+def test_an_update_with_the_same_values_records_nothing_and_keeps_the_date(db_transaction):
+    _add(db_transaction)
+    before = _guide(db_transaction).updated_at
+    with db_transaction(write_lock=True) as db_session:
         update = guide_actions.update_guide(
-            session, ACTOR, "nadia", display_name="Nadia", languages="es:native", bio={"es": "Hola"}
+            db_session,
+            ACTOR,
+            "nadia",
+            display_name="Nadia",
+            languages="es:native",
+            bio={"es": "Hola"},
         )
     assert update.changed == ()
-    assert _guide(db_session).updated_at == before
-    with db_session() as session:
-        assert [e[1] for e in entries_in(session)] == ["guide.add"]
+    assert _guide(db_transaction).updated_at == before
+    with db_transaction() as db_session:
+        assert [e[1] for e in entries_in(db_session)] == ["guide.add"]
 
 
-def test_a_failure_after_the_action_keeps_neither_the_change_nor_its_record(db_session):
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        guide_actions.add_guide(session, ACTOR, "nadia", "Nadia", "es:native")
+def test_a_failure_after_the_action_keeps_neither_the_change_nor_its_record(db_transaction):
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        guide_actions.add_guide(db_session, ACTOR, "nadia", "Nadia", "es:native")
         raise RuntimeError("after the action")
-    assert _guide(db_session) is None
-    _add(db_session)
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        guide_actions.update_guide(session, ACTOR, "nadia", display_name="Someone else")
+    assert _guide(db_transaction) is None
+    _add(db_transaction)
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        guide_actions.update_guide(db_session, ACTOR, "nadia", display_name="Someone else")
         raise RuntimeError("after the action")
-    assert _guide(db_session).display_name == "Nadia"
-    with db_session() as session:
-        assert [e[1] for e in entries_in(session)] == ["guide.add"]
+    assert _guide(db_transaction).display_name == "Nadia"
+    with db_transaction() as db_session:
+        assert [e[1] for e in entries_in(db_session)] == ["guide.add"]
 
 
-def test_the_same_photo_again_records_nothing(db_session):
-    _add(db_session)
+def test_the_same_photo_again_records_nothing(db_transaction):
+    _add(db_transaction)
     for jpeg in (b"photo-one", b"photo-one", b"photo-two"):
-        with db_session(write_lock=True) as session:
-            guide_actions.set_guide_photo(session, ACTOR, "nadia", jpeg)
-    with db_session() as session:
-        assert get_photo(session, "nadia") == (b"photo-two", 2)
-        photos = [e for e in entries_in(session) if e[1] == "guide.photo"]
+        with db_transaction(write_lock=True) as db_session:
+            guide_actions.set_guide_photo(db_session, ACTOR, "nadia", jpeg)
+    with db_transaction() as db_session:
+        assert get_photo(db_session, "nadia") == (b"photo-two", 2)
+        photos = [e for e in entries_in(db_session) if e[1] == "guide.photo"]
     assert photos == [(ACTOR.name, "guide.photo", "guide:nadia", {})] * 2
 
 
@@ -126,8 +131,8 @@ def test_console_keeps_no_guide_when_the_transaction_fails_after_the_record(
     with pytest.raises(AfterRecord):
         client.post("/console/admin/guides", data=NEW_GUIDE)
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert session.get(GuideRecord, "nadia") is None
+    with get_db(app).transaction() as db_session:
+        assert db_session.get(GuideRecord, "nadia") is None
 
 
 def _picture(colour: str) -> bytes:
@@ -161,8 +166,8 @@ def test_console_keeps_no_photo_when_the_transaction_fails_after_the_record(
     with pytest.raises(AfterRecord):
         _send_photo(client, _picture("orange"))
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert get_photo(session, "mei") is None
+    with get_db(app).transaction() as db_session:
+        assert get_photo(db_session, "mei") is None
 
 
 def _check_in(client, walk: int, booking_id: int):
@@ -190,13 +195,13 @@ def test_console_keeps_no_check_in_when_the_transaction_fails_after_the_record(
     with pytest.raises(AfterRecord):
         _check_in(client, world.walk_a, world.booking_ids[0])
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    with get_db(app).transaction() as db_session:
+        assert db_session.scalar(select(func.count()).select_from(CheckIn)) == 0
 
 
 def _shared_script(app) -> str:
-    with get_db(app).transaction() as session:
-        document = get_document(session, SLUG)
+    with get_db(app).transaction() as db_session:
+        document = get_document(db_session, SLUG)
     stop = next(f for f in document["features"] if f["properties"].get("id") == "sf-01")
     return stop["properties"]["script"]["es"]
 
@@ -223,8 +228,8 @@ def test_console_keeps_no_own_script_when_the_transaction_fails_after_the_record
     with pytest.raises(AfterRecord):
         client.post(url, data={"text": "Mi versión.", "based_on": _shared_script(app)})
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert session.scalar(select(func.count()).select_from(GuideScript)) == 0
+    with get_db(app).transaction() as db_session:
+        assert db_session.scalar(select(func.count()).select_from(GuideScript)) == 0
 
 
 # -- the command line -------------------------------------------------------------------------
@@ -251,5 +256,5 @@ def test_cli_keeps_no_guide_when_the_transaction_fails_after_the_record(app, run
     add = ["guides", "add", "nadia", "--name", "Nadia", "--languages", "es:native"]
     assert isinstance(runner.invoke(args=add).exception, AfterRecord)
     assert audit_log(app) == []
-    with get_db(app).transaction() as session:
-        assert session.get(GuideRecord, "nadia") is None
+    with get_db(app).transaction() as db_session:
+        assert db_session.get(GuideRecord, "nadia") is None

@@ -52,14 +52,14 @@ def _slugs(db_session) -> list[str]:
 # -- the actions ----------------------------------------------------------------------------
 
 
-def test_a_confirmed_upload_is_recorded_with_its_files(db_session):
+def test_a_confirmed_upload_is_recorded_with_its_files(db_transaction):
     plan = plan_import(UPLOAD, AssemblyOptions(city="Wien"))
-    with db_session(write_lock=True) as session:
+    with db_transaction(write_lock=True) as db_session:
         stored = imports.confirm_upload(
-            session, ACTOR, plan, publish=False, files=["route.geojson", "stops.geojson"]
+            db_session, ACTOR, plan, publish=False, files=["route.geojson", "stops.geojson"]
         )
-    with db_session() as session:
-        assert entries_in(session) == [
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == [
             (
                 ACTOR.name,
                 "tour.import",
@@ -69,14 +69,14 @@ def test_a_confirmed_upload_is_recorded_with_its_files(db_session):
         ]
 
 
-def test_a_failure_after_confirming_keeps_neither_the_tour_nor_its_record(db_session):
+def test_a_failure_after_confirming_keeps_neither_the_tour_nor_its_record(db_transaction):
     plan = plan_import(UPLOAD, AssemblyOptions(city="Wien"))
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        imports.confirm_upload(session, ACTOR, plan, publish=False, files=["route.geojson"])
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        imports.confirm_upload(db_session, ACTOR, plan, publish=False, files=["route.geojson"])
         raise RuntimeError("after the action")
-    assert _slugs(db_session) == []
-    with db_session() as session:
-        assert entries_in(session) == []
+    assert _slugs(db_transaction) == []
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == []
 
 
 def _store_with(db_session, actor: Actor, *, fail: bool = False):
@@ -89,15 +89,15 @@ def _store_with(db_session, actor: Actor, *, fail: bool = False):
     return store
 
 
-def test_a_stored_file_is_recorded_and_the_same_file_again_is_not(db_session, tmp_path):
+def test_a_stored_file_is_recorded_and_the_same_file_again_is_not(db_transaction, tmp_path):
     path = _tour_file(tmp_path)
     intakes = [
-        import_files(_store_with(db_session, ACTOR), [path])[0],
-        import_files(_store_with(db_session, ACTOR), [path])[0],
+        import_files(_store_with(db_transaction, ACTOR), [path])[0],
+        import_files(_store_with(db_transaction, ACTOR), [path])[0],
     ]
     assert [(i.version, i.unchanged) for i in intakes] == [(1, False), (1, True)]
-    with db_session() as session:
-        assert entries_in(session) == [
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == [
             (
                 ACTOR.name,
                 "tour.import",
@@ -107,12 +107,14 @@ def test_a_stored_file_is_recorded_and_the_same_file_again_is_not(db_session, tm
         ]
 
 
-def test_a_failure_after_storing_a_file_keeps_neither_the_tour_nor_its_record(db_session, tmp_path):
+def test_a_failure_after_storing_a_file_keeps_neither_the_tour_nor_its_record(
+    db_transaction, tmp_path
+):
     with pytest.raises(RuntimeError):
-        import_files(_store_with(db_session, ACTOR, fail=True), [_tour_file(tmp_path)])
-    assert _slugs(db_session) == []
-    with db_session() as session:
-        assert entries_in(session) == []
+        import_files(_store_with(db_transaction, ACTOR, fail=True), [_tour_file(tmp_path)])
+    assert _slugs(db_transaction) == []
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == []
 
 
 # -- the console ------------------------------------------------------------------------------
@@ -120,8 +122,8 @@ def test_a_failure_after_storing_a_file_keeps_neither_the_tour_nor_its_record(db
 
 @pytest.fixture
 def coordinator(app, client):
-    with get_db(app).transaction(write_lock=True) as session:
-        create_account(session, ADMIN, "admin", password=PASSWORD)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        create_account(db_session, ADMIN, "coordinator", password=PASSWORD)
     log_in_in_english(client, ADMIN)
     return client
 

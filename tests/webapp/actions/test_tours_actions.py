@@ -72,78 +72,78 @@ def _versions(session, slug: str = SLUG) -> list[int]:
 # -- the actions ----------------------------------------------------------------------------
 
 
-def test_publish_and_withdraw_record_each_change_and_repeats_record_nothing(db_session):
-    _store_draft(db_session)
+def test_publish_and_withdraw_record_each_change_and_repeats_record_nothing(db_transaction):
+    _store_draft(db_transaction)
     outcomes = []
     for _ in range(2):
-        with db_session(write_lock=True) as session:
-            outcomes.append(tour_actions.publish_tour(session, ACTOR, SLUG))
+        with db_transaction(write_lock=True) as db_session:
+            outcomes.append(tour_actions.publish_tour(db_session, ACTOR, SLUG))
     assert [(o.ok, o.unchanged) for o in outcomes] == [(True, False), (True, True)]
     version = outcomes[0].version
     assert outcomes[1].version == version
     withdrawn = []
     for _ in range(2):
-        with db_session(write_lock=True) as session:
-            withdrawn.append(tour_actions.withdraw_tour(session, ACTOR, SLUG))
+        with db_transaction(write_lock=True) as db_session:
+            withdrawn.append(tour_actions.withdraw_tour(db_session, ACTOR, SLUG))
     assert withdrawn == [True, False]
-    with db_session() as session:
-        assert _status(session) == (WITHDRAWN, version)
-        assert entries_in(session) == [
+    with db_transaction() as db_session:
+        assert _status(db_session) == (WITHDRAWN, version)
+        assert entries_in(db_session) == [
             (ACTOR.name, "tour.publish", f"tour:{SLUG}", {"version": version}),
             (ACTOR.name, "tour.withdraw", f"tour:{SLUG}", {"version": version}),
         ]
 
 
-def test_a_refused_publish_records_nothing(db_session):
-    _store_draft(db_session, title=None)
-    with db_session(write_lock=True) as session:
-        outcome = tour_actions.publish_tour(session, ACTOR, SLUG)
+def test_a_refused_publish_records_nothing(db_transaction):
+    _store_draft(db_transaction, title=None)
+    with db_transaction(write_lock=True) as db_session:
+        outcome = tour_actions.publish_tour(db_session, ACTOR, SLUG)
     assert not outcome.ok and outcome.todo
-    with db_session() as session:
-        assert _status(session)[0] == DRAFT and entries_in(session) == []
+    with db_transaction() as db_session:
+        assert _status(db_session)[0] == DRAFT and entries_in(db_session) == []
 
 
-def test_a_failure_after_publishing_keeps_the_draft_and_no_record(db_session):
-    _store_draft(db_session)
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        tour_actions.publish_tour(session, ACTOR, SLUG)
+def test_a_failure_after_publishing_keeps_the_draft_and_no_record(db_transaction):
+    _store_draft(db_transaction)
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        tour_actions.publish_tour(db_session, ACTOR, SLUG)
         raise RuntimeError("after the action")
-    with db_session() as session:
-        assert _status(session)[0] == DRAFT and entries_in(session) == []
+    with db_transaction() as db_session:
+        assert _status(db_session)[0] == DRAFT and entries_in(db_session) == []
 
 
-def test_an_unchanged_edit_records_nothing_a_change_and_a_restore_do(db_session):
-    _store_draft(db_session)
-    with db_session(write_lock=True) as session:
-        unchanged = tour_actions.save_tour_edit(session, ACTOR, SLUG, 1, lambda d: d)
+def test_an_unchanged_edit_records_nothing_a_change_and_a_restore_do(db_transaction):
+    _store_draft(db_transaction)
+    with db_transaction(write_lock=True) as db_session:
+        unchanged = tour_actions.save_tour_edit(db_session, ACTOR, SLUG, 1, lambda d: d)
     assert unchanged.unchanged
-    with db_session(write_lock=True) as session:
+    with db_transaction(write_lock=True) as db_session:
         saved = tour_actions.save_tour_edit(
-            session, ACTOR, SLUG, 1, lambda d: set_tour_text(d, "title", "en", "Other voices")
+            db_session, ACTOR, SLUG, 1, lambda d: set_tour_text(d, "title", "en", "Other voices")
         )
-    with db_session(write_lock=True) as session:
-        restored = tour_actions.restore_tour_version(session, ACTOR, SLUG, 1, saved.version)
-    with db_session() as session:
-        assert _versions(session) == [3, 2, 1]
-        assert newest_version(session, SLUG).source_name == f"version 1 restored by {ACTOR.name}"
-        assert entries_in(session) == [
+    with db_transaction(write_lock=True) as db_session:
+        restored = tour_actions.restore_tour_version(db_session, ACTOR, SLUG, 1, saved.version)
+    with db_transaction() as db_session:
+        assert _versions(db_session) == [3, 2, 1]
+        assert newest_version(db_session, SLUG).source_name == f"version 1 restored by {ACTOR.name}"
+        assert entries_in(db_session) == [
             (ACTOR.name, "tour.edit", f"tour:{SLUG}", {"version": 2}),
             (ACTOR.name, "tour.restore", f"tour:{SLUG}", {"version": 3, "restored": 1}),
         ]
     assert restored.version == 3
 
 
-def test_a_fork_is_recorded_on_the_copy_and_a_failure_keeps_neither(db_session):
-    _store_draft(db_session)
-    with pytest.raises(RuntimeError), db_session(write_lock=True) as session:
-        tour_actions.fork_tour(session, ACTOR, SLUG, "Wrocław", "wroclaw-voices")
+def test_a_fork_is_recorded_on_the_copy_and_a_failure_keeps_neither(db_transaction):
+    _store_draft(db_transaction)
+    with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
+        tour_actions.fork_tour(db_session, ACTOR, SLUG, "Wrocław", "wroclaw-voices")
         raise RuntimeError("after the action")
-    with db_session() as session, pytest.raises(TourNotFound):
-        tour_record(session, "wroclaw-voices")
-    with db_session(write_lock=True) as session:
-        result = tour_actions.fork_tour(session, ACTOR, SLUG, "Wrocław", "wroclaw-voices")
-    with db_session() as session:
-        assert entries_in(session) == [
+    with db_transaction() as db_session, pytest.raises(TourNotFound):
+        tour_record(db_session, "wroclaw-voices")
+    with db_transaction(write_lock=True) as db_session:
+        result = tour_actions.fork_tour(db_session, ACTOR, SLUG, "Wrocław", "wroclaw-voices")
+    with db_transaction() as db_session:
+        assert entries_in(db_session) == [
             (
                 ACTOR.name,
                 "tour.fork",
@@ -163,8 +163,8 @@ def _flash(response) -> str:
 
 
 def _current(app, slug: str = PUBLISHED_SLUG) -> tuple[str, int]:
-    with get_db(app).transaction() as session:
-        return _status(session, slug)
+    with get_db(app).transaction() as db_session:
+        return _status(db_session, slug)
 
 
 def test_console_withdraw_and_publish_record_once_and_say_when_nothing_changed(app, client):
@@ -227,8 +227,8 @@ def test_console_editor_keeps_no_version_when_the_save_fails_after_the_record(
     fail_after_record(monkeypatch)
     with pytest.raises(AfterRecord):
         client.post(edit, data=data)
-    with get_db(app).transaction() as session:
-        assert _versions(session, DRAFT_SLUG) == [1]
+    with get_db(app).transaction() as db_session:
+        assert _versions(db_session, DRAFT_SLUG) == [1]
     assert audit_log(app) == []
 
 
@@ -259,8 +259,8 @@ def test_console_keeps_no_translation_when_the_transaction_fails_after_the_recor
     fail_after_record(monkeypatch)
     with pytest.raises(AfterRecord):
         upload(client, data)
-    with get_db(app).transaction() as session:
-        assert _versions(session, PUBLISHED_SLUG) == [1]
+    with get_db(app).transaction() as db_session:
+        assert _versions(db_session, PUBLISHED_SLUG) == [1]
     assert audit_log(app) == []
 
 
@@ -337,8 +337,8 @@ def test_cli_records_a_translation_file_once_and_keeps_none_when_it_fails(
     with monkeypatch.context() as failing:
         fail_after_record(failing)
         assert isinstance(runner.invoke(args=command).exception, AfterRecord)
-    with get_db(app).transaction() as session:
-        assert _versions(session) == [1]
+    with get_db(app).transaction() as db_session:
+        assert _versions(db_session) == [1]
     assert runner.invoke(args=command).exit_code == 0
     # The file of the new version with the same text: nothing to store, nothing to record.
     same = _translation_file(runner, tmp_path)

@@ -24,12 +24,12 @@ def store_walks(app, count: int, start: int = 0) -> list[str]:
     """``count`` copies of the test walk under their own slugs, in two cities."""
     first = store_document(app, walk_document("walk-template")).tour
     slugs = []
-    with get_db(app).transaction(write_lock=True) as session:
+    with get_db(app).transaction(write_lock=True) as db_session:
         for n in range(start, start + count):
             slug = f"walk-{n:03d}"
             city = "Bilbao" if n % 2 else "Donostia"
             tour = replace(first, slug=slug, city=city)
-            save_tour(session, tour, source_name="test")
+            save_tour(db_session, tour, source_name="test")
             slugs.append(slug)
     return slugs
 
@@ -147,17 +147,17 @@ def test_a_bad_cursor_is_a_400_saying_what_to_do(client, cursor):
         assert "next link" in response.get_json()["error"]
 
 
-def test_a_sessions_cursor_with_a_time_that_is_not_one_is_a_400(client):
+def test_a_departures_cursor_with_a_time_that_is_not_one_is_a_400(client):
     response = client.get(f"/api/sessions?cursor={encode_cursor(['yesterday', 3])}&lang=en")
     assert response.status_code == 400
 
 
-def test_session_list_pages_through_every_departure_once_soonest_first(app, client):
+def test_departure_list_pages_through_every_departure_once_soonest_first(app, client):
     store_document(app, walk_document())
     start = date.today() + timedelta(days=2)
-    with get_db(app).transaction(write_lock=True) as session:
+    with get_db(app).transaction(write_lock=True) as db_session:
         request = DepartureRequest("hidden-walk", datetime(2030, 1, 1, 10, 0), "es", 10)
-        made = schedule(session, request, dates=[start + timedelta(days=n) for n in range(23)])
+        made = schedule(db_session, request, dates=[start + timedelta(days=n) for n in range(23)])
         ids = [d.id for d in made]
     everything, pages = walk_pages(client, "/api/sessions?tour=hidden-walk&limit=10")
     assert pages == 3
@@ -168,14 +168,14 @@ def test_session_list_pages_through_every_departure_once_soonest_first(app, clie
     assert "tour=hidden-walk" in link and "limit=10" in link
 
 
-def test_one_tours_sessions_are_read_without_reading_every_tour(app, client):
+def test_one_tours_departures_are_read_without_reading_every_tour(app, client):
     """``/api/sessions?tour=`` asks for that tour's version only: with 1,000 tours, reading
     every tour's version was most of the answer's time."""
     store_walks(app, 30)
     start = date.today() + timedelta(days=2)
-    with get_db(app).transaction(write_lock=True) as session:
+    with get_db(app).transaction(write_lock=True) as db_session:
         request = DepartureRequest("walk-007", datetime(2030, 1, 1, 10, 0), "es", 10)
-        schedule(session, request, dates=[start + timedelta(days=n) for n in range(12)])
+        schedule(db_session, request, dates=[start + timedelta(days=n) for n in range(12)])
     url = "/api/sessions?tour=walk-007&limit=5"
     seen = statement_texts(app, client, url)
     assert len(client.get(url).get_json()) == 5

@@ -1,4 +1,4 @@
-"""The sessions JSON API: fields, booking, refusals, idempotency, rate limits, no data leaks."""
+"""The departures JSON API: fields, booking, refusals, idempotency, rate limits, no data leaks."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10, max_party=6, language="eu")
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10, max_party=6, language="eu")
 
 
 def booking_body(**changes) -> dict:
@@ -38,9 +38,9 @@ def stored_bookings(db_session) -> list[Booking]:
         return list(s.scalars(select(Booking).order_by(Booking.id)))
 
 
-def test_list_and_read_sessions(client, db_session, departure_id):
-    store_tour(db_session, "other-tour")
-    other = add_departure(db_session, slug="other-tour", days_ahead=3)
+def test_list_and_read_departures(client, db_transaction, departure_id):
+    store_tour(db_transaction, "other-tour")
+    other = add_departure(db_transaction, slug="other-tour", days_ahead=3)
     everything = client.get("/api/sessions").get_json()
     assert [s["id"] for s in everything] == [other, departure_id]  # soonest first
     (item,) = client.get(f"/api/sessions?tour={SLUG}").get_json()
@@ -55,7 +55,7 @@ def test_list_and_read_sessions(client, db_session, departure_id):
     assert single.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_unknown_tour_or_session_is_a_json_404(client, departure_id):
+def test_unknown_tour_or_departure_is_a_json_404(client, departure_id):
     missing = client.get("/api/sessions?tour=nowhere")
     assert missing.status_code == 404 and missing.get_json()["code"] == "not-found"
     assert client.get("/api/sessions/9999").status_code == 404
@@ -63,20 +63,20 @@ def test_unknown_tour_or_session_is_a_json_404(client, departure_id):
     assert bad.status_code == 400 and "slug" in bad.get_json()["error"]
 
 
-def test_booking_returns_201_and_updates_seats(client, db_session, departure_id):
+def test_booking_returns_201_and_updates_seats(client, db_transaction, departure_id):
     response = client.post(f"/api/sessions/{departure_id}/bookings", json=booking_body())
     assert response.status_code == 201
     body = response.get_json()
     assert set(body) == {"reference", "session", "party_size", "status", "manage_url"}
     assert (body["session"], body["party_size"], body["status"]) == (departure_id, 2, "confirmed")
-    (stored,) = stored_bookings(db_session)
+    (stored,) = stored_bookings(db_transaction)
     assert stored.reference == body["reference"] and stored.language == "eu"
     assert client.get(f"/api/sessions/{departure_id}").get_json()["seats_left"] == 8
     manage = client.get(body["manage_url"].removeprefix("http://localhost") + "?lang=en")
     assert manage.status_code == 200 and body["reference"] in manage.get_data(as_text=True)
 
 
-def test_no_seats_is_a_clean_409_offering_the_waiting_list(client, db_session, departure_id):
+def test_no_seats_is_a_clean_409_offering_the_waiting_list(client, db_transaction, departure_id):
     client.post(f"/api/sessions/{departure_id}/bookings", json=booking_body(party_size=6))
     client.post(f"/api/sessions/{departure_id}/bookings", json=booking_body(party_size=3))
     refused = client.post(
@@ -95,11 +95,11 @@ def test_no_seats_is_a_clean_409_offering_the_waiting_list(client, db_session, d
         "status": "waiting",
         "position": 1,
     }
-    with db_session() as s:
-        assert [e.email for e in s.scalars(select(WaitlistEntry))] == ["jon@example.org"]
-    assert [b.party_size for b in stored_bookings(db_session)] == [6, 3]
-    with db_session() as s:  # the public's bookings and waiting are not audited
-        assert list(s.scalars(select(AuditEntry))) == []
+    with db_transaction() as db_session:
+        assert [e.email for e in db_session.scalars(select(WaitlistEntry))] == ["jon@example.org"]
+    assert [b.party_size for b in stored_bookings(db_transaction)] == [6, 3]
+    with db_transaction() as db_session:  # the public's bookings and waiting are not audited
+        assert list(db_session.scalars(select(AuditEntry))) == []
 
 
 def test_waitlist_refuses_when_the_group_fits(client, departure_id):
@@ -108,7 +108,7 @@ def test_waitlist_refuses_when_the_group_fits(client, departure_id):
     assert response.get_json()["code"] == "seats-available"
 
 
-def test_bad_input_gets_per_field_errors(client, db_session, departure_id):
+def test_bad_input_gets_per_field_errors(client, db_transaction, departure_id):
     response = client.post(
         f"/api/sessions/{departure_id}/bookings?lang=fr",
         json={"email": "nope", "party_size": "2", "language": "xx", "phone": "?", "extra": 1},
@@ -128,10 +128,10 @@ def test_bad_input_gets_per_field_errors(client, db_session, departure_id):
             f"/api/sessions/{departure_id}/bookings", data=raw, content_type="application/json"
         )
         assert not_json.status_code == 400 and "body" in not_json.get_json()["fields"]
-    assert stored_bookings(db_session) == []
+    assert stored_bookings(db_transaction) == []
 
 
-def test_idempotency_key_returns_the_same_booking(client, db_session, departure_id):
+def test_idempotency_key_returns_the_same_booking(client, db_transaction, departure_id):
     headers = {"Idempotency-Key": "retry-" + uuid.uuid4().hex}
     first = client.post(
         f"/api/sessions/{departure_id}/bookings", json=booking_body(), headers=headers
@@ -142,8 +142,8 @@ def test_idempotency_key_returns_the_same_booking(client, db_session, departure_
     assert first.status_code == again.status_code == 201
     assert first.get_json()["reference"] == again.get_json()["reference"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert len(stored_bookings(db_session)) == 1
-    assert departure_row(db_session, departure_id).seats_taken == 2
+    assert len(stored_bookings(db_transaction)) == 1
+    assert departure_row(db_transaction, departure_id).seats_taken == 2
     bad = client.post(
         f"/api/sessions/{departure_id}/bookings",
         json=booking_body(),
@@ -152,11 +152,11 @@ def test_idempotency_key_returns_the_same_booking(client, db_session, departure_
     assert bad.status_code == 400
 
 
-def test_cancelled_session_refuses_with_409(client, db_session, departure_id):
+def test_cancelled_departure_refuses_with_409(client, db_transaction, departure_id):
     from tours.booking.departures import cancel
 
-    with db_session() as s:
-        cancel(s, departure_id)
+    with db_transaction() as db_session:
+        cancel(db_session, departure_id)
     response = client.post(f"/api/sessions/{departure_id}/bookings", json=booking_body())
     assert response.status_code == 409 and response.get_json()["code"] == "cancelled"
     assert client.post("/api/sessions/4242/bookings", json=booking_body()).status_code == 404
@@ -191,11 +191,11 @@ def _redis_up() -> bool:
 
 
 @pytest.mark.parametrize("storage", ["memory", "redis"])
-def test_bookings_are_rate_limited_per_client(database_url, tmp_path, db_session, storage):
+def test_bookings_are_rate_limited_per_client(database_url, tmp_path, db_transaction, storage):
     if storage == "redis" and not _redis_up():
         pytest.skip("no Redis at 127.0.0.1:6379")
-    store_tour(db_session)
-    departure = add_departure(db_session, capacity=50)
+    store_tour(db_transaction)
+    departure = add_departure(db_transaction, capacity=50)
     config = {
         "TESTING": True,
         "DATABASE_URL": database_url,
@@ -230,9 +230,9 @@ def test_bookings_are_rate_limited_per_client(database_url, tmp_path, db_session
         app.extensions["bidean.db"].engine.dispose()
 
 
-def test_an_unreachable_redis_does_not_break_booking(database_url, tmp_path, db_session):
-    store_tour(db_session)
-    departure = add_departure(db_session, capacity=5)
+def test_an_unreachable_redis_does_not_break_booking(database_url, tmp_path, db_transaction):
+    store_tour(db_transaction)
+    departure = add_departure(db_transaction, capacity=5)
     app = create_app(
         {
             "TESTING": True,

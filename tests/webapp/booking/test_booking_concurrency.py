@@ -140,25 +140,25 @@ def run_clients(url: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.slow
-def test_two_hundred_client_processes_never_oversell(server, db_session):
-    store_tour(db_session)
-    departure_id = add_departure(db_session, capacity=SEATS)
+def test_two_hundred_client_processes_never_oversell(server, db_transaction):
+    store_tour(db_transaction)
+    departure_id = add_departure(db_transaction, capacity=SEATS)
     url = f"{server}/api/sessions/{departure_id}/bookings"
     outcomes = run_clients(url)
     statuses = Counter(status for status, _ in outcomes)
     assert statuses == {201: SEATS, 409: PROCESSES * THREADS_PER_PROCESS - SEATS}, outcomes
     assert {code for status, code in outcomes if status == 409} == {"full"}
-    with db_session() as s:
-        sold = s.scalars(select(Booking).where(Booking.status == CONFIRMED)).all()
+    with db_transaction() as db_session:
+        sold = db_session.scalars(select(Booking).where(Booking.status == CONFIRMED)).all()
     assert len(sold) == SEATS
     assert {b.reference for b in sold} == {code for status, code in outcomes if status == 201}
-    assert departure_row(db_session, departure_id).seats_taken == SEATS
+    assert departure_row(db_transaction, departure_id).seats_taken == SEATS
 
 
 @pytest.mark.slow
-def test_racing_retries_with_one_idempotency_key_make_one_booking(server, db_session):
-    store_tour(db_session)
-    departure_id = add_departure(db_session, capacity=SEATS)
+def test_racing_retries_with_one_idempotency_key_make_one_booking(server, db_transaction):
+    store_tour(db_transaction)
+    departure_id = add_departure(db_transaction, capacity=SEATS)
     url = f"{server}/api/sessions/{departure_id}/bookings"
     barrier = threading.Barrier(16)
     answers: list[tuple[int, dict]] = []
@@ -175,6 +175,6 @@ def test_racing_retries_with_one_idempotency_key_make_one_booking(server, db_ses
         thread.join(timeout=90)
     assert {status for status, _ in answers} == {201}
     assert len({body["reference"] for _, body in answers}) == 1
-    with db_session() as s:
-        assert len(s.scalars(select(Booking)).all()) == 1
-    assert departure_row(db_session, departure_id).seats_taken == 3
+    with db_transaction() as db_session:
+        assert len(db_session.scalars(select(Booking)).all()) == 1
+    assert departure_row(db_transaction, departure_id).seats_taken == 3

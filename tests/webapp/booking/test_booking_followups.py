@@ -15,9 +15,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10, max_party=6)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10, max_party=6)
 
 
 def book(client, departure_id: int) -> str:
@@ -45,10 +45,10 @@ def test_the_confirmed_pages_still_say_where_to_be(client, departure_id):
         assert "be at the meeting point 10 minutes before" in client.get(url).get_data(True)
 
 
-def test_asking_for_a_cancelled_session_says_so_and_offers_the_others(
-    client, runner, db_session, departure_id
+def test_asking_for_a_cancelled_departure_says_so_and_offers_the_others(
+    client, runner, db_transaction, departure_id
 ):
-    other = add_departure(db_session, days_ahead=12)
+    other = add_departure(db_transaction, days_ahead=12)
     assert runner.invoke(args=["sessions", "cancel", str(departure_id)]).exit_code == 0
     page = client.get(f"/tours/{SLUG}/book?session={departure_id}&lang=en").get_data(True)
     assert "has been cancelled" in page and "Choose another date below." in page
@@ -57,17 +57,17 @@ def test_asking_for_a_cancelled_session_says_so_and_offers_the_others(
     assert "selected" not in select  # nothing chosen for the visitor silently
 
 
-def test_a_session_of_another_tour_is_not_called_cancelled(client, runner, db_session):
-    store_tour(db_session)
-    store_tour(db_session, slug="other-tour")
-    theirs = add_departure(db_session, slug="other-tour")
-    add_departure(db_session)
+def test_a_departure_of_another_tour_is_not_called_cancelled(client, runner, db_transaction):
+    store_tour(db_transaction)
+    store_tour(db_transaction, slug="other-tour")
+    theirs = add_departure(db_transaction, slug="other-tour")
+    add_departure(db_transaction)
     runner.invoke(args=["sessions", "cancel", str(theirs)])
     page = client.get(f"/tours/{SLUG}/book?session={theirs}&lang=en").get_data(True)
     assert "has been cancelled" not in page
 
 
-def test_cancelling_asks_for_confirmation_first(client, db_session, departure_id):
+def test_cancelling_asks_for_confirmation_first(client, db_transaction, departure_id):
     manage_url = book(client, departure_id)
     page = client.get(manage_url + "?lang=en").get_data(as_text=True)
     assert f'href="{manage_url}/cancel"' in page
@@ -75,12 +75,12 @@ def test_cancelling_asks_for_confirmation_first(client, db_session, departure_id
     # A post to the manage page (an old form, a stray click) only leads to the question.
     response = client.post(manage_url + "?lang=en")
     assert response.status_code == 303 and response.headers["Location"].endswith("/cancel")
-    assert [b.status for b in bookings(db_session)] == [CONFIRMED]
+    assert [b.status for b in bookings(db_transaction)] == [CONFIRMED]
     asked = client.get(manage_url + "/cancel?lang=en").get_data(as_text=True)
     assert "Yes, cancel this booking" in asked and "No, keep my booking" in asked
     assert client.post(manage_url + "/cancel").status_code == 303
-    assert [b.status for b in bookings(db_session)] == ["cancelled"]
-    assert departure_row(db_session, departure_id).seats_taken == 0
+    assert [b.status for b in bookings(db_transaction)] == ["cancelled"]
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
 
 
 def test_error_summary_in_form_order_without_doubled_punctuation(client, departure_id):
@@ -116,8 +116,8 @@ def joined_mail(app) -> str:
     return eml.read_bytes().decode("utf-8", "replace").replace("=\n", "")
 
 
-def test_leaving_the_waiting_list_from_its_page_and_email(app, client, db_session):
-    departure_id = full_departure(client, db_session)
+def test_leaving_the_waiting_list_from_its_page_and_email(app, client, db_transaction):
+    departure_id = full_departure(client, db_transaction)
     page = join(client, departure_id)
     leave_url = re.search(r'href="(/waitlist/[^"]+/leave)"', page).group(1)
     eml = joined_mail(app)
@@ -129,24 +129,24 @@ def test_leaving_the_waiting_list_from_its_page_and_email(app, client, db_sessio
         assert "Yes, leave the waiting list" in asked
     done = client.post(leave_url + "?lang=en").get_data(as_text=True)
     assert "You have left the waiting list." in done
-    with db_session() as s:
-        assert [e.status for e in s.scalars(select(WaitlistEntry))] == ["left"]
+    with db_transaction() as db_session:
+        assert [e.status for e in db_session.scalars(select(WaitlistEntry))] == ["left"]
     again = client.get(leave_url + "?lang=en").get_data(as_text=True)
     assert "You are no longer on this waiting list." in again
 
 
-def test_a_forged_leave_link_is_refused(client, db_session):
-    departure_id = full_departure(client, db_session)
+def test_a_forged_leave_link_is_refused(client, db_transaction):
+    departure_id = full_departure(client, db_transaction)
     page = join(client, departure_id)
     leave_url = re.search(r'href="(/waitlist/[^"]+/leave)"', page).group(1)
     forged = leave_url.replace("/leave", "x/leave")
     assert client.post(forged).status_code == 404
-    with db_session() as s:
-        assert [e.status for e in s.scalars(select(WaitlistEntry))] == ["waiting"]
+    with db_transaction() as db_session:
+        assert [e.status for e in db_session.scalars(select(WaitlistEntry))] == ["waiting"]
 
 
-def test_counts_in_the_waiting_list_email_agree_with_the_number(app, client, db_session):
-    departure_id = full_departure(client, db_session)
+def test_counts_in_the_waiting_list_email_agree_with_the_number(app, client, db_transaction):
+    departure_id = full_departure(client, db_transaction)
     join(client, departure_id, size="1", language="en")
     text = joined_mail(app)
     assert "for 1 person." in text and "1 people" not in text

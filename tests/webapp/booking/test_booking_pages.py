@@ -1,4 +1,4 @@
-"""Booking in the browser's HTML: tour page sessions, the form, confirmation, manage link."""
+"""Booking in the browser's HTML: tour page departures, the form, confirmation, manage link."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10, max_party=6)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10, max_party=6)
 
 
 def form_data(departure_id: int, **changes: str) -> dict[str, str]:
@@ -53,8 +53,8 @@ def outbox_files(app) -> list[Path]:
     return sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
 
 
-def test_tour_page_lists_sessions_with_seats_and_links(client, db_session, departure_id):
-    full = add_departure(db_session, capacity=2, days_ahead=12, language="ar", max_party=2)
+def test_tour_page_lists_departures_with_seats_and_links(client, db_transaction, departure_id):
+    full = add_departure(db_transaction, capacity=2, days_ahead=12, language="ar", max_party=2)
     client.post(
         f"/api/sessions/{full}/bookings",
         json={"name": "A", "email": "a@example.org", "party_size": 2},
@@ -76,7 +76,7 @@ def test_catalogue_card_shows_next_dates(client, departure_id):
     assert f"/tours/{SLUG}/book?session={departure_id}" in page
 
 
-def test_form_preselects_the_session_and_speaks_the_visitor_language(client, departure_id):
+def test_form_preselects_the_departure_and_speaks_the_visitor_language(client, departure_id):
     response = client.get(f"/tours/{SLUG}/book?session={departure_id}&lang=eu")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -91,7 +91,9 @@ def test_arabic_form_is_right_to_left(client, departure_id):
     assert "احجز جولة" in page and "عدد الأشخاص" in page
 
 
-def test_bad_input_gets_a_message_per_field_and_keeps_every_value(client, db_session, departure_id):
+def test_bad_input_gets_a_message_per_field_and_keeps_every_value(
+    client, db_transaction, departure_id
+):
     data = form_data(
         departure_id, name="", email="not-an-email", party_size="lots", phone="call me"
     )
@@ -111,26 +113,28 @@ def test_bad_input_gets_a_message_per_field_and_keeps_every_value(client, db_ses
     assert "Hay 5 problemas en el formulario" in page
     assert 'value="not-an-email"' in page and 'value="lots"' in page
     assert 'value="call me"' in page and "Pushchair</textarea>" in page
-    assert bookings(db_session) == []
+    assert bookings(db_transaction) == []
 
 
-def test_party_above_the_session_maximum_is_refused_next_to_the_field(
-    client, db_session, departure_id
+def test_party_above_the_departure_maximum_is_refused_next_to_the_field(
+    client, db_transaction, departure_id
 ):
     page = client.post(
         f"/tours/{SLUG}/book?lang=en", data=form_data(departure_id, party_size="7")
     ).get_data(as_text=True)
     assert "At most 6 people can book together for this session." in page
-    assert bookings(db_session) == []
+    assert bookings(db_transaction) == []
 
 
-def test_booking_confirms_with_reference_map_and_cancel_help(app, client, db_session, departure_id):
+def test_booking_confirms_with_reference_map_and_cancel_help(
+    app, client, db_transaction, departure_id
+):
     response = client.post(f"/tours/{SLUG}/book?lang=es", data=form_data(departure_id))
     assert response.status_code == 303
     confirmation = client.get(response.headers["Location"])
     page = confirmation.get_data(as_text=True)
     assert confirmation.status_code == 200
-    (booking,) = bookings(db_session)
+    (booking,) = bookings(db_transaction)
     assert REFERENCE.search(page).group(1) == booking.reference
     assert (booking.name, booking.email, booking.party_size) == ("Amaia", "amaia@example.org", 2)
     assert (booking.language, booking.phone, booking.notes) == (
@@ -143,23 +147,23 @@ def test_booking_confirms_with_reference_map_and_cancel_help(app, client, db_ses
     assert 'class="meeting-map"' in page and "leaflet" in page.lower()
     assert "Cancelar esta reserva" in page  # how to cancel
     assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\dT11:00:00\+0[12]:00\">", page)
-    assert departure_row(db_session, departure_id).seats_taken == 2
+    assert departure_row(db_transaction, departure_id).seats_taken == 2
     (eml,) = outbox_files(app)
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["To"] == "amaia@example.org"
     assert booking.reference in message["Subject"] and "erreserba" in message["Subject"]
 
 
-def test_double_submit_makes_one_booking(client, db_session, departure_id):
+def test_double_submit_makes_one_booking(client, db_transaction, departure_id):
     first = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id))
     again = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id))
     assert first.status_code == again.status_code == 303
     assert first.headers["Location"] == again.headers["Location"]
-    assert len(bookings(db_session)) == 1
-    assert departure_row(db_session, departure_id).seats_taken == 2
+    assert len(bookings(db_transaction)) == 1
+    assert departure_row(db_transaction, departure_id).seats_taken == 2
 
 
-def test_full_session_refusal_offers_the_waiting_list(client, db_session, departure_id):
+def test_full_departure_refusal_offers_the_waiting_list(client, db_transaction, departure_id):
     client.post(f"/tours/{SLUG}/book", data=form_data(departure_id, party_size="6"))
     page = client.post(
         f"/tours/{SLUG}/book?lang=en",
@@ -167,26 +171,26 @@ def test_full_session_refusal_offers_the_waiting_list(client, db_session, depart
     ).get_data(as_text=True)
     assert "Only 4 seats are left on this session." in page
     assert f"/tours/{SLUG}/waitlist?session={departure_id}" in page
-    assert [b.party_size for b in bookings(db_session)] == [6]
+    assert [b.party_size for b in bookings(db_transaction)] == [6]
 
 
 def test_csrf_protected_form_rejects_a_forged_post_and_accepts_the_real_one(
-    app, db_session, departure_id
+    app, db_transaction, departure_id
 ):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     forged = client.post(f"/tours/{SLUG}/book?lang=en", data=form_data(departure_id))
     assert forged.status_code == 422
     assert "its security check expired" in forged.get_data(as_text=True)
-    assert bookings(db_session) == []
+    assert bookings(db_transaction) == []
     page = client.get(f"/tours/{SLUG}/book?session={departure_id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     real = client.post(f"/tours/{SLUG}/book", data={**form_data(departure_id), "csrf_token": token})
     assert real.status_code == 303
-    assert len(bookings(db_session)) == 1
+    assert len(bookings(db_transaction)) == 1
 
 
-def test_manage_link_shows_the_booking_and_cancels_it(client, db_session, departure_id):
+def test_manage_link_shows_the_booking_and_cancels_it(client, db_transaction, departure_id):
     location = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id)).headers["Location"]
     manage_url = location.removesuffix("/confirmed")
     page = client.get(manage_url + "?lang=en").get_data(as_text=True)
@@ -198,12 +202,12 @@ def test_manage_link_shows_the_booking_and_cancels_it(client, db_session, depart
     assert done.status_code == 303
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "This booking is cancelled." in page and "Cancel this booking</button>" not in page
-    assert [b.status for b in bookings(db_session)] == [CANCELLED]
-    assert departure_row(db_session, departure_id).seats_taken == 0
+    assert [b.status for b in bookings(db_transaction)] == [CANCELLED]
+    assert departure_row(db_transaction, departure_id).seats_taken == 0
 
 
 def test_manage_links_cannot_be_forged_and_expire_after_the_session(
-    client, db_session, departure_id
+    client, db_transaction, departure_id
 ):
     location = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id)).headers["Location"]
     token = location.split("/")[2]
@@ -212,13 +216,13 @@ def test_manage_links_cannot_be_forged_and_expire_after_the_session(
     assert response.status_code == 404
     assert "This link is not valid" in response.get_data(as_text=True)
     assert client.post(f"/bookings/{forged}").status_code == 404
-    with db_session() as s:  # the walk took place long ago
-        start = s.get(Departure, departure_id).starts_at
-        s.execute(update(Departure).values(starts_at=start.replace(year=start.year - 1)))
+    with db_transaction() as db_session:  # the walk took place long ago
+        start = db_session.get(Departure, departure_id).starts_at
+        db_session.execute(update(Departure).values(starts_at=start.replace(year=start.year - 1)))
     response = client.get(f"/bookings/{token}?lang=en")
     assert response.status_code == 410
     assert "This link has expired" in response.get_data(as_text=True)
-    assert [b.status for b in bookings(db_session)] == [CONFIRMED]
+    assert [b.status for b in bookings(db_transaction)] == [CONFIRMED]
 
 
 def test_calendar_download_from_the_manage_link(client, departure_id):
@@ -228,7 +232,7 @@ def test_calendar_download_from_the_manage_link(client, departure_id):
     assert b"DTSTART;TZID=Europe/Madrid:" in response.data
 
 
-def test_hostile_names_are_escaped_on_pages_and_in_mail(app, client, db_session, departure_id):
+def test_hostile_names_are_escaped_on_pages_and_in_mail(app, client, db_transaction, departure_id):
     hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
     location = client.post(
         f"/tours/{SLUG}/book", data=form_data(departure_id, name=hostile[:120])
@@ -243,7 +247,7 @@ def test_hostile_names_are_escaped_on_pages_and_in_mail(app, client, db_session,
     assert hostile[:30] in text  # plain text is not HTML: shown as typed
 
 
-def test_waiting_list_join_offer_and_claim(app, client, db_session, departure_id):
+def test_waiting_list_join_offer_and_claim(app, client, db_transaction, departure_id):
     client.post(f"/tours/{SLUG}/book", data=form_data(departure_id, party_size="6"))
     location = client.post(
         f"/tours/{SLUG}/book",
@@ -269,23 +273,23 @@ def test_waiting_list_join_offer_and_claim(app, client, db_session, departure_id
     assert "Book these seats" in page
     claimed = client.post(link.group(1), data={"claim": "Book these seats"})
     assert claimed.status_code == 303
-    assert [(b.party_size, b.status) for b in bookings(db_session)][-1] == (3, CONFIRMED)
-    row = departure_row(db_session, departure_id)
+    assert [(b.party_size, b.status) for b in bookings(db_transaction)][-1] == (3, CONFIRMED)
+    row = departure_row(db_transaction, departure_id)
     assert (row.seats_taken, row.seats_held) == (9, 0)
     again = client.post(link.group(1) + "?lang=en", data={"claim": "Book these seats"})
     assert again.status_code == 303  # claiming twice finds the same booking
-    with db_session() as s:
-        assert s.scalar(select(func.count()).select_from(Booking)) == 3
+    with db_transaction() as db_session:
+        assert db_session.scalar(select(func.count()).select_from(Booking)) == 3
         # The public's booking, cancelling, waiting and claiming are not audited.
-        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-def test_waitlist_refuses_when_seats_are_there(client, db_session, departure_id):
+def test_waitlist_refuses_when_seats_are_there(client, db_transaction, departure_id):
     page = client.get(f"/tours/{SLUG}/waitlist?lang=en").get_data(as_text=True)
     assert "No session of this tour is full: you can book directly." in page
 
 
-def test_unknown_tour_and_session_are_clear_404s(client, departure_id):
+def test_unknown_tour_and_departure_are_clear_404s(client, departure_id):
     assert client.get("/tours/nowhere/book").status_code == 404
     response = client.post(f"/tours/{SLUG}/book?lang=en", data=form_data(999))
     assert response.status_code == 422

@@ -62,10 +62,10 @@ def check_answer(response) -> None:
 
 
 @pytest.fixture
-def sessions(db_session) -> tuple[int, int]:
-    store_tour(db_session)
-    open_one = add_departure(db_session, capacity=500, max_party=50)
-    full = add_departure(db_session, capacity=2, days_ahead=11)
+def sessions(db_transaction) -> tuple[int, int]:
+    store_tour(db_transaction)
+    open_one = add_departure(db_transaction, capacity=500, max_party=50)
+    full = add_departure(db_transaction, capacity=2, days_ahead=11)
     return open_one, full
 
 
@@ -75,45 +75,45 @@ def _fill(client, full: int) -> None:
 
 
 @pytest.mark.slow
-def test_booking_api_fuzz(client, db_session, sessions):
+def test_booking_api_fuzz(client, db_transaction, sessions):
     open_one, _full = sessions
 
     @FUZZ
     @given(body=bodies(), key=st.none() | st.text(max_size=90))
     def run(body, key) -> None:
-        before = counts(db_session)
+        before = counts(db_transaction)
         # A header cannot carry a line break: the test client refuses it, as would HTTP.
         sendable = key is not None and key.isascii() and not {"\r", "\n"} & set(key)
         headers = {"Idempotency-Key": key} if sendable else {}
         response = client.post(f"/api/sessions/{open_one}/bookings", json=body, headers=headers)
         check_answer(response)
-        after = counts(db_session)
+        after = counts(db_transaction)
         if response.status_code == 201 and response.headers.get("Idempotent-Replayed") is None:
             assert after == (before[0] + 1, before[1], before[2] + 1)
         else:
             assert after == before  # nothing half written
-        assert_invariant(db_session)
+        assert_invariant(db_transaction)
 
     run()
 
 
 @pytest.mark.slow
-def test_waitlist_fuzz(client, db_session, sessions):
+def test_waitlist_fuzz(client, db_transaction, sessions):
     _open, full = sessions
     _fill(client, full)
 
     @FUZZ
     @given(body=bodies())
     def run(body) -> None:
-        before = counts(db_session)
+        before = counts(db_transaction)
         response = client.post(f"/api/sessions/{full}/waitlist", json=body)
         check_answer(response)
-        after = counts(db_session)
+        after = counts(db_transaction)
         if response.status_code == 201:
             assert after == (before[0], before[1] + 1, before[2] + 1)
         else:
             assert after == before
-        assert_invariant(db_session)
+        assert_invariant(db_transaction)
 
     run()
 
@@ -138,7 +138,7 @@ FORM_FIELDS = (
 
 
 @pytest.mark.slow
-def test_booking_form_fuzz(client, db_session, sessions):
+def test_booking_form_fuzz(client, db_transaction, sessions):
     open_one, _full = sessions
 
     @FUZZ
@@ -171,14 +171,14 @@ def test_booking_form_fuzz(client, db_session, sessions):
             "privacy": "y",
             **changes,
         }
-        before = counts(db_session)
+        before = counts(db_transaction)
         response = client.post(path, data=data)
         check_answer(response)
-        after = counts(db_session)
+        after = counts(db_transaction)
         if response.status_code in (200, 303):
             assert after[2] <= before[2] + 1
         else:
             assert after == before
-        assert_invariant(db_session)
+        assert_invariant(db_transaction)
 
     run()

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10)
 
 
 def body(**changes) -> dict:
@@ -35,7 +35,9 @@ def count(db_session, model) -> int:
         return s.scalar(select(func.count()).select_from(model))
 
 
-def test_a_reused_key_with_another_body_is_422_and_leaks_nothing(client, db_session, departure_id):
+def test_a_reused_key_with_another_body_is_422_and_leaks_nothing(
+    client, db_transaction, departure_id
+):
     key = {"Idempotency-Key": "k-" + uuid.uuid4().hex}
     url = f"/api/sessions/{departure_id}/bookings?lang=en"
     first = client.post(url, json=body(), headers=key)
@@ -51,33 +53,33 @@ def test_a_reused_key_with_another_body_is_422_and_leaks_nothing(client, db_sess
     assert "already used for a different request" in answer["error"]
     text = other.get_data(as_text=True)
     assert first.get_json()["reference"] not in text and "/bookings/" not in text
-    assert count(db_session, Booking) == 1
+    assert count(db_transaction, Booking) == 1
 
 
-def test_a_reused_key_on_another_session_is_422(client, db_session, departure_id):
-    second = add_departure(db_session, capacity=10, days_ahead=12)
+def test_a_reused_key_on_another_departure_is_422(client, db_transaction, departure_id):
+    second = add_departure(db_transaction, capacity=10, days_ahead=12)
     key = {"Idempotency-Key": "k-" + uuid.uuid4().hex}
     made = client.post(f"/api/sessions/{departure_id}/bookings", json=body(), headers=key)
     assert made.status_code == 201
     elsewhere = client.post(f"/api/sessions/{second}/bookings", json=body(), headers=key)
     assert elsewhere.status_code == 422
     assert made.get_json()["reference"] not in elsewhere.get_data(as_text=True)
-    assert count(db_session, Booking) == 1
+    assert count(db_transaction, Booking) == 1
 
 
-def test_a_reused_key_on_the_waiting_list_is_422(client, db_session):
-    store_tour(db_session)
-    full = add_departure(db_session, capacity=3)
+def test_a_reused_key_on_the_waiting_list_is_422(client, db_transaction):
+    store_tour(db_transaction)
+    full = add_departure(db_transaction, capacity=3)
     assert client.post(f"/api/sessions/{full}/bookings", json=body(party_size=3)).status_code == 201
     key = {"Idempotency-Key": "w-" + uuid.uuid4().hex}
     url = f"/api/sessions/{full}/waitlist"
     assert client.post(url, json=body(), headers=key).status_code == 201
     assert client.post(url, json=body(), headers=key).status_code == 201
     assert client.post(url, json=body(name="Mallory"), headers=key).status_code == 422
-    assert count(db_session, WaitlistEntry) == 1
+    assert count(db_transaction, WaitlistEntry) == 1
 
 
-def test_the_form_token_is_bound_to_what_it_booked(client, db_session, departure_id):
+def test_the_form_token_is_bound_to_what_it_booked(client, db_transaction, departure_id):
     token = "form-token-" + uuid.uuid4().hex
     data = {
         "session": str(departure_id),
@@ -97,7 +99,7 @@ def test_the_form_token_is_bound_to_what_it_booked(client, db_session, departure
     page = stolen.get_data(as_text=True)
     assert "This form was already sent with other details" in page
     assert first.headers["Location"] not in page and token not in page  # a fresh token
-    assert count(db_session, Booking) == 1
+    assert count(db_transaction, Booking) == 1
 
 
 def test_mail_links_ignore_the_host_header(app, client, departure_id):
@@ -142,7 +144,7 @@ def test_development_warns_once_and_says_how_to_set_it(app, client, departure_id
 
 @pytest.mark.parametrize("public_url", [None, "https://tours.example.org/bilbao"])
 def test_mail_sent_from_the_command_line_links_to_public_url(
-    app, client, runner, db_session, departure_id, caplog, public_url
+    app, client, runner, db_transaction, departure_id, caplog, public_url
 ):
     """Issue #11 (a): `bidean sessions cancel` mails links on BIDEAN_PUBLIC_URL."""
     for n in range(2):
@@ -154,7 +156,7 @@ def test_mail_sent_from_the_command_line_links_to_public_url(
     assert result.exit_code == 0, result.output
     assert "2 email(s) sent" in result.output
     folder = Path(app.instance_path, "outbox")
-    cancelled = [p for p in folder.glob("*-session_cancelled.eml")]
+    cancelled = [p for p in folder.glob("*-departure_cancelled.eml")]
     assert len(cancelled) == 2
     base = public_url or "http://localhost:5000"
     for path in cancelled:

@@ -27,9 +27,9 @@ MAX_ROUND_TRIPS = 6
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10, max_party=6, language="eu")
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10, max_party=6, language="eu")
 
 
 @contextmanager
@@ -76,7 +76,7 @@ def post_booking(client, departure_id: int, n: int, key: str | None = None):
     return client.post(f"/api/sessions/{departure_id}/bookings", json=body, headers=headers)
 
 
-def test_a_booking_makes_at_most_six_round_trips(app, client, db_session, departure_id):
+def test_a_booking_makes_at_most_six_round_trips(app, client, db_transaction, departure_id):
     post_booking(client, departure_id, 0)  # the first request warms the app's caches
     with round_trips(app) as with_key:
         made = post_booking(client, departure_id, 1, key=uuid.uuid4().hex)
@@ -94,27 +94,31 @@ def test_a_booking_makes_at_most_six_round_trips(app, client, db_session, depart
     assert statements[0].startswith("INSERT INTO bookings"), statements
     assert statements[2].startswith("INSERT INTO outbox_messages"), statements
     # ... and the booking and its confirmation are both on record.
-    with db_session() as s:
-        stored = s.scalars(select(Booking).where(Booking.name == "Ane 1")).one()
-        queued = s.scalars(select(OutboxMessage).where(OutboxMessage.booking_id == stored.id))
+    with db_transaction() as db_session:
+        stored = db_session.scalars(select(Booking).where(Booking.name == "Ane 1")).one()
+        queued = db_session.scalars(
+            select(OutboxMessage).where(OutboxMessage.booking_id == stored.id)
+        )
         assert [m.kind for m in queued] == ["confirmation"]
 
 
 def test_the_request_only_records_the_message_and_the_worker_composes_it(
-    app, client, db_session, departure_id
+    app, client, db_transaction, departure_id
 ):
     made = post_booking(client, departure_id, 1).get_json()
-    with db_session() as s:
-        (queued,) = s.scalars(select(OutboxMessage))
+    with db_transaction() as db_session:
+        (queued,) = db_session.scalars(select(OutboxMessage))
         assert (queued.raw, queued.status) == (b"", "pending")  # nothing composed yet
     drain_mail(app)
-    with db_session() as s:
-        (sent,) = s.scalars(select(OutboxMessage))
+    with db_transaction() as db_session:
+        (sent,) = db_session.scalars(select(OutboxMessage))
         assert sent.status == "sent" and made["reference"].encode() in sent.raw
         assert made["reference"] in sent.subject
 
 
-def test_a_replayed_key_makes_no_second_booking_nor_message(app, client, db_session, departure_id):
+def test_a_replayed_key_makes_no_second_booking_nor_message(
+    app, client, db_transaction, departure_id
+):
     key = uuid.uuid4().hex
     first = post_booking(client, departure_id, 1, key=key)
     with round_trips(app) as trips:
@@ -122,12 +126,12 @@ def test_a_replayed_key_makes_no_second_booking_nor_message(app, client, db_sess
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["reference"] == first.get_json()["reference"]
     assert len(trips) <= MAX_ROUND_TRIPS, trips
-    with db_session() as s:
-        assert len(s.scalars(select(OutboxMessage)).all()) == 1
+    with db_transaction() as db_session:
+        assert len(db_session.scalars(select(OutboxMessage)).all()) == 1
 
 
 def test_a_connection_the_database_dropped_costs_a_retry_not_an_error(
-    app, client, db_session, departure_id, engine
+    app, client, db_transaction, departure_id, engine
 ):
     """No ping before each checkout: a dead pooled connection fails its first statement,
     the pool is invalidated and the booking runs again on a fresh connection."""
@@ -143,18 +147,18 @@ def test_a_connection_the_database_dropped_costs_a_retry_not_an_error(
         again = post_booking(client, departure_id, 2, key=uuid.uuid4().hex)
     assert again.status_code == 201, again.get_json()
     assert trips.count("COMMIT") == 1 and trips.count("BEGIN") == 2  # the retry
-    with db_session() as s:
-        assert len(s.scalars(select(Booking)).all()) == 2
+    with db_transaction() as db_session:
+        assert len(db_session.scalars(select(Booking)).all()) == 2
 
 
 def test_a_reference_drawn_twice_runs_the_transaction_again(
-    app, client, db_session, departure_id, monkeypatch
+    app, client, db_transaction, departure_id, monkeypatch
 ):
     first = post_booking(client, departure_id, 1).get_json()["reference"]
     draws = iter([first, "ZZZZ2345"])
     monkeypatch.setattr("tours.booking.bookings.new_reference", lambda: next(draws))
     made = post_booking(client, departure_id, 2)
     assert made.status_code == 201 and made.get_json()["reference"] == "ZZZZ2345"
-    with db_session() as s:
-        assert len(s.scalars(select(Booking)).all()) == 2
-        assert len(s.scalars(select(OutboxMessage)).all()) == 2  # the clash left nothing
+    with db_transaction() as db_session:
+        assert len(db_session.scalars(select(Booking)).all()) == 2
+        assert len(db_session.scalars(select(OutboxMessage)).all()) == 2  # the clash left nothing

@@ -30,8 +30,8 @@ def server(start_live_server):
     engine = make_engine(f"sqlite:///{server.instance / 'bidean.sqlite3'}")
     day = (datetime.now(UTC) + timedelta(days=20)).date()
     start = datetime(day.year, day.month, day.day, 11, 0)
-    with transaction(make_sessionmaker(engine), write_lock=True) as session:
-        schedule(session, DepartureRequest(SLUG, start, "en", 12, guide_id=GUIDE_ID))
+    with transaction(make_sessionmaker(engine), write_lock=True) as db_session:
+        schedule(db_session, DepartureRequest(SLUG, start, "en", 12, guide_id=GUIDE_ID))
     engine.dispose()
     return server
 

@@ -49,22 +49,22 @@ def booking_server(start_live_server, tmp_path_factory):
     server.outbox = outbox  # type: ignore[attr-defined]
     engine = make_engine(f"sqlite:///{server.instance / 'bidean.sqlite3'}")
     day = (datetime.now(UTC) + timedelta(days=14)).date()
-    with transaction(make_sessionmaker(engine), write_lock=True) as session:
+    with transaction(make_sessionmaker(engine), write_lock=True) as db_session:
         (departure,) = schedule(
-            session,
+            db_session,
             DepartureRequest(SLUG, datetime(day.year, day.month, day.day, 11, 0), "es", 12),
         )
         server.departure_id = departure.id  # type: ignore[attr-defined]
     server.engine = engine  # type: ignore[attr-defined]
     yield server
-    with transaction(make_sessionmaker(engine)) as session:
-        assert invariant_problems(session) == []
+    with transaction(make_sessionmaker(engine)) as db_session:
+        assert invariant_problems(db_session) == []
     engine.dispose()
 
 
 def booking_count(server) -> int:
-    with transaction(make_sessionmaker(server.engine)) as session:
-        return len(session.scalars(select(Booking)).all())
+    with transaction(make_sessionmaker(server.engine)) as db_session:
+        return len(db_session.scalars(select(Booking)).all())
 
 
 def fill_form(page, name: str, email_address: str, size: str) -> None:

@@ -36,29 +36,30 @@ def console_server(start_live_server):
     factory = make_sessionmaker(engine)
     soon = datetime.now(ZoneInfo("Europe/Madrid")) + timedelta(hours=2)
     soon = soon.replace(tzinfo=None, minute=0, second=0, microsecond=0)
-    with transaction(factory, write_lock=True) as session:
+    with transaction(factory, write_lock=True) as db_session:
         (today,) = schedule_with_guide(
-            session, DepartureRequest(SLUG, soon, "es", 12, guide_id="youssef")
+            db_session, DepartureRequest(SLUG, soon, "es", 12, guide_id="youssef")
         )
         (french,) = schedule_with_guide(
-            session, DepartureRequest(SLUG, soon + timedelta(days=2), "fr", 12, guide_id="aminata")
+            db_session,
+            DepartureRequest(SLUG, soon + timedelta(days=2), "fr", 12, guide_id="aminata"),
         )
         (unassigned,) = schedule_with_guide(
-            session, DepartureRequest(SLUG, soon + timedelta(days=3), "en", 12)
+            db_session, DepartureRequest(SLUG, soon + timedelta(days=3), "en", 12)
         )
         create_account(
-            session, "youssef@example.org", "guide", guide_id="youssef", password=PASSWORD
+            db_session, "youssef@example.org", "guide", guide_id="youssef", password=PASSWORD
         )
         create_account(
-            session, "aminata@example.org", "guide", guide_id="aminata", password=PASSWORD
+            db_session, "aminata@example.org", "guide", guide_id="aminata", password=PASSWORD
         )
-        create_account(session, "coordinator@example.org", "admin", password=PASSWORD)
+        create_account(db_session, "coordinator@example.org", "coordinator", password=PASSWORD)
         server.walks = (today.id, french.id, unassigned.id)  # type: ignore[attr-defined]
     bookings = []
     for name, size in (("Ane Etxeberria", 2), ("Bruno Costa", 3)):
-        with transaction(factory, write_lock=True) as session:
+        with transaction(factory, write_lock=True) as db_session:
             result = book(
-                session,
+                db_session,
                 server.walks[0],  # type: ignore[attr-defined]
                 Party(name, "v@example.org", size, "es", phone="+34 600 111 222"),
             )
@@ -70,9 +71,9 @@ def console_server(start_live_server):
 
 
 def check_ins(server, booking_id: int) -> int:
-    with transaction(server.factory) as session:
+    with transaction(server.factory) as db_session:
         query = select(func.count()).select_from(CheckIn).where(CheckIn.booking_id == booking_id)
-        return session.scalar(query)
+        return db_session.scalar(query)
 
 
 def log_in(page, server, email: str) -> None:

@@ -35,9 +35,9 @@ def import_server(start_live_server):
     server = start_live_server(env={"BIDEAN_SAMPLE_DEPARTURES": "false"})
     engine = make_engine(f"sqlite:///{server.instance / 'bidean.sqlite3'}")
     factory = make_sessionmaker(engine)
-    with transaction(factory, write_lock=True) as session:
-        create_account(session, COORDINATOR, "admin", password=steps.PASSWORD)
-        create_account(session, OTHER, "admin", password=steps.PASSWORD)
+    with transaction(factory, write_lock=True) as db_session:
+        create_account(db_session, COORDINATOR, "coordinator", password=steps.PASSWORD)
+        create_account(db_session, OTHER, "coordinator", password=steps.PASSWORD)
     server.factory = factory  # type: ignore[attr-defined]
     yield server
     engine.dispose()
@@ -101,8 +101,8 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     landing = steps.confirm_import(page)
     assert "vienna-walk-route version 1 is stored as a draft." in page.inner_text(".flash")
     assert landing.startswith(f"{server.url}/console/tours/vienna-walk-route")
-    with transaction(server.factory) as session:  # type: ignore[attr-defined]
-        row = newest_version(session, "vienna-walk-route")
+    with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
+        row = newest_version(db_session, "vienna-walk-route")
         assert row.version == 1 and row.tour.status == "draft"
         assert {item["pointer"].rsplit("/", 1)[-1] for item in row.todo} == {"title", "summary"}
         stored = [f["properties"]["name"]["en"] for f in row.document["features"][1:13]]
@@ -132,8 +132,8 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     # The other coordinator's save, from the form they opened before, is refused.
     editor.write_text(other, "tour-title", "Overwritten?")
     assert editor.save_is_refused_as_stale(other)
-    with transaction(server.factory) as session:  # type: ignore[attr-defined]
-        newest = newest_version(session, "vienna-walk-route")
+    with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
+        newest = newest_version(db_session, "vienna-walk-route")
         assert newest.document["features"][0]["properties"]["title"]["en"] != "Overwritten?"
     other_context.close()
 
@@ -150,9 +150,9 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     steps.upload_files(page, tour=geojson_file)
     assert "vienna-walk-route" in page.inner_text("#import-outcome")
     steps.confirm_import(page)
-    with transaction(server.factory) as session:  # type: ignore[attr-defined]
-        published = get_tour(session, "vienna-walk-route", newest.version)
-        reimported = newest_version(session, "vienna-walk-route")
+    with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
+        published = get_tour(db_session, "vienna-walk-route", newest.version)
+        reimported = newest_version(db_session, "vienna-walk-route")
         again = Tour.from_document(reimported.document)
     assert reimported.version == newest.version + 1  # stored beside, as a draft
     assert again == Tour.from_document(without_scripts(published.tour.to_document()))

@@ -24,11 +24,11 @@ def editor_server(start_live_server):
     server = start_live_server(env={"BIDEAN_SAMPLE_DEPARTURES": "false"})
     engine = make_engine(f"sqlite:///{server.instance / 'bidean.sqlite3'}")
     factory = make_sessionmaker(engine)
-    with transaction(factory, write_lock=True) as session:
-        store_draft_in(session, "editor-draft")
-        store_draft_in(session, "map-draft")
-        create_account(session, FIRST, "admin", password=steps.PASSWORD)
-        create_account(session, SECOND, "admin", password=steps.PASSWORD)
+    with transaction(factory, write_lock=True) as db_session:
+        store_draft_in(db_session, "editor-draft")
+        store_draft_in(db_session, "map-draft")
+        create_account(db_session, FIRST, "coordinator", password=steps.PASSWORD)
+        create_account(db_session, SECOND, "coordinator", password=steps.PASSWORD)
     server.factory = factory  # type: ignore[attr-defined]
     yield server
     engine.dispose()
@@ -71,8 +71,8 @@ def test_a_coordinator_finishes_a_draft_in_german_and_publishes_it(editor_server
     other.fill("#tour-summary", "Eine andere Zusammenfassung")
     refusal = steps.save_is_refused_as_stale(other)
     assert "Nothing was saved" in refusal and "title" in refusal
-    with transaction(server.factory) as session:
-        row = newest_version(session, slug)
+    with transaction(server.factory) as db_session:
+        row = newest_version(db_session, slug)
         assert "Eine andere Zusammenfassung" not in str(row.document)
         assert row.document["features"][0]["properties"]["title"]["de"] == (
             "Stimmen von San Francisco"
@@ -109,8 +109,8 @@ def test_markers_move_stops_and_a_tap_on_the_map_adds_one(editor_server, browser
     assert new_lon and page.evaluate("document.activeElement.name") == "new-name"
     page.keyboard.type("Parada nueva")
     steps.save(page)
-    with transaction(server.factory) as session:
-        document = get_document(session, slug, 2)
+    with transaction(server.factory) as db_session:
+        document = get_document(db_session, slug, 2)
     stops = {f["properties"]["id"]: f for f in document["features"][1:]}
     assert stops["sf-03"]["geometry"]["coordinates"][0] == round(float(after[0]), 6)
     assert stops["stop-9"]["properties"]["name"] == {"es": "Parada nueva"}

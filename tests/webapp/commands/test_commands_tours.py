@@ -34,10 +34,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def counts(app) -> tuple[int, int]:
-    with get_db(app).transaction() as session:
+    with get_db(app).transaction() as db_session:
         return (
-            session.scalar(select(func.count()).select_from(TourRecord)),
-            session.scalar(select(func.count()).select_from(TourVersionRecord)),
+            db_session.scalar(select(func.count()).select_from(TourRecord)),
+            db_session.scalar(select(func.count()).select_from(TourVersionRecord)),
         )
 
 
@@ -139,8 +139,8 @@ def test_import_stores_valid_files_one_transaction_each(app, runner, files):
     assert f"stored zabala-kitchens version 1 ({files['other']})" in result.output
     assert f"{files['invalid']}: INVALID" in result.output
     assert counts(app) == (2, 2)
-    with get_db(app).transaction() as session:
-        slugs = session.scalars(select(TourRecord.slug).order_by(TourRecord.slug)).all()
+    with get_db(app).transaction() as db_session:
+        slugs = db_session.scalars(select(TourRecord.slug).order_by(TourRecord.slug)).all()
     assert slugs == ["san-francisco-voices", "zabala-kitchens"]
 
 
@@ -178,8 +178,8 @@ def test_export_round_trips(app, runner, files, tmp_path):
     assert again.exit_code == 0 and "unchanged san-francisco-voices version 1" in again.output
     from tours.tour.store import get_tour
 
-    with get_db(app).transaction() as session:
-        assert get_tour(session, "san-francisco-voices").version == 1
+    with get_db(app).transaction() as db_session:
+        assert get_tour(db_session, "san-francisco-voices").version == 1
 
 
 def test_export_unknown_slug_or_version(runner, files):

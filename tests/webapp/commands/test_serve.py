@@ -31,18 +31,18 @@ STARTUP_DEADLINE_S = 120
 
 
 def stored_versions(app) -> list[tuple[str, int]]:
-    with get_db(app).transaction() as session:
-        return current_versions(session)
+    with get_db(app).transaction() as db_session:
+        return current_versions(db_session)
 
 
 def test_load_sample_routes_stores_every_sample_through_the_importer(app, sample_routes):
     stored = load_sample_routes(app)
     assert sorted(s.slug for s in stored) == sorted(p.stem for p in sample_routes)
     assert all(s.version == 1 for s in stored)
-    with get_db(app).transaction() as session:
+    with get_db(app).transaction() as db_session:
         for path in sample_routes:
             expected = validate_with_media(path, ValidationOptions(), store_for(app)).tour
-            stored = get_tour(session, path.stem).tour
+            stored = get_tour(db_session, path.stem).tour
             assert stored == expected
             # The images beside the samples are in the store, named by their key.
             for stop in stored.stops:

@@ -31,8 +31,8 @@ def import_tour(runner, tmp_path: Path, **changes) -> None:
 
 
 def stored(app, slug: str = SLUG):
-    with get_db(app).transaction() as session:
-        row = newest_version(session, slug)
+    with get_db(app).transaction() as db_session:
+        row = newest_version(db_session, slug)
         return row.version, row.document, row.tour.status
 
 
@@ -185,8 +185,8 @@ def test_fork_stores_a_draft_in_the_other_city_with_attribution(app, runner, cli
     result = runner.invoke(args=["fork", SLUG, "--city", "Wrocław"])
     assert result.exit_code == 0, result.output
     assert f"stored {SLUG}-wroclaw version 1 as a draft (4 to do)" in result.output
-    with get_db(app).transaction() as session:
-        listing = {t.slug: t for t in tour_listings(session)}
+    with get_db(app).transaction() as db_session:
+        listing = {t.slug: t for t in tour_listings(db_session)}
     fork = listing[f"{SLUG}-wroclaw"]
     assert (fork.status, fork.city, fork.languages) == ("draft", "Wrocław", ["es", "eu", "en"])
     codes = [t["code"] for t in fork.todo]

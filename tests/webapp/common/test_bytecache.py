@@ -68,9 +68,9 @@ def test_the_cached_tour_keeps_no_route_but_the_endpoints_still_give_it(app, cli
     store_document(app, walk_document())
     page = client.get("/tours/hidden-walk")
     assert page.status_code == 200 and "Parque final" in page.get_data(as_text=True)
-    with app.app_context(), get_db(app).transaction() as session:
-        cached = tour_cache().get(session, "hidden-walk")
-        stored_route = get_document(session, "hidden-walk")["features"][0]["geometry"]
+    with app.app_context(), get_db(app).transaction() as db_session:
+        cached = tour_cache().get(db_session, "hidden-walk")
+        stored_route = get_document(db_session, "hidden-walk")["features"][0]["geometry"]
     assert cached.tour.route == ()
     # What the page needs is still there: stops in walking order, legs, durations.
     assert [stop.id for stop, _ in cached.ordered_stops()] == ["first", "second", "third"]

@@ -163,9 +163,9 @@ def test_an_accept_language_change_is_never_answered_with_the_old_etag(app, hidd
     assert basque.status_code == 200 and 'lang="eu"' in basque.get_data(as_text=True)
 
 
-def test_live_seats_change_the_etag(client, db_session):
-    store_tour(db_session)
-    departure = add_departure(db_session, capacity=10, max_party=6)
+def test_live_seats_change_the_etag(client, db_transaction):
+    store_tour(db_transaction)
+    departure = add_departure(db_transaction, capacity=10, max_party=6)
     page = f"/tours/{SLUG}"
     before = client.get(page)
     assert client.get(page, headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
@@ -177,7 +177,7 @@ def test_live_seats_change_the_etag(client, db_session):
     after = client.get(page, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
     # A new departure shows too.
-    add_departure(db_session, capacity=4, days_ahead=20)
+    add_departure(db_transaction, capacity=4, days_ahead=20)
     newest = client.get(page, headers={"If-None-Match": after.headers["ETag"]})
     assert newest.status_code == 200 and newest.headers["ETag"] != after.headers["ETag"]
 
@@ -196,9 +196,9 @@ def test_two_apps_give_the_same_page_the_same_etag(app, hidden_walk, tmp_path):
         other.extensions["bidean.db"].engine.dispose()
 
 
-def test_no_store_pages_get_no_etag_and_no_304(client, db_session):
-    store_tour(db_session)
-    departure = add_departure(db_session)
+def test_no_store_pages_get_no_etag_and_no_304(client, db_transaction):
+    store_tour(db_transaction)
+    departure = add_departure(db_transaction)
     form = client.get(f"/tours/{SLUG}/book?session={departure}")
     assert form.status_code == 200
     assert form.headers["Cache-Control"] == "no-store"

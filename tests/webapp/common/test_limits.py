@@ -16,9 +16,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10)
 
 
 def body(**changes) -> dict:
@@ -44,7 +44,7 @@ def test_a_huge_body_is_a_clear_413(app, client, departure_id):
 
 
 @pytest.mark.parametrize("size", [2**31, 2**63, -(2**31), 10**30])
-def test_huge_and_negative_party_sizes_are_422(client, db_session, departure_id, size):
+def test_huge_and_negative_party_sizes_are_422(client, db_transaction, departure_id, size):
     answer = client.post(f"/api/sessions/{departure_id}/bookings", json=body(party_size=size))
     assert answer.status_code == 422
     assert "party_size" in answer.get_json()["fields"]
@@ -54,7 +54,7 @@ def test_huge_and_negative_party_sizes_are_422(client, db_session, departure_id,
               "party_size": str(size), "language": "es", "privacy": "y"},
     )  # fmt: skip
     assert form.status_code == 422
-    assert bookings(db_session) == 0
+    assert bookings(db_transaction) == 0
 
 
 @pytest.mark.parametrize("number", [2**31, 2**64, 10**40])
@@ -65,12 +65,12 @@ def test_ids_beyond_any_column_are_404(client, number):
 
 
 @pytest.mark.parametrize("bad", ["Ama\x00ia", "Ama\ud800ia", "\udfff"])
-def test_nul_and_lone_surrogates_are_refused(client, db_session, departure_id, bad):
+def test_nul_and_lone_surrogates_are_refused(client, db_transaction, departure_id, bad):
     answer = client.post(f"/api/sessions/{departure_id}/bookings?lang=en", json=body(name=bad))
     assert answer.status_code == 400
     assert "cannot be used" in answer.get_json()["error"]
     assert client.post(f"/api/sessions/{departure_id}/bookings", json={bad: 1}).status_code == 400
-    assert bookings(db_session) == 0
+    assert bookings(db_transaction) == 0
 
 
 def test_nul_in_paths_query_and_forms_is_400(client, departure_id):
@@ -91,7 +91,7 @@ def test_deeply_nested_json_is_400(client, departure_id):
 
 
 def test_non_ascii_local_parts_are_refused_in_the_visitor_language(
-    client, db_session, departure_id
+    client, db_transaction, departure_id
 ):
     answer = client.post(
         f"/api/sessions/{departure_id}/bookings?lang=es", json=body(email="josé@correo.es")
@@ -104,14 +104,14 @@ def test_non_ascii_local_parts_are_refused_in_the_visitor_language(
               "party_size": "1", "language": "eu", "privacy": "y"},
     )  # fmt: skip
     assert form.status_code == 422 and "@" in form.get_data(as_text=True)
-    assert bookings(db_session) == 0
+    assert bookings(db_transaction) == 0
     # An international domain is fine: stored and sent in its ASCII (IDNA) form.
     made = client.post(
         f"/api/sessions/{departure_id}/bookings", json=body(email="ana@correo.españa.es")
     )
     assert made.status_code == 201
-    with db_session() as s:
-        assert s.scalars(select(Booking.email)).one() == "ana@correo.xn--espaa-rta.es"
+    with db_transaction() as db_session:
+        assert db_session.scalars(select(Booking.email)).one() == "ana@correo.xn--espaa-rta.es"
 
 
 def test_cookies_are_httponly_samesite_and_secure_outside_development(
@@ -221,8 +221,8 @@ def test_redis_down_logs_it_and_keeps_a_conservative_limit(
         app.extensions["bidean.db"].engine.dispose()
 
 
-def test_command_line_numbers_have_ranges(runner, db_session):
-    store_tour(db_session)
+def test_command_line_numbers_have_ranges(runner, db_transaction):
+    store_tour(db_transaction)
     at = ["sessions", "add", "zabala-test", "--at", "2030-03-06T11:00", "--language", "es"]
     result = runner.invoke(args=[*at, "--capacity", str(2**31)])
     assert result.exit_code == 2 and "10000" in result.output

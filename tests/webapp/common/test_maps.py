@@ -143,12 +143,12 @@ def popup_texts(marker: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture
-def store(db_session):
+def store(db_transaction):
     """Save a tour document and return what was stored."""
 
     def _store(doc: dict[str, Any]) -> StoredTour:
-        with db_session() as session:
-            return save_tour(session, Tour.from_document(doc), "test.geojson")
+        with db_transaction() as db_session:
+            return save_tour(db_session, Tour.from_document(doc), "test.geojson")
 
     return _store
 

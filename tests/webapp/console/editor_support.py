@@ -21,8 +21,8 @@ DRAFT_SLUG = "editor-draft"
 
 def store_draft(app, slug: str = DRAFT_SLUG) -> None:
     """A draft copy of the San Francisco sample without a title: one thing to do."""
-    with get_db(app).transaction(write_lock=True) as session:
-        store_draft_in(session, slug)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        store_draft_in(db_session, slug)
 
 
 def store_draft_in(session, slug: str = DRAFT_SLUG) -> None:
@@ -50,10 +50,10 @@ def editor_world(app) -> None:
     load_sample_routes(app)
     load_sample_guides(app)
     store_draft(app)
-    with get_db(app).transaction(write_lock=True) as session:
-        create_account(session, COORDINATOR, "admin", password=PASSWORD)
-        create_account(session, SECOND_COORDINATOR, "admin", password=PASSWORD)
-        create_account(session, GUIDE, "guide", guide_id="youssef", password=PASSWORD)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        create_account(db_session, COORDINATOR, "coordinator", password=PASSWORD)
+        create_account(db_session, SECOND_COORDINATOR, "coordinator", password=PASSWORD)
+        create_account(db_session, GUIDE, "guide", guide_id="youssef", password=PASSWORD)
 
 
 def log_in(client, email: str = COORDINATOR):

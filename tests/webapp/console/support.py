@@ -34,23 +34,23 @@ def build_world(app) -> World:
     db = get_db(app)
     start = datetime.now() + timedelta(days=3)
     start = start.replace(hour=11, minute=0, second=0, microsecond=0)
-    with db.transaction(write_lock=True) as session:
+    with db.transaction(write_lock=True) as db_session:
         (walk_a,) = schedule_with_guide(
-            session, DepartureRequest(SLUG, start, "es", 12, guide_id="youssef")
+            db_session, DepartureRequest(SLUG, start, "es", 12, guide_id="youssef")
         )
         (walk_b,) = schedule_with_guide(
-            session,
+            db_session,
             DepartureRequest(SLUG, start + timedelta(days=1), "fr", 12, guide_id="aminata"),
         )
-        create_account(session, GUIDE_A, "guide", guide_id="youssef", password=PASSWORD)
-        create_account(session, GUIDE_B, "guide", guide_id="aminata", password=PASSWORD)
-        create_account(session, ADMIN, "admin", password=PASSWORD)
+        create_account(db_session, GUIDE_A, "guide", guide_id="youssef", password=PASSWORD)
+        create_account(db_session, GUIDE_B, "guide", guide_id="aminata", password=PASSWORD)
+        create_account(db_session, ADMIN, "coordinator", password=PASSWORD)
         ids = (walk_a.id, walk_b.id)
     bookings = []
     for name, size, phone in (("Ane Visitor", 2, "+34 600 000 001"), ("=HYPERLINK(1)", 1, None)):
-        with db.transaction(write_lock=True) as session:
+        with db.transaction(write_lock=True) as db_session:
             result = book(
-                session,
+                db_session,
                 ids[0],
                 Party(name, "visitor@example.org", size, "es", phone=phone, notes="Wheelchair"),
             )

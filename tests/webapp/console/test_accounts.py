@@ -52,8 +52,8 @@ def test_weak_passwords_are_refused(password):
 
 def test_a_good_password_is_accepted_and_stored_hashed(app):
     build_world(app)
-    with get_db(app).transaction() as session:
-        account = session.query(UserAccount).filter_by(email=GUIDE_A).one()
+    with get_db(app).transaction() as db_session:
+        account = db_session.query(UserAccount).filter_by(email=GUIDE_A).one()
         assert account.password_hash.startswith("$argon2")
         assert PASSWORD not in account.password_hash
 
@@ -168,12 +168,12 @@ def test_every_console_form_needs_the_csrf_token(database_url, tmp_path):
 
 def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
     build_world(app)
-    with get_db(app).transaction() as session:
-        account = create_account(session, "new@example.org", "admin")
-        token = issue_set_password_link_token(session, account)
+    with get_db(app).transaction() as db_session:
+        account = create_account(db_session, "new@example.org", "coordinator")
+        token = issue_set_password_link_token(db_session, account)
         late = issue_set_password_link_token(
-            session,
-            create_account(session, "late@example.org", "admin"),
+            db_session,
+            create_account(db_session, "late@example.org", "coordinator"),
             now=utcnow() - timedelta(hours=48, minutes=1),
         )
     assert client.get(f"/console/set-password/{late}").status_code == 404
@@ -186,10 +186,10 @@ def test_set_password_link_works_once_and_expires_after_48_hours(app, client):
     assert answer.status_code == 302
     assert client.get(f"/console/set-password/{token}").status_code == 404
     assert log_in(client, "new@example.org", "river walk in spring").status_code == 302
-    with get_db(app).transaction() as session, pytest.raises(AccountError):
-        set_password_with_token(session, token, "another long phrase")
-    with get_db(app).transaction() as session:
-        assert account_for_token(session, token) is None
+    with get_db(app).transaction() as db_session, pytest.raises(AccountError):
+        set_password_with_token(db_session, token, "another long phrase")
+    with get_db(app).transaction() as db_session:
+        assert account_for_token(db_session, token) is None
 
 
 #: The coordinator role's old name, which ``--role`` still accepts.
@@ -220,7 +220,15 @@ def test_users_cli(app, runner):
     )
     assert stdin.exit_code == 0 and "set-password" not in stdin.output
     weak = runner.invoke(
-        args=["users", "add", "--role", "admin", "--email", "w@example.org", "--password-stdin"],
+        args=[
+            "users",
+            "add",
+            "--role",
+            "coordinator",
+            "--email",
+            "w@example.org",
+            "--password-stdin",
+        ],
         input="password1234\n",
     )
     assert weak.exit_code != 0 and "too" in weak.output

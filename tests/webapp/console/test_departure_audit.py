@@ -17,14 +17,14 @@ from webapp.common.database import get_db
 
 def _departures(app) -> dict[int, tuple[str, str | None, int]]:
     """Every departure's (status, guide, capacity), by id."""
-    with get_db(app).transaction() as db:
-        rows = db.scalars(select(Departure))
+    with get_db(app).transaction() as db_session:
+        rows = db_session.scalars(select(Departure))
         return {d.id: (d.status, d.guide_id, d.capacity) for d in rows}
 
 
 def _outbox(app) -> int:
-    with get_db(app).transaction() as db:
-        return db.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    with get_db(app).transaction() as db_session:
+        return db_session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
 
 
 def _next_saturday() -> date:

@@ -21,8 +21,8 @@ def test_a_check_in_sent_twice_is_stored_once(app, client):
     first = client.post(url, json=body).get_json()
     again = client.post(url, json=body).get_json()
     assert (first["new"], again["new"]) == (True, False)
-    with get_db(app).transaction() as session:
-        assert session.query(CheckIn).filter_by(idempotency_key="offline-key-0001").count() == 1
+    with get_db(app).transaction() as db_session:
+        assert db_session.query(CheckIn).filter_by(idempotency_key="offline-key-0001").count() == 1
     page = client.get(f"/console/departures/{world.walk_a}").get_data(as_text=True)
     assert 'id="count-arrived">2<' in page and 'id="count-expected">3<' in page
     other = client.post(url, json={**body, "booking_id": 999999, "key": "offline-key-0002"})

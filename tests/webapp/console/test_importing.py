@@ -97,13 +97,13 @@ def staged(app) -> list[Path]:
 
 
 def tours(app) -> list[tuple[str, str, int]]:
-    with get_db(app).transaction() as session:
-        rows = session.execute(select(TourRecord.slug, TourRecord.status, TourRecord.id)).all()
+    with get_db(app).transaction() as db_session:
+        rows = db_session.execute(select(TourRecord.slug, TourRecord.status, TourRecord.id)).all()
         return [
             (
                 slug,
                 status,
-                session.scalar(select(func.count()).where(TourVersionRecord.tour_id == tour_id)),
+                db_session.scalar(select(func.count()).where(TourVersionRecord.tour_id == tour_id)),
             )
             for slug, status, tour_id in rows
         ]
@@ -111,11 +111,11 @@ def tours(app) -> list[tuple[str, str, int]]:
 
 @pytest.fixture
 def accounts(app):
-    with get_db(app).transaction(write_lock=True) as session:
-        create_account(session, ADMIN, "admin", password=PASSWORD)
-        create_account(session, OTHER_ADMIN, "admin", password=PASSWORD)
-        add_guide(session, "ane", "Ane", "es:native")
-        create_account(session, GUIDE, "guide", guide_id="ane", password=PASSWORD)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        create_account(db_session, ADMIN, "coordinator", password=PASSWORD)
+        create_account(db_session, OTHER_ADMIN, "coordinator", password=PASSWORD)
+        add_guide(db_session, "ane", "Ane", "es:native")
+        create_account(db_session, GUIDE, "guide", guide_id="ane", password=PASSWORD)
 
 
 @pytest.fixture
@@ -147,8 +147,8 @@ def test_the_upload_needs_the_csrf_token(database_url, tmp_path):
             "INSTANCE_PATH": str(tmp_path / "instance"),
         }
     )
-    with get_db(app).transaction(write_lock=True) as session:
-        create_account(session, ADMIN, "admin", password=PASSWORD)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        create_account(db_session, ADMIN, "coordinator", password=PASSWORD)
     client = app.test_client()
     page = client.get("/console/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
@@ -191,8 +191,8 @@ def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
     assert response.headers["Location"] == "/console/tours/route"  # on to the editor
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
     assert "route version 1 is stored as a draft." in page and "timezone" in page
-    with get_db(app).transaction() as session:
-        document = get_document(session, "route")
+    with get_db(app).transaction() as db_session:
+        document = get_document(db_session, "route")
     names = [f["properties"]["name"] for f in document["features"][1:4]]
     assert [next(iter(name.values())) for name in names] == ["Church", "Bridge", "Market"]
     # The token is used up: a second confirmation stores nothing more.
@@ -364,8 +364,8 @@ def test_images_named_by_a_local_path_are_not_read(app, coordinator):
     assert skipped[0]["line"] is not None
     assert report["will_store"]["status"] == "published"
     coordinator.post(f"/console/tours/import/{token}/confirm")
-    with get_db(app).transaction() as session:
-        stored = session.scalars(select(TourVersionRecord)).one().document
+    with get_db(app).transaction() as db_session:
+        stored = db_session.scalars(select(TourVersionRecord)).one().document
     assert "images/bridge.png" not in json.dumps(stored)
     assert "https://example.org/bridge.jpg" in json.dumps(stored)
     assert not (Path(app.instance_path) / "media").exists()  # nothing was read or stored

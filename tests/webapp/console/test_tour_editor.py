@@ -24,13 +24,13 @@ EDIT = f"/console/tours/{DRAFT_SLUG}"
 
 
 def _versions(app, slug=DRAFT_SLUG) -> list[int]:
-    with get_db(app).transaction() as session:
-        return [v.version for v in version_history(session, slug)]
+    with get_db(app).transaction() as db_session:
+        return [v.version for v in version_history(db_session, slug)]
 
 
 def _newest(app, slug=DRAFT_SLUG):
-    with get_db(app).transaction() as session:
-        row = newest_version(session, slug)
+    with get_db(app).transaction() as db_session:
+        row = newest_version(db_session, slug)
         return row.document, list(row.todo), row.tour.status, row.version
 
 
@@ -60,10 +60,10 @@ def _stop(document, stop_id):
 def test_tours_list_shows_every_status_with_version_and_to_do(app, client):
     editor_world(app)
     log_in(client)
-    with get_db(app).transaction(write_lock=True) as session:
+    with get_db(app).transaction(write_lock=True) as db_session:
         from tours.tour.store import WITHDRAWN, set_status
 
-        set_status(session, "zabala-kitchens-and-workshops", WITHDRAWN)
+        set_status(db_session, "zabala-kitchens-and-workshops", WITHDRAWN)
     page = client.get("/console/tours").get_data(as_text=True)
     rows = dict(re.findall(r'<tr data-slug="([^"]+)">(.*?)</tr>', page, re.S))
     assert set(rows) >= {DRAFT_SLUG, PUBLISHED_SLUG, "zabala-kitchens-and-workshops"}
@@ -186,8 +186,8 @@ def test_text_that_cannot_be_stored_is_refused_and_nothing_is_stored(app, client
 def test_a_draft_with_old_errors_can_still_be_edited(app, client):
     """What an assembled draft already had wrong stays on its to-do list; saving works."""
     editor_world(app)
-    with get_db(app).transaction(write_lock=True) as session:
-        row = newest_version(session, DRAFT_SLUG)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        row = newest_version(db_session, DRAFT_SLUG)
         document = copy.deepcopy(row.document)
         document["features"][0]["properties"]["timezone"] = "Mars/Olympus"
         row.document = document
@@ -254,14 +254,14 @@ def test_publish_and_withdraw_change_the_public_site(app, client):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "PRIVATE-CUE-8842" not in response.get_data(as_text=True), url
-    with get_db(app).transaction() as session:  # the script is stored, only not public
-        stored = get_document(session, DRAFT_SLUG)
+    with get_db(app).transaction() as db_session:  # the script is stored, only not public
+        stored = get_document(db_session, DRAFT_SLUG)
         assert _stop(stored, "sf-01")["properties"]["script"]["de"] == "PRIVATE-CUE-8842"
     assert client.post(f"{EDIT}/withdraw").status_code == 302
     assert client.get(f"/tours/{DRAFT_SLUG}").status_code == 404
     assert DRAFT_SLUG not in client.get("/api/tours").get_data(as_text=True)
-    with get_db(app).transaction() as session:
-        entries = [(e.action, e.target, e.actor) for e in reversed(audit.recent(session))]
+    with get_db(app).transaction() as db_session:
+        entries = [(e.action, e.target, e.actor) for e in reversed(audit.recent(db_session))]
     assert entries[-3:] == [
         ("tour.edit", f"tour:{DRAFT_SLUG}", COORDINATOR),
         ("tour.publish", f"tour:{DRAFT_SLUG}", COORDINATOR),

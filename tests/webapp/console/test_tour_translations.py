@@ -26,8 +26,8 @@ SCRIPT = "Reúne al grupo bajo los árboles"  # the Spanish script of the sample
 
 
 def newest(app, slug=SLUG):
-    with get_db(app).transaction() as session:
-        row = newest_version(session, slug)
+    with get_db(app).transaction() as db_session:
+        row = newest_version(db_session, slug)
         return row.version, row.document, row.tour.status
 
 
@@ -79,8 +79,8 @@ def test_download_and_upload_store_a_new_version_and_audit_it(app, client):
     assert stops["sf-01"]["name"]["pl"] == "=Plac Serca Maryi"
     assert stops["sf-02"]["story"]["pl"] == "A\nB"
     assert stops["sf-01"]["script"]["es"].startswith(SCRIPT)
-    with get_db(app).transaction() as session:
-        entry = recent(session)[0]
+    with get_db(app).transaction() as db_session:
+        entry = recent(db_session)[0]
         assert (entry.action, entry.actor, entry.details["version"]) == (
             "tour.translations",
             ADMIN,

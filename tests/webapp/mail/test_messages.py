@@ -21,7 +21,7 @@ from tests.booking_support import SLUG, add_departure, drain_mail, store_tour
 from tests.mail_support import free_port, smtp_server
 from tours.booking.models import Booking, OutboxMessage
 from webapp.booking.calendar import CalendarEvent, booking_calendar
-from webapp.common.departure_views import session_date, session_short_date
+from webapp.common.departure_views import departure_date, departure_short_date
 from webapp.mail.messages import MAIL_POLICY
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -32,9 +32,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10)
 
 
 def book(client, departure_id: int, language: str = "fr", size: int = 3) -> dict:
@@ -62,7 +62,9 @@ def outbox_rows(db_session) -> list[OutboxMessage]:
         return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_confirmation_in_the_booker_language_with_a_calendar(app, client, db_session, departure_id):
+def test_confirmation_in_the_booker_language_with_a_calendar(
+    app, client, db_transaction, departure_id
+):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_SENDER="Bidean <tours@bidean.example>")
     app.config["PUBLIC_URL"] = "https://tours.bidean.example"
     with smtp_server() as (inbox, port):
@@ -94,7 +96,7 @@ def test_confirmation_in_the_booker_language_with_a_calendar(app, client, db_ses
     assert "Zabalburu" in str(event["LOCATION"]) and "43.256000" in str(event["LOCATION"])
     assert (event["GEO"].latitude, event["GEO"].longitude) == (43.256, -2.93)
     assert str(event["URL"]) == manage_url
-    assert [r.status for r in outbox_rows(db_session)] == ["sent"]
+    assert [r.status for r in outbox_rows(db_transaction)] == ["sent"]
 
     # Cancelling sends a METHOD:CANCEL for the same UID, so calendars drop the event.
     with smtp_server(port) as (inbox, _port):
@@ -129,16 +131,16 @@ def test_smtp_login_is_used_when_configured(app, client, departure_id):
 
 
 def test_a_failed_send_keeps_the_booking_and_mail_retry_delivers(
-    app, client, runner, db_session, departure_id
+    app, client, runner, db_transaction, departure_id
 ):
     port = free_port()  # nothing listens here yet
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     made = book(client, departure_id, language="es")
-    with db_session() as s:
-        (booking,) = s.scalars(select(Booking)).all()
+    with db_transaction() as db_session:
+        (booking,) = db_session.scalars(select(Booking)).all()
         assert booking.reference == made["reference"]
     drain_mail(app)
-    (row,) = outbox_rows(db_session)
+    (row,) = outbox_rows(db_transaction)
     # A refused connection is transient: the message waits for its next attempt.
     assert (row.status, row.attempts) == ("pending", 1) and row.next_attempt_at is not None
     assert "ConnectionRefusedError" in row.last_error
@@ -150,7 +152,7 @@ def test_a_failed_send_keeps_the_booking_and_mail_retry_delivers(
     assert "1 message(s) sent, 0 failed" in result.output
     (_from, _to, message) = inbox.messages[0]
     assert made["reference"] in message["Subject"] and "Tu reserva" in message["Subject"]
-    (row,) = outbox_rows(db_session)
+    (row,) = outbox_rows(db_transaction)
     assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
     assert row.next_attempt_at is None
     assert runner.invoke(args=["mail", "retry"]).output.startswith("0 message(s) sent")
@@ -171,7 +173,9 @@ def test_without_smtp_messages_go_to_the_outbox_folder(app, client, caplog, depa
     assert all("fatou@example.org" not in record.getMessage() for record in caplog.records)
 
 
-def test_session_cancellation_emails_everyone_booked(app, client, runner, db_session, departure_id):
+def test_departure_cancellation_emails_everyone_booked(
+    app, client, runner, db_transaction, departure_id
+):
     book(client, departure_id, language="eu", size=2)
     book(client, departure_id, language="en", size=1)
     app.config["SMTP_HOST"] = "127.0.0.1"
@@ -185,8 +189,8 @@ def test_session_cancellation_emails_everyone_booked(app, client, runner, db_ses
     assert subjects[1].startswith("Cancelled: Zabala walk on ")
     for _f, _t, message in inbox.messages:
         assert calendar_of(message)["METHOD"] == "CANCEL"
-    with db_session() as s:
-        assert {b.status for b in s.scalars(select(Booking))} == {"cancelled"}
+    with db_transaction() as db_session:
+        assert {b.status for b in db_session.scalars(select(Booking))} == {"cancelled"}
 
 
 def test_tour_page_link_in_mail_uses_public_url(app, client, departure_id):
@@ -283,10 +287,13 @@ def test_mail_policy_writes_the_same_bytes_as_the_smtp_policy():
 
 
 @pytest.mark.parametrize("language", ["es", "eu", "en", "fr", "ar"])
-def test_session_dates_match_babel_format_skeleton(app, language):
+def test_departure_dates_match_babel_format_skeleton(app, language):
     moment = datetime(2027, 3, 6, 11, 0, tzinfo=MADRID)
     with app.test_request_context(), force_locale(language):
-        for skeleton, formatted in (("yMMMMEEEEd", session_date), ("MMMEd", session_short_date)):
+        for skeleton, formatted in (
+            ("yMMMMEEEEd", departure_date),
+            ("MMMEd", departure_short_date),
+        ):
             expected = format_skeleton(skeleton, moment, tzinfo=MADRID, locale=language)
             assert formatted(moment) == expected
             assert formatted(moment) == expected  # second call: the cached pattern

@@ -26,9 +26,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=40, max_party=8)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=40, max_party=8)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def statuses(db_session) -> list[str]:
 
 
 def test_a_drain_sends_every_message_over_one_connection_without_tls(
-    app, client, db_session, departure_id, context_builds
+    app, client, db_transaction, departure_id, context_builds
 ):
     for n in range(5):
         book(client, departure_id, n)
@@ -71,11 +71,11 @@ def test_a_drain_sends_every_message_over_one_connection_without_tls(
     assert [o.result for o in outcomes] == ["sent"] * 5
     assert len(inbox.messages) == 5 and len(set(inbox.connections)) == 1
     assert context_builds == []  # TLS is off: no context is built at all
-    assert statuses(db_session) == ["sent"] * 5
+    assert statuses(db_transaction) == ["sent"] * 5
 
 
 def test_a_failure_closes_the_connection_and_the_next_message_opens_another(
-    app, client, db_session, departure_id
+    app, client, db_transaction, departure_id
 ):
     for n in range(3):
         book(client, departure_id, n)
@@ -88,7 +88,7 @@ def test_a_failure_closes_the_connection_and_the_next_message_opens_another(
     assert received == [["booker0@example.org"], ["booker2@example.org"]]
     first, second = inbox.connections
     assert first != second  # the refusal ended the first connection
-    assert statuses(db_session) == ["sent", "failed", "sent"]
+    assert statuses(db_transaction) == ["sent", "failed", "sent"]
 
 
 def test_a_connection_the_server_closed_is_replaced_before_anything_is_sent(app):
@@ -120,7 +120,7 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
 
 
 def test_starttls_builds_the_context_once_for_many_messages(
-    app, client, db_session, departure_id, tmp_path, monkeypatch
+    app, client, db_transaction, departure_id, tmp_path, monkeypatch
 ):
     cert, key = _certificate(tmp_path)
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -31,9 +31,9 @@ pytestmark = pytest.mark.usefixtures("seat_invariant")
 
 
 @pytest.fixture
-def departure_id(db_session) -> int:
-    store_tour(db_session)
-    return add_departure(db_session, capacity=40, max_party=8)
+def departure_id(db_transaction) -> int:
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=40, max_party=8)
 
 
 def book(client, departure_id: int, n: int, **extra) -> dict:
@@ -51,7 +51,7 @@ def rows(db_session) -> list[OutboxMessage]:
 
 
 def test_a_refused_recipient_is_failed_with_its_reason_and_the_others_go(
-    app, client, db_session, departure_id
+    app, client, db_transaction, departure_id
 ):
     app.config["SMTP_HOST"] = "127.0.0.1"
     for n in range(3):
@@ -64,42 +64,47 @@ def test_a_refused_recipient_is_failed_with_its_reason_and_the_others_go(
         "booker1@example.org",
         "booker2@example.org",
     ]
-    first, *others = rows(db_session)
+    first, *others = rows(db_transaction)
     assert first.status == "failed" and "550" in first.last_error
     assert "booker0@example.org" not in first.last_error  # the reason, not the person
     assert [r.status for r in others] == ["sent", "sent"]
 
 
 def test_an_unencodable_message_is_failed_and_never_blocks_the_queue(
-    app, client, db_session, departure_id
+    app, client, db_transaction, departure_id
 ):
     book(client, departure_id, 1)
     book(client, departure_id, 2)
     app.config["SMTP_HOST"] = "127.0.0.1"
     # A non-ASCII address stored before the form refused them: the server lacks SMTPUTF8.
-    with db_session() as s:
-        s.execute(
+    with db_transaction() as db_session:
+        db_session.execute(
             update(OutboxMessage).where(OutboxMessage.id == 1).values(recipient="josé@correo.es")
         )
     with smtp_server(enable_SMTPUTF8=False) as (inbox, port):
         app.config["SMTP_PORT"] = port
         outcomes = drain_mail(app)
     assert [o.result for o in outcomes] == ["failed", "sent"]
-    assert "SMTPUTF8" in rows(db_session)[0].last_error
+    assert "SMTPUTF8" in rows(db_transaction)[0].last_error
     assert len(inbox.messages) == 1
 
 
 def test_a_non_ascii_address_goes_out_with_smtputf8_when_the_server_offers_it(
-    app, db_session, departure_id
+    app, db_transaction, departure_id
 ):
     # An outbox row with UTF-8 headers, as composed for a non-ASCII address.
     raw = (
         "From: Bidean <no-reply@bidean.invalid>\r\nTo: josé@correo.es\r\n"
         "Subject: Hola\r\nMessage-ID: <utf8-1@bidean.invalid>\r\n\r\nKaixo\r\n"
     ).encode()
-    with db_session() as s:
+    with db_transaction() as db_session:
         outbox.record(
-            s, kind="test", recipient="josé@correo.es", subject="Hola", raw=raw, departure_id=None
+            db_session,
+            kind="test",
+            recipient="josé@correo.es",
+            subject="Hola",
+            raw=raw,
+            departure_id=None,
         )
     app.config["SMTP_HOST"] = "127.0.0.1"
     with smtp_server(enable_SMTPUTF8=True) as (inbox, port):
@@ -108,12 +113,12 @@ def test_a_non_ascii_address_goes_out_with_smtputf8_when_the_server_offers_it(
     assert inbox.messages[0][1] == ["josé@correo.es"]
 
 
-def test_a_transient_failure_waits_with_backoff(app, client, db_session, departure_id):
+def test_a_transient_failure_waits_with_backoff(app, client, db_transaction, departure_id):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens
     book(client, departure_id, 1)
     before = utcnow()
     assert [o.result for o in drain_mail(app)] == ["retry"]
-    (row,) = rows(db_session)
+    (row,) = rows(db_transaction)
     assert row.status == "pending" and row.attempts == 1
     assert before + timedelta(seconds=25) < row.next_attempt_at < utcnow() + timedelta(minutes=1)
     assert drain_mail(app) == []  # not due yet: nobody hammers a server that is down
@@ -121,7 +126,7 @@ def test_a_transient_failure_waits_with_backoff(app, client, db_session, departu
     assert outbox.backoff(50) == timedelta(hours=1)
 
 
-def test_two_workers_never_send_one_message_twice(app, client, db_session, departure_id):
+def test_two_workers_never_send_one_message_twice(app, client, db_transaction, departure_id):
     for n in range(24):
         book(client, departure_id, n)
     app.config["SMTP_HOST"] = "127.0.0.1"
@@ -134,50 +139,50 @@ def test_two_workers_never_send_one_message_twice(app, client, db_session, depar
             thread.join(60)
     ids = inbox.message_ids()
     assert len(ids) == 24 and len(set(ids)) == 24
-    assert {r.status for r in rows(db_session)} == {"sent"}
-    assert all(r.attempts == 1 for r in rows(db_session))
+    assert {r.status for r in rows(db_transaction)} == {"sent"}
+    assert all(r.attempts == 1 for r in rows(db_transaction))
 
 
-def test_message_id_is_stable_across_resends(app, client, db_session, departure_id):
+def test_message_id_is_stable_across_resends(app, client, db_transaction, departure_id):
     book(client, departure_id, 1)
     # The worker composes the message and stores its bytes before any attempt to send.
     assert worker.compose_waiting(app) == 1
-    (row,) = rows(db_session)
+    (row,) = rows(db_transaction)
     stored = email.message_from_bytes(row.raw, policy=policy.default)["Message-ID"]
     app.config["SMTP_HOST"] = "127.0.0.1"
     with smtp_server() as (inbox, port):
         app.config["SMTP_PORT"] = port
         drain_mail(app)
         # As if the worker died after sending and before recording it: sent again ...
-        with db_session() as s:
-            s.execute(update(OutboxMessage).values(status="pending", sent_at=None))
+        with db_transaction() as db_session:
+            db_session.execute(update(OutboxMessage).values(status="pending", sent_at=None))
         drain_mail(app)
     # ... with the same Message-ID, so mail clients show it once.
     assert inbox.message_ids() == [stored, stored]
 
 
-def test_a_dead_worker_lease_is_taken_over(app, client, db_session, departure_id):
+def test_a_dead_worker_lease_is_taken_over(app, client, db_transaction, departure_id):
     book(client, departure_id, 1)
-    with db_session() as s:
+    with db_transaction() as db_session:
         # A worker claimed it on SQLite and died; its lease ran out a minute ago.
-        s.execute(
+        db_session.execute(
             update(OutboxMessage).values(
                 status="sending", next_attempt_at=utcnow() - timedelta(minutes=1)
             )
         )
     assert [o.result for o in drain_mail(app)] == ["sent"]
-    assert [r.status for r in rows(db_session)] == ["sent"]
+    assert [r.status for r in rows(db_transaction)] == ["sent"]
 
 
-def test_a_line_break_in_the_title_gives_a_one_line_subject(app, client, db_session):
+def test_a_line_break_in_the_title_gives_a_one_line_subject(app, client, db_transaction):
     document = tour_document()
     document["features"][0]["properties"]["title"] = {
         "es": "Paseo\npor\u2028Zabala\r\nBcc: victim@example.org",
         "en": "Walk",
     }
-    with db_session() as s:
-        save_tour(s, Tour.from_document(document), "test")
-    departure = add_departure(db_session)
+    with db_transaction() as db_session:
+        save_tour(db_session, Tour.from_document(document), "test")
+    departure = add_departure(db_transaction)
     made = book(client, departure, 1, language="es")
     cancelled = client.post(
         f"/api/sessions/{departure}/waitlist",
@@ -193,17 +198,17 @@ def test_a_line_break_in_the_title_gives_a_one_line_subject(app, client, db_sess
     assert message["Bcc"] is None
 
 
-def test_purge_deletes_the_outbox_files_of_purged_bookings(app, client, runner, db_session):
-    store_tour(db_session)
-    past = add_departure(db_session, days_ahead=2)
-    future = add_departure(db_session, days_ahead=200)
+def test_purge_deletes_the_outbox_files_of_purged_bookings(app, client, runner, db_transaction):
+    store_tour(db_transaction)
+    past = add_departure(db_transaction, days_ahead=2)
+    future = add_departure(db_transaction, days_ahead=200)
     book(client, past, 1)
     book(client, future, 2)
     drain_mail(app)
     folder = Path(app.instance_path, "outbox")
     assert len(list(folder.glob("*.eml"))) == 2
-    with db_session() as s:
-        s.execute(update(Departure).where(Departure.id == past).values(
+    with db_transaction() as db_session:
+        db_session.execute(update(Departure).where(Departure.id == past).values(
             starts_at=utcnow() - timedelta(days=100)))  # fmt: skip
     result = runner.invoke(args=["purge", "--older-than", "90d"])
     assert result.exit_code == 0, result.output
@@ -214,7 +219,7 @@ def test_purge_deletes_the_outbox_files_of_purged_bookings(app, client, runner, 
 
 
 def test_logs_of_a_booking_run_with_faults_hold_no_personal_data(
-    app, client, db_session, departure_id, caplog
+    app, client, db_transaction, departure_id, caplog
 ):
     name, address, phone = "Itziar Goikoetxea", "itziar.g@example.org", "+34 688 123 456"
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
@@ -227,15 +232,15 @@ def test_logs_of_a_booking_run_with_faults_hold_no_personal_data(
         drain_mail(app)
         with smtp_server(inbox=Inbox(refuse=(address,))) as (_inbox, port):
             app.config["SMTP_PORT"] = port
-            with db_session() as s:
-                s.execute(update(OutboxMessage).values(next_attempt_at=None))
+            with db_transaction() as db_session:
+                db_session.execute(update(OutboxMessage).values(next_attempt_at=None))
             drain_mail(app)
         # A database error about a booking row, logged as an unexpected error would be.
-        with db_session() as s:
-            reference = s.scalars(select(Booking.reference)).first()
+        with db_transaction() as db_session:
+            reference = db_session.scalars(select(Booking.reference)).first()
         try:
-            with db_session() as s:
-                s.add(Booking(reference=reference, departure_id=departure_id, party_size=1,
+            with db_transaction() as db_session:
+                db_session.add(Booking(reference=reference, departure_id=departure_id, party_size=1,
                               language="es", name=name, email=address, phone=phone))  # fmt: skip
         except Exception:
             logging.getLogger("bidean.test").exception("storing a booking failed")
@@ -243,7 +248,7 @@ def test_logs_of_a_booking_run_with_faults_hold_no_personal_data(
     assert "not sent" in text and "storing a booking failed" in text  # faults were logged
     for secret in (name, address, phone, "688 123 456", "Goikoetxea"):
         assert secret not in text
-    assert all(r.status == "failed" for r in rows(db_session))
+    assert all(r.status == "failed" for r in rows(db_transaction))
 
 
 def test_mail_worker_command_sends_what_is_due(app, client, runner, departure_id):
@@ -278,7 +283,7 @@ class _ConnectionKillingInbox(Inbox):
 
 
 def test_a_send_whose_commit_was_lost_is_recorded_not_resent(
-    app, client, engine, db_session, departure_id
+    app, client, engine, db_transaction, departure_id
 ):
     if engine.dialect.name != "postgresql":
         pytest.skip("the row lock held during the send is PostgreSQL's")
@@ -288,8 +293,8 @@ def test_a_send_whose_commit_was_lost_is_recorded_not_resent(
         app.config["SMTP_PORT"] = port
         with pytest.raises(OperationalError):
             drain_mail(app)  # sent, then the connection died before the commit
-        assert [r.status for r in rows(db_session)] == ["pending"]
+        assert [r.status for r in rows(db_transaction)] == ["pending"]
         inbox.engine = None  # the database is back
         assert drain_mail(app) == []
     assert len(inbox.messages) == 1
-    assert [(r.status, r.attempts) for r in rows(db_session)] == [("sent", 1)]
+    assert [(r.status, r.attempts) for r in rows(db_transaction)] == [("sent", 1)]

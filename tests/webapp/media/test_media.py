@@ -180,8 +180,8 @@ def test_import_stores_an_image_named_beside_the_tour_file_and_the_page_shows_it
     path.write_text(json.dumps(tour_with_image("pictures/plaza.jpg")))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
-    with get_db(app).transaction() as session:
-        (media,) = get_tour(session, "image-walk").tour.stops[0].media
+    with get_db(app).transaction() as db_session:
+        (media,) = get_tour(db_session, "image-walk").tour.stops[0].media
     key = media_key(media.url)
     assert key and store_for(app).get(key).width == 1200
 

@@ -38,11 +38,11 @@ def import_tour(runner, tmp_path: Path) -> None:
 
 def book_someone(app) -> None:
     start = (datetime.now() + timedelta(days=3)).replace(hour=11, minute=0, second=0)
-    with get_db(app).transaction(write_lock=True) as session:
-        (departure,) = schedule(session, DepartureRequest(SLUG, start, "es", 10))
+    with get_db(app).transaction(write_lock=True) as db_session:
+        (departure,) = schedule(db_session, DepartureRequest(SLUG, start, "es", 10))
         departure_id = departure.id
-    with get_db(app).transaction(write_lock=True) as session:
-        book(session, departure_id, Party(BOOKER, BOOKER_EMAIL, 2, "es", notes="Unique-note-77"))
+    with get_db(app).transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, Party(BOOKER, BOOKER_EMAIL, 2, "es", notes="Unique-note-77"))
 
 
 def kit(client, slug: str = SLUG) -> zipfile.ZipFile:
@@ -77,16 +77,16 @@ def test_drafts_withdrawn_and_unknown_tours_have_no_kit(client, runner, tmp_path
 
 def test_the_kit_geojson_imports_into_an_equal_tour(app, client, runner, tmp_path):
     import_tour(runner, tmp_path)
-    with get_db(app).transaction() as session:
-        original = get_tour(session, SLUG)
+    with get_db(app).transaction() as db_session:
+        original = get_tour(db_session, SLUG)
     archive = kit(client)
     archive.extractall(tmp_path / "kit")
     path = tmp_path / "kit" / SLUG / f"{SLUG}.geojson"
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert f"stored {SLUG} version 2" in result.output
-    with get_db(app).transaction() as session:
-        imported = get_tour(session, SLUG)
+    with get_db(app).transaction() as db_session:
+        imported = get_tour(db_session, SLUG)
     # Equal to the public tour: the same minus the guides' scripts and the draft stop.
     public = Tour.from_document(
         without_scripts(original.tour.to_document(published_only=True, with_scripts=True))
@@ -110,13 +110,13 @@ def test_sample_tour_kit_round_trips_and_prints_every_language(app, client, runn
     html = archive.read(f"{SLUG}/stops.html").decode("utf-8")
     assert '<section class="language" lang="ar" dir="rtl">' in html
     assert "<h2>Paradas</h2>" in html  # the headings in each section's own language
-    with get_db(app).transaction() as session:
-        original = get_tour(session, SLUG)
+    with get_db(app).transaction() as db_session:
+        original = get_tour(db_session, SLUG)
     archive.extractall(tmp_path / "kit")
     result = runner.invoke(args=["import", str(tmp_path / "kit" / SLUG / f"{SLUG}.geojson")])
     assert result.exit_code == 0, result.output
-    with get_db(app).transaction() as session:
-        imported = get_tour(session, SLUG)
+    with get_db(app).transaction() as db_session:
+        imported = get_tour(db_session, SLUG)
     expected = Tour.from_document(
         without_scripts(original.tour.to_document(published_only=True, with_scripts=True))
     )

@@ -64,10 +64,10 @@ def hidden_walk(app: Flask):
 
 
 @pytest.fixture
-def booked_tour(app: Flask, db_session) -> int:
+def booked_tour(app: Flask, db_transaction) -> int:
     """The booking tests' tour with one departure of 10 seats; returns the departure id."""
-    store_tour(db_session)
-    return add_departure(db_session, capacity=10, max_party=6, language="eu")
+    store_tour(db_transaction)
+    return add_departure(db_transaction, capacity=10, max_party=6, language="eu")
 
 
 def without_nonces(html: str) -> str:
@@ -102,8 +102,8 @@ def test_second_view_is_served_without_rendering_the_tour_template(
     assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
     assert renders == [("hidden-walk", 1, "en")]
     assert templates.count("public/tour.html") == 1
-    # No sessions, three times: the block saying so is rendered once and kept.
-    assert templates.count("departures/_tour_sessions.html") == 1
+    # No departures, three times: the block saying so is rendered once and kept.
+    assert templates.count("departures/_tour_departures.html") == 1
     bodies = {without_nonces(r.get_data(as_text=True)) for r in (first, second, third)}
     assert len(bodies) == 1
     body = bodies.pop()
@@ -111,37 +111,37 @@ def test_second_view_is_served_without_rendering_the_tour_template(
     assert "No walks are scheduled yet." in body and "session-seats" not in body
 
 
-def test_the_sessions_block_is_rendered_again_exactly_when_what_it_shows_changes(
-    db_session, client, booked_tour, renders, templates
+def test_the_departures_block_is_rendered_again_exactly_when_what_it_shows_changes(
+    db_transaction, client, booked_tour, renders, templates
 ):
     def view(lang: str = "en") -> list[str]:
         return seats_text(client.get(f"/tours/{SLUG}?lang={lang}").get_data(as_text=True))
 
     def block_renders() -> int:
-        return templates.count("departures/_tour_sessions.html")
+        return templates.count("departures/_tour_departures.html")
 
     assert [view(), view()] == [["10 seats left"]] * 2
     assert block_renders() == 1
     book(client, booked_tour, 2, 1)
     assert [view(), view()] == [["8 seats left"]] * 2
     assert block_renders() == 2
-    add_departure(db_session, capacity=4, days_ahead=20)
+    add_departure(db_transaction, capacity=4, days_ahead=20)
     assert view() == ["8 seats left", "4 seats left"]
     assert view("eu") == ["8 plaza geratzen dira", "4 plaza geratzen dira"]
     assert block_renders() == 4
     assert renders == [(SLUG, 1, "en"), (SLUG, 1, "eu")]
 
 
-def test_a_sessions_block_using_the_nonce_is_rendered_for_every_view(
+def test_a_departures_block_using_the_nonce_is_rendered_for_every_view(
     app, client, booked_tour, templates
 ):
     app.jinja_env.loader = ChoiceLoader(
         [
             DictLoader(
                 {
-                    "departures/_tour_sessions.html": (
+                    "departures/_tour_departures.html": (
                         '<section class="tour-sessions"><style nonce="{{ csp_nonce() }}">'
-                        "</style>{{ tour_sessions | length }}</section>"
+                        "</style>{{ tour_departures | length }}</section>"
                     )
                 }
             ),
@@ -157,7 +157,7 @@ def test_a_sessions_block_using_the_nonce_is_rendered_for_every_view(
         assert f'<style nonce="{nonce}"></style>1</section>' in html
         seen.add(nonce)
     assert len(seen) == 3
-    assert templates.count("departures/_tour_sessions.html") == 3
+    assert templates.count("departures/_tour_departures.html") == 3
 
 
 def test_without_the_page_cache_every_view_renders(tmp_path, database_url, renders):
@@ -216,7 +216,7 @@ def test_a_reimport_shows_the_new_version_at_once(app, client, hidden_walk, rend
     assert "Renamed walk" in after and "A rewritten first story." in after
     assert "Hidden walk" not in after and "First story." not in after
     assert renders == [("hidden-walk", 1, "en"), ("hidden-walk", 2, "en")]
-    # The first version's page and sessions block are dropped, not kept until they age out.
+    # The first version's page and departures block are dropped, not kept until they age out.
     assert (page_cache(app).page_count, page_cache(app).fragment_count) == (1, 1)
 
 
@@ -240,24 +240,24 @@ def test_seats_left_change_on_the_next_view_after_a_booking(client, booked_tour,
     assert renders == [(SLUG, 1, "en")]  # one page, spliced with live seats every time
 
 
-def test_a_new_departure_shows_on_the_next_view(db_session, client, booked_tour, renders):
+def test_a_new_departure_shows_on_the_next_view(db_transaction, client, booked_tour, renders):
     html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
     assert len(Page(html).root.find("section", "tour-sessions").find_all("li")) == 1
-    later = add_departure(db_session, capacity=4, days_ahead=20, language="ar")
+    later = add_departure(db_transaction, capacity=4, days_ahead=20, language="ar")
     html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
     assert len(Page(html).root.find("section", "tour-sessions").find_all("li")) == 2
     assert f"/tours/{SLUG}/book?session={later}" in html and "4 seats left" in html
     assert len(renders) == 1
 
 
-def test_when_the_last_session_is_cancelled_the_next_view_says_none_are_scheduled(
-    db_session, client, booked_tour, renders
+def test_when_the_last_departure_is_cancelled_the_next_view_says_none_are_scheduled(
+    db_transaction, client, booked_tour, renders
 ):
-    # The page and its sessions block are first cached while a session is listed.
+    # The page and its departures block are first cached while a departure is listed.
     html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
     assert seats_text(html) == ["10 seats left"] and "No walks are scheduled yet." not in html
-    with db_session() as s:
-        cancel(s, booked_tour)
+    with db_transaction() as db_session:
+        cancel(db_session, booked_tour)
     html = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
     section = Page(html).root.find("section", "tour-sessions")
     assert section.find_all("li") == []
@@ -266,10 +266,10 @@ def test_when_the_last_session_is_cancelled_the_next_view_says_none_are_schedule
     assert renders == [(SLUG, 1, "en")]
 
 
-def test_sessions_are_shown_in_the_tour_zone_and_the_visitor_language(
-    db_session, client, booked_tour
+def test_departures_are_shown_in_the_tour_zone_and_the_visitor_language(
+    db_transaction, client, booked_tour
 ):
-    later = add_departure(db_session, capacity=4, days_ahead=30, hour=18, language="ar")
+    later = add_departure(db_transaction, capacity=4, days_ahead=30, hour=18, language="ar")
     for _ in range(2):
         html = client.get(f"/tours/{SLUG}?lang=es").get_data(as_text=True)
         items = Page(html).root.find("section", "tour-sessions").find_all("li")
@@ -279,10 +279,10 @@ def test_sessions_are_shown_in_the_tour_zone_and_the_visitor_language(
         assert f"/tours/{SLUG}/book?session={later}" in html
 
 
-def test_a_cached_view_reads_the_database_once(app, client, db_session, booked_tour):
+def test_a_cached_view_reads_the_database_once(app, client, db_transaction, booked_tour):
     """The version and the live sessions come in one statement, with no transaction around it
     on SQLite (BEGIN and COMMIT would be statements here too)."""
-    add_departure(db_session, days_ahead=12)
+    add_departure(db_transaction, days_ahead=12)
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -357,9 +357,11 @@ def test_language_links_keep_each_request_own_query(client, hidden_walk):
         assert hrefs("/tours/hidden-walk?lang=fr")[2] == "/tours/hidden-walk?lang=en"
 
 
-def test_one_version_query_per_view_however_many_sessions(app, client, db_session, booked_tour):
+def test_one_version_query_per_view_however_many_departures(
+    app, client, db_transaction, booked_tour
+):
     for days in (11, 12, 13):
-        add_departure(db_session, days_ahead=days)
+        add_departure(db_transaction, days_ahead=days)
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -381,11 +383,11 @@ def test_a_request_that_imports_then_reads_sees_the_new_version(app, hidden_walk
     document = walk_document()
     document["features"][0]["properties"]["title"]["en"] = "Renamed walk"
     with app.test_request_context("/"):
-        with get_db().transaction() as session:
-            assert tour_cache().get(session, "hidden-walk").stored.version == 1
+        with get_db().transaction() as db_session:
+            assert tour_cache().get(db_session, "hidden-walk").stored.version == 1
         store_document(app, document)
-        with get_db().transaction() as session:
-            cached = tour_cache().get(session, "hidden-walk")
+        with get_db().transaction() as db_session:
+            cached = tour_cache().get(db_session, "hidden-walk")
         assert cached.stored.version == 2
         assert cached.tour.title.get_text("en", "es") == "Renamed walk"
 
@@ -393,11 +395,11 @@ def test_a_request_that_imports_then_reads_sees_the_new_version(app, hidden_walk
 # --- edges ---------------------------------------------------------------------------
 
 
-class MissingSessionsLoader(BaseLoader):
-    """A loader that knows no booking sessions template, as before bookings existed."""
+class MissingDeparturesLoader(BaseLoader):
+    """A loader that knows no booking departures template, as before bookings existed."""
 
     def get_source(self, environment, template):
-        if template == "departures/_tour_sessions.html":
+        if template == "departures/_tour_departures.html":
             raise TemplateNotFound(template)
         return self.fallback.get_source(environment, template)
 
@@ -405,8 +407,8 @@ class MissingSessionsLoader(BaseLoader):
         self.fallback = fallback
 
 
-def test_the_page_works_without_a_sessions_template(app, client, hidden_walk):
-    app.jinja_env.loader = ChoiceLoader([MissingSessionsLoader(app.jinja_env.loader)])
+def test_the_page_works_without_a_departures_template(app, client, hidden_walk):
+    app.jinja_env.loader = ChoiceLoader([MissingDeparturesLoader(app.jinja_env.loader)])
     for _ in range(2):
         response = client.get("/tours/hidden-walk?lang=en")
         html = response.get_data(as_text=True)

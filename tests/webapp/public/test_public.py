@@ -33,7 +33,7 @@ from tours.booking.departures import DepartureRequest, schedule
 from tours.tour.store import StoredTour
 from webapp.commands.samples import load_sample_routes
 from webapp.common.database import get_db
-from webapp.common.departure_views import session_list_date
+from webapp.common.departure_views import departure_list_date
 from webapp.common.i18n import COOKIE_NAME, format_number, language_name
 from webapp.public.views import safe_link
 
@@ -84,8 +84,8 @@ def test_catalogue_groups_by_city_then_district_and_lists_each_tour_once(client,
 def test_catalogue_card_facts_are_formatted_for_the_locale(app, client, samples):
     from webapp.common.tourcache import tour_cache
 
-    with get_db(app).transaction() as session:
-        summary = tour_cache(app).get(session, "san-francisco-voices").summary
+    with get_db(app).transaction() as db_session:
+        summary = tour_cache(app).get(db_session, "san-francisco-voices").summary
     for lang, separator in (("es", ","), ("en", ".")):
         page = Page(client.get(f"/?lang={lang}").get_data(as_text=True))
         card = next(
@@ -181,7 +181,7 @@ def test_tour_page_has_map_above_the_stops_and_booking_hook_after_intro(app, cli
         [
             DictLoader(
                 {
-                    "departures/_tour_sessions.html": (
+                    "departures/_tour_departures.html": (
                         '<p id="hook">{{ tour.slug }}|{{ stored.version }}|{{ lang }}</p>'
                     ),
                     "departures/_catalogue_dates.html": '<p class="dates-hook">{{ tour.slug }}</p>',
@@ -431,9 +431,9 @@ def test_next_walks_show_their_language_and_a_year_only_outside_this_one(app, cl
     now = datetime.now(ZoneInfo("Europe/Madrid"))
     soon = (now + timedelta(days=1)).replace(hour=11, minute=0, tzinfo=None)
     later = soon.replace(year=now.year + 1, month=3, day=6)
-    with get_db(app).transaction() as session:
-        schedule(session, DepartureRequest("zabala-kitchens-and-workshops", soon, "eu", 10))
-        schedule(session, DepartureRequest("zabala-kitchens-and-workshops", later, "fr", 10))
+    with get_db(app).transaction() as db_session:
+        schedule(db_session, DepartureRequest("zabala-kitchens-and-workshops", soon, "eu", 10))
+        schedule(db_session, DepartureRequest("zabala-kitchens-and-workshops", later, "fr", 10))
     page = Page(client.get("/?lang=en").get_data(as_text=True))
     (dates,) = page.root.find_all("p", "next-dates")
     links = [a.text for a in dates.find_all("a")]
@@ -447,12 +447,12 @@ def test_next_walks_show_their_language_and_a_year_only_outside_this_one(app, cl
 def test_a_card_lists_its_three_soonest_walks(app, client, samples):
     now = datetime.now(ZoneInfo("Europe/Madrid")).replace(tzinfo=None)
     days = (5, 2, 9, 7)
-    with get_db(app).transaction() as session:
+    with get_db(app).transaction() as db_session:
         ids = [
             departure.id
             for day in days
             for departure in schedule(
-                session,
+                db_session,
                 DepartureRequest(
                     "zabala-kitchens-and-workshops",
                     (now + timedelta(days=day)).replace(hour=11, minute=0, second=0, microsecond=0),
@@ -471,5 +471,5 @@ def test_a_card_lists_its_three_soonest_walks(app, client, samples):
 def test_list_dates_name_the_year_only_when_it_is_not_this_one(app):
     moment = datetime(2027, 3, 6, 11, 0, tzinfo=ZoneInfo("Europe/Madrid"))
     with app.test_request_context("/?lang=es"):
-        assert session_list_date(moment, date(2027, 1, 1)) == "sáb, 6 mar"
-        assert session_list_date(moment, date(2026, 12, 1)) == "sáb, 6 mar 2027"
+        assert departure_list_date(moment, date(2027, 1, 1)) == "sáb, 6 mar"
+        assert departure_list_date(moment, date(2026, 12, 1)) == "sáb, 6 mar 2027"

@@ -42,7 +42,7 @@ class PublishOutcome:
 
 
 def publish(
-    session: Session,
+    db_session: Session,
     slug: str,
     options: ValidationOptions | None = None,
     based_on: int | None = None,
@@ -54,7 +54,7 @@ def publish(
     one was saved since, ``StaleVersion`` is raised and nothing is published.
     """
     options = options or ValidationOptions()
-    row = newest_version(session, slug)
+    row = newest_version(db_session, slug)
     if based_on is not None and row.version != based_on:
         raise StaleVersion(slug, based_on, row.version, [row.source_name])
     document = without_draft_marks(row.document)
@@ -68,12 +68,12 @@ def publish(
     tour = result.tour
     if result.document == row.document:
         outcome.unchanged = row.tour.status == PUBLISHED and row.tour.current_version == row.version
-        set_status(session, slug, PUBLISHED, row.version)
+        set_status(db_session, slug, PUBLISHED, row.version)
         row.todo = []
         outcome.version = row.version
     else:
         outcome.version = save_document(
-            session,
+            db_session,
             result.document,
             slug=slug,
             city=tour.city,
@@ -84,9 +84,9 @@ def publish(
     return outcome
 
 
-def withdraw(session: Session, slug: str) -> None:
+def withdraw(db_session: Session, slug: str) -> None:
     """Take a tour off the public site (its versions stay); raises ``TourNotFound``."""
-    set_status(session, slug, WITHDRAWN)
+    set_status(db_session, slug, WITHDRAWN)
 
 
 def without_draft_marks(document: dict[str, Any]) -> dict[str, Any]:

@@ -336,7 +336,7 @@ def check_document(
 
 
 def save_edit(
-    session: Session,
+    db_session: Session,
     slug: str,
     based_on: int,
     change: Change,
@@ -353,8 +353,8 @@ def save_edit(
     is published again.
     """
     options = options or ValidationOptions()
-    ensure_newest(session, slug, based_on)  # a stale form is told so before anything else
-    row = newest_version(session, slug)
+    ensure_newest(db_session, slug, based_on)  # a stale form is told so before anything else
+    row = newest_version(db_session, slug)
     document = change(copy.deepcopy(row.document))
     if document == row.document:
         return SavedEdit(row.version, list(row.todo or ()), unchanged=True)
@@ -362,7 +362,7 @@ def save_edit(
     if checked.refused:
         raise EditRefused(checked.refused)
     version = save_edited_version(
-        session,
+        db_session,
         slug,
         checked.document,
         based_on=based_on,
@@ -373,7 +373,7 @@ def save_edit(
 
 
 def restore(
-    session: Session,
+    db_session: Session,
     slug: str,
     version: int,
     based_on: int,
@@ -384,13 +384,13 @@ def restore(
     """Store an earlier ``version`` again as the newest version (the history stays), in
     the caller's transaction (opened with ``write_lock``)."""
     options = options or ValidationOptions()
-    document = get_document(session, slug, version)
+    document = get_document(db_session, slug, version)
     # What that version already had wrong stays on its to-do list, as it was.
     checked = check_document(document, slug, options, base=document)
     if checked.refused:
         raise EditRefused(checked.refused)
     saved = save_edited_version(
-        session,
+        db_session,
         slug,
         checked.document,
         based_on=based_on,

@@ -172,7 +172,7 @@ def check_city(city: str) -> str:
 
 
 def fork_tour(
-    session: Session,
+    db_session: Session,
     slug: str,
     city: str,
     new_slug: str | None = None,
@@ -182,9 +182,9 @@ def fork_tour(
     """Store a fork of the current version of ``slug`` as a draft; raises ``TourNotFound``
     for an unknown tour and ``ForkError`` for a bad city or slug."""
     city = check_city(city)
-    record = tour_record(session, slug)
+    record = tour_record(db_session, slug)
     version = record.current_version
-    document = get_document(session, slug, version)
+    document = get_document(db_session, slug, version)
     target = (new_slug or "").strip() or fork_slug(slug, city)
     if len(target) > SLUG_MAX or not SLUG_PATTERN.match(target):
         raise ForkError(
@@ -192,7 +192,7 @@ def fork_tour(
             f" at most {SLUG_MAX} characters."
         )
     try:
-        tour_record(session, target)
+        tour_record(db_session, target)
     except TourNotFound:
         pass
     else:
@@ -202,7 +202,7 @@ def fork_tour(
     )
     props = fork["features"][0]["properties"]
     stored = save_document(
-        session,
+        db_session,
         fork,
         slug=target,
         city=city,

@@ -191,19 +191,19 @@ def _draft(store: Store | None, assembly: Assembly, dry_run: bool, files: list[s
     return intake
 
 
-def store_intake(session: Session, intake: Intake) -> None:
+def store_intake(db_session: Session, intake: Intake) -> None:
     """Store ``intake`` in the caller's transaction and set its version: a complete tour
     published (unchanged when it equals the published version), else a draft."""
     if intake.tour is not None:
         name = PurePath(intake.label).name
-        stored = save_tour(session, intake.tour, source_name=name, city=intake.city)
+        stored = save_tour(db_session, intake.tour, source_name=name, city=intake.city)
         intake.version, intake.unchanged = stored.version, stored.unchanged
         return
     assert intake.assembly is not None and intake.document is not None
     props = intake.document["features"][0]["properties"]
     title = props.get("title") if isinstance(props.get("title"), dict) else {}
     intake.version = save_document(
-        session,
+        db_session,
         intake.document,
         slug=props["slug"],
         city=props.get("city") or "",

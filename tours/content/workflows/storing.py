@@ -73,8 +73,8 @@ def _store(
     try:
         # The collector paused as while validating (without_gc): the stored document's
         # hundred thousand small lists form no cycles.
-        with without_gc(), transaction(sessions, write_lock=True) as session:
-            return save_tour(session, result.tour, source_name=source, city=city)
+        with without_gc(), transaction(sessions, write_lock=True) as db_session:
+            return save_tour(db_session, result.tour, source_name=source, city=city)
     except SQLAlchemyError as exc:
         log.exception("storing %s failed", source)
         result.report.error(

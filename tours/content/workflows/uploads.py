@@ -232,27 +232,27 @@ def _local_images(
     return problems
 
 
-def existing_tour(session: Session, slug: str) -> ExistingTour | None:
+def existing_tour(db_session: Session, slug: str) -> ExistingTour | None:
     """The stored tour an import of ``slug`` would add a version to, if any."""
-    record = session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
+    record = db_session.scalars(select(TourRecord).where(TourRecord.slug == slug)).one_or_none()
     if record is None:
         return None
-    newest = latest_version_number(session, record.id) or 0
+    newest = latest_version_number(db_session, record.id) or 0
     return ExistingTour(record.status, record.current_version, newest)
 
 
-def store_plan(session: Session, plan: ImportPlan, *, publish: bool) -> StoredImport:
+def store_plan(db_session: Session, plan: ImportPlan, *, publish: bool) -> StoredImport:
     """Store the plan in the caller's transaction: published when it is complete and
     ``publish`` asks for it, else as a draft with its to-do list."""
     if not plan.ok or plan.slug is None or plan.document is None:
         raise ValueError("nothing to store: the import was refused")
     if publish and plan.complete and plan.tour is not None:
-        stored = save_tour(session, plan.tour, source_name=plan.source_name, city=plan.city)
+        stored = save_tour(db_session, plan.tour, source_name=plan.source_name, city=plan.city)
         return StoredImport(stored.slug, stored.version, PUBLISHED, stored.unchanged)
     props = plan.document["features"][0]["properties"]
     title = props.get("title") if isinstance(props.get("title"), dict) else {}
     version = save_document(
-        session,
+        db_session,
         plan.document,
         slug=plan.slug,
         city=plan.city or props.get("city") or "",

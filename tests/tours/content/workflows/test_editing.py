@@ -149,22 +149,22 @@ def test_changed_fields_says_what_changed():
 @pytest.fixture
 def sessions(engine) -> sessionmaker:
     factory = make_sessionmaker(engine)
-    with transaction(factory, write_lock=True) as session:
+    with transaction(factory, write_lock=True) as db_session:
         checked = check_document(tour(), SLUG, ValidationOptions())
-        save_tour(session, Tour.from_document(checked.document))
+        save_tour(db_session, Tour.from_document(checked.document))
     return factory
 
 
 def save_edit(sessions, *args, **kwargs):
     """``editing.save_edit`` in a transaction of its own, as the editor's page runs it."""
-    with transaction(sessions, write_lock=True) as session:
-        return editing.save_edit(session, *args, **kwargs)
+    with transaction(sessions, write_lock=True) as db_session:
+        return editing.save_edit(db_session, *args, **kwargs)
 
 
 def restore(sessions, *args, **kwargs):
     """``editing.restore`` in a transaction of its own, as the history page runs it."""
-    with transaction(sessions, write_lock=True) as session:
-        return editing.restore(session, *args, **kwargs)
+    with transaction(sessions, write_lock=True) as db_session:
+        return editing.restore(db_session, *args, **kwargs)
 
 
 def _title(document, language):
@@ -176,11 +176,11 @@ def test_save_edit_stores_a_new_draft_version_and_keeps_the_public_one(sessions)
         sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "New voices")
     )
     assert saved.version == 2 and saved.todo == []
-    with transaction(sessions) as session:
-        assert _title(get_document(session, SLUG, 2), "en") == "New voices"
-        assert _title(get_document(session, SLUG), "en") == "Voices"  # public: version 1
-        assert newest_version(session, SLUG).tour.status == PUBLISHED
-        assert [v.version for v in version_history(session, SLUG)] == [2, 1]
+    with transaction(sessions) as db_session:
+        assert _title(get_document(db_session, SLUG, 2), "en") == "New voices"
+        assert _title(get_document(db_session, SLUG), "en") == "Voices"  # public: version 1
+        assert newest_version(db_session, SLUG).tour.status == PUBLISHED
+        assert [v.version for v in version_history(db_session, SLUG)] == [2, 1]
 
 
 def test_invalid_edit_is_refused_and_nothing_is_stored(sessions):
@@ -192,8 +192,8 @@ def test_invalid_edit_is_refused_and_nothing_is_stored(sessions):
     with pytest.raises(EditRefused) as caught:
         save_edit(sessions, SLUG, 1, bad)
     assert caught.value.problems[0].field == "tour-timezone"
-    with transaction(sessions) as session:
-        assert [v.version for v in version_history(session, SLUG)] == [1]
+    with transaction(sessions) as db_session:
+        assert [v.version for v in version_history(db_session, SLUG)] == [1]
 
 
 def test_unchanged_form_stores_nothing(sessions):
@@ -206,8 +206,8 @@ def test_a_save_based_on_a_stale_version_is_refused(sessions):
     with pytest.raises(StaleVersion) as caught:
         save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
     assert (caught.value.based_on, caught.value.newest) == (1, 2)
-    with transaction(sessions) as session:
-        assert _title(newest_version(session, SLUG).document, "en") == "A"
+    with transaction(sessions) as db_session:
+        assert _title(newest_version(db_session, SLUG).document, "en") == "A"
 
 
 def test_two_concurrent_saves_based_on_the_same_version_one_wins(sessions):
@@ -240,18 +240,18 @@ def test_two_concurrent_saves_based_on_the_same_version_one_wins(sessions):
     for thread in threads:
         thread.join(60)
     assert sorted(outcomes) == ["saved", "stale"]
-    with transaction(sessions) as session:
-        assert [v.version for v in version_history(session, SLUG)] == [2, 1]
-        assert _title(newest_version(session, SLUG).document, "en") in ("first", "second")
+    with transaction(sessions) as db_session:
+        assert [v.version for v in version_history(db_session, SLUG)] == [2, 1]
+        assert _title(newest_version(db_session, SLUG).document, "en") in ("first", "second")
 
 
 def test_restore_makes_a_new_version_with_the_old_document(sessions):
     save_edit(sessions, SLUG, 1, lambda d: editing.set_tour_text(d, "title", "en", "B"))
     saved = restore(sessions, SLUG, 1, 2)
     assert saved.version == 3
-    with transaction(sessions) as session:
-        assert _title(get_document(session, SLUG, 3), "en") == "Voices"
-        assert [v.version for v in version_history(session, SLUG)] == [3, 2, 1]
+    with transaction(sessions) as db_session:
+        assert _title(get_document(db_session, SLUG, 3), "en") == "Voices"
+        assert [v.version for v in version_history(db_session, SLUG)] == [3, 2, 1]
     with pytest.raises(StaleVersion):
         restore(sessions, SLUG, 1, 2)
 
@@ -260,16 +260,16 @@ def test_editing_a_draft_keeps_it_a_draft(engine):
     factory = make_sessionmaker(engine)
     doc = tour(slug="a-draft")
     del doc["features"][0]["properties"]["title"]
-    with transaction(factory, write_lock=True) as session:
+    with transaction(factory, write_lock=True) as db_session:
         save_document(
-            session, doc, slug="a-draft", city="Bilbao", languages=["es"], title={}, draft=True
+            db_session, doc, slug="a-draft", city="Bilbao", languages=["es"], title={}, draft=True
         )
     saved = save_edit(
         factory, "a-draft", 1, lambda d: editing.set_tour_text(d, "summary", "en", "Short")
     )
     assert [t["code"] for t in saved.todo] == ["profile.missing-property"]
-    with transaction(factory) as session:
-        row = newest_version(session, "a-draft")
+    with transaction(factory) as db_session:
+        row = newest_version(db_session, "a-draft")
         assert row.tour.status == DRAFT and row.todo == saved.todo
 
 

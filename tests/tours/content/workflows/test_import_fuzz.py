@@ -63,19 +63,19 @@ def test_import_fuzz(engine, tmp_path):
             )
         path = tmp_path / "tour.geojson"
         path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        with sessions() as s:
+        with sessions() as db_session:
             before = (
-                s.scalar(select(func.count()).select_from(TourRecord)),
-                s.scalar(select(func.count()).select_from(TourVersionRecord)),
+                db_session.scalar(select(func.count()).select_from(TourRecord)),
+                db_session.scalar(select(func.count()).select_from(TourVersionRecord)),
             )
         (outcome,) = import_paths(sessions, [path], ValidationOptions())
         codes = [p.code for p in outcome.result.report.errors]
         assert "import.internal-error" not in codes, outcome.result.report.problems
         assert "store.failed" not in codes, outcome.result.report.problems
-        with sessions() as s:
+        with sessions() as db_session:
             after = (
-                s.scalar(select(func.count()).select_from(TourRecord)),
-                s.scalar(select(func.count()).select_from(TourVersionRecord)),
+                db_session.scalar(select(func.count()).select_from(TourRecord)),
+                db_session.scalar(select(func.count()).select_from(TourVersionRecord)),
             )
         stored = outcome.stored is not None
         assert stored == outcome.result.valid

@@ -58,11 +58,11 @@ def _parse_date(text: str) -> datetime:
 
 
 @click.group("sessions")
-def sessions_group() -> None:
+def departures_group() -> None:
     """Schedule, list and cancel departures (walks); `sessions` and `departures` are one group."""
 
 
-@sessions_group.command("add")
+@departures_group.command("add")
 @click.argument("slug")
 @click.option(
     "--at", "at", required=True, help="Local start in the tour's timezone: 2027-03-06T11:00"
@@ -104,12 +104,12 @@ def add_command(
         meeting_stop_id=meeting_stop,
     )
     try:
-        with get_db().transaction(write_lock=True) as session:
+        with get_db().transaction(write_lock=True) as db_session:
             dates = None
             if every and until:
                 dates = deps.series_dates(start.date(), _parse_date(until).date(), every.split(","))
             created = departure_actions.schedule_departures(
-                session, Actor.command_line(), request, dates=dates
+                db_session, Actor.command_line(), request, dates=dates
             )
             lines = [_line(d, slug) for d in created]
     except BideanError as error:
@@ -129,7 +129,7 @@ def _line(departure: Departure, slug: str) -> str:
     )
 
 
-@sessions_group.command("assign")
+@departures_group.command("assign")
 @click.argument("departure_id", type=int)
 @click.option("--guide", default=None, help="Guide's id; they must speak the session's language.")
 @click.option("--none", "unassign", is_flag=True, help="Leave the session without a guide.")
@@ -139,41 +139,43 @@ def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None
     if bool(guide) == unassign:
         _fail("Give --guide GUIDE_ID, or --none to leave the session without a guide.")
     try:
-        with get_db().transaction(write_lock=True) as session:
+        with get_db().transaction(write_lock=True) as db_session:
             assigned = departure_actions.assign_guide(
-                session, Actor.command_line(), departure_id, guide
+                db_session, Actor.command_line(), departure_id, guide
             )
-            line = _line(assigned.departure, deps.slug_of(session, assigned.departure))
+            line = _line(assigned.departure, deps.slug_of(db_session, assigned.departure))
     except BideanError as error:
         _fail(str(error))
     click.echo(line)
 
 
-@sessions_group.command("list")
+@departures_group.command("list")
 @click.option("--tour", "slug", default=None, help="Only this tour's sessions.")
 @click.option("--all", "show_all", is_flag=True, help="Include cancelled sessions.")
 @with_appcontext
 def list_command(slug: str | None, show_all: bool) -> None:
     """Upcoming departures with seats taken (confirmed + held for offers) / capacity."""
-    with get_db().transaction() as session:
-        if slug is not None and slug not in dict(current_versions(session)):
+    with get_db().transaction() as db_session:
+        if slug is not None and slug not in dict(current_versions(db_session)):
             _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
-        found = deps.upcoming(session, slug=slug, include_cancelled=show_all)
-        lines = [_line(d, deps.slug_of(session, d)) for d in found]
+        found = deps.upcoming(db_session, slug=slug, include_cancelled=show_all)
+        lines = [_line(d, deps.slug_of(db_session, d)) for d in found]
     if not lines:
         click.echo("No upcoming sessions.")
     for line in lines:
         click.echo(line)
 
 
-@sessions_group.command("cancel")
+@departures_group.command("cancel")
 @click.argument("departure_id", type=click.IntRange(1, 2**31 - 1))
 @with_appcontext
 def cancel_command(departure_id: int) -> None:
     """Cancel a departure; everyone booked or waiting is emailed."""
     try:
-        with get_db().transaction(write_lock=True) as session:
-            result = departure_actions.cancel_departure(session, Actor.command_line(), departure_id)
+        with get_db().transaction(write_lock=True) as db_session:
+            result = departure_actions.cancel_departure(
+                db_session, Actor.command_line(), departure_id
+            )
     except BideanError as error:
         _fail(str(error))
     if not result.changed:
@@ -188,12 +190,12 @@ def cancel_command(departure_id: int) -> None:
     )
 
 
-@sessions_group.command("expire-offers")
+@departures_group.command("expire-offers")
 @with_appcontext
 def expire_offers_command() -> None:
     """Release lapsed waiting-list offers and offer the seats on (run from cron)."""
-    with get_db().transaction(write_lock=True) as session:
-        offers = booking_actions.expire_lapsed_offers(session, utcnow())
+    with get_db().transaction(write_lock=True) as db_session:
+        offers = booking_actions.expire_lapsed_offers(db_session, utcnow())
     worker.drain(_app())
     click.echo(f"{len(offers)} new offer(s) made.")
 
@@ -244,8 +246,8 @@ def purge_command(older_than: str) -> None:
         age = parse_age(older_than)
     except ValueError as error:
         _fail(str(error))
-    with get_db().transaction(write_lock=True) as session:
-        result = purge_personal_data(session, age)
+    with get_db().transaction(write_lock=True) as db_session:
+        result = purge_personal_data(db_session, age)
     # After the commit: a rolled-back purge must not have deleted anything.
     files = transport.forget_files(_app(), result.message_files)
     click.echo(
