@@ -92,10 +92,10 @@ def test_0012_renames_session_audit_records_to_departure_and_back(engine):
 
 
 def _before_vocabulary(engine) -> str:
-    """The revision before the vocabulary migration (found by its name, so that it may be
-    renumbered)."""
+    """The revision before the two vocabulary migrations: the audit log's words
+    (``0012``, found by its name ``audit_names_departures``) and the rest (``vocabulary``)."""
     scripts = ScriptDirectory.from_config(alembic_config(engine))
-    (found,) = [s for s in scripts.walk_revisions() if "vocabulary" in s.module.__name__]
+    (found,) = [s for s in scripts.walk_revisions() if "audit_names" in s.module.__name__]
     return found.down_revision
 
 
