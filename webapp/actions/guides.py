@@ -118,7 +118,7 @@ def check_in(
             "checkin",
             f"booking:{booking_id}",
             state=mark.state,
-            db_session=departure_id,
+            departure=departure_id,
         )
     return mark, new
 
@@ -152,7 +152,7 @@ def save_script(
         actor,
         "script.save",
         f"stop:{stop.id}",
-        db_session=departure_id,
+        departure=departure_id,
         language=language,
     )
     return True

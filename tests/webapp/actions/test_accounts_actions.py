@@ -38,7 +38,7 @@ def _account(session, email: str = NEW) -> UserAccount | None:
 
 def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_transaction):
     with db_transaction(write_lock=True) as db_session:
-        new = account_actions.create_account(db_session, ACTOR, NEW, "admin")
+        new = account_actions.create_account(db_session, ACTOR, NEW, "coordinator")
         token = new.token
     assert token
     with db_transaction(write_lock=True) as db_session:
@@ -52,7 +52,7 @@ def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_transact
         assert changed is expected and account.active is False
     with db_transaction() as db_session:
         assert entries_in(db_session) == [
-            (ACTOR.name, "account.add", f"account:{NEW}", {"role": "admin"}),
+            (ACTOR.name, "account.add", f"account:{NEW}", {"role": "coordinator"}),
             (NEW, "account.password", NEW, {}),  # the account itself chose it
             (ACTOR.name, "account.reset", f"account:{NEW}", {}),
             (ACTOR.name, "account.disable", f"account:{NEW}", {}),
@@ -61,18 +61,18 @@ def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_transact
 
 def test_an_account_given_a_password_gets_no_link(db_transaction):
     with db_transaction(write_lock=True) as db_session:
-        new = account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
+        new = account_actions.create_account(db_session, ACTOR, NEW, "coordinator", password=CHOSEN)
     assert new.token is None
 
 
 def test_a_failure_after_the_action_keeps_neither_the_account_nor_its_record(db_transaction):
     with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
-        account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
+        account_actions.create_account(db_session, ACTOR, NEW, "coordinator", password=CHOSEN)
         raise RuntimeError("after the action")
     with db_transaction() as db_session:
         assert _account(db_session) is None and entries_in(db_session) == []
     with db_transaction(write_lock=True) as db_session:
-        account_actions.create_account(db_session, ACTOR, NEW, "admin", password=CHOSEN)
+        account_actions.create_account(db_session, ACTOR, NEW, "coordinator", password=CHOSEN)
     with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
         account_actions.disable_account(db_session, ACTOR, NEW)
         raise RuntimeError("after the action")
@@ -92,7 +92,7 @@ def _account_id(app, email: str) -> int:
 def test_console_records_account_changes_and_says_when_one_was_disabled_already(app, client):
     build_world(app)
     log_in_in_english(client, ADMIN)
-    made = client.post("/console/admin/accounts", data={"email": NEW, "role": "admin"})
+    made = client.post("/console/admin/accounts", data={"email": NEW, "role": "coordinator"})
     assert made.status_code == 200 and f"emailed to {NEW}" in made.get_data(as_text=True)
     account_id = _account_id(app, NEW)
     assert client.post(f"/console/admin/accounts/{account_id}/link").status_code == 200
@@ -101,7 +101,7 @@ def test_console_records_account_changes_and_says_when_one_was_disabled_already(
     again = client.post(f"/console/admin/accounts/{account_id}/disable", follow_redirects=True)
     assert "This account was disabled already." in again.get_data(as_text=True)
     assert audit_log(app) == [
-        (ADMIN, "account.add", f"account:{NEW}", {"role": "admin"}),
+        (ADMIN, "account.add", f"account:{NEW}", {"role": "coordinator"}),
         (ADMIN, "account.reset", f"account:{NEW}", {}),
         (ADMIN, "account.disable", f"account:{NEW}", {}),
     ]
@@ -110,7 +110,7 @@ def test_console_records_account_changes_and_says_when_one_was_disabled_already(
 def test_console_set_password_page_records_the_account_itself(app, client):
     build_world(app)
     with get_db(app).transaction(write_lock=True) as db_session:
-        token = account_actions.create_account(db_session, ACTOR, NEW, "admin").token
+        token = account_actions.create_account(db_session, ACTOR, NEW, "coordinator").token
     form = {"password": CHOSEN, "confirm": CHOSEN}
     assert client.post(f"/console/set-password/{token}", data=form).status_code == 302
     assert audit_log(app)[1:] == [(NEW, "account.password", NEW, {})]
@@ -123,7 +123,7 @@ def test_console_keeps_no_account_nor_mail_when_the_transaction_fails_after_the_
     log_in_in_english(client, ADMIN)
     fail_after_record(monkeypatch)
     with pytest.raises(AfterRecord):
-        client.post("/console/admin/accounts", data={"email": NEW, "role": "admin"})
+        client.post("/console/admin/accounts", data={"email": NEW, "role": "coordinator"})
     assert audit_log(app) == []
     with get_db(app).transaction() as db_session:
         assert _account(db_session) is None
@@ -155,7 +155,7 @@ def test_cli_records_account_changes_as_the_command_line_and_not_a_second_disabl
     again = runner.invoke(args=["users", "disable", NEW])
     assert again.exit_code == 0 and "was disabled already" in again.output
     assert audit_log(app) == [
-        (CLI, "account.add", f"account:{NEW}", {"role": "admin"}),
+        (CLI, "account.add", f"account:{NEW}", {"role": "coordinator"}),
         (CLI, "account.reset", f"account:{NEW}", {}),
         (CLI, "account.disable", f"account:{NEW}", {}),
     ]
@@ -175,7 +175,7 @@ def test_console_set_password_keeps_the_link_when_the_transaction_fails_after_th
 ):
     build_world(app)
     with get_db(app).transaction(write_lock=True) as db_session:
-        token = account_actions.create_account(db_session, ACTOR, NEW, "admin").token
+        token = account_actions.create_account(db_session, ACTOR, NEW, "coordinator").token
     fail_after_record(monkeypatch)
     with pytest.raises(AfterRecord):
         client.post(f"/console/set-password/{token}", data={"password": CHOSEN, "confirm": CHOSEN})

@@ -182,7 +182,7 @@ def test_console_records_a_check_in_once_per_key_as_the_guide(app, client):
     assert _check_in(client, world.walk_a, booking).get_json()["new"] is True
     assert _check_in(client, world.walk_a, booking).get_json()["new"] is False
     assert audit_log(app) == [
-        (GUIDE_A, "checkin", f"booking:{booking}", {"state": "arrived", "session": world.walk_a})
+        (GUIDE_A, "checkin", f"booking:{booking}", {"state": "arrived", "departure": world.walk_a})
     ]
 
 
@@ -214,7 +214,7 @@ def test_console_records_an_own_script_once_for_the_same_text(app, client):
     assert client.post(url, data=form).status_code == 302
     assert client.post(url, data=form).status_code == 302
     assert audit_log(app) == [
-        (GUIDE_A, "script.save", "stop:sf-01", {"session": world.walk_a, "language": "es"})
+        (GUIDE_A, "script.save", "stop:sf-01", {"departure": world.walk_a, "language": "es"})
     ]
 
 
