@@ -141,7 +141,8 @@ def empty_postgres(postgres_database: str) -> Iterator[Callable[[], None]]:
     takes about 15 ms where ``TRUNCATE`` takes about 400 ms (it replaces and syncs every
     table's files), and ``CREATE DATABASE ... TEMPLATE`` plus its ``DROP`` 150 ms or more.
     """
-    engine = make_engine(postgres_database)
+    # Pinged before use: a test may terminate every other connection to the database.
+    engine = make_engine(postgres_database, pool_pre_ping=True)
     with engine.connect() as conn:
         sequences = conn.execute(text("SELECT sequencename FROM pg_sequences")).scalars().all()
     statements = [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]

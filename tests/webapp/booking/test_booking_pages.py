@@ -158,7 +158,8 @@ def test_double_submit_makes_one_booking(client, db_transaction, departure_id):
     first = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id))
     again = client.post(f"/tours/{SLUG}/book", data=form_data(departure_id))
     assert first.status_code == again.status_code == 303
-    assert first.headers["Location"] == again.headers["Location"]
+    # The same booking's page; its signed link may carry the next second's timestamp.
+    assert first.headers["Location"].split(".")[0] == again.headers["Location"].split(".")[0]
     assert len(bookings(db_transaction)) == 1
     assert departure_row(db_transaction, departure_id).seats_taken == 2
 
