@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from guides.accounts import authenticate, find_account
 from guides.audit import Actor
 from guides.models import UserAccount
-from tests.webapp.actions.audit_support import (
+from tests.webapp.actions.support import (
     CLI,
     AfterRecord,
     audit_log,

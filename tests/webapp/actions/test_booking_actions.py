@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.booking_support import add_departure, departure_row, party, store_tour
-from tests.webapp.actions.support import COORDINATOR, audit_rows, one_transaction, outbox_count
+from tests.webapp.actions.support import COORDINATOR, audit_log, one_transaction, outbox_count
 from tours.booking.departures import cancel
 from tours.booking.models import CANCELLED, CONFIRMED, OFFERED
 from tours.booking.waitlist import WaitlistRefused
@@ -30,7 +30,7 @@ def test_the_public_books_and_cancels_without_an_audit_record(app, db_transactio
         cancelled = actions.cancel_booking(db, PUBLIC, booked.booking.reference)
     assert (cancelled.changed, cancelled.booking.cancel_reason) == (True, "booker")
     assert outbox_count(app) == 2  # the confirmation and the cancellation
-    assert audit_rows(app) == []
+    assert audit_log(app) == []
 
 
 def test_a_coordinators_booking_and_cancellation_are_recorded_once(
@@ -44,7 +44,7 @@ def test_a_coordinators_booking_and_cancellation_are_recorded_once(
             assert actions.cancel_booking(db, COORDINATOR, reference).changed is changed
     assert departure_row(db_transaction, departure_id).seats_taken == 0
     added = {"departure": departure_id, "party_size": 2}
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "booking.add", f"booking:{reference}", added),
         (ACTOR, "booking.cancel", f"booking:{reference}", {}),
     ]
@@ -58,7 +58,7 @@ def test_a_booking_rolled_back_leaves_neither_seats_mail_nor_record(
         raise RuntimeError("the front door fails after the action")
     assert departure_row(db_transaction, departure_id).seats_taken == 0
     assert outbox_count(app) == 0
-    assert audit_rows(app) == []
+    assert audit_log(app) == []
 
 
 def _full_with_one_waiting(app, departure_id: int, actor) -> tuple[str, int]:
@@ -77,7 +77,7 @@ def test_joining_and_leaving_the_waiting_list(app, departure_id):
         with one_transaction(app) as db:
             assert actions.leave_waitlist(db, COORDINATOR, entry_id) is changed
     target = f"waitlist:{entry_id}"
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "waitlist.join", target, {"departure": departure_id, "party_size": 2}),
         (ACTOR, "waitlist.leave", target, {}),
     ]
@@ -98,7 +98,7 @@ def test_claiming_an_offer(app, db_transaction, departure_id):
         claimed = actions.claim_offer(db, COORDINATOR, entry_id, number)
     assert claimed.booking.status == CONFIRMED
     assert departure_row(db_transaction, departure_id).seats_taken == 2
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "waitlist.claim", f"waitlist:{entry_id}", {"booking": claimed.booking.reference})
     ]
 
@@ -109,7 +109,7 @@ def test_declining_an_offer(app, db_transaction, departure_id):
         actions.decline_offer(db, COORDINATOR, entry_id, number)
     departure = departure_row(db_transaction, departure_id)
     assert (departure.seats_taken, departure.seats_held) == (0, 0)
-    assert audit_rows(app) == [(ACTOR, "waitlist.decline", f"waitlist:{entry_id}", {})]
+    assert audit_log(app) == [(ACTOR, "waitlist.decline", f"waitlist:{entry_id}", {})]
 
 
 def test_a_cancelled_departure_refuses_the_waiting_list_and_records_nothing(
@@ -122,4 +122,4 @@ def test_a_cancelled_departure_refuses_the_waiting_list_and_records_nothing(
     with pytest.raises(WaitlistRefused), one_transaction(app) as db:
         actions.join_waitlist(db, COORDINATOR, departure_id, party(2, 2), None)
     assert departure_row(db_transaction, departure_id).status == CANCELLED
-    assert audit_rows(app) == []
+    assert audit_log(app) == []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from guides.profiles import add_guide
 from tests.booking_support import SLUG, add_departure, departure_row, party, store_tour
-from tests.webapp.actions.support import COORDINATOR, audit_rows, one_transaction, outbox_count
+from tests.webapp.actions.support import COORDINATOR, audit_log, one_transaction, outbox_count
 from tours.booking import departures as deps
 from tours.booking.bookings import book
 from tours.booking.models import CANCELLED, SCHEDULED, Departure
@@ -46,7 +46,7 @@ def test_scheduling_a_series_records_each_departure(app, db_transaction, guide):
         created = actions.schedule_departures(db, COORDINATOR, request, dates=dates)
         ids = [d.id for d in created]
     assert len(ids) == 3
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "departure.add", f"departure:{i}", {"guide": "ane"}) for i in ids
     ]
 
@@ -58,7 +58,7 @@ def test_a_schedule_rolled_back_leaves_neither_departures_nor_records(app, db_tr
         raise RuntimeError("the front door fails after the action")
     with db_transaction() as db_session:
         assert db_session.scalar(select(func.count()).select_from(Departure)) == 0
-    assert audit_rows(app) == []
+    assert audit_log(app) == []
 
 
 def test_assigning_records_each_change_and_nothing_when_the_guide_is_already_there(
@@ -70,7 +70,7 @@ def test_assigning_records_each_change_and_nothing_when_the_guide_is_already_the
         with one_transaction(app) as db:
             result = actions.assign_guide(db, COORDINATOR, departure_id, guide_id)
         assert (result.changed, result.departure.guide_id) == (changed, guide_id)
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "departure.assign", target, {"guide": "ane"}),
         (ACTOR, "departure.assign", target, {"guide": None}),
     ]
@@ -81,7 +81,7 @@ def test_setting_the_same_capacity_records_nothing(app, db_transaction, departur
         with one_transaction(app) as db:
             assert actions.set_capacity(db, COORDINATOR, departure_id, capacity).changed is changed
     assert departure_row(db_transaction, departure_id).capacity == 14
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "departure.capacity", f"departure:{departure_id}", {"capacity": 14})
     ]
 
@@ -100,7 +100,7 @@ def test_cancelling_records_what_it_closed_once_and_a_second_cancel_changes_noth
         again = actions.cancel_departure(db, COORDINATOR, departure_id)
     assert (again.changed, again.bookings, again.message_ids) == (False, 0, [])
     assert outbox_count(app) == 2
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ACTOR, "departure.cancel", f"departure:{departure_id}", {"bookings": 2, "emails": 2})
     ]
 
@@ -116,4 +116,4 @@ def test_a_cancel_rolled_back_leaves_the_walk_its_bookings_no_mail_and_no_record
     departure = departure_row(db_transaction, departure_id)
     assert (departure.status, departure.seats_taken) == (SCHEDULED, 2)
     assert outbox_count(app) == 0
-    assert audit_rows(app) == []
+    assert audit_log(app) == []

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from guides.audit import Actor
 from guides.models import CheckIn, GuideRecord, GuideScript
 from guides.profiles import get_photo
-from tests.webapp.actions.audit_support import (
+from tests.webapp.actions.support import (
     CLI,
     AfterRecord,
     audit_log,

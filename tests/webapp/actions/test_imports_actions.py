@@ -12,7 +12,7 @@ import pytest
 from guides.accounts import create_account
 from guides.audit import Actor
 from tests.tours.tourdoc import encode, tour
-from tests.webapp.actions.audit_support import (
+from tests.webapp.actions.support import (
     CLI,
     AfterRecord,
     audit_log,

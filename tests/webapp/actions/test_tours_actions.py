@@ -9,7 +9,7 @@ import pytest
 
 from guides.audit import Actor
 from tests.tours.tourdoc import tour
-from tests.webapp.actions.audit_support import (
+from tests.webapp.actions.support import (
     CLI,
     AfterRecord,
     audit_log,

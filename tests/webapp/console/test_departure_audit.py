@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from guides import audit
-from tests.webapp.actions.support import audit_rows
+from tests.webapp.actions.support import audit_log
 from tests.webapp.console.support import ADMIN, SLUG, build_world, log_in
 from tours.booking.models import CANCELLED, SCHEDULED, Departure, OutboxMessage
 from webapp.common.database import get_db
@@ -52,7 +52,7 @@ def test_scheduling_a_weekly_series_records_each_walk(app, client):
     assert page.status_code == 302
     added = sorted(set(_departures(app)) - before)
     assert len(added) == 3
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ADMIN, "departure.add", f"departure:{i}", {"guide": "youssef"}) for i in added
     ]
 
@@ -79,7 +79,7 @@ def test_assigning_records_changes_only(app, client):
         client.post(url, data={"guide": guide})
     assert _departures(app)[world.walk_a][1] == "youssef"
     target = f"departure:{world.walk_a}"
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ADMIN, "departure.assign", target, {"guide": None}),
         (ADMIN, "departure.assign", target, {"guide": "youssef"}),
     ]
@@ -92,7 +92,7 @@ def test_changing_the_seats_records_changes_only(app, client):
     for capacity in ("12", "20", "20"):  # 12 seats at first
         client.post(url, data={"capacity": capacity})
     assert _departures(app)[world.walk_a][2] == 20
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ADMIN, "departure.capacity", f"departure:{world.walk_a}", {"capacity": 20})
     ]
 
@@ -108,7 +108,7 @@ def test_cancelling_records_once_and_a_second_cancel_says_it_changed_nothing(app
     assert "This walk was already cancelled: nothing was changed or sent." in again
     assert "Walk cancelled;" not in again
     assert _outbox(app) == 2
-    assert audit_rows(app) == [
+    assert audit_log(app) == [
         (ADMIN, "departure.cancel", f"departure:{world.walk_a}", {"bookings": 2, "emails": 2})
     ]
 
@@ -135,4 +135,4 @@ def test_a_cancel_whose_record_fails_leaves_the_walk_and_sends_nothing(app, clie
         client.post(f"/console/admin/departures/{world.walk_a}/cancel")
     assert _departures(app)[world.walk_a][0] == SCHEDULED
     assert _outbox(app) == 0
-    assert audit_rows(app) == []
+    assert audit_log(app) == []
