@@ -154,7 +154,7 @@ def admin_capacity(departure_id: int) -> Response:
     else:
         try:
             with get_db().transaction(write_lock=True) as db_session:
-                departure_actions.set_capacity(
+                result = departure_actions.set_capacity(
                     db_session, current_user.actor, departure_id, form.capacity.data or 0
                 )
         except deps.DepartureNotFound:
@@ -162,7 +162,10 @@ def admin_capacity(departure_id: int) -> Response:
         except BideanError as error:
             _error(error)
         else:
-            flash(gettext("Seats changed."))
+            if result.changed:
+                flash(gettext("Seats changed."))
+            else:
+                flash(gettext("The walk already had that many seats: nothing changed."))
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 
@@ -173,13 +176,18 @@ def admin_assign(departure_id: int) -> Response:
     guide_id = request.form.get("guide") or None
     try:
         with get_db().transaction(write_lock=True) as db_session:
-            departure_actions.assign_guide(db_session, current_user.actor, departure_id, guide_id)
+            result = departure_actions.assign_guide(
+                db_session, current_user.actor, departure_id, guide_id
+            )
     except deps.DepartureNotFound:
         abort(404)
     except BideanError as error:
         _error(error)
     else:
-        flash(gettext("Guide changed."))
+        if result.changed:
+            flash(gettext("Guide changed."))
+        else:
+            flash(gettext("The walk already had that guide: nothing changed."))
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 

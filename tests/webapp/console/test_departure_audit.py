@@ -75,9 +75,14 @@ def test_assigning_records_changes_only(app, client):
     world = build_world(app)
     log_in(client, ADMIN)
     url = f"/console/admin/departures/{world.walk_a}/guide"
-    for guide in ("youssef", "", "", "youssef"):  # already Youssef's at first
-        client.post(url, data={"guide": guide})
+    pages = [
+        client.post(url, data={"guide": guide}, follow_redirects=True).get_data(as_text=True)
+        for guide in ("youssef", "", "", "youssef")  # already Youssef's at first
+    ]
     assert _departures(app)[world.walk_a][1] == "youssef"
+    said = ["already had that guide" in page for page in pages]
+    assert said == [True, False, True, False]
+    assert ["Guide changed." in page for page in pages] == [False, True, False, True]
     target = f"departure:{world.walk_a}"
     assert audit_log(app) == [
         (ADMIN, "departure.assign", target, {"guide": None}),
@@ -89,9 +94,14 @@ def test_changing_the_seats_records_changes_only(app, client):
     world = build_world(app)
     log_in(client, ADMIN)
     url = f"/console/admin/departures/{world.walk_a}/capacity"
-    for capacity in ("12", "20", "20"):  # 12 seats at first
-        client.post(url, data={"capacity": capacity})
+    pages = [
+        client.post(url, data={"capacity": c}, follow_redirects=True).get_data(as_text=True)
+        for c in ("12", "20", "20")  # 12 seats at first
+    ]
     assert _departures(app)[world.walk_a][2] == 20
+    said = ["already had that many seats" in page for page in pages]
+    assert said == [True, False, True]
+    assert ["Seats changed." in page for page in pages] == [False, True, False]
     assert audit_log(app) == [
         (ADMIN, "departure.capacity", f"departure:{world.walk_a}", {"capacity": 20})
     ]
