@@ -3,14 +3,20 @@
 A failed login always costs one argon2 verification, whether the email has an account
 or not, so neither the answer nor its timing tells the two apart.  Failures are counted
 per account and per client; past the limit further attempts are refused for a while,
-even with the right password.
+even with the right password, and without computing a hash.  An account is counted
+under its normalised address (NFKC, IDNA, lower case), so ``admin@ｅxample.org`` and
+``admin@example。org`` share the count of ``admin@example.org``.  ``HashSlots`` bounds
+how many argon2 verifications a process computes at once (each takes 64 MiB).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -54,6 +60,28 @@ class PasswordRejected(AccountError):
     """The password is too short, too long or too common."""
 
 
+class HashingBusy(BideanError):
+    """Every password-hash slot of this process is taken; the caller answers "try later"."""
+
+
+class HashSlots:
+    """At most ``size`` password hashes computed at once; one more is refused, not queued."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one slot while hashing; raise HashingBusy when none is free."""
+        if not self._semaphore.acquire(blocking=False):
+            raise HashingBusy(f"All {self.size} password-hash slots are busy; try again shortly.")
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     lines = (Path(__file__).with_name("common_passwords.txt")).read_text("utf-8").splitlines()
@@ -90,8 +118,10 @@ def _verify(stored: str | None, password: str) -> bool:
 
 
 def normalize_email(email: str) -> str:
+    """The address as accounts store it: NFKC (full-width letters, ideographic dots), IDNA."""
+    email = unicodedata.normalize("NFKC", email).strip()
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise AccountError(f"{email!r} is not an email address: {error}") from error
 
@@ -251,7 +281,12 @@ class LoginResult:
 
 
 def throttle_keys(email: str, client: str) -> list[str]:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+    """The account's key (its normalised address, however it was spelt) and the client's."""
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        email = unicodedata.normalize("NFKC", email).strip().lower()
+    digest = hashlib.sha256(email.encode()).hexdigest()[:40]
     return [f"account:{digest}", f"client:{client}"[:128]]
 
 
@@ -279,18 +314,27 @@ def _count_failure(db_session: Session, keys: Iterable[str], now: datetime) -> N
 
 
 def authenticate(
-    db_session: Session, email: str, password: str, client: str, *, now: datetime | None = None
+    db_session: Session,
+    email: str,
+    password: str,
+    client: str,
+    *,
+    now: datetime | None = None,
+    slots: HashSlots | None = None,
 ) -> LoginResult:
     """The account when email and password match and nothing is throttled.
 
+    A throttled attempt computes no hash; with ``slots`` full, HashingBusy is raised.
     The caller shows one and the same message for every failure.
     """
     now = now or utcnow()
     keys = throttle_keys(email, client)
-    account = find_account(db_session, email)
-    matches = _verify(account.password_hash if account else None, password)
     if _blocked(db_session, keys, now):
         return LoginResult(None, throttled=True)
+    account = find_account(db_session, email)
+    hashing: AbstractContextManager[None] = slots.slot() if slots else nullcontext()
+    with hashing:
+        matches = _verify(account.password_hash if account else None, password)
     if not matches or account is None or not account.active:
         _count_failure(db_session, keys, now)
         return LoginResult(None)

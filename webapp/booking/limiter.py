@@ -17,6 +17,8 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from webapp.common.limits import limiter_defaults
+
 limiter = Limiter(get_remote_address)
 
 
@@ -42,14 +44,7 @@ def read_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    redis_url = app.config["REDIS_URL"]
-    # An explicit storage keeps Flask-Limiter from warning about an implicit memory store.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", str(redis_url) if redis_url else "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "bidean")
-    # Redis down must not turn bookings into errors: count in memory until it is back.
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter_defaults(app)
     limiter.init_app(app)
     # One Limiter object serves every app of the process (tests make many): a new app
     # starts with its storage assumed reachable, as a fresh Limiter would.

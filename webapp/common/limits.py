@@ -9,6 +9,10 @@
   a JSON body are refused with 400: no database column can store them.
 - JSON bodies nested deeper than ``MAX_JSON_DEPTH`` are refused with 400 before the
   (recursive) parser sees them.
+
+Per-client rate limits live with what they limit (the booking blueprint's ``limiter``,
+the console's ``throttle``: a blueprint never imports another); :func:`limiter_defaults`
+gives every ``Limiter`` of the app one storage and the same answers.
 """
 
 from __future__ import annotations
@@ -104,3 +108,15 @@ def refuse_unstorable_input() -> None:
         body = request.get_json(silent=True)
         if any(unstorable(text) for text in _strings(body)):
             abort(400, _unstorable_message())
+
+
+def limiter_defaults(app: Flask) -> None:
+    """Redis when ``REDIS_URL`` is set, else memory; Retry-After headers; Redis down is no error."""
+    redis_url = app.config["REDIS_URL"]
+    # An explicit storage keeps Flask-Limiter from warning about an implicit memory store.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", str(redis_url) if redis_url else "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "bidean")
+    # Redis down must not turn requests into errors: count in memory until it is back.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

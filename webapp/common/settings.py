@@ -267,6 +267,19 @@ SETTINGS: tuple[Setting, ...] = (
         "that budget per worker while Redis is unreachable (logged)",
     ),
     Setting("API_READ_RATE_LIMIT", Kind.TEXT, "120 per minute", "per client, on API reads"),
+    Setting(
+        "CONSOLE_LOGIN_RATE_LIMIT",
+        Kind.TEXT,
+        "10 per minute;50 per hour",
+        "per client, on console login attempts; checked before any password hash",
+    ),
+    Setting(
+        "CONSOLE_PASSWORD_HASHES",
+        Kind.INTEGER,
+        2,
+        "password hashes (64 MiB each) one worker computes at once; a login beyond them is"
+        " answered 503 with Retry-After",
+    ),
     # -- tours and their import ---------------------------------------------------------
     Setting(
         "MAX_IMPORT_MB",

@@ -24,6 +24,7 @@ from guides.accounts import load_by_cookie_id
 from guides.audit import Actor
 from guides.models import ROLE_COORDINATOR, UserAccount
 from webapp.common.database import get_db
+from webapp.console import throttle
 
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
@@ -124,6 +125,7 @@ def _check_csrf() -> None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    throttle.init_app(app)
     app.add_template_global(generate_csrf, "console_csrf_token")
     secure = app.config["COOKIE_SECURE"]
     if secure is None:

@@ -16,6 +16,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,6 +30,7 @@ from flask_wtf.csrf import generate_csrf
 from guides.accounts import (
     MIN_PASSWORD_LENGTH,
     AccountError,
+    HashingBusy,
     account_for_token,
     authenticate,
     end_sessions,
@@ -47,6 +49,7 @@ from webapp.common.maps import tour_map_html
 from webapp.console.auth import console_user, guard_console
 from webapp.console.forms import LoginForm, ScriptForm, SetPasswordForm
 from webapp.console.pages import departure_screen, find_stop
+from webapp.console.throttle import BUSY_RETRY_SECONDS, hash_slots, login_budget
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 bp.before_request(guard_console)
@@ -69,15 +72,23 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_budget
 def login() -> Response | str:
     """Log in with email and password; one message for every failure."""
     form = LoginForm()
     if form.validate_on_submit():
-        with get_db().transaction(write_lock=True) as db_session:
-            result = authenticate(
-                db_session, form.email.data or "", form.password.data or "", _client()
-            )
-            user = console_user(result.account) if result.account else None
+        try:
+            with get_db().transaction(write_lock=True) as db_session:
+                result = authenticate(
+                    db_session,
+                    form.email.data or "",
+                    form.password.data or "",
+                    _client(),
+                    slots=hash_slots(),
+                )
+                user = console_user(result.account) if result.account else None
+        except HashingBusy:
+            return _busy(form)
         if user is not None:
             # A new session: nothing from before the login (or from a planted cookie) stays.
             session.clear()
@@ -93,6 +104,14 @@ def login() -> Response | str:
     elif request.method == "POST":
         flash(gettext("Write your email and your password."))
     return render_template("console/login.html", form=form)
+
+
+def _busy(form: LoginForm) -> Response:
+    """Every hash slot of this worker is taken: come back in a few seconds (503)."""
+    flash(gettext("Many logins are being checked right now. Wait a few seconds and try again."))
+    response = make_response(render_template("console/login.html", form=form), 503)
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def _client() -> str:
