@@ -51,8 +51,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bench.bench_support import tour_document  # noqa: E402
 from tours.booking.bookings import invariant_problems  # noqa: E402
@@ -332,10 +333,28 @@ def run(
                 process.kill()
         controller.stop()
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(admin, name)
     return figures
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop the run's database, on a fresh connection (a restart killed the pooled one).
+
+    The admin engine's only connection dates from before the chaos: its ping finds it
+    dead after a PostgreSQL restart, and ``dispose`` drops it anyway.  The server may
+    still be starting after the last restart, so a refused connection is tried again.
+    """
+    admin.dispose()
+    for attempt in range(30):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except OperationalError:
+            if attempt == 29:
+                raise
+            time.sleep(1.0)
+    admin.dispose()
 
 
 def _check(factory, figures: Figures, sink: Sink) -> None:

@@ -92,12 +92,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    # No ping before every checkout: it cost a round trip per transaction.  A connection
-    # the server dropped (a restart) fails its first statement instead; SQLAlchemy then
-    # invalidates every pooled connection older than the failure, ``run_transaction``
-    # runs the work again on a fresh one, and ``pool_recycle`` retires idle ones before
-    # a firewall or the server's idle timeout can cut them silently.
-    kwargs.setdefault("pool_pre_ping", False)
+    # A ping before each checkout (one round trip): after a restart every pooled
+    # connection is dead, and reads (``reading``) are not run again as transactions are,
+    # so without it the first requests after a restart answered 500.  ``run_transaction``
+    # still runs work again on a connection that dies between the ping and a statement;
+    # ``pool_recycle`` retires idle ones before a firewall can cut them silently.
+    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
 

@@ -4,7 +4,7 @@ Bookings and waiting-list entries keep their party size, status and reference (s
 attendance figures survive); names, email addresses, phone numbers and notes are
 emptied and the messages sent to those people are deleted.  ``message_files`` lists the
 deleted messages so the caller can remove their development ``.eml`` copies after the
-commit.
+commit, and ``vacuum_purged`` then has PostgreSQL forget the old values too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
@@ -26,6 +26,15 @@ class PurgeResult:
     waitlist_entries: int
     messages: int
     message_files: list[tuple[int, str]] = field(default_factory=list)  # (id, kind)
+
+    def touched_tables(self) -> list[str]:
+        """The tables whose rows the purge changed or deleted."""
+        changed = {
+            Booking.__tablename__: self.bookings,
+            WaitlistEntry.__tablename__: self.waitlist_entries,
+            OutboxMessage.__tablename__: self.messages,
+        }
+        return [table for table, rows in changed.items() if rows]
 
 
 def parse_age(text: str) -> timedelta:
@@ -73,3 +82,20 @@ def purge_personal_data(
         .execution_options(synchronize_session=False)
     ).rowcount
     return PurgeResult(departures, bookings, entries, messages, doomed)
+
+
+def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:
+    """On PostgreSQL, ``VACUUM (ANALYZE)`` the tables the committed purge touched.
+
+    An UPDATE leaves the old row version, email and all, in the table's files until a
+    vacuum reclaims it, and ANALYZE's column statistics (``pg_stats``: common values,
+    histograms) keep sampled addresses until the next analyze.  VACUUM cannot run inside
+    a transaction, hence the autocommit connection.  Returns the tables vacuumed.
+    """
+    tables = result.touched_tables()
+    if engine.dialect.name != "postgresql" or not tables:
+        return []
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(quote(table) for table in tables))
+    return tables

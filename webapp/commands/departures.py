@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from guides.audit import Actor
 from tours.booking import departures as deps
 from tours.booking.models import Departure
-from tours.booking.purge import parse_age, purge_personal_data
+from tours.booking.purge import parse_age, purge_personal_data, vacuum_purged
 from tours.db import utcnow
 from tours.errors import BideanError
 from tours.tour.store import current_versions
@@ -250,6 +250,7 @@ def purge_command(older_than: str) -> None:
         result = purge_personal_data(db_session, age)
     # After the commit: a rolled-back purge must not have deleted anything.
     files = transport.forget_files(_app(), result.message_files)
+    vacuum_purged(get_db().engine, result)
     click.echo(
         f"Purged {result.bookings} booking(s) and {result.waitlist_entries} waiting-list "
         f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"

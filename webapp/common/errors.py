@@ -1,10 +1,12 @@
 """What every response looks like when things go wrong, and the headers every response gets.
 
 Errors: an HTML page in the visitor's language, or under ``/api/`` a JSON body
-``{"error": message, "code": slug}``; never a traceback.  Headers: a Content-Security-
-Policy with a per-request nonce (``g.csp_nonce``, ``csp_nonce()`` in templates) that
-inline ``<script>``/``<style>`` tags must carry, plus ``nosniff``, a referrer policy and,
-over HTTPS, HSTS.  ``keep_out_of_caches`` marks a blueprint's pages ``no-store``.
+``{"error": message, "code": slug}``; never a traceback.  A database that cannot be
+reached (down, restarting, refusing connections) is a 503 with ``Retry-After``.
+Headers: a Content-Security-Policy with a per-request nonce (``g.csp_nonce``,
+``csp_nonce()`` in templates) that inline ``<script>``/``<style>`` tags must carry, plus
+``nosniff``, a referrer policy and, over HTTPS, HSTS.  ``keep_out_of_caches`` marks a
+blueprint's pages ``no-store``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
-from werkzeug.exceptions import HTTPException, NotFound
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 
 from tours.errors import NotFound as DomainNotFound
 from tours.errors import TourNotFound
@@ -55,6 +58,10 @@ MESSAGES = {
             "please try again in a moment."
         ),
     ),
+    503: (
+        lazy_gettext("Temporarily unavailable"),
+        lazy_gettext("The site cannot reach its data just now. Please try again in a minute."),
+    ),
 }
 CODES = {
     400: "bad-request",
@@ -63,7 +70,11 @@ CODES = {
     413: "too-large",
     429: "too-many-requests",
     500: "internal-error",
+    503: "unavailable",
 }
+# Seconds a client is asked to wait when the database cannot be reached (a restart
+# takes a few seconds; a proxy or client retrying sooner would only add load).
+RETRY_AFTER_SECONDS = 30
 # Shown only if the error page itself cannot be rendered: plain, and in every language.
 LAST_RESORT = (
     '<!doctype html><html lang="es"><meta charset="utf-8"><title>Error</title>'
@@ -76,6 +87,9 @@ LAST_RESORT = (
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DomainNotFound, handle_not_found)
+    # SQLAlchemy raises these for a connection refused, dropped or closed under it.
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.before_request(_new_nonce)
     app.after_request(add_security_headers)
     app.add_template_global(csp_nonce, "csp_nonce")
@@ -92,6 +106,25 @@ def handle_not_found(error: DomainNotFound) -> Response:
     else:
         message = str(MESSAGES[404][1])
     return error_response(NotFound(), message)
+
+
+def handle_database_unavailable(error: DBAPIError) -> Response:
+    """The database cannot be reached: 503 and ``Retry-After``, logged in one line.
+
+    No traceback: during an outage every request fails the same way, and a traceback
+    each would bury the log.  The driver's first line says what happened; the endpoint,
+    not the path, names the request (a path may carry a signed link).
+    """
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    current_app.logger.warning(
+        "database unavailable, answered 503 to %s: %s: %s",
+        request.endpoint,
+        type(error.orig).__name__,
+        reason,
+    )
+    response = error_response(ServiceUnavailable())
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def handle_http_error(error: HTTPException) -> Response:

@@ -10,9 +10,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from tours.db import make_engine
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "fault_bench.py"
 
@@ -38,3 +42,31 @@ def test_bookings_survive_killed_workers_and_mail_goes_out_once():
     assert figures.answered_201 == figures.stored_bookings == 60
     assert figures.sent_in_outbox == figures.received == 60
     assert figures.duplicates == 0
+
+
+def test_the_bench_drops_its_database_after_a_restart_killed_the_admin_connection():
+    """The bench's clean-up crashed when a PostgreSQL restart had killed its pooled
+    admin connection; terminating that connection does to it what a restart does."""
+    server = os.environ.get("BIDEAN_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("needs PostgreSQL: set BIDEAN_TEST_POSTGRES_URL")
+    bench = _fault_bench()
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"bidean_fault_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:  # the pool keeps this connection
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    other = make_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with other.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid}, 5000)")
+        bench._drop_database(admin, name)
+        with other.connect() as conn:
+            left = conn.exec_driver_sql(
+                f"SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+            ).scalar_one()
+        assert left == 0
+    finally:
+        with other.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        other.dispose()

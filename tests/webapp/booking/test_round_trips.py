@@ -1,4 +1,4 @@
-"""A booking through the JSON API costs at most six database round trips.
+"""A booking through the JSON API costs at most six database round trips, plus one ping.
 
 Counted with SQLAlchemy's engine events on the app's own engine: every statement the
 cursor executes, every BEGIN (on SQLite ``BEGIN IMMEDIATE`` is itself a statement),
@@ -6,7 +6,9 @@ COMMIT and ROLLBACK, and every ping of a pooled connection.  Before issue #13 a 
 made 23 on PostgreSQL (pings, four transactions, a savepoint, reads of the catalogue and
 re-reads of the outbox row); now five, with or without an ``Idempotency-Key``: BEGIN, the
 booking's INSERT (which, with a key, finds a known key itself: ``ON CONFLICT DO
-NOTHING``), the seats' UPDATE … RETURNING, the outbox row's INSERT, COMMIT.
+NOTHING``), the seats' UPDATE … RETURNING, the outbox row's INSERT, COMMIT.  On
+PostgreSQL the connection is pinged once when it leaves the pool (issue #22: without
+it the first reads after a database restart answered 500); the ping is counted apart.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ def round_trips(app) -> Iterator[list[str]]:
             event.remove(engine, name, listener)
 
 
+def without_one_ping(trips: list[str]) -> list[str]:
+    """The trips apart from the one ping of the request's single checkout."""
+    assert trips.count("PING") <= 1, trips
+    return [trip for trip in trips if trip != "PING"]
+
+
 def post_booking(client, departure_id: int, n: int, key: str | None = None):
     body = {"name": f"Ane {n}", "email": f"ane{n}@example.org", "party_size": 1, "language": "eu"}
     headers = {"Idempotency-Key": key} if key else {}
@@ -83,6 +91,7 @@ def test_a_booking_makes_at_most_six_round_trips(app, client, db_transaction, de
     with round_trips(app) as without_key:
         plain = post_booking(client, departure_id, 2)
     assert made.status_code == 201 and plain.status_code == 201
+    with_key, without_key = without_one_ping(with_key), without_one_ping(without_key)
     assert len(with_key) <= MAX_ROUND_TRIPS - 1, with_key
     assert len(without_key) <= MAX_ROUND_TRIPS - 1, without_key
     assert "SAVEPOINT" not in with_key and "PING" not in with_key
@@ -125,18 +134,20 @@ def test_a_replayed_key_makes_no_second_booking_nor_message(
         again = post_booking(client, departure_id, 1, key=key)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["reference"] == first.get_json()["reference"]
-    assert len(trips) <= MAX_ROUND_TRIPS, trips
+    assert len(without_one_ping(trips)) <= MAX_ROUND_TRIPS, trips
     with db_transaction() as db_session:
         assert len(db_session.scalars(select(OutboxMessage)).all()) == 1
 
 
 def test_a_connection_the_database_dropped_costs_a_retry_not_an_error(
-    app, client, db_transaction, departure_id, engine
+    app, client, db_transaction, departure_id, engine, monkeypatch
 ):
-    """No ping before each checkout: a dead pooled connection fails its first statement,
-    the pool is invalidated and the booking runs again on a fresh connection."""
+    """A connection that dies after its ping passed fails its first statement, the pool
+    is invalidated and the booking runs again on a fresh connection."""
     if engine.dialect.name != "postgresql":
         pytest.skip("terminating another session's connection is PostgreSQL's")
+    # The ping passes: the connection dies between the ping and the first statement.
+    monkeypatch.setattr(app.extensions["bidean.db"].engine.dialect, "do_ping", lambda _: True)
     assert post_booking(client, departure_id, 1).status_code == 201  # a pooled connection
     with engine.connect() as conn:
         conn.exec_driver_sql(

@@ -157,6 +157,45 @@ def test_purge_removes_personal_data_of_old_departures_only(runner, db_transacti
     assert rows[recent].email == "visitor2@example.org"
 
 
+def test_purge_vacuums_and_analyzes_the_tables_it_touched_on_postgresql(
+    runner, db_transaction, tour, engine
+):
+    """Purged emails would stay in old row versions and column statistics until then."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM and pg_stat_user_tables are PostgreSQL's")
+    old = add_departure(db_transaction, days_ahead=2, capacity=2)
+    with db_transaction(write_lock=True) as db_session:
+        book(db_session, old, party(2, 1))
+        join(db_session, old, party(1, 2))  # the walk is full
+        db_session.add(
+            OutboxMessage(
+                kind="confirmation",
+                recipient="visitor1@example.org",
+                subject="",
+                raw=b"",
+                departure_id=old,
+            )
+        )
+        db_session.execute(
+            update(Departure)
+            .where(Departure.id == old)
+            .values(starts_at=datetime.now(UTC) - timedelta(days=100))
+        )
+    with engine.connect() as conn:
+        before = conn.execute(select(func.now())).scalar_one()
+    result = runner.invoke(args=["purge", "--older-than", "90d"])
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        stats = conn.exec_driver_sql(
+            "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables "
+            "WHERE relname IN ('bookings', 'waitlist_entries', 'outbox_messages')"
+        ).all()
+    assert {row.relname for row in stats} == {"bookings", "waitlist_entries", "outbox_messages"}
+    for row in stats:
+        assert row.last_vacuum is not None and row.last_vacuum >= before, row
+        assert row.last_analyze is not None and row.last_analyze >= before, row
+
+
 def test_expire_offers_command_passes_lapsed_offers_on(runner, db_transaction, tour):
     departure_id = add_departure(db_transaction, capacity=2)
     with db_transaction(write_lock=True) as db_session:
