@@ -13,11 +13,13 @@ from werkzeug.test import EnvironBuilder
 
 from guides.accounts import create_account
 from guides.profiles import add_guide
+from tests.webapp.actions.support import audit_log
 from tests.webapp.console.support import PASSWORD, log_in
 from tours.tour.models import TourRecord, TourVersionRecord
 from tours.tour.store import get_document
 from webapp import create_app
 from webapp.common.database import get_db
+from webapp.console import importing
 
 ADMIN = "coordinator@example.org"
 OTHER_ADMIN = "second@example.org"
@@ -369,3 +371,30 @@ def test_images_named_by_a_local_path_are_not_read(app, coordinator):
     assert "images/bridge.png" not in json.dumps(stored)
     assert "https://example.org/bridge.jpg" in json.dumps(stored)
     assert not (Path(app.instance_path) / "media").exists()  # nothing was read or stored
+
+
+def test_a_nul_in_a_file_name_is_cleaned_and_the_import_is_stored(app, coordinator):
+    """A NUL in a file name once answered 500 at the confirmation and lost the upload."""
+    files = {"route": (route_file(), "ro\x00ute.geojson"), "stops": (stops_file(), "\x00")}
+    token = token_of(upload(coordinator, files, city="Wien"))
+    page = coordinator.get(f"/console/tours/import/{token}")
+    assert page.status_code == 200 and "\x00" not in page.get_data(as_text=True)
+    response = coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert response.status_code == 302 and tours(app) == [("ro-ute", "draft", 1)]
+    (entry,) = [e for e in audit_log(app) if e[1] == "tour.import"]
+    assert entry[3]["files"] == ["ro ute.geojson", "stops"]
+
+
+def test_an_upload_that_fails_to_store_is_kept_for_another_try(app, coordinator, monkeypatch):
+    token = token_of(upload(coordinator, city="Wien"))
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importing.imports, "confirm_upload", fail)
+    with pytest.raises(RuntimeError):
+        coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert [p.name for p in staged(app)] == [token] and tours(app) == []
+    monkeypatch.undo()
+    assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
+    assert tours(app) == [("route", "draft", 1)] and staged(app) == []
