@@ -398,3 +398,33 @@ def test_an_upload_that_fails_to_store_is_kept_for_another_try(app, coordinator,
     monkeypatch.undo()
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
     assert tours(app) == [("route", "draft", 1)] and staged(app) == []
+
+
+def _count_form_parses(app, monkeypatch) -> list[int]:
+    """Every time a request's form (and its files) is parsed, one more item."""
+    parses: list[int] = []
+    real = app.request_class._load_form_data
+
+    def counted(request) -> None:
+        parses.append(1)
+        real(request)
+
+    monkeypatch.setattr(app.request_class, "_load_form_data", counted)
+    return parses
+
+
+def test_an_anonymous_upload_is_sent_to_the_login_page_unread(app, client, monkeypatch):
+    """A 9 MB upload from nobody was parsed before the login redirect."""
+    parses = _count_form_parses(app, monkeypatch)
+    monkeypatch.setattr(importing.staging, "stage", lambda *a, **k: pytest.fail("staged"))
+    big = b'{"type": "FeatureCollection", "features": []}' + b" " * (9 * 1024 * 1024)
+    response = upload(client, {"route": (big, "route.geojson")})
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    assert parses == [] and staged(app) == []
+
+
+def test_a_coordinators_upload_is_read_and_its_form_still_checked(app, coordinator, monkeypatch):
+    parses = _count_form_parses(app, monkeypatch)
+    assert upload(coordinator, city="Wi\x00en").status_code == 400
+    assert parses == [1] and staged(app) == []
+    assert upload(coordinator, city="Wien").status_code == 302 and len(staged(app)) == 1
