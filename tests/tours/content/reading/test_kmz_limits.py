@@ -7,6 +7,8 @@ import time
 import tracemalloc
 import zipfile
 
+import pytest
+
 from tours.content.checking.pipeline import ValidationOptions
 from tours.content.reading import kml
 from tours.content.reading.kml import read_kml
@@ -88,3 +90,18 @@ def test_a_member_that_inflates_too_many_times_is_refused_under_the_cap():
     assert [p.code for p in problems] == ["kml.too-large"]
     assert f"more than {kml.KMZ_LIMITS.max_ratio} times" in problems[0].message
     assert _codes(data, kml.KmzLimits(max_ratio=10_000)) == ["kml.syntax"]  # read, then parsed
+
+
+def test_an_archive_of_too_many_files_is_refused_before_it_is_opened(monkeypatch):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("doc.kml", KML)
+        for number in range(30):
+            archive.writestr(zipfile.ZipInfo(f"icons/{number}.png"), b"")
+    data = buffer.getvalue()
+    assert _codes(data, kml.KmzLimits(max_members=31)) == []
+    monkeypatch.setattr(kml.zipfile, "ZipFile", lambda *a: pytest.fail("opened"))
+    problems = read_kml(data, "many.kmz", kml.KmzLimits(max_members=30)).problems
+    assert [p.code for p in problems] == ["kml.too-large"]
+    assert "more than 30 files" in problems[0].message
+    assert kml.KMZ_LIMITS.max_members == 10_000
