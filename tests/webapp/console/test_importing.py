@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -428,3 +429,24 @@ def test_a_coordinators_upload_is_read_and_its_form_still_checked(app, coordinat
     assert upload(coordinator, city="Wi\x00en").status_code == 400
     assert parses == [1] and staged(app) == []
     assert upload(coordinator, city="Wien").status_code == 302 and len(staged(app)) == 1
+
+
+def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordinator):
+    """A KMZ of 200 MB of zeros (200 kB uploaded) is refused before it is inflated."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("doc.kml", "w", force_zip64=True) as stream,
+    ):
+        for _ in range(200):
+            stream.write(bytes(1024 * 1024))
+    files = {"route": (route_file(), "route.geojson"), "stops": (buffer.getvalue(), "map.kmz")}
+    token = token_of(upload(coordinator, files))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = [e for e in report["errors"] if e["code"] == "kml.too-large"]
+    assert error["file"] == "map.kmz" and "doc.kml" in error["message"]
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
+    assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
+    assert tours(app) == []
