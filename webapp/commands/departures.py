@@ -225,6 +225,7 @@ def worker_command(once: bool) -> None:
     """Send queued email until stopped (SIGTERM or Ctrl+C); run one or more per site."""
     app = _app()
     if once:
+        worker.purge_imports(app)  # what the running worker does every minute
         outcomes = worker.drain(app)
         sent = sum(1 for o in outcomes if o.result == worker.SENT)
         click.echo(f"{sent} message(s) sent, {len(outcomes) - sent} not sent.")

@@ -2,7 +2,9 @@
 
 - ``MAX_CONTENT_LENGTH`` (default 1 MiB, ``BIDEAN_MAX_CONTENT_LENGTH`` in bytes): a larger
   body is refused with 413 before it is read into memory.  A view marked with
-  :func:`body_limit` (the console's import page) has its own limit, a config key in MB.
+  :func:`body_limit` (the console's import page) has its own limit, a config key in MB,
+  and its form is read only when the view runs: after the login check, so an anonymous
+  upload is turned away unread.
 - Integers in URLs (``<int:…>``) stop at 2³¹−1, the largest id a column holds: beyond
   that the route does not match (404) instead of overflowing the database (500).
 - NUL characters and lone surrogates anywhere in the path, the query string, a form or
@@ -18,10 +20,12 @@ gives every ``Limiter`` of the app one storage and the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map
 
 from tours.content.reading.limits import json_depth
@@ -34,13 +38,28 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 def body_limit(config_key: str) -> Callable[[V], V]:
     """Let a view take bodies up to ``app.config[config_key]`` megabytes instead of
-    ``MAX_CONTENT_LENGTH`` (put it under the route decorator)."""
+    ``MAX_CONTENT_LENGTH`` (put it under the route decorator, above the role check).
+
+    Its form is checked for unstorable text when the view is called, not before every
+    request: blueprints check the login in between, so nobody's upload is parsed before.
+    """
 
     def mark(view: V) -> V:
-        view.body_limit_key = config_key  # type: ignore[attr-defined]
-        return view
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            _refuse_unstorable(request.form)
+            return view(*args, **kwargs)
+
+        checked.body_limit_key = config_key  # type: ignore[attr-defined]
+        return cast(V, checked)
 
     return mark
+
+
+def _body_limit_key() -> str | None:
+    """The body limit of the view about to run, when it has one of its own."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "body_limit_key", None)
 
 
 def body_limit_bytes(config_key: str) -> int:
@@ -50,8 +69,7 @@ def body_limit_bytes(config_key: str) -> int:
 
 def apply_body_limit() -> None:
     """Before anything reads the body: the limit of the view about to run."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    key = getattr(view, "body_limit_key", None)
+    key = _body_limit_key()
     if key is not None:
         request.max_content_length = body_limit_bytes(key)
 
@@ -91,6 +109,13 @@ def _unstorable_message() -> str:
     )
 
 
+def _refuse_unstorable(multi: MultiDict[str, str]) -> None:
+    """400 when a key or value of ``multi`` (a query string or a form) is unstorable."""
+    for key, values in multi.lists():
+        if unstorable(key) or any(unstorable(v) for v in values):
+            abort(400, _unstorable_message())
+
+
 def refuse_unstorable_input() -> None:
     """400 for NUL or lone surrogates in any input, or JSON nested too deeply.
 
@@ -98,10 +123,9 @@ def refuse_unstorable_input() -> None:
     """
     if unstorable(request.path):
         abort(400, _unstorable_message())
-    for multi in (request.args, request.form):
-        for key, values in multi.lists():
-            if unstorable(key) or any(unstorable(v) for v in values):
-                abort(400, _unstorable_message())
+    _refuse_unstorable(request.args)
+    if _body_limit_key() is None:  # an upload's view reads its form itself (body_limit)
+        _refuse_unstorable(request.form)
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
             abort(400, gettext("The JSON body is nested too deeply. Send a flat object."))

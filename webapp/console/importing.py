@@ -104,7 +104,7 @@ def _uploaded() -> list[staging.StagedFile]:
         for upload in request.files.getlist(role):
             try:
                 if upload.filename:
-                    name = Path(upload.filename.replace("\\", "/")).name[:200] or role
+                    name = staging.file_name(upload.filename, role)
                     files.append(staging.StagedFile(role, name, upload.read()))
             finally:
                 upload.close()  # a large upload is a temporary file
@@ -274,14 +274,19 @@ def admin_import_confirm(token: str) -> Any:
     publish = bool(staged.options.get("publish"))
     if not staging.discard(staging_root(), token, current_user.account_id):
         return _gone()  # confirmed (or cancelled) by another request meanwhile
-    with get_db().transaction(write_lock=True) as db_session:
-        stored = imports.confirm_upload(
-            db_session,
-            current_user.actor,
-            plan,
-            publish=publish,
-            files=[f.name for f in staged.files],
-        )
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            stored = imports.confirm_upload(
+                db_session,
+                current_user.actor,
+                plan,
+                publish=publish,
+                files=[f.name for f in staged.files],
+            )
+    except Exception:
+        # Nothing was stored: keep the upload, so that a second try needs no new upload.
+        staging.restore(staging_root(), staged)
+        raise
     if stored.unchanged:
         message = gettext("Nothing new: %(slug)s is already published like this.", slug=stored.slug)
     elif stored.status == PUBLISHED:

@@ -13,6 +13,12 @@ one due message (``tours.booking.outbox.claim_next``), sends it and records the 
   with a growing delay (``outbox.backoff``);
 - a permanent failure (recipient refused with 5xx, unencodable, no SMTPUTF8 for a
   non-ASCII address): marked ``failed`` with the reason; the next message goes on.
+
+Every ``PURGE_EVERY_S`` the worker also removes the console's import uploads left
+unconfirmed past ``IMPORT_STAGING_MINUTES`` (:func:`purge_imports`).  It is here, not in
+``bidean purge``, because the worker is the one process every deployment keeps running
+(``bidean serve`` too, as a thread), so uploads go within a minute of expiring instead
+of waiting for a cron job or the next upload; it shares the web processes' disk settings.
 """
 
 from __future__ import annotations
@@ -20,18 +26,22 @@ from __future__ import annotations
 import re
 import smtplib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from tours.booking import outbox
 from tours.booking.models import OutboxMessage
+from tours.content.workflows import staging
 from webapp.common import privacy
 from webapp.common.database import get_db
 from webapp.mail import messages, transport
 
 POLL_S = 2.0
+PURGE_EVERY_S = 60.0
 COMPOSE_BATCH = 16
 SENT = "sent"
 RETRY = "retry"
@@ -217,13 +227,31 @@ def retry_all(app: Flask) -> list[Outcome]:
     return drain(app)
 
 
+def purge_imports(app: Flask) -> int:
+    """Remove the console's import uploads older than their lifetime; how many."""
+    root = Path(app.config["IMPORT_STAGING_DIR"])
+    return staging.purge_expired(root, float(app.config["IMPORT_STAGING_MINUTES"]) * 60)
+
+
+def _purge_imports_safely(app: Flask) -> None:
+    try:
+        purge_imports(app)
+    except OSError as exc:  # a disk problem must not stop the mail
+        app.logger.warning("import uploads not purged: %s", type(exc).__name__)
+
+
 def run(app: Flask, stop: threading.Event, wake: threading.Event | None = None) -> None:
-    """Send until ``stop`` is set, sleeping ``POLL_S`` (or until woken) when idle.
+    """Send until ``stop`` is set, sleeping ``POLL_S`` (or until woken) when idle, and
+    purge expired import uploads every ``PURGE_EVERY_S``.
 
     A database that goes away only pauses the worker: it logs and tries again.
     """
     wake = wake or threading.Event()
+    purged_at: float | None = None
     while not stop.is_set():
+        if purged_at is None or time.monotonic() - purged_at >= PURGE_EVERY_S:
+            _purge_imports_safely(app)
+            purged_at = time.monotonic()
         try:
             drain(app, stop=stop.is_set)
         except Exception as exc:  # the database restarting, say: wait and carry on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,13 @@ from werkzeug.test import EnvironBuilder
 
 from guides.accounts import create_account
 from guides.profiles import add_guide
+from tests.webapp.actions.support import audit_log
 from tests.webapp.console.support import PASSWORD, log_in
 from tours.tour.models import TourRecord, TourVersionRecord
 from tours.tour.store import get_document
 from webapp import create_app
 from webapp.common.database import get_db
+from webapp.console import importing
 
 ADMIN = "coordinator@example.org"
 OTHER_ADMIN = "second@example.org"
@@ -369,3 +372,81 @@ def test_images_named_by_a_local_path_are_not_read(app, coordinator):
     assert "images/bridge.png" not in json.dumps(stored)
     assert "https://example.org/bridge.jpg" in json.dumps(stored)
     assert not (Path(app.instance_path) / "media").exists()  # nothing was read or stored
+
+
+def test_a_nul_in_a_file_name_is_cleaned_and_the_import_is_stored(app, coordinator):
+    """A NUL in a file name once answered 500 at the confirmation and lost the upload."""
+    files = {"route": (route_file(), "ro\x00ute.geojson"), "stops": (stops_file(), "\x00")}
+    token = token_of(upload(coordinator, files, city="Wien"))
+    page = coordinator.get(f"/console/tours/import/{token}")
+    assert page.status_code == 200 and "\x00" not in page.get_data(as_text=True)
+    response = coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert response.status_code == 302 and tours(app) == [("ro-ute", "draft", 1)]
+    (entry,) = [e for e in audit_log(app) if e[1] == "tour.import"]
+    assert entry[3]["files"] == ["ro ute.geojson", "stops"]
+
+
+def test_an_upload_that_fails_to_store_is_kept_for_another_try(app, coordinator, monkeypatch):
+    token = token_of(upload(coordinator, city="Wien"))
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importing.imports, "confirm_upload", fail)
+    with pytest.raises(RuntimeError):
+        coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert [p.name for p in staged(app)] == [token] and tours(app) == []
+    monkeypatch.undo()
+    assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
+    assert tours(app) == [("route", "draft", 1)] and staged(app) == []
+
+
+def _count_form_parses(app, monkeypatch) -> list[int]:
+    """Every time a request's form (and its files) is parsed, one more item."""
+    parses: list[int] = []
+    real = app.request_class._load_form_data
+
+    def counted(request) -> None:
+        parses.append(1)
+        real(request)
+
+    monkeypatch.setattr(app.request_class, "_load_form_data", counted)
+    return parses
+
+
+def test_an_anonymous_upload_is_sent_to_the_login_page_unread(app, client, monkeypatch):
+    """A 9 MB upload from nobody was parsed before the login redirect."""
+    parses = _count_form_parses(app, monkeypatch)
+    monkeypatch.setattr(importing.staging, "stage", lambda *a, **k: pytest.fail("staged"))
+    big = b'{"type": "FeatureCollection", "features": []}' + b" " * (9 * 1024 * 1024)
+    response = upload(client, {"route": (big, "route.geojson")})
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    assert parses == [] and staged(app) == []
+
+
+def test_a_coordinators_upload_is_read_and_its_form_still_checked(app, coordinator, monkeypatch):
+    parses = _count_form_parses(app, monkeypatch)
+    assert upload(coordinator, city="Wi\x00en").status_code == 400
+    assert parses == [1] and staged(app) == []
+    assert upload(coordinator, city="Wien").status_code == 302 and len(staged(app)) == 1
+
+
+def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordinator):
+    """A KMZ of 200 MB of zeros (200 kB uploaded) is refused before it is inflated."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("doc.kml", "w", force_zip64=True) as stream,
+    ):
+        for _ in range(200):
+            stream.write(bytes(1024 * 1024))
+    files = {"route": (route_file(), "route.geojson"), "stops": (buffer.getvalue(), "map.kmz")}
+    token = token_of(upload(coordinator, files))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = [e for e in report["errors"] if e["code"] == "kml.too-large"]
+    assert error["file"] == "map.kmz" and "doc.kml" in error["message"]
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
+    assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
+    assert tours(app) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import logging
 import threading
+import time
 from datetime import timedelta
 from email import policy
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.booking_support import (
 from tests.mail_support import Inbox, free_port, smtp_server
 from tours.booking import outbox
 from tours.booking.models import Booking, Departure, OutboxMessage
+from tours.content.workflows import staging
 from tours.db import utcnow
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
@@ -298,3 +300,50 @@ def test_a_send_whose_commit_was_lost_is_recorded_not_resent(
         assert drain_mail(app) == []
     assert len(inbox.messages) == 1
     assert [(r.status, r.attempts) for r in rows(db_transaction)] == [("sent", 1)]
+
+
+def _stage_two_uploads(app) -> tuple[Path, Path]:
+    """An import upload left past its lifetime and a fresh one, as the console keeps them."""
+    root = Path(app.config["IMPORT_STAGING_DIR"])
+    lifetime = float(app.config["IMPORT_STAGING_MINUTES"]) * 60
+    files = [staging.StagedFile("route", "route.geojson", b"{}")]
+    old = staging.stage(root, 1, files, now=time.time() - lifetime - 60)
+    fresh = staging.stage(root, 1, files)
+    return root / old.token, root / fresh.token
+
+
+class _Awake(threading.Event):
+    """A wake event that never makes the worker wait."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+
+def test_the_running_worker_purges_expired_import_uploads_every_minute(app, monkeypatch):
+    expired, fresh = _stage_two_uploads(app)
+    stop = threading.Event()
+    minute = worker.PURGE_EVERY_S
+    # Read at the first purge, then at each round's check (and after a purge): 4 rounds.
+    clock = iter([0.0, minute / 2, minute, minute, minute * 1.5])
+    monkeypatch.setattr(worker.time, "monotonic", lambda: next(clock))
+    purges: list[int] = []
+    real_purge = worker.purge_imports
+    monkeypatch.setattr(worker, "purge_imports", lambda a: purges.append(real_purge(a)) or 0)
+    rounds = iter(range(4))
+
+    def drain(_app, **_kwargs):
+        if next(rounds) == 3:
+            stop.set()
+        return []
+
+    monkeypatch.setattr(worker, "drain", drain)
+    worker.run(app, stop, _Awake())
+    assert not expired.exists() and fresh.exists()
+    assert purges == [1, 0]  # at start and a minute later; not half a minute, nor 1.5
+
+
+def test_mail_worker_once_purges_expired_import_uploads(app, runner):
+    expired, fresh = _stage_two_uploads(app)
+    result = runner.invoke(args=["mail", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert not expired.exists() and fresh.exists()

@@ -17,16 +17,18 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tours.errors import NotFound
+from tours.text import single_line
 
 #: The roles a file can have in an import (``bidean import FILE``, ``--route``, ``--stops``,
 #: ``--districts``).
 ROLES = ("tour", "route", "stops", "districts")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _MANIFEST = "manifest.json"
+NAME_MAX = 200
 
 
 class StagingNotFound(NotFound):
@@ -57,6 +59,18 @@ class Staged:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def file_name(raw: str, fallback: str) -> str:
+    """The name a browser sent, made a label: its last part, storable (:func:`label`)."""
+    return label(PurePosixPath(raw.replace("\\", "/")).name, fallback)
+
+
+def label(name: str, fallback: str) -> str:
+    """``name`` on one line, at most ``NAME_MAX`` characters, without control characters
+    (a NUL broke the confirmation: no column takes it) or lone surrogates."""
+    text = single_line(name).encode("utf-8", "replace").decode("utf-8")
+    return text[:NAME_MAX].strip() or fallback
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)  # 32 characters, 192 bits
 
@@ -80,12 +94,22 @@ def stage(
             raise ValueError(f"unknown role {item.role!r}")
     staged = Staged(new_token(), account_id, time.time() if now is None else now, files)
     staged.options = dict(options or {})
-    folder = root / staged.token
+    _write(root, staged)
+    return staged
+
+
+def restore(root: Path, staged: Staged) -> None:
+    """Put back an upload taken by :func:`discard` when storing it failed, so that the
+    coordinator can confirm it again instead of uploading the files anew."""
+    _write(root, staged)
+
+
+def _write(root: Path, staged: Staged) -> None:
+    folder = _folder(root, staged.token)
     folder.mkdir(parents=True, mode=0o700)
-    for number, item in enumerate(files):
+    for number, item in enumerate(staged.files):
         (folder / str(number)).write_bytes(item.data)
     _write_manifest(folder, staged)
-    return staged
 
 
 def _write_manifest(folder: Path, staged: Staged) -> None:
@@ -115,7 +139,11 @@ def load(
             shutil.rmtree(folder, ignore_errors=True)
             raise StagingNotFound(token)
         files = [
-            StagedFile(item["role"], item["name"], (folder / str(number)).read_bytes())
+            StagedFile(
+                item["role"],
+                label(item["name"], item["role"]),  # staged before names were cleaned
+                (folder / str(number)).read_bytes(),
+            )
             for number, item in enumerate(manifest["files"])
         ]
     except (OSError, ValueError, KeyError, TypeError):
