@@ -4,7 +4,8 @@
   body is refused with 413 before it is read into memory.  A view marked with
   :func:`body_limit` (the console's import page) has its own limit, a config key in MB.
 - Integers in URLs (``<int:…>``) stop at 2³¹−1, the largest id a column holds: beyond
-  that the route does not match (404) instead of overflowing the database (500).
+  that the route does not match (404) instead of overflowing the database (500); ids in
+  query strings are read with :func:`stored_id`, which does the same.
 - NUL characters and lone surrogates anywhere in the path, the query string, a form or
   a JSON body are refused with 400: no database column can store them.
 - JSON bodies nested deeper than ``MAX_JSON_DEPTH`` are refused with 400 before the
@@ -50,6 +51,14 @@ def apply_body_limit() -> None:
     key = getattr(view, "body_limit_key", None)
     if key is not None:
         request.max_content_length = body_limit_bytes(key)
+
+
+def stored_id(text: str | None) -> int | None:
+    """``text`` as an id a column can hold (ASCII digits up to ``MAX_ID``), else None."""
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 class BoundedIntegerConverter(IntegerConverter):
