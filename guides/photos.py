@@ -35,7 +35,8 @@ def reencode_photo(data: bytes) -> bytes:
             image.load()
             upright = ImageOps.exif_transpose(image) or image
             clean = upright.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    # ValueError: a PNG text chunk that inflates past Pillow's limit (a zip bomb in metadata).
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise PhotoRejected("The file is not a JPEG, PNG or WebP image.") from error
     clean.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = io.BytesIO()

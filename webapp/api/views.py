@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
@@ -25,6 +25,7 @@ from webapp.common.api.pagination import next_link, page_request, with_next_link
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, default_language
 from webapp.common.tourcache import CachedTour, tour_cache, with_route
+from webapp.common.urls import public_url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_docs()
@@ -71,10 +72,10 @@ class Texts:
 
 def tour_links(slug: str) -> dict[str, str]:
     return {
-        "self": url_for("api.tour_detail", slug=slug, _external=True),
-        "geojson": url_for("api.tour_geojson", slug=slug, _external=True),
-        "gpx": url_for("api.tour_gpx", slug=slug, _external=True),
-        "html": url_for("public.tour_page", slug=slug, _external=True),
+        "self": public_url_for("api.tour_detail", slug=slug),
+        "geojson": public_url_for("api.tour_geojson", slug=slug),
+        "gpx": public_url_for("api.tour_gpx", slug=slug),
+        "html": public_url_for("public.tour_page", slug=slug),
     }
 
 
@@ -175,7 +176,7 @@ def tour_list() -> Response:
     lang = content_language(tag for summary in shown for tag in summary.languages)
     last = rows[wanted.limit - 1][0] if len(rows) > wanted.limit else None
     response = jsonify([tour_item(summary, lang) for summary in shown])
-    return with_next_link(response, next_link("api.tour_list", last, wanted.limit))
+    return with_next_link(response, next_link(public_url_for, "api.tour_list", last, wanted.limit))
 
 
 @bp.get("/tours/<slug>")

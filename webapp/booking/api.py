@@ -81,7 +81,7 @@ def list_departures() -> Response | tuple[Response, int]:
     last = shown[-1] if len(found) > wanted.limit else None
     key = None if last is None else (as_utc(last.starts_at).isoformat(), last.id)
     return with_next_link(
-        jsonify(items), next_link("booking_api.list_departures", key, wanted.limit)
+        jsonify(items), next_link(public_url_for, "booking_api.list_departures", key, wanted.limit)
     )
 
 

@@ -45,6 +45,7 @@ from webapp.common.departure_views import (
 )
 from webapp.common.errors import keep_out_of_caches
 from webapp.common.i18n import LANGUAGES, current_language, language_name
+from webapp.common.limits import stored_id
 from webapp.common.maps import point_map_html
 from webapp.common.tourcache import tour_cache
 
@@ -154,12 +155,12 @@ def book(slug: str) -> Response | str | tuple[str, int]:
 
 def _cancelled_request(slug: str, views: list[DepartureView]) -> DepartureView | None:
     """The session named in ``?session=`` when it is one of this tour's cancelled ones."""
-    wanted = request.args.get("session", "")
-    if not wanted.isdigit():
+    wanted = stored_id(request.args.get("session"))
+    if wanted is None:
         return None
     with get_db().transaction() as db_session:
         try:
-            departure = deps.get_departure(db_session, int(wanted))
+            departure = deps.get_departure(db_session, wanted)
         except deps.DepartureNotFound:
             return None
         view = load_departure_view(db_session, departure, current_language())

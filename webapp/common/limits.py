@@ -6,7 +6,8 @@
   and its form is read only when the view runs: after the login check, so an anonymous
   upload is turned away unread.
 - Integers in URLs (``<int:…>``) stop at 2³¹−1, the largest id a column holds: beyond
-  that the route does not match (404) instead of overflowing the database (500).
+  that the route does not match (404) instead of overflowing the database (500); ids in
+  query strings are read with :func:`stored_id`, which does the same.
 - NUL characters and lone surrogates anywhere in the path, the query string, a form or
   a JSON body are refused with 400: no database column can store them.
 - JSON bodies nested deeper than ``MAX_JSON_DEPTH`` are refused with 400 before the
@@ -72,6 +73,14 @@ def apply_body_limit() -> None:
     key = _body_limit_key()
     if key is not None:
         request.max_content_length = body_limit_bytes(key)
+
+
+def stored_id(text: str | None) -> int | None:
+    """``text`` as an id a column can hold (ASCII digits up to ``MAX_ID``), else None."""
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 class BoundedIntegerConverter(IntegerConverter):

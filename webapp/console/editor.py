@@ -31,6 +31,7 @@ from tours.tour.store import (
 from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, current_language
+from webapp.common.limits import stored_id
 from webapp.common.maps import json_for_script
 from webapp.common.tiles import tiles_from_config
 from webapp.console.auth import coordinator_required
@@ -107,10 +108,7 @@ def admin_tour_edit(slug: str):
     """The editor: GET shows the newest version; POST saves it, or moves a stop (no JS)."""
     if request.method == "GET":
         return _render(slug)
-    try:
-        based_on = int(request.form.get("based_on", ""))
-    except ValueError:
-        abort(400, gettext("The form does not say which version it edits. Reload the editor."))
+    based_on = _posted_int("based_on")
     with get_db().transaction() as db_session:
         route = newest_version(db_session, slug, lock=False).document["features"][0]["properties"]
     target, _source = _languages((route.get("languages") or ["es"])[0])
@@ -187,10 +185,11 @@ def admin_tour_history(slug: str) -> str:
 
 
 def _posted_int(name: str) -> int:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
+    """A version number from the form; 400 unless it is one a column can hold."""
+    number = stored_id(request.form.get(name))
+    if number is None:
         abort(400, gettext("The form does not say which version it edits. Reload the editor."))
+    return number
 
 
 @bp.post("/tours/<slug>/restore")

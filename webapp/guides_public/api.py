@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request
 from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
@@ -10,6 +10,7 @@ from guides.profiles import GuideNotFound, GuideProfile, get_guide, list_guides
 from tours.i18n import normalize_tag
 from webapp.common.database import get_db
 from webapp.common.i18n import current_language
+from webapp.common.urls import public_url_for
 from webapp.guides_public import api_docs  # noqa: F401  (registers the OpenAPI paths)
 from webapp.guides_public.profiles import api_item
 
@@ -30,13 +31,13 @@ def _lang() -> str:
 
 def _item(guide: GuideProfile, lang: str) -> dict:
     photo = (
-        url_for("guides_public.photo", guide_id=guide.id, v=guide.photo_version, _external=True)
+        public_url_for("guides_public.photo", guide_id=guide.id, v=guide.photo_version)
         if guide.has_photo
         else None
     )
     links = {
-        "self": url_for("guides_api.guide_detail", guide_id=guide.id, _external=True),
-        "html": url_for("guides_public.profile", guide_id=guide.id, _external=True),
+        "self": public_url_for("guides_api.guide_detail", guide_id=guide.id),
+        "html": public_url_for("guides_public.profile", guide_id=guide.id),
     }
     return api_item(guide, lang, photo, links)
 

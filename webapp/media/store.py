@@ -166,11 +166,13 @@ def decode(data: bytes, name: str) -> Image.Image:
             upright = ImageOps.exif_transpose(probe)
             mode = "RGBA" if "A" in upright.getbands() or "transparency" in probe.info else "RGB"
             return upright.convert(mode)
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    # ValueError: Pillow's refusal of a PNG text chunk that inflates past its limit (a
+    # zip bomb in the metadata); like a pixel bomb, not an image to take.
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError):
         raise MediaError(
             f"{name} is not an image Bidean can read: use a JPEG, PNG, WebP or GIF file."
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError) as exc:
         raise MediaError(f"{name} is a damaged image ({exc}): export it again.") from None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from PIL import Image
 
 from guides.models import CheckIn
 from guides.photos import PhotoRejected, reencode_photo
+from tests.image_support import png_with_text_bomb
 from tests.webapp.console.support import ADMIN, GUIDE_A, build_world, log_in
 from webapp.common.database import get_db
 
@@ -92,6 +94,24 @@ def test_photos_are_reencoded_without_metadata_and_checked(app, client):
     assert upload.status_code == 302
     photo = client.get("/guides/mei/photo.jpg")
     assert photo.mimetype == "image/jpeg" and b"SecretCamera" not in photo.data
+
+
+@pytest.mark.parametrize("chunk", ["zTXt", "iTXt"])
+def test_a_photo_whose_text_chunk_inflates_past_the_limit_is_refused(app, client, chunk):
+    data = png_with_text_bomb(chunk)
+    with pytest.raises(PhotoRejected):
+        reencode_photo(data)
+    build_world(app)
+    log_in(client, ADMIN)
+    upload = client.post(
+        "/console/admin/guides/mei/photo?lang=en",
+        data={"photo": (io.BytesIO(data), "me.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert upload.status_code == 200
+    assert "That file was not accepted" in upload.get_data(as_text=True)
+    assert client.get("/guides/mei/photo.jpg").status_code == 404
 
 
 def test_a_guide_who_does_not_speak_the_language_is_refused(app, runner, client):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.image_support import png_with_text_bomb
 from tests.webapp.pages_support import Page
 from tours.tour.store import get_tour
 from webapp.common.database import get_db
@@ -89,6 +90,13 @@ def test_the_same_file_twice_is_stored_once(tmp_path):
 def test_what_is_not_an_image_is_refused_with_a_reason(tmp_path, data, message):
     with pytest.raises(MediaError, match=message):
         MediaStore(tmp_path).add(data, "upload.png")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("chunk", ["zTXt", "iTXt"])
+def test_a_png_whose_text_chunk_inflates_past_the_limit_is_refused(tmp_path, chunk):
+    with pytest.raises(MediaError, match="not an image Bidean can read"):
+        MediaStore(tmp_path).add(png_with_text_bomb(chunk), "bomb.png")
     assert not any(tmp_path.iterdir())
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request
 from flask_babel import gettext
 
 DEFAULT_LIMIT = 20
@@ -87,15 +87,20 @@ def with_next_link(response: Response, url: str | None) -> Response:
     return response
 
 
-def next_link(endpoint: str, key: Sequence[Any] | None, limit: int, **values: Any) -> str | None:
-    """The absolute URL of the page after the one whose last item has sort ``key``."""
+def next_link(
+    build: Callable[..., str], endpoint: str, key: Sequence[Any] | None, limit: int
+) -> str | None:
+    """The absolute URL of the page after the one whose last item has sort ``key``.
+
+    ``build`` makes the URL: the caller passes ``webapp.common.urls.public_url_for``, so the
+    link is on ``PUBLIC_URL`` and never on the Host header a client sent.
+    """
     if key is None:
         return None
     params = {k: v for k, v in request.args.items() if k not in ("cursor", "limit")}
-    params.update(values)
     if limit != DEFAULT_LIMIT:
         params["limit"] = limit
-    return url_for(endpoint, cursor=encode_cursor(key), _external=True, **params)
+    return build(endpoint, cursor=encode_cursor(key), **params)
 
 
 # --- OpenAPI ------------------------------------------------------------------------
