@@ -340,7 +340,7 @@ def visits(
 ) -> None:
     """A first visit with an empty cache, then a second one; prints bytes per request."""
     url = f"http://127.0.0.1:{server.port}/tours/{slug}"
-    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-ES")
     page = context.new_page()
     wire = Wire(context, page)
     for visit, goal in (("first visit (empty cache)", first_goal), ("second visit", repeat_goal)):

@@ -58,7 +58,7 @@ READY_MARK = """() => {
 
 def throttled_page(browser, network: str):
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="es-ES"
     )
     page = context.new_page()
     cdp = context.new_cdp_session(page)

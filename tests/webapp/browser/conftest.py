@@ -32,8 +32,16 @@ import pytest
 from tests.webapp.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[3]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# Every context sends Accept-Language, as every real browser does (Playwright's default
+# context sends none); Spanish is the sample site's own language.
+LOCALE = "es-ES"
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": LOCALE,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": LOCALE}
 START_TIMEOUT_S = 60
 RUNNING = re.compile(r"running on (http://\S+?)/? ")
 

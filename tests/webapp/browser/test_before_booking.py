@@ -13,6 +13,7 @@ from importlib.resources import files
 
 import pytest
 
+from tests.webapp.browser.conftest import LOCALE
 from tours.booking.departures import DepartureRequest, schedule
 from tours.db import make_engine, make_sessionmaker, transaction
 
@@ -94,7 +95,7 @@ FITS = """(container) => {
 
 @pytest.mark.parametrize("size", [(360, 740), (1280, 800), (360, 400)])
 def test_the_map_fits_the_route_and_stops(browser, server, size):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale=LOCALE)
     page = context.new_page()
     try:
         open_tour(page, server)

@@ -86,7 +86,8 @@ def log_in(page, server, email: str) -> None:
 
 def test_a_guide_works_a_walk_online_and_offline(console_server, browser):
     server = console_server
-    context = browser.new_context(**PHONE)
+    # An English phone: it sends Accept-Language, and the page's words are English.
+    context = browser.new_context(**{**PHONE, "locale": "en"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     log_in(page, server, "youssef@example.org")

@@ -51,7 +51,7 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     stops = interop / "real" / "vienna_walk_stops.geojson"
     if not (route.exists() and stops.exists()):
         pytest.skip("the Vienna walk is not in ../shared/interop/real")
-    context = browser.new_context(**DESKTOP)
+    context = browser.new_context(**{**DESKTOP, "locale": "en"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
@@ -110,7 +110,7 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     assert not page.is_enabled("#publish-button")  # title and summary are still to do
 
     # Another coordinator opens the same draft now; their form will go stale.
-    other_context = browser.new_context(**DESKTOP)
+    other_context = browser.new_context(**{**DESKTOP, "locale": "en"})
     other = other_context.new_page()
     other.set_default_timeout(20_000)
     editor.log_in(other, server.url, OTHER)

@@ -13,6 +13,7 @@ from importlib.resources import files
 
 import pytest
 
+from tests.webapp.browser.conftest import LOCALE
 from tests.webapp.browser.test_tour_pages import FAKE_TILES, PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,7 +34,7 @@ def server(start_live_server):
 @pytest.fixture(params=sorted(SIZES))
 def page(request, browser):
     width, height = SIZES[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=LOCALE)
     page = context.new_page()
     page.set_default_timeout(15_000)
     tile_host = FAKE_TILES.split("/{z}")[0]
@@ -125,7 +126,9 @@ def test_spread_markers_keep_their_true_place_and_come_back_when_zoomed_in(page,
 
 def test_axe_target_size_passes_on_every_sample_at_360px(browser, server):
     axe = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, locale=LOCALE
+    )
     page = context.new_page()
     try:
         for slug in SAMPLES:

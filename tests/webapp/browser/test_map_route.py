@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.browser.conftest import MAP_WALK_STOPS, map_walk_document
+from tests.webapp.browser.conftest import LOCALE, MAP_WALK_STOPS, map_walk_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,7 +112,7 @@ def test_a_long_route_is_drawn_simplified_then_exact_when_zoomed_in(phone_page, 
 
 
 def test_a_second_visit_takes_the_exact_route_from_the_cache(browser, long_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=LOCALE)
     try:
         page = context.new_page()
         cdp = context.new_cdp_session(page)

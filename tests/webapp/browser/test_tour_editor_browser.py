@@ -36,7 +36,7 @@ def editor_server(start_live_server):
 
 def test_a_coordinator_finishes_a_draft_in_german_and_publishes_it(editor_server, browser):
     server, slug = editor_server, "editor-draft"
-    first = browser.new_context(**DESKTOP, locale="en")
+    first = browser.new_context(**{**DESKTOP, "locale": "en"})
     page = first.new_page()
     page.set_default_timeout(20_000)
     errors = steps.PageErrors().attach(page)
@@ -48,7 +48,7 @@ def test_a_coordinator_finishes_a_draft_in_german_and_publishes_it(editor_server
     assert len(steps.to_do_items(page)) == 1 and not page.is_enabled("#publish-button")
 
     # A second coordinator opens the same version before the first one saves.
-    second = browser.new_context(**DESKTOP, locale="en")
+    second = browser.new_context(**{**DESKTOP, "locale": "en"})
     other = second.new_page()
     other.set_default_timeout(20_000)
     steps.log_in(other, server.url, SECOND)
@@ -83,7 +83,7 @@ def test_a_coordinator_finishes_a_draft_in_german_and_publishes_it(editor_server
 
 def test_markers_move_stops_and_a_tap_on_the_map_adds_one(editor_server, browser):
     server, slug = editor_server, "map-draft"
-    context = browser.new_context(**DESKTOP, locale="en")
+    context = browser.new_context(**{**DESKTOP, "locale": "en"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors = steps.PageErrors().attach(page)
@@ -120,7 +120,7 @@ def test_markers_move_stops_and_a_tap_on_the_map_adds_one(editor_server, browser
 
 def test_the_tours_list_and_editor_fit_a_phone(editor_server, browser):
     server = editor_server
-    context = browser.new_context(**PHONE, locale="en")
+    context = browser.new_context(**{**PHONE, "locale": "en"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors = steps.PageErrors().attach(page)

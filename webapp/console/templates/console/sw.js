@@ -1,9 +1,13 @@
 /* Bidean console service worker: the console keeps working without a network.
  * Pages are fetched from the network first and kept; offline, the kept copy is served.
  * Versioned assets never change, so they come from the cache first.  Never cached:
- * anything but GET, the login and set-password pages, and CSRF tokens. */
+ * anything but GET, the login and set-password pages, and CSRF tokens.
+ * Kept copies are looked up by URL alone (ignoreVary): pages vary on Accept-Language and
+ * Cookie, and the request a phone makes offline need not carry the same headers as the
+ * one that filled the cache (a reload, a changed interface language). */
 "use strict";
 const CACHE_NAME = "bidean-console-v1";
+const BY_URL = { ignoreVary: true };
 const SCOPE = {{ url_for('console.index') | tojson }};
 const NEVER = [{{ url_for('console.login') | tojson }}, {{ url_for('console.csrf_token') | tojson }}, SCOPE + "set-password/"];
 
@@ -30,7 +34,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (NEVER.some((path) => url.pathname.startsWith(path))) return;
   if (url.pathname.startsWith("/assets/")) {
-    event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+    event.respondWith(caches.match(request, BY_URL).then((hit) => hit || fetch(request).then((response) => {
       if (response.ok) {
         const copy = response.clone();
         caches.open(CACHE_NAME).then((cache) => cache.put(request, copy));
@@ -46,6 +50,6 @@ self.addEventListener("fetch", (event) => {
         caches.open(CACHE_NAME).then((cache) => cache.put(request, copy));
       }
       return response;
-    }).catch(() => caches.match(request).then((hit) => hit || offline())));
+    }).catch(() => caches.match(request, BY_URL).then((hit) => hit || offline())));
   }
 });
