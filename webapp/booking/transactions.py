@@ -24,20 +24,20 @@ PUBLIC = actions.PUBLIC
 
 def expire_lapsed_offers(departure_id: int | None = None) -> list[WaitlistEntry]:
     """Close lapsed offers and offer their seats on; a plain read when none lapsed."""
+    return _close_lapsed_offers(departure_id) or []
+
+
+def _close_lapsed_offers(departure_id: int | None) -> list[WaitlistEntry] | None:
+    """The offers made in place of lapsed ones; None when no offer had lapsed."""
     db = get_db()
     now = utcnow()
     with db.transaction() as db_session:
         if not actions.lapsed_offers(db_session, now, departure_id):
-            return []
+            return None
     with db.transaction(write_lock=True) as db_session:
         offers = actions.expire_lapsed_offers(db_session, now, departure_id)
     worker.wake()
     return offers
-
-
-def _has_lapsed_offers(departure_id: int) -> bool:
-    with get_db().transaction() as db_session:
-        return actions.lapsed_offers(db_session, utcnow(), departure_id)
 
 
 def place_booking(
@@ -60,9 +60,8 @@ def place_booking(
     try:
         result = run_transaction(factory, attempt, write_lock=True)
     except BookingRefused as refused:
-        if refused.reason != "full" or not _has_lapsed_offers(departure_id):
+        if refused.reason != "full" or _close_lapsed_offers(departure_id) is None:
             raise
-        expire_lapsed_offers(departure_id)
         result = run_transaction(factory, attempt, write_lock=True)
     if not result.replayed:
         worker.wake()
