@@ -78,6 +78,11 @@ def is_local_path(url: str) -> bool:
     return ".." not in url.replace("\\", "/").split("/")
 
 
+def content_key(data: bytes) -> str:
+    """The store's name for an original image: its content's hash (the same file, once)."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 class MediaStore:
     """Re-encoded images in ``root``, one folder per key."""
 
@@ -101,7 +106,7 @@ class MediaStore:
 
     def add(self, data: bytes, name: str) -> StoredImage:
         """Check, re-encode and store an image; ``name`` says which file in errors."""
-        key = hashlib.sha256(data).hexdigest()[:32]
+        key = content_key(data)
         known = self.get(key)
         if known is not None:
             return known
