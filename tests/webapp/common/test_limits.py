@@ -90,6 +90,27 @@ def test_deeply_nested_json_is_400(client, departure_id):
     assert answer.status_code == 400 and "nested too deeply" in answer.get_json()["error"]
 
 
+def test_a_body_of_escaped_quotes_that_froze_a_worker_is_a_clear_400(client, departure_id):
+    """Issue 22's freeze: 256 kB of escaped quotes in a string that never closes held a
+    worker for 30 s in the depth check (a quadratic regular expression). The linear scan
+    is proved by step counts in tests/tours/content/reading/test_input_limits.py and
+    timed against json.loads in bench/; here the API answers it as the bad JSON it is."""
+    body = b'{"name":"' + b'\\"' * 131_072
+    assert len(body) >= 256 * 1024
+    answer = client.post(
+        f"/api/sessions/{departure_id}/bookings?lang=en", data=body, content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["fields"] == {
+        "body": "Send a JSON object with name, email and party_size."
+    }
+    form = client.post(
+        "/tours/zabala-test/book?lang=en",
+        data={"session": str(departure_id), "name": body.decode()},
+    )
+    assert form.status_code in (400, 422) and "Traceback" not in form.get_data(as_text=True)
+
+
 def test_non_ascii_local_parts_are_refused_in_the_visitor_language(
     client, db_transaction, departure_id
 ):
