@@ -87,7 +87,8 @@ def marker_numbers(page, stop_ids: list[str]) -> list[tuple[str, str]]:
     return [
         tuple(
             page.locator(f'#tour-editor-map [data-stop-id="{stop_id}"]').evaluate(
-                "m => [m.textContent.trim(), (m.getAttribute('aria-label') || '').split(':')[0] + ': ']"
+                "m => [m.textContent.trim(),"
+                " (m.getAttribute('aria-label') || '').split(':')[0] + ': ']"
             )
         )
         for stop_id in stop_ids
