@@ -400,6 +400,9 @@ def test_stops_fold_but_for_those_with_a_problem_or_just_changed(app, client):
     data = _form(client, url, write="es")
     data["stop-sf-10-lat"] = ["95"]
     refused = client.post(url, data=data)
+    # What a refused form holds is not stored: the page's script warns before leaving it.
+    assert "novalidate data-unsaved>" in refused.get_data(as_text=True)
+    assert "data-unsaved" not in after
     assert refused.status_code == 422 and _open_stops(refused.get_data(as_text=True)) == [
         "sf-10",
         "stop-13",
