@@ -14,9 +14,11 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from tours.content.workflows.editing import (
+    Document,
     EditError,
     EditRefused,
     changed_fields,
+    changed_stops,
     field_of,
 )
 from tours.errors import TourNotFound
@@ -46,6 +48,8 @@ LABELS = {
     "name": lazy_gettext("Name"),
     "story": lazy_gettext("Story"),
     "script": lazy_gettext("Guide's script (never public)"),
+    # The accessible name of a stop's marker on the map; the number is the stop list's.
+    "stop_marker": lazy_gettext("Stop %(number)s: %(name)s"),
 }
 
 
@@ -87,14 +91,16 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
         published_version=current if tour_status == PUBLISHED else None,
         posted=posted,
         tiles={"url": tiles.url, "attribution": tiles.attribution} if tiles else None,
+        errors=errors,
+        opened=set(request.args.getlist("open")) if posted is None else (),
     )
-    page.errors = errors or {}
     todo_fields = [(field_of(document, item.get("pointer", "")), item) for item in todo]
     body = render_template(
         "console/admin_tour_edit.html",
         page=page,
         todo=todo_fields,
         stale=stale,
+        unsaved=posted is not None,  # a form shown again holds what is not stored yet
         newest=version,
         map_json=json_for_script(page.map_data),
         can_publish=not todo and (tour_status != PUBLISHED or version != current),
@@ -126,10 +132,17 @@ def admin_tour_edit(slug: str):
         posted = request.form.copy()
         posted.setlist("order", form.moved_order(document))
         return _render(slug, posted=posted, based_on=based_on)
+    edited: list[str] = []  # the stops this save adds or changes: unfolded after it
+
+    def change(document: Document) -> Document:
+        result = form.change(document)
+        edited[:] = changed_stops(document, result)
+        return result
+
     try:
         with get_db().transaction(write_lock=True) as db_session:
             saved = tour_actions.save_tour_edit(
-                db_session, current_user.actor, slug, based_on, form.change
+                db_session, current_user.actor, slug, based_on, change
             )
     except StaleVersion as stale:
         return _stale(slug, stale)
@@ -157,7 +170,8 @@ def admin_tour_edit(slug: str):
         )
     else:
         flash(gettext("Saved as version %(version)d. It can be published.", version=saved.version))
-    return redirect(url_for("console.admin_tour_edit", slug=slug, **_language_args()))
+    opened = {"open": edited} if edited and not saved.unchanged else {}
+    return redirect(url_for("console.admin_tour_edit", slug=slug, **_language_args(), **opened))
 
 
 def _language_args() -> dict[str, str]:

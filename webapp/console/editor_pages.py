@@ -10,7 +10,7 @@ and ``guides.scripts``, so the view only hands it to ``save_edit``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from tours.content.workflows.editing import (
     EditError,
     add_stop,
     declare_language,
+    field_of,
     move_stop,
     reorder_stops,
     set_licence,
@@ -55,6 +56,8 @@ class StopRow:
     lon: str
     lat: str
     texts: list[TextRow]
+    problems: int = 0  # to-do items and refusals at its fields
+    open: bool = False  # shown unfolded: it has a problem or was just edited or added
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,17 @@ def editor_page(
     published_version: int | None,
     posted: MultiDict | None = None,
     tiles: dict[str, Any] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    opened: Collection[str] = (),
 ) -> EditorPage:
-    """The editor for ``document`` (its newest version), or the posted form redisplayed."""
+    """The editor for ``document`` (its newest version), or the posted form redisplayed.
+
+    Stops are folded but for those with a problem (``todo``, ``errors``), those named in
+    ``opened`` (just saved) and those the posted form changes.
+    """
+    errors = errors or {}
+    problem_fields = [field_of(document, str(item.get("pointer", ""))) for item in todo]
+    problem_fields += [name for name, messages in errors.items() for _ in messages]
     route = document["features"][0]["properties"]
     declared = [str(t) for t in route.get("languages") or ()]
     default = declared[0] if declared else target
@@ -188,13 +200,27 @@ def editor_page(
             )
             for key in (*STOP_TEXT_FIELDS, "script")
         ]
+        shown_lon = posted.get(f"{prefix}-lon", str(lon)) if posted else str(lon)
+        shown_lat = posted.get(f"{prefix}-lat", str(lat)) if posted else str(lat)
+        edited = posted is not None and (
+            (shown_lon.strip(), shown_lat.strip()) != (str(lon), str(lat))
+            or any(
+                row.target.strip() != _exact(_texts(props.get(key)), target)
+                for row, key in zip(texts, (*STOP_TEXT_FIELDS, "script"), strict=True)
+            )
+        )
+        problems = sum(
+            1 for name in problem_fields if name == prefix or name.startswith(f"{prefix}-")
+        )
         stops.append(
             StopRow(
                 stop_id,
                 number,
-                posted.get(f"{prefix}-lon", str(lon)) if posted else str(lon),
-                posted.get(f"{prefix}-lat", str(lat)) if posted else str(lat),
+                shown_lon,
+                shown_lat,
                 texts,
+                problems,
+                open=bool(problems) or edited or stop_id in opened,
             )
         )
     new_stops = []
@@ -218,11 +244,12 @@ def editor_page(
             {"id": s.stop_id, "number": s.number, "name": s.texts[0].source or s.texts[0].target}
             for s in stops
         ],
+        "stopLabel": labels["stop_marker"],  # "Stop %(number)s: %(name)s", filled in by JS
         "tiles": tiles,
     }
     return EditorPage(
         slug, version, status, target, source, languages, licence, tour_texts, stops,
-        new_stops, todo, map_data, published_version,
+        new_stops, todo, map_data, published_version, dict(errors),
     )  # fmt: skip
 
 

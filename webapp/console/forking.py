@@ -25,7 +25,7 @@ from webapp.console.views import bp
 @bp.route("/tours/<slug>/fork", methods=["GET", "POST"])
 @coordinator_required
 def admin_tour_fork(slug: str) -> Response | str:
-    """The fork form; a valid POST stores the draft and goes to its translations page."""
+    """The fork form; a valid POST stores the draft and opens it in the editor."""
     with get_db().transaction() as db_session:
         try:
             get_document(db_session, slug)
@@ -55,13 +55,18 @@ def admin_tour_fork(slug: str) -> Response | str:
         else:
             flash(
                 ngettext(
-                    "Draft %(slug)s stored with %(num)d thing to do.",
-                    "Draft %(slug)s stored with %(num)d things to do.",
+                    "Forked %(original)s as the draft %(slug)s for %(city)s, with %(num)d thing"
+                    " to do before publishing: place and rewrite its stops here.",
+                    "Forked %(original)s as the draft %(slug)s for %(city)s, with %(num)d things"
+                    " to do before publishing: place and rewrite its stops here.",
                     len(result.todo),
+                    original=slug,
                     slug=result.slug,
+                    city=(form.city.data or "").strip(),
                 )
             )
-            return redirect(url_for("console.admin_tour_translations", slug=result.slug))
+            # The fork's stops need placing and rewriting first: that is the editor's work.
+            return redirect(url_for("console.admin_tour_edit", slug=result.slug))
     elif form.is_submitted():
         flash(gettext("Give the city of the new tour."))
     return render_template("console/admin_tour_fork.html", slug=slug, form=form)

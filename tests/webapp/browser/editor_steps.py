@@ -55,13 +55,44 @@ def choose_languages(page, write: str, read: str) -> None:
     assert page.get_attribute("#tour-title", "lang") == write
 
 
+def unfold(page, field_name: str) -> None:
+    """Open the stop a field is in, if it is folded, with a click on its summary."""
+    fold = page.locator(f"details:has(#{field_name})")
+    if fold.count() and not fold.evaluate("fold => fold.open"):
+        fold.locator("summary").click()
+
+
 def source_text(page, field_name: str) -> str:
     """The read-only text shown beside a field (``tour-summary``, ``stop-sf-01-story``)."""
+    unfold(page, field_name)
     return page.inner_text(f"#field-{field_name} .source-text")
 
 
 def write_text(page, field_name: str, text: str) -> None:
+    """Open the stop the field is in, if it is folded, and write the text."""
+    unfold(page, field_name)
     page.fill(f"#{field_name}", text)
+
+
+def open_stops(page) -> list[str]:
+    """The stops shown unfolded, in the list's order."""
+    return page.eval_on_selector_all(
+        "#stop-list .stop-row",
+        "rows => rows.filter(r => r.querySelector('details').open).map(r => r.dataset.stopId)",
+    )
+
+
+def marker_numbers(page, stop_ids: list[str]) -> list[tuple[str, str]]:
+    """Each stop's marker on the map: the number it shows, and how its label starts."""
+    return [
+        tuple(
+            page.locator(f'#tour-editor-map [data-stop-id="{stop_id}"]').evaluate(
+                "m => [m.textContent.trim(),"
+                " (m.getAttribute('aria-label') || '').split(':')[0] + ': ']"
+            )
+        )
+        for stop_id in stop_ids
+    ]
 
 
 def stop_order(page) -> list[str]:

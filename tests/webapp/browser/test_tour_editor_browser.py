@@ -1,14 +1,19 @@
 """The tour editor in Chromium: a coordinator finishes a draft in German and publishes it;
-a second coordinator's stale form is refused; markers move and the map adds stops."""
+a second coordinator's stale form is refused; markers move and the map adds stops; a
+12-stop tour folds into a few screens with numbered markers, and unsaved edits are not
+lost without a warning."""
 
 from __future__ import annotations
+
+import json
+from importlib.resources import files
 
 import pytest
 
 from guides.accounts import create_account
 from tests.webapp.browser import editor_steps as steps
 from tests.webapp.browser.conftest import DESKTOP, PHONE
-from tests.webapp.console.editor_support import store_draft_in
+from tests.webapp.console.editor_support import store_draft_in, store_long_draft_in
 from tours.db import make_engine, make_sessionmaker, transaction
 from tours.tour.store import get_document, newest_version
 
@@ -27,6 +32,7 @@ def editor_server(start_live_server):
     with transaction(factory, write_lock=True) as db_session:
         store_draft_in(db_session, "editor-draft")
         store_draft_in(db_session, "map-draft")
+        store_long_draft_in(db_session, "long-draft")
         create_account(db_session, FIRST, "coordinator", password=steps.PASSWORD)
         create_account(db_session, SECOND, "coordinator", password=steps.PASSWORD)
     server.factory = factory  # type: ignore[attr-defined]
@@ -129,8 +135,62 @@ def test_the_tours_list_and_editor_fit_a_phone(editor_server, browser):
         page.goto(f"{server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     # One column on a phone: the source text sits above the field being written.
+    page.click("#stop-sf-01 summary")
     source = page.locator("#field-stop-sf-01-story .text-source").bounding_box()
     target = page.locator("#stop-sf-01-story").bounding_box()
     assert source["y"] + source["height"] <= target["y"]
+    assert errors.errors == []
+    context.close()
+
+
+def test_a_long_tour_folds_numbers_its_markers_and_guards_unsaved_edits(editor_server, browser):
+    server, slug = editor_server, "long-draft"
+    context = browser.new_context(**{**DESKTOP, "locale": "en"})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors = steps.PageErrors().attach(page)
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    steps.log_in(page, server.url, FIRST)
+    page.goto(f"{server.url}/console/tours/{slug}?write=es&read=en")
+    order = steps.stop_order(page)
+    assert len(order) == 12
+    # Folded, twelve stops fit in two screens, the page in a few (unfolded: 14,000 px);
+    # the one stop with a problem is open.
+    assert page.evaluate("document.getElementById('stop-list').offsetHeight") < 1600
+    assert page.evaluate("document.documentElement.scrollHeight") < 4500
+    assert steps.open_stops(page) == ["sf-03"]
+    assert "1 problem" in page.inner_text("#stop-sf-03 summary")
+    assert steps.marker_numbers(page, order) == [(str(n), f"Stop {n}: ") for n in range(1, 13)], (
+        errors.errors
+    )
+
+    axe = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(f"() => {{ {axe}\n }}")
+    results = page.evaluate("async () => await axe.run(document)")
+    violations = {v["id"]: [n["target"] for n in v["nodes"]][:3] for v in results["violations"]}
+    assert violations == {}, json.dumps(violations)
+
+    # An edit not saved: leaving asks first (the dialog is dismissed: the page stays).
+    steps.write_text(page, "stop-sf-03-story", "La historia que faltaba.")
+    steps.move_stop_with_keyboard(page, "sf-01", "down")
+    assert steps.marker_numbers(page, ["sf-02", "sf-01"]) == [
+        ("1", "Stop 1: "),
+        ("2", "Stop 2: "),
+    ]
+    page.click("a[href$='/history']")
+    assert dialogs == ["beforeunload"]
+    assert page.input_value("#stop-sf-03-story") == "La historia que faltaba."
+    # Saving asks nothing; once saved, leaving asks nothing either.
+    assert "Saved as version 2" in steps.save(page)
+    assert steps.open_stops(page) == ["sf-03"]  # just edited; moving sf-01 is no edit of it
+    with page.expect_navigation():
+        page.click("a[href$='/history']")
+    assert dialogs == ["beforeunload"] and page.url.endswith("/history")
     assert errors.errors == []
     context.close()

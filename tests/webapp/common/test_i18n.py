@@ -262,7 +262,7 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
     assert len(plurals) >= 6, "the leg, seats, offers, waiting list, minutes, form problems"
     values = {"distance": "140 m", "number": "2", "date": "1 Jan", "time": "11:00"}
     values |= {"position": "3", "name": "X", "max": "6", "language": "Euskara"}
-    values |= {"slug": "a-walk", "version": "3"}
+    values |= {"slug": "a-walk", "version": "3", "original": "a-tour", "city": "Wrocław"}
     with app.test_request_context(f"/?lang={lang}"):
         for message in plurals:
             singular, plural = message.id[0], message.id[1]

@@ -45,6 +45,36 @@ def store_draft_in(session, slug: str = DRAFT_SLUG) -> None:
     )
 
 
+def store_long_draft_in(session, slug: str, stops: int = 12) -> None:
+    """A draft of the San Francisco sample grown to ``stops`` stops (copies of its first
+    ones, a little further east), whose stop sf-03 has no story: a problem at one stop."""
+    document = copy.deepcopy(get_document(session, PUBLISHED_SLUG))
+    route = document["features"][0]["properties"]
+    route["slug"] = slug
+    points = [f for f in document["features"][1:] if f["geometry"]["type"] == "Point"]
+    others = document["features"][1 + len(points) :]
+    for n in range(len(points) + 1, stops + 1):
+        extra = copy.deepcopy(points[(n - 1) % len(points)])
+        extra["properties"].update(id=f"sf-{n:02d}", order=n)
+        lon, lat = extra["geometry"]["coordinates"][:2]
+        extra["geometry"]["coordinates"] = [lon + 0.002, lat]
+        points.append(extra)
+    del next(p for p in points if p["properties"]["id"] == "sf-03")["properties"]["story"]
+    document["features"] = [document["features"][0], *points, *others]
+    checked = check_document(document, slug, ValidationOptions())
+    save_document(
+        session,
+        checked.document,
+        slug=slug,
+        city=route["city"],
+        languages=route["languages"],
+        title=route["title"],
+        source_name="test draft",
+        todo=checked.todo,
+        draft=True,
+    )
+
+
 def editor_world(app) -> None:
     """The sample tours, the draft, two coordinators and a guide."""
     load_sample_routes(app)

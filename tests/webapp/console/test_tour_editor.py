@@ -15,6 +15,7 @@ from tests.webapp.console.editor_support import (
     PUBLISHED_SLUG,
     editor_world,
     log_in,
+    store_long_draft_in,
 )
 from tests.webapp.console.support import app_with_csrf, log_in_with_token
 from tours.tour.store import get_document, newest_version, version_history
@@ -51,6 +52,16 @@ def _form(client, url=EDIT, **query) -> dict[str, list[str]]:
 
 def _unescape(text: str) -> str:
     return html.unescape(text)
+
+
+def _open_stops(page: str) -> list[str]:
+    """The stops whose fold (<details>) the page opens, in the page's order."""
+    rows = re.finditer(
+        r'<li class="stop-row" data-stop-id="([^"]+)".*?<details class="stop-fold"( open)?>',
+        page,
+        re.S,
+    )
+    return [row[1] for row in rows if row[2]]
 
 
 def _stop(document, stop_id):
@@ -360,3 +371,39 @@ def test_texts_are_escaped_in_the_page_and_in_the_map_data(app, client):
     island = island[: island.index("</script>")]
     assert "\\u003c/script\\u003e" in island and "<img" not in island
     assert "<script>" not in page.replace('<script type="application/json"', "")
+
+
+def test_stops_fold_but_for_those_with_a_problem_or_just_changed(app, client):
+    """A long tour fits in a few screens: each stop is a <details>, open when it needs
+    attention (a to-do item, a refused field) or when the last save changed or added it."""
+    editor_world(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        store_long_draft_in(db_session, "long-draft")
+    log_in(client)
+    url = "/console/tours/long-draft"
+    page = client.get(url, query_string={"write": "es"}).get_data(as_text=True)
+    assert page.count('<details class="stop-fold"') == 12
+    assert _open_stops(page) == ["sf-03"]  # its story is missing
+    summary = page[page.index('id="stop-sf-03"') :]
+    summary = summary[summary.index("<summary") : summary.index("</summary>")]
+    assert '<span class="stop-number">3</span>' in summary and "1 problem" in summary
+    data = _form(client, url, write="es")
+    data["stop-sf-03-story"] = ["Aquí se contó la historia que faltaba."]
+    data["stop-sf-07-name"] = ["Otro nombre"]
+    data["new-lon"], data["new-lat"], data["new-name"] = ["-2.9266"], ["43.2555"], ["Nueva"]
+    saved = client.post(url, data=data)
+    assert saved.status_code == 302
+    after = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert _open_stops(after) == ["sf-03", "sf-07", "stop-13"]
+    # Later visits fold them again, but for the new stop: it has no story yet.
+    assert _open_stops(client.get(url).get_data(as_text=True)) == ["stop-13"]
+    data = _form(client, url, write="es")
+    data["stop-sf-10-lat"] = ["95"]
+    refused = client.post(url, data=data)
+    # What a refused form holds is not stored: the page's script warns before leaving it.
+    assert "novalidate data-unsaved>" in refused.get_data(as_text=True)
+    assert "data-unsaved" not in after
+    assert refused.status_code == 422 and _open_stops(refused.get_data(as_text=True)) == [
+        "sf-10",
+        "stop-13",
+    ]

@@ -123,7 +123,11 @@ def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
     assert "Fork san-francisco-voices for another city" in form
     response = client.post(f"/console/tours/{SLUG}/fork", data={"city": "Wrocław"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/console/tours/{SLUG}-wroclaw/translations")
+    # The fork opens in its editor (its stops need placing and rewriting), saying so.
+    assert response.headers["Location"].endswith(f"/console/tours/{SLUG}-wroclaw")
+    editor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="tour-editor-form"' in editor
+    assert f"Forked {SLUG} as the draft {SLUG}-wroclaw for Wrocław" in editor
     version, document, status = newest(app, f"{SLUG}-wroclaw")
     assert (version, status) == (1, "draft")
     assert document["features"][0]["properties"]["city"] == "Wrocław"

@@ -273,6 +273,24 @@ def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return changes
 
 
+def changed_stops(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The stops ``new`` adds or changes (texts, position), in its order; a new place in
+    the order alone is no change, so a reordered tour does not count every stop."""
+    before = {f["properties"].get("id"): f for f in old["features"][1:]}
+    changed = []
+    for stop_id in stop_ids(new):
+        after = new["features"][_stop_index(new, stop_id)]
+        earlier = before.get(stop_id)
+        if earlier is None or earlier["geometry"] != after["geometry"]:
+            changed.append(stop_id)
+            continue
+        props_a = {k: v for k, v in earlier["properties"].items() if k != "order"}
+        props_b = {k: v for k, v in after["properties"].items() if k != "order"}
+        if props_a != props_b:
+            changed.append(stop_id)
+    return changed
+
+
 # -- checking and saving ------------------------------------------------------------------
 
 

@@ -5,14 +5,56 @@
  * in the page (focus stays on the button), stops can be dragged into a new order, each
  * stop's marker can be dragged on the map (its longitude and latitude fields follow),
  * and tapping the map fills in a new stop's position.  Nothing is stored until Save.
+ * Markers carry their stop's number, renumbered with the list.  Leaving the page with
+ * changes not saved asks first (beforeunload), except when the editor form is submitted.
  * Map data comes from a JSON island; tour texts are only ever set with textContent.
  */
 (function () {
   "use strict";
 
+  // Set by drawMap: relabels a stop's marker with its new number.
+  var numberMarker = function () {};
+
   function renumber(list) {
     Array.prototype.forEach.call(list.querySelectorAll(".stop-row"), function (row, index) {
-      row.setAttribute("data-number", String(index + 1));
+      var number = String(index + 1);
+      row.setAttribute("data-number", number);
+      var shown = row.querySelector(".stop-number");
+      if (shown) {
+        shown.textContent = number;
+      }
+      numberMarker(row.getAttribute("data-stop-id"), number);
+    });
+  }
+
+  // What the form would post, but for the CSRF token: compared to tell unsaved changes.
+  function formState(form) {
+    var parts = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token") {
+        parts.push([name, String(value)]);
+      }
+    });
+    return JSON.stringify(parts);
+  }
+
+  function warnBeforeLeaving(form) {
+    var saved = formState(form);
+    // A form shown again after a refused save holds changes that were never stored.
+    var unsaved = form.hasAttribute("data-unsaved");
+    var submitting = false;
+    form.addEventListener("submit", function () {
+      submitting = true;
+    });
+    window.addEventListener("pageshow", function () {
+      submitting = false;  // back from the next page (back/forward cache): guard again
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (submitting || (!unsaved && formState(form) === saved)) {
+        return;
+      }
+      event.preventDefault();
+      event.returnValue = "";  // older browsers ask only when this is set
     });
   }
 
@@ -107,6 +149,21 @@
     }
     var bounds = L.latLngBounds([]);
     var markers = [];
+    var byStop = {};
+    var template = String(data.stopLabel || "%(number)s: %(name)s");
+    function label(number, name) {
+      // Functions, not strings: a "$&" in a stop's name stays as written.
+      return template
+        .replace("%(number)s", function () { return number; })
+        .replace("%(name)s", function () { return name; });
+    }
+    function icon(number) {
+      var badge = document.createElement("span");
+      badge.className = "bidean-marker__badge";
+      badge.textContent = number;
+      // An element, not a string: Leaflet appends it instead of setting innerHTML.
+      return L.divIcon({ html: badge, className: "bidean-marker", iconSize: [30, 30], iconAnchor: [15, 15] });
+    }
     (data.route || []).forEach(function (line) {
       var drawn = L.polyline(line, { color: "#14325c", weight: 4, interactive: false }).addTo(map);
       bounds.extend(drawn.getBounds());
@@ -118,9 +175,19 @@
         return;
       }
       var where = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
-      var marker = L.marker(where, { draggable: true, title: String(stop.name || stop.id), keyboard: true }).addTo(map);
+      var number = String(stop.number);
+      var name = String(stop.name || stop.id);
+      var marker = L.marker(where, {
+        draggable: true,
+        icon: icon(number),
+        title: label(number, name),
+        keyboard: true,
+        riseOnHover: true
+      }).addTo(map);
       marker.bideanStop = String(stop.id);
+      marker.bideanName = name;
       markers.push(marker);
+      byStop[marker.bideanStop] = marker;
       marker.on("dragend", function () {
         setPosition(stop.id, marker.getLatLng());
       });
@@ -141,13 +208,28 @@
     }
     // Markers exist in the page once the map has a view: name each by its stop.
     markers.forEach(function (marker) {
-      marker.getElement().setAttribute("data-stop-id", marker.bideanStop);
+      var element = marker.getElement();
+      element.setAttribute("data-stop-id", marker.bideanStop);
+      element.setAttribute("aria-label", element.title);
     });
+    numberMarker = function (stopId, number) {
+      var marker = byStop[stopId];
+      var element = marker && marker.getElement();
+      if (element) {
+        element.querySelector(".bidean-marker__badge").textContent = number;
+        element.title = label(number, marker.bideanName);
+        element.setAttribute("aria-label", element.title);
+      }
+    };
     container.bideanMap = map;
     container.bideanAdded = function () { return added; };
   }
 
   function start() {
+    var form = document.getElementById("tour-editor-form");
+    if (form) {
+      warnBeforeLeaving(form);
+    }
     var list = document.getElementById("stop-list");
     if (list) {
       moveButtons(list);
