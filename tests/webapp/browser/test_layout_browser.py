@@ -158,6 +158,7 @@ def _wide(page, path: str) -> str | None:
     return f"{path} is {found['scrollWidth']} px wide; widest: {found['widest']}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_no_page_scrolls_sideways_on_a_phone(layout_server, browser, lang):
     server = layout_server
