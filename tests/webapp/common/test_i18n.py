@@ -38,6 +38,7 @@ SAME_AS_ENGLISH = {
     "%(km)s km",
     "%(metres)s m",
     "%(minutes)s min",
+    "Actions",  # French (the accounts table)
     "Audio",
     "Latitude",  # French, Portuguese (the tour editor)
     "Longitude",  # French, Portuguese
