@@ -193,7 +193,9 @@ def test_openapi_lists_every_message_language_the_api_accepts(client, departure_
             json=booking_body(language=language, party_size=1, email=f"{language}@example.org"),
         )
         assert response.status_code == 201, (language, response.get_json())
-    refused = client.post(f"/api/sessions/{departure_id}/bookings", json=booking_body(language="tr"))
+    refused = client.post(
+        f"/api/sessions/{departure_id}/bookings", json=booking_body(language="tr")
+    )
     assert refused.status_code == 422 and set(refused.get_json()["fields"]) == {"language"}
 
 
