@@ -89,9 +89,12 @@ def test_the_fallback_follows_accept_language_and_the_cache_keeps_visitors_apart
     cache = page_cache(app)
     assert cache.enabled
 
+    htmls: dict[str, str] = {}
+
     def visit(accept: str) -> Page:
         response = client.get("/tours/hidden-walk", headers={"Accept-Language": accept})
-        return Page(response.get_data(as_text=True))
+        htmls[accept] = response.get_data(as_text=True)
+        return Page(htmls[accept])
 
     english = visit("de-DE,de;q=0.9,en;q=0.8")
     assert english.html_element().attrs["lang"] == "de"  # the interface speaks German
@@ -108,6 +111,9 @@ def test_the_fallback_follows_accept_language_and_the_cache_keeps_visitors_apart
     assert stories(basque)["stop-second"] == ("Historia solo en castellano y en inglés.", "es")
     (note,) = basque.root.find_all("p", "fallback-note")
     assert "Baskisch und Spanisch" in note.text
+    # The map's labels too (a fragment cached apart from the page) follow each visitor.
+    assert "Calle sin euskera" not in htmls["de-DE,de;q=0.9,en;q=0.8"]
+    assert "Street without Basque" not in htmls["de,eu;q=0.9"]
 
     # The q-values order the list, not the header's order; an unacceptable (q=0) one is
     # no choice, and a tag the tour lacks (fr) is skipped.
