@@ -157,12 +157,16 @@ def media_view(media: Media, lang: str, default: Fallback, subject: LocalizedTex
     )
 
 
-def cover_image(summary: TourSummary, lang: str) -> ImageView | None:
+def cover_image(
+    summary: TourSummary, lang: str, fallback: tuple[str, ...] = ()
+) -> ImageView | None:
     """The tour's cover: the first stored image of its published stops, in walking order."""
     for cover in summary.covers:
         if media_key(cover.url):
             alt = alt_text(
-                (cover.alt, cover.caption, cover.stop_name), lang, summary.default_language
+                (cover.alt, cover.caption, cover.stop_name),
+                lang,
+                (*fallback, summary.default_language),
             )
             view = image_view(cover.url, alt)
             if view is not None:
@@ -232,11 +236,16 @@ def catalogue() -> str:
     if page > pages:
         abort(404)
     shown = ordered[(page - 1) * CATALOGUE_PAGE_SIZE : page * CATALOGUE_PAGE_SIZE]
-    covers = {summary.slug: cover_image(summary, lang) for summary in shown}
+    # Each card's texts fall back through the visitor's languages that its tour has.
+    fallbacks = {summary.slug: content_fallback(summary.languages, lang) for summary in shown}
+    covers = {
+        summary.slug: cover_image(summary, lang, fallbacks[summary.slug]) for summary in shown
+    }
     return render_template(
         "public/catalogue.html",
         groups=group_by_place(shown, lang),
         covers=covers,
+        fallbacks=fallbacks,
         next_dates=next_dates_by_tour([summary.slug for summary in shown], lang),
         pagination=Pagination(
             page,

@@ -139,3 +139,16 @@ def test_the_cache_key_is_bounded_by_the_tour_languages(app, client):
         response = client.get("/tours/hidden-walk", headers={"Accept-Language": accept})
         assert "Story in English." in response.get_data(as_text=True)
     assert cache.page_count == 1  # languages the tour lacks and regional tags change nothing
+
+
+def test_catalogue_cards_follow_the_accept_language_list(app, client):
+    store_document(app, walk_document())
+
+    def card_title(accept: str) -> tuple[str, str | None]:
+        response = client.get("/", headers={"Accept-Language": accept})
+        link = Page(response.get_data(as_text=True)).root.find("h4").find("a")
+        return link.text, link.attrs.get("lang")
+
+    assert card_title("de,en;q=0.9") == ("Hidden walk", "en")
+    assert card_title("de,eu;q=0.9") == ("Ibilbide ezkutua", "eu")
+    assert card_title("de") == ("Paseo escondido", "es")  # nothing else asked: the default
