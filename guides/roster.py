@@ -6,6 +6,8 @@ A guide only ever reaches their own departures: ``departure_for`` answers
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +20,7 @@ from tours.booking.departures import DepartureNotFound, get_departure
 from tours.booking.models import CONFIRMED, Booking, Departure
 from tours.db import utcnow
 from tours.errors import BideanError
+from tours.text import spreadsheet_cell
 
 # A walk stays on the guide's list this long after it started (it is "today's").
 STILL_LISTED = timedelta(hours=12)
@@ -79,6 +82,34 @@ class Roster:
     @property
     def no_show(self) -> int:
         return sum(line.party_size for line in self.lines if line.state == "no_show")
+
+
+ROSTER_CSV_HEADER = (
+    "reference", "name", "party_size", "phone", "email", "language", "notes", "check_in",
+)  # fmt: skip
+
+
+def roster_csv(listed: Roster) -> bytes:
+    """The roster as a CSV file for a spreadsheet: UTF-8 with a byte order mark (without
+    one Excel reads it in the machine's code page and mangles accents), no formulas."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROSTER_CSV_HEADER)
+    for line in listed.lines:
+        writer.writerow(
+            spreadsheet_cell(value)
+            for value in (
+                line.reference,
+                line.name,
+                line.party_size,
+                line.phone,
+                line.email,
+                line.language,
+                line.notes,
+                line.state or "",
+            )
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def latest_states(db_session: Session, booking_ids: list[int]) -> dict[int, str]:

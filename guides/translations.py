@@ -30,6 +30,7 @@ from tours.content.translation.translations import (
     counted_stops,
     declared_languages,
     route_properties,
+    tour_texts,
 )
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
@@ -65,7 +66,7 @@ def export_translations(
         )
     fields = ALL_FIELDS if with_scripts else PUBLIC_FIELDS
     stops = counted_stops(row.document)
-    return write_csv(slug, row.version, stops, fields, source, language)
+    return write_csv(slug, row.version, stops, fields, source, language, tour_texts(row.document))
 
 
 @dataclass

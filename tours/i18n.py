@@ -1,20 +1,27 @@
 """Translated content: a ``{language tag: text}`` map with an explicit fallback chain.
 
 This is tour content (stories, names), not interface strings: those go through
-gettext in the web layer.  The chain follows pretix: exact tag, base language,
-the tour's default language, then any language the text exists in.
+gettext in the web layer.  The chain follows pretix: exact tag, base language, then
+the fallback: the visitor's other languages in their order (a ``de,en`` visitor reads
+English before the tour's default Spanish), the tour's default language, then any
+language the text exists in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import langcodes
 
 # langcodes also accepts "es_ES"; BCP 47 only has hyphen-separated alphanumeric subtags.
 _TAG_SHAPE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+#: Where a text goes when it lacks the requested language: one tag (the tour's default
+#: language), or several tried in order (the visitor's other languages, then the default).
+Fallback = str | Sequence[str]
 
 
 def normalize_tag(tag: str) -> str:
@@ -87,20 +94,22 @@ class LocalizedText(Mapping[str, str]):
         """The plain ``{tag: text}`` dict written into GeoJSON."""
         return dict(self._texts)
 
-    def resolve(self, requested: str, default: str | None = None) -> Resolved | None:
-        """Pick a text for ``requested``: exact tag, base language, ``default``, then any.
+    def resolve(self, requested: str, default: Fallback | None = None) -> Resolved | None:
+        """Pick a text for ``requested``: exact tag, base language, then each tag of
+        ``default`` in its order (exact, then base language), then any.
 
         Tags compare case-insensitively.  Returns None only when the map is empty.
         """
         if not self._texts:
             return None
         by_lower = {tag.lower(): tag for tag in self._texts}
-        wanted = requested.lower()
-        candidates = [wanted, base_language(wanted)]
-        # A request for plain "pt" is happily served by "pt-BR" before falling back.
-        candidates += [t for t in by_lower if base_language(t) == base_language(wanted)]
-        if default:
-            candidates += [default.lower(), base_language(default)]
+        fallbacks = [default] if isinstance(default, str) else list(default or ())
+        candidates: list[str] = []
+        for tag in (requested, *fallbacks):
+            wanted = tag.lower()
+            candidates += [wanted, base_language(wanted)]
+            # A request for plain "pt" is happily served by "pt-BR" before falling back.
+            candidates += [t for t in by_lower if base_language(t) == base_language(wanted)]
         for candidate in candidates:
             if candidate in by_lower:
                 tag = by_lower[candidate]
@@ -108,7 +117,7 @@ class LocalizedText(Mapping[str, str]):
         first = next(iter(self._texts))
         return Resolved(self._texts[first], first, requested)
 
-    def get_text(self, requested: str, default: str | None = None) -> str:
+    def get_text(self, requested: str, default: Fallback | None = None) -> str:
         """The resolved text, or the empty string for an empty map."""
         resolved = self.resolve(requested, default)
         return resolved.text if resolved else ""

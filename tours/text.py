@@ -5,6 +5,7 @@
 - One-line values (mail subjects, names) have line breaks and other control or
   separator characters turned into spaces (``single_line``); ``breaks_lines`` says
   whether a text holds any.
+- Cells of a CSV file for a spreadsheet (``spreadsheet_cell``): no cell may start a formula.
 - Slugs, the URL names of tours (``slugify``, ``SLUG_PATTERN``), and the lengths of the
   text columns a tour file fills (``COLUMN_LIMITS``).
 """
@@ -45,6 +46,23 @@ def single_line(text: str) -> str:
 def unstorable(text: str) -> bool:
     """True for text no database column should take: a NUL or a lone surrogate."""
     return "\x00" in text or _SURROGATE.search(text) is not None
+
+
+# What a spreadsheet takes as the start of a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as people write one: digits, spaces, brackets and hyphens, maybe after one
+# leading "+".  No letters, no "!" or "|": it can call no function, so it is no formula.
+_PHONE_NUMBER = re.compile(r"\+?[0-9(][0-9 ()\-]*")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: one that would start a formula
+    (``=1+1``, ``+SUM(A1)``, ``@``, ``-``, a tab or CR first) gets a leading ``'``; a phone
+    number such as ``+34 600 000 000`` stays as it is, with no stray apostrophe."""
+    text = "" if value is None else str(value)
+    if not text.startswith(FORMULA_START) or _PHONE_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def slugify(text: str) -> str:

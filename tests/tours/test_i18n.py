@@ -17,6 +17,13 @@ TEXT = LocalizedText({"es": "Hola", "eu": "Kaixo", "pt-BR": "Olá", "ar": "مر�
         ("fr", "eu", "Kaixo", "eu", True),  # the tour's default language
         ("fr", None, "Hola", "es", True),  # any: the first the map lists
         ("fr", "de", "Hola", "es", True),  # default missing too: any
+        # The visitor's other languages, in their order, before the tour's default.
+        ("de", ("ar", "es"), "مرحبا", "ar", True),
+        ("de", ("fr", "eu", "es"), "Kaixo", "eu", True),  # a language it lacks is skipped
+        ("de", ("pt", "es"), "Olá", "pt-BR", True),  # same base language, as for the request
+        ("de", ("eu-ES", "es"), "Kaixo", "eu", True),
+        ("de", ("fr", "it"), "Hola", "es", True),  # none of them: any
+        ("eu", ("ar", "es"), "Kaixo", "eu", False),  # the request itself still comes first
     ],
 )
 def test_fallback_chain(requested, default, text, language, fallback):

@@ -13,7 +13,7 @@ Walking times are not stored, only distances: they follow the server's walking p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,16 +68,20 @@ class TourSummary:
         """The district a tour is listed under: the first it names (where it starts)."""
         return self.districts[0] if self.districts else ""
 
-    def title_in(self, language: str) -> Resolved:
-        return _resolve(self.title, language, self.default_language, self.slug)
+    def title_in(self, language: str, fallback: Sequence[str] = ()) -> Resolved:
+        """The title in ``language``, else the ``fallback`` languages, else the default."""
+        return self._resolve(self.title, language, fallback, self.slug)
 
-    def summary_in(self, language: str) -> Resolved:
-        return _resolve(self.summary, language, self.default_language, "")
+    def summary_in(self, language: str, fallback: Sequence[str] = ()) -> Resolved:
+        return self._resolve(self.summary, language, fallback, "")
 
-
-def _resolve(text: LocalizedText, language: str, default: str, empty: str) -> Resolved:
-    resolved = text.resolve(language, default)
-    return resolved if resolved is not None else Resolved(empty, default, language)
+    def _resolve(
+        self, text: LocalizedText, language: str, fallback: Sequence[str], empty: str
+    ) -> Resolved:
+        resolved = text.resolve(language, (*fallback, self.default_language))
+        return (
+            resolved if resolved is not None else Resolved(empty, self.default_language, language)
+        )
 
 
 def announced_duration(tour: Tour, itinerary: Itinerary) -> int:

@@ -16,14 +16,14 @@ from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 
 from tours.content.publishing.export import to_gpx
-from tours.i18n import LocalizedText, normalize_tag
+from tours.i18n import Fallback, LocalizedText, normalize_tag
 from tours.tour.catalogue import TourSummary
 from tours.tour.domain import Stop
 from webapp.api.docs import register_docs
 from webapp.common.api import openapi
 from webapp.common.api.pagination import next_link, page_request, with_next_link
 from webapp.common.database import get_db
-from webapp.common.i18n import LANGUAGES, default_language
+from webapp.common.i18n import LANGUAGES, content_fallback, default_language
 from webapp.common.tourcache import CachedTour, tour_cache, with_route
 from webapp.common.urls import public_url_for
 
@@ -55,7 +55,7 @@ def content_language(available: Iterable[str] = ()) -> str:
 class Texts:
     """Resolves localized fields for one language, remembering language and fallback."""
 
-    def __init__(self, lang: str, default: str) -> None:
+    def __init__(self, lang: str, default: Fallback) -> None:
         self.lang = lang
         self.default = default
         self.languages: dict[str, str] = {}
@@ -81,7 +81,8 @@ def tour_links(slug: str) -> dict[str, str]:
 
 def tour_item(summary: TourSummary, lang: str) -> dict[str, Any]:
     """The fields a listing shows; the detail adds to them."""
-    texts = Texts(lang, summary.default_language)
+    fallback = content_fallback(summary.languages, lang)
+    texts = Texts(lang, (*fallback, summary.default_language))
     return {
         "slug": summary.slug,
         "version": summary.version,
@@ -102,7 +103,7 @@ def tour_item(summary: TourSummary, lang: str) -> dict[str, Any]:
     }
 
 
-def stop_item(number: int, stop: Stop, lang: str, default: str) -> dict[str, Any]:
+def stop_item(number: int, stop: Stop, lang: str, default: Fallback) -> dict[str, Any]:
     texts = Texts(lang, default)
     lonlat = stop.lonlat
     return {
@@ -134,7 +135,9 @@ def tour_detail_json(cached: CachedTour, lang: str) -> dict[str, Any]:
     tour, itinerary = cached.tour, cached.itinerary
     default = tour.default_language
     data = tour_item(cached.summary, lang)
-    credits = Texts(lang, default)
+    # The client's other Accept-Language languages come before the tour's default.
+    chain = (*content_fallback(tour.languages, lang), default)
+    credits = Texts(lang, chain)
     ordered = cached.ordered_stops()
     number_of = {stop.id: n for n, (stop, _) in enumerate(ordered, start=1)}
     public = tour.public_stops
@@ -145,7 +148,7 @@ def tour_detail_json(cached: CachedTour, lang: str) -> dict[str, Any]:
         credits=credits.get("credits", tour.credits),
         total_minutes=round(itinerary.total_minutes, 1),
         bbox=list(itinerary.bbox),
-        stops=[stop_item(n, stop, lang, default) for n, (stop, _) in enumerate(ordered, start=1)],
+        stops=[stop_item(n, stop, lang, chain) for n, (stop, _) in enumerate(ordered, start=1)],
         legs=[
             {
                 "from": public[leg.from_index].id,

@@ -7,6 +7,7 @@ from typing import Any
 from webapp.common.api import openapi
 from webapp.common.api.openapi import ERROR_RESPONSE, LANG_PARAMETER, json_response, ref
 from webapp.common.api.pagination import PAGE_PARAMETERS, paged
+from webapp.common.i18n import LANGUAGES
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -72,8 +73,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "party_size": {"type": "integer", "minimum": 1},
             "language": {
                 "type": "string",
-                "enum": ["es", "eu", "en", "fr", "ar"],
-                "description": "Language of the emails; default: the request's language",
+                # The languages the API validates against (``supported``), so the two agree.
+                "enum": list(LANGUAGES),
+                "description": (
+                    "Language of the emails (a regional tag such as fr-CA gets its base"
+                    " language); default: the request's language"
+                ),
             },
             "phone": {"type": "string", "maxLength": 40},
             "notes": {"type": "string", "maxLength": 1000, "description": "Accessibility needs"},

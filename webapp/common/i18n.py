@@ -5,9 +5,10 @@ and Italian: one gettext catalogue, ``webapp/translations/`` (``make translation
 extracts and updates it; ``make translations NEW_LANGUAGE=xx`` starts another).  Tour
 *content* is another matter: it may be in any BCP 47 language and falls back through
 ``tours.i18n.LocalizedText``.  A visitor asks for one language (``?lang=``, the cookie,
-``Accept-Language``); the content is shown in it where the tour has it, and the
-interface in the best interface language for it: the exact tag, its base language,
-English, then Spanish.
+``Accept-Language``); the content is shown in it where the tour has it, else in the
+next language of their ``Accept-Language`` list the tour has (``content_fallback``),
+else in the tour's default; the interface in the best interface language for it: the
+exact tag, its base language, English, then Spanish.
 """
 
 from __future__ import annotations
@@ -127,6 +128,31 @@ def content_language(available: Iterable[str] = ()) -> str:
     candidates = list(dict.fromkeys([*available, *LANGUAGES]))
     match = request.accept_languages.best_match(candidates)
     return valid_request_tag(match) or current_language()
+
+
+def content_fallback(available: Iterable[str], requested: str) -> tuple[str, ...]:
+    """The visitor's other languages, best first, for content that lacks ``requested``:
+    their ``Accept-Language`` list by quality, each as the tour has it (its exact tag, else
+    its base language when the tour has a tag of that base), without the languages the
+    tour lacks, and one tag per base language (``requested``'s base is already served by
+    ``requested``).
+
+    So a ``de,en`` visitor reads English before the tour's default language; and since
+    every tag is one of ``available`` or its base language, the result is bounded by the
+    tour's languages whatever the header says: fit for a cache key.
+    """
+    exact = {tag.lower(): tag for tag in available}
+    bases = {base_language(tag) for tag in exact}
+    seen = {base_language(requested)}
+    chain: list[str] = []
+    ranked = [(value, quality) for value, quality in request.accept_languages if quality > 0]
+    for value, _quality in sorted(ranked, key=lambda item: -item[1]):
+        tag = value.strip().replace("_", "-").lower()
+        found = exact.get(tag) or (base_language(tag) if base_language(tag) in bases else None)
+        if found and base_language(found) not in seen:
+            seen.add(base_language(found))
+            chain.append(found)
+    return tuple(chain)
 
 
 def interface_note(content: str) -> str | None:

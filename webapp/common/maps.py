@@ -35,7 +35,7 @@ from folium.utilities import camelize
 from markupsafe import Markup
 
 from tours.coords import LonLat
-from tours.i18n import LocalizedText
+from tours.i18n import Fallback, LocalizedText
 from tours.tour.domain import Stop, Tour
 from tours.tour.store import StoredTour
 from webapp.common.assets import asset_url
@@ -86,7 +86,7 @@ def piece(text: str, language: str) -> TextPiece:
     return {"text": text, "lang": language, "dir": text_direction(language)}
 
 
-def resolved_piece(text: LocalizedText, lang: str, default: str) -> TextPiece | None:
+def resolved_piece(text: LocalizedText, lang: str, default: Fallback) -> TextPiece | None:
     """The text in ``lang`` (with the fallback chain), tagged with the language it is in."""
     resolved = text.resolve(lang, default)
     if resolved is None or not resolved.text.strip():
@@ -214,7 +214,7 @@ def _new_map(
 
 
 def _stop_popup(
-    number: int, stop: Stop, lang: str, default: str, _: Callable[..., str]
+    number: int, stop: Stop, lang: str, default: Fallback, _: Callable[..., str]
 ) -> list[dict[str, str]]:
     # Interface text carries no lang/dir: it inherits the page's, like the rest of the UI.
     parts: list[dict[str, str]] = [{"role": "number", "text": _("Stop %(number)d", number=number)}]
@@ -232,14 +232,19 @@ def _stop_popup(
 
 
 def build_tour_map(
-    tour: Tour, lang: str, tiles: TileConfig | None, route_url: str | None = None
+    tour: Tour,
+    lang: str,
+    tiles: TileConfig | None,
+    route_url: str | None = None,
+    fallback: tuple[str, ...] = (),
 ) -> SelfHostedMap:
-    """The tour's route, district outlines and numbered published stops, fitted to the route.
+    """The tour's route, district outlines and numbered published stops, fitted to the route;
+    texts in ``lang``, else the ``fallback`` languages, else the tour's default.
 
     A long route is drawn from a simplified copy until ``map.js`` needs the exact one,
     which it then fetches from ``route_url`` (the tour's versioned GeoJSON).
     """
-    default = tour.default_language
+    default = (*fallback, tour.default_language)
     itinerary = tour.itinerary()
     public = tour.public_stops  # a property that builds a tuple: once, not once per stop
     stops = [public[i] for i in itinerary.order]
@@ -411,10 +416,14 @@ def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
 
 
 def render_tour_map(
-    tour: Tour, lang: str, tiles: TileConfig | None, route_url: str | None = None
+    tour: Tour,
+    lang: str,
+    tiles: TileConfig | None,
+    route_url: str | None = None,
+    fallback: tuple[str, ...] = (),
 ) -> MapFragment:
     """Run Folium for a tour map (the expensive step that the cache avoids)."""
-    return render_fragment(build_tour_map(tour, lang, tiles, route_url), "tour")
+    return render_fragment(build_tour_map(tour, lang, tiles, route_url, fallback), "tour")
 
 
 def render_point_map(
@@ -466,14 +475,16 @@ def _nonce() -> str | None:
     return getattr(g, "csp_nonce", None)
 
 
-def tour_map_html(stored: StoredTour, lang: str) -> Markup:
-    """The map of a stored tour for the tour page, in ``lang``; rendered once per version."""
+def tour_map_html(stored: StoredTour, lang: str, fallback: tuple[str, ...] = ()) -> Markup:
+    """The map of a stored tour for the tour page, in ``lang`` (else the ``fallback``
+    languages); rendered once per version and languages."""
     tiles = tiles_from_config(current_app.config)
-    key = ("tour", stored.slug, stored.version, lang, tiles, request.script_root)
+    key = ("tour", stored.slug, stored.version, lang, fallback, tiles, request.script_root)
     # The exact route, from the GeoJSON of this very version (cached for a year by URL).
     route_url = url_for("api.tour_geojson", slug=stored.slug, v=stored.version)
     fragment = fragment_cache().get_or_render(
-        key, lambda: render_tour_map(with_route(stored).tour, lang, tiles, route_url)
+        key,
+        lambda: render_tour_map(with_route(stored).tour, lang, tiles, route_url, fallback),
     )
     return fragment.html(_nonce())
 

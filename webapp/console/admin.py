@@ -7,8 +7,6 @@ They call the same functions as the command line: the departure actions
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -20,7 +18,7 @@ from guides import profiles as prof
 from guides.assignment import guides_for_language
 from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
-from guides.roster import roster
+from guides.roster import roster, roster_csv
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
@@ -52,8 +50,6 @@ messages.register_subjects(
 WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
 ORIGIN_LANGUAGES = ("es", "en")
-# A cell starting with one of these is a formula to a spreadsheet: prefix it with '.
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _error(error: BideanError) -> None:
@@ -217,12 +213,6 @@ def admin_cancel(departure_id: int) -> Response:
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading =, +, -, @ cannot start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_START) else text
-
-
 @bp.get("/admin/departures/<int:departure_id>/roster.csv")
 @coordinator_required
 def admin_roster_csv(departure_id: int) -> Response:
@@ -233,26 +223,7 @@ def admin_roster_csv(departure_id: int) -> Response:
         except deps.DepartureNotFound:
             abort(404)
         listed = roster(db_session, departure_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["reference", "name", "party_size", "phone", "email", "language", "notes", "check_in"]
-    )
-    for line in listed.lines:
-        writer.writerow(
-            csv_cell(v)
-            for v in (
-                line.reference,
-                line.name,
-                line.party_size,
-                line.phone,
-                line.email,
-                line.language,
-                line.notes,
-                line.state or "",
-            )
-        )
-    response = Response(out.getvalue(), mimetype="text/csv")
+    response = Response(roster_csv(listed), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="roster-{departure_id}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -152,7 +152,10 @@ def compose(
 
 def calendar_attachment(ics: bytes, cancelled: bool = False) -> Attachment:
     method = "CANCEL" if cancelled else "PUBLISH"
-    return Attachment("booking.ics", ics, "text", "calendar", {"method": method})
+    # iCalendar is UTF-8 (RFC 5545); saying so keeps readers from guessing a tour's accents.
+    return Attachment(
+        "booking.ics", ics, "text", "calendar", {"method": method, "charset": "utf-8"}
+    )
 
 
 def record(db_session: Session, kind: str, message: EmailMessage, departure_id: int | None) -> int:

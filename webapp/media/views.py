@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, send_file, url_for
 
-from tours.i18n import LocalizedText, Resolved
+from tours.i18n import Fallback, LocalizedText, Resolved
 from webapp.media.store import media_key, media_store
 
 bp = Blueprint("media", __name__)
@@ -51,7 +51,7 @@ def image_view(url: str, alt: Resolved | None) -> ImageView | None:
     )
 
 
-def alt_text(texts: tuple[LocalizedText, ...], lang: str, default: str) -> Resolved | None:
+def alt_text(texts: tuple[LocalizedText, ...], lang: str, default: Fallback) -> Resolved | None:
     """The first of ``texts`` (alt, then caption, ...) that has words, in ``lang`` or not."""
     for text in texts:
         resolved = text.resolve(lang, default)

@@ -3,7 +3,8 @@
 A shell is the HTML of a page with holes where it changes per request (the CSP nonce,
 the language switcher whose links keep the query string, the live booking sessions).
 A shell is keyed by the tour's slug and version and whatever else the caller names
-(language, tiles), so a new version is a new key; the tour cache
+(language, the visitor's fallback languages as bounded by the tour's, tiles), so a new
+version is a new key; the tour cache
 (``webapp.common.tourcache``) drops the entries of a version it replaces.  Shells and
 fragments live in the app's one byte-bounded LRU (``webapp.common.bytecache``,
 ``CACHE_MB``) beside the built tours; ``PAGE_CACHE=false`` turns this cache off.

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -28,7 +30,7 @@ from flask_babel import gettext
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
-from tours.i18n import LocalizedText, Resolved
+from tours.i18n import Fallback, LocalizedText, Resolved
 from tours.tour.catalogue import TourSummary, group_by_place
 from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
@@ -42,7 +44,14 @@ from webapp.common.departure_views import (
     tour_departure_views,
 )
 from webapp.common.errors import csp_nonce, nonce_placeholder
-from webapp.common.i18n import content_language, current_language, interface_note, language_name
+from webapp.common.i18n import (
+    babel_locale,
+    content_fallback,
+    content_language,
+    current_language,
+    interface_note,
+    language_name,
+)
 from webapp.common.maps import point_map_html, text_direction, tour_map_html
 from webapp.common.tiles import tiles_from_config
 from webapp.common.tourcache import CachedTour, LiveTour, tour_cache
@@ -61,7 +70,7 @@ DEPARTURES_TEMPLATE = "departures/_tour_departures.html"
 CATALOGUE_PAGE_SIZE = 12
 
 
-def resolve(text: LocalizedText, lang: str, default: str) -> Resolved | None:
+def resolve(text: LocalizedText, lang: str, default: Fallback) -> Resolved | None:
     """``text`` in ``lang`` with the core's fallback chain; None when empty."""
     resolved = text.resolve(lang, default)
     return resolved if resolved is not None and resolved.text.strip() else None
@@ -77,13 +86,27 @@ def safe_link(url: str) -> str | None:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
-def fallback_note(resolved: Resolved | None, lang: str) -> str | None:
-    """ "Shown in Spanish: not yet translated into Basque", or None when nothing fell back."""
-    if resolved is None or not resolved.is_fallback:
+def fallback_note(texts: Iterable[Resolved | None], lang: str) -> str | None:
+    """One note for a page's ``texts``: "Shown in Spanish: not yet translated into Basque"
+    when all fell back, "Some texts are shown in English and Spanish: …" when some did;
+    None when none did.  Each text carries its own ``lang``, so it need not be said again."""
+    shown = [resolved for resolved in texts if resolved is not None]
+    fell = [resolved for resolved in shown if resolved.is_fallback]
+    if not fell:
         return None
+    languages = dict.fromkeys(resolved.language for resolved in fell)
+    names = format_list(
+        [language_name(tag) for tag in languages], locale=babel_locale(current_language())
+    )
+    if len(fell) == len(shown):
+        return gettext(
+            "Shown in %(shown)s: not yet translated into %(requested)s",
+            shown=names,
+            requested=language_name(lang),
+        )
     return gettext(
-        "Shown in %(shown)s: not yet translated into %(requested)s",
-        shown=language_name(resolved.language),
+        "Some texts are shown in %(shown)s: not yet translated into %(requested)s",
+        shown=names,
         requested=language_name(lang),
     )
 
@@ -110,13 +133,12 @@ class StopView:
     community: Resolved | None
     accessibility: Resolved | None
     media: list[MediaView]
-    note: str | None
     leg: Leg | None
     next_number: int | None
     next_name: Resolved | None
 
 
-def media_view(media: Media, lang: str, default: str, subject: LocalizedText) -> MediaView:
+def media_view(media: Media, lang: str, default: Fallback, subject: LocalizedText) -> MediaView:
     """A link to remote media, or an image from the store with alt text in ``lang``.
 
     The alt text is the image's ``alt``, else its caption, else ``subject`` (the stop's or
@@ -135,12 +157,16 @@ def media_view(media: Media, lang: str, default: str, subject: LocalizedText) ->
     )
 
 
-def cover_image(summary: TourSummary, lang: str) -> ImageView | None:
+def cover_image(
+    summary: TourSummary, lang: str, fallback: tuple[str, ...] = ()
+) -> ImageView | None:
     """The tour's cover: the first stored image of its published stops, in walking order."""
     for cover in summary.covers:
         if media_key(cover.url):
             alt = alt_text(
-                (cover.alt, cover.caption, cover.stop_name), lang, summary.default_language
+                (cover.alt, cover.caption, cover.stop_name),
+                lang,
+                (*fallback, summary.default_language),
             )
             view = image_view(cover.url, alt)
             if view is not None:
@@ -148,9 +174,10 @@ def cover_image(summary: TourSummary, lang: str) -> ImageView | None:
     return None
 
 
-def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
-    """The published stops in tour order, every text resolved for ``lang``."""
-    default = cached.tour.default_language
+def stop_views(cached: CachedTour, lang: str, fallback: tuple[str, ...] = ()) -> list[StopView]:
+    """The published stops in tour order, every text resolved for ``lang``, then the
+    ``fallback`` languages, then the tour's default."""
+    default = (*fallback, cached.tour.default_language)
     ordered = cached.ordered_stops()
     views = []
     for index, (stop, leg) in enumerate(ordered):
@@ -167,7 +194,6 @@ def stop_views(cached: CachedTour, lang: str) -> list[StopView]:
                 community=resolve(stop.community, lang, default),
                 accessibility=resolve(stop.accessibility, lang, default),
                 media=[media_view(m, lang, default, stop.name) for m in stop.media],
-                note=fallback_note(story, lang),
                 leg=leg,
                 next_number=index + 2 if following else None,
                 next_name=resolve(following.name, lang, default) if following else None,
@@ -181,19 +207,15 @@ class TourIntro:
     title: Resolved | None
     summary: Resolved | None
     credits: Resolved | None
-    note: str | None
 
 
-def tour_intro(cached: CachedTour, lang: str) -> TourIntro:
+def tour_intro(cached: CachedTour, lang: str, fallback: tuple[str, ...] = ()) -> TourIntro:
     tour = cached.tour
-    default = tour.default_language
-    title = resolve(tour.title, lang, default)
-    summary = resolve(tour.summary, lang, default)
+    default = (*fallback, tour.default_language)
     return TourIntro(
-        title=title,
-        summary=summary,
+        title=resolve(tour.title, lang, default),
+        summary=resolve(tour.summary, lang, default),
         credits=resolve(tour.credits, lang, default),
-        note=fallback_note(summary, lang) or fallback_note(title, lang),
     )
 
 
@@ -214,11 +236,16 @@ def catalogue() -> str:
     if page > pages:
         abort(404)
     shown = ordered[(page - 1) * CATALOGUE_PAGE_SIZE : page * CATALOGUE_PAGE_SIZE]
-    covers = {summary.slug: cover_image(summary, lang) for summary in shown}
+    # Each card's texts fall back through the visitor's languages that its tour has.
+    fallbacks = {summary.slug: content_fallback(summary.languages, lang) for summary in shown}
+    covers = {
+        summary.slug: cover_image(summary, lang, fallbacks[summary.slug]) for summary in shown
+    }
     return render_template(
         "public/catalogue.html",
         groups=group_by_place(shown, lang),
         covers=covers,
+        fallbacks=fallbacks,
         next_dates=next_dates_by_tour([summary.slug for summary in shown], lang),
         pagination=Pagination(
             page,
@@ -259,27 +286,30 @@ def tour_page(slug: str) -> str:
     """One tour: map, introduction and every published stop in walking order."""
     live = tour_cache().live(get_db(), slug, DEPARTURES_SHOWN)
     lang = content_language(live.cached.tour.languages)
+    fallback = content_fallback(live.cached.tour.languages, lang)
     if not page_cache().enabled or current_app.jinja_env.auto_reload:
         sessions = tour_departure_views(live.cached, live.departures, lang)
-        return render_tour(live.cached, lang, sessions=sessions)
-    return cached_tour_page(live, lang)
+        return render_tour(live.cached, lang, sessions=sessions, fallback=fallback)
+    return cached_tour_page(live, lang, fallback)
 
 
 # --- the cached tour page -------------------------------------------------------------
 # Rendering tour.html (dozens of translated strings and formatted numbers) costs far more
-# than serving it, and it changes only with the tour version, the language and the tile
+# than serving it, and it changes only with the tour version, the language (and the
+# visitor's fallback languages, bounded by the tour's: ``content_fallback``) and the tile
 # settings.  So it is rendered once per such key into a shell with holes for what each
 # request must get afresh: its CSP nonce, live seats and, with a query string, the
 # language links that keep it.
 
 
-def cached_tour_page(live: LiveTour, lang: str) -> str:
+def cached_tour_page(live: LiveTour, lang: str, fallback: tuple[str, ...] = ()) -> str:
     """The tour page from its cached shell, the holes filled for this request."""
     cached = live.cached
     # The switcher's links keep the query string: only without one can the shell hold them.
     switcher_in_shell = all(name == "lang" for name in request.args)
     depends_on = (
         lang,
+        fallback,
         current_language(),
         tiles_from_config(current_app.config),
         request.script_root,
@@ -288,7 +318,8 @@ def cached_tour_page(live: LiveTour, lang: str) -> str:
     )
     slug, version = cached.stored.slug, cached.stored.version
     shell = page_cache().page(
-        (slug, version, depends_on), lambda: tour_shell(cached, lang, switcher_in_shell)
+        (slug, version, depends_on),
+        lambda: tour_shell(cached, lang, switcher_in_shell, fallback),
     )
     # The departures block is rendered from the page's key, the departures as just read
     # (seats included) and their guides' names, and from nothing else: with those in its
@@ -313,18 +344,22 @@ def render_tour(
     lang: str,
     holes: Holes | None = None,
     sessions: list[DepartureView] | None = None,
+    *,
+    fallback: tuple[str, ...] = (),
 ) -> str:
     """The whole tour page with its upcoming ``sessions``, or with ``holes`` the page with
     markers where they go (the departures block is one of them)."""
-    stops = stop_views(cached, lang)
+    stops = stop_views(cached, lang, fallback)
+    intro = tour_intro(cached, lang, fallback)
     return render_template(
         "public/tour.html",
         tour=cached.tour,
         stored=cached.stored,
         summary=cached.summary,
-        intro=tour_intro(cached, lang),
+        intro=intro,
         stops=stops,
-        map_html=tour_map_html(cached.stored, lang),
+        content_note=fallback_note([intro.title, intro.summary, *(s.story for s in stops)], lang),
+        map_html=tour_map_html(cached.stored, lang, fallback),
         meeting_map_html=meeting_map(stops[0], lang) if stops else None,
         page_holes=holes,
         page_languages=cached.tour.languages,
@@ -342,12 +377,14 @@ def meeting_map(meeting: StopView, lang: str) -> Markup:
     return point_map_html(meeting.stop.lonlat, label, lang, scripts=False)
 
 
-def tour_shell(cached: CachedTour, lang: str, switcher_in_shell: bool) -> PageShell:
+def tour_shell(
+    cached: CachedTour, lang: str, switcher_in_shell: bool, fallback: tuple[str, ...] = ()
+) -> PageShell:
     """The tour page to cache, with holes for the nonce, the departures and maybe the links."""
     per_request = ("sessions",) if switcher_in_shell else ("sessions", "language_switcher")
     holes = Holes(("nonce", *per_request))
     with nonce_placeholder(holes.markers["nonce"]):
-        html = render_tour(cached, lang, holes)
+        html = render_tour(cached, lang, holes, fallback=fallback)
     return PageShell.cut(html, holes, once=per_request)
 
 

@@ -88,6 +88,24 @@ def test_accept_language_and_any_bcp47_tag(app, client, hidden_walk):
     assert (wolof["title"], wolof["fallback"]["title"]) == ("Paseo escondido", True)
 
 
+def test_the_fallback_follows_the_accept_language_list(client, hidden_walk):
+    headers = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"}
+    detail = client.get("/api/tours/hidden-walk", headers=headers).get_json()
+    assert detail["language"] == "de"
+    assert (detail["title"], detail["text_languages"]["title"]) == ("Hidden walk", "en")
+    assert detail["fallback"]["title"] is True  # not German, though the client's next choice
+    stories = {stop["id"]: stop["text_languages"]["story"] for stop in detail["stops"]}
+    assert stories == {"first": "en", "second": "en", "third": "en"}
+    (listed,) = client.get("/api/tours", headers=headers).get_json()
+    assert listed["title"] == "Hidden walk"
+    # With ?lang= too: an explicit language first, then the client's list.
+    basque = client.get(
+        "/api/tours/hidden-walk?lang=tr", headers={"Accept-Language": "eu,en;q=0.5"}
+    ).get_json()
+    stories = {stop["id"]: stop["text_languages"]["story"] for stop in basque["stops"]}
+    assert stories == {"first": "eu", "second": "en", "third": "eu"}
+
+
 def test_malformed_lang_is_a_json_400_saying_how_to_fix_it(client):
     response = client.get("/api/tours?lang=no%20way!", headers={"Accept-Language": "en"})
     assert response.status_code == 400

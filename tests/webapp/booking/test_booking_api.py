@@ -182,6 +182,23 @@ def test_openapi_documents_the_sessions_api(client):
     assert "Session" in document["components"]["schemas"]
 
 
+def test_openapi_lists_every_message_language_the_api_accepts(client, departure_id):
+    document = client.get("/api/openapi.json").get_json()
+    schema = document["components"]["schemas"]["BookingRequest"]["properties"]["language"]
+    assert schema["enum"] == ["es", "eu", "en", "fr", "ar", "pl", "de", "pt", "it"]
+    # Each documented language is one the API takes; one it does not take is refused.
+    for language in schema["enum"]:
+        response = client.post(
+            f"/api/sessions/{departure_id}/bookings",
+            json=booking_body(language=language, party_size=1, email=f"{language}@example.org"),
+        )
+        assert response.status_code == 201, (language, response.get_json())
+    refused = client.post(
+        f"/api/sessions/{departure_id}/bookings", json=booking_body(language="tr")
+    )
+    assert refused.status_code == 422 and set(refused.get_json()["fields"]) == {"language"}
+
+
 def _redis_up() -> bool:
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()

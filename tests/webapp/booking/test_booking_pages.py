@@ -6,13 +6,14 @@ import email
 import re
 from email import policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from guides.models import AuditEntry
 from tests.booking_support import SLUG, add_departure, departure_row, drain_mail, store_tour
-from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure
+from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure, WaitlistEntry
 
 REFERENCE = re.compile(r'class="reference"[^>]*>([2-9A-HJKMNP-Z]{8})<')
 
@@ -267,6 +268,14 @@ def test_waiting_list_join_offer_and_claim(app, client, db_transaction, departur
     assert len(offers) == 1
     offer = email.message_from_bytes(offers[0].read_bytes(), policy=policy.default)
     assert offer["To"] == "wait@example.org" and "Des places pour vous" in offer["Subject"]
+    with db_transaction() as db_session:
+        expires = db_session.scalar(select(WaitlistEntry.offer_expires_at))
+    deadline = expires.astimezone(ZoneInfo("Europe/Madrid")).strftime("%H:%M")
+    # The deadline names its time zone, in the text and in the HTML part.
+    for subtype in ("plain", "html"):
+        body = offer.get_body((subtype,)).get_content()
+        (sentence,) = [line for line in body.splitlines() if deadline in line]
+        assert f"{deadline} (Europe/Madrid)" in sentence
     link = re.search(
         r"http://localhost(/waitlist/offers/\S+)", offer.get_body(("plain",)).get_content()
     )

@@ -154,7 +154,7 @@ def test_a_latin1_file_is_refused_with_its_row(app, runner, tmp_path):
     text = filled.read_text(encoding="utf-8").replace("Łódzki", "Lodzki é")
     filled.write_bytes(text.encode("latin-1"))
     result = runner.invoke(args=["translations", "import", SLUG, str(filled)])
-    assert result.exit_code == 1 and "row 4: The file is not UTF-8" in result.output
+    assert result.exit_code == 1 and "row 6: The file is not UTF-8" in result.output
     assert stored(app)[0] == 1
 
 

@@ -261,7 +261,13 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
 
     plurals = [m for m in template_catalogue() if isinstance(m.id, tuple)]
     assert len(plurals) >= 6, "the leg, seats, offers, waiting list, minutes, form problems"
-    values = {"distance": "140 m", "number": "2", "date": "1 Jan", "time": "11:00"}
+    values = {
+        "distance": "140 m",
+        "number": "2",
+        "date": "1 Jan",
+        "time": "11:00",
+        "zone": "Europe/Madrid",
+    }
     values |= {"position": "3", "name": "X", "max": "6", "language": "Euskara"}
     values |= {"slug": "a-walk", "version": "3", "original": "a-tour", "city": "Wrocław"}
     with app.test_request_context(f"/?lang={lang}"):

@@ -372,10 +372,14 @@ def test_second_request_reuses_the_rendered_map(app, store, monkeypatch):
     real = maps.render_tour_map
 
     def counting(
-        tour: Tour, lang: str, tiles: maps.TileConfig | None, route_url: str | None = None
+        tour: Tour,
+        lang: str,
+        tiles: maps.TileConfig | None,
+        route_url: str | None = None,
+        fallback: tuple[str, ...] = (),
     ) -> maps.MapFragment:
         calls.append((tour.slug, len(tour.stops), lang))
-        return real(tour, lang, tiles, route_url)
+        return real(tour, lang, tiles, route_url, fallback)
 
     monkeypatch.setattr(maps, "render_tour_map", counting)
     stored = store(tour_document())
@@ -395,7 +399,9 @@ def test_a_new_version_is_rendered_afresh(app, store, monkeypatch):
     monkeypatch.setattr(
         maps,
         "render_tour_map",
-        lambda tour, lang, tiles, url=None: calls.append(1) or real(tour, lang, tiles, url),
+        lambda tour, lang, tiles, url=None, fallback=(): (
+            calls.append(1) or real(tour, lang, tiles, url, fallback)
+        ),
     )
     render(app, store(tour_document()))
     doc = tour_document()

@@ -12,6 +12,7 @@ from guides.models import CheckIn
 from guides.photos import PhotoRejected, reencode_photo
 from tests.image_support import png_with_text_bomb
 from tests.webapp.console.support import ADMIN, GUIDE_A, build_world, log_in
+from tours.text import spreadsheet_cell
 from webapp.common.database import get_db
 
 
@@ -57,10 +58,43 @@ def test_roster_csv_neutralises_formulas(app, client):
     log_in(client, ADMIN)
     response = client.get(f"/console/admin/departures/{world.walk_a}/roster.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    names = [row[1] for row in rows[1:]]
-    assert "'=HYPERLINK(1)" in names and "Ane Visitor" in names
-    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
+    assert response.mimetype_params == {"charset": "utf-8"}
+    data = response.get_data()
+    # A byte order mark: Excel reads the file as UTF-8 only with one (accents, Arabic).
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][0] == "reference"
+    by_name = {row[1]: row for row in rows[1:]}
+    assert set(by_name) == {"'=HYPERLINK(1)", "Ane Visitor"}
+    # A phone number is no formula: it stays as the booker wrote it.
+    assert by_name["Ane Visitor"][3] == "+34 600 000 001"
+    assert all(
+        not cell.startswith(("=", "@")) and not cell.startswith("+S")
+        for row in rows[1:]
+        for cell in row
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("+34 600 000 000", "+34 600 000 000"),
+        ("(+34) 944-000-000", "(+34) 944-000-000"),
+        ("600000000", "600000000"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("=1+1", "'=1+1"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t+34 600", "'\t+34 600"),
+        ("\r600", "'\r600"),
+        ("+", "'+"),
+        ("-", "'-"),
+        ("José", "José"),
+        (None, ""),
+    ],
+)
+def test_spreadsheet_cells_keep_phone_numbers_and_neutralise_formulas(value, cell):
+    assert spreadsheet_cell(value) == cell
 
 
 def _jpeg_with_exif() -> bytes:

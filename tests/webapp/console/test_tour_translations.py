@@ -91,6 +91,25 @@ def test_download_and_upload_store_a_new_version_and_audit_it(app, client):
     assert "Polish (pl)</th>" in page and "not declared" not in page
 
 
+def test_the_title_and_summary_rows_round_trip(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    values = {("", "title"): "Głosy San Francisco", ("", "summary"): 'Spacer, z "cytatem".'}
+    response = upload(client, filled_csv(client, values))
+    assert response.status_code == 302
+    _version, document, _status = newest(app)
+    route = document["features"][0]["properties"]
+    assert route["title"]["pl"] == "Głosy San Francisco"
+    assert route["summary"]["pl"] == 'Spacer, z "cytatem".'
+    # Exported again, the file carries them on its first rows, beside the source texts.
+    again = client.get(f"/console/tours/{SLUG}/translations.csv?language=pl")
+    rows = list(csv.reader(io.StringIO(again.data.decode("utf-8-sig"), newline="")))
+    assert [(r[2], r[3], r[5] == route[r[3]]["es"], r[7]) for r in rows[1:3]] == [
+        ("", "title", True, "Głosy San Francisco"),
+        ("", "summary", True, 'Spacer, z "cytatem".'),
+    ]
+
+
 def test_a_bad_upload_shows_row_and_column_and_stores_nothing(app, client):
     build_world(app)
     log_in(client, ADMIN)
@@ -99,7 +118,9 @@ def test_a_bad_upload_shows_row_and_column_and_stores_nothing(app, client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "The file was not accepted, and nothing was stored." in page
-    assert "Row 2, column text:" in page and "Row 6, column stop_id:" in page
+    assert (
+        "Row 4, column text:" in page and "Row 8, column stop_id:" in page
+    )  # after title, summary
     assert newest(app)[0] == 1
     assert upload(client, b"").status_code == 302  # no file: back to the page
     assert newest(app)[0] == 1

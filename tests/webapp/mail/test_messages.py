@@ -54,6 +54,8 @@ def book(client, departure_id: int, language: str = "fr", size: int = 3) -> dict
 def calendar_of(message: EmailMessage) -> icalendar.Calendar:
     (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert part.get_filename() == "booking.ics"
+    # UTF-8 said in the part: a reader must not guess how a tour's accents are written.
+    assert part.get_content_charset() == "utf-8"
     return icalendar.Calendar.from_ical(part.get_payload(decode=True))
 
 

@@ -154,16 +154,19 @@ def test_tour_page_shows_published_stops_in_tour_order_with_stories_and_legs(cli
 
 
 def test_tour_page_marks_fallback_text_and_its_language(client, hidden_walk):
-    items = stop_items(client.get("/tours/hidden-walk?lang=eu").get_data(as_text=True))
-    first, second, _third = items
+    html = client.get("/tours/hidden-walk?lang=eu").get_data(as_text=True)
+    first, second, _third = stop_items(html)
     # Translated: Basque text, no mark, no lang override.
     assert first.find_all("p", "fallback-note") == []
     assert "lang" not in first.find("div", "story").attrs
     assert first.find("div", "story").text.startswith("Lehen istorioa.")
-    # Not translated into Basque: Spanish (the default) shown, marked and tagged.
-    note = second.find("p", "fallback-note")
+    # Not translated into Basque: Spanish (the default) shown and tagged; the page says
+    # so once, at the top, not beside the stop.
+    assert second.find_all("p", "fallback-note") == []
+    (note,) = Page(html).root.find_all("p", "fallback-note")
     assert note.text == (
-        "Jatorrizko hizkuntzan (gaztelania): oraindik ez dago itzulita hizkuntza honetara: euskara"
+        "Testu batzuk jatorrizko hizkuntzan daude (gaztelania): oraindik ez daude itzulita"
+        " hizkuntza honetara: euskara"
     )
     story = second.find("div", "story")
     assert story.attrs["lang"] == "es"

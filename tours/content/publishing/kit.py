@@ -28,7 +28,7 @@ import geojson
 from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.publishing.kit_html import printable_html
 from tours.content.translation.translation_csv import write_csv
-from tours.content.translation.translations import PUBLIC_FIELDS, counted_stops
+from tours.content.translation.translations import PUBLIC_FIELDS, counted_stops, tour_texts
 from tours.tour.domain import Tour
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -146,8 +146,8 @@ def build_kit(
         _write(archive, f"{folder}{slug}.gpx", to_gpx(document, default))
         _write(archive, folder + "stops.html", printable_html(tour, labels))
         _write(archive, folder + "CREDITS.txt", credits_text(tour))
-        stops = counted_stops(document)
+        stops, own = counted_stops(document), tour_texts(document)
         for language in tour.languages[1:]:
-            text = write_csv(slug, version, stops, PUBLIC_FIELDS, default, language)
+            text = write_csv(slug, version, stops, PUBLIC_FIELDS, default, language, own)
             _write(archive, f"{folder}translations/{slug}.{language}.csv", text)
     return buffer.getvalue()

@@ -5,11 +5,13 @@ RFC 4180 quoting, so texts may hold commas, quotes and line breaks)::
 
     tour,version,stop_id,field,source_language,source_text,language,text
 
-One row per counted stop (tour order) and field (``name``, ``story``, and ``script`` only
-when the caller includes it).  ``source_text`` is the text in the source language (the
-tour's first language) for reference; ``text`` is the translation, filled in by the
-translator (empty: no translation yet).  ``version`` is the tour version the file was
-made from: a file made for an older version is refused (export again).
+First a row per text of the tour itself (``title``, ``summary``), with an empty
+``stop_id``; then one row per counted stop (tour order) and field (``name``, ``story``,
+and ``script`` only when the caller includes it).  ``source_text`` is the text in the
+source language (the tour's first language) for reference; ``text`` is the translation,
+filled in by the translator (empty: no translation yet).  ``version`` is the tour
+version the file was made from: a file made for an older version is refused (export
+again).
 
 Spreadsheet formulas: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return would run as a formula in a spreadsheet, so it is written with a leading
@@ -25,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tours.content.translation.translations import StopRef
+from tours.content.translation.translations import TOUR_FIELDS, TOUR_ROW, StopRef
 from tours.i18n import is_valid_tag, normalize_tag
 from tours.text import breaks_lines, unstorable
 
@@ -35,7 +37,9 @@ HEADER = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 #: Longest text accepted per field (characters); scripts use ``guides.scripts.SCRIPT_MAX``.
-TEXT_LIMITS = {"name": 200, "story": 20_000}
+TEXT_LIMITS = {"title": 200, "summary": 20_000, "name": 200, "story": 20_000}
+#: Texts that must stay on one line (a title is a header, a name a label).
+ONE_LINE = frozenset({"title", "name"})
 #: A translation file bigger than this is refused before it is read.
 MAX_BYTES = 5 * 1024 * 1024
 BOM = "\ufeff"
@@ -58,14 +62,18 @@ def write_csv(
     fields: Iterable[str],
     source_language: str,
     language: str,
+    tour: StopRef | None = None,
 ) -> str:
-    """The translation file for ``language`` (with its current texts filled in)."""
+    """The translation file for ``language`` (with its current texts filled in); with
+    ``tour`` (``translations.tour_texts``) its title and summary rows come first."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     fields = tuple(fields)
-    for stop in stops:
-        for name in fields:
+    refs = [(tour, TOUR_FIELDS)] if tour is not None else []
+    refs += [(stop, fields) for stop in stops]
+    for stop, names in refs:
+        for name in names:
             row = (
                 slug,
                 version,
@@ -142,13 +150,18 @@ def read_csv(
     stop_ids: Iterable[str],
     fields: Iterable[str],
     limits: Mapping[str, int],
+    tour_fields: Iterable[str] = TOUR_FIELDS,
 ) -> ParsedFile:
-    """Check a translation file for tour ``slug`` at ``version``; collect every problem."""
+    """Check a translation file for tour ``slug`` at ``version``; collect every problem.
+
+    A row with an empty ``stop_id`` is a text of the tour itself, one of ``tour_fields``."""
     parsed = ParsedFile()
     text = _decode(data, parsed)
     if text is None:
         return parsed
-    known_stops, allowed = set(stop_ids), tuple(fields)
+    known_stops = set(stop_ids)
+    # The tour's own row takes its fields; every stop row ("*") the stop fields.
+    allowed = {TOUR_ROW: tuple(tour_fields), "*": tuple(fields)}
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
@@ -200,7 +213,7 @@ def _check_row(
     slug: str,
     version: int,
     known_stops: set[str],
-    allowed: tuple[str, ...],
+    allowed: dict[str, tuple[str, ...]],
     limits: Mapping[str, int],
     seen: dict[tuple[str, str], int],
 ) -> None:
@@ -240,14 +253,16 @@ def _check_row(
                 " language.",
             )
     stop_id, name = row["stop_id"], row["field"]
-    if stop_id not in known_stops:
+    if stop_id != TOUR_ROW and stop_id not in known_stops:
         problem("stop_id", f"The tour has no stop {stop_id!r}. Do not change the stop ids.")
-    if name not in allowed:
-        problem("field", f"{name!r} is not a field of this file ({', '.join(allowed)}).")
+    fields = allowed[TOUR_ROW] if stop_id == TOUR_ROW else allowed["*"]
+    if name not in fields:
+        problem("field", f"{name!r} is not a field of this file ({', '.join(fields)}).")
         return
     key = (stop_id, name)
     if key in seen:
-        problem("", f"{stop_id} {name} appears twice (also in row {seen[key]}); keep one row.")
+        what = f"The tour's {name}" if stop_id == TOUR_ROW else f"{stop_id} {name}"
+        problem("", f"{what} appears twice (also in row {seen[key]}); keep one row.")
         return
     seen[key] = number
     text = row["text"]
@@ -256,7 +271,7 @@ def _check_row(
         problem("text", f"The {name} is {len(text)} characters long; at most {limit} fit.")
     if unstorable(text):
         problem("text", "The text holds a NUL character or broken Unicode; remove it.")
-    elif name == "name" and breaks_lines(text):
-        problem("text", "A stop name must be on one line.")
+    elif name in ONE_LINE and breaks_lines(text):
+        problem("text", f"A {'title' if name == 'title' else 'stop name'} must be on one line.")
     if text.strip():
         parsed.texts[key] = text

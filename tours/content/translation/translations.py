@@ -23,6 +23,10 @@ from tours.i18n import normalize_tag
 
 #: The public translated texts of a stop.
 PUBLIC_FIELDS: tuple[str, ...] = ("name", "story")
+#: The translated texts of the tour itself (route properties), and the stop id their rows
+#: in a translation file carry: none (a stop always has an id).
+TOUR_FIELDS: tuple[str, ...] = ("title", "summary")
+TOUR_ROW = ""
 
 
 def _percent(present: int, total: int) -> float:
@@ -156,6 +160,13 @@ def counted_stops(document: Mapping[str, Any]) -> list[StopRef]:
     return [ref for _, ref in sorted(found, key=lambda item: item[0])]
 
 
+def tour_texts(document: Mapping[str, Any]) -> StopRef:
+    """The tour's own texts (title, summary) as a row of a translation file."""
+    props = route_properties(document)
+    texts = {k: props[k] for k in TOUR_FIELDS if isinstance(props.get(k), Mapping)}
+    return StopRef(TOUR_ROW, texts)
+
+
 def languages_of(document: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
     """Declared languages first (their order), then any other language a counted text uses."""
     declared = declared_languages(document)
@@ -218,7 +229,8 @@ def apply_texts(
     declare: bool = True,
 ) -> tuple[dict[str, Any], int]:
     """A copy of ``document`` with ``texts`` (``{(stop id, field): text}``) written in
-    ``language``; returns it and the number of texts that changed.
+    ``language``; returns it and the number of texts that changed.  The stop id
+    ``TOUR_ROW`` names the tour's own texts (title, summary), in the route's properties.
 
     With ``declare`` a language the tour does not declare yet is added at the end of
     ``languages`` (never first: the source language stays).
@@ -226,26 +238,34 @@ def apply_texts(
     language = normalize_tag(language)
     result = copy.deepcopy(dict(document))
     changed = 0
+    route: dict[str, Any] | None = None
     for feature in result.get("features") or ():
-        if (feature.get("geometry") or {}).get("type") != "Point":
+        kind = (feature.get("geometry") or {}).get("type")
+        if route is None and kind in ("LineString", "MultiLineString"):
+            route = feature.setdefault("properties", {})
+            owner = TOUR_ROW
+        elif kind == "Point":
+            # A stop without an id is counted nowhere; it must not pass for the tour.
+            owner = feature.setdefault("properties", {}).get("id") or None
+        else:
             continue
-        props = feature.setdefault("properties", {})
+        props = feature["properties"]
         for (stop_id, field), text in texts.items():
-            if props.get("id") != stop_id:
-                continue
-            current = props.get(field)
-            value = dict(current) if isinstance(current, Mapping) else {}
-            if value.get(language) == text:
-                continue
-            value[language] = text
-            props[field] = value
-            changed += 1
-    if changed and declare:
-        for feature in result.get("features") or ():
-            if (feature.get("geometry") or {}).get("type") in ("LineString", "MultiLineString"):
-                route = feature.setdefault("properties", {})
-                languages = list(route.get("languages") or ())
-                if language not in languages:
-                    route["languages"] = [*languages, language]
-                break
+            if owner == stop_id:
+                changed += _write_text(props, field, language, text)
+    if changed and declare and route is not None:
+        languages = list(route.get("languages") or ())
+        if language not in languages:
+            route["languages"] = [*languages, language]
     return result, changed
+
+
+def _write_text(props: dict[str, Any], field: str, language: str, text: str) -> int:
+    """Write ``text`` into ``props[field][language]``; 1 if that changed it, else 0."""
+    current = props.get(field)
+    value = dict(current) if isinstance(current, Mapping) else {}
+    if value.get(language) == text:
+        return 0
+    value[language] = text
+    props[field] = value
+    return 1

@@ -20,6 +20,7 @@ from tours.content.translation.translations import (
     completeness,
     counted_stops,
     languages_of,
+    tour_texts,
 )
 from tours.text import breaks_lines
 
@@ -175,6 +176,31 @@ def test_a_protected_cell_from_another_language_loses_exactly_one_quote():
 
 def problems(parsed):
     return [(p.row, p.column) for p in parsed.problems]
+
+
+def test_title_and_summary_rows_come_first_and_round_trip():
+    doc = document()
+    text = write_csv("san-francisco-voices", 4, counted_stops(doc), ("name", "story"), "es", "pl",
+                     tour_texts(doc))  # fmt: skip
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert [(r[2], r[3], r[5]) for r in rows[1:3]] == [
+        ("", "title", "Voces de San Francisco"),
+        ("", "summary", "Un paseo."),
+    ]
+    values = {("", "title"): "Głosy San Francisco", ("", "summary"): "=Spacer\npo placu."}
+    parsed = read(fill(text, values))
+    assert parsed.ok, parsed.problems
+    assert parsed.texts == {**values, ("later", "name"): "Później"}
+    updated, changed = apply_texts(doc, "pl", parsed.texts)
+    assert changed == 2
+    route = updated["features"][0]["properties"]
+    assert route["title"]["pl"] == "Głosy San Francisco"
+    assert route["summary"] == {"es": "Un paseo.", "eu": "Ibilaldi bat.", "en": "A walk.",
+                                "pl": "=Spacer\npo placu."}  # fmt: skip
+    # A title is one line; a tour row takes no stop field, nor a stop a tour field.
+    bad = fill(text, {("", "title"): "two\nlines"}).decode("utf-8")
+    bad = bad.replace(",,summary,", ",,story,").replace(",rio,name,", ",rio,title,")
+    assert problems(read(bad.encode("utf-8"))) == [(2, "text"), (3, "field"), (4, "field")]
 
 
 def test_wrong_header_is_refused_on_row_1():
