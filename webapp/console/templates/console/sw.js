@@ -30,7 +30,7 @@ function never(url) {
 self.addEventListener("message", (event) => {
   if (!event.data || event.data.type !== "cache") return;
   event.waitUntil(Promise.all(event.data.urls.filter((url) => !never(url)).map((url) =>
-    fetch(url, { credentials: "same-origin" }).then((response) => note(url, response), () => null))));
+    asked(url).then((answer) => note(url, answer), () => null))));
 });
 
 function offline() {
@@ -38,8 +38,19 @@ function offline() {
     { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
+/* forget() counts up: an answer to a request made before it is not kept, even when it
+ * arrives after it (the page asked for while the session still held). */
+let generation = 0;
+
 function forget() {
+  generation += 1;
   return caches.delete(CACHE_NAME);
+}
+
+function asked(request) {
+  const since = generation;
+  const options = typeof request === "string" ? { credentials: "same-origin" } : undefined;
+  return fetch(request, options).then((response) => ({ response, since }));
 }
 
 function expired(response) {
@@ -63,10 +74,11 @@ function keepable(url, response) {
 /* What an answer from the server means for the kept copies: none left without a
  * session; a page kept, or dropped when it is gone, no longer this account's or expired
  * (a passing server error leaves the kept copy for offline use). */
-function note(request, response) {
+function note(request, { response, since }) {
   if (response.headers.get("Bidean-Session") === "none") return forget();
   const url = typeof request === "string" ? request : request.url;
   return caches.open(CACHE_NAME).then((cache) => {
+    if (since !== generation) return null;
     if (keepable(url, response)) return cache.put(request, response);
     if (expired(response) || [403, 404, 410].includes(response.status)) return cache.delete(request, BY_URL);
     return null;
@@ -104,9 +116,10 @@ self.addEventListener("fetch", (event) => {
     }));
     return;
   }
-  const answer = fetch(request).then((response) => {
+  const answer = asked(request).then(({ response, since }) => {
     const copy = response.clone();
-    event.waitUntil(note(request, copy).then(() => (request.mode === "navigate" ? sweep() : null)));
+    event.waitUntil(note(request, { response: copy, since })
+      .then(() => (request.mode === "navigate" ? sweep() : null)));
     return response;
   });
   event.respondWith(answer.catch(() => kept(request)));
