@@ -116,10 +116,10 @@ self.addEventListener("fetch", (event) => {
     }));
     return;
   }
+  // Each page opened, online or not, drops every expired copy.
+  if (request.mode === "navigate") event.waitUntil(sweep());
   const answer = asked(request).then(({ response, since }) => {
-    const copy = response.clone();
-    event.waitUntil(note(request, { response: copy, since })
-      .then(() => (request.mode === "navigate" ? sweep() : null)));
+    event.waitUntil(note(request, { response: response.clone(), since }));
     return response;
   });
   event.respondWith(answer.catch(() => kept(request)));
