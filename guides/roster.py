@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guides.models import CHECK_IN_STATES, CheckIn
-from tours.booking.departures import DepartureNotFound, get_departure
+from tours.booking.departures import DepartureNotFound, get_departure, tour_zone
 from tours.booking.models import CONFIRMED, Booking, Departure
 from tours.db import utcnow
 from tours.errors import BideanError
@@ -24,6 +24,8 @@ from tours.text import spreadsheet_cell
 
 # A walk stays on the guide's list this long after it started (it is "today's").
 STILL_LISTED = timedelta(hours=12)
+# A phone keeps a walk's roster for offline use through this many days after the walk's day.
+ROSTER_KEPT_DAYS = 1
 
 
 class CheckInRejected(BideanError):
@@ -52,6 +54,14 @@ def departure_for(db_session: Session, departure_id: int, guide_id: str | None) 
     if guide_id is not None and departure.guide_id != guide_id:
         raise DepartureNotFound(departure_id)
     return departure
+
+
+def roster_kept_until(departure: Departure) -> datetime:
+    """When a copy of this departure's roster kept on a phone must go (aware, UTC): at the
+    end of the ``ROSTER_KEPT_DAYS``-th day after the walk's day, in the walk's timezone."""
+    zone = tour_zone(departure.timezone)
+    day = departure.starts_at.astimezone(zone).date() + timedelta(days=ROSTER_KEPT_DAYS + 1)
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,16 @@ def worker_command(once: bool) -> None:
 @click.option("--older-than", "older_than", required=True, help="Age of sessions, e.g. 90d.")
 @with_appcontext
 def purge_command(older_than: str) -> None:
-    """Remove personal data of departures older than --older-than, keeping counts."""
+    """Remove personal data of departures older than --older-than, keeping counts.
+
+    Out of its reach are the copies on guides' phones: the console keeps the rosters a
+    guide opened (names, phone numbers) for offline use until Log out, until the server
+    next answers that phone without a session, or, after the end of the day after the
+    walk, until the console next opens on that phone; a phone that never opens the
+    console again keeps them until its browser's site data is cleared. Roster CSV files
+    already downloaded are out of its reach too. See docs/reliability.md, "Forgetting
+    people".
+    """
     try:
         age = parse_age(older_than)
     except ValueError as error:

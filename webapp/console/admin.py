@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -40,6 +49,7 @@ from webapp.console.forms import (
     ScheduleForm,
     choices,
 )
+from webapp.console.pages import kept_until
 from webapp.console.views import bp
 from webapp.mail import messages, worker
 
@@ -115,7 +125,7 @@ def _schedule(form: ScheduleForm) -> Response:
 
 @bp.get("/admin/departures/<int:departure_id>")
 @coordinator_required
-def admin_departure(departure_id: int) -> str:
+def admin_departure(departure_id: int) -> Response:
     """One walk: capacity, guide, cancel; its bookings and who came."""
     with get_db().transaction() as db_session:
         try:
@@ -130,7 +140,7 @@ def admin_departure(departure_id: int) -> str:
             + [(g.id, g.display_name) for g in guides_for_language(db_session, departure.language)]
         )
     capacity = CapacityForm(capacity=departure.capacity)
-    return render_template(
+    page = render_template(
         "console/admin_departure.html",
         view=view,
         roster=listed,
@@ -138,6 +148,7 @@ def admin_departure(departure_id: int) -> str:
         capacity=capacity,
         confirm=ConfirmForm(),
     )
+    return kept_until(make_response(page), departure)
 
 
 @bp.post("/admin/departures/<int:departure_id>/capacity")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import Response
 from sqlalchemy.orm import Session
 
-from guides.roster import Roster, roster
+from guides.roster import Roster, roster, roster_kept_until
 from guides.scripts import ScriptView, own_scripts, script_for
 from tours.booking.departures import slug_of
 from tours.booking.models import Departure
@@ -80,3 +81,14 @@ def departure_screen(db_session: Session, departure: Departure) -> DepartureScre
 
 def find_stop(cached: CachedTour, stop_id: str) -> Stop | None:
     return next((s for s in cached.tour.public_stops if s.id == stop_id), None)
+
+
+# The service worker reads these two response headers (console/sw.js).
+KEEP_UNTIL_HEADER = "Bidean-Keep-Until"
+SESSION_HEADER = "Bidean-Session"
+
+
+def kept_until(response: Response, departure: Departure) -> Response:
+    """A page showing this departure's roster: phones drop their copy after this time."""
+    response.headers[KEEP_UNTIL_HEADER] = roster_kept_until(departure).isoformat()
+    return response

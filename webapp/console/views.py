@@ -48,7 +48,7 @@ from webapp.common.i18n import current_language
 from webapp.common.maps import tour_map_html
 from webapp.console.auth import console_user, guard_console
 from webapp.console.forms import LoginForm, ScriptForm, SetPasswordForm
-from webapp.console.pages import departure_screen, find_stop
+from webapp.console.pages import SESSION_HEADER, departure_screen, find_stop, kept_until
 from webapp.console.throttle import BUSY_RETRY_SECONDS, hash_slots, login_budget
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -57,8 +57,15 @@ bp.before_request(guard_console)
 
 @bp.after_request
 def private(response: Response) -> Response:
-    """Console pages hold bookers' data: no shared or HTTP cache may keep them."""
+    """Console pages hold bookers' data: no shared or HTTP cache may keep them.
+
+    An answer given without a session tells the service worker so: it then deletes the
+    pages it kept, which a session ended by the idle timeout, a logout elsewhere or a
+    disabled account would otherwise leave readable on the phone.
+    """
     response.headers.setdefault("Cache-Control", "private, no-store")
+    if not current_user.is_authenticated:
+        response.headers[SESSION_HEADER] = "none"
     return response
 
 
@@ -191,7 +198,7 @@ def _departure_or_404(db_session, departure_id: int):
 
 
 @bp.get("/departures/<int:departure_id>")
-def departure(departure_id: int) -> str:
+def departure(departure_id: int) -> Response:
     """A walk: the roster with check-in, then the stops with the scripts in its language."""
     with get_db().transaction() as db_session:
         found = _departure_or_404(db_session, departure_id)
@@ -200,12 +207,13 @@ def departure(departure_id: int) -> str:
         except TourNotFound:
             abort(404)
     map_html = tour_map_html(screen.cached.stored, found.language)
-    return render_template(
+    page = render_template(
         "console/departure.html",
         screen=screen,
         map_html=map_html,
         can_edit_scripts=bool(current_user.guide_id) and found.guide_id == current_user.guide_id,
     )
+    return kept_until(make_response(page), found)
 
 
 @bp.get("/csrf")

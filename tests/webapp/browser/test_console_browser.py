@@ -6,14 +6,14 @@ database with the same domain functions the console uses.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from guides.accounts import create_account
+from guides.accounts import create_account, end_sessions, get_account
 from guides.assignment import schedule_with_guide
 from guides.models import CheckIn
 from tests.webapp.browser.conftest import DESKTOP, PHONE
@@ -27,6 +27,8 @@ SLUG = "san-francisco-voices"
 PASSWORD = "a walk by the river at noon"
 STOP_3_SCRIPT = "Colócate junto a la barandilla"  # sf-03 in Spanish, the walk's language
 STOP_1_SCRIPT = "Reúne al grupo bajo los árboles"
+PAST_BOOKER = "Itziar Goikoetxea"
+CACHE = "bidean-console-v1"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,16 @@ def console_server(start_live_server):
             )
             bookings.append(result.booking.id)
     server.bookings = bookings  # type: ignore[attr-defined]
+    # A walk of three days ago, scheduled and booked as it was then.
+    then = datetime.now(UTC) - timedelta(days=5)
+    with transaction(factory, write_lock=True) as db_session:
+        (past,) = schedule_with_guide(
+            db_session,
+            DepartureRequest(SLUG, soon - timedelta(days=3), "es", 12, guide_id="youssef"),
+            now=then,
+        )
+        book(db_session, past.id, Party(PAST_BOOKER, "p@example.org", 2, "es"), now=then)
+        server.past_walk = past.id  # type: ignore[attr-defined]
     server.factory = factory  # type: ignore[attr-defined]
     yield server
     engine.dispose()
@@ -84,7 +96,7 @@ def log_in(page, server, email: str) -> None:
     page.wait_for_url(f"{server.url}/console/")
 
 
-def test_a_guide_works_a_walk_online_and_offline(console_server, browser):
+def test_a_guide_works_a_walk_online(console_server, browser):
     server = console_server
     # An English phone: it sends Accept-Language, and the page's words are English.
     context = browser.new_context(**{**PHONE, "locale": "en"})
@@ -94,12 +106,13 @@ def test_a_guide_works_a_walk_online_and_offline(console_server, browser):
     # Today's walk is listed first; open it.
     page.click(".walk-link >> nth=0")
     page.wait_for_url(f"{server.url}/console/departures/{server.walks[0]}")
-    first, second = server.bookings
+    first = server.bookings[0]
 
+    before = check_ins(server, first)
     row = page.locator(f'.booking[data-booking="{first}"]')
     row.locator("button.arrived").click()
     page.wait_for_function("() => document.getElementById('pending').hidden")
-    assert check_ins(server, first) == 1
+    assert check_ins(server, first) == before + 1
     assert page.text_content("#count-arrived") == "2"
 
     page.click("#next-stop")
@@ -116,34 +129,162 @@ def test_a_guide_works_a_walk_online_and_offline(console_server, browser):
            .map(el => el.outerHTML.slice(0, 80))"""
     )
     assert small == []
+    context.close()
 
-    # The service worker keeps the page and its assets; then the network goes away.
+
+def wait_until_kept(page, path: str) -> None:
+    """The service worker controls the page and keeps its copy of ``path``."""
     page.wait_for_function(
-        """async (path) => {
-             const cache = await caches.open('bidean-console-v1');
+        """async ([name, path]) => {
+             const cache = await caches.open(name);
              return !!(await cache.match(path)) && !!navigator.serviceWorker.controller;
            }""",
-        arg=f"/console/departures/{server.walks[0]}",
+        arg=[CACHE, path],
     )
+
+
+KEPT_WITH = """async (words) => {
+  const found = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const text = await (await cache.match(request)).text();
+      if (words.some((word) => text.includes(word))) found.push(request.url);
+    }
+  }
+  return found;
+}"""
+
+
+def kept_with(page, *words: str) -> list[str]:
+    """The URLs of every copy the phone keeps (caches API) that holds one of ``words``."""
+    return page.evaluate(KEPT_WITH, list(words))
+
+
+def roster_and_scripts(page) -> tuple[list[str], list[str]]:
+    """The bookers' names and every stop's script, as the page shows them."""
+    names = page.locator(".booking-name").all_inner_texts()
+    return names, page.locator(".stop .script-text").all_inner_texts()
+
+
+def queued_check_ins(page) -> int:
+    return page.evaluate(
+        "JSON.parse(localStorage.getItem('bidean-console-check-ins') || '[]').length"
+    )
+
+
+# Phones send their own language (Accept-Language), whatever the interface shows.
+@pytest.mark.parametrize("locale", ["es-ES", "ar"])
+def test_a_walk_page_reloads_offline_and_a_double_tap_checks_in_once(
+    console_server, browser, locale
+):
+    server = console_server
+    context = browser.new_context(**{**PHONE, "locale": locale})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{server.walks[0]}"
+    page.goto(server.url + path)
+    page.click("#next-stop")
+    page.click("#next-stop")
+    online = roster_and_scripts(page)
+    assert "Ane Etxeberria" in online[0] and len(online[1]) == 8
+    assert STOP_3_SCRIPT in page.locator(".stop.current .script-text").inner_text()
+    # Right to left too, nothing scrolls sideways (the phone would zoom the page out).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The service worker keeps the page and its assets; then the network goes away.
+    wait_until_kept(page, path)
     context.set_offline(True)
     page.reload()
-    assert STOP_3_SCRIPT in page.locator(".stop.current .script-text").inner_text()
+    assert roster_and_scripts(page) == online
+    assert page.locator(".stop.current").get_attribute("data-stop-index") == "2"
     assert STOP_1_SCRIPT in page.content()
-    assert page.text_content("#stop-position") == "Stop 3 of 8"
     assert page.is_visible("#offline-banner")
 
-    page.locator(f'.booking[data-booking="{second}"] button.arrived').click()
-    assert page.is_visible("#pending") and "1" in page.text_content("#pending")
-    page.wait_for_timeout(500)
-    assert check_ins(server, second) == 0
+    # A double tap offline queues one mark, and one check-in reaches the server.
+    second = server.bookings[1]
+    before = check_ins(server, second)
+    page.locator(f'.booking[data-booking="{second}"] button.arrived').dblclick()
+    assert page.is_visible("#pending")
+    assert queued_check_ins(page) == 1
+    assert check_ins(server, second) == before
 
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('pending').hidden")
-    assert check_ins(server, second) == 1
+    assert check_ins(server, second) == before + 1
     page.reload()
-    page.wait_for_timeout(500)
-    assert check_ins(server, second) == 1
-    assert page.text_content("#count-arrived") == "5"
+    assert check_ins(server, second) == before + 1
+    assert page.get_attribute(f'.booking[data-booking="{second}"]', "data-state") == "arrived"
+    context.close()
+
+
+def test_the_opened_walk_loads_offline_after_the_interface_language_changed(
+    console_server, browser
+):
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{server.walks[0]}"
+    page.goto(server.url + path)
+    online = roster_and_scripts(page)
+    wait_until_kept(page, path)
+    page.goto(f"{server.url}/console/?lang=ar")
+    assert page.get_attribute("html", "lang") == "ar"
+
+    context.set_offline(True)
+    page.goto(server.url + path)
+    assert roster_and_scripts(page) == online
+    assert page.is_visible("#offline-banner")
+    context.close()
+
+
+def test_a_session_ended_without_logging_out_leaves_no_roster_on_the_phone(console_server, browser):
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{server.walks[0]}"
+    page.goto(server.url + path)
+    wait_until_kept(page, path)
+    assert kept_with(page, "Ane Etxeberria", "+34 600 111 222") != []
+
+    # Logged out elsewhere: this phone's cookie no longer opens a session.
+    with transaction(server.factory, write_lock=True) as db_session:
+        end_sessions(db_session, get_account(db_session, "youssef@example.org").id)
+    page.goto(f"{server.url}/console/")
+    assert "/console/login" in page.url
+    page.wait_for_function(
+        "async (path) => !(await caches.match(path, { ignoreVary: true }))", arg=path
+    )
+    assert kept_with(page, "Ane Etxeberria", "+34 600 111 222") == []
+    context.close()
+
+
+def test_a_roster_is_not_served_offline_after_the_day_after_its_walk(console_server, browser):
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{server.past_walk}"
+    page.goto(server.url + path)
+    assert PAST_BOOKER in page.content()
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+    # The copy a phone kept while the walk was current (put back as it was then).
+    page.evaluate(
+        """async ([name, path]) => {
+             const response = await fetch(path);
+             await (await caches.open(name)).put(path, response);
+           }""",
+        [CACHE, path],
+    )
+    assert kept_with(page, PAST_BOOKER) != []
+
+    context.set_offline(True)
+    page.reload()
+    assert PAST_BOOKER not in page.content()
+    assert kept_with(page, PAST_BOOKER) == []
     context.close()
 
 

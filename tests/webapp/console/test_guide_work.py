@@ -10,8 +10,10 @@ from PIL import Image
 
 from guides.models import CheckIn
 from guides.photos import PhotoRejected, reencode_photo
+from guides.roster import roster_kept_until
 from tests.image_support import png_with_text_bomb
 from tests.webapp.console.support import ADMIN, GUIDE_A, build_world, log_in
+from tours.booking.models import Departure
 from tours.text import spreadsheet_cell
 from webapp.common.database import get_db
 
@@ -30,6 +32,23 @@ def test_a_check_in_sent_twice_is_stored_once(app, client):
     assert 'id="count-arrived">2<' in page and 'id="count-expected">3<' in page
     other = client.post(url, json={**body, "booking_id": 999999, "key": "offline-key-0002"})
     assert other.status_code == 400
+
+
+def test_pages_tell_the_service_worker_what_to_keep_and_when_no_session_is_left(app, client):
+    world = build_world(app)
+    walk = f"/console/departures/{world.walk_a}"
+    for url in (walk, "/console/login"):
+        assert client.get(url).headers["Bidean-Session"] == "none"
+    log_in(client, GUIDE_A)
+    page = client.get(walk)
+    assert "Bidean-Session" not in page.headers
+    with get_db(app).transaction() as db_session:
+        until = roster_kept_until(db_session.get(Departure, world.walk_a))
+    assert page.headers["Bidean-Keep-Until"] == until.isoformat()
+    client.post("/console/logout")
+    log_in(client, ADMIN)
+    admin_page = client.get(f"/console/admin/departures/{world.walk_a}")
+    assert admin_page.headers["Bidean-Keep-Until"] == until.isoformat()
 
 
 def test_own_script_overrides_and_a_changed_shared_script_is_a_conflict(app, client):

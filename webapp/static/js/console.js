@@ -96,10 +96,15 @@
               });
             });
           });
-          return chain;
+          return chain.then(function () { return true; });
         })
         .catch(function () { /* offline or logged out: the queue waits for the next try */ })
-        .then(function () { flushing = false; recount(); });
+        .then(function (sent) {
+          flushing = false;
+          recount();
+          // Marks made while these were on their way go now, not at the next page load.
+          if (sent && loadQueue().length) flush();
+        });
     }
 
     departure.querySelectorAll("form.check-in").forEach(function (form) {
@@ -108,6 +113,13 @@
         var state = event.submitter ? event.submitter.value : "arrived";
         var booking = form.querySelector("input[name=booking_id]").value;
         var queue = loadQueue();
+        var waiting = queue.filter(function (item) {
+          return item.departure === departureId && item.booking === booking;
+        });
+        // A double tap (or the same mark again) while one waits to be sent adds nothing;
+        // another mark replaces the waiting one, as only the newest counts.
+        if (waiting.some(function (item) { return item.state === state; })) return;
+        queue = queue.filter(function (item) { return waiting.indexOf(item) < 0; });
         queue.push({ departure: departureId, url: checkInUrl, booking: booking, state: state, key: newKey() });
         saveQueue(queue);
         showState(form.closest(".booking"), state);
