@@ -167,3 +167,18 @@ def test_make_run_takes_the_port_and_host():
     assert re.search(r"bidean serve --host 0\.0\.0\.0 --port 5101$", planned, re.M), planned
     default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True)
     assert re.search(r"bidean serve --host 127\.0\.0\.1 --port 5000$", default.stdout, re.M)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_installs_only_what_serving_needs():
+    """Issue #19: ``make run`` installs the runtime dependencies; ``make test`` adds ``dev``."""
+
+    def plan(target: str) -> str:  # -B: as on a fresh clone, every step planned
+        return subprocess.run(
+            ["make", "-n", "-B", target], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
+
+    run, test = plan("run"), plan("test")
+    assert re.search(r"pip install --quiet -e \.$", run, re.M), run
+    assert "[dev]" not in run
+    assert "-e '.[dev]'" in test and "-e '.[dev]'" in plan("lint")
