@@ -107,6 +107,9 @@ def serving(database_url: str, cwd: Path) -> Iterator[tuple[str, str]]:
         "BIDEAN_SECRET_KEY": "serve-test",
         "BIDEAN_SAMPLE_ROUTES_DIR": str(REPO / "data" / "routes"),
         "BIDEAN_RATELIMIT_ENABLED": "false",
+        # Else serve records its random port in the checkout's instance folder, where the
+        # developer's own `bidean` commands would take it for their links.
+        "BIDEAN_PUBLIC_URL": "http://127.0.0.1:5000",
     }
     command = [sys.executable, "-c", "from webapp.cli import main; main()", "serve", "--port", "0"]
     process = subprocess.Popen(

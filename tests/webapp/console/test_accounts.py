@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -36,7 +37,9 @@ from tests.webapp.console.support import (
 )
 from tours.db import utcnow
 from webapp import create_app
+from webapp.commands.serve import served_url
 from webapp.common.database import get_db
+from webapp.common.urls import record_served_address
 from webapp.mail import worker
 
 FAILED = "That email and password do not match"
@@ -239,6 +242,18 @@ def test_users_cli(app, runner):
     reset = runner.invoke(args=["users", "reset-password", GUIDE_A])
     assert reset.exit_code == 0 and "/console/set-password/" in reset.output
     assert log_in(app.test_client(), GUIDE_A).status_code == 200  # the old password is gone
+
+
+def test_the_set_password_link_of_the_command_line_is_where_serve_runs(app, runner, caplog):
+    """Issue #19: `make run PORT=5201` then `bidean users add`: the link works."""
+    app.config["PUBLIC_URL"] = None
+    record_served_address(app, served_url("127.0.0.1", 5201))
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        made = runner.invoke(args=["users", "add", "--role", "coordinator", "--email", ADMIN])
+    assert made.exit_code == 0, made.output
+    assert re.search(r"^http://127\.0\.0\.1:5201/console/set-password/\S+$", made.output, re.M)
+    (said,) = [r.getMessage() for r in caplog.records if "BIDEAN_PUBLIC_URL" in r.getMessage()]
+    assert "use http://127.0.0.1:5201, where `bidean serve` last ran" in said
 
 
 def test_a_new_account_gets_its_set_password_link_by_email(app, client):
