@@ -53,6 +53,42 @@ def test_weak_passwords_are_refused(password):
         check_password(password, "guide-a@example.org")
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "too-short"),
+        ("password123", "too-common"),
+        ("guide-a-secret", "email-name"),
+        ("GUIDE-Aguide-a!", "email-name"),
+    ],
+)
+def test_a_refused_password_says_why(password, reason):
+    """Issue #19: a password refused for the email's name was called "too common"."""
+    with pytest.raises(PasswordRejected) as refused:
+        check_password(password, "guide-a@example.org")
+    assert refused.value.reason == reason
+    assert ("guide-a" in str(refused.value)) == (reason == "email-name")
+    assert ("common" in str(refused.value)) == (reason == "too-common")
+
+
+def test_a_long_phrase_may_contain_the_email_name():
+    check_password("guide-a walks the river in spring", "guide-a@example.org")
+
+
+def test_the_set_password_page_says_the_email_name_is_the_problem(app, client):
+    build_world(app)
+    with get_db(app).transaction() as db_session:
+        account = create_account(db_session, "amaia.etxeberria@example.org", "coordinator")
+        token = issue_set_password_link_token(db_session, account)
+    password = "amaia.etxeberria2027"
+    page = client.post(
+        f"/console/set-password/{token}?lang=en",
+        data={"password": password, "confirm": password},
+    ).get_data(as_text=True)
+    assert "mostly the name of your email address" in page
+    assert "too common" not in page
+
+
 def test_a_good_password_is_accepted_and_stored_hashed(app):
     build_world(app)
     with get_db(app).transaction() as db_session:
