@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: serving needs only the runtime dependencies (`make run`); tests, lint and
+# benchmarks add the `dev` extra (Playwright, axe, hypothesis...), installed by `make test`.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format bench clean translations
@@ -11,15 +14,19 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 # `make run PORT=5101` serves on another port (HOST likewise, e.g. HOST=0.0.0.0).
 PORT ?= 5000
 HOST ?= 127.0.0.1
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/bidean serve --host $(HOST) --port $(PORT)
 
 # Two workers (the machine kind has two cores): each has its own PostgreSQL database,

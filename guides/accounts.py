@@ -57,7 +57,16 @@ class AccountNotFound(NotFound):
 
 
 class PasswordRejected(AccountError):
-    """The password is too short, too long or too common."""
+    """The password is too short, too long, too common, or little more than the email's
+    name; ``reason`` says which (one of ``PASSWORD_REASONS``), for the interface's words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+TOO_SHORT, TOO_LONG, TOO_COMMON, EMAIL_NAME = "too-short", "too-long", "too-common", "email-name"
+PASSWORD_REASONS = (TOO_SHORT, TOO_LONG, TOO_COMMON, EMAIL_NAME)
 
 
 class HashingBusy(BideanError):
@@ -89,20 +98,31 @@ def common_passwords() -> frozenset[str]:
 
 
 def check_password(password: str, email: str = "") -> None:
-    """Raise PasswordRejected when ``password`` is too short, too long or too common."""
+    """Raise PasswordRejected when ``password`` is too short, too long, too common, or
+    too short once the name of ``email`` (what comes before the @) is taken out of it.
+
+    The email's name is the first thing an attacker tries, so it counts for nothing; a
+    long phrase that happens to contain it is accepted."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRejected(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordRejected(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.")
-    lowered = password.lower()
-    local_part = email.split("@", 1)[0].lower()
-    if (
-        lowered in common_passwords()
-        or len(set(lowered)) <= 2
-        or (len(local_part) >= 3 and local_part in lowered)
-    ):
         raise PasswordRejected(
-            "That password is too common or too easy to guess; choose a longer phrase of your own."
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", TOO_SHORT
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRejected(
+            f"The password may have at most {MAX_PASSWORD_LENGTH} characters.", TOO_LONG
+        )
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        raise PasswordRejected(
+            "That password is too common or too easy to guess; choose a longer phrase of your own.",
+            TOO_COMMON,
+        )
+    local_part = email.split("@", 1)[0].lower()
+    if len(local_part) >= 3 and len(lowered.replace(local_part, "")) < MIN_PASSWORD_LENGTH:
+        raise PasswordRejected(
+            f"The password is little more than the name of the email address ({local_part}):"
+            f" without it, it needs at least {MIN_PASSWORD_LENGTH} characters more of your own.",
+            EMAIL_NAME,
         )
 
 

@@ -22,6 +22,7 @@ from tours.booking.models import SCHEDULED, Departure
 from tours.db import utcnow
 from tours.errors import BideanError, NotFound
 from tours.i18n import LocalizedText, base_language, is_valid_tag, normalize_tag
+from tours.text import counted
 from tours.tour.models import TourRecord
 
 GUIDE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -270,7 +271,8 @@ def remove_guide(db_session: Session, guide_id: str) -> None:
     count = db_session.scalar(select(func.count()).where(Departure.guide_id == guide_id)) or 0
     if count:
         raise GuideError(
-            f"{count} session(s) name {record.display_name} as their guide; give them another "
+            f"{counted(count, 'session')} {'names' if count == 1 else 'name'} {record.display_name}"
+            " as their guide; give them another "
             "guide (`bidean sessions assign ID --guide OTHER`) before removing the profile."
         )
     db_session.delete(record)

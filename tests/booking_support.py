@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from tours.booking.departures import DepartureRequest, schedule
 from tours.booking.models import Departure
 from tours.tour.domain import Tour
 from tours.tour.store import save_tour
+from webapp.actions import links
 from webapp.mail import worker
 
 SessionFactory = Callable[..., AbstractContextManager[Session]]
@@ -128,3 +130,24 @@ def departure_row(db_transaction: SessionFactory, departure_id: int) -> Departur
 def drain_mail(app: Any) -> list[worker.Outcome]:
     """Run the mail worker until the outbox has nothing due (requests only queue mail)."""
     return worker.drain(app)
+
+
+# --- signed links ------------------------------------------------------------------------
+# A signed link carries the second it was signed in: two links to the same booking, signed
+# on either side of a second's turn, differ.  Tests compare what links stand for.
+
+
+def manage_reference(app: Any, url: str) -> str:
+    """The booking reference a manage (or confirmation) link stands for."""
+    found = re.search(r"/bookings/([^/?#\s]+)", url)
+    assert found, url
+    with app.app_context():
+        return links.read_manage_token(found.group(1))
+
+
+def leave_entry(app: Any, url: str) -> int:
+    """The waiting-list entry a leave link stands for."""
+    found = re.search(r"/waitlist/([^/?#\s]+)/leave", url)
+    assert found, url
+    with app.app_context():
+        return links.read_leave_token(found.group(1))

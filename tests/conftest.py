@@ -7,15 +7,18 @@ migrated file, and the run's PostgreSQL database is emptied between tests.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from itsdangerous.timed import TimestampSigner
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import Engine, text
@@ -191,6 +194,15 @@ def db_transaction(engine: Engine):
     """A factory for one-transaction units of work: ``with db_transaction() as db_session:``."""
     factory = make_sessionmaker(engine)
     return lambda **kw: transaction(factory, **kw)
+
+
+@pytest.fixture
+def signatures_a_second_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every signature is dated one second after the one before: what a test meets when
+    the clock's second turns between two links, made certain."""
+    # From ten minutes ago: a signature dated in the future would read as expired.
+    seconds = itertools.count(int(datetime.now(UTC).timestamp()) - 600)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: next(seconds))
 
 
 @pytest.fixture

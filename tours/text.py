@@ -6,6 +6,7 @@
   separator characters turned into spaces (``single_line``); ``breaks_lines`` says
   whether a text holds any.
 - Cells of a CSV file for a spreadsheet (``spreadsheet_cell``): no cell may start a formula.
+- Counts said in words, "1 booking" and "2 bookings", never "booking(s)" (``counted``).
 - Slugs, the URL names of tours (``slugify``, ``SLUG_PATTERN``), and the lengths of the
   text columns a tour file fills (``COLUMN_LIMITS``).
 """
@@ -41,6 +42,14 @@ def single_line(text: str) -> str:
         return text
     spaced = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in text)
     return re.sub(r" {2,}", " ", spaced).strip()
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` as English says them: "1 booking", "0 bookings", "2 entries".
+
+    For the command line and the messages of the domain core, which are English; the web
+    interface uses gettext's ``ngettext`` for its languages' plural forms."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def unstorable(text: str) -> bool:

@@ -10,6 +10,7 @@ from tours.text import (
     COLUMN_LIMITS,
     SLUG_MAX,
     breaks_lines,
+    counted,
     single_line,
     slugify,
     unstorable,
@@ -38,3 +39,10 @@ def test_slugify_fits_the_slug_column():
     assert slug.startswith("voces-de-san-francisco-voces") and not slug.endswith("-")
     assert len(slug) <= SLUG_MAX == COLUMN_LIMITS["slug"]
     assert slugify("Ñandú café") == "nandu-cafe" and slugify("¿?") == ""
+
+
+def test_counted_says_one_and_many_in_words():
+    """Issue #19: the command line printed "booking(s)"."""
+    assert [counted(n, "booking") for n in (0, 1, 2)] == ["0 bookings", "1 booking", "2 bookings"]
+    assert counted(1, "entry", "entries") == "1 entry"
+    assert counted(3, "entry", "entries") == "3 entries"

@@ -30,6 +30,7 @@ from tours.booking.models import (
 from tours.db import utcnow
 from tours.errors import BideanError, NotFound
 from tours.i18n import is_valid_tag, normalize_tag
+from tours.text import counted
 from tours.tour.models import TourRecord
 from tours.tour.store import get_tour
 
@@ -445,7 +446,7 @@ def set_capacity(db_session: Session, departure_id: int, capacity: int) -> Depar
     in_use = departure.seats_taken + departure.seats_held
     if capacity < in_use:
         raise ScheduleError(
-            f"Session {departure_id} already has {in_use} seat(s) booked or offered; "
+            f"Session {departure_id} already has {counted(in_use, 'seat')} booked or offered; "
             f"the capacity cannot go below that."
         )
     departure.capacity = capacity

@@ -35,6 +35,7 @@ from pyproj import Geod, Transformer
 
 from tours.coords import BBox, LonLat
 from tours.errors import BideanError
+from tours.text import counted
 
 __all__ = [
     "DEFAULT_DWELL_MINUTES",
@@ -221,14 +222,14 @@ class RouteGeometry:
         for i, part in enumerate(parts):
             if len(part) < 2:
                 raise GeometryError(
-                    f"route part {i} has {len(part)} position(s); a line needs at least 2"
+                    f"route part {i} has {counted(len(part), 'position')}; a line needs at least 2"
                 )
         if not parts:
             raise GeometryError("the route has no positions; it needs at least 2 distinct ones")
         lonlat = np.concatenate(parts)
         if not (lonlat != lonlat[0]).any():
             raise GeometryError(
-                f"the route has {len(lonlat)} position(s) but all are the same place;"
+                f"the route has {counted(len(lonlat), 'position')} but all are the same place;"
                 " it needs at least 2 distinct positions"
             )
         self._lonlat = lonlat

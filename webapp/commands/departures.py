@@ -24,6 +24,7 @@ from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data, vacuum_purged
 from tours.db import utcnow
 from tours.errors import BideanError
+from tours.text import counted
 from tours.tour.store import current_versions
 from webapp.actions import booking as booking_actions
 from webapp.actions import departures as departure_actions
@@ -116,7 +117,7 @@ def add_command(
         _fail(str(error))
     for line in lines:
         click.echo(line)
-    click.echo(f"{len(lines)} session(s) scheduled.")
+    click.echo(f"{counted(len(lines), 'session')} scheduled.")
 
 
 def _line(departure: Departure, slug: str) -> str:
@@ -185,8 +186,9 @@ def cancel_command(departure_id: int) -> None:
     waiting = len(result.message_ids) - sent
     later = f" ({waiting} left to the mail worker)" if waiting else ""
     click.echo(
-        f"Session {departure_id} cancelled: {result.bookings} booking(s) and "
-        f"{result.waiting} waiting-list entr(y/ies) closed, {sent} email(s) sent{later}."
+        f"Session {departure_id} cancelled: {counted(result.bookings, 'booking')} and "
+        f"{counted(result.waiting, 'waiting-list entry', 'waiting-list entries')} closed, "
+        f"{counted(sent, 'email')} sent{later}."
     )
 
 
@@ -197,7 +199,7 @@ def expire_offers_command() -> None:
     with get_db().transaction(write_lock=True) as db_session:
         offers = booking_actions.expire_lapsed_offers(db_session, utcnow())
     worker.drain(_app())
-    click.echo(f"{len(offers)} new offer(s) made.")
+    click.echo(f"{counted(len(offers), 'new offer')} made.")
 
 
 @click.group("mail")
@@ -211,7 +213,7 @@ def retry_command() -> None:
     """Send now every message that failed or waits for its next attempt."""
     outcomes = worker.retry_all(_app())
     failed = [o for o in outcomes if o.result != worker.SENT]
-    click.echo(f"{len(outcomes) - len(failed)} message(s) sent, {len(failed)} failed.")
+    click.echo(f"{counted(len(outcomes) - len(failed), 'message')} sent, {len(failed)} failed.")
     for outcome in failed:
         click.echo(f"  message {outcome.message_id}: {outcome.error}", err=True)
     if failed:
@@ -228,7 +230,7 @@ def worker_command(once: bool) -> None:
         worker.purge_imports(app)  # what the running worker does every minute
         outcomes = worker.drain(app)
         sent = sum(1 for o in outcomes if o.result == worker.SENT)
-        click.echo(f"{sent} message(s) sent, {len(outcomes) - sent} not sent.")
+        click.echo(f"{counted(sent, 'message')} sent, {len(outcomes) - sent} not sent.")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -261,8 +263,9 @@ def purge_command(older_than: str) -> None:
     # After the commit: a rolled-back purge must not have deleted anything.
     files = transport.forget_files(_app(), result.message_files)
     vacuum_purged(get_db().engine, result)
+    entries = counted(result.waitlist_entries, "waiting-list entry", "waiting-list entries")
     click.echo(
-        f"Purged {result.bookings} booking(s) and {result.waitlist_entries} waiting-list "
-        f"entr(y/ies) of {result.departures} session(s); deleted {result.messages} message(s)"
-        f" and {files} outbox file(s)."
+        f"Purged {counted(result.bookings, 'booking')} and {entries} of "
+        f"{counted(result.departures, 'session')}; deleted {counted(result.messages, 'message')}"
+        f" and {counted(files, 'outbox file')}."
     )

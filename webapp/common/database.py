@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,6 +54,23 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to date with the Alembic migrations."""
     command.upgrade(alembic_config(engine), revision)
+
+
+@lru_cache(maxsize=1)
+def newest_revisions() -> frozenset[str]:
+    """The heads of the migrations this code carries (read once per process)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database's schema is the newest migration's; False when it has no
+    tables or older ones (``bidean init-db`` upgrades it).  Raises SQLAlchemy's
+    ``OperationalError`` when the database cannot be reached."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return frozenset(current) == newest_revisions()
 
 
 def is_initialised(engine: Engine) -> bool:

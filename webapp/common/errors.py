@@ -2,7 +2,9 @@
 
 Errors: an HTML page in the visitor's language, or under ``/api/`` a JSON body
 ``{"error": message, "code": slug}``; never a traceback.  A database that cannot be
-reached (down, restarting, refusing connections) is a 503 with ``Retry-After``.
+reached (down, restarting, refusing connections) is a 503 with ``Retry-After``; so is one
+without the schema (never migrated, or older than the code: under gunicorn nothing runs
+``bidean init-db`` for you), whose page and log say to run it.
 Headers: a Content-Security-Policy with a per-request nonce (``g.csp_nonce``,
 ``csp_nonce()`` in templates) that inline ``<script>``/``<style>`` tags must carry, plus
 ``nosniff``, a referrer policy and, over HTTPS, HSTS.  ``keep_out_of_caches`` marks a
@@ -18,11 +20,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 
 from tours.errors import NotFound as DomainNotFound
 from tours.errors import TourNotFound
+from webapp.common.database import get_db, schema_is_current
 
 # (page title, what happened and what to do) per status code.
 MESSAGES = {
@@ -37,11 +40,19 @@ MESSAGES = {
             "The tour may have been renamed: the catalogue lists every tour."
         ),
     ),
+    403: (
+        lazy_gettext("No access"),
+        lazy_gettext("This page is not open to your account. If you need it, ask a coordinator."),
+    ),
     405: (
         lazy_gettext("Not allowed"),
         lazy_gettext(
             "This address cannot be used that way. Use the links and buttons on the page."
         ),
+    ),
+    410: (
+        lazy_gettext("No longer available"),
+        lazy_gettext("What this address showed is no longer available."),
     ),
     413: (
         lazy_gettext("Too large"),
@@ -65,8 +76,10 @@ MESSAGES = {
 }
 CODES = {
     400: "bad-request",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    410: "gone",
     413: "too-large",
     429: "too-many-requests",
     500: "internal-error",
@@ -75,6 +88,12 @@ CODES = {
 # Seconds a client is asked to wait when the database cannot be reached (a restart
 # takes a few seconds; a proxy or client retrying sooner would only add load).
 RETRY_AFTER_SECONDS = 30
+# ``app.extensions`` key: the missing schema was logged (once per process, not per request).
+_SCHEMA_LOGGED = "bidean.schema_missing_logged"
+SCHEMA_MISSING = (
+    "the database has no tables, or older ones than this code needs: run `bidean init-db`"
+    " (every page answers 503 until then)"
+)
 # Shown only if the error page itself cannot be rendered: plain, and in every language.
 LAST_RESORT = (
     '<!doctype html><html lang="es"><meta charset="utf-8"><title>Error</title>'
@@ -90,6 +109,8 @@ def register(app: Flask) -> None:
     # SQLAlchemy raises these for a connection refused, dropped or closed under it.
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
+    # PostgreSQL reports a missing table as a programming error (SQLite as operational).
+    app.register_error_handler(ProgrammingError, handle_programming_error)
     app.before_request(_new_nonce)
     app.after_request(add_security_headers)
     app.add_template_global(csp_nonce, "csp_nonce")
@@ -108,13 +129,46 @@ def handle_not_found(error: DomainNotFound) -> Response:
     return error_response(NotFound(), message)
 
 
+def schema_missing() -> bool:
+    """True when the database answers but lacks the newest schema."""
+    try:
+        return not schema_is_current(get_db().engine)
+    except DBAPIError:  # cannot be reached: an outage, not a missing schema
+        return False
+
+
+def schema_missing_response() -> Response:
+    """503 saying to run ``bidean init-db``, in the page and, once, in the log."""
+    if not current_app.extensions.get(_SCHEMA_LOGGED):
+        current_app.extensions[_SCHEMA_LOGGED] = True
+        current_app.logger.error(SCHEMA_MISSING)
+    message = gettext(
+        "The site's database is not set up yet. Whoever runs the site: run `bidean init-db`."
+    )
+    response = error_response(ServiceUnavailable(), message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def handle_programming_error(error: ProgrammingError) -> Response:
+    """A missing table (PostgreSQL) is a 503 saying what to run; any other, a 500."""
+    if schema_missing():
+        return schema_missing_response()
+    raise error
+
+
 def handle_database_unavailable(error: DBAPIError) -> Response:
     """The database cannot be reached: 503 and ``Retry-After``, logged in one line.
 
     No traceback: during an outage every request fails the same way, and a traceback
     each would bury the log.  The driver's first line says what happened; the endpoint,
-    not the path, names the request (a path may carry a signed link).
+    not the path, names the request (a path may carry a signed link).  A database that
+    answers without its tables (SQLite's "no such table") is ``schema_missing_response``.
     """
+    # Only SQLite says "no such table" this way, and asking it costs nothing; a server
+    # that cannot be reached is not asked a second time.
+    if get_db().engine.dialect.name == "sqlite" and schema_missing():
+        return schema_missing_response()
     reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
     current_app.logger.warning(
         "database unavailable, answered 503 to %s: %s: %s",
@@ -142,7 +196,8 @@ def handle_http_error(error: HTTPException) -> Response:
 
 def error_response(error: HTTPException, message: str | None = None) -> Response:
     status = error.code or 500
-    title, default_message = MESSAGES.get(status, (error.name, error.name))
+    # A status without its own words takes those of its class: never Werkzeug's English name.
+    title, default_message = MESSAGES.get(status) or MESSAGES[500 if status >= 500 else 400]
     message = message or str(default_message)
     if wants_json():
         response = jsonify(error=message, code=CODES.get(status, f"http-{status}"))

@@ -202,8 +202,9 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "base of every link in emails, of absolute URLs in API answers and of calendar UIDs;"
         " never taken from the request's `Host`",
-        default_text="none (`bidean serve`: where it listens; else `http://localhost:5000`,"
-        " with one warning)",
+        default_text="none (`bidean serve`: where it listens; other commands: where it last"
+        " listened, recorded in `instance/served-at`, else `http://localhost:5000`; with one"
+        " warning)",
         example="https://tours.example.org",
     ),
     Setting(

@@ -2,13 +2,17 @@
 
 Never on the request's ``Host`` header, which a client chooses: a waiting-list offer
 link must not point at whatever host an attacker sent.  In production
-(``BIDEAN_ENV=production``) the app refuses to start without ``PUBLIC_URL``; in
-development the first link built without it logs one warning saying how to set it and
-uses ``http://localhost:5000`` (where ``make run`` serves).
+(``BIDEAN_ENV=production``) the app refuses to start without ``PUBLIC_URL``.  In
+development ``bidean serve`` records the address it serves on in the instance folder
+(``served-at``), so that links built by other commands (a set-password link, the emails of
+``bidean sessions cancel``) point where the site runs, whatever ``make run PORT=`` chose;
+before any ``serve``, ``http://localhost:5000`` (``make run``'s default).  The first link
+built without ``PUBLIC_URL`` logs one warning saying which address it used and how to set it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,10 +21,12 @@ from flask import Flask, current_app
 from webapp.common.settings import SettingError
 
 DEVELOPMENT_URL = "http://localhost:5000"
+#: The file of the instance folder where ``bidean serve`` writes the address it serves on.
+SERVED_AT = "served-at"
 _WARNED = "bidean.public_url_warned"
 HOW_TO_SET = (
-    "BIDEAN_PUBLIC_URL is not set: links in emails and API answers use {url}. Set it to the"
-    " address visitors use, e.g. export BIDEAN_PUBLIC_URL=https://tours.example.org"
+    "BIDEAN_PUBLIC_URL is not set: links in emails and API answers use {url}{why}. Set it to"
+    " the address visitors use, e.g. export BIDEAN_PUBLIC_URL=https://tours.example.org"
 )
 
 
@@ -36,8 +42,7 @@ def check_public_url(app: Flask) -> None:
     """At start-up: refuse production without a usable ``PUBLIC_URL``."""
     url = app.config["PUBLIC_URL"]
     if url:
-        parts = urlsplit(str(url))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _is_absolute(str(url)):
             raise PublicUrlMissing(
                 f"BIDEAN_PUBLIC_URL={url!r} is not an absolute http(s) URL: write it like"
                 " https://tours.example.org"
@@ -50,16 +55,51 @@ def check_public_url(app: Flask) -> None:
         )
 
 
+def _is_absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def served_at_file(app: Flask) -> Path:
+    return Path(app.instance_path) / SERVED_AT
+
+
+def record_served_address(app: Flask, url: str) -> None:
+    """``bidean serve``: remember where the site runs, for the links other commands build."""
+    path = served_at_file(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(url + "\n", encoding="utf-8")
+
+
+def recorded_address(app: Flask) -> str | None:
+    """The address ``bidean serve`` last recorded, if any (and if it is a usable URL)."""
+    try:
+        url = served_at_file(app).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return url if _is_absolute(url) else None
+
+
 def public_base(app: Flask | None = None) -> str:
-    """``PUBLIC_URL``, or the development address after one warning."""
+    """``PUBLIC_URL``; else where ``bidean serve`` runs, or the development address.
+
+    Without ``PUBLIC_URL`` the first link logs one warning naming the address used (on the
+    command line it shows on stderr), so whoever reads the link knows where it points.
+    """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     url = app.config["PUBLIC_URL"]
     if url:
         return str(url)
+    recorded = recorded_address(app)
     if not app.extensions.get(_WARNED):
         app.extensions[_WARNED] = True
-        app.logger.warning(HOW_TO_SET.format(url=DEVELOPMENT_URL))
-    return DEVELOPMENT_URL
+        why = (
+            f", where `bidean serve` last ran (recorded in {served_at_file(app)})"
+            if recorded
+            else ", `make run`'s default address"
+        )
+        app.logger.warning(HOW_TO_SET.format(url=recorded or DEVELOPMENT_URL, why=why))
+    return recorded or DEVELOPMENT_URL
 
 
 def public_url_for(endpoint: str, **values: Any) -> str:

@@ -28,9 +28,14 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from guides.accounts import (
+    EMAIL_NAME,
     MIN_PASSWORD_LENGTH,
+    TOO_COMMON,
+    TOO_LONG,
+    TOO_SHORT,
     AccountError,
     HashingBusy,
+    PasswordRejected,
     account_for_token,
     authenticate,
     end_sessions,
@@ -164,18 +169,24 @@ def set_password(token: str) -> Response | str:
 
 
 def _password_message(error: AccountError) -> str:
-    text = str(error)
-    if "at least" in text:
+    """The reason a password was refused, in the interface's language."""
+    reason = error.reason if isinstance(error, PasswordRejected) else None
+    if reason == TOO_SHORT:
         return ngettext(
             "The password needs at least %(num)d character.",
             "The password needs at least %(num)d characters.",
             MIN_PASSWORD_LENGTH,
         )
-    if "at most" in text:
+    if reason == TOO_LONG:
         return gettext("The password is too long.")
-    if "common" in text:
+    if reason == TOO_COMMON:
         return gettext(
             "That password is too common or too easy to guess; choose a longer phrase of your own."
+        )
+    if reason == EMAIL_NAME:
+        return gettext(
+            "The password is mostly the name of your email address, which is easy to guess."
+            " Add words of your own, or choose another phrase."
         )
     return gettext("This link has expired or was used already; ask your coordinator for a new one.")
 

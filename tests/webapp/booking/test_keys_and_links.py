@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.booking_support import add_departure, drain_mail, store_tour
+from tests.booking_support import (
+    add_departure,
+    drain_mail,
+    manage_reference,
+    store_tour,
+)
 from tours.booking.models import Booking, WaitlistEntry
 from webapp import create_app
-from webapp.common.urls import PublicUrlMissing
+from webapp.commands.serve import served_url
+from webapp.common.urls import PublicUrlMissing, record_served_address
 
 pytestmark = pytest.mark.usefixtures("seat_invariant")
 
@@ -79,7 +85,8 @@ def test_a_reused_key_on_the_waiting_list_is_422(client, db_transaction):
     assert count(db_transaction, WaitlistEntry) == 1
 
 
-def test_the_form_token_is_bound_to_what_it_booked(client, db_transaction, departure_id):
+@pytest.mark.usefixtures("signatures_a_second_apart")
+def test_the_form_token_is_bound_to_what_it_booked(app, client, db_transaction, departure_id):
     token = "form-token-" + uuid.uuid4().hex
     data = {
         "session": str(departure_id),
@@ -93,7 +100,11 @@ def test_the_form_token_is_bound_to_what_it_booked(client, db_transaction, depar
     first = client.post("/tours/zabala-test/book", data=data)
     assert first.status_code == 303
     replay = client.post("/tours/zabala-test/book", data=data)
-    assert replay.headers["Location"] == first.headers["Location"]
+    # The same booking's page: the replay's link is signed anew, a second later.
+    assert replay.headers["Location"] != first.headers["Location"]
+    assert manage_reference(app, replay.headers["Location"]) == manage_reference(
+        app, first.headers["Location"]
+    )
     stolen = client.post("/tours/zabala-test/book?lang=en", data={**data, "name": "Mallory"})
     assert stolen.status_code == 422
     page = stolen.get_data(as_text=True)
@@ -122,6 +133,8 @@ def test_mail_links_ignore_the_host_header(app, client, departure_id):
 
 def test_production_refuses_to_start_without_public_url(tmp_path, database_url):
     config = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "ENV": "production"}
+    # Where a development `bidean serve` ran is no address for production.
+    (tmp_path / "served-at").write_text("http://127.0.0.1:5201\n")
     with pytest.raises(PublicUrlMissing, match="BIDEAN_PUBLIC_URL"):
         create_app(config)
     with pytest.raises(PublicUrlMissing, match="absolute"):
@@ -142,30 +155,41 @@ def test_development_warns_once_and_says_how_to_set_it(app, client, departure_id
     assert "export BIDEAN_PUBLIC_URL=https://" in warnings[0]
 
 
-@pytest.mark.parametrize("public_url", [None, "https://tours.example.org/bilbao"])
+@pytest.mark.parametrize(
+    ("public_url", "served_on"),
+    [(None, None), (None, 5201), ("https://tours.example.org/bilbao", 5201)],
+)
 def test_mail_sent_from_the_command_line_links_to_public_url(
-    app, client, runner, db_transaction, departure_id, caplog, public_url
+    app, client, runner, db_transaction, departure_id, caplog, public_url, served_on
 ):
-    """Issue #11 (a): `bidean sessions cancel` mails links on BIDEAN_PUBLIC_URL."""
+    """Issue #11 (a): `bidean sessions cancel` mails links on BIDEAN_PUBLIC_URL.
+
+    Issue #19: without it, on the address `bidean serve` (`make run PORT=5201`) recorded,
+    and the command says which."""
     for n in range(2):
         client.post(f"/api/sessions/{departure_id}/bookings", json=body(email=f"p{n}@example.org"))
     drain_mail(app)
     app.config["PUBLIC_URL"] = public_url
+    if served_on:
+        record_served_address(app, served_url("0.0.0.0", served_on))
     with caplog.at_level(logging.WARNING, logger=app.logger.name):
         result = runner.invoke(args=["sessions", "cancel", str(departure_id)])
     assert result.exit_code == 0, result.output
-    assert "2 email(s) sent" in result.output
+    assert "2 emails sent" in result.output
     folder = Path(app.instance_path, "outbox")
     cancelled = [p for p in folder.glob("*-departure_cancelled.eml")]
     assert len(cancelled) == 2
-    base = public_url or "http://localhost:5000"
+    base = public_url or (f"http://127.0.0.1:{served_on}" if served_on else "http://localhost:5000")
     for path in cancelled:
         text = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         plain = text.get_body(("plain",)).get_content()
         ours = [u for u in re.findall(r"https?://\S+", plain) if "openstreetmap" not in u]
         assert ours and all(link.startswith(base + "/") for link in ours)
-    warned = [r for r in caplog.records if "BIDEAN_PUBLIC_URL" in r.getMessage()]
+    warned = [r.getMessage() for r in caplog.records if "BIDEAN_PUBLIC_URL" in r.getMessage()]
     assert len(warned) == (0 if public_url else 1)
+    if warned:
+        assert f"use {base}," in warned[0]
+        assert ("where `bidean serve` last ran" in warned[0]) == bool(served_on)
 
 
 def test_openapi_says_the_api_writes_and_documents_key_reuse(client):

@@ -107,6 +107,9 @@ def serving(database_url: str, cwd: Path) -> Iterator[tuple[str, str]]:
         "BIDEAN_SECRET_KEY": "serve-test",
         "BIDEAN_SAMPLE_ROUTES_DIR": str(REPO / "data" / "routes"),
         "BIDEAN_RATELIMIT_ENABLED": "false",
+        # Else serve records its random port in the checkout's instance folder, where the
+        # developer's own `bidean` commands would take it for their links.
+        "BIDEAN_PUBLIC_URL": "http://127.0.0.1:5000",
     }
     command = [sys.executable, "-c", "from webapp.cli import main; main()", "serve", "--port", "0"]
     process = subprocess.Popen(
@@ -167,3 +170,18 @@ def test_make_run_takes_the_port_and_host():
     assert re.search(r"bidean serve --host 0\.0\.0\.0 --port 5101$", planned, re.M), planned
     default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True)
     assert re.search(r"bidean serve --host 127\.0\.0\.1 --port 5000$", default.stdout, re.M)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_installs_only_what_serving_needs():
+    """Issue #19: ``make run`` installs the runtime dependencies; ``make test`` adds ``dev``."""
+
+    def plan(target: str) -> str:  # -B: as on a fresh clone, every step planned
+        return subprocess.run(
+            ["make", "-n", "-B", target], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
+
+    run, test = plan("run"), plan("test")
+    assert re.search(r"pip install --quiet -e \.$", run, re.M), run
+    assert "[dev]" not in run
+    assert "-e '.[dev]'" in test and "-e '.[dev]'" in plan("lint")

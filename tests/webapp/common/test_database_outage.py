@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import logging
 import socket
+import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 import webapp
+from tests.conftest import POSTGRES_URL
 from tests.webapp.pages_support import Page
-from webapp.common.database import get_db
+from tours.db import make_engine
+from webapp.common.database import get_db, upgrade
 
 # Pages and API lists that read the database on every request (no cache in front).
 READING_URLS = ["/", "/api/tours", "/api/sessions", "/?lang=eu", "/api/guides"]
@@ -97,3 +102,72 @@ def test_an_outage_is_logged_one_line_a_request_without_traceback(unreachable_ap
     assert len(records) == 3, [r.getMessage() for r in records]
     assert all(r.exc_info is None and "database" in r.getMessage() for r in records)
     assert all("\n" not in r.getMessage() for r in records)
+
+
+@pytest.fixture
+def app_without_schema(tmp_path):
+    """What gunicorn serves when nobody ran `bidean init-db`: an empty SQLite file."""
+    (tmp_path / "empty.sqlite3").touch()
+    app = webapp.create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "RATELIMIT_ENABLED": False,
+            "PUBLIC_URL": "http://localhost",
+        }
+    )
+    yield app
+    get_db(app).engine.dispose()
+
+
+def test_a_database_without_the_schema_answers_503_saying_to_run_init_db(
+    app_without_schema, caplog
+):
+    """Issue #19: every page was a bare 500 ("no such table") under gunicorn."""
+    client = app_without_schema.test_client()
+    with caplog.at_level(logging.WARNING):
+        page = client.get("/?lang=en")
+        api = client.get("/api/tours")
+        again = client.get("/tours/any-walk?lang=fr")
+    assert page.status_code == api.status_code == again.status_code == 503
+    assert int(page.headers["Retry-After"]) > 0
+    message = Page(page.get_data(as_text=True)).root.find("p", "error-message").text
+    assert "run `bidean init-db`" in message
+    assert "`bidean init-db`" in api.get_json()["error"]
+    assert "`bidean init-db`" in again.get_data(as_text=True)
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert logged == [
+        "the database has no tables, or older ones than this code needs: run `bidean init-db`"
+        " (every page answers 503 until then)"
+    ]
+    upgrade(get_db(app_without_schema).engine)
+    assert client.get("/api/tours").status_code == 200
+
+
+def test_a_postgresql_database_without_the_schema_answers_503(tmp_path):
+    if not POSTGRES_URL:
+        pytest.skip("BIDEAN_TEST_POSTGRES_URL is not set")
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"bidean_test_empty_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    app = webapp.create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    try:
+        # PostgreSQL's missing table is a ProgrammingError, SQLite's an OperationalError.
+        response = app.test_client().get("/api/tours")
+        assert response.status_code == 503
+        assert "`bidean init-db`" in response.get_json()["error"]
+    finally:
+        get_db(app).engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

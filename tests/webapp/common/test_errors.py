@@ -53,6 +53,10 @@ def make_app(tmp_path: Path, database_url: str, **config) -> Flask:
     def bad_field() -> str:
         abort(400, description=gettext("Stops"))  # any translated, specific message
 
+    @app.get("/status/<int:status>")
+    def status(status: int) -> str:
+        abort(status)
+
     @app.get("/csrf")
     def csrf() -> str:
         raise CSRFError("The CSRF token has expired.")
@@ -130,6 +134,22 @@ def test_other_errors_have_pages_too(prod_app):
         assert response.status_code == status
         assert Page(response.get_data(as_text=True)).root.find("h1").text == title
     assert "GET" in cases[2][0].headers["Allow"]
+
+
+@pytest.mark.parametrize("status", [401, 403, 409, 410, 422, 501])
+def test_every_error_page_is_in_the_interface_language(prod_app, status):
+    """Issue #19: the 403 page said "Forbidden" in the French interface."""
+    client = prod_app.test_client()
+    page = client.get(f"/status/{status}?lang=fr")
+    assert page.status_code == status
+    html = page.get_data(as_text=True)
+    english = {"Unauthorized", "Forbidden", "Conflict", "Gone", "Unprocessable", "Not Implemented"}
+    assert not [word for word in english if word in html], html
+    assert Page(html).root.find("h1").text == {
+        403: "Accès refusé",
+        410: "Plus disponible",
+        501: "Une erreur est survenue",
+    }.get(status, "Requête incorrecte")
 
 
 def test_specific_messages_show_and_english_extension_messages_do_not(prod_app):

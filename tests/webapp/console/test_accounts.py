@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -36,7 +37,9 @@ from tests.webapp.console.support import (
 )
 from tours.db import utcnow
 from webapp import create_app
+from webapp.commands.serve import served_url
 from webapp.common.database import get_db
+from webapp.common.urls import record_served_address
 from webapp.mail import worker
 
 FAILED = "That email and password do not match"
@@ -48,6 +51,42 @@ FAILED = "That email and password do not match"
 def test_weak_passwords_are_refused(password):
     with pytest.raises(PasswordRejected):
         check_password(password, "guide-a@example.org")
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "too-short"),
+        ("password123", "too-common"),
+        ("guide-a-secret", "email-name"),
+        ("GUIDE-Aguide-a!", "email-name"),
+    ],
+)
+def test_a_refused_password_says_why(password, reason):
+    """Issue #19: a password refused for the email's name was called "too common"."""
+    with pytest.raises(PasswordRejected) as refused:
+        check_password(password, "guide-a@example.org")
+    assert refused.value.reason == reason
+    assert ("guide-a" in str(refused.value)) == (reason == "email-name")
+    assert ("common" in str(refused.value)) == (reason == "too-common")
+
+
+def test_a_long_phrase_may_contain_the_email_name():
+    check_password("guide-a walks the river in spring", "guide-a@example.org")
+
+
+def test_the_set_password_page_says_the_email_name_is_the_problem(app, client):
+    build_world(app)
+    with get_db(app).transaction() as db_session:
+        account = create_account(db_session, "amaia.etxeberria@example.org", "coordinator")
+        token = issue_set_password_link_token(db_session, account)
+    password = "amaia.etxeberria2027"
+    page = client.post(
+        f"/console/set-password/{token}?lang=en",
+        data={"password": password, "confirm": password},
+    ).get_data(as_text=True)
+    assert "mostly the name of your email address" in page
+    assert "too common" not in page
 
 
 def test_a_good_password_is_accepted_and_stored_hashed(app):
@@ -239,6 +278,18 @@ def test_users_cli(app, runner):
     reset = runner.invoke(args=["users", "reset-password", GUIDE_A])
     assert reset.exit_code == 0 and "/console/set-password/" in reset.output
     assert log_in(app.test_client(), GUIDE_A).status_code == 200  # the old password is gone
+
+
+def test_the_set_password_link_of_the_command_line_is_where_serve_runs(app, runner, caplog):
+    """Issue #19: `make run PORT=5201` then `bidean users add`: the link works."""
+    app.config["PUBLIC_URL"] = None
+    record_served_address(app, served_url("127.0.0.1", 5201))
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        made = runner.invoke(args=["users", "add", "--role", "coordinator", "--email", ADMIN])
+    assert made.exit_code == 0, made.output
+    assert re.search(r"^http://127\.0\.0\.1:5201/console/set-password/\S+$", made.output, re.M)
+    (said,) = [r.getMessage() for r in caplog.records if "BIDEAN_PUBLIC_URL" in r.getMessage()]
+    assert "use http://127.0.0.1:5201, where `bidean serve` last ran" in said
 
 
 def test_a_new_account_gets_its_set_password_link_by_email(app, client):

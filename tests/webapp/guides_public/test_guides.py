@@ -38,7 +38,7 @@ def test_guides_cli(app, runner):
     assert "nadia\tNadia\tar:native,fr:fluent\tsan-francisco-voices" in listed
     assert runner.invoke(args=["guides", "update", "nadia", "--name", "Nadia B."]).exit_code == 0
     in_use = runner.invoke(args=["guides", "remove", "youssef"])
-    assert in_use.exit_code != 0 and "session(s)" in in_use.output
+    assert in_use.exit_code != 0 and "2 sessions name Youssef as" in in_use.output
     assert runner.invoke(args=["guides", "remove", "nadia"]).exit_code == 0
 
 

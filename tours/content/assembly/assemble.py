@@ -25,7 +25,7 @@ from tours.content.assembly.sources import SourceData, SourceFeature, read_sourc
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
-from tours.text import slugify
+from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
 
 _LINES = ("LineString", "MultiLineString")
@@ -310,10 +310,10 @@ def _stops(
             )
         )
     if converted:
-        result.notes.append(f'{converted} numeric stop id(s) became text ids (7 → "7").')
+        result.notes.append(f'{counted(converted, "numeric stop id")} became text ids (7 → "7").')
     if replaced:
         result.notes.append(
-            f"{len(replaced)} stop id(s) could not be used (not letters, digits, _ and -,"
+            f"{counted(len(replaced), 'stop id')} could not be used (not letters, digits, _ and -,"
             f" or used twice) and were replaced: {'; '.join(replaced[:10])}"
             + (f"; and {len(replaced) - 10} more" if len(replaced) > 10 else "")
         )

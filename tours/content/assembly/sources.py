@@ -23,6 +23,7 @@ from tours.content.reading.kml import read_kml
 from tours.content.reading.positions import pointer_positions
 from tours.content.reading.sniff import sniff_format
 from tours.content.report import Problem, Severity
+from tours.text import counted
 
 _FEATURE_MEMBERS = frozenset(("type", "geometry", "properties", "id", "bbox"))
 _COLLECTION_MEMBERS = frozenset(("type", "features", "bbox", "crs"))
@@ -166,7 +167,9 @@ def _from_geojson(data: bytes, file: str, max_bytes: int, max_depth: int) -> Sou
             for geometry in _parts(feature["geometry"])
         )
     for key, count in foreign.items():
-        source.not_carried.append(f'"{key}" outside properties on {count} feature(s) ({file})')
+        source.not_carried.append(
+            f'"{key}" outside properties on {counted(count, "feature")} ({file})'
+        )
     return source
 
 
@@ -274,7 +277,8 @@ def _gpx_lines(
     if parts:
         if gpx.routes:
             source.not_carried.append(
-                f"{len(gpx.routes)} <rte> route(s) of {source.file}: the <trk> tracks were used"
+                f"{counted(len(gpx.routes), '<rte> route')} of {source.file}:"
+                " the <trk> tracks were used"
             )
         return parts, (lines["trk"] or [None])[0], "<trk>"
     for route in gpx.routes:
@@ -284,7 +288,9 @@ def _gpx_lines(
 
 def _add_part(parts: list[list[list[float]]], points: list[Any], source: SourceData) -> None:
     if len(points) < 2:
-        source.not_carried.append(f"a GPX segment of {len(points)} point(s) in {source.file}")
+        source.not_carried.append(
+            f"a GPX segment of {counted(len(points), 'point')} in {source.file}"
+        )
         return
     with_ele = all(p.elevation is not None for p in points) and any(p.elevation for p in points)
     if with_ele:

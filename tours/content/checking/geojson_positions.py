@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from tours.content.checking.findings import Findings
 from tours.content.report import Problem, Severity
+from tours.text import counted
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -187,8 +188,8 @@ class CoordinateChecks:
                 "profile.position-dimensions",
                 ptr,
                 f"Bidean stores positions as [longitude, latitude] or [longitude, latitude,"
-                f" elevation]; remove the extra {len(pos) - 3} number(s) (a time or a measure"
-                " belongs in properties).",
+                f" elevation]; remove the extra {counted(len(pos) - 3, 'number')} (a time or a"
+                " measure belongs in properties).",
             )
 
     def _ranges(self, lon: float, lat: float, ptr: str) -> None:
@@ -237,8 +238,9 @@ class CoordinateChecks:
             self.error(
                 "geojson.linestring",
                 ptr,
-                f"A LineString needs at least 2 different positions; this one has {len(array)}"
-                f" position(s){' all at the same place' if len(array) >= 2 else ''}.",
+                f"A LineString needs at least 2 different positions; this one has"
+                f" {counted(len(array), 'position')}"
+                f"{' all at the same place' if len(array) >= 2 else ''}.",
             )
 
     def multi_line_string(self, coords: list[Any], ptr: str) -> None:

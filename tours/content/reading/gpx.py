@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from tours.content.reading.jsonload import UTF8_BOM, human_size
 from tours.content.reading.limits import xml_too_deep
 from tours.content.report import Problem, Severity
-from tours.text import slugify
+from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
 
 if TYPE_CHECKING:
@@ -260,8 +260,9 @@ class _Converter:
                     Problem(
                         "gpx.routes-ignored",
                         "",
-                        f"The file has tracks and {len(self.gpx.routes)} <rte> route(s); Bidean"
-                        " used the tracks as the tour's route and ignored the <rte> routes.",
+                        "The file has tracks and"
+                        f" {counted(len(self.gpx.routes), '<rte> route')}; Bidean used the"
+                        " tracks as the tour's route and ignored the <rte> routes.",
                         Severity.WARNING,
                     )
                 )
@@ -276,8 +277,8 @@ class _Converter:
                 Problem(
                     "gpx.short-segment",
                     "",
-                    f"{where} has {len(points)} point(s); a line needs at least 2, so Bidean"
-                    " skipped it.",
+                    f"{where} has {counted(len(points), 'point')}; a line needs at least 2, so"
+                    " Bidean skipped it.",
                     Severity.WARNING,
                 )
             )
