@@ -363,6 +363,10 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         tour=cached.tour,
         views=views,
         hold_minutes=links.hold_time().total_seconds() / 60,
+        # A walk with seats asked for is not swapped silently for a full one: it is named.
+        open_walk=next(
+            (v for v in views if str(v.id) == request.args.get("session") and not v.full), None
+        ),
         expired_note=note or _expired_form_note(form),
     )
     return page, status

@@ -94,3 +94,12 @@ def test_a_tour_without_dates_says_so_and_leads_back(client, db_transaction):
     assert "No walks are scheduled yet. Check again soon." in page
     assert "booking-form" not in page and "free seats" not in page
     assert f'class="button" href="/tours/{SLUG}"' in page
+
+
+def test_the_waiting_list_names_a_walk_asked_for_that_has_seats(client, walks):
+    page = client.get(f"/tours/{SLUG}/waitlist?session={walks['en']}&lang=en").get_data(
+        as_text=True
+    )
+    notice = page[page.index('class="form-note open-walk"') :]
+    assert "in English has free seats." in notice[: notice.index("</div>")]
+    assert f'href="/tours/{SLUG}/book?session={walks["en"]}"' in notice

@@ -231,6 +231,10 @@ def test_axe_finds_no_violations_on_the_booking_pages_at_360px(booking_server, p
     assert phone_page.locator("#session").input_value() == str(full)
     phone_page.locator(".language-switcher summary").click()  # the menu open, too
     assert axe_violations(phone_page) == [], "full walk"
+    seats = booking_server.many_walks[0]
+    phone_page.goto(f"{booking_server.url}/tours/{MANY}/waitlist?session={seats}&lang=es")
+    assert phone_page.locator(".open-walk").is_visible()
+    assert axe_violations(phone_page) == [], "waiting list"
     phone_page.goto(f"{booking_server.url}/tours/{NONE}/book?lang=es")
     assert phone_page.locator(".no-walks").is_visible()
     violations = axe_violations(phone_page)
