@@ -184,6 +184,8 @@ class ContactForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Per session: the largest party that may book it (its per-booking maximum).
         self.limits = limits or {}
+        # Sessions shown (the walk the visitor asked for stays selected) but not to be sent.
+        self.closed: set[str] = set()
         if not self.idempotency_key.data or not KEY.match(self.idempotency_key.data):
             self.idempotency_key.data = new_idempotency_key()
 
@@ -193,6 +195,10 @@ class ContactForm(FlaskForm):
     def validate_session(self, field: Field) -> None:
         if field.data not in {choice.value for choice in field.choices or []}:
             raise ValidationError(_l("Choose one of the dates in the list."))
+        if field.data in self.closed:
+            raise ValidationError(
+                _l("This walk is full: join its waiting list, or choose another date.")
+            )
 
     def validate_language(self, field: Field) -> None:
         if field.data not in LANGUAGES:

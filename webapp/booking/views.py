@@ -22,6 +22,7 @@ from tours.booking.waitlist import (
 )
 from tours.db import utcnow
 from webapp.actions import links
+from webapp.booking import choices
 from webapp.booking import transactions as run
 from webapp.booking.forms import (
     BookingForm,
@@ -44,7 +45,7 @@ from webapp.common.departure_views import (
     load_departure_views,
 )
 from webapp.common.errors import keep_out_of_caches
-from webapp.common.i18n import LANGUAGES, current_language, language_name
+from webapp.common.i18n import LANGUAGES, content_language, current_language, language_name
 from webapp.common.limits import stored_id
 from webapp.common.maps import point_map_html
 from webapp.common.tourcache import tour_cache
@@ -57,6 +58,13 @@ bp.add_app_template_filter(departure_time, "departure_time")
 
 
 def _departure_label(view: DepartureView) -> str:
+    if view.full:
+        return gettext(
+            "%(date)s, %(time)s · %(language)s · full",
+            date=departure_short_date(view.starts_at),
+            time=departure_time(view.starts_at),
+            language=language_name(view.language),
+        )
     return ngettext(
         "%(date)s, %(time)s · %(language)s · %(num)d seat left",
         "%(date)s, %(time)s · %(language)s · %(num)d seats left",
@@ -67,17 +75,45 @@ def _departure_label(view: DepartureView) -> str:
     )
 
 
-def _prepare(form: ContactForm, views: list[DepartureView], bookable: bool) -> None:
-    """Fill the departure choices: open departures for booking, full ones for waiting."""
-    chosen = [v for v in views if (not v.full) == bookable]
+def _prepare(
+    form: ContactForm,
+    views: list[DepartureView],
+    bookable: bool,
+    kept: DepartureView | None = None,
+) -> DepartureView | None:
+    """Fill the departure choices: open departures for booking, full ones for waiting.
+
+    ``kept`` is a full walk the visitor asked for: it stays among the booking choices,
+    selected and refused on submit, so that the form never books another one instead.
+    Returns the walk the form shows selected."""
+    chosen = [v for v in views if (not v.full) == bookable or v is kept]
     form.session.choices = [SelectChoice(str(v.id), _departure_label(v)) for v in chosen]
     form.limits = {str(v.id): v.max_party for v in chosen}
+    form.closed = {str(kept.id)} if kept is not None else set()
     if request.method == "GET":
         wanted = request.args.get("session", "")
+        if wanted not in form.limits:
+            # No walk asked for: the earliest in the visitor's language, when there is one.
+            preferred = choices.earliest_in_language(chosen, _walk_language(views))
+            wanted = str(preferred.id) if preferred is not None and bookable else ""
         if wanted in form.limits:
             form.session.data = wanted
         if form.language.data not in LANGUAGES:
             form.language.data = current_language()
+    return choices.asked_for(chosen, form.session.data) or (chosen[0] if chosen else None)
+
+
+def _language_without_walks(views: list[DepartureView]) -> str | None:
+    """The visitor's language when no walk with seats is guided in it but others are."""
+    language = _walk_language(views)
+    if request.method != "GET" or all(v.full for v in views):
+        return None
+    return language if choices.earliest_in_language(views, language) is None else None
+
+
+def _walk_language(views: list[DepartureView]) -> str:
+    """The language the visitor chose (``?lang=``, the cookie, else their browser's)."""
+    return content_language(sorted({v.language for v in views}))
 
 
 def _tour_and_departures(slug: str) -> tuple[object, list[DepartureView]]:
@@ -114,10 +150,12 @@ def book(slug: str) -> Response | str | tuple[str, int]:
     """The booking form for a tour's upcoming departures."""
     cached, views = _tour_and_departures(slug)
     form = BookingForm(language=current_language())
-    _prepare(form, views, bookable=True)
-    requested = next((v for v in views if str(v.id) == request.args.get("session")), None)
+    requested = choices.asked_for(views, request.args.get("session"))
+    posted = choices.asked_for(views, request.form.get("session"))
+    full = next((v for v in (posted, requested) if v is not None and v.full), None)
+    shown = _prepare(form, views, bookable=True, kept=full)
     cancelled_request = _cancelled_request(slug, views) if requested is None else None
-    waitlist_departure = None
+    waitlist_departure = full.id if full is not None else None
     note = None
     if form.validate_on_submit():
         try:
@@ -137,7 +175,6 @@ def book(slug: str) -> Response | str | tuple[str, int]:
             token = links.manage_token(result.booking, result.departure)
             return redirect(url_for("booking.confirmation", token=token), code=303)
     status = 422 if request.method == "POST" else 200
-    shown = requested or (views[0] if views else None)
     page = render_template(
         "booking/form.html",
         details=shown,
@@ -145,9 +182,11 @@ def book(slug: str) -> Response | str | tuple[str, int]:
         form=form,
         tour=cached.tour,
         views=views,
-        requested=requested,
+        full_walk=full,
+        open_walks=[v for v in views if not v.full],
         cancelled_request=cancelled_request,
         waitlist_departure=waitlist_departure,
+        no_walk_in=_language_without_walks(views) if requested is None else None,
         expired_note=note or _expired_form_note(form),
     )
     return page, status
@@ -169,6 +208,9 @@ def _cancelled_request(slug: str, views: list[DepartureView]) -> DepartureView |
 
 def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
     """Put the refusal next to the field it concerns; the departure to wait for, if full."""
+    if refused.reason == "full" and refused.seats_left <= 0:
+        form.session.errors = [_full_walk_message()]
+        return refused.departure_id
     if refused.reason == "full":
         form.party_size.errors = [
             ngettext(
@@ -182,6 +224,10 @@ def _refusal_to_form(form: ContactForm, refused: BookingRefused) -> int | None:
         return refused.departure_id
     _common_refusal_to_form(form, refused.reason, refused.max_party)
     return None
+
+
+def _full_walk_message() -> str:
+    return gettext("This walk is full: join its waiting list, or choose another date.")
 
 
 def _common_refusal_to_form(form: ContactForm, reason: str, max_party: int) -> None:
@@ -317,6 +363,10 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         tour=cached.tour,
         views=views,
         hold_minutes=links.hold_time().total_seconds() / 60,
+        # A walk with seats asked for is not swapped silently for a full one: it is named.
+        open_walk=next(
+            (v for v in views if str(v.id) == request.args.get("session") and not v.full), None
+        ),
         expired_note=note or _expired_form_note(form),
     )
     return page, status
