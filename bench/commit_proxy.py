@@ -13,6 +13,7 @@ booking again takes no seats, so the look-up after a lost reply is never dropped
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -92,10 +93,8 @@ class _Link:
 
     def _close(self) -> None:
         for sock in (self.client, self.server):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _from_server(self) -> None:

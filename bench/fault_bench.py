@@ -28,7 +28,8 @@ oversold (confirmed seats <= capacity, and all of them are sold when more were a
 for); no stored booking was answered 5xx (a 5xx followed by a replayed 201); every
 stored booking has exactly one sent confirmation in the outbox and one message at the
 sink; no Message-ID arrived twice (at most one per PostgreSQL restart may, the message
-in flight at that moment); the seat invariant holds.  It prints the figures and exits non-zero when a check fails.
+in flight at that moment); the seat invariant holds.  It prints the figures and exits
+non-zero when a check fails.
 """
 
 from __future__ import annotations
