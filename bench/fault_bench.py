@@ -317,11 +317,17 @@ def run(
                 next_restart = (
                     time.monotonic() + restart_postgres_every if restart_postgres_every else None
                 )
-                while True:  # the first kill at once, while the first requests run
+                answered = 0
+                while True:
+                    # A kill only once an answer came since the last one: on a loaded
+                    # machine a new worker may take longer than ``kill_every`` to start,
+                    # and killing each before it served anything stalled the run.
                     workers = _children(gunicorn.pid)
-                    if workers:
+                    progress = figures.answered_201 + figures.answered_full
+                    if workers and progress > answered:
                         os.kill(random.choice(workers), signal.SIGKILL)
                         figures.worker_kills += 1
+                        answered = progress
                     if next_restart is not None and time.monotonic() >= next_restart:
                         subprocess.run(
                             ["pg_ctlcluster", "--skip-systemctl-redirect", _postgres_version(),
