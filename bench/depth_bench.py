@@ -30,7 +30,7 @@ from pathlib import Path
 # Running as a script puts bench/ on sys.path, not the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tours.content.reading.limits import json_depth  # noqa: E402
+from tours.content.reading.limits import json_depth
 
 SIZE = 1_000_000
 RUNS = 5
