@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -152,6 +152,19 @@ class TryAgain(Exception):
     """
 
 
+class CommitLost(Exception):
+    """The COMMIT of ``run_transaction`` failed on a connection error: the database may
+    have committed and its reply been lost (a dropped connection, a restart), or not.
+
+    Only the caller can tell which, by looking for what the work wrote (a booking by its
+    idempotency key) on a new connection.  ``error`` is the driver's error.
+    """
+
+    def __init__(self, error: DBAPIError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
 def run_transaction(
     factory: sessionmaker[Session],
     work: Callable[[Session], T],
@@ -164,22 +177,27 @@ def run_transaction(
     Again when ``work`` raised ``TryAgain``, or when a statement inside it found the
     connection dead (the database restarted since the connection was pooled): nothing
     was committed then, so running the work again cannot do anything twice.  A failed
-    COMMIT is never retried (it may have committed); it propagates as before.
+    COMMIT is never run again here (it may have committed): a connection error then
+    raises ``CommitLost``, any other error propagates as before.
     """
     for attempt in range(attempts):
         last = attempt == attempts - 1
-        working = False
+        stage = "begin"
         try:
             with transaction(factory, write_lock=write_lock) as db_session:
-                working = True
+                stage = "work"
                 result = work(db_session)
-                working = False
+                stage = "commit"
             return result
         except TryAgain:
             if last:
                 raise
         except DBAPIError as exc:
-            if last or not working or not exc.connection_invalidated:
+            # The classes of a connection refused, dropped or closed under the driver
+            # (``webapp.common.errors`` answers them 503).
+            if stage == "commit" and isinstance(exc, (OperationalError, InterfaceError)):
+                raise CommitLost(exc) from exc
+            if last or stage != "work" or not exc.connection_invalidated:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -7,6 +7,7 @@ the signed manage link given to whoever made it.  Writes are rate-limited per cl
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -194,7 +195,21 @@ def _idempotency_key() -> tuple[str | None, tuple[Response, int] | None]:
             "The Idempotency-Key header must be 16 to 80 letters, digits, '-' or '_'."
         )
         return None, _error(400, "bad-request", message)
-    return f"api:{key}", None
+    return stored_key(key), None
+
+
+# The column holding keys (bookings, waiting-list entries) is 80 characters wide.
+_KEY_COLUMN = 80
+
+
+def stored_key(key: str) -> str:
+    """The API's key as stored: ``api:`` and the key, or for a key too long to fit with
+    its prefix (77 to 80 characters, which made PostgreSQL refuse the row: a 500) its
+    SHA-256.  A ``:`` is no key's character, so neither form can meet the other."""
+    stored = f"api:{key}"
+    if len(stored) <= _KEY_COLUMN:
+        return stored
+    return "api:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _refused(refused: BookingRefused | WaitlistRefused, departure_id: int) -> tuple[Response, int]:

@@ -48,7 +48,9 @@ RETRY = "retry"
 FAILED = "failed"
 # Where ``wake`` finds the event of the worker thread ``bidean serve`` runs.
 WAKE_EVENT = "bidean.mail.wake"
-_ADDRESS = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
+# From the start of a run only (the lookbehind): tried from each character of a long run
+# without an "@", the expression scanned to its end every time (quadratic).
+_ADDRESS = re.compile(r"(?<![^\s<>()\"',;:])[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
 
 
 @dataclass(frozen=True)

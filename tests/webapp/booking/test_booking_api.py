@@ -152,6 +152,24 @@ def test_idempotency_key_returns_the_same_booking(client, db_transaction, depart
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize("length", [76, 77, 80])
+def test_the_longest_keys_are_stored_and_replayed(client, db_transaction, departure_id, length):
+    """An 80-character key (the longest allowed) and its "api:" prefix did not fit the
+    80-character column: PostgreSQL refused the row and the booking answered 500."""
+    key = (uuid.uuid4().hex * 3)[:length]
+    url = f"/api/sessions/{departure_id}/bookings"
+    first = client.post(url, json=booking_body(), headers={"Idempotency-Key": key})
+    again = client.post(url, json=booking_body(), headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201, first.get_json()
+    assert again.get_json()["reference"] == first.get_json()["reference"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = client.post(url, json=booking_body(), headers={"Idempotency-Key": key[:-1] + "-"})
+    assert (
+        other.status_code == 201 and other.get_json()["reference"] != first.get_json()["reference"]
+    )
+    assert len(stored_bookings(db_transaction)) == 2
+
+
 def test_cancelled_departure_refuses_with_409(client, db_transaction, departure_id):
     from tours.booking.departures import cancel
 

@@ -1,8 +1,10 @@
 """The short form of bench/fault_bench.py: bookings while gunicorn workers are SIGKILLed.
 
 PostgreSQL is not restarted here (other people's test runs share the server): the full
-bench does that.  Every 201 has its booking, every booking exactly one confirmation sent
-once, and the seat invariant holds.
+bench does that.  The walk has fewer seats than requests, and a proxy loses the reply
+of every fifth booking's COMMIT.  Every 201 has its booking, the rest are 409 full, no
+seat is oversold, no stored booking is answered 5xx, every booking has exactly one
+confirmation sent once, and the seat invariant holds.
 """
 
 from __future__ import annotations
@@ -35,13 +37,17 @@ def test_bookings_survive_killed_workers_and_mail_goes_out_once():
     server = os.environ.get("BIDEAN_TEST_POSTGRES_URL")
     if not server:
         pytest.skip("needs PostgreSQL: set BIDEAN_TEST_POSTGRES_URL")
-    figures = _fault_bench().run(server, bookings=60, clients=8, kill_every=1.0)
+    figures = _fault_bench().run(
+        server, bookings=60, seats=40, clients=8, kill_every=1.0, drop_commit_replies=5
+    )
     report = "\n".join(figures.lines())
     assert figures.problems == [], report
-    assert figures.worker_kills >= 1, report
-    assert figures.answered_201 == figures.stored_bookings == 60
-    assert figures.sent_in_outbox == figures.received == 60
-    assert figures.duplicates == 0
+    assert figures.worker_kills >= 1 and figures.lost_commit_replies >= 1, report
+    assert figures.answered_201 == figures.stored_bookings == 40, report
+    assert figures.answered_full == 20 and figures.oversold == 0, report
+    assert figures.answered_5xx == figures.stored_but_5xx == 0, report
+    assert figures.sent_in_outbox == figures.received == 40, report
+    assert figures.duplicates == figures.confirmations_twice == 0, report
 
 
 def test_the_bench_drops_its_database_after_a_restart_killed_the_admin_connection():

@@ -222,6 +222,26 @@ def test_crs(name, code):
     assert problems[0].severity is expected
 
 
+@pytest.mark.parametrize(
+    ("name", "latitude_first"),
+    [
+        # A few hundred kilobytes of "epsg:" took minutes (one search from every "epsg").
+        ("epsg:" * 200_000, False),
+        ("epsg:" * 200_000 + "4326", True),
+        ("EPSG" + " " * 500_000 + "14326", False),
+        ("EPSG:\n4326", False),  # the 4326 must be on the line of "epsg:"
+        ("EPSG\n4326", True),
+        ("EPSG:4326\n", True),
+        ("urn:ogc:def:crs:EPSG::32632", False),
+    ],
+)
+def test_epsg_4326_is_recognised_in_time_linear_in_the_name(name, latitude_first):
+    crs = {"type": "name", "properties": {"name": name}}
+    [problem] = validate_geojson(collection(crs=crs))
+    assert problem.code == "geojson.crs"
+    assert ("latitude first" in problem.message) is latitude_first
+
+
 def test_epsg_4326_message_explains_axis_order():
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4326"}}
     [problem] = validate_geojson(collection(crs=crs))
