@@ -30,7 +30,13 @@ from tours.content.assembly.fieldmap import (
     text_id,
 )
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
-from tours.content.assembly.textcount import language_notes, local_notes, texts_per_language
+from tours.content.assembly.textcount import (
+    language_notes,
+    local_notes,
+    not_language_notes,
+    not_languages,
+    texts_per_language,
+)
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
@@ -99,6 +105,11 @@ class Assembly:
     def ok(self) -> bool:
         return self.document is not None
 
+    @property
+    def texts_per_language(self) -> dict[str, int]:
+        """``{"en": 137, "de": 24}``: the report's count of texts in each language."""
+        return {tag: sum(counts.values()) for tag, counts in self.texts.items()}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.report.to_dict(),
@@ -108,7 +119,7 @@ class Assembly:
             "order": self.order.to_dict() if self.order else None,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
-            "texts_per_language": {tag: sum(n.values()) for tag, n in self.texts.items()},
+            "texts_per_language": self.texts_per_language,
         }
 
 
@@ -318,10 +329,13 @@ def _stops(
     replaced: list[str] = []
     converted = 0
     local: Counter[tuple[str, str]] = Counter()
+    odd: Counter[str] = Counter()  # name:left and the like, kept as they were
     for index, feature in enumerate(points):
         fields = fields_by_file[feature.file]
         mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
         local.update(mapped.local.items())
+        text_sources = (*fields.sources["name"], *fields.sources["story"])
+        odd.update(not_languages(mapped.props, text_sources))
         result.not_carried.extend(f"{feature.where()}: {item}" for item in mapped.unkept)
         stop_id = text_id(raw_id)
         if stop_id is not None and not isinstance(raw_id, str):
@@ -346,6 +360,7 @@ def _stops(
             )
         )
     result.notes.extend(local_notes(local, "stop", language))
+    result.notes.extend(not_language_notes(odd))
     if converted:
         result.notes.append(f'{counted(converted, "numeric stop id")} became text ids (7 → "7").')
     if replaced:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from tours.content.assembly.fieldmap import TEXT_FIELDS
+from tours.content.checking.textmaps import canonical_tag
 from tours.text import counted
 
 #: The language maps counted: every text field a document's features may have.
@@ -47,4 +48,25 @@ def local_notes(kept: Counter[tuple[str, str]], what: str, language: str) -> lis
         f"{what if what[0].isupper() else counted(n, what)} kept the plain {source!r} as"
         f" {key}: {source}:{language} gave the {language} text."
         for (key, source), n in kept.items()
+    ]
+
+
+def not_languages(props: dict[str, Any], sources: tuple[str, ...]) -> list[str]:
+    """The keys of ``props`` written like a variant (``name:left``, ``name:etymology``)
+    whose suffix is no language tag: they are kept under their own names, and said so."""
+    return [
+        key
+        for key in props
+        if key.partition(":")[0] in sources
+        and ":" in key
+        and canonical_tag(key.partition(":")[2]) is None
+    ]
+
+
+def not_language_notes(keys: Counter[str]) -> list[str]:
+    """``name:left on 2 stops is kept as it was: 'left' is not a language tag.``"""
+    return [
+        f"{key} on {counted(n, 'stop')} is kept as it was: {key.partition(':')[2]!r} is not"
+        " a language tag."
+        for key, n in sorted(keys.items())
     ]

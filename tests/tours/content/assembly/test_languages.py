@@ -68,6 +68,7 @@ def test_the_language_variant_wins_and_the_plain_name_is_kept_as_local_name(tmp_
     assert "1 stop kept the plain 'name' as local_name: name:en gave the en text." in notes
     assert "1 stop kept the plain 'description' as local_story" in notes
     assert "The route kept the plain 'name' as local_title" in notes
+    assert "name:left on 1 stop is kept as it was: 'left' is not a language tag." in notes
 
 
 def test_the_plain_name_goes_to_the_language_the_coordinator_names(tmp_path):
