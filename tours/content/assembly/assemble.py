@@ -301,12 +301,14 @@ def _keep_locals(
     result: Assembly,
 ) -> None:
     """Keep the route's plain texts that a ``title:xx``-style variant replaced."""
-    kept: dict[str, str] = {}
+    kept: dict[str, tuple[str, str]] = {}
     unkept: list[str] = []
     for key, found in local.items():
         if found:
             keep_local(props, local_key(key), found, kept, unkept)
-    result.notes.extend(local_notes(Counter(kept.items()), "The route", language))
+    result.notes.extend(
+        local_notes(Counter((k, *v) for k, v in kept.items()), "The route", language)
+    )
     result.not_carried.extend(f"the route: {item}" for item in unkept)
 
 
@@ -328,12 +330,12 @@ def _stops(
     used: set[str] = set()
     replaced: list[str] = []
     converted = 0
-    local: Counter[tuple[str, str]] = Counter()
+    local: Counter[tuple[str, str, str]] = Counter()
     odd: Counter[str] = Counter()  # name:left and the like, kept as they were
     for index, feature in enumerate(points):
         fields = fields_by_file[feature.file]
         mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
-        local.update(mapped.local.items())
+        local.update((k, *v) for k, v in mapped.local.items())
         text_sources = (*fields.sources["name"], *fields.sources["story"])
         odd.update(not_languages(mapped.props, text_sources))
         result.not_carried.extend(f"{feature.where()}: {item}" for item in mapped.unkept)
@@ -452,8 +454,8 @@ def _document(
             }
         )
     fields = options.fields
-    kept: dict[str, str] = {}
-    local_names: Counter[tuple[str, str]] = Counter()
+    kept: dict[str, tuple[str, str]] = {}
+    local_names: Counter[tuple[str, str, str]] = Counter()
     for district in parts.districts:
         consumed: set[str] = set()
         local: dict[str, str] = {}
@@ -463,7 +465,7 @@ def _document(
         if local:
             unkept: list[str] = []
             keep_local(props, local_key("name"), local, kept, unkept)
-            local_names.update(kept.items())
+            local_names.update((k, *v) for k, v in kept.items())
             result.not_carried.extend(f"{district.where()}: {item}" for item in unkept)
             kept.clear()
         features.append({"type": "Feature", "geometry": district.geometry, "properties": props})

@@ -82,9 +82,9 @@ class Mapped:
     props: dict[str, Any]
     used: dict[str, str] = field(default_factory=dict)  # profile field -> source property
     languages: set[str] = field(default_factory=set)
-    #: ``local_name`` -> ``name``: plain texts a ``name:xx`` variant of their language
+    #: ``local_name`` -> ``("name", "name:en")``: plain texts a variant of their language
     #: replaced, kept under ``local_<field>``.
-    local: dict[str, str] = field(default_factory=dict)
+    local: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Such plain texts that could not be kept (the feature already has that property).
     unkept: list[str] = field(default_factory=list)
 
@@ -120,7 +120,8 @@ def map_text(
 
     A plain text goes to ``language``; when a ``source:language`` variant also exists, the
     variant wins (OSM's ``name`` is the local name, ``name:en`` the English one) and the
-    plain text, when it differs, goes into ``local`` (``{"text": …, "source": "name"}``)
+    plain text, when it differs, goes into ``local`` (``{"text": …, "source": "name",
+    "variant": "name:en"}``)
     for the caller to keep.  Without ``local`` the plain text is not consumed, so a caller
     that keeps unconsumed properties keeps it under its own name.
     """
@@ -151,7 +152,7 @@ def map_text(
         elif text[tag] == variant:
             pass  # the same text twice: read once, nothing lost
         elif tag == language and plain is not None and local is not None:
-            local.update(text=text[tag], source=plain)
+            local.update(text=text[tag], source=plain, variant=f"{key.partition(':')[0]}:{tag}")
             text[tag] = variant
         elif tag == language and plain is not None:
             consumed.discard(plain)  # kept under its own name by the caller
@@ -235,17 +236,18 @@ def keep_local(
     props: dict[str, Any],
     key: str,
     local: dict[str, str],
-    kept: dict[str, str],
+    kept: dict[str, tuple[str, str]],
     unkept: list[str],
 ) -> None:
-    """Keep ``local`` (from :func:`map_text`) as ``props[key]``, or say why it cannot be."""
+    """Keep ``local`` (from :func:`map_text`) as ``props[key]``, or say why it cannot be;
+    ``kept[key]`` says which plain property was kept and which variant replaced it."""
     if props.get(key) == local["text"]:
-        kept[key] = local["source"]
+        kept[key] = (local["source"], local["variant"])
     elif key in props:
         unkept.append(f"{local['source']} {local['text']!r} ({key} is taken)")
     else:
         props[key] = local["text"]
-        kept[key] = local["source"]
+        kept[key] = (local["source"], local["variant"])
 
 
 def _as_int(value: Any) -> int | None:

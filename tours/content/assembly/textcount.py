@@ -41,13 +41,13 @@ def language_notes(texts: dict[str, dict[str, int]], language: str) -> list[str]
     ]
 
 
-def local_notes(kept: Counter[tuple[str, str]], what: str, language: str) -> list[str]:
+def local_notes(kept: Counter[tuple[str, str, str]], what: str, language: str) -> list[str]:
     """``3 stops kept the plain 'name' as local_name: name:en gave the en text.``; ``what``
     is a noun to count ("stop") or one thing ("The route")."""
     return [
         f"{what if what[0].isupper() else counted(n, what)} kept the plain {source!r} as"
-        f" {key}: {source}:{language} gave the {language} text."
-        for (key, source), n in kept.items()
+        f" {key}: {variant} gave the {language} text."
+        for (key, source, variant), n in kept.items()
     ]
 
 

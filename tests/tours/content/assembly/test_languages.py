@@ -23,6 +23,7 @@ def osm_stops(tmp_path: Path) -> Path:
                 "name": "Göreme Açık Hava Müzesi",
                 "name:en": "Göreme Open Air Museum",
                 "name:DE": "Freilichtmuseum Göreme",
+                "name:de": "Museum Göreme",
                 "name:tr": "Göreme Açık Hava Müzesi",
                 "description": "Kaya kiliseleri",
                 "description:en": "Rock-cut churches",
@@ -31,6 +32,7 @@ def osm_stops(tmp_path: Path) -> Path:
             {"@id": "node/2", "name": "Uçhisar Kalesi", "name:de": "Burg Uçhisar"},
             {"@id": "node/3", "name": "Paşabağ", "name:en": "Paşabağ", "name:left": "West"},
             {"@id": "node/4", "name": "Zelve", "name:en": "Zelve Valley", "local_name": "Z."},
+            {"@id": "node/5", "title": "Kilise", "name:en": "Church"},
         ],
     )
 
@@ -40,13 +42,14 @@ def test_the_language_variant_wins_and_the_plain_name_is_kept_as_local_name(tmp_
     result = assemble_paths(
         [], route=route, stops=[osm_stops(tmp_path)], options=AssemblyOptions(language="en")
     )
-    museum, castle, pasabag, zelve = sorted(stops_of(result), key=lambda p: p["@id"])
+    museum, castle, pasabag, zelve, church = sorted(stops_of(result), key=lambda p: p["@id"])
     assert museum["name"] == {
         "en": "Göreme Open Air Museum",
         "de": "Freilichtmuseum Göreme",
         "tr": "Göreme Açık Hava Müzesi",
     }
     assert museum["local_name"] == "Göreme Açık Hava Müzesi"
+    assert museum["name:de"] == "Museum Göreme"  # a second German name: kept as it was
     assert museum["story"] == {"en": "Rock-cut churches", "fr": "Églises rupestres"}
     assert museum["local_story"] == "Kaya kiliseleri"
     # Without an English variant the plain name is the English one, as before.
@@ -58,14 +61,16 @@ def test_the_language_variant_wins_and_the_plain_name_is_kept_as_local_name(tmp_
     # A feature that has its own local_name keeps it; the plain name is reported instead.
     assert zelve["name"] == {"en": "Zelve Valley"} and zelve["local_name"] == "Z."
     assert any("'Zelve'" in item and "local_name" in item for item in result.not_carried)
+    assert church["name"] == {"en": "Church"} and church["local_name"] == "Kilise"
     route_props = result.document["features"][0]["properties"]
     assert route_props["title"] == {"en": "Cappadocia walk"}
     assert route_props["local_title"] == "Kapadokya yürüyüşü"
-    assert not any(k.startswith(("name:", "description:")) for k in museum)
-    assert result.to_dict()["texts_per_language"] == {"en": 6, "de": 2, "fr": 1, "tr": 1}
+    assert not any(k.startswith(("name:", "description:")) for k in castle)
+    assert result.to_dict()["texts_per_language"] == {"en": 7, "de": 2, "fr": 1, "tr": 1}
     notes = "\n".join(result.notes)
-    assert "Texts per language (plain texts went to en): en 6 (name 4, story 1, title 1)" in notes
+    assert "Texts per language (plain texts went to en): en 7 (name 5, story 1, title 1)" in notes
     assert "1 stop kept the plain 'name' as local_name: name:en gave the en text." in notes
+    assert "1 stop kept the plain 'title' as local_name: name:en gave the en text." in notes
     assert "1 stop kept the plain 'description' as local_story" in notes
     assert "The route kept the plain 'name' as local_title" in notes
     assert "name:left on 1 stop is kept as it was: 'left' is not a language tag." in notes
@@ -85,7 +90,7 @@ def test_the_plain_name_goes_to_the_language_the_coordinator_names(tmp_path):
         "en": "Rock-cut churches",
         "fr": "Églises rupestres",
     }
-    assert result.to_dict()["texts_per_language"]["tr"] == 5
+    assert result.to_dict()["texts_per_language"]["tr"] == 6
 
 
 def test_cappadocia_english_names_come_from_name_en_and_nothing_is_dropped(interop, tmp_path):
