@@ -132,7 +132,7 @@ def choose_route(
     """The route's lines as the coordinator chose them; refused (an error in ``report``)
     when several lines are left to choose from."""
     lines = [
-        LineInfo(n, line_name(f.properties), f.file, f.label, f.line)
+        LineInfo(n, line_name(f.properties) or f.name, f.file, f.label, f.line)
         for n, f in enumerate(features, start=1)
     ]
     choice = LineChoice(features, lines if len(lines) > 1 else [])

@@ -167,3 +167,35 @@ def test_the_stages_of_a_real_trail_join_back_into_every_point(interop, tmp_path
     assert [p for p in joined.report.warnings if p.code == lines.JOINED_PART][11].message.count(
         "Segment 12"
     )
+
+
+def gpx_tracks(path: Path, tracks: list[tuple[str, list]]) -> Path:
+    def points(coords: list) -> str:
+        return "".join(f'<trkpt lat="{lat}" lon="{lon}"/>' for lon, lat in coords)
+
+    body = "".join(
+        f"<trk><name>{name}</name><trkseg>{points(coords)}</trkseg></trk>\n"
+        for name, coords in tracks
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">\n'
+        f"{body}</gpx>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_the_tracks_of_a_gpx_file_are_separate_lines(tmp_path):
+    path = gpx_tracks(tmp_path / "days.gpx", [("Day 1", FIRST), ("Day 2", SECOND)])
+    refused = assemble_paths([], route=path)
+    assert not refused.ok and codes(refused) == [lines.SEVERAL]
+    assert "1 'Day 1', 2 'Day 2'" in refused.report.errors[0].message
+    assert [line.label for line in refused.lines] == ["<trk> 1", "<trk> 2"]
+    assert [line.line for line in refused.lines] == [3, 4]
+    picked = assemble_paths([], route=path, options=AssemblyOptions(route_line="day 2"))
+    assert picked.ok and route_of(picked)["geometry"]["coordinates"] == SECOND
+    joined = assemble_paths([], route=path, options=AssemblyOptions(join=True))
+    assert route_of(joined)["geometry"]["coordinates"] == [FIRST, SECOND]
+    one = gpx_tracks(tmp_path / "one.gpx", [("Day 1", FIRST)])
+    assert assemble_paths([], route=one).ok
