@@ -82,8 +82,13 @@ def line_name(props: dict[str, Any]) -> str | None:
 
 
 def describe(lines: list[LineInfo]) -> str:
-    """``1 'A', 2 'B', 3 (no name)``, the first :data:`NAMES_SHOWN` and how many more."""
-    shown = ", ".join(info.text() for info in lines[:NAMES_SHOWN])
+    """``1 'A', 2 'B', 3 (no name)``, the first :data:`NAMES_SHOWN` and how many more;
+    each with its file's name when the lines come from several files."""
+    several = len({info.file for info in lines}) > 1
+    shown = ", ".join(
+        f"{info.text()} ({PurePath(info.file).name})" if several else info.text()
+        for info in lines[:NAMES_SHOWN]
+    )
     more = len(lines) - NAMES_SHOWN
     return f"{shown} and {more} more" if more > 0 else shown
 
@@ -136,6 +141,8 @@ def choose_route(
         for n, f in enumerate(features, start=1)
     ]
     choice = LineChoice(features, lines if len(lines) > 1 else [])
+    files = list(dict.fromkeys(PurePath(f.file).name for f in features))
+    holder = f"{files[0]} holds" if len(files) == 1 else "The files hold"
     if route_line:
         picked = _pick(lines, route_line)
         if picked is None:
@@ -171,7 +178,7 @@ def choose_route(
         report.error(
             NETWORK,
             "",
-            f"The files hold {len(lines)} separate lines ({describe(lines)}) that mostly do"
+            f"{holder} {len(lines)} separate lines ({describe(lines)}) that mostly do"
             " not follow on from one another: this does not look like a walking route but"
             " like a network of paths, so nothing was assembled. To make a tour of it anyway,"
             " pick one line with --route-line NAME or --route-line N, or join them all in the"
@@ -181,7 +188,7 @@ def choose_route(
         report.error(
             SEVERAL,
             "",
-            f"The files hold {len(lines)} separate lines: {describe(lines)}. They are not"
+            f"{holder} {len(lines)} separate lines: {describe(lines)}. They are not"
             " joined without asking: pick the route with --route-line NAME or --route-line N,"
             " or join them in the files' order with --join.",
         )

@@ -199,3 +199,13 @@ def test_the_tracks_of_a_gpx_file_are_separate_lines(tmp_path):
     assert route_of(joined)["geometry"]["coordinates"] == [FIRST, SECOND]
     one = gpx_tracks(tmp_path / "one.gpx", [("Day 1", FIRST)])
     assert assemble_paths([], route=one).ok
+
+
+def test_lines_of_several_files_are_named_with_their_file(tmp_path):
+    route = lines_file(tmp_path / "route.geojson", [({"name": "Old town"}, FIRST)])
+    other = gpx_tracks(tmp_path / "extra.gpx", [("Day 2", SECOND)])
+    result = assemble_paths([route], route=other)
+    assert not result.ok and codes(result) == [lines.SEVERAL]
+    message = result.report.errors[0].message
+    assert message.startswith("The files hold 2 separate lines:")
+    assert "1 'Old town' (route.geojson), 2 'Day 2' (extra.gpx)" in message
