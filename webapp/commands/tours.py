@@ -66,6 +66,14 @@ def _database_errors() -> Iterator[None]:
     type=click.Choice(["source", "route"]),
     help="Stop order: the files' order, or along the route (default: explicit, else route).",
 )
+@click.option(
+    "--route-line",
+    metavar="NAME|N",
+    help="Of several lines in the files, take this one (its name, or its number from 1).",
+)
+@click.option(
+    "--join", is_flag=True, help="Join several lines into one route, in the files' order."
+)
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
@@ -82,6 +90,8 @@ def import_command(
     summary: str | None,
     mappings: tuple[str, ...],
     order: str | None,
+    route_line: str | None,
+    join: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -98,6 +108,8 @@ def import_command(
         fields = FieldMap.parse(mappings)
     except MappingError as exc:
         raise click.UsageError(str(exc)) from None
+    if route_line and join:
+        raise click.UsageError("Give --route-line (one line) or --join (all lines), not both.")
     assembly = AssemblyOptions(
         title=title,
         summary=summary,
@@ -107,6 +119,8 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
+        route_line=route_line,
+        join=join,
         validation=validation_options(city, timezone, language, licence),
     )
     store = None

@@ -205,6 +205,7 @@ def admin_import_preview(token: str) -> Any:
         return jsonify(_json(staged, preview))
     form = OptionsForm(formdata=None)
     form.set_order_choices(manual=bool(staged.options.get("stop_order")))
+    form.set_line_choices(preview.lines)
     form.fill(staged.options)
     return render_template(
         "console/import_preview.html",

@@ -14,6 +14,7 @@ from werkzeug.test import EnvironBuilder
 
 from guides.accounts import create_account
 from guides.profiles import add_guide
+from tests.tours.content.assembly.test_lines import ZIGZAG, segments
 from tests.webapp.actions.support import audit_log
 from tests.webapp.console.support import PASSWORD, log_in
 from tours.tour.models import TourRecord, TourVersionRecord
@@ -450,6 +451,73 @@ def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordi
     assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
     assert tours(app) == []
+
+
+def test_several_lines_are_offered_as_a_choice_in_the_preview(app, coordinator):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+        for name, coords in (("Old town", LINE), ("River bank", [[16.38, 48.21], [16.39, 48.22]]))
+    ]
+    two = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    token = token_of(upload(coordinator, {"tour": (two, "lines.geojson")}))
+    url = f"/console/tours/import/{token}"
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = report["errors"]
+    assert error["code"] == "assemble.several-lines" and error["field"] == "route_line"
+    assert [line["name"] for line in report["lines"]] == ["Old town", "River bank"]
+    page = coordinator.get(url).get_data(as_text=True)
+    assert 'id="confirm-form"' not in page and "The files hold 2 separate lines." in page
+    select = re.search(r'<select id="route_line".*?</select>', page, re.S)
+    assert select is not None
+    assert re.findall(r'<option (?:selected )?value="(\w*)">([^<]*)</option>', select[0]) == [
+        ("", "Choose the route's line"),
+        ("join", "All lines, joined in the files' order"),
+        ("1", "1. Old town"),
+        ("2", "2. River bank"),
+    ]
+    spanish = coordinator.get(url, query_string={"lang": "es"}).get_data(as_text=True)
+    assert "Los archivos tienen 2 líneas separadas." in spanish
+    assert coordinator.post(url, data={**COMPLETE, "route_line": "2"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "create" and report["options"]["route_line"] == "2"
+    assert '<option selected value="2">' in coordinator.get(url).get_data(as_text=True)
+    assert coordinator.post(url, data={**COMPLETE, "route_line": "join"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    parts = [w for w in report["problems"] if w["code"] == "assemble.joined-line"]
+    assert len(parts) == 2 and report["options"]["join"] is True
+    assert coordinator.post(f"{url}/confirm").status_code == 302
+    document = get_document_of(app, "lines")
+    assert document["features"][0]["geometry"]["type"] == "MultiLineString"
+
+
+def get_document_of(app, slug: str) -> dict:
+    with get_db(app).transaction() as db_session:
+        return get_document(db_session, slug)
+
+
+def test_a_network_of_lines_is_not_offered_as_a_walk(app, coordinator):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"Segment {i}"},
+            "geometry": {"type": "LineString", "coordinates": piece},
+        }
+        for i, piece in enumerate(segments(ZIGZAG, 30, gaps=True), start=1)
+    ]
+    network = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    token = token_of(upload(coordinator, {"tour": (network, "network.geojson")}))
+    url = f"/console/tours/import/{token}"
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["network"] and len(report["lines"]) == 30
+    assert [e["code"] for e in report["errors"]] == ["assemble.line-network"]
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "The files hold 30 separate lines, and most of them" in page
+    assert 'id="confirm-form"' not in page and tours(app) == []
 
 
 def test_name_variants_keep_their_languages_and_the_report_counts_them(app, coordinator):

@@ -29,6 +29,7 @@ from tours.content.assembly.fieldmap import (
     map_text,
     text_id,
 )
+from tours.content.assembly.lines import LineInfo, choose_route
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
 from tours.content.assembly.textcount import (
     language_notes,
@@ -81,6 +82,10 @@ class AssemblyOptions:
     #: Source indices of the stops in the order a coordinator set by hand (the console's
     #: preview); it wins over ``order`` when it names every stop once.
     stop_order: tuple[int, ...] | None = None
+    #: Of several lines, the route is this one (its name, or its number from 1)...
+    route_line: str | None = None
+    #: ...or all of them joined in the files' order (never without asking).
+    join: bool = False
     validation: ValidationOptions = field(default_factory=ValidationOptions)
 
 
@@ -100,6 +105,10 @@ class Assembly:
     texts: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Per stop, in source order: where it came from and which property fed which field.
     stop_sources: list[StopSource] = field(default_factory=list)
+    #: The lines of the files when there are several (the preview offers a choice).
+    lines: list[LineInfo] = field(default_factory=list)
+    #: Those lines look like a network of paths rather than a walking route.
+    network: bool = False
 
     @property
     def ok(self) -> bool:
@@ -119,6 +128,8 @@ class Assembly:
             "order": self.order.to_dict() if self.order else None,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "lines": [line.to_dict() for line in self.lines],
+            "network": self.network,
             "texts_per_language": self.texts_per_language,
         }
 
@@ -186,6 +197,18 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
             " route, a KML LineString): give the route's file with --route.",
         )
         return result
+    choice = choose_route(
+        parts.route,
+        route_line=options.route_line,
+        join=options.join,
+        report=result.report,
+        notes=result.notes,
+        not_carried=result.not_carried,
+    )
+    result.lines, result.network = choice.lines, choice.network
+    if choice.route is None:
+        return result
+    parts.route = choice.route
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
@@ -222,11 +245,6 @@ def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
                 parts.districts.append(feature)
             else:
                 result.not_carried.append(f"{feature.where()}: a {kind}, which plays no role")
-    if len(parts.route) > 1:
-        result.notes.append(
-            f"{len(parts.route)} lines were joined, in file order, into one route"
-            " (a MultiLineString)."
-        )
     return parts
 
 

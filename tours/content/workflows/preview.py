@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tours.content.assembly import lines
 from tours.content.assembly.assemble import option_hint
 from tours.content.report import Problem, group_problems, todo_problems
 from tours.content.workflows.staging import StagedFile
@@ -20,7 +21,13 @@ from tours.tour.store import DRAFT, PUBLISHED
 
 #: Problems a field of the import form fixes: code (and the property it is about) -> field.
 _OPTION_FIELDS = ("title", "summary", "city", "timezone", "licence")
-_CODE_FIELDS = {"assemble.no-route": "route", "profile.undeclared-language": "language"}
+_CODE_FIELDS = {
+    "assemble.no-route": "route",
+    "profile.undeclared-language": "language",
+    lines.SEVERAL: "route_line",
+    lines.NETWORK: "route_line",
+    lines.UNKNOWN: "route_line",
+}
 EXCERPT = 140
 
 
@@ -84,6 +91,9 @@ class ImportPreview:
     stops: list[StopRow] = field(default_factory=list)
     route: list[list[list[float]]] = field(default_factory=list)
     districts: list[dict[str, Any]] = field(default_factory=list)
+    #: The files' lines when there are several, to choose the route's among them.
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    network: bool = False
 
     @property
     def ok(self) -> bool:
@@ -107,6 +117,8 @@ class ImportPreview:
                 "movable": self.movable,
                 "stops": [asdict(s) for s in self.stops],
             },
+            "lines": self.lines,
+            "network": self.network,
         }
 
 
@@ -289,6 +301,8 @@ def build_preview(
     if plan.assembly is not None:
         preview.notes = list(plan.assembly.notes)
         preview.not_carried = list(plan.assembly.not_carried)
+        preview.lines = [line.to_dict() for line in plan.assembly.lines]
+        preview.network = plan.assembly.network
         preview.texts_per_language = plan.assembly.texts_per_language
     if plan.kind == "assembly":
         preview.order_rule, preview.stops = _assembled_stops(plan)
