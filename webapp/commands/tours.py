@@ -66,6 +66,11 @@ def _database_errors() -> Iterator[None]:
     type=click.Choice(["source", "route"]),
     help="Stop order: the files' order, or along the route (default: explicit, else route).",
 )
+@click.option(
+    "--draw-route",
+    is_flag=True,
+    help="Without a route, join the stops in order with straight lines (redraw it later).",
+)
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
@@ -82,6 +87,7 @@ def import_command(
     summary: str | None,
     mappings: tuple[str, ...],
     order: str | None,
+    draw_route: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -107,6 +113,7 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
+        draw_route=draw_route,
         validation=validation_options(city, timezone, language, licence),
     )
     store = None
