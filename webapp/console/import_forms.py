@@ -42,6 +42,8 @@ class OptionsForm(FlaskForm):
     language = StringField(_l("Language of the texts, such as en or de"))
     mappings = TextAreaField(_l("Field mapping, one per line, such as story=historical_relevance"))
     order = SelectField(_l("Stop order"))
+    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
+    draw_route = BooleanField(_l("Draw straight lines between the stops"))
     publish = BooleanField(_l("Publish it at once if nothing is left to do"))
 
     def set_order_choices(self, manual: bool) -> None:
@@ -53,6 +55,7 @@ class OptionsForm(FlaskForm):
         self.mappings.data = "\n".join(options.get("mappings") or [])
         self.order.data = MANUAL if options.get("stop_order") else options.get("order") or ""
         self.publish.data = bool(options.get("publish"))
+        self.draw_route.data = bool(options.get("draw_route"))
 
     def options(self) -> dict[str, Any]:
         """The form as the options kept with the upload (``stop_order`` is the view's)."""
@@ -65,12 +68,12 @@ class OptionsForm(FlaskForm):
             "mappings": [line.strip() for line in lines if line.strip()],
             "order": self.order.data if self.order.data in ("source", "route") else None,
             "publish": bool(self.publish.data),
+            "draw_route": bool(self.draw_route.data),
         }
 
 
 class ImportForm(OptionsForm):
     tour = FileField(_l("A whole tour in one file (the Bidean profile, GeoJSON, GPX, KML, CSV)"))
-    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
     stops = MultipleFileField(_l("Stop files (GeoJSON, GPX, CSV, KML; several allowed)"))
     districts = FileField(_l("District outlines (GeoJSON, KML)"))
 
@@ -100,5 +103,6 @@ def assembly_options(options: dict[str, Any], max_bytes: int, stop_m: float) -> 
         fields=FieldMap.parse(options.get("mappings") or []),
         order=options.get("order"),
         stop_order=tuple(stop_order) if stop_order else None,
+        draw_route=bool(options.get("draw_route")),
         validation=ValidationOptions(max_bytes=max_bytes, stop_distance_m=stop_m),
     )

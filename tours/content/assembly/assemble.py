@@ -186,6 +186,7 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
 
 
 def _no_route(parts: _Parts, options: AssemblyOptions, result: Assembly) -> None:
+    result.stop_count = len(parts.stops)  # the preview offers a route file or a drawn route
     if parts.stops and not options.draw_route:
         advice = (
             f" The files hold {counted(len(parts.stops), 'stop')}: give the route's file with"

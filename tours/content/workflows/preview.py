@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tours.content.assembly.assemble import option_hint
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.report import Problem, group_problems, todo_problems
 from tours.content.workflows.staging import StagedFile
 from tours.content.workflows.uploads import ExistingTour, ImportPlan
@@ -83,6 +84,9 @@ class ImportPreview:
     stops: list[StopRow] = field(default_factory=list)
     route: list[list[list[float]]] = field(default_factory=list)
     districts: list[dict[str, Any]] = field(default_factory=list)
+    #: Stops found in files without a route: the page offers a route file or drawn lines.
+    stops_without_route: int = 0
+    route_drawn: bool = False  # the route is the straight lines of "draw the route"
 
     @property
     def ok(self) -> bool:
@@ -100,6 +104,8 @@ class ImportPreview:
             "problems": self.all_problems,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "stops_without_route": self.stops_without_route,
+            "route_drawn": self.route_drawn,
             "order": {
                 "rule": self.order_rule,
                 "movable": self.movable,
@@ -293,4 +299,9 @@ def build_preview(
     elif plan.kind == "tour":
         preview.order_rule, preview.stops = _tour_stops(plan)
     preview.route, preview.districts = _geometry(plan)
+    if plan.assembly is not None and any(p.code == "assemble.no-route" for p in report.errors):
+        preview.stops_without_route = plan.assembly.stop_count
+    if plan.document is not None:
+        route_props = plan.document["features"][0].get("properties") or {}
+        preview.route_drawn = route_props.get(APPROXIMATE) is True
     return preview
