@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from tours.content.assembly.assemble import TODO_WARNINGS, option_hint
 from tours.content.checking.pipeline import ValidationOptions, validate_document
-from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.checking.profile_features import STOP_ID_PATTERN
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.workflows.drafts import without_draft_marks
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
