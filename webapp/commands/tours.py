@@ -74,6 +74,11 @@ def _database_errors() -> Iterator[None]:
 @click.option(
     "--join", is_flag=True, help="Join several lines into one route, in the files' order."
 )
+@click.option(
+    "--draw-route",
+    is_flag=True,
+    help="Without a route, join the stops in order with straight lines (redraw it later).",
+)
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
@@ -92,6 +97,7 @@ def import_command(
     order: str | None,
     route_line: str | None,
     join: bool,
+    draw_route: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -121,6 +127,7 @@ def import_command(
         order=order,
         route_line=route_line,
         join=join,
+        draw_route=draw_route,
         validation=validation_options(city, timezone, language, licence),
     )
     store = None

@@ -46,6 +46,8 @@ class OptionsForm(FlaskForm):
     order = SelectField(_l("Stop order"))
     # Offered by the preview only when the files hold several lines (set_line_choices).
     route_line = SelectField(_l("Route line"), choices=[])
+    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
+    draw_route = BooleanField(_l("Draw straight lines between the stops"))
     publish = BooleanField(_l("Publish it at once if nothing is left to do"))
 
     def set_order_choices(self, manual: bool) -> None:
@@ -68,6 +70,7 @@ class OptionsForm(FlaskForm):
         self.order.data = MANUAL if options.get("stop_order") else options.get("order") or ""
         self.publish.data = bool(options.get("publish"))
         self.route_line.data = JOIN if options.get("join") else options.get("route_line") or ""
+        self.draw_route.data = bool(options.get("draw_route"))
 
     def options(self) -> dict[str, Any]:
         """The form as the options kept with the upload (``stop_order`` is the view's)."""
@@ -81,12 +84,12 @@ class OptionsForm(FlaskForm):
             "order": self.order.data if self.order.data in ("source", "route") else None,
             "publish": bool(self.publish.data),
             **_line_options((self.route_line.data or "").strip()),
+            "draw_route": bool(self.draw_route.data),
         }
 
 
 class ImportForm(OptionsForm):
     tour = FileField(_l("A whole tour in one file (the Bidean profile, GeoJSON, GPX, KML, CSV)"))
-    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
     stops = MultipleFileField(_l("Stop files (GeoJSON, GPX, CSV, KML; several allowed)"))
     districts = FileField(_l("District outlines (GeoJSON, KML)"))
 
@@ -125,5 +128,6 @@ def assembly_options(options: dict[str, Any], max_bytes: int, stop_m: float) -> 
         stop_order=tuple(stop_order) if stop_order else None,
         route_line=options.get("route_line"),
         join=bool(options.get("join")),
+        draw_route=bool(options.get("draw_route")),
         validation=ValidationOptions(max_bytes=max_bytes, stop_distance_m=stop_m),
     )

@@ -538,3 +538,63 @@ def test_name_variants_keep_their_languages_and_the_report_counts_them(app, coor
         market = get_document(db_session, "route")["features"][3]["properties"]
     assert market["name"] == {"en": "Market", "de": "Market"}
     assert market["local_name"] == "Marketplatz"
+
+
+# -- stops without a route (issue #21, point 9) ---------------------------------------------
+
+POINTS_ONLY = "nypl-harlem_walk_points.geojson"  # five stops of a walk, no line
+
+
+def test_a_stops_only_upload_offers_the_route_field_and_draws_straight_lines(
+    app, coordinator, interop
+):
+    points = (interop / "real" / POINTS_ONLY).read_bytes()
+    token = token_of(upload(coordinator, {"tour": (points, POINTS_ONLY)}))
+    url = f"/console/tours/import/{token}"
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "The files hold 5 stops but no route." in page
+    # The page that says "fill in the route file" has that field, in a form that sends files.
+    start = page.index('id="options-form"') - 200
+    form = page[start : page.index("</form>", start)]
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form
+    assert re.search(r'<input[^>]*id="route"[^>]*name="route"', form)
+    assert 'id="draw-route-button"' in form
+    assert "Draw straight lines between the stops" in form
+    assert coordinator.post(url, data={"draw_route": "y"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "create" and report["route_drawn"]
+    [todo] = [t for t in report["todo"] if t["code"] == "profile.approximate-route"]
+    assert "route is approximate: redraw it in the editor" in todo["message"]
+    # Another preview (an option changed) keeps the drawn route.
+    assert coordinator.post(url, data={"draw_route": "y", "city": "New York"}).status_code == 302
+    page = coordinator.get(url).get_data(as_text=True)
+    assert 'id="route-drawn"' in page and 'name="draw_route" value="y"' in page
+    response = coordinator.post(f"{url}/confirm")
+    slug = "nypl-harlem-walk-points"
+    assert response.status_code == 302 and tours(app) == [(slug, "draft", 1)]
+    with get_db(app).transaction() as db_session:
+        document = get_document(db_session, slug, 1)
+    line = document["features"][0]["geometry"]
+    stops = [f["geometry"]["coordinates"][:2] for f in document["features"][1:6]]
+    assert line == {"type": "LineString", "coordinates": stops}
+    assert document["features"][0]["properties"]["approximate_route"] is True
+
+
+def test_a_route_file_given_in_the_preview_of_stops_joins_the_upload(app, coordinator, interop):
+    real = interop / "real"
+    points = (real / POINTS_ONLY).read_bytes()
+    token = token_of(upload(coordinator, {"tour": (points, POINTS_ONLY)}))
+    url = f"/console/tours/import/{token}"
+    path = (real / "nypl-harlem_walk_path.geojson").read_bytes()
+    response = coordinator.post(
+        url,
+        data={"route": (io.BytesIO(path), "nypl-harlem_walk_path.geojson"), "city": "New York"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert [f["name"] for f in report["files"]] == [POINTS_ONLY, "nypl-harlem_walk_path.geojson"]
+    assert report["will_store"]["action"] == "create" and not report["route_drawn"]
+    assert len(report["order"]["stops"]) == 5 and report["stops_without_route"] == 0
+    assert not [t for t in report["todo"] if t["code"] == "profile.approximate-route"]
+    assert 'id="import-route"' not in coordinator.get(url).get_data(as_text=True)

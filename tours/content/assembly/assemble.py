@@ -39,6 +39,7 @@ from tours.content.assembly.textcount import (
     texts_per_language,
 )
 from tours.content.checking.pipeline import ValidationOptions, validate_document
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
@@ -47,7 +48,7 @@ from tours.tour.domain import PROFILE_VERSION
 _LINES = ("LineString", "MultiLineString")
 _AREAS = ("Polygon", "MultiPolygon")
 #: Warnings that still keep a draft from being published (the issue's "undeclared languages").
-TODO_WARNINGS = frozenset(("profile.undeclared-language",))
+TODO_WARNINGS = frozenset(("profile.undeclared-language", "profile.approximate-route"))
 #: Route properties the profile knows; a file that already has them (an exported draft)
 #: keeps them unless an option says otherwise.
 _ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "languages",
@@ -86,6 +87,9 @@ class AssemblyOptions:
     route_line: str | None = None
     #: ...or all of them joined in the files' order (never without asking).
     join: bool = False
+    #: Without a route in the files, join the stops in their order with straight lines
+    #: (``--draw-route``), marked approximate until redrawn in the editor.
+    draw_route: bool = False
     validation: ValidationOptions = field(default_factory=ValidationOptions)
 
 
@@ -189,13 +193,11 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     if not all(source.readable for _, source in roles):
         return result
     parts = _by_role(roles, result)
+    drawn = not parts.route and options.draw_route and len(parts.stops) >= 2
+    if drawn:
+        parts.route.append(_drawn_route(parts.stops))
     if not parts.route:
-        result.report.error(
-            "assemble.no-route",
-            "",
-            "None of the files has a route (a LineString or MultiLineString, a GPX track or"
-            " route, a KML LineString): give the route's file with --route.",
-        )
+        _no_route(parts, options, result)
         return result
     choice = choose_route(
         parts.route,
@@ -213,9 +215,15 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
     order = decide_order(
-        parts.route, stop_features, options.order, result.notes, options.stop_order
+        [] if drawn else parts.route,
+        stop_features,
+        options.order,
+        result.notes,
+        options.stop_order,
     )
     result.order = order
+    if drawn:
+        _draw_through(parts.route[0], [stop_features[i] for i in order.final], result)
     document = _document(parts, route_props, stop_features, order, language, options, result)
     result.document, result.slug = document, route_props["slug"]
     result.stop_count = len(stop_features)
@@ -223,6 +231,48 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     result.notes.extend(language_notes(result.texts, language))
     _check(document, parts, stop_features, order, options, result)
     return result
+
+
+def _no_route(parts: _Parts, options: AssemblyOptions, result: Assembly) -> None:
+    result.stop_count = len(parts.stops)  # the preview offers a route file or a drawn route
+    if parts.stops and not options.draw_route:
+        advice = (
+            f" The files hold {counted(len(parts.stops), 'stop')}: give the route's file with"
+            " --route, or --draw-route to join the stops in their order with straight lines"
+            " (an approximate route, to redraw in the editor)."
+        )
+    elif len(parts.stops) == 1:
+        advice = " One stop is not enough to draw a route: give the route's file with --route."
+    else:
+        advice = " Give the route's file with --route."
+    result.report.error(
+        "assemble.no-route",
+        "",
+        "None of the files has a route (a LineString or MultiLineString, a GPX track or"
+        f" route, a KML LineString).{advice}",
+    )
+
+
+def _drawn_route(stops: list[SourceFeature]) -> SourceFeature:
+    """The route ``--draw-route`` draws; its line is filled in once the order is known."""
+    return SourceFeature(
+        {"type": "LineString", "coordinates": []},
+        {APPROXIMATE: True},
+        stops[0].file,
+        "the route drawn through the stops (--draw-route)",
+    )
+
+
+def _draw_through(route: SourceFeature, stops: list[AssembledStop], result: Assembly) -> None:
+    """Straight lines from stop to stop, in the tour's order."""
+    route.geometry["coordinates"] = [
+        list(stop.feature.geometry["coordinates"][:2]) for stop in stops
+    ]
+    result.notes.append(
+        f"No file has a route: it was drawn through the {len(stops)} stops in their order with"
+        " straight lines (--draw-route). It is marked approximate (approximate_route) and"
+        " stays on the to-do list until the route is redrawn in the editor."
+    )
 
 
 def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:

@@ -14,6 +14,7 @@ from typing import Any
 
 from tours.content.assembly import lines
 from tours.content.assembly.assemble import option_hint
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.report import Problem, group_problems, todo_problems
 from tours.content.workflows.staging import StagedFile
 from tours.content.workflows.uploads import ExistingTour, ImportPlan
@@ -94,6 +95,9 @@ class ImportPreview:
     #: The files' lines when there are several, to choose the route's among them.
     lines: list[dict[str, Any]] = field(default_factory=list)
     network: bool = False
+    #: Stops found in files without a route: the page offers a route file or drawn lines.
+    stops_without_route: int = 0
+    route_drawn: bool = False  # the route is the straight lines of "draw the route"
 
     @property
     def ok(self) -> bool:
@@ -112,6 +116,8 @@ class ImportPreview:
             "notes": self.notes,
             "not_carried_over": self.not_carried,
             "texts_per_language": self.texts_per_language,
+            "stops_without_route": self.stops_without_route,
+            "route_drawn": self.route_drawn,
             "order": {
                 "rule": self.order_rule,
                 "movable": self.movable,
@@ -310,4 +316,9 @@ def build_preview(
     elif plan.kind == "tour":
         preview.order_rule, preview.stops = _tour_stops(plan)
     preview.route, preview.districts = _geometry(plan)
+    if plan.assembly is not None and any(p.code == "assemble.no-route" for p in report.errors):
+        preview.stops_without_route = plan.assembly.stop_count
+    if plan.document is not None:
+        route_props = plan.document["features"][0].get("properties") or {}
+        preview.route_drawn = route_props.get(APPROXIMATE) is True
     return preview
