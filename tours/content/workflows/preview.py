@@ -20,7 +20,7 @@ from tours.tour.store import DRAFT, PUBLISHED
 
 #: Problems a field of the import form fixes: code (and the property it is about) -> field.
 _OPTION_FIELDS = ("title", "summary", "city", "timezone", "licence")
-_CODE_FIELDS = {"assemble.no-route": "route", "profile.undeclared-language": "language"}
+_CODE_FIELDS = {"assemble.no-route": "route", "profile.partial-language": "language"}
 EXCERPT = 140
 
 
