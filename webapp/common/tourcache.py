@@ -250,12 +250,13 @@ def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int
 
 def with_route(stored: StoredTour) -> StoredTour:
     """``stored`` with its route: a cached (lean) tour's is read again from the database,
-    keeping the itinerary already planned (so it is not planned again)."""
+    keeping the itinerary already planned (so it is not planned again), and offering
+    the same languages as the cached tour (``offered``)."""
     if stored.tour.route:
         return stored
     with get_db().transaction() as db_session:
         loaded = get_tour(db_session, stored.slug, stored.version)
-    tour = replace(loaded.tour, planned=stored.tour.planned)
+    tour = replace(offered(loaded.tour), planned=stored.tour.planned)
     return StoredTour(loaded.slug, loaded.version, tour)
 
 
