@@ -89,7 +89,7 @@ def test_download_and_upload_store_a_new_version_and_audit_it(app, client):
         )
     # Polish is now declared, and the report lists it.
     page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
-    assert "Polish (pl)</th>" in page and "not declared" not in page
+    assert "Polish (pl)</th>" in page and "partial: not offered" not in page
 
 
 def test_the_title_and_summary_rows_round_trip(app, client):
