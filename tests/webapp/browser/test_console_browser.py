@@ -219,6 +219,41 @@ def test_a_walk_page_reloads_offline_and_a_double_tap_checks_in_once(
     context.close()
 
 
+def test_a_check_in_queued_by_one_account_is_never_sent_by_another(console_server, browser):
+    """A mark queued offline belongs to the account that made it: when that session ended
+    before the phone was back online and another account logs in on the same phone, the
+    mark waits (it is neither sent nor shown) until its own account is back."""
+    server = console_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{server.walks[0]}"
+    page.goto(server.url + path)
+    first = server.bookings[0]
+    before = check_ins(server, first)
+    shown = page.get_attribute(f'.booking[data-booking="{first}"]', "data-state")
+    context.set_offline(True)
+    page.locator(f'.booking[data-booking="{first}"] button.no-show').click()
+    assert queued_check_ins(page) == 1
+
+    context.clear_cookies()  # the guide's session ends while the phone is offline
+    context.set_offline(False)
+    log_in(page, server, "coordinator@example.org")
+    page.goto(server.url + path)
+    page.wait_for_selector("#departure[data-flushed]", state="attached")
+    assert check_ins(server, first) == before
+    assert queued_check_ins(page) == 1
+    assert page.get_attribute(f'.booking[data-booking="{first}"]', "data-state") == shown
+
+    context.clear_cookies()
+    log_in(page, server, "youssef@example.org")
+    page.goto(server.url + path)
+    page.wait_for_function("() => document.getElementById('pending').hidden")
+    assert check_ins(server, first) == before + 1
+    assert queued_check_ins(page) == 0
+    context.close()
+
+
 def test_the_opened_walk_loads_offline_after_the_interface_language_changed(
     console_server, browser
 ):

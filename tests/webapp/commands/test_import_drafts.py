@@ -360,3 +360,24 @@ def test_cappadocia_names_in_17_languages_are_partial_until_declared(
     declared = runner.invoke(args=["translations", "declare", slug, "de"])
     assert declared.exit_code == 0, declared.output
     assert listing(runner)[0]["languages"] == ["en", "de"]
+
+
+def test_import_reports_texts_per_language_and_keeps_the_local_name(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    data = json.loads(stops.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["name:en"] = "Main Square"
+    stops.write_text(json.dumps(data), encoding="utf-8")
+    args = ["import", "--route", str(route), "--stops", str(stops), "--dry-run"]
+    text = runner.invoke(args=args)
+    assert text.exit_code == 0, text.output
+    assert (
+        "note: Texts per language (plain texts went to en): en 6 (name 3, story 3);" in text.output
+    )
+    assert "1 stop kept the plain 'name' as local_name: name:en gave the en text." in text.output
+    [report] = json.loads(runner.invoke(args=[*args, "--json"]).output)
+    assert report["texts_per_language"] == {"en": 6, "de": 3}
+    plaza = next(
+        f["properties"] for f in report["document"]["features"] if f["properties"].get("local_name")
+    )
+    assert plaza["name"] == {"en": "Main Square", "de": "Halt Plaza"}
+    assert plaza["local_name"] == "Plaza"

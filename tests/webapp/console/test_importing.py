@@ -450,3 +450,23 @@ def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordi
     assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
     assert tours(app) == []
+
+
+def test_name_variants_keep_their_languages_and_the_report_counts_them(app, coordinator):
+    stops = json.loads(stops_file())
+    for feature in stops["features"]:
+        name = feature["properties"]["name"]
+        feature["properties"].update({"name": f"{name}platz", "name:en": name, "name:de": name})
+    files = {
+        "route": (route_file(), "route.geojson"),
+        "stops": (json.dumps(stops).encode(), "stops.geojson"),
+    }
+    report = upload(coordinator, files, headers={"Accept": "application/json"}, language="en")
+    report = report.get_json()
+    assert report["texts_per_language"] == {"en": 7, "de": 3}  # 3 names, 3 stories, 1 title
+    assert "3 stops kept the plain 'name' as local_name" in " ".join(report["notes"])
+    assert coordinator.post(report["confirm"]).status_code == 302
+    with get_db(app).transaction() as db_session:
+        market = get_document(db_session, "route")["features"][3]["properties"]
+    assert market["name"] == {"en": "Market", "de": "Market"}
+    assert market["local_name"] == "Marketplatz"

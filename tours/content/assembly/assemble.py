@@ -15,13 +15,28 @@ carried over is listed (``not_carried``), and every guess is said (``notes``).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
 from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
-from tours.content.assembly.fieldmap import FieldMap, map_stop, map_text, text_id
+from tours.content.assembly.fieldmap import (
+    FieldMap,
+    keep_local,
+    local_key,
+    map_stop,
+    map_text,
+    text_id,
+)
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
+from tours.content.assembly.textcount import (
+    language_notes,
+    local_notes,
+    not_language_notes,
+    not_languages,
+    texts_per_language,
+)
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
@@ -82,12 +97,19 @@ class Assembly:
     not_carried: list[str] = field(default_factory=list)
     slug: str | None = None
     stop_count: int = 0
+    #: How many texts of the document are in each language (names, stories, titles…).
+    texts: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Per stop, in source order: where it came from and which property fed which field.
     stop_sources: list[StopSource] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.document is not None
+
+    @property
+    def texts_per_language(self) -> dict[str, int]:
+        """``{"en": 137, "de": 24}``: the report's count of texts in each language."""
+        return {tag: sum(counts.values()) for tag, counts in self.texts.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +120,7 @@ class Assembly:
             "order": self.order.to_dict() if self.order else None,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "texts_per_language": self.texts_per_language,
         }
 
 
@@ -171,9 +194,11 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
         parts.route, stop_features, options.order, result.notes, options.stop_order
     )
     result.order = order
-    document = _document(parts, route_props, stop_features, order, language, options)
+    document = _document(parts, route_props, stop_features, order, language, options, result)
     result.document, result.slug = document, route_props["slug"]
     result.stop_count = len(stop_features)
+    result.texts = texts_per_language(document)
+    result.notes.extend(language_notes(result.texts, language))
     _check(document, parts, stop_features, order, options, result)
     return result
 
@@ -228,6 +253,7 @@ def _route_properties(
     source_props.pop("todo", None)
     props: dict[str, Any] = {"profile": PROFILE_VERSION}
     consumed: set[str] = set()
+    local: dict[str, dict[str, str]] = {}
     for key in ("title", "summary"):
         given = getattr(options, key)
         if given:
@@ -241,7 +267,8 @@ def _route_properties(
             if meta:
                 props[key] = {language: meta}
                 continue
-        text, used = map_text(source_props, sources, language, consumed)
+        local[key] = {}
+        text, used = map_text(source_props, sources, language, consumed, local[key])
         if text:
             props[key] = text
             if used != key:
@@ -264,7 +291,26 @@ def _route_properties(
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
+    _keep_locals(props, local, language, result)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def _keep_locals(
+    props: dict[str, Any],
+    local: dict[str, dict[str, str]],
+    language: str,
+    result: Assembly,
+) -> None:
+    """Keep the route's plain texts that a ``title:xx``-style variant replaced."""
+    kept: dict[str, tuple[str, str]] = {}
+    unkept: list[str] = []
+    for key, found in local.items():
+        if found:
+            keep_local(props, local_key(key), found, kept, unkept)
+    result.notes.extend(
+        local_notes(Counter((k, *v) for k, v in kept.items()), "The route", language)
+    )
+    result.not_carried.extend(f"the route: {item}" for item in unkept)
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
@@ -285,9 +331,15 @@ def _stops(
     used: set[str] = set()
     replaced: list[str] = []
     converted = 0
+    local: Counter[tuple[str, str, str]] = Counter()
+    odd: Counter[str] = Counter()  # name:left and the like, kept as they were
     for index, feature in enumerate(points):
         fields = fields_by_file[feature.file]
         mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
+        local.update((k, *v) for k, v in mapped.local.items())
+        text_sources = (*fields.sources["name"], *fields.sources["story"])
+        odd.update(not_languages(mapped.props, text_sources))
+        result.not_carried.extend(f"{feature.where()}: {item}" for item in mapped.unkept)
         stop_id = text_id(raw_id)
         if stop_id is not None and not isinstance(raw_id, str):
             converted += 1
@@ -310,6 +362,8 @@ def _stops(
                 kept,
             )
         )
+    result.notes.extend(local_notes(local, "stop", language))
+    result.notes.extend(not_language_notes(odd))
     if converted:
         result.notes.append(f'{counted(converted, "numeric stop id")} became text ids (7 → "7").')
     if replaced:
@@ -375,6 +429,7 @@ def _document(
     order: StopOrder,
     language: str,
     options: AssemblyOptions,
+    result: Assembly,
 ) -> dict[str, Any]:
     lines: list[Any] = []
     for feature in parts.route:
@@ -400,17 +455,22 @@ def _document(
             }
         )
     fields = options.fields
+    kept: dict[str, tuple[str, str]] = {}
+    local_names: Counter[tuple[str, str, str]] = Counter()
     for district in parts.districts:
         consumed: set[str] = set()
-        name, _ = map_text(district.properties, fields.sources["name"], language, consumed)
+        local: dict[str, str] = {}
+        name, _ = map_text(district.properties, fields.sources["name"], language, consumed, local)
         props = {k: v for k, v in district.properties.items() if k not in consumed}
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": district.geometry,
-                "properties": {**props, **({"name": name} if name else {})},
-            }
-        )
+        props.update({"name": name} if name else {})
+        if local:
+            unkept: list[str] = []
+            keep_local(props, local_key("name"), local, kept, unkept)
+            local_names.update((k, *v) for k, v in kept.items())
+            result.not_carried.extend(f"{district.where()}: {item}" for item in unkept)
+            kept.clear()
+        features.append({"type": "Feature", "geometry": district.geometry, "properties": props})
+    result.notes.extend(local_notes(local_names, "district", language))
     return {"type": "FeatureCollection", "features": features}
 
 

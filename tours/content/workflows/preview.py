@@ -78,6 +78,7 @@ class ImportPreview:
     all_problems: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
+    texts_per_language: dict[str, int] = field(default_factory=dict)
     order_rule: str | None = None
     movable: bool = False  # the stops of an assembly can be moved; a tour file's cannot
     stops: list[StopRow] = field(default_factory=list)
@@ -100,6 +101,7 @@ class ImportPreview:
             "problems": self.all_problems,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "texts_per_language": self.texts_per_language,
             "order": {
                 "rule": self.order_rule,
                 "movable": self.movable,
@@ -287,6 +289,7 @@ def build_preview(
     if plan.assembly is not None:
         preview.notes = list(plan.assembly.notes)
         preview.not_carried = list(plan.assembly.not_carried)
+        preview.texts_per_language = plan.assembly.texts_per_language
     if plan.kind == "assembly":
         preview.order_rule, preview.stops = _assembled_stops(plan)
         preview.movable = bool(preview.stops)
