@@ -56,8 +56,9 @@ def _database_errors() -> Iterator[None]:
 @click.option(
     "--languages",
     metavar="TAGS",
-    help="The tour's languages, in order (es,eu,en); texts in others are kept as partial"
-    " translations, not offered to visitors until declared.",
+    help="The draft's languages, in order (es,eu,en); texts in others are kept as partial"
+    " translations, not offered to visitors until declared. A file in the profile keeps"
+    " its own.",
 )
 @click.option("--title", help="The tour's title, in the --language.")
 @click.option("--summary", help="The tour's summary, in the --language.")
