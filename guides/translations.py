@@ -11,11 +11,16 @@ did not declare yet is added to its languages, after the others).  The new versi
 keeps the standing of the one it was made from: a published tour gets a new published
 version (checked with the full profile first), a draft, or a draft waiting on a
 published tour, gets a new draft.  A file with any problem stores nothing.
+
+Texts in a language the tour does not declare are partial translations: the report
+counts them, visitors are not offered them.  Declaring the language
+(``declare_language``) stores a new version, with the same standing, that offers it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -32,8 +37,12 @@ from tours.content.translation.translations import (
     route_properties,
     tour_texts,
 )
+from tours.content.translation.translations import (
+    declare_language as declare_language_in,
+)
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
+from tours.tour.models import TourVersionRecord
 from tours.tour.store import PUBLISHED, newest_version, save_document
 
 ALL_FIELDS: tuple[str, ...] = (*PUBLIC_FIELDS, "script")
@@ -112,28 +121,68 @@ def import_translations(
     if not outcome.changed:
         outcome.version = None
         return outcome
-    record = row.tour
-    outcome.draft = (
-        record.status != PUBLISHED or row.version != record.current_version or bool(row.todo)
+    source = f"translations ({parsed.language}) on version {row.version}"
+    outcome.version, outcome.draft, problems = _store(
+        db_session, slug, row, document, source, options
     )
-    if not outcome.draft:
+    outcome.problems = [CsvProblem(0, "", message) for message in problems]
+    return outcome
+
+
+def declare_language(
+    db_session: Session, slug: str, language: str, options: ValidationOptions | None = None
+) -> TranslationImport:
+    """Declare ``language`` on the newest version of ``slug``, stored as a new version, so
+    that visitors are offered its texts (a partial translation until then).
+
+    ``changed`` is 1 when it was declared now, 0 when it was already (nothing stored).
+    Raises ``TourNotFound``, and ``TranslationError`` for a tag that is no language.
+    """
+    if not is_valid_tag(language):
+        raise TranslationError(f"{language!r} is not a language tag such as pl or pt-BR.")
+    language = normalize_tag(language)
+    row = newest_version(db_session, slug)  # locks the tour's row until the caller commits
+    document, changed = declare_language_in(row.document, language)
+    outcome = TranslationImport(slug, language, changed=int(changed))
+    if not changed:
+        return outcome
+    source = f"declared {language} on version {row.version}"
+    outcome.version, outcome.draft, problems = _store(
+        db_session, slug, row, document, source, options
+    )
+    outcome.problems = [CsvProblem(0, "", message) for message in problems]
+    return outcome
+
+
+def _store(
+    db_session: Session,
+    slug: str,
+    row: TourVersionRecord,
+    document: dict[str, Any],
+    source_name: str,
+    options: ValidationOptions | None,
+) -> tuple[int | None, bool, list[str]]:
+    """Store ``document`` as the next version after ``row``, keeping its standing: a new
+    published version (checked with the full profile first) of a published tour, else a
+    draft.  Returns the version (None when refused), whether it is a draft, the problems.
+    """
+    record = row.tour
+    draft = record.status != PUBLISHED or row.version != record.current_version or bool(row.todo)
+    if not draft:
         result = validate_document(document, slug, options)
         if result.document is None or not result.report.valid:
-            outcome.problems = [
-                CsvProblem(0, "", f"{p.pointer or '/'}: {p.message}") for p in result.report.errors
-            ]
-            return outcome
+            return None, draft, [f"{p.pointer or '/'}: {p.message}" for p in result.report.errors]
         document = result.document
     props = route_properties(document)
-    outcome.version = save_document(
+    version = save_document(
         db_session,
         document,
         slug=slug,
         city=row.city,
         languages=list(props.get("languages") or ()),
         title=row.title,
-        source_name=f"translations ({parsed.language}) on version {row.version}",
+        source_name=source_name,
         todo=row.todo,
-        draft=outcome.draft,
+        draft=draft,
     )
-    return outcome
+    return version, draft, []

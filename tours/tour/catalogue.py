@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tours.i18n import LocalizedText, Resolved
-from tours.tour.domain import DEFAULT_PACE_KMH, Price, Tour
+from tours.tour.domain import DEFAULT_PACE_KMH, Price, Tour, offered
 from tours.tour.geometry import Itinerary
 
 #: Images a card may take its cover from: the first ones of the published stops in
@@ -102,6 +102,7 @@ def catalogue_facts(tour: Tour, itinerary: Itinerary | None = None) -> dict[str,
     distances and dwell times are kept).
     """
     itinerary = itinerary if itinerary is not None else tour.itinerary()
+    tour = offered(tour)  # a card offers only the declared languages, like the tour page
     stops = tour.public_stops
     covers = [
         {

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from tours.coords import LonLat
-from tours.i18n import LocalizedText
+from tours.i18n import LocalizedText, base_language
 from tours.tour.geometry import Itinerary, RouteGeometry, plan_itinerary
 
 PROFILE_VERSION = "bidean-tour/1"
@@ -373,3 +373,40 @@ def without_scripts(document: Mapping[str, Any]) -> dict[str, Any]:
             feature = {**feature, "properties": props}
         features.append(feature)
     return {**document, "features": features}
+
+
+def offered(tour: Tour) -> Tour:
+    """``tour`` as visitors are offered it: texts only in its declared ``languages``.
+
+    Texts in other languages are partial translations, kept in the stored document (and
+    its exports) until the coordinator declares the language.  A text with no declared
+    language at all keeps what it has, as the fallback of last resort, so that no stop
+    goes without a name.  Scripts are never public and stay as they are.
+    """
+    bases = frozenset(base_language(tag) for tag in tour.languages)
+    if not bases:
+        return tour
+
+    def keep(text: LocalizedText) -> LocalizedText:
+        declared = {tag: value for tag, value in text.items() if base_language(tag) in bases}
+        return text if not declared or len(declared) == len(text) else LocalizedText(declared)
+
+    def stop(s: Stop) -> Stop:
+        media = tuple(replace(m, caption=keep(m.caption), alt=keep(m.alt)) for m in s.media)
+        return replace(
+            s,
+            name=keep(s.name),
+            story=keep(s.story),
+            community=keep(s.community),
+            accessibility=keep(s.accessibility),
+            media=media,
+        )
+
+    return replace(
+        tour,
+        title=keep(tour.title),
+        summary=keep(tour.summary),
+        credits=keep(tour.credits),
+        stops=tuple(stop(s) for s in tour.stops),
+        district_areas=tuple(replace(d, name=keep(d.name)) for d in tour.district_areas),
+    )

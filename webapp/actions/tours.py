@@ -1,5 +1,5 @@
-"""Tours: publishing and withdrawing, the editor's saves and restores, translation files
-and forks.
+"""Tours: publishing and withdrawing, the editor's saves and restores, translation files,
+declaring a language to offer it, and forks.
 
 The coordinator pages and the ``bidean`` commands call the same functions.  Each runs
 in the caller's transaction, which must be opened with ``write_lock`` (the tour's row is
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from guides import audit
 from guides.audit import Actor
-from guides.translations import TranslationImport, import_translations
+from guides.translations import TranslationImport, declare_language, import_translations
 from tours.content.checking.pipeline import ValidationOptions
 from tours.content.workflows import drafts, editing
 from tours.content.workflows.drafts import PublishOutcome
@@ -118,6 +118,29 @@ def import_tour_translations(
             language=outcome.language,
             version=outcome.version,
             changed=outcome.changed,
+        )
+    return outcome
+
+
+def declare_tour_language(
+    db_session: Session,
+    actor: Actor,
+    slug: str,
+    language: str,
+    options: ValidationOptions | None = None,
+) -> TranslationImport:
+    """Offer a language to visitors: store a version that declares it
+    (``tour.language.declare``); none when it was declared already or the check refused
+    the new version.  Raises ``TourNotFound`` and ``TranslationError``."""
+    outcome = declare_language(db_session, slug, language, options)
+    if outcome.ok and outcome.version is not None:
+        audit.record(
+            db_session,
+            actor,
+            "tour.language.declare",
+            _target(slug),
+            language=outcome.language,
+            version=outcome.version,
         )
     return outcome
 

@@ -24,6 +24,7 @@ from tours.content.assembly.fieldmap import FieldMap, MappingError
 from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
+from tours.i18n import is_valid_tag, normalize_tag
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.actions import imports
@@ -52,6 +53,13 @@ def _database_errors() -> Iterator[None]:
 )
 @click.option("--districts", type=FILES, help="Take district outlines from this file.")
 @gpx_options
+@click.option(
+    "--languages",
+    metavar="TAGS",
+    help="The draft's languages, in order (es,eu,en); texts in others are kept as partial"
+    " translations, not offered to visitors until declared. A file in the profile keeps"
+    " its own.",
+)
 @click.option("--title", help="The tour's title, in the --language.")
 @click.option("--summary", help="The tour's summary, in the --language.")
 @click.option(
@@ -91,6 +99,7 @@ def import_command(
     timezone: str | None,
     language: str | None,
     licence: str | None,
+    languages: str | None,
     title: str | None,
     summary: str | None,
     mappings: tuple[str, ...],
@@ -116,6 +125,11 @@ def import_command(
         raise click.UsageError(str(exc)) from None
     if route_line and join:
         raise click.UsageError("Give --route-line (one line) or --join (all lines), not both.")
+    declared = _language_list(languages)
+    if declared and language is None:
+        language = declared[0]  # plain texts are in the tour's first language
+    elif declared and normalize_tag(language or "") not in declared:
+        raise click.UsageError(f"--language {language} must be one of --languages {languages}.")
     assembly = AssemblyOptions(
         title=title,
         summary=summary,
@@ -147,6 +161,7 @@ def import_command(
             # Images a tour file names by a local path go into the media store, except in
             # a dry run, which checks them in a scratch folder and keeps nothing.
             validate=validate_only if dry_run else validate_for_app,
+            languages=declared,
         )
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in intakes], ensure_ascii=False, indent=2))
@@ -154,6 +169,15 @@ def import_command(
         for intake in intakes:
             click.echo("\n".join(intake_text(intake)))
     raise click.exceptions.Exit(0 if all(i.ok for i in intakes) else 1)
+
+
+def _language_list(value: str | None) -> tuple[str, ...]:
+    """``--languages es,eu,en`` as canonical tags, in order, each once."""
+    tags = [tag.strip() for tag in (value or "").split(",") if tag.strip()]
+    bad = [tag for tag in tags if not is_valid_tag(tag)]
+    if bad:
+        raise click.UsageError(f"--languages: {', '.join(bad)} is no language tag such as eu.")
+    return tuple(dict.fromkeys(normalize_tag(tag) for tag in tags))
 
 
 def _store(actor: Actor) -> Store:

@@ -1,4 +1,4 @@
-"""``bidean translations report|export|import`` and ``bidean fork``.
+"""``bidean translations report|export|import|declare`` and ``bidean fork``.
 
 Thin commands over ``guides.translations`` and ``webapp.actions.tours`` (storing a
 translation file and a fork, audited as from the console); exit 1 with one clear
@@ -142,6 +142,48 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
             f" {outcome.changed} {outcome.language} texts changed"
         )
     raise click.exceptions.Exit(0 if outcome.ok else 1)
+
+
+@translations_group.command("declare")
+@click.argument("slug")
+@click.argument("language")
+@with_appcontext
+def declare_command(slug: str, language: str) -> None:
+    """Offer LANGUAGE to visitors of SLUG: store a version that declares it.
+
+    Until then its texts are a partial translation, counted by `bidean translations
+    report` but not shown on the public pages.  Incomplete, it lists what is missing.
+    """
+    db = get_db()
+    with _database_errors(), _refusals():
+        upgrade(db.engine)
+        with db.transaction(write_lock=True) as db_session:
+            outcome = tour_actions.declare_tour_language(
+                db_session,
+                Actor.command_line(),
+                slug,
+                language,
+                validation_options(None, None, None, None),
+            )
+            report = translation_report(db_session, slug) if outcome.version else None
+    if not outcome.ok:
+        for problem in outcome.problems:
+            click.echo(f"{slug}: {problem.message}", err=True)
+        click.echo(f"{slug}: nothing was stored.", err=True)
+        raise click.exceptions.Exit(1)
+    if outcome.version is None:
+        click.echo(f"{slug} already declares {outcome.language}; nothing was stored.")
+        return
+    kind = " as a draft" if outcome.draft else ""
+    click.echo(f"stored {slug} version {outcome.version}{kind}: {outcome.language} is declared")
+    coverage = (
+        next(c for c in report.languages if c.language == outcome.language) if report else None
+    )
+    if coverage is not None and not coverage.complete:
+        click.echo(
+            f"{outcome.language} is {coverage.percent:g}% complete: see"
+            f" `bidean translations report {slug}` for what is missing."
+        )
 
 
 @click.command("fork")

@@ -31,7 +31,7 @@ from tours.content.publishing.export import to_geojson
 from tours.db import reading
 from tours.errors import TourNotFound
 from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
-from tours.tour.domain import Stop, Tour
+from tours.tour.domain import Stop, Tour, offered
 from tours.tour.geometry import Itinerary, Leg
 from tours.tour.store import (
     CatalogueRow,
@@ -224,9 +224,11 @@ class TourCache:
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:
-        itinerary = stored.tour.itinerary(self.pace_kmh)
-        summary = summarize(stored.tour, stored.version, itinerary, self.pace_kmh)
-        lean = StoredTour(stored.slug, stored.version, stored.tour.without_route(itinerary))
+        # Visitors are offered the declared languages only: partial translations wait.
+        tour = offered(stored.tour)
+        itinerary = tour.itinerary(self.pace_kmh)
+        summary = summarize(tour, stored.version, itinerary, self.pace_kmh)
+        lean = StoredTour(stored.slug, stored.version, tour.without_route(itinerary))
         return CachedTour(lean, itinerary, summary)
 
 
@@ -248,12 +250,13 @@ def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int
 
 def with_route(stored: StoredTour) -> StoredTour:
     """``stored`` with its route: a cached (lean) tour's is read again from the database,
-    keeping the itinerary already planned (so it is not planned again)."""
+    keeping the itinerary already planned (so it is not planned again), and offering
+    the same languages as the cached tour (``offered``)."""
     if stored.tour.route:
         return stored
     with get_db().transaction() as db_session:
         loaded = get_tour(db_session, stored.slug, stored.version)
-    tour = replace(loaded.tour, planned=stored.tour.planned)
+    tour = replace(offered(loaded.tour), planned=stored.tour.planned)
     return StoredTour(loaded.slug, loaded.version, tour)
 
 

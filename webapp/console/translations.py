@@ -3,8 +3,9 @@ trip for translators (download a language's file, upload it back).
 
 ``/console/tours/<slug>/translations`` shows, per language (the declared ones, then any
 other a stop text uses), how complete the names, stories and scripts are and which stops
-lack what.  It calls ``guides.translations`` and ``webapp.actions.tours``, exactly as
-``bidean translations`` does.
+lack what; a language the tour does not declare is a partial translation, which a
+button offers to visitors.  It calls ``guides.translations`` and
+``webapp.actions.tours``, exactly as ``bidean translations`` does.
 """
 
 from __future__ import annotations
@@ -131,6 +132,36 @@ def admin_tour_translations_import(slug: str) -> Response | str:
                 "Version %(version)s stored: %(num)d texts changed.",
                 outcome.changed,
                 version=outcome.version,
+            )
+        )
+    return redirect(url_for("console.admin_tour_translations", slug=slug))
+
+
+@bp.post("/tours/<slug>/translations/declare")
+@coordinator_required
+def admin_tour_translations_declare(slug: str) -> Response | str:
+    """Declare a partial language, so that visitors are offered its texts."""
+    language = (request.form.get("language") or "").strip()
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            outcome = tour_actions.declare_tour_language(
+                db_session, current_user.actor, slug, language, _options()
+            )
+    except TourNotFound:
+        abort(404)
+    except TranslationError:
+        abort(400)
+    if not outcome.ok:
+        flash(gettext("The new version was not accepted, and nothing was stored:"))
+        return _page(slug, outcome.problems)
+    if outcome.version is None:
+        flash(gettext("%(language)s is offered already: nothing was stored.", language=language))
+    else:
+        flash(
+            gettext(
+                "Version %(version)s stored: %(language)s is offered to visitors.",
+                version=outcome.version,
+                language=outcome.language,
             )
         )
     return redirect(url_for("console.admin_tour_translations", slug=slug))

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.tours.tourdoc import tour as tour_document
 from tours.content.checking.pipeline import validate_path
 from tours.i18n import LocalizedText
 from tours.tour.catalogue import (
     TourSummary,
     announced_duration,
+    catalogue_facts,
     content_languages,
     group_by_place,
     summarize,
 )
-from tours.tour.domain import Tour
+from tours.tour.domain import Tour, offered
 
 
 def load(path: Path) -> Tour:
@@ -150,3 +153,19 @@ def test_content_languages_lists_each_once_in_order():
         summary("b", "Bilbao", ("Z",), {"ar": "c", "es": "d"}),
     ]
     assert content_languages(tours) == ["es", "eu", "ar"]
+
+
+def test_visitors_are_offered_the_declared_languages_only():
+    document = tour_document(title={"es": "Voces", "en": "Voices", "tr": "Sesler"})
+    plaza = document["features"][1]["properties"]
+    plaza["name"]["pt-BR"] = "Parada"
+    plaza["story"] = {"tr": "Bir hikaye."}  # only a partial language: kept as the last resort
+    stored = Tour.from_document(document)
+    shown = offered(stored)
+    assert dict(shown.title) == {"es": "Voces", "en": "Voices"}
+    assert "pt-BR" not in shown.stops[0].name and "tr" not in shown.stops[0].name
+    assert dict(shown.stops[0].story) == {"tr": "Bir hikaye."}
+    assert stored.stops[0].name["pt-BR"] == "Parada"  # the stored tour keeps everything
+    assert catalogue_facts(stored)["title"] == {"es": "Voces", "en": "Voices"}
+    declared = offered(replace(stored, languages=(*stored.languages, "pt")))
+    assert declared.stops[0].name["pt-BR"] == "Parada"

@@ -96,22 +96,28 @@ def test_completing_a_draft_then_publishing_makes_it_public(runner, client, tmp_
     args = ["import", "--route", str(route), "--stops", str(stops)]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=[*args, *COMPLETE])
-    # Each stop has a German name, but the tour declares only English.
-    assert "version 2 as a draft (3 to do)" in again.output, again.output
-    assert runner.invoke(args=["publish", "walk-route"]).exit_code == 1
-    data = json.loads(Path(stops).read_text())
-    for feature in data["features"]:
-        del feature["properties"]["name:de"]
-    stops.write_text(json.dumps(data), encoding="utf-8")
-    third = runner.invoke(args=[*args, *COMPLETE])
-    assert "version 3 as a draft (0 to do)" in third.output, third.output
+    # Each stop has a German name, but the tour declares only English: German is a partial
+    # translation, kept and noted, never a to-do.
+    assert "version 2 as a draft (0 to do)" in again.output, again.output
+    assert "partial translations" in again.output
     published = runner.invoke(args=["publish", "walk-route"])
     assert published.exit_code == 0, published.output
     [item] = listing(runner)
     assert item["status"] == "published" and item["published_version"] == item["version"]
     page = client.get("/tours/walk-route?lang=en")
     assert page.status_code == 200 and "Story of Mercado" in page.get_data(as_text=True)
+    assert "Halt Mercado" not in client.get("/tours/walk-route?lang=de").get_data(as_text=True)
     assert [t["slug"] for t in client.get("/api/tours").get_json()] == ["walk-route"]
+    # --languages declares German on import: offered once published.
+    third = runner.invoke(args=[*args, *COMPLETE, "--languages", "en,DE"])
+    assert "version 4 as a draft (0 to do)" in third.output, third.output
+    assert "partial translations" not in third.output
+    assert "missing-translation" in third.output and "(de)" in third.output  # as ever
+    assert listing(runner)[0]["languages"] == ["en", "de"]
+    assert runner.invoke(args=["publish", "walk-route"]).exit_code == 0
+    assert "Halt Mercado" in client.get("/tours/walk-route?lang=de").get_data(as_text=True)
+    wrong = runner.invoke(args=[*args, *COMPLETE, "--languages", "es,eu"])
+    assert wrong.exit_code == 2 and "--language en must be one of" in wrong.output
     # Withdrawn: off the public site, versions kept, publish brings it back.
     assert runner.invoke(args=["withdraw", "walk-route"]).exit_code == 0
     assert client.get("/tours/walk-route").status_code == 404
@@ -330,6 +336,32 @@ def test_licence_url_warns_with_the_closest_identifier(runner, tmp_path):
     result = runner.invoke(args=["validate", str(path)])
     assert result.exit_code == 0
     assert "profile.licence-not-spdx" in result.output and '"CC-BY-SA-4.0"' in result.output
+
+
+def test_cappadocia_names_in_17_languages_are_partial_until_declared(
+    runner, client, interop, tmp_path
+):
+    points = interop / "real" / "nevsehir-cappadocia_heritage-pois_osm-export.geojson"
+    source = json.loads(points.read_text(encoding="utf-8"))
+    spots = [f["geometry"]["coordinates"] for f in source["features"] if f["geometry"]]
+    spots = [c for c in spots if isinstance(c[0], float)]
+    lons, lats = [c[0] for c in spots], [c[1] for c in spots]
+    route = tmp_path / "route.geojson"
+    line = [[min(lons), min(lats)], [max(lons), max(lats)]]
+    route.write_text(json.dumps({"type": "LineString", "coordinates": line}), encoding="utf-8")
+    args = ["import", "--route", str(route), "--stops", str(points), *COMPLETE[:-2]]
+    result = runner.invoke(args=[*args, "--language", "en"])
+    assert result.exit_code == 0, result.output
+    assert "partial translations" in result.output
+    [item] = listing(runner)
+    assert not any("language" in t["code"] for t in item["todo"]), item["todo"]
+    slug = item["slug"]  # whatever the slug rule makes of it
+    report = json.loads(runner.invoke(args=["translations", "report", slug, "--json"]).output)
+    partial = {c["language"]: c for c in report["languages"] if c["partial"]}
+    assert {"de", "tr"} <= set(partial) and partial["de"]["fields"]["name"]["present"] > 0
+    declared = runner.invoke(args=["translations", "declare", slug, "de"])
+    assert declared.exit_code == 0, declared.output
+    assert listing(runner)[0]["languages"] == ["en", "de"]
 
 
 def test_import_reports_texts_per_language_and_keeps_the_local_name(runner, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from guides.audit import recent
 from tests.tours.content.translation.test_translations import HOSTILE
 from tests.tours.tourdoc import encode, tour
 from tours.content.translation.translation_csv import protect
@@ -208,3 +209,53 @@ def test_fork_stores_a_draft_in_the_other_city_with_attribution(app, runner, cli
     assert unknown.exit_code == 1 and "No tour 'nope'" in unknown.output
     bad = runner.invoke(args=["fork", SLUG, "--city", "Gdańsk", "--slug", "Not A Slug"])
     assert bad.exit_code == 1 and "cannot be a slug" in bad.output
+
+
+def test_a_partial_language_is_kept_and_offered_only_once_declared(app, runner, client, tmp_path):
+    doc = tour()
+    doc["features"][1]["properties"]["name"]["tr"] = "Durak-7f3"
+    path = tmp_path / "tour.geojson"
+    path.write_bytes(encode(doc))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "partial translations" in result.output
+    version, document, status = stored(app)
+    assert (version, status) == (1, "published")
+    assert stop_props(document, "plaza")["name"]["tr"] == "Durak-7f3"  # kept
+    report = json.loads(runner.invoke(args=["translations", "report", SLUG, "--json"]).output)
+    turkish = next(lang for lang in report["languages"] if lang["language"] == "tr")
+    assert (turkish["declared"], turkish["partial"]) == (False, True)
+    assert turkish["fields"]["name"]["present"] == 1 and turkish["percent"] == 16.7
+    text = runner.invoke(args=["translations", "report", SLUG]).output
+    assert "tr (partial: not offered to visitors until declared): 16.7%" in text
+    # Not offered: no Turkish in the language menu, and ?lang=tr falls back.
+    page = client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
+    assert "Durak-7f3" not in page and "Parada plaza" in page
+    assert 'hreflang="tr"' not in page
+
+    result = runner.invoke(args=["translations", "declare", SLUG, "tr"])
+    assert result.exit_code == 0, result.output
+    assert f"stored {SLUG} version 2: tr is declared" in result.output
+    assert "tr is 16.7% complete" in result.output
+    version, document, status = stored(app)
+    assert (version, status) == (2, "published")
+    assert document["features"][0]["properties"]["languages"] == ["es", "eu", "en", "tr"]
+    page = client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
+    assert "Durak-7f3" in page and 'hreflang="tr"' in page
+    with get_db(app).transaction() as db_session:
+        entry = recent(db_session)[0]
+    assert (entry.action, entry.target, entry.details) == (
+        "tour.language.declare",
+        f"tour:{SLUG}",
+        {"language": "tr", "version": 2},
+    )
+    # Declared and incomplete: each stop lacking it is warned about, as for any language.
+    check = runner.invoke(args=["export", SLUG, "-o", str(tmp_path / "v2.geojson")])
+    assert check.exit_code == 0, check.output
+    validated = runner.invoke(args=["validate", str(tmp_path / "v2.geojson")])
+    assert "profile.missing-translation" in validated.output and "(tr)" in validated.output
+    assert "profile.partial-language" not in validated.output
+    again = runner.invoke(args=["translations", "declare", SLUG, "tr"])
+    assert again.exit_code == 0 and "already declares tr" in again.output
+    bad = runner.invoke(args=["translations", "declare", SLUG, "d_e"])
+    assert bad.exit_code == 1 and "not a language tag" in bad.output

@@ -3,6 +3,7 @@ upload) and ``/console/tours/<slug>/fork``, on both backends."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -19,7 +20,7 @@ from tests.webapp.console.support import (
     log_in_with_token,
 )
 from tours.content.translation.translation_csv import protect
-from tours.tour.store import newest_version
+from tours.tour.store import newest_version, save_document
 from webapp.common.database import get_db
 
 SCRIPT = "Reúne al grupo bajo los árboles"  # the Spanish script of the sample's stop 1
@@ -88,7 +89,7 @@ def test_download_and_upload_store_a_new_version_and_audit_it(app, client):
         )
     # Polish is now declared, and the report lists it.
     page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
-    assert "Polish (pl)</th>" in page and "not declared" not in page
+    assert "Polish (pl)</th>" in page and "partial: not offered" not in page
 
 
 def test_the_title_and_summary_rows_round_trip(app, client):
@@ -163,6 +164,43 @@ def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
     assert client.get(f"/console/tours/{SLUG}/translations").status_code == 403
 
 
+def test_a_partial_language_is_offered_with_the_button(app, client):
+    build_world(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        row = newest_version(db_session, SLUG)
+        document = copy.deepcopy(row.document)
+        first = next(f["properties"] for f in document["features"] if f["properties"].get("id"))
+        first["name"]["tr"] = "Durak-c2a"
+        save_document(db_session, document, slug=SLUG, city=row.city, languages=[], title=row.title)
+    assert "Durak-c2a" not in client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
+    log_in(client, ADMIN)
+    page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
+    assert "Turkish (tr) · partial: not offered to visitors" in page
+    assert page.count("Offer this language to visitors") == 1  # only the partial one
+    url = f"/console/tours/{SLUG}/translations/declare"
+    response = client.post(url, data={"language": "tr"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Version 3 stored: tr is offered to visitors." in page
+    assert "Offer this language to visitors" not in page
+    version, document, status = newest(app)
+    assert (version, status) == (3, "published")
+    assert document["features"][0]["properties"]["languages"][-1] == "tr"
+    with get_db(app).transaction() as db_session:
+        entry = recent(db_session)[0]
+    assert (entry.action, entry.actor, entry.details["language"]) == (
+        "tour.language.declare",
+        ADMIN,
+        "tr",
+    )
+    assert "Durak-c2a" in client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
+    again = client.post(url, data={"language": "tr"})
+    assert "tr is offered already" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert client.post(url, data={"language": "t_r"}).status_code == 400
+    nope = "/console/tours/nope/translations/declare"
+    assert client.post(nope, data={"language": "tr"}).status_code == 404
+
+
 def test_fork_and_upload_need_the_csrf_token(database_url, tmp_path):
     app = app_with_csrf(database_url, tmp_path)
     build_world(app)
@@ -171,6 +209,8 @@ def test_fork_and_upload_need_the_csrf_token(database_url, tmp_path):
     url = f"/console/tours/{SLUG}/fork"
     assert client.post(url, data={"city": "Kraków"}).status_code == 400
     assert client.post(f"/console/tours/{SLUG}/translations", data={}).status_code == 400
+    declare = f"/console/tours/{SLUG}/translations/declare"
+    assert client.post(declare, data={"language": "tr"}).status_code == 400
     ok = client.post(url, data={"city": "Kraków", "csrf_token": form_token(client, url)})
     assert ok.status_code == 302
     assert newest(app, f"{SLUG}-krakow")[2] == "draft"

@@ -166,7 +166,8 @@ class TextChecker:
             self.undeclared.setdefault(props_ptr, set()).update(extra)
 
     def coverage_warnings(self, labels: dict[str, str]) -> list[Problem]:
-        """One warning per feature listing its missing (and undeclared) translations.
+        """One warning per feature listing its missing translations, and one note for the
+        texts in languages the tour does not declare (partial translations, kept).
 
         ``labels`` names each feature for the message ("stop "plaza"") by its properties
         pointer.
@@ -184,18 +185,29 @@ class TextChecker:
                     Severity.WARNING,
                 )
             )
-        for ptr, tags in self.undeclared.items():
-            problems.append(
-                Problem(
-                    "profile.undeclared-language",
-                    ptr,
-                    f"{labels.get(ptr, 'This feature')} has texts in {', '.join(sorted(tags))},"
-                    f" which the tour's languages ({', '.join(self.languages)}) do not list."
-                    " Add them to languages, or remove those texts.",
-                    Severity.WARNING,
-                )
-            )
+        if self.undeclared:
+            problems.append(self._partial_languages(labels))
         return problems
+
+    def _partial_languages(self, labels: dict[str, str]) -> Problem:
+        """One note for the whole tour: texts in languages it does not declare are kept
+        as partial translations, never a to-do, and offered to visitors once declared."""
+        tags = sorted(set().union(*self.undeclared.values()))
+        first = next(iter(self.undeclared))
+        count = len(self.undeclared)
+        where = labels.get(first, "one feature") if count == 1 else f"{count} features"
+        return Problem(
+            PARTIAL_LANGUAGE,
+            first,
+            f"Texts in {', '.join(tags)} ({where}) are kept as partial translations: the"
+            f" tour's languages ({', '.join(self.languages)}) do not list them, so visitors"
+            " are not offered them. Declare a language when its texts are ready"
+            " (bidean translations declare SLUG LANG, or the tour's Translations page).",
+            Severity.WARNING,
+        )
+
+
+PARTIAL_LANGUAGE = "profile.partial-language"
 
 
 def canonical_tag(tag: Any) -> str | None:

@@ -3,7 +3,9 @@
 Which languages count: the tour's **declared** languages (``languages``, in their order,
 the first being the source language), then every other language that any counted stop
 text is written in (sorted by tag), so a half-done language nobody declared yet shows up
-too.  Which stops count: every stop that is not withdrawn (draft stops will be published,
+too: a *partial* translation, which visitors are offered only once the language is
+declared (``declare_language``).
+Which stops count: every stop that is not withdrawn (draft stops will be published,
 so they need their texts too), in tour order (explicit ``order`` first, then document
 order).  A text counts as present when it is not blank.
 
@@ -103,6 +105,7 @@ class LanguageCoverage:
         return {
             "language": self.language,
             "declared": self.declared,
+            "partial": not self.declared,  # kept, counted, offered once declared
             "present": self.present,
             "total": self.total,
             "percent": self.percent,
@@ -214,7 +217,7 @@ def report_text(report: TranslationReport) -> list[str]:
     ]
     for lang in report.languages:
         fields = ", ".join(f"{f.field} {f.percent:g}%" for f in lang.fields)
-        mark = "" if lang.declared else " (not declared)"
+        mark = "" if lang.declared else " (partial: not offered to visitors until declared)"
         lines.append(f"{lang.language}{mark}: {lang.percent:g}% ({fields})")
         for stop_id, missing in lang.missing_by_stop().items():
             lines.append(f"  {stop_id}: no {', '.join(missing)}")
@@ -258,6 +261,23 @@ def apply_texts(
         if language not in languages:
             route["languages"] = [*languages, language]
     return result, changed
+
+
+def declare_language(document: Mapping[str, Any], language: str) -> tuple[dict[str, Any], bool]:
+    """A copy of ``document`` whose route declares ``language`` (a valid tag), after the
+    tour's other languages, so visitors are offered its texts; and whether that changed
+    anything (False when it was declared already, or there is no route)."""
+    language = normalize_tag(language)
+    result = copy.deepcopy(dict(document))
+    for feature in result.get("features") or ():
+        if (feature.get("geometry") or {}).get("type") in ("LineString", "MultiLineString"):
+            props = feature.setdefault("properties", {})
+            languages = list(props.get("languages") or ())
+            if language in languages:
+                return result, False
+            props["languages"] = [*languages, language]
+            return result, True
+    return result, False
 
 
 def _write_text(props: dict[str, Any], field: str, language: str, text: str) -> int:

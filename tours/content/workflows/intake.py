@@ -29,10 +29,12 @@ from tours.content.assembly.sources import SourceData, read_source
 from tours.content.checking.pipeline import (
     ValidationOptions,
     ValidationResult,
+    validate_document,
     validate_path,
     without_gc,
 )
 from tours.content.report import Report
+from tours.content.workflows.drafts import without_draft_marks
 from tours.tour.domain import Tour
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
 
@@ -95,8 +97,12 @@ def import_files(
     options: AssemblyOptions | None = None,
     dry_run: bool = False,
     validate: Validator = validate_path,
+    languages: tuple[str, ...] = (),
 ) -> list[Intake]:
     """Import ``files`` (see the module's docstring); ``store`` may be None in a dry run.
+
+    ``languages`` (canonical tags, ``--languages``) become the languages a draft declares,
+    in that order; texts in any other language are kept as partial translations.
 
     ``validate`` may do more than ``validate_path`` for a file in the profile (the CLI
     stores the images it names by a local path first).
@@ -110,8 +116,9 @@ def import_files(
         if districts is not None:
             roles.append(("districts", _read(districts, options)))
         names = [PurePath(source.file).name for _, source in roles]
-        return [_draft(store, assemble(roles, options), dry_run, names)]
-    return [_one_file(store, path, options, dry_run, validate) for path in files]
+        assembly = declare(assemble(roles, options), languages, options.validation)
+        return [_draft(store, assembly, dry_run, names)]
+    return [_one_file(store, path, options, dry_run, validate, languages) for path in files]
 
 
 def _read(path: Path, options: AssemblyOptions) -> SourceData:
@@ -125,14 +132,38 @@ def _one_file(
     options: AssemblyOptions,
     dry_run: bool,
     validate: Validator,
+    languages: tuple[str, ...] = (),
 ) -> Intake:
     result = validate(path, options.validation)
     if result.valid and not is_draft(result.document):
         return _publish(store, path, result, options, dry_run)
     source = _read(path, options)
     if assemblable(source, result):
-        return _draft(store, assemble([("any", source)], options), dry_run, [path.name])
+        assembly = declare(assemble([("any", source)], options), languages, options.validation)
+        return _draft(store, assembly, dry_run, [path.name])
     return Intake(str(path), result.report)
+
+
+#: The notes about languages, worked out again when ``--languages`` changes the tour's.
+_LANGUAGE_NOTES = ("profile.partial-language", "profile.missing-translation")
+
+
+def declare(assembly: Assembly, languages: tuple[str, ...], options: ValidationOptions) -> Assembly:
+    """``assembly`` with its draft declaring ``languages`` (in that order), and its notes
+    about languages (partial translations, missing ones) checked again for them."""
+    if not languages or assembly.document is None:
+        return assembly
+    props = assembly.document["features"][0]["properties"]
+    if props.get("languages") == list(languages):
+        return assembly
+    props["languages"] = list(languages)
+    checked = validate_document(
+        without_draft_marks(assembly.document), assembly.report.file, options
+    )
+    problems = [p for p in assembly.report.problems if p.code not in _LANGUAGE_NOTES]
+    problems += [p for p in checked.report.problems if p.code in _LANGUAGE_NOTES]
+    assembly.report.problems[:] = problems
+    return assembly
 
 
 def is_draft(document: dict[str, Any] | None) -> bool:

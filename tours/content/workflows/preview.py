@@ -24,7 +24,7 @@ from tours.tour.store import DRAFT, PUBLISHED
 _OPTION_FIELDS = ("title", "summary", "city", "timezone", "licence")
 _CODE_FIELDS = {
     "assemble.no-route": "route",
-    "profile.undeclared-language": "language",
+    "profile.partial-language": "language",
     lines.SEVERAL: "route_line",
     lines.NETWORK: "route_line",
     lines.UNKNOWN: "route_line",

@@ -80,6 +80,10 @@ def test_default_field_names_osm_languages_and_unmapped_properties_kept(tmp_path
     assert church["name"] == {"es": "Iglesia", "de": "Kirche", "tr": "Kilise"}
     assert church["story"] == {"en": "A church"}
     assert "name:de" not in church and "description:en" not in church
+    # de, tr and en are not the tour's languages (es): partial translations, not a to-do.
+    assert not any("language" in t["code"] for t in result.todo)
+    [note] = [p for p in result.report.problems if p.code == "profile.partial-language"]
+    assert "de, en, tr" in note.message
 
 
 def test_map_option_overrides_the_defaults(tmp_path):
@@ -411,7 +415,9 @@ def test_cappadocia_points_keep_their_osm_languages(interop, tmp_path):
                 assert stop["name"][tag] == props[f"name:{tag}"]
     assert sum("de" in p.get("name", {}) for p in stops) == 24
     assert sum("tr" in p.get("name", {}) for p in stops) == 16
-    assert any(t["code"] == "profile.undeclared-language" for t in result.todo)
+    # The names in 17 languages are partial translations: kept, noted, never a to-do.
+    assert not any("language" in t["code"] for t in result.todo)
+    assert any(p.code == "profile.partial-language" for p in result.report.problems)
 
 
 def test_the_large_gpx_track_keeps_every_point(interop):

@@ -291,12 +291,18 @@ def test_missing_translations_are_one_warning_per_feature():
     assert 'Stop "plaza"' in warning.message
 
 
-def test_texts_in_undeclared_languages_warn():
+def test_texts_in_undeclared_languages_are_kept_as_partial_translations():
     document = tour()
     document["features"][1]["properties"]["story"]["fr"] = "Une histoire."
+    document["features"][2]["properties"]["name"]["de"] = "Markt"
     result = check(document)
     assert result.valid
-    assert problem(result, "profile.undeclared-language").pointer == "/features/1/properties"
+    [note] = [p for p in result.report.problems if p.code == "profile.partial-language"]
+    assert note.pointer == "/features/1/properties"
+    assert "de, fr (2 features)" in note.message and "declare" in note.message
+    assert not any(p.code == "profile.undeclared-language" for p in result.report.problems)
+    assert result.document["features"][1]["properties"]["story"]["fr"] == "Une histoire."
+    assert result.document["features"][2]["properties"]["name"]["de"] == "Markt"
 
 
 def test_self_crossing_route_warns_with_the_place():

@@ -19,7 +19,9 @@ from tours.content.translation.translations import (
     apply_texts,
     completeness,
     counted_stops,
+    declare_language,
     languages_of,
+    report_text,
     tour_texts,
 )
 from tours.text import breaks_lines
@@ -278,3 +280,24 @@ def test_apply_texts_declares_a_new_language_at_the_end_and_counts_changes():
     assert doc["features"][0]["properties"]["languages"] == ["es", "eu", "en"]  # a copy
     rio = next(f for f in updated["features"] if f["properties"].get("id") == "rio")
     assert rio["properties"]["name"]["pl"] == "Rzeka"
+
+
+def test_a_partial_language_is_listed_with_its_completeness_until_declared():
+    document = tour()
+    document["features"][1]["properties"]["name"]["tr"] = "Meydan"
+    report = completeness(document)
+    turkish = report.languages[-1]
+    assert (turkish.language, turkish.declared, turkish.percent) == ("tr", False, 25.0)
+    assert turkish.to_dict()["partial"] is True
+    lines = report_text(report)
+    assert "tr (partial: not offered to visitors until declared): 25% (name 50%, story 0%)" in lines
+    declared, changed = declare_language(document, "TR")
+    assert changed and declared["features"][0]["properties"]["languages"] == [
+        "es",
+        "eu",
+        "en",
+        "tr",
+    ]
+    assert document["features"][0]["properties"]["languages"] == ["es", "eu", "en"]  # a copy
+    assert completeness(declared).languages[-1].to_dict()["partial"] is False
+    assert declare_language(declared, "tr") == (declared, False)
