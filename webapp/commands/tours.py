@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -107,7 +108,10 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
-        validation=validation_options(city, timezone, language, licence),
+        # --title and --summary apply in every mode: a whole file's own texts too.
+        validation=replace(
+            validation_options(city, timezone, language, licence), title=title, summary=summary
+        ),
     )
     store = None
     if not dry_run:

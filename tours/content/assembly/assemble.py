@@ -148,7 +148,8 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``)."""
     label = " + ".join(PurePath(s.file).name for _, s in roles) or "(no files)"
     result = Assembly(Report(label))
-    for _, source in roles:
+    read = {source.file: source for _, source in roles}  # a file given for two roles: once
+    for source in read.values():
         result.report.problems.extend(source.problems)
         result.not_carried.extend(source.not_carried)
         result.notes.extend(source.notes)
@@ -177,13 +178,21 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     return result
 
 
+_WANTED = {"route": _LINES, "stops": ("Point",), "districts": _AREAS}
+
+
 def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
     parts = _Parts()
+    # A file given for several roles (--route F --stops F): each role takes its kind and
+    # what another of its roles takes is not "not carried over".
+    taken = {(s.file, kind) for r, s in roles for kind in _WANTED.get(r, ())}
     for role, source in roles:
         for feature in source.features:
             kind = feature.kind
-            wanted = {"route": _LINES, "stops": ("Point",), "districts": _AREAS}.get(role)
+            wanted = _WANTED.get(role)
             if wanted is not None and kind not in wanted:
+                if (source.file, kind) in taken:
+                    continue
                 result.not_carried.append(
                     f"{feature.where()}: a {kind} in the --{role} file (give it with the"
                     " option for its role)"
@@ -260,6 +269,14 @@ def _route_properties(
         props["languages"] = [language, *props["languages"]]
     licence = options.licence or _text_or_none(source_props.get("licence"))
     props["licence"] = licence or _metadata(roles, "licence")
+    # Who made the file (a GPX <metadata><author>, <copyright>): the tour's credits, and
+    # the copyright's holder and year, which both exports write back.
+    credits = _metadata(roles, "credits")
+    if credits and "credits" not in source_props:
+        props["credits"] = {language: credits}
+    copyright = next((s.copyright for _, s in _by_route_first(roles) if s.copyright), None)
+    if copyright and "copyright" not in source_props:
+        props["copyright"] = copyright
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
@@ -267,9 +284,13 @@ def _route_properties(
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
-    attribute = {"title": "name", "summary": "description", "licence": "licence"}[key]
-    ordered = [s for r, s in roles if r == "route"] + [s for r, s in roles if r != "route"]
+    attribute = {"title": "name", "summary": "description"}.get(key, key)
+    ordered = [s for _, s in _by_route_first(roles)]
     return next((getattr(s, attribute) for s in ordered if getattr(s, attribute)), None)
+
+
+def _by_route_first(roles: list[tuple[str, SourceData]]) -> list[tuple[str, SourceData]]:
+    return [(r, s) for r, s in roles if r == "route"] + [(r, s) for r, s in roles if r != "route"]
 
 
 def _text_or_none(value: Any) -> str | None:

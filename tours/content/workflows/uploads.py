@@ -82,13 +82,16 @@ class ExistingTour:
 
 
 def validation_options(options: AssemblyOptions) -> ValidationOptions:
-    """The options as validation sees them (what a GPX file cannot say, the city)."""
+    """The options as validation sees them (what a GPX file cannot say, the city, the
+    title and summary)."""
     extra: dict[str, Any] = {"default_language": options.language} if options.language else {}
     return replace(
         options.validation,
         city=options.city,
         timezone=options.timezone,
         licence=options.licence,
+        title=options.title,
+        summary=options.summary,
         **extra,
     )
 
