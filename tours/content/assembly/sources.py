@@ -241,7 +241,7 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
     source.licence = gpx.copyright_license
     authorship = gpx_authorship(gpx)
     source.credits, source.copyright = authorship.credits, authorship.copyright
-    source.not_carried.extend(f"{item} of {file}" for item in authorship.not_carried)
+    source.not_carried.extend(f"{item} in {file}" for item in authorship.not_carried)
     parts, line, label = _gpx_lines(gpx, lines, source)
     if parts:
         geometry = (
@@ -273,7 +273,7 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
         )
     times = gpx_times(gpx)
     if times:
-        source.not_carried.append(f"{times} of {file}: a tour keeps no times")
+        source.not_carried.append(f"{times} in {file}: a tour keeps no times")
     return source
 
 
