@@ -35,9 +35,7 @@ def gpx_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(GPX_XSD)))
 
 
-def test_real_gpx_as_a_plain_argument_is_a_draft_with_the_given_title(
-    runner, interop, gpx_schema
-):
+def test_real_gpx_as_a_plain_argument_is_a_draft_with_the_given_title(runner, interop, gpx_schema):
     gpx = interop / "real" / "large_nnml_s8-ranchos-de-taos-to-santa-fe.gpx"
     args = ["import", str(gpx), "--title", "Ranchos to Santa Fe", "--summary", "A long ride."]
     result = runner.invoke(args=args)

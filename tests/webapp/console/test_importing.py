@@ -450,3 +450,27 @@ def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordi
     assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
     assert tours(app) == []
+
+
+def test_a_refused_whole_file_names_the_fields_that_keep_it_as_a_draft(app, coordinator):
+    # A tour file in the profile with one error (no licence): refused as a whole tour.
+    document = json.loads(route_file())
+    props = document["features"][0]["properties"]
+    props.update(profile="bidean-tour/1", slug="old-town", title={"en": "Old town"})
+    props.update(summary={"en": "A walk."}, city="Wien", timezone="Europe/Vienna")
+    props.update(languages=["en"], districts=[])
+    document["features"] += json.loads(stops_file())["features"]
+    content = json.dumps(document).encode()
+    token = token_of(upload(coordinator, {"tour": (content, "old-town.geojson")}))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    assert "import.as-draft" in [w["code"] for w in report["warnings"]]
+    coordinator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "erneut als Routendatei und als Stationsdatei hoch" in page
+    assert "--route" not in page  # the command line's words stay on the command line
+    # The advice works: the same file as the route file and as a stop file.
+    again = {"route": (content, "old-town.geojson"), "stops": [(content, "old-town.geojson")]}
+    token = token_of(upload(coordinator, again))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "create" and len(report["order"]["stops"]) == 3

@@ -27,7 +27,7 @@ from tours.content.checking.pipeline import ValidationOptions, validate_bytes, v
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.positions import pointer_positions
 from tours.content.report import Problem, Report, Severity
-from tours.content.workflows.intake import assemblable, is_draft
+from tours.content.workflows.intake import as_draft_hint, assemblable, is_draft
 from tours.content.workflows.staging import StagedFile
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord
@@ -132,6 +132,9 @@ def _one_file(item: StagedFile, options: AssemblyOptions, read: Any) -> ImportPl
         plan = _from_assembly(assemble([("any", source)], options), options)
         plan.source_name = item.name
         return plan
+    hint = as_draft_hint(source, result, item.name)
+    if hint is not None:
+        result.report.problems.append(hint)
     return ImportPlan(result.report, source_name=item.name)
 
 
