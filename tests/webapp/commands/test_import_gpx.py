@@ -58,7 +58,9 @@ def test_real_gpx_as_a_plain_argument_is_a_draft_with_the_given_title(runner, in
     assert "Bidean" not in text.replace('creator="Bidean"', "")
 
 
-def test_gpx_authorship_is_kept_and_both_exports_carry_it_back(runner, tmp_path, gpx_schema):
+def test_gpx_authorship_is_kept_and_both_exports_carry_it_back(
+    runner, client, tmp_path, gpx_schema
+):
     path = tmp_path / "ria.gpx"
     path.write_text(AUTHORED, encoding="utf-8")
     args = ["import", str(path), "--city", "Bilbao", "--timezone", "Europe/Madrid"]
@@ -72,15 +74,20 @@ def test_gpx_authorship_is_kept_and_both_exports_carry_it_back(runner, tmp_path,
     assert props["credits"] == {"es": "Miren Zabala"}
     assert props["copyright"] == {"author": "Asociación Ría Viva", "year": 2019}
     assert props["licence"] == "https://creativecommons.org/licenses/by/4.0/"
+    api = client.get("/api/tours/paseo-de-la-ria.geojson").get_json()
+    assert api["features"][0]["properties"]["copyright"] == props["copyright"]
     text = runner.invoke(args=["export", "paseo-de-la-ria", "--format", "gpx"]).output
-    document = etree.fromstring(text.encode())
-    gpx_schema.assertValid(document)
-    assert document.get("creator") == "Bidean"
-    assert document.findtext("g:metadata/g:author/g:name", namespaces=NS) == "Miren Zabala"
-    copyright = document.find("g:metadata/g:copyright", NS)
-    assert copyright.get("author") == "Asociación Ría Viva"
-    assert copyright.findtext("g:year", namespaces=NS) == "2019"
-    assert copyright.findtext("g:license", namespaces=NS) == props["licence"]
+    api_gpx = client.get("/api/tours/paseo-de-la-ria.gpx").get_data(as_text=True)
+    for exported_text in (text, api_gpx):
+        document = etree.fromstring(exported_text.encode())
+        gpx_schema.assertValid(document)
+        assert document.get("creator") == "Bidean"
+        author = document.findtext("g:metadata/g:author/g:name", namespaces=NS)
+        assert author == "Miren Zabala"
+        copyright = document.find("g:metadata/g:copyright", NS)
+        assert copyright.get("author") == "Asociación Ría Viva"
+        assert copyright.findtext("g:year", namespaces=NS) == "2019"
+        assert copyright.findtext("g:license", namespaces=NS) == props["licence"]
     # The GPX export imports again as the same tour: nothing new is stored.
     exported = tmp_path / "exported.gpx"
     exported.write_text(text, encoding="utf-8")
