@@ -474,3 +474,30 @@ def test_a_refused_whole_file_names_the_fields_that_keep_it_as_a_draft(app, coor
     token = token_of(upload(coordinator, again))
     report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
     assert report["will_store"]["action"] == "create" and len(report["order"]["stops"]) == 3
+
+
+GPX_TRACK = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="t"'
+    ' xmlns="http://www.topografix.com/GPX/1/1">\n<metadata><name>Ring</name>'
+    "<author><name>Miren Zabala</name></author></metadata>\n<trk><trkseg>"
+    + "".join(f'<trkpt lat="{lat}" lon="{lon}"/>' for lon, lat in LINE)
+    + "</trkseg></trk>\n"
+    + "".join(
+        f'<wpt lat="{lat}" lon="{lon}"><name>Stop {i}</name><desc>Story {i}.</desc></wpt>'
+        for i, (lon, lat) in enumerate(LINE)
+    )
+    + "</gpx>\n"
+).encode()
+
+
+def test_a_gpx_file_alone_is_a_draft_with_the_given_title_and_its_author(app, coordinator):
+    options = {"city": "Wien", "title": "Given title", "language": "en"}
+    token = token_of(upload(coordinator, {"tour": (GPX_TRACK, "ring.gpx")}, **options))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "create", report["errors"]
+    assert len(report["order"]["stops"]) == 3
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    with get_db(app).transaction() as db_session:
+        props = get_document(db_session, "ring")["features"][0]["properties"]
+    assert props["title"] == {"en": "Given title"}
+    assert props["credits"] == {"en": "Miren Zabala"}
