@@ -206,7 +206,7 @@ def _with_given_texts(value: Any, options: ValidationOptions) -> Any:
         for key, text in given.items():
             current = props.get(key)
             props[key] = {**(current if isinstance(current, dict) else {}), language: text}
-        copied = list(features)  # type: ignore[arg-type]
+        copied = list(features)
         copied[i] = {**feature, "properties": props}
         return {**value, "features": copied}
     return value
