@@ -59,7 +59,7 @@ def _authorship(gpx: gpxpy.gpx.GPX, props: dict[str, Any], language: str, defaul
     author = holder or credits
     if author is None:
         if licence:
-            gpx.link, gpx.link_text = _licence_url(licence), f"Licence: {licence}"
+            gpx.link, gpx.link_text = licence_url(licence), f"Licence: {licence}"
         return
     gpx.copyright_author = author
     year = copyright.get("year")
@@ -68,7 +68,7 @@ def _authorship(gpx: gpxpy.gpx.GPX, props: dict[str, Any], language: str, defaul
     gpx.copyright_license = licence
 
 
-def _licence_url(licence: str) -> str:
+def licence_url(licence: str) -> str:
     """A URL for the licence: itself when it is one, else its page at SPDX."""
     if licence.startswith(("http://", "https://")):
         return licence
