@@ -203,12 +203,12 @@ def test_import_gpx_with_options(app, runner, tmp_path):
     )
     # Alone, what a GPX file cannot say is a draft's to-do list (issue 21), never INVALID.
     draft = runner.invoke(args=["import", str(path)])
-    assert draft.exit_code == 0 and "stored walk version 1 as a draft" in draft.output
+    assert draft.exit_code == 0 and "stored paseo version 1 as a draft" in draft.output
     assert "--timezone" in draft.output and "--city" in draft.output
     args = ["--city", "Bilbao", "--timezone", "Europe/Madrid", "--licence", "CC0-1.0"]
     result = runner.invoke(args=["import", *args, "--language", "es", str(path)])
     assert result.exit_code == 0, result.output
-    assert "stored paseo version 1 (" in result.output
+    assert "stored paseo version 2 (" in result.output  # the draft's tour, now complete
 
 
 # -- the real console script ----------------------------------------------------------------

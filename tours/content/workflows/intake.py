@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -36,6 +36,7 @@ from tours.content.checking.pipeline import (
     without_gc,
 )
 from tours.content.report import Problem, Report, Severity
+from tours.text import slugify
 from tours.tour.domain import Tour
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
 
@@ -134,7 +135,8 @@ def _one_file(
         return _publish(store, path, result, options, dry_run)
     source = _read(path, options)
     if assemblable(source, result):
-        return _draft(store, assemble([("any", source)], options), dry_run, [path.name])
+        alone = alone_options(source, options)
+        return _draft(store, assemble([("any", source)], alone), dry_run, [path.name])
     hint = as_draft_hint(source, result, str(path))
     if hint is not None:
         result.report.problems.append(hint)
@@ -161,6 +163,14 @@ def assemblable(source: SourceData, result: ValidationResult) -> bool:
     lines = [f for f in source.features if f.kind in ("LineString", "MultiLineString")]
     props = lines[0].properties if lines else {}
     return "profile" not in props or props.get("status") == DRAFT
+
+
+def alone_options(source: SourceData, options: AssemblyOptions) -> AssemblyOptions:
+    """The options of assembling a file given alone: a GPX file keeps the slug its
+    complete import would have (from its name), so its draft and its completed import
+    are versions of one tour."""
+    slug = slugify(source.name or "") if source.format == "GPX" else ""
+    return replace(options, slug=slug) if slug and not options.slug else options
 
 
 def as_draft_hint(source: SourceData, result: ValidationResult, file: str) -> Problem | None:

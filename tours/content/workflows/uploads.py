@@ -27,7 +27,7 @@ from tours.content.checking.pipeline import ValidationOptions, validate_bytes, v
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.positions import pointer_positions
 from tours.content.report import Problem, Report, Severity
-from tours.content.workflows.intake import as_draft_hint, assemblable, is_draft
+from tours.content.workflows.intake import alone_options, as_draft_hint, assemblable, is_draft
 from tours.content.workflows.staging import StagedFile
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord
@@ -129,7 +129,8 @@ def _one_file(item: StagedFile, options: AssemblyOptions, read: Any) -> ImportPl
         )
     source = read(item)
     if assemblable(source, result):
-        plan = _from_assembly(assemble([("any", source)], options), options)
+        alone = alone_options(source, options)
+        plan = _from_assembly(assemble([("any", source)], alone), options)
         plan.source_name = item.name
         return plan
     hint = as_draft_hint(source, result, item.name)
