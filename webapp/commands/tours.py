@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -142,7 +143,10 @@ def import_command(
         route_line=route_line,
         join=join,
         draw_route=draw_route,
-        validation=validation_options(city, timezone, language, licence),
+        # --title and --summary apply in every mode: a whole file's own texts too.
+        validation=replace(
+            validation_options(city, timezone, language, licence), title=title, summary=summary
+        ),
     )
     store = None
     if not dry_run:

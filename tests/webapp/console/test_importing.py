@@ -598,3 +598,54 @@ def test_a_route_file_given_in_the_preview_of_stops_joins_the_upload(app, coordi
     assert len(report["order"]["stops"]) == 5 and report["stops_without_route"] == 0
     assert not [t for t in report["todo"] if t["code"] == "profile.approximate-route"]
     assert 'id="import-route"' not in coordinator.get(url).get_data(as_text=True)
+
+
+def test_a_refused_whole_file_names_the_fields_that_keep_it_as_a_draft(app, coordinator):
+    # A tour file in the profile with one error (no licence): refused as a whole tour.
+    document = json.loads(route_file())
+    props = document["features"][0]["properties"]
+    props.update(profile="bidean-tour/1", slug="old-town", title={"en": "Old town"})
+    props.update(summary={"en": "A walk."}, city="Wien", timezone="Europe/Vienna")
+    props.update(languages=["en"], districts=[])
+    document["features"] += json.loads(stops_file())["features"]
+    content = json.dumps(document).encode()
+    token = token_of(upload(coordinator, {"tour": (content, "old-town.geojson")}))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    assert "import.as-draft" in [w["code"] for w in report["warnings"]]
+    coordinator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "erneut als Routendatei und als Stationsdatei hoch" in page
+    assert "--route" not in page  # the command line's words stay on the command line
+    # The advice works: the same file as the route file and as a stop file.
+    again = {"route": (content, "old-town.geojson"), "stops": [(content, "old-town.geojson")]}
+    token = token_of(upload(coordinator, again))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "create" and len(report["order"]["stops"]) == 3
+
+
+GPX_TRACK = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="t"'
+    ' xmlns="http://www.topografix.com/GPX/1/1">\n<metadata><name>Ring</name>'
+    "<author><name>Miren Zabala</name></author></metadata>\n<trk><trkseg>"
+    + "".join(f'<trkpt lat="{lat}" lon="{lon}"/>' for lon, lat in LINE)
+    + "</trkseg></trk>\n"
+    + "".join(
+        f'<wpt lat="{lat}" lon="{lon}"><name>Stop {i}</name><desc>Story {i}.</desc></wpt>'
+        for i, (lon, lat) in enumerate(LINE)
+    )
+    + "</gpx>\n"
+).encode()
+
+
+def test_a_gpx_file_alone_is_a_draft_with_the_given_title_and_its_author(app, coordinator):
+    options = {"city": "Wien", "title": "Given title", "language": "en"}
+    token = token_of(upload(coordinator, {"tour": (GPX_TRACK, "ring.gpx")}, **options))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "create", report["errors"]
+    assert len(report["order"]["stops"]) == 3
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    with get_db(app).transaction() as db_session:
+        props = get_document(db_session, "ring")["features"][0]["properties"]
+    assert props["title"] == {"en": "Given title"}
+    assert props["credits"] == {"en": "Miren Zabala"}

@@ -21,6 +21,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
+from tours.content.assembly.drawn import draw_through, drawn_route, no_route_message
 from tours.content.assembly.fieldmap import (
     FieldMap,
     keep_local,
@@ -39,7 +40,6 @@ from tours.content.assembly.textcount import (
     texts_per_language,
 )
 from tours.content.checking.pipeline import ValidationOptions, validate_document
-from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
@@ -188,7 +188,8 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``)."""
     label = " + ".join(PurePath(s.file).name for _, s in roles) or "(no files)"
     result = Assembly(Report(label))
-    for _, source in roles:
+    read = {source.file: source for _, source in roles}  # a file given for two roles: once
+    for source in read.values():
         result.report.problems.extend(source.problems)
         result.not_carried.extend(source.not_carried)
         result.notes.extend(source.notes)
@@ -197,9 +198,12 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     parts = _by_role(roles, result)
     drawn = not parts.route and options.draw_route and len(parts.stops) >= 2
     if drawn:
-        parts.route.append(_drawn_route(parts.stops))
+        parts.route.append(drawn_route(parts.stops))
     if not parts.route:
-        _no_route(parts, options, result)
+        result.stop_count = len(parts.stops)  # the preview offers a route file or drawn lines
+        result.report.error(
+            "assemble.no-route", "", no_route_message(len(parts.stops), options.draw_route)
+        )
         return result
     choice = choose_route(
         parts.route,
@@ -225,7 +229,7 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     )
     result.order = order
     if drawn:
-        _draw_through(parts.route[0], [stop_features[i] for i in order.final], result)
+        result.notes.append(draw_through(parts.route[0], [stop_features[i] for i in order.final]))
     document = _document(parts, route_props, stop_features, order, language, options, result)
     result.document, result.slug = document, route_props["slug"]
     result.stop_count = len(stop_features)
@@ -235,55 +239,21 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     return result
 
 
-def _no_route(parts: _Parts, options: AssemblyOptions, result: Assembly) -> None:
-    result.stop_count = len(parts.stops)  # the preview offers a route file or a drawn route
-    if parts.stops and not options.draw_route:
-        advice = (
-            f" The files hold {counted(len(parts.stops), 'stop')}: give the route's file with"
-            " --route, or --draw-route to join the stops in their order with straight lines"
-            " (an approximate route, to redraw in the editor)."
-        )
-    elif len(parts.stops) == 1:
-        advice = " One stop is not enough to draw a route: give the route's file with --route."
-    else:
-        advice = " Give the route's file with --route."
-    result.report.error(
-        "assemble.no-route",
-        "",
-        "None of the files has a route (a LineString or MultiLineString, a GPX track or"
-        f" route, a KML LineString).{advice}",
-    )
-
-
-def _drawn_route(stops: list[SourceFeature]) -> SourceFeature:
-    """The route ``--draw-route`` draws; its line is filled in once the order is known."""
-    return SourceFeature(
-        {"type": "LineString", "coordinates": []},
-        {APPROXIMATE: True},
-        stops[0].file,
-        "the route drawn through the stops (--draw-route)",
-    )
-
-
-def _draw_through(route: SourceFeature, stops: list[AssembledStop], result: Assembly) -> None:
-    """Straight lines from stop to stop, in the tour's order."""
-    route.geometry["coordinates"] = [
-        list(stop.feature.geometry["coordinates"][:2]) for stop in stops
-    ]
-    result.notes.append(
-        f"No file has a route: it was drawn through the {len(stops)} stops in their order with"
-        " straight lines (--draw-route). It is marked approximate (approximate_route) and"
-        " stays on the to-do list until the route is redrawn in the editor."
-    )
+_WANTED = {"route": _LINES, "stops": ("Point",), "districts": _AREAS}
 
 
 def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
     parts = _Parts()
+    # A file given for several roles (--route F --stops F): each role takes its kind and
+    # what another of its roles takes is not "not carried over".
+    taken = {(s.file, kind) for r, s in roles for kind in _WANTED.get(r, ())}
     for role, source in roles:
         for feature in source.features:
             kind = feature.kind
-            wanted = {"route": _LINES, "stops": ("Point",), "districts": _AREAS}.get(role)
+            wanted = _WANTED.get(role)
             if wanted is not None and kind not in wanted:
+                if (source.file, kind) in taken:
+                    continue
                 result.not_carried.append(
                     f"{feature.where()}: a {kind} in the --{role} file (give it with the"
                     " option for its role)"
@@ -357,6 +327,14 @@ def _route_properties(
         props["languages"] = [language, *props["languages"]]
     licence = options.licence or _text_or_none(source_props.get("licence"))
     props["licence"] = licence or _metadata(roles, "licence")
+    # Who made the file (a GPX <metadata><author>, <copyright>): the tour's credits, and
+    # the copyright's holder and year, which both exports write back.
+    credits = _metadata(roles, "credits")
+    if credits and "credits" not in source_props:
+        props["credits"] = {language: credits}
+    copyright = next((s.copyright for _, s in _by_route_first(roles) if s.copyright), None)
+    if copyright and "copyright" not in source_props:
+        props["copyright"] = copyright
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
@@ -383,9 +361,13 @@ def _keep_locals(
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
-    attribute = {"title": "name", "summary": "description", "licence": "licence"}[key]
-    ordered = [s for r, s in roles if r == "route"] + [s for r, s in roles if r != "route"]
+    attribute = {"title": "name", "summary": "description"}.get(key, key)
+    ordered = [s for _, s in _by_route_first(roles)]
     return next((getattr(s, attribute) for s in ordered if getattr(s, attribute)), None)
+
+
+def _by_route_first(roles: list[tuple[str, SourceData]]) -> list[tuple[str, SourceData]]:
+    return [(r, s) for r, s in roles if r == "route"] + [(r, s) for r, s in roles if r != "route"]
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from tours.content.checking.validate import CoordinateArrays, validate_geojson
 from tours.content.reading.csvread import read_csv
-from tours.content.reading.gpx import read_gpx
+from tours.content.reading.gpx import gpx_authorship, gpx_times, read_gpx
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.kml import read_kml
 from tours.content.reading.positions import pointer_positions
@@ -67,6 +67,11 @@ class SourceData:
     name: str | None = None
     description: str | None = None
     licence: str | None = None
+    #: Who the file names as its author (a GPX ``<metadata><author><name>``, else its
+    #: ``<copyright author>``): the tour's credits.
+    credits: str | None = None
+    #: A GPX ``<copyright>``'s author and year, as the route property ``copyright``.
+    copyright: dict[str, Any] | None = None
     not_carried: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -236,6 +241,9 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
         None,
     )
     source.licence = gpx.copyright_license
+    authorship = gpx_authorship(gpx)
+    source.credits, source.copyright = authorship.credits, authorship.copyright
+    source.not_carried.extend(f"{item} in {file}" for item in authorship.not_carried)
     # One line per track (its segments are one MultiLineString), else per route: several
     # are as several lines of a GeoJSON file, never joined without asking.
     for parts, line, label, name in _gpx_lines(gpx, lines, source):
@@ -266,6 +274,9 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
                 1,
             )
         )
+    times = gpx_times(gpx)
+    if times:
+        source.not_carried.append(f"{times} in {file}: a tour keeps no times")
     return source
 
 

@@ -49,15 +49,17 @@ __all__ = [
 
 # Problems at these levels leave the document's structure in doubt: no profile checks.
 _STRUCTURAL = ("json.", "gpx.", "geojson.")
+_LINES = ("LineString", "MultiLineString")
 
 
 @dataclass(frozen=True)
 class ValidationOptions:
     """Knobs of validation; the CLI fills them from the app config and its options.
 
-    ``city`` overrides the tour's city.  ``default_language``, ``timezone`` and
-    ``licence`` are only used for GPX files, which cannot say them (a GPX 1.1
-    ``<license>`` wins over ``licence``).
+    ``city`` overrides the tour's city, and ``title`` and ``summary`` its title and
+    summary in the ``default_language`` (else in the file's first language), in every
+    format.  ``default_language``, ``timezone`` and ``licence`` are otherwise only used
+    for GPX files, which cannot say them (a GPX 1.1 ``<license>`` wins over ``licence``).
     """
 
     max_bytes: int = 50 * 1024 * 1024
@@ -67,6 +69,8 @@ class ValidationOptions:
     city: str | None = None
     timezone: str | None = None
     licence: str | None = None
+    title: str | None = None
+    summary: str | None = None
 
 
 @dataclass
@@ -171,7 +175,10 @@ def _validate_value(value: Any, report: Report, options: ValidationOptions) -> V
     if any(p.code.startswith(_STRUCTURAL) for p in report.errors):
         return ValidationResult(report, None, None)
     profile = apply_profile(
-        value, stop_distance_m=options.stop_distance_m, city=options.city, arrays=arrays
+        _with_given_texts(value, options),
+        stop_distance_m=options.stop_distance_m,
+        city=options.city,
+        arrays=arrays,
     )
     report.problems.extend(profile.problems)
     if profile.document is None or not report.valid:
@@ -180,6 +187,29 @@ def _validate_value(value: Any, report: Report, options: ValidationOptions) -> V
     if profile.route_geometry is not None:
         tour = tour.with_geometry(profile.route_geometry)
     return ValidationResult(report, profile.document, tour)
+
+
+def _with_given_texts(value: Any, options: ValidationOptions) -> Any:
+    """``value`` with the route's title and summary set from the options (a copy: the
+    caller's value is not changed); as it was when there are none or no route."""
+    given = {k: v for k, v in (("title", options.title), ("summary", options.summary)) if v}
+    features = value.get("features") if isinstance(value, dict) and given else None
+    for i, feature in enumerate(features if isinstance(features, list) else ()):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in _LINES:
+            continue
+        props = dict(feature.get("properties") or {})
+        languages = props.get("languages")
+        language = options.default_language
+        if isinstance(languages, list) and languages and language not in languages:
+            language = languages[0] if isinstance(languages[0], str) else language
+        for key, text in given.items():
+            current = props.get(key)
+            props[key] = {**(current if isinstance(current, dict) else {}), language: text}
+        copied = list(features)
+        copied[i] = {**feature, "properties": props}
+        return {**value, "features": copied}
+    return value
 
 
 def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> ValidationResult:

@@ -4,17 +4,22 @@ and GPX 1.1 (built with gpxpy) for OsmAnd, Komoot and Garmin tools.
 GPX: the route is one track (a segment per piece of a MultiLineString) and each stop
 a waypoint whose ``<name>`` and ``<desc>`` are its name and story in the chosen
 language, through the content fallback chain; the tour's title and summary are the
-metadata's name and description, its licence the copyright licence.
+metadata's name and description; its credits the metadata's author, and its ``copyright``
+(author, year) and licence the metadata's copyright.  Bidean is only the ``creator``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 import geojson
 import gpxpy.gpx
 
 from tours.i18n import LocalizedText
+
+_YEAR = re.compile(r"-?\d{4,}")  # an xsd:gYear without a time zone
 
 _GEOMETRIES: dict[str, Any] = {
     "Point": geojson.Point,
@@ -42,6 +47,34 @@ def _text(value: Any, language: str, default: str) -> str:
     return LocalizedText(value if isinstance(value, dict) else {}).get_text(language, default)
 
 
+def _authorship(gpx: gpxpy.gpx.GPX, props: dict[str, Any], language: str, default: str) -> None:
+    """``<metadata><author>`` from the credits, ``<copyright>`` from the route's
+    ``copyright`` (its author, else the credits; its year) and the licence.  GPX requires a
+    copyright's author, so a licence without any author known goes in a ``<link>``."""
+    credits = _text(props.get("credits"), language, default) or None
+    copyright = props.get("copyright") if isinstance(props.get("copyright"), dict) else {}
+    holder = copyright.get("author") if isinstance(copyright.get("author"), str) else None
+    licence = props.get("licence") if isinstance(props.get("licence"), str) else None
+    gpx.author_name = credits
+    author = holder or credits
+    if author is None:
+        if licence:
+            gpx.link, gpx.link_text = licence_url(licence), f"Licence: {licence}"
+        return
+    gpx.copyright_author = author
+    year = copyright.get("year")
+    if isinstance(year, int) or (isinstance(year, str) and _YEAR.fullmatch(year)):
+        gpx.copyright_year = str(year)
+    gpx.copyright_license = licence
+
+
+def licence_url(licence: str) -> str:
+    """A URL for the licence: itself when it is one, else its page at SPDX."""
+    if licence.startswith(("http://", "https://")):
+        return licence
+    return f"https://spdx.org/licenses/{quote(licence.strip())}.html"
+
+
 def to_gpx(document: dict[str, Any], language: str, *, published_only: bool = True) -> str:
     """GPX 1.1 text for the document, texts in ``language`` (with fallback)."""
     features = document["features"]
@@ -50,12 +83,10 @@ def to_gpx(document: dict[str, Any], language: str, *, published_only: bool = Tr
     languages = props.get("languages") or [language]
     default = languages[0] if languages else language
     gpx = gpxpy.gpx.GPX()
-    gpx.creator = "Bidean"
+    gpx.creator = "Bidean"  # the application that wrote the file, never its author
     gpx.name = _text(props.get("title"), language, default) or props.get("slug")
     gpx.description = _text(props.get("summary"), language, default) or None
-    if isinstance(props.get("licence"), str):
-        gpx.copyright_license = props["licence"]
-        gpx.copyright_author = _text(props.get("credits"), language, default) or "Bidean"
+    _authorship(gpx, props, language, default)
     track = gpxpy.gpx.GPXTrack(name=gpx.name)
     geometry = route["geometry"]
     lines = (

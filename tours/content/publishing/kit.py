@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import geojson
 
-from tours.content.publishing.export import to_geojson, to_gpx
+from tours.content.publishing.export import licence_url, to_geojson, to_gpx
 from tours.content.publishing.kit_html import printable_html
 from tours.content.translation.translation_csv import write_csv
 from tours.content.translation.translations import PUBLIC_FIELDS, counted_stops, tour_texts
@@ -90,7 +90,12 @@ def credits_text(tour: Tour) -> str:
     lines = [tour.title.get_text(tour.default_language), ""]
     for language in tour.credits.languages:
         lines += [f"[{language}]", tour.credits[language].strip(), ""]
-    lines.append(f"Licence: {tour.licence} (https://spdx.org/licenses/{tour.licence}.html)")
+    # The copyright a source file stated (a GPX <copyright>): its holder and year.
+    copyright = tour.extra.get("copyright")
+    if isinstance(copyright, dict) and (copyright.get("author") or copyright.get("year")):
+        held = " ".join(str(copyright[k]) for k in ("year", "author") if copyright.get(k))
+        lines += [f"Copyright © {held}", ""]
+    lines.append(f"Licence: {tour.licence} ({licence_url(tour.licence)})")
     return "\n".join(lines) + "\n"
 
 

@@ -10,13 +10,16 @@ conversion fills what it can and leaves the rest for the profile to report:
   (else ``<cmt>``) its story, in ``default_language``; its id is made from the name;
 * **slug** from the name of the metadata, the first track or route, else the file name;
   **title** from that name, **summary** from the matching ``<desc>``, **licence** from
-  ``<metadata><copyright><license>``, **credits** from ``<metadata><author><name>``;
+  ``<metadata><copyright><license>``, **credits** from ``<metadata><author><name>`` (else
+  the ``<copyright author>``), **copyright** from the ``<copyright>``'s author and year;
 * **city** and **timezone** come from the import options (``--city``/``--timezone``),
   and so does the licence when the file has none (``--licence``; GPX 1.0 cannot say it);
   **languages** is ``[default_language]`` and **districts** is empty.
 
 Elevation is kept as a third coordinate only when every point of a line (or the
 waypoint) has one and they are not all 0 (GPS exporters write 0.0 for "unknown").
+Times (``<time>`` of points and metadata) and the author's e-mail and link are not kept:
+a warning lists them.
 
 Pointers in the problems refer to the *converted* GeoJSON document (feature 0 is the
 route, then one feature per waypoint); :func:`gpx_source` says which GPX element a
@@ -233,6 +236,7 @@ class _Converter:
         self.sources: dict[str, str] = {}
 
     def convert(self) -> GpxConversion:
+        self._not_kept(gpx_authorship(self.gpx))
         lines, line_source = self._lines()
         features: list[dict[str, Any]] = []
         if lines:
@@ -305,6 +309,7 @@ class _Converter:
 
     def _route_properties(self) -> dict[str, Any]:
         name, desc, _ = self._named()
+        authorship = gpx_authorship(self.gpx)
         text = self.language
         props: dict[str, Any] = {
             "profile": PROFILE_VERSION,
@@ -316,9 +321,24 @@ class _Converter:
             "districts": [],
             "languages": [text],
             "licence": self.gpx.copyright_license or self.licence,
-            "credits": {text: self.gpx.author_name} if self.gpx.author_name else None,
+            "credits": {text: authorship.credits} if authorship.credits else None,
+            "copyright": authorship.copyright,
         }
         return {k: v for k, v in props.items() if v is not None}
+
+    def _not_kept(self, authorship: GpxAuthorship) -> None:
+        """A warning for what the file says that the tour cannot keep."""
+        times = gpx_times(self.gpx)
+        items = [*authorship.not_carried, *([times] if times else [])]
+        if items:
+            self.problems.append(
+                Problem(
+                    "gpx.not-carried",
+                    "",
+                    f"Not carried over into the tour: {'; '.join(items)}.",
+                    Severity.WARNING,
+                )
+            )
 
     def _route_sources(self, line_source: str) -> None:
         base = "/features/0"
@@ -332,7 +352,8 @@ class _Converter:
             "timezone": "the --timezone option (for example Europe/Madrid)",
             "licence": "<metadata><copyright><license>, else the --licence option",
             "languages": "the --language option",
-            "credits": "<metadata><author><name>",
+            "credits": "<metadata><author><name> (else <copyright author>)",
+            "copyright": "<metadata><copyright> (its author and <year>)",
         }.items():
             self.sources[f"{base}/properties/{key}"] = source
 
@@ -372,6 +393,58 @@ def _unique(stop_id: str, used: set[str]) -> str:
         candidate, n = f"{stop_id}-{n}", n + 1
     used.add(candidate)
     return candidate
+
+
+@dataclass(frozen=True)
+class GpxAuthorship:
+    """What a GPX file's ``<metadata>`` says of who made it, as a tour says it.
+
+    ``credits`` is the ``<author><name>``, else the ``<copyright author>``; ``copyright``
+    the ``<copyright>``'s author and year (the route property of that name); what has no
+    place in a tour (the author's e-mail and link) is listed in ``not_carried``."""
+
+    credits: str | None = None
+    copyright: dict[str, Any] | None = None
+    not_carried: tuple[str, ...] = ()
+
+
+def gpx_authorship(gpx: gpxpy.gpx.GPX) -> GpxAuthorship:
+    """The authorship of a parsed GPX file (see :class:`GpxAuthorship`)."""
+    name = _stripped(gpx.author_name)
+    holder = _stripped(gpx.copyright_author)
+    year = _stripped(gpx.copyright_year)
+    copyright: dict[str, Any] = {}
+    if holder:
+        copyright["author"] = holder
+    if year:
+        copyright["year"] = int(year) if year.isdigit() else year
+    dropped = [
+        f"the author's {what} in <metadata><author>"
+        for what, value in (("e-mail", gpx.author_email), ("link", gpx.author_link))
+        if _stripped(value)
+    ]
+    return GpxAuthorship(name or holder, copyright or None, tuple(dropped))
+
+
+def gpx_times(gpx: gpxpy.gpx.GPX) -> str | None:
+    """What a GPX file says of times, which a tour does not keep ("the <time> of 1200
+    track points (2019-05-04T08:00:00Z to …)"), or None when it has none."""
+    track = [p.time for t in gpx.tracks for s in t.segments for p in s.points if p.time]
+    route = [p.time for r in gpx.routes for p in r.points if p.time]
+    waypoints = [w.time for w in gpx.waypoints if w.time]
+    parts = []
+    for times, noun in ((track, "track point"), (route, "route point"), (waypoints, "waypoint")):
+        if times:
+            stamps = sorted(t.isoformat() for t in times)  # strings: naive and aware mix
+            span = stamps[0] if stamps[0] == stamps[-1] else f"{stamps[0]} to {stamps[-1]}"
+            parts.append(f"of {counted(len(times), noun)} ({span})")
+    if gpx.time:
+        parts.append(f"of the <metadata> ({gpx.time.isoformat()})")
+    return f"the <time> {', '.join(parts)}" if parts else None
+
+
+def _stripped(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def gpx_source(sources: dict[str, str], ptr: str) -> str | None:

@@ -3,7 +3,10 @@
 * A positional file that is a valid tour in the profile is stored and published, as
   always.  A positional file that is *not* in the profile but can be assembled (a plain
   GeoJSON with a line and points, CSV, KML, an exported draft) becomes a draft.  A file
-  in the profile (or a GPX file) that is invalid is refused with its report, as before.
+  in the profile that is invalid is refused with its report, which names the options
+  that store it as a draft instead.  A GPX file is never in the profile: given alone it
+  is stored as a published tour when complete, else assembled into a draft (as with
+  ``--route``).  ``--title`` and ``--summary`` apply in every case.
 * With ``--route``/``--stops``/``--districts`` every file given forms **one** tour,
   assembled (:mod:`tours.content.assembly.assemble`) and stored as a draft: an assembly guesses
   (field names, order), so a coordinator looks before ``bidean publish``.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -33,8 +36,9 @@ from tours.content.checking.pipeline import (
     validate_path,
     without_gc,
 )
-from tours.content.report import Report
+from tours.content.report import Problem, Report, Severity
 from tours.content.workflows.drafts import without_draft_marks
+from tours.text import slugify
 from tours.tour.domain import Tour
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
 
@@ -139,8 +143,12 @@ def _one_file(
         return _publish(store, path, result, options, dry_run)
     source = _read(path, options)
     if assemblable(source, result):
-        assembly = declare(assemble([("any", source)], options), languages, options.validation)
+        alone = alone_options(source, options)
+        assembly = declare(assemble([("any", source)], alone), languages, options.validation)
         return _draft(store, assembly, dry_run, [path.name])
+    hint = as_draft_hint(source, result, str(path))
+    if hint is not None:
+        result.report.problems.append(hint)
     return Intake(str(path), result.report)
 
 
@@ -172,9 +180,13 @@ def is_draft(document: dict[str, Any] | None) -> bool:
 
 
 def assemblable(source: SourceData, result: ValidationResult) -> bool:
-    """Not in the profile but readable (CSV, KML, a plain GeoJSON), or an exported draft."""
+    """Not in the profile but readable (CSV, KML, GPX, a plain GeoJSON), or an exported
+    draft.  A GPX file is never in the profile: whatever it lacks is a draft's to-do, as
+    with ``--route FILE``."""
     if source.format in ("CSV", "KML"):
         return True
+    if source.format == "GPX":
+        return source.readable
     if source.format != "GeoJSON" or not source.readable:
         return False
     if any(p.code.startswith(_STRUCTURAL) for p in result.report.errors):
@@ -182,6 +194,32 @@ def assemblable(source: SourceData, result: ValidationResult) -> bool:
     lines = [f for f in source.features if f.kind in ("LineString", "MultiLineString")]
     props = lines[0].properties if lines else {}
     return "profile" not in props or props.get("status") == DRAFT
+
+
+def alone_options(source: SourceData, options: AssemblyOptions) -> AssemblyOptions:
+    """The options of assembling a file given alone: a GPX file keeps the slug its
+    complete import would have (from its name), so its draft and its completed import
+    are versions of one tour."""
+    slug = slugify(source.name or "") if source.format == "GPX" else ""
+    return replace(options, slug=slug) if slug and not options.slug else options
+
+
+def as_draft_hint(source: SourceData, result: ValidationResult, file: str) -> Problem | None:
+    """For a readable file refused as a whole tour (a file in the profile with errors):
+    the options that store what it has as a draft with a to-do list instead."""
+    if not source.readable or any(p.code.startswith(_STRUCTURAL) for p in result.report.errors):
+        return None
+    kinds = {f.kind for f in source.features}
+    if not kinds & {"LineString", "MultiLineString"}:
+        return None
+    options = f"--route {file}" + (f" --stops {file}" if "Point" in kinds else "")
+    return Problem(
+        "import.as-draft",
+        "",
+        f"To store what the file has as a draft with a to-do list instead, import it with"
+        f" {options}.",
+        Severity.WARNING,
+    )
 
 
 def _publish(

@@ -27,7 +27,7 @@ from tours.content.checking.pipeline import ValidationOptions, validate_bytes, v
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.positions import pointer_positions
 from tours.content.report import Problem, Report, Severity
-from tours.content.workflows.intake import assemblable, is_draft
+from tours.content.workflows.intake import alone_options, as_draft_hint, assemblable, is_draft
 from tours.content.workflows.staging import StagedFile
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord
@@ -82,13 +82,16 @@ class ExistingTour:
 
 
 def validation_options(options: AssemblyOptions) -> ValidationOptions:
-    """The options as validation sees them (what a GPX file cannot say, the city)."""
+    """The options as validation sees them (what a GPX file cannot say, the city, the
+    title and summary)."""
     extra: dict[str, Any] = {"default_language": options.language} if options.language else {}
     return replace(
         options.validation,
         city=options.city,
         timezone=options.timezone,
         licence=options.licence,
+        title=options.title,
+        summary=options.summary,
         **extra,
     )
 
@@ -126,9 +129,13 @@ def _one_file(item: StagedFile, options: AssemblyOptions, read: Any) -> ImportPl
         )
     source = read(item)
     if assemblable(source, result):
-        plan = _from_assembly(assemble([("any", source)], options), options)
+        alone = alone_options(source, options)
+        plan = _from_assembly(assemble([("any", source)], alone), options)
         plan.source_name = item.name
         return plan
+    hint = as_draft_hint(source, result, item.name)
+    if hint is not None:
+        result.report.problems.append(hint)
     return ImportPlan(result.report, source_name=item.name)
 
 

@@ -425,3 +425,41 @@ def test_the_large_gpx_track_keeps_every_point(interop):
     result = assemble_paths([], route=gpx, options=AssemblyOptions())
     assert result.ok
     assert len(result.document["features"][0]["geometry"]["coordinates"]) == 22868
+
+
+AUTHORED_GPX = """<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="OsmAnd" xmlns="http://www.topografix.com/GPX/1/1">
+<metadata><name>Paseo</name><author><name>Miren Zabala</name></author>
+<copyright author="Ría Viva"><year>2019</year>
+<license>https://creativecommons.org/licenses/by/4.0/</license></copyright></metadata>
+<wpt lat="43.2556" lon="-2.9262"><time>2019-05-04T08:05:00Z</time><name>Plaza</name></wpt>
+<trk><trkseg>
+<trkpt lat="43.2556" lon="-2.9262"><time>2019-05-04T08:00:00Z</time></trkpt>
+<trkpt lat="43.2548" lon="-2.9249"><time>2019-05-04T08:20:00Z</time></trkpt>
+</trkseg></trk></gpx>
+"""
+
+
+def test_gpx_authorship_becomes_credits_and_copyright_and_times_are_listed(tmp_path):
+    gpx = tmp_path / "authored.gpx"
+    gpx.write_text(AUTHORED_GPX, encoding="utf-8")
+    options = AssemblyOptions(language="eu")
+    for result in (
+        assemble_paths([gpx], options=options),
+        assemble_paths([], route=gpx, stops=[gpx], options=options),
+    ):
+        props = result.document["features"][0]["properties"]
+        assert props["credits"] == {"eu": "Miren Zabala"}
+        assert props["copyright"] == {"author": "Ría Viva", "year": 2019}
+        assert props["licence"] == "https://creativecommons.org/licenses/by/4.0/"
+        times = [item for item in result.not_carried if "<time>" in item]
+        assert times == [
+            "the <time> of 2 track points (2019-05-04T08:00:00+00:00 to"
+            f" 2019-05-04T08:20:00+00:00), of 1 waypoint (2019-05-04T08:05:00+00:00) in {gpx}:"
+            " a tour keeps no times"
+        ]
+        # The same file for --route and --stops: each role takes its kind, no noise.
+        assert not [item for item in result.not_carried if "option for its role" in item]
+    # What the coordinator gives wins over the file.
+    given = assemble_paths([gpx], options=AssemblyOptions(licence="CC-BY-4.0"))
+    assert given.document["features"][0]["properties"]["licence"] == "CC-BY-4.0"

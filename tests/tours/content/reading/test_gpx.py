@@ -202,3 +202,38 @@ def test_gpx_over_the_size_limit():
 )
 def test_gpx_detection(data, file, expected):
     assert looks_like_gpx(data, file) is expected
+
+
+AUTHORED = """
+  <metadata><name>Paseo de la ría</name><desc>Por la orilla.</desc>
+    <author><name>Miren Zabala</name><email id="miren" domain="example.org"/></author>
+    <copyright author="Asociación Ría Viva"><year>2019</year>
+      <license>https://creativecommons.org/licenses/by/4.0/</license></copyright>
+    <time>2019-05-04T07:59:00Z</time></metadata>
+  <wpt lat="43.2556" lon="-2.9262"><time>2019-05-04T08:05:00Z</time><name>Plaza</name>
+    <desc>Historia.</desc></wpt>
+  <trk><name>Paseo</name><trkseg>
+    <trkpt lat="43.2556" lon="-2.9262"><time>2019-05-04T08:00:00Z</time></trkpt>
+    <trkpt lat="43.2548" lon="-2.9249"><time>2019-05-04T08:20:00Z</time></trkpt>
+  </trkseg></trk>"""
+
+
+def test_authorship_copyright_and_times_are_kept_or_reported():
+    result = check(gpx(AUTHORED))
+    assert result.valid, result.report.to_text()
+    props = result.document["features"][0]["properties"]
+    assert props["credits"] == {"es": "Miren Zabala"}
+    assert props["copyright"] == {"author": "Asociación Ría Viva", "year": 2019}
+    assert props["licence"] == "https://creativecommons.org/licenses/by/4.0/"
+    # The licence is checked against SPDX as any other: a warning naming CC-BY-4.0.
+    assert "CC-BY-4.0" in problem(result, "profile.licence-not-spdx").message
+    dropped = problem(result, "gpx.not-carried").message
+    assert "e-mail" in dropped and "example.org" not in dropped  # said, never repeated
+    assert "2 track points (2019-05-04T08:00:00+00:00 to 2019-05-04T08:20:00+00:00)" in dropped
+    assert "1 waypoint (2019-05-04T08:05:00+00:00)" in dropped and "<metadata>" in dropped
+
+
+def test_a_copyright_author_alone_becomes_the_credits():
+    body = AUTHORED.replace("<author><name>Miren Zabala</name>", "<author>")
+    props = check(gpx(body)).document["features"][0]["properties"]
+    assert props["credits"] == {"es": "Asociación Ría Viva"}

@@ -151,3 +151,16 @@ def test_printable_list_escapes_and_sets_direction_per_language():
     # Walking order, published stops only.
     assert html.index("Plaza &lt;script") < html.index("Parada cortes")
     assert "Borrador secreto" not in html
+
+
+def test_the_kit_credits_keep_a_source_copyright_and_link_a_licence_url():
+    doc = tour(
+        credits={"es": "Miren Zabala"},
+        copyright={"author": "Asociación Ría Viva", "year": 2019},
+        licence="https://creativecommons.org/licenses/by/4.0/",
+    )
+    kit_source = validate_bytes(encode(doc), "tour.geojson").tour
+    archive = zipfile.ZipFile(io.BytesIO(build_kit(kit_source, 1, source_url=None)))
+    credits = archive.read("san-francisco-voices/CREDITS.txt").decode()
+    assert "Copyright © 2019 Asociación Ría Viva" in credits
+    assert "(https://creativecommons.org/licenses/by/4.0/)" in credits and "spdx" not in credits
