@@ -24,6 +24,7 @@ from tours.content.assembly.fieldmap import FieldMap, MappingError
 from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
+from tours.text import SLUG_PATTERN, slugify
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.actions import imports
@@ -66,6 +67,14 @@ def _database_errors() -> Iterator[None]:
     type=click.Choice(["source", "route"]),
     help="Stop order: the files' order, or along the route (default: explicit, else route).",
 )
+@click.option(
+    "--slug", help="The tour's URL name (default: made from its title and city, or the file's own)."
+)
+@click.option(
+    "--new-version-of",
+    metavar="SLUG",
+    help="Store the import as a new version of this stored tour.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
@@ -82,6 +91,8 @@ def import_command(
     summary: str | None,
     mappings: tuple[str, ...],
     order: str | None,
+    slug: str | None,
+    new_version_of: str | None,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -98,6 +109,14 @@ def import_command(
         fields = FieldMap.parse(mappings)
     except MappingError as exc:
         raise click.UsageError(str(exc)) from None
+    if slug and new_version_of:
+        raise click.UsageError("Give --slug (a new tour) or --new-version-of (a stored one).")
+    for value in (slug, new_version_of):
+        if value is not None and not SLUG_PATTERN.match(value):
+            raise click.UsageError(
+                f"{value!r} is not a slug: lower-case letters, digits and single hyphens,"
+                f" such as {slugify(value) or 'old-town-walk'!r}."
+            )
     assembly = AssemblyOptions(
         title=title,
         summary=summary,
@@ -107,6 +126,7 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
+        slug=slug,
         validation=validation_options(city, timezone, language, licence),
     )
     store = None
@@ -126,6 +146,7 @@ def import_command(
             # Images a tour file names by a local path go into the media store, except in
             # a dry run, which checks them in a scratch folder and keeps nothing.
             validate=validate_only if dry_run else validate_for_app,
+            new_version_of=new_version_of,
         )
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in intakes], ensure_ascii=False, indent=2))

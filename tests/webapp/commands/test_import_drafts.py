@@ -73,7 +73,7 @@ def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp
         args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
     )
     assert result.exit_code == 0, result.output
-    assert "stored walk-route version 1 as a draft" in result.output
+    assert "stored walk-route-bilbao version 1 as a draft" in result.output
     [item] = listing(runner)
     assert item["status"] == "draft" and item["version"] == 1 and item["city"] == "Bilbao"
     assert item["languages"] == ["en"]
@@ -81,11 +81,11 @@ def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp
     assert {"title", "summary", "timezone", "licence"} <= missing
     assert item["todo_count"] == len(item["todo"])
     # Drafts are never public: no page, no API listing, no GeoJSON, no GPX.
-    assert client.get("/tours/walk-route").status_code == 404
+    assert client.get("/tours/walk-route-bilbao").status_code == 404
     assert client.get("/api/tours").get_json() == []
     for suffix in ("", ".geojson", ".gpx"):
-        assert client.get(f"/api/tours/walk-route{suffix}").status_code == 404
-    refused = runner.invoke(args=["publish", "walk-route"])
+        assert client.get(f"/api/tours/walk-route-bilbao{suffix}").status_code == 404
+    refused = runner.invoke(args=["publish", "walk-route-bilbao"])
     assert refused.exit_code == 1 and "to do" in refused.output and "--title" in refused.output
 
 

@@ -176,7 +176,7 @@ def test_preview_shows_the_order_fields_and_problems_and_stores_nothing(app, coo
     sources = re.findall(r'<tr data-source="(\d+)">', page)
     assert sources == ["3", "2", "1"]
     assert "name ← name; story ← description" in page and "built" in page
-    assert "A new tour, route (version 1)." in page and "It will be a draft" in page
+    assert "A new tour, old-town-walk-wien (version 1)." in page and "It will be a draft" in page
     # The to-do items say where they are and which field of the form fixes them.
     assert "route.geojson, line 4, column 3" in page
     assert "fill in “Time zone, such as Europe/Vienna” below" in page
@@ -189,18 +189,18 @@ def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
     token = token_of(upload(coordinator, city="Wien"))
     response = coordinator.post(f"/console/tours/import/{token}/confirm")
     assert response.status_code == 302
-    assert tours(app) == [("route", "draft", 1)]
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
     assert staged(app) == []
-    assert response.headers["Location"] == "/console/tours/route"  # on to the editor
+    assert response.headers["Location"] == "/console/tours/old-town-walk-wien"  # on to the editor
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "route version 1 is stored as a draft." in page and "timezone" in page
+    assert "old-town-walk-wien version 1 is stored as a draft." in page and "timezone" in page
     with get_db(app).transaction() as db_session:
-        document = get_document(db_session, "route")
+        document = get_document(db_session, "old-town-walk-wien")
     names = [f["properties"]["name"] for f in document["features"][1:4]]
     assert [next(iter(name.values())) for name in names] == ["Church", "Bridge", "Market"]
     # The token is used up: a second confirmation stores nothing more.
     again = coordinator.post(f"/console/tours/import/{token}/confirm")
-    assert again.status_code == 302 and tours(app) == [("route", "draft", 1)]
+    assert again.status_code == 302 and tours(app) == [("old-town-walk-wien", "draft", 1)]
 
 
 def test_cancel_leaves_nothing(app, coordinator):
@@ -216,9 +216,9 @@ def test_reimport_gives_a_new_version(app, coordinator):
     coordinator.post(f"/console/tours/import/{first}/confirm")
     second = token_of(upload(coordinator, city="Wien"))
     page = coordinator.get(f"/console/tours/import/{second}").get_data(as_text=True)
-    assert "A new version of route: version 2." in page
+    assert "A new version of old-town-walk-wien: version 2." in page
     coordinator.post(f"/console/tours/import/{second}/confirm")
-    assert tours(app) == [("route", "draft", 2)]
+    assert tours(app) == [("old-town-walk-wien", "draft", 2)]
 
 
 def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordinator):
@@ -244,8 +244,8 @@ def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordina
     assert report["will_store"]["status"] == "draft"  # publish was not ticked this time
     coordinator.post(url, data={**COMPLETE, "order": "source", "publish": "y"})
     response = coordinator.post(f"{url}/confirm")
-    assert response.status_code == 302 and tours(app) == [("route", "published", 1)]
-    assert "Old town" in coordinator.get("/tours/route").get_data(as_text=True)
+    assert response.status_code == 302 and tours(app) == [("old-town-wien", "published", 1)]
+    assert "Old town" in coordinator.get("/tours/old-town-wien").get_data(as_text=True)
 
 
 def test_the_report_is_available_as_json(app, coordinator):
@@ -260,7 +260,7 @@ def test_the_report_is_available_as_json(app, coordinator):
         assert report["token"] == token
         assert report["will_store"] == {
             "action": "create",
-            "slug": "route",
+            "slug": "old-town-walk-wien",
             "version": 1,
             "status": "draft",
             "existing_status": None,
@@ -282,7 +282,7 @@ def test_an_upload_can_answer_with_the_json_report(app, coordinator):
     assert report["order"]["movable"] and len(report["order"]["stops"]) == 3
     assert len(staged(app)) == 1 and tours(app) == []
     stored = coordinator.post(report["confirm"], headers={"Accept": "application/json"})
-    assert stored.get_json()["status"] == "draft" and tours(app) == [("route", "draft", 1)]
+    assert stored.get_json()["status"] == "draft" and tours(app) == [("old-town-walk-wien", "draft", 1)]
     empty = upload(coordinator, {}, headers={"Accept": "application/json"})
     assert empty.status_code == 400 and "Choose at least one file" in empty.get_json()["error"]
 
@@ -381,7 +381,7 @@ def test_a_nul_in_a_file_name_is_cleaned_and_the_import_is_stored(app, coordinat
     page = coordinator.get(f"/console/tours/import/{token}")
     assert page.status_code == 200 and "\x00" not in page.get_data(as_text=True)
     response = coordinator.post(f"/console/tours/import/{token}/confirm")
-    assert response.status_code == 302 and tours(app) == [("ro-ute", "draft", 1)]
+    assert response.status_code == 302 and tours(app) == [("old-town-walk-wien", "draft", 1)]
     (entry,) = [e for e in audit_log(app) if e[1] == "tour.import"]
     assert entry[3]["files"] == ["ro ute.geojson", "stops"]
 
@@ -398,7 +398,7 @@ def test_an_upload_that_fails_to_store_is_kept_for_another_try(app, coordinator,
     assert [p.name for p in staged(app)] == [token] and tours(app) == []
     monkeypatch.undo()
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
-    assert tours(app) == [("route", "draft", 1)] and staged(app) == []
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)] and staged(app) == []
 
 
 def _count_form_parses(app, monkeypatch) -> list[int]:

@@ -25,7 +25,7 @@ from tours.content.assembly.sources import SourceData, SourceFeature, read_sourc
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
-from tours.text import counted, slugify
+from tours.text import SLUG_MAX, counted, slugify
 from tours.tour.domain import PROFILE_VERSION
 
 _LINES = ("LineString", "MultiLineString")
@@ -80,6 +80,12 @@ class Assembly:
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     slug: str | None = None
+    #: Where the slug came from: "file" (the file's own), "option" (--slug) or "made"
+    #: (from the title and city); storing refuses a made slug that names another tour.
+    slug_origin: str = "made"
+    #: Slugs the same files made before they had a title (the file's name, with the city
+    #: and without): storing adds a version to such a draft rather than a new tour.
+    earlier_slugs: list[str] = field(default_factory=list)
     stop_count: int = 0
     #: Per stop, in source order: where it came from and which property fed which field.
     stop_sources: list[StopSource] = field(default_factory=list)
@@ -245,11 +251,10 @@ def _route_properties(
             props[key] = text
             if used != key:
                 result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
-    file_slug = slugify(PurePath(lines[0].file).stem)
-    slug = options.slug or _text_or_none(source_props.get("slug")) or file_slug or "tour"
-    props["slug"] = slug
+    props["slug"] = None  # set below, once the city is known: the properties keep their order
     for key, value in (("city", options.city), ("timezone", options.timezone)):
         props[key] = value or _text_or_none(source_props.get(key))
+    props["slug"] = _slug(options, source_props, props, lines[0], result)
     props["districts"] = source_props.get("districts", [])
     languages = source_props.get("languages")
     valid = isinstance(languages, list) and all(canonical_tag(t) for t in languages)
@@ -264,6 +269,43 @@ def _route_properties(
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
     return {k: v for k, v in props.items() if v is not None}
+
+
+def _slug(
+    options: AssemblyOptions,
+    source_props: dict[str, Any],
+    props: dict[str, Any],
+    line: SourceFeature,
+    result: Assembly,
+) -> str:
+    """``--slug``, else the file's own (an exported tour), else made from the title and the
+    city: two cities' ``route.geojson`` never share a slug by their file name."""
+    own = _text_or_none(source_props.get("slug"))
+    if options.slug or own:
+        result.slug_origin = "option" if options.slug else "file"
+        return options.slug or own or ""
+    title = props.get("title") or {}
+    words = slugify(next(iter(title.values()), "")) if isinstance(title, dict) else ""
+    origin = "title"
+    stem = slugify(PurePath(line.file).stem)
+    if not words:
+        # No title yet: the file's name stands in for it, with the city beside it.
+        words, origin = stem, "file name (no title)"
+    city = slugify(props.get("city") or "")
+    slug = _with_city(words, city) or "tour"
+    if city and slug != words:
+        origin += " and city"
+    result.earlier_slugs = [s for s in dict.fromkeys((_with_city(stem, city), stem)) if s]
+    result.notes.append(
+        f"The tour's slug {slug!r} comes from its {origin}; --slug NAME chooses another."
+    )
+    return slug
+
+
+def _with_city(words: str, city: str) -> str:
+    if not city or f"-{city}-" in f"-{words}-":
+        return words
+    return f"{words[: SLUG_MAX - len(city) - 1].rstrip('-')}-{city}".strip("-")
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
