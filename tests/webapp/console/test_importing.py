@@ -282,7 +282,8 @@ def test_an_upload_can_answer_with_the_json_report(app, coordinator):
     assert report["order"]["movable"] and len(report["order"]["stops"]) == 3
     assert len(staged(app)) == 1 and tours(app) == []
     stored = coordinator.post(report["confirm"], headers={"Accept": "application/json"})
-    assert stored.get_json()["status"] == "draft" and tours(app) == [("old-town-walk-wien", "draft", 1)]
+    assert stored.get_json()["status"] == "draft"
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
     empty = upload(coordinator, {}, headers={"Accept": "application/json"})
     assert empty.status_code == 400 and "Choose at least one file" in empty.get_json()["error"]
 
