@@ -283,6 +283,44 @@ def test_kml_with_a_doctype_is_refused(tmp_path):
     assert [p.code for p in result.report.errors] == ["kml.doctype"]
 
 
+_KML_LINE = (
+    '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Caf\u00e9 walk</name>'
+    "<Placemark><name>Pla\u00e7a</name><LineString><coordinates>"
+    "-2.9262,43.2556 -2.9249,43.2548</coordinates></LineString></Placemark></Document></kml>"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "warned"),
+    [
+        (_KML_LINE.encode("latin-1"), "it looks like Latin-1"),
+        (_KML_LINE.encode("utf-16-le"), "it looks like UTF-16"),
+        (("\ufeff" + _KML_LINE).encode("utf-16-be"), None),  # a byte order mark says it
+    ],
+)
+def test_a_kml_without_a_declaration_is_read_in_the_encoding_it_looks_like(
+    tmp_path, encoded, warned
+):
+    """A Latin-1 KML without a declaration once got "XML syntax error"."""
+    path = tmp_path / "walk.kml"
+    path.write_bytes(encoded)
+    result = assemble_paths([path], options=AssemblyOptions())
+    assert not result.report.errors and result.document is not None
+    assert result.document["features"][0]["properties"]["title"] == {"en": "Café walk"}
+    warnings = [p.message for p in result.report.warnings if p.code == "kml.encoding"]
+    assert warnings == ([] if warned is None else [warnings[0]])
+    assert warned is None or warned in warnings[0]
+
+
+def test_a_kml_in_no_encoding_bidean_can_tell_gets_the_documented_message(tmp_path):
+    path = tmp_path / "walk.kml"
+    path.write_bytes(_KML_LINE.encode("latin-1").replace(b"\xe7", b"\x81\x8d\x90"))
+    result = assemble_paths([path], options=AssemblyOptions())
+    [error] = result.report.errors
+    assert error.code == "kml.encoding" and "not UTF-8" in error.message
+    assert "syntax" not in error.message
+
+
 def test_json_problems_get_line_and_column_from_the_parser_positions():
     text = (
         '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",\n'
