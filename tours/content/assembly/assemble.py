@@ -21,11 +21,12 @@ from typing import Any
 
 from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
 from tours.content.assembly.fieldmap import FieldMap, map_stop, map_text, text_id
+from tours.content.assembly.naming import choose_slug, metadata_note, route_id
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
-from tours.text import SLUG_MAX, counted, slugify
+from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
 
 _LINES = ("LineString", "MultiLineString")
@@ -245,16 +246,21 @@ def _route_properties(
             meta = _metadata(roles, key)
             if meta:
                 props[key] = {language: meta}
+                note, unlisted = metadata_note(roles, key, meta)
+                result.notes.append(note)
+                result.not_carried[:] = [n for n in result.not_carried if n != unlisted]
                 continue
         text, used = map_text(source_props, sources, language, consumed)
         if text:
             props[key] = text
-            if used != key:
-                result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
+            result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
     props["slug"] = None  # set below, once the city is known: the properties keep their order
     for key, value in (("city", options.city), ("timezone", options.timezone)):
         props[key] = value or _text_or_none(source_props.get(key))
-    props["slug"] = _slug(options, source_props, props, lines[0], result)
+    choice = choose_slug(options.slug, source_props, props, lines[0].file)
+    props["slug"], result.slug_origin = choice.slug, choice.origin
+    result.earlier_slugs = choice.earlier
+    result.notes.extend([choice.note] if choice.note else [])
     props["districts"] = source_props.get("districts", [])
     languages = source_props.get("languages")
     valid = isinstance(languages, list) and all(canonical_tag(t) for t in languages)
@@ -268,44 +274,10 @@ def _route_properties(
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
+    kept, lost = route_id(lines[0], props)
+    result.notes.extend([kept] if kept else [])
+    result.not_carried.extend([lost] if lost else [])
     return {k: v for k, v in props.items() if v is not None}
-
-
-def _slug(
-    options: AssemblyOptions,
-    source_props: dict[str, Any],
-    props: dict[str, Any],
-    line: SourceFeature,
-    result: Assembly,
-) -> str:
-    """``--slug``, else the file's own (an exported tour), else made from the title and the
-    city: two cities' ``route.geojson`` never share a slug by their file name."""
-    own = _text_or_none(source_props.get("slug"))
-    if options.slug or own:
-        result.slug_origin = "option" if options.slug else "file"
-        return options.slug or own or ""
-    title = props.get("title") or {}
-    words = slugify(next(iter(title.values()), "")) if isinstance(title, dict) else ""
-    origin = "title"
-    stem = slugify(PurePath(line.file).stem)
-    if not words:
-        # No title yet: the file's name stands in for it, with the city beside it.
-        words, origin = stem, "file name (no title)"
-    city = slugify(props.get("city") or "")
-    slug = _with_city(words, city) or "tour"
-    if city and slug != words:
-        origin += " and city"
-    result.earlier_slugs = [s for s in dict.fromkeys((_with_city(stem, city), stem)) if s]
-    result.notes.append(
-        f"The tour's slug {slug!r} comes from its {origin}; --slug NAME chooses another."
-    )
-    return slug
-
-
-def _with_city(words: str, city: str) -> str:
-    if not city or f"-{city}-" in f"-{words}-":
-        return words
-    return f"{words[: SLUG_MAX - len(city) - 1].rstrip('-')}-{city}".strip("-")
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:

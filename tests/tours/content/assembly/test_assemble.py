@@ -434,3 +434,49 @@ def test_the_large_gpx_track_keeps_every_point(interop):
     result = assemble_paths([], route=gpx, options=AssemblyOptions())
     assert result.ok
     assert len(result.document["features"][0]["geometry"]["coordinates"]) == 22868
+
+
+def test_vienna_route_keeps_its_own_id_and_the_report_names_every_title_source(interop):
+    """The route feature's top-level id 0 once disappeared without a line."""
+    real = interop / "real"
+    result = assemble_paths(
+        [],
+        route=real / "vienna_walk_route.geojson",
+        stops=[real / "vienna_walk_stops.geojson"],
+        options=AssemblyOptions(city="Wien", language="en"),
+    )
+    route = result.document["features"][0]["properties"]
+    assert route["source_id"] == 0 and route["Id"] == 0  # its id and its properties
+    assert any("route's own id 0" in n and "source_id" in n for n in result.notes)
+    assert result.slug == "vienna-walk-route-wien"
+    assert any("slug 'vienna-walk-route-wien' comes from its file name" in n for n in result.notes)
+
+
+def _layer_file(tmp_path: Path) -> Path:
+    """A Farnham-like export: the layer's name as the collection's "name", an id beside
+    the route's properties."""
+    line = {
+        "type": "Feature",
+        "id": "walk-1",
+        "properties": {"surface": "paved"},
+        "geometry": {"type": "LineString", "coordinates": ROUTE},
+    }
+    value = {"type": "FeatureCollection", "name": "Farnham Heritage Trail", "features": [line]}
+    return write(tmp_path / "farnham.geojson", value)
+
+
+def test_a_layer_name_that_becomes_the_title_is_reported_as_its_source(tmp_path):
+    """The layer name became the title while the report listed it as not carried over."""
+    result = assemble_paths([_layer_file(tmp_path)], options=AssemblyOptions(city="Farnham"))
+    props = result.document["features"][0]["properties"]
+    assert props["title"] == {"en": "Farnham Heritage Trail"}
+    assert not any('"name"' in item for item in result.not_carried), result.not_carried
+    assert any(
+        'title comes from the FeatureCollection\'s "name" member (its layer name)' in n
+        for n in result.notes
+    ), result.notes
+    assert props["source_id"] == "walk-1" and props["surface"] == "paved"
+    assert result.slug == "farnham-heritage-trail"  # the city is in the title already
+    # A title given on the command line leaves the layer name listed as not carried over.
+    titled = assemble_paths([_layer_file(tmp_path)], options=AssemblyOptions(title="Walk"))
+    assert any('"name" member' in item for item in titled.not_carried)
