@@ -310,7 +310,8 @@ def _stops(
                 replaced.append(f"{raw_id!r} → {fresh!r} ({feature.where()})")
             stop_id = fresh
         used.add(stop_id)
-        stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}))
+        order_from = mapped.used.get("order")
+        stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}, order_from))
         kept = tuple(k for k in mapped.props if k not in _MAPPED_FIELDS)
         result.stop_sources.append(
             StopSource(

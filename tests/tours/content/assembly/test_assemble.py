@@ -140,6 +140,36 @@ def test_feature_level_ids_are_used_and_the_stop_order_is_reported(tmp_path):
     assert [p["id"] for p in stops_of(source)] == ["0", "10", "20"]
 
 
+@pytest.mark.parametrize("key", ["nr", "seq", "order", "Reihenfolge"])
+def test_an_order_property_is_detected_named_and_kept_by_order_source(tmp_path, key):
+    """An "nr" order was not read: the stops followed the route and nothing said why."""
+    # Along the route: Plaza, Mercado, Iglesia; the walk's own order is the reverse.
+    props = [{"name": n, key: 3 - i} for i, n in enumerate(["Plaza", "Mercado", "Iglesia"])]
+    stops = points_file(tmp_path, props)
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert [p["name"]["en"] for p in stops_of(result)] == ["Iglesia", "Mercado", "Plaza"]
+    assert repr(key) in result.order.rule
+    assert any(f"The stops' {key!r} gives their order" in n for n in result.notes)
+    assert all(key == "order" or key not in p for p in stops_of(result))  # read, not kept twice
+    source = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(order="source")
+    )
+    assert source.order.rule == f"the source's order: {key!r} (--order source)"
+    assert [p["name"]["en"] for p in stops_of(source)] == ["Iglesia", "Mercado", "Plaza"]
+
+
+def test_numbered_names_give_the_order(tmp_path):
+    names = ["3) Iglesia", "Stop 2 – Mercado", "1. Plaza"]
+    stops = points_file(tmp_path, [{"name": n} for n in names])
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert [p["name"]["en"] for p in stops_of(result)] == list(reversed(names))
+    assert result.order.rule == "the names are a sequence, so they give the order"
+    # Names that merely start with a number, not in sequence, give no order.
+    plain = points_file(tmp_path, [{"name": n} for n in ["12 Apostles", "7 Dials"]], "p.geojson")
+    along = assemble_paths([], route=line_file(tmp_path), stops=[plain], options=AssemblyOptions())
+    assert "earliest pass" in along.order.rule
+
+
 def test_several_stops_files_merge_in_order_and_nothing_is_silently_lost(tmp_path):
     first = points_file(tmp_path, [{"name": "Uno"}], "first.geojson", foo="bar")
     second = points_file(tmp_path, [{"name": "Dos"}], "second.geojson")
