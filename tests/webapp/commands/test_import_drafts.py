@@ -389,3 +389,16 @@ def test_a_slug_of_another_city_is_refused_and_the_title_gives_the_slug(runner, 
     assert "comes from its title and city" in titled.output
     bad = runner.invoke(args=["import", str(route), "--slug", "Old Town"])
     assert bad.exit_code == 2 and "'old-town'" in bad.output
+
+
+def test_a_corrected_title_adds_a_version_to_the_tour_the_files_made(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    args = ["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
+    assert (
+        "stored a-wlak-bilbao version 1" in runner.invoke(args=[*args, "--title", "A wlak"]).output
+    )
+    fixed = runner.invoke(args=[*args, "--title", "A walk"])
+    assert "stored a-wlak-bilbao version 2" in fixed.output, fixed.output
+    assert "the tour these files made before" in fixed.output
+    new = runner.invoke(args=[*args, "--title", "A walk", "--slug", "a-walk"])
+    assert "stored a-walk version 1" in new.output, new.output

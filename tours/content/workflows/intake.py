@@ -222,12 +222,17 @@ def store_intake(db_session: Session, intake: Intake) -> None:
     props = (intake.document or {}).get("features", [{}])[0].get("properties") or {}
     if intake.slug_origin == "made" and intake.assembly is not None:
         earlier = earlier_draft(
-            db_session, intake.slug, intake.assembly.earlier_slugs, intake.label, intake.document
+            db_session,
+            intake.slug,
+            intake.assembly.earlier_slugs,
+            intake.label,
+            intake.document,
+            props.get("city"),
         )
         if earlier is not None:
             intake.assembly.notes.append(
-                f"Stored as a new version of {earlier!r}, the draft these files made before"
-                " they had a title (--slug NAME makes a new tour instead)."
+                f"Stored as a new version of {earlier!r}, the tour these files made before"
+                " (with no title or another one); --slug NAME makes a new tour instead."
             )
             intake.slug = props["slug"] = intake.assembly.slug = earlier
     city = intake.city or (intake.tour.city if intake.tour else props.get("city"))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tours.errors import BideanError
-from tours.tour.models import TourRecord
+from tours.tour.models import TourRecord, TourVersionRecord
 from tours.tour.store import newest_version
 
 #: Routes whose boxes, grown by this much (degrees, about 1 km), still do not touch are
@@ -75,13 +75,23 @@ def earlier_draft(
     earlier: list[str],
     source_name: str,
     document: dict[str, Any] | None,
+    city: str | None = None,
 ) -> str | None:
-    """The slug of the tour the same files made before they had a title, when ``slug``
-    (made from the title) is new: re-importing with ``--title`` completes that draft."""
+    """The slug of the tour the same files made before, when ``slug`` (made from the
+    title) is new: before they had a title (``earlier``), or under another title in the
+    same city.  Re-importing with ``--title`` completes that draft, and a corrected title
+    does not make a second tour (``--slug`` does, when that is what is meant)."""
     if _record(db_session, slug) is not None:
         return None
     new = _box(document)
-    for candidate in earlier:
+    same_files = select(TourRecord.slug).join(
+        TourVersionRecord, TourVersionRecord.tour_id == TourRecord.id
+    )
+    same_files = same_files.where(
+        TourVersionRecord.source_name == source_name[:255], TourRecord.city == (city or "")
+    )
+    others = sorted(set(db_session.scalars(same_files)))
+    for candidate in [*earlier, *others]:
         if candidate == slug or _record(db_session, candidate) is None:
             continue
         row = newest_version(db_session, candidate, lock=False)

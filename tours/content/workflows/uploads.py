@@ -252,7 +252,12 @@ def settle_slug(db_session: Session, plan: ImportPlan) -> None:
     origin = plan.assembly.slug_origin if plan.assembly is not None else "file"
     if origin == "made" and plan.assembly is not None:
         earlier = earlier_draft(
-            db_session, plan.slug, plan.assembly.earlier_slugs, plan.source_name, plan.document
+            db_session,
+            plan.slug,
+            plan.assembly.earlier_slugs,
+            plan.source_name,
+            plan.document,
+            plan.city or props.get("city"),
         )
         if earlier is not None:
             plan.slug = props["slug"] = plan.assembly.slug = earlier
