@@ -451,3 +451,29 @@ def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordi
     assert "doc.kml in this KMZ archive inflates to more than 50 MB" in page
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
     assert tours(app) == []
+
+
+def test_another_citys_walk_of_the_same_title_is_refused_and_the_title_fixes_it(app, coordinator):
+    """Same-named files of another place once became version 2 of the first city's tour."""
+    first = token_of(upload(coordinator, city="Wien"))
+    coordinator.post(f"/console/tours/import/{first}/confirm")
+    far = json.loads(route_file())
+    far["features"][0]["geometry"]["coordinates"] = [[lon + 50, lat] for lon, lat in LINE]
+    files = {"route": (json.dumps(far).encode(), "route.geojson")}
+    token = token_of(upload(coordinator, files, city="Wien"))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = report["errors"]
+    assert error["code"] == "import.slug-taken" and "route is elsewhere" in error["message"]
+    assert "--slug" not in error["message"] and error["field"] == "title"
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "fill in “Title of the tour” below" in page
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
+    retitled = {**COMPLETE, "title": "Harbour walk"}
+    assert coordinator.post(f"/console/tours/import/{token}", data=retitled).status_code == 302
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert sorted(tours(app)) == [
+        ("harbour-walk-wien", "draft", 1),
+        ("old-town-walk-wien", "draft", 1),
+    ]

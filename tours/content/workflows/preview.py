@@ -20,7 +20,11 @@ from tours.tour.store import DRAFT, PUBLISHED
 
 #: Problems a field of the import form fixes: code (and the property it is about) -> field.
 _OPTION_FIELDS = ("title", "summary", "city", "timezone", "licence")
-_CODE_FIELDS = {"assemble.no-route": "route", "profile.undeclared-language": "language"}
+_CODE_FIELDS = {
+    "assemble.no-route": "route",
+    "profile.undeclared-language": "language",
+    "import.slug-taken": "title",  # the slug is made from the title and the city
+}
 EXCERPT = 140
 
 

@@ -27,7 +27,12 @@ Box = tuple[float, float, float, float]
 
 
 class SlugTaken(BideanError):
-    """The import's slug names another tour; the message says which option to use."""
+    """The import's slug names another tour: ``reason`` says which, and the message adds
+    the command line's options (the console's page offers its title field instead)."""
+
+    def __init__(self, reason: str, advice: str = "") -> None:
+        super().__init__(reason + advice)
+        self.reason = reason
 
 
 def check_slug(
@@ -56,8 +61,8 @@ def check_slug(
     )
     if origin != "file" and city and record.city and city.casefold() != record.city.casefold():
         raise SlugTaken(
-            f"The slug {slug!r} is already a tour of {record.city}, and this import is for"
-            f" {city}.{advice}"
+            f"The slug {slug!r} is already a tour of {record.city}, and this import is for {city}.",
+            advice,
         )
     stored = _box(newest_version(db_session, slug, lock=False).document)
     new = _box(document)
@@ -65,7 +70,8 @@ def check_slug(
         raise SlugTaken(
             f"The slug {slug!r} is already a tour whose route is elsewhere"
             f" (around {_centre(stored)}, this one around {_centre(new)}): it looks like a"
-            f" different tour.{advice}"
+            " different tour.",
+            advice,
         )
 
 

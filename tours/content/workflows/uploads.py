@@ -264,7 +264,7 @@ def settle_slug(db_session: Session, plan: ImportPlan) -> None:
     try:
         check_slug(db_session, plan.slug, plan.city or props.get("city"), plan.document, origin)
     except SlugTaken as exc:
-        plan.report.error("import.slug-taken", "", str(exc))
+        plan.report.error("import.slug-taken", "", exc.reason)  # the page offers its title
         plan.document = plan.tour = None
 
 
