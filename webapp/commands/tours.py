@@ -65,7 +65,20 @@ def _database_errors() -> Iterator[None]:
 @click.option(
     "--order",
     type=click.Choice(["source", "route"]),
-    help="Stop order: the files' order, or along the route (default: explicit, else route).",
+    help="Stop order: the files' own (an order field, else as listed), or along the route.",
+)
+@click.option(
+    "--route-line",
+    metavar="NAME|N",
+    help="Of several lines in the files, take this one (its name, or its number from 1).",
+)
+@click.option(
+    "--join", is_flag=True, help="Join several lines into one route, in the files' order."
+)
+@click.option(
+    "--draw-route",
+    is_flag=True,
+    help="Without a route, join the stops in order with straight lines (redraw it later).",
 )
 @click.option(
     "--slug", help="The tour's URL name (default: made from its title and city, or the file's own)."
@@ -91,6 +104,9 @@ def import_command(
     summary: str | None,
     mappings: tuple[str, ...],
     order: str | None,
+    route_line: str | None,
+    join: bool,
+    draw_route: bool,
     slug: str | None,
     new_version_of: str | None,
     dry_run: bool,
@@ -109,6 +125,8 @@ def import_command(
         fields = FieldMap.parse(mappings)
     except MappingError as exc:
         raise click.UsageError(str(exc)) from None
+    if route_line and join:
+        raise click.UsageError("Give --route-line (one line) or --join (all lines), not both.")
     if slug and new_version_of:
         raise click.UsageError("Give --slug (a new tour) or --new-version-of (a stored one).")
     for value in (slug, new_version_of):
@@ -126,6 +144,9 @@ def import_command(
         licence=licence,
         fields=fields,
         order=order,
+        route_line=route_line,
+        join=join,
+        draw_route=draw_route,
         slug=slug,
         validation=validation_options(city, timezone, language, licence),
     )

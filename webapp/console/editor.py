@@ -123,6 +123,10 @@ def admin_tour_edit(slug: str):
         request.form,
         gettext("Write the position as two numbers, such as -2.9262 and 43.2556."),
         gettext("A new stop needs a name."),
+        gettext(
+            "Write the route as at least two points, one per line: longitude, latitude,"
+            " such as -2.9262, 43.2556."
+        ),
     )
     action = request.form.get("action", "save")
     if action.startswith(("up:", "down:")):

@@ -10,6 +10,7 @@ and ``guides.scripts``, so the view only hands it to ``save_edit``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,9 @@ from tours.content.workflows.editing import (
     field_of,
     move_stop,
     reorder_stops,
+    route_is_approximate,
     set_licence,
+    set_route,
     set_stop_text,
     set_tour_text,
     shift_stop,
@@ -85,6 +88,8 @@ class EditorPage:
     map_data: dict[str, Any]
     published_version: int | None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    #: An approximate route's points, one "lon, lat" a line, to redraw; None otherwise.
+    route_points: str | None = None
 
     def dir_of(self, tag: str) -> str:
         return text_direction(tag)
@@ -92,6 +97,8 @@ class EditorPage:
     def other_errors(self) -> list[str]:
         """Messages for no field shown on the page (the tour as a whole, its languages...)."""
         shown = {row.name for row in self.tour_texts} | {"tour-licence", "new-stop", "order"}
+        if self.route_points is not None:
+            shown.add("tour-route")
         for stop in self.stops:
             shown |= {row.name for row in stop.texts} | {f"stop-{stop.stop_id}-position"}
         return [m for name, messages in self.errors.items() if name not in shown for m in messages]
@@ -247,9 +254,13 @@ def editor_page(
         "stopLabel": labels["stop_marker"],  # "Stop %(number)s: %(name)s", filled in by JS
         "tiles": tiles,
     }
+    route_points = None
+    if route_is_approximate(document):
+        drawn = "\n".join(f"{p[0]}, {p[1]}" for p in lines[0]) if len(lines) == 1 else ""
+        route_points = posted.get("tour-route", drawn) if posted else drawn
     return EditorPage(
         slug, version, status, target, source, languages, licence, tour_texts, stops,
-        new_stops, todo, map_data, published_version, dict(errors),
+        new_stops, todo, map_data, published_version, dict(errors), route_points,
     )  # fmt: skip
 
 
@@ -274,6 +285,7 @@ class EditorInput:
     form: MultiDict
     number_message: str  # translated: "write numbers such as -2.9262"
     name_message: str  # translated: "a new stop needs a name"
+    route_message: str = ""  # translated: "one point a line: longitude, latitude"
 
     def order(self, document: Document) -> list[str]:
         posted = self.form.getlist("order")
@@ -304,6 +316,7 @@ class EditorInput:
             document, wrote = self._stop(document, stop_id)
             written = written or wrote
         document = reorder_stops(document, self.order(document))
+        document = self._route(document)
         for lon, lat, name in zip(
             form.getlist("new-lon"), form.getlist("new-lat"), form.getlist("new-name"), strict=False
         ):
@@ -322,6 +335,28 @@ class EditorInput:
         if written:
             document = declare_language(document, target)
         return document
+
+    def _route(self, document: Document) -> Document:
+        """An approximate route redrawn (or kept as drawn when the box says so)."""
+        if "tour-route" not in self.form or not route_is_approximate(document):
+            return document
+        points = []
+        for line in self.form["tour-route"].replace("\r", "").split("\n"):
+            numbers = [n for n in re.split(r"[\s,;]+", line.strip()) if n]
+            if not numbers:
+                continue
+            if len(numbers) != 2:
+                raise EditError("tour-route", self.route_message)
+            points.append([_number(n, "tour-route", self.route_message) for n in numbers])
+        if len(points) < 2:
+            raise EditError("tour-route", self.route_message)
+        current = document["features"][0]["geometry"]["coordinates"]
+        same = [[round(x, 6) for x in p] for p in points] == [
+            [round(x, 6) for x in p[:2]] for p in current
+        ]
+        if same and not self.form.get("route-confirm"):
+            return document
+        return set_route(document, points)
 
     def _stop(self, document: Document, stop_id: str) -> tuple[Document, bool]:
         form, prefix = self.form, f"stop-{stop_id}"

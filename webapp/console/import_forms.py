@@ -18,6 +18,8 @@ from tours.content.checking.pipeline import ValidationOptions
 from webapp.console.forms import choices
 
 MANUAL = "manual"
+#: The route-line choice that joins every line.
+JOIN = "join"
 
 
 def order_choices(manual: bool) -> list:
@@ -42,10 +44,24 @@ class OptionsForm(FlaskForm):
     language = StringField(_l("Language of the texts, such as en or de"))
     mappings = TextAreaField(_l("Field mapping, one per line, such as story=historical_relevance"))
     order = SelectField(_l("Stop order"))
+    # Offered by the preview only when the files hold several lines (set_line_choices).
+    route_line = SelectField(_l("Route line"), choices=[])
+    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
+    draw_route = BooleanField(_l("Draw straight lines between the stops"))
     publish = BooleanField(_l("Publish it at once if nothing is left to do"))
 
     def set_order_choices(self, manual: bool) -> None:
         self.order.choices = order_choices(manual)
+
+    def set_line_choices(self, lines: list[dict[str, Any]]) -> None:
+        pairs = [
+            ("", _l("Choose the route's line")),
+            (JOIN, _l("All lines, joined in the files' order")),
+        ]
+        for line in lines:
+            name = line["name"] or _l("(no name)")
+            pairs.append((str(line["number"]), f"{line['number']}. {name}"))
+        self.route_line.choices = choices(pairs)
 
     def fill(self, options: dict[str, Any]) -> None:
         for name in ("title", "summary", "city", "timezone", "licence", "language"):
@@ -53,6 +69,8 @@ class OptionsForm(FlaskForm):
         self.mappings.data = "\n".join(options.get("mappings") or [])
         self.order.data = MANUAL if options.get("stop_order") else options.get("order") or ""
         self.publish.data = bool(options.get("publish"))
+        self.route_line.data = JOIN if options.get("join") else options.get("route_line") or ""
+        self.draw_route.data = bool(options.get("draw_route"))
 
     def options(self) -> dict[str, Any]:
         """The form as the options kept with the upload (``stop_order`` is the view's)."""
@@ -65,14 +83,22 @@ class OptionsForm(FlaskForm):
             "mappings": [line.strip() for line in lines if line.strip()],
             "order": self.order.data if self.order.data in ("source", "route") else None,
             "publish": bool(self.publish.data),
+            **_line_options((self.route_line.data or "").strip()),
+            "draw_route": bool(self.draw_route.data),
         }
 
 
 class ImportForm(OptionsForm):
     tour = FileField(_l("A whole tour in one file (the Bidean profile, GeoJSON, GPX, KML, CSV)"))
-    route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
     stops = MultipleFileField(_l("Stop files (GeoJSON, GPX, CSV, KML; several allowed)"))
     districts = FileField(_l("District outlines (GeoJSON, KML)"))
+
+
+def _line_options(chosen: str) -> dict[str, Any]:
+    """The route-line choice as ``bidean import``'s ``--route-line N`` or ``--join``."""
+    if chosen == JOIN:
+        return {"route_line": None, "join": True}
+    return {"route_line": chosen if chosen.isdigit() else None, "join": False}
 
 
 def mapping_error(options: dict[str, Any]) -> bool:
@@ -100,5 +126,8 @@ def assembly_options(options: dict[str, Any], max_bytes: int, stop_m: float) -> 
         fields=FieldMap.parse(options.get("mappings") or []),
         order=options.get("order"),
         stop_order=tuple(stop_order) if stop_order else None,
+        route_line=options.get("route_line"),
+        join=bool(options.get("join")),
+        draw_route=bool(options.get("draw_route")),
         validation=ValidationOptions(max_bytes=max_bytes, stop_distance_m=stop_m),
     )

@@ -208,6 +208,7 @@ def admin_import_preview(token: str) -> Any:
         return jsonify(_json(staged, preview))
     form = OptionsForm(formdata=None)
     form.set_order_choices(manual=bool(staged.options.get("stop_order")))
+    form.set_line_choices(preview.lines)
     form.fill(staged.options)
     return render_template(
         "console/import_preview.html",
@@ -220,13 +221,18 @@ def admin_import_preview(token: str) -> Any:
 
 
 @bp.post("/tours/import/<token>")
+@body_limit(LIMIT_KEY)
 @coordinator_required
 def admin_import_update(token: str) -> Any:
-    """Preview again with other options or another stop order (the files stay)."""
+    """Preview again with other options or another stop order (the files stay; a route
+    file given here joins them)."""
     try:
         staged = _load(token)
     except staging.StagingNotFound:
         return _gone()
+    route = [f for f in _uploaded() if f.role == "route"]
+    if route:
+        staging.add_files(staging_root(), staged, route)
     form = OptionsForm()
     form.set_order_choices(manual=True)
     options = form.options()

@@ -286,6 +286,8 @@ def test_waiting_list_join_offer_and_claim(app, client, db_transaction, departur
         body = offer.get_body((subtype,)).get_content()
         (sentence,) = [line for line in body.splitlines() if deadline in line]
         assert f"{deadline} (Europe/Madrid)" in sentence
+        # The date is written out: an abbreviated one ended the sentence in "déc..".
+        assert ".." not in sentence and expires.strftime("%Y") in sentence
     link = re.search(
         r"http://localhost(/waitlist/offers/\S+)", offer.get_body(("plain",)).get_content()
     )

@@ -96,6 +96,17 @@ def log_in(page, server, email: str) -> None:
     page.wait_for_url(f"{server.url}/console/")
 
 
+def guide_opens_walk(browser, server, walk_id: int, locale: str | None = None):
+    """Youssef, on his phone, logged in and on one of his walks: (context, page, path)."""
+    context = browser.new_context(**({**PHONE, "locale": locale} if locale else PHONE))
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, server, "youssef@example.org")
+    path = f"/console/departures/{walk_id}"
+    page.goto(server.url + path)
+    return context, page, path
+
+
 def test_a_guide_works_a_walk_online(console_server, browser):
     server = console_server
     # An English phone: it sends Accept-Language, and the page's words are English.
@@ -179,12 +190,7 @@ def test_a_walk_page_reloads_offline_and_a_double_tap_checks_in_once(
     console_server, browser, locale
 ):
     server = console_server
-    context = browser.new_context(**{**PHONE, "locale": locale})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    log_in(page, server, "youssef@example.org")
-    path = f"/console/departures/{server.walks[0]}"
-    page.goto(server.url + path)
+    context, page, path = guide_opens_walk(browser, server, server.walks[0], locale)
     page.click("#next-stop")
     page.click("#next-stop")
     online = roster_and_scripts(page)
@@ -219,15 +225,42 @@ def test_a_walk_page_reloads_offline_and_a_double_tap_checks_in_once(
     context.close()
 
 
+def test_a_check_in_queued_by_one_account_is_never_sent_by_another(console_server, browser):
+    """A mark queued offline belongs to the account that made it: when that session ended
+    before the phone was back online and another account logs in on the same phone, the
+    mark waits (it is neither sent nor shown) until its own account is back."""
+    server = console_server
+    context, page, path = guide_opens_walk(browser, server, server.walks[0])
+    first = server.bookings[0]
+    before = check_ins(server, first)
+    shown = page.get_attribute(f'.booking[data-booking="{first}"]', "data-state")
+    context.set_offline(True)
+    page.locator(f'.booking[data-booking="{first}"] button.no-show').click()
+    assert queued_check_ins(page) == 1
+
+    context.clear_cookies()  # the guide's session ends while the phone is offline
+    context.set_offline(False)
+    log_in(page, server, "coordinator@example.org")
+    page.goto(server.url + path)
+    page.wait_for_selector("#departure[data-flushed]", state="attached")
+    assert check_ins(server, first) == before
+    assert queued_check_ins(page) == 1
+    assert page.get_attribute(f'.booking[data-booking="{first}"]', "data-state") == shown
+
+    context.clear_cookies()
+    log_in(page, server, "youssef@example.org")
+    page.goto(server.url + path)
+    page.wait_for_function("() => document.getElementById('pending').hidden")
+    assert check_ins(server, first) == before + 1
+    assert queued_check_ins(page) == 0
+    context.close()
+
+
 def test_the_opened_walk_loads_offline_after_the_interface_language_changed(
     console_server, browser
 ):
     server = console_server
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, server, "youssef@example.org")
-    path = f"/console/departures/{server.walks[0]}"
-    page.goto(server.url + path)
+    context, page, path = guide_opens_walk(browser, server, server.walks[0])
     online = roster_and_scripts(page)
     wait_until_kept(page, path)
     page.goto(f"{server.url}/console/?lang=ar")
@@ -242,11 +275,7 @@ def test_the_opened_walk_loads_offline_after_the_interface_language_changed(
 
 def test_a_session_ended_without_logging_out_leaves_no_roster_on_the_phone(console_server, browser):
     server = console_server
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, server, "youssef@example.org")
-    path = f"/console/departures/{server.walks[0]}"
-    page.goto(server.url + path)
+    context, page, path = guide_opens_walk(browser, server, server.walks[0])
     wait_until_kept(page, path)
     assert kept_with(page, "Ane Etxeberria", "+34 600 111 222") != []
 
@@ -264,11 +293,7 @@ def test_a_session_ended_without_logging_out_leaves_no_roster_on_the_phone(conso
 
 def test_a_roster_is_not_served_offline_after_the_day_after_its_walk(console_server, browser):
     server = console_server
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    log_in(page, server, "youssef@example.org")
-    path = f"/console/departures/{server.past_walk}"
-    page.goto(server.url + path)
+    context, page, path = guide_opens_walk(browser, server, server.past_walk)
     assert PAST_BOOKER in page.content()
     page.wait_for_function("() => !!navigator.serviceWorker.controller")
     # The copy a phone kept while the walk was current (put back as it was then).

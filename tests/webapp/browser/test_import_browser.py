@@ -158,3 +158,41 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     assert again == Tour.from_document(without_scripts(published.tour.to_document()))
     assert errors == [] and foreign == []
     context.close()
+
+
+def test_stops_without_a_route_get_straight_lines_to_redraw_in_the_editor(
+    import_server, browser, interop
+):
+    """A real file of points only (Harlem's five stops): the preview offers the route
+    file field and the button that draws the route; the editor lists it as approximate."""
+    server = import_server
+    points = interop / "real" / "nypl-harlem_walk_points.geojson"
+    if not points.exists():
+        pytest.skip("the Harlem points are not in ../shared/interop/real")
+    context = browser.new_context(**{**DESKTOP, "locale": "en"})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    steps.log_in(page, server.url, COORDINATOR)
+    steps.open_import(page)
+    steps.upload_files(page, tour=points, city="New York", language="en")
+    assert steps.problem_codes(page, "error") == ["assemble.no-route"]
+    # The field the error names is on this page, beside the button that draws the route.
+    assert page.is_visible("#import-route #route") and page.is_visible("#draw-route-button")
+    assert "5 stops but no route" in page.inner_text("#import-route")
+    page.click("#draw-route-button")
+    steps.wait_for_preview(page)
+    assert steps.problem_codes(page, "error") == []
+    assert "profile.approximate-route" in steps.problem_codes(page, "todo")
+    assert len(steps.stop_names(page)) == 5 and page.is_visible("#route-drawn")
+    page.wait_for_selector("[data-bidean-map][data-bidean-ready=true]")
+    assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the drawn line
+
+    landing = steps.confirm_import(page)
+    assert landing.startswith(f"{server.url}/console/tours/nypl-harlem-walk-points")
+    items = editor.to_do_items(page)
+    assert any("The route is approximate: redraw it in the editor" in i for i in items), items
+    assert page.is_visible("#tour-route") and not page.is_enabled("#publish-button")
+    assert errors == []
+    context.close()

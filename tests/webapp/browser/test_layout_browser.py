@@ -256,7 +256,12 @@ def test_axe_finds_no_violations_on_the_pages_laid_out_here(layout_server, brows
         f"/console/admin/departures/{server.walk}",
         f"/console/departures/{server.walk}",
         "/console/tours",
+        f"/console/tours/{SLUG}/translations",
+        "/console/admin/audit",
         f"/tours/{SLUG}/book",
+        f"/tours/{SLUG}",  # the compact language menu and the Book bar
+        "/",
+        "/tours/no-such-walk",  # the error pages, now in the interface's language
     ):
         page.goto(server.url + path)
         # Through the DevTools protocol: the page's CSP (rightly) refuses inline scripts.

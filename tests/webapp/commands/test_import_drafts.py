@@ -12,6 +12,8 @@ import pytest
 from lxml import etree
 
 from tests.tours.tourdoc import ROUTE, encode, tour
+from tours.content.workflows.editing import save_edit, set_route
+from webapp.common.database import get_db
 
 # The GPX 1.1 schema (Topografix), as the ``gpx`` package of the dev extra ships it.
 GPX_XSD = Path(find_spec("gpx").submodule_search_locations[0]) / "gpx.xsd"
@@ -402,3 +404,77 @@ def test_a_corrected_title_adds_a_version_to_the_tour_the_files_made(runner, tmp
     assert "the tour these files made before" in fixed.output
     new = runner.invoke(args=[*args, "--title", "A walk", "--slug", "a-walk"])
     assert "stored a-walk version 1" in new.output, new.output
+
+
+def test_import_reports_texts_per_language_and_keeps_the_local_name(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    data = json.loads(stops.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["name:en"] = "Main Square"
+    stops.write_text(json.dumps(data), encoding="utf-8")
+    args = ["import", "--route", str(route), "--stops", str(stops), "--dry-run"]
+    text = runner.invoke(args=args)
+    assert text.exit_code == 0, text.output
+    assert (
+        "note: Texts per language (plain texts went to en): en 6 (name 3, story 3);" in text.output
+    )
+    assert "1 stop kept the plain 'name' as local_name: name:en gave the en text." in text.output
+    [report] = json.loads(runner.invoke(args=[*args, "--json"]).output)
+    assert report["texts_per_language"] == {"en": 6, "de": 3}
+    plaza = next(
+        f["properties"] for f in report["document"]["features"] if f["properties"].get("local_name")
+    )
+    assert plaza["name"] == {"en": "Main Square", "de": "Halt Plaza"}
+    assert plaza["local_name"] == "Plaza"
+
+
+# Real files that hold stops only (issue #21, point 9).
+POINTS_ONLY = [
+    "rosario_pois_es_crs84.geojson",
+    "nypl-harlem_walk_points.geojson",
+    "hk_maclehose-campsites_bilingual.geojson",
+    "nevsehir-cappadocia_heritage-pois_osm-export.geojson",
+]
+APPROXIMATE = "the route is approximate: redraw it in the editor"
+
+
+@pytest.mark.parametrize("name", POINTS_ONLY)
+def test_draw_route_joins_the_stops_of_a_points_only_file_in_their_order(runner, interop, name):
+    path = interop / "real" / name
+    refused = runner.invoke(args=["import", "--dry-run", str(path)])
+    assert refused.exit_code == 1 and "--draw-route" in refused.output, refused.output
+    result = runner.invoke(args=["import", "--dry-run", "--json", "--draw-route", str(path)])
+    assert result.exit_code == 0, result.output
+    [intake] = json.loads(result.output)
+    route, *features = intake["document"]["features"]
+    stops = [f for f in features if f["geometry"]["type"] == "Point"]
+    # No order in these files: the files' order, and the line goes from stop to stop.
+    source = json.loads(path.read_text(encoding="utf-8"))["features"]
+    in_file = [f["geometry"]["coordinates"][:2] for f in source if f["geometry"]["type"] == "Point"]
+    assert [s["geometry"]["coordinates"][:2] for s in stops] == in_file
+    assert route["geometry"] == {"type": "LineString", "coordinates": in_file}
+    assert route["properties"]["approximate_route"] is True
+    [todo] = [t for t in intake["todo"] if t["code"] == "profile.approximate-route"]
+    assert APPROXIMATE in todo["message"].lower()
+    assert "--draw-route" in " ".join(intake["notes"])
+
+
+def test_a_drawn_route_stays_a_to_do_until_the_editor_saves_a_redrawn_one(app, runner, interop):
+    path = interop / "real" / "nypl-harlem_walk_points.geojson"
+    result = runner.invoke(args=["import", "--draw-route", "--city", "New York", str(path)])
+    assert result.exit_code == 0 and "as a draft" in result.output, result.output
+    [item] = listing(runner)
+    assert any(APPROXIMATE in t["message"].lower() for t in item["todo"])
+    assert runner.invoke(args=["publish", item["slug"]]).exit_code == 1
+    drawn = json.loads(runner.invoke(args=["export", item["slug"]]).output)
+    line = drawn["features"][0]["geometry"]["coordinates"]
+    redrawn = [line[0], [line[0][0], line[1][1]], *line[1:]]  # round a corner
+    with get_db(app).transaction(write_lock=True) as db_session:
+        saved = save_edit(db_session, item["slug"], 1, lambda d: set_route(d, redrawn))
+    assert saved.version == 2
+    assert not [t for t in saved.todo if t["code"] == "profile.approximate-route"]
+    [item] = listing(runner)
+    assert item["version"] == 2
+    assert not any(APPROXIMATE in t["message"].lower() for t in item["todo"])
+    exported = json.loads(runner.invoke(args=["export", item["slug"]]).output)
+    assert exported["features"][0]["geometry"]["coordinates"] == redrawn
+    assert "approximate_route" not in exported["features"][0]["properties"]

@@ -75,6 +75,33 @@ def store_long_draft_in(session, slug: str, stops: int = 12) -> None:
     )
 
 
+def store_approximate_draft_in(session, slug: str) -> list[list[float]]:
+    """A draft of the San Francisco sample whose route is straight lines through its stops,
+    marked approximate (what ``--draw-route`` gives); returns that line."""
+    document = copy.deepcopy(get_document(session, PUBLISHED_SLUG))
+    route = document["features"][0]["properties"]
+    route.update(slug=slug, approximate_route=True)
+    stops = sorted(
+        (f for f in document["features"][1:] if f["geometry"]["type"] == "Point"),
+        key=lambda f: f["properties"]["order"],
+    )
+    line = [f["geometry"]["coordinates"][:2] for f in stops]
+    document["features"][0]["geometry"] = {"type": "LineString", "coordinates": line}
+    checked = check_document(document, slug, ValidationOptions())
+    save_document(
+        session,
+        document,
+        slug=slug,
+        city=route["city"],
+        languages=route["languages"],
+        title=route["title"],
+        source_name="test draft",
+        todo=checked.todo,
+        draft=True,
+    )
+    return line
+
+
 def editor_world(app) -> None:
     """The sample tours, the draft, two coordinators and a guide."""
     load_sample_routes(app)

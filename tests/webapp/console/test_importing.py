@@ -14,6 +14,7 @@ from werkzeug.test import EnvironBuilder
 
 from guides.accounts import create_account
 from guides.profiles import add_guide
+from tests.tours.content.assembly.test_lines import ZIGZAG, segments
 from tests.webapp.actions.support import audit_log
 from tests.webapp.console.support import PASSWORD, log_in
 from tours.tour.models import TourRecord, TourVersionRecord
@@ -477,3 +478,150 @@ def test_another_citys_walk_of_the_same_title_is_refused_and_the_title_fixes_it(
         ("harbour-walk-wien", "draft", 1),
         ("old-town-walk-wien", "draft", 1),
     ]
+
+
+def test_several_lines_are_offered_as_a_choice_in_the_preview(app, coordinator):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+        for name, coords in (("Old town", LINE), ("River bank", [[16.38, 48.21], [16.39, 48.22]]))
+    ]
+    two = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    token = token_of(upload(coordinator, {"tour": (two, "lines.geojson")}))
+    url = f"/console/tours/import/{token}"
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = report["errors"]
+    assert error["code"] == "assemble.several-lines" and error["field"] == "route_line"
+    assert [line["name"] for line in report["lines"]] == ["Old town", "River bank"]
+    page = coordinator.get(url).get_data(as_text=True)
+    assert 'id="confirm-form"' not in page and "The files hold 2 separate lines." in page
+    select = re.search(r'<select id="route_line".*?</select>', page, re.S)
+    assert select is not None
+    assert re.findall(r'<option (?:selected )?value="(\w*)">([^<]*)</option>', select[0]) == [
+        ("", "Choose the route's line"),
+        ("join", "All lines, joined in the files' order"),
+        ("1", "1. Old town"),
+        ("2", "2. River bank"),
+    ]
+    spanish = coordinator.get(url, query_string={"lang": "es"}).get_data(as_text=True)
+    assert "Los archivos tienen 2 líneas separadas." in spanish
+    assert coordinator.post(url, data={**COMPLETE, "route_line": "2"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "create" and report["options"]["route_line"] == "2"
+    assert '<option selected value="2">' in coordinator.get(url).get_data(as_text=True)
+    assert coordinator.post(url, data={**COMPLETE, "route_line": "join"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    parts = [w for w in report["problems"] if w["code"] == "assemble.joined-line"]
+    assert len(parts) == 2 and report["options"]["join"] is True
+    assert coordinator.post(f"{url}/confirm").status_code == 302
+    document = get_document_of(app, "old-town-wien")
+    assert document["features"][0]["geometry"]["type"] == "MultiLineString"
+
+
+def get_document_of(app, slug: str) -> dict:
+    with get_db(app).transaction() as db_session:
+        return get_document(db_session, slug)
+
+
+def test_a_network_of_lines_is_not_offered_as_a_walk(app, coordinator):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": f"Segment {i}"},
+            "geometry": {"type": "LineString", "coordinates": piece},
+        }
+        for i, piece in enumerate(segments(ZIGZAG, 30, gaps=True), start=1)
+    ]
+    network = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    token = token_of(upload(coordinator, {"tour": (network, "network.geojson")}))
+    url = f"/console/tours/import/{token}"
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["network"] and len(report["lines"]) == 30
+    assert [e["code"] for e in report["errors"]] == ["assemble.line-network"]
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "The files hold 30 separate lines, and most of them" in page
+    assert 'id="confirm-form"' not in page and tours(app) == []
+
+
+def test_name_variants_keep_their_languages_and_the_report_counts_them(app, coordinator):
+    stops = json.loads(stops_file())
+    for feature in stops["features"]:
+        name = feature["properties"]["name"]
+        feature["properties"].update({"name": f"{name}platz", "name:en": name, "name:de": name})
+    files = {
+        "route": (route_file(), "route.geojson"),
+        "stops": (json.dumps(stops).encode(), "stops.geojson"),
+    }
+    report = upload(coordinator, files, headers={"Accept": "application/json"}, language="en")
+    report = report.get_json()
+    assert report["texts_per_language"] == {"en": 7, "de": 3}  # 3 names, 3 stories, 1 title
+    assert "3 stops kept the plain 'name' as local_name" in " ".join(report["notes"])
+    assert coordinator.post(report["confirm"]).status_code == 302
+    with get_db(app).transaction() as db_session:
+        market = get_document(db_session, "old-town-walk")["features"][3]["properties"]
+    assert market["name"] == {"en": "Market", "de": "Market"}
+    assert market["local_name"] == "Marketplatz"
+
+
+# -- stops without a route (issue #21, point 9) ---------------------------------------------
+
+POINTS_ONLY = "nypl-harlem_walk_points.geojson"  # five stops of a walk, no line
+
+
+def test_a_stops_only_upload_offers_the_route_field_and_draws_straight_lines(
+    app, coordinator, interop
+):
+    points = (interop / "real" / POINTS_ONLY).read_bytes()
+    token = token_of(upload(coordinator, {"tour": (points, POINTS_ONLY)}))
+    url = f"/console/tours/import/{token}"
+    page = coordinator.get(url).get_data(as_text=True)
+    assert "The files hold 5 stops but no route." in page
+    # The page that says "fill in the route file" has that field, in a form that sends files.
+    start = page.index('id="options-form"') - 200
+    form = page[start : page.index("</form>", start)]
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form
+    assert re.search(r'<input[^>]*id="route"[^>]*name="route"', form)
+    assert 'id="draw-route-button"' in form
+    assert "Draw straight lines between the stops" in form
+    assert coordinator.post(url, data={"draw_route": "y"}).status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert report["will_store"]["action"] == "create" and report["route_drawn"]
+    [todo] = [t for t in report["todo"] if t["code"] == "profile.approximate-route"]
+    assert "route is approximate: redraw it in the editor" in todo["message"]
+    # Another preview (an option changed) keeps the drawn route.
+    assert coordinator.post(url, data={"draw_route": "y", "city": "New York"}).status_code == 302
+    page = coordinator.get(url).get_data(as_text=True)
+    assert 'id="route-drawn"' in page and 'name="draw_route" value="y"' in page
+    response = coordinator.post(f"{url}/confirm")
+    slug = "nypl-harlem-walk-points-new-york"
+    assert response.status_code == 302 and tours(app) == [(slug, "draft", 1)]
+    with get_db(app).transaction() as db_session:
+        document = get_document(db_session, slug, 1)
+    line = document["features"][0]["geometry"]
+    stops = [f["geometry"]["coordinates"][:2] for f in document["features"][1:6]]
+    assert line == {"type": "LineString", "coordinates": stops}
+    assert document["features"][0]["properties"]["approximate_route"] is True
+
+
+def test_a_route_file_given_in_the_preview_of_stops_joins_the_upload(app, coordinator, interop):
+    real = interop / "real"
+    points = (real / POINTS_ONLY).read_bytes()
+    token = token_of(upload(coordinator, {"tour": (points, POINTS_ONLY)}))
+    url = f"/console/tours/import/{token}"
+    path = (real / "nypl-harlem_walk_path.geojson").read_bytes()
+    response = coordinator.post(
+        url,
+        data={"route": (io.BytesIO(path), "nypl-harlem_walk_path.geojson"), "city": "New York"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    report = coordinator.get(url, query_string={"format": "json"}).get_json()
+    assert [f["name"] for f in report["files"]] == [POINTS_ONLY, "nypl-harlem_walk_path.geojson"]
+    assert report["will_store"]["action"] == "create" and not report["route_drawn"]
+    assert len(report["order"]["stops"]) == 5 and report["stops_without_route"] == 0
+    assert not [t for t in report["todo"] if t["code"] == "profile.approximate-route"]
+    assert 'id="import-route"' not in coordinator.get(url).get_data(as_text=True)

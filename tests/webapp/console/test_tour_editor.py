@@ -15,6 +15,7 @@ from tests.webapp.console.editor_support import (
     PUBLISHED_SLUG,
     editor_world,
     log_in,
+    store_approximate_draft_in,
     store_long_draft_in,
 )
 from tests.webapp.console.support import app_with_csrf, log_in_with_token
@@ -407,3 +408,52 @@ def test_stops_fold_but_for_those_with_a_problem_or_just_changed(app, client):
         "sf-10",
         "stop-13",
     ]
+
+
+def test_an_approximate_route_is_a_to_do_until_it_is_redrawn_in_the_editor(app, client):
+    editor_world(app)
+    slug, url = "drawn-route", "/console/tours/drawn-route"
+    with get_db(app).transaction(write_lock=True) as db_session:
+        line = store_approximate_draft_in(db_session, slug)
+    log_in(client)
+    document, todo, _status, _version = _newest(app, slug)
+    assert [t["code"] for t in todo] == ["profile.approximate-route"]
+    page = client.get(url).get_data(as_text=True)
+    assert "The route is approximate: redraw it in the editor" in page
+    assert 'href="#field-tour-approximate_route"' in page and 'id="tour-route"' in page
+    assert re.search(r'id="publish-button"[^>]*disabled', page)
+    data = _form(client, url)
+    data.pop("route-confirm")  # an unticked box is not sent
+    data["tour-route"] = ["not a point\n1 2"]
+    response = client.post(url, data=data)
+    assert response.status_code == 422 and _versions(app, slug) == [1]
+    refused = response.get_data(as_text=True)
+    assert "Write the route as at least two points" in refused and "1 2" in refused
+    redrawn = [line[0], [line[0][0] + 0.0005, line[0][1]], *line[1:]]
+    data["tour-route"] = ["\n".join(f"{lon}, {lat}" for lon, lat in redrawn)]
+    assert client.post(url, data=data).status_code == 302
+    document, todo, _status, version = _newest(app, slug)
+    assert version == 2 and todo == []
+    assert document["features"][0]["geometry"]["coordinates"] == [
+        [round(lon, 6), round(lat, 6)] for lon, lat in redrawn
+    ]
+    assert "approximate_route" not in document["features"][0]["properties"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Nothing left to do." in page and 'id="tour-route"' not in page
+
+
+def test_straight_lines_can_be_kept_as_they_are(app, client):
+    editor_world(app)
+    slug, url = "drawn-route", "/console/tours/drawn-route"
+    with get_db(app).transaction(write_lock=True) as db_session:
+        line = store_approximate_draft_in(db_session, slug)
+    log_in(client)
+    data = _form(client, url)
+    data.pop("route-confirm")
+    assert client.post(url, data=data).status_code == 302  # nothing changed: no new version
+    assert _newest(app, slug)[1] != [] and _versions(app, slug) == [1]
+    data["route-confirm"] = ["1"]
+    assert client.post(url, data=data).status_code == 302
+    document, todo, _status, version = _newest(app, slug)
+    assert version == 2 and todo == []
+    assert document["features"][0]["geometry"]["coordinates"] == line

@@ -15,15 +15,32 @@ carried over is listed (``not_carried``), and every guess is said (``notes``).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
 from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
-from tours.content.assembly.fieldmap import FieldMap, map_stop, map_text, text_id
-from tours.content.assembly.naming import choose_slug, metadata_note, route_id
+from tours.content.assembly.fieldmap import (
+    FieldMap,
+    keep_local,
+    local_key,
+    map_stop,
+    map_text,
+    text_id,
+)
+from tours.content.assembly.lines import LineInfo, choose_route
+from tours.content.assembly.naming import SlugChoice, choose_slug, metadata_note, route_id
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
+from tours.content.assembly.textcount import (
+    language_notes,
+    local_notes,
+    not_language_notes,
+    not_languages,
+    texts_per_language,
+)
 from tours.content.checking.pipeline import ValidationOptions, validate_document
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
@@ -32,7 +49,7 @@ from tours.tour.domain import PROFILE_VERSION
 _LINES = ("LineString", "MultiLineString")
 _AREAS = ("Polygon", "MultiPolygon")
 #: Warnings that still keep a draft from being published (the issue's "undeclared languages").
-TODO_WARNINGS = frozenset(("profile.undeclared-language",))
+TODO_WARNINGS = frozenset(("profile.undeclared-language", "profile.approximate-route"))
 #: Route properties the profile knows; a file that already has them (an exported draft)
 #: keeps them unless an option says otherwise.
 _ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "languages",
@@ -67,6 +84,13 @@ class AssemblyOptions:
     #: Source indices of the stops in the order a coordinator set by hand (the console's
     #: preview); it wins over ``order`` when it names every stop once.
     stop_order: tuple[int, ...] | None = None
+    #: Of several lines, the route is this one (its name, or its number from 1)...
+    route_line: str | None = None
+    #: ...or all of them joined in the files' order (never without asking).
+    join: bool = False
+    #: Without a route in the files, join the stops in their order with straight lines
+    #: (``--draw-route``), marked approximate until redrawn in the editor.
+    draw_route: bool = False
     validation: ValidationOptions = field(default_factory=ValidationOptions)
 
 
@@ -81,19 +105,25 @@ class Assembly:
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     slug: str | None = None
-    #: Where the slug came from: "file" (the file's own), "option" (--slug) or "made"
-    #: (from the title and city); storing refuses a made slug that names another tour.
-    slug_origin: str = "made"
-    #: Slugs the same files made before they had a title (the file's name, with the city
-    #: and without): storing adds a version to such a draft rather than a new tour.
-    earlier_slugs: list[str] = field(default_factory=list)
+    naming: SlugChoice | None = None  # where the slug came from, which storing checks
     stop_count: int = 0
+    #: How many texts of the document are in each language (names, stories, titles…).
+    texts: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Per stop, in source order: where it came from and which property fed which field.
     stop_sources: list[StopSource] = field(default_factory=list)
+    #: The lines of the files when there are several (the preview offers a choice).
+    lines: list[LineInfo] = field(default_factory=list)
+    #: Those lines look like a network of paths rather than a walking route.
+    network: bool = False
 
     @property
     def ok(self) -> bool:
         return self.document is not None
+
+    @property
+    def texts_per_language(self) -> dict[str, int]:
+        """``{"en": 137, "de": 24}``: the report's count of texts in each language."""
+        return {tag: sum(counts.values()) for tag, counts in self.texts.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +134,9 @@ class Assembly:
             "order": self.order.to_dict() if self.order else None,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "lines": [line.to_dict() for line in self.lines],
+            "network": self.network,
+            "texts_per_language": self.texts_per_language,
         }
 
 
@@ -162,26 +195,86 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     if not all(source.readable for _, source in roles):
         return result
     parts = _by_role(roles, result)
+    drawn = not parts.route and options.draw_route and len(parts.stops) >= 2
+    if drawn:
+        parts.route.append(_drawn_route(parts.stops))
     if not parts.route:
-        result.report.error(
-            "assemble.no-route",
-            "",
-            "None of the files has a route (a LineString or MultiLineString, a GPX track or"
-            " route, a KML LineString): give the route's file with --route.",
-        )
+        _no_route(parts, options, result)
         return result
+    choice = choose_route(
+        parts.route,
+        route_line=options.route_line,
+        join=options.join,
+        report=result.report,
+        notes=result.notes,
+        not_carried=result.not_carried,
+    )
+    result.lines, result.network = choice.lines, choice.network
+    if choice.route is None:
+        return result
+    parts.route = choice.route
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
     order = decide_order(
-        parts.route, stop_features, options.order, result.notes, options.stop_order
+        [] if drawn else parts.route,
+        stop_features,
+        options.order,
+        result.notes,
+        options.stop_order,
     )
     result.order = order
-    document = _document(parts, route_props, stop_features, order, language, options)
+    if drawn:
+        _draw_through(parts.route[0], [stop_features[i] for i in order.final], result)
+    document = _document(parts, route_props, stop_features, order, language, options, result)
     result.document, result.slug = document, route_props["slug"]
     result.stop_count = len(stop_features)
+    result.texts = texts_per_language(document)
+    result.notes.extend(language_notes(result.texts, language))
     _check(document, parts, stop_features, order, options, result)
     return result
+
+
+def _no_route(parts: _Parts, options: AssemblyOptions, result: Assembly) -> None:
+    result.stop_count = len(parts.stops)  # the preview offers a route file or a drawn route
+    if parts.stops and not options.draw_route:
+        advice = (
+            f" The files hold {counted(len(parts.stops), 'stop')}: give the route's file with"
+            " --route, or --draw-route to join the stops in their order with straight lines"
+            " (an approximate route, to redraw in the editor)."
+        )
+    elif len(parts.stops) == 1:
+        advice = " One stop is not enough to draw a route: give the route's file with --route."
+    else:
+        advice = " Give the route's file with --route."
+    result.report.error(
+        "assemble.no-route",
+        "",
+        "None of the files has a route (a LineString or MultiLineString, a GPX track or"
+        f" route, a KML LineString).{advice}",
+    )
+
+
+def _drawn_route(stops: list[SourceFeature]) -> SourceFeature:
+    """The route ``--draw-route`` draws; its line is filled in once the order is known."""
+    return SourceFeature(
+        {"type": "LineString", "coordinates": []},
+        {APPROXIMATE: True},
+        stops[0].file,
+        "the route drawn through the stops (--draw-route)",
+    )
+
+
+def _draw_through(route: SourceFeature, stops: list[AssembledStop], result: Assembly) -> None:
+    """Straight lines from stop to stop, in the tour's order."""
+    route.geometry["coordinates"] = [
+        list(stop.feature.geometry["coordinates"][:2]) for stop in stops
+    ]
+    result.notes.append(
+        f"No file has a route: it was drawn through the {len(stops)} stops in their order with"
+        " straight lines (--draw-route). It is marked approximate (approximate_route) and"
+        " stays on the to-do list until the route is redrawn in the editor."
+    )
 
 
 def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
@@ -204,11 +297,6 @@ def _by_role(roles: list[tuple[str, SourceData]], result: Assembly) -> _Parts:
                 parts.districts.append(feature)
             else:
                 result.not_carried.append(f"{feature.where()}: a {kind}, which plays no role")
-    if len(parts.route) > 1:
-        result.notes.append(
-            f"{len(parts.route)} lines were joined, in file order, into one route"
-            " (a MultiLineString)."
-        )
     return parts
 
 
@@ -234,6 +322,7 @@ def _route_properties(
     source_props.pop("todo", None)
     props: dict[str, Any] = {"profile": PROFILE_VERSION}
     consumed: set[str] = set()
+    local: dict[str, dict[str, str]] = {}
     for key in ("title", "summary"):
         given = getattr(options, key)
         if given:
@@ -246,21 +335,18 @@ def _route_properties(
             meta = _metadata(roles, key)
             if meta:
                 props[key] = {language: meta}
-                note, unlisted = metadata_note(roles, key, meta)
-                result.notes.append(note)
-                result.not_carried[:] = [n for n in result.not_carried if n != unlisted]
+                metadata_note(roles, key, meta, result.notes, result.not_carried)
                 continue
-        text, used = map_text(source_props, sources, language, consumed)
+        local[key] = {}
+        text, used = map_text(source_props, sources, language, consumed, local[key])
         if text:
             props[key] = text
             result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
     props["slug"] = None  # set below, once the city is known: the properties keep their order
     for key, value in (("city", options.city), ("timezone", options.timezone)):
         props[key] = value or _text_or_none(source_props.get(key))
-    choice = choose_slug(options.slug, source_props, props, lines[0].file)
-    props["slug"], result.slug_origin = choice.slug, choice.origin
-    result.earlier_slugs = choice.earlier
-    result.notes.extend([choice.note] if choice.note else [])
+    result.naming = choose_slug(options.slug, source_props, props, lines[0].file, result.notes)
+    props["slug"] = result.naming.slug
     props["districts"] = source_props.get("districts", [])
     languages = source_props.get("languages")
     valid = isinstance(languages, list) and all(canonical_tag(t) for t in languages)
@@ -274,10 +360,27 @@ def _route_properties(
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
-    kept, lost = route_id(lines[0], props)
-    result.notes.extend([kept] if kept else [])
-    result.not_carried.extend([lost] if lost else [])
+    route_id(lines[0], props, result.notes, result.not_carried)
+    _keep_locals(props, local, language, result)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def _keep_locals(
+    props: dict[str, Any],
+    local: dict[str, dict[str, str]],
+    language: str,
+    result: Assembly,
+) -> None:
+    """Keep the route's plain texts that a ``title:xx``-style variant replaced."""
+    kept: dict[str, tuple[str, str]] = {}
+    unkept: list[str] = []
+    for key, found in local.items():
+        if found:
+            keep_local(props, local_key(key), found, kept, unkept)
+    result.notes.extend(
+        local_notes(Counter((k, *v) for k, v in kept.items()), "The route", language)
+    )
+    result.not_carried.extend(f"the route: {item}" for item in unkept)
 
 
 def _metadata(roles: list[tuple[str, SourceData]], key: str) -> str | None:
@@ -298,9 +401,15 @@ def _stops(
     used: set[str] = set()
     replaced: list[str] = []
     converted = 0
+    local: Counter[tuple[str, str, str]] = Counter()
+    odd: Counter[str] = Counter()  # name:left and the like, kept as they were
     for index, feature in enumerate(points):
         fields = fields_by_file[feature.file]
         mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
+        local.update((k, *v) for k, v in mapped.local.items())
+        text_sources = (*fields.sources["name"], *fields.sources["story"])
+        odd.update(not_languages(mapped.props, text_sources))
+        result.not_carried.extend(f"{feature.where()}: {item}" for item in mapped.unkept)
         stop_id = text_id(raw_id)
         if stop_id is not None and not isinstance(raw_id, str):
             converted += 1
@@ -324,6 +433,8 @@ def _stops(
                 kept,
             )
         )
+    result.notes.extend(local_notes(local, "stop", language))
+    result.notes.extend(not_language_notes(odd))
     if converted:
         result.notes.append(f'{counted(converted, "numeric stop id")} became text ids (7 → "7").')
     if replaced:
@@ -389,6 +500,7 @@ def _document(
     order: StopOrder,
     language: str,
     options: AssemblyOptions,
+    result: Assembly,
 ) -> dict[str, Any]:
     lines: list[Any] = []
     for feature in parts.route:
@@ -414,17 +526,22 @@ def _document(
             }
         )
     fields = options.fields
+    kept: dict[str, tuple[str, str]] = {}
+    local_names: Counter[tuple[str, str, str]] = Counter()
     for district in parts.districts:
         consumed: set[str] = set()
-        name, _ = map_text(district.properties, fields.sources["name"], language, consumed)
+        local: dict[str, str] = {}
+        name, _ = map_text(district.properties, fields.sources["name"], language, consumed, local)
         props = {k: v for k, v in district.properties.items() if k not in consumed}
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": district.geometry,
-                "properties": {**props, **({"name": name} if name else {})},
-            }
-        )
+        props.update({"name": name} if name else {})
+        if local:
+            unkept: list[str] = []
+            keep_local(props, local_key("name"), local, kept, unkept)
+            local_names.update((k, *v) for k, v in kept.items())
+            result.not_carried.extend(f"{district.where()}: {item}" for item in unkept)
+            kept.clear()
+        features.append({"type": "Feature", "geometry": district.geometry, "properties": props})
+    result.notes.extend(local_notes(local_names, "district", language))
     return {"type": "FeatureCollection", "features": features}
 
 

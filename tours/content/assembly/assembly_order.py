@@ -173,6 +173,16 @@ def decide_order(
             rule = "along the route, at each stop's earliest pass (no order in the files)"
     if not stops:
         return StopOrder([], rule, ids, names)
+    if not route:
+        # No route yet (--draw-route draws it through this order): explicit orders first,
+        # then the files' order.
+        final = sorted(source_order, key=lambda i: (explicit[i] is None, explicit[i] or 0, i))
+        rule = (
+            "explicit order, then the files' order (the route is drawn through the stops)"
+            if any(e is not None for e in explicit)
+            else "the files' order (the route is drawn through the stops)"
+        )
+        return StopOrder(final, rule, ids, names)
     lines: list[Any] = []
     for feature in route:
         geometry = feature.geometry

@@ -86,34 +86,53 @@ class Mapped:
     props: dict[str, Any]
     used: dict[str, str] = field(default_factory=dict)  # profile field -> source property
     languages: set[str] = field(default_factory=set)
+    #: ``local_name`` -> ``("name", "name:en")``: plain texts a variant of their language
+    #: replaced, kept under ``local_<field>``.
+    local: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Such plain texts that could not be kept (the feature already has that property).
+    unkept: list[str] = field(default_factory=list)
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def language_variants(props: dict[str, Any], source: str) -> dict[str, str]:
-    """``{"de": …, "tr": …}`` from ``source:de``, ``source:tr`` (OSM style), valid tags only."""
-    found: dict[str, str] = {}
+def language_variants(props: dict[str, Any], source: str) -> dict[str, tuple[str, str]]:
+    """``{"de": ("name:de", …)}`` from ``source:de``, ``source:DE``… (OSM style): per valid
+    tag, the first key written for it and its text.  A second key for the same tag is not
+    read, so the caller keeps it under its own name."""
+    found: dict[str, tuple[str, str]] = {}
     prefix = source + ":"
     for key, value in props.items():
         if key.startswith(prefix) and isinstance(value, str) and value.strip():
             tag = canonical_tag(key[len(prefix) :])
             if tag is not None and tag not in found:
-                found[tag] = value.strip()
+                found[tag] = (key, value.strip())
     return found
 
 
 def map_text(
-    props: dict[str, Any], sources: tuple[str, ...], language: str, consumed: set[str]
+    props: dict[str, Any],
+    sources: tuple[str, ...],
+    language: str,
+    consumed: set[str],
+    local: dict[str, str] | None = None,
 ) -> tuple[dict[str, str] | None, str | None]:
     """A language map from the sources: the first plain text (or map) found, plus every
     ``source:xx`` variant (OSM style) of any source; returns it and the first source used,
-    and marks the keys it read as consumed."""
+    and marks the keys it read as consumed.
+
+    A plain text goes to ``language``; when a ``source:language`` variant also exists, the
+    variant wins (OSM's ``name`` is the local name, ``name:en`` the English one) and the
+    plain text, when it differs, goes into ``local`` (``{"text": …, "source": "name",
+    "variant": "name:en"}``)
+    for the caller to keep.  Without ``local`` the plain text is not consumed, so a caller
+    that keeps unconsumed properties keeps it under its own name.
+    """
     text: dict[str, str] = {}
-    variants: dict[str, str] = {}
+    variants: dict[str, tuple[str, str]] = {}
     first: str | None = None
-    have_main = False
+    plain: str | None = None  # the source whose plain string went to ``language``
     for source in sources:
         value = props.get(source)
         main: dict[str, str] = {}
@@ -123,19 +142,29 @@ def map_text(
             main = {language: value.strip()}
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             main = {language: str(value)}
-        if main and not have_main:
-            have_main = True
+        if main and not text:
             consumed.add(source)
             first = first or source
-            for tag, item in main.items():
-                text.setdefault(tag, item)
-        for tag, variant in language_variants(props, source).items():
-            consumed.add(f"{source}:{tag}")
-            consumed.update(k for k in props if k.lower() == f"{source}:{tag}".lower())
-            first = first or source
-            variants.setdefault(tag, variant)
-    for tag, variant in variants.items():
-        text.setdefault(tag, variant)
+            plain = None if isinstance(value, dict) else source
+            text.update(main)
+        for tag, (key, variant) in language_variants(props, source).items():
+            if tag not in variants:  # a second source's variant is kept under its own key
+                variants[tag] = (key, variant)
+    for tag, (key, variant) in variants.items():
+        if tag not in text:
+            text[tag] = variant
+        elif text[tag] == variant:
+            pass  # the same text twice: read once, nothing lost
+        elif tag == language and plain is not None and local is not None:
+            local.update(text=text[tag], source=plain, variant=f"{key.partition(':')[0]}:{tag}")
+            text[tag] = variant
+        elif tag == language and plain is not None:
+            consumed.discard(plain)  # kept under its own name by the caller
+            text[tag] = variant
+        else:
+            continue  # an explicit language map wins; the variant stays a property
+        consumed.add(key)
+        first = first or key.partition(":")[0]
     return (text or None), first
 
 
@@ -163,12 +192,16 @@ def map_stop(
     """
     consumed: set[str] = set()
     result = Mapped({})
+    locals_: dict[str, dict[str, str]] = {}
     for target in ("name", "story", "community", "accessibility"):
-        text, source = map_text(props, fields.sources[target], language, consumed)
+        local: dict[str, str] = {}
+        text, source = map_text(props, fields.sources[target], language, consumed, local)
         if text:
             result.props[target] = text
             result.used[target] = source or target
             result.languages.update(text)
+        if local:
+            locals_[local_key(target)] = local
     raw_id: Any = None
     id_source = fields.source_of("id", props)
     if id_source is not None:
@@ -190,19 +223,35 @@ def map_stop(
         result.props["credits"] = props[credits_source]
         consumed.add(credits_source)
     for key, value in props.items():
-        if _is_consumed(key, consumed) or key in result.props or _blank(value):
+        if key in consumed or key in result.props or _blank(value):
             continue
         result.props[key] = value
+    for key, local in locals_.items():
+        keep_local(result.props, key, local, result.local, result.unkept)
     return result, raw_id
 
 
-def _is_consumed(key: str, consumed: set[str]) -> bool:
-    """``name:de`` was read as ``name:de`` even when its tag was written ``name:DE``."""
-    if key in consumed:
-        return True
-    source, _, tag = key.partition(":")
-    canonical = canonical_tag(tag) if tag else None
-    return canonical is not None and f"{source}:{canonical}" in consumed
+def local_key(target: str) -> str:
+    """Where a plain text replaced by its language's variant is kept: ``local_name``."""
+    return f"local_{target}"
+
+
+def keep_local(
+    props: dict[str, Any],
+    key: str,
+    local: dict[str, str],
+    kept: dict[str, tuple[str, str]],
+    unkept: list[str],
+) -> None:
+    """Keep ``local`` (from :func:`map_text`) as ``props[key]``, or say why it cannot be;
+    ``kept[key]`` says which plain property was kept and which variant replaced it."""
+    if props.get(key) == local["text"]:
+        kept[key] = (local["source"], local["variant"])
+    elif key in props:
+        unkept.append(f"{local['source']} {local['text']!r} ({key} is taken)")
+    else:
+        props[key] = local["text"]
+        kept[key] = (local["source"], local["variant"])
 
 
 def _as_int(value: Any) -> int | None:

@@ -27,20 +27,26 @@ _METADATA_NAMES = {
 
 @dataclass
 class SlugChoice:
-    """The slug, where it came from (``option``, ``file`` or ``made``), the slugs the
-    same files made before they had a title, and the note that says so."""
+    """The slug, where it came from (``option``: --slug, ``file``: the file's own, or
+    ``made`` from the title and city, which storing refuses when it names another tour),
+    and the slugs the same files made before they had a title (the file's name, with
+    the city and without): storing adds a version to such a draft, not a new tour."""
 
     slug: str
     origin: str
     earlier: list[str] = field(default_factory=list)
-    note: str | None = None
 
 
 def choose_slug(
-    given: str | None, source_props: dict[str, Any], props: dict[str, Any], file: str
+    given: str | None,
+    source_props: dict[str, Any],
+    props: dict[str, Any],
+    file: str,
+    notes: list[str],
 ) -> SlugChoice:
     """``--slug``, else the file's own (an exported tour), else made from the title and the
-    city: two cities' ``route.geojson`` never share a slug by their file name."""
+    city: two cities' ``route.geojson`` never share a slug by their file name.  A made
+    slug adds a note saying so to ``notes``."""
     own = source_props.get("slug")
     own = own.strip() if isinstance(own, str) and own.strip() else None
     if given or own:
@@ -57,8 +63,8 @@ def choose_slug(
     if city and slug != words:
         origin += " and city"
     earlier = [s for s in dict.fromkeys((_with_city(stem, city), stem)) if s]
-    note = f"The tour's slug {slug!r} comes from its {origin}; --slug NAME chooses another."
-    return SlugChoice(slug, "made", earlier, note)
+    notes.append(f"The tour's slug {slug!r} comes from its {origin}; --slug NAME chooses another.")
+    return SlugChoice(slug, "made", earlier)
 
 
 def _with_city(words: str, city: str) -> str:
@@ -68,10 +74,14 @@ def _with_city(words: str, city: str) -> str:
 
 
 def metadata_note(
-    roles: list[tuple[str, SourceData]], key: str, value: str
-) -> tuple[str, str | None]:
-    """The note saying which file's metadata became the tour's ``key``, and the
-    not-carried-over line it replaces (a GeoJSON layer name), if any."""
+    roles: list[tuple[str, SourceData]],
+    key: str,
+    value: str,
+    notes: list[str],
+    not_carried: list[str],
+) -> None:
+    """Note which file's metadata became the tour's ``key``; a GeoJSON layer name used so
+    leaves ``not_carried``."""
     attribute = {"title": "name", "summary": "description"}[key]
     source = next(s for _, s in roles if getattr(s, attribute) == value)
     unlisted = None
@@ -79,17 +89,22 @@ def metadata_note(
         unlisted = f'the FeatureCollection\'s "name" member ({source.file})'
     what = _METADATA_NAMES.get((source.format, attribute), f"the file's {attribute}")
     name = PurePath(source.file).name
-    return f"The tour's {key} comes from {what} of {name}: {value!r}.", unlisted
+    notes.append(f"The tour's {key} comes from {what} of {name}: {value!r}.")
+    not_carried[:] = [n for n in not_carried if n != unlisted]
 
 
-def route_id(line: SourceFeature, props: dict[str, Any]) -> tuple[str | None, str | None]:
+def route_id(
+    line: SourceFeature, props: dict[str, Any], notes: list[str], not_carried: list[str]
+) -> None:
     """Keep the route feature's own ``id`` (beside its properties) as ``source_id`` (the
-    profile would read a route's ``id`` as its slug); returns the note, or the
-    not-carried-over line when ``source_id`` is taken."""
+    profile would read a route's ``id`` as its slug), with a note; listed as not carried
+    over when ``source_id`` is taken."""
     if line.foreign_id is None:
-        return None, None
+        return
     if "source_id" in props:
-        taken = f"{line.where()}: the route's id {line.foreign_id!r} (source_id is taken)"
-        return None, taken
+        not_carried.append(
+            f"{line.where()}: the route's id {line.foreign_id!r} (source_id is taken)"
+        )
+        return
     props["source_id"] = line.foreign_id
-    return f"The route's own id {line.foreign_id!r} ({line.where()}) is kept as source_id.", None
+    notes.append(f"The route's own id {line.foreign_id!r} ({line.where()}) is kept as source_id.")

@@ -44,6 +44,8 @@ class SourceFeature:
     line: int | None = None
     column: int | None = None
     foreign_id: Any = None
+    #: A name the file gives the feature outside its properties (a GPX ``<trk>``'s).
+    name: str | None = None
 
     @property
     def kind(self) -> str:
@@ -234,14 +236,15 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
         None,
     )
     source.licence = gpx.copyright_license
-    parts, line, label = _gpx_lines(gpx, lines, source)
-    if parts:
+    # One line per track (its segments are one MultiLineString), else per route: several
+    # are as several lines of a GeoJSON file, never joined without asking.
+    for parts, line, label, name in _gpx_lines(gpx, lines, source):
         geometry = (
             {"type": "LineString", "coordinates": parts[0]}
             if len(parts) == 1
             else {"type": "MultiLineString", "coordinates": parts}
         )
-        source.features.append(SourceFeature(geometry, {}, file, label, "", line, 1))
+        source.features.append(SourceFeature(geometry, {}, file, label, "", line, 1, name=name))
     for i, wpt in enumerate(gpx.waypoints):
         props: dict[str, Any] = {}
         for attribute in _WAYPOINT_FIELDS:
@@ -268,22 +271,27 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
 
 def _gpx_lines(
     gpx: Any, lines: dict[str, list[int]], source: SourceData
-) -> tuple[list[list[list[float]]], int | None, str]:
-    """Track segments (else routes) as line parts; the line and label of the first."""
-    parts: list[list[list[float]]] = []
-    for track in gpx.tracks:
-        for segment in track.segments:
-            _add_part(parts, segment.points, source)
-    if parts:
-        if gpx.routes:
-            source.not_carried.append(
-                f"{counted(len(gpx.routes), '<rte> route')} of {source.file}:"
-                " the <trk> tracks were used"
-            )
-        return parts, (lines["trk"] or [None])[0], "<trk>"
-    for route in gpx.routes:
-        _add_part(parts, route.points, source)
-    return parts, (lines["rte"] or [None])[0], "<rte>"
+) -> list[tuple[list[list[list[float]]], int | None, str, str | None]]:
+    """Per track (else per route) with points: its parts, line, label and name."""
+    found = []
+    for element, items in (("trk", gpx.tracks), ("rte", gpx.routes)):
+        for i, item in enumerate(items):
+            parts: list[list[list[float]]] = []
+            for points in [s.points for s in item.segments] if element == "trk" else [item.points]:
+                _add_part(parts, points, source)
+            if parts:
+                label = f"<{element}>" if len(items) == 1 else f"<{element}> {i + 1}"
+                line = lines[element][i] if i < len(lines[element]) else None
+                name = item.name.strip() if item.name and item.name.strip() else None
+                found.append((parts, line, label, name))
+        if found:
+            if element == "trk" and gpx.routes:
+                source.not_carried.append(
+                    f"{counted(len(gpx.routes), '<rte> route')} of {source.file}:"
+                    " the <trk> tracks were used"
+                )
+            return found
+    return found
 
 
 def _add_part(parts: list[list[list[float]]], points: list[Any], source: SourceData) -> None:

@@ -28,6 +28,8 @@ from tours.content.report import pointer
 from tours.text import SLUG_MAX, SLUG_PATTERN, slugify
 from tours.tour.domain import PROFILE_VERSION
 
+#: The route property that marks a route drawn as straight lines between the stops.
+APPROXIMATE = "approximate_route"
 # Misspellings seen in the wild, so "missing licence" can say "you wrote license".
 _ALIASES = {
     "licence": ("license", "License", "Licence"),
@@ -120,12 +122,33 @@ class RouteRules:
                 f"{ptr}/sample",
                 f"sample must be true or false, not {json_type(props['sample'])}.",
             )
+        self._approximate(props, ptr)
         if any(result.get(k) is None for k in result):
             return None
         known = {*result, "profile", "sample"}
         extra = {k: v for k, v in props.items() if k not in known}
         sample = {"sample": True} if props.get("sample") is True else {}
         return {"profile": PROFILE_VERSION, **result, **sample, **extra}
+
+    def _approximate(self, props: dict[str, Any], ptr: str) -> None:
+        """``approximate_route: true`` (a route drawn through the stops by ``--draw-route``)
+        is a to-do until the coordinator redraws the route in the editor."""
+        value = props.get(APPROXIMATE)
+        if value is None or value is False:
+            return
+        if not isinstance(value, bool):
+            self.error(
+                "profile.property-type",
+                f"{ptr}/{APPROXIMATE}",
+                f"{APPROXIMATE} must be true or false, not {json_type(value)}.",
+            )
+            return
+        self.warn(
+            "profile.approximate-route",
+            f"{ptr}/{APPROXIMATE}",
+            "The route is approximate: redraw it in the editor (it joins the stops with"
+            " straight lines, not the streets walked).",
+        )
 
     def _profile_version(self, props: dict[str, Any], ptr: str) -> None:
         value = props.get("profile")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tours.content.assembly.assemble import TODO_WARNINGS, option_hint
 from tours.content.checking.pipeline import ValidationOptions, validate_document
 from tours.content.checking.profile_features import STOP_ID_PATTERN
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.workflows.drafts import without_draft_marks
 from tours.errors import BideanError
 from tours.i18n import is_valid_tag, normalize_tag
@@ -189,6 +190,23 @@ def move_stop(document: Document, stop_id: str, lon: float, lat: float) -> Docum
     position = _position(f"stop-{stop_id}-position", lon, lat)
     result = copy.deepcopy(document)
     result["features"][_stop_index(result, stop_id)]["geometry"]["coordinates"] = position
+    return result
+
+
+def route_is_approximate(document: Mapping[str, Any]) -> bool:
+    """The route was drawn as straight lines between the stops (``--draw-route``)."""
+    return _route(document).get(APPROXIMATE) is True
+
+
+def set_route(document: Document, points: Sequence[Sequence[float]]) -> Document:
+    """The route redrawn through ``points`` ([lon, lat], at least two), in walking order;
+    it is no longer marked approximate."""
+    if len(points) < 2:
+        raise EditError("tour-route", "A route needs at least two points.")
+    line = [_position("tour-route", float(p[0]), float(p[1])) for p in points]
+    result = copy.deepcopy(document)
+    result["features"][0]["geometry"] = {"type": "LineString", "coordinates": line}
+    _route(result).pop(APPROXIMATE, None)
     return result
 
 

@@ -202,7 +202,8 @@ def _draft(
         return intake
     intake.status, intake.slug, intake.document = DRAFT, assembly.slug, assembly.document
     intake.files = files
-    intake.slug_origin = "new-version" if new_version else assembly.slug_origin
+    made = assembly.naming.origin if assembly.naming else "made"
+    intake.slug_origin = "new-version" if new_version else made
     if dry_run or store is None:
         return intake
     try:
@@ -220,11 +221,12 @@ def store_intake(db_session: Session, intake: Intake) -> None:
     :class:`SlugTaken` when the slug names a tour this import is not a version of."""
     assert intake.slug is not None
     props = (intake.document or {}).get("features", [{}])[0].get("properties") or {}
-    if intake.slug_origin == "made" and intake.assembly is not None:
+    naming = intake.assembly.naming if intake.assembly is not None else None
+    if intake.slug_origin == "made" and intake.assembly is not None and naming is not None:
         earlier = earlier_draft(
             db_session,
             intake.slug,
-            intake.assembly.earlier_slugs,
+            naming.earlier,
             intake.label,
             intake.document,
             props.get("city"),

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tours.content.assembly import lines
 from tours.content.assembly.assemble import option_hint
+from tours.content.checking.profile_route import APPROXIMATE
 from tours.content.report import Problem, group_problems, todo_problems
 from tours.content.workflows.staging import StagedFile
 from tours.content.workflows.uploads import ExistingTour, ImportPlan
@@ -23,6 +25,9 @@ _OPTION_FIELDS = ("title", "summary", "city", "timezone", "licence")
 _CODE_FIELDS = {
     "assemble.no-route": "route",
     "profile.undeclared-language": "language",
+    lines.SEVERAL: "route_line",
+    lines.NETWORK: "route_line",
+    lines.UNKNOWN: "route_line",
     "import.slug-taken": "title",  # the slug is made from the title and the city
 }
 EXCERPT = 140
@@ -82,11 +87,18 @@ class ImportPreview:
     all_problems: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
+    texts_per_language: dict[str, int] = field(default_factory=dict)
     order_rule: str | None = None
     movable: bool = False  # the stops of an assembly can be moved; a tour file's cannot
     stops: list[StopRow] = field(default_factory=list)
     route: list[list[list[float]]] = field(default_factory=list)
     districts: list[dict[str, Any]] = field(default_factory=list)
+    #: The files' lines when there are several, to choose the route's among them.
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    network: bool = False
+    #: Stops found in files without a route: the page offers a route file or drawn lines.
+    stops_without_route: int = 0
+    route_drawn: bool = False  # the route is the straight lines of "draw the route"
 
     @property
     def ok(self) -> bool:
@@ -104,11 +116,16 @@ class ImportPreview:
             "problems": self.all_problems,
             "notes": self.notes,
             "not_carried_over": self.not_carried,
+            "texts_per_language": self.texts_per_language,
+            "stops_without_route": self.stops_without_route,
+            "route_drawn": self.route_drawn,
             "order": {
                 "rule": self.order_rule,
                 "movable": self.movable,
                 "stops": [asdict(s) for s in self.stops],
             },
+            "lines": self.lines,
+            "network": self.network,
         }
 
 
@@ -291,10 +308,18 @@ def build_preview(
     if plan.assembly is not None:
         preview.notes = list(plan.assembly.notes)
         preview.not_carried = list(plan.assembly.not_carried)
+        preview.lines = [line.to_dict() for line in plan.assembly.lines]
+        preview.network = plan.assembly.network
+        preview.texts_per_language = plan.assembly.texts_per_language
     if plan.kind == "assembly":
         preview.order_rule, preview.stops = _assembled_stops(plan)
         preview.movable = bool(preview.stops)
     elif plan.kind == "tour":
         preview.order_rule, preview.stops = _tour_stops(plan)
     preview.route, preview.districts = _geometry(plan)
+    if plan.assembly is not None and any(p.code == "assemble.no-route" for p in report.errors):
+        preview.stops_without_route = plan.assembly.stop_count
+    if plan.document is not None:
+        route_props = plan.document["features"][0].get("properties") or {}
+        preview.route_drawn = route_props.get(APPROXIMATE) is True
     return preview

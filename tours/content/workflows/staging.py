@@ -151,6 +151,17 @@ def load(
     return Staged(token, account_id, float(manifest["created"]), files, manifest["options"])
 
 
+def add_files(root: Path, staged: Staged, files: list[StagedFile]) -> None:
+    """Add files to a staged upload (a route given in the preview), numbered after its own."""
+    folder = _folder(root, staged.token)
+    for item in files:
+        if item.role not in ROLES:
+            raise ValueError(f"unknown role {item.role!r}")
+        (folder / str(len(staged.files))).write_bytes(item.data)
+        staged.files.append(item)
+    _write_manifest(folder, staged)
+
+
 def save_options(root: Path, staged: Staged) -> None:
     """Record the options chosen in the preview (the files stay as they were)."""
     _write_manifest(_folder(root, staged.token), staged)

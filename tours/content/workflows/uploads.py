@@ -249,12 +249,13 @@ def settle_slug(db_session: Session, plan: ImportPlan) -> None:
     if not plan.ok or plan.slug is None or plan.document is None:
         return
     props = plan.document["features"][0]["properties"]
-    origin = plan.assembly.slug_origin if plan.assembly is not None else "file"
-    if origin == "made" and plan.assembly is not None:
+    naming = plan.assembly.naming if plan.assembly is not None else None
+    origin = naming.origin if naming is not None else "file"
+    if origin == "made" and plan.assembly is not None and naming is not None:
         earlier = earlier_draft(
             db_session,
             plan.slug,
-            plan.assembly.earlier_slugs,
+            naming.earlier,
             plan.source_name,
             plan.document,
             plan.city or props.get("city"),

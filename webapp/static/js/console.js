@@ -2,6 +2,8 @@
  *
  * Check-ins are queued in localStorage, each with its own idempotency key, and sent when
  * the network allows; the server stores a key once, so a mark sent twice counts once.
+ * Each mark names the account that made it and is sent only by that account's session:
+ * another account logged in on the same phone neither sends nor sees it.
  * No inline scripts: the page's Content-Security-Policy allows only files from this site.
  */
 (function () {
@@ -9,6 +11,7 @@
   var script = document.currentScript;
   var QUEUE_KEY = "bidean-console-check-ins";
   var CACHE_NAME = "bidean-console-v1";
+  var ACCOUNT = (script && script.dataset.account) || "";
 
   function registerServiceWorker() {
     if (!("serviceWorker" in navigator) || !script || !script.dataset.sw) return;
@@ -41,6 +44,7 @@
     try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
   }
   function saveQueue(queue) { localStorage.setItem(QUEUE_KEY, JSON.stringify(queue)); }
+  function mine(item) { return ACCOUNT !== "" && item.account === ACCOUNT; }
 
   function setupDeparture(departure) {
     var departureId = departure.dataset.departure;
@@ -66,23 +70,27 @@
         if (row.dataset.state === "arrived") arrived += parseInt(row.dataset.party, 10) || 0;
       });
       document.getElementById("count-arrived").textContent = String(arrived);
-      var mine = loadQueue().filter(function (item) { return item.departure === departureId; });
-      pending.hidden = mine.length === 0;
-      pending.textContent = pending.dataset.template.replace("{n}", String(mine.length));
+      var waiting = loadQueue().filter(function (item) { return mine(item) && item.departure === departureId; });
+      pending.hidden = waiting.length === 0;
+      pending.textContent = pending.dataset.template.replace("{n}", String(waiting.length));
     }
 
     function forget(key) {
       saveQueue(loadQueue().filter(function (item) { return item.key !== key; }));
     }
 
+    function flushed() {
+      departure.dataset.flushed = "yes";  // the queue was looked at (tests wait for it)
+    }
+
     function flush() {
-      if (flushing || !loadQueue().length) { recount(); return; }
+      if (flushing || !loadQueue().some(mine)) { recount(); flushed(); return; }
       flushing = true;
       fetch(script.dataset.csrfUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
           var chain = Promise.resolve();
-          loadQueue().forEach(function (item) {
+          loadQueue().filter(mine).forEach(function (item) {
             chain = chain.then(function () {
               return fetch(item.url, {
                 method: "POST",
@@ -102,8 +110,9 @@
         .then(function (sent) {
           flushing = false;
           recount();
+          flushed();
           // Marks made while these were on their way go now, not at the next page load.
-          if (sent && loadQueue().length) flush();
+          if (sent && loadQueue().some(mine)) flush();
         });
     }
 
@@ -114,13 +123,13 @@
         var booking = form.querySelector("input[name=booking_id]").value;
         var queue = loadQueue();
         var waiting = queue.filter(function (item) {
-          return item.departure === departureId && item.booking === booking;
+          return mine(item) && item.departure === departureId && item.booking === booking;
         });
         // A double tap (or the same mark again) while one waits to be sent adds nothing;
         // another mark replaces the waiting one, as only the newest counts.
         if (waiting.some(function (item) { return item.state === state; })) return;
         queue = queue.filter(function (item) { return waiting.indexOf(item) < 0; });
-        queue.push({ departure: departureId, url: checkInUrl, booking: booking, state: state, key: newKey() });
+        queue.push({ account: ACCOUNT, departure: departureId, url: checkInUrl, booking: booking, state: state, key: newKey() });
         saveQueue(queue);
         showState(form.closest(".booking"), state);
         recount();
@@ -130,7 +139,7 @@
 
     // Marks still waiting from an earlier visit show as made.
     loadQueue().forEach(function (item) {
-      if (item.departure === departureId) showState(bookingRow(item.booking), item.state);
+      if (mine(item) && item.departure === departureId) showState(bookingRow(item.booking), item.state);
     });
     departure.querySelectorAll(".booking").forEach(function (row) {
       if (row.dataset.state) showState(row, row.dataset.state);

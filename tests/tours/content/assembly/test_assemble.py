@@ -225,6 +225,29 @@ def test_no_route_is_refused_with_advice(tmp_path):
     assert "--route" in result.report.errors[0].message
 
 
+def test_draw_route_follows_an_explicit_order_and_needs_two_stops(tmp_path):
+    # In the file: C, A, B; their "order" says A, B, C.
+    stops = points_file(
+        tmp_path, [{"name": "C", "order": 3}, {"name": "A", "order": 1}, {"name": "B", "order": 2}]
+    )
+    result = assemble_paths([stops], options=AssemblyOptions(draw_route=True))
+    assert result.ok and result.order is not None
+    assert [s["name"] for s in stops_of(result)] == [{"en": "A"}, {"en": "B"}, {"en": "C"}]
+    route = result.document["features"][0]
+    assert route["geometry"]["coordinates"] == [ROUTE[1], ROUTE[2], ROUTE[0]]
+    assert route["properties"]["approximate_route"] is True
+    assert [t["code"] for t in result.todo if t["code"] == "profile.approximate-route"] == [
+        "profile.approximate-route"
+    ]
+    # A route in the files wins over drawing one.
+    both = assemble_paths([line_file(tmp_path), stops], options=AssemblyOptions(draw_route=True))
+    assert both.document["features"][0]["geometry"]["coordinates"] == ROUTE
+    assert "approximate_route" not in both.document["features"][0]["properties"]
+    one = points_file(tmp_path, [{"name": "Plaza"}], name="one.geojson")
+    alone = assemble_paths([one], options=AssemblyOptions(draw_route=True))
+    assert not alone.ok and "One stop is not enough" in alone.report.errors[0].message
+
+
 def test_csv_stops_with_lat_lng_columns(tmp_path):
     csv_file = tmp_path / "stops.csv"
     csv_file.write_text(

@@ -463,3 +463,15 @@ def test_line_breaks_in_titles_and_stop_names_are_warned_about():
         "/features/1/properties/name",
     ]
     assert all(p.severity is Severity.WARNING for p in found)
+
+
+def test_an_approximate_route_is_a_warning_kept_in_the_document_and_must_be_a_boolean():
+    drawn = check(tour(approximate_route=True))
+    assert codes(drawn) == ["profile.approximate-route"]
+    found = problem(drawn, "profile.approximate-route")
+    assert found.pointer == "/features/0/properties/approximate_route"
+    assert "The route is approximate: redraw it in the editor" in found.message
+    assert route_props(drawn.document)["approximate_route"] is True
+    assert codes(check(tour(approximate_route=False))) == []
+    wrong = check(tour(approximate_route="yes"))
+    assert codes(wrong, "error") == ["profile.property-type"] and not wrong.valid
