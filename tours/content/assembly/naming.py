@@ -107,4 +107,4 @@ def route_id(
         )
         return
     props["source_id"] = line.foreign_id
-    notes.append(f"The route's own id {line.foreign_id!r} ({line.where()}) is kept as source_id.")
+    notes.append(f"The route's own id {line.foreign_id!r} is kept as source_id: {line.where()}.")
