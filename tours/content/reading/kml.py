@@ -158,6 +158,9 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             )
         )
         return result
+    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
+        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
+        return result
     placemarks: list[Element] = []
     _walk(root, placemarks, result)
     lines = scan.lines

@@ -62,6 +62,7 @@ class XmlScan:
     too_deep: Problem | None = None
     doctype: bool = False
     lines: list[int] = field(default_factory=list)
+    complete: bool = False  # the pass reached the end (no syntax error, nothing refused)
 
 
 def scan_xml(
@@ -103,6 +104,7 @@ def scan_xml(
     parser.StartDoctypeDeclHandler = doctype
     try:
         parser.Parse(data, True)
+        scan.complete = True
     except _TooDeep:
         line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
         scan.too_deep = Problem(
