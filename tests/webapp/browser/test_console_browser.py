@@ -159,7 +159,9 @@ KEPT_WITH = """async (words) => {
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
     for (const request of await cache.keys()) {
-      const text = await (await cache.match(request)).text();
+      const answer = await cache.match(request);
+      if (!answer) continue;  // deleted by the service worker since keys() listed it
+      const text = await answer.text();
       if (words.some((word) => text.includes(word))) found.push(request.url);
     }
   }
@@ -239,7 +241,10 @@ def test_a_check_in_queued_by_one_account_is_never_sent_by_another(console_serve
     assert queued_check_ins(page) == 1
 
     context.clear_cookies()  # the guide's session ends while the phone is offline
-    context.set_offline(False)
+    # Back online, the page tries to send the mark and is sent to the login page; wait
+    # for that answer, whose new session cookie would otherwise race the login form's.
+    with page.expect_response(lambda answer: "/console/login" in answer.url):
+        context.set_offline(False)
     log_in(page, server, "coordinator@example.org")
     page.goto(server.url + path)
     page.wait_for_selector("#departure[data-flushed]", state="attached")
