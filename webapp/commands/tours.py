@@ -26,6 +26,7 @@ from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
 from tours.i18n import is_valid_tag, normalize_tag
+from tours.text import SLUG_PATTERN, slugify
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.actions import imports
@@ -73,7 +74,7 @@ def _database_errors() -> Iterator[None]:
 @click.option(
     "--order",
     type=click.Choice(["source", "route"]),
-    help="Stop order: the files' order, or along the route (default: explicit, else route).",
+    help="Stop order: the files' own (an order field, else as listed), or along the route.",
 )
 @click.option(
     "--route-line",
@@ -87,6 +88,14 @@ def _database_errors() -> Iterator[None]:
     "--draw-route",
     is_flag=True,
     help="Without a route, join the stops in order with straight lines (redraw it later).",
+)
+@click.option(
+    "--slug", help="The tour's URL name (default: made from its title and city, or the file's own)."
+)
+@click.option(
+    "--new-version-of",
+    metavar="SLUG",
+    help="Store the import as a new version of this stored tour.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -108,6 +117,8 @@ def import_command(
     route_line: str | None,
     join: bool,
     draw_route: bool,
+    slug: str | None,
+    new_version_of: str | None,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -131,6 +142,14 @@ def import_command(
         language = declared[0]  # plain texts are in the tour's first language
     elif declared and normalize_tag(language or "") not in declared:
         raise click.UsageError(f"--language {language} must be one of --languages {languages}.")
+    if slug and new_version_of:
+        raise click.UsageError("Give --slug (a new tour) or --new-version-of (a stored one).")
+    for value in (slug, new_version_of):
+        if value is not None and not SLUG_PATTERN.match(value):
+            raise click.UsageError(
+                f"{value!r} is not a slug: lower-case letters, digits and single hyphens,"
+                f" such as {slugify(value) or 'old-town-walk'!r}."
+            )
     assembly = AssemblyOptions(
         title=title,
         summary=summary,
@@ -143,6 +162,7 @@ def import_command(
         route_line=route_line,
         join=join,
         draw_route=draw_route,
+        slug=slug,
         # --title and --summary apply in every mode: a whole file's own texts too.
         validation=replace(
             validation_options(city, timezone, language, licence), title=title, summary=summary
@@ -166,6 +186,7 @@ def import_command(
             # a dry run, which checks them in a scratch folder and keeps nothing.
             validate=validate_only if dry_run else validate_for_app,
             languages=declared,
+            new_version_of=new_version_of,
         )
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in intakes], ensure_ascii=False, indent=2))

@@ -25,7 +25,7 @@ JOIN = "join"
 def order_choices(manual: bool) -> list:
     pairs = [
         ("", _l("Automatic: an order in the files, else along the route")),
-        ("source", _l("The files' order")),
+        ("source", _l("The files' own order: their order field, else as listed")),
         ("route", _l("Along the route")),
     ]
     if manual:

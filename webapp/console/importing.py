@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from tours.content.assembly.assembly_order import move_stops
 from tours.content.workflows import staging
 from tours.content.workflows.preview import ImportPreview, build_preview
-from tours.content.workflows.uploads import ImportPlan, existing_tour, plan_import
+from tours.content.workflows.uploads import ImportPlan, existing_tour, plan_import, settle_slug
 from tours.tour.store import PUBLISHED
 from webapp.actions import imports
 from webapp.common.database import get_db
@@ -167,7 +167,10 @@ def _plan(staged: staging.Staged) -> ImportPlan:
     config = current_app.config
     max_bytes = int(float(config["MAX_IMPORT_MB"]) * 1024 * 1024)
     options = assembly_options(staged.options, max_bytes, float(config["STOP_DISTANCE_M"]))
-    return plan_import(staged.files, options)
+    plan = plan_import(staged.files, options)
+    with get_db().transaction() as db_session:
+        settle_slug(db_session, plan)
+    return plan
 
 
 def _preview(staged: staging.Staged) -> ImportPreview:

@@ -145,7 +145,7 @@ def test_console_records_a_confirmed_import_and_not_one_equal_to_the_published_t
         (
             ADMIN,
             "tour.import",
-            "tour:route",
+            "tour:old-town-walk-wien",
             {"version": 1, "status": "draft", "files": ["route.geojson", "stops.geojson"]},
         ),
         (
@@ -192,7 +192,7 @@ def test_cli_records_each_stored_tour_as_the_command_line_and_not_an_unchanged_o
         (
             CLI,
             "tour.import",
-            "tour:walk",  # named after the route's file
+            "tour:old-town-walk",  # named after the route's title
             {"version": 1, "status": "draft", "files": ["walk.geojson", "places.geojson"]},
         ),
     ]

@@ -84,7 +84,7 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
         for p in steps.problem_places(page, "todo")
     )
     assert page.locator(".import-fix").count() == 4
-    assert "A new tour, vienna-walk-route (version 1)." in page.inner_text("#import-outcome")
+    assert "A new tour, vienna-walk-route-wien (version 1)." in page.inner_text("#import-outcome")
 
     # Fill what the files cannot say; take the files' order, then put F back in its place.
     steps.fill_options(page, timezone="Europe/Vienna", licence="CC-BY-4.0", order="source")
@@ -99,10 +99,10 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
 
     # Confirm: the draft is stored and the coordinator lands in the editor.
     landing = steps.confirm_import(page)
-    assert "vienna-walk-route version 1 is stored as a draft." in page.inner_text(".flash")
-    assert landing.startswith(f"{server.url}/console/tours/vienna-walk-route")
+    assert "vienna-walk-route-wien version 1 is stored as a draft." in page.inner_text(".flash")
+    assert landing.startswith(f"{server.url}/console/tours/vienna-walk-route-wien")
     with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
-        row = newest_version(db_session, "vienna-walk-route")
+        row = newest_version(db_session, "vienna-walk-route-wien")
         assert row.version == 1 and row.tour.status == "draft"
         assert {item["pointer"].rsplit("/", 1)[-1] for item in row.todo} == {"title", "summary"}
         stored = [f["properties"]["name"]["en"] for f in row.document["features"][1:13]]
@@ -114,7 +114,7 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     other = other_context.new_page()
     other.set_default_timeout(20_000)
     editor.log_in(other, server.url, OTHER)
-    editor.open_tour_from_list(other, server.url, "vienna-walk-route")
+    editor.open_tour_from_list(other, server.url, "vienna-walk-route-wien")
 
     # The editor: a title and summary, then a German story beside the English one.
     editor.write_text(page, "tour-title", "Vienna, a walk of twelve stops")
@@ -127,32 +127,32 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     editor.write_text(page, f"stop-{first}-story", GERMAN_STORY)
     editor.save(page)
     assert "Published" in editor.publish(page)
-    assert GERMAN_STORY in editor.public_page_text(page, server.url, "vienna-walk-route", "de")
+    assert GERMAN_STORY in editor.public_page_text(page, server.url, "vienna-walk-route-wien", "de")
 
     # The other coordinator's save, from the form they opened before, is refused.
     editor.write_text(other, "tour-title", "Overwritten?")
     assert editor.save_is_refused_as_stale(other)
     with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
-        newest = newest_version(db_session, "vienna-walk-route")
+        newest = newest_version(db_session, "vienna-walk-route-wien")
         assert newest.document["features"][0]["properties"]["title"]["en"] != "Overwritten?"
     other_context.close()
 
     # The replication kit downloads, and importing its GeoJSON gives the same tour: the
     # console finds nothing new to store.
-    kit = page.request.get(f"{server.url}/tours/vienna-walk-route/kit.zip")
+    kit = page.request.get(f"{server.url}/tours/vienna-walk-route-wien/kit.zip")
     assert kit.status == 200
     folder = tmp_path / "kit"
     with zipfile.ZipFile(io.BytesIO(kit.body())) as archive:
         archive.extractall(folder)
-    [geojson_file] = folder.glob("*/vienna-walk-route.geojson")
+    [geojson_file] = folder.glob("*/vienna-walk-route-wien.geojson")
     # (The public page in German left the interface in German: go by address.)
     page.goto(f"{server.url}/console/tours/import?lang=en")
     steps.upload_files(page, tour=geojson_file)
-    assert "vienna-walk-route" in page.inner_text("#import-outcome")
+    assert "vienna-walk-route-wien" in page.inner_text("#import-outcome")
     steps.confirm_import(page)
     with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
-        published = get_tour(db_session, "vienna-walk-route", newest.version)
-        reimported = newest_version(db_session, "vienna-walk-route")
+        published = get_tour(db_session, "vienna-walk-route-wien", newest.version)
+        reimported = newest_version(db_session, "vienna-walk-route-wien")
         again = Tour.from_document(reimported.document)
     assert reimported.version == newest.version + 1  # stored beside, as a draft
     assert again == Tour.from_document(without_scripts(published.tour.to_document()))

@@ -75,7 +75,7 @@ def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp
         args=["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
     )
     assert result.exit_code == 0, result.output
-    assert "stored walk-route version 1 as a draft" in result.output
+    assert "stored walk-route-bilbao version 1 as a draft" in result.output
     [item] = listing(runner)
     assert item["status"] == "draft" and item["version"] == 1 and item["city"] == "Bilbao"
     assert item["languages"] == ["en"]
@@ -83,11 +83,11 @@ def test_assembled_files_become_a_draft_that_is_never_public(runner, client, tmp
     assert {"title", "summary", "timezone", "licence"} <= missing
     assert item["todo_count"] == len(item["todo"])
     # Drafts are never public: no page, no API listing, no GeoJSON, no GPX.
-    assert client.get("/tours/walk-route").status_code == 404
+    assert client.get("/tours/walk-route-bilbao").status_code == 404
     assert client.get("/api/tours").get_json() == []
     for suffix in ("", ".geojson", ".gpx"):
-        assert client.get(f"/api/tours/walk-route{suffix}").status_code == 404
-    refused = runner.invoke(args=["publish", "walk-route"])
+        assert client.get(f"/api/tours/walk-route-bilbao{suffix}").status_code == 404
+    refused = runner.invoke(args=["publish", "walk-route-bilbao"])
     assert refused.exit_code == 1 and "to do" in refused.output and "--title" in refused.output
 
 
@@ -362,6 +362,80 @@ def test_cappadocia_names_in_17_languages_are_partial_until_declared(
     declared = runner.invoke(args=["translations", "declare", slug, "de"])
     assert declared.exit_code == 0, declared.output
     assert listing(runner)[0]["languages"] == ["en", "de"]
+
+
+def _city_route(folder: Path, shift: float) -> Path:
+    """A ``route.geojson`` with two stops, ``shift`` degrees east of the test route."""
+    folder.mkdir()
+    line = [[lon + shift, lat] for lon, lat in ROUTE[:3]]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "LineString", "coordinates": line},
+        }
+    ] + [
+        {
+            "type": "Feature",
+            "properties": {"name": f"Stop {i}"},
+            "geometry": {"type": "Point", "coordinates": p},
+        }
+        for i, p in enumerate(line[:2], start=1)
+    ]
+    path = folder / "route.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def test_two_cities_files_of_the_same_name_never_become_versions_of_one_tour(runner, tmp_path):
+    """Two cities' route.geojson once became versions 1 and 2 of the tour "route"."""
+    here, there = _city_route(tmp_path / "a", 0.0), _city_route(tmp_path / "b", 60.0)
+    assert runner.invoke(args=["import", str(here)]).exit_code == 0
+    refused = runner.invoke(args=["import", str(there)])
+    assert refused.exit_code == 1, refused.output
+    assert "route is elsewhere" in refused.output and "--slug NAME" in refused.output
+    assert "--new-version-of route" in refused.output
+    assert [(i["slug"], i["version"]) for i in listing(runner)] == [("route", 1)]
+    # With a city, each city's file makes its own slug; --slug names one by hand.
+    assert runner.invoke(args=["import", str(there), "--city", "Rosario"]).exit_code == 0
+    named = runner.invoke(args=["import", str(there), "--slug", "rio-walk"])
+    assert named.exit_code == 0, named.output
+    slugs = {(i["slug"], i["version"]) for i in listing(runner)}
+    assert slugs == {("route", 1), ("route-rosario", 1), ("rio-walk", 1)}
+    # The coordinator who means a new version says so.
+    moved = runner.invoke(args=["import", str(there), "--new-version-of", "route"])
+    assert moved.exit_code == 0 and "stored route version 2" in moved.output, moved.output
+    unknown = runner.invoke(args=["import", str(there), "--new-version-of", "nowhere"])
+    assert unknown.exit_code == 1 and "no tour 'nowhere'" in unknown.output
+
+
+def test_a_slug_of_another_city_is_refused_and_the_title_gives_the_slug(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    args = ["import", "--route", str(route), "--stops", str(stops), "--slug", "old-town"]
+    assert runner.invoke(args=[*args, "--city", "Bilbao"]).exit_code == 0
+    other = runner.invoke(args=[*args, "--city", "Rosario"])
+    assert other.exit_code == 1 and "already a tour of Bilbao" in other.output, other.output
+    assert "--slug NAME" in other.output and "--new-version-of old-town" in other.output
+    titled = runner.invoke(
+        args=["import", str(route), "--title", "Río Arriba", "--city", "Rosario"]
+    )
+    assert "stored rio-arriba-rosario version 1" in titled.output, titled.output
+    assert "comes from its title and city" in titled.output
+    bad = runner.invoke(args=["import", str(route), "--slug", "Old Town"])
+    assert bad.exit_code == 2 and "'old-town'" in bad.output
+
+
+def test_a_corrected_title_adds_a_version_to_the_tour_the_files_made(runner, tmp_path):
+    route, stops = write_pair(tmp_path)
+    args = ["import", "--route", str(route), "--stops", str(stops), "--city", "Bilbao"]
+    assert (
+        "stored a-wlak-bilbao version 1" in runner.invoke(args=[*args, "--title", "A wlak"]).output
+    )
+    fixed = runner.invoke(args=[*args, "--title", "A walk"])
+    assert "stored a-wlak-bilbao version 2" in fixed.output, fixed.output
+    assert "the tour these files made before" in fixed.output
+    new = runner.invoke(args=[*args, "--title", "A walk", "--slug", "a-walk"])
+    assert "stored a-walk version 1" in new.output, new.output
 
 
 def test_import_reports_texts_per_language_and_keeps_the_local_name(runner, tmp_path):

@@ -177,7 +177,7 @@ def test_preview_shows_the_order_fields_and_problems_and_stores_nothing(app, coo
     sources = re.findall(r'<tr data-source="(\d+)">', page)
     assert sources == ["3", "2", "1"]
     assert "name ← name; story ← description" in page and "built" in page
-    assert "A new tour, route (version 1)." in page and "It will be a draft" in page
+    assert "A new tour, old-town-walk-wien (version 1)." in page and "It will be a draft" in page
     # The to-do items say where they are and which field of the form fixes them.
     assert "route.geojson, line 4, column 3" in page
     assert "fill in “Time zone, such as Europe/Vienna” below" in page
@@ -190,18 +190,18 @@ def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
     token = token_of(upload(coordinator, city="Wien"))
     response = coordinator.post(f"/console/tours/import/{token}/confirm")
     assert response.status_code == 302
-    assert tours(app) == [("route", "draft", 1)]
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
     assert staged(app) == []
-    assert response.headers["Location"] == "/console/tours/route"  # on to the editor
+    assert response.headers["Location"] == "/console/tours/old-town-walk-wien"  # on to the editor
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "route version 1 is stored as a draft." in page and "timezone" in page
+    assert "old-town-walk-wien version 1 is stored as a draft." in page and "timezone" in page
     with get_db(app).transaction() as db_session:
-        document = get_document(db_session, "route")
+        document = get_document(db_session, "old-town-walk-wien")
     names = [f["properties"]["name"] for f in document["features"][1:4]]
     assert [next(iter(name.values())) for name in names] == ["Church", "Bridge", "Market"]
     # The token is used up: a second confirmation stores nothing more.
     again = coordinator.post(f"/console/tours/import/{token}/confirm")
-    assert again.status_code == 302 and tours(app) == [("route", "draft", 1)]
+    assert again.status_code == 302 and tours(app) == [("old-town-walk-wien", "draft", 1)]
 
 
 def test_cancel_leaves_nothing(app, coordinator):
@@ -217,9 +217,9 @@ def test_reimport_gives_a_new_version(app, coordinator):
     coordinator.post(f"/console/tours/import/{first}/confirm")
     second = token_of(upload(coordinator, city="Wien"))
     page = coordinator.get(f"/console/tours/import/{second}").get_data(as_text=True)
-    assert "A new version of route: version 2." in page
+    assert "A new version of old-town-walk-wien: version 2." in page
     coordinator.post(f"/console/tours/import/{second}/confirm")
-    assert tours(app) == [("route", "draft", 2)]
+    assert tours(app) == [("old-town-walk-wien", "draft", 2)]
 
 
 def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordinator):
@@ -245,8 +245,8 @@ def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordina
     assert report["will_store"]["status"] == "draft"  # publish was not ticked this time
     coordinator.post(url, data={**COMPLETE, "order": "source", "publish": "y"})
     response = coordinator.post(f"{url}/confirm")
-    assert response.status_code == 302 and tours(app) == [("route", "published", 1)]
-    assert "Old town" in coordinator.get("/tours/route").get_data(as_text=True)
+    assert response.status_code == 302 and tours(app) == [("old-town-wien", "published", 1)]
+    assert "Old town" in coordinator.get("/tours/old-town-wien").get_data(as_text=True)
 
 
 def test_the_report_is_available_as_json(app, coordinator):
@@ -261,7 +261,7 @@ def test_the_report_is_available_as_json(app, coordinator):
         assert report["token"] == token
         assert report["will_store"] == {
             "action": "create",
-            "slug": "route",
+            "slug": "old-town-walk-wien",
             "version": 1,
             "status": "draft",
             "existing_status": None,
@@ -283,7 +283,8 @@ def test_an_upload_can_answer_with_the_json_report(app, coordinator):
     assert report["order"]["movable"] and len(report["order"]["stops"]) == 3
     assert len(staged(app)) == 1 and tours(app) == []
     stored = coordinator.post(report["confirm"], headers={"Accept": "application/json"})
-    assert stored.get_json()["status"] == "draft" and tours(app) == [("route", "draft", 1)]
+    assert stored.get_json()["status"] == "draft"
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
     empty = upload(coordinator, {}, headers={"Accept": "application/json"})
     assert empty.status_code == 400 and "Choose at least one file" in empty.get_json()["error"]
 
@@ -382,7 +383,7 @@ def test_a_nul_in_a_file_name_is_cleaned_and_the_import_is_stored(app, coordinat
     page = coordinator.get(f"/console/tours/import/{token}")
     assert page.status_code == 200 and "\x00" not in page.get_data(as_text=True)
     response = coordinator.post(f"/console/tours/import/{token}/confirm")
-    assert response.status_code == 302 and tours(app) == [("ro-ute", "draft", 1)]
+    assert response.status_code == 302 and tours(app) == [("old-town-walk-wien", "draft", 1)]
     (entry,) = [e for e in audit_log(app) if e[1] == "tour.import"]
     assert entry[3]["files"] == ["ro ute.geojson", "stops"]
 
@@ -399,7 +400,7 @@ def test_an_upload_that_fails_to_store_is_kept_for_another_try(app, coordinator,
     assert [p.name for p in staged(app)] == [token] and tours(app) == []
     monkeypatch.undo()
     assert coordinator.post(f"/console/tours/import/{token}/confirm").status_code == 302
-    assert tours(app) == [("route", "draft", 1)] and staged(app) == []
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)] and staged(app) == []
 
 
 def _count_form_parses(app, monkeypatch) -> list[int]:
@@ -453,6 +454,32 @@ def test_a_kmz_bomb_is_refused_in_the_report_and_cannot_be_confirmed(app, coordi
     assert tours(app) == []
 
 
+def test_another_citys_walk_of_the_same_title_is_refused_and_the_title_fixes_it(app, coordinator):
+    """Same-named files of another place once became version 2 of the first city's tour."""
+    first = token_of(upload(coordinator, city="Wien"))
+    coordinator.post(f"/console/tours/import/{first}/confirm")
+    far = json.loads(route_file())
+    far["features"][0]["geometry"]["coordinates"] = [[lon + 50, lat] for lon, lat in LINE]
+    files = {"route": (json.dumps(far).encode(), "route.geojson")}
+    token = token_of(upload(coordinator, files, city="Wien"))
+    report = coordinator.get(f"/console/tours/import/{token}?format=json").get_json()
+    assert report["will_store"]["action"] == "refused"
+    [error] = report["errors"]
+    assert error["code"] == "import.slug-taken" and "route is elsewhere" in error["message"]
+    assert "--slug" not in error["message"] and error["field"] == "title"
+    page = coordinator.get(f"/console/tours/import/{token}").get_data(as_text=True)
+    assert "fill in “Title of the tour” below" in page
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert tours(app) == [("old-town-walk-wien", "draft", 1)]
+    retitled = {**COMPLETE, "title": "Harbour walk"}
+    assert coordinator.post(f"/console/tours/import/{token}", data=retitled).status_code == 302
+    coordinator.post(f"/console/tours/import/{token}/confirm")
+    assert sorted(tours(app)) == [
+        ("harbour-walk-wien", "draft", 1),
+        ("old-town-walk-wien", "draft", 1),
+    ]
+
+
 def test_several_lines_are_offered_as_a_choice_in_the_preview(app, coordinator):
     features = [
         {
@@ -491,7 +518,7 @@ def test_several_lines_are_offered_as_a_choice_in_the_preview(app, coordinator):
     parts = [w for w in report["problems"] if w["code"] == "assemble.joined-line"]
     assert len(parts) == 2 and report["options"]["join"] is True
     assert coordinator.post(f"{url}/confirm").status_code == 302
-    document = get_document_of(app, "lines")
+    document = get_document_of(app, "old-town-wien")
     assert document["features"][0]["geometry"]["type"] == "MultiLineString"
 
 
@@ -535,7 +562,7 @@ def test_name_variants_keep_their_languages_and_the_report_counts_them(app, coor
     assert "3 stops kept the plain 'name' as local_name" in " ".join(report["notes"])
     assert coordinator.post(report["confirm"]).status_code == 302
     with get_db(app).transaction() as db_session:
-        market = get_document(db_session, "route")["features"][3]["properties"]
+        market = get_document(db_session, "old-town-walk")["features"][3]["properties"]
     assert market["name"] == {"en": "Market", "de": "Market"}
     assert market["local_name"] == "Marketplatz"
 
@@ -570,7 +597,7 @@ def test_a_stops_only_upload_offers_the_route_field_and_draws_straight_lines(
     page = coordinator.get(url).get_data(as_text=True)
     assert 'id="route-drawn"' in page and 'name="draw_route" value="y"' in page
     response = coordinator.post(f"{url}/confirm")
-    slug = "nypl-harlem-walk-points"
+    slug = "nypl-harlem-walk-points-new-york"
     assert response.status_code == 302 and tours(app) == [(slug, "draft", 1)]
     with get_db(app).transaction() as db_session:
         document = get_document(db_session, slug, 1)

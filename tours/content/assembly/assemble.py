@@ -31,6 +31,7 @@ from tours.content.assembly.fieldmap import (
     text_id,
 )
 from tours.content.assembly.lines import LineInfo, choose_route
+from tours.content.assembly.naming import SlugChoice, choose_slug, metadata_note, route_id
 from tours.content.assembly.sources import SourceData, SourceFeature, read_source
 from tours.content.assembly.textcount import (
     language_notes,
@@ -106,6 +107,7 @@ class Assembly:
     notes: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     slug: str | None = None
+    naming: SlugChoice | None = None  # where the slug came from, which storing checks
     stop_count: int = 0
     #: How many texts of the document are in each language (names, stories, titles…).
     texts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -305,18 +307,18 @@ def _route_properties(
             meta = _metadata(roles, key)
             if meta:
                 props[key] = {language: meta}
+                metadata_note(roles, key, meta, result.notes, result.not_carried)
                 continue
         local[key] = {}
         text, used = map_text(source_props, sources, language, consumed, local[key])
         if text:
             props[key] = text
-            if used != key:
-                result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
-    file_slug = slugify(PurePath(lines[0].file).stem)
-    slug = options.slug or _text_or_none(source_props.get("slug")) or file_slug or "tour"
-    props["slug"] = slug
+            result.notes.append(f"The tour's {key} comes from the route's {used!r}.")
+    props["slug"] = None  # set below, once the city is known: the properties keep their order
     for key, value in (("city", options.city), ("timezone", options.timezone)):
         props[key] = value or _text_or_none(source_props.get(key))
+    result.naming = choose_slug(options.slug, source_props, props, lines[0].file, result.notes)
+    props["slug"] = result.naming.slug
     props["districts"] = source_props.get("districts", [])
     languages = source_props.get("languages")
     valid = isinstance(languages, list) and all(canonical_tag(t) for t in languages)
@@ -338,6 +340,7 @@ def _route_properties(
     for key, value in source_props.items():
         if key not in consumed and key not in props and key != "profile":
             props[key] = value
+    route_id(lines[0], props, result.notes, result.not_carried)
     _keep_locals(props, local, language, result)
     return {k: v for k, v in props.items() if v is not None}
 
@@ -400,7 +403,8 @@ def _stops(
                 replaced.append(f"{raw_id!r} → {fresh!r} ({feature.where()})")
             stop_id = fresh
         used.add(stop_id)
-        stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}))
+        order_from = mapped.used.get("order")
+        stops.append(AssembledStop(feature, {"id": stop_id, **mapped.props}, order_from))
         kept = tuple(k for k in mapped.props if k not in _MAPPED_FIELDS)
         result.stop_sources.append(
             StopSource(

@@ -9,6 +9,7 @@ explicit orders.  The report shows the computed order next to the source order.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ class AssembledStop:
 
     feature: SourceFeature
     props: dict[str, Any]
+    order_from: str | None = None  # the source property its explicit order came from
 
 
 @dataclass
@@ -58,15 +60,27 @@ class StopOrder:
         return lines
 
 
+#: A name that starts with its number: "1. Town hall", "Stop 2 – Market", "#3 Bridge".
+_NUMBERED = re.compile(
+    r"^(?:(?:stop|station|halt|parada|punto|geltokia|etappe|étape|tappa|nr\.?|no\.?|n[º°]\.?|#)"
+    r"\s*)?(\d{1,3})(?:\s*[.:)\-–—]\s*|\s+)\S",
+    re.IGNORECASE,
+)
+
+
 def _label_order(names: list[str]) -> list[int] | None:
-    """Orders from names that are a sequence: A, B, C… or 1, 2, 3… (all distinct)."""
+    """Orders from names that are a sequence: A, B, C…, 1, 2, 3…, or names that start with
+    consecutive numbers ("1. Town hall", "Stop 2 – Market"); all distinct."""
     if len(names) < 2:
         return None
     cleaned = [n.strip() for n in names]
+    numbered = [_NUMBERED.match(n) for n in cleaned]
     if all(len(n) == 1 and n.upper() in string.ascii_uppercase for n in cleaned):
         numbers = [string.ascii_uppercase.index(n.upper()) + 1 for n in cleaned]
     elif all(n.isdigit() for n in cleaned):
         numbers = [int(n) for n in cleaned]
+    elif all(numbered):
+        numbers = [int(m.group(1)) for m in numbered if m]
     else:
         return None
     if sorted(numbers) != list(range(min(numbers), min(numbers) + len(numbers))):
@@ -94,6 +108,28 @@ def move_stops(current: list[int], wanted: dict[int, int]) -> list[int]:
     return rest
 
 
+def _source_order(
+    stops: list[AssembledStop],
+    explicit: list[int | None],
+    used: str,
+    notes: list[str],
+    ids: list[str],
+    names: list[str],
+) -> StopOrder:
+    """``--order source``: the order the source states (its order property, when every
+    stop has one), else the files' order."""
+    files_order = list(range(len(stops)))
+    if explicit and all(explicit):
+        final = sorted(files_order, key=lambda i: (explicit[i], i))
+        return StopOrder(final, f"the source's order: {used} (--order source)", ids, names)
+    if any(explicit):
+        notes.append(
+            f"Only {sum(1 for e in explicit if e)} of {len(stops)} stops have an order in"
+            f" {used}: the files' order was kept."
+        )
+    return StopOrder(files_order, "source order (--order source)", ids, names)
+
+
 def decide_order(
     route: list[SourceFeature],
     stops: list[AssembledStop],
@@ -109,14 +145,22 @@ def decide_order(
         if sorted(by_hand) == source_order:
             return StopOrder(list(by_hand), "set by hand in the preview", ids, names)
         notes.append("The order set by hand does not name every stop once; it was not used.")
-    if choice == "source":
-        return StopOrder(source_order, "source order (--order source)", ids, names)
     explicit: list[int | None] = [s.props.get("order") for s in stops]
+    used = ", ".join(repr(p) for p in dict.fromkeys(s.order_from for s in stops if s.order_from))
+    if choice == "source":
+        return _source_order(stops, explicit, used, notes, ids, names)
     rule = "explicit order, then the earliest pass along the route"
     if choice == "route":
         explicit = [None] * len(stops)
         rule = "along the route (--order route)"
-    elif not any(explicit):
+    elif any(explicit):
+        rule = f"explicit order ({used}), then the earliest pass along the route"
+        notes.append(
+            f"The stops' {used} gives their order: {sum(1 for e in explicit if e)} of"
+            f" {len(stops)} have one (--order source to keep exactly that order, --order route"
+            " to follow the route instead)."
+        )
+    else:
         labels = _label_order(names)
         if labels is not None:
             explicit = list(labels)

@@ -16,12 +16,16 @@ from typing import Any
 
 from tours.content.checking.textmaps import canonical_tag
 
+#: Where an explicit stop order is: the names other projects' files use for it.
+_ORDER_SOURCES = ("order", "sequence", "seq", "stop_number", "orden", "nr", "Nr", "NR", "no",
+                  "Order", "Seq", "SEQ", "Sequence", "stop_nr", "reihenfolge", "Reihenfolge",
+                  "ordre", "ordine", "ordem")  # fmt: skip
 #: Profile field -> source properties, first present wins.  Text fields also read the
 #: OSM-style ``<source>:<language>`` variants of each source.
 DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
     "name": ("name", "title", "nombre", "nom", "titel", "Name"),
     "story": ("description", "desc", "descripcion", "story", "text"),
-    "order": ("order", "sequence", "seq", "stop_number", "orden"),
+    "order": _ORDER_SOURCES,
     "id": ("id",),
     "community": ("community",),
     "accessibility": ("accessibility",),

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from tours.content.reading.jsonload import UTF8_BOM, human_size
 from tours.content.reading.limits import xml_too_deep
+from tours.content.reading.xmltext import as_utf8
 from tours.content.report import Problem, Severity
 from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
@@ -89,7 +90,9 @@ def gpx_to_document(
     gpx, problems = read_gpx(data, max_bytes=max_bytes)
     if gpx is None:
         return GpxConversion(None, problems)
-    return _Converter(gpx, file, default_language, city, timezone, licence).convert()
+    conversion = _Converter(gpx, file, default_language, city, timezone, licence).convert()
+    conversion.problems[:0] = problems  # warnings only: the encoding it was read in
+    return conversion
 
 
 def read_gpx(data: bytes, *, max_bytes: int) -> tuple[gpxpy.gpx.GPX | None, list[Problem]]:
@@ -99,26 +102,31 @@ def read_gpx(data: bytes, *, max_bytes: int) -> tuple[gpxpy.gpx.GPX | None, list
         return None, [too_large(len(data), max_bytes)]
     if not data.removeprefix(UTF8_BOM).strip():
         return None, [Problem("gpx.empty", "", "The file is empty. Export the GPX again.")]
+    data, encoding = as_utf8(data, "gpx.encoding", "GPX")
+    if encoding is not None and encoding.severity is Severity.ERROR:
+        return None, [encoding]
+    warnings = [encoding] if encoding is not None else []
     problem = _check_xml(data) or xml_too_deep(data)
     if problem is not None:
-        return None, [problem]
+        return None, [*warnings, problem]
     text, problem = _decode(data)
     if problem is not None:
-        return None, [problem]
+        return None, [*warnings, problem]
     # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_gpx`
     # on every file, gpxpy only for a GPX one.
     import gpxpy
 
     try:
-        return gpxpy.parse(without_blank_elements(text)), []
+        return gpxpy.parse(without_blank_elements(text)), warnings
     except Exception as exc:  # gpxpy raises GPXException but also ValueError on bad numbers
         return None, [
+            *warnings,
             Problem(
                 "gpx.invalid",
                 "",
                 f"The XML is well-formed but is not GPX that Bidean can read: {exc}."
                 " Export the file again as GPX 1.1.",
-            )
+            ),
         ]
 
 

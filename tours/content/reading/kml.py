@@ -18,7 +18,7 @@ import io
 import xml.parsers.expat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -26,7 +26,8 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from tours.content.reading.jsonload import human_size
 from tours.content.reading.limits import xml_too_deep
-from tours.content.report import Problem
+from tours.content.reading.xmltext import as_utf8
+from tours.content.report import Problem, Severity
 
 KMZ_MAGIC = b"PK\x03\x04"
 _CENTRAL_ENTRY = b"PK\x01\x02"  # the signature of each file's entry in the archive's index
@@ -119,6 +120,11 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             result.problems.append(unpacked)
             return result
         data = unpacked
+    data, encoding = as_utf8(data, "kml.encoding", "KML")
+    if encoding is not None:
+        result.problems.append(replace(encoding, file=file))
+        if encoding.severity is Severity.ERROR:
+            return result
     # Folders are walked recursively: refuse absurd nesting before any parser builds a tree.
     too_deep = xml_too_deep(data, code="kml.too-deep", kind="KML")
     if too_deep is not None:

@@ -38,6 +38,7 @@ from tours.content.checking.pipeline import (
 )
 from tours.content.report import Problem, Report, Severity
 from tours.content.workflows.drafts import without_draft_marks
+from tours.content.workflows.slugs import SlugTaken, check_slug, earlier_draft
 from tours.text import slugify
 from tours.tour.domain import Tour
 from tours.tour.store import DRAFT, PUBLISHED, save_document, save_tour
@@ -63,6 +64,8 @@ class Intake:
     tour: Tour | None = None  # a complete tour in the profile: stored published
     city: str | None = None  # the city given with the import, stored with a complete tour
     files: list[str] = field(default_factory=list)  # the names of the files it came from
+    #: Where the slug came from, for :func:`check_slug`: "file", "option", "made", "new-version".
+    slug_origin: str = "file"
 
     @property
     def ok(self) -> bool:
@@ -102,6 +105,7 @@ def import_files(
     dry_run: bool = False,
     validate: Validator = validate_path,
     languages: tuple[str, ...] = (),
+    new_version_of: str | None = None,
 ) -> list[Intake]:
     """Import ``files`` (see the module's docstring); ``store`` may be None in a dry run.
 
@@ -109,9 +113,13 @@ def import_files(
     in that order; texts in any other language are kept as partial translations.
 
     ``validate`` may do more than ``validate_path`` for a file in the profile (the CLI
-    stores the images it names by a local path first).
+    stores the images it names by a local path first).  ``new_version_of`` stores every
+    tour as a new version of that stored tour, whatever its slug, city or route.
     """
     options = options or AssemblyOptions()
+    if new_version_of:
+        options = replace(options, slug=new_version_of)
+    new_version = bool(new_version_of)
     if route is not None or stops or districts is not None:
         roles: list[tuple[str, SourceData]] = [("any", _read(p, options)) for p in files]
         if route is not None:
@@ -121,8 +129,10 @@ def import_files(
             roles.append(("districts", _read(districts, options)))
         names = [PurePath(source.file).name for _, source in roles]
         assembly = declare(assemble(roles, options), languages, options.validation)
-        return [_draft(store, assembly, dry_run, names)]
-    return [_one_file(store, path, options, dry_run, validate, languages) for path in files]
+        return [_draft(store, assembly, dry_run, names, new_version)]
+    return [
+        _one_file(store, path, options, dry_run, validate, new_version, languages) for path in files
+    ]
 
 
 def _read(path: Path, options: AssemblyOptions) -> SourceData:
@@ -136,16 +146,17 @@ def _one_file(
     options: AssemblyOptions,
     dry_run: bool,
     validate: Validator,
+    new_version: bool,
     languages: tuple[str, ...] = (),
 ) -> Intake:
     result = validate(path, options.validation)
     if result.valid and not is_draft(result.document):
-        return _publish(store, path, result, options, dry_run)
+        return _publish(store, path, result, options, dry_run, new_version)
     source = _read(path, options)
     if assemblable(source, result):
         alone = alone_options(source, options)
         assembly = declare(assemble([("any", source)], alone), languages, options.validation)
-        return _draft(store, assembly, dry_run, [path.name])
+        return _draft(store, assembly, dry_run, [path.name], new_version)
     hint = as_draft_hint(source, result, str(path))
     if hint is not None:
         result.report.problems.append(hint)
@@ -228,10 +239,16 @@ def _publish(
     result: ValidationResult,
     options: AssemblyOptions,
     dry_run: bool,
+    new_version: bool,
 ) -> Intake:
     assert result.tour is not None
+    if options.slug and options.slug != result.tour.slug:
+        # --slug (or --new-version-of) renames a tour file's own slug.
+        result.tour = replace(result.tour, slug=options.slug)
+        result.document = result.tour.to_document(with_scripts=True)
     intake = Intake(str(path), result.report, PUBLISHED, result.tour.slug, None, None)
     intake.document, intake.dry_run = result.document, dry_run
+    intake.slug_origin = "new-version" if new_version else "option" if options.slug else "file"
     intake.tour, intake.city, intake.files = result.tour, options.city, [path.name]
     if dry_run or store is None:
         return intake
@@ -242,34 +259,62 @@ def _publish(
             store(intake)
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
+    except SlugTaken as exc:
+        _slug_taken(intake, exc)
     return intake
 
 
-def _draft(store: Store | None, assembly: Assembly, dry_run: bool, files: list[str]) -> Intake:
+def _draft(
+    store: Store | None, assembly: Assembly, dry_run: bool, files: list[str], new_version: bool
+) -> Intake:
     intake = Intake(assembly.report.file, assembly.report, assembly=assembly, dry_run=dry_run)
     if not assembly.ok or assembly.document is None:
         return intake
     intake.status, intake.slug, intake.document = DRAFT, assembly.slug, assembly.document
     intake.files = files
+    made = assembly.naming.origin if assembly.naming else "made"
+    intake.slug_origin = "new-version" if new_version else made
     if dry_run or store is None:
         return intake
     try:
         store(intake)
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
+    except SlugTaken as exc:
+        _slug_taken(intake, exc)
     return intake
 
 
 def store_intake(db_session: Session, intake: Intake) -> None:
     """Store ``intake`` in the caller's transaction and set its version: a complete tour
-    published (unchanged when it equals the published version), else a draft."""
+    published (unchanged when it equals the published version), else a draft; raises
+    :class:`SlugTaken` when the slug names a tour this import is not a version of."""
+    assert intake.slug is not None
+    props = (intake.document or {}).get("features", [{}])[0].get("properties") or {}
+    naming = intake.assembly.naming if intake.assembly is not None else None
+    if intake.slug_origin == "made" and intake.assembly is not None and naming is not None:
+        earlier = earlier_draft(
+            db_session,
+            intake.slug,
+            naming.earlier,
+            intake.label,
+            intake.document,
+            props.get("city"),
+        )
+        if earlier is not None:
+            intake.assembly.notes.append(
+                f"Stored as a new version of {earlier!r}, the tour these files made before"
+                " (with no title or another one); --slug NAME makes a new tour instead."
+            )
+            intake.slug = props["slug"] = intake.assembly.slug = earlier
+    city = intake.city or (intake.tour.city if intake.tour else props.get("city"))
+    check_slug(db_session, intake.slug, city, intake.document, intake.slug_origin)
     if intake.tour is not None:
         name = PurePath(intake.label).name
         stored = save_tour(db_session, intake.tour, source_name=name, city=intake.city)
         intake.version, intake.unchanged = stored.version, stored.unchanged
         return
     assert intake.assembly is not None and intake.document is not None
-    props = intake.document["features"][0]["properties"]
     title = props.get("title") if isinstance(props.get("title"), dict) else {}
     intake.version = save_document(
         db_session,
@@ -282,6 +327,11 @@ def store_intake(db_session: Session, intake: Intake) -> None:
         todo=intake.assembly.todo,
         draft=True,
     )
+
+
+def _slug_taken(intake: Intake, exc: SlugTaken) -> None:
+    intake.status = None
+    intake.report.error("import.slug-taken", "", f"{exc} Nothing was stored for this file.")
 
 
 def _store_failed(intake: Intake, exc: SQLAlchemyError) -> None:

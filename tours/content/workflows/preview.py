@@ -28,6 +28,7 @@ _CODE_FIELDS = {
     lines.SEVERAL: "route_line",
     lines.NETWORK: "route_line",
     lines.UNKNOWN: "route_line",
+    "import.slug-taken": "title",  # the slug is made from the title and the city
 }
 EXCERPT = 140
 

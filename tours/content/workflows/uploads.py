@@ -28,6 +28,7 @@ from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.positions import pointer_positions
 from tours.content.report import Problem, Report, Severity
 from tours.content.workflows.intake import alone_options, as_draft_hint, assemblable, is_draft
+from tours.content.workflows.slugs import SlugTaken, check_slug, earlier_draft
 from tours.content.workflows.staging import StagedFile
 from tours.tour.domain import Tour
 from tours.tour.models import TourRecord
@@ -246,6 +247,33 @@ def existing_tour(db_session: Session, slug: str) -> ExistingTour | None:
         return None
     newest = latest_version_number(db_session, record.id) or 0
     return ExistingTour(record.status, record.current_version, newest)
+
+
+def settle_slug(db_session: Session, plan: ImportPlan) -> None:
+    """Give the plan the slug it will be stored under, as ``bidean import`` does: the
+    draft the same files made before they had a title, else its own; a slug that names
+    another tour refuses the plan (see :mod:`tours.content.workflows.slugs`)."""
+    if not plan.ok or plan.slug is None or plan.document is None:
+        return
+    props = plan.document["features"][0]["properties"]
+    naming = plan.assembly.naming if plan.assembly is not None else None
+    origin = naming.origin if naming is not None else "file"
+    if origin == "made" and plan.assembly is not None and naming is not None:
+        earlier = earlier_draft(
+            db_session,
+            plan.slug,
+            naming.earlier,
+            plan.source_name,
+            plan.document,
+            plan.city or props.get("city"),
+        )
+        if earlier is not None:
+            plan.slug = props["slug"] = plan.assembly.slug = earlier
+    try:
+        check_slug(db_session, plan.slug, plan.city or props.get("city"), plan.document, origin)
+    except SlugTaken as exc:
+        plan.report.error("import.slug-taken", "", exc.reason)  # the page offers its title
+        plan.document = plan.tour = None
 
 
 def store_plan(db_session: Session, plan: ImportPlan, *, publish: bool) -> StoredImport:

@@ -144,6 +144,36 @@ def test_feature_level_ids_are_used_and_the_stop_order_is_reported(tmp_path):
     assert [p["id"] for p in stops_of(source)] == ["0", "10", "20"]
 
 
+@pytest.mark.parametrize("key", ["nr", "seq", "order", "Reihenfolge"])
+def test_an_order_property_is_detected_named_and_kept_by_order_source(tmp_path, key):
+    """An "nr" order was not read: the stops followed the route and nothing said why."""
+    # Along the route: Plaza, Mercado, Iglesia; the walk's own order is the reverse.
+    props = [{"name": n, key: 3 - i} for i, n in enumerate(["Plaza", "Mercado", "Iglesia"])]
+    stops = points_file(tmp_path, props)
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert [p["name"]["en"] for p in stops_of(result)] == ["Iglesia", "Mercado", "Plaza"]
+    assert repr(key) in result.order.rule
+    assert any(f"The stops' {key!r} gives their order" in n for n in result.notes)
+    assert all(key == "order" or key not in p for p in stops_of(result))  # read, not kept twice
+    source = assemble_paths(
+        [], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions(order="source")
+    )
+    assert source.order.rule == f"the source's order: {key!r} (--order source)"
+    assert [p["name"]["en"] for p in stops_of(source)] == ["Iglesia", "Mercado", "Plaza"]
+
+
+def test_numbered_names_give_the_order(tmp_path):
+    names = ["3) Iglesia", "Stop 2 – Mercado", "1. Plaza"]
+    stops = points_file(tmp_path, [{"name": n} for n in names])
+    result = assemble_paths([], route=line_file(tmp_path), stops=[stops], options=AssemblyOptions())
+    assert [p["name"]["en"] for p in stops_of(result)] == list(reversed(names))
+    assert result.order.rule == "the names are a sequence, so they give the order"
+    # Names that merely start with a number, not in sequence, give no order.
+    plain = points_file(tmp_path, [{"name": n} for n in ["12 Apostles", "7 Dials"]], "p.geojson")
+    along = assemble_paths([], route=line_file(tmp_path), stops=[plain], options=AssemblyOptions())
+    assert "earliest pass" in along.order.rule
+
+
 def test_several_stops_files_merge_in_order_and_nothing_is_silently_lost(tmp_path):
     first = points_file(tmp_path, [{"name": "Uno"}], "first.geojson", foo="bar")
     second = points_file(tmp_path, [{"name": "Dos"}], "second.geojson")
@@ -310,6 +340,44 @@ def test_kml_with_a_doctype_is_refused(tmp_path):
     assert [p.code for p in result.report.errors] == ["kml.doctype"]
 
 
+_KML_LINE = (
+    '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>Caf\u00e9 walk</name>'
+    "<Placemark><name>Pla\u00e7a</name><LineString><coordinates>"
+    "-2.9262,43.2556 -2.9249,43.2548</coordinates></LineString></Placemark></Document></kml>"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "warned"),
+    [
+        (_KML_LINE.encode("latin-1"), "it looks like Latin-1"),
+        (_KML_LINE.encode("utf-16-le"), "it looks like UTF-16"),
+        (("\ufeff" + _KML_LINE).encode("utf-16-be"), None),  # a byte order mark says it
+    ],
+)
+def test_a_kml_without_a_declaration_is_read_in_the_encoding_it_looks_like(
+    tmp_path, encoded, warned
+):
+    """A Latin-1 KML without a declaration once got "XML syntax error"."""
+    path = tmp_path / "walk.kml"
+    path.write_bytes(encoded)
+    result = assemble_paths([path], options=AssemblyOptions())
+    assert not result.report.errors and result.document is not None
+    assert result.document["features"][0]["properties"]["title"] == {"en": "Café walk"}
+    warnings = [p.message for p in result.report.warnings if p.code == "kml.encoding"]
+    assert warnings == ([] if warned is None else [warnings[0]])
+    assert warned is None or warned in warnings[0]
+
+
+def test_a_kml_in_no_encoding_bidean_can_tell_gets_the_documented_message(tmp_path):
+    path = tmp_path / "walk.kml"
+    path.write_bytes(_KML_LINE.encode("latin-1").replace(b"\xe7", b"\x81\x8d\x90"))
+    result = assemble_paths([path], options=AssemblyOptions())
+    [error] = result.report.errors
+    assert error.code == "kml.encoding" and "not UTF-8" in error.message
+    assert "syntax" not in error.message
+
+
 def test_json_problems_get_line_and_column_from_the_parser_positions():
     text = (
         '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",\n'
@@ -463,3 +531,49 @@ def test_gpx_authorship_becomes_credits_and_copyright_and_times_are_listed(tmp_p
     # What the coordinator gives wins over the file.
     given = assemble_paths([gpx], options=AssemblyOptions(licence="CC-BY-4.0"))
     assert given.document["features"][0]["properties"]["licence"] == "CC-BY-4.0"
+
+
+def test_vienna_route_keeps_its_own_id_and_the_report_names_every_title_source(interop):
+    """The route feature's top-level id 0 once disappeared without a line."""
+    real = interop / "real"
+    result = assemble_paths(
+        [],
+        route=real / "vienna_walk_route.geojson",
+        stops=[real / "vienna_walk_stops.geojson"],
+        options=AssemblyOptions(city="Wien", language="en"),
+    )
+    route = result.document["features"][0]["properties"]
+    assert route["source_id"] == 0 and route["Id"] == 0  # its id and its properties
+    assert any("route's own id 0" in n and "source_id" in n for n in result.notes)
+    assert result.slug == "vienna-walk-route-wien"
+    assert any("slug 'vienna-walk-route-wien' comes from its file name" in n for n in result.notes)
+
+
+def _layer_file(tmp_path: Path) -> Path:
+    """A Farnham-like export: the layer's name as the collection's "name", an id beside
+    the route's properties."""
+    line = {
+        "type": "Feature",
+        "id": "walk-1",
+        "properties": {"surface": "paved"},
+        "geometry": {"type": "LineString", "coordinates": ROUTE},
+    }
+    value = {"type": "FeatureCollection", "name": "Farnham Heritage Trail", "features": [line]}
+    return write(tmp_path / "farnham.geojson", value)
+
+
+def test_a_layer_name_that_becomes_the_title_is_reported_as_its_source(tmp_path):
+    """The layer name became the title while the report listed it as not carried over."""
+    result = assemble_paths([_layer_file(tmp_path)], options=AssemblyOptions(city="Farnham"))
+    props = result.document["features"][0]["properties"]
+    assert props["title"] == {"en": "Farnham Heritage Trail"}
+    assert not any('"name"' in item for item in result.not_carried), result.not_carried
+    assert any(
+        'title comes from the FeatureCollection\'s "name" member (its layer name)' in n
+        for n in result.notes
+    ), result.notes
+    assert props["source_id"] == "walk-1" and props["surface"] == "paved"
+    assert result.slug == "farnham-heritage-trail"  # the city is in the title already
+    # A title given on the command line leaves the layer name listed as not carried over.
+    titled = assemble_paths([_layer_file(tmp_path)], options=AssemblyOptions(title="Walk"))
+    assert any('"name" member' in item for item in titled.not_carried)
