@@ -137,17 +137,37 @@ def carried(value: str, kept: list[str], report: str) -> bool:
     return any(holds(report, q + text + q) for q in "\"'") if short else holds(report, text)
 
 
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def gpx_values(path: Path) -> list[str]:
-    """The texts of a GPX file a coordinator would miss: names, descriptions, metadata."""
+    """The values of a GPX file a coordinator would miss: names, descriptions, metadata,
+    the application that wrote it and the ``<extensions>`` of the file, its tracks, routes
+    and waypoints (a line's colour)."""
     wanted = {"name", "desc", "cmt", "author", "copyright", "year", "license", "keywords"}
-    values = []
-    for element in ElementTree.parse(path).iter():
-        tag = element.tag.rsplit("}", 1)[-1]
+    root = ElementTree.parse(path).getroot()
+    values = [root.get("creator") or ""]
+    for element in root.iter():
+        tag = local(element.tag)
         if tag in wanted and element.text and element.text.strip():
             values.append(element.text)
         if tag in ("copyright", "link", "email"):
             values.extend(element.attrib.values())
+        for child in element:
+            if local(child.tag) == "extensions" and tag not in ("trkpt", "rtept"):
+                values += [e.text for e in child.iter() if e.text and e.text.strip()]
     return values
+
+
+def gpx_heights_lost(path: Path, document: dict[str, Any], report: str) -> bool:
+    """Every track point has an ``<ele>``, the route has no heights, and the report is
+    silent about them."""
+    points = [e for e in ElementTree.parse(path).getroot().iter() if local(e.tag) == "trkpt"]
+    every = bool(points) and all(any(local(c.tag) == "ele" for c in p) for p in points)
+    line = document["features"][0]["geometry"]["coordinates"]
+    first = line[0] if isinstance(line[0][0], float | int) else line[0][0]
+    return every and len(first) == 2 and "<ele>" not in report
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -180,6 +200,8 @@ def test_no_property_value_of_a_real_file_is_lost_from_both_tour_and_report(dry_
         path = REAL / name
         if path.suffix == ".gpx":
             lost += [(name, v) for v in gpx_values(path) if not carried(v, kept, report)]
+            if gpx_heights_lost(path, document, report):
+                lost.append((name, "<ele>"))
             continue
         source = json.loads(path.read_text(encoding="utf-8"))
         for index, feature in enumerate(source.get("features", [source])):
