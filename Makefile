@@ -45,6 +45,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/cli_bench.py
+	$(BIN)/python bench/import_start_bench.py
 	$(BIN)/python bench/geometry_bench.py
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/phone_bench.py

@@ -23,7 +23,13 @@ from sqlalchemy import (
 
 from guides.models import AuditEntry
 from tours.db import Base, utcnow
-from webapp.common.database import alembic_config, upgrade
+from webapp.common.database import (
+    alembic_config,
+    current_revisions,
+    newest_revisions,
+    schema_is_current,
+    upgrade,
+)
 
 
 def test_migrations_match_models(engine):
@@ -39,6 +45,26 @@ def test_downgrade_to_base_and_up_again(engine):
     assert not inspect(engine).has_table("tours")
     upgrade(engine)
     assert inspect(engine).has_table("tours")
+
+
+def test_the_cheap_schema_check_agrees_with_alembic(engine, monkeypatch):
+    """``upgrade`` reads the heads from the revision files' text and the schema's revision
+    with one query (issue #21: Alembic's environment cost every command most of a
+    second); the heads must be Alembic's own, and a current schema must not build it."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    assert newest_revisions() == frozenset(script.get_heads())
+    assert current_revisions(engine) == newest_revisions() and schema_is_current(engine)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("Alembic ran on a schema that is already the newest")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
+    upgrade(engine)  # nothing to do, nothing built
+    monkeypatch.undo()
+    command.downgrade(alembic_config(engine), "0012")
+    assert current_revisions(engine) == {"0012"} and not schema_is_current(engine)
+    upgrade(engine)
+    assert schema_is_current(engine)
 
 
 #: The old word, spelled so that renaming tools leave this test's old data alone.

@@ -30,6 +30,7 @@ from tours.text import SLUG_PATTERN, slugify
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.actions import imports
+from webapp.commands import with_database
 from webapp.commands.media import validate_for_app, validate_only
 from webapp.commands.reports import intake_text
 from webapp.commands.validate import FILES, gpx_options, validation_options
@@ -99,7 +100,7 @@ def _database_errors() -> Iterator[None]:
 )
 @click.option("--dry-run", is_flag=True, help="Show the report and what would be stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@with_appcontext
+@with_database
 def import_command(
     files: tuple[Path, ...],
     route: Path | None,

@@ -139,3 +139,49 @@ def test_the_table_is_every_command_of_the_app(tmp_path):
         command = load_command(name)
         assert isinstance(command, click.Command)
         assert (command.help or "").strip().splitlines()[0] == entry.help, name
+
+
+#: What `bidean import` never needs: the web app and its pages' libraries (issue #21).
+NOT_FOR_IMPORT = (
+    "webapp.factory",
+    "webapp.public",
+    "webapp.console",
+    "webapp.booking",
+    "folium",
+    "flask_babel",
+    "babel",
+    "flask_limiter",
+    "flask_wtf",
+    "PIL",
+    "fastkml",
+)
+SMALL_ROUTE = (
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name":'
+    ' "Walk"}, "geometry": {"type": "LineString", "coordinates": [[-2.935, 43.257],'
+    " [-2.933, 43.258]]}}]}"
+)
+
+
+def test_import_starts_light_and_still_upgrades_the_database(env, tmp_path):
+    """`bidean import` needs the settings and the database, not the app's pages; the first
+    import into an empty database still creates the schema (Alembic), later ones check it
+    with a query and import no Alembic at all."""
+    database = tmp_path / "instance" / "bidean.sqlite3"
+    env = {**env, "BIDEAN_DATABASE_URL": f"sqlite:///{database}"}
+    route = tmp_path / "walk.geojson"
+    route.write_text(SMALL_ROUTE, encoding="utf-8")
+    args = ("import", "--city", "Bilbao", "--language", "en", "--timezone", "Europe/Madrid")
+    first, modules = _bidean(*args, "--route", str(route), env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr[-2000:]
+    assert re.search(r"stored \S+ version 1 as a draft", first.stdout), first.stdout
+    assert "alembic" in modules  # an empty database: the migrations ran
+    assert _heavy(modules, NOT_FOR_IMPORT) == []
+    second, modules = _bidean(*args, "--route", str(route), env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr[-2000:]
+    assert "Traceback" not in second.stderr
+    assert _heavy(modules, (*NOT_FOR_IMPORT, "alembic")) == []
+    listed, _ = _bidean("tours", env=env, cwd=tmp_path)  # the whole app sees what was stored
+    assert "\tBilbao\ten\tdraft" in listed.stdout, listed.stdout
+    helped, modules = _bidean("import", "--help", env=env, cwd=tmp_path)
+    assert helped.returncode == 0 and "--route" in helped.stdout
+    assert _heavy(modules, (*NOT_FOR_IMPORT, "alembic")) == []

@@ -1,31 +1,35 @@
-"""KML and KMZ (Google My Maps, Google Earth) to features, through fastkml.
+"""KML and KMZ (Google My Maps, Google Earth) to features.
 
-The XML is first read by defusedxml, which refuses any DTD, entity declaration or
-external reference (so no "billion laughs" and no reading other files), and by expat
-for the line of every ``<Placemark>``; only then does fastkml build its objects.  A
-KMZ is a ZIP archive whose first ``.kml`` member is the document.
+One streaming pass of expat (``limits.scan_xml``) refuses any DOCTYPE, so no entity
+can be declared (no "billion laughs", no reading other files), checks the nesting and
+notes the line of every ``<Placemark>``; the standard library's parser then builds the
+element tree, and the features are taken straight from it.  (fastkml built an object
+per element and a pygeoif geometry per Placemark: 30 times the cost of parsing a My Maps
+export, see ``bench/assemble_bench.py``.)
+Elements are matched by their local name, so KML 2.2, Google Earth's older namespaces
+and files without one read alike.  A KMZ is a ZIP archive whose first ``.kml`` member
+is the document.
 
 Each Placemark gives one feature: its ``<name>`` and ``<description>`` become the
 ``name`` and ``description`` properties (the field map then reads them as any other
-file's), its ``<ExtendedData>`` values become properties too, and its geometry is
-converted with its ``__geo_interface__`` (a MultiGeometry gives one feature per part).
+file's), its ``<ExtendedData>`` values become properties too, and its geometry becomes
+GeoJSON's (a MultiGeometry of one type gives one Multi* feature, a mixed one a feature
+per part; a ``<gx:Track>`` is a LineString).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import xml.parsers.expat
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
+from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 
 from tours.content.reading.jsonload import human_size
-from tours.content.reading.limits import xml_too_deep
+from tours.content.reading.limits import scan_xml
 from tours.content.reading.xmltext import as_utf8
 from tours.content.report import Problem, Severity
 
@@ -33,6 +37,7 @@ KMZ_MAGIC = b"PK\x03\x04"
 _CENTRAL_ENTRY = b"PK\x01\x02"  # the signature of each file's entry in the archive's index
 _CHUNK = 1024 * 1024
 _MIB = 1024 * 1024
+_SPACED_COMMA = re.compile(r", +")
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class KmzLimits:
 
     A 1 MB archive of zeros inflating to 1 GiB took 35 s and 2.3 GB of memory.  The KML
     is capped at the default import limit (a plain KML file may be no larger), and
-    fastkml builds objects worth several times it.  The ratio stops a bomb long before
+    the element tree is worth several times it.  The ratio stops a bomb long before
     the cap (100: a guess kept well above what XML of names and coordinates reaches);
     it is only checked on members over ``ratio_from`` bytes, as tiny files can compress
     oddly well and cost nothing.
@@ -125,18 +130,16 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
         result.problems.append(replace(encoding, file=file))
         if encoding.severity is Severity.ERROR:
             return result
-    # Folders are walked recursively: refuse absurd nesting before any parser builds a tree.
-    too_deep = xml_too_deep(data, code="kml.too-deep", kind="KML")
-    if too_deep is not None:
+    # One pass before any tree is built: absurd nesting (folders are walked recursively),
+    # a DOCTYPE, and the line of every Placemark.
+    scan = scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark")
+    if scan.too_deep is not None:
+        problem = scan.too_deep
         result.problems.append(
-            _problem(
-                too_deep.code, too_deep.message, file, too_deep.line or 1, too_deep.column or 1
-            )
+            _problem(problem.code, problem.message, file, problem.line or 1, problem.column or 1)
         )
         return result
-    try:
-        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
+    if scan.doctype:
         result.problems.append(
             _problem(
                 "kml.doctype",
@@ -146,6 +149,9 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             )
         )
         return result
+    try:
+        # Safe without defusedxml: with no DOCTYPE there is no entity to expand or fetch.
+        root = ElementTree.fromstring(data)
     except Exception as exc:  # ParseError and friends: report with line and column
         line, column = getattr(exc, "position", (1, 0))
         result.problems.append(
@@ -158,23 +164,28 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             )
         )
         return result
-    lines = _placemark_lines(data)
-    # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_kml`
-    # on every file, fastkml only for a KML one.
-    from fastkml import kml as fastkml
-
-    try:
-        document = fastkml.KML.from_string(data)
-    except Exception as exc:  # fastkml raises several kinds on unexpected content
-        result.problems.append(
-            _problem("kml.invalid", f"The KML cannot be read: {exc}. Export it again.", file)
-        )
+    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
+        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
         return result
-    placemarks: list[Any] = []
-    _walk(document, placemarks, result)
+    placemarks: list[Element] = []
+    _walk(root, placemarks, result)
+    lines = scan.lines
     for index, placemark in enumerate(placemarks):
         line = lines[index] if index < len(lines) else 1
-        _add_placemark(placemark, line, result)
+        try:
+            _add_placemark(placemark, line, result)
+        except _BadCoordinates as exc:
+            result.problems.append(
+                _problem(
+                    "kml.invalid",
+                    f"The KML cannot be read: the Placemark at line {line} has invalid"
+                    f" coordinates ({exc}). Export it again.",
+                    file,
+                    line,
+                )
+            )
+            result.features.clear()
+            return result
     return result
 
 
@@ -222,60 +233,177 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, cap: int) -> byt
     return b"".join(chunks)
 
 
-def _walk(container: Any, placemarks: list[Any], result: KmlFeatures) -> None:
-    for child in getattr(container, "features", None) or []:
-        if type(child).__name__ == "Placemark":
+#: The KML features that hold others, and those that are a feature but hold none.
+_CONTAINERS = frozenset({"Document", "Folder"})
+_LEAVES = frozenset({"GroundOverlay", "PhotoOverlay", "ScreenOverlay", "NetworkLink"})
+_GEOMETRIES = frozenset(
+    {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "Track", "MultiTrack"}
+)
+_TEXTS = frozenset({"name", "description"})
+#: GeoJSON's name of a MultiGeometry whose parts are all of one type.
+_MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
+
+
+class _BadCoordinates(ValueError):
+    """A ``<coordinates>`` or ``<gx:coord>`` that holds something other than numbers."""
+
+
+#: Local names by full tag, so that each distinct tag is split once (a 0.8 MB My Maps
+#: export has a dozen distinct tags and 8,000 elements).
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local(tag: str) -> str:
+    """An element's name without its namespace: KML 2.2, Google Earth's older ones, none."""
+    local = _LOCAL_NAMES.get(tag)
+    if local is None:
+        local = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 1000:  # a bound, as tags are the file's to choose
+            _LOCAL_NAMES[tag] = local
+    return local
+
+
+def _text(element: Element, name: str) -> str | None:
+    """The stripped text of the first child ``name``, or None when it is empty."""
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip() or None
+    return None
+
+
+def _walk(container: Element, placemarks: list[Element], result: KmlFeatures) -> None:
+    """Placemarks in document order; the first named Document, Folder or overlay names
+    the whole file."""
+    for child in container:
+        kind = _local(child.tag)
+        if kind == "Placemark":
             placemarks.append(child)
             continue
-        if result.name is None and getattr(child, "name", None):
-            result.name = child.name
-            result.description = getattr(child, "description", None)
-        _walk(child, placemarks, result)
+        if kind not in _CONTAINERS and kind not in _LEAVES:
+            continue
+        name = _text(child, "name")
+        if result.name is None and name:
+            result.name, result.description = name, _text(child, "description")
+        if kind in _CONTAINERS:
+            _walk(child, placemarks, result)
 
 
-def _add_placemark(placemark: Any, line: int, result: KmlFeatures) -> None:
-    props: dict[str, Any] = {}
-    if placemark.name and placemark.name.strip():
-        props["name"] = placemark.name.strip()
-    if placemark.description and placemark.description.strip():
-        props["description"] = placemark.description.strip()
-    extended = getattr(placemark, "extended_data", None)
-    for data in getattr(extended, "elements", None) or []:
-        name, value = getattr(data, "name", None), getattr(data, "value", None)
-        if name and value is not None and str(value).strip():
-            props[name] = value
-    geometry = placemark.geometry
+def _add_placemark(placemark: Element, line: int, result: KmlFeatures) -> None:
+    texts: dict[str, Any] = {}
+    extended: list[Element] = []
+    geometry: dict[str, Any] | None = None
+    found = False
+    for child in placemark:
+        kind = _local(child.tag)
+        if kind in _TEXTS:
+            if kind not in texts:  # the first <name>, as a reader finds it
+                texts[kind] = (child.text or "").strip()
+        elif kind == "ExtendedData":
+            extended.append(child)
+        elif kind in _GEOMETRIES and not found:  # a Placemark has one geometry
+            found = True
+            geometry = _geometry(child, kind)
+    props = {key: text for key, text in texts.items() if text}
+    for data in extended:  # after the name: a Data named "name" overrides it
+        _extended(data, props)
     if geometry is None:
         result.skipped.append(f"Placemark at line {line} (no geometry)")
         return
-    shape = _plain(geometry.__geo_interface__)
-    parts = shape["geometries"] if shape["type"] == "GeometryCollection" else [shape]
+    parts = geometry["geometries"] if geometry["type"] == "GeometryCollection" else [geometry]
     for part in parts:
         result.features.append(
             ({"type": "Feature", "geometry": part, "properties": dict(props)}, line)
         )
 
 
-def _plain(value: Any) -> Any:
-    """Tuples to lists and no ``bbox``, as a GeoJSON document would have them."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "bbox"}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+def _extended(extended: Element, props: dict[str, Any]) -> None:
+    """``<Data name="…"><value>…</value></Data>`` pairs whose value is not blank."""
+    for data in extended:
+        name = data.get("name")
+        if _local(data.tag) != "Data" or not name:
+            continue
+        for child in data:
+            if _local(child.tag) == "value":
+                text = (child.text or "").strip()
+                if text:
+                    props[name] = text
+                break
 
 
-def _placemark_lines(data: bytes) -> list[int]:
-    """The line of every ``<Placemark>`` start tag, in document order."""
-    lines: list[int] = []
-    parser = xml.parsers.expat.ParserCreate()
+def _geometry(element: Element, kind: str) -> dict[str, Any] | None:
+    """A KML geometry as a GeoJSON geometry, or None when it holds no position."""
+    if kind == "Point":
+        positions = _coordinates(element)
+        if not positions or len(positions[0]) < 2:
+            return None
+        return {"type": "Point", "coordinates": positions[0]}
+    if kind in ("LineString", "LinearRing", "Track"):
+        line = _track(element) if kind == "Track" else _coordinates(element)
+        return {"type": "LineString", "coordinates": line} if _positions(line) else None
+    if kind == "Polygon":
+        return _polygon(element)
+    if kind == "MultiTrack":
+        lines = [_track(c) for c in element if _local(c.tag) == "Track"]
+        lines = [line for line in lines if _positions(line)]
+        return {"type": "MultiLineString", "coordinates": lines} if lines else None
+    parts = [_geometry(c, _local(c.tag)) for c in element if _local(c.tag) in _GEOMETRIES]
+    return _multi([part for part in parts if part is not None])
 
-    def start(name: str, _attributes: Any) -> None:
-        if name.rpartition(":")[2] == "Placemark":
-            lines.append(parser.CurrentLineNumber)
 
-    parser.StartElementHandler = start
-    # defusedxml has already accepted the file; on any surprise the lines found are kept.
-    with contextlib.suppress(xml.parsers.expat.ExpatError):
-        parser.Parse(data, True)
-    return lines
+def _multi(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A MultiGeometry: one Multi* geometry when its parts share a type, else a
+    collection (whose parts become features of their own)."""
+    if not parts:
+        return None
+    kinds = {part["type"] for part in parts}
+    if len(kinds) == 1 and (kind := kinds.pop()) in _MULTI:
+        return {"type": _MULTI[kind], "coordinates": [part["coordinates"] for part in parts]}
+    return {"type": "GeometryCollection", "geometries": parts}
+
+
+def _polygon(element: Element) -> dict[str, Any] | None:
+    rings: list[list[list[float]]] = []
+    outer: list[list[float]] | None = None
+    for boundary in element:
+        kind = _local(boundary.tag)
+        if kind not in ("outerBoundaryIs", "innerBoundaryIs"):
+            continue
+        for ring in boundary:
+            if _local(ring.tag) != "LinearRing":
+                continue
+            positions = _coordinates(ring)
+            if not _positions(positions):
+                continue
+            if kind == "outerBoundaryIs":
+                outer = outer or positions
+            else:
+                rings.append(positions)
+    return {"type": "Polygon", "coordinates": [outer, *rings]} if outer else None
+
+
+def _positions(positions: list[list[float]]) -> bool:
+    """Whether there are positions, each of at least longitude and latitude."""
+    return bool(positions) and all(len(position) >= 2 for position in positions)
+
+
+def _coordinates(element: Element) -> list[list[float]]:
+    """The positions of the ``<coordinates>`` child: tuples ``lon,lat[,alt]`` apart by
+    whitespace (a space after a comma is tolerated, as Google Earth writes some)."""
+    for child in element:
+        if _local(child.tag) == "coordinates":
+            text = _SPACED_COMMA.sub(",", (child.text or "").strip())
+            try:
+                return [list(map(float, t.split(","))) for t in text.split()]
+            except ValueError as exc:
+                raise _BadCoordinates(str(exc)) from None
+    return []
+
+
+def _track(element: Element) -> list[list[float]]:
+    """The positions of a ``<gx:Track>``: one ``<gx:coord>lon lat alt</gx:coord>`` each."""
+    try:
+        return [
+            list(map(float, (c.text or "").split())) for c in element if _local(c.tag) == "coord"
+        ]
+    except ValueError as exc:
+        raise _BadCoordinates(str(exc)) from None

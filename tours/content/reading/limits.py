@@ -19,6 +19,7 @@ with the default ``MAX_IMPORT_MB=50`` that bounds an import near 500 MB.
 from __future__ import annotations
 
 import xml.parsers.expat
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,10 @@ class _TooDeep(Exception):
     pass
 
 
+class _Doctype(Exception):
+    pass
+
+
 def xml_too_deep(
     data: bytes, max_depth: int = MAX_XML_DEPTH, *, code: str = "gpx.too-deep", kind: str = "GPX"
 ) -> Problem | None:
@@ -46,26 +51,63 @@ def xml_too_deep(
 
     Syntax errors are left to the caller's own well-formedness check.
     """
+    return scan_xml(data, max_depth, code=code, kind=kind).too_deep
+
+
+@dataclass
+class XmlScan:
+    """What one streaming pass over XML found: too deep nesting (the problem), whether
+    it declares a DOCTYPE (the pass stops there), and the lines of the elements counted."""
+
+    too_deep: Problem | None = None
+    doctype: bool = False
+    lines: list[int] = field(default_factory=list)
+    complete: bool = False  # the pass reached the end (no syntax error, nothing refused)
+
+
+def scan_xml(
+    data: bytes,
+    max_depth: int = MAX_XML_DEPTH,
+    *,
+    code: str,
+    kind: str,
+    counted: str | None = None,
+) -> XmlScan:
+    """One expat pass (no tree): the nesting limit, any ``<!DOCTYPE>``, and the line of
+    every element whose local name is ``counted``.  A file without a DOCTYPE can declare
+    no entity, so the standard library's parser may then build its tree safely; that
+    saves the KML reader defusedxml's slower pure-Python parser and a second pass.
+    Syntax errors stop the pass and are left to the caller's own parser.
+    """
+    scan = XmlScan()
     parser = xml.parsers.expat.ParserCreate()
     depth = 0
 
-    def start(_name: str, _attributes: Any) -> None:
+    def start(name: str, _attributes: Any) -> None:
         nonlocal depth
         depth += 1
         if depth > max_depth:
             raise _TooDeep
+        if counted is not None and name.rpartition(":")[2] == counted:
+            scan.lines.append(parser.CurrentLineNumber)
 
     def end(_name: str) -> None:
         nonlocal depth
         depth -= 1
 
+    def doctype(*_args: Any) -> None:
+        scan.doctype = True
+        raise _Doctype
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
     try:
         parser.Parse(data, True)
+        scan.complete = True
     except _TooDeep:
         line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
-        return Problem(
+        scan.too_deep = Problem(
             code,
             "",
             f"Elements are nested more than {max_depth} levels deep (at line {line}, column"
@@ -74,9 +116,9 @@ def xml_too_deep(
             line=line,
             column=column,
         )
-    except (xml.parsers.expat.ExpatError, LookupError, ValueError):
-        return None
-    return None
+    except (_Doctype, xml.parsers.expat.ExpatError, LookupError, ValueError):
+        pass
+    return scan
 
 
 def json_depth(data: bytes) -> int:

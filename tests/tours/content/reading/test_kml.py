@@ -1,0 +1,92 @@
+"""The KML reader takes features straight from the element tree (issue #21, point 11).
+
+What fastkml gave is kept (names, descriptions, ExtendedData, Multi* geometries), and
+what it silently lost is read: files in Google Earth's older namespaces or in none,
+the document order of Placemarks beside folders, ``<gx:MultiTrack>``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tours.content.reading.kml import read_kml
+
+GX = 'xmlns:gx="http://www.google.com/kml/ext/2.2"'
+BODY = """<Document><name> Walk </name><description>By the river</description>
+<Folder><name>Stops</name>
+<Placemark><name> Market </name><description><![CDATA[<b>Old</b> market]]></description>
+<ExtendedData><Data name="order"><value>2</value></Data><Data name="blank"><value> </value></Data>
+</ExtendedData><Point><coordinates>-2.93,43.26,12</coordinates></Point></Placemark>
+<Folder><name>Inner</name><Placemark><name>Bridge</name>
+<Point><coordinates>-2.92, 43.27</coordinates></Point></Placemark></Folder>
+<Placemark><name>Square</name><Point><coordinates>-2.91,43.28</coordinates></Point></Placemark>
+</Folder>
+<Placemark><name>Route</name><MultiGeometry>
+<LineString><coordinates>-2.93,43.26 -2.92,43.27</coordinates></LineString>
+<LineString><coordinates>-2.92,43.27 -2.91,43.28</coordinates></LineString>
+</MultiGeometry></Placemark>
+<Placemark><name>Track</name><gx:MultiTrack><gx:Track><gx:coord>1 2 3</gx:coord>
+<gx:coord>4 5 6</gx:coord></gx:Track></gx:MultiTrack></Placemark>
+<Placemark><name>Nothing</name></Placemark>
+</Document>"""
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        'xmlns="http://www.opengis.net/kml/2.2"',
+        'xmlns="http://earth.google.com/kml/2.2"',  # fastkml found no Placemark in these
+        'xmlns="http://earth.google.com/kml/2.1"',
+        "",
+    ],
+)
+def test_placemarks_in_document_order_whatever_the_namespace(namespace):
+    data = f'<?xml version="1.0" encoding="UTF-8"?>\n<kml {namespace} {GX}>{BODY}</kml>'
+    result = read_kml(data.encode(), "walk.kml")
+    assert result.problems == []
+    assert (result.name, result.description) == ("Walk", "By the river")
+    got = [
+        (f["properties"].get("name"), f["geometry"]["type"], line) for f, line in result.features
+    ]
+    # Bridge, in a sub-folder between Market and Square, keeps its place and its line.
+    assert got == [
+        ("Market", "Point", 4),
+        ("Bridge", "Point", 7),
+        ("Square", "Point", 9),
+        ("Route", "MultiLineString", 11),
+        ("Track", "MultiLineString", 15),
+    ]
+    market = result.features[0][0]
+    assert market["properties"] == {
+        "name": "Market",
+        "description": "<b>Old</b> market",
+        "order": "2",
+    }
+    assert market["geometry"]["coordinates"] == [-2.93, 43.26, 12.0]
+    assert result.features[1][0]["geometry"]["coordinates"] == [-2.92, 43.27]
+    assert result.features[4][0]["geometry"]["coordinates"] == [[[1, 2, 3], [4, 5, 6]]]
+    assert result.skipped == ["Placemark at line 17 (no geometry)"]
+
+
+def test_bad_coordinates_name_the_placemark():
+    data = b'<kml xmlns="http://www.opengis.net/kml/2.2">\n<Placemark><name>x</name>\n<Point><coordinates>a,b</coordinates></Point></Placemark></kml>'
+    result = read_kml(data, "bad.kml")
+    [problem] = result.problems
+    assert (problem.code, problem.line) == ("kml.invalid", 2)
+    assert "line 2" in problem.message and result.features == []
+
+
+def test_a_mixed_multigeometry_gives_a_feature_per_part():
+    data = (
+        b'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>m</name><MultiGeometry>'
+        b"<Point><coordinates>0,0</coordinates></Point>"
+        b"<LineString><coordinates>0,0 1,1</coordinates></LineString>"
+        b"<Polygon><outerBoundaryIs><LinearRing><coordinates>0,0 1,0 1,1 0,0</coordinates>"
+        b"</LinearRing></outerBoundaryIs><innerBoundaryIs><LinearRing><coordinates>"
+        b".1,.1 .2,.1 .2,.2 .1,.1</coordinates></LinearRing></innerBoundaryIs></Polygon>"
+        b"</MultiGeometry></Placemark></kml>"
+    )
+    result = read_kml(data, "m.kml")
+    assert [f["geometry"]["type"] for f, _ in result.features] == ["Point", "LineString", "Polygon"]
+    assert len(result.features[2][0]["geometry"]["coordinates"]) == 2  # outer and inner ring
+    assert all(f["properties"] == {"name": "m"} for f, _ in result.features)
