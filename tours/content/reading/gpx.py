@@ -338,7 +338,9 @@ class _Converter:
     def _not_kept(self, authorship: GpxAuthorship) -> None:
         """A warning for what the file says that the tour cannot keep."""
         times = gpx_times(self.gpx)
-        items = [*authorship.not_carried, *([times] if times else [])]
+        # Not the creator here: GPX 1.1 requires one, and a warning on every file is noise.
+        unkept = gpx_unkept(self.gpx, with_creator=False)
+        items = [*authorship.not_carried, *([times] if times else []), *unkept]
         if items:
             self.problems.append(
                 Problem(
@@ -435,13 +437,13 @@ def gpx_authorship(gpx: gpxpy.gpx.GPX) -> GpxAuthorship:
     return GpxAuthorship(name or holder, copyright or None, tuple(dropped))
 
 
-def gpx_unkept(gpx: gpxpy.gpx.GPX) -> list[str]:
+def gpx_unkept(gpx: gpxpy.gpx.GPX, *, with_creator: bool = True) -> list[str]:
     """What else a GPX file says that a tour does not keep, for the report's "not carried
     over": the application that wrote it (an export names Bidean), the ``<extensions>``
     of the file, its tracks, routes and waypoints with their values (a line's colour),
     how many points had extensions, and heights that are all 0 (no heights at all)."""
     unkept = []
-    creator = _stripped(gpx.creator)
+    creator = _stripped(gpx.creator) if with_creator else None
     if creator and creator != "Bidean":  # a tour's own export says nothing lost
         unkept.append(f'the application that wrote it, <gpx creator="{creator}">')
     owners = [("<gpx>", gpx.extensions), ("<metadata>", gpx.metadata_extensions)]
