@@ -195,19 +195,23 @@ def test_no_property_value_of_a_real_file_is_lost_from_both_tour_and_report(dry_
     # Texts and values only: a number lost from a property must not hide among coordinates.
     kept = [v for f in document["features"] for v in leaves(f["properties"])]
     route = document["features"][0]["properties"]
-    lost = []
+    lost: list[tuple[Any, ...]] = []
+    points = 0
     for name in files_of(options):
         path = REAL / name
         if path.suffix == ".gpx":
             lost += [(name, v) for v in gpx_values(path) if not carried(v, kept, report)]
             if gpx_heights_lost(path, document, report):
                 lost.append((name, "<ele>"))
+            points += sum(1 for e in ElementTree.parse(path).getroot() if local(e.tag) == "wpt")
             continue
         source = json.loads(path.read_text(encoding="utf-8"))
         for index, feature in enumerate(source.get("features", [source])):
             values = list(leaves(feature.get("properties") or {}))
             lost += [(name, index, v) for v in values if not carried(v, kept, report)]
-            lines = feature.get("geometry", {}).get("type", "").endswith("LineString")
+            kind = (feature.get("geometry") or {}).get("type", "")
+            points += kind == "Point"
+            lines = kind.endswith("LineString")
             if "id" in feature and lines:
                 # A line's own id: kept on the route beside its properties, or reported (a
                 # stop's id becomes its id).
@@ -215,3 +219,4 @@ def test_no_property_value_of_a_real_file_is_lost_from_both_tour_and_report(dry_
                 if not carried(str(feature["id"]), own, report):
                     lost.append((name, index, "id", feature["id"]))
     assert lost == []
+    assert outcome["stops"] == points  # every point a stop
