@@ -10,6 +10,7 @@ from a long ``title`` field, and it needs a time zone and a licence.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -194,5 +195,63 @@ def test_stops_without_a_route_get_straight_lines_to_redraw_in_the_editor(
     items = editor.to_do_items(page)
     assert any("The route is approximate: redraw it in the editor" in i for i in items), items
     assert page.is_visible("#tour-route") and not page.is_enabled("#publish-button")
+    assert errors == []
+    context.close()
+
+
+def test_points_with_osm_names_become_a_published_tour_read_in_german(
+    import_server, browser, interop, tmp_path
+):
+    """The first Cappadocia points that have a German name (``name:de``), cut from the real
+    OSM export into a file of the test's own: upload, draw the route through the stops,
+    keep it in the editor and write the stories, offer German, publish, read German."""
+    server = import_server
+    source = interop / "real" / "nevsehir-cappadocia_heritage-pois_osm-export.geojson"
+    if not source.exists():
+        pytest.skip("the Cappadocia points are not in ../shared/interop/real")
+    collection = json.loads(source.read_text(encoding="utf-8"))
+    german = [f for f in collection["features"] if "name:de" in f["properties"]][:6]
+    points = tmp_path / "cappadocia-points.geojson"
+    points.write_text(json.dumps({**collection, "features": german}), encoding="utf-8")
+    context = browser.new_context(**{**DESKTOP, "locale": "en"})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors = editor.PageErrors().attach(page).errors
+
+    steps.log_in(page, server.url, COORDINATOR)
+    steps.open_import(page)
+    steps.upload_files(page, tour=points, city="Nevşehir", language="en")
+    assert steps.problem_codes(page, "error") == ["assemble.no-route"]
+    steps.fill_options(
+        page,
+        timezone="Europe/Istanbul",
+        licence="ODbL-1.0",
+        title="Rock churches of Cappadocia",
+        summary="Six places of the Göreme valleys.",
+    )
+    page.click("#draw-route-button")
+    steps.wait_for_preview(page)
+    assert steps.problem_codes(page, "error") == []
+    assert "Göreme Open Air Museum" in steps.stop_names(page)  # name:en, not the plain name
+    landing = steps.confirm_import(page)
+    slug = landing.split("/console/tours/", 1)[1].split("?", 1)[0]
+
+    # The editor: the straight lines are right for this walk; each stop gets its story.
+    assert any("approximate" in item for item in editor.to_do_items(page))
+    page.check("#route-confirm")
+    for stop in editor.stop_order(page):
+        editor.write_text(page, f"stop-{stop}-story", f"The story of {stop}.")
+    editor.save(page)
+    assert editor.to_do_items(page) == []
+
+    # German came with the names as a partial translation: offer it, then publish.
+    page.goto(f"{server.url}/console/tours/{slug}/translations")
+    with page.expect_navigation():
+        page.click("form:has(input[value=de]) button[type=submit]")
+    assert "offered to visitors" in page.inner_text(".flash")
+    page.goto(f"{server.url}/console/tours/{slug}")
+    assert "Published" in editor.publish(page)
+    text = editor.public_page_text(page, server.url, slug, "de")
+    assert "Freilichtmuseum Göreme" in text and "Göreme Open Air Museum" not in text
     assert errors == []
     context.close()

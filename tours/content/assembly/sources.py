@@ -17,7 +17,7 @@ from typing import Any
 
 from tours.content.checking.validate import CoordinateArrays, validate_geojson
 from tours.content.reading.csvread import read_csv
-from tours.content.reading.gpx import gpx_authorship, gpx_times, read_gpx
+from tours.content.reading.gpx import gpx_authorship, gpx_times, gpx_unkept, read_gpx
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.kml import read_kml
 from tours.content.reading.positions import pointer_positions
@@ -277,6 +277,7 @@ def _from_gpx(data: bytes, file: str, max_bytes: int) -> SourceData:
     times = gpx_times(gpx)
     if times:
         source.not_carried.append(f"{times} in {file}: a tour keeps no times")
+    source.not_carried.extend(f"{item} in {file}" for item in gpx_unkept(gpx))
     return source
 
 

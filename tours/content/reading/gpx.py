@@ -18,8 +18,9 @@ conversion fills what it can and leaves the rest for the profile to report:
 
 Elevation is kept as a third coordinate only when every point of a line (or the
 waypoint) has one and they are not all 0 (GPS exporters write 0.0 for "unknown").
-Times (``<time>`` of points and metadata) and the author's e-mail and link are not kept:
-a warning lists them.
+Times (``<time>`` of points and metadata), the author's e-mail and link, the application
+that wrote the file, ``<extensions>`` and heights that are all 0 are not kept: the
+report lists them (:func:`gpx_times`, :func:`gpx_unkept`).
 
 Pointers in the problems refer to the *converted* GeoJSON document (feature 0 is the
 route, then one feature per waypoint); :func:`gpx_source` says which GPX element a
@@ -337,7 +338,9 @@ class _Converter:
     def _not_kept(self, authorship: GpxAuthorship) -> None:
         """A warning for what the file says that the tour cannot keep."""
         times = gpx_times(self.gpx)
-        items = [*authorship.not_carried, *([times] if times else [])]
+        # Not the creator here: GPX 1.1 requires one, and a warning on every file is noise.
+        unkept = gpx_unkept(self.gpx, with_creator=False)
+        items = [*authorship.not_carried, *([times] if times else []), *unkept]
         if items:
             self.problems.append(
                 Problem(
@@ -432,6 +435,50 @@ def gpx_authorship(gpx: gpxpy.gpx.GPX) -> GpxAuthorship:
         if _stripped(value)
     ]
     return GpxAuthorship(name or holder, copyright or None, tuple(dropped))
+
+
+def gpx_unkept(gpx: gpxpy.gpx.GPX, *, with_creator: bool = True) -> list[str]:
+    """What else a GPX file says that a tour does not keep, for the report's "not carried
+    over": the application that wrote it (an export names Bidean), the ``<extensions>``
+    of the file, its tracks, routes and waypoints with their values (a line's colour),
+    how many points had extensions, and heights that are all 0 (no heights at all)."""
+    unkept = []
+    creator = _stripped(gpx.creator) if with_creator else None
+    if creator and creator != "Bidean":  # a tour's own export says nothing lost
+        unkept.append(f'the application that wrote it, <gpx creator="{creator}">')
+    owners = [("<gpx>", gpx.extensions), ("<metadata>", gpx.metadata_extensions)]
+    owners += [(f"<trk> {i + 1}", t.extensions) for i, t in enumerate(gpx.tracks)]
+    owners += [(f"<rte> {i + 1}", r.extensions) for i, r in enumerate(gpx.routes)]
+    owners += [(f"<wpt> {i + 1}", w.extensions) for i, w in enumerate(gpx.waypoints)]
+    for owner, elements in owners:
+        values = [
+            f'{_local(e.tag)} "{e.text.strip()}"'
+            for element in elements or []
+            for e in element.iter()
+            if e.text and e.text.strip()
+        ]
+        tags = ", ".join(_local(e.tag) for e in elements or [])
+        if elements:
+            unkept.append(f"the <extensions> of {owner} ({'; '.join(values) or tags})")
+    segments = [s.points for t in gpx.tracks for s in t.segments] + [r.points for r in gpx.routes]
+    points = [p for points in segments for p in points]
+    extended = sum(1 for p in points if p.extensions)
+    if extended:
+        unkept.append(f"the <extensions> of {counted(extended, 'point')} of the lines")
+    flat = [
+        points
+        for points in segments
+        if points and all(p.elevation is not None for p in points)
+        if not any(p.elevation for p in points)
+    ]
+    if flat:
+        heights = counted(sum(len(points) for points in flat), "point")
+        unkept.append(f"the <ele> of {heights} of the lines: all 0, so no heights were kept")
+    return unkept
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def gpx_times(gpx: gpxpy.gpx.GPX) -> str | None:

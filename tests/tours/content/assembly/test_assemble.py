@@ -533,6 +533,34 @@ def test_gpx_authorship_becomes_credits_and_copyright_and_times_are_listed(tmp_p
     assert given.document["features"][0]["properties"]["licence"] == "CC-BY-4.0"
 
 
+def test_gpx_creator_extensions_and_flat_heights_are_listed_as_not_carried_over(tmp_path):
+    """As in the real NNML track: written by GaiaGPS, a line colour in the track's
+    <extensions>, every <ele> 0.0. None is kept, so the report names each."""
+    points = "".join(
+        f'<trkpt lat="{lat}" lon="{lon}"><ele>0.0</ele>'
+        + ("<extensions><speed>1.2</speed></extensions>" if i == 0 else "")
+        + "</trkpt>"
+        for i, (lon, lat) in enumerate(ROUTE)
+    )
+    gpx = tmp_path / "gaia.gpx"
+    gpx.write_text(
+        '<?xml version="1.0" ?><gpx xmlns="http://www.topografix.com/GPX/1/1"'
+        ' creator="GaiaGPS" version="1.1"><trk><name>S8</name><desc></desc><extensions>'
+        '<line xmlns="http://www.topografix.com/GPX/gpx_style/0/2"><color>0479FF</color>'
+        f"</line></extensions><trkseg>{points}</trkseg></trk></gpx>",
+        encoding="utf-8",
+    )
+    result = assemble_paths([gpx], options=AssemblyOptions())
+    assert result.not_carried == [
+        f'the application that wrote it, <gpx creator="GaiaGPS"> in {gpx}',
+        f'the <extensions> of <trk> 1 (color "0479FF") in {gpx}',
+        f"the <extensions> of 1 point of the lines in {gpx}",
+        f"the <ele> of {len(ROUTE)} points of the lines: all 0, so no heights were kept in {gpx}",
+    ]
+    route = result.document["features"][0]["geometry"]["coordinates"]
+    assert all(len(position) == 2 for position in route)
+
+
 def test_vienna_route_keeps_its_own_id_and_the_report_names_every_title_source(interop):
     """The route feature's top-level id 0 once disappeared without a line."""
     real = interop / "real"

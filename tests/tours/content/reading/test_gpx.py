@@ -233,6 +233,22 @@ def test_authorship_copyright_and_times_are_kept_or_reported():
     assert "1 waypoint (2019-05-04T08:05:00+00:00)" in dropped and "<metadata>" in dropped
 
 
+def test_extensions_and_heights_all_0_are_reported_not_the_required_creator():
+    body = TRACK.replace("<ele>12</ele>", "<ele>0</ele>").replace(
+        "<name>Voces</name>",
+        '<name>Voces</name><extensions><line xmlns="http://www.topografix.com/GPX/gpx_style/0/2">'
+        "<color>0479FF</color></line></extensions>",
+    )
+    flat = body.replace("<ele>13</ele>", "<ele>0</ele>").replace("<ele>14</ele>", "<ele>0</ele>")
+    result = check(gpx(METADATA + WAYPOINTS + flat))
+    assert result.valid, result.report.to_text()
+    dropped = problem(result, "gpx.not-carried").message
+    assert 'the <extensions> of <trk> 1 (color "0479FF")' in dropped
+    assert "the <ele> of 3 points of the lines: all 0" in dropped
+    assert "creator" not in dropped  # GPX 1.1 requires it: no warning on every file
+    assert all(len(p) == 2 for p in result.document["features"][0]["geometry"]["coordinates"])
+
+
 def test_a_copyright_author_alone_becomes_the_credits():
     body = AUTHORED.replace("<author><name>Miren Zabala</name>", "<author>")
     props = check(gpx(body)).document["features"][0]["properties"]
