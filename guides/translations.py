@@ -122,11 +122,7 @@ def import_translations(
         outcome.version = None
         return outcome
     source = f"translations ({parsed.language}) on version {row.version}"
-    outcome.version, outcome.draft, problems = _store(
-        db_session, slug, row, document, source, options
-    )
-    outcome.problems = [CsvProblem(0, "", message) for message in problems]
-    return outcome
+    return _stored(outcome, db_session, row, document, source, options)
 
 
 def declare_language(
@@ -147,8 +143,20 @@ def declare_language(
     if not changed:
         return outcome
     source = f"declared {language} on version {row.version}"
+    return _stored(outcome, db_session, row, document, source, options)
+
+
+def _stored(
+    outcome: TranslationImport,
+    db_session: Session,
+    row: TourVersionRecord,
+    document: dict[str, Any],
+    source_name: str,
+    options: ValidationOptions | None,
+) -> TranslationImport:
+    """``outcome`` with the version ``_store`` made of ``document`` and its problems."""
     outcome.version, outcome.draft, problems = _store(
-        db_session, slug, row, document, source, options
+        db_session, outcome.slug, row, document, source_name, options
     )
     outcome.problems = [CsvProblem(0, "", message) for message in problems]
     return outcome
