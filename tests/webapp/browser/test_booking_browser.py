@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.webapp.browser.axe import axe_violations
-from tests.webapp.browser.conftest import PHONE, map_walk_document
+from tests.webapp.browser.conftest import LOCALE, PHONE, map_walk_document
 from tours.booking.bookings import Party, book, invariant_problems
 from tours.booking.departures import DepartureRequest, schedule
 from tours.booking.models import Booking
@@ -205,7 +205,7 @@ def test_the_tour_page_keeps_a_book_bar_at_hand_on_a_phone(booking_server, phone
 
 
 def test_the_language_menu_is_one_control_that_works_without_script(booking_server, browser):
-    context = browser.new_context(**PHONE, java_script_enabled=False)
+    context = browser.new_context(**{**PHONE, "locale": LOCALE}, java_script_enabled=False)
     page = context.new_page()
     try:
         page.goto(f"{booking_server.url}/tours/{MANY}/book?lang=es")
