@@ -17,7 +17,13 @@ from typing import Any
 
 from tours.content.checking.validate import CoordinateArrays, validate_geojson
 from tours.content.reading.csvread import read_csv
-from tours.content.reading.gpx import gpx_authorship, gpx_times, gpx_unkept, read_gpx
+from tours.content.reading.gpx import (
+    gpx_authorship,
+    gpx_positions,
+    gpx_times,
+    gpx_unkept,
+    read_gpx,
+)
 from tours.content.reading.jsonload import UTF8_BOM, load_json
 from tours.content.reading.kml import read_kml
 from tours.content.reading.positions import pointer_positions
@@ -312,11 +318,7 @@ def _add_part(parts: list[list[list[float]]], points: list[Any], source: SourceD
             f"a GPX segment of {counted(len(points), 'point')} in {source.file}"
         )
         return
-    with_ele = all(p.elevation is not None for p in points) and any(p.elevation for p in points)
-    if with_ele:
-        parts.append([[p.longitude, p.latitude, p.elevation] for p in points])
-    else:
-        parts.append([[p.longitude, p.latitude] for p in points])
+    parts.append(gpx_positions(points))
 
 
 # -- CSV and KML -----------------------------------------------------------------------

@@ -296,11 +296,7 @@ class _Converter:
                 )
             )
             return
-        with_ele = all(p.elevation is not None for p in points) and any(p.elevation for p in points)
-        if with_ele:
-            lines.append([[p.longitude, p.latitude, p.elevation] for p in points])
-        else:
-            lines.append([[p.longitude, p.latitude] for p in points])
+        lines.append(gpx_positions(points))
 
     def _named(self) -> tuple[str | None, str | None, str]:
         """The first (name, description) among metadata, tracks and routes, and its source."""
@@ -510,3 +506,12 @@ def gpx_source(sources: dict[str, str], ptr: str) -> str | None:
         if not ptr:
             return None
         ptr = ptr.rsplit("/", 1)[0]
+
+
+def gpx_positions(points: list[Any]) -> list[list[float]]:
+    """``[lon, lat]`` of each gpxpy point, with its height when every point has one and
+    not all are 0 (a GPS that writes 0 for "unknown")."""
+    with_ele = all(p.elevation is not None for p in points) and any(p.elevation for p in points)
+    if with_ele:
+        return [[p.longitude, p.latitude, p.elevation] for p in points]
+    return [[p.longitude, p.latitude] for p in points]

@@ -252,16 +252,7 @@ def _publish(
     intake.tour, intake.city, intake.files = result.tour, options.city, [path.name]
     if dry_run or store is None:
         return intake
-    try:
-        # The collector paused as while validating (pipeline.without_gc): the stored
-        # document's hundred thousand small lists form no cycles.
-        with without_gc():
-            store(intake)
-    except SQLAlchemyError as exc:
-        _store_failed(intake, exc)
-    except SlugTaken as exc:
-        _slug_taken(intake, exc)
-    return intake
+    return _stored(store, intake)
 
 
 def _draft(
@@ -276,8 +267,16 @@ def _draft(
     intake.slug_origin = "new-version" if new_version else made
     if dry_run or store is None:
         return intake
+    return _stored(store, intake)
+
+
+def _stored(store: Store, intake: Intake) -> Intake:
+    """``intake`` after ``store`` ran it, with what went wrong in its report."""
     try:
-        store(intake)
+        # The collector paused as while validating (pipeline.without_gc): the stored
+        # document's hundred thousand small lists form no cycles.
+        with without_gc():
+            store(intake)
     except SQLAlchemyError as exc:
         _store_failed(intake, exc)
     except SlugTaken as exc:
