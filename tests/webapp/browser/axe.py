@@ -28,7 +28,11 @@ def axe_results(page) -> dict[str, Any]:
 
 def axe_violations(page) -> list[dict[str, Any]]:
     """Each violated rule with up to five of its nodes; [] when axe finds none."""
-    results = axe_results(page)
+    return violations_in(axe_results(page))
+
+
+def violations_in(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The violations of one axe answer, each rule with up to five of its nodes."""
     assert len(results["passes"]) > 20  # axe really ran its rules
     return [
         {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]}

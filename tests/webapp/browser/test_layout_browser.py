@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-from importlib.resources import files
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from guides.accounts import create_account
+from tests.webapp.browser.axe import axe_violations
 from tests.webapp.browser.conftest import PHONE
 from tests.webapp.browser.console_steps import PASSWORD, log_in
 from tours.booking.bookings import Party, book
@@ -247,7 +247,6 @@ def test_the_coordinator_roster_shows_accessibility_notes(layout_server, browser
 
 def test_axe_finds_no_violations_on_the_pages_laid_out_here(layout_server, browser):
     server = layout_server
-    axe = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
     context, page = _phone(browser)
     log_in(page, server.url, COORDINATOR)
     found = {}
@@ -264,13 +263,6 @@ def test_axe_finds_no_violations_on_the_pages_laid_out_here(layout_server, brows
         "/tours/no-such-walk",  # the error pages, now in the interface's language
     ):
         page.goto(server.url + path)
-        # Through the DevTools protocol: the page's CSP (rightly) refuses inline scripts.
-        page.evaluate(f"() => {{ {axe}\n }}")
-        results = page.evaluate("async () => await axe.run(document)")
-        assert len(results["passes"]) > 20, path  # axe really ran its rules
-        found[path] = [
-            {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in results["violations"]
-        ]
+        found[path] = axe_violations(page)
     context.close()
     assert {path: v for path, v in found.items() if v} == {}, json.dumps(found, indent=1)

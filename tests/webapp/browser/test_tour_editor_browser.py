@@ -6,12 +6,12 @@ lost without a warning."""
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 
 import pytest
 
 from guides.accounts import create_account
 from tests.webapp.browser import editor_steps as steps
+from tests.webapp.browser.axe import axe_violations
 from tests.webapp.browser.conftest import DESKTOP, PHONE
 from tests.webapp.console.editor_support import store_draft_in, store_long_draft_in
 from tours.db import make_engine, make_sessionmaker, transaction
@@ -170,11 +170,8 @@ def test_a_long_tour_folds_numbers_its_markers_and_guards_unsaved_edits(editor_s
         errors.errors
     )
 
-    axe = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
-    page.evaluate(f"() => {{ {axe}\n }}")
-    results = page.evaluate("async () => await axe.run(document)")
-    violations = {v["id"]: [n["target"] for n in v["nodes"]][:3] for v in results["violations"]}
-    assert violations == {}, json.dumps(violations)
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations)
 
     # An edit not saved: leaving asks first (the dialog is dismissed: the page stays).
     steps.write_text(page, "stop-sf-03-story", "La historia que faltaba.")
