@@ -26,6 +26,7 @@ from tours.content.translation.translation_csv import MAX_BYTES
 from tours.content.translation.translations import report_text
 from tours.content.workflows.fork import ForkError
 from tours.errors import TourNotFound
+from tours.text import counted
 from webapp.actions import tours as tour_actions
 from webapp.commands.reports import todo_text
 from webapp.commands.tours import _database_errors
@@ -139,7 +140,7 @@ def import_command(slug: str, file: Path, as_json: bool) -> None:
         kind = " as a draft" if outcome.draft else ""
         click.echo(
             f"stored {slug} version {outcome.version}{kind}:"
-            f" {outcome.changed} {outcome.language} texts changed"
+            f" {counted(outcome.changed, f'{outcome.language} text')} changed"
         )
     raise click.exceptions.Exit(0 if outcome.ok else 1)
 
