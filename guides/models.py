@@ -119,6 +119,33 @@ class CheckIn(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WalkMessage(Base):
+    """A message written to everyone booked on a walk, kept as the walk's log.
+
+    ``subjects`` and ``texts`` are ``{language tag: text}`` maps holding at least the
+    walk's language; each booker was sent the best text for their language.  The sender
+    is kept by account (for the per-account limit) and by name (the account may go).
+    """
+
+    __tablename__ = "walk_messages"
+    __table_args__ = (
+        Index("ix_walk_messages_departure_id_sent_at", "departure_id", "sent_at"),
+        Index("ix_walk_messages_account_id_sent_at", "account_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_accounts.id", ondelete="SET NULL")
+    )
+    sender: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(35))
+    subjects: Mapped[dict[str, Any]]
+    texts: Mapped[dict[str, Any]]
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """Who changed what, when: every change made from the console or the command line."""
 
@@ -146,4 +173,5 @@ __all__ = [
     "GuideScript",
     "LoginThrottle",
     "UserAccount",
+    "WalkMessage",
 ]

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
-from guides import accounts, audit
+from guides import accounts, audit, walk_messages
 from guides import profiles as prof
 from guides.assignment import guides_for_language
 from guides.models import UserAccount
@@ -134,6 +134,7 @@ def admin_departure(departure_id: int) -> Response:
             abort(404)
         view = load_departure_view(db_session, departure, current_language())
         listed = roster(db_session, departure_id)
+        messages = walk_messages.history(db_session, departure_id)
         assign = AssignForm(guide=departure.guide_id or "")
         assign.guide.choices = choices(
             [("", "—")]
@@ -147,6 +148,7 @@ def admin_departure(departure_id: int) -> Response:
         assign=assign,
         capacity=capacity,
         confirm=ConfirmForm(),
+        walk_messages=messages,
     )
     return kept_until(make_response(page), departure)
 

@@ -1,0 +1,1 @@
+"""The console's messages to a walk's group: the form, its errors and the walk's log."""
