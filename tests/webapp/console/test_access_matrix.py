@@ -50,6 +50,7 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         "console.departure",
         "console.check_in",
         "console.edit_script",
+        "console.departure_messages",
     }:
         return {404}
     return {200, 302, 400}
