@@ -57,6 +57,9 @@ SAME_AS_ENGLISH = {
     "Map: %(place)s",
     "Password",  # Italian
     "Video",  # German and Italian
+    "%(subject)s (%(tour)s, %(date)s)",  # a walk message's subject: the sender's words
+    "Message",  # French (a message to a walk's group)
+    "optional",  # German
 }
 
 
@@ -270,6 +273,7 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
     }
     values |= {"position": "3", "name": "X", "max": "6", "language": "Euskara"}
     values |= {"slug": "a-walk", "version": "3", "original": "a-tour", "city": "Wrocław"}
+    values |= {"when": "11:30"}  # until when a walk's group may not be written to
     with app.test_request_context(f"/?lang={lang}"):
         for message in plurals:
             singular, plural = message.id[0], message.id[1]

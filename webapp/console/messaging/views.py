@@ -47,11 +47,15 @@ def problem_text(problem: walk.MessageRejected) -> str:
         walk.SUBJECT_MISSING: gettext("Write a subject."),
         walk.TEXT_MISSING: gettext("Write the message."),
         walk.SUBJECT_BREAKS: gettext("The subject must be one line, without line breaks."),
-        walk.SUBJECT_LONG: gettext(
-            "The subject may have at most %(num)d characters.", num=walk.SUBJECT_MAX
+        walk.SUBJECT_LONG: ngettext(
+            "The subject may have at most %(num)d character.",
+            "The subject may have at most %(num)d characters.",
+            walk.SUBJECT_MAX,
         ),
-        walk.TEXT_LONG: gettext(
-            "The message may have at most %(num)d characters.", num=walk.TEXT_MAX
+        walk.TEXT_LONG: ngettext(
+            "The message may have at most %(num)d character.",
+            "The message may have at most %(num)d characters.",
+            walk.TEXT_MAX,
         ),
         walk.UNSTORABLE: gettext("The message holds characters that cannot be sent."),
         walk.HALF_WRITTEN: gettext(
@@ -71,16 +75,20 @@ def limit_text(limited: walk.MessageLimited) -> str:
     if limited.reason == walk.REPEATED:
         return gettext("This message was already sent to this walk: it is not sent twice.")
     if limited.reason == walk.ACCOUNT_LIMIT:
-        return gettext(
+        return ngettext(
+            "You have sent %(num)d message in the last 24 hours, the most allowed."
+            " You can write again after %(when)s.",
             "You have sent %(num)d messages in the last 24 hours, the most allowed."
             " You can write again after %(when)s.",
-            num=walk.PER_ACCOUNT,
+            walk.PER_ACCOUNT,
             when=when,
         )
-    return gettext(
+    return ngettext(
+        "This walk's group has had %(num)d message in the last hour, the most allowed."
+        " You can write again after %(when)s.",
         "This walk's group has had %(num)d messages in the last hour, the most allowed."
         " You can write again after %(when)s.",
-        num=walk.PER_WALK,
+        walk.PER_WALK,
         when=when,
     )
 
