@@ -326,3 +326,19 @@ def test_the_messages_go_out_through_a_real_smtp_server(app, client):
     for address, message in by_address.items():
         raw = message.as_bytes()
         assert not [a for a in ALL_ADDRESSES if a != address and a.encode() in raw]
+
+
+def test_the_log_escapes_what_was_written(app, client):
+    world = build_world(app)
+    log_in(client, GUIDE_A)
+    hostile = '<script>window.__xss=1</script>"><img src=x onerror=alert(1)>'
+    assert (
+        send(client, world.walk_a, **{"subject-es": hostile, "text-es": hostile}).status_code == 302
+    )
+    for url in (
+        f"/console/departures/{world.walk_a}/messages",
+        f"/console/departures/{world.walk_a}",
+    ):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>window.__xss" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
