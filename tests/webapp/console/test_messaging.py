@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import threading
+import time
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -342,3 +344,40 @@ def test_the_log_escapes_what_was_written(app, client):
         page = client.get(url).get_data(as_text=True)
         assert "<script>window.__xss" not in page and "<img src=x" not in page
         assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
+
+
+def test_two_senders_at_the_limit_send_one_message(app, monkeypatch):
+    """The walk's row is locked while the limit is checked: of two messages racing for
+    the last place of the hour, one is sent and the other waits."""
+    world = build_world(app)
+    with app.test_request_context(), get_db(app).transaction(write_lock=True) as db_session:
+        for n in range(walk.PER_WALK - 1):
+            walk_actions.message_group(
+                db_session, Actor.account(ADMIN), world.walk_a, {"es": f"s{n}"}, {"es": "t"}
+            )
+    real_check = walk.check_rate
+
+    def slow_check(*args, **kwargs):
+        real_check(*args, **kwargs)
+        time.sleep(0.3)  # the other sender checks now, unless the row lock holds it back
+
+    monkeypatch.setattr(walk, "check_rate", slow_check)
+    outcomes: list[str] = []
+
+    def sender(n: int) -> None:
+        try:
+            with app.test_request_context(), get_db(app).transaction(write_lock=True) as s:
+                walk_actions.message_group(
+                    s, Actor.account(GUIDE_A), world.walk_a, {"es": f"race {n}"}, {"es": "t"}
+                )
+            outcomes.append("sent")
+        except walk.MessageLimited:
+            outcomes.append("limited")
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["limited", "sent"]
+    assert len(walk_log(app)) == walk.PER_WALK
