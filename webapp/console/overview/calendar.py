@@ -161,6 +161,13 @@ def calendar_days(db_session: Session, filters: Filters, lang: str) -> tuple[lis
     return days, in_first, in_last
 
 
+def _weekdays() -> list[str]:
+    """Monday to Sunday, abbreviated (babel's mapping is keyed 0 for Monday, but listed
+    in the locale's order)."""
+    names = get_day_names("abbreviated", locale=_locale())
+    return [names[number] for number in range(7)]
+
+
 def _title(filters: Filters, first: date, last: date) -> str:
     locale = _locale()
     if filters.view == MONTH:
@@ -194,7 +201,7 @@ def admin_calendar() -> Response:
         choices=choices,
         days=days,
         title=_title(shown, first, last),
-        weekdays=list(get_day_names("abbreviated", locale=_locale()).values()),
+        weekdays=_weekdays(),
         previous=url_for("console.admin_calendar", **shown.args(day=_step(shown, False))),
         following=url_for("console.admin_calendar", **shown.args(day=_step(shown, True))),
         this_period=url_for("console.admin_calendar", **shown.args(day=today.isoformat())),
