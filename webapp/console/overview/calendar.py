@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from babel.dates import format_skeleton, get_day_names
+from babel.dates import get_day_names
 from flask import Response, make_response, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
@@ -24,12 +24,13 @@ from tours.db import utcnow
 from webapp.common.database import get_db
 from webapp.common.i18n import current_language, language_name
 from webapp.console.auth import coordinator_required
-from webapp.console.overview.lines import WalkLine, title_in, walk_lines
+from webapp.console.overview.lines import WalkLine, format_day, title_in, walk_lines, walk_words
 from webapp.console.views import bp
 
 MONTH, WEEK = "month", "week"
-# Walks a day of the month view shows before "N more" (its week view shows them all).
-MONTH_DAY_SHOWN = 5
+# Walks a day of the month view shows before "N more" (its week view shows them all),
+# as a paper calendar's square holds a few lines.
+MONTH_DAY_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -139,23 +140,27 @@ def calendar_days(db_session: Session, filters: Filters, lang: str) -> tuple[lis
     """The days of the view with their walks (by their local date), and its range."""
     first, last, in_first, in_last = _window(filters)
     walks = agenda.walks_around(db_session, first, last, filters.chosen())
-    names = guide_names(db_session, [w.guide_id for w in walks])
-    by_day: dict[date, list[WalkLine]] = {}
-    for line in walk_lines(walks, lang, names):
-        by_day.setdefault(line.day, []).append(line)
+    by_day: dict[date, list[agenda.AgendaWalk]] = {}
+    for walk in walks:
+        by_day.setdefault(agenda.local_date(walk), []).append(walk)
     shown = MONTH_DAY_SHOWN if filters.view == MONTH else None
-    days = []
+    kept = {day: found[:shown] for day, found in by_day.items()}  # only these are drawn
+    names = guide_names(db_session, [w.guide_id for found in kept.values() for w in found])
     locale = _locale()
+    drawn_lines: dict[date, list[WalkLine]] = {}
+    for line in walk_lines([w for found in kept.values() for w in found], lang, locale, names):
+        drawn_lines.setdefault(line.day, []).append(line)
+    days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        lines = by_day.get(day, [])
+        drawn = drawn_lines.get(day, [])
         days.append(
             Day(
                 day=day,
-                heading=format_skeleton("MMMMEEEEd", day, locale=locale),
+                heading=format_day("MMMMEEEEd", day, locale),
                 in_range=in_first <= day <= in_last,
-                walks=lines[:shown] if shown else lines,
-                more=max(0, len(lines) - shown) if shown else 0,
+                walks=drawn,
+                more=len(by_day.get(day, ())) - len(drawn),
             )
         )
     return days, in_first, in_last
@@ -171,11 +176,11 @@ def _weekdays() -> list[str]:
 def _title(filters: Filters, first: date, last: date) -> str:
     locale = _locale()
     if filters.view == MONTH:
-        return format_skeleton("yMMMM", first, locale=locale)
+        return format_day("yMMMM", first, locale)
     return gettext(
         "Week of %(first)s to %(last)s",
-        first=format_skeleton("MMMd", first, locale=locale),
-        last=format_skeleton("yMMMd", last, locale=locale),
+        first=format_day("MMMd", first, locale),
+        last=format_day("yMMMd", last, locale),
     )
 
 
@@ -210,5 +215,10 @@ def admin_calendar() -> Response:
         ),
         week_of=lambda day: url_for("console.admin_calendar", **shown.args(view=WEEK, day=day)),
         any_walk=any(d.walks for d in days),
+        words=walk_words(),
+        # Each walk's page is this path and its id (admin_departure): one url_for a page,
+        # not one a walk.
+        departures_path=url_for("console.admin_departures"),
+        language_names={c.value: c.label for c in choices["language"]},
     )
     return make_response(page, 200 if valid else 400)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from tours.db import utcnow
 from webapp.common.database import get_db
 from webapp.common.departure_views import load_departure_views
 from webapp.common.i18n import current_language
-from webapp.console.overview.lines import WalkLine, title_in, walk_lines
+from webapp.console.overview.lines import WalkLine, title_in, walk_lines, walk_words
 from webapp.console.views import bp
 
 # Lines a section shows before "and N more" (the calendar or the page it links to has all).
@@ -41,7 +42,8 @@ class At:
     """When and for whom the dashboard is drawn."""
 
     now: datetime  # aware, UTC
-    lang: str
+    lang: str  # the language texts are shown in
+    locale: str  # the locale dates and times are written in
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class Lines:
 def _lines(db_session: Session, walks: list[agenda.AgendaWalk], at: At) -> list[WalkLine]:
     names = guide_names(db_session, [w.guide_id for w in walks])
     started = [w.id for w in walks if w.starts_at <= at.now and not w.cancelled]
-    return walk_lines(walks, at.lang, names, arrived_counts(db_session, started), at.now)
+    arrived = arrived_counts(db_session, started)
+    return walk_lines(walks, at.lang, at.locale, names, arrived, at.now)
 
 
 def _local_days_ahead(walk: agenda.AgendaWalk, now: datetime) -> int:
@@ -152,10 +155,10 @@ def index() -> str:
     """A guide's walks, today's first; for a coordinator, the dashboard."""
     lang = current_language()
     if current_user.is_coordinator:
-        at = At(utcnow(), lang)
+        at = At(utcnow(), lang, str(get_locale() or lang))
         with get_db().transaction() as db_session:
             sections = dashboard(db_session, at)
-        return render_template("console/dashboard.html", at=at, **sections)
+        return render_template("console/dashboard.html", at=at, words=walk_words(), **sections)
     with get_db().transaction() as db_session:
         found = departures_for(db_session, current_user.sees_guide)
         views = load_departure_views(db_session, found, lang)
