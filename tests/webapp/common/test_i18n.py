@@ -57,6 +57,8 @@ SAME_AS_ENGLISH = {
     "Map: %(place)s",
     "Password",  # Italian
     "Video",  # German and Italian
+    "Date",  # French (the calendar's date field)
+    "version %(version)d",  # French (a dashboard line's tour version)
 }
 
 
