@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from guides.assignment import schedule_with_guide
 from guides.roster import record_check_in
@@ -162,3 +162,23 @@ def test_a_guide_keeps_their_own_list(app, client):
     assert f"/console/departures/{world.walk_a}" in page
     assert f"/console/departures/{world.walk_b}" not in page
     assert 'id="without-guide"' not in page and "Dashboard" not in page
+
+
+def test_what_a_version_lacks_is_read_once(app):
+    build_world(app)
+    engine = get_db(app).engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with get_db(app).transaction() as db_session:
+        texts_missing(db_session)  # may read the documents of versions not seen yet
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with get_db(app).transaction() as db_session:
+            texts_missing(db_session)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "document" not in reads[0]

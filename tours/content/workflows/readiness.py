@@ -1,13 +1,15 @@
 """What the coordinator's dashboard says of the tours: drafts ready to publish, and
 published tours with a declared language whose stops lack their texts.
 
-Both read one statement; only the second reads documents (the published versions'): their
-number grows with the tours, never with the walks or bookings.
+Both read one statement; the second reads the documents of published versions it has not
+seen before (what a version lacks is kept: versions never change).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -70,6 +72,15 @@ def drafts_ready(db_session: Session) -> list[TourLine]:
     ]
 
 
+# What each published version lacks, worked out once: a version never changes, and a
+# tour's document can be megabytes (a long route) that the dashboard should not parse on
+# every visit.  Keyed by slug, version and when it was stored, so two databases in one
+# process (tests, benchmarks) never share an answer; emptied when it grows past a bound.
+_lacking: dict[tuple[str, int, datetime], tuple[str, ...]] = {}
+_lacking_lock = Lock()
+_LACKING_KEPT = 4096
+
+
 def _languages_lacking(document: dict[str, Any]) -> tuple[str, ...]:
     report = completeness(document, PUBLIC_FIELDS)
     return tuple(c.language for c in report.languages if c.declared and not c.complete)
@@ -77,25 +88,39 @@ def _languages_lacking(document: dict[str, Any]) -> tuple[str, ...]:
 
 def texts_missing(db_session: Session) -> list[MissingTexts]:
     """Published tours whose current version declares a language some stop has no name
-    or story in; each with those languages, by slug."""
+    or story in; each with those languages, by slug.
+
+    One statement, and one more reading the documents of versions not seen before.
+    """
+    current = and_(
+        TourVersionRecord.tour_id == TourRecord.id,
+        TourVersionRecord.version == TourRecord.current_version,
+    )
     rows = db_session.execute(
-        select(TourRecord.slug, TourVersionRecord.title, TourVersionRecord.version,
-               TourVersionRecord.document)
-        .join(
-            TourVersionRecord,
-            and_(
-                TourVersionRecord.tour_id == TourRecord.id,
-                TourVersionRecord.version == TourRecord.current_version,
-            ),
-        )
+        select(TourVersionRecord.id, TourRecord.slug, TourVersionRecord.title,
+               TourVersionRecord.version, TourVersionRecord.imported_at)
+        .join(TourVersionRecord, current)
         .where(TourRecord.status == PUBLISHED)
         .order_by(TourRecord.slug)
-    )  # fmt: skip
-    found = []
-    for row in rows:
-        lacking = _languages_lacking(row.document)
-        if lacking:
-            found.append(
-                MissingTexts(TourLine(row.slug, dict(row.title or {}), row.version), lacking)
+    ).all()  # fmt: skip
+    keys = {row.id: (row.slug, row.version, row.imported_at) for row in rows}
+    with _lacking_lock:
+        unknown = [version_id for version_id, key in keys.items() if key not in _lacking]
+    if unknown:
+        documents = db_session.execute(
+            select(TourVersionRecord.id, TourVersionRecord.document).where(
+                TourVersionRecord.id.in_(unknown)
             )
-    return found
+        )
+        worked_out = {keys[version_id]: _languages_lacking(doc) for version_id, doc in documents}
+        with _lacking_lock:
+            if len(_lacking) + len(worked_out) > _LACKING_KEPT:
+                _lacking.clear()
+            _lacking.update(worked_out)
+    with _lacking_lock:
+        lacking = {version_id: _lacking.get(key, ()) for version_id, key in keys.items()}
+    return [
+        MissingTexts(TourLine(row.slug, dict(row.title or {}), row.version), lacking[row.id])
+        for row in rows
+        if lacking[row.id]
+    ]
