@@ -164,19 +164,12 @@ def walks_between(
     start: datetime,
     end: datetime,
     chosen: WalkFilter = WalkFilter(),
-    *,
-    include_cancelled: bool = True,
-    limit: int | None = None,
 ) -> list[AgendaWalk]:
-    """Walks starting in ``[start, end)`` (aware), soonest first, cancelled ones included
-    unless ``include_cancelled`` is false; one statement."""
+    """Walks starting in ``[start, end)`` (aware), soonest first, cancelled ones too (a
+    calendar shows them as such); one statement on the ``starts_at`` index."""
     query = _filtered(
         _walks().where(Departure.starts_at >= start, Departure.starts_at < end), chosen
     )
-    if not include_cancelled:
-        query = query.where(Departure.status == SCHEDULED)
-    if limit is not None:
-        query = query.limit(limit)
     return [_walk(row) for row in db_session.execute(query)]
 
 
@@ -185,17 +178,13 @@ def walks_around(
     first: date,
     last: date,
     chosen: WalkFilter = WalkFilter(),
-    *,
-    include_cancelled: bool = True,
-    limit: int | None = None,
 ) -> list[AgendaWalk]:
     """Walks whose *local* date (in their own timezone) is from ``first`` to ``last``
     (both included): read as a UTC range widened by ``ZONE_MARGIN``, then cut."""
     start = datetime.combine(first, datetime.min.time(), UTC) - ZONE_MARGIN
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC) + ZONE_MARGIN
-    found = walks_between(db_session, start, end, chosen, include_cancelled=include_cancelled)
-    inside = [w for w in found if first <= local_date(w) <= last]
-    return inside if limit is None else inside[:limit]
+    found = walks_between(db_session, start, end, chosen)
+    return [w for w in found if first <= local_date(w) <= last]
 
 
 def local_date(walk: AgendaWalk) -> date:

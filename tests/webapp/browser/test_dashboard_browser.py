@@ -66,7 +66,7 @@ def fits_the_screen(page) -> bool:
 def test_a_walk_without_a_guide_is_fixed_from_the_dashboard(dashboard_server, browser, size):
     server = dashboard_server
     walk = unguided_walk(server, days=3 if size == "desktop" else 4)
-    context = browser.new_context(**SIZES[size])  # its locale: es-ES
+    context = browser.new_context(**{**SIZES[size], "locale": "es-ES"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     log_in(page, server)

@@ -74,10 +74,6 @@ class Day:
     walks: list[WalkLine]
     more: int = 0
 
-    @property
-    def weekday(self) -> int:
-        return self.day.weekday()
-
 
 def _choices(db_session: Session, lang: str) -> dict[str, list[Choice]]:
     return {

@@ -1,9 +1,11 @@
 """The console's first page: a guide's own walks, or the coordinator's dashboard.
 
 The dashboard is a list of sections.  A section is one function of ``(db_session, at)``
-returning what its block of ``console/dashboard.html`` shows, and one entry in
-``SECTIONS``; the template's block of the same name renders it (and shows nothing when
-it is empty).  To add a section: write its function, add its entry, add its block.
+returning a ``Capped`` (its first lines, of whatever type its block reads, and how many
+there are in all), one entry in ``SECTIONS``, and the block of ``console/dashboard.html``
+of the same name, which renders it (and shows nothing when it is empty).  To add a
+section, such as pending group requests: write its function (its query a plain function
+of the domain package that owns the data), add its entry, add its block.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template
@@ -23,6 +24,7 @@ from guides.overview import arrived_counts
 from guides.profiles import guide_names
 from guides.roster import departures_for
 from tours.booking import agenda
+from tours.booking.agenda import Capped
 from tours.content.workflows import readiness
 from tours.db import utcnow
 from webapp.common.database import get_db
@@ -46,18 +48,6 @@ class At:
     locale: str  # the locale dates and times are written in
 
 
-@dataclass(frozen=True)
-class Lines:
-    """A section's lines and how many there are in all."""
-
-    lines: list[Any]
-    total: int
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.lines)
-
-
 def _lines(db_session: Session, walks: list[agenda.AgendaWalk], at: At) -> list[WalkLine]:
     names = guide_names(db_session, [w.guide_id for w in walks])
     started = [w.id for w in walks if w.starts_at <= at.now and not w.cancelled]
@@ -78,28 +68,28 @@ def _days_ahead(db_session: Session, at: At, first: int, last: int) -> list[agen
     return [w for w in walks if first <= _local_days_ahead(w, at.now) <= last]
 
 
-def today(db_session: Session, at: At) -> Lines:
+def today(db_session: Session, at: At) -> Capped:
     """Today's walks (by their own clocks), seats booked, arrivals once started."""
     walks = _days_ahead(db_session, at, 0, 0)
-    return Lines(_lines(db_session, walks[:SHOWN], at), len(walks))
+    return Capped(_lines(db_session, walks[:SHOWN], at), len(walks))
 
 
-def this_week(db_session: Session, at: At) -> Lines:
+def this_week(db_session: Session, at: At) -> Capped:
     """The walks of the next seven days after today."""
     walks = _days_ahead(db_session, at, 1, WEEK_DAYS)
-    return Lines(_lines(db_session, walks[:WEEK_SHOWN], at), len(walks))
+    return Capped(_lines(db_session, walks[:WEEK_SHOWN], at), len(walks))
 
 
-def without_guide(db_session: Session, at: At) -> Lines:
+def without_guide(db_session: Session, at: At) -> Capped:
     """Upcoming walks nobody guides yet; each links to its page, where one is assigned."""
     found = agenda.walks_without_guide(db_session, at.now, limit=SHOWN)
-    return Lines(_lines(db_session, found.lines, at), found.total)
+    return Capped(_lines(db_session, found.lines, at), found.total)
 
 
-def waiting_lists(db_session: Session, at: At) -> Lines:
+def waiting_lists(db_session: Session, at: At) -> Capped:
     """Upcoming walks with people on their waiting list."""
     found = agenda.waiting_lists(db_session, at.now, limit=SHOWN)
-    return Lines(_lines(db_session, found.lines, at), found.total)
+    return Capped(_lines(db_session, found.lines, at), found.total)
 
 
 @dataclass(frozen=True)
@@ -110,14 +100,14 @@ class TourTodo:
     languages: tuple[str, ...] = ()
 
 
-def drafts_ready(db_session: Session, at: At) -> Lines:
+def drafts_ready(db_session: Session, at: At) -> Capped:
     """Drafts with nothing left to do: the editor publishes them."""
     found = readiness.drafts_ready(db_session)
     lines = [TourTodo(t.slug, title_in(t.title, at.lang, t.slug), t.version) for t in found]
-    return Lines(lines[:SHOWN], len(lines))
+    return Capped(lines[:SHOWN], len(lines))
 
 
-def texts_missing(db_session: Session, at: At) -> Lines:
+def texts_missing(db_session: Session, at: At) -> Capped:
     """Published tours with a declared language that lacks names or stories."""
     found = readiness.texts_missing(db_session)
     lines = [
@@ -125,16 +115,16 @@ def texts_missing(db_session: Session, at: At) -> Lines:
                  m.languages)
         for m in found
     ]  # fmt: skip
-    return Lines(lines[:SHOWN], len(lines))
+    return Capped(lines[:SHOWN], len(lines))
 
 
-def failed_mail(db_session: Session, at: At) -> Lines:
+def failed_mail(db_session: Session, at: At) -> Capped:
     """Mail the worker gave up on, newest first."""
     found = agenda.failed_mail(db_session, limit=SHOWN)
-    return Lines(found.lines, found.total)
+    return found
 
 
-SECTIONS: dict[str, Callable[[Session, At], Lines]] = {
+SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
     "today": today,
     "this_week": this_week,
     "without_guide": without_guide,
@@ -145,7 +135,7 @@ SECTIONS: dict[str, Callable[[Session, At], Lines]] = {
 }
 
 
-def dashboard(db_session: Session, at: At) -> dict[str, Lines]:
+def dashboard(db_session: Session, at: At) -> dict[str, Capped]:
     """Every section of the dashboard, by name, read in the caller's transaction."""
     return {name: build(db_session, at) for name, build in SECTIONS.items()}
 
