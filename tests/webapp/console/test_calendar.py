@@ -112,6 +112,9 @@ def test_wrong_filters_answer_400_beside_their_field(app, client):
         assert f'id="filter-{name}-error" role="alert"' in page
     assert 'aria-invalid="true"' in page and 'class="flash error" role="alert"' in page
     assert "<script" not in calendar(client, tour="<script>")[1].split("</head>")[1]
+    for far in ("0001-01-01", "9999-12-31"):  # the ends of the calendar: refused, no 500
+        status, page = calendar(client, day=far)
+        assert status == 400 and 'id="filter-day-error"' in page
 
 
 def test_only_coordinators(app, client):

@@ -28,6 +28,9 @@ from webapp.console.overview.lines import WalkLine, format_day, title_in, walk_l
 from webapp.console.views import bp
 
 MONTH, WEEK = "month", "week"
+# Dates the calendar turns to: far enough for any walk, and far from the ends of Python's
+# calendar (a month grid of year 1 or 9999 would step outside it).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 # Walks a day of the month view shows before "N more" (its week view shows them all),
 # as a paper calendar's square holds a few lines.
 MONTH_DAY_SHOWN = 4
@@ -96,7 +99,10 @@ def read_filters(args, choices: dict[str, list[Choice]], today: date) -> Filters
     if raw_day:
         try:
             found.day = date.fromisoformat(raw_day)
+            if not FIRST_DAY <= found.day <= LAST_DAY:
+                raise ValueError(raw_day)
         except ValueError:
+            found.day = today
             found.errors["day"] = gettext("Write a date such as %(example)s.",
                                           example=today.isoformat())  # fmt: skip
     for name in ("tour", "guide", "language"):
