@@ -13,8 +13,10 @@ from guides.accounts import create_account
 from guides.assignment import schedule_with_guide
 from tests.webapp.browser.axe import axe_violations
 from tests.webapp.browser.conftest import DESKTOP, PHONE
+from tours.booking import outbox
 from tours.booking.bookings import Party, book
 from tours.booking.departures import DepartureRequest, get_departure
+from tours.booking.models import WAITING, WaitlistEntry
 from tours.db import make_engine, make_sessionmaker, transaction
 
 pytestmark = pytest.mark.browser
@@ -37,6 +39,20 @@ def dashboard_server(start_live_server):
             db_session, DepartureRequest(SLUG, soon + timedelta(days=2), "es", 12, "youssef")
         )
         book(db_session, guided.id, Party("Ane Etxeberria", "a@example.org", 2, "es"))
+        # Every section of the dashboard shows something for axe to check.
+        outbox.record(
+            db_session,
+            kind="booking_confirmation",
+            recipient="nobody@example.org",
+            subject="Tu paseo",
+            raw=b"",
+            departure_id=guided.id,
+            error="550 no such mailbox",
+        )
+        db_session.add(
+            WaitlistEntry(departure_id=guided.id, party_size=2, language="es",
+                          name="Itziar", email="i@example.org", status=WAITING)
+        )  # fmt: skip
     yield server
     engine.dispose()
 
@@ -93,7 +109,9 @@ def test_dashboard_and_calendar_pass_axe_on_a_phone(dashboard_server, phone_page
     server = dashboard_server
     unguided_walk(server, days=5)
     log_in(phone_page, server)
-    assert phone_page.locator("#without-guide").is_visible()
+    for section in ("#without-guide", "#this-week", "#waiting-lists", "#failed-mail"):
+        assert phone_page.locator(section).is_visible(), section
+    phone_page.locator("#failed-mail summary").first.click()  # the reason, unfolded
     assert axe_violations(phone_page) == [], "dashboard"
     for view in ("month", "week"):
         phone_page.goto(f"{server.url}/console/admin/calendar?view={view}")
