@@ -41,7 +41,7 @@ from guides.accounts import (
     authenticate,
     end_sessions,
 )
-from guides.roster import CheckInRejected, departure_for, departures_for
+from guides.roster import CheckInRejected, departure_for
 from guides.scripts import ScriptConflict, ScriptRejected, shared_script
 from tours.booking.departures import DepartureNotFound, slug_of
 from tours.errors import TourNotFound
@@ -49,7 +49,6 @@ from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.assets import asset_url
 from webapp.common.database import get_db
-from webapp.common.departure_views import load_departure_views
 from webapp.common.i18n import current_language
 from webapp.common.maps import tour_map_html
 from webapp.console.auth import console_user, guard_console
@@ -190,16 +189,6 @@ def _password_message(error: AccountError) -> str:
             " Add words of your own, or choose another phrase."
         )
     return gettext("This link has expired or was used already; ask your coordinator for a new one.")
-
-
-@bp.get("/")
-def index() -> str:
-    """The walks of this guide (every walk for a coordinator), today's first."""
-    lang = current_language()
-    with get_db().transaction() as db_session:
-        found = departures_for(db_session, current_user.sees_guide)
-        views = load_departure_views(db_session, found, lang)
-    return render_template("console/index.html", sessions=views)
 
 
 def _departure_or_404(db_session, departure_id: int):

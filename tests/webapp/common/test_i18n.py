@@ -60,6 +60,8 @@ SAME_AS_ENGLISH = {
     "%(subject)s (%(tour)s, %(date)s)",  # a walk message's subject: the sender's words
     "Message",  # French (a message to a walk's group)
     "optional",  # German
+    "Date",  # French (the calendar's date field)
+    "version %(version)d",  # French (a dashboard line's tour version)
 }
 
 

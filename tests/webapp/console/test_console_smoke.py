@@ -20,7 +20,9 @@ def test_admin_pages_render(app, client):
     log_in(client, ADMIN)
     # Each page with something it must show from the world built above.
     for url, shown in (
-        ("/console/", f'href="/console/departures/{world.walk_b}"'),
+        # The dashboard links each walk to the page where a coordinator changes it.
+        ("/console/", f'href="/console/admin/departures/{world.walk_b}"'),
+        ("/console/admin/calendar?view=week", ">Calendar: Week of"),
         ("/console/admin/departures", f'href="/console/admin/departures/{world.walk_a}"'),
         (f"/console/admin/departures/{world.walk_a}", "Ane Visitor"),
         ("/console/admin/guides", 'href="/console/admin/guides/youssef"'),

@@ -1,0 +1,155 @@
+"""The console's first page: a guide's own walks, or the coordinator's dashboard.
+
+The dashboard is a list of sections.  A section is one function of ``(db_session, at)``
+returning a ``Capped`` (its first lines, of whatever type its block reads, and how many
+there are in all), one entry in ``SECTIONS``, and the block of ``console/dashboard.html``
+of the same name, which renders it (and shows nothing when it is empty).  To add a
+section, such as pending group requests: write its function (its query a plain function
+of the domain package that owns the data), add its entry, add its block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from guides.overview import arrived_counts
+from guides.profiles import guide_names
+from guides.roster import departures_for
+from tours.booking import agenda
+from tours.booking.agenda import Capped
+from tours.content.workflows import readiness
+from tours.db import utcnow
+from webapp.common.database import get_db
+from webapp.common.departure_views import load_departure_views
+from webapp.common.i18n import current_language
+from webapp.console.overview.lines import WalkLine, title_in, walk_lines, walk_words
+from webapp.console.views import bp
+
+# Lines a section shows before "and N more" (the calendar or the page it links to has all).
+SHOWN = 20
+WEEK_SHOWN = 40
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class At:
+    """When and for whom the dashboard is drawn."""
+
+    now: datetime  # aware, UTC
+    lang: str  # the language texts are shown in
+    locale: str  # the locale dates and times are written in
+
+
+def _lines(db_session: Session, walks: list[agenda.AgendaWalk], at: At) -> list[WalkLine]:
+    names = guide_names(db_session, [w.guide_id for w in walks])
+    started = [w.id for w in walks if w.starts_at <= at.now and not w.cancelled]
+    arrived = arrived_counts(db_session, started)
+    return walk_lines(walks, at.lang, at.locale, names, arrived, at.now)
+
+
+def _local_days_ahead(walk: agenda.AgendaWalk, now: datetime) -> int:
+    """0 for a walk today where it happens, 1 tomorrow, -1 yesterday..."""
+    zone = ZoneInfo(walk.timezone)
+    return (walk.starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+
+
+def _days_ahead(db_session: Session, at: At, first: int, last: int) -> list[agenda.AgendaWalk]:
+    start = at.now + timedelta(days=first - 1) - agenda.ZONE_MARGIN
+    end = at.now + timedelta(days=last + 1) + agenda.ZONE_MARGIN
+    walks = agenda.walks_between(db_session, start, end)
+    return [w for w in walks if first <= _local_days_ahead(w, at.now) <= last]
+
+
+def today(db_session: Session, at: At) -> Capped:
+    """Today's walks (by their own clocks), seats booked, arrivals once started."""
+    walks = _days_ahead(db_session, at, 0, 0)
+    return Capped(_lines(db_session, walks[:SHOWN], at), len(walks))
+
+
+def this_week(db_session: Session, at: At) -> Capped:
+    """The walks of the next seven days after today."""
+    walks = _days_ahead(db_session, at, 1, WEEK_DAYS)
+    return Capped(_lines(db_session, walks[:WEEK_SHOWN], at), len(walks))
+
+
+def without_guide(db_session: Session, at: At) -> Capped:
+    """Upcoming walks nobody guides yet; each links to its page, where one is assigned."""
+    found = agenda.walks_without_guide(db_session, at.now, limit=SHOWN)
+    return Capped(_lines(db_session, found.lines, at), found.total)
+
+
+def waiting_lists(db_session: Session, at: At) -> Capped:
+    """Upcoming walks with people on their waiting list."""
+    found = agenda.waiting_lists(db_session, at.now, limit=SHOWN)
+    return Capped(_lines(db_session, found.lines, at), found.total)
+
+
+@dataclass(frozen=True)
+class TourTodo:
+    slug: str
+    title: str
+    version: int
+    languages: tuple[str, ...] = ()
+
+
+def drafts_ready(db_session: Session, at: At) -> Capped:
+    """Drafts with nothing left to do: the editor publishes them."""
+    found = readiness.drafts_ready(db_session)
+    lines = [TourTodo(t.slug, title_in(t.title, at.lang, t.slug), t.version) for t in found]
+    return Capped(lines[:SHOWN], len(lines))
+
+
+def texts_missing(db_session: Session, at: At) -> Capped:
+    """Published tours with a declared language that lacks names or stories."""
+    found = readiness.texts_missing(db_session)
+    lines = [
+        TourTodo(m.tour.slug, title_in(m.tour.title, at.lang, m.tour.slug), m.tour.version,
+                 m.languages)
+        for m in found
+    ]  # fmt: skip
+    return Capped(lines[:SHOWN], len(lines))
+
+
+def failed_mail(db_session: Session, at: At) -> Capped:
+    """Mail the worker gave up on, newest first."""
+    found = agenda.failed_mail(db_session, limit=SHOWN)
+    return found
+
+
+SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
+    "today": today,
+    "this_week": this_week,
+    "without_guide": without_guide,
+    "waiting_lists": waiting_lists,
+    "drafts_ready": drafts_ready,
+    "texts_missing": texts_missing,
+    "failed_mail": failed_mail,
+}
+
+
+def dashboard(db_session: Session, at: At) -> dict[str, Capped]:
+    """Every section of the dashboard, by name, read in the caller's transaction."""
+    return {name: build(db_session, at) for name, build in SECTIONS.items()}
+
+
+@bp.get("/")
+def index() -> str:
+    """A guide's walks, today's first; for a coordinator, the dashboard."""
+    lang = current_language()
+    if current_user.is_coordinator:
+        at = At(utcnow(), lang, str(get_locale() or lang))
+        with get_db().transaction() as db_session:
+            sections = dashboard(db_session, at)
+        return render_template("console/dashboard.html", at=at, words=walk_words(), **sections)
+    with get_db().transaction() as db_session:
+        found = departures_for(db_session, current_user.sees_guide)
+        views = load_departure_views(db_session, found, lang)
+    return render_template("console/index.html", sessions=views)

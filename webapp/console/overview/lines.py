@@ -1,0 +1,122 @@
+"""How the dashboard and the calendar show a walk: its title in the reader's language,
+its time where it happens, its guide's name, seats and arrivals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import DateTimePattern, format_date, match_skeleton, parse_pattern
+from flask_babel import get_translations
+
+from tours.booking.agenda import AgendaWalk
+from tours.i18n import LocalizedText
+
+
+def title_in(title: Mapping[str, Any], lang: str, fallback: str) -> str:
+    """``title`` in ``lang`` or the nearest language it has; ``fallback`` when empty."""
+    found = LocalizedText(dict(title)).resolve(lang, list(title))
+    return found.text if found is not None and found.text.strip() else fallback
+
+
+@dataclass(frozen=True)
+class WalkLine:
+    """One walk as a line of the dashboard or a cell of the calendar."""
+
+    id: int
+    title: str
+    starts_at: datetime  # aware, in the walk's own timezone
+    clock: str  # its start time in the reader's locale ("11:00", "11:00 AM")
+    language: str
+    capacity: int
+    booked: int
+    guide_name: str | None
+    cancelled: bool
+    waiting: int
+    arrived: int | None  # people checked in, once the walk has started
+
+    @property
+    def day(self) -> date:
+        return self.starts_at.date()
+
+
+def walk_lines(
+    walks: Iterable[AgendaWalk],
+    lang: str,
+    locale: str,
+    names: Mapping[str, str],
+    arrived: Mapping[int, int] | None = None,
+    now: datetime | None = None,
+) -> list[WalkLine]:
+    """``walks`` as lines; ``arrived`` counts are given for those started by ``now``.
+
+    A month has hundreds of walks of a few tours: each tour's title is resolved once.
+    """
+    titles: dict[str, str] = {}
+    lines = []
+    for walk in walks:
+        started = now is not None and walk.starts_at <= now and not walk.cancelled
+        title = titles.get(walk.slug)
+        if title is None:
+            title = titles[walk.slug] = title_in(walk.title, lang, walk.slug)
+        starts_at = walk.starts_at.astimezone(ZoneInfo(walk.timezone))
+        lines.append(
+            WalkLine(
+                id=walk.id,
+                title=title,
+                starts_at=starts_at,
+                clock=clock(starts_at, locale),
+                language=walk.language,
+                capacity=walk.capacity,
+                booked=walk.booked,
+                guide_name=names.get(walk.guide_id or ""),
+                cancelled=walk.cancelled,
+                waiting=walk.waiting,
+                arrived=(arrived or {}).get(walk.id, 0) if started else None,
+            )
+        )
+    return lines
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
+    """The locale's pattern for ``skeleton``, matched once: matching is most of the cost
+    of formatting a date (a month view formats 35)."""
+    skeletons = Locale.parse(locale).datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return skeletons[skeleton]
+
+
+def format_day(skeleton: str, day: date, locale: str) -> str:
+    """``day`` by a CLDR ``skeleton`` ("MMMMEEEEd": "martes, 8 de diciembre")."""
+    return format_date(day, _skeleton_pattern(skeleton, locale), locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _clock_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
+    parsed = Locale.parse(locale)
+    return parsed, parse_pattern(parsed.time_formats["short"])
+
+
+def clock(moment: datetime, locale: str) -> str:
+    """The time of ``moment`` as the locale writes it short ("11:00", "11:00 AM"), the
+    locale and its pattern parsed once (babel's ``format_time`` parses them each call)."""
+    parsed, pattern = _clock_pattern(locale)
+    return pattern.apply(moment, parsed)
+
+
+def walk_words() -> dict[str, str]:
+    """What every walk line says, translated once per page: a month shows a hundred lines,
+    and each ``gettext`` through the request context costs more than the rest of a line."""
+    translations = get_translations()
+    return {
+        "seats": translations.gettext("%(booked)d of %(capacity)d seats booked"),
+        "no_guide": translations.gettext("no guide"),
+        "cancelled": translations.gettext("cancelled"),
+    }
