@@ -83,6 +83,8 @@ _CROSSING_EPS_M = 1e-3
 _ZERO_LEG_M = 0.01
 
 _GEOD = Geod(ellps="WGS84")
+#: How many located points a geometry remembers (a tour's stops, many times over).
+_REMEMBERED = 100_000
 
 
 class GeometryError(BideanError, ValueError):
@@ -227,6 +229,7 @@ class RouteGeometry:
         if not parts:
             raise GeometryError("the route has no positions; it needs at least 2 distinct ones")
         lonlat = np.concatenate(parts)
+        self._part_lengths = tuple(len(part) for part in parts)
         if not (lonlat != lonlat[0]).any():
             raise GeometryError(
                 f"the route has {counted(len(lonlat), 'position')} but all are the same place;"
@@ -284,6 +287,22 @@ class RouteGeometry:
             )
         )
         self._tree = shapely.STRtree(self._segments)
+        # Where points were located, by (lon, lat): an import locates the same stops twice
+        # (to order them, then to check them) on one geometry, and a point's place depends
+        # on nothing but the point and the route.
+        self._located: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def measures(self, lines: Sequence[Sequence[Sequence[float]]]) -> bool:
+        """Whether this geometry is of ``lines``: the same parts with the same lon/lat
+        positions, to the last digit (elevation aside), so it can stand in for building
+        ``RouteGeometry(lines)`` again."""
+        if tuple(len(part) for part in lines) != self._part_lengths:
+            return False
+        try:
+            parts = [_lonlat_array(part, "route") for part in lines]
+        except GeometryError:
+            return False
+        return bool(np.array_equal(np.concatenate(parts), self._lonlat))
 
     @property
     def positions(self) -> FloatArray:
@@ -333,7 +352,20 @@ class RouteGeometry:
         return [StopLocation(a, o) for a, o in zip(along.tolist(), offset.tolist(), strict=True)]
 
     def _locate_arrays(self, lonlat: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Vectorised :meth:`locate`: arrays of ``along_m`` and ``offset_m``."""
+        """Vectorised :meth:`locate`: arrays of ``along_m`` and ``offset_m`` (remembered
+        per point, up to ``_REMEMBERED`` points)."""
+        points = [(lon, lat) for lon, lat in lonlat.tolist()]
+        known = self._located
+        if all(point in known for point in points):
+            along, offset = zip(*(known[point] for point in points), strict=True)
+            return np.array(along, dtype=np.float64), np.array(offset, dtype=np.float64)
+        along, offset = self._locate_all(lonlat)
+        if len(known) + len(points) <= _REMEMBERED:
+            places = zip(along.tolist(), offset.tolist(), strict=True)
+            known.update(zip(points, places, strict=True))
+        return along, offset
+
+    def _locate_all(self, lonlat: FloatArray) -> tuple[FloatArray, FloatArray]:
         n = len(lonlat)
         px, py = self._transformer.transform(lonlat[:, 0], lonlat[:, 1])
         px, py = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
+from tours.content.assembly.assembly_order import (
+    AssembledStop,
+    StopOrder,
+    decide_order,
+    measure_route,
+    route_lines,
+)
 from tours.content.assembly.drawn import draw_through, drawn_route, no_route_message
 from tours.content.assembly.fieldmap import (
     FieldMap,
@@ -45,6 +51,7 @@ from tours.content.checking.textmaps import canonical_tag
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
+from tours.tour.geometry import RouteGeometry
 
 _LINES = ("LineString", "MultiLineString")
 _AREAS = ("Polygon", "MultiPolygon")
@@ -222,8 +229,9 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
+    geometry = None if drawn else measure_route(parts.route)
     order = decide_order(
-        [] if drawn else parts.route,
+        geometry,
         stop_features,
         options.order,
         result.notes,
@@ -237,7 +245,8 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     result.stop_count = len(stop_features)
     result.texts = texts_per_language(document)
     result.notes.extend(language_notes(result.texts, language))
-    _check(document, parts, stop_features, order, options, result)
+    measured = geometry if isinstance(geometry, RouteGeometry) else None
+    _check(document, parts, stop_features, order, options, result, measured)
     return result
 
 
@@ -486,14 +495,7 @@ def _document(
     options: AssemblyOptions,
     result: Assembly,
 ) -> dict[str, Any]:
-    lines: list[Any] = []
-    for feature in parts.route:
-        geometry = feature.geometry
-        lines.extend(
-            [geometry["coordinates"]]
-            if geometry["type"] == "LineString"
-            else geometry["coordinates"]
-        )
+    lines = route_lines(parts.route)
     geometry = (
         {"type": "LineString", "coordinates": lines[0]}
         if len(lines) == 1
@@ -536,9 +538,13 @@ def _check(
     order: StopOrder,
     options: AssemblyOptions,
     result: Assembly,
+    measured: RouteGeometry | None,
 ) -> None:
-    """Run the profile over the assembled document; errors become the to-do list."""
-    checked = validate_document(document, result.report.file, options.validation)
+    """Run the profile over the assembled document (its route as measured for the stop
+    order); errors become the to-do list."""
+    checked = validate_document(
+        document, result.report.file, options.validation, route_geometry=measured
+    )
     origins: dict[int, SourceFeature] = {0: parts.route[0]}
     for position, index in enumerate(order.final, start=1):
         origins[position] = stops[index].feature
