@@ -1,11 +1,13 @@
 """KML and KMZ (Google My Maps, Google Earth) to features.
 
-One streaming pass of expat (``limits.scan_xml``) refuses any DOCTYPE, so no entity
-can be declared (no "billion laughs", no reading other files), checks the nesting and
-notes the line of every ``<Placemark>``; the standard library's parser then builds the
-element tree, and the features are taken straight from it.  (fastkml built an object
-per element and a pygeoif geometry per Placemark: 30 times the cost of parsing a My Maps
-export, see ``bench/assemble_bench.py``.)
+No DOCTYPE is accepted, so no entity can be declared (no "billion laughs", no reading
+other files), nesting is limited, and the line of every ``<Placemark>`` is noted; the
+standard library's parser builds the element tree, and the features are taken straight
+from it.  A UTF-8 file without the bytes ``<!DOCTYPE`` is parsed at once and its lines
+counted in the bytes (:func:`_quick_tree`); any other first gets one streaming pass of
+expat (``limits.scan_xml``) that refuses a DOCTYPE before any tree is built.  (fastkml
+built an object per element and a pygeoif geometry per Placemark: 30 times the cost of
+parsing a My Maps export, see ``bench/assemble_bench.py``.)
 Elements are matched by their local name, so KML 2.2, Google Earth's older namespaces
 and files without one read alike.  A KMZ is a ZIP archive whose first ``.kml`` member
 is the document.
@@ -23,13 +25,15 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
 from tours.content.reading.jsonload import human_size
-from tours.content.reading.limits import scan_xml
+from tours.content.reading.limits import MAX_XML_DEPTH, scan_xml
 from tours.content.reading.xmltext import as_utf8
 from tours.content.report import Problem, Severity
 
@@ -38,6 +42,13 @@ _CENTRAL_ENTRY = b"PK\x01\x02"  # the signature of each file's entry in the arch
 _CHUNK = 1024 * 1024
 _MIB = 1024 * 1024
 _SPACED_COMMA = re.compile(r", +")
+_DOCTYPE = b"<!DOCTYPE"
+#: The start tag of a Placemark, with or without a namespace prefix.
+_PLACEMARK_TAG = re.compile(rb"<(?:[^\s<>/!?:=\"']+:)?Placemark[\s/>]")
+#: A declared encoding, after a byte order mark perhaps.
+_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_UTF8 = frozenset((b"utf-8", b"utf8"))
+_TAG = attrgetter("tag")
 
 
 @dataclass(frozen=True)
@@ -130,46 +141,15 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
         result.problems.append(replace(encoding, file=file))
         if encoding.severity is Severity.ERROR:
             return result
-    # One pass before any tree is built: absurd nesting (folders are walked recursively),
-    # a DOCTYPE, and the line of every Placemark.
-    scan = scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark")
-    if scan.too_deep is not None:
-        problem = scan.too_deep
-        result.problems.append(
-            _problem(problem.code, problem.message, file, problem.line or 1, problem.column or 1)
-        )
-        return result
-    if scan.doctype:
-        result.problems.append(
-            _problem(
-                "kml.doctype",
-                "The KML has a <!DOCTYPE> or entity declaration, which Bidean refuses for"
-                " safety (KML never needs one). Remove the declaration and import it again.",
-                file,
-            )
-        )
-        return result
-    try:
-        # Safe without defusedxml: with no DOCTYPE there is no entity to expand or fetch.
-        root = ElementTree.fromstring(data)
-    except Exception as exc:  # ParseError and friends: report with line and column
-        line, column = getattr(exc, "position", (1, 0))
-        result.problems.append(
-            _problem(
-                "kml.syntax",
-                f"XML syntax error in the KML at line {line}, column {column + 1}: {exc}.",
-                file,
-                line,
-                column + 1,
-            )
-        )
-        return result
-    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
-        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
-        return result
+    tree = _quick_tree(data)
+    if tree is None:
+        read = _scanned_tree(data, file, result)
+        if read is None:
+            return result
+        tree = read
+    root, lines = tree
     placemarks: list[Element] = []
     _walk(root, placemarks, result)
-    lines = scan.lines
     for index, placemark in enumerate(placemarks):
         line = lines[index] if index < len(lines) else 1
         try:
@@ -187,6 +167,104 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             result.features.clear()
             return result
     return result
+
+
+def _scanned_tree(data: bytes, file: str, result: KmlFeatures) -> tuple[Element, list[int]] | None:
+    """The element tree and the line of each Placemark, after one pass of expat that
+    refuses a DOCTYPE and absurd nesting (problems go to ``result``; None then)."""
+    # One pass before any tree is built: absurd nesting (folders are walked recursively),
+    # a DOCTYPE, and the line of every Placemark.
+    scan = scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark")
+    if scan.too_deep is not None:
+        problem = scan.too_deep
+        result.problems.append(
+            _problem(problem.code, problem.message, file, problem.line or 1, problem.column or 1)
+        )
+        return None
+    if scan.doctype:
+        result.problems.append(
+            _problem(
+                "kml.doctype",
+                "The KML has a <!DOCTYPE> or entity declaration, which Bidean refuses for"
+                " safety (KML never needs one). Remove the declaration and import it again.",
+                file,
+            )
+        )
+        return None
+    try:
+        # Safe without defusedxml: with no DOCTYPE there is no entity to expand or fetch.
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # ParseError and friends: report with line and column
+        line, column = getattr(exc, "position", (1, 0))
+        result.problems.append(
+            _problem(
+                "kml.syntax",
+                f"XML syntax error in the KML at line {line}, column {column + 1}: {exc}.",
+                file,
+                line,
+                column + 1,
+            )
+        )
+        return None
+    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
+        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
+        return None
+    return root, scan.lines
+
+
+def _quick_tree(data: bytes) -> tuple[Element, list[int]] | None:
+    """What :func:`_scanned_tree` gives, without expat's streaming pass, when the bytes
+    vouch for it; None sends the file through that pass.
+
+    A UTF-8 file without the bytes ``<!DOCTYPE`` declares no DOCTYPE, so no entity, and
+    the standard library's parser may build its tree at once.  The tree then gives the
+    nesting depth, and the line of each Placemark is counted up to its start tag,
+    found in the bytes: when the tags found are as many as the Placemark elements of
+    the tree (none in a comment or CDATA section), they are those elements', in order.
+    Expat's pass over a My Maps export cost about as much as building its tree.
+    """
+    declared = _ENCODING.match(data)
+    if _DOCTYPE in data or (declared and declared.group(1).lower() not in _UTF8):
+        return None
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception:  # the pass and the parser after it say what is wrong, with where
+        return None
+    depth, placemarks = _shape(root)
+    starts = [match.start() for match in _PLACEMARK_TAG.finditer(data)]
+    if depth > MAX_XML_DEPTH or len(starts) != placemarks:
+        return None
+    return root, _lines_at(data, starts)
+
+
+def _shape(root: Element) -> tuple[int, int]:
+    """How deeply the tree nests (the root is 1), and how many Placemarks it holds;
+    the depth is counted no further than past ``MAX_XML_DEPTH``."""
+    depth = placemarks = 0
+    level = [root]
+    while level:
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            break
+        tags = Counter(map(_TAG, level))
+        placemarks += sum(n for tag, n in tags.items() if _local(tag) == "Placemark")
+        level = [child for element in level for child in element]
+    return depth, placemarks
+
+
+def _lines_at(data: bytes, offsets: list[int]) -> list[int]:
+    """The line of each offset (ascending), counted as expat counts: LF, CR and CRLF
+    each end a line.  An offset never splits a CRLF: each is the ``<`` of a tag."""
+    lines: list[int] = []
+    line, previous = 1, 0
+    carriage = b"\r" in data
+    for offset in offsets:
+        line += data.count(b"\n", previous, offset)
+        if carriage:
+            line += data.count(b"\r", previous, offset) - data.count(b"\r\n", previous, offset)
+        lines.append(line)
+        previous = offset
+    return lines
 
 
 def kml_of_kmz(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> bytes | Problem:
