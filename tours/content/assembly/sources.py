@@ -10,6 +10,7 @@ just the property ``desc``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -38,6 +39,12 @@ _WAYPOINT_FIELDS = ("name", "description", "comment", "symbol", "type", "source"
 _WAYPOINT_KEYS = {"description": "desc", "comment": "cmt", "symbol": "sym", "source": "src"}
 
 
+@functools.lru_cache(maxsize=64)
+def _file_name(file: str) -> str:
+    """The last part of a file's path (asked for once per feature: a stop's label)."""
+    return PurePath(file).name
+
+
 @dataclass
 class SourceFeature:
     """One feature of a source file and where it came from."""
@@ -59,7 +66,7 @@ class SourceFeature:
 
     def where(self) -> str:
         place = f"line {self.line}" if self.line is not None else ""
-        return f"{PurePath(self.file).name} {place} ({self.label})".replace("  ", " ")
+        return f"{_file_name(self.file)} {place} ({self.label})".replace("  ", " ")
 
 
 @dataclass
