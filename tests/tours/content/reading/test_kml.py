@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from tours.content.reading import kml
 from tours.content.reading.kml import read_kml
+from tours.content.reading.limits import scan_xml
 
 GX = 'xmlns:gx="http://www.google.com/kml/ext/2.2"'
 BODY = """<Document><name> Walk </name><description>By the river</description>
@@ -90,3 +92,76 @@ def test_a_mixed_multigeometry_gives_a_feature_per_part():
     assert [f["geometry"]["type"] for f, _ in result.features] == ["Point", "LineString", "Polygon"]
     assert len(result.features[2][0]["geometry"]["coordinates"]) == 2  # outer and inner ring
     assert all(f["properties"] == {"name": "m"} for f, _ in result.features)
+
+
+def _expat_lines(data: bytes) -> list[int]:
+    """The line of every Placemark as expat's streaming pass gives it."""
+    return scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark").lines
+
+
+TRICKY = [
+    # Windows and old Mac line ends: expat counts CR, LF and CRLF each as one line end.
+    f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.replace("\n", "\r\n"),
+    f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.replace("\n", "\r"),
+    # A prefixed namespace, as some converters write it.
+    '<k:kml xmlns:k="http://www.opengis.net/kml/2.2">\n<k:Document>\n'
+    "<k:Placemark><k:name>A</k:name><k:Point><k:coordinates>1,2</k:coordinates></k:Point>"
+    "</k:Placemark>\n\n<k:Placemark\n><k:name>B</k:name><k:Point><k:coordinates>3,4"
+    "</k:coordinates></k:Point></k:Placemark></k:Document></k:kml>",
+]
+#: Text that looks like a Placemark's start tag but is none: the lines come from expat.
+NOT_TAGS = [
+    "<!-- an old <Placemark> left out -->\n",
+    "<description><![CDATA[\n<Placemark>\n]]></description>\n",
+]
+
+
+@pytest.mark.parametrize("data", TRICKY, ids=["crlf", "cr", "prefixed"])
+def test_placemark_lines_counted_in_the_bytes_are_expat_s(data, monkeypatch):
+    """A UTF-8 file without a DOCTYPE skips expat's streaming pass: same lines, same
+    features."""
+    expected = _expat_lines(data.encode())
+    assert expected  # the variants do hold Placemarks
+
+    def no_pass(*args, **kwargs):
+        raise AssertionError("expat's streaming pass is not needed for this file")
+
+    monkeypatch.setattr(kml, "scan_xml", no_pass)
+    result = read_kml(data.encode(), "walk.kml")
+    assert result.problems == []
+    lines = [line for _, line in result.features] + [int(s.split()[3]) for s in result.skipped]
+    assert sorted(lines) == expected
+
+
+@pytest.mark.parametrize("noise", NOT_TAGS, ids=["comment", "cdata"])
+def test_a_placemark_tag_in_a_comment_or_cdata_leaves_the_lines_to_expat(noise):
+    data = f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>\n{noise}{BODY}</kml>'.encode()
+    result = read_kml(data, "walk.kml")
+    assert result.problems == []
+    lines = _expat_lines(data)
+    assert [line for _, line in result.features] == [lines[i] for i in (0, 1, 2, 3, 4)]
+    assert result.skipped == [f"Placemark at line {lines[5]} (no geometry)"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<?xml version="1.0" encoding="ISO-8859-1"?>',  # not UTF-8: expat's pass reads it
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x "y">]>',
+    ],
+    ids=["latin-1", "doctype"],
+)
+def test_other_files_still_go_through_expat_s_pass(head, monkeypatch):
+    calls: list[bytes] = []
+    real = kml.scan_xml
+
+    def counted(data, *args, **kwargs):
+        calls.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(kml, "scan_xml", counted)
+    data = f'{head}<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.encode()
+    result = read_kml(data, "walk.kml")
+    assert len(calls) == 1
+    codes = [p.code for p in result.problems]
+    assert codes == (["kml.doctype"] if "DOCTYPE" in head else [])
