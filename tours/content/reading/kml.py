@@ -43,8 +43,8 @@ _CHUNK = 1024 * 1024
 _MIB = 1024 * 1024
 _SPACED_COMMA = re.compile(r", +")
 _DOCTYPE = b"<!DOCTYPE"
-#: The start tag of a Placemark, with or without a namespace prefix.
-_PLACEMARK_TAG = re.compile(rb"<(?:[^\s<>/!?:=\"']+:)?Placemark[\s/>]")
+#: The start tag of a Placemark, with or without a namespace prefix; or a DOCTYPE.
+_PLACEMARK_TAG = re.compile(rb"<(?:[^\s<>/!?:=\"']+:)?Placemark[\s/>]|<!DOCTYPE")
 #: A declared encoding, after a byte order mark perhaps.
 _ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _UTF8 = frozenset((b"utf-8", b"utf8"))
@@ -224,14 +224,18 @@ def _quick_tree(data: bytes) -> tuple[Element, list[int]] | None:
     Expat's pass over a My Maps export cost about as much as building its tree.
     """
     declared = _ENCODING.match(data)
-    if _DOCTYPE in data or (declared and declared.group(1).lower() not in _UTF8):
+    if declared and declared.group(1).lower() not in _UTF8:
+        return None
+    # One search finds both: the Placemark start tags and any DOCTYPE.
+    found = [(match.start(), match.group()) for match in _PLACEMARK_TAG.finditer(data)]
+    if any(text == _DOCTYPE for _, text in found):
         return None
     try:
         root = ElementTree.fromstring(data)
     except Exception:  # the pass and the parser after it say what is wrong, with where
         return None
     depth, placemarks = _shape(root)
-    starts = [match.start() for match in _PLACEMARK_TAG.finditer(data)]
+    starts = [start for start, _ in found]
     if depth > MAX_XML_DEPTH or len(starts) != placemarks:
         return None
     return root, _lines_at(data, starts)
