@@ -2,9 +2,10 @@
 
 * a My Maps-style KML generated here (issue #21: 38x ElementTree before): a Document
   of styles, a 10,000-vertex walking line and 160 placemarks with long HTML
-  descriptions, images and ExtendedData, 0.8 MB; ``bidean import FILE`` work (the one
-  expat pass, the tree, placemarks to features, field map, order, profile check)
-  against ``xml.etree.ElementTree.fromstring`` of the same bytes.  Goal: at most 5x.
+  descriptions, images and ExtendedData, 0.8 MB; ``bidean import FILE`` work (the tree
+  and its safety checks, placemarks to features, field map, the route measured for the
+  stop order, the profile check) against ``xml.etree.ElementTree.fromstring`` of the
+  same bytes.  Goal: at most 5x.
   The same size in 700 short placemarks is printed beside it (figures only): there the
   per-stop work of the field map and the profile check, the same for every format,
   dominates;
