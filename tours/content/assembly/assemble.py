@@ -48,6 +48,7 @@ from tours.content.assembly.textcount import (
 )
 from tours.content.checking.pipeline import ValidationOptions, validate_document, without_gc
 from tours.content.checking.textmaps import canonical_tag
+from tours.content.checking.validate import CoordinateArrays
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
@@ -240,7 +241,8 @@ def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> 
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
-    geometry = None if drawn else measure_route(parts.route)
+    arrays = CoordinateArrays()  # the route's, converted once for the order and the check
+    geometry = None if drawn else measure_route(parts.route, arrays)
     order = decide_order(
         geometry,
         stop_features,
@@ -257,7 +259,7 @@ def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> 
     result.texts = texts_per_language(document)
     result.notes.extend(language_notes(result.texts, language))
     measured = geometry if isinstance(geometry, RouteGeometry) else None
-    _check(document, parts, stop_features, order, options, result, measured)
+    _check(document, parts, stop_features, order, options, result, (measured, arrays))
     return result
 
 
@@ -549,12 +551,13 @@ def _check(
     order: StopOrder,
     options: AssemblyOptions,
     result: Assembly,
-    measured: RouteGeometry | None,
+    measured: tuple[RouteGeometry | None, CoordinateArrays],
 ) -> None:
     """Run the profile over the assembled document (its route as measured for the stop
     order); errors become the to-do list."""
+    geometry, arrays = measured
     checked = validate_document(
-        document, result.report.file, options.validation, route_geometry=measured
+        document, result.report.file, options.validation, route_geometry=geometry, arrays=arrays
     )
     origins: dict[int, SourceFeature] = {0: parts.route[0]}
     for position, index in enumerate(order.final, start=1):

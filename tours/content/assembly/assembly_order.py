@@ -9,13 +9,17 @@ explicit orders.  The report shows the computed order next to the source order.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tours.content.assembly.sources import SourceFeature
 from tours.content.checking.profile_geometry import rounded_positions
+from tours.content.checking.validate import CoordinateArrays
 from tours.coords import LonLat
 from tours.tour.geometry import GeometryError, RouteGeometry, plan_itinerary
 
@@ -217,13 +221,21 @@ def route_lines(route: list[SourceFeature]) -> list[Any]:
     return lines
 
 
-def measure_route(route: list[SourceFeature]) -> RouteGeometry | GeometryError:
+def measure_route(
+    route: list[SourceFeature], arrays: CoordinateArrays
+) -> RouteGeometry | GeometryError:
     """The route measured as the profile measures it, on its positions as they will be
     stored (rounded), so that the stop order and the profile's check share one geometry
-    (building it is most of the time an assembly takes after reading)."""
+    (building it is most of the time an assembly takes after reading).  The lines'
+    arrays go into ``arrays``, which the check then converts no more."""
     lines = route_lines(route)
+    for line in lines:
+        with contextlib.suppress(TypeError, ValueError):  # positions of mixed lengths
+            array = np.asarray(line, dtype=np.float64)
+            if array.ndim == 2:
+                arrays.keep(line, array)
     try:
-        rounded = [rounded_positions(line) for line in lines]
+        rounded = [rounded_positions(line, arrays) for line in lines]
     except (TypeError, ValueError):  # not numbers: the geometry says what is wrong
         rounded = [[position[:2] for position in line] for line in lines]
     try:

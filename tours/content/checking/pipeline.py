@@ -130,13 +130,15 @@ def validate_document(
     options: ValidationOptions | None = None,
     *,
     route_geometry: RouteGeometry | None = None,
+    arrays: CoordinateArrays | None = None,
 ) -> ValidationResult:
     """Validate an already parsed GeoJSON value (a tour document built in code);
     ``route_geometry``, its route already measured, saves measuring it again when it is
-    of the route as stored."""
+    of the route as stored, and ``arrays``, its coordinates already converted, saves
+    converting them again."""
     with without_gc():
         options = options or ValidationOptions()
-        return _validate_value(value, Report(file), options, route_geometry)
+        return _validate_value(value, Report(file), options, route_geometry, arrays)
 
 
 @contextmanager
@@ -182,8 +184,9 @@ def _validate_value(
     report: Report,
     options: ValidationOptions,
     route_geometry: RouteGeometry | None = None,
+    arrays: CoordinateArrays | None = None,
 ) -> ValidationResult:
-    arrays = CoordinateArrays()
+    arrays = CoordinateArrays() if arrays is None else arrays
     report.problems.extend(validate_geojson(value, arrays))
     if any(p.code.startswith(_STRUCTURAL) for p in report.errors):
         return ValidationResult(report, None, None)
