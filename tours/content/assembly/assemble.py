@@ -242,6 +242,9 @@ def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> 
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
     arrays = CoordinateArrays()  # the route's, converted once for the order and the check
+    for source in read.values():
+        for coords, array in source.arrays.values():
+            arrays.keep(coords, array)
     geometry = None if drawn else measure_route(parts.route, arrays)
     order = decide_order(
         geometry,

@@ -229,7 +229,7 @@ def measure_route(
     (building it is most of the time an assembly takes after reading).  The lines'
     arrays go into ``arrays``, which the check then converts no more."""
     lines = route_lines(route)
-    for line in lines:
+    for line in (line for line in lines if arrays.get(line) is None):
         with contextlib.suppress(TypeError, ValueError):  # positions of mixed lengths
             array = np.asarray(line, dtype=np.float64)
             if array.ndim == 2:

@@ -26,7 +26,7 @@ from tours.content.reading.gpx import (
     read_gpx,
 )
 from tours.content.reading.jsonload import UTF8_BOM, load_json
-from tours.content.reading.kml import read_kml
+from tours.content.reading.kml import Arrays, read_kml
 from tours.content.reading.positions import pointer_positions
 from tours.content.reading.sniff import sniff_format
 from tours.content.report import Problem, Severity
@@ -87,6 +87,8 @@ class SourceData:
     copyright: dict[str, Any] | None = None
     not_carried: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Float arrays of long coordinate lists the reader made, by the id of their list.
+    arrays: Arrays = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -375,6 +377,7 @@ def _from_kml(data: bytes, file: str) -> SourceData:
     placemarks = read_kml(data, file)
     source.problems.extend(placemarks.problems)
     source.name, source.description = placemarks.name, placemarks.description
+    source.arrays = placemarks.arrays
     source.not_carried.extend(f"{file}: {s}" for s in placemarks.skipped)
     for feature, line in placemarks.features:
         source.features.append(

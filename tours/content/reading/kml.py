@@ -32,6 +32,8 @@ from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
+import numpy as np
+
 from tours.content.reading.jsonload import human_size
 from tours.content.reading.limits import MAX_XML_DEPTH, scan_xml
 from tours.content.reading.xmltext import as_utf8
@@ -49,6 +51,10 @@ _PLACEMARK_TAG = re.compile(rb"<(?:[^\s<>/!?:=\"']+:)?Placemark[\s/>]|<!DOCTYPE"
 _ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _UTF8 = frozenset((b"utf-8", b"utf8"))
 _TAG = attrgetter("tag")
+_NOT_SEPARATOR = bytes(b for b in range(256) if b not in b", ")
+#: Lines this long are converted to floats all at once (numpy), and their arrays kept.
+ARRAY_FROM = 64
+Arrays = dict[int, tuple[list[list[float]], np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,9 @@ class KmlFeatures:
     description: str | None = None
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: The float arrays of lines of ``ARRAY_FROM`` positions or more, by the id of their
+    #: list (held too): whoever measures or checks the line need not convert it again.
+    arrays: Arrays = field(default_factory=dict)
 
 
 def looks_like_kml(data: bytes, file: str) -> bool:
@@ -384,7 +393,7 @@ def _add_placemark(placemark: Element, line: int, result: KmlFeatures) -> None:
             extended.append(child)
         elif kind in _GEOMETRIES and not found:  # a Placemark has one geometry
             found = True
-            geometry = _geometry(child, kind)
+            geometry = _geometry(child, kind, result.arrays)
     props = {key: text for key, text in texts.items() if text}
     for data in extended:  # after the name: a Data named "name" overrides it
         _extended(data, props)
@@ -412,15 +421,16 @@ def _extended(extended: Element, props: dict[str, Any]) -> None:
                 break
 
 
-def _geometry(element: Element, kind: str) -> dict[str, Any] | None:
-    """A KML geometry as a GeoJSON geometry, or None when it holds no position."""
+def _geometry(element: Element, kind: str, arrays: Arrays | None = None) -> dict[str, Any] | None:
+    """A KML geometry as a GeoJSON geometry, or None when it holds no position; the
+    arrays of long lines go into ``arrays``."""
     if kind == "Point":
         positions = _coordinates(element)
         if not positions or len(positions[0]) < 2:
             return None
         return {"type": "Point", "coordinates": positions[0]}
     if kind in ("LineString", "LinearRing", "Track"):
-        line = _track(element) if kind == "Track" else _coordinates(element)
+        line = _track(element) if kind == "Track" else _coordinates(element, arrays)
         return {"type": "LineString", "coordinates": line} if _positions(line) else None
     if kind == "Polygon":
         return _polygon(element)
@@ -428,7 +438,7 @@ def _geometry(element: Element, kind: str) -> dict[str, Any] | None:
         lines = [_track(c) for c in element if _local(c.tag) == "Track"]
         lines = [line for line in lines if _positions(line)]
         return {"type": "MultiLineString", "coordinates": lines} if lines else None
-    parts = [_geometry(c, _local(c.tag)) for c in element if _local(c.tag) in _GEOMETRIES]
+    parts = [_geometry(c, _local(c.tag), arrays) for c in element if _local(c.tag) in _GEOMETRIES]
     return _multi([part for part in parts if part is not None])
 
 
@@ -468,17 +478,40 @@ def _positions(positions: list[list[float]]) -> bool:
     return bool(positions) and all(len(position) >= 2 for position in positions)
 
 
-def _coordinates(element: Element) -> list[list[float]]:
+def _coordinates(element: Element, arrays: Arrays | None = None) -> list[list[float]]:
     """The positions of the ``<coordinates>`` child: tuples ``lon,lat[,alt]`` apart by
-    whitespace (a space after a comma is tolerated, as Google Earth writes some)."""
+    whitespace (a space after a comma is tolerated, as Google Earth writes some).  A long
+    line's array goes into ``arrays``."""
     for child in element:
         if _local(child.tag) == "coordinates":
-            text = _SPACED_COMMA.sub(",", (child.text or "").strip())
+            tuples = _SPACED_COMMA.sub(",", (child.text or "").strip()).split()
+            array = _as_array(tuples) if len(tuples) >= ARRAY_FROM else None
+            if array is not None:
+                positions: list[list[float]] = array.tolist()
+                if arrays is not None:
+                    arrays[id(positions)] = (positions, array)
+                return positions
             try:
-                return [list(map(float, t.split(","))) for t in text.split()]
+                return [list(map(float, t.split(","))) for t in tuples]
             except ValueError as exc:
                 raise _BadCoordinates(str(exc)) from None
     return []
+
+
+def _as_array(tuples: list[str]) -> np.ndarray | None:
+    """Tuples that all have the same number of values as one float array, converted
+    all at once (numpy reads text as ``float`` does); None when the numbers per tuple
+    vary or one is not a number, which the tuple by tuple reading then deals with."""
+    width = tuples[0].count(",") + 1
+    joined = " ".join(tuples)
+    separators = joined.encode().translate(None, _NOT_SEPARATOR)
+    if separators != ((b"," * (width - 1) + b" ") * len(tuples))[:-1]:
+        return None
+    try:
+        values = np.asarray(joined.replace(",", " ").split(" "), dtype=np.float64)
+    except ValueError:  # an empty value ("1,,2") or not a number
+        return None
+    return values.reshape(-1, width)
 
 
 def _track(element: Element) -> list[list[float]]:

@@ -165,3 +165,46 @@ def test_other_files_still_go_through_expat_s_pass(head, monkeypatch):
     assert len(calls) == 1
     codes = [p.code for p in result.problems]
     assert codes == (["kml.doctype"] if "DOCTYPE" in head else [])
+
+
+def _line_kml(coordinates: str) -> bytes:
+    return (
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>r</name><LineString>'
+        f"<coordinates>{coordinates}</coordinates></LineString></Placemark></kml>"
+    ).encode()
+
+
+def _one_by_one(coordinates: str) -> list[list[float]]:
+    """How a tuple of ``<coordinates>`` reads on its own: ``float`` of each value."""
+    return [[float(v) for v in t.split(",")] for t in coordinates.replace(", ", ",").split()]
+
+
+@pytest.mark.parametrize(
+    "tuple_of",
+    [
+        lambda i: f"{-2.9 + i * 1e-5:.7f},{43.2 + i * 1e-5:.7f},0",
+        lambda i: f"{-2.9 + i * 1e-5:.7f}, {43.2 + i * 1e-5:.7f}",  # Google Earth's ", "
+        lambda i: f"{-2.9 + i * 1e-5:.7f},{43.2:.7f}" + (",12" if i % 2 else ""),  # mixed
+        lambda i: f"{i}e-3,+{i}.5,1_0",  # what float() reads, numpy reads alike
+    ],
+    ids=["3d", "spaced", "mixed", "odd-numbers"],
+)
+def test_a_long_line_reads_as_float_reads_each_value_and_keeps_its_array(tuple_of):
+    coordinates = "\n  ".join(tuple_of(i) for i in range(200))
+    result = read_kml(_line_kml(coordinates), "line.kml")
+    [(feature, _)] = result.features
+    positions = feature["geometry"]["coordinates"]
+    assert positions == _one_by_one(coordinates)
+    assert all(type(v) is float for position in positions for v in position)
+    if "mixed" in tuple_of(1) or len({len(p) for p in positions}) > 1:
+        assert result.arrays == {}
+    else:
+        [(kept, array)] = result.arrays.values()
+        assert kept is positions and array.tolist() == positions
+
+
+@pytest.mark.parametrize("bad", ["1,,2", "1,2,x", "1,2,"])
+def test_a_bad_value_in_a_long_line_is_still_named(bad):
+    coordinates = "\n".join(["-2.9,43.2,0"] * 100 + [bad] + ["-2.9,43.2,0"] * 10)
+    [problem] = read_kml(_line_kml(coordinates), "line.kml").problems
+    assert problem.code == "kml.invalid"
