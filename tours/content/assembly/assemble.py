@@ -198,10 +198,8 @@ def assemble_paths(
 def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> Assembly:
     """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``).
 
-    The cyclic garbage collector is paused meanwhile, as for a check
-    (:func:`tours.content.checking.pipeline.without_gc`): the coordinates' lists, the
-    features and the document all stay alive and form no cycles, and the collections
-    their allocation set off cost about a tenth of assembling a My Maps KML."""
+    The garbage collector is paused, as for a check (``without_gc``): the lists made stay
+    alive and form no cycles; collecting them was a tenth of assembling a My Maps KML."""
     with without_gc():
         return _assemble(roles, options)
 
@@ -242,9 +240,8 @@ def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> 
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
     arrays = CoordinateArrays()  # the route's, converted once for the order and the check
-    for source in read.values():
-        for coords, array in source.arrays.values():
-            arrays.keep(coords, array)
+    for coords, array in (kept for s in read.values() for kept in s.arrays.values()):
+        arrays.keep(coords, array)
     geometry = None if drawn else measure_route(parts.route, arrays)
     order = decide_order(
         geometry,

@@ -196,7 +196,7 @@ def test_a_long_line_reads_as_float_reads_each_value_and_keeps_its_array(tuple_o
     positions = feature["geometry"]["coordinates"]
     assert positions == _one_by_one(coordinates)
     assert all(type(v) is float for position in positions for v in position)
-    if "mixed" in tuple_of(1) or len({len(p) for p in positions}) > 1:
+    if len({len(p) for p in positions}) > 1:
         assert result.arrays == {}
     else:
         [(kept, array)] = result.arrays.values()
