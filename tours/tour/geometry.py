@@ -36,6 +36,7 @@ from pyproj import Geod, Transformer
 from tours.coords import BBox, LonLat
 from tours.errors import BideanError
 from tours.text import counted
+from tours.tour.segments import project, proper_crossings
 
 __all__ = [
     "DEFAULT_DWELL_MINUTES",
@@ -76,13 +77,12 @@ DEFAULT_DWELL_MINUTES = 5.0
 # It is kept far below real differences: a stop on the inside of a bend can be 1 mm
 # nearer to one point of the route than to another 2 m further on, and the nearer wins.
 _TIE_M = 1e-6
-# Endpoints closer than this (metres) to the other segment's line are "on" it, so two
-# segments that touch or overlap are not a crossing even after floating-point rounding.
-_CROSSING_EPS_M = 1e-3
 # Legs shorter than this along the route are "zero": both stops project to the same spot.
 _ZERO_LEG_M = 0.01
 
 _GEOD = Geod(ellps="WGS84")
+#: How many located points a geometry remembers (a tour's stops, many times over).
+_REMEMBERED = 100_000
 
 
 class GeometryError(BideanError, ValueError):
@@ -194,11 +194,28 @@ def _lonlat_array(points: Sequence[Sequence[float]], what: str) -> FloatArray:
     return array
 
 
-def _side_m(
-    ox: FloatArray, oy: FloatArray, dx: FloatArray, dy: FloatArray, px: FloatArray, py: FloatArray
-) -> FloatArray:
-    """Signed distance (metres, left positive) of points p from lines through o along d."""
-    return (dx * (py - oy) - dy * (px - ox)) / np.hypot(dx, dy)
+class _Places:
+    """Where points were located on one route, by (lon, lat), up to ``_REMEMBERED``: an
+    import locates the same stops twice (to order them, then to check them), and a
+    point's place depends on nothing but the point and the route."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def of(self, points: list[tuple[float, float]]) -> tuple[FloatArray, FloatArray] | None:
+        """``along_m`` and ``offset_m`` of every point, or None unless all are known."""
+        known = self._known
+        if not points or not all(point in known for point in points):
+            return None
+        along, offset = zip(*(known[point] for point in points), strict=True)
+        return np.array(along, dtype=np.float64), np.array(offset, dtype=np.float64)
+
+    def keep(
+        self, points: list[tuple[float, float]], along: FloatArray, offset: FloatArray
+    ) -> None:
+        if len(self._known) + len(points) <= _REMEMBERED:
+            places = zip(along.tolist(), offset.tolist(), strict=True)
+            self._known.update(zip(points, places, strict=True))
 
 
 class RouteGeometry:
@@ -227,6 +244,7 @@ class RouteGeometry:
         if not parts:
             raise GeometryError("the route has no positions; it needs at least 2 distinct ones")
         lonlat = np.concatenate(parts)
+        self._part_lengths = tuple(len(part) for part in parts)
         if not (lonlat != lonlat[0]).any():
             raise GeometryError(
                 f"the route has {counted(len(lonlat), 'position')} but all are the same place;"
@@ -284,6 +302,18 @@ class RouteGeometry:
             )
         )
         self._tree = shapely.STRtree(self._segments)
+        self._located = _Places()
+
+    def measures(self, lines: Sequence[Sequence[Sequence[float]]]) -> bool:
+        """Whether this is the geometry of ``lines``: the same parts, the same lon/lat
+        to the last digit (elevation aside), so it may stand in for measuring them."""
+        if tuple(len(part) for part in lines) != self._part_lengths:
+            return False
+        try:
+            parts = [_lonlat_array(part, "route") for part in lines]
+        except GeometryError:
+            return False
+        return bool(np.array_equal(np.concatenate(parts), self._lonlat))
 
     @property
     def positions(self) -> FloatArray:
@@ -334,6 +364,15 @@ class RouteGeometry:
 
     def _locate_arrays(self, lonlat: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Vectorised :meth:`locate`: arrays of ``along_m`` and ``offset_m``."""
+        points = [(lon, lat) for lon, lat in lonlat.tolist()]
+        known = self._located.of(points)
+        if known is not None:
+            return known
+        along, offset = self._locate_all(lonlat)
+        self._located.keep(points, along, offset)
+        return along, offset
+
+    def _locate_all(self, lonlat: FloatArray) -> tuple[FloatArray, FloatArray]:
         n = len(lonlat)
         px, py = self._transformer.transform(lonlat[:, 0], lonlat[:, 1])
         px, py = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)
@@ -363,7 +402,8 @@ class RouteGeometry:
 
         # 3. Project onto each candidate of the earliest pass (numpy, no GEOS calls), then
         # take the earliest segment within _TIE_M of the pass's nearest distance.
-        t, foot_x, foot_y = self._project(px[cand_pt], py[cand_pt], cand_seg)
+        ax, ay, dx, dy = (v[cand_seg] for v in (self._ax, self._ay, self._dx, self._dy))
+        t, foot_x, foot_y = project(ax, ay, dx, dy, px[cand_pt], py[cand_pt])
         dist = np.hypot(px[cand_pt] - foot_x, py[cand_pt] - foot_y)
         # Candidates are now grouped by point; group k is the k-th point that has any.
         group_start = np.concatenate(([True], cand_pt[1:] != cand_pt[:-1]))
@@ -385,16 +425,6 @@ class RouteGeometry:
         offset = np.empty(n, dtype=np.float64)
         offset[chosen_pt] = off
         return along, offset
-
-    def _project(
-        self, px: FloatArray, py: FloatArray, seg: IntArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Project points onto index segments ``seg``: fraction along, foot x, foot y."""
-        ax, ay, dx, dy = self._ax[seg], self._ay[seg], self._dx[seg], self._dy[seg]
-        # Indexed segments have non-zero length in degrees; guard the planar length anyway.
-        length2 = np.maximum(dx * dx + dy * dy, np.finfo(np.float64).tiny)
-        t = np.clip(((px - ax) * dx + (py - ay) * dy) / length2, 0.0, 1.0)
-        return t, ax + t * dx, ay + t * dy
 
     def self_crossings(self) -> list[LonLat]:
         """Return the points where the route crosses itself, in route order.
@@ -420,17 +450,7 @@ class RouteGeometry:
         ax, ay, adx, ady = self._ax[left], self._ay[left], self._dx[left], self._dy[left]
         cx, cy, cdx, cdy = self._ax[right], self._ay[right], self._dx[right], self._dy[right]
 
-        eps = _CROSSING_EPS_M
-        c_side = _side_m(ax, ay, adx, ady, cx, cy)
-        d_side = _side_m(ax, ay, adx, ady, cx + cdx, cy + cdy)
-        a_side = _side_m(cx, cy, cdx, cdy, ax, ay)
-        b_side = _side_m(cx, cy, cdx, cdy, ax + adx, ay + ady)
-        proper = (
-            (np.minimum(c_side, d_side) < -eps)
-            & (np.maximum(c_side, d_side) > eps)
-            & (np.minimum(a_side, b_side) < -eps)
-            & (np.maximum(a_side, b_side) > eps)
-        )
+        proper = proper_crossings(ax, ay, adx, ady, cx, cy, cdx, cdy)
         if not proper.any():
             return []
         left, right = left[proper], right[proper]

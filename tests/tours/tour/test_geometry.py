@@ -516,3 +516,38 @@ def test_property_length_and_vertices_as_stops(line: list[list[float]]) -> None:
     for position, location in zip(line, got, strict=True):
         assert location.along_m == pytest.approx(first_seen[(position[0], position[1])], abs=1.0)
         assert location.offset_m == pytest.approx(0.0, abs=0.01)
+
+
+# --- reuse: an assembly measures the route once and locates its stops once --------------
+
+
+def test_a_geometry_measures_exactly_its_own_lines() -> None:
+    route = RouteGeometry([STREET])
+    assert route.measures([STREET])
+    assert route.measures([np.asarray([p[:2] for p in STREET])])  # elevation aside
+    moved = [list(p) for p in STREET]
+    moved[2][0] += 1e-9
+    assert not route.measures([moved])
+    assert not route.measures([STREET[:2], STREET[2:]])  # the same vertices in two parts
+    assert not route.measures([STREET[:3]])
+    assert not route.measures([[*STREET[:3], [200.0, 43.0]]])  # not a position: no error
+
+
+def test_points_located_again_come_from_memory_and_match() -> None:
+    route = RouteGeometry([STREET])
+    stops = [LonLat(-2.9255, 43.2553), LonLat(-2.9244, 43.2546)]
+    first = route.locate(stops)
+    searched: list[int] = []
+    search = route._locate_all
+
+    def counted(lonlat):
+        searched.append(len(lonlat))
+        return search(lonlat)
+
+    route._locate_all = counted  # type: ignore[method-assign]
+    assert route.locate(list(reversed(stops))) == list(reversed(first))
+    assert plan_itinerary(route, stops).locations == first
+    assert searched == []
+    other = [*stops, LonLat(-2.9250, 43.2550)]
+    assert route.locate(other)[:2] == first and searched == [3]
+    assert route.locate(other)[2] == RouteGeometry([STREET]).locate(other[2:])[0]

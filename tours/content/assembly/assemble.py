@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from tours.content.assembly.assembly_order import AssembledStop, StopOrder, decide_order
+from tours.content.assembly.assembly_order import (
+    AssembledStop,
+    StopOrder,
+    decide_order,
+    measure_route,
+    route_lines,
+)
 from tours.content.assembly.drawn import draw_through, drawn_route, no_route_message
 from tours.content.assembly.fieldmap import (
     FieldMap,
@@ -40,11 +46,13 @@ from tours.content.assembly.textcount import (
     not_languages,
     texts_per_language,
 )
-from tours.content.checking.pipeline import ValidationOptions, validate_document
+from tours.content.checking.pipeline import ValidationOptions, validate_document, without_gc
 from tours.content.checking.textmaps import canonical_tag
+from tours.content.checking.validate import CoordinateArrays
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
 from tours.tour.domain import PROFILE_VERSION
+from tours.tour.geometry import RouteGeometry
 
 _LINES = ("LineString", "MultiLineString")
 _AREAS = ("Polygon", "MultiPolygon")
@@ -177,17 +185,26 @@ def assemble_paths(
     def read(path: Path) -> SourceData:
         return read_source(path, max_bytes=limit, max_depth=options.validation.max_depth)
 
-    roles: list[tuple[str, SourceData]] = [("any", read(p)) for p in files]
-    if route is not None:
-        roles.append(("route", read(route)))
-    roles.extend(("stops", read(p)) for p in stops or [])
-    if districts is not None:
-        roles.append(("districts", read(districts)))
-    return assemble(roles, options)
+    with without_gc():  # reading allocates as much as assembling: see ``assemble``
+        roles: list[tuple[str, SourceData]] = [("any", read(p)) for p in files]
+        if route is not None:
+            roles.append(("route", read(route)))
+        roles.extend(("stops", read(p)) for p in stops or [])
+        if districts is not None:
+            roles.append(("districts", read(districts)))
+        return assemble(roles, options)
 
 
 def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> Assembly:
-    """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``)."""
+    """Assemble sources, each with its role (``any``, ``route``, ``stops``, ``districts``).
+
+    The garbage collector is paused, as for a check (``without_gc``): the lists made stay
+    alive and form no cycles; collecting them was a tenth of assembling a My Maps KML."""
+    with without_gc():
+        return _assemble(roles, options)
+
+
+def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> Assembly:
     label = " + ".join(PurePath(s.file).name for _, s in roles) or "(no files)"
     result = Assembly(Report(label))
     read = {source.file: source for _, source in roles}  # a file given for two roles: once
@@ -222,8 +239,12 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     language = _language(options, parts)
     route_props = _route_properties(parts.route, roles, options, language, result)
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
+    arrays = CoordinateArrays()  # the route's, converted once for the order and the check
+    for coords, array in (kept for s in read.values() for kept in s.arrays.values()):
+        arrays.keep(coords, array)
+    geometry = None if drawn else measure_route(parts.route, arrays)
     order = decide_order(
-        [] if drawn else parts.route,
+        geometry,
         stop_features,
         options.order,
         result.notes,
@@ -237,7 +258,8 @@ def assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> A
     result.stop_count = len(stop_features)
     result.texts = texts_per_language(document)
     result.notes.extend(language_notes(result.texts, language))
-    _check(document, parts, stop_features, order, options, result)
+    measured = geometry if isinstance(geometry, RouteGeometry) else None
+    _check(document, parts, stop_features, order, options, result, (measured, arrays))
     return result
 
 
@@ -486,14 +508,7 @@ def _document(
     options: AssemblyOptions,
     result: Assembly,
 ) -> dict[str, Any]:
-    lines: list[Any] = []
-    for feature in parts.route:
-        geometry = feature.geometry
-        lines.extend(
-            [geometry["coordinates"]]
-            if geometry["type"] == "LineString"
-            else geometry["coordinates"]
-        )
+    lines = route_lines(parts.route)
     geometry = (
         {"type": "LineString", "coordinates": lines[0]}
         if len(lines) == 1
@@ -536,9 +551,14 @@ def _check(
     order: StopOrder,
     options: AssemblyOptions,
     result: Assembly,
+    measured: tuple[RouteGeometry | None, CoordinateArrays],
 ) -> None:
-    """Run the profile over the assembled document; errors become the to-do list."""
-    checked = validate_document(document, result.report.file, options.validation)
+    """Run the profile over the assembled document (its route as measured for the stop
+    order); errors become the to-do list."""
+    geometry, arrays = measured
+    checked = validate_document(
+        document, result.report.file, options.validation, route_geometry=geometry, arrays=arrays
+    )
     origins: dict[int, SourceFeature] = {0: parts.route[0]}
     for position, index in enumerate(order.final, start=1):
         origins[position] = stops[index].feature

@@ -9,12 +9,17 @@ explicit orders.  The report shows the computed order next to the source order.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tours.content.assembly.sources import SourceFeature
+from tours.content.checking.profile_geometry import rounded_positions
+from tours.content.checking.validate import CoordinateArrays
 from tours.coords import LonLat
 from tours.tour.geometry import GeometryError, RouteGeometry, plan_itinerary
 
@@ -131,13 +136,17 @@ def _source_order(
 
 
 def decide_order(
-    route: list[SourceFeature],
+    route: RouteGeometry | GeometryError | None,
     stops: list[AssembledStop],
     choice: str | None,
     notes: list[str],
     by_hand: tuple[int, ...] | None = None,
 ) -> StopOrder:
-    """The final order of ``stops`` (indices), sets nothing; notes say what decided it."""
+    """The final order of ``stops`` (indices), sets nothing; notes say what decided it.
+
+    ``route`` is the route measured (:func:`measure_route`), the error that kept it from
+    being measured, or None when there is none yet (``--draw-route`` draws it through
+    the order decided here)."""
     ids = [s.props["id"] for s in stops]
     names = [_first_text(s.props.get("name")) for s in stops]
     source_order = list(range(len(stops)))
@@ -173,7 +182,7 @@ def decide_order(
             rule = "along the route, at each stop's earliest pass (no order in the files)"
     if not stops:
         return StopOrder([], rule, ids, names)
-    if not route:
+    if route is None:
         # No route yet (--draw-route draws it through this order): explicit orders first,
         # then the files' order.
         final = sorted(source_order, key=lambda i: (explicit[i] is None, explicit[i] or 0, i))
@@ -183,17 +192,12 @@ def decide_order(
             else "the files' order (the route is drawn through the stops)"
         )
         return StopOrder(final, rule, ids, names)
-    lines: list[Any] = []
-    for feature in route:
-        geometry = feature.geometry
-        lines.extend(
-            [geometry["coordinates"]]
-            if geometry["type"] == "LineString"
-            else geometry["coordinates"]
-        )
+    if isinstance(route, GeometryError):
+        notes.append(f"The route cannot be measured ({route}); the source order was kept.")
+        return StopOrder(source_order, "source order (the route cannot be measured)", ids, names)
     try:
         itinerary = plan_itinerary(
-            RouteGeometry([[p[:2] for p in line] for line in lines]),
+            route,
             [LonLat(*s.feature.geometry["coordinates"][:2]) for s in stops],
             explicit,
             dwell_minutes=0.0,
@@ -202,3 +206,39 @@ def decide_order(
         notes.append(f"The route cannot be measured ({exc}); the source order was kept.")
         return StopOrder(source_order, "source order (the route cannot be measured)", ids, names)
     return StopOrder(list(itinerary.order), rule, ids, names)
+
+
+def route_lines(route: list[SourceFeature]) -> list[Any]:
+    """The lines of the route's features, one after the other."""
+    lines: list[Any] = []
+    for feature in route:
+        geometry = feature.geometry
+        lines.extend(
+            [geometry["coordinates"]]
+            if geometry["type"] == "LineString"
+            else geometry["coordinates"]
+        )
+    return lines
+
+
+def measure_route(
+    route: list[SourceFeature], arrays: CoordinateArrays
+) -> RouteGeometry | GeometryError:
+    """The route measured as the profile measures it, on its positions as they will be
+    stored (rounded), so that the stop order and the profile's check share one geometry
+    (building it is most of the time an assembly takes after reading).  The lines'
+    arrays go into ``arrays``, which the check then converts no more."""
+    lines = route_lines(route)
+    for line in (line for line in lines if arrays.get(line) is None):
+        with contextlib.suppress(TypeError, ValueError):  # positions of mixed lengths
+            array = np.asarray(line, dtype=np.float64)
+            if array.ndim == 2:
+                arrays.keep(line, array)
+    try:
+        rounded = [rounded_positions(line, arrays) for line in lines]
+    except (TypeError, ValueError):  # not numbers: the geometry says what is wrong
+        rounded = [[position[:2] for position in line] for line in lines]
+    try:
+        return RouteGeometry(rounded)
+    except GeometryError as exc:
+        return exc

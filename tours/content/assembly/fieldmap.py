@@ -133,6 +133,8 @@ def map_text(
     variants: dict[str, tuple[str, str]] = {}
     first: str | None = None
     plain: str | None = None  # the source whose plain string went to ``language``
+    # Most files have no ``source:xx`` key at all: then no source is searched for one.
+    has_variants = any(":" in key for key in props)
     for source in sources:
         value = props.get(source)
         main: dict[str, str] = {}
@@ -147,6 +149,8 @@ def map_text(
             first = first or source
             plain = None if isinstance(value, dict) else source
             text.update(main)
+        if not has_variants:
+            continue
         for tag, (key, variant) in language_variants(props, source).items():
             if tag not in variants:  # a second source's variant is kept under its own key
                 variants[tag] = (key, variant)

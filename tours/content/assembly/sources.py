@@ -10,6 +10,7 @@ just the property ``desc``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -25,7 +26,7 @@ from tours.content.reading.gpx import (
     read_gpx,
 )
 from tours.content.reading.jsonload import UTF8_BOM, load_json
-from tours.content.reading.kml import read_kml
+from tours.content.reading.kml import Arrays, read_kml
 from tours.content.reading.positions import pointer_positions
 from tours.content.reading.sniff import sniff_format
 from tours.content.report import Problem, Severity
@@ -36,6 +37,12 @@ _COLLECTION_MEMBERS = frozenset(("type", "features", "bbox", "crs"))
 # What GPX says about a waypoint besides its position, as properties the field map reads.
 _WAYPOINT_FIELDS = ("name", "description", "comment", "symbol", "type", "source")
 _WAYPOINT_KEYS = {"description": "desc", "comment": "cmt", "symbol": "sym", "source": "src"}
+
+
+@functools.lru_cache(maxsize=64)
+def _file_name(file: str) -> str:
+    """The last part of a file's path (asked for once per feature: a stop's label)."""
+    return PurePath(file).name
 
 
 @dataclass
@@ -59,7 +66,7 @@ class SourceFeature:
 
     def where(self) -> str:
         place = f"line {self.line}" if self.line is not None else ""
-        return f"{PurePath(self.file).name} {place} ({self.label})".replace("  ", " ")
+        return f"{_file_name(self.file)} {place} ({self.label})".replace("  ", " ")
 
 
 @dataclass
@@ -80,6 +87,8 @@ class SourceData:
     copyright: dict[str, Any] | None = None
     not_carried: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Float arrays of long coordinate lists the reader made, by the id of their list.
+    arrays: Arrays = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -368,6 +377,7 @@ def _from_kml(data: bytes, file: str) -> SourceData:
     placemarks = read_kml(data, file)
     source.problems.extend(placemarks.problems)
     source.name, source.description = placemarks.name, placemarks.description
+    source.arrays = placemarks.arrays
     source.not_carried.extend(f"{file}: {s}" for s in placemarks.skipped)
     for feature, line in placemarks.features:
         source.features.append(

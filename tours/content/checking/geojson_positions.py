@@ -135,7 +135,8 @@ class CoordinateChecks:
                 f" {json_type(coords)}.",
             )
             return None
-        fast = _fast_positions(coords)
+        known = self.arrays.get(coords) if self.arrays is not None else None
+        fast = _fast_positions(coords, known)
         if fast is not None:
             array, uniform = fast
             if uniform and self.arrays is not None:
@@ -312,11 +313,14 @@ def ring_area(lonlat: FloatArray) -> float:
     return float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) / 2.0
 
 
-def _fast_positions(coords: list[Any]) -> tuple[FloatArray, bool] | None:
+def _fast_positions(
+    coords: list[Any], converted: FloatArray | None = None
+) -> tuple[FloatArray, bool] | None:
     """When every position is 2 or 3 finite, in-range numbers: the float array and
     whether it is the *full* array (all positions the same length; otherwise it holds
     lon/lat only).  None as soon as anything needs a closer look (the slow path then
-    reports exactly what)."""
+    reports exactly what).  ``converted`` is ``coords`` already converted by the caller
+    (an assembly measured its route before checking it): the same array, not made again."""
     if not coords or set(map(type, coords)) != {list}:
         return None
     lengths = set(map(len, coords))
@@ -327,7 +331,9 @@ def _fast_positions(coords: list[Any]) -> tuple[FloatArray, bool] | None:
         return None
     uniform = len(lengths) == 1
     try:
-        if uniform:
+        if uniform and converted is not None:
+            array = converted
+        elif uniform:
             array = np.asarray(coords, dtype=np.float64)
         else:
             array = np.asarray([pos[:2] for pos in coords], dtype=np.float64)

@@ -36,6 +36,7 @@ from tours.content.reading.positions import pointer_positions
 from tours.content.reading.sniff import csv_head, sniff_format
 from tours.content.report import Problem, Report
 from tours.tour.domain import Tour
+from tours.tour.geometry import RouteGeometry
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +125,20 @@ def validate_bytes(
 
 
 def validate_document(
-    value: Any, file: str = "<document>", options: ValidationOptions | None = None
+    value: Any,
+    file: str = "<document>",
+    options: ValidationOptions | None = None,
+    *,
+    route_geometry: RouteGeometry | None = None,
+    arrays: CoordinateArrays | None = None,
 ) -> ValidationResult:
-    """Validate an already parsed GeoJSON value (a tour document built in code)."""
+    """Validate an already parsed GeoJSON value (a tour document built in code);
+    ``route_geometry``, its route already measured, saves measuring it again when it is
+    of the route as stored, and ``arrays``, its coordinates already converted, saves
+    converting them again."""
     with without_gc():
-        return _validate_value(value, Report(file), options or ValidationOptions())
+        options = options or ValidationOptions()
+        return _validate_value(value, Report(file), options, route_geometry, arrays)
 
 
 @contextmanager
@@ -169,8 +179,14 @@ def validate_path(
 # -- pipeline -----------------------------------------------------------------------------
 
 
-def _validate_value(value: Any, report: Report, options: ValidationOptions) -> ValidationResult:
-    arrays = CoordinateArrays()
+def _validate_value(
+    value: Any,
+    report: Report,
+    options: ValidationOptions,
+    route_geometry: RouteGeometry | None = None,
+    arrays: CoordinateArrays | None = None,
+) -> ValidationResult:
+    arrays = CoordinateArrays() if arrays is None else arrays
     report.problems.extend(validate_geojson(value, arrays))
     if any(p.code.startswith(_STRUCTURAL) for p in report.errors):
         return ValidationResult(report, None, None)
@@ -179,6 +195,7 @@ def _validate_value(value: Any, report: Report, options: ValidationOptions) -> V
         stop_distance_m=options.stop_distance_m,
         city=options.city,
         arrays=arrays,
+        route_geometry=route_geometry,
     )
     report.problems.extend(profile.problems)
     if profile.document is None or not report.valid:

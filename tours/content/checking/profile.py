@@ -52,17 +52,19 @@ def apply_profile(
     stop_distance_m: float = DEFAULT_STOP_DISTANCE_M,
     city: str | None = None,
     arrays: CoordinateArrays | None = None,
+    route_geometry: RouteGeometry | None = None,
 ) -> ProfileResult:
     """Check ``document`` against the tour profile and normalise it.
 
     ``document`` must be structurally valid GeoJSON (no ``geojson.*`` errors).  ``city``
     overrides the tour's city.  ``arrays`` are the coordinate arrays validation made
     (:func:`tours.content.checking.validate.validate_geojson`), reused so big routes are
-    converted once.
+    converted once.  ``route_geometry`` is the route already measured (an assembly
+    measured it to order the stops): used when it is of the document's route as stored.
     The normalised document is returned only when there are no errors; warnings never
     block it.
     """
-    return ProfileChecker(stop_distance_m, city, arrays).run(document)
+    return ProfileChecker(stop_distance_m, city, arrays, route_geometry).run(document)
 
 
 def normalize(document: dict[str, Any], **options: Any) -> dict[str, Any] | None:
@@ -77,7 +79,11 @@ class ProfileChecker:
     :class:`Findings`."""
 
     def __init__(
-        self, stop_distance_m: float, city: str | None, arrays: CoordinateArrays | None
+        self,
+        stop_distance_m: float,
+        city: str | None,
+        arrays: CoordinateArrays | None,
+        measured: RouteGeometry | None = None,
     ) -> None:
         self.findings = Findings()
         self.error = self.findings.error
@@ -87,6 +93,7 @@ class ProfileChecker:
         self.stop_distance_m = stop_distance_m
         self.arrays = arrays
         self.route_geometry: RouteGeometry | None = None
+        self.measured = measured
 
     def run(self, document: dict[str, Any]) -> ProfileResult:
         """Every problem of ``document``, and its normalised form when none is an error."""
@@ -211,7 +218,9 @@ class ProfileChecker:
         # document can take this geometry rather than build it again.
         lines = [rounded_positions(line, self.arrays) for line in lines]
         try:
-            geometry = RouteGeometry(lines)
+            geometry = self.measured
+            if geometry is None or not geometry.measures(lines):
+                geometry = RouteGeometry(lines)
             itinerary = plan_itinerary(
                 geometry,
                 [_lonlat(s) for s in stops],

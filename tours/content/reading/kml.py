@@ -1,11 +1,13 @@
 """KML and KMZ (Google My Maps, Google Earth) to features.
 
-One streaming pass of expat (``limits.scan_xml``) refuses any DOCTYPE, so no entity
-can be declared (no "billion laughs", no reading other files), checks the nesting and
-notes the line of every ``<Placemark>``; the standard library's parser then builds the
-element tree, and the features are taken straight from it.  (fastkml built an object
-per element and a pygeoif geometry per Placemark: 30 times the cost of parsing a My Maps
-export, see ``bench/assemble_bench.py``.)
+No DOCTYPE is accepted, so no entity can be declared (no "billion laughs", no reading
+other files), nesting is limited, and the line of every ``<Placemark>`` is noted; the
+standard library's parser builds the element tree, and the features are taken straight
+from it.  A UTF-8 file without the bytes ``<!DOCTYPE`` is parsed at once and its lines
+counted in the bytes (:func:`_quick_tree`); any other first gets one streaming pass of
+expat (``limits.scan_xml``) that refuses a DOCTYPE before any tree is built.  (fastkml
+built an object per element and a pygeoif geometry per Placemark: 30 times the cost of
+parsing a My Maps export, see ``bench/assemble_bench.py``.)
 Elements are matched by their local name, so KML 2.2, Google Earth's older namespaces
 and files without one read alike.  A KMZ is a ZIP archive whose first ``.kml`` member
 is the document.
@@ -23,13 +25,17 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
+import numpy as np
+
 from tours.content.reading.jsonload import human_size
-from tours.content.reading.limits import scan_xml
+from tours.content.reading.limits import MAX_XML_DEPTH, scan_xml
 from tours.content.reading.xmltext import as_utf8
 from tours.content.report import Problem, Severity
 
@@ -38,6 +44,17 @@ _CENTRAL_ENTRY = b"PK\x01\x02"  # the signature of each file's entry in the arch
 _CHUNK = 1024 * 1024
 _MIB = 1024 * 1024
 _SPACED_COMMA = re.compile(r", +")
+_DOCTYPE = b"<!DOCTYPE"
+#: The start tag of a Placemark, with or without a namespace prefix; or a DOCTYPE.
+_PLACEMARK_TAG = re.compile(rb"<(?:[^\s<>/!?:=\"']+:)?Placemark[\s/>]|<!DOCTYPE")
+#: A declared encoding, after a byte order mark perhaps.
+_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_UTF8 = frozenset((b"utf-8", b"utf8"))
+_TAG = attrgetter("tag")
+_NOT_SEPARATOR = bytes(b for b in range(256) if b not in b", ")
+#: Lines this long are converted to floats all at once (numpy), and their arrays kept.
+ARRAY_FROM = 64
+Arrays = dict[int, tuple[list[list[float]], np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,9 @@ class KmlFeatures:
     description: str | None = None
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: The float arrays of lines of ``ARRAY_FROM`` positions or more, by the id of their
+    #: list (held too): whoever measures or checks the line need not convert it again.
+    arrays: Arrays = field(default_factory=dict)
 
 
 def looks_like_kml(data: bytes, file: str) -> bool:
@@ -130,46 +150,15 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
         result.problems.append(replace(encoding, file=file))
         if encoding.severity is Severity.ERROR:
             return result
-    # One pass before any tree is built: absurd nesting (folders are walked recursively),
-    # a DOCTYPE, and the line of every Placemark.
-    scan = scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark")
-    if scan.too_deep is not None:
-        problem = scan.too_deep
-        result.problems.append(
-            _problem(problem.code, problem.message, file, problem.line or 1, problem.column or 1)
-        )
-        return result
-    if scan.doctype:
-        result.problems.append(
-            _problem(
-                "kml.doctype",
-                "The KML has a <!DOCTYPE> or entity declaration, which Bidean refuses for"
-                " safety (KML never needs one). Remove the declaration and import it again.",
-                file,
-            )
-        )
-        return result
-    try:
-        # Safe without defusedxml: with no DOCTYPE there is no entity to expand or fetch.
-        root = ElementTree.fromstring(data)
-    except Exception as exc:  # ParseError and friends: report with line and column
-        line, column = getattr(exc, "position", (1, 0))
-        result.problems.append(
-            _problem(
-                "kml.syntax",
-                f"XML syntax error in the KML at line {line}, column {column + 1}: {exc}.",
-                file,
-                line,
-                column + 1,
-            )
-        )
-        return result
-    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
-        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
-        return result
+    tree = _quick_tree(data)
+    if tree is None:
+        read = _scanned_tree(data, file, result)
+        if read is None:
+            return result
+        tree = read
+    root, lines = tree
     placemarks: list[Element] = []
     _walk(root, placemarks, result)
-    lines = scan.lines
     for index, placemark in enumerate(placemarks):
         line = lines[index] if index < len(lines) else 1
         try:
@@ -187,6 +176,108 @@ def read_kml(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> KmlFeatu
             result.features.clear()
             return result
     return result
+
+
+def _scanned_tree(data: bytes, file: str, result: KmlFeatures) -> tuple[Element, list[int]] | None:
+    """The element tree and the line of each Placemark, after one pass of expat that
+    refuses a DOCTYPE and absurd nesting (problems go to ``result``; None then)."""
+    # One pass before any tree is built: absurd nesting (folders are walked recursively),
+    # a DOCTYPE, and the line of every Placemark.
+    scan = scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark")
+    if scan.too_deep is not None:
+        problem = scan.too_deep
+        result.problems.append(
+            _problem(problem.code, problem.message, file, problem.line or 1, problem.column or 1)
+        )
+        return None
+    if scan.doctype:
+        result.problems.append(
+            _problem(
+                "kml.doctype",
+                "The KML has a <!DOCTYPE> or entity declaration, which Bidean refuses for"
+                " safety (KML never needs one). Remove the declaration and import it again.",
+                file,
+            )
+        )
+        return None
+    try:
+        # Safe without defusedxml: with no DOCTYPE there is no entity to expand or fetch.
+        root = ElementTree.fromstring(data)
+    except Exception as exc:  # ParseError and friends: report with line and column
+        line, column = getattr(exc, "position", (1, 0))
+        result.problems.append(
+            _problem(
+                "kml.syntax",
+                f"XML syntax error in the KML at line {line}, column {column + 1}: {exc}.",
+                file,
+                line,
+                column + 1,
+            )
+        )
+        return None
+    if not scan.complete:  # never a tree that the DOCTYPE check did not see whole
+        result.problems.append(_problem("kml.syntax", "XML syntax error in the KML.", file))
+        return None
+    return root, scan.lines
+
+
+def _quick_tree(data: bytes) -> tuple[Element, list[int]] | None:
+    """What :func:`_scanned_tree` gives, without expat's streaming pass, when the bytes
+    vouch for it; None sends the file through that pass.
+
+    A UTF-8 file without the bytes ``<!DOCTYPE`` declares no DOCTYPE, so no entity, and
+    the standard library's parser may build its tree at once.  The tree then gives the
+    nesting depth, and the line of each Placemark is counted up to its start tag,
+    found in the bytes: when the tags found are as many as the Placemark elements of
+    the tree (none in a comment or CDATA section), they are those elements', in order.
+    Expat's pass over a My Maps export cost about as much as building its tree.
+    """
+    declared = _ENCODING.match(data)
+    if declared and declared.group(1).lower() not in _UTF8:
+        return None
+    # One search finds both: the Placemark start tags and any DOCTYPE.
+    found = [(match.start(), match.group()) for match in _PLACEMARK_TAG.finditer(data)]
+    if any(text == _DOCTYPE for _, text in found):
+        return None
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception:  # the pass and the parser after it say what is wrong, with where
+        return None
+    depth, placemarks = _shape(root)
+    starts = [start for start, _ in found]
+    if depth > MAX_XML_DEPTH or len(starts) != placemarks:
+        return None
+    return root, _lines_at(data, starts)
+
+
+def _shape(root: Element) -> tuple[int, int]:
+    """How deeply the tree nests (the root is 1), and how many Placemarks it holds;
+    the depth is counted no further than past ``MAX_XML_DEPTH``."""
+    depth = placemarks = 0
+    level = [root]
+    while level:
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            break
+        tags = Counter(map(_TAG, level))
+        placemarks += sum(n for tag, n in tags.items() if _local(tag) == "Placemark")
+        level = [child for element in level for child in element]
+    return depth, placemarks
+
+
+def _lines_at(data: bytes, offsets: list[int]) -> list[int]:
+    """The line of each offset (ascending), counted as expat counts: LF, CR and CRLF
+    each end a line.  An offset never splits a CRLF: each is the ``<`` of a tag."""
+    lines: list[int] = []
+    line, previous = 1, 0
+    carriage = b"\r" in data
+    for offset in offsets:
+        line += data.count(b"\n", previous, offset)
+        if carriage:
+            line += data.count(b"\r", previous, offset) - data.count(b"\r\n", previous, offset)
+        lines.append(line)
+        previous = offset
+    return lines
 
 
 def kml_of_kmz(data: bytes, file: str, limits: KmzLimits = KMZ_LIMITS) -> bytes | Problem:
@@ -302,7 +393,7 @@ def _add_placemark(placemark: Element, line: int, result: KmlFeatures) -> None:
             extended.append(child)
         elif kind in _GEOMETRIES and not found:  # a Placemark has one geometry
             found = True
-            geometry = _geometry(child, kind)
+            geometry = _geometry(child, kind, result.arrays)
     props = {key: text for key, text in texts.items() if text}
     for data in extended:  # after the name: a Data named "name" overrides it
         _extended(data, props)
@@ -330,15 +421,16 @@ def _extended(extended: Element, props: dict[str, Any]) -> None:
                 break
 
 
-def _geometry(element: Element, kind: str) -> dict[str, Any] | None:
-    """A KML geometry as a GeoJSON geometry, or None when it holds no position."""
+def _geometry(element: Element, kind: str, arrays: Arrays | None = None) -> dict[str, Any] | None:
+    """A KML geometry as a GeoJSON geometry, or None when it holds no position; the
+    arrays of long lines go into ``arrays``."""
     if kind == "Point":
         positions = _coordinates(element)
         if not positions or len(positions[0]) < 2:
             return None
         return {"type": "Point", "coordinates": positions[0]}
     if kind in ("LineString", "LinearRing", "Track"):
-        line = _track(element) if kind == "Track" else _coordinates(element)
+        line = _track(element) if kind == "Track" else _coordinates(element, arrays)
         return {"type": "LineString", "coordinates": line} if _positions(line) else None
     if kind == "Polygon":
         return _polygon(element)
@@ -346,7 +438,7 @@ def _geometry(element: Element, kind: str) -> dict[str, Any] | None:
         lines = [_track(c) for c in element if _local(c.tag) == "Track"]
         lines = [line for line in lines if _positions(line)]
         return {"type": "MultiLineString", "coordinates": lines} if lines else None
-    parts = [_geometry(c, _local(c.tag)) for c in element if _local(c.tag) in _GEOMETRIES]
+    parts = [_geometry(c, _local(c.tag), arrays) for c in element if _local(c.tag) in _GEOMETRIES]
     return _multi([part for part in parts if part is not None])
 
 
@@ -386,17 +478,40 @@ def _positions(positions: list[list[float]]) -> bool:
     return bool(positions) and all(len(position) >= 2 for position in positions)
 
 
-def _coordinates(element: Element) -> list[list[float]]:
+def _coordinates(element: Element, arrays: Arrays | None = None) -> list[list[float]]:
     """The positions of the ``<coordinates>`` child: tuples ``lon,lat[,alt]`` apart by
-    whitespace (a space after a comma is tolerated, as Google Earth writes some)."""
+    whitespace (a space after a comma is tolerated, as Google Earth writes some).  A long
+    line's array goes into ``arrays``."""
     for child in element:
         if _local(child.tag) == "coordinates":
-            text = _SPACED_COMMA.sub(",", (child.text or "").strip())
+            tuples = _SPACED_COMMA.sub(",", (child.text or "").strip()).split()
+            array = _as_array(tuples) if len(tuples) >= ARRAY_FROM else None
+            if array is not None:
+                positions: list[list[float]] = array.tolist()
+                if arrays is not None:
+                    arrays[id(positions)] = (positions, array)
+                return positions
             try:
-                return [list(map(float, t.split(","))) for t in text.split()]
+                return [list(map(float, t.split(","))) for t in tuples]
             except ValueError as exc:
                 raise _BadCoordinates(str(exc)) from None
     return []
+
+
+def _as_array(tuples: list[str]) -> np.ndarray | None:
+    """Tuples that all have the same number of values as one float array, converted
+    all at once (numpy reads text as ``float`` does); None when the numbers per tuple
+    vary or one is not a number, which the tuple by tuple reading then deals with."""
+    width = tuples[0].count(",") + 1
+    joined = " ".join(tuples)
+    separators = joined.encode().translate(None, _NOT_SEPARATOR)
+    if separators != ((b"," * (width - 1) + b" ") * len(tuples))[:-1]:
+        return None
+    try:
+        values = np.asarray(joined.replace(",", " ").split(" "), dtype=np.float64)
+    except ValueError:  # an empty value ("1,,2") or not a number
+        return None
+    return values.reshape(-1, width)
 
 
 def _track(element: Element) -> list[list[float]]:

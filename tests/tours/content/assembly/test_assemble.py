@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tours.content.assembly import assembly_order
 from tours.content.assembly.assemble import AssemblyOptions, assemble_paths
 from tours.content.assembly.fieldmap import FieldMap, MappingError, text_id
+from tours.content.checking import profile
 from tours.content.reading.positions import pointer_positions
 from tours.content.report import Problem, Report, Severity
+from tours.tour.geometry import RouteGeometry
 
 ROUTE = [[-2.9262, 43.2556], [-2.9249, 43.2548], [-2.9236, 43.2540], [-2.9223, 43.2532]]
 
@@ -605,3 +608,42 @@ def test_a_layer_name_that_becomes_the_title_is_reported_as_its_source(tmp_path)
     # A title given on the command line leaves the layer name listed as not carried over.
     titled = assemble_paths([_layer_file(tmp_path)], options=AssemblyOptions(title="Walk"))
     assert any('"name" member' in item for item in titled.not_carried)
+
+
+def test_the_route_is_measured_once_for_the_order_and_the_check(tmp_path, monkeypatch):
+    """Building a route's geometry was a third of assembling a My Maps KML, and it was
+    built twice: to order the stops and again in the profile's check."""
+    built: list[int] = []
+
+    class Counted(RouteGeometry):
+        def __init__(self, lines):
+            built.append(sum(len(line) for line in lines))
+            super().__init__(lines)
+
+    monkeypatch.setattr(assembly_order, "RouteGeometry", Counted)
+    monkeypatch.setattr(profile, "RouteGeometry", Counted)
+    # In the file: the route's 4th vertex, its 2nd, 1st and 3rd.
+    placed = [("Tower", 3), ("Bridge", 1), ("Market", 0), ("Square", 2)]
+    stops = _points_at(tmp_path, {name: ROUTE[i] for name, i in placed}, "stops.geojson")
+    result = assemble_paths([line_file(tmp_path, {"title": "Walk"}), stops])
+    assert built == [len(ROUTE)]
+    assert [s["name"]["en"] for s in stops_of(result)] == ["Market", "Bridge", "Square", "Tower"]
+    assert "along the route" in result.order.rule
+    far_file = _points_at(tmp_path, {"Far": [-2.95, 43.25]}, "far.geojson")
+    built.clear()
+    result = assemble_paths([line_file(tmp_path, {"title": "Walk"}), far_file])
+    assert built == [len(ROUTE)]
+    # The profile's check still locates the stop on that geometry: it is far from the route.
+    assert any(p.code == "profile.stop-far-from-route" for p in result.report.problems)
+
+
+def _points_at(tmp_path: Path, places: dict[str, list[float]], name: str) -> Path:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": stop},
+            "geometry": {"type": "Point", "coordinates": at},
+        }
+        for stop, at in places.items()
+    ]
+    return write(tmp_path / name, {"type": "FeatureCollection", "features": features})

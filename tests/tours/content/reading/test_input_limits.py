@@ -47,8 +47,9 @@ def test_depth_check_reports_where_and_lets_real_files_through():
     assert f"at most {MAX_XML_DEPTH}" in problem.message
 
 
-def test_a_deeply_nested_kml_is_refused_before_it_is_parsed():
-    """The nesting limit guards the KML reader too (its folders are walked recursively)."""
+def test_a_deeply_nested_kml_is_refused_before_it_is_walked():
+    """The nesting limit guards the KML reader too (its folders are walked recursively):
+    the tree's depth sends the file to expat's pass, which says where."""
     folders = 5_000
     deep = (
         b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'

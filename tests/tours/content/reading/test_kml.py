@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from tours.content.reading import kml
 from tours.content.reading.kml import read_kml
+from tours.content.reading.limits import scan_xml
 
 GX = 'xmlns:gx="http://www.google.com/kml/ext/2.2"'
 BODY = """<Document><name> Walk </name><description>By the river</description>
@@ -90,3 +92,119 @@ def test_a_mixed_multigeometry_gives_a_feature_per_part():
     assert [f["geometry"]["type"] for f, _ in result.features] == ["Point", "LineString", "Polygon"]
     assert len(result.features[2][0]["geometry"]["coordinates"]) == 2  # outer and inner ring
     assert all(f["properties"] == {"name": "m"} for f, _ in result.features)
+
+
+def _expat_lines(data: bytes) -> list[int]:
+    """The line of every Placemark as expat's streaming pass gives it."""
+    return scan_xml(data, code="kml.too-deep", kind="KML", counted="Placemark").lines
+
+
+TRICKY = [
+    # Windows and old Mac line ends: expat counts CR, LF and CRLF each as one line end.
+    f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.replace("\n", "\r\n"),
+    f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.replace("\n", "\r"),
+    # A prefixed namespace, as some converters write it.
+    '<k:kml xmlns:k="http://www.opengis.net/kml/2.2">\n<k:Document>\n'
+    "<k:Placemark><k:name>A</k:name><k:Point><k:coordinates>1,2</k:coordinates></k:Point>"
+    "</k:Placemark>\n\n<k:Placemark\n><k:name>B</k:name><k:Point><k:coordinates>3,4"
+    "</k:coordinates></k:Point></k:Placemark></k:Document></k:kml>",
+]
+#: Text that looks like a Placemark's start tag but is none: the lines come from expat.
+NOT_TAGS = [
+    "<!-- an old <Placemark> left out -->\n",
+    "<description><![CDATA[\n<Placemark>\n]]></description>\n",
+]
+
+
+@pytest.mark.parametrize("data", TRICKY, ids=["crlf", "cr", "prefixed"])
+def test_placemark_lines_counted_in_the_bytes_are_expat_s(data, monkeypatch):
+    """A UTF-8 file without a DOCTYPE skips expat's streaming pass: same lines, same
+    features."""
+    expected = _expat_lines(data.encode())
+    assert expected  # the variants do hold Placemarks
+
+    def no_pass(*args, **kwargs):
+        raise AssertionError("expat's streaming pass is not needed for this file")
+
+    monkeypatch.setattr(kml, "scan_xml", no_pass)
+    result = read_kml(data.encode(), "walk.kml")
+    assert result.problems == []
+    lines = [line for _, line in result.features] + [int(s.split()[3]) for s in result.skipped]
+    assert sorted(lines) == expected
+
+
+@pytest.mark.parametrize("noise", NOT_TAGS, ids=["comment", "cdata"])
+def test_a_placemark_tag_in_a_comment_or_cdata_leaves_the_lines_to_expat(noise):
+    data = f'<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>\n{noise}{BODY}</kml>'.encode()
+    result = read_kml(data, "walk.kml")
+    assert result.problems == []
+    lines = _expat_lines(data)
+    assert [line for _, line in result.features] == [lines[i] for i in (0, 1, 2, 3, 4)]
+    assert result.skipped == [f"Placemark at line {lines[5]} (no geometry)"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<?xml version="1.0" encoding="ISO-8859-1"?>',  # not UTF-8: expat's pass reads it
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x "y">]>',
+    ],
+    ids=["latin-1", "doctype"],
+)
+def test_other_files_still_go_through_expat_s_pass(head, monkeypatch):
+    calls: list[bytes] = []
+    real = kml.scan_xml
+
+    def counted(data, *args, **kwargs):
+        calls.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(kml, "scan_xml", counted)
+    data = f'{head}<kml xmlns="http://www.opengis.net/kml/2.2" {GX}>{BODY}</kml>'.encode()
+    result = read_kml(data, "walk.kml")
+    assert len(calls) == 1
+    codes = [p.code for p in result.problems]
+    assert codes == (["kml.doctype"] if "DOCTYPE" in head else [])
+
+
+def _line_kml(coordinates: str) -> bytes:
+    return (
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>r</name><LineString>'
+        f"<coordinates>{coordinates}</coordinates></LineString></Placemark></kml>"
+    ).encode()
+
+
+def _one_by_one(coordinates: str) -> list[list[float]]:
+    """How a tuple of ``<coordinates>`` reads on its own: ``float`` of each value."""
+    return [[float(v) for v in t.split(",")] for t in coordinates.replace(", ", ",").split()]
+
+
+@pytest.mark.parametrize(
+    "tuple_of",
+    [
+        lambda i: f"{-2.9 + i * 1e-5:.7f},{43.2 + i * 1e-5:.7f},0",
+        lambda i: f"{-2.9 + i * 1e-5:.7f}, {43.2 + i * 1e-5:.7f}",  # Google Earth's ", "
+        lambda i: f"{-2.9 + i * 1e-5:.7f},{43.2:.7f}" + (",12" if i % 2 else ""),  # mixed
+        lambda i: f"{i}e-3,+{i}.5,1_0",  # what float() reads, numpy reads alike
+    ],
+    ids=["3d", "spaced", "mixed", "odd-numbers"],
+)
+def test_a_long_line_reads_as_float_reads_each_value_and_keeps_its_array(tuple_of):
+    coordinates = "\n  ".join(tuple_of(i) for i in range(200))
+    result = read_kml(_line_kml(coordinates), "line.kml")
+    [(feature, _)] = result.features
+    positions = feature["geometry"]["coordinates"]
+    assert positions == _one_by_one(coordinates)
+    assert all(type(v) is float for position in positions for v in position)
+    if len({len(p) for p in positions}) > 1:
+        assert result.arrays == {}
+    else:
+        [(kept, array)] = result.arrays.values()
+        assert kept is positions and array.tolist() == positions
+
+
+@pytest.mark.parametrize("bad", ["1,,2", "1,2,x", "1,2,"])
+def test_a_bad_value_in_a_long_line_is_still_named(bad):
+    coordinates = "\n".join(["-2.9,43.2,0"] * 100 + [bad] + ["-2.9,43.2,0"] * 10)
+    [problem] = read_kml(_line_kml(coordinates), "line.kml").problems
+    assert problem.code == "kml.invalid"
