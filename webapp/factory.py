@@ -22,6 +22,8 @@ from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 from webapp.console import forking as _console_forking  # noqa: F401
+from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
+from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
 from webapp.console import translations as _console_translations  # noqa: F401
 
 # The coordinator pages add their routes to the console blueprint defined in views.
