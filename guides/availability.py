@@ -122,10 +122,11 @@ def marks_of(db_session: Session, guide_id: str, since: date) -> list[Availabili
 
 @dataclass(frozen=True)
 class Unavailable:
-    """Why a guide cannot lead a walk: ``mark`` says they cannot then (``only_other_times``
-    False), or they said they can that day only at other times (True)."""
+    """Why a guide cannot lead a walk: their mark ``mark_id`` says they cannot then
+    (``only_other_times`` False), or they said they can that day only at other times."""
 
-    mark: AvailabilityMark
+    mark_id: int
+    note: str
     only_other_times: bool
     local_start: datetime  # the walk's start, wall time in its zone
 
@@ -160,10 +161,10 @@ def unavailability(
             if mark.first_day <= day <= mark.last_day:
                 begins, ends = _day_range(mark, day)
                 if begins < end and start < ends:
-                    return Unavailable(mark, False, start)
+                    return Unavailable(mark.id, mark.note, False, start)
     can = [m for m in marks if m.available and m.first_day <= first <= m.last_day]
     if can and not any(_fits(m, first, start, end) for m in can):
-        return Unavailable(can[0], True, start)
+        return Unavailable(can[0].id, can[0].note, True, start)
     return None
 
 
@@ -178,10 +179,13 @@ class GuideUnavailable(GuideError):
     def __init__(self, guide: GuideProfile, unavailable: Unavailable) -> None:
         self.guide = guide
         self.unavailable = unavailable
-        mark = unavailable.mark
         when = f"{unavailable.local_start:%Y-%m-%d %H:%M}"
-        said = "can guide that day only at other times" if mark.available else "cannot guide then"
-        note = f" ({mark.note})" if mark.note else ""
+        said = (
+            "can guide that day only at other times"
+            if unavailable.only_other_times
+            else "cannot guide then"
+        )
+        note = f" ({unavailable.note})" if unavailable.note else ""
         super().__init__(
             f"{guide.display_name} ({guide.id}) is not available on {when}: they {said}{note}."
             " Choose another guide or another time."

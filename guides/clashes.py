@@ -101,16 +101,19 @@ def guide_clashes(
 
 
 class GuideClash(GuideError):
-    """The guide already leads a walk at that time: ``other`` is that walk."""
+    """The guide already leads a walk at that time: the walk ``other_id``, of ``slug``,
+    starting at ``other_start`` (aware, in its own zone)."""
 
     def __init__(self, guide: GuideProfile, other: Departure, slug: str) -> None:
         self.guide = guide
-        self.other = other
-        local = other.starts_at.astimezone(tour_zone(other.timezone))
+        self.other_id = other.id
+        self.slug = slug
+        self.other_start = other.starts_at.astimezone(tour_zone(other.timezone))
         super().__init__(
             f"{guide.display_name} ({guide.id}) already leads {slug!r} on "
-            f"{local:%Y-%m-%d} at {local:%H:%M} ({other.timezone}, session {other.id}); "
-            "a guide cannot lead two walks at once. Choose another guide or another time."
+            f"{self.other_start:%Y-%m-%d} at {self.other_start:%H:%M} ({other.timezone}, "
+            f"session {other.id}); a guide cannot lead two walks at once. Choose another "
+            "guide or another time."
         )
 
 

@@ -13,6 +13,7 @@ from guides import availability as avail
 from guides.assignment import WithdrawalRefused
 from guides.availability import AvailabilityError, GuideUnavailable
 from guides.clashes import GuideClash, MeetingWarning
+from tours.booking.departures import get_departure
 from tours.booking.models import Departure
 from tours.errors import BideanError
 from webapp.common.departure_views import departure_date, departure_time, load_departure_view
@@ -36,7 +37,7 @@ def refusal(db_session: Session, error: BideanError) -> str:
             "%(guide)s already leads “%(title)s” on %(date)s at %(time)s. A guide cannot lead "
             "two walks at once: choose another guide or another time.",
             guide=error.guide.display_name,
-            **walk_name(db_session, error.other),
+            **walk_name(db_session, get_departure(db_session, error.other_id)),
         )
     if isinstance(error, GuideUnavailable):
         return unavailable(error)
@@ -61,8 +62,8 @@ def unavailable(error: GuideUnavailable) -> str:
             "%(guide)s is not available on %(date)s at %(time)s: they said they cannot guide then.",
             **names,
         )
-    if found.mark.note:
-        message += " " + gettext("Their note: %(note)s", note=found.mark.note)
+    if found.note:
+        message += " " + gettext("Their note: %(note)s", note=found.note)
     return message
 
 
