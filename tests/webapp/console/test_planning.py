@@ -259,3 +259,24 @@ def test_another_guide_cannot_give_back_a_walk(app, client):
     assert response.status_code == 404
     with get_db(app).transaction() as db_session:
         assert get_departure(db_session, world.walk_a).guide_id == "youssef"
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _add(runner, at: str, guide: str | None = None):
+    args = ["departures", "add", SLUG, "--at", at, "--language", "es", "--capacity", "10"]
+    return runner.invoke(args=args + (["--guide", guide] if guide else []))
+
+
+def test_the_command_line_refuses_a_clash_and_warns_of_a_shared_meeting_point(app, runner):
+    build_world(app)
+    assert _add(runner, "2031-03-06T11:00", "youssef").exit_code == 0
+    clash = _add(runner, "2031-03-06T12:00", "youssef")
+    assert clash.exit_code != 0
+    assert "already leads 'san-francisco-voices' on 2031-03-06 at 11:00" in clash.output
+    near = _add(runner, "2031-03-06T11:20")
+    assert near.exit_code == 0
+    assert "Warning:" in near.output and "within 30 minutes" in near.output
+    outside = _add(runner, "2031-03-07T11:00", "mei")
+    assert outside.exit_code == 0 and "mei does not lead this tour" in outside.output
