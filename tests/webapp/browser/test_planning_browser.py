@@ -14,6 +14,7 @@ import pytest
 
 from guides.accounts import create_account
 from guides.assignment import schedule_with_guide
+from tests.webapp.browser.axe import axe_violations
 from tests.webapp.browser.conftest import DESKTOP, PHONE
 from tours.booking.departures import DepartureRequest, get_departure
 from tours.db import make_engine, make_sessionmaker, transaction
@@ -94,6 +95,7 @@ def test_a_guide_marks_a_day_unavailable_and_is_no_longer_offered_for_it(plannin
     assert guide.locator('.flash.success[role="status"]').count() == 1
     assert guide.locator(".mark-list .mark").count() == 1
     assert "Rendez-vous médical" in guide.inner_text(".mark-list")
+    assert axe_violations(guide) == [], "availability page at 360 px"
     phone.close()
 
     coordinator.goto(f"{server.url}/console/admin/departures/{walk}")
@@ -129,14 +131,12 @@ def test_an_overlapping_assignment_is_refused_as_an_error_naming_the_other_walk(
 
     page.click("#assign-form button[type=submit]")
     alert = page.wait_for_selector('.flash.error[role="alert"]')
+    assert axe_violations(page) == [], "a walk's page with the refusal"
     text = alert.inner_text()
     assert "Voces de San Francisco" in text and "11:00" in text and "Youssef" in text
     assert page.locator('.flash.success[role="status"]').count() == 0
     # It looks like an error: not the colours of a success.
-    colours = page.eval_on_selector(
-        ".flash.error",
-        "e => getComputedStyle(e).borderTopColor + getComputedStyle(e).backgroundColor",
-    )
-    assert colours[0] == "rgb(164, 22, 26)"
+    border = page.eval_on_selector(".flash.error", "e => getComputedStyle(e).borderTopColor")
+    assert border == "rgb(164, 22, 26)"
     assert _guide_of(server, second) is None
     context.close()
