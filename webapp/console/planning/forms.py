@@ -39,15 +39,15 @@ class ScheduleForm(FlaskForm):
 
 class AvailabilityForm(FlaskForm):
     available = RadioField(
-        _l("I…"),
-        choices=choices([("no", _l("cannot guide")), ("yes", _l("can guide"))]),
+        _l("Can you guide then?"),
+        choices=choices([("no", _l("No, I cannot guide")), ("yes", _l("Yes, I can guide"))]),
         default="no",
         validators=[InputRequired()],
     )
     first_day = DateField(_l("On (first day)"), validators=[InputRequired()])
     last_day = DateField(_l("Until (last day, if several)"), validators=[Optional()])
-    from_time = TimeField(_l("From (empty: the whole day)"), validators=[Optional()])
-    until_time = TimeField(_l("To"), validators=[Optional()])
+    from_time = TimeField(_l("From (time; empty for the whole day)"), validators=[Optional()])
+    until_time = TimeField(_l("Until (time)"), validators=[Optional()])
     note = StringField(_l("Note for the coordinators"), validators=[Length(max=NOTE_MAX)])
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import get_day_names
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -33,16 +34,9 @@ from webapp.console.views import bp
 
 
 def _weekday_choices() -> list[SelectChoice]:
-    names = (
-        gettext("Monday"),
-        gettext("Tuesday"),
-        gettext("Wednesday"),
-        gettext("Thursday"),
-        gettext("Friday"),
-        gettext("Saturday"),
-        gettext("Sunday"),
-    )
-    return choices([("", "—"), *zip(deps.WEEKDAYS, names, strict=True)])
+    """The days of the week in the reader's language (Babel's names: nothing to translate)."""
+    names = get_day_names("wide", locale=get_locale())
+    return choices([("", "—"), *((day, names[n]) for n, day in enumerate(deps.WEEKDAYS))])
 
 
 def _tours_and_languages(db_session) -> tuple[list[SelectChoice], list[SelectChoice]]:
