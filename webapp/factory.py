@@ -22,13 +22,13 @@ from webapp.common.urls import check_public_url
 from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 from webapp.console import forking as _console_forking  # noqa: F401
-from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
-from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
 from webapp.console import translations as _console_translations  # noqa: F401
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
+from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
+from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp

@@ -4,9 +4,9 @@ cannot be forgotten)."""
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import date, timedelta
+
+import pytest
 
 from guides.availability import add_mark
 from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
