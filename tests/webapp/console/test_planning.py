@@ -280,3 +280,19 @@ def test_the_command_line_refuses_a_clash_and_warns_of_a_shared_meeting_point(ap
     assert "Warning:" in near.output and "within 30 minutes" in near.output
     outside = _add(runner, "2031-03-07T11:00", "mei")
     assert outside.exit_code == 0 and "mei does not lead this tour" in outside.output
+
+
+def test_a_coordinator_reads_a_guides_marks_without_changing_them(app, client):
+    build_world(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        day = date.today() + timedelta(days=9)
+        add_mark(db_session, "youssef", day, available=False, note="exams", today=date.today())
+    log_in(client, ADMIN)
+    profile = client.get("/console/admin/guides/youssef").get_data(as_text=True)
+    assert 'href="/console/admin/guides/youssef/availability"' in profile
+    page = client.get("/console/admin/guides/youssef/availability").get_data(as_text=True)
+    assert "exams" in page and "Cannot guide" in page and "/remove" not in page
+    assert client.get("/console/admin/guides/nobody/availability").status_code == 404
+    client.post("/console/logout")
+    log_in(client, GUIDE_A)
+    assert client.get("/console/admin/guides/youssef/availability").status_code == 403

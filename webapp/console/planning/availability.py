@@ -2,7 +2,8 @@
 and giving back a walk they lead.
 
 Only an account tied to a guide profile has availability (others get 403); a mark or a
-walk of another guide answers 404, exactly like one that does not exist.
+walk of another guide answers 404, exactly like one that does not exist.  Coordinators
+read a guide's marks on ``/console/admin/guides/<id>/availability``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from flask_login import current_user
 from guides import availability as avail
 from guides.assignment import WithdrawalRefused
 from guides.availability import AvailabilityError, MarkNotFound, marks_of
+from guides.profiles import GuideNotFound, get_guide
 from guides.roster import departure_for
 from tours.booking.departures import DepartureNotFound
 from tours.db import utcnow
 from webapp.actions import departures as departure_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
+from webapp.console.auth import coordinator_required
 from webapp.console.planning import wording
 from webapp.console.planning.forms import AvailabilityForm, WithdrawForm
 from webapp.console.views import bp
@@ -127,3 +130,16 @@ def withdraw(departure_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("console.departure", departure_id=departure_id))
     flash(gettext("You gave this walk back. The coordinators see it and will find a guide."))
     return redirect(url_for("console.index"))
+
+
+@bp.get("/admin/guides/<guide_id>/availability")
+@coordinator_required
+def admin_guide_availability(guide_id: str) -> str:
+    """A guide's marks, as a coordinator reads them (the guide alone changes them)."""
+    with get_db().transaction() as db_session:
+        try:
+            guide = get_guide(db_session, guide_id)
+        except GuideNotFound:
+            abort(404)
+        marks = marks_of(db_session, guide_id, _today())
+    return render_template("console/admin_guide_availability.html", guide=guide, marks=marks)
