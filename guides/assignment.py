@@ -67,6 +67,12 @@ def schedule_with_guide(
 
 def refuse_conflicts(db_session: Session, guide: GuideProfile, departures: Sequence[Departure]):
     """Raise ``GuideClash`` or ``GuideUnavailable`` when ``guide`` cannot lead one of these."""
+    # The guide's row is locked (PostgreSQL; SQLite's write lock already serialises writers)
+    # so that two coordinators giving the same guide two overlapping walks at the same
+    # moment cannot both pass the check: the second waits, then sees the first's walk.
+    db_session.execute(
+        select(GuideRecord.id).where(GuideRecord.id == guide.id).with_for_update()
+    ).all()
     durations = Durations(db_session)
     refuse_clashes(db_session, guide, departures, durations)
     for departure in departures:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -118,3 +120,35 @@ def test_two_walks_meeting_at_one_place_within_30_minutes_are_flagged(db_transac
         assert meeting_point_warnings(db_session, [get_departure(db_session, far)]) == []
         cancel(db_session, first)
         assert meeting_point_warnings(db_session, [get_departure(db_session, near)]) == []
+
+
+def test_racing_assignments_of_one_guide_to_overlapping_walks_give_her_only_one(db_transaction):
+    """Eight coordinators give Ana eight overlapping walks at the same moment: one wins."""
+    build(db_transaction)
+    walks = [walk(db_transaction, at(11, 5 * n)) for n in range(8)]
+    barrier = threading.Barrier(len(walks), timeout=30)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(walk_id: int) -> None:
+        barrier.wait()
+        try:
+            with db_transaction(write_lock=True) as db_session:
+                assign_guide(db_session, walk_id, "ana")
+            outcome = "assigned"
+        except GuideClash:
+            outcome = "clash"
+        except Exception as exc:  # anything else is a bug the test must show
+            outcome = f"error: {exc!r}"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(w,)) for w in walks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert Counter(outcomes) == {"assigned": 1, "clash": 7}
+    with db_transaction() as db_session:
+        led = select(func.count()).select_from(Departure).where(Departure.guide_id == "ana")
+        assert db_session.scalar(led) == 1
