@@ -7,10 +7,18 @@ so the booking core never imports this package.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tours.db import Base, utcnow
@@ -159,6 +167,37 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]]
 
 
+class AvailabilityMark(Base):
+    """A guide's word on days they can or cannot guide: every day from ``first_day`` to
+    ``last_day``, the whole day or from ``from_time`` to ``until_time``.
+
+    Times are wall-clock times where the walk happens (a walk's own timezone), as a guide
+    says them: "not before 10:00" means 10:00 in the city of the walk.
+    """
+
+    __tablename__ = "guide_availability"
+    __table_args__ = (
+        Index("ix_guide_availability_guide_id_last_day", "guide_id", "last_day"),
+        CheckConstraint("first_day <= last_day", name="days_in_order"),
+        CheckConstraint(
+            "(from_time IS NULL AND until_time IS NULL) OR "
+            "(from_time IS NOT NULL AND until_time IS NOT NULL AND from_time < until_time)",
+            name="whole_day_or_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    from_time: Mapped[time | None]
+    until_time: Mapped[time | None]
+    # True: the guide can guide then; False: they cannot.
+    available: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "ARRIVED",
     "CHECK_IN_STATES",
@@ -168,6 +207,7 @@ __all__ = [
     "ROLE_COORDINATOR",
     "ROLE_GUIDE",
     "AuditEntry",
+    "AvailabilityMark",
     "CheckIn",
     "GuideRecord",
     "GuideScript",

@@ -30,6 +30,8 @@ from webapp.console.importing import bp as _console_import_pages  # noqa: F401  
 from webapp.console.messaging import views as _console_messaging  # noqa: F401  (its routes)
 from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401
+from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
+from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp

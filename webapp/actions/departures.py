@@ -1,10 +1,10 @@
 """Departure actions: schedule one walk or a weekly series, give it its guide, change its
-seats, cancel it and write to everyone booked or waiting.
+seats, cancel it and write to everyone booked or waiting; a guide gives a walk back.
 
 The console and ``bidean sessions`` call these.  Each writes its audit record
 (``departure.add``, ``departure.assign``, ``departure.capacity``, ``departure.cancel``,
-on the target ``departure:<id>``) in the caller's transaction, and none when nothing
-changed; its result says whether anything did.
+``departure.withdraw``, on the target ``departure:<id>``) in the caller's transaction,
+and none when nothing changed; its result says whether anything did.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def schedule_departures(
 ) -> list[Departure]:
     """Schedule ``request``, or a series on ``dates`` (``deps.series_dates``); one record each.
 
-    Raises ``ScheduleError`` or ``GuideError`` (a guide who does not speak the language).
+    Raises ``ScheduleError`` or ``GuideError``: a guide who does not speak the language,
+    leads another walk then (``GuideClash``) or is not available (``GuideUnavailable``).
     """
     created = assignment.schedule_with_guide(db_session, request, dates=dates)
     for departure in created:
@@ -55,7 +56,8 @@ class DepartureChanged:
 def assign_guide(
     db_session: Session, actor: Actor, departure_id: int, guide_id: str | None
 ) -> DepartureChanged:
-    """Give a departure its guide (none with ``None``); only one who speaks its language."""
+    """Give a departure its guide (none with ``None``); only one who speaks its language, is
+    free and available then (``GuideError``, ``GuideClash``, ``GuideUnavailable``)."""
     before = deps.get_departure(db_session, departure_id, lock=True).guide_id
     departure = assignment.assign_guide(db_session, departure_id, guide_id)
     changed = departure.guide_id != before
@@ -113,3 +115,23 @@ def cancel_departure(db_session: Session, actor: Actor, departure_id: int) -> De
     return DepartureCancelled(
         closed.departure, len(closed.bookings), len(closed.waitlist), ids, closed.changed
     )
+
+
+WITHDRAWAL_REASON_MAX = 500
+
+
+def withdraw_guide(
+    db_session: Session, actor: Actor, departure_id: int, guide_id: str, reason: str
+) -> Departure:
+    """The walk's guide gives it back, saying why: it has no guide any more
+    (``departure.withdraw``, read back by ``guides.assignment.recent_withdrawals``)."""
+    departure = assignment.withdraw(db_session, departure_id, guide_id)
+    audit.record(
+        db_session,
+        actor,
+        assignment.WITHDRAW_ACTION,
+        target(departure_id),
+        guide=guide_id,
+        reason=reason[:WITHDRAWAL_REASON_MAX],
+    )
+    return departure

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from guides import audit, profiles
+from guides import audit, availability, profiles
 from guides.audit import Actor
-from guides.models import CheckIn
+from guides.models import AvailabilityMark, CheckIn
 from guides.profiles import GuideProfile
 from guides.roster import record_check_in
 from guides.scripts import own_script, save_own_script
@@ -156,3 +157,58 @@ def save_script(
         language=language,
     )
     return True
+
+
+# --- availability -----------------------------------------------------------------------
+
+
+def add_availability(
+    db_session: Session,
+    actor: Actor,
+    guide_id: str,
+    first_day: date,
+    *,
+    available: bool,
+    last_day: date | None = None,
+    from_time: time | None = None,
+    until_time: time | None = None,
+    note: str = "",
+    today: date,
+) -> AvailabilityMark:
+    """A guide marks days or hours they can or cannot guide (``availability.add``)."""
+    mark = availability.add_mark(
+        db_session,
+        guide_id,
+        first_day,
+        available=available,
+        last_day=last_day,
+        from_time=from_time,
+        until_time=until_time,
+        note=note,
+        today=today,
+    )
+    audit.record(db_session, actor, "availability.add", f"guide:{guide_id}", **_mark_details(mark))
+    return mark
+
+
+def remove_availability(
+    db_session: Session, actor: Actor, guide_id: str, mark_id: int
+) -> AvailabilityMark:
+    """A guide removes one of their marks (``availability.remove``); ``MarkNotFound`` for
+    a mark that is not theirs."""
+    mark = availability.remove_mark(db_session, guide_id, mark_id)
+    audit.record(
+        db_session, actor, "availability.remove", f"guide:{guide_id}", **_mark_details(mark)
+    )
+    return mark
+
+
+def _mark_details(mark: AvailabilityMark) -> dict[str, Any]:
+    return {
+        "mark": mark.id,
+        "available": mark.available,
+        "first_day": mark.first_day.isoformat(),
+        "last_day": mark.last_day.isoformat(),
+        "from": mark.from_time.strftime("%H:%M") if mark.from_time else None,
+        "until": mark.until_time.strftime("%H:%M") if mark.until_time else None,
+    }

@@ -18,7 +18,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from guides.assignment import leads_tour
 from guides.audit import Actor
+from guides.clashes import meeting_point_warnings
 from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.booking.purge import parse_age, purge_personal_data, vacuum_purged
@@ -113,11 +115,30 @@ def add_command(
                 db_session, Actor.command_line(), request, dates=dates
             )
             lines = [_line(d, slug) for d in created]
+            warnings = _warnings(db_session, created, guide)
     except BideanError as error:
         _fail(str(error))
     for line in lines:
         click.echo(line)
     click.echo(f"{counted(len(lines), 'session')} scheduled.")
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+def _warnings(db_session, created: list[Departure], guide: str | None) -> list[str]:
+    """What was scheduled but deserves a second look (never a refusal)."""
+    found = []
+    if guide and created and not leads_tour(db_session, guide, created[0].tour_id):
+        found.append(f"{guide} does not lead this tour (their profile lists other tours).")
+    for warning in meeting_point_warnings(db_session, created):
+        other = warning.other
+        local = other.starts_at.astimezone(deps.tour_zone(other.timezone))
+        found.append(
+            f"session {warning.departure.id} meets where session {other.id} "
+            f"({deps.slug_of(db_session, other)}, {local:%Y-%m-%d %H:%M}) meets, "
+            "within 30 minutes of it."
+        )
+    return found
 
 
 def _line(departure: Departure, slug: str) -> str:
@@ -145,9 +166,14 @@ def assign_command(departure_id: int, guide: str | None, unassign: bool) -> None
                 db_session, Actor.command_line(), departure_id, guide
             )
             line = _line(assigned.departure, deps.slug_of(db_session, assigned.departure))
+            outside = bool(guide) and not leads_tour(
+                db_session, guide or "", assigned.departure.tour_id
+            )
     except BideanError as error:
         _fail(str(error))
     click.echo(line)
+    if outside:
+        click.echo(f"Warning: {guide} does not lead this tour.", err=True)
 
 
 @departures_group.command("list")

@@ -1,4 +1,5 @@
-"""Coordinator pages (role ``admin``): departures, rosters, guides, accounts, audit log.
+"""Coordinator pages (role ``admin``): a walk and its roster, guides, accounts, audit log.
+Scheduling walks and giving them a guide are in ``webapp.console.planning``.
 
 They call the same functions as the command line: the departure actions
 (``webapp.actions.departures``, which write the audit records), ``guides.profiles`` and
@@ -6,8 +7,6 @@ They call the same functions as the command line: the departure actions
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import (
     Response,
@@ -21,21 +20,21 @@ from flask import (
 )
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from guides import accounts, audit, walk_messages
 from guides import profiles as prof
-from guides.assignment import guides_for_language
+from guides.assignment import offers_for_departure
 from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
 from guides.roster import roster, roster_csv
 from tours.booking import departures as deps
 from tours.errors import BideanError
-from tours.tour.store import current_versions
 from webapp.actions import accounts as account_actions
 from webapp.actions import departures as departure_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
-from webapp.common.departure_views import load_departure_view, load_departure_views
+from webapp.common.departure_views import load_departure_view
 from webapp.common.i18n import current_language
 from webapp.common.urls import public_url_for
 from webapp.console.auth import coordinator_required
@@ -46,8 +45,8 @@ from webapp.console.forms import (
     ConfirmForm,
     GuideForm,
     PhotoForm,
-    ScheduleForm,
     choices,
+    offer_choices,
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
@@ -57,70 +56,16 @@ messages.register_subjects(
     {"set_password": lazy_gettext("Your Bidean console account: choose a password")}
 )
 
-WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
 ORIGIN_LANGUAGES = ("es", "en")
 
 
 def _error(error: BideanError) -> None:
     """A domain refusal, shown as it is: its messages say what to change."""
-    flash(str(error))
+    flash(str(error), "error")
 
 
 # --- departures -------------------------------------------------------------------------
-
-
-def _schedule_form(db_session) -> ScheduleForm:
-    form = ScheduleForm()
-    form.tour.choices = choices((slug, slug) for slug, _version in current_versions(db_session))
-    form.guide.choices = choices(
-        [("", "—")]
-        + [
-            (g.id, f"{g.display_name} ({', '.join(g.language_tags)})")
-            for g in prof.list_guides(db_session)
-        ]
-    )
-    form.every.choices = choices(WEEKDAY_CHOICES)
-    return form
-
-
-@bp.route("/admin/departures", methods=["GET", "POST"])
-@coordinator_required
-def admin_departures() -> Response | str:
-    """Every upcoming walk, and a form to schedule one or a weekly series."""
-    with get_db().transaction() as db_session:
-        form = _schedule_form(db_session)
-        found = deps.upcoming(db_session, include_cancelled=True, limit=200)
-        views = load_departure_views(db_session, found, current_language())
-    if form.validate_on_submit():
-        return _schedule(form)
-    return render_template("console/admin_departures.html", form=form, sessions=views)
-
-
-def _schedule(form: ScheduleForm) -> Response:
-    start: datetime = form.starts_at.data  # type: ignore[assignment]
-    request_ = deps.DepartureRequest(
-        slug=form.tour.data or "",
-        local_start=start,
-        language=(form.language.data or "").strip(),
-        capacity=form.capacity.data or 0,
-        guide_id=form.guide.data or None,
-    )
-    try:
-        with get_db().transaction(write_lock=True) as db_session:
-            dates = None
-            if form.every.data:
-                if form.until.data is None:
-                    raise deps.ScheduleError(gettext("A weekly series needs its last date."))
-                dates = deps.series_dates(start.date(), form.until.data, [form.every.data])
-            created = departure_actions.schedule_departures(
-                db_session, current_user.actor, request_, dates=dates
-            )
-    except BideanError as error:
-        _error(error)
-        return redirect(url_for("console.admin_departures"))
-    flash(ngettext("%(num)d walk scheduled.", "%(num)d walks scheduled.", len(created)))
-    return redirect(url_for("console.admin_departures"))
 
 
 @bp.get("/admin/departures/<int:departure_id>")
@@ -136,9 +81,10 @@ def admin_departure(departure_id: int) -> Response:
         listed = roster(db_session, departure_id)
         messages = walk_messages.history(db_session, departure_id)
         assign = AssignForm(guide=departure.guide_id or "")
-        assign.guide.choices = choices(
-            [("", "—")]
-            + [(g.id, g.display_name) for g in guides_for_language(db_session, departure.language)]
+        # Only guides free and available then are offered (``offers_for_departure``).
+        current = SelectChoice(departure.guide_id, view.guide_name) if departure.guide_id else None
+        assign.guide.choices = offer_choices(
+            offers_for_departure(db_session, departure), keep=current
         )
     capacity = CapacityForm(capacity=departure.capacity)
     page = render_template(
@@ -159,7 +105,7 @@ def admin_capacity(departure_id: int) -> Response:
     """Change the number of seats."""
     form = CapacityForm()
     if not form.validate():
-        flash(gettext("The number of seats must be a whole number, at least 1."))
+        flash(gettext("The number of seats must be a whole number, at least 1."), "error")
     else:
         try:
             with get_db().transaction(write_lock=True) as db_session:
@@ -175,28 +121,6 @@ def admin_capacity(departure_id: int) -> Response:
                 flash(gettext("Seats changed."))
             else:
                 flash(gettext("The walk already had that many seats: nothing changed."))
-    return redirect(url_for("console.admin_departure", departure_id=departure_id))
-
-
-@bp.post("/admin/departures/<int:departure_id>/guide")
-@coordinator_required
-def admin_assign(departure_id: int) -> Response:
-    """Give the walk its guide (only one who speaks its language is accepted)."""
-    guide_id = request.form.get("guide") or None
-    try:
-        with get_db().transaction(write_lock=True) as db_session:
-            result = departure_actions.assign_guide(
-                db_session, current_user.actor, departure_id, guide_id
-            )
-    except deps.DepartureNotFound:
-        abort(404)
-    except BideanError as error:
-        _error(error)
-    else:
-        if result.changed:
-            flash(gettext("Guide changed."))
-        else:
-            flash(gettext("The walk already had that guide: nothing changed."))
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 
@@ -341,7 +265,8 @@ def admin_guide_photo(guide_id: str) -> Response:
         abort(404)
     except PhotoRejected:
         flash(
-            gettext("That file was not accepted: send a JPEG, PNG or WebP photo of at most 5 MB.")
+            gettext("That file was not accepted: send a JPEG, PNG or WebP photo of at most 5 MB."),
+            "error",
         )
     else:
         flash(gettext("Photo saved."))

@@ -158,7 +158,9 @@ def admin_tour_edit(slug: str):
         errors: dict[str, list[str]] = {}
         for problem in refused.problems:
             errors.setdefault(problem.field, []).append(problem.message)
-        flash(gettext("Nothing was saved: correct the fields marked below and save again."))
+        flash(
+            gettext("Nothing was saved: correct the fields marked below and save again."), "error"
+        )
         return _render(slug, request.form, errors, status=422, based_on=based_on)
     if saved.unchanged:
         flash(gettext("Nothing changed, so no new version was saved."))
@@ -221,12 +223,12 @@ def admin_tour_restore(slug: str) -> Response:
                 db_session, current_user.actor, slug, version, based_on
             )
     except StaleVersion as stale:
-        flash(_stale_text(stale))
+        flash(_stale_text(stale), "error")
         return redirect(url_for("console.admin_tour_history", slug=slug))
     except EditRefused as refused:
-        flash(gettext("Version %(version)d cannot be restored:", version=version))
+        flash(gettext("Version %(version)d cannot be restored:", version=version), "error")
         for problem in refused.problems:
-            flash(problem.message)
+            flash(problem.message, "error")
         return redirect(url_for("console.admin_tour_history", slug=slug))
     flash(gettext("Version %(old)d restored as version %(new)d.", old=version, new=saved.version))
     return redirect(url_for("console.admin_tour_edit", slug=slug))
@@ -252,7 +254,7 @@ def admin_tour_publish(slug: str) -> Response:
                 db_session, current_user.actor, slug, based_on=based_on
             )
     except StaleVersion as stale:
-        flash(_stale_text(stale))
+        flash(_stale_text(stale), "error")
         return redirect(url_for("console.admin_tour_edit", slug=slug))
     if outcome.unchanged:
         flash(
@@ -268,7 +270,7 @@ def admin_tour_publish(slug: str) -> Response:
             )
         )
     else:
-        flash(gettext("Not published: finish the to-do list first."))
+        flash(gettext("Not published: finish the to-do list first."), "error")
     return redirect(url_for("console.admin_tour_edit", slug=slug))
 
 

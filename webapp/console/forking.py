@@ -50,7 +50,8 @@ def admin_tour_fork(slug: str) -> Response | str:
                 gettext(
                     "The fork was not made: give the city on one line, and a slug of lowercase"
                     " letters, digits and hyphens that no other tour has."
-                )
+                ),
+                "error",
             )
         else:
             flash(
@@ -68,5 +69,5 @@ def admin_tour_fork(slug: str) -> Response | str:
             # The fork's stops need placing and rewriting first: that is the editor's work.
             return redirect(url_for("console.admin_tour_edit", slug=result.slug))
     elif form.is_submitted():
-        flash(gettext("Give the city of the new tour."))
+        flash(gettext("Give the city of the new tour."), "error")
     return render_template("console/admin_tour_fork.html", slug=slug, form=form)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -19,10 +19,26 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from guides.assignment import Offer
+
 
 def choices(pairs) -> list[SelectChoice]:
     """``[(value, label), ...]`` as the SelectChoice objects WTForms wants."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def offer_choices(offers: Iterable[Offer], *, keep: SelectChoice | None = None):
+    """The guides a walk is offered (``guides.assignment.Offer``): nobody, ``keep`` (the
+    guide it has, or the one just asked for), those who lead the tour, then the others."""
+    offers = list(offers)
+    found = [SelectChoice("", _l("— no guide —")), *([keep] if keep else [])]
+    for leads, group in ((True, _l("Lead this tour")), (False, _l("Outside their tours"))):
+        found += [
+            SelectChoice(offer.guide.id, offer.guide.display_name, optgroup=str(group))
+            for offer in offers
+            if offer.leads_tour is leads and (keep is None or offer.guide.id != keep.value)
+        ]
+    return found
 
 
 class LoginForm(FlaskForm):
@@ -38,20 +54,6 @@ class SetPasswordForm(FlaskForm):
 class ScriptForm(FlaskForm):
     text = TextAreaField(_l("Your version of the script"))
     based_on = TextAreaField()
-
-
-class ScheduleForm(FlaskForm):
-    tour = SelectField(_l("Tour"), validators=[InputRequired()])
-    starts_at = DateTimeLocalField(
-        _l("Date and time (the tour's local time)"),
-        format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired()],
-    )
-    language = StringField(_l("Language (es, eu, en, fr, ar…)"), validators=[InputRequired()])
-    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1)])
-    guide = SelectField(_l("Guide"), validators=[Optional()])
-    every = SelectField(_l("Repeat every week on"), validators=[Optional()])
-    until = DateField(_l("Until (for a weekly series)"), validators=[Optional()])
 
 
 class CapacityForm(FlaskForm):

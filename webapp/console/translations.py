@@ -79,7 +79,7 @@ def admin_tour_translations_csv(slug: str) -> Response:
     """The translation file of one language (``?language=pl``, ``&scripts=1`` for scripts)."""
     language = (request.args.get("language") or "").strip()
     if not language:
-        flash(gettext("Choose the language to translate into, such as pl."))
+        flash(gettext("Choose the language to translate into, such as pl."), "error")
         return redirect(url_for("console.admin_tour_translations", slug=slug))
     try:
         with get_db().transaction() as db_session:
@@ -94,7 +94,8 @@ def admin_tour_translations_csv(slug: str) -> Response:
                 "%(language)s cannot be translated into: give a language tag such as pl,"
                 " other than the tour's source language.",
                 language=language,
-            )
+            ),
+            "error",
         )
         return redirect(url_for("console.admin_tour_translations", slug=slug))
     response = Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8")
@@ -111,7 +112,7 @@ def admin_tour_translations_import(slug: str) -> Response | str:
     upload = request.files.get("file")
     data = upload.read(MAX_BYTES + 1) if upload else b""
     if not data:
-        flash(gettext("Choose a translation file (CSV) to upload."))
+        flash(gettext("Choose a translation file (CSV) to upload."), "error")
         return redirect(url_for("console.admin_tour_translations", slug=slug))
     try:
         with get_db().transaction(write_lock=True) as db_session:
@@ -121,7 +122,9 @@ def admin_tour_translations_import(slug: str) -> Response | str:
     except TourNotFound:
         abort(404)
     if not outcome.ok:
-        flash(gettext("The file was not accepted, and nothing was stored. Fix these rows:"))
+        flash(
+            gettext("The file was not accepted, and nothing was stored. Fix these rows:"), "error"
+        )
         return _page(slug, outcome.problems)
     if outcome.version is None:
         flash(gettext("No text changed: nothing was stored."))
@@ -152,7 +155,7 @@ def admin_tour_translations_declare(slug: str) -> Response | str:
     except TranslationError:
         abort(400)
     if not outcome.ok:
-        flash(gettext("The new version was not accepted, and nothing was stored:"))
+        flash(gettext("The new version was not accepted, and nothing was stored:"), "error")
         return _page(slug, outcome.problems)
     if outcome.version is None:
         flash(gettext("%(language)s is offered already: nothing was stored.", language=language))

@@ -111,16 +111,20 @@ def login() -> Response | str:
             gettext(
                 "That email and password do not match, or there were too many attempts. "
                 "Check them, or wait a few minutes and try again."
-            )
+            ),
+            "error",
         )
     elif request.method == "POST":
-        flash(gettext("Write your email and your password."))
+        flash(gettext("Write your email and your password."), "error")
     return render_template("console/login.html", form=form)
 
 
 def _busy(form: LoginForm) -> Response:
     """Every hash slot of this worker is taken: come back in a few seconds (503)."""
-    flash(gettext("Many logins are being checked right now. Wait a few seconds and try again."))
+    flash(
+        gettext("Many logins are being checked right now. Wait a few seconds and try again."),
+        "error",
+    )
     response = make_response(render_template("console/login.html", form=form), 503)
     response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
     return response
@@ -155,13 +159,13 @@ def set_password(token: str) -> Response | str:
         return render_template("console/set_password.html", form=None), 404  # type: ignore[return-value]
     if form.validate_on_submit():
         if form.password.data != form.confirm.data:
-            flash(gettext("The two passwords are not the same."))
+            flash(gettext("The two passwords are not the same."), "error")
         else:
             try:
                 with get_db().transaction(write_lock=True) as db_session:
                     account_actions.set_password(db_session, token, form.password.data or "")
             except AccountError as error:
-                flash(_password_message(error))
+                flash(_password_message(error), "error")
             else:
                 flash(gettext("Your password is set. Log in with it."))
                 return redirect(url_for("console.login"))
@@ -292,7 +296,7 @@ def edit_script(departure_id: int, stop_id: str) -> Response | str:
             conflict = error.current_shared
             form.based_on.data = error.current_shared
         except ScriptRejected:
-            flash(gettext("A script may have at most 8000 characters."))
+            flash(gettext("A script may have at most 8000 characters."), "error")
         else:
             flash(gettext("Your version of the script is saved."))
             return redirect(

@@ -4,17 +4,39 @@ cannot be forgotten)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from guides.availability import add_mark
 from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
+from webapp.common.database import get_db
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
 
 
-def console_requests(app, world) -> list[tuple[str, str, str]]:
+# Pages of a guide's own (availability, giving a walk back): a coordinator has none (403).
+GUIDES_OWN = {
+    "console.edit_script",
+    "console.availability",
+    "console.availability_remove",
+    "console.withdraw",
+}
+
+
+def guide_a_mark(app) -> int:
+    """An availability mark of guide A (Youssef), for the URLs that name one."""
+    with get_db(app).transaction(write_lock=True) as db_session:
+        day = date.today() + timedelta(days=20)
+        mark = add_mark(db_session, "youssef", day, available=False, today=date.today())
+        return mark.id
+
+
+def console_requests(app, world, mark_id: int = 1) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every console rule, filled with guide A's walk."""
     values = {
+        "mark_id": mark_id,
         "departure_id": world.walk_a,
         "guide_id": "youssef",
         "stop_id": "sf-01",
@@ -43,7 +65,7 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         return {302, 401}
     admin_page = endpoint.split(".")[1].startswith("admin_")
     if who == "admin":
-        return {200, 302, 400} if endpoint != "console.edit_script" else {403}
+        return {200, 302, 400, 422} if endpoint not in GUIDES_OWN else {403}
     if admin_page:
         return {403}
     if who == "guide_b" and endpoint in {
@@ -51,18 +73,21 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         "console.check_in",
         "console.edit_script",
         "console.departure_messages",
+        "console.withdraw",
+        "console.availability_remove",
     }:
         return {404}
-    return {200, 302, 400}
+    return {200, 302, 400, 422}
 
 
 @pytest.mark.parametrize("who", ["anonymous", "guide_a", "guide_b", "admin"])
 def test_every_console_url_and_method(app, client, who):
     world = build_world(app)
+    mark_id = guide_a_mark(app)
     if who != "anonymous":
         assert log_in(client, {"guide_a": GUIDE_A, "guide_b": GUIDE_B, "admin": ADMIN}[who])
     checked = 0
-    for endpoint, method, url in console_requests(app, world):
+    for endpoint, method, url in console_requests(app, world, mark_id):
         if endpoint == "console.logout":
             continue  # checked last: it ends the session
         data = {"booking_id": world.booking_ids[0], "state": "arrived", "key": f"key-{checked:04d}"}

@@ -1,7 +1,7 @@
 """messages to a walk's group: the walk's log of what was sent, by whom, to how many
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
