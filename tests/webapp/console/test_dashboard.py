@@ -182,3 +182,33 @@ def test_what_a_version_lacks_is_read_once(app):
         event.remove(engine, "before_cursor_execute", count)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1 and "document" not in reads[0]
+
+
+def test_a_walk_its_guide_gave_back_appears_with_the_reason(app, client):
+    world = build_world(app)
+    log_in(client, GUIDE_A)
+    reason = "I broke my ankle <b>"
+    response = client.post(f"/console/departures/{world.walk_a}/withdraw", data={"reason": reason})
+    assert response.status_code == 302
+    client.post("/console/logout")
+    log_in(client, ADMIN)
+    page = client.get("/console/").get_data(as_text=True)
+    gave_back = section(page, "withdrawals")
+    line = walk_line(gave_back, world.walk_a)
+    assert f'href="/console/admin/departures/{world.walk_a}"' in line
+    assert "Youssef" in line and "It still has no guide." in line
+    assert "I broke my ankle &lt;b&gt;" in line  # the guide's words, escaped
+    assert "(1)" in gave_back
+    # Once another guide takes it, the line says so (the coordinator still sees it happened).
+    client.post(f"/console/admin/departures/{world.walk_a}/guide", data={"guide": "mariela"})
+    with get_db(app).transaction() as db_session:
+        assert db_session.get(Departure, world.walk_a).guide_id == "mariela"
+    page = client.get("/console/").get_data(as_text=True)
+    line = walk_line(section(page, "withdrawals"), world.walk_a)
+    assert "It has a guide again." in line and "It still has no guide." not in line
+
+
+def test_no_walk_given_back_no_section(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    assert section(client.get("/console/").get_data(as_text=True), "withdrawals") == ""

@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from guides.assignment import recent_withdrawals
 from guides.overview import arrived_counts
 from guides.profiles import guide_names
 from guides.roster import departures_for
@@ -30,13 +31,15 @@ from tours.db import utcnow
 from webapp.common.database import get_db
 from webapp.common.departure_views import load_departure_views
 from webapp.common.i18n import current_language
-from webapp.console.overview.lines import WalkLine, title_in, walk_lines, walk_words
+from webapp.console.overview.lines import WalkLine, clock, title_in, walk_lines, walk_words
 from webapp.console.views import bp
 
 # Lines a section shows before "and N more" (the calendar or the page it links to has all).
 SHOWN = 20
 WEEK_SHOWN = 40
 WEEK_DAYS = 7
+# How far back the dashboard shows guides giving back walks that have not happened yet.
+WITHDRAWALS_SINCE = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,45 @@ def failed_mail(db_session: Session, at: At) -> Capped:
     return found
 
 
+@dataclass(frozen=True)
+class WithdrawalLine:
+    departure_id: int
+    title: str
+    starts_at: datetime  # aware, in the walk's own zone
+    clock: str
+    guide_name: str
+    reason: str
+    guideless: bool
+
+
+def withdrawals(db_session: Session, at: At) -> Capped:
+    """Walks still to come that their guide gave back lately; each links to its page."""
+    found = [
+        w
+        for w in recent_withdrawals(db_session, at.now - WITHDRAWALS_SINCE)
+        if w.starts_at > at.now and not w.cancelled
+    ]
+    titles = dict(agenda.tour_titles(db_session))
+    lines = [
+        WithdrawalLine(
+            w.departure_id,
+            title_in(titles.get(w.slug, {}), at.lang, w.slug),
+            w.starts_at,
+            clock(w.starts_at, at.locale),
+            w.guide_name,
+            w.reason,
+            w.guideless,
+        )
+        for w in found[:SHOWN]
+    ]
+    return Capped(lines, len(found))
+
+
 SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
     "today": today,
     "this_week": this_week,
     "without_guide": without_guide,
+    "withdrawals": withdrawals,
     "waiting_lists": waiting_lists,
     "drafts_ready": drafts_ready,
     "texts_missing": texts_missing,
