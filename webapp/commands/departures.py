@@ -159,7 +159,9 @@ def list_command(slug: str | None, show_all: bool) -> None:
     with get_db().transaction() as db_session:
         if slug is not None and slug not in dict(current_versions(db_session)):
             _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
-        found = deps.upcoming(db_session, slug=slug, include_cancelled=show_all)
+        found = deps.upcoming(
+            db_session, slug=slug, include_cancelled=show_all, include_private=True
+        )
         lines = [_line(d, deps.slug_of(db_session, d)) for d in found]
     if not lines:
         click.echo("No upcoming sessions.")
