@@ -173,8 +173,12 @@ def propose_group_date(
     db_session: Session, actor: Actor, request_id: int, local_start: datetime, reply: str
 ) -> GroupRequest:
     """Propose another date and time to the contact, with a message; the request stays open
-    (a coordinator accepts it once the group agrees)."""
+    (a coordinator accepts it once the group agrees).  ``ScheduleError`` for a time in the
+    past or one the clocks skip."""
     found = groups.open_request(db_session, request_id)
+    zone = deps.tour_zone(tour_cache().get(db_session, found.tour.slug).tour.timezone)
+    if deps.localize(local_start, zone) <= datetime.now(UTC):
+        raise deps.ScheduleError("A proposed date must be in the future.")
     groups.mark_proposed(found, local_start, _reply(reply))
     _mail(db_session, "group_proposed", found, proposed=local_start)
     audit.record(

@@ -90,9 +90,7 @@ def admin_departures() -> Response | str:
     """Every upcoming walk, and a form to schedule one or a weekly series."""
     with get_db().transaction() as db_session:
         form = _schedule_form(db_session)
-        found = deps.upcoming(
-            db_session, include_cancelled=True, include_private=True, limit=200
-        )
+        found = deps.upcoming(db_session, include_cancelled=True, include_private=True, limit=200)
         views = load_departure_views(db_session, found, current_language())
     if form.validate_on_submit():
         return _schedule(form)

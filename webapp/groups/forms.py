@@ -197,7 +197,9 @@ class GroupRequestForm(FlaskForm):
 
     def validate_phone(self, field: Field) -> None:
         if not PHONE.match((field.data or "").strip()):
-            raise ValidationError(_l("Enter a phone number with digits only, e.g. +34 600 123 456."))
+            raise ValidationError(
+                _l("Enter a phone number with digits only, e.g. +34 600 123 456.")
+            )
 
     def is_robot(self) -> bool:
         """Whether the field people never see was filled in."""

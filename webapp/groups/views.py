@@ -52,9 +52,7 @@ def _group_form(slug: str | None) -> tuple[GroupRequestForm, dict[str, TourSumma
         chosen = summaries.get(form.tour.data or "")
         zone = tour_cache().get(db_session, chosen.slug).tour.timezone if chosen else None
     form.tour.choices = [(s, summary.title_in(lang).text) for s, summary in summaries.items()]
-    form.walk_language.choices = _walk_languages(
-        [chosen] if chosen else summaries.values(), spoken
-    )
+    form.walk_language.choices = _walk_languages([chosen] if chosen else summaries.values(), spoken)
     if request.method == "GET" and not form.walk_language.data:
         form.walk_language.data = lang if lang in dict(form.walk_language.choices) else None
     if zone is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
+from tests.webapp.groups.support import add_group_request
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
@@ -23,6 +24,7 @@ def console_requests(app, world) -> list[tuple[str, str, str]]:
         # The tour editor works on a tour no walk of the world uses: withdrawing it (a
         # coordinator's POST) must not take guide A's walk off the site mid-test.
         "slug": "zabala-kitchens-and-workshops",
+        "request_id": world.group_request,
     }
     found = []
     with app.test_request_context():
@@ -58,6 +60,7 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
 @pytest.mark.parametrize("who", ["anonymous", "guide_a", "guide_b", "admin"])
 def test_every_console_url_and_method(app, client, who):
     world = build_world(app)
+    world.group_request = add_group_request(app)
     if who != "anonymous":
         assert log_in(client, {"guide_a": GUIDE_A, "guide_b": GUIDE_B, "admin": ADMIN}[who])
     checked = 0

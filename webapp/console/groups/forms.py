@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from webapp.actions.groups import MAX_REPLY
 
@@ -23,8 +23,9 @@ def _when(label: str) -> DateTimeLocalField:
 def _message() -> TextAreaField:
     return TextAreaField(
         _l("Message to the contact"),
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
         validators=[
-            InputRequired(_l("Write a few words to the group's contact.")),
+            DataRequired(_l("Write a few words to the group's contact.")),
             Length(max=MAX_REPLY, message=_l("Shorten this to at most 2000 characters.")),
         ],
     )

@@ -45,9 +45,10 @@ def _page(
             group=found,
             tour_title=_titles(db_session).get(found.tour.slug, found.tour.slug),
             preferred=preferred,
-            accept=accept or AcceptGroupForm(starts_at=_first_choice(found, preferred)),
-            decline=decline or DeclineGroupForm(),
-            propose=propose or ProposeGroupForm(),
+            accept=accept
+            or AcceptGroupForm(prefix="accept", starts_at=_first_choice(found, preferred)),
+            decline=decline or DeclineGroupForm(prefix="decline"),
+            propose=propose or ProposeGroupForm(prefix="propose"),
         )
     return page, status
 
@@ -95,7 +96,7 @@ def _closed() -> None:
 @coordinator_required
 def admin_group_accept(request_id: int) -> Response | tuple[str, int]:
     """Accept: the group's private walk, its seats held, a guide, and the confirmation."""
-    form = AcceptGroupForm()
+    form = AcceptGroupForm(prefix="accept")
     if not form.validate():
         return _page(request_id, accept=form, status=400)
     try:
@@ -142,7 +143,7 @@ def _schedule_problem(error: ScheduleError) -> str:
 @coordinator_required
 def admin_group_decline(request_id: int) -> Response | tuple[str, int]:
     """Decline, with a message emailed to the contact."""
-    form = DeclineGroupForm()
+    form = DeclineGroupForm(prefix="decline")
     if not form.validate():
         return _page(request_id, decline=form, status=400)
     try:
@@ -164,7 +165,7 @@ def admin_group_decline(request_id: int) -> Response | tuple[str, int]:
 @coordinator_required
 def admin_group_propose(request_id: int) -> Response | tuple[str, int]:
     """Propose another date, with a message emailed to the contact."""
-    form = ProposeGroupForm()
+    form = ProposeGroupForm(prefix="propose")
     if not form.validate():
         return _page(request_id, propose=form, status=400)
     try:
@@ -181,6 +182,9 @@ def admin_group_propose(request_id: int) -> Response | tuple[str, int]:
     except GroupRequestClosed:
         _closed()
         return redirect(url_for("console.admin_group_request", request_id=request_id))
+    except ScheduleError as error:
+        form.starts_at.errors = [_schedule_problem(error)]
+        return _page(request_id, propose=form, status=400)
     worker.wake()
     flash(gettext("The new date was proposed to the contact by email."), "success")
     return redirect(url_for("console.admin_group_request", request_id=request_id))
