@@ -13,7 +13,15 @@ from sqlalchemy import select
 
 from guides.audit import Actor
 from guides.models import AuditEntry
-from tests.webapp.console.support import ADMIN, GUIDE_A, build_world, log_in
+from tests.webapp.console.support import (
+    ADMIN,
+    GUIDE_A,
+    app_with_csrf,
+    build_world,
+    form_token,
+    log_in,
+    log_in_with_token,
+)
 from tests.webapp.groups.support import SLUG, add_group_request, in_days
 from tours.booking.bookings import invariant_problems
 from tours.booking.groups import pending_group_requests
@@ -218,3 +226,24 @@ def test_an_empty_message_or_a_past_date_is_refused_beside_the_field(app, client
         assert db_session.get(GroupRequest, request_id).status == "pending"
         assert not db_session.scalars(select(Departure).where(Departure.private)).all()
     assert _messages(app, "group_declined") == [] and _messages(app, "group_proposed") == []
+
+
+def test_the_answers_work_with_csrf_on_as_in_production(database_url, tmp_path):
+    app = app_with_csrf(database_url, tmp_path)
+    try:
+        build_world(app)
+        request_id = add_group_request(app)
+        client = app.test_client()
+        assert log_in_with_token(client, ADMIN).status_code == 302
+        url = f"/console/admin/groups/{request_id}"
+        token = form_token(client, url)
+        when = in_days(4).strftime("%Y-%m-%dT%H:%M")
+        refused = client.post(f"{url}/accept", data={"accept-starts_at": when})
+        assert refused.status_code == 400  # no token: refused before the action
+        accepted = client.post(
+            f"{url}/accept", data={"accept-starts_at": when, "csrf_token": token}
+        )
+        assert accepted.status_code == 302
+        assert "/console/admin/departures/" in accepted.headers["Location"]
+    finally:
+        app.extensions["bidean.db"].engine.dispose()

@@ -31,14 +31,23 @@ def _message() -> TextAreaField:
     )
 
 
-class AcceptGroupForm(FlaskForm):
+class _AnswerForm(FlaskForm):
+    """One of the three answers on a request's page, each with its prefix (``accept-``…) so
+    their fields' ids differ.  The console checks every POST's ``csrf_token`` once
+    (``auth.guard_console``); a prefixed form would look for its own copy."""
+
+    class Meta:
+        csrf = False
+
+
+class AcceptGroupForm(_AnswerForm):
     starts_at = _when(_l("Date and time of the walk (the tour's local time)"))
 
 
-class DeclineGroupForm(FlaskForm):
+class DeclineGroupForm(_AnswerForm):
     message = _message()
 
 
-class ProposeGroupForm(FlaskForm):
+class ProposeGroupForm(_AnswerForm):
     starts_at = _when(_l("Date and time to propose (the tour's local time)"))
     message = _message()
