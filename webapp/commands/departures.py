@@ -271,3 +271,5 @@ def purge_command(older_than: str) -> None:
         f"{counted(result.departures, 'session')}; deleted {counted(result.messages, 'message')}"
         f" and {counted(files, 'outbox file')}."
     )
+    if result.group_requests:
+        click.echo(f"Forgot {counted(result.group_requests, 'group request')}.")

@@ -5,7 +5,7 @@ and bookable by nobody else.  Declining and proposing a date write to the contac
 from __future__ import annotations
 
 import email
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from tests.webapp.groups.support import SLUG, add_group_request, in_days
 from tours.booking.bookings import invariant_problems
 from tours.booking.groups import pending_group_requests
 from tours.booking.models import Booking, Departure, GroupRequest, OutboxMessage
+from tours.booking.purge import purge_personal_data
 from webapp.actions.groups import decline_group_request
 from webapp.common.database import get_db
 
@@ -247,3 +248,34 @@ def test_the_answers_work_with_csrf_on_as_in_production(database_url, tmp_path):
         assert "/console/admin/departures/" in accepted.headers["Location"]
     finally:
         app.extensions["bidean.db"].engine.dispose()
+
+
+def test_the_purge_forgets_old_group_requests_and_their_mail(app, client):
+    build_world(app)
+    old, recent, walked = (add_group_request(app) for _ in range(3))
+    _accept(app, client, walked, in_days(2))
+    made = datetime.now(UTC) - timedelta(days=120)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        db_session.get(GroupRequest, old).created_at = made
+        (receipt,) = db_session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "group_received").limit(1)
+        )
+        receipt.created_at = made  # the old request's receipt (the first message)
+
+    def purge(now: datetime) -> tuple[int, set[int], list[str]]:
+        with get_db(app).transaction(write_lock=True) as db_session:
+            result = purge_personal_data(db_session, timedelta(days=90), now=now)
+        with get_db(app).transaction() as db_session:
+            left = set(db_session.scalars(select(GroupRequest.id)))
+            kinds = sorted(db_session.scalars(select(OutboxMessage.kind)))
+        return result.group_requests, left, kinds
+
+    # Today: only the request made 120 days ago goes, with its receipt.
+    assert purge(datetime.now(UTC)) == (
+        1,
+        {recent, walked},
+        ["group_accepted", "group_received", "group_received"],
+    )
+    # 95 days on, the accepted group's walk is 93 days past: it goes with its mail (and
+    # the other request, made 95 days before).
+    assert purge(datetime.now(UTC) + timedelta(days=95)) == (2, set(), [])
