@@ -334,6 +334,7 @@ class DepartureSnapshot:
     meeting_lat: float
     status: str
     meeting_stop_id: str | None = None
+    private: bool = False  # always False where the public reads: they never list private ones
 
     @property
     def seats_left(self) -> int:

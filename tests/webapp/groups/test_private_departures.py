@@ -92,6 +92,8 @@ def test_accepting_makes_a_private_walk_with_the_groups_seats_and_a_free_guide(a
         assert "departure.add" in actions and "group_request.accept" in actions
         assert invariant_problems(db_session) == []
         assert pending_group_requests(db_session) == 0
+    walks = client.get("/console/admin/departures?lang=en").get_data(as_text=True)
+    assert "private: a group's own walk" in walks
     (confirmation,) = _messages(app, "group_accepted")
     assert confirmation.recipient == "ane@ies-miribilla.example.org"
     assert "http://localhost/bookings/" in _text(confirmation)  # the booking's manage link
