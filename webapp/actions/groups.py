@@ -26,6 +26,7 @@ from tours.booking import groups
 from tours.booking.bookings import BookingResult, Party
 from tours.booking.groups import GroupDetails
 from tours.booking.models import SCHEDULED, Departure, GroupRequest
+from tours.errors import TourNotFound
 from tours.text import single_line
 from webapp.actions import departures as departure_actions
 from webapp.actions.links import manage_token
@@ -201,7 +202,10 @@ def _reply(text: str) -> str:
 def _mail(db_session: Session, kind: str, found: GroupRequest, **extra: Any) -> int:
     """Compose and record one message to the request's contact, in their language."""
     slug = found.tour.slug
-    title = tour_cache().get(db_session, slug).summary.title_in(found.language).text
+    try:
+        title = tour_cache().get(db_session, slug).summary.title_in(found.language).text
+    except TourNotFound:  # withdrawn since the group asked: its slug is all there is
+        title = slug
     context: dict[str, Any] = {
         "group": found,
         "tour_title": title,

@@ -112,6 +112,25 @@ def test_the_guide_must_be_free(app, client):
         assert db_session.get(Departure, departure_id).guide_id == "youssef"
 
 
+def test_without_a_free_guide_the_walk_is_booked_and_the_coordinator_told(app, client):
+    world = build_world(app)
+    with get_db(app).transaction() as db_session:
+        walk_b = db_session.get(Departure, world.walk_b)  # Aminata, the only French speaker
+        local = walk_b.starts_at.astimezone(ZoneInfo(walk_b.timezone)).replace(tzinfo=None)
+    request_id = add_group_request(app, language="fr")
+    assert log_in(client, ADMIN).status_code == 302
+    response = client.post(
+        f"/console/admin/groups/{request_id}/accept?lang=en",
+        data={"accept-starts_at": (local + timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M")},
+        follow_redirects=True,
+    )
+    assert "no guide who speaks its language is free" in response.get_data(as_text=True)
+    with get_db(app).transaction() as db_session:
+        departure_id = db_session.get(GroupRequest, request_id).departure_id
+        departure = db_session.get(Departure, departure_id)
+        assert departure.private and departure.guide_id is None and departure.seats_taken == 24
+
+
 def test_the_private_walk_is_nowhere_public(app, client):
     build_world(app)
     when = in_days(1, hour=9)  # before every public walk: it would be listed first
