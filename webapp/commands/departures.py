@@ -124,9 +124,10 @@ def _line(departure: Departure, slug: str) -> str:
     local = departure.starts_at.astimezone(deps.tour_zone(departure.timezone))
     seats = f"{departure.seats_taken + departure.seats_held}/{departure.capacity}"
     guide = f" guide {departure.guide_id}" if departure.guide_id else ""
+    private = " private (a group's)" if departure.private else ""
     return (
         f"{departure.id:>6}  {slug}  {local:%Y-%m-%d %H:%M %Z}  {departure.language:<5} "
-        f"{seats:>7} seats  {departure.status}{guide}"
+        f"{seats:>7} seats  {departure.status}{guide}{private}"
     )
 
 

@@ -300,3 +300,11 @@ def test_the_purge_forgets_old_group_requests_and_their_mail(app, client):
     # 95 days on, the accepted group's walk is 93 days past: it goes with its mail (and
     # the other request, made 95 days before).
     assert purge(datetime.now(UTC) + timedelta(days=95)) == (2, set(), [])
+
+
+def test_the_command_line_lists_the_private_walk_as_such(app, client, runner):
+    build_world(app)
+    departure_id = _accept(app, client, add_group_request(app, size=12), in_days(2))
+    listed = runner.invoke(args=["sessions", "list"]).output
+    (line,) = [row for row in listed.splitlines() if row.split()[0] == str(departure_id)]
+    assert "12/12 seats" in line and line.endswith("private (a group's)")
