@@ -110,8 +110,8 @@ def admin_group_accept(request_id: int) -> Response | tuple[str, int]:
     except GroupRequestClosed:
         _closed()
         return redirect(url_for("console.admin_group_request", request_id=request_id))
-    except ScheduleError as error:
-        form.starts_at.errors = [_schedule_problem(error)]
+    except ScheduleError:
+        form.starts_at.errors = [_schedule_problem()]
         return _page(request_id, accept=form, status=400)
     worker.wake()
     if accepted.guide_id is None:
@@ -130,9 +130,8 @@ def admin_group_accept(request_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("console.admin_departure", departure_id=departure_id))
 
 
-def _schedule_problem(error: ScheduleError) -> str:
-    """A refused time in interface words (the domain's message names no field)."""
-    del error
+def _schedule_problem() -> str:
+    """A refused time in interface words (the domain's message speaks the command line's)."""
     return gettext(
         "This time cannot be used: it is in the past, or the clocks change at that hour. "
         "Choose another."
@@ -182,8 +181,8 @@ def admin_group_propose(request_id: int) -> Response | tuple[str, int]:
     except GroupRequestClosed:
         _closed()
         return redirect(url_for("console.admin_group_request", request_id=request_id))
-    except ScheduleError as error:
-        form.starts_at.errors = [_schedule_problem(error)]
+    except ScheduleError:
+        form.starts_at.errors = [_schedule_problem()]
         return _page(request_id, propose=form, status=400)
     worker.wake()
     flash(gettext("The new date was proposed to the contact by email."), "success")
