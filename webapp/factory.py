@@ -26,12 +26,15 @@ from webapp.console import translations as _console_translations  # noqa: F401
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
+from webapp.console.groups import views as _console_groups  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
 from webapp.console.messaging import views as _console_messaging  # noqa: F401  (its routes)
 from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401
 from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
 from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
+from webapp.groups import limiter as groups_limiter
+from webapp.groups.views import bp as groups_bp
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp
@@ -81,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     tourcache.init_app(app)
     pagecache.init_app(app)
     limiter.init_app(app)
+    groups_limiter.init_app(app)
     console_auth.init_app(app)
 
 
@@ -92,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_api_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(guides_public_bp)
     app.register_blueprint(guides_api_bp)
     app.register_blueprint(console_bp)

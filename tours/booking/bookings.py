@@ -127,7 +127,7 @@ _BOOKINGS = Booking.__table__
 _DEPARTURES = Departure.__table__
 _BY_KEY = select(_BOOKINGS.c.id).where(_BOOKINGS.c.idempotency_key == bindparam("key"))
 _SEATS = bindparam("seats")
-_TAKE_SEATS = (
+_TAKE_ANY_SEATS = (
     _DEPARTURES.update()
     .where(
         _DEPARTURES.c.id == bindparam("departure_id"),
@@ -139,6 +139,8 @@ _TAKE_SEATS = (
     .values(seats_taken=_DEPARTURES.c.seats_taken + _SEATS)
     .returning(*(_DEPARTURES.c[name] for name in _SEAT_FIELDS))
 )
+# What everyone but a group's own booking takes: seats of a departure that is not private.
+_TAKE_SEATS = _TAKE_ANY_SEATS.where(_DEPARTURES.c.private.is_(False))
 _INSERT_BOOKING = _BOOKINGS.insert().returning(_BOOKINGS.c.id)
 # With an idempotency key the insert itself finds a known key: it inserts nothing and
 # returns no id (a concurrent twin's insert waits for the first one's transaction), so
@@ -157,21 +159,27 @@ def _find_by_key(db_session: Session, key: str) -> Booking | None:
 
 
 def _take_seats(
-    db_session: Session, departure_id: int, seats: int, now: datetime
+    db_session: Session, departure_id: int, seats: int, now: datetime, *, private: bool = False
 ) -> DepartureSeats | None:
     """The one conditional UPDATE; the departure's seats as they now stand, or None.
 
     ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats and
-    reading them are one round trip, not two.
+    reading them are one round trip, not two.  Only with ``private`` may the departure
+    be a private one (a group's own walk).
     """
     values = {"departure_id": departure_id, "seats": seats, "now": now}
-    row = db_session.connection().execute(_TAKE_SEATS, values).first()
+    statement = _TAKE_ANY_SEATS if private else _TAKE_SEATS
+    row = db_session.connection().execute(statement, values).first()
     return None if row is None else DepartureSeats(*row)
 
 
-def _refusal(db_session: Session, departure_id: int, seats: int, now: datetime) -> BookingRefused:
+def _refusal(
+    db_session: Session, departure_id: int, seats: int, now: datetime, private: bool
+) -> BookingRefused:
     departure = get_departure(db_session, departure_id)
     db_session.refresh(departure)
+    if departure.private and not private:
+        raise DepartureNotFound(departure_id)  # a group's walk: as if it did not exist
     if departure.status != SCHEDULED:
         return BookingRefused("cancelled", departure)
     if departure.starts_at <= now:
@@ -189,10 +197,12 @@ def book(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     now: datetime | None = None,
+    private: bool = False,
 ) -> BookingResult:
     """Take ``party.party_size`` seats on the departure and write the booking, atomically.
 
-    Raises ``DepartureNotFound`` or ``BookingRefused`` (nothing written).  A known
+    Raises ``DepartureNotFound`` or ``BookingRefused`` (nothing written).  A private
+    departure (a group's own walk) is not found unless ``private`` (the group's booking).  A known
     ``idempotency_key`` returns the earlier booking (``replayed``) without taking seats,
     when ``request_hash`` matches the one it was stored with; ``KeyReused`` otherwise.
 
@@ -228,9 +238,9 @@ def book(
         if earlier is None:  # rolled back after our insert found it: a new transaction
             raise TryAgain
         return _replay(db_session, earlier, request_hash)
-    departure = _take_seats(db_session, departure_id, party.party_size, now)
+    departure = _take_seats(db_session, departure_id, party.party_size, now, private=private)
     if departure is None:
-        raise _refusal(db_session, departure_id, party.party_size, now)
+        raise _refusal(db_session, departure_id, party.party_size, now, private)
     # Built from the values written, as a loaded booking looks once its departure has closed
     # (detached), without reading the row back.
     booking = Booking(id=booking_id, **values)

@@ -60,6 +60,7 @@ class DepartureRequest:
     guide_id: str | None = None
     max_party: int = DEFAULT_MAX_PARTY
     meeting_stop_id: str | None = None
+    private: bool = False  # a group's own walk: never listed, never booked by the public
 
 
 def tour_zone(name: str) -> ZoneInfo:
@@ -179,6 +180,7 @@ def schedule(
             meeting_lon=meeting.lonlat.lon,
             meeting_lat=meeting.lonlat.lat,
             status=SCHEDULED,
+            private=req.private,
         )
         for start in starts
     ]
@@ -197,6 +199,14 @@ def get_departure(db_session: Session, departure_id: int, *, lock: bool = False)
     return departure
 
 
+def get_public_departure(db_session: Session, departure_id: int) -> Departure:
+    """A departure as the public may see it: a private one (a group's) is not found."""
+    departure = get_departure(db_session, departure_id)
+    if departure.private:
+        raise DepartureNotFound(departure_id)
+    return departure
+
+
 def upcoming(
     db_session: Session,
     *,
@@ -206,9 +216,13 @@ def upcoming(
     limit: int | None = None,
     guide_id: str | None = None,
     after: tuple[datetime, int] | None = None,
+    include_private: bool = False,
 ) -> list[Departure]:
     """Departures that have not started yet, soonest first, optionally of one tour or guide;
-    with ``after``, only those after that ``(starts_at, id)`` (a page's last)."""
+    with ``after``, only those after that ``(starts_at, id)`` (a page's last).
+
+    Private departures (groups' own walks) only with ``include_private``: the console's
+    and the command line's lists ask for them, the public's never do."""
     query = (
         select(Departure)
         .join(TourRecord, Departure.tour_id == TourRecord.id)
@@ -220,6 +234,8 @@ def upcoming(
         query = query.where(TourRecord.slug == slug)
     if not include_cancelled:
         query = query.where(Departure.status == SCHEDULED)
+    if not include_private:
+        query = query.where(Departure.private.is_(False))
     if guide_id is not None:
         query = query.where(Departure.guide_id == guide_id)
     if after is not None:
@@ -242,8 +258,8 @@ def upcoming_by_tour(
     per_tour: int = 3,
     slugs: Iterable[str] | None = None,
 ) -> dict[str, list[Departure]]:
-    """The next ``per_tour`` scheduled departures of every tour (or of ``slugs``), keyed by
-    slug, in one query.
+    """The next ``per_tour`` scheduled public departures of every tour (or of ``slugs``),
+    keyed by slug, in one query (private ones, groups' own walks, are never listed).
 
     With ``slugs`` (a catalogue page's tours) each tour's next departures are read through
     the ``(tour_id, status, starts_at)`` index, ``per_tour`` rows each, however many the
@@ -258,7 +274,11 @@ def upcoming_by_tour(
         )
         ranked = (
             select(Departure.id, rank)
-            .where(Departure.starts_at > moment, Departure.status == SCHEDULED)
+            .where(
+                Departure.starts_at > moment,
+                Departure.status == SCHEDULED,
+                Departure.private.is_(False),
+            )
             .subquery()
         )
         chosen = select(ranked.c.id).where(ranked.c.rank <= per_tour)
@@ -272,6 +292,7 @@ def upcoming_by_tour(
             .where(
                 TourRecord.slug == slug,
                 Departure.status == SCHEDULED,
+                Departure.private.is_(False),
                 Departure.starts_at > moment,
             )
             .order_by(Departure.starts_at, Departure.id)
@@ -313,6 +334,7 @@ class DepartureSnapshot:
     meeting_lat: float
     status: str
     meeting_stop_id: str | None = None
+    private: bool = False  # always False where the public reads: they never list private ones
 
     @property
     def seats_left(self) -> int:
@@ -349,6 +371,7 @@ _CURRENT_AND_UPCOMING = (
                 _departures.c.tour_id == _tours.c.id,
                 _departures.c.starts_at > bindparam("now"),
                 _departures.c.status == SCHEDULED,
+                _departures.c.private.is_(False),
             ),
         )
     )
@@ -361,8 +384,8 @@ _CURRENT_AND_UPCOMING = (
 def current_and_upcoming(
     conn: Connection | Session, slug: str, *, now: datetime | None = None, limit: int = 12
 ) -> CurrentAndUpcoming | None:
-    """The current version of ``slug`` and its next ``limit`` scheduled departures, soonest
-    first, in one statement; None when no such tour is published."""
+    """The current version of ``slug`` and its next ``limit`` scheduled public departures,
+    soonest first, in one statement; None when no such tour is published."""
     if limit < 1:
         raise ValueError("limit must be at least 1: the version comes on the first row")
     rows = conn.execute(

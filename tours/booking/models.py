@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tours.db import Base, utcnow
@@ -66,6 +66,9 @@ class Departure(Base):
     meeting_lon: Mapped[float]
     meeting_lat: Mapped[float]
     status: Mapped[str] = mapped_column(String(16), default=SCHEDULED)
+    # A group's own walk (an accepted group request): never listed publicly, and no one
+    # books it through the public form or API (they answer as if it did not exist).
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
 
@@ -172,3 +175,50 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+
+
+# Group request states: waiting for a coordinator, another date proposed to the contact,
+# accepted into a private departure, declined.
+PENDING = "pending"
+PROPOSED = "proposed"
+ACCEPTED = "accepted"
+GROUP_DECLINED = "declined"
+
+
+class GroupRequest(Base):
+    """A school's, association's, company's or delegation's request for a walk of its own.
+
+    Personal fields (the contact) are kept like a booking's; an accepted request points
+    at its private departure and the booking that holds the group's seats.
+    """
+
+    __tablename__ = "group_requests"
+    __table_args__ = (
+        CheckConstraint("group_size > 0", name="group_size_positive"),
+        Index("ix_group_requests_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tour_id: Mapped[int] = mapped_column(ForeignKey("tours.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # school, association, company, delegation
+    group_size: Mapped[int]
+    # Wall-clock times in the tour's zone, ``YYYY-MM-DDTHH:MM``, the group's first choice first.
+    preferred: Mapped[list[Any]]
+    walk_language: Mapped[str] = mapped_column(String(35))
+    accessibility: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40))
+    # The interface language the contact wrote in: every email to them is in it.
+    language: Mapped[str] = mapped_column(String(35))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    # The coordinator's last words to the contact (a decline, or another date proposed).
+    reply: Mapped[str | None] = mapped_column(Text)
+    proposed: Mapped[str | None] = mapped_column(String(16))
+    departure_id: Mapped[int | None] = mapped_column(ForeignKey("departures.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    tour: Mapped[TourRecord] = relationship()

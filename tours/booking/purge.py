@@ -2,7 +2,9 @@
 
 Bookings and waiting-list entries keep their party size, status and reference (so
 attendance figures survive); names, email addresses, phone numbers and notes are
-emptied and the messages sent to those people are deleted.  ``message_files`` lists the
+emptied and the messages sent to those people are deleted.  Group requests (their
+contact's details) go whole: an accepted one once its walk is that old, any other once
+it was made that long ago, with the messages to their contacts.  ``message_files`` lists the
 deleted messages so the caller can remove their development ``.eml`` copies after the
 commit, and ``vacuum_purged`` then has PostgreSQL forget the old values too.
 """
@@ -12,11 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from tours.booking.models import Booking, Departure, OutboxMessage, WaitlistEntry
+from tours.booking.models import (
+    ACCEPTED,
+    Booking,
+    Departure,
+    GroupRequest,
+    OutboxMessage,
+    WaitlistEntry,
+)
 from tours.db import utcnow
+
+# The kinds of message sent to a group request's contact (``webapp.actions.groups``).
+GROUP_MESSAGES = ("group_received", "group_accepted", "group_declined", "group_proposed")
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,7 @@ class PurgeResult:
     waitlist_entries: int
     messages: int
     message_files: list[tuple[int, str]] = field(default_factory=list)  # (id, kind)
+    group_requests: int = 0
 
     def touched_tables(self) -> list[str]:
         """The tables whose rows the purge changed or deleted."""
@@ -33,6 +46,7 @@ class PurgeResult:
             Booking.__tablename__: self.bookings,
             WaitlistEntry.__tablename__: self.waitlist_entries,
             OutboxMessage.__tablename__: self.messages,
+            GroupRequest.__tablename__: self.group_requests,
         }
         return [table for table, rows in changed.items() if rows]
 
@@ -70,18 +84,34 @@ def purge_personal_data(
         .values(name=None, email=None, phone=None, purged_at=stamp)
         .execution_options(synchronize_session=False)
     ).rowcount
+    # Messages about a group request that no walk holds (its receipt, a decline, a date
+    # proposed) are as old as the request they answer, or older.
+    to_contacts = and_(
+        OutboxMessage.departure_id.is_(None),
+        OutboxMessage.kind.in_(GROUP_MESSAGES),
+        OutboxMessage.created_at < cutoff,
+    )
+    forgotten = or_(OutboxMessage.departure_id.in_(past), to_contacts)
     doomed = [
         (message_id, kind)
         for message_id, kind in db_session.execute(
-            select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.departure_id.in_(past))
+            select(OutboxMessage.id, OutboxMessage.kind).where(forgotten)
         )
     ]
     messages = db_session.execute(
-        delete(OutboxMessage)
-        .where(OutboxMessage.departure_id.in_(past))
+        delete(OutboxMessage).where(forgotten).execution_options(synchronize_session=False)
+    ).rowcount
+    groups = db_session.execute(
+        delete(GroupRequest)
+        .where(
+            or_(
+                and_(GroupRequest.status == ACCEPTED, GroupRequest.departure_id.in_(past)),
+                and_(GroupRequest.status != ACCEPTED, GroupRequest.created_at < cutoff),
+            )
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
-    return PurgeResult(departures, bookings, entries, messages, doomed)
+    return PurgeResult(departures, bookings, entries, messages, doomed, groups)
 
 
 def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:

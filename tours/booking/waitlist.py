@@ -25,7 +25,7 @@ from tours.booking.bookings import (
     Party,
     insert_booking,
 )
-from tours.booking.departures import get_departure
+from tours.booking.departures import DepartureNotFound, get_departure
 from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
     CLAIMED,
@@ -104,6 +104,8 @@ def join(
     # The departure's row lock first: a concurrent twin with the same key waits here and
     # then finds the entry the first one wrote.
     departure = get_departure(db_session, departure_id, lock=True)
+    if departure.private:
+        raise DepartureNotFound(departure_id)  # a group's own walk has no public list
     if idempotency_key:
         earlier = db_session.scalars(
             select(WaitlistEntry).where(WaitlistEntry.idempotency_key == idempotency_key)

@@ -89,9 +89,9 @@ def list_departures() -> Response | tuple[Response, int]:
 @bp.get("/sessions/<int:departure_id>")
 @limiter.limit(read_limit)
 def read_departure(departure_id: int) -> Response:
-    """One departure (also past or cancelled ones)."""
+    """One departure (also past or cancelled ones; never a group's private walk)."""
     with get_db().transaction() as db_session:
-        departure = deps.get_departure(db_session, departure_id)
+        departure = deps.get_public_departure(db_session, departure_id)
         item = api_item(load_departure_view(db_session, departure, current_language()))
     return jsonify(item)
 

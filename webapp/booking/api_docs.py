@@ -178,6 +178,7 @@ PATHS: dict[str, Any] = {
     "/api/sessions": {
         "get": {
             "summary": "Upcoming sessions, soonest first, a page at a time",
+            "description": "A group's private walk (an accepted group request) is never listed.",
             "parameters": [
                 {
                     "name": "tour",
@@ -200,6 +201,8 @@ PATHS: dict[str, Any] = {
     "/api/sessions/{departure_id}": {
         "get": {
             "summary": "One session",
+            "description": "A group's private walk is not found (404), like one that does not "
+            "exist; nor can anyone book it or wait for it through this API.",
             "parameters": [_ID, LANG_PARAMETER],
             "responses": {
                 "200": json_response("The session", ref("Session")),

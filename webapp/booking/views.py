@@ -199,7 +199,7 @@ def _cancelled_request(slug: str, views: list[DepartureView]) -> DepartureView |
         return None
     with get_db().transaction() as db_session:
         try:
-            departure = deps.get_departure(db_session, wanted)
+            departure = deps.get_public_departure(db_session, wanted)
         except deps.DepartureNotFound:
             return None
         view = load_departure_view(db_session, departure, current_language())

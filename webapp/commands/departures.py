@@ -145,9 +145,10 @@ def _line(departure: Departure, slug: str) -> str:
     local = departure.starts_at.astimezone(deps.tour_zone(departure.timezone))
     seats = f"{departure.seats_taken + departure.seats_held}/{departure.capacity}"
     guide = f" guide {departure.guide_id}" if departure.guide_id else ""
+    private = " private (a group's)" if departure.private else ""
     return (
         f"{departure.id:>6}  {slug}  {local:%Y-%m-%d %H:%M %Z}  {departure.language:<5} "
-        f"{seats:>7} seats  {departure.status}{guide}"
+        f"{seats:>7} seats  {departure.status}{guide}{private}"
     )
 
 
@@ -185,7 +186,9 @@ def list_command(slug: str | None, show_all: bool) -> None:
     with get_db().transaction() as db_session:
         if slug is not None and slug not in dict(current_versions(db_session)):
             _fail(f"There is no tour {slug!r}. `bidean tours` lists the tours there are.")
-        found = deps.upcoming(db_session, slug=slug, include_cancelled=show_all)
+        found = deps.upcoming(
+            db_session, slug=slug, include_cancelled=show_all, include_private=True
+        )
         lines = [_line(d, deps.slug_of(db_session, d)) for d in found]
     if not lines:
         click.echo("No upcoming sessions.")
@@ -295,3 +298,5 @@ def purge_command(older_than: str) -> None:
         f"{counted(result.departures, 'session')}; deleted {counted(result.messages, 'message')}"
         f" and {counted(files, 'outbox file')}."
     )
+    if result.group_requests:
+        click.echo(f"Forgot {counted(result.group_requests, 'group request')}.")

@@ -54,6 +54,7 @@ class DepartureView:
     duration_minutes: int
     meeting_address: str | None = None  # the meeting stop's ``address`` property, if any
     price: Price | None = None
+    private: bool = False  # a group's own walk (the console marks it; the public never sees one)
 
     @property
     def full(self) -> bool:
@@ -122,6 +123,7 @@ def departure_view(
         duration_minutes=duration,
         meeting_address=address,
         price=price,
+        private=departure.private,
     )
 
 

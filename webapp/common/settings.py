@@ -269,6 +269,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("API_READ_RATE_LIMIT", Kind.TEXT, "120 per minute", "per client, on API reads"),
     Setting(
+        "GROUP_REQUEST_RATE_LIMIT",
+        Kind.TEXT,
+        "5 per hour;20 per day",
+        "per client, on group request forms sent (`/groups`)",
+    ),
+    Setting(
         "CONSOLE_LOGIN_RATE_LIMIT",
         Kind.TEXT,
         "10 per minute;50 per hour",

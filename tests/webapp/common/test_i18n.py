@@ -48,6 +48,9 @@ SAME_AS_ENGLISH = {
     "Distance",
     "Licence",  # French
     "script",  # French: the guide's script (and "Scripts")
+    "Association",  # French (a type of group)
+    "Delegation",  # German (a type of group)
+    "Organisation",  # French, German (a group's)
     "Scripts",
     "source",  # French: the source language
     "Guide",  # French (issue 8), German

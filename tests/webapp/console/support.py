@@ -26,6 +26,7 @@ class World:
     walk_a: int  # Youssef's walk in Spanish, with two bookings
     walk_b: int  # Aminata's walk in French
     booking_ids: list[int]
+    group_request: int = 0  # a pending group request, when a test adds one
 
 
 def build_world(app) -> World:

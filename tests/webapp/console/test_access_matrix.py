@@ -11,6 +11,7 @@ import pytest
 from guides.availability import add_mark
 from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
 from webapp.common.database import get_db
+from tests.webapp.groups.support import add_group_request
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
@@ -45,6 +46,7 @@ def console_requests(app, world, mark_id: int = 1) -> list[tuple[str, str, str]]
         # The tour editor works on a tour no walk of the world uses: withdrawing it (a
         # coordinator's POST) must not take guide A's walk off the site mid-test.
         "slug": "zabala-kitchens-and-workshops",
+        "request_id": world.group_request,
     }
     found = []
     with app.test_request_context():
@@ -84,6 +86,7 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
 def test_every_console_url_and_method(app, client, who):
     world = build_world(app)
     mark_id = guide_a_mark(app)
+    world.group_request = add_group_request(app)
     if who != "anonymous":
         assert log_in(client, {"guide_a": GUIDE_A, "guide_b": GUIDE_B, "admin": ADMIN}[who])
     checked = 0

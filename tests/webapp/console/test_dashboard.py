@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from guides.assignment import schedule_with_guide
 from guides.roster import record_check_in
 from tests.webapp.console.support import ADMIN, GUIDE_A, SLUG, build_world, log_in
+from tests.webapp.groups.support import add_group_request
 from tours.booking import outbox
 from tours.booking.bookings import Party, book
 from tours.booking.departures import DepartureRequest, cancel
@@ -212,3 +213,21 @@ def test_no_walk_given_back_no_section(app, client):
     build_world(app)
     log_in(client, ADMIN)
     assert section(client.get("/console/").get_data(as_text=True), "withdrawals") == ""
+
+
+def test_groups_waiting_for_an_answer_link_to_the_queue(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    assert section(client.get("/console/").get_data(as_text=True), "group-requests") == ""
+    first = add_group_request(app)
+    add_group_request(app, days=12)
+    waiting = section(client.get("/console/").get_data(as_text=True), "group-requests")
+    assert 'href="/console/admin/groups"' in waiting
+    assert "2 groups wait for an answer" in waiting
+    # Declined, a request no longer waits.
+    decline = client.post(
+        f"/console/admin/groups/{first}/decline", data={"decline-message": "We are full that month."}
+    )
+    assert decline.status_code in (302, 303)
+    waiting = section(client.get("/console/").get_data(as_text=True), "group-requests")
+    assert "1 group waits for an answer" in waiting

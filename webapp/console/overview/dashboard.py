@@ -26,6 +26,7 @@ from guides.profiles import guide_names
 from guides.roster import departures_for
 from tours.booking import agenda
 from tours.booking.agenda import Capped
+from tours.booking.groups import pending_group_requests
 from tours.content.workflows import readiness
 from tours.db import utcnow
 from webapp.common.database import get_db
@@ -161,11 +162,17 @@ def withdrawals(db_session: Session, at: At) -> Capped:
     return Capped(lines, len(found))
 
 
+def group_requests(db_session: Session, at: At) -> Capped:
+    """How many groups wait for a first answer; the line links to the queue."""
+    return Capped([], pending_group_requests(db_session))
+
+
 SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
     "today": today,
     "this_week": this_week,
     "without_guide": without_guide,
     "withdrawals": withdrawals,
+    "group_requests": group_requests,
     "waiting_lists": waiting_lists,
     "drafts_ready": drafts_ready,
     "texts_missing": texts_missing,

@@ -110,7 +110,7 @@ def admin_departures() -> Response | tuple[str, int] | str:
 
 def _page(form: ScheduleForm) -> str:
     with get_db().transaction() as db_session:
-        found = deps.upcoming(db_session, include_cancelled=True, limit=200)
+        found = deps.upcoming(db_session, include_cancelled=True, include_private=True, limit=200)
         views = load_departure_views(db_session, found, current_language())
     return render_template(
         "console/admin_departures.html", form=form, sessions=views, planned=_planned(form)

@@ -1,0 +1,1 @@
+"""Coordinator pages of group requests: the queue, one request, accept, decline, propose."""

@@ -1,0 +1,1 @@
+"""Group requests: the public form "Request a walk for your group"."""
