@@ -40,6 +40,7 @@ from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp
 from webapp.media.views import bp as media_bp
 from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on public_bp)
+from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public import pagecache
 from webapp.public.views import bp as public_bp
 

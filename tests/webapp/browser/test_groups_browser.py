@@ -1,6 +1,6 @@
 """Group requests in Chromium, on a 360 px phone and on a desktop: a school asks for a walk
 on the public form, a coordinator accepts it into a private walk, and that walk is in
-neither the catalogue, the tour page nor the API.  axe-core checks the form at 360 px."""
+neither the catalogue, the tour page, the API nor the sitemap.  axe-core checks the form at 360 px."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_a_schools_request_becomes_a_private_walk(browser, groups_server, option
             ).all()
             assert "group_received" in kinds and "group_accepted" in kinds
 
-        # Nowhere public: the catalogue, the tour page, the API.
+        # Nowhere public: the catalogue, the tour page, the API, the sitemap.
         page.goto(f"{base}/")
         assert f"session={groups_server.public_walk}" in page.content()
         assert f"session={walk}" not in page.content()
@@ -139,5 +139,8 @@ def test_a_schools_request_becomes_a_private_walk(browser, groups_server, option
         ids = [item["id"] for item in listed]
         assert groups_server.public_walk in ids and walk not in ids
         assert page.request.get(f"{base}/api/sessions/{walk}").status == 404
+        sitemap = page.request.get(f"{base}/sitemap.xml").text()
+        assert f"session={groups_server.public_walk}" in sitemap
+        assert f"session={walk}" not in sitemap
     finally:
         context.close()
