@@ -1,4 +1,5 @@
-"""``bidean guides add|list|update|remove`` and ``bidean users add|list|disable|reset-password``.
+"""``bidean guides add|list|update|remove`` and
+``bidean users add|list|disable|enable|reset-password``.
 
 Thin commands over ``webapp.actions``: the coordinator pages call the same functions, and
 every change is written to the audit log, in its transaction, with the actor
@@ -227,6 +228,24 @@ def users_disable_command(email: str) -> None:
         click.echo(f"Account {account.email} disabled.")
     else:
         click.echo(f"Account {account.email} was disabled already; nothing changed.")
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def users_enable_command(email: str) -> None:
+    """Enable the account EMAIL again: it can log in with its password."""
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            account, changed = account_actions.enable_account(
+                db_session, Actor.command_line(), email
+            )
+    except BideanError as error:
+        _fail(str(error))
+    if changed:
+        click.echo(f"Account {account.email} enabled.")
+    else:
+        click.echo(f"Account {account.email} was enabled already; nothing changed.")
 
 
 @users_group.command("reset-password")

@@ -1,4 +1,4 @@
-"""Coordinator pages (role ``admin``): departures, rosters, guides, accounts, audit log.
+"""Coordinator pages (role ``admin``): departures, rosters, guides, audit log.
 
 They call the same functions as the command line: the departure actions
 (``webapp.actions.departures``, which write the audit records), ``guides.profiles`` and
@@ -19,28 +19,24 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from guides import accounts, audit
+from guides import audit
 from guides import profiles as prof
 from guides.assignment import guides_for_language
-from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
 from guides.roster import roster, roster_csv
 from tours.booking import departures as deps
 from tours.errors import BideanError
 from tours.tour.store import current_versions
-from webapp.actions import accounts as account_actions
 from webapp.actions import departures as departure_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
 from webapp.common.departure_views import load_departure_view, load_departure_views
 from webapp.common.i18n import current_language
-from webapp.common.urls import public_url_for
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import (
-    AccountForm,
     AssignForm,
     CapacityForm,
     ConfirmForm,
@@ -51,11 +47,7 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
-from webapp.mail import messages, worker
-
-messages.register_subjects(
-    {"set_password": lazy_gettext("Your Bidean console account: choose a password")}
-)
+from webapp.mail import worker
 
 WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
@@ -346,98 +338,7 @@ def admin_guide_photo(guide_id: str) -> Response:
     return redirect(url_for("console.admin_guide", guide_id=guide_id))
 
 
-# --- accounts and audit -----------------------------------------------------------------
-
-
-def _guide_choices(db_session) -> list:
-    return choices([("", "—")] + [(g.id, g.display_name) for g in prof.list_guides(db_session)])
-
-
-def _link(token: str) -> str:
-    # Built on PUBLIC_URL, never on the request's Host: the link is also emailed.
-    return public_url_for("console.set_password", token=token)
-
-
-def _mail_link(db_session, account: UserAccount, link: str) -> None:
-    """Queue the set-password link to the account's address, in the caller's transaction."""
-    message = messages.compose(
-        "set_password", account.email, current_language(), {"email": account.email, "link": link}
-    )
-    messages.record(db_session, "set_password", message, None)
-    flash(gettext("The set-password link was emailed to %(email)s.", email=account.email))
-
-
-@bp.route("/admin/accounts", methods=["GET", "POST"])
-@coordinator_required
-def admin_accounts() -> Response | str:
-    """Every account; create one and get its set-password link."""
-    with get_db().transaction() as db_session:
-        form = AccountForm()
-        form.guide.choices = _guide_choices(db_session)
-    link = None
-    if form.validate_on_submit():
-        try:
-            with get_db().transaction(write_lock=True) as db_session:
-                new = account_actions.create_account(
-                    db_session,
-                    current_user.actor,
-                    form.email.data or "",
-                    form.role.data or "",
-                    guide_id=form.guide.data or None,
-                )
-                assert new.token is not None  # no password is given here
-                link = _link(new.token)
-                _mail_link(db_session, new.account, link)
-        except BideanError as error:
-            _error(error)
-        else:
-            worker.wake()
-    with get_db().transaction() as db_session:
-        found = accounts.list_accounts(db_session)
-    return render_template(
-        "console/admin_accounts.html", accounts=found, form=form, link=link, confirm=ConfirmForm()
-    )
-
-
-def _account(db_session, account_id: int) -> UserAccount:
-    account = db_session.get(UserAccount, account_id)
-    if account is None:
-        abort(404)
-    return account
-
-
-@bp.post("/admin/accounts/<int:account_id>/link")
-@coordinator_required
-def admin_account_link(account_id: int) -> str:
-    """A new one-time set-password link (the old password stops working)."""
-    with get_db().transaction(write_lock=True) as db_session:
-        email = _account(db_session, account_id).email
-        account, token = account_actions.reset_password(db_session, current_user.actor, email)
-        _mail_link(db_session, account, _link(token))
-        found = accounts.list_accounts(db_session)
-        form = AccountForm()
-        form.guide.choices = _guide_choices(db_session)
-    worker.wake()
-    return render_template(
-        "console/admin_accounts.html",
-        accounts=found,
-        form=form,
-        link=_link(token),
-        confirm=ConfirmForm(),
-    )
-
-
-@bp.post("/admin/accounts/<int:account_id>/disable")
-@coordinator_required
-def admin_account_disable(account_id: int) -> Response:
-    """Disable an account: it cannot log in, and its sessions end."""
-    with get_db().transaction(write_lock=True) as db_session:
-        email = _account(db_session, account_id).email
-        _, changed = account_actions.disable_account(db_session, current_user.actor, email)
-    flash(
-        gettext("Account disabled.") if changed else gettext("This account was disabled already.")
-    )
-    return redirect(url_for("console.admin_accounts"))
+# --- audit (the accounts pages are webapp.console.words.accounts) ----------------------
 
 
 @bp.get("/admin/audit")

@@ -92,6 +92,8 @@ class AccountForm(FlaskForm):
         _l("Role"), choices=choices([("guide", _l("Guide")), ("coordinator", _l("Coordinator"))])
     )
     guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
+    # The set-password email, and every later one, goes out in this language.
+    language = SelectField(_l("Language of their emails"), validators=[Optional()])
 
 
 class TranslationUploadForm(FlaskForm):

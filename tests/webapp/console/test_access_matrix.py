@@ -43,7 +43,9 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         return {302, 401}
     admin_page = endpoint.split(".")[1].startswith("admin_")
     if who == "admin":
-        return {200, 302, 400} if endpoint != "console.edit_script" else {403}
+        # 409 and 422: a coordinator's form refused with its reason (an account form
+        # posted without an email, disabling one's own account).
+        return {200, 302, 400, 409, 422} if endpoint != "console.edit_script" else {403}
     if admin_page:
         return {403}
     if who == "guide_b" and endpoint in {
