@@ -2,7 +2,7 @@
 
 They call the same functions as the command line: the departure actions
 (``webapp.actions.departures``, which write the audit records), ``guides.profiles`` and
-``guides.accounts``.
+``guides.audit``.
 """
 
 from __future__ import annotations
@@ -338,7 +338,7 @@ def admin_guide_photo(guide_id: str) -> Response:
     return redirect(url_for("console.admin_guide", guide_id=guide_id))
 
 
-# --- audit (the accounts pages are webapp.console.words.accounts) ----------------------
+# --- audit (the accounts pages are webapp.console.accounts.pages) ---------------------
 
 
 @bp.get("/admin/audit")

@@ -36,6 +36,7 @@ from webapp.common.database import get_db
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import TranslationUploadForm
 from webapp.console.views import bp
+from webapp.console.wording import heading_title
 
 
 def _options() -> ValidationOptions:
@@ -55,11 +56,13 @@ def _page(slug: str, problems: list[CsvProblem] | None = None) -> str:
     with get_db().transaction() as db_session:
         try:
             report = translation_report(db_session, slug)
+            title = heading_title(db_session, slug)
         except TourNotFound:
             abort(404)
     return render_template(
         "console/admin_tour_translations.html",
         slug=slug,
+        tour_title=title,
         report=report,
         upload=TranslationUploadForm(),
         problems=[(_location(p), p.message) for p in problems or ()],

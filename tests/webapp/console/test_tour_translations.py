@@ -57,7 +57,7 @@ def test_the_report_page_shows_percentages_and_missing_stops(app, client):
     build_world(app)
     log_in(client, ADMIN)
     page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
-    assert "Translations of san-francisco-voices" in page
+    assert "Translations of “Voices of San Francisco”" in page
     # Sample: five languages, scripts only in es and en.
     assert re.search(r"Basque \(eu\)</th>\s*<td>66.7 %</td>", page), page
     assert "0 % (0/8)" in page and "100 % (8/8)" in page
@@ -142,7 +142,7 @@ def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
     build_world(app)
     log_in(client, ADMIN)
     form = client.get(f"/console/tours/{SLUG}/fork").get_data(as_text=True)
-    assert "Fork san-francisco-voices for another city" in form
+    assert "Fork “Voices of San Francisco” for another city" in form
     response = client.post(f"/console/tours/{SLUG}/fork", data={"city": "Wrocław"})
     assert response.status_code == 302
     # The fork opens in its editor (its stops need placing and rewriting), saying so.

@@ -16,10 +16,13 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from guides import accounts
 from guides.accounts import AccountError
-from webapp.common.i18n import LANGUAGES
+from tours.tour.store import newest_version
+from webapp.common.i18n import LANGUAGES, current_language, language_name
+from webapp.console.views import bp
 
 #: The profile's properties a coordinator may be told are missing, in interface words.
 FIELD_WORDS = {
@@ -79,7 +82,12 @@ FAMILY_SENTENCES = {
 }
 
 _STOP_POINTER = re.compile(r"^/features/(\d+)(?:/|$)")
-_FLAG = re.compile(r"\s*\((?:[^()]*?)--[a-z][^()]*\)|`?--[a-z][a-z-]*(?:[ =](?:\S+))?`?")
+# The command line's options in a note: in brackets, in a clause after ";", in a sentence.
+_FLAG_NOTES = (
+    re.compile(r"\s*\([^()]*--[a-z][^()]*\)"),
+    re.compile(r"[;,]\s*[^;.()]*--[a-z][^;.()]*(?=[.;])"),
+    re.compile(r"[^.]*--[a-z][^.]*\.\s*"),
+)
 
 
 def problem_sentence(code: str, pointer: str = "") -> str:
@@ -114,7 +122,9 @@ def stop_of(pointer: str, names: Mapping[int, str]) -> str | None:
 
 def without_flags(text: str) -> str:
     """A note without the command line's options: ``(--order route to …)`` goes."""
-    return re.sub(r"\s{2,}", " ", _FLAG.sub("", text)).strip()
+    for pattern in _FLAG_NOTES:
+        text = pattern.sub("", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 def order_sentence(rule: str | None) -> str:
@@ -160,3 +170,54 @@ def account_refusal(error: AccountError) -> str:
 def interface_languages() -> list[tuple[str, str]]:
     """(code, native name) of every interface language, for a list to choose from."""
     return list(LANGUAGES.items())
+
+
+#: Content languages offered in lists beside the interface's: the languages of the
+#: communities whose stories the tours tell, and the region's.
+CONTENT_LANGUAGES = (
+    "am", "bg", "bn", "ca", "de", "en", "es", "eu", "fa", "ff", "fr", "gl", "hi", "it", "ka",
+    "nl", "pl", "pt", "qu", "ro", "ru", "so", "sw", "ti", "tr", "uk", "ur", "wo", "zh", "ar",
+)  # fmt: skip
+
+
+def language_choices(extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(tag, "name (tag)") for a language list, by name in the interface language;
+    ``extra`` (a tour's own tags, a value kept from before) joins the list."""
+    tags = dict.fromkeys([*LANGUAGES, *CONTENT_LANGUAGES, *(t for t in extra if t)])
+    named = [(tag, f"{language_name(tag)} ({tag})") for tag in tags]
+    return sorted(named, key=lambda pair: pair[1].casefold())
+
+
+def title_in(value: Any, language: str, fallback: str) -> str:
+    """A tour's title in ``language`` (else its first), ``fallback`` when it has none."""
+    if isinstance(value, dict):
+        text = value.get(language) or next((v for v in value.values() if v), None)
+        return str(text) if text else fallback
+    return str(value) if value else fallback
+
+
+for _name, _filter in (
+    ("problem_sentence", problem_sentence),
+    ("order_sentence", order_sentence),
+    ("without_flags", without_flags),
+    ("stop_of", stop_of),
+):
+    bp.add_app_template_filter(_filter, _name)
+
+
+def heading_title(db_session: Session, slug: str) -> str:
+    """The newest version's title of the tour ``slug``, for a page's heading (the slug
+    when the tour has no title yet); raises ``TourNotFound``."""
+    row = newest_version(db_session, slug, lock=False)
+    return title_in(row.title, current_language(), slug)
+
+
+def document_stop_names(document: dict[str, Any], language: str) -> dict[int, str]:
+    """Feature index -> stop name in ``language`` (else its first), for a stored
+    document's problems (``/features/3/...``)."""
+    names = {}
+    for index, feature in enumerate(document.get("features") or ()):
+        props = feature.get("properties") or {}
+        if index and props.get("id") is not None and "name" in props:
+            names[index] = title_in(props.get("name"), language, str(props.get("id")))
+    return names

@@ -24,7 +24,7 @@ from webapp.common.urls import public_url_for
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import AccountForm, ConfirmForm, choices
 from webapp.console.views import bp
-from webapp.console.words.sentences import account_refusal, interface_languages
+from webapp.console.wording import account_refusal, interface_languages
 from webapp.mail import messages, worker
 
 messages.register_subjects(
