@@ -181,7 +181,7 @@ def test_a_partial_language_is_offered_with_the_button(app, client):
     response = client.post(url, data={"language": "tr"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Version 3 stored: tr is offered to visitors." in page
+    assert "Version 3 stored: Turkish is offered to visitors." in page
     assert "Offer this language to visitors" not in page
     version, document, status = newest(app)
     assert (version, status) == (3, "published")
@@ -195,7 +195,7 @@ def test_a_partial_language_is_offered_with_the_button(app, client):
     )
     assert "Durak-c2a" in client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
     again = client.post(url, data={"language": "tr"})
-    assert "tr is offered already" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Turkish is offered already" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert client.post(url, data={"language": "t_r"}).status_code == 400
     nope = "/console/tours/nope/translations/declare"
     assert client.post(nope, data={"language": "tr"}).status_code == 404
