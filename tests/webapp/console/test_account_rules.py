@@ -61,7 +61,7 @@ def test_disabling_asks_first_and_then_disables(app, coordinator):
     assert f'href="/console/admin/accounts/{guide}/disable"' in listing
     asked = coordinator.get(f"/console/admin/accounts/{guide}/disable")
     page = asked.get_data(as_text=True)
-    assert asked.status_code == 200 and f"Disable {GUIDE_A}?" in page
+    assert asked.status_code == 200 and f"Disable <bdi>{GUIDE_A}</bdi>?" in page
     assert "Yes, disable this account" in page
     assert account(app, GUIDE_A).active  # asking changed nothing
     done = coordinator.post(f"/console/admin/accounts/{guide}/disable")

@@ -150,9 +150,7 @@ def admin_account_disable(account_id: int) -> Response | tuple[str, int]:
             fresh = _account_form(db_session, empty=True)
         return _page(fresh, 409, refusal=account_refusal(error))
     flash(
-        gettext("Account disabled.")
-        if changed
-        else gettext("This account was disabled already.")
+        gettext("Account disabled.") if changed else gettext("This account was disabled already.")
     )
     return redirect(url_for("console.admin_accounts"))
 
