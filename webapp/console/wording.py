@@ -100,7 +100,8 @@ def problem_sentence(code: str, pointer: str = "") -> str:
         key = pointer.rsplit("/", 1)[-1]
         what = FIELD_WORDS.get(key)
         what_text = str(what) if what is not None else gettext("“%(key)s”", key=key)
-        return gettext("%(what)s is missing.", what=what_text[:1].upper() + what_text[1:])
+        said = gettext("%(what)s is missing.", what=what_text)
+        return said[:1].upper() + said[1:]  # "the summary…" starts a sentence
     return str(sentence)
 
 
