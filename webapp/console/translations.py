@@ -37,7 +37,7 @@ from webapp.common.i18n import language_name
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import TranslationUploadForm
 from webapp.console.views import bp
-from webapp.console.wording import heading_title, language_choices
+from webapp.console.wording import heading_title, language_choices, stop_names_by_id
 
 
 def _options() -> ValidationOptions:
@@ -58,12 +58,14 @@ def _page(slug: str, problems: list[CsvProblem] | None = None) -> str:
         try:
             report = translation_report(db_session, slug)
             title = heading_title(db_session, slug)
+            stop_names = stop_names_by_id(db_session, slug)
         except TourNotFound:
             abort(404)
     return render_template(
         "console/admin_tour_translations.html",
         slug=slug,
         tour_title=title,
+        stop_names=stop_names,
         language_list=language_choices(tuple(lang.language for lang in report.languages)),
         report=report,
         upload=TranslationUploadForm(),

@@ -213,6 +213,14 @@ def heading_title(db_session: Session, slug: str) -> str:
     return title_in(row.title, current_language(), slug)
 
 
+def stop_names_by_id(db_session: Session, slug: str) -> dict[str, str]:
+    """Stop id -> its name in the interface language (else its first), newest version."""
+    document = newest_version(db_session, slug, lock=False).document
+    names = document_stop_names(document, current_language())
+    features = document.get("features") or ()
+    return {str(features[i]["properties"]["id"]): name for i, name in names.items()}
+
+
 def document_stop_names(document: dict[str, Any], language: str) -> dict[int, str]:
     """Feature index -> stop name in ``language`` (else its first), for a stored
     document's problems (``/features/3/...``)."""

@@ -61,7 +61,9 @@ def test_the_report_page_shows_percentages_and_missing_stops(app, client):
     # Sample: five languages, scripts only in es and en.
     assert re.search(r"Basque \(eu\)</th>\s*<td>66.7 %</td>", page), page
     assert "0 % (0/8)" in page and "100 % (8/8)" in page
-    assert "Missing in Basque" in page and "<code>sf-01</code>: script" in page
+    assert (
+        "Missing in Basque" in page and "Corazón de María Square: script" in page
+    )  # by name, not id
     assert SCRIPT not in page  # the page counts scripts, it does not show them
     assert client.get("/console/tours/nope/translations").status_code == 404
 
