@@ -21,6 +21,7 @@ from tours.errors import BideanError
 from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db, upgrade
+from webapp.common.i18n import LANGUAGES
 from webapp.mail.messages import external_url
 
 # `--role admin` was the coordinator role's name until it took the interface's word.
@@ -177,14 +178,28 @@ def _canonical_role(role: str) -> str:
 )
 @click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--language",
+    type=click.Choice(list(LANGUAGES)),
+    default=None,
+    help="The interface language of the emails the console sends them.",
+)
 @with_appcontext
-def users_add_command(email: str, role: str, guide_id: str | None, password_stdin: bool) -> None:
+def users_add_command(
+    email: str, role: str, guide_id: str | None, password_stdin: bool, language: str | None
+) -> None:
     """Create an account; without --password-stdin print a one-time set-password link."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         with get_db().transaction(write_lock=True) as db_session:
             new = account_actions.create_account(
-                db_session, Actor.command_line(), email, role, guide_id=guide_id, password=password
+                db_session,
+                Actor.command_line(),
+                email,
+                role,
+                guide_id=guide_id,
+                password=password,
+                language=language,
             )
     except BideanError as error:
         _fail(str(error))

@@ -240,3 +240,19 @@ def test_the_set_password_email_goes_out_in_the_new_accounts_language(
     drain_mail(app)
     (eml,) = (Path(app.instance_path) / "outbox").glob("*.eml")
     assert message_from_bytes(eml.read_bytes(), policy=default)["Subject"] == subject
+
+
+def test_bidean_users_add_stores_the_accounts_language(app, runner):
+    made = runner.invoke(
+        args=["users", "add", "--role", "coordinator", "--email", SECOND, "--language", "pl"]
+    )
+    assert made.exit_code == 0, made.output
+    assert account(app, SECOND).language == "pl"
+    wrong = runner.invoke(args=["users", "add", "--role", "coordinator", "--email",
+                                "x@example.org", "--language", "klingon"])  # fmt: skip
+    assert wrong.exit_code != 0 and find_account_email(app, "x@example.org") is None
+
+
+def find_account_email(app, email: str) -> UserAccount | None:
+    with get_db(app).transaction() as db_session:
+        return find_account(db_session, email)

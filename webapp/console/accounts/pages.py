@@ -19,7 +19,7 @@ from guides.accounts import AccountError, AccountExists
 from guides.models import UserAccount
 from webapp.actions import accounts as account_actions
 from webapp.common.database import get_db
-from webapp.common.i18n import current_language, default_language
+from webapp.common.i18n import current_language
 from webapp.common.urls import public_url_for
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import AccountForm, ConfirmForm, choices
@@ -50,7 +50,8 @@ def _link(token: str) -> str:
 
 def _mail_link(db_session, account: UserAccount, link: str) -> None:
     """Queue the set-password link in the account's language, in the caller's transaction."""
-    language = account.language or default_language()
+    # An account made before accounts had a language: the coordinator's, as it was.
+    language = account.language or current_language()
     message = messages.compose(
         "set_password", account.email, language, {"email": account.email, "link": link}
     )
