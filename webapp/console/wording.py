@@ -139,6 +139,8 @@ def order_sentence(rule: str | None) -> str:
         return gettext("the files' own order")
     if rule.startswith("the names are a sequence"):
         return gettext("the stop names are a sequence, so they give the order")
+    if rule.endswith("(the route is drawn through the stops)"):
+        return gettext("the order given in the files (the route is drawn through the stops)")
     if rule.startswith(("explicit order", "the file's order")):
         return gettext("the order given in the files, then the earliest pass along the route")
     return gettext("along the route, at each stop's earliest pass")
@@ -197,15 +199,6 @@ def title_in(value: Any, language: str, fallback: str) -> str:
     return str(value) if value else fallback
 
 
-for _name, _filter in (
-    ("problem_sentence", problem_sentence),
-    ("order_sentence", order_sentence),
-    ("without_flags", without_flags),
-    ("stop_of", stop_of),
-):
-    bp.add_app_template_filter(_filter, _name)
-
-
 def heading_title(db_session: Session, slug: str) -> str:
     """The newest version's title of the tour ``slug``, for a page's heading (the slug
     when the tour has no title yet); raises ``TourNotFound``."""
@@ -230,3 +223,12 @@ def document_stop_names(document: dict[str, Any], language: str) -> dict[int, st
         if index and props.get("id") is not None and "name" in props:
             names[index] = title_in(props.get("name"), language, str(props.get("id")))
     return names
+
+
+for _name, _filter in (
+    ("problem_sentence", problem_sentence),
+    ("order_sentence", order_sentence),
+    ("without_flags", without_flags),
+    ("stop_of", stop_of),
+):
+    bp.add_app_template_filter(_filter, _name)

@@ -14,6 +14,7 @@ from tests.webapp.console.support import ADMIN, PASSWORD, SLUG, build_world, log
 from tests.webapp.console.test_importing import LINE, route_file, token_of, upload
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES
+from webapp.console.wording import order_sentence, without_flags
 
 
 def main_of(page: str) -> str:
@@ -165,3 +166,34 @@ def test_the_editors_to_do_list_speaks_interface_words(coordinator, language, su
     # Before: "The tour needs "summary": a language map such as {"en": "…"}." in English.
     assert summary in seen and " ".join(story.split()) in " ".join(seen.split())
     assert "needs" not in seen and "/features/" not in seen and "{" not in seen
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("along the route (--order route)", "along the route"),
+        ("source order (--order source)", "the files' own order"),
+        ("the source's order: 'n' (--order source)", "the files' own order"),
+        ("set by hand in the preview", "as set by hand"),
+        ("explicit order ('n'), then the earliest pass along the route", "the order given in"),
+        ("the files' order (the route is drawn through the stops)", "the route is drawn"),
+        ("along the route, at each stop's earliest pass (no order in the files)", "earliest"),
+    ],
+)
+def test_each_order_rule_of_the_importer_has_interface_words(app, rule, said):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert said in order_sentence(rule) and "--" not in order_sentence(rule)
+
+
+def test_notes_lose_the_command_lines_options_and_keep_the_rest():
+    assert (
+        without_flags(
+            "The stops' 'n' gives their order: 2 of 3 have one (--order source to keep exactly"
+            " that order, --order route to follow the route instead)."
+        )
+        == "The stops' 'n' gives their order: 2 of 3 have one."
+    )
+    assert without_flags("A slug from the title; --slug NAME chooses another.") == (
+        "A slug from the title."
+    )
+    assert without_flags("Texts per language: en 7.") == "Texts per language: en 7."
