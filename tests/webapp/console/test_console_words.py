@@ -10,7 +10,7 @@ import re
 import pytest
 
 from guides.accounts import create_account
-from tests.webapp.console.support import ADMIN, PASSWORD, SLUG, build_world, log_in
+from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, SLUG, build_world, log_in
 from tests.webapp.console.test_importing import LINE, route_file, token_of, upload
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES
@@ -197,3 +197,12 @@ def test_notes_lose_the_command_lines_options_and_keep_the_rest():
         "A slug from the title."
     )
     assert without_flags("Texts per language: en 7.") == "Texts per language: en 7."
+
+
+def test_a_guides_script_page_names_its_stop_not_its_id(app, client):
+    world = build_world(app)
+    log_in(client, GUIDE_A)
+    page = client.get(f"/console/departures/{world.walk_a}/stops/sf-03/script")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Muelle de Marzana, frente a La Ribera" in text and "· sf-03" not in text
