@@ -194,7 +194,7 @@ def _preview_and_title(staged: staging.Staged) -> tuple[ImportPreview, str]:
 def _title(plan: ImportPlan) -> str:
     features = (plan.document or {}).get("features") or [{}]
     title = (features[0].get("properties") or {}).get("title")
-    return title_in(title, current_language(), plan.slug or "")
+    return title_in(title, current_language(), gettext("Untitled tour"))
 
 
 def _json(staged: staging.Staged, preview: ImportPreview) -> dict[str, Any]:
