@@ -47,6 +47,7 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
+from webapp.console.wording import guide_refusal
 from webapp.mail import worker
 
 WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
@@ -271,7 +272,7 @@ def admin_guides() -> Response | str:
                     **fields,
                 )
         except BideanError as error:
-            _error(error)
+            flash(guide_refusal(error), "error")
         else:
             flash(gettext("Guide profile created."))
             return redirect(url_for("console.admin_guide", guide_id=guide.id))
@@ -305,7 +306,7 @@ def admin_guide(guide_id: str) -> Response | str:
                     db_session, current_user.actor, guide_id, **_guide_fields(form)
                 )
         except BideanError as error:
-            _error(error)
+            flash(guide_refusal(error), "error")
         else:
             if update.changed:
                 flash(gettext("Guide profile saved."))

@@ -18,8 +18,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from guides import accounts
+from guides import accounts, profiles
 from guides.accounts import AccountError
+from tours.errors import BideanError
 from tours.tour.store import newest_version
 from webapp.common.i18n import LANGUAGES, current_language, language_name
 from webapp.console.views import bp
@@ -168,6 +169,39 @@ def account_refusal(error: AccountError) -> str:
         ),
     }
     return sentences.get(error.reason, gettext("This account request cannot be done."))
+
+
+def guide_refusal(error: BideanError) -> str:
+    """Why a guide profile was not saved, in interface words."""
+    reason = getattr(error, "reason", None)
+    sentences = {
+        profiles.BAD_ID: gettext(
+            "The profile's id may hold lowercase letters, digits and single hyphens, such as"
+            " amaia or youssef-b."
+        ),
+        profiles.BAD_NAME: gettext("Write the guide's name, in at most %(max)d characters.")
+        % {"max": profiles.NAME_MAX},
+        profiles.BAD_LANGUAGES: gettext(
+            "Write each language as code:level, separated by commas, such as es:native,"
+            " en:fluent. Levels: %(levels)s."
+        )
+        % {"levels": ", ".join(profiles.LEVELS)},
+        profiles.BAD_TEXT: gettext(
+            "Each biography and origin text may hold at most %(max)d characters."
+        )
+        % {"max": profiles.BIO_MAX},
+        profiles.UNKNOWN_TOUR: gettext(
+            "One of the tours is not stored: check the tours' addresses on the Tours page."
+        ),
+        profiles.GUIDE_EXISTS: gettext(
+            "A guide with this id exists already: choose another id, or edit that profile."
+        ),
+        profiles.LANGUAGE_IN_USE: gettext(
+            "This guide leads upcoming walks in a language you removed: give those walks"
+            " another guide first."
+        ),
+    }
+    return sentences.get(reason, gettext("The profile was not saved: check its fields."))
 
 
 def interface_languages() -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from guides.accounts import create_account
+from guides.models import GuideRecord
 from tests.webapp.console.support import ADMIN, GUIDE_A, PASSWORD, SLUG, build_world, log_in
 from tests.webapp.console.test_importing import LINE, route_file, token_of, upload
 from webapp.common.database import get_db
@@ -206,3 +207,30 @@ def test_a_guides_script_page_names_its_stop_not_its_id(app, client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Muelle de Marzana, frente a La Ribera" in text and "· sf-03" not in text
+
+
+GUIDE_REFUSALS = {
+    # language: (bad languages, an unknown tour)
+    "en": ("Write each language as code:level", "One of the tours is not stored"),
+    "es": ("Escribe cada idioma como código:nivel", "Uno de los recorridos no está guardado"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(GUIDE_REFUSALS))
+def test_a_refused_guide_profile_says_why_in_interface_words(app, client, language):
+    build_world(app)
+    log_in(client, ADMIN)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    bad_languages, unknown_tour = GUIDE_REFUSALS[language]
+    new = {"guide_id": "nadia", "display_name": "Nadia", "languages": "es:fluentish"}
+    page = html.unescape(client.post("/console/admin/guides", data=new).get_data(as_text=True))
+    # Before: "The level of 'es' is 'fluentish'; use one of: …" in English.
+    assert bad_languages in page and "fluentish'" not in page
+    wrong_tour = {**new, "languages": "es:native", "tours": "no-such-tour"}
+    page = html.unescape(
+        client.post("/console/admin/guides", data=wrong_tour).get_data(as_text=True)
+    )
+    # Before: "No tour 'no-such-tour' is stored; list them with `bidean tours`."
+    assert unknown_tour in page and "bidean tours" not in page and "`" not in page
+    with get_db(app).transaction() as db_session:
+        assert db_session.get(GuideRecord, "nadia") is None
