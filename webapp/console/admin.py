@@ -47,7 +47,7 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
-from webapp.console.wording import guide_refusal
+from webapp.console.wording import guide_refusal, tour_choices
 from webapp.mail import worker
 
 WEEKDAY_CHOICES = [("", "—"), *((d, d) for d in deps.WEEKDAYS)]
@@ -250,7 +250,7 @@ def _guide_fields(form: GuideForm) -> dict:
             for t in ORIGIN_LANGUAGES
             if (getattr(form, f"origin_{t}").data or "").strip()
         },
-        "tours": [s.strip() for s in (form.tours.data or "").split(",") if s.strip()],
+        "tours": [slug for slug in form.tours.data or () if slug],
     }
 
 
@@ -259,6 +259,8 @@ def _guide_fields(form: GuideForm) -> dict:
 def admin_guides() -> Response | str:
     """Every guide profile, and a form to create one."""
     form = GuideForm()
+    with get_db().transaction() as db_session:
+        form.tours.choices = choices(tour_choices(db_session))
     if form.validate_on_submit():
         fields = _guide_fields(form)
         try:
@@ -285,16 +287,17 @@ def admin_guides() -> Response | str:
 @coordinator_required
 def admin_guide(guide_id: str) -> Response | str:
     """Edit a guide's profile and photo."""
+    form = GuideForm()
     with get_db().transaction() as db_session:
         try:
             guide = prof.get_guide(db_session, guide_id)
         except prof.GuideNotFound:
             abort(404)
-    form = GuideForm()
+        form.tours.choices = choices(tour_choices(db_session, extra=guide.tours))
     if request.method == "GET":
         form.display_name.data = guide.display_name
         form.languages.data = ", ".join(f"{lang.tag}:{lang.level}" for lang in guide.languages)
-        form.tours.data = ", ".join(guide.tours)
+        form.tours.data = list(guide.tours)
         for tag in BIO_LANGUAGES:
             getattr(form, f"bio_{tag}").data = guide.bio.get(tag, "")
         for tag in ORIGIN_LANGUAGES:

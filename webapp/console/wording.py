@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from guides import accounts, profiles
 from guides.accounts import AccountError
 from tours.errors import BideanError
-from tours.tour.store import newest_version
+from tours.tour.store import newest_version, tour_listings
 from webapp.common.i18n import LANGUAGES, current_language, language_name
 from webapp.console.views import bp
 
@@ -231,6 +231,15 @@ def title_in(value: Any, language: str, fallback: str) -> str:
         text = value.get(language) or next((v for v in value.values() if v), None)
         return str(text) if text else fallback
     return str(value) if value else fallback
+
+
+def tour_choices(db_session: Session, extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(slug, title) of every stored tour, by title, for a list to choose from; ``extra``
+    (slugs a profile names already) stay in it even if no tour has them any more."""
+    language = current_language()
+    found = {t.slug: title_in(t.title, language, t.slug) for t in tour_listings(db_session)}
+    found.update({slug: slug for slug in extra if slug not in found})
+    return sorted(found.items(), key=lambda pair: pair[1].casefold())
 
 
 def heading_title(db_session: Session, slug: str) -> str:

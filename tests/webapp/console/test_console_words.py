@@ -234,3 +234,19 @@ def test_a_refused_guide_profile_says_why_in_interface_words(app, client, langua
     assert unknown_tour in page and "bidean tours" not in page and "`" not in page
     with get_db(app).transaction() as db_session:
         assert db_session.get(GuideRecord, "nadia") is None
+
+
+def test_a_guides_tours_are_chosen_from_a_list_of_titles(app, client):
+    build_world(app)
+    log_in(client, ADMIN)
+    page = client.get("/console/admin/guides/youssef").get_data(as_text=True)
+    boxes = re.findall(r'<input[^>]*type="checkbox"[^>]*name="tours"[^>]*>', page) or re.findall(
+        r'<input[^>]*name="tours"[^>]*type="checkbox"[^>]*>', page
+    )
+    assert boxes and any(f'value="{SLUG}"' in box and "checked" in box for box in boxes)
+    assert "Voices of San Francisco" in page and "slugs, separated by commas" not in page
+    form = {"display_name": "Youssef", "languages": "es:native, ar:native, fr:fluent"}
+    saved = client.post("/console/admin/guides/youssef", data={**form, "tours": [SLUG]})
+    assert saved.status_code == 302
+    with get_db(app).transaction() as db_session:
+        assert db_session.get(GuideRecord, "youssef").tours == [SLUG]
