@@ -87,3 +87,16 @@ def test_the_accounts_page_passes_axe_on_a_phone(words_server, browser):
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_a_guides_tour_list_passes_axe_on_a_phone(words_server, browser):
+    context = browser.new_context(**{**PHONE, "locale": "es-ES"})
+    page = context.new_page()
+    try:
+        log_in(page, words_server)
+        page.goto(f"{words_server.url}/console/admin/guides/youssef")
+        assert page.locator('.check-list input[type="checkbox"]').count() >= 3
+        assert page.evaluate(SIDEWAYS) == 0
+        assert axe_violations(page) == []
+    finally:
+        context.close()
