@@ -25,7 +25,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guides.models import ROLE_COORDINATOR, ROLE_GUIDE, ROLES, LoginThrottle, UserAccount
@@ -48,7 +48,24 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(BideanError):
-    """An account request that breaks a rule; the message says how to fix it."""
+    """An account request that breaks a rule; the message says how to fix it (in the
+    command line's words); ``reason`` names the rule, for the interface's words."""
+
+    def __init__(self, message: str, reason: str = "rule") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class AccountExists(AccountError):
+    """The email has an account already; ``active`` says whether it is enabled, so the
+    console can offer to enable a disabled one instead."""
+
+    def __init__(self, account: UserAccount) -> None:
+        reason = EXISTS if account.active else EXISTS_DISABLED
+        hint = "" if account.active else f"; enable it with `bidean users enable {account.email}`"
+        super().__init__(f"An account with {account.email} exists already{hint}.", reason)
+        self.account_id = account.id
+        self.active = account.active
 
 
 class AccountNotFound(NotFound):
@@ -60,13 +77,18 @@ class PasswordRejected(AccountError):
     """The password is too short, too long, too common, or little more than the email's
     name; ``reason`` says which (one of ``PASSWORD_REASONS``), for the interface's words."""
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
 
 TOO_SHORT, TOO_LONG, TOO_COMMON, EMAIL_NAME = "too-short", "too-long", "too-common", "email-name"
 PASSWORD_REASONS = (TOO_SHORT, TOO_LONG, TOO_COMMON, EMAIL_NAME)
+# The other rules an account request may break (``AccountError.reason``).
+NOT_AN_EMAIL, UNKNOWN_ROLE, GUIDE_NEEDED, GUIDE_NOT_WANTED = (
+    "not-an-email",
+    "unknown-role",
+    "guide-needed",
+    "guide-not-wanted",
+)
+EXISTS, EXISTS_DISABLED, LINK_EXPIRED = "exists", "exists-disabled", "link-expired"
+DISABLED, OWN_ACCOUNT, LAST_COORDINATOR = "disabled", "own-account", "last-coordinator"
 
 
 class HashingBusy(BideanError):
@@ -143,7 +165,7 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AccountError(f"{email!r} is not an email address: {error}") from error
+        raise AccountError(f"{email!r} is not an email address: {error}", NOT_AN_EMAIL) from error
 
 
 def _token_hash(token: str) -> str:
@@ -185,19 +207,24 @@ def create_account(
     *,
     guide_id: str | None = None,
     password: str | None = None,
+    language: str | None = None,
 ) -> UserAccount:
-    """A new account; a guide account names its guide profile, a coordinator's none."""
+    """A new account; a guide account names its guide profile, a coordinator's none.
+    ``language`` is the interface language its emails are written in (None: the default)."""
     email = normalize_email(email)
     if role not in ROLES:
-        raise AccountError(f"--role must be one of {', '.join(ROLES)}, not {role!r}.")
+        raise AccountError(f"--role must be one of {', '.join(ROLES)}, not {role!r}.", UNKNOWN_ROLE)
     if role == ROLE_GUIDE and not guide_id:
-        raise AccountError("A guide account needs --guide with the guide's id.")
+        raise AccountError("A guide account needs --guide with the guide's id.", GUIDE_NEEDED)
     if role == ROLE_COORDINATOR and guide_id:
-        raise AccountError("A coordinator account is not tied to a guide: drop --guide.")
+        raise AccountError(
+            "A coordinator account is not tied to a guide: drop --guide.", GUIDE_NOT_WANTED
+        )
     if guide_id:
         get_record(db_session, guide_id)
-    if find_account(db_session, email) is not None:
-        raise AccountError(f"An account with {email} exists already.")
+    existing = find_account(db_session, email)
+    if existing is not None:
+        raise AccountExists(existing)
     if password is not None:
         check_password(password, email)
     account = UserAccount(
@@ -207,6 +234,7 @@ def create_account(
         password_hash=hash_password(password) if password is not None else None,
         session_token=new_session_token(),
         active=True,
+        language=language,
     )
     db_session.add(account)
     db_session.flush()
@@ -245,7 +273,9 @@ def set_password_with_token(
 ) -> UserAccount:
     account = account_for_token(db_session, token, now=now)
     if account is None:
-        raise AccountError("This link has expired or was used already; ask for a new one.")
+        raise AccountError(
+            "This link has expired or was used already; ask for a new one.", LINK_EXPIRED
+        )
     check_password(password, account.email)
     account.password_hash = hash_password(password)
     account.set_password_hash = None
@@ -256,18 +286,56 @@ def set_password_with_token(
 
 
 def reset_password(db_session: Session, email: str) -> tuple[UserAccount, str]:
-    """Forget the password, end every session, and issue a new set-password token."""
+    """Forget the password, end every session, and issue a new set-password token.
+
+    A disabled account gets none: its link could not be used (``account_for_token``)."""
     account = get_account(db_session, email)
+    if not account.active:
+        raise AccountError(
+            f"The account {account.email} is disabled: enable it first with"
+            f" `bidean users enable {account.email}`.",
+            DISABLED,
+        )
     account.password_hash = None
     account.session_token = new_session_token()
     return account, issue_set_password_link_token(db_session, account)
 
 
-def disable_account(db_session: Session, email: str) -> UserAccount:
+def active_coordinators(db_session: Session) -> int:
+    return db_session.scalar(
+        select(func.count())
+        .select_from(UserAccount)
+        .where(UserAccount.role == ROLE_COORDINATOR, UserAccount.active.is_(True))
+    )
+
+
+def check_may_disable(db_session: Session, account: UserAccount, by_email: str | None) -> None:
+    """Refuse to disable the caller's own account (``by_email``) and the last active
+    coordinator's: either would leave nobody able to undo it from the console."""
+    if by_email is not None and account.email == by_email:
+        raise AccountError("You cannot disable your own account.", OWN_ACCOUNT)
+    if account.role == ROLE_COORDINATOR and account.active and active_coordinators(db_session) <= 1:
+        raise AccountError(
+            f"{account.email} is the last active coordinator: add or enable another first.",
+            LAST_COORDINATOR,
+        )
+
+
+def disable_account(db_session: Session, email: str, by_email: str | None = None) -> UserAccount:
     account = get_account(db_session, email)
+    check_may_disable(db_session, account, by_email)
     account.active = False
     account.session_token = new_session_token()
     account.set_password_hash = None
+    db_session.flush()
+    return account
+
+
+def enable_account(db_session: Session, email: str) -> UserAccount:
+    """Let a disabled account log in again, with the password it had (if any)."""
+    account = get_account(db_session, email)
+    account.active = True
+    account.session_token = new_session_token()
     db_session.flush()
     return account
 

@@ -96,6 +96,8 @@ class UserAccount(Base):
     set_password_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The interface language of the emails sent to them (None: the site's default).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class LoginThrottle(Base):

@@ -32,7 +32,17 @@ BIO_MAX = 2000
 
 
 class GuideError(BideanError):
-    """A profile that breaks a rule; the message says which field and how to fix it."""
+    """A profile that breaks a rule; the message says which field and how to fix it (in
+    the command line's words); ``reason`` names the rule, for the interface's words."""
+
+    def __init__(self, message: str, reason: str = "rule") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# The rules a profile may break (``GuideError.reason``).
+BAD_ID, BAD_NAME, BAD_LANGUAGES, BAD_TEXT = "id", "name", "languages", "text"
+UNKNOWN_TOUR, GUIDE_EXISTS, LANGUAGE_IN_USE = "unknown-tour", "exists", "language-in-use"
 
 
 class GuideNotFound(NotFound):
@@ -94,7 +104,8 @@ def check_id(guide_id: str) -> str:
     if len(guide_id) > GUIDE_ID_MAX or not GUIDE_ID.match(guide_id):
         raise GuideError(
             f"The guide id {guide_id!r} is not valid: use lowercase letters, digits and single "
-            f"hyphens, at most {GUIDE_ID_MAX} characters, such as 'amaia' or 'youssef-b'."
+            f"hyphens, at most {GUIDE_ID_MAX} characters, such as 'amaia' or 'youssef-b'.",
+            BAD_ID,
         )
     return guide_id
 
@@ -102,7 +113,7 @@ def check_id(guide_id: str) -> str:
 def check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > NAME_MAX:
-        raise GuideError(f"The display name must be 1 to {NAME_MAX} characters.")
+        raise GuideError(f"The display name must be 1 to {NAME_MAX} characters.", BAD_NAME)
     return name
 
 
@@ -116,22 +127,30 @@ def parse_languages(spec: str | Iterable[Any]) -> tuple[Language, ...]:
     else:
         for item in spec:
             if not isinstance(item, Mapping):
-                raise GuideError('Each language is {"tag": "es", "level": "native"}.')
+                raise GuideError(
+                    'Each language is {"tag": "es", "level": "native"}.', BAD_LANGUAGES
+                )
             items.append((str(item.get("tag", "")), str(item.get("level", ""))))
     if not items:
         raise GuideError(
             "A guide needs at least one language, such as 'es:native,en:fluent' "
-            f"(levels: {', '.join(LEVELS)})."
+            f"(levels: {', '.join(LEVELS)}).",
+            BAD_LANGUAGES,
         )
     languages: list[Language] = []
     for tag, level in items:
         if not is_valid_tag(tag):
-            raise GuideError(f"{tag!r} is not a language tag such as 'es', 'eu' or 'ar'.")
+            raise GuideError(
+                f"{tag!r} is not a language tag such as 'es', 'eu' or 'ar'.", BAD_LANGUAGES
+            )
         if level not in LEVELS:
-            raise GuideError(f"The level of {tag!r} is {level!r}; use one of: {', '.join(LEVELS)}.")
+            raise GuideError(
+                f"The level of {tag!r} is {level!r}; use one of: {', '.join(LEVELS)}.",
+                BAD_LANGUAGES,
+            )
         canonical = normalize_tag(tag)
         if any(base_language(known.tag) == base_language(canonical) for known in languages):
-            raise GuideError(f"{tag!r} is listed twice; give each language once.")
+            raise GuideError(f"{tag!r} is listed twice; give each language once.", BAD_LANGUAGES)
         languages.append(Language(canonical, level))
     return tuple(languages)
 
@@ -141,11 +160,17 @@ def check_text(value: Mapping[str, Any] | None, what: str) -> LocalizedText:
     result: dict[str, str] = {}
     for tag, text in (value or {}).items():
         if not is_valid_tag(tag):
-            raise GuideError(f"The {what} has a text under {tag!r}, which is not a language tag.")
+            raise GuideError(
+                f"The {what} has a text under {tag!r}, which is not a language tag.", BAD_TEXT
+            )
         if not isinstance(text, str) or not text.strip():
-            raise GuideError(f"The {tag} text of the {what} is empty: write it or leave it out.")
+            raise GuideError(
+                f"The {tag} text of the {what} is empty: write it or leave it out.", BAD_TEXT
+            )
         if len(text) > BIO_MAX:
-            raise GuideError(f"The {tag} text of the {what} is over {BIO_MAX} characters.")
+            raise GuideError(
+                f"The {tag} text of the {what} is over {BIO_MAX} characters.", BAD_TEXT
+            )
         result[normalize_tag(tag)] = text.strip()
     return LocalizedText(result)
 
@@ -155,7 +180,9 @@ def check_tours(db_session: Session, slugs: Iterable[str]) -> tuple[str, ...]:
     known = set(db_session.scalars(select(TourRecord.slug).where(TourRecord.slug.in_(wanted))))
     unknown = [s for s in wanted if s not in known]
     if unknown:
-        raise GuideError(f"No tour {unknown[0]!r} is stored; list them with `bidean tours`.")
+        raise GuideError(
+            f"No tour {unknown[0]!r} is stored; list them with `bidean tours`.", UNKNOWN_TOUR
+        )
     return tuple(dict.fromkeys(wanted))
 
 
@@ -202,7 +229,9 @@ def add_guide(
 ) -> GuideProfile:
     guide_id = check_id(guide_id)
     if db_session.get(GuideRecord, guide_id) is not None:
-        raise GuideError(f"A guide {guide_id!r} exists already; change it with `guides update`.")
+        raise GuideError(
+            f"A guide {guide_id!r} exists already; change it with `guides update`.", GUIDE_EXISTS
+        )
     record = GuideRecord(
         id=guide_id,
         display_name=check_name(display_name),
@@ -240,7 +269,8 @@ def update_guide(
         if dropped:
             raise GuideError(
                 f"{record.display_name} guides upcoming sessions in {', '.join(dropped)}; "
-                "give those sessions another guide before removing the language."
+                "give those sessions another guide before removing the language.",
+                LANGUAGE_IN_USE,
             )
         record.languages = [language.to_json() for language in parsed]
     if origin is not None:

@@ -23,6 +23,8 @@ from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 from webapp.console import forking as _console_forking  # noqa: F401
 from webapp.console import translations as _console_translations  # noqa: F401
+from webapp.console import wording as _console_wording  # noqa: F401  (its filters)
+from webapp.console.accounts import pages as _console_accounts  # noqa: F401  (its routes)
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
@@ -40,8 +42,8 @@ from webapp.guides_public.views import bp as guides_public_bp
 from webapp.mail.messages import bp as mail_bp
 from webapp.media.views import bp as media_bp
 from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on public_bp)
-from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public import pagecache
+from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public.views import bp as public_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each

@@ -248,4 +248,19 @@ def test_the_vocabulary_migration_renames_stored_words_and_back(engine):
     )
     command.downgrade(alembic_config(engine), before_vocabulary)
     assert _stored(engine, tables) == before
-    upgrade(engine)  # the next test (on PostgreSQL, the same database) expects the head
+    # The next test (on PostgreSQL, the same database) expects the head: with a column
+    # added since (0018), a schema left behind fails every query of the accounts.
+    upgrade(engine)
+
+
+def test_0018_adds_each_accounts_language_and_takes_it_away(engine):
+    """The accounts' language column (issue #24): added empty, dropped on the way down."""
+    command.downgrade(alembic_config(engine), "0013")
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("user_accounts")}
+        assert "language" not in columns
+        command.upgrade(alembic_config(engine), "0018")
+        columns = {c["name"] for c in inspect(engine).get_columns("user_accounts")}
+        assert "language" in columns
+    finally:
+        upgrade(engine)

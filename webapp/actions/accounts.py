@@ -1,4 +1,5 @@
-"""Console accounts: creating them, new set-password links, disabling, choosing a password.
+"""Console accounts: creating them, new set-password links, disabling and enabling them,
+choosing a password.
 
 The coordinator pages and ``bidean users`` call the same functions; each writes its
 audit record in the caller's transaction, and none when nothing changed (disabling an
@@ -33,12 +34,15 @@ def create_account(
     *,
     guide_id: str | None = None,
     password: str | None = None,
+    language: str | None = None,
 ) -> NewAccount:
     """Create an account (``account.add``); without a password it gets a set-password token.
 
     Raises ``AccountError`` (or ``GuideNotFound``) for what the rules refuse.
     """
-    account = accounts.create_account(db_session, email, role, guide_id=guide_id, password=password)
+    account = accounts.create_account(
+        db_session, email, role, guide_id=guide_id, password=password, language=language
+    )
     token = None if password else accounts.issue_set_password_link_token(db_session, account)
     audit.record(db_session, actor, "account.add", f"account:{account.email}", role=account.role)
     return NewAccount(account, token)
@@ -46,7 +50,8 @@ def create_account(
 
 def reset_password(db_session: Session, actor: Actor, email: str) -> tuple[UserAccount, str]:
     """Forget the password, end every session and issue a new set-password token
-    (``account.reset``).  Raises ``AccountNotFound``."""
+    (``account.reset``).  Raises ``AccountNotFound``, and ``AccountError`` for a
+    disabled account (its link could not be used)."""
     account, token = accounts.reset_password(db_session, email)
     audit.record(db_session, actor, "account.reset", f"account:{account.email}")
     return account, token
@@ -56,13 +61,28 @@ def disable_account(db_session: Session, actor: Actor, email: str) -> tuple[User
     """Disable an account: it cannot log in, its sessions end (``account.disable``).
 
     Returns the account and whether it changed (False: it was disabled already).
-    Raises ``AccountNotFound``.
+    Raises ``AccountNotFound``, and ``AccountError`` for the actor's own account and the
+    last active coordinator's.
     """
     account = accounts.get_account(db_session, email)
     if not account.active:
         return account, False
-    accounts.disable_account(db_session, email)
+    accounts.disable_account(db_session, email, by_email=actor.name)
     audit.record(db_session, actor, "account.disable", f"account:{account.email}")
+    return account, True
+
+
+def enable_account(db_session: Session, actor: Actor, email: str) -> tuple[UserAccount, bool]:
+    """Undo a disable: the account can log in again (``account.enable``).
+
+    Returns the account and whether it changed (False: it was enabled already).
+    Raises ``AccountNotFound``.
+    """
+    account = accounts.get_account(db_session, email)
+    if account.active:
+        return account, False
+    accounts.enable_account(db_session, email)
+    audit.record(db_session, actor, "account.enable", f"account:{account.email}")
     return account, True
 
 

@@ -1,4 +1,5 @@
-"""``bidean guides add|list|update|remove`` and ``bidean users add|list|disable|reset-password``.
+"""``bidean guides add|list|update|remove`` and
+``bidean users add|list|disable|enable|reset-password``.
 
 Thin commands over ``webapp.actions``: the coordinator pages call the same functions, and
 every change is written to the audit log, in its transaction, with the actor
@@ -20,6 +21,7 @@ from tours.errors import BideanError
 from webapp.actions import accounts as account_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db, upgrade
+from webapp.common.i18n import LANGUAGES
 from webapp.mail.messages import external_url
 
 # `--role admin` was the coordinator role's name until it took the interface's word.
@@ -176,14 +178,28 @@ def _canonical_role(role: str) -> str:
 )
 @click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--language",
+    type=click.Choice(list(LANGUAGES)),
+    default=None,
+    help="The interface language of the emails the console sends them.",
+)
 @with_appcontext
-def users_add_command(email: str, role: str, guide_id: str | None, password_stdin: bool) -> None:
+def users_add_command(
+    email: str, role: str, guide_id: str | None, password_stdin: bool, language: str | None
+) -> None:
     """Create an account; without --password-stdin print a one-time set-password link."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         with get_db().transaction(write_lock=True) as db_session:
             new = account_actions.create_account(
-                db_session, Actor.command_line(), email, role, guide_id=guide_id, password=password
+                db_session,
+                Actor.command_line(),
+                email,
+                role,
+                guide_id=guide_id,
+                password=password,
+                language=language,
             )
     except BideanError as error:
         _fail(str(error))
@@ -227,6 +243,24 @@ def users_disable_command(email: str) -> None:
         click.echo(f"Account {account.email} disabled.")
     else:
         click.echo(f"Account {account.email} was disabled already; nothing changed.")
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def users_enable_command(email: str) -> None:
+    """Enable the account EMAIL again: it can log in with its password."""
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            account, changed = account_actions.enable_account(
+                db_session, Actor.command_line(), email
+            )
+    except BideanError as error:
+        _fail(str(error))
+    if changed:
+        click.echo(f"Account {account.email} enabled.")
+    else:
+        click.echo(f"Account {account.email} was enabled already; nothing changed.")
 
 
 @users_group.command("reset-password")

@@ -1,9 +1,10 @@
-"""Coordinator pages (role ``admin``): a walk and its roster, guides, accounts, audit log.
-Scheduling walks and giving them a guide are in ``webapp.console.planning``.
+"""Coordinator pages (role ``admin``): a walk and its roster, guides, audit log.
+Scheduling walks and giving them a guide are in ``webapp.console.planning``, accounts in
+``webapp.console.accounts``.
 
 They call the same functions as the command line: the departure actions
 (``webapp.actions.departures``, which write the audit records), ``guides.profiles`` and
-``guides.accounts``.
+``guides.audit``.
 """
 
 from __future__ import annotations
@@ -18,28 +19,24 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from guides import accounts, audit, walk_messages
+from guides import audit, walk_messages
 from guides import profiles as prof
 from guides.assignment import offers_for_departure
-from guides.models import UserAccount
 from guides.photos import PhotoRejected, reencode_photo
 from guides.roster import roster, roster_csv
 from tours.booking import departures as deps
 from tours.errors import BideanError
-from webapp.actions import accounts as account_actions
 from webapp.actions import departures as departure_actions
 from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
 from webapp.common.departure_views import load_departure_view
 from webapp.common.i18n import current_language
-from webapp.common.urls import public_url_for
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import (
-    AccountForm,
     AssignForm,
     CapacityForm,
     ConfirmForm,
@@ -50,11 +47,8 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
-from webapp.mail import messages, worker
-
-messages.register_subjects(
-    {"set_password": lazy_gettext("Your Bidean console account: choose a password")}
-)
+from webapp.console.wording import guide_refusal, tour_choices
+from webapp.mail import worker
 
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
 ORIGIN_LANGUAGES = ("es", "en")
@@ -183,7 +177,7 @@ def _guide_fields(form: GuideForm) -> dict:
             for t in ORIGIN_LANGUAGES
             if (getattr(form, f"origin_{t}").data or "").strip()
         },
-        "tours": [s.strip() for s in (form.tours.data or "").split(",") if s.strip()],
+        "tours": [slug for slug in form.tours.data or () if slug],
     }
 
 
@@ -192,6 +186,8 @@ def _guide_fields(form: GuideForm) -> dict:
 def admin_guides() -> Response | str:
     """Every guide profile, and a form to create one."""
     form = GuideForm()
+    with get_db().transaction() as db_session:
+        form.tours.choices = choices(tour_choices(db_session))
     if form.validate_on_submit():
         fields = _guide_fields(form)
         try:
@@ -205,7 +201,7 @@ def admin_guides() -> Response | str:
                     **fields,
                 )
         except BideanError as error:
-            _error(error)
+            flash(guide_refusal(error), "error")
         else:
             flash(gettext("Guide profile created."))
             return redirect(url_for("console.admin_guide", guide_id=guide.id))
@@ -218,16 +214,17 @@ def admin_guides() -> Response | str:
 @coordinator_required
 def admin_guide(guide_id: str) -> Response | str:
     """Edit a guide's profile and photo."""
+    form = GuideForm()
     with get_db().transaction() as db_session:
         try:
             guide = prof.get_guide(db_session, guide_id)
         except prof.GuideNotFound:
             abort(404)
-    form = GuideForm()
+        form.tours.choices = choices(tour_choices(db_session, extra=guide.tours))
     if request.method == "GET":
         form.display_name.data = guide.display_name
         form.languages.data = ", ".join(f"{lang.tag}:{lang.level}" for lang in guide.languages)
-        form.tours.data = ", ".join(guide.tours)
+        form.tours.data = list(guide.tours)
         for tag in BIO_LANGUAGES:
             getattr(form, f"bio_{tag}").data = guide.bio.get(tag, "")
         for tag in ORIGIN_LANGUAGES:
@@ -239,7 +236,7 @@ def admin_guide(guide_id: str) -> Response | str:
                     db_session, current_user.actor, guide_id, **_guide_fields(form)
                 )
         except BideanError as error:
-            _error(error)
+            flash(guide_refusal(error), "error")
         else:
             if update.changed:
                 flash(gettext("Guide profile saved."))
@@ -273,98 +270,7 @@ def admin_guide_photo(guide_id: str) -> Response:
     return redirect(url_for("console.admin_guide", guide_id=guide_id))
 
 
-# --- accounts and audit -----------------------------------------------------------------
-
-
-def _guide_choices(db_session) -> list:
-    return choices([("", "—")] + [(g.id, g.display_name) for g in prof.list_guides(db_session)])
-
-
-def _link(token: str) -> str:
-    # Built on PUBLIC_URL, never on the request's Host: the link is also emailed.
-    return public_url_for("console.set_password", token=token)
-
-
-def _mail_link(db_session, account: UserAccount, link: str) -> None:
-    """Queue the set-password link to the account's address, in the caller's transaction."""
-    message = messages.compose(
-        "set_password", account.email, current_language(), {"email": account.email, "link": link}
-    )
-    messages.record(db_session, "set_password", message, None)
-    flash(gettext("The set-password link was emailed to %(email)s.", email=account.email))
-
-
-@bp.route("/admin/accounts", methods=["GET", "POST"])
-@coordinator_required
-def admin_accounts() -> Response | str:
-    """Every account; create one and get its set-password link."""
-    with get_db().transaction() as db_session:
-        form = AccountForm()
-        form.guide.choices = _guide_choices(db_session)
-    link = None
-    if form.validate_on_submit():
-        try:
-            with get_db().transaction(write_lock=True) as db_session:
-                new = account_actions.create_account(
-                    db_session,
-                    current_user.actor,
-                    form.email.data or "",
-                    form.role.data or "",
-                    guide_id=form.guide.data or None,
-                )
-                assert new.token is not None  # no password is given here
-                link = _link(new.token)
-                _mail_link(db_session, new.account, link)
-        except BideanError as error:
-            _error(error)
-        else:
-            worker.wake()
-    with get_db().transaction() as db_session:
-        found = accounts.list_accounts(db_session)
-    return render_template(
-        "console/admin_accounts.html", accounts=found, form=form, link=link, confirm=ConfirmForm()
-    )
-
-
-def _account(db_session, account_id: int) -> UserAccount:
-    account = db_session.get(UserAccount, account_id)
-    if account is None:
-        abort(404)
-    return account
-
-
-@bp.post("/admin/accounts/<int:account_id>/link")
-@coordinator_required
-def admin_account_link(account_id: int) -> str:
-    """A new one-time set-password link (the old password stops working)."""
-    with get_db().transaction(write_lock=True) as db_session:
-        email = _account(db_session, account_id).email
-        account, token = account_actions.reset_password(db_session, current_user.actor, email)
-        _mail_link(db_session, account, _link(token))
-        found = accounts.list_accounts(db_session)
-        form = AccountForm()
-        form.guide.choices = _guide_choices(db_session)
-    worker.wake()
-    return render_template(
-        "console/admin_accounts.html",
-        accounts=found,
-        form=form,
-        link=_link(token),
-        confirm=ConfirmForm(),
-    )
-
-
-@bp.post("/admin/accounts/<int:account_id>/disable")
-@coordinator_required
-def admin_account_disable(account_id: int) -> Response:
-    """Disable an account: it cannot log in, and its sessions end."""
-    with get_db().transaction(write_lock=True) as db_session:
-        email = _account(db_session, account_id).email
-        _, changed = account_actions.disable_account(db_session, current_user.actor, email)
-    flash(
-        gettext("Account disabled.") if changed else gettext("This account was disabled already.")
-    )
-    return redirect(url_for("console.admin_accounts"))
+# --- audit (the accounts pages are webapp.console.accounts.pages) ---------------------
 
 
 @bp.get("/admin/audit")

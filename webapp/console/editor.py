@@ -39,6 +39,12 @@ from webapp.common.tiles import tiles_from_config
 from webapp.console.auth import coordinator_required
 from webapp.console.editor_pages import EditorInput, editor_page, pick_language
 from webapp.console.views import bp
+from webapp.console.wording import (
+    document_stop_names,
+    heading_title,
+    problem_sentence,
+    title_in,
+)
 
 LABELS = {
     "title": lazy_gettext("Title"),
@@ -98,6 +104,8 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
     body = render_template(
         "console/admin_tour_edit.html",
         page=page,
+        tour_title=title_in(document["features"][0]["properties"].get("title"), target, slug),
+        stop_names=document_stop_names(document, target),
         todo=todo_fields,
         stale=stale,
         unsaved=posted is not None,  # a form shown again holds what is not stored yet
@@ -157,7 +165,7 @@ def admin_tour_edit(slug: str):
     except EditRefused as refused:
         errors: dict[str, list[str]] = {}
         for problem in refused.problems:
-            errors.setdefault(problem.field, []).append(problem.message)
+            errors.setdefault(problem.field, []).append(problem_sentence(problem.code))
         flash(
             gettext("Nothing was saved: correct the fields marked below and save again."), "error"
         )
@@ -201,7 +209,10 @@ def admin_tour_history(slug: str) -> str:
     """Every version of a tour, newest first, each with a button to restore it."""
     with get_db().transaction() as db_session:
         versions = version_history(db_session, slug)
-    return render_template("console/admin_tour_history.html", slug=slug, versions=versions)
+        title = heading_title(db_session, slug) if versions else slug
+    return render_template(
+        "console/admin_tour_history.html", slug=slug, versions=versions, tour_title=title
+    )
 
 
 def _posted_int(name: str) -> int:
@@ -228,7 +239,7 @@ def admin_tour_restore(slug: str) -> Response:
     except EditRefused as refused:
         flash(gettext("Version %(version)d cannot be restored:", version=version), "error")
         for problem in refused.problems:
-            flash(problem.message, "error")
+            flash(problem_sentence(problem.code), "error")
         return redirect(url_for("console.admin_tour_history", slug=slug))
     flash(gettext("Version %(old)d restored as version %(new)d.", old=version, new=saved.version))
     return redirect(url_for("console.admin_tour_edit", slug=slug))

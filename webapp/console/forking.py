@@ -20,6 +20,7 @@ from webapp.common.database import get_db
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import ForkForm
 from webapp.console.views import bp
+from webapp.console.wording import heading_title
 
 
 @bp.route("/tours/<slug>/fork", methods=["GET", "POST"])
@@ -70,4 +71,9 @@ def admin_tour_fork(slug: str) -> Response | str:
             return redirect(url_for("console.admin_tour_edit", slug=result.slug))
     elif form.is_submitted():
         flash(gettext("Give the city of the new tour."), "error")
-    return render_template("console/admin_tour_fork.html", slug=slug, form=form)
+    try:
+        with get_db().transaction() as db_session:
+            title = heading_title(db_session, slug)
+    except TourNotFound:
+        abort(404)
+    return render_template("console/admin_tour_fork.html", slug=slug, form=form, tour_title=title)

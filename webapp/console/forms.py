@@ -13,11 +13,13 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from guides.assignment import Offer
 
@@ -74,7 +76,14 @@ class GuideForm(FlaskForm):
     languages = StringField(
         _l("Languages and levels, such as es:native, en:fluent"), validators=[InputRequired()]
     )
-    tours = StringField(_l("Tours they lead (slugs, separated by commas)"))
+    # Chosen from the stored tours (``wording.tour_choices``), never typed as slugs.
+    tours = SelectMultipleField(
+        _l("Tours they lead"),
+        choices=[],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     bio_es = TextAreaField(_l("Biography in Spanish"))
     bio_eu = TextAreaField(_l("Biography in Basque"))
     bio_en = TextAreaField(_l("Biography in English"))
@@ -94,6 +103,8 @@ class AccountForm(FlaskForm):
         _l("Role"), choices=choices([("guide", _l("Guide")), ("coordinator", _l("Coordinator"))])
     )
     guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
+    # The set-password email, and every later one, goes out in this language.
+    language = SelectField(_l("Language of their emails"), validators=[Optional()])
 
 
 class TranslationUploadForm(FlaskForm):

@@ -16,10 +16,17 @@ from tours.content.assembly.assemble import AssemblyOptions
 from tours.content.assembly.fieldmap import MAPPABLE, FieldMap, MappingError
 from tours.content.checking.pipeline import ValidationOptions
 from webapp.console.forms import choices
+from webapp.console.wording import language_choices
 
 MANUAL = "manual"
 #: The route-line choice that joins every line.
 JOIN = "join"
+
+
+def text_languages(kept: str | None = None) -> list:
+    """The import's language list: the files' own first, then every language by name."""
+    extra = (kept,) if kept else ()
+    return choices([("", _l("As the files say")), *language_choices(extra)])
 
 
 def order_choices(manual: bool) -> list:
@@ -41,7 +48,7 @@ class OptionsForm(FlaskForm):
     city = StringField(_l("City"))
     timezone = StringField(_l("Time zone, such as Europe/Vienna"))
     licence = StringField(_l("Licence of the texts (SPDX), such as CC-BY-SA-4.0"))
-    language = StringField(_l("Language of the texts, such as en or de"))
+    language = SelectField(_l("Language of the texts"), choices=lambda: text_languages())
     mappings = TextAreaField(_l("Field mapping, one per line, such as story=historical_relevance"))
     order = SelectField(_l("Stop order"))
     # Offered by the preview only when the files hold several lines (set_line_choices).
@@ -49,6 +56,10 @@ class OptionsForm(FlaskForm):
     route = FileField(_l("Route file (GeoJSON, GPX, KML)"))
     draw_route = BooleanField(_l("Draw straight lines between the stops"))
     publish = BooleanField(_l("Publish it at once if nothing is left to do"))
+
+    def set_language_choices(self, kept: str | None) -> None:
+        """The list, with a language kept from before even when it is not in it."""
+        self.language.choices = text_languages(kept)
 
     def set_order_choices(self, manual: bool) -> None:
         self.order.choices = order_choices(manual)

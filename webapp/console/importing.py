@@ -26,6 +26,7 @@ from tours.tour.store import PUBLISHED
 from webapp.actions import imports
 from webapp.common.database import get_db
 from webapp.common.errors import handle_http_error
+from webapp.common.i18n import current_language
 from webapp.common.limits import body_limit
 from webapp.console.auth import coordinator_required
 from webapp.console.import_forms import (
@@ -38,6 +39,7 @@ from webapp.console.import_forms import (
 )
 from webapp.console.import_map import preview_map_html
 from webapp.console.views import bp
+from webapp.console.wording import stop_names, title_in
 
 LIMIT_KEY = "CONSOLE_IMPORT_MB"
 _UPLOAD = "console.admin_import_upload"
@@ -117,6 +119,7 @@ def _uploaded() -> list[staging.StagedFile]:
 def admin_import_upload() -> Any:
     """Stage the files and show the preview (nothing is stored yet)."""
     form = ImportForm()
+    form.set_language_choices(form.language.data)
     form.set_order_choices(manual=False)
     files = _uploaded()
     options = form.options()
@@ -174,13 +177,24 @@ def _plan(staged: staging.Staged) -> ImportPlan:
 
 
 def _preview(staged: staging.Staged) -> ImportPreview:
+    return _preview_and_title(staged)[0]
+
+
+def _preview_and_title(staged: staging.Staged) -> tuple[ImportPreview, str]:
+    """The preview, and the tour's title as the headings show it (not its slug)."""
     plan = _plan(staged)
     existing = None
     if plan.slug:
         with get_db().transaction() as db_session:
             existing = existing_tour(db_session, plan.slug)
     publish = bool(staged.options.get("publish"))
-    return build_preview(staged.files, plan, existing, publish)
+    return build_preview(staged.files, plan, existing, publish), _title(plan)
+
+
+def _title(plan: ImportPlan) -> str:
+    features = (plan.document or {}).get("features") or [{}]
+    title = (features[0].get("properties") or {}).get("title")
+    return title_in(title, current_language(), gettext("Untitled tour"))
 
 
 def _json(staged: staging.Staged, preview: ImportPreview) -> dict[str, Any]:
@@ -203,10 +217,11 @@ def admin_import_preview(token: str) -> Any:
         staged = _load(token)
     except staging.StagingNotFound:
         return _gone()
-    preview = _preview(staged)
+    preview, title = _preview_and_title(staged)
     if _wants_json():
         return jsonify(_json(staged, preview))
     form = OptionsForm(formdata=None)
+    form.set_language_choices(staged.options.get("language"))
     form.set_order_choices(manual=bool(staged.options.get("stop_order")))
     form.set_line_choices(preview.lines)
     form.fill(staged.options)
@@ -217,6 +232,8 @@ def admin_import_preview(token: str) -> Any:
         form=form,
         map_html=preview_map_html(preview),
         fields=mappable_fields(),
+        tour_title=title,
+        stop_names=stop_names(preview.stops, by_source=not preview.movable),
     )
 
 
@@ -296,16 +313,17 @@ def admin_import_confirm(token: str) -> Any:
         # Nothing was stored: keep the upload, so that a second try needs no new upload.
         staging.restore(staging_root(), staged)
         raise
+    title = _title(plan)
     if stored.unchanged:
-        message = gettext("Nothing new: %(slug)s is already published like this.", slug=stored.slug)
+        message = gettext("Nothing new: “%(title)s” is already published like this.", title=title)
     elif stored.status == PUBLISHED:
         message = gettext(
-            "%(slug)s version %(version)d is published.", slug=stored.slug, version=stored.version
+            "“%(title)s”, version %(version)d, is published.", title=title, version=stored.version
         )
     else:
         message = gettext(
-            "%(slug)s version %(version)d is stored as a draft.",
-            slug=stored.slug,
+            "“%(title)s”, version %(version)d, is stored as a draft.",
+            title=title,
             version=stored.version,
         )
     if _wants_json():

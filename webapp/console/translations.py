@@ -33,9 +33,11 @@ from tours.content.translation.translation_csv import MAX_BYTES, CsvProblem
 from tours.errors import TourNotFound
 from webapp.actions import tours as tour_actions
 from webapp.common.database import get_db
+from webapp.common.i18n import language_name
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import TranslationUploadForm
 from webapp.console.views import bp
+from webapp.console.wording import heading_title, language_choices, stop_names_by_id
 
 
 def _options() -> ValidationOptions:
@@ -55,11 +57,16 @@ def _page(slug: str, problems: list[CsvProblem] | None = None) -> str:
     with get_db().transaction() as db_session:
         try:
             report = translation_report(db_session, slug)
+            title = heading_title(db_session, slug)
+            stop_names = stop_names_by_id(db_session, slug)
         except TourNotFound:
             abort(404)
     return render_template(
         "console/admin_tour_translations.html",
         slug=slug,
+        tour_title=title,
+        stop_names=stop_names,
+        language_list=language_choices(tuple(lang.language for lang in report.languages)),
         report=report,
         upload=TranslationUploadForm(),
         problems=[(_location(p), p.message) for p in problems or ()],
@@ -158,13 +165,18 @@ def admin_tour_translations_declare(slug: str) -> Response | str:
         flash(gettext("The new version was not accepted, and nothing was stored:"), "error")
         return _page(slug, outcome.problems)
     if outcome.version is None:
-        flash(gettext("%(language)s is offered already: nothing was stored.", language=language))
+        flash(
+            gettext(
+                "%(language)s is offered already: nothing was stored.",
+                language=language_name(language),
+            )
+        )
     else:
         flash(
             gettext(
                 "Version %(version)s stored: %(language)s is offered to visitors.",
                 version=outcome.version,
-                language=outcome.language,
+                language=language_name(outcome.language),
             )
         )
     return redirect(url_for("console.admin_tour_translations", slug=slug))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from guides.accounts import authenticate, find_account
+from guides.accounts import authenticate, create_account, find_account
 from guides.audit import Actor
 from guides.models import UserAccount
 from tests.webapp.actions.support import (
@@ -36,8 +36,14 @@ def _account(session, email: str = NEW) -> UserAccount | None:
 # -- the actions ----------------------------------------------------------------------------
 
 
+def _another_coordinator(db_session) -> None:
+    """Not the last coordinator, so NEW may be disabled (made outside the actions: no record)."""
+    create_account(db_session, "other@example.org", "coordinator", password=CHOSEN)
+
+
 def test_each_account_change_is_recorded_and_a_second_disable_is_not(db_transaction):
     with db_transaction(write_lock=True) as db_session:
+        _another_coordinator(db_session)
         new = account_actions.create_account(db_session, ACTOR, NEW, "coordinator")
         token = new.token
     assert token
@@ -72,6 +78,7 @@ def test_a_failure_after_the_action_keeps_neither_the_account_nor_its_record(db_
     with db_transaction() as db_session:
         assert _account(db_session) is None and entries_in(db_session) == []
     with db_transaction(write_lock=True) as db_session:
+        _another_coordinator(db_session)
         account_actions.create_account(db_session, ACTOR, NEW, "coordinator", password=CHOSEN)
     with pytest.raises(RuntimeError), db_transaction(write_lock=True) as db_session:
         account_actions.disable_account(db_session, ACTOR, NEW)
@@ -148,6 +155,8 @@ def test_console_keeps_an_account_active_when_its_disabling_fails_after_the_reco
 
 
 def test_cli_records_account_changes_as_the_command_line_and_not_a_second_disable(app, runner):
+    with get_db(app).transaction(write_lock=True) as db_session:
+        _another_coordinator(db_session)
     made = runner.invoke(args=["users", "add", "--role", "coordinator", "--email", NEW])
     assert made.exit_code == 0, made.output
     assert runner.invoke(args=["users", "reset-password", NEW]).exit_code == 0

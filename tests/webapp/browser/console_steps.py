@@ -35,8 +35,8 @@ def fill_options(page, **options: str | bool) -> None:
     order: "", "source", "route" or "manual", publish: True/False) on the import form
     or in the preview."""
     for name, value in options.items():
-        if name == "order":
-            page.select_option("#order", str(value))
+        if name in ("order", "language"):  # chosen from lists
+            page.select_option(f"#{name}", str(value))
         elif name == "publish":
             page.set_checked("#publish", bool(value))
         elif name in OPTION_FIELDS:

@@ -1,6 +1,7 @@
 """Group requests in Chromium, on a 360 px phone and on a desktop: a school asks for a walk
 on the public form, a coordinator accepts it into a private walk, and that walk is in
-neither the catalogue, the tour page, the API nor the sitemap.  axe-core checks the form at 360 px."""
+neither the catalogue, the tour page, the API nor the sitemap.  axe-core checks the form
+at 360 px."""
 
 from __future__ import annotations
 

@@ -85,7 +85,8 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
         for p in steps.problem_places(page, "todo")
     )
     assert page.locator(".import-fix").count() == 4
-    assert "A new tour, vienna-walk-route-wien (version 1)." in page.inner_text("#import-outcome")
+    outcome = page.inner_text("#import-outcome")  # its title (none yet), not its slug
+    assert "A new tour, “Untitled tour” (version 1)." in outcome
 
     # Fill what the files cannot say; take the files' order, then put F back in its place.
     steps.fill_options(page, timezone="Europe/Vienna", licence="CC-BY-4.0", order="source")
@@ -95,12 +96,12 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     steps.move_stop(page, source_position=4, position=6)
     steps.preview_again(page)
     assert steps.stop_names(page) == LETTERS
-    assert "set by hand in the preview" in page.inner_text("main")
+    assert "Order: as set by hand." in page.inner_text("main")
     assert page.input_value("#timezone") == "Europe/Vienna"  # the options were kept
 
     # Confirm: the draft is stored and the coordinator lands in the editor.
     landing = steps.confirm_import(page)
-    assert "vienna-walk-route-wien version 1 is stored as a draft." in page.inner_text(".flash")
+    assert "”, version 1, is stored as a draft." in page.inner_text(".flash")
     assert landing.startswith(f"{server.url}/console/tours/vienna-walk-route-wien")
     with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
         row = newest_version(db_session, "vienna-walk-route-wien")
@@ -149,7 +150,7 @@ def test_a_coordinator_takes_the_vienna_walk_from_files_to_a_published_tour(
     # (The public page in German left the interface in German: go by address.)
     page.goto(f"{server.url}/console/tours/import?lang=en")
     steps.upload_files(page, tour=geojson_file)
-    assert "vienna-walk-route-wien" in page.inner_text("#import-outcome")
+    assert "“Vienna, a walk of twelve stops”" in page.inner_text("#import-outcome")
     steps.confirm_import(page)
     with transaction(server.factory) as db_session:  # type: ignore[attr-defined]
         published = get_tour(db_session, "vienna-walk-route-wien", newest.version)
@@ -193,7 +194,8 @@ def test_stops_without_a_route_get_straight_lines_to_redraw_in_the_editor(
     landing = steps.confirm_import(page)
     assert landing.startswith(f"{server.url}/console/tours/nypl-harlem-walk-points")
     items = editor.to_do_items(page)
-    assert any("The route is approximate: redraw it in the editor" in i for i in items), items
+    redraw = "The route is only straight lines between the stops: redraw it in the editor."
+    assert any(redraw in i for i in items), items
     assert page.is_visible("#tour-route") and not page.is_enabled("#publish-button")
     assert errors == []
     context.close()
@@ -237,7 +239,7 @@ def test_points_with_osm_names_become_a_published_tour_read_in_german(
     slug = landing.split("/console/tours/", 1)[1].split("?", 1)[0]
 
     # The editor: the straight lines are right for this walk; each stop gets its story.
-    assert any("approximate" in item for item in editor.to_do_items(page))
+    assert any("straight lines" in item for item in editor.to_do_items(page))
     page.check("#route-confirm")
     for stop in editor.stop_order(page):
         editor.write_text(page, f"stop-{stop}-story", f"The story of {stop}.")

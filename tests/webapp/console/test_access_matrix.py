@@ -10,8 +10,8 @@ import pytest
 
 from guides.availability import add_mark
 from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
-from webapp.common.database import get_db
 from tests.webapp.groups.support import add_group_request
+from webapp.common.database import get_db
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
@@ -67,7 +67,9 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         return {302, 401}
     admin_page = endpoint.split(".")[1].startswith("admin_")
     if who == "admin":
-        return {200, 302, 400, 422} if endpoint not in GUIDES_OWN else {403}
+        # 409 and 422: a coordinator's form refused with its reason (an account form
+        # posted without an email, disabling one's own account, a clash).
+        return {200, 302, 400, 409, 422} if endpoint not in GUIDES_OWN else {403}
     if admin_page:
         return {403}
     if who == "guide_b" and endpoint in {

@@ -226,7 +226,8 @@ def test_groups_waiting_for_an_answer_link_to_the_queue(app, client):
     assert "2 groups wait for an answer" in waiting
     # Declined, a request no longer waits.
     decline = client.post(
-        f"/console/admin/groups/{first}/decline", data={"decline-message": "We are full that month."}
+        f"/console/admin/groups/{first}/decline",
+        data={"decline-message": "We are full that month."},
     )
     assert decline.status_code in (302, 303)
     waiting = section(client.get("/console/").get_data(as_text=True), "group-requests")

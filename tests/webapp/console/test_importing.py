@@ -177,7 +177,7 @@ def test_preview_shows_the_order_fields_and_problems_and_stores_nothing(app, coo
     sources = re.findall(r'<tr data-source="(\d+)">', page)
     assert sources == ["3", "2", "1"]
     assert "name ← name; story ← description" in page and "built" in page
-    assert "A new tour, old-town-walk-wien (version 1)." in page and "It will be a draft" in page
+    assert "A new tour, “old town walk” (version 1)." in page and "It will be a draft" in page
     # The to-do items say where they are and which field of the form fixes them.
     assert "route.geojson, line 4, column 3" in page
     assert "fill in “Time zone, such as Europe/Vienna” below" in page
@@ -194,7 +194,7 @@ def test_confirm_stores_one_draft_and_lands_on_it(app, coordinator):
     assert staged(app) == []
     assert response.headers["Location"] == "/console/tours/old-town-walk-wien"  # on to the editor
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "old-town-walk-wien version 1 is stored as a draft." in page and "timezone" in page
+    assert "“old town walk”, version 1, is stored as a draft." in page and "timezone" in page
     with get_db(app).transaction() as db_session:
         document = get_document(db_session, "old-town-walk-wien")
     names = [f["properties"]["name"] for f in document["features"][1:4]]
@@ -217,7 +217,7 @@ def test_reimport_gives_a_new_version(app, coordinator):
     coordinator.post(f"/console/tours/import/{first}/confirm")
     second = token_of(upload(coordinator, city="Wien"))
     page = coordinator.get(f"/console/tours/import/{second}").get_data(as_text=True)
-    assert "A new version of old-town-walk-wien: version 2." in page
+    assert "A new version of “old town walk”: version 2." in page
     coordinator.post(f"/console/tours/import/{second}/confirm")
     assert tours(app) == [("old-town-walk-wien", "draft", 2)]
 
@@ -236,7 +236,7 @@ def test_options_and_order_are_fixed_in_the_preview_then_published(app, coordina
         "Church",
         "Bridge",
     ]
-    assert "set by hand in the preview" in page and "It will be published." in page
+    assert "Order: as set by hand." in page and "It will be published." in page
     assert "To do before publishing" not in page
     # Another rule drops the order set by hand.
     assert coordinator.post(url, data={**COMPLETE, "order": "source"}).status_code == 302

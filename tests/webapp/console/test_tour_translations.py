@@ -57,11 +57,13 @@ def test_the_report_page_shows_percentages_and_missing_stops(app, client):
     build_world(app)
     log_in(client, ADMIN)
     page = client.get(f"/console/tours/{SLUG}/translations").get_data(as_text=True)
-    assert "Translations of san-francisco-voices" in page
+    assert "Translations of “Voices of San Francisco”" in page
     # Sample: five languages, scripts only in es and en.
     assert re.search(r"Basque \(eu\)</th>\s*<td>66.7 %</td>", page), page
     assert "0 % (0/8)" in page and "100 % (8/8)" in page
-    assert "Missing in Basque" in page and "<code>sf-01</code>: script" in page
+    assert (
+        "Missing in Basque" in page and "Corazón de María Square: script" in page
+    )  # by name, not id
     assert SCRIPT not in page  # the page counts scripts, it does not show them
     assert client.get("/console/tours/nope/translations").status_code == 404
 
@@ -142,7 +144,7 @@ def test_fork_page_makes_a_draft_and_guides_cannot(app, client):
     build_world(app)
     log_in(client, ADMIN)
     form = client.get(f"/console/tours/{SLUG}/fork").get_data(as_text=True)
-    assert "Fork san-francisco-voices for another city" in form
+    assert "Fork “Voices of San Francisco” for another city" in form
     response = client.post(f"/console/tours/{SLUG}/fork", data={"city": "Wrocław"})
     assert response.status_code == 302
     # The fork opens in its editor (its stops need placing and rewriting), saying so.
@@ -181,7 +183,7 @@ def test_a_partial_language_is_offered_with_the_button(app, client):
     response = client.post(url, data={"language": "tr"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Version 3 stored: tr is offered to visitors." in page
+    assert "Version 3 stored: Turkish is offered to visitors." in page
     assert "Offer this language to visitors" not in page
     version, document, status = newest(app)
     assert (version, status) == (3, "published")
@@ -195,7 +197,8 @@ def test_a_partial_language_is_offered_with_the_button(app, client):
     )
     assert "Durak-c2a" in client.get(f"/tours/{SLUG}?lang=tr").get_data(as_text=True)
     again = client.post(url, data={"language": "tr"})
-    assert "tr is offered already" in client.get(again.headers["Location"]).get_data(as_text=True)
+    offered = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Turkish is offered already" in offered
     assert client.post(url, data={"language": "t_r"}).status_code == 400
     nope = "/console/tours/nope/translations/declare"
     assert client.post(nope, data={"language": "tr"}).status_code == 404
