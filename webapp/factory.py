@@ -23,6 +23,7 @@ from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 from webapp.console import forking as _console_forking  # noqa: F401
 from webapp.console import translations as _console_translations  # noqa: F401
+from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
