@@ -60,7 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-class unicode_lower(FunctionElement[str]):  # noqa: N801  (a SQL function, named like one)
+class unicode_lower(FunctionElement[str]):
     """A text column in lower case for comparing without case, the same on both backends.
 
     PostgreSQL's ``lower`` knows every alphabet; SQLite's knows ASCII only (``Élodie``

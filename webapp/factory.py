@@ -23,10 +23,10 @@ from webapp.console import auth as console_auth
 from webapp.console import editor as _tour_editor  # noqa: F401  (its routes join the console)
 from webapp.console import forking as _console_forking  # noqa: F401
 from webapp.console import translations as _console_translations  # noqa: F401
-from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
+from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
 from webapp.guides_public.api import bp as guides_api_bp
 from webapp.guides_public.views import bp as guides_public_bp

@@ -68,9 +68,7 @@ def booking_message(db_session: Session, message: OutboxMessage) -> EmailMessage
     }
     attachments = [
         mail.calendar_attachment(
-            booking_ics(
-                booking, departure, view, cancelled, manage_url, revised=kind == "moved"
-            ),
+            booking_ics(booking, departure, view, cancelled, manage_url, revised=kind == "moved"),
             cancelled,
         )
     ]

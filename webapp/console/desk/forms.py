@@ -139,12 +139,15 @@ class TakeBookingForm(FlaskForm):
         if field.data not in {choice.value for choice in field.choices or []}:
             raise ValidationError(_l("Choose one of the walks in the list."))
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.email.data or "").strip() and not (self.phone.data or "").strip():
+            self.email.errors = [*self.email.errors, _l("Enter an email address or a phone number.")]
+            return False
+        return valid
+
     def validate_email(self, field: Field) -> None:
         address = (field.data or "").strip()
-        if not address:
-            if not (self.phone.data or "").strip():
-                raise ValidationError(_l("Enter an email address or a phone number."))
-            return
         try:
             checked = validate_email(address, check_deliverability=False)
         except EmailNotValidError:

@@ -38,7 +38,9 @@ class BookingLine:
     walk: DepartureView
 
 
-def _views(db_session: Session, departures: Iterable[Departure], lang: str) -> dict[int, DepartureView]:
+def _views(
+    db_session: Session, departures: Iterable[Departure], lang: str
+) -> dict[int, DepartureView]:
     unique = {departure.id: departure for departure in departures}
     return {view.id: view for view in load_departure_views(db_session, unique.values(), lang)}
 
@@ -84,4 +86,3 @@ def walk_choices(
 ) -> list[tuple[int, str]]:
     """``(id, label)`` for each walk, soonest first."""
     return [(view.id, walk_label(view)) for view in _views(db_session, departures, lang).values()]
-

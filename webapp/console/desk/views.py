@@ -133,7 +133,7 @@ def admin_booking_new() -> Response | tuple[str, int]:
                 elif form.email.data:
                     flash(gettext("Booking taken; the confirmation is on its way."))
                 else:
-                    flash(gettext("Booking taken. Without an email address, no confirmation is sent."))
+                    flash(gettext("Booking taken; without an email address, nothing is sent."))
                 return redirect(url_for("console.admin_booking", booking_id=result.booking.id))
     return render_template("console/admin_booking_new.html", form=form), status
 
@@ -237,8 +237,11 @@ def admin_booking_move(booking_id: int) -> Response | tuple[str, int]:
     reference = _reference(booking_id)
     form = MoveForm()
     with get_db().transaction() as db_session:
-        targets = _move_targets(db_session, get_booking_by_id(db_session, booking_id))
-    form.departure.choices = choices((walk.id, str(walk.id)) for walk in targets)
+        booking = get_booking_by_id(db_session, booking_id)
+        # Its own walk too: a second submit of a move that was done changes nothing.
+        allowed = [walk.id for walk in _move_targets(db_session, booking)]
+        allowed.append(booking.departure_id)
+    form.departure.choices = choices((walk_id, str(walk_id)) for walk_id in allowed)
     if not form.validate():
         return _booking_page(booking_id, move=form, status=400)
     try:
@@ -261,10 +264,12 @@ def admin_booking_move(booking_id: int) -> Response | tuple[str, int]:
         form.departure.errors = [message]
         return _booking_page(booking_id, move=form, status=409)
     worker.wake()
-    if moved.changed:
+    if not moved.changed:
+        flash(gettext("The booking already is on that walk: nothing changed or sent."))
+    else:
         flash(
             gettext(
-                "Booking moved to %(date)s, %(time)s; the booker is sent one email with the new date.",
+                "Booking moved to %(date)s, %(time)s; the booker is sent one email about it.",
                 date=departure_date(view.starts_at),
                 time=departure_time(view.starts_at),
             )
