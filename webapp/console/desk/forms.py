@@ -142,7 +142,8 @@ class TakeBookingForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.email.data or "").strip() and not (self.phone.data or "").strip():
-            self.email.errors = [*self.email.errors, _l("Enter an email address or a phone number.")]
+            missing = _l("Enter an email address or a phone number.")
+            self.email.errors = [*self.email.errors, missing]
             return False
         return valid
 
