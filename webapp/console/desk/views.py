@@ -124,7 +124,10 @@ def admin_booking_new() -> Response | tuple[str, int]:
                 form.departure.errors = [refusal_message(refused, form.party_size.data or 0)]
                 status = 409
             except KeyReused:
-                flash(gettext("This form was already sent for another booking: fill in a new one."))
+                flash(
+                    gettext("This form was already sent for another booking: fill in a new one."),
+                    "error",
+                )
                 return redirect(url_for("console.admin_booking_new"))
             else:
                 worker.wake()
