@@ -191,10 +191,7 @@ def _booking_page(
 ) -> tuple[str, int]:
     lang = current_language()
     with get_db().transaction() as db_session:
-        try:
-            booking = get_booking_by_id(db_session, booking_id)
-        except BookingNotFound:
-            abort(404)
+        booking = _booking_or_404(db_session, booking_id)
         (line,) = booking_lines(db_session, [booking], lang)
         move_choices = choices(walk_choices(db_session, _move_targets(db_session, booking), lang))
     move = move or MoveForm(formdata=None)
@@ -225,22 +222,26 @@ def admin_booking(booking_id: int) -> tuple[str, int]:
     return _booking_page(booking_id)
 
 
+def _booking_or_404(db_session: Session, booking_id: int) -> Booking:
+    try:
+        return get_booking_by_id(db_session, booking_id)
+    except BookingNotFound:
+        abort(404)
+
+
 def _reference(booking_id: int) -> str:
     with get_db().transaction() as db_session:
-        try:
-            return get_booking_by_id(db_session, booking_id).reference
-        except BookingNotFound:
-            abort(404)
+        return _booking_or_404(db_session, booking_id).reference
 
 
 @bp.post("/admin/bookings/<int:booking_id>/move")
 @coordinator_required
 def admin_booking_move(booking_id: int) -> Response | tuple[str, int]:
     """Move the booking to another walk of its tour; the booker gets one email."""
-    reference = _reference(booking_id)
     form = MoveForm()
     with get_db().transaction() as db_session:
-        booking = get_booking_by_id(db_session, booking_id)
+        booking = _booking_or_404(db_session, booking_id)
+        reference, party_size = booking.reference, booking.party_size
         # Its own walk too: a second submit of a move that was done changes nothing.
         allowed = [walk.id for walk in _move_targets(db_session, booking)]
         allowed.append(booking.departure_id)
@@ -254,9 +255,7 @@ def admin_booking_move(booking_id: int) -> Response | tuple[str, int]:
             )
             view = load_departure_view(db_session, moved.departure, current_language())
     except BookingRefused as refused:
-        with get_db().transaction() as db_session:
-            size = get_booking_by_id(db_session, booking_id).party_size
-        form.departure.errors = [refusal_message(refused, size)]
+        form.departure.errors = [refusal_message(refused, party_size)]
         return _booking_page(booking_id, move=form, status=409)
     except (ChangeRefused, deps.DepartureNotFound) as refused:
         message = (
