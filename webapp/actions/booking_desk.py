@@ -1,85 +1,31 @@
-"""Bookings handled by a coordinator in the console: taken for someone who phoned, wrote
-or came by, moved to another departure of the same tour, made larger or smaller, and the
-waiting list offered freed seats now.  (Cancelling is ``booking.cancel_booking``, the same
-action as the booker's own, with the coordinator as its actor.)
+"""Bookings handled by a coordinator in the console: moved to another departure of the
+same tour, made larger or smaller, and a waiting list offered its free seats now.  (A
+booking taken by phone is ``booking.place_booking`` with its ``Origin``; cancelling is
+``booking.cancel_booking``: the booker's own actions, with the coordinator as actor.)
 
 Each runs in the caller's ONE transaction with the seat rule of online bookings, records
-the emails it causes in the outbox in that same transaction (the confirmation is the
-online one; a move sends one message, with the new date and its calendar file) and writes
-its audit record, naming the booking by reference and never the person.
+the emails it causes in the outbox in that same transaction (a move sends one message,
+with the new date and its calendar file) and writes its audit record, naming the booking
+by reference and never the person.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from guides import audit
 from guides.audit import Actor
-from tours.booking import bookings as core
 from tours.booking import changes, waitlist
-from tours.booking.bookings import BookingResult, Party
 from tours.booking.changes import BookingChanged
-from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import WaitlistEntry
 from tours.db import utcnow
 from webapp.actions.booking_mail import booking_mail, offer_mails
 from webapp.actions.links import hold_time
-from webapp.common import privacy
 
 
 def target(reference: str) -> str:
     """How the audit log names a booking."""
     return f"booking:{reference}"
-
-
-@dataclass(frozen=True)
-class Origin:
-    """How a booking taken in the console reached the coordinator, and what was agreed."""
-
-    source: str  # phone, email or in_person (``tours.booking.models.DESK_SOURCES``)
-    contact_consent: bool
-
-
-def take_booking(
-    db_session: Session,
-    actor: Actor,
-    departure_id: int,
-    party: Party,
-    origin: Origin,
-    idempotency_key: str,
-) -> BookingResult:
-    """Book seats for someone by the online seat rule, with where the booking came from.
-
-    The form's one-time key makes a double submit find the booking it already made
-    (``replayed``: nothing more written or sent); the same key with other data raises
-    ``KeyReused``.  Raises ``BookingRefused``, ``DepartureNotFound`` or ``TryAgain``
-    like ``place_booking``.  No email when the person gave no address.
-    """
-    privacy.remember(party.name, party.email, party.phone)
-    fingerprint = request_fingerprint(
-        f"console.booking.{origin.source}.{int(origin.contact_consent)}", departure_id, party
-    )
-    result = core.book(
-        db_session, departure_id, party, idempotency_key=idempotency_key, request_hash=fingerprint
-    )
-    if result.replayed:
-        return result
-    changes.record_origin(db_session, result.booking.id, origin.source, origin.contact_consent)
-    if party.email:
-        booking_mail(db_session, "confirmation", result.booking, result.departure)
-    audit.record(
-        db_session,
-        actor,
-        "booking.add",
-        target(result.booking.reference),
-        departure=departure_id,
-        party_size=party.party_size,
-        source=origin.source,
-        contact_consent=origin.contact_consent,
-    )
-    return result
 
 
 def move_booking(

@@ -153,11 +153,17 @@ def _take(form: TakeBookingForm) -> BookingResult:
         phone=(form.phone.data or "").strip() or None,
         notes=(form.notes.data or "").strip() or None,
     )
-    origin = desk_actions.Origin(form.source.data or "", bool(form.contact_consent.data))
+    origin = booking_actions.Origin(form.source.data or "", bool(form.contact_consent.data))
 
     def attempt(db_session: Session) -> BookingResult:
-        return desk_actions.take_booking(
-            db_session, current_user.actor, departure_id, party, origin, form.key.data or ""
+        return booking_actions.place_booking(
+            db_session,
+            current_user.actor,
+            departure_id,
+            party,
+            form.key.data or "",
+            endpoint="console",
+            origin=origin,
         )
 
     factory = get_db().sessions
