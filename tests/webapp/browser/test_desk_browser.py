@@ -149,11 +149,12 @@ def test_booking_search_has_no_axe_violations_on_a_phone(desk_server, browser):
         page.goto(f"{desk_server.url}/console/admin/bookings")
         page.fill("#q", "fatou")
         page.click("#booking-search button[type=submit]")
-        page.wait_for_url(re.compile(r".*/console/admin/bookings\?q=fatou$"))
-        assert page.locator("#booking-results li").count() >= 1
+        page.wait_for_selector("#booking-results li")
+        assert "fatou" not in page.url  # who was searched for stays out of the address
         assert axe_violations(page) == []
-        page.goto(f"{desk_server.url}/console/admin/bookings?q=a")  # an error beside the field
-        assert page.locator(".field-error[role=alert]").count() == 1
+        page.fill("#q", "a")  # too short: an error beside the field
+        page.click("#booking-search button[type=submit]")
+        page.wait_for_selector(".field-error[role=alert]")
         assert axe_violations(page) == []
     finally:
         context.close()

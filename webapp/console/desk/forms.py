@@ -76,7 +76,7 @@ def _party_size() -> PartySizeField:
 
 
 class SearchForm(FlaskForm):
-    """The search box (GET: no CSRF token in the address)."""
+    """The search box (its CSRF token is checked for every console POST, by the guard)."""
 
     class Meta:
         csrf = False

@@ -65,16 +65,20 @@ def _change_message(refused: ChangeRefused) -> str:
 # --- search -----------------------------------------------------------------------------
 
 
-@bp.get("/admin/bookings")
+@bp.route("/admin/bookings", methods=["GET", "POST"])
 @coordinator_required
 def admin_bookings() -> tuple[str, int]:
-    """Find bookings by name, email, phone or reference, across every walk."""
-    form = SearchForm(request.args)
-    text = (form.q.data or "").strip()
-    before = request.args.get("before", type=int)
+    """Find bookings by name, email, phone or reference, across every walk.
+
+    The search is posted, not put in the address: a name or a phone number in a URL
+    would stay in access logs and the browser's history.
+    """
+    form = SearchForm(request.form)
+    text = (form.q.data or "").strip() if request.method == "POST" else ""
+    before = request.form.get("before", type=int)
     lines, next_before = [], None
     status = 200
-    if text and len(text) < MIN_QUERY:
+    if request.method == "POST" and len(text) < MIN_QUERY:
         form.q.errors = [gettext("Type at least two characters.")]
         status = 400
     elif text:
@@ -85,10 +89,9 @@ def admin_bookings() -> tuple[str, int]:
     page = render_template(
         "console/admin_bookings.html",
         form=form,
-        searched=bool(text) and status == 200,
+        searched=status == 200 and bool(text),
         lines=lines,
         next_before=next_before,
-        before=before,
     )
     return page, status
 
