@@ -123,6 +123,7 @@ def test_search_finds_by_each_field_case_blind_and_never_another(app, client, wo
     assert "No booking matches." in _found(client, "%%")
     short = client.post("/console/admin/bookings", data={"q": "a"})
     assert short.status_code == 400 and 'role="alert"' in short.get_data(as_text=True)
+    assert client.post("/console/admin/bookings", data={"q": "6" * 101}).status_code == 400
 
 
 def test_search_skips_purged_bookings_and_pages_by_keyset(app, client, world):

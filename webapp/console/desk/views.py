@@ -35,6 +35,7 @@ from webapp.console.views import bp
 from webapp.mail import worker
 
 PAGE_SIZE = 25
+MAX_QUERY = 100  # characters: no name, address or phone is longer
 WALKS_LISTED = 200
 
 
@@ -80,6 +81,9 @@ def admin_bookings() -> tuple[str, int]:
     status = 200
     if request.method == "POST" and len(text) < MIN_QUERY:
         form.q.errors = [gettext("Type at least two characters.")]
+        status = 400
+    elif len(text) > MAX_QUERY:
+        form.q.errors = [gettext("Type at most 100 characters.")]
         status = 400
     elif text:
         with get_db().transaction() as db_session:
