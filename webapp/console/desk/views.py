@@ -30,7 +30,7 @@ from webapp.common.i18n import LANGUAGES, current_language
 from webapp.console.auth import coordinator_required
 from webapp.console.desk.forms import MoveForm, PartyForm, SearchForm, TakeBookingForm
 from webapp.console.desk.pages import booking_lines, walk_choices
-from webapp.console.forms import ConfirmForm, choices
+from webapp.console.forms import choices
 from webapp.console.views import bp
 from webapp.mail import worker
 
@@ -215,7 +215,6 @@ def _booking_page(
         line=line,
         move=move,
         party=party,
-        confirm=ConfirmForm(),
         editable=line.status == "confirmed",
     )
     return page, status
@@ -347,9 +346,7 @@ def admin_waitlist(departure_id: int) -> str:
             abort(404)
         view = load_departure_view(db_session, departure, current_language())
         entries = waitlist.open_entries(db_session, departure_id)
-    return render_template(
-        "console/admin_waitlist.html", view=view, entries=entries, confirm=ConfirmForm()
-    )
+    return render_template("console/admin_waitlist.html", view=view, entries=entries)
 
 
 @bp.post("/admin/departures/<int:departure_id>/waitlist/offer")
