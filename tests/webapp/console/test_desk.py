@@ -220,6 +220,33 @@ def test_take_refuses_clearly_when_full_and_on_bad_input(app, client, world):
     assert _audit(app, "booking.add") == []
 
 
+def test_a_full_walk_takes_the_caller_onto_its_waiting_list(app, client, world):
+    with _db(app)(write_lock=True) as db_session:
+        set_capacity(db_session, world.walk_b, 4)
+        book(db_session, world.walk_b, Party("Early", "early@example.org", 2, "fr"))
+    refused = _take(client, world.walk_b)
+    assert refused.status_code == 409 and 'id="join-waitlist"' in refused.get_data(as_text=True)
+    no_address = _take(client, world.walk_b, email="", waitlist="1")
+    assert no_address.status_code == 400
+    assert "offers seats by email" in no_address.get_data(as_text=True)
+    joined = _take(client, world.walk_b, waitlist="1")
+    assert joined.status_code == 302
+    assert joined.headers["Location"].endswith(f"/console/admin/departures/{world.walk_b}/waitlist")
+    assert _take(client, world.walk_b, waitlist="1").status_code == 302  # a double submit
+    with _db(app)() as db_session:
+        (entry,) = db_session.scalars(select(WaitlistEntry)).all()
+        assert (entry.name, entry.party_size, entry.status) == ("Élodie Mbaye", 3, "waiting")
+    assert [m.kind for m in _outbox(app)] == ["waitlist_joined"]
+    (record,) = _audit(app, "waitlist.join")
+    assert record.actor == ADMIN and record.target == f"waitlist:{entry.id}"
+    page = client.get(joined.headers["Location"]).get_data(as_text=True)
+    assert "Élodie Mbaye" in page and "3 people" in page
+    assert _seats(app, world.walk_b) == (2, 0)
+    seats_free = _take(client, world.walk_a, waitlist="1", key="desk-key-0000000000002")
+    assert seats_free.status_code == 409
+    assert "take the booking instead" in seats_free.get_data(as_text=True)
+
+
 # --- move, resize, cancel ---------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from tours.booking.changes import ChangeRefused
 from tours.booking.idempotency import KeyReused
 from tours.booking.models import Booking, Departure
 from tours.booking.search import MIN_QUERY, get_booking_by_id, search_bookings
+from tours.booking.waitlist import WaitlistRefused
 from tours.db import run_transaction, utcnow
 from webapp.actions import booking as booking_actions
 from webapp.actions import booking_desk as desk_actions
@@ -39,7 +40,7 @@ MAX_QUERY = 100  # characters: no name, address or phone is longer
 WALKS_LISTED = 200
 
 
-def refusal_message(refused: BookingRefused, party_size: int) -> str:
+def refusal_message(refused: BookingRefused | WaitlistRefused, party_size: int) -> str:
     """Why the seats could not be taken, in interface words."""
     if refused.reason == "cancelled":
         return gettext("This walk is cancelled: choose another one.")
@@ -122,13 +123,17 @@ def admin_booking_new() -> Response | tuple[str, int]:
     """Take a booking for someone who phoned, wrote or came by, as online."""
     form = _take_form()
     status = 200
+    full = False
     if request.method == "POST":
         status = 400
         if form.validate():
+            if request.form.get("waitlist"):
+                return _wait(form)
             try:
                 result = _take(form)
             except BookingRefused as refused:
                 form.departure.errors = [refusal_message(refused, form.party_size.data or 0)]
+                full = refused.reason == "full"
                 status = 409
             except KeyReused:
                 flash(
@@ -145,14 +150,52 @@ def admin_booking_new() -> Response | tuple[str, int]:
                 else:
                     flash(gettext("Booking taken; without an email address, nothing is sent."))
                 return redirect(url_for("console.admin_booking", booking_id=result.booking.id))
-    return render_template("console/admin_booking_new.html", form=form), status
+    return render_template("console/admin_booking_new.html", form=form, full=full), status
 
 
-def _take(form: TakeBookingForm) -> BookingResult:
-    """The booking's one transaction (again when a reference was drawn twice); when full,
-    lapsed offers are closed (as online) and the booking tried once more."""
+def _wait(form: TakeBookingForm) -> Response | tuple[str, int]:
+    """Put the party on the full walk's waiting list instead (offers go out by email)."""
+    if not form.email.data:
+        form.email.errors = [
+            gettext("The waiting list offers seats by email: enter an email address.")
+        ]
+        return render_template("console/admin_booking_new.html", form=form, full=True), 400
     departure_id = int(form.departure.data)
-    party = Party(
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            joined = booking_actions.join_waitlist(
+                db_session,
+                current_user.actor,
+                departure_id,
+                _party(form),
+                form.key.data or "",
+                endpoint="console",
+            )
+    except WaitlistRefused as refused:
+        form.departure.errors = [
+            gettext("This walk has free seats for them: take the booking instead.")
+            if refused.reason == "seats_available"
+            else refusal_message(refused, form.party_size.data or 0)
+        ]
+        return render_template("console/admin_booking_new.html", form=form), 409
+    except KeyReused:
+        flash(
+            gettext("This form was already sent for another booking: fill in a new one."),
+            "error",
+        )
+        return redirect(url_for("console.admin_booking_new"))
+    worker.wake()
+    flash(
+        gettext(
+            "On the waiting list, in place %(position)d; they are sent an email.",
+            position=joined.position,
+        )
+    )
+    return redirect(url_for("console.admin_waitlist", departure_id=departure_id))
+
+
+def _party(form: TakeBookingForm) -> Party:
+    return Party(
         name=(form.name.data or "").strip(),
         email=(form.email.data or "").strip(),
         party_size=form.party_size.data or 0,
@@ -160,6 +203,13 @@ def _take(form: TakeBookingForm) -> BookingResult:
         phone=(form.phone.data or "").strip() or None,
         notes=(form.notes.data or "").strip() or None,
     )
+
+
+def _take(form: TakeBookingForm) -> BookingResult:
+    """The booking's one transaction (again when a reference was drawn twice); when full,
+    lapsed offers are closed (as online) and the booking tried once more."""
+    departure_id = int(form.departure.data)
+    party = _party(form)
     origin = booking_actions.Origin(form.source.data or "", bool(form.contact_consent.data))
 
     def attempt(db_session: Session) -> BookingResult:
