@@ -63,8 +63,9 @@ def test_racing_moves_take_the_last_seats_once(db_transaction):
 def test_moves_in_opposite_directions_both_go_through(db_transaction):
     """Each move locks both departures in the same order: no deadlock, both moved."""
     store_tour(db_transaction)
-    east = add_departure(db_transaction, capacity=10, days_ahead=5)
-    west = add_departure(db_transaction, capacity=10, days_ahead=6)
+    # Room for everyone whatever the order (12 seats may be on one walk at a time).
+    east = add_departure(db_transaction, capacity=20, days_ahead=5, max_party=4)
+    west = add_departure(db_transaction, capacity=20, days_ahead=6, max_party=4)
     eastern = [_book(db_transaction, east, 2, n) for n in range(4)]
     western = [_book(db_transaction, west, 1, n + 10) for n in range(4)]
     jobs = [lambda s, r=r: move_booking(s, r, west) for r in eastern]
