@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/phone_bench.py
 	$(BIN)/python bench/booking_bench.py
+	$(BIN)/python bench/booking_search_bench.py
 	$(BIN)/python bench/mail_bench.py
 	$(BIN)/python bench/assemble_bench.py
 	$(BIN)/python bench/catalogue_bench.py

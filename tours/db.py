@@ -11,9 +11,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    create_engine,
+    event,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # An execution option: a connection that only reads, one statement at a time (see ``reading``).
@@ -48,6 +60,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+class unicode_lower(FunctionElement[str]):
+    """A text column in lower case for comparing without case, the same on both backends.
+
+    PostgreSQL's ``lower`` knows every alphabet; SQLite's knows ASCII only (``Élodie``
+    would never match ``élodie``), so SQLite connections get Python's ``str.lower`` as
+    ``bidean_lower`` (``make_engine``).  Compare with ``needle.lower()``.
+    """
+
+    type = String()
+    name = "unicode_lower"
+    inherit_cache = True
+
+
+@compiles(unicode_lower)
+def _lower(element: unicode_lower, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _lower_sqlite(element: unicode_lower, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"bidean_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _python_lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -79,6 +118,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            dbapi_conn.create_function("bidean_lower", 1, _python_lower, deterministic=True)
             if ":memory:" not in url and url != "sqlite://":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()

@@ -133,7 +133,9 @@ _TAKE_ANY_SEATS = (
         _DEPARTURES.c.id == bindparam("departure_id"),
         _DEPARTURES.c.status == SCHEDULED,
         _DEPARTURES.c.starts_at > bindparam("now", type_=UTCDateTime()),
-        _DEPARTURES.c.max_party >= _SEATS,
+        # The whole party must fit the per-booking maximum (more than ``seats`` when a
+        # booking grows).
+        _DEPARTURES.c.max_party >= bindparam("party"),
         _DEPARTURES.c.seats_taken + _DEPARTURES.c.seats_held + _SEATS <= _DEPARTURES.c.capacity,
     )
     .values(seats_taken=_DEPARTURES.c.seats_taken + _SEATS)
@@ -159,15 +161,27 @@ def _find_by_key(db_session: Session, key: str) -> Booking | None:
 
 
 def _take_seats(
-    db_session: Session, departure_id: int, seats: int, now: datetime, *, private: bool = False
+    db_session: Session,
+    departure_id: int,
+    seats: int,
+    now: datetime,
+    party: int | None = None,
+    *,
+    private: bool = False,
 ) -> DepartureSeats | None:
     """The one conditional UPDATE; the departure's seats as they now stand, or None.
 
-    ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats and
-    reading them are one round trip, not two.  Only with ``private`` may the departure
-    be a private one (a group's own walk).
+    ``party``: the size of the whole party the seats are for (``seats`` unless a booking
+    grows).  ``RETURNING`` hands back the row the UPDATE wrote, so confirming the seats
+    and reading them are one round trip, not two.  Only with ``private`` may the
+    departure be a private one (a group's own walk).
     """
-    values = {"departure_id": departure_id, "seats": seats, "now": now}
+    values = {
+        "departure_id": departure_id,
+        "seats": seats,
+        "party": seats if party is None else party,
+        "now": now,
+    }
     statement = _TAKE_ANY_SEATS if private else _TAKE_SEATS
     row = db_session.connection().execute(statement, values).first()
     return None if row is None else DepartureSeats(*row)
@@ -187,6 +201,25 @@ def _refusal(
     if seats > departure.max_party:
         return BookingRefused("party_too_large", departure)
     return BookingRefused("full", departure)
+
+
+def take_seats(
+    db_session: Session,
+    departure_id: int,
+    seats: int,
+    now: datetime,
+    *,
+    party: int | None = None,
+    private: bool = False,
+) -> DepartureSeats:
+    """Add ``seats`` to an existing booking's departure by the seat rule (a booking moved
+    here, or grown to ``party`` people); ``BookingRefused`` when they are not there.
+    Only with ``private`` may it be a group's own walk (its booking grows)."""
+    taken = _take_seats(db_session, departure_id, seats, now, party, private=private)
+    if taken is None:
+        wanted = seats if party is None else party
+        raise _refusal(db_session, departure_id, wanted, now, private)
+    return taken
 
 
 def book(

@@ -29,6 +29,14 @@ EXPIRED = "expired"
 DECLINED = "declined"
 LEFT = "left"  # the party took itself off the list
 
+# Where a booking came from: the site or the API, or a coordinator who took it in the
+# console from a phone call, an email or someone at the desk.
+ONLINE = "online"
+PHONE = "phone"
+EMAIL = "email"
+IN_PERSON = "in_person"
+DESK_SOURCES = (PHONE, EMAIL, IN_PERSON)
+
 
 class Departure(Base):
     """A tour at a start time, in one language, with a capacity and a meeting point."""
@@ -108,6 +116,10 @@ class Booking(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
     purged_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(16), default=ONLINE, server_default=ONLINE)
+    # Whether the person agreed to be contacted (asked when a coordinator takes the
+    # booking; online bookings are not asked, so False).
+    contact_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     departure: Mapped[Departure] = relationship()
 

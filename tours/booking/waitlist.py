@@ -152,6 +152,21 @@ def position(db_session: Session, entry: WaitlistEntry) -> int:
     return int(ahead or 0) + 1
 
 
+def open_entries(db_session: Session, departure_id: int) -> list[WaitlistEntry]:
+    """A departure's waiting list as it stands: parties waiting or holding an offer, in
+    the order they joined (the order seats are offered in)."""
+    return list(
+        db_session.scalars(
+            select(WaitlistEntry)
+            .where(
+                WaitlistEntry.departure_id == departure_id,
+                WaitlistEntry.status.in_((WAITING, OFFERED)),
+            )
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    )
+
+
 def release_seats(
     db_session: Session, departure_id: int, now: datetime, hold: timedelta = DEFAULT_HOLD
 ) -> list[WaitlistEntry]:

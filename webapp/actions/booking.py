@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from guides import audit
 from guides.audit import Actor
 from tours.booking import bookings as core
-from tours.booking import cancellation, waitlist
+from tours.booking import cancellation, changes, waitlist
 from tours.booking.bookings import BookingResult, Party
 from tours.booking.cancellation import CancelResult
 from tours.booking.idempotency import request_fingerprint
@@ -42,6 +42,14 @@ def _audit(db_session: Session, actor: Actor, action: str, target: str, **detail
         audit.record(db_session, actor, action, target, **details)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """How a booking taken in the console reached the coordinator, and what was agreed."""
+
+    source: str  # phone, email or in_person (``tours.booking.models.DESK_SOURCES``)
+    contact_consent: bool
+
+
 def place_booking(
     db_session: Session,
     actor: Actor,
@@ -50,18 +58,24 @@ def place_booking(
     idempotency_key: str | None,
     *,
     endpoint: str = "api",
+    origin: Origin | None = None,
 ) -> BookingResult:
     """Book seats; raises ``BookingRefused``, ``DepartureNotFound``, ``KeyReused`` or
     ``TryAgain`` (a reference drawn twice: run the transaction again).
 
-    ``endpoint`` (``api`` or ``form``) goes into the request's fingerprint with the
-    departure and the party: a key sent again with anything else is refused.  For the
-    public, four statements in the transaction (the key lookup when there is a key, the
-    booking's INSERT, the seats' UPDATE, the outbox row's INSERT); the confirmation is
-    composed by the mail worker.
+    ``endpoint`` (``api``, ``form`` or ``console``) goes into the request's fingerprint
+    with the departure, the party and the ``origin``: a key sent again with anything
+    else is refused.  ``origin``: a booking a coordinator took (by phone, email or in
+    person), recorded with the booking and in its audit record.  For the public, four
+    statements in the transaction (the key lookup when there is a key, the booking's
+    INSERT, the seats' UPDATE, the outbox row's INSERT); the confirmation is composed by
+    the mail worker.  A party without an email address (taken by phone) gets none.
     """
     privacy.remember(party.name, party.email, party.phone)
-    fingerprint = request_fingerprint(f"{endpoint}.booking", departure_id, party)
+    asked = f"{endpoint}.booking"
+    if origin is not None:
+        asked += f".{origin.source}.{int(origin.contact_consent)}"
+    fingerprint = request_fingerprint(asked, departure_id, party)
     result = core.book(
         db_session,
         departure_id,
@@ -70,7 +84,14 @@ def place_booking(
         request_hash=fingerprint if idempotency_key else None,
     )
     if not result.replayed:
-        booking_mail(db_session, "confirmation", result.booking, result.departure)
+        recorded: dict[str, Any] = {}
+        if origin is not None:
+            changes.record_origin(
+                db_session, result.booking.id, origin.source, origin.contact_consent
+            )
+            recorded = {"source": origin.source, "contact_consent": origin.contact_consent}
+        if party.email:
+            booking_mail(db_session, "confirmation", result.booking, result.departure)
         _audit(
             db_session,
             actor,
@@ -78,6 +99,7 @@ def place_booking(
             f"booking:{result.booking.reference}",
             departure=departure_id,
             party_size=party.party_size,
+            **recorded,
         )
     return result
 

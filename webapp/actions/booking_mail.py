@@ -25,6 +25,7 @@ from webapp.mail import messages as mail
 BOOKING_SUBJECTS = {
     "confirmation": lazy_gettext("Your booking %(reference)s: %(tour)s"),
     "cancelled": lazy_gettext("Booking %(reference)s cancelled"),
+    "moved": lazy_gettext("Your booking %(reference)s has moved: %(tour)s on %(date)s"),
     "departure_cancelled": lazy_gettext("Cancelled: %(tour)s on %(date)s"),
     "waitlist_joined": lazy_gettext("You are on the waiting list: %(tour)s"),
     "offer": lazy_gettext("Seats for you: %(tour)s on %(date)s"),
@@ -32,7 +33,9 @@ BOOKING_SUBJECTS = {
 mail.register_subjects(BOOKING_SUBJECTS)
 
 #: The kinds recorded about a booking, which the mail worker composes.
-BOOKING_KINDS = ("confirmation", "cancelled", "departure_cancelled")
+BOOKING_KINDS = ("confirmation", "moved", "cancelled", "departure_cancelled")
+#: The kinds whose calendar file takes the event off the booker's calendar.
+CANCELLING_KINDS = ("cancelled", "departure_cancelled")
 
 
 def booking_mail(

@@ -30,10 +30,16 @@ class CalendarEvent:
     lat: float
     url: str
     cancelled: bool = False
+    revised: bool = False  # replaces the event of an earlier file (the booking moved)
 
     @property
     def uid(self) -> str:
         return f"booking-{self.reference}@{self.domain}"
+
+    @property
+    def sequence(self) -> int:
+        """A revision or a cancellation must outrank the published event it replaces."""
+        return 1 if self.cancelled or self.revised else 0
 
 
 def booking_calendar(event: CalendarEvent, *, now: datetime | None = None) -> bytes:
@@ -54,8 +60,7 @@ def booking_calendar(event: CalendarEvent, *, now: datetime | None = None) -> by
     vevent.add("location", f"{event.location_name} ({event.lat:.6f}, {event.lon:.6f})")
     vevent.add("geo", (event.lat, event.lon))  # iCalendar's GEO is latitude first
     vevent.add("url", event.url)
-    # A cancellation must outrank the published event it replaces.
-    vevent.add("sequence", 1 if event.cancelled else 0)
+    vevent.add("sequence", event.sequence)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     # The VTIMEZONE is the same for every booking in a zone and year: splice in its
     # cached bytes where icalendar would write it, between the calendar's properties

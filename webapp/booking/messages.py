@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tours.booking import departures as deps
 from tours.booking.models import Booking, Departure, OutboxMessage
-from webapp.actions.booking_mail import BOOKING_KINDS
+from webapp.actions.booking_mail import BOOKING_KINDS, CANCELLING_KINDS
 from webapp.actions.links import manage_token
 from webapp.booking.calendar import CalendarEvent, booking_calendar
 from webapp.common.departure_views import DepartureView, load_departure_view
@@ -22,8 +22,11 @@ def booking_ics(
     view: DepartureView,
     cancelled: bool,
     manage_url: str | None = None,
+    *,
+    revised: bool = False,
 ) -> bytes:
-    """The booking as an iCalendar file (a cancellation when ``cancelled``).
+    """The booking as an iCalendar file (a cancellation when ``cancelled``; ``revised``
+    when it replaces the event of an earlier file, as after a move).
 
     ``manage_url``: the link the email already carries, so it is signed once, not twice.
     """
@@ -41,6 +44,7 @@ def booking_ics(
         url=manage_url
         or mail.external_url("booking.manage", token=manage_token(booking, departure)),
         cancelled=cancelled,
+        revised=revised,
     )
     return booking_calendar(event)
 
@@ -53,7 +57,7 @@ def booking_message(db_session: Session, message: OutboxMessage) -> EmailMessage
     departure = deps.get_departure(db_session, booking.departure_id)
     kind = message.kind
     view = load_departure_view(db_session, departure, booking.language)
-    cancelled = kind != "confirmation"
+    cancelled = kind in CANCELLING_KINDS
     manage_url = mail.external_url("booking.manage", token=manage_token(booking, departure))
     context = {
         "booking": booking,
@@ -64,7 +68,8 @@ def booking_message(db_session: Session, message: OutboxMessage) -> EmailMessage
     }
     attachments = [
         mail.calendar_attachment(
-            booking_ics(booking, departure, view, cancelled, manage_url), cancelled
+            booking_ics(booking, departure, view, cancelled, manage_url, revised=kind == "moved"),
+            cancelled,
         )
     ]
     # To the address recorded with the message (the booking's when it was recorded).

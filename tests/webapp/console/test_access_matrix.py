@@ -43,6 +43,7 @@ def console_requests(app, world, mark_id: int = 1) -> list[tuple[str, str, str]]
         "stop_id": "sf-01",
         "token": "not-a-real-token",
         "account_id": 1,
+        "booking_id": world.booking_ids[0],
         # The tour editor works on a tour no walk of the world uses: withdrawing it (a
         # coordinator's POST) must not take guide A's walk off the site mid-test.
         "slug": "zabala-kitchens-and-workshops",
