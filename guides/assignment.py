@@ -175,8 +175,8 @@ class WithdrawalRefused(GuideError):
     """A walk that cannot be given back now: ``reason`` is ``cancelled`` or ``started``."""
 
     def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"This walk cannot be given back: it has {reason}.")
+        # GuideError keeps ``reason`` too: set it there, or its default would replace it.
+        super().__init__(f"This walk cannot be given back: it has {reason}.", reason)
 
 
 def withdraw(

@@ -35,8 +35,8 @@ class AvailabilityError(GuideError):
     """A mark that cannot be stored as given; ``reason`` says which rule it broke."""
 
     def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
+        # GuideError keeps ``reason`` too: set it there, or its default would replace it.
+        super().__init__(message, reason)
 
 
 # The reasons of ``AvailabilityError``, for the console to say them in its language.

@@ -40,7 +40,16 @@ MAX_SERIES = 366
 
 
 class ScheduleError(BideanError):
-    """A departure that cannot be scheduled as asked; the message says how to fix it."""
+    """A departure that cannot be scheduled as asked; the message says how to fix it.
+
+    The message is in the command line's words; ``reason`` (a short code) and ``values``
+    let a page say the same thing in its own words and language.
+    """
+
+    def __init__(self, message: str, reason: str = "", **values: Any) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 class DepartureNotFound(NotFound):
@@ -67,7 +76,9 @@ def tour_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"The tour's timezone {name!r} is not a known IANA zone.") from exc
+        raise ScheduleError(
+            f"The tour's timezone {name!r} is not a known IANA zone.", "zone", zone=name
+        ) from exc
 
 
 def localize(wall: datetime, zone: ZoneInfo) -> datetime:
@@ -81,11 +92,15 @@ def localize(wall: datetime, zone: ZoneInfo) -> datetime:
         if back != wall:
             raise ScheduleError(
                 f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip that "
-                "hour for daylight saving time. Choose a time outside the gap."
+                "hour for daylight saving time. Choose a time outside the gap.",
+                "clock_gap",
+                time=wall,
             )
         raise ScheduleError(
             f"{wall:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back that "
-            "night). Choose a time outside that hour."
+            "night). Choose a time outside that hour.",
+            "clock_fold",
+            time=wall,
         )
     return first
 
@@ -102,27 +117,34 @@ def series_dates(start: date, until: date, weekdays: Sequence[str]) -> list[date
         else:
             raise ScheduleError(
                 f"--every {name!r} is not understood: use a weekday name such as 'saturday', "
-                "several separated by commas, or 'day'."
+                "several separated by commas, or 'day'.",
+                "every",
             )
     if until < start:
-        raise ScheduleError(f"--until {until} is before the first session on {start}.")
+        raise ScheduleError(
+            f"--until {until} is before the first session on {start}.", "until", until=until
+        )
     days = [start + timedelta(days=n) for n in range((until - start).days + 1)]
     found = [d for d in days if d.weekday() in wanted]
     if len(found) > MAX_SERIES:
         raise ScheduleError(
-            f"That series would create {len(found)} sessions; at most {MAX_SERIES} at once."
+            f"That series would create {len(found)} sessions; at most {MAX_SERIES} at once.",
+            "series",
+            count=len(found),
+            most=MAX_SERIES,
         )
     return found
 
 
 def _check_request(req: DepartureRequest) -> None:
     if req.capacity < 1:
-        raise ScheduleError("--capacity must be at least 1.")
+        raise ScheduleError("--capacity must be at least 1.", "capacity")
     if req.max_party < 1:
-        raise ScheduleError("--max-party must be at least 1.")
+        raise ScheduleError("--max-party must be at least 1.", "max_party")
     if not is_valid_tag(req.language):
         raise ScheduleError(
-            f"--language {req.language!r} is not a BCP 47 language tag such as 'es' or 'eu'."
+            f"--language {req.language!r} is not a BCP 47 language tag such as 'es' or 'eu'.",
+            "language",
         )
 
 
@@ -141,7 +163,7 @@ def schedule(
     now = now or utcnow()
     record = db_session.scalars(select(TourRecord).where(TourRecord.slug == req.slug)).one_or_none()
     if record is None:
-        raise ScheduleError(f"No tour {req.slug!r} is stored; import it first.")
+        raise ScheduleError(f"No tour {req.slug!r} is stored; import it first.", "no_tour")
     tour = get_tour(db_session, req.slug).tour
     zone = tour_zone(tour.timezone)
     stops = tour.ordered_public_stops()
@@ -151,20 +173,23 @@ def schedule(
             known = ", ".join(s.id for s in tour.public_stops)
             raise ScheduleError(
                 f"--meeting-stop {req.meeting_stop_id!r} is not a published stop of "
-                f"{req.slug!r}; choose one of: {known}."
+                f"{req.slug!r}; choose one of: {known}.",
+                "meeting_stop",
             )
         meeting = matches[0]
     elif stops:
         meeting = stops[0]
     else:
-        raise ScheduleError(f"Tour {req.slug!r} has no published stop to meet at.")
+        raise ScheduleError(f"Tour {req.slug!r} has no published stop to meet at.", "no_stop")
     wall_time = req.local_start.time()
     days = list(dates) if dates is not None else [req.local_start.date()]
     starts = [localize(datetime.combine(d, wall_time), zone) for d in days]
     for start in starts:
         if start <= now:
             raise ScheduleError(
-                f"{start:%Y-%m-%d %H:%M} ({zone.key}) is in the past; sessions are for the future."
+                f"{start:%Y-%m-%d %H:%M} ({zone.key}) is in the past; sessions are for the future.",
+                "past",
+                time=start,
             )
     departures = [
         Departure(
@@ -465,12 +490,14 @@ def set_capacity(db_session: Session, departure_id: int, capacity: int) -> Depar
     """Change a departure's capacity; never below the seats already taken or held."""
     departure = get_departure(db_session, departure_id, lock=True)
     if capacity < 1:
-        raise ScheduleError("The capacity must be at least 1.")
+        raise ScheduleError("The capacity must be at least 1.", "capacity")
     in_use = departure.seats_taken + departure.seats_held
     if capacity < in_use:
         raise ScheduleError(
             f"Session {departure_id} already has {counted(in_use, 'seat')} booked or offered; "
-            f"the capacity cannot go below that."
+            f"the capacity cannot go below that.",
+            "below_booked",
+            seats=in_use,
         )
     departure.capacity = capacity
     departure.max_party = min(departure.max_party, capacity)

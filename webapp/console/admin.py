@@ -47,7 +47,7 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
-from webapp.console.wording import guide_refusal, tour_choices
+from webapp.console.wording import guide_refusal, schedule_refusal, tour_choices
 from webapp.mail import worker
 
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
@@ -55,8 +55,9 @@ ORIGIN_LANGUAGES = ("es", "en")
 
 
 def _error(error: BideanError) -> None:
-    """A domain refusal, shown as it is: its messages say what to change."""
-    flash(str(error), "error")
+    """A domain refusal: its message says what to change (a scheduling one in the
+    interface's words rather than the command line's)."""
+    flash(schedule_refusal(error) if isinstance(error, deps.ScheduleError) else str(error), "error")
 
 
 # --- departures -------------------------------------------------------------------------

@@ -14,12 +14,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_date, format_time, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from guides import accounts, profiles
 from guides.accounts import AccountError
+from tours.booking.departures import ScheduleError
 from tours.errors import BideanError
 from tours.tour.store import newest_version, tour_listings
 from webapp.common.i18n import LANGUAGES, current_language, language_name
@@ -275,3 +276,46 @@ for _name, _filter in (
     ("stop_of", stop_of),
 ):
     bp.add_app_template_filter(_filter, _name)
+
+
+def schedule_refusal(error: ScheduleError) -> str:
+    """Why a walk could not be scheduled or changed, in interface words (the command
+    line's message names its options, such as ``--capacity``)."""
+    values = error.values
+    when = values.get("time")
+    # The walk's own wall time (aware in the tour's zone, or naive): never shifted to UTC.
+    wall = when.replace(tzinfo=None) if when is not None else None
+    shown = f"{format_date(wall, 'medium')} {format_time(wall, 'short')}" if wall else ""
+    sentences = {
+        "zone": lambda: gettext("The tour's time zone is not known: fix it in the tour."),
+        "clock_gap": lambda: gettext(
+            "%(time)s does not exist there: the clocks skip that hour. Choose another time.",
+            time=shown,
+        ),
+        "clock_fold": lambda: gettext(
+            "%(time)s happens twice there: the clocks go back that night. Choose another time.",
+            time=shown,
+        ),
+        "every": lambda: gettext("Choose the weekday the walks repeat on."),
+        "until": lambda: gettext("The last date of the series is before the first walk."),
+        "series": lambda: gettext(
+            "That series would make %(count)d walks; at most %(most)d at once.",
+            count=values.get("count", 0),
+            most=values.get("most", 0),
+        ),
+        "capacity": lambda: gettext("A walk needs at least one seat."),
+        "max_party": lambda: gettext("A booking must be allowed at least one person."),
+        "language": lambda: gettext("Choose the walk's language from the list."),
+        "no_tour": lambda: gettext("That tour is not stored any more: choose another."),
+        "meeting_stop": lambda: gettext("Choose the meeting point among the tour's stops."),
+        "no_stop": lambda: gettext(
+            "This tour has no published stop to meet at: publish one in the editor first."
+        ),
+        "past": lambda: gettext("%(time)s is in the past: choose a later time.", time=shown),
+        "below_booked": lambda: gettext(
+            "%(seats)d seats are already booked or offered: the walk cannot have fewer.",
+            seats=values.get("seats", 0),
+        ),
+    }
+    sentence = sentences.get(error.reason)
+    return sentence() if sentence else without_flags(str(error))

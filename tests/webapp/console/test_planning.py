@@ -296,3 +296,23 @@ def test_a_coordinator_reads_a_guides_marks_without_changing_them(app, client):
     client.post("/console/logout")
     log_in(client, GUIDE_A)
     assert client.get("/console/admin/guides/youssef/availability").status_code == 403
+
+
+def test_scheduling_refusals_are_in_interface_words_not_command_line_options(app, client):
+    world = build_world(app)
+    log_in(client, ADMIN)
+    # World's walk A has 3 people booked: the capacity cannot go below that.
+    client.post(f"/console/admin/departures/{world.walk_a}/capacity", data={"capacity": "2"})
+    page = client.get(f"/console/admin/departures/{world.walk_a}").get_data(as_text=True)
+    (alert,) = ALERT.findall(page)
+    assert "3 seats are already booked or offered" in alert
+    assert "Session" not in alert and "--" not in alert
+    # A walk in the past, in Spanish: the sentence is the interface's, no option named.
+    past = datetime.now() - timedelta(days=2)
+    response = client.post(
+        "/console/admin/departures?lang=es",
+        data=_form(past, guide=""),
+        headers={"Accept-Language": "es"},
+    )
+    (alert,) = ALERT.findall(response.get_data(as_text=True))
+    assert "en el pasado" in alert and "--" not in alert and "sessions" not in alert

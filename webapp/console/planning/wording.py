@@ -13,11 +13,12 @@ from guides import availability as avail
 from guides.assignment import WithdrawalRefused
 from guides.availability import AvailabilityError, GuideUnavailable
 from guides.clashes import GuideClash, MeetingWarning
-from tours.booking.departures import get_departure
+from tours.booking.departures import ScheduleError, get_departure
 from tours.booking.models import Departure
 from tours.errors import BideanError
 from webapp.common.departure_views import departure_date, departure_time, load_departure_view
 from webapp.common.i18n import current_language
+from webapp.console.wording import schedule_refusal
 
 
 def walk_name(db_session: Session, departure: Departure) -> dict[str, str]:
@@ -41,6 +42,8 @@ def refusal(db_session: Session, error: BideanError) -> str:
         )
     if isinstance(error, GuideUnavailable):
         return unavailable(error)
+    if isinstance(error, ScheduleError):
+        return schedule_refusal(error)
     return str(error)
 
 
