@@ -31,11 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 
 from tours.coords import BBox, LonLat
 from tours.errors import BideanError
 from tours.text import counted
+from tours.tour.geodesic import GEOD, step_lengths_m
 from tours.tour.segments import project, proper_crossings
 
 __all__ = [
@@ -80,7 +81,7 @@ _TIE_M = 1e-6
 # Legs shorter than this along the route are "zero": both stops project to the same spot.
 _ZERO_LEG_M = 0.01
 
-_GEOD = Geod(ellps="WGS84")
+_GEOD = GEOD
 #: How many located points a geometry remembers (a tour's stops, many times over).
 _REMEMBERED = 100_000
 
@@ -258,7 +259,7 @@ class RouteGeometry:
         part_ends = np.cumsum([len(p) for p in parts])
         walked = np.ones(len(lonlat) - 1, dtype=bool)
         walked[part_ends[:-1] - 1] = False
-        _, _, step = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        step = step_lengths_m(lon, lat)
         self._step_m: FloatArray = np.where(walked, step, 0.0)
         # cumulative[i] is the distance along the route to vertex i.
         self._cumulative_m: FloatArray = np.concatenate(([0.0], np.cumsum(self._step_m)))
