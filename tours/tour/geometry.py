@@ -31,12 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 
 from tours.coords import BBox, LonLat
 from tours.errors import BideanError
 from tours.text import counted
-from tours.tour.segments import project, proper_crossings
+from tours.tour.geodesic import GEOD, step_lengths_m
+from tours.tour.segment_runs import SegmentRuns
 
 __all__ = [
     "DEFAULT_DWELL_MINUTES",
@@ -80,7 +81,7 @@ _TIE_M = 1e-6
 # Legs shorter than this along the route are "zero": both stops project to the same spot.
 _ZERO_LEG_M = 0.01
 
-_GEOD = Geod(ellps="WGS84")
+_GEOD = GEOD
 #: How many located points a geometry remembers (a tour's stops, many times over).
 _REMEMBERED = 100_000
 
@@ -258,7 +259,7 @@ class RouteGeometry:
         part_ends = np.cumsum([len(p) for p in parts])
         walked = np.ones(len(lonlat) - 1, dtype=bool)
         walked[part_ends[:-1] - 1] = False
-        _, _, step = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        step = step_lengths_m(lon, lat)
         self._step_m: FloatArray = np.where(walked, step, 0.0)
         # cumulative[i] is the distance along the route to vertex i.
         self._cumulative_m: FloatArray = np.concatenate(([0.0], np.cumsum(self._step_m)))
@@ -289,19 +290,13 @@ class RouteGeometry:
             raise GeometryError(
                 "no part of the route has 2 distinct positions; a line needs at least 2"
             )
-        start = self._seg_start
-        self._ax, self._ay = x[start], y[start]
-        self._dx, self._dy = x[start + 1] - self._ax, y[start + 1] - self._ay
-        self._segments = shapely.linestrings(
-            np.stack(
-                (
-                    np.column_stack((self._ax, self._ay)),
-                    np.column_stack((x[start + 1], y[start + 1])),
-                ),
-                axis=1,
-            )
+        self._runs = SegmentRuns(x, y, self._seg_start, one_part=len(parts) == 1)
+        self._ax, self._ay, self._dx, self._dy = (
+            self._runs.ax,
+            self._runs.ay,
+            self._runs.dx,
+            self._runs.dy,
         )
-        self._tree = shapely.STRtree(self._segments)
         self._located = _Places()
 
     def measures(self, lines: Sequence[Sequence[Sequence[float]]]) -> bool:
@@ -379,17 +374,11 @@ class RouteGeometry:
         points = shapely.points(px, py)
 
         # 1. Distance to the nearest segment, one per point.
-        (nearest_in, _), nearest_d = self._tree.query_nearest(
-            points, return_distance=True, all_matches=False
-        )
-        min_d = np.empty(n, dtype=np.float64)
-        min_d[nearest_in] = nearest_d
+        min_d = self._runs.nearest_m(points)
         radius = min_d + np.maximum(MIN_SLACK_M, SLACK_FRACTION * min_d)
 
-        # 2. All candidate segments; sort by (point, route order) to find the passes.
-        cand_pt, cand_seg = self._tree.query(points, predicate="dwithin", distance=radius)
-        by_point_then_route = np.lexsort((cand_seg, cand_pt))
-        cand_pt, cand_seg = cand_pt[by_point_then_route], cand_seg[by_point_then_route]
+        # 2. All candidate segments, by (point, route order), to find the passes.
+        cand_pt, cand_seg, t, foot_x, foot_y, dist = self._runs.within(points, px, py, radius)
         new_pass = np.ones(len(cand_pt), dtype=bool)
         new_pass[1:] = (cand_pt[1:] != cand_pt[:-1]) | (cand_seg[1:] != cand_seg[:-1] + 1)
         pass_id = np.cumsum(new_pass)
@@ -399,12 +388,9 @@ class RouteGeometry:
         earliest_pass[cand_pt[first_of_point]] = pass_id[first_of_point]
         keep = pass_id == earliest_pass[cand_pt]
         cand_pt, cand_seg = cand_pt[keep], cand_seg[keep]
+        t, foot_x, foot_y, dist = t[keep], foot_x[keep], foot_y[keep], dist[keep]
 
-        # 3. Project onto each candidate of the earliest pass (numpy, no GEOS calls), then
-        # take the earliest segment within _TIE_M of the pass's nearest distance.
-        ax, ay, dx, dy = (v[cand_seg] for v in (self._ax, self._ay, self._dx, self._dy))
-        t, foot_x, foot_y = project(ax, ay, dx, dy, px[cand_pt], py[cand_pt])
-        dist = np.hypot(px[cand_pt] - foot_x, py[cand_pt] - foot_y)
+        # 3. The earliest segment of that pass within _TIE_M of the pass's nearest distance.
         # Candidates are now grouped by point; group k is the k-th point that has any.
         group_start = np.concatenate(([True], cand_pt[1:] != cand_pt[:-1]))
         group = np.cumsum(group_start) - 1
@@ -441,19 +427,11 @@ class RouteGeometry:
         (arriving at a point of an earlier street and leaving on the other side) is not
         reported, because no single pair of segments crosses there.
         """
-        # The index gives the pairs whose bounding boxes meet (~3 per segment on a city
-        # walk); the exact test is then plain numpy on those pairs. Asking the index for
-        # predicate="crosses" gives the same pairs but is ~10x slower, one GEOS call each.
-        left, right = self._tree.query(self._segments)
-        once = left < right
-        left, right = left[once], right[once]
-        ax, ay, adx, ady = self._ax[left], self._ay[left], self._dx[left], self._dy[left]
-        cx, cy, cdx, cdy = self._ax[right], self._ay[right], self._dx[right], self._dy[right]
-
-        proper = proper_crossings(ax, ay, adx, ady, cx, cy, cdx, cdy)
-        if not proper.any():
+        # The index gives the runs whose bounding boxes meet; the exact test on their
+        # segments' pairs is plain numpy (a GEOS predicate per pair was ~10x slower).
+        left, right = self._runs.crossing_pairs()
+        if len(left) == 0:
             return []
-        left, right = left[proper], right[proper]
         route_order = np.lexsort((right, left))
         left, right = left[route_order], right[route_order]
         ax, ay, adx, ady = self._ax[left], self._ay[left], self._dx[left], self._dy[left]

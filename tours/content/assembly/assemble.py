@@ -241,7 +241,7 @@ def _assemble(roles: list[tuple[str, SourceData]], options: AssemblyOptions) -> 
     stop_features = _stops(parts.stops, options, route_props["languages"][0], result)
     arrays = CoordinateArrays()  # the route's, converted once for the order and the check
     for coords, array in (kept for s in read.values() for kept in s.arrays.values()):
-        arrays.keep(coords, array)
+        arrays.keep(coords, array, made_from=True)  # the reader's lists are its arrays'
     geometry = None if drawn else measure_route(parts.route, arrays)
     order = decide_order(
         geometry,

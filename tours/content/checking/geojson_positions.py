@@ -66,15 +66,24 @@ class CoordinateArrays:
 
     def __init__(self) -> None:
         self._arrays: dict[int, tuple[list[Any], FloatArray]] = {}
+        self._made_from: set[int] = set()
 
-    def keep(self, coords: list[Any], array: FloatArray) -> None:
+    def keep(self, coords: list[Any], array: FloatArray, *, made_from: bool = False) -> None:
+        """Keep ``array`` for ``coords``; ``made_from`` when ``coords`` is
+        ``array.tolist()`` (a reader's), so its values are plain floats, known unseen."""
         if len(coords) >= self.MIN_POSITIONS:
             self._arrays[id(coords)] = (coords, array)
+            if made_from:
+                self._made_from.add(id(coords))
 
     def get(self, coords: Any) -> FloatArray | None:
         """The full ``(n, 2 or 3)`` array of ``coords``, if validation converted it."""
         entry = self._arrays.get(id(coords))
         return entry[1] if entry is not None and entry[0] is coords else None
+
+    def made_from(self, coords: Any) -> FloatArray | None:
+        """The array ``coords`` was made from (``tolist``), if kept with ``made_from``."""
+        return self.get(coords) if id(coords) in self._made_from else None
 
 
 class CoordinateChecks:
@@ -135,8 +144,13 @@ class CoordinateChecks:
                 f" {json_type(coords)}.",
             )
             return None
-        known = self.arrays.get(coords) if self.arrays is not None else None
-        fast = _fast_positions(coords, known)
+        origin = self.arrays.made_from(coords) if self.arrays is not None else None
+        if origin is not None and origin.ndim == 2 and origin.shape[1] in (2, 3):
+            # A reader's list of plain floats: the array alone says whether all are fine.
+            fast = _fast_array(origin)
+        else:
+            known = self.arrays.get(coords) if self.arrays is not None else None
+            fast = _fast_positions(coords, known)
         if fast is not None:
             array, uniform = fast
             if uniform and self.arrays is not None:
@@ -339,6 +353,11 @@ def _fast_positions(
             array = np.asarray([pos[:2] for pos in coords], dtype=np.float64)
     except OverflowError:  # an integer beyond the range of a double
         return None
+    return _fast_array(array, uniform)
+
+
+def _fast_array(array: FloatArray, uniform: bool = True) -> tuple[FloatArray, bool] | None:
+    """``_fast_positions`` of positions already in one float array: finite, in range."""
     lonlat = array[:, :2]
     if not np.isfinite(lonlat).all() or not np.isfinite(array).all():
         return None

@@ -431,6 +431,9 @@ def _geometry(element: Element, kind: str, arrays: Arrays | None = None) -> dict
         return {"type": "Point", "coordinates": positions[0]}
     if kind in ("LineString", "LinearRing", "Track"):
         line = _track(element) if kind == "Track" else _coordinates(element, arrays)
+        array = arrays.get(id(line)) if arrays is not None else None
+        if array is not None and array[0] is line:  # its width says it for every position
+            return {"type": "LineString", "coordinates": line} if array[1].shape[1] >= 2 else None
         return {"type": "LineString", "coordinates": line} if _positions(line) else None
     if kind == "Polygon":
         return _polygon(element)
