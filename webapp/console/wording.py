@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import format_date, format_time, gettext
+from flask_babel import format_date, format_time, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -298,9 +298,10 @@ def schedule_refusal(error: ScheduleError) -> str:
         ),
         "every": lambda: gettext("Choose the weekday the walks repeat on."),
         "until": lambda: gettext("The last date of the series is before the first walk."),
-        "series": lambda: gettext(
-            "That series would make %(count)d walks; at most %(most)d at once.",
-            count=values.get("count", 0),
+        "series": lambda: ngettext(
+            "That series would make %(num)d walk; at most %(most)d at once.",
+            "That series would make %(num)d walks; at most %(most)d at once.",
+            values.get("count", 0),
             most=values.get("most", 0),
         ),
         "capacity": lambda: gettext("A walk needs at least one seat."),

@@ -279,6 +279,7 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
     values |= {"position": "3", "name": "X", "max": "6", "language": "Euskara", "party": 3}
     values |= {"slug": "a-walk", "version": "3", "original": "a-tour", "city": "Wrocław"}
     values |= {"when": "11:30"}  # until when a walk's group may not be written to
+    values |= {"most": 100}  # the most walks one series may make
     with app.test_request_context(f"/?lang={lang}"):
         for message in plurals:
             singular, plural = message.id[0], message.id[1]
