@@ -23,8 +23,8 @@ from tours.booking import departures as deps
 from tours.booking.models import Departure
 from tours.db import utcnow
 from tours.errors import BideanError
-from tours.tour.models import TourRecord, TourVersionRecord
 from tours.text import unstorable
+from tours.tour.models import TourRecord, TourVersionRecord
 
 RATINGS = (1, 2, 3, 4, 5)
 # More people than any street walk takes; a typo of an extra digit is caught.
@@ -209,7 +209,9 @@ def route_changes_asked(
     wanted = (Debrief.route_change_needed.is_(True), Debrief.updated_at >= since)
     total = db_session.scalar(select(func.count(Debrief.id)).where(*wanted)) or 0
     rows = db_session.execute(
-        select(Debrief, Departure, TourRecord.slug, TourVersionRecord.title, GuideRecord.display_name)
+        select(
+            Debrief, Departure, TourRecord.slug, TourVersionRecord.title, GuideRecord.display_name
+        )
         .join(Departure, Departure.id == Debrief.departure_id)
         .join(TourRecord, TourRecord.id == Departure.tour_id)
         .outerjoin(

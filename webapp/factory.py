@@ -28,10 +28,10 @@ from webapp.console.accounts import pages as _console_accounts  # noqa: F401  (i
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
+from webapp.console.debriefs import views as _console_debriefs  # noqa: F401  (its routes)
 from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 from webapp.console.groups import views as _console_groups  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
-from webapp.console.debriefs import views as _console_debriefs  # noqa: F401  (its routes)
 from webapp.console.messaging import views as _console_messaging  # noqa: F401  (its routes)
 from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401

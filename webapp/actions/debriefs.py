@@ -12,8 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from guides import audit
-from guides import debriefs
+from guides import audit, debriefs
 from guides.audit import Actor
 from guides.models import Debrief
 from tours.booking import departures as deps
@@ -38,9 +37,7 @@ def file_debrief(
     if reason:
         raise debriefs.DebriefRejected(walk=reason)
     answers = debriefs.check_answers(written)
-    found, changed = debriefs.save(
-        db_session, departure, answers, account_id=account_id, now=now
-    )
+    found, changed = debriefs.save(db_session, departure, answers, account_id=account_id, now=now)
     if changed:
         audit.record(
             db_session,

@@ -165,7 +165,9 @@ def test_no_debrief_before_the_walk_starts_nor_for_a_cancelled_walk(app, client)
     world = build_world(app)  # walk A starts in three days
     log_in(client, GUIDE_A)
     page = client.get(url(world.walk_a)).get_data(as_text=True)
-    assert "The debrief opens once the walk has started." in page and 'id="debrief-form"' not in page
+    assert (
+        "The debrief opens once the walk has started." in page and 'id="debrief-form"' not in page
+    )
     assert "Write the debrief" not in client.get(f"/console/departures/{world.walk_a}").get_data(
         as_text=True
     )
