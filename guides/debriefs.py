@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ RATINGS = (1, 2, 3, 4, 5)
 HEADCOUNT_MAX = 999
 NOTES_MAX = 5000
 ROUTE_CHANGE_MAX = 2000
+# How far back the dashboard and the tour editor list debriefs asking for a route change:
+# long enough to reach the next planning meeting; older asks stay on each walk's page.
+ROUTE_CHANGES_SINCE = timedelta(days=60)
 
 # Why a field was refused (the web layer says it in the user's language).
 HEADCOUNT_MISSING = "headcount_missing"
@@ -202,11 +205,20 @@ class RouteChangeAsked:
 
 
 def route_changes_asked(
-    db_session: Session, since: datetime, limit: int
+    db_session: Session, since: datetime, limit: int, *, slug: str | None = None
 ) -> tuple[list[RouteChangeAsked], int]:
-    """Debriefs saved at or after ``since`` that ask for a route change, newest walk
-    first: the first ``limit`` and how many there are in all."""
-    wanted = (Debrief.route_change_needed.is_(True), Debrief.updated_at >= since)
+    """Debriefs saved at or after ``since`` that ask for a route change (of walks of the
+    tour ``slug``, when given), newest walk first: the first ``limit`` and how many there
+    are in all."""
+    wanted = [Debrief.route_change_needed.is_(True), Debrief.updated_at >= since]
+    if slug is not None:
+        wanted.append(
+            Debrief.departure_id.in_(
+                select(Departure.id)
+                .join(TourRecord, TourRecord.id == Departure.tour_id)
+                .where(TourRecord.slug == slug)
+            )
+        )
     total = db_session.scalar(select(func.count(Debrief.id)).where(*wanted)) or 0
     rows = db_session.execute(
         select(

@@ -143,6 +143,8 @@ def test_errors_are_shown_beside_their_fields_and_nothing_is_saved(app, client):
         assert f'aria-describedby="{field}-error"' in page
     assert 'id="incidents-error"' not in page
     assert 'value="lots"' in page  # what was written stays in the form
+    response = client.post(url(world.walk_a), data={**GOOD, "route_change": "y" * 2001})
+    assert "Write at most 2000 characters here." in response.get_data(as_text=True)
     response = client.post(url(world.walk_a), data={**GOOD, "headcount": "-2"})
     assert "The number of people must be between 0 and 999." in response.get_data(as_text=True)
     assert client.post(url(world.walk_a), data={**GOOD, "headcount": ""}).status_code == 422
@@ -210,6 +212,11 @@ def test_coordinator_sees_the_debrief_and_the_dashboard_line(app, client):
     assert f'href="/console/tours/{SLUG}"' in section
     assert "The bridge on Calle Zabala is closed" in section
     assert "(1)" in section
+    # The tour's editor lists it too; another tour's editor does not.
+    editor = client.get(f"/console/tours/{SLUG}").get_data(as_text=True)
+    assert 'id="route-changes"' in editor and "The bridge on Calle Zabala is closed" in editor
+    other = client.get("/console/tours/zabala-kitchens-and-workshops").get_data(as_text=True)
+    assert 'id="route-changes"' not in other
     # A coordinator may correct the debrief too; without a route change the line goes.
     response = client.post(url(world.walk_a), data={**GOOD, "route_change_needed": ""})
     assert response.status_code == 302

@@ -28,9 +28,10 @@ def _walk_or_404(db_session, departure_id: int):
         abort(404)
 
 
-def problem_text(reason: str) -> str:
+def problem_text(reason: str, field: str = "") -> str:
     """What was wrong with a field, or why the walk takes no debrief, in the interface's
     language."""
+    longest = debriefs.ROUTE_CHANGE_MAX if field == "route_change" else debriefs.NOTES_MAX
     texts = {
         debriefs.HEADCOUNT_MISSING: gettext("Write how many people came."),
         debriefs.HEADCOUNT_NOT_NUMBER: gettext("Write the number of people as a whole number."),
@@ -41,7 +42,7 @@ def problem_text(reason: str) -> str:
         debriefs.TOO_LONG: ngettext(
             "Write at most %(num)d character here.",
             "Write at most %(num)d characters here.",
-            debriefs.NOTES_MAX,
+            longest,
         ),
         debriefs.UNSTORABLE: gettext("This text holds characters that cannot be stored."),
         debriefs.ROUTE_CHANGE_MISSING: gettext("Say what should change on the route."),
@@ -72,7 +73,7 @@ def _page(departure_id: int, status: int = 200, **shown) -> Response:
         closed_text=problem_text(closed) if closed else "",
         ratings=debriefs.RATINGS,
         limits=debriefs,
-        errors={field: problem_text(reason) for field, reason in problems.items()},
+        errors={field: problem_text(reason, field) for field, reason in problems.items()},
         walk_error=problem_text(walk_problem) if walk_problem else "",
     )
     return make_response(page, status)

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from guides.assignment import recent_withdrawals
-from guides.debriefs import route_changes_asked
+from guides.debriefs import ROUTE_CHANGES_SINCE, route_changes_asked
 from guides.overview import arrived_counts
 from guides.profiles import guide_names
 from guides.roster import departures_for
@@ -42,9 +42,6 @@ WEEK_SHOWN = 40
 WEEK_DAYS = 7
 # How far back the dashboard shows guides giving back walks that have not happened yet.
 WITHDRAWALS_SINCE = timedelta(days=14)
-# How far back the dashboard shows debriefs asking for a route change: long enough to
-# reach the next planning meeting; older asks are on each walk's page.
-ROUTE_CHANGES_SINCE = timedelta(days=60)
 
 
 @dataclass(frozen=True)
