@@ -200,6 +200,34 @@ class AvailabilityMark(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Debrief(Base):
+    """The guide's report after a walk, one per walk (a later save replaces it): how many
+    came, how it went, what happened, and whether the route needs a change."""
+
+    __tablename__ = "debriefs"
+    __table_args__ = (
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_1_to_5"),
+        CheckConstraint("headcount >= 0", name="headcount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(
+        ForeignKey("departures.id", ondelete="CASCADE"), unique=True
+    )
+    guide_id: Mapped[str | None] = mapped_column(ForeignKey("guides.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_accounts.id", ondelete="SET NULL")
+    )
+    headcount: Mapped[int]
+    rating: Mapped[int]  # how it went, 1 to 5
+    notes: Mapped[str] = mapped_column(Text, default="")
+    incidents: Mapped[str] = mapped_column(Text, default="")
+    route_change_needed: Mapped[bool] = mapped_column(default=False)
+    route_change: Mapped[str] = mapped_column(Text, default="")
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 __all__ = [
     "ARRIVED",
     "CHECK_IN_STATES",
@@ -211,6 +239,7 @@ __all__ = [
     "AuditEntry",
     "AvailabilityMark",
     "CheckIn",
+    "Debrief",
     "GuideRecord",
     "GuideScript",
     "LoginThrottle",

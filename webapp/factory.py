@@ -28,6 +28,7 @@ from webapp.console.accounts import pages as _console_accounts  # noqa: F401  (i
 
 # The coordinator pages add their routes to the console blueprint defined in views.
 from webapp.console.admin import bp as console_bp
+from webapp.console.debriefs import views as _console_debriefs  # noqa: F401  (its routes)
 from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 from webapp.console.groups import views as _console_groups  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)

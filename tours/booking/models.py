@@ -234,3 +234,32 @@ class GroupRequest(Base):
     decided_at: Mapped[datetime | None]
 
     tour: Mapped[TourRecord] = relationship()
+
+
+class WalkFeedback(Base):
+    """What one booking's walker said after the walk: asked once by email (``asked_at``),
+    answered once through the emailed link (``answered_at``), or declined for good
+    (``opted_out_at``).  Aggregates only leave the console; ``learned`` appears anywhere
+    else only with ``quote_consent``, credited as ``credit`` says."""
+
+    __tablename__ = "walk_feedback"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_1_to_5"),
+        Index("ix_walk_feedback_departure_id", "departure_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    opted_out_at: Mapped[datetime | None]
+    rating: Mapped[int | None]  # overall, 1 to 5
+    recommend: Mapped[bool | None]
+    learned: Mapped[str | None] = mapped_column(Text)  # what they learned or saw differently
+    followed_language: Mapped[str | None] = mapped_column(String(35))
+    quote_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    credit: Mapped[str | None] = mapped_column(String(16))  # full, first, chosen, anonymous
+    credit_name: Mapped[str | None] = mapped_column(String(120))

@@ -23,7 +23,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from guides import audit, walk_messages
+from guides import audit, debriefs, walk_messages
 from guides import profiles as prof
 from guides.assignment import offers_for_departure
 from guides.photos import PhotoRejected, reencode_photo
@@ -75,6 +75,7 @@ def admin_departure(departure_id: int) -> Response:
         view = load_departure_view(db_session, departure, current_language())
         listed = roster(db_session, departure_id)
         messages = walk_messages.history(db_session, departure_id)
+        debrief = debriefs.debrief_of(db_session, departure_id)
         assign = AssignForm(guide=departure.guide_id or "")
         # Only guides free and available then are offered (``offers_for_departure``).
         current = SelectChoice(departure.guide_id, view.guide_name) if departure.guide_id else None
@@ -90,6 +91,8 @@ def admin_departure(departure_id: int) -> Response:
         capacity=capacity,
         confirm=ConfirmForm(),
         walk_messages=messages,
+        debrief=debrief,
+        debrief_open=not debriefs.why_not(departure),
     )
     return kept_until(make_response(page), departure)
 

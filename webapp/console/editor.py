@@ -13,6 +13,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
+from guides.debriefs import ROUTE_CHANGES_SINCE, route_changes_asked
 from tours.content.workflows.editing import (
     Document,
     EditError,
@@ -21,6 +22,7 @@ from tours.content.workflows.editing import (
     changed_stops,
     field_of,
 )
+from tours.db import utcnow
 from tours.errors import TourNotFound
 from tours.tour.store import (
     PUBLISHED,
@@ -45,6 +47,9 @@ from webapp.console.wording import (
     problem_sentence,
     title_in,
 )
+
+# Route changes asked for in debriefs that the editor lists above the form.
+ROUTE_CHANGES_SHOWN = 10
 
 LABELS = {
     "title": lazy_gettext("Title"),
@@ -81,6 +86,9 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
         record = row.tour
         document, todo = row.document, list(row.todo or ())
         version, tour_status, current = row.version, record.status, record.current_version
+        asked, asked_total = route_changes_asked(
+            db_session, utcnow() - ROUTE_CHANGES_SINCE, ROUTE_CHANGES_SHOWN, slug=slug
+        )
     languages = (document["features"][0]["properties"].get("languages") or ["es"])[:1]
     target, source = _languages(languages[0])
     tiles = tiles_from_config(current_app.config)
@@ -112,6 +120,8 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
         newest=version,
         map_json=json_for_script(page.map_data),
         can_publish=not todo and (tour_status != PUBLISHED or version != current),
+        route_changes=asked,
+        route_changes_total=asked_total,
     )
     return body, status
 

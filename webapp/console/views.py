@@ -27,7 +27,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from guides import walk_messages
+from guides import debriefs, walk_messages
 from guides.accounts import (
     EMAIL_NAME,
     MIN_PASSWORD_LENGTH,
@@ -212,6 +212,7 @@ def departure(departure_id: int) -> Response:
         except TourNotFound:
             abort(404)
         messages = walk_messages.history(db_session, departure_id)
+        debrief = debriefs.debrief_of(db_session, departure_id)
     map_html = tour_map_html(screen.cached.stored, found.language)
     page = render_template(
         "console/departure.html",
@@ -219,6 +220,8 @@ def departure(departure_id: int) -> Response:
         map_html=map_html,
         can_edit_scripts=bool(current_user.guide_id) and found.guide_id == current_user.guide_id,
         walk_messages=messages,
+        debrief=debrief,
+        debrief_open=not debriefs.why_not(found),
     )
     return kept_until(make_response(page), found)
 

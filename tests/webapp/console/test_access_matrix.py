@@ -78,6 +78,7 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         "console.check_in",
         "console.edit_script",
         "console.departure_messages",
+        "console.departure_debrief",
         "console.withdraw",
         "console.availability_remove",
     }:

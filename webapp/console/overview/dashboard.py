@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from guides.assignment import recent_withdrawals
+from guides.debriefs import ROUTE_CHANGES_SINCE, route_changes_asked
 from guides.overview import arrived_counts
 from guides.profiles import guide_names
 from guides.roster import departures_for
@@ -162,6 +163,36 @@ def withdrawals(db_session: Session, at: At) -> Capped:
     return Capped(lines, len(found))
 
 
+@dataclass(frozen=True)
+class RouteChangeLine:
+    departure_id: int
+    slug: str
+    title: str
+    starts_at: datetime  # aware, in the walk's own zone
+    clock: str
+    guide_name: str
+    route_change: str
+
+
+def route_changes(db_session: Session, at: At) -> Capped:
+    """Walks whose guide's debrief asks for a route change lately, newest walk first; each
+    links to the walk's page and to the tour editor."""
+    found, total = route_changes_asked(db_session, at.now - ROUTE_CHANGES_SINCE, SHOWN)
+    lines = [
+        RouteChangeLine(
+            a.departure_id,
+            a.slug,
+            title_in(a.title, at.lang, a.slug),
+            a.starts_at,
+            clock(a.starts_at, at.locale),
+            a.guide_name,
+            a.route_change,
+        )
+        for a in found
+    ]
+    return Capped(lines, total)
+
+
 def group_requests(db_session: Session, at: At) -> Capped:
     """How many groups wait for a first answer; the line links to the queue."""
     return Capped([], pending_group_requests(db_session))
@@ -173,6 +204,7 @@ SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
     "without_guide": without_guide,
     "withdrawals": withdrawals,
     "group_requests": group_requests,
+    "route_changes": route_changes,
     "waiting_lists": waiting_lists,
     "drafts_ready": drafts_ready,
     "texts_missing": texts_missing,
