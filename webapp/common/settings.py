@@ -430,6 +430,27 @@ SETTINGS: tuple[Setting, ...] = (
         120,
         "how long a waiting-list offer holds the seats",
     ),
+    # -- feedback from walkers ----------------------------------------------------------
+    Setting(
+        "FEEDBACK",
+        Kind.BOOLEAN,
+        True,
+        "`false`: walkers are not emailed a feedback form after their walk",
+    ),
+    Setting(
+        "FEEDBACK_UNCHECKED",
+        Kind.BOOLEAN,
+        False,
+        "`true`: also ask the bookers of walks nobody was checked in on (without it only"
+        " those checked in as arrived)",
+    ),
+    Setting(
+        "FEEDBACK_AFTER_MINUTES",
+        Kind.INTEGER,
+        60,
+        "how long after a walk's end (its start plus the tour's duration) its walkers are"
+        " asked",
+    ),
     # -- set by Bidean itself -----------------------------------------------------------
     Setting(
         "SESSION_COOKIE_HTTPONLY",
