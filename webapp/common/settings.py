@@ -431,25 +431,15 @@ SETTINGS: tuple[Setting, ...] = (
         "how long a waiting-list offer holds the seats",
     ),
     # -- feedback from walkers ----------------------------------------------------------
-    Setting(
-        "FEEDBACK",
-        Kind.BOOLEAN,
-        True,
-        "`false`: walkers are not emailed a feedback form after their walk",
-    ),
+    Setting("FEEDBACK", Kind.BOOLEAN, True, "`false`: walkers get no feedback form after a walk"),
     Setting(
         "FEEDBACK_UNCHECKED",
         Kind.BOOLEAN,
         False,
-        "`true`: also ask the bookers of walks nobody was checked in on (without it only"
-        " those checked in as arrived)",
+        "`true`: also ask bookers of walks nobody was checked in on (else arrivals only)",
     ),
     Setting(
-        "FEEDBACK_AFTER_MINUTES",
-        Kind.INTEGER,
-        60,
-        "how long after a walk's end (its start plus the tour's duration) its walkers are"
-        " asked",
+        "FEEDBACK_AFTER_MINUTES", Kind.INTEGER, 60, "walkers are asked this long after the walk"
     ),
     # -- set by Bidean itself -----------------------------------------------------------
     Setting(

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from tours.text import unstorable
@@ -16,22 +17,22 @@ from webapp.actions.feedback import LEARNED_MAX, Answer
 OTHER_LANGUAGE = "other"
 
 
-def rating_choices() -> list[tuple[str, Any]]:
+def rating_choices() -> list[SelectChoice]:
     return [
-        ("5", _l("5: excellent")),
-        ("4", _l("4: good")),
-        ("3", _l("3: fair")),
-        ("2", _l("2: poor")),
-        ("1", _l("1: very poor")),
+        SelectChoice("5", _l("5: excellent")),
+        SelectChoice("4", _l("4: good")),
+        SelectChoice("3", _l("3: fair")),
+        SelectChoice("2", _l("2: poor")),
+        SelectChoice("1", _l("1: very poor")),
     ]
 
 
-def credit_choices() -> list[tuple[str, Any]]:
+def credit_choices() -> list[SelectChoice]:
     return [
-        ("full", _l("My full name")),
-        ("first", _l("My first name only")),
-        ("chosen", _l("A name I choose")),
-        ("anonymous", _l("Anonymous")),
+        SelectChoice("full", _l("My full name")),
+        SelectChoice("first", _l("My first name only")),
+        SelectChoice("chosen", _l("A name I choose")),
+        SelectChoice("anonymous", _l("Anonymous")),
     ]
 
 
@@ -41,7 +42,7 @@ def _storable(_form: FlaskForm, field: Field) -> None:
 
 
 def _one_of(field: Field, message: Any) -> None:
-    if field.data not in {value for value, _label in field.choices or []}:
+    if field.data not in {choice.value for choice in field.choices or []}:
         raise ValidationError(message)
 
 
@@ -49,7 +50,10 @@ class FeedbackForm(FlaskForm):
     rating = RadioField(_l("Overall, how was the walk?"), validate_choice=False)
     recommend = RadioField(
         _l("Would you recommend it to a friend?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[
+            SelectChoice("yes", _l("Yes, I would")),
+            SelectChoice("no", _l("No, I would not")),
+        ],
         validate_choice=False,
     )
     learned = TextAreaField(
@@ -105,7 +109,11 @@ class FeedbackForm(FlaskForm):
             _one_of(field, _l("Choose how we should credit you, or untick the quoting box."))
 
     def validate_chosen_name(self, field: Field) -> None:
-        if self.quote_consent.data and self.credit.data == "chosen" and not (field.data or "").strip():
+        if (
+            self.quote_consent.data
+            and self.credit.data == "chosen"
+            and not (field.data or "").strip()
+        ):
             raise ValidationError(_l("Write the name we should credit you with."))
 
     def answer(self) -> Answer:

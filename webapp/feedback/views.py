@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
+from wtforms.fields.choices import SelectChoice
 
 from guides.audit import Actor
 from webapp.actions import feedback as feedback_actions
@@ -45,11 +46,11 @@ def _form_page(token: str) -> FeedbackPage:
     return _page(feedback_id)
 
 
-def _language_choices(walk_language: str) -> list[tuple[str, str]]:
+def _language_choices(walk_language: str) -> list[SelectChoice]:
     """The walk's language first, then the interface languages, then "another"."""
     tags = [walk_language, *(tag for tag in LANGUAGES if tag != walk_language)]
-    named = [(tag, language_name(tag)) for tag in tags]
-    return [*named, (OTHER_LANGUAGE, gettext("Another language"))]
+    named = [SelectChoice(tag, language_name(tag), {"lang": tag}) for tag in tags]
+    return [*named, SelectChoice(OTHER_LANGUAGE, gettext("Another language"))]
 
 
 def _closed(page: FeedbackPage, state: str) -> str:

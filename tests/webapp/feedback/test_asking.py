@@ -114,9 +114,7 @@ def test_the_setting_off_asks_nobody(app, db_transaction):
     assert asked_bookings(app) == set() and feedback_mails(app) == []
 
 
-def test_desk_bookings_without_consent_and_opted_out_addresses_are_not_asked(
-    app, db_transaction
-):
+def test_desk_bookings_without_consent_and_opted_out_addresses_are_not_asked(app, db_transaction):
     first = ended_walk(app, db_transaction, names=("Amaia",))
     check_in(db_transaction, first.bookings["Amaia"], "arrived")
     _ask(app, first.ends_at + AFTER)
