@@ -297,8 +297,10 @@ def purge_command(older_than: str) -> None:
     click.echo(
         f"Purged {counted(result.bookings, 'booking')} and {entries} of "
         f"{counted(result.departures, 'session')}; deleted {counted(result.messages, 'message')}"
-        f" and {counted(files, 'outbox file')}; emptied the free text of"
-        f" {counted(result.feedback, 'feedback answer')} not allowed to be quoted."
+        f" and {counted(files, 'outbox file')}."
     )
+    if result.feedback:
+        answers = counted(result.feedback, "feedback answer")
+        click.echo(f"Emptied the free text and credit of {answers} not allowed to be quoted.")
     if result.group_requests:
         click.echo(f"Forgot {counted(result.group_requests, 'group request')}.")

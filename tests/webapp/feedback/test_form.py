@@ -183,3 +183,7 @@ def test_the_purge_empties_free_text_and_credit_unless_quoting_was_allowed(
         assert (row.learned, row.credit_name) == (ANSWER["learned"], "Ami")
     else:
         assert (row.learned, row.credit_name) == (None, None)
+
+
+def test_crawlers_are_kept_off_feedback_links(client):
+    assert "Disallow: /feedback/" in client.get("/robots.txt").get_data(as_text=True)
