@@ -15,7 +15,7 @@ from tests.webapp.feedback.support import (
     ended_walk,
     feedback_mails,
 )
-from tours.booking.models import Booking, WalkFeedback
+from tours.booking.models import Booking, Departure, WalkFeedback
 from webapp.actions import feedback
 from webapp.actions.booking import cancel_booking
 from webapp.actions.departures import cancel_departure
@@ -156,3 +156,12 @@ def test_the_mail_workers_periodic_task_asks_too(app, db_transaction, monkeypatc
     assert feedback._ask_from_worker in worker.PERIODIC
     worker.run_periodic(app)
     assert asked_bookings(app) == {walk.bookings["Brahim"]}
+
+
+def test_private_walks_are_not_asked(app, db_transaction):
+    walk = ended_walk(app, db_transaction)
+    check_in(db_transaction, walk.bookings["Amaia"], "arrived")
+    with db_transaction() as db_session:
+        db_session.get(Departure, walk.departure_id).private = True
+    assert _ask(app, walk.ends_at + AFTER) == []
+    assert asked_bookings(app) == set()
