@@ -37,6 +37,7 @@ from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401
 from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
 from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
+from webapp.feedback.views import bp as feedback_bp
 from webapp.groups import limiter as groups_limiter
 from webapp.groups.views import bp as groups_bp
 from webapp.guides_public.api import bp as guides_api_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_api_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(guides_public_bp)
     app.register_blueprint(guides_api_bp)
     app.register_blueprint(console_bp)

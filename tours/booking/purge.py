@@ -7,6 +7,10 @@ contact's details) go whole: an accepted one once its walk is that old, any othe
 it was made that long ago, with the messages to their contacts.  ``message_files`` lists the
 deleted messages so the caller can remove their development ``.eml`` copies after the
 commit, and ``vacuum_purged`` then has PostgreSQL forget the old values too.
+
+Walkers' feedback keeps its rating, recommendation, language and dates (the impact
+report's figures); what they wrote (``learned``) and the name to credit go with the
+booking's personal data, unless they allowed quoting: then both stay, as they agreed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tours.booking.models import (
     GroupRequest,
     OutboxMessage,
     WaitlistEntry,
+    WalkFeedback,
 )
 from tours.db import utcnow
 
@@ -39,6 +44,7 @@ class PurgeResult:
     messages: int
     message_files: list[tuple[int, str]] = field(default_factory=list)  # (id, kind)
     group_requests: int = 0
+    feedback: int = 0  # answers whose free text and credit name were emptied
 
     def touched_tables(self) -> list[str]:
         """The tables whose rows the purge changed or deleted."""
@@ -47,6 +53,7 @@ class PurgeResult:
             WaitlistEntry.__tablename__: self.waitlist_entries,
             OutboxMessage.__tablename__: self.messages,
             GroupRequest.__tablename__: self.group_requests,
+            WalkFeedback.__tablename__: self.feedback,
         }
         return [table for table, rows in changed.items() if rows]
 
@@ -111,7 +118,17 @@ def purge_personal_data(
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    return PurgeResult(departures, bookings, entries, messages, doomed, groups)
+    feedback = db_session.execute(
+        update(WalkFeedback)
+        .where(
+            WalkFeedback.departure_id.in_(past),
+            WalkFeedback.quote_consent.is_(False),
+            or_(WalkFeedback.learned.is_not(None), WalkFeedback.credit_name.is_not(None)),
+        )
+        .values(learned=None, credit_name=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return PurgeResult(departures, bookings, entries, messages, doomed, groups, feedback)
 
 
 def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:

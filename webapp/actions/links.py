@@ -20,6 +20,9 @@ from tours.db import utcnow
 MANAGE_SALT = "bidean.booking.manage"
 OFFER_SALT = "bidean.waitlist.offer"
 LEAVE_SALT = "bidean.waitlist.leave"
+FEEDBACK_SALT = "bidean.feedback.answer"
+FEEDBACK_OPT_OUT_SALT = "bidean.feedback.opt-out"
+FEEDBACK_LINK_LIFE = timedelta(days=30)  # the feedback form's link, from the email's making
 MANAGE_GRACE = timedelta(days=1)  # a manage link still works the day after the tour
 
 
@@ -98,3 +101,35 @@ def read_leave_token(token: str) -> int:
     if not isinstance(data, dict) or not isinstance(data.get("e"), int):
         raise LinkInvalid
     return data["e"]
+
+
+def feedback_token(feedback_id: int) -> str:
+    """The signed part of a feedback form's link: the feedback row, valid 30 days."""
+    return _serializer(FEEDBACK_SALT).dumps({"f": feedback_id})
+
+
+def feedback_opt_out_token(feedback_id: int) -> str:
+    """The signed part of "do not ask me again": it does not expire, saying no never should."""
+    return _serializer(FEEDBACK_OPT_OUT_SALT).dumps({"f": feedback_id})
+
+
+def _read_feedback(salt: str, token: str, max_age: int | None) -> int:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired from exc
+    except BadSignature as exc:
+        raise LinkInvalid from exc
+    if not isinstance(data, dict) or not isinstance(data.get("f"), int):
+        raise LinkInvalid
+    return data["f"]
+
+
+def read_feedback_token(token: str) -> int:
+    """The feedback row a form link stands for; LinkInvalid, or LinkExpired after 30 days."""
+    return _read_feedback(FEEDBACK_SALT, token, int(FEEDBACK_LINK_LIFE.total_seconds()))
+
+
+def read_feedback_opt_out_token(token: str) -> int:
+    """The feedback row an opt-out link stands for; LinkInvalid when tampered with."""
+    return _read_feedback(FEEDBACK_OPT_OUT_SALT, token, None)

@@ -84,6 +84,9 @@ COMMANDS: dict[str, CommandEntry] = {
         "webapp.commands.departures:purge_command",
         "Remove personal data of departures older than --older-than, keeping counts.",
     ),
+    "feedback": CommandEntry(
+        "webapp.commands.feedback:feedback_group", "Walkers' feedback after their walk."
+    ),
     "guides": CommandEntry(
         "webapp.commands.guides:guides_group",
         "Guide profiles: who guides, in which languages, which tours.",

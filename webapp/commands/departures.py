@@ -257,6 +257,7 @@ def worker_command(once: bool) -> None:
     app = _app()
     if once:
         worker.purge_imports(app)  # what the running worker does every minute
+        worker.run_periodic(app)
         outcomes = worker.drain(app)
         sent = sum(1 for o in outcomes if o.result == worker.SENT)
         click.echo(f"{counted(sent, 'message')} sent, {len(outcomes) - sent} not sent.")
@@ -298,5 +299,8 @@ def purge_command(older_than: str) -> None:
         f"{counted(result.departures, 'session')}; deleted {counted(result.messages, 'message')}"
         f" and {counted(files, 'outbox file')}."
     )
+    if result.feedback:
+        answers = counted(result.feedback, "feedback answer")
+        click.echo(f"Emptied the free text and credit of {answers} not allowed to be quoted.")
     if result.group_requests:
         click.echo(f"Forgot {counted(result.group_requests, 'group request')}.")

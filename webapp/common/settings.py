@@ -430,6 +430,17 @@ SETTINGS: tuple[Setting, ...] = (
         120,
         "how long a waiting-list offer holds the seats",
     ),
+    # -- feedback from walkers ----------------------------------------------------------
+    Setting("FEEDBACK", Kind.BOOLEAN, True, "`false`: walkers get no feedback form after a walk"),
+    Setting(
+        "FEEDBACK_UNCHECKED",
+        Kind.BOOLEAN,
+        False,
+        "`true`: also ask bookers of walks nobody was checked in on (else arrivals only)",
+    ),
+    Setting(
+        "FEEDBACK_AFTER_MINUTES", Kind.INTEGER, 60, "walkers are asked this long after the walk"
+    ),
     # -- set by Bidean itself -----------------------------------------------------------
     Setting(
         "SESSION_COOKIE_HTTPONLY",

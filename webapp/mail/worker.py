@@ -19,6 +19,10 @@ unconfirmed past ``IMPORT_STAGING_MINUTES`` (:func:`purge_imports`).  It is here
 ``bidean purge``, because the worker is the one process every deployment keeps running
 (``bidean serve`` too, as a thread), so uploads go within a minute of expiring instead
 of waiting for a cron job or the next upload; it shares the web processes' disk settings.
+
+Features register tasks that run at the same pace (``register_periodic``): asking
+walkers for feedback after their walk (``webapp.actions.feedback``) records its emails
+there, and this worker sends them.  A failing task is logged and the mail goes on.
 """
 
 from __future__ import annotations
@@ -235,6 +239,25 @@ def purge_imports(app: Flask) -> int:
     return staging.purge_expired(root, float(app.config["IMPORT_STAGING_MINUTES"]) * 60)
 
 
+# Tasks a feature runs every ``PURGE_EVERY_S`` in the worker (they take the app).
+PERIODIC: list[Callable[[Flask], None]] = []
+
+
+def register_periodic(task: Callable[[Flask], None]) -> None:
+    """Run ``task(app)`` every ``PURGE_EVERY_S`` in the mail worker (and ``--once``)."""
+    if task not in PERIODIC:
+        PERIODIC.append(task)
+
+
+def run_periodic(app: Flask) -> None:
+    """Run every registered task; one that fails is logged and skipped."""
+    for task in PERIODIC:
+        try:
+            task(app)
+        except Exception as exc:  # the database restarting, say: next time
+            app.logger.warning("periodic task %s failed: %s", task.__name__, type(exc).__name__)
+
+
 def _purge_imports_safely(app: Flask) -> None:
     try:
         purge_imports(app)
@@ -244,7 +267,7 @@ def _purge_imports_safely(app: Flask) -> None:
 
 def run(app: Flask, stop: threading.Event, wake: threading.Event | None = None) -> None:
     """Send until ``stop`` is set, sleeping ``POLL_S`` (or until woken) when idle, and
-    purge expired import uploads every ``PURGE_EVERY_S``.
+    purge expired import uploads and run the periodic tasks every ``PURGE_EVERY_S``.
 
     A database that goes away only pauses the worker: it logs and tries again.
     """
@@ -253,6 +276,7 @@ def run(app: Flask, stop: threading.Event, wake: threading.Event | None = None) 
     while not stop.is_set():
         if purged_at is None or time.monotonic() - purged_at >= PURGE_EVERY_S:
             _purge_imports_safely(app)
+            run_periodic(app)
             purged_at = time.monotonic()
         try:
             drain(app, stop=stop.is_set)

@@ -72,6 +72,7 @@ def robots() -> Response:
         "Disallow: /console/",
         "Disallow: /bookings/",
         "Disallow: /waitlist/",
+        "Disallow: /feedback/",
         "Disallow: /api/",
         f"Sitemap: {absolute('public.sitemap')}",
     ]
