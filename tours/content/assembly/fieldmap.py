@@ -76,7 +76,10 @@ class FieldMap:
 
     def source_of(self, target: str, props: dict[str, Any]) -> str | None:
         """The first source property of ``target`` present (non-blank) in ``props``."""
-        return next((s for s in self.sources[target] if not _blank(props.get(s))), None)
+        sources = self.sources[target]
+        if props.keys().isdisjoint(sources):  # most features have none of the many names
+            return None
+        return next((s for s in sources if not _blank(props.get(s))), None)
 
 
 @dataclass
@@ -135,6 +138,8 @@ def map_text(
     plain: str | None = None  # the source whose plain string went to ``language``
     # Most files have no ``source:xx`` key at all: then no source is searched for one.
     has_variants = any(":" in key for key in props)
+    if not has_variants and props.keys().isdisjoint(sources):
+        return None, None  # nothing to read: most stops have one or two of the fields
     for source in sources:
         value = props.get(source)
         main: dict[str, str] = {}
