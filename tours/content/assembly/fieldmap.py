@@ -141,19 +141,16 @@ def map_text(
     if not has_variants and props.keys().isdisjoint(sources):
         return None, None  # nothing to read: most stops have one or two of the fields
     for source in sources:
-        value = props.get(source)
-        main: dict[str, str] = {}
-        if isinstance(value, dict):
-            main = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
-        elif isinstance(value, str) and value.strip():
-            main = {language: value.strip()}
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            main = {language: str(value)}
-        if main and not text:
-            consumed.add(source)
-            first = first or source
-            plain = None if isinstance(value, dict) else source
-            text.update(main)
+        if text:  # the first source with a text is read; later ones only for variants
+            if not has_variants:
+                break
+        elif (value := props.get(source)) is not None:
+            main = _main_text(value, language)
+            if main:
+                consumed.add(source)
+                first = first or source
+                plain = None if isinstance(value, dict) else source
+                text.update(main)
         if not has_variants:
             continue
         for tag, (key, variant) in language_variants(props, source).items():
@@ -175,6 +172,18 @@ def map_text(
         consumed.add(key)
         first = first or key.partition(":")[0]
     return (text or None), first
+
+
+def _main_text(value: Any, language: str) -> dict[str, str]:
+    """A source's own text: its language map's non-blank texts, or its plain text (or
+    number) in ``language``; empty when it holds none."""
+    if isinstance(value, dict):
+        return {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+    if isinstance(value, str):
+        return {language: value.strip()} if value.strip() else {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {language: str(value)}
+    return {}
 
 
 def text_id(value: Any) -> str | None:
