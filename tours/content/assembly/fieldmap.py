@@ -120,6 +120,7 @@ def map_text(
     language: str,
     consumed: set[str],
     local: dict[str, str] | None = None,
+    has_variants: bool | None = None,
 ) -> tuple[dict[str, str] | None, str | None]:
     """A language map from the sources: the first plain text (or map) found, plus every
     ``source:xx`` variant (OSM style) of any source; returns it and the first source used,
@@ -136,8 +137,10 @@ def map_text(
     variants: dict[str, tuple[str, str]] = {}
     first: str | None = None
     plain: str | None = None  # the source whose plain string went to ``language``
-    # Most files have no ``source:xx`` key at all: then no source is searched for one.
-    has_variants = any(":" in key for key in props)
+    # Most files have no ``source:xx`` key at all: then no source is searched for one
+    # (``has_variants``: the caller already knows whether ``props`` has such a key).
+    if has_variants is None:
+        has_variants = any(":" in key for key in props)
     if not has_variants and props.keys().isdisjoint(sources):
         return None, None  # nothing to read: most stops have one or two of the fields
     for source in sources:
@@ -211,9 +214,12 @@ def map_stop(
     consumed: set[str] = set()
     result = Mapped({})
     locals_: dict[str, dict[str, str]] = {}
+    variants = any(":" in key for key in props)
     for target in ("name", "story", "community", "accessibility"):
         local: dict[str, str] = {}
-        text, source = map_text(props, fields.sources[target], language, consumed, local)
+        text, source = map_text(
+            props, fields.sources[target], language, consumed, local, has_variants=variants
+        )
         if text:
             result.props[target] = text
             result.used[target] = source or target
