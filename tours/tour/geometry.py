@@ -264,8 +264,10 @@ class RouteGeometry:
         # cumulative[i] is the distance along the route to vertex i.
         self._cumulative_m: FloatArray = np.concatenate(([0.0], np.cumsum(self._step_m)))
 
-        west, south = (float(v) for v in lonlat.min(axis=0))
-        east, north = (float(v) for v in lonlat.max(axis=0))
+        # Column by column: numpy reduced the (n, 2) array along its first axis 0.2 ms a
+        # bound for 10,000 vertices, each column takes microseconds.
+        west, south = float(lon.min()), float(lat.min())
+        east, north = float(lon.max()), float(lat.max())
         self._bbox = BBox(west, south, east, north)
 
         # Transverse Mercator centred on the bbox centre: conformal, and its scale error
@@ -284,7 +286,7 @@ class RouteGeometry:
         # Only segments that are walked and have non-zero length go into the index: the
         # gap is not part of the route, and a repeated vertex is not a segment. Index
         # positions stay in route order, which the "earliest pass" rule relies on.
-        moves = (lonlat[:-1] != lonlat[1:]).any(axis=1)
+        moves = (lon[:-1] != lon[1:]) | (lat[:-1] != lat[1:])
         self._seg_start: IntArray = np.flatnonzero(walked & moves)
         if len(self._seg_start) == 0:
             raise GeometryError(

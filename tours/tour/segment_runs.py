@@ -72,6 +72,11 @@ class SegmentRuns:
         """Every (point, segment) at most ``radius`` apart, sorted by point then route
         order, with the segment's fraction to the foot, the foot and the distance."""
         point, run = self.tree.query(points, predicate="dwithin", distance=radius)
+        # Runs sorted by (point, run) give their segments in (point, route) order, as
+        # runs are consecutive segments in route order: sorting the pairs of runs, not
+        # the eight times as many pairs of segments.
+        by_point = np.lexsort((run, point))
+        point, run = point[by_point], run[by_point]
         pair, segment = _spans(self.first[run], self.size[run])
         point = point[pair]
         t, foot_x, foot_y = project(
@@ -80,7 +85,6 @@ class SegmentRuns:
         )  # fmt: skip
         distance = np.hypot(px[point] - foot_x, py[point] - foot_y)
         kept = np.flatnonzero(distance <= radius[point])
-        kept = kept[np.lexsort((segment[kept], point[kept]))]
         return point[kept], segment[kept], t[kept], foot_x[kept], foot_y[kept], distance[kept]
 
     def crossing_pairs(self) -> tuple[IntArray, IntArray]:

@@ -412,9 +412,9 @@ def _stops(
     for index, feature in enumerate(points):
         fields = fields_by_file[feature.file]
         mapped, raw_id = map_stop(feature.properties, feature.foreign_id, fields, language)
-        local.update((k, *v) for k, v in mapped.local.items())
-        text_sources = (*fields.sources["name"], *fields.sources["story"])
-        odd.update(not_languages(mapped.props, text_sources))
+        if mapped.local:  # most stops have none: no Counter.update, with its Mapping test
+            local.update((k, *v) for k, v in mapped.local.items())
+        odd.update(not_languages(mapped.props, (*fields.sources["name"], *fields.sources["story"])))
         result.not_carried.extend(f"{feature.where()}: {item}" for item in mapped.unkept)
         stop_id = text_id(raw_id)
         if stop_id is not None and not isinstance(raw_id, str):

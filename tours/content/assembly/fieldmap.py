@@ -76,7 +76,10 @@ class FieldMap:
 
     def source_of(self, target: str, props: dict[str, Any]) -> str | None:
         """The first source property of ``target`` present (non-blank) in ``props``."""
-        return next((s for s in self.sources[target] if not _blank(props.get(s))), None)
+        sources = self.sources[target]
+        if props.keys().isdisjoint(sources):  # most features have none of the many names
+            return None
+        return next((s for s in sources if not _blank(props.get(s))), None)
 
 
 @dataclass
@@ -117,6 +120,7 @@ def map_text(
     language: str,
     consumed: set[str],
     local: dict[str, str] | None = None,
+    has_variants: bool | None = None,
 ) -> tuple[dict[str, str] | None, str | None]:
     """A language map from the sources: the first plain text (or map) found, plus every
     ``source:xx`` variant (OSM style) of any source; returns it and the first source used,
@@ -133,22 +137,23 @@ def map_text(
     variants: dict[str, tuple[str, str]] = {}
     first: str | None = None
     plain: str | None = None  # the source whose plain string went to ``language``
-    # Most files have no ``source:xx`` key at all: then no source is searched for one.
-    has_variants = any(":" in key for key in props)
+    # Most files have no ``source:xx`` key at all: then no source is searched for one
+    # (``has_variants``: the caller already knows whether ``props`` has such a key).
+    if has_variants is None:
+        has_variants = any(":" in key for key in props)
+    if not has_variants and props.keys().isdisjoint(sources):
+        return None, None  # nothing to read: most stops have one or two of the fields
     for source in sources:
-        value = props.get(source)
-        main: dict[str, str] = {}
-        if isinstance(value, dict):
-            main = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
-        elif isinstance(value, str) and value.strip():
-            main = {language: value.strip()}
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            main = {language: str(value)}
-        if main and not text:
-            consumed.add(source)
-            first = first or source
-            plain = None if isinstance(value, dict) else source
-            text.update(main)
+        if text:  # the first source with a text is read; later ones only for variants
+            if not has_variants:
+                break
+        elif (value := props.get(source)) is not None:
+            main = _main_text(value, language)
+            if main:
+                consumed.add(source)
+                first = first or source
+                plain = None if isinstance(value, dict) else source
+                text.update(main)
         if not has_variants:
             continue
         for tag, (key, variant) in language_variants(props, source).items():
@@ -170,6 +175,18 @@ def map_text(
         consumed.add(key)
         first = first or key.partition(":")[0]
     return (text or None), first
+
+
+def _main_text(value: Any, language: str) -> dict[str, str]:
+    """A source's own text: its language map's non-blank texts, or its plain text (or
+    number) in ``language``; empty when it holds none."""
+    if isinstance(value, dict):
+        return {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+    if isinstance(value, str):
+        return {language: value.strip()} if value.strip() else {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {language: str(value)}
+    return {}
 
 
 def text_id(value: Any) -> str | None:
@@ -197,9 +214,12 @@ def map_stop(
     consumed: set[str] = set()
     result = Mapped({})
     locals_: dict[str, dict[str, str]] = {}
+    variants = any(":" in key for key in props)
     for target in ("name", "story", "community", "accessibility"):
         local: dict[str, str] = {}
-        text, source = map_text(props, fields.sources[target], language, consumed, local)
+        text, source = map_text(
+            props, fields.sources[target], language, consumed, local, has_variants=variants
+        )
         if text:
             result.props[target] = text
             result.used[target] = source or target

@@ -57,8 +57,8 @@ def not_languages(props: dict[str, Any], sources: tuple[str, ...]) -> list[str]:
     return [
         key
         for key in props
-        if key.partition(":")[0] in sources
-        and ":" in key
+        if ":" in key
+        and key.partition(":")[0] in sources
         and canonical_tag(key.partition(":")[2]) is None
     ]
 

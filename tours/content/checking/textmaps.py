@@ -112,8 +112,8 @@ class TextChecker:
         first_spelling: dict[str, str] = {}
         ok = True
         for tag, text in value.items():
-            tptr = f"{where}/{tag}" if canonical_tag(tag) else where + pointer(str(tag))
             canonical = canonical_tag(tag)
+            tptr = f"{where}/{tag}" if canonical else where + pointer(str(tag))
             if canonical is None:
                 ok = False
                 self.problems.append(invalid_tag(tag, tptr))
