@@ -253,10 +253,7 @@ def admin_guide(guide_id: str) -> Response:
             abort(404)
         tours = choices(tour_choices(db_session, extra=guide.tours))
     refused = request.method == "POST"
-    if request.method == "GET":
-        form = GuideForm(data=_profile_data(guide))
-    else:
-        form = GuideForm()
+    form = GuideForm(data=_profile_data(guide)) if request.method == "GET" else GuideForm()
     form.tours.choices = tours
     known = _offer_languages(form, tuple(guide.language_tags))
     languages = form.chosen_languages(known) if form.validate_on_submit() else None

@@ -16,11 +16,10 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from babel import localedata
 from flask_babel import format_date, format_time, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
-
-from babel import localedata
 
 from guides import accounts, profiles
 from guides.accounts import AccountError
@@ -222,7 +221,11 @@ CONTENT_LANGUAGES = (
 
 #: The levels a guide speaks a language at (``guides.models.LEVELS``), in interface words
 #: (the same words as the public profile's).
-LEVEL_WORDS = {"native": _l("native"), "fluent": _l("fluent"), "conversational": _l("conversational")}
+LEVEL_WORDS = {
+    "native": _l("native"),
+    "fluent": _l("fluent"),
+    "conversational": _l("conversational"),
+}
 
 
 def world_languages() -> tuple[str, ...]:

@@ -137,9 +137,7 @@ def test_a_wrong_row_is_refused_with_its_error_beside_it(app, coordinator, langu
     assert stored_languages(app, "nadia") is None
 
 
-def test_removing_a_language_an_upcoming_walk_needs_is_said_beside_the_languages(
-    app, coordinator
-):
+def test_removing_a_language_an_upcoming_walk_needs_is_said_beside_the_languages(app, coordinator):
     # Youssef leads the world's Spanish walk: without Spanish, the profile is refused.
     keep = [(i["tag"], i["level"]) for i in stored_languages(app, "youssef") if i["tag"] != "es"]
     edit = rows({"display_name": "Youssef", "tours": SLUG}, *keep)
