@@ -168,5 +168,6 @@ class TranslationUploadForm(FlaskForm):
 
 class ForkForm(FlaskForm):
     city = StringField(_l("City of the new tour"), validators=[InputRequired()])
-    slug = StringField(_l("Slug of the new tour (empty: made from the city)"))
+    # The slug, said as what it is for a coordinator: the last part of the tour's address.
+    slug = StringField(_l("Name in the new tour's web address (empty: made from the city)"))
     with_scripts = BooleanField(_l("Copy the guides' scripts too (they are private)"))
