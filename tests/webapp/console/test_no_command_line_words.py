@@ -7,8 +7,13 @@ from __future__ import annotations
 import html
 import re
 
-from tests.webapp.console.support import ADMIN, build_world, log_in
+import pytest
+
+from tests.webapp.console.editor_support import editor_world, log_in
+from tests.webapp.console.support import ADMIN, build_world
+from tests.webapp.console.support import log_in as log_in_as
 from tests.webapp.console.test_access_matrix import console_requests, guide_a_mark
+from tests.webapp.console.test_tour_editor import EDIT, _form, _versions
 from tests.webapp.groups.support import add_group_request
 
 OPTION = re.compile(r"--[A-Za-z]")
@@ -26,7 +31,7 @@ def test_no_console_page_shows_a_command_line_option(app, client):
     world = build_world(app)
     mark_id = guide_a_mark(app)
     world.group_request = add_group_request(app)
-    assert log_in(client, ADMIN).status_code == 302
+    assert log_in_as(client, ADMIN).status_code == 302
     found, pages = [], 0
     for number, (endpoint, method, url) in enumerate(console_requests(app, world, mark_id)):
         if endpoint == "console.logout":
@@ -51,3 +56,27 @@ def test_the_check_finds_an_option_where_one_shows():
     page = "<html><body><main><p>Use <code>--order route</code>.</p></main></body></html>"
     assert OPTION.search(visible_text(page))
     assert not OPTION.search(visible_text("<body><style>:root { --navy: #001 }</style></body>"))
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The longitude must be between -180 and 180 and the latitude between -90 and 90."),
+        ("es", "La longitud debe estar entre -180 y 180 y la latitud entre -90 y 90."),
+    ],
+)
+def test_the_editors_refusals_of_the_editing_rules_are_in_interface_words(
+    app, client, language, said
+):
+    """The editing rules explain themselves in the command line's English: the editor
+    says it in the coordinator's language, beside the stop's position."""
+    editor_world(app)
+    log_in(client)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    data = _form(client, write="es")
+    data["stop-sf-04-lat"] = ["95"]
+    response = client.post(EDIT, data=data)
+    assert response.status_code == 422 and _versions(app) == [1]
+    page = html.unescape(response.get_data(as_text=True))
+    position = page[page.index('id="field-stop-sf-04-position"') :][:800]
+    assert said in position
