@@ -47,7 +47,13 @@ from webapp.console.forms import (
 )
 from webapp.console.pages import kept_until
 from webapp.console.views import bp
-from webapp.console.wording import guide_refusal, schedule_refusal, tour_choices
+from webapp.console.wording import (
+    guide_refusal,
+    language_choices,
+    level_choices,
+    schedule_refusal,
+    tour_choices,
+)
 from webapp.mail import worker
 
 BIO_LANGUAGES = ("es", "eu", "en", "fr", "ar")
@@ -167,10 +173,10 @@ def admin_roster_csv(departure_id: int) -> Response:
 # --- guides -----------------------------------------------------------------------------
 
 
-def _guide_fields(form: GuideForm) -> dict:
+def _guide_fields(form: GuideForm, languages: list[dict[str, str]]) -> dict:
     return {
         "display_name": form.display_name.data or "",
-        "languages": form.languages.data or "",
+        "languages": languages,
         "bio": {
             t: getattr(form, f"bio_{t}").data
             for t in BIO_LANGUAGES
@@ -185,15 +191,40 @@ def _guide_fields(form: GuideForm) -> dict:
     }
 
 
+def _offer_languages(form: GuideForm, kept: tuple[str, ...] = ()) -> set[str]:
+    """Each language row's lists: the world's languages (and ``kept``, a profile's own
+    tags), the levels; returns the tags a row may choose."""
+    offered = language_choices(kept)
+    form.offer_lists(offered, level_choices())
+    return {tag for tag, _name in offered}
+
+
+def _refused(form: GuideForm, error: BideanError) -> None:
+    """A profile the rules refused: a language refusal beside the languages, others above."""
+    if getattr(error, "reason", None) in (prof.BAD_LANGUAGES, prof.LANGUAGE_IN_USE):
+        form.language_errors = [guide_refusal(error)]
+    else:
+        flash(guide_refusal(error), "error")
+
+
+def _guide_form_page(template: str, form: GuideForm, refused: bool, **values) -> Response:
+    """The page with its form; 422 when what was sent was refused (errors beside fields)."""
+    page = render_template(template, form=form, **values)
+    return make_response(page, 422 if refused else 200)
+
+
 @bp.route("/admin/guides", methods=["GET", "POST"])
 @coordinator_required
-def admin_guides() -> Response | str:
+def admin_guides() -> Response:
     """Every guide profile, and a form to create one."""
     form = GuideForm()
     with get_db().transaction() as db_session:
         form.tours.choices = choices(tour_choices(db_session))
-    if form.validate_on_submit():
-        fields = _guide_fields(form)
+    known = _offer_languages(form)
+    refused = request.method == "POST"
+    languages = form.chosen_languages(known) if form.validate_on_submit() else None
+    if languages is not None:
+        fields = _guide_fields(form, languages)
         try:
             with get_db().transaction(write_lock=True) as db_session:
                 guide = guide_actions.add_guide(
@@ -205,51 +236,59 @@ def admin_guides() -> Response | str:
                     **fields,
                 )
         except BideanError as error:
-            flash(guide_refusal(error), "error")
+            _refused(form, error)
         else:
             flash(gettext("Guide profile created."))
             return redirect(url_for("console.admin_guide", guide_id=guide.id))
     with get_db().transaction() as db_session:
         found = prof.list_guides(db_session)
-    return render_template("console/admin_guides.html", guides=found, form=form)
+    return _guide_form_page("console/admin_guides.html", form, refused, guides=found)
 
 
 @bp.route("/admin/guides/<guide_id>", methods=["GET", "POST"])
 @coordinator_required
-def admin_guide(guide_id: str) -> Response | str:
+def admin_guide(guide_id: str) -> Response:
     """Edit a guide's profile and photo."""
-    form = GuideForm()
     with get_db().transaction() as db_session:
         try:
             guide = prof.get_guide(db_session, guide_id)
         except prof.GuideNotFound:
             abort(404)
-        form.tours.choices = choices(tour_choices(db_session, extra=guide.tours))
-    if request.method == "GET":
-        form.display_name.data = guide.display_name
-        form.languages.data = ", ".join(f"{lang.tag}:{lang.level}" for lang in guide.languages)
-        form.tours.data = list(guide.tours)
-        for tag in BIO_LANGUAGES:
-            getattr(form, f"bio_{tag}").data = guide.bio.get(tag, "")
-        for tag in ORIGIN_LANGUAGES:
-            getattr(form, f"origin_{tag}").data = guide.origin.get(tag, "")
-    elif form.validate_on_submit():
+        tours = choices(tour_choices(db_session, extra=guide.tours))
+    refused = request.method == "POST"
+    form = GuideForm(data=_profile_data(guide)) if request.method == "GET" else GuideForm()
+    form.tours.choices = tours
+    known = _offer_languages(form, tuple(guide.language_tags))
+    languages = form.chosen_languages(known) if form.validate_on_submit() else None
+    if languages is not None:
         try:
             with get_db().transaction(write_lock=True) as db_session:
                 update = guide_actions.update_guide(
-                    db_session, current_user.actor, guide_id, **_guide_fields(form)
+                    db_session, current_user.actor, guide_id, **_guide_fields(form, languages)
                 )
         except BideanError as error:
-            flash(guide_refusal(error), "error")
+            _refused(form, error)
         else:
             if update.changed:
                 flash(gettext("Guide profile saved."))
             else:
                 flash(gettext("Nothing changed in the profile, so nothing was saved."))
             return redirect(url_for("console.admin_guide", guide_id=guide_id))
-    return render_template(
-        "console/admin_guide.html", guide=guide, form=form, photo_form=PhotoForm()
+    return _guide_form_page(
+        "console/admin_guide.html", form, refused, guide=guide, photo_form=PhotoForm()
     )
+
+
+def _profile_data(guide: prof.GuideProfile) -> dict:
+    """What the form shows of a stored profile: every field, each language in its row."""
+    data = {
+        "display_name": guide.display_name,
+        "languages": [{"tag": lang.tag, "level": lang.level} for lang in guide.languages],
+        "tours": list(guide.tours),
+    }
+    data.update({f"bio_{tag}": guide.bio.get(tag, "") for tag in BIO_LANGUAGES})
+    data.update({f"origin_{tag}": guide.origin.get(tag, "") for tag in ORIGIN_LANGUAGES})
+    return data
 
 
 @bp.post("/admin/guides/<guide_id>/photo")

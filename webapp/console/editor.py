@@ -9,6 +9,8 @@ refused when the form is based on a version that is no longer the newest), as th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
@@ -126,6 +128,34 @@ def _render(slug: str, posted=None, errors=None, stale=None, status: int = 200, 
     return body, status
 
 
+# The editing rules (``tours.content.workflows.editing``) say what is wrong in the command
+# line's English, with stop ids; the console says it in the coordinator's language.
+_EDIT_SENTENCES: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("needs two numbers", lambda: gettext(
+        "Write the position as two numbers, such as -2.9262 and 43.2556.")),
+    ("must be between -180 and 180", lambda: gettext(
+        "The longitude must be between -180 and 180 and the latitude between -90 and 90.")),
+    ("A route needs at least two points", lambda: gettext(
+        "A route needs at least two points.")),
+    ("The tour has no stop", lambda: gettext(
+        "This stop is no longer in the tour: open the editor again.")),
+    ("is not a language tag", lambda: gettext("Choose the language from the list.")),
+    ("cannot be stored", lambda: gettext(
+        "The text holds a character that cannot be stored: remove it.")),
+    ("cannot be the id of a new stop", lambda: gettext(
+        "The new stop could not be added: save again.")),
+    ("must list every stop of the tour once", lambda: gettext(
+        "The order must hold every stop of the tour once: open the editor again and move"
+        " the stops.")),
+)  # fmt: skip
+
+
+def edit_refusal(error: EditError) -> str:
+    """Why an edit was refused, in interface words (the form's own checks already are)."""
+    message = str(error)
+    return next((said() for part, said in _EDIT_SENTENCES if part in message), message)
+
+
 @bp.route("/tours/<slug>", methods=["GET", "POST"])
 @coordinator_required
 def admin_tour_edit(slug: str):
@@ -170,7 +200,7 @@ def admin_tour_edit(slug: str):
         return _stale(slug, stale)
     except EditError as error:
         return _render(
-            slug, request.form, {error.field: [str(error)]}, status=422, based_on=based_on
+            slug, request.form, {error.field: [edit_refusal(error)]}, status=422, based_on=based_on
         )
     except EditRefused as refused:
         errors: dict[str, list[str]] = {}

@@ -10,6 +10,9 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -22,6 +25,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from guides.assignment import Offer
+from guides.models import LEVELS
+from tours.i18n import base_language
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -70,12 +75,22 @@ class ConfirmForm(FlaskForm):
     """A button that changes something (cancel, disable, new link): only its CSRF token."""
 
 
+#: Language rows a guide profile's form shows at least (one more than a profile has).
+LANGUAGE_ROWS = 6
+
+
+class LanguageRowForm(Form):
+    """One language a guide guides in and how well, each chosen from a list (the command
+    line's ``es:native`` stays the command line's). The lists are set per request."""
+
+    tag = SelectField(_l("Language"), choices=[], validate_choice=False)
+    level = SelectField(_l("Level"), choices=[], validate_choice=False)
+
+
 class GuideForm(FlaskForm):
     guide_id = StringField(_l("Id (used in the address of the profile)"))
     display_name = StringField(_l("Name"), validators=[InputRequired()])
-    languages = StringField(
-        _l("Languages and levels, such as es:native, en:fluent"), validators=[InputRequired()]
-    )
+    languages = FieldList(FormField(LanguageRowForm), min_entries=LANGUAGE_ROWS)
     # Chosen from the stored tours (``wording.tour_choices``), never typed as slugs.
     tours = SelectMultipleField(
         _l("Tours they lead"),
@@ -91,6 +106,46 @@ class GuideForm(FlaskForm):
     bio_ar = TextAreaField(_l("Biography in Arabic"))
     origin_es = StringField(_l("Where they come from, in Spanish"))
     origin_en = StringField(_l("Where they come from, in English"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: What is wrong with the languages as a whole (none chosen), beside the fieldset.
+        self.language_errors: list[str] = []
+
+    def offer_lists(self, languages: list[tuple[str, str]], levels: list[tuple[str, str]]):
+        """Give each language row its two lists (``languages``: (tag, name), ``levels``:
+        (level, name)), with at least one empty row after the chosen ones."""
+        chosen = sum(1 for row in self.languages if row.form.tag.data)
+        while len(self.languages) < max(LANGUAGE_ROWS, chosen + 1):
+            self.languages.append_entry()
+        for row in self.languages:
+            row.form.tag.choices = choices([("", _l("— none —")), *languages])
+            row.form.level.choices = choices(levels)
+            if not row.form.level.data:
+                row.form.level.data = "fluent"
+
+    def chosen_languages(self, known: set[str]) -> list[dict[str, str]] | None:
+        """The rows with a language, as a profile stores them; None when a row is not from
+        the lists or repeats a language (its error beside it) or none is chosen."""
+        found: list[dict[str, str]] = []
+        for row in self.languages:
+            tag, level = (row.form.tag.data or "").strip(), (row.form.level.data or "").strip()
+            if not tag:
+                continue  # an empty row: its level means nothing
+            if tag not in known:
+                row.form.tag.errors = [_l("Choose a language from the list.")]
+            elif level not in LEVELS:
+                row.form.level.errors = [_l("Choose a level from the list.")]
+            elif any(base_language(item["tag"]) == base_language(tag) for item in found):
+                row.form.tag.errors = [_l("This language is chosen in another row already.")]
+            else:
+                found.append({"tag": tag, "level": level})
+        if not found and not self.row_errors():
+            self.language_errors = [_l("Choose at least one language the guide guides in.")]
+        return None if self.row_errors() or self.language_errors else found
+
+    def row_errors(self) -> bool:
+        return any(row.form.tag.errors or row.form.level.errors for row in self.languages)
 
 
 class PhotoForm(FlaskForm):
@@ -113,5 +168,6 @@ class TranslationUploadForm(FlaskForm):
 
 class ForkForm(FlaskForm):
     city = StringField(_l("City of the new tour"), validators=[InputRequired()])
-    slug = StringField(_l("Slug of the new tour (empty: made from the city)"))
+    # The slug, said as what it is for a coordinator: the last part of the tour's address.
+    slug = StringField(_l("Name in the new tour's web address (empty: made from the city)"))
     with_scripts = BooleanField(_l("Copy the guides' scripts too (they are private)"))

@@ -11,19 +11,23 @@ message folded in a ``<details>`` line, for whoever reports a bug.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
+from babel import localedata
 from flask_babel import format_date, format_time, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from guides import accounts, profiles
 from guides.accounts import AccountError
+from guides.models import LEVELS
 from tours.booking.departures import ScheduleError
 from tours.errors import BideanError
 from tours.tour.store import newest_version, tour_listings
-from webapp.common.i18n import LANGUAGES, current_language, language_name
+from webapp.common.i18n import LANGUAGES, babel_locale, current_language, language_name
 from webapp.console.views import bp
 
 #: The profile's properties a coordinator may be told are missing, in interface words.
@@ -183,10 +187,8 @@ def guide_refusal(error: BideanError) -> str:
         profiles.BAD_NAME: gettext("Write the guide's name, in at most %(max)d characters.")
         % {"max": profiles.NAME_MAX},
         profiles.BAD_LANGUAGES: gettext(
-            "Write each language as code:level, separated by commas, such as es:native,"
-            " en:fluent. Levels: %(levels)s."
-        )
-        % {"levels": ", ".join(profiles.LEVELS)},
+            "Choose each language and its level from the lists, each language once."
+        ),
         profiles.BAD_TEXT: gettext(
             "Each biography and origin text may hold at most %(max)d characters."
         )
@@ -217,13 +219,73 @@ CONTENT_LANGUAGES = (
     "nl", "pl", "pt", "qu", "ro", "ru", "so", "sw", "ti", "tr", "uk", "ur", "wo", "zh", "ar",
 )  # fmt: skip
 
+#: The levels a guide speaks a language at (``guides.models.LEVELS``), in interface words
+#: (the same words as the public profile's).
+LEVEL_WORDS = {
+    "native": _l("native"),
+    "fluent": _l("fluent"),
+    "conversational": _l("conversational"),
+}
 
-def language_choices(extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(tag, "name (tag)") for a language list, by name in the interface language;
-    ``extra`` (a tour's own tags, a value kept from before) joins the list."""
-    tags = dict.fromkeys([*LANGUAGES, *CONTENT_LANGUAGES, *(t for t in extra if t)])
-    named = [(tag, f"{language_name(tag)} ({tag})") for tag in tags]
-    return sorted(named, key=lambda pair: pair[1].casefold())
+
+def world_languages() -> tuple[str, ...]:
+    """Every language the locale data (CLDR, through Babel) describes: a few hundred, from
+    Wolof and Quechua to Moroccan Arabic, beside the interface's and the content ones."""
+    return _world_languages()
+
+
+@lru_cache(maxsize=1)
+def _world_languages() -> tuple[str, ...]:
+    found = [tag for tag in localedata.locale_identifiers() if "_" not in tag and tag != "root"]
+    return tuple(dict.fromkeys([*LANGUAGES, *CONTENT_LANGUAGES, *sorted(found)]))
+
+
+def _list_name(tag: str, ui: str) -> str:
+    """A language's name in a list: in the interface language, else in English (CLDR names
+    some languages in few others), else the tag; capitalised, as a list item starts."""
+    name = babel_locale(ui).languages.get(tag) or babel_locale("en").languages.get(tag)
+    name = name or language_name(tag, ui)
+    return name[:1].upper() + name[1:]
+
+
+def _sort_key(label: str) -> str:
+    """Accents do not move a name to the end of the list (``Árabe`` sorts with the A's)."""
+    plain = unicodedata.normalize("NFKD", label)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=16)
+def _named_world(ui: str) -> tuple[tuple[str, str], ...]:
+    return tuple((tag, f"{_list_name(tag, ui)} ({tag})") for tag in world_languages())
+
+
+def language_choices(extra: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(tag, "name (tag)") for a language list, by name in the interface language: the
+    world's languages; ``extra`` (a tour's own tags, a value kept from before) joins it."""
+    ui = current_language()
+    named = dict(_named_world(ui))
+    for tag in extra:
+        if tag and tag not in named:
+            named[tag] = f"{_list_name(tag, ui)} ({tag})"
+    return sorted(named.items(), key=lambda pair: _sort_key(pair[1]))
+
+
+def level_choices() -> list[tuple[str, str]]:
+    """(level, its name) of every level a guide may speak a language at."""
+    return [(level, str(LEVEL_WORDS.get(level, level))) for level in LEVELS]
+
+
+def spoken_languages(languages: Iterable[Any]) -> str:
+    """A guide's languages with their levels, for a list of guides: "Spanish (native),
+    English (fluent)" in the interface language."""
+    return ", ".join(
+        gettext(
+            "%(language)s (%(level)s)",
+            language=language_name(item.tag),
+            level=str(LEVEL_WORDS.get(item.level, item.level)),
+        )
+        for item in languages
+    )
 
 
 def title_in(value: Any, language: str, fallback: str) -> str:
@@ -274,6 +336,7 @@ for _name, _filter in (
     ("order_sentence", order_sentence),
     ("without_flags", without_flags),
     ("stop_of", stop_of),
+    ("spoken_languages", spoken_languages),
 ):
     bp.add_app_template_filter(_filter, _name)
 

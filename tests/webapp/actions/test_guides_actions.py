@@ -27,7 +27,8 @@ from webapp.actions import guides as guide_actions
 from webapp.common.database import get_db
 
 ACTOR = Actor.account("coordinator@example.org")
-NEW_GUIDE = {"guide_id": "nadia", "display_name": "Nadia", "languages": "es:native", "tours": ""}
+SPANISH = {"languages-0-tag": "es", "languages-0-level": "native"}  # the console form's first row
+NEW_GUIDE = {"guide_id": "nadia", "display_name": "Nadia", **SPANISH, "tours": ""}
 
 
 def _guide(db_session, guide_id: str = "nadia") -> GuideRecord | None:
@@ -112,7 +113,7 @@ def test_console_records_a_new_guide_and_a_changed_profile_but_not_the_same_save
     build_world(app)
     log_in_in_english(client, ADMIN)
     assert client.post("/console/admin/guides", data=NEW_GUIDE).status_code == 302
-    edit = {"display_name": "Nadia B.", "languages": "es:native", "tours": SLUG}
+    edit = {"display_name": "Nadia B.", **SPANISH, "tours": SLUG}
     assert client.post("/console/admin/guides/nadia", data=edit).status_code == 302
     same = client.post("/console/admin/guides/nadia", data=edit, follow_redirects=True)
     assert "Nothing changed in the profile, so nothing was saved." in same.get_data(as_text=True)

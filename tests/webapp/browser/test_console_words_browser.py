@@ -100,3 +100,36 @@ def test_a_guides_tour_list_passes_axe_on_a_phone(words_server, browser):
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_a_guides_languages_are_chosen_in_rows_on_a_phone(words_server, browser):
+    """Spanish on a 360 px phone: a language chosen twice is refused beside its row, the
+    page stays inside the screen and passes axe; then a new language is saved."""
+    context = browser.new_context(**{**PHONE, "locale": "es-ES"})
+    page = context.new_page()
+    try:
+        log_in(page, words_server)
+        page.goto(f"{words_server.url}/console/admin/guides/youssef")
+        rows = page.locator(".language-row")
+        assert rows.count() >= 6
+        kept = page.locator("#languages-0-tag").input_value()
+        assert kept  # the profile's first language, as it was stored
+        free = next(
+            i for i in range(rows.count()) if not page.locator(f"#languages-{i}-tag").input_value()
+        )
+        page.select_option(f"#languages-{free}-tag", kept)
+        page.click("form.stack:not([enctype]) button[type=submit]")
+        error = page.locator(f"#languages-{free}-error")
+        assert error.is_visible() and "ya está elegido en otra fila" in error.inner_text()
+        assert page.locator(f"#languages-{free}-tag").get_attribute("aria-invalid") == "true"
+        assert page.evaluate(SIDEWAYS) == 0
+        assert axe_violations(page) == []
+        page.select_option(f"#languages-{free}-tag", "wo")
+        page.select_option(f"#languages-{free}-level", "conversational")
+        page.click("form.stack:not([enctype]) button[type=submit]")
+        page.wait_for_url(f"{words_server.url}/console/admin/guides/youssef")
+        assert page.locator(".flash.success").is_visible()
+        assert page.locator(f"#languages-{free}-tag").input_value() == "wo"
+        assert page.locator(f"#languages-{free}-level").input_value() == "conversational"
+    finally:
+        context.close()

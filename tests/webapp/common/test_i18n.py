@@ -61,6 +61,7 @@ SAME_AS_ENGLISH = {
     "Password",  # Italian
     "Video",  # German and Italian
     "%(subject)s (%(tour)s, %(date)s)",  # a walk message's subject: the sender's words
+    "%(language)s (%(level)s)",  # a guide's language and level, in a list of guides
     "Message",  # French (a message to a walk's group)
     "optional",  # German
     "Date",  # French (the calendar's date field)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import io
 import re
+
+import pytest
 
 from guides.audit import recent
 from tests.webapp.console.support import (
@@ -118,7 +121,7 @@ def test_a_bad_upload_shows_row_and_column_and_stores_nothing(app, client):
     log_in(client, ADMIN)
     data = filled_csv(client, {("sf-01", "name"): "x" * 201}).replace(b",sf-03,", b",sf-99,", 1)
     response = upload(client, data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "The file was not accepted, and nothing was stored." in page
     assert (
@@ -126,6 +129,49 @@ def test_a_bad_upload_shows_row_and_column_and_stores_nothing(app, client):
     )  # after title, summary
     assert newest(app)[0] == 1
     assert upload(client, b"").status_code == 302  # no file: back to the page
+    assert newest(app)[0] == 1
+
+
+CSV_SENTENCES = {
+    # language: (a text too long, a stop the tour lacks, the file's language mixed)
+    "en": (
+        "The text is too long: at most 200 characters fit.",
+        "This row names a stop the tour does not have: leave the stop column as it was.",
+        "The file mixes Polish and German: one file per language.",
+    ),
+    "es": (
+        "El texto es demasiado largo: caben como mucho 200 caracteres.",
+        "Esta fila nombra una parada que el recorrido no tiene: deja la columna de la parada"
+        " como estaba.",
+        "El archivo mezcla polaco y alemán: un archivo por idioma.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CSV_SENTENCES))
+def test_a_bad_uploads_rows_are_said_in_interface_words(app, client, language):
+    build_world(app)
+    log_in(client, ADMIN)
+    data = filled_csv(client, {("sf-01", "name"): "x" * 201}).replace(b",sf-03,", b",sf-99,", 1)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    next(row for row in rows if row[2] == "sf-04")[6] = "de"  # a German row in a Polish file
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(rows)
+    data = out.getvalue().encode("utf-8")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    response = upload(client, data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    problems = re.search(
+        r'<ul class="problems[^"]*" id="translation-problems">.*?</ul>', page, re.S
+    )[0]
+    seen = html.unescape(re.sub(r"<details.*?</details>", "", problems, flags=re.S))
+    for sentence in CSV_SENTENCES[language]:
+        assert sentence in " ".join(re.sub(r"<[^>]+>", " ", seen).split()), sentence
+    # Before: "The tour has no stop 'sf-99'. Do not change the stop ids.", in English.
+    assert "sf-99" not in seen and "'" not in seen
+    # The file's own words stay, folded, for whoever reports a bug.
+    assert "The tour has no stop &#39;sf-99&#39;" in problems or "no stop 'sf-99'" in problems
     assert newest(app)[0] == 1
 
 

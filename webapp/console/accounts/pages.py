@@ -62,9 +62,12 @@ def _mail_link(db_session, account: UserAccount, link: str) -> None:
 def _page(form: AccountForm, status: int = 200, **context: Any) -> tuple[str, int]:
     with get_db().transaction() as db_session:
         found = accounts.list_accounts(db_session)
+        # A guide's account names the guide, not the profile's id.
+        guide_names = {g.id: g.display_name for g in prof.list_guides(db_session)}
     page = render_template(
         "console/admin_accounts.html",
         accounts=found,
+        guide_names=guide_names,
         form=form,
         confirm=ConfirmForm(),
         me=current_user.email,
