@@ -30,6 +30,7 @@ from webapp.console.accounts import pages as _console_accounts  # noqa: F401  (i
 from webapp.console.admin import bp as console_bp
 from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 from webapp.console.groups import views as _console_groups  # noqa: F401  (its routes)
+from webapp.console.impact import views as _console_impact  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
 from webapp.console.messaging import views as _console_messaging  # noqa: F401  (its routes)
 from webapp.console.overview import calendar as _console_calendar  # noqa: F401
