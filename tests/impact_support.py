@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from guides.accounts import create_account
 from guides.models import ARRIVED, NO_SHOW, CheckIn, Debrief
@@ -58,114 +59,116 @@ class Year:
 
 
 def build_year(app, walks_per_month: int = 12, seed: int = 25) -> Year:
-    """About 150 walks from December of the year before to January after, a coordinator
-    and a guide account (Youssef's)."""
+    """The sample tours and guides, then ``insert_year``."""
     load_sample_routes(app)
     load_sample_guides(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        return insert_year(db_session, walks_per_month, seed)
+
+
+def insert_year(db_session: Session, walks_per_month: int = 12, seed: int = 25) -> Year:
+    """About 150 walks from December of the year before to January after, a coordinator
+    and a guide account (Youssef's); the sample tours and guides must be stored."""
     rng = random.Random(seed)
     year = Year()
-    db = get_db(app)
-    with db.transaction(write_lock=True) as db_session:
-        create_account(db_session, COORDINATOR, "coordinator", password=PASSWORD)
-        create_account(db_session, GUIDE_EMAIL, "guide", guide_id="youssef", password=PASSWORD)
-        year.slugs = dict(db_session.execute(select(TourRecord.id, TourRecord.slug)).all())
-        tour_ids = sorted(year.slugs)
-        months = [(YEAR - 1, 12)] + [(YEAR, m) for m in range(1, 13)] + [(YEAR + 1, 1)]
-        walk_id = booking_id = 0
-        for y, m in months:
-            for n in range(walks_per_month):
-                walk_id += 1
-                capacity = rng.choice((8, 10, 12))
-                walk = {
-                    "id": walk_id,
-                    "tour_id": tour_ids[n % len(tour_ids)],
-                    # the first walk of a month at 00:30 UTC on the 1st: month edges
-                    "starts_at": datetime(
-                        y, m, 1 + (n * 2) % 28, 0 if n == 0 else 10, 30, tzinfo=UTC
-                    ),
-                    "timezone": "Europe/Madrid",
-                    "language": WALK_LANGUAGES[rng.randrange(4)],
-                    "capacity": capacity,
-                    "guide_id": GUIDES[rng.randrange(5)],
-                    "status": CANCELLED if rng.random() < 0.08 else SCHEDULED,
-                    "private": rng.random() < 0.1,
-                    "meeting_name": {"es": "Plaza"},
-                    "meeting_lon": -2.93,
-                    "meeting_lat": 43.25,
-                    "seats_held": 0,
+    create_account(db_session, COORDINATOR, "coordinator", password=PASSWORD)
+    create_account(db_session, GUIDE_EMAIL, "guide", guide_id="youssef", password=PASSWORD)
+    year.slugs = dict(db_session.execute(select(TourRecord.id, TourRecord.slug)).all())
+    tour_ids = sorted(year.slugs)
+    months = [(YEAR - 1, 12)] + [(YEAR, m) for m in range(1, 13)] + [(YEAR + 1, 1)]
+    walk_id = booking_id = 0
+    for y, m in months:
+        for n in range(walks_per_month):
+            walk_id += 1
+            capacity = rng.choice((8, 10, 12))
+            walk = {
+                "id": walk_id,
+                "tour_id": tour_ids[n % len(tour_ids)],
+                # the first walk of a month at 00:30 UTC on the 1st: month edges
+                "starts_at": datetime(y, m, 1 + (n * 2) % 28, 0 if n == 0 else 10, 30, tzinfo=UTC),
+                "timezone": "Europe/Madrid",
+                "language": WALK_LANGUAGES[rng.randrange(4)],
+                "capacity": capacity,
+                "guide_id": GUIDES[rng.randrange(5)],
+                "status": CANCELLED if rng.random() < 0.08 else SCHEDULED,
+                "private": rng.random() < 0.1,
+                "meeting_name": {"es": "Plaza"},
+                "meeting_lon": -2.93,
+                "meeting_lat": 43.25,
+                "seats_held": 0,
+            }
+            seats = 0
+            for _ in range(rng.randrange(0, 5)):
+                size = rng.randint(1, 4)
+                booking_id += 1
+                status = CONFIRMED
+                if seats + size > capacity or rng.random() < 0.1:
+                    status = CANCELLED
+                else:
+                    seats += size
+                booking = {
+                    "id": booking_id,
+                    "reference": f"R{booking_id:06d}",
+                    "departure_id": walk_id,
+                    "party_size": size,
+                    "status": status,
+                    "language": BOOKER_LANGUAGES[rng.randrange(5)],
+                    "name": f"Walker {booking_id}",
+                    "email": f"walker{booking_id}@example.org",
                 }
-                seats = 0
-                for _ in range(rng.randrange(0, 5)):
-                    size = rng.randint(1, 4)
-                    booking_id += 1
-                    status = CONFIRMED
-                    if seats + size > capacity or rng.random() < 0.1:
-                        status = CANCELLED
-                    else:
-                        seats += size
-                    booking = {
-                        "id": booking_id,
-                        "reference": f"R{booking_id:06d}",
-                        "departure_id": walk_id,
-                        "party_size": size,
-                        "status": status,
-                        "language": BOOKER_LANGUAGES[rng.randrange(5)],
-                        "name": f"Walker {booking_id}",
-                        "email": f"walker{booking_id}@example.org",
-                    }
-                    year.bookings.append(booking)
-                    _marks(rng, year, booking)
-                    _feedback(rng, year, booking)
-                if rng.random() < 0.2:  # a full walk with people waiting
-                    booking_id += 1
-                    rest = capacity - seats
-                    if rest:
-                        year.bookings.append(
-                            {
-                                "id": booking_id,
-                                "reference": f"R{booking_id:06d}",
-                                "departure_id": walk_id,
-                                "party_size": rest,
-                                "status": CONFIRMED,
-                                "language": "es",
-                                "name": "Full party",
-                                "email": "full@example.org",
-                            }
-                        )
-                        _marks(rng, year, year.bookings[-1])
-                        seats = capacity
-                    for status in (WAITING, EXPIRED, DECLINED, CLAIMED):
-                        year.waiting.append(
-                            {
-                                "departure_id": walk_id,
-                                "party_size": rng.randint(1, 3),
-                                "status": status,
-                                "language": "en",
-                                "name": "Waiting",
-                                "booking_id": None,
-                            }
-                        )
-                walk["seats_taken"] = seats
-                year.walks.append(walk)
-                if walk["status"] == SCHEDULED and rng.random() < 0.6:
-                    year.debriefs.append(
+                year.bookings.append(booking)
+                _marks(rng, year, booking)
+                _feedback(rng, year, booking)
+            if rng.random() < 0.2:  # a full walk with people waiting
+                booking_id += 1
+                rest = capacity - seats
+                if rest:
+                    year.bookings.append(
                         {
+                            "id": booking_id,
+                            "reference": f"R{booking_id:06d}",
                             "departure_id": walk_id,
-                            "guide_id": walk["guide_id"],
-                            "headcount": rng.randint(0, 12),
-                            "rating": rng.randint(1, 5),
-                            "notes": "Fine",
-                            "incidents": "Rain" if rng.random() < 0.2 else "",
-                            "route_change_needed": rng.random() < 0.15,
-                            "route_change": "",
+                            "party_size": rest,
+                            "status": CONFIRMED,
+                            "language": "es",
+                            "name": "Full party",
+                            "email": "full@example.org",
                         }
                     )
-        db_session.execute(insert(Departure), year.walks)
-        db_session.execute(insert(Booking), year.bookings)
-        db_session.execute(insert(CheckIn), year.check_ins)
-        db_session.execute(insert(WaitlistEntry), year.waiting)
-        db_session.execute(insert(WalkFeedback), year.feedback)
-        db_session.execute(insert(Debrief), year.debriefs)
+                    _marks(rng, year, year.bookings[-1])
+                    seats = capacity
+                for status in (WAITING, EXPIRED, DECLINED, CLAIMED):
+                    year.waiting.append(
+                        {
+                            "departure_id": walk_id,
+                            "party_size": rng.randint(1, 3),
+                            "status": status,
+                            "language": "en",
+                            "name": "Waiting",
+                            "booking_id": None,
+                        }
+                    )
+            walk["seats_taken"] = seats
+            year.walks.append(walk)
+            if walk["status"] == SCHEDULED and rng.random() < 0.6:
+                year.debriefs.append(
+                    {
+                        "departure_id": walk_id,
+                        "guide_id": walk["guide_id"],
+                        "headcount": rng.randint(0, 12),
+                        "rating": rng.randint(1, 5),
+                        "notes": "Fine",
+                        "incidents": "Rain" if rng.random() < 0.2 else "",
+                        "route_change_needed": rng.random() < 0.15,
+                        "route_change": "",
+                    }
+                )
+    db_session.execute(insert(Departure), year.walks)
+    db_session.execute(insert(Booking), year.bookings)
+    db_session.execute(insert(CheckIn), year.check_ins)
+    db_session.execute(insert(WaitlistEntry), year.waiting)
+    db_session.execute(insert(WalkFeedback), year.feedback)
+    db_session.execute(insert(Debrief), year.debriefs)
     return year
 
 
