@@ -30,6 +30,7 @@ from tours.booking.impact import (
     INTERFACE_LANGUAGE,
     TOUR,
     WALK_LANGUAGE,
+    Dimensions,
     FeedbackFigures,
     ImpactQuery,
     Scope,
@@ -104,46 +105,61 @@ class ImpactReport:
         return protected_share(self.total.booked, self.total.seats)
 
 
-def attendance(db_session: Session, scope: Scope, key: str | None) -> dict[Any, tuple[int, int]]:
-    """``{key: (people arrived, people not come)}`` by each booking's newest check-in."""
-    column = scope.key(key)
+def booking_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[int, int, int, int]]:
+    """``{dimensions with the booker's language: (bookings, people booked, arrived, not
+    come)}`` in one grouped statement; a booking's newest check-in counts (found on the
+    index ``(booking_id, id)``)."""
     newest = (
-        scope.bookings()
-        .add_columns(func.max(CheckIn.id).label("id"))
-        .join(CheckIn, CheckIn.booking_id == Booking.id)
-        .group_by(CheckIn.booking_id)
-        .subquery()
+        select(CheckIn.state)
+        .where(CheckIn.booking_id == Booking.id)
+        .order_by(CheckIn.id.desc())
+        .limit(1)
+        .correlate(Booking)
+        .scalar_subquery()
     )
-    rows = db_session.execute(
+    marked = (
         scope.bookings()
         .add_columns(
-            column,
-            func.coalesce(
-                func.sum(case((CheckIn.state == ARRIVED, Booking.party_size), else_=0)), 0
-            ),
-            func.coalesce(
-                func.sum(case((CheckIn.state == NO_SHOW, Booking.party_size), else_=0)), 0
-            ),
+            *scope.dimensions(),
+            Booking.language.label("booker"),
+            Booking.party_size.label("size"),
+            newest.label("state"),
         )
-        .join(CheckIn, CheckIn.booking_id == Booking.id)
-        .join(newest, newest.c.id == CheckIn.id)
-        .group_by(column)
+        .subquery()
     )
-    return {value: (int(came), int(no_show)) for value, came, no_show in rows}
+    keys = (marked.c.tour_id, marked.c.language, marked.c.month, marked.c.guide_id, marked.c.booker)
+    rows = db_session.execute(
+        select(
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(marked.c.size), 0),
+            func.coalesce(func.sum(case((marked.c.state == ARRIVED, marked.c.size), else_=0)), 0),
+            func.coalesce(func.sum(case((marked.c.state == NO_SHOW, marked.c.size), else_=0)), 0),
+        ).group_by(*keys)
+    )
+    return {Dimensions(*row[:5]): tuple(int(n) for n in row[5:]) for row in rows}
 
 
-def tallies(db_session: Session, scope: Scope, key: str | None) -> dict[Any, Tally]:
-    """Walks, bookings and people by ``key``: three grouped statements merged by key."""
-    walks = impact.walk_counts(db_session, scope, key) if key != INTERFACE_LANGUAGE else {}
-    booked = impact.booking_counts(db_session, scope, key)
-    came = attendance(db_session, scope, key)
-    merged = {}
-    for value in {*walks, *booked, *came}:
-        walk_count, seats = walks.get(value, (0, 0))
-        bookings, people = booked.get(value, (0, 0))
-        arrived, no_show = came.get(value, (0, 0))
-        merged[value] = Tally(walk_count, seats, bookings, people, arrived, no_show)
-    return merged
+@dataclass(frozen=True)
+class Cubes:
+    """The report's two grouped statements, which every breakdown sums."""
+
+    walks: dict[Dimensions, tuple[int, int]]
+    bookings: dict[Dimensions, tuple[int, int, int, int]]
+
+    def tallies(self, key: str | None) -> dict[Any, Tally]:
+        """Walks, bookings and people by the breakdown ``key`` (None: the totals)."""
+        sums: dict[Any, list[int]] = {}
+        if key != INTERFACE_LANGUAGE:  # walks have no booker
+            for dims, (walks, seats) in self.walks.items():
+                line = sums.setdefault(dims.key(key), [0] * 6)
+                line[0] += walks
+                line[1] += seats
+        for dims, counts in self.bookings.items():
+            line = sums.setdefault(dims.key(key), [0] * 6)
+            for at, count in enumerate(counts, start=2):
+                line[at] += count
+        return {value: Tally(*line) for value, line in sums.items()}
 
 
 def _sum(parts: Iterator[Tally]) -> Tally:
@@ -192,10 +208,13 @@ def debrief_figures(
 
 
 def guide_lines(
-    db_session: Session, scope: Scope, per_guide: Mapping[Any, tuple[int, float | None]]
+    db_session: Session,
+    scope: Scope,
+    cubes: Cubes,
+    per_guide: Mapping[Any, tuple[int, float | None]],
 ) -> tuple[GuideLine, ...]:
     """Walks and people per guide who led a walk held in the period, by name."""
-    by_guide = tallies(db_session, scope, GUIDE)
+    by_guide = cubes.tallies(GUIDE)
     led = impact.walk_languages(db_session, scope)
     profiles = {
         guide_id: (name, tuple(_tag(language) for language in languages or ()))
@@ -236,8 +255,9 @@ def impact_report(
     now = now or utcnow()
     places = impact.tour_places(db_session)
     scope = impact.scope_for(db_session, query, now, places)
-    total = tallies(db_session, scope, None).get("all", Tally())
-    by_tour_id = tallies(db_session, scope, TOUR)
+    cubes = Cubes(impact.walk_cube(db_session, scope), booking_cube(db_session, scope))
+    total = cubes.tallies(None).get("all", Tally())
+    by_tour_id = cubes.tallies(TOUR)
     by_tour = {
         places[tour_id].slug: tally for tour_id, tally in by_tour_id.items() if tour_id in places
     }
@@ -246,7 +266,7 @@ def impact_report(
         districts.setdefault(places[tour_id].district if tour_id in places else "", []).append(
             tally
         )
-    months = tallies(db_session, scope, BY_MONTH)
+    months = cubes.tallies(BY_MONTH)
     walks = impact.walk_totals(db_session, scope)
     debriefs, per_guide = debrief_figures(db_session, scope)
     return ImpactReport(
@@ -254,14 +274,14 @@ def impact_report(
         generated_at=now,
         walks=walks,
         total=total,
-        by_walk_language=dict(sorted(tallies(db_session, scope, WALK_LANGUAGE).items())),
-        by_interface_language=dict(sorted(tallies(db_session, scope, INTERFACE_LANGUAGE).items())),
+        by_walk_language=dict(sorted(cubes.tallies(WALK_LANGUAGE).items())),
+        by_interface_language=dict(sorted(cubes.tallies(INTERFACE_LANGUAGE).items())),
         by_tour=dict(sorted(by_tour.items())),
         by_district={name: _sum(iter(parts)) for name, parts in sorted(districts.items())},
         by_month={month: months.get(month, Tally()) for month in query.months},
         unmet=impact.unmet_demand(db_session, scope, walks.full),
         feedback=impact.feedback_figures(db_session, scope),
-        guides=guide_lines(db_session, scope, per_guide),
+        guides=guide_lines(db_session, scope, cubes, per_guide),
         debriefs=debriefs,
         places={places[t].slug: places[t] for t in by_tour_id if t in places},
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
@@ -45,12 +45,12 @@ MAX_DAYS = 5 * 366
 #: Quotes a report lists at most, newest first (their total count stands beside them).
 QUOTE_LIMIT = 30
 
-# Keys a breakdown groups by.
+# The breakdowns: fields of ``Dimensions``.
 WALK_LANGUAGE = "walk_language"
 INTERFACE_LANGUAGE = "interface_language"
-TOUR = "tour"
+TOUR = "tour_id"
 BY_MONTH = "month"
-GUIDE = "guide"
+GUIDE = "guide_id"
 
 
 class PeriodError(BideanError):
@@ -182,18 +182,14 @@ class Scope:
             .where(Booking.status == CONFIRMED, *self.walks())
         )
 
-    def key(self, name: str | None) -> ColumnElement[Any]:
-        """The column a breakdown groups by (a constant for the totals)."""
-        if name is None:
-            return literal("all")
-        if name == BY_MONTH:
-            return _month_case(self.query)
-        return {
-            WALK_LANGUAGE: Departure.language,
-            INTERFACE_LANGUAGE: Booking.language,
-            TOUR: Departure.tour_id,
-            GUIDE: Departure.guide_id,
-        }[name]
+    def dimensions(self) -> tuple[ColumnElement[Any], ...]:
+        """The columns of ``Dimensions`` a walk has: tour, language, month, guide."""
+        return (
+            Departure.tour_id,
+            Departure.language,
+            _month_case(self.query).label("month"),
+            Departure.guide_id,
+        )
 
 
 def _month_case(query: ImpactQuery) -> ColumnElement[str]:
@@ -244,28 +240,30 @@ class Tally:
         return self.booked - self.came - self.no_show
 
 
-def walk_counts(db_session: Session, scope: Scope, key: str | None) -> dict[Any, tuple[int, int]]:
-    """``{key: (walks held, their seats)}``."""
-    column = scope.key(key)
+class Dimensions(NamedTuple):
+    """Where a group of walks or bookings falls: every breakdown of the report is a sum
+    over these (a few hundred grouped rows, whatever the number of bookings)."""
+
+    tour_id: int
+    walk_language: str
+    month: str
+    guide_id: str | None
+    interface_language: str | None = None  # the booker's (bookings only)
+
+    def key(self, name: str | None) -> Any:
+        """The value this group has for the breakdown ``name`` ("all" for the totals)."""
+        return "all" if name is None else getattr(self, name)
+
+
+def walk_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[int, int]]:
+    """``{dimensions: (walks held, their seats)}``, one grouped statement."""
+    columns = scope.dimensions()
     rows = db_session.execute(
-        select(column, func.count(Departure.id), func.coalesce(func.sum(Departure.capacity), 0))
+        select(*columns, func.count(Departure.id), func.coalesce(func.sum(Departure.capacity), 0))
         .where(*scope.walks())
-        .group_by(column)
+        .group_by(*columns)
     )
-    return {value: (int(walks), int(seats)) for value, walks, seats in rows}
-
-
-def booking_counts(
-    db_session: Session, scope: Scope, key: str | None
-) -> dict[Any, tuple[int, int]]:
-    """``{key: (confirmed bookings, people booked)}`` on the walks held."""
-    column = scope.key(key)
-    rows = db_session.execute(
-        scope.bookings()
-        .add_columns(column, func.count(Booking.id), func.coalesce(func.sum(Booking.party_size), 0))
-        .group_by(column)
-    )
-    return {value: (int(bookings), int(people)) for value, bookings, people in rows}
+    return {Dimensions(*row[:4]): (int(row[4]), int(row[5])) for row in rows}
 
 
 @dataclass(frozen=True)
