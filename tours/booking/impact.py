@@ -332,7 +332,7 @@ class FeedbackFigures:
 
 
 def feedback_figures(db_session: Session, scope: Scope) -> FeedbackFigures:
-    """Three statements: the counts, the ratings, the quotes allowed (newest first)."""
+    """Two statements: the counts by rating, and the quotes allowed (newest first)."""
     base = (
         select()
         .select_from(WalkFeedback)
@@ -341,33 +341,34 @@ def feedback_figures(db_session: Session, scope: Scope) -> FeedbackFigures:
         .where(Booking.status == CONFIRMED, *scope.walks())
     )
     answered = WalkFeedback.answered_at.is_not(None)
-    asked, answers, yes, said = db_session.execute(
-        base.add_columns(
-            func.count(WalkFeedback.id),
-            func.coalesce(func.sum(case((answered, 1), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((answered & WalkFeedback.recommend.is_(True), 1), else_=0)), 0
-            ),
-            func.coalesce(
-                func.sum(case((answered & WalkFeedback.recommend.is_not(None), 1), else_=0)), 0
-            ),
-        )
-    ).one()
-    ratings = {
-        int(rating): int(count)
-        for rating, count in db_session.execute(
-            base.add_columns(WalkFeedback.rating, func.count(WalkFeedback.id))
-            .where(answered, WalkFeedback.rating.is_not(None))
-            .group_by(WalkFeedback.rating)
-        )
-    }
-    quotable = base.where(
-        answered,
-        WalkFeedback.quote_consent.is_(True),
-        WalkFeedback.learned.is_not(None),
-        WalkFeedback.learned != "",
+    allowed = (
+        answered
+        & WalkFeedback.quote_consent.is_(True)
+        & WalkFeedback.learned.is_not(None)
+        & (WalkFeedback.learned != "")
     )
-    total = db_session.scalar(quotable.add_columns(func.count(WalkFeedback.id)))
+
+    def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    asked = answers = yes = said = total = 0
+    ratings: dict[int, int] = {}
+    for rating, *counts in db_session.execute(
+        base.add_columns(
+            WalkFeedback.rating,
+            func.count(WalkFeedback.id),
+            counted(answered),
+            counted(answered & WalkFeedback.recommend.is_(True)),
+            counted(answered & WalkFeedback.recommend.is_not(None)),
+            counted(allowed),
+        ).group_by(WalkFeedback.rating)
+    ):
+        group_asked, group_answers, group_yes, group_said, group_allowed = map(int, counts)
+        asked, answers = asked + group_asked, answers + group_answers
+        yes, said, total = yes + group_yes, said + group_said, total + group_allowed
+        if rating is not None and group_answers:
+            ratings[int(rating)] = group_answers
+    quotable = base.where(allowed)
     rows = db_session.execute(
         quotable.add_columns(
             WalkFeedback.learned,
@@ -383,9 +384,7 @@ def feedback_figures(db_session: Session, scope: Scope) -> FeedbackFigures:
         Quote(learned.strip(), credit_shown(credit, credit_name), rating, language)
         for learned, credit, credit_name, rating, language in rows
     )
-    return FeedbackFigures(
-        int(asked), int(answers), ratings, int(yes), int(said), quotes, int(total or 0)
-    )
+    return FeedbackFigures(asked, answers, ratings, yes, said, quotes, total)
 
 
 def credit_shown(credit: str | None, credit_name: str | None) -> str:
