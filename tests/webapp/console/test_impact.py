@@ -104,3 +104,33 @@ def test_guides_get_403(app, client):
     log_in(client, GUIDE_EMAIL)
     for url in ("/console/impact", "/console/impact.csv", "/console/impact/year"):
         assert client.get(url).status_code == 403
+
+
+def test_a_small_cell_reads_fewer_than_5_on_the_page_in_the_csv_and_the_cli(app, client, runner):
+    year = build_year(app, walks_per_month=3)
+    held = {
+        w["id"]: w for w in year.walks if w["status"] == SCHEDULED and w["starts_at"].year == YEAR
+    }
+    people: dict[tuple[int, str, str], int] = {}
+    for b in year.bookings:
+        walk = held.get(b["departure_id"])
+        if walk and b["status"] == CONFIRMED and walk["guide_id"]:
+            key = (walk["starts_at"].month, walk["guide_id"], walk["language"])
+            people[key] = people.get(key, 0) + b["party_size"]
+    (month, guide, language), count = next((k, n) for k, n in sorted(people.items()) if 0 < n < 5)
+    log_in(client, COORDINATOR)
+    query = f"period=month&year={YEAR}&month={month}&guide={guide}&language={language}"
+    html = client.get(f"/console/impact?{query}").get_data(as_text=True)
+    assert _figure(html, "people_booked") == "fewer than 5"
+    assert "fewer than 5" in client.get(f"/console/impact?{query}&lang=fr").get_data(
+        as_text=True
+    ).replace("moins de 5", "fewer than 5")
+    text = client.get(f"/console/impact.csv?{query}").get_data(as_text=True)
+    assert "people,,people_booked,fewer than 5" in text
+    assert f"people,,people_booked,{count}\r" not in text
+    last_day = ImpactQuery.for_month(YEAR, month).end.isoformat()
+    cli = runner.invoke(
+        args=["impact", "--from", f"{YEAR}-{month:02d}-01", "--to", last_day,
+              "--guide", guide, "--language", language]
+    )  # fmt: skip
+    assert "people: people_booked: fewer than 5" in cli.output

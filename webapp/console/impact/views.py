@@ -104,9 +104,7 @@ def _names(report: ImpactReport, lang: str) -> dict[str, Any]:
     }
 
 
-def _render(
-    template: str, db_session: Session, chosen: Chosen, report: ImpactReport, lists, status: int
-) -> Response:
+def _render(template: str, chosen: Chosen, report: ImpactReport, lists, status: int) -> Response:
     lang = current_language()
     args = chosen.args() if not chosen.errors else {}
     page = render_template(
@@ -129,6 +127,11 @@ def _render(
         report_url=url_for("console.admin_impact", **args),
     )
     return make_response(page, status)
+
+
+def _status(chosen: Chosen) -> int:
+    """400 when a choice was refused (the page says which, beside its field)."""
+    return 400 if chosen.errors else 200
 
 
 def _year_args(chosen: Chosen) -> dict[str, Any]:
@@ -158,14 +161,7 @@ def admin_impact() -> Response:
     """The impact report for a period, with its filters, charts and tables."""
     with get_db().transaction() as db_session:
         chosen, report, lists = _report(db_session, request.args)
-        return _render(
-            "console/admin_impact.html",
-            db_session,
-            chosen,
-            report,
-            lists,
-            400 if chosen.errors else 200,
-        )
+    return _render("console/admin_impact.html", chosen, report, lists, _status(chosen))
 
 
 @bp.get("/impact.csv")
@@ -174,8 +170,8 @@ def admin_impact_csv() -> Response:
     """Every figure of the report as CSV (the page with its errors when a filter is wrong)."""
     with get_db().transaction() as db_session:
         chosen, report, lists = _report(db_session, request.args)
-        if chosen.errors:
-            return _render("console/admin_impact.html", db_session, chosen, report, lists, 400)
+    if chosen.errors:
+        return _render("console/admin_impact.html", chosen, report, lists, 400)
     q = report.query
     response = make_response(report_csv(report))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -192,11 +188,4 @@ def admin_impact_year() -> Response:
     args = {**request.args.to_dict(), "period": YEAR}
     with get_db().transaction() as db_session:
         chosen, report, lists = _report(db_session, args)
-        return _render(
-            "console/admin_impact_year.html",
-            db_session,
-            chosen,
-            report,
-            lists,
-            400 if chosen.errors else 200,
-        )
+    return _render("console/admin_impact_year.html", chosen, report, lists, _status(chosen))
