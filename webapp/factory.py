@@ -31,6 +31,7 @@ from webapp.console.admin import bp as console_bp
 from webapp.console.debriefs import views as _console_debriefs  # noqa: F401  (its routes)
 from webapp.console.desk import views as _console_desk  # noqa: F401  (its routes)
 from webapp.console.groups import views as _console_groups  # noqa: F401  (its routes)
+from webapp.console.impact import views as _console_impact  # noqa: F401  (its routes)
 from webapp.console.importing import bp as _console_import_pages  # noqa: F401  (its routes)
 from webapp.console.messaging import views as _console_messaging  # noqa: F401  (its routes)
 from webapp.console.overview import calendar as _console_calendar  # noqa: F401

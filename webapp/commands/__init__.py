@@ -105,6 +105,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "webapp.commands.translations:fork_command",
         "Copy a tour's structure as a draft in another city, with its credits and licence.",
     ),
+    "impact": CommandEntry(
+        "webapp.commands.impact:impact_command",
+        "Print the impact report of a period: walks, people, languages, feedback, guides.",
+    ),
     # Flask-Limiter's command (its ``flask.commands`` entry point), named here so that
     # ``bidean --help`` need not import Flask-Limiter to describe it.
     "limiter": CommandEntry(
