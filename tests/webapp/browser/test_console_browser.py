@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from guides.accounts import create_account, end_sessions, get_account
 from guides.assignment import schedule_with_guide
 from guides.models import CheckIn
+from guides.roster import record_check_in
 from tests.webapp.browser.conftest import DESKTOP, PHONE
 from tours.booking.bookings import Party, book
 from tours.booking.departures import DepartureRequest
@@ -347,6 +348,11 @@ def test_a_coordinator_assigns_a_guide_and_exports_the_roster(console_server, br
     page.wait_for_selector(".flash")
     assert page.eval_on_selector("#guide", "s => s.value") == "mei"
 
+    # Ane arrived (marked here: tests of this module may run on another worker's server).
+    with transaction(server.factory, write_lock=True) as db_session:
+        record_check_in(
+            db_session, server.walks[0], server.bookings[0], "arrived", "roster-export-1", None
+        )
     page.goto(f"{server.url}/console/admin/departures/{server.walks[0]}")
     with page.expect_download() as download:
         page.click("a[download]")
