@@ -23,11 +23,12 @@ from tours.text import unstorable
 from webapp.actions import links
 from webapp.booking import transactions as run
 from webapp.booking.api_docs import register_docs
-from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY, PHONE, checked_email
+from webapp.booking.forms import ABSOLUTE_MAX_PARTY, KEY
 from webapp.booking.limiter import booking_budget, limiter, read_limit
 from webapp.common.api.pagination import bad_cursor, next_link, page_request, with_next_link
 from webapp.common.database import get_db
 from webapp.common.departure_views import DepartureView, load_departure_view, load_departure_views
+from webapp.common.forms.contact import PHONE, checked_email
 from webapp.common.i18n import LANGUAGES, current_language, supported
 from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for

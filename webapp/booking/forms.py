@@ -5,9 +5,7 @@ a double click or a resubmitted page finds the booking the first submit made.  T
 is bound to the departure and details it was first sent with (see
 ``tours.booking.idempotency``).
 
-Email addresses are checked for what can be delivered: an address whose part before
-the @ has non-ASCII letters (``josé@…``) is refused here, with a clear message, because
-many mail servers cannot take it; a non-ASCII domain is stored in its ASCII (IDNA) form.
+Email addresses are checked for what can be delivered (see ``webapp.common.forms.contact``).
 """
 
 from __future__ import annotations
@@ -16,100 +14,39 @@ import re
 import secrets
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     Field,
     HiddenField,
-    IntegerField,
     SelectField,
-    StringField,
     SubmitField,
-    TelField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
-    Length,
-    Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
-from tours.text import unstorable
+from webapp.common.forms.contact import (
+    PartySizeField,
+    accessibility_field,
+    deliverable_email,
+    email_field,
+    name_field,
+    optional_phone_field,
+    sendable_email,
+)
 from webapp.common.i18n import LANGUAGES
 
 ABSOLUTE_MAX_PARTY = 50
-PHONE = re.compile(r"^\+?[0-9][0-9 ().\-/]{5,24}$")
 KEY = re.compile(r"^[A-Za-z0-9_\-]{16,80}$")
 
 
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
-
-
-def checked_email(address: str) -> tuple[str | None, str | None]:
-    """``(sendable address, None)`` or ``(None, what is wrong)``, in the visitor's language.
-
-    The sendable form is normalised with an IDNA (ASCII) domain, as stored and sent.  One
-    validation serves both answers: it is on the path of every booking.
-    """
-    local = address.rpartition("@")[0]
-    if not local.isascii():
-        return None, str(
-            _l(
-                "Write the part of the address before the @ with letters a–z, digits, dots "
-                "or dashes only: many mail servers cannot deliver to other characters."
-            )
-        )
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
-        return None, str(_l("Enter an email address like name@example.org."))
-    return checked.ascii_email or checked.normalized, None
-
-
-def email_problem(address: str) -> str | None:
-    """What is wrong with ``address`` for sending to it, in the visitor's language."""
-    return checked_email(address)[1]
-
-
-def sendable_email(address: str) -> str:
-    """The address as stored and sent: normalised, with an IDNA (ASCII) domain."""
-    sendable, problem = checked_email(address)
-    if sendable is None:
-        raise ValueError(problem)
-    return sendable
-
-
-def _deliverable_email(_form: FlaskForm, field: Field) -> None:
-    problem = email_problem((field.data or "").strip())
-    if problem:
-        raise ValidationError(problem)
-
-
-def _storable(_form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and unstorable(field.data):
-        raise ValidationError(_l("This contains a character that cannot be stored. Type it again."))
-
-
-class PartySizeField(IntegerField):
-    """An integer field whose "not a number" message is ours (and so translated)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter the number of people as a whole number, e.g. 2.")) from None
 
 
 def _party_size_in_range(form: FlaskForm, field: Field) -> None:
@@ -130,34 +67,16 @@ class ContactForm(FlaskForm):
     """What both the booking form and the waiting-list form ask."""
 
     session = SelectField(_l("Date and time"), coerce=str, validate_choice=False)
-    name = StringField(
-        _l("Name"),
-        validators=[
-            InputRequired(_l("Enter your name, so the guide knows who to expect.")),
-            Length(max=120, message=_l("Shorten the name to at most 120 characters.")),
-            _storable,
-        ],
-    )
-    email = EmailField(
+    name = name_field(_l("Enter your name, so the guide knows who to expect."))
+    email = email_field(
         _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address: the confirmation is sent there.")),
-            Length(max=254, message=_l("That email address is too long.")),
-            _deliverable_email,
-        ],
+        InputRequired(_l("Enter your email address: the confirmation is sent there.")),
+        deliverable_email,
     )
     party_size = PartySizeField(
         _l("Number of people"), validators=[_party_size_in_range], default=1
     )
-    phone = TelField(
-        _l("Phone (optional)"),
-        validators=[
-            Optional(),
-            Regexp(
-                PHONE, message=_l("Enter a phone number with digits only, e.g. +34 600 123 456.")
-            ),
-        ],
-    )
+    phone = optional_phone_field(_l("Phone (optional)"))
     language = SelectField(
         _l("Language for messages"),
         choices=[SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()],
@@ -215,14 +134,7 @@ class ContactForm(FlaskForm):
 
 
 class BookingForm(ContactForm):
-    accessibility = TextAreaField(
-        _l("Accessibility needs (optional)"),
-        validators=[
-            Optional(),
-            Length(max=1000, message=_l("Shorten this to at most 1000 characters.")),
-            _storable,
-        ],
-    )
+    accessibility = accessibility_field()
     submit = SubmitField(_l("Book"))
     field_order = (
         "session",

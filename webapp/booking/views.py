@@ -45,6 +45,7 @@ from webapp.common.departure_views import (
     load_departure_views,
 )
 from webapp.common.errors import keep_out_of_caches
+from webapp.common.forms.csrf import expired_form_note
 from webapp.common.i18n import LANGUAGES, content_language, current_language, language_name
 from webapp.common.limits import stored_id
 from webapp.common.maps import point_map_html
@@ -133,17 +134,6 @@ def _key_reused_note(form: ContactForm) -> str:
     )
 
 
-def _expired_form_note(form: ContactForm) -> str | None:
-    """Flask-WTF's own CSRF message is not ours to translate: say it our way."""
-    token_field = getattr(form, "csrf_token", None)
-    if token_field is not None and token_field.errors:
-        return gettext(
-            "This page was open for a long time and its security check expired. "
-            "Your details are still here: check them and send the form again."
-        )
-    return None
-
-
 @bp.route("/tours/<slug>/book", methods=["GET", "POST"])
 @booking_budget
 def book(slug: str) -> Response | str | tuple[str, int]:
@@ -187,7 +177,7 @@ def book(slug: str) -> Response | str | tuple[str, int]:
         cancelled_request=cancelled_request,
         waitlist_departure=waitlist_departure,
         no_walk_in=_language_without_walks(views) if requested is None else None,
-        expired_note=note or _expired_form_note(form),
+        expired_note=note or expired_form_note(form),
     )
     return page, status
 
@@ -367,7 +357,7 @@ def join_waitlist(slug: str) -> Response | str | tuple[str, int]:
         open_walk=next(
             (v for v in views if str(v.id) == request.args.get("session") and not v.full), None
         ),
-        expired_note=note or _expired_form_note(form),
+        expired_note=note or expired_form_note(form),
     )
     return page, status
 

@@ -3,29 +3,30 @@ language, each beside its field."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    EmailField,
     Field,
-    IntegerField,
     SelectField,
     StringField,
     TelField,
-    TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from tours.booking.groups import MAX_GROUP, MAX_PREFERRED, MIN_GROUP
-from tours.text import unstorable
+from webapp.common.forms.contact import (
+    PHONE,
+    WholeNumberField,
+    accessibility_field,
+    email_field,
+    sendable_email_in_place,
+    storable,
+)
 
-PHONE = re.compile(r"^\+?[0-9][0-9 ().\-/]{5,24}$")
 WALL_TIME_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 
 
@@ -39,40 +40,10 @@ def kind_choices() -> list[tuple[str, Any]]:
     ]
 
 
-def _storable(_form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and unstorable(field.data):
-        raise ValidationError(_l("This contains a character that cannot be stored. Type it again."))
+class GroupSizeField(WholeNumberField):
+    """The number of people in a group."""
 
-
-def _sendable_email(_form: FlaskForm, field: Field) -> None:
-    """An address mail servers deliver to; stored as sent (IDNA domain)."""
-    address = (field.data or "").strip()
-    if not address.rpartition("@")[0].isascii():
-        raise ValidationError(
-            _l(
-                "Write the part of the address before the @ with letters a–z, digits, dots "
-                "or dashes only: many mail servers cannot deliver to other characters."
-            )
-        )
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValidationError(_l("Enter an email address like name@example.org.")) from None
-    field.data = checked.ascii_email or checked.normalized
-
-
-class GroupSizeField(IntegerField):
-    """A whole number of people, with our own (translated) "not a number" message."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter the number of people as a whole number, e.g. 25.")) from None
+    not_a_number = _l("Enter the number of people as a whole number, e.g. 25.")
 
 
 class WallTimeField(DateTimeLocalField):
@@ -120,7 +91,7 @@ class GroupRequestForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter the name of your school, association, company or delegation.")),
             Length(max=200, message=_l("Shorten this to at most 200 characters.")),
-            _storable,
+            storable,
         ],
     )
     kind = SelectField(_l("Type of group"), choices=kind_choices, validate_choice=False)
@@ -132,29 +103,19 @@ class GroupRequestForm(FlaskForm):
     preferred_2 = WallTimeField(_l("Another date and time (optional)"), validators=[_in_future])
     preferred_3 = WallTimeField(_l("A third date and time (optional)"), validators=[_in_future])
     walk_language = SelectField(_l("Language of the walk"), validate_choice=False)
-    accessibility = TextAreaField(
-        _l("Accessibility needs (optional)"),
-        validators=[
-            Optional(),
-            Length(max=1000, message=_l("Shorten this to at most 1000 characters.")),
-            _storable,
-        ],
-    )
+    accessibility = accessibility_field()
     contact_name = StringField(
         _l("Contact person"),
         validators=[
             InputRequired(_l("Enter the name of the person we should talk to.")),
             Length(max=200, message=_l("Shorten this to at most 200 characters.")),
-            _storable,
+            storable,
         ],
     )
-    email = EmailField(
+    email = email_field(
         _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address: our answer is sent there.")),
-            Length(max=254, message=_l("That email address is too long.")),
-            _sendable_email,
-        ],
+        InputRequired(_l("Enter your email address: our answer is sent there.")),
+        sendable_email_in_place,
     )
     phone = TelField(
         _l("Phone"),

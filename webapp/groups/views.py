@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from guides.audit import Actor
 from guides.profiles import list_guides
@@ -23,6 +22,7 @@ from tours.errors import TourNotFound
 from tours.tour.catalogue import TourSummary
 from webapp.actions import groups as group_actions
 from webapp.common.database import get_db
+from webapp.common.forms.csrf import expired_form_note
 from webapp.common.i18n import current_language, language_name
 from webapp.common.tourcache import tour_cache
 from webapp.groups.forms import GroupRequestForm
@@ -88,20 +88,9 @@ def _request_form(slug: str | None) -> Response | tuple[str, int] | str:
         form=form,
         tour_title=chosen.title_in(current_language()).text if chosen else None,
         slug=slug,
-        expired_note=_expired_form_note(form),
+        expired_note=expired_form_note(form),
     )
     return page, (422 if request.method == "POST" else 200)
-
-
-def _expired_form_note(form: GroupRequestForm) -> str | None:
-    """Flask-WTF's own CSRF message is not ours to translate: say it our way."""
-    token_field = getattr(form, "csrf_token", None)
-    if token_field is not None and token_field.errors:
-        return gettext(
-            "This page was open for a long time and its security check expired. "
-            "Your details are still here: check them and send the form again."
-        )
-    return None
 
 
 @bp.route("/groups", methods=["GET", "POST"])

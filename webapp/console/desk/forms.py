@@ -6,57 +6,37 @@ import re
 import secrets
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     Field,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
-    TelField,
-    TextAreaField,
 )
 from wtforms.validators import (
     InputRequired,
-    Length,
     NumberRange,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
 from tours.booking.models import EMAIL, IN_PERSON, PHONE
-from tours.text import unstorable
+from webapp.common.forms.contact import (
+    PartySizeField,
+    accessibility_field,
+    checked_email,
+    email_field,
+    name_field,
+    optional_phone_field,
+)
 from webapp.console.forms import choices
 
-PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 ().\-/]{5,24}$")
 KEY = re.compile(r"^[A-Za-z0-9_\-]{16,80}$")
 MAX_PARTY = 50
 SOURCES = ((PHONE, _l("By phone")), (EMAIL, _l("By email")), (IN_PERSON, _l("In person")))
-
-
-def _storable(_form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and unstorable(field.data):
-        raise ValidationError(_l("This contains a character that cannot be stored. Type it again."))
-
-
-class PartySizeField(IntegerField):
-    """An integer field whose "not a number" message is ours (and so translated)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter the number of people as a whole number, e.g. 2.")) from None
 
 
 def _said_already(_form: FlaskForm, field: Field) -> None:
@@ -94,38 +74,12 @@ class TakeBookingForm(FlaskForm):
         validators=[InputRequired(_l("Choose one of the walks in the list."))],
     )
     source = SelectField(_l("How they asked"), choices=choices(SOURCES))
-    name = StringField(
-        _l("Name"),
-        validators=[
-            InputRequired(_l("Enter the name, so the guide knows who to expect.")),
-            Length(max=120, message=_l("Shorten the name to at most 120 characters.")),
-            _storable,
-        ],
-    )
+    name = name_field(_l("Enter the name, so the guide knows who to expect."))
     party_size = _party_size()
-    email = EmailField(
-        _l("Email (the confirmation is sent there)"),
-        validators=[Optional(), Length(max=254, message=_l("That email address is too long."))],
-    )
-    phone = TelField(
-        _l("Phone"),
-        validators=[
-            Optional(),
-            Regexp(
-                PHONE_NUMBER,
-                message=_l("Enter a phone number with digits only, e.g. +34 600 123 456."),
-            ),
-        ],
-    )
+    email = email_field(_l("Email (the confirmation is sent there)"), Optional())
+    phone = optional_phone_field(_l("Phone"))
     language = SelectField(_l("Language for messages"))
-    notes = TextAreaField(
-        _l("Accessibility needs (optional)"),
-        validators=[
-            Optional(),
-            Length(max=1000, message=_l("Shorten this to at most 1000 characters.")),
-            _storable,
-        ],
-    )
+    notes = accessibility_field()
     contact_consent = BooleanField(_l("They agree to be contacted about their walks"))
     key = HiddenField()
 
@@ -148,14 +102,11 @@ class TakeBookingForm(FlaskForm):
         return valid
 
     def validate_email(self, field: Field) -> None:
-        address = (field.data or "").strip()
-        try:
-            checked = validate_email(address, check_deliverability=False)
-        except EmailNotValidError:
-            raise ValidationError(_l("Enter an email address like name@example.org.")) from None
-        if not address.rpartition("@")[0].isascii():
+        # One message for every refusal: the coordinator reads the address back to the caller.
+        sendable, _problem = checked_email((field.data or "").strip())
+        if sendable is None:
             raise ValidationError(_l("Enter an email address like name@example.org."))
-        field.data = checked.ascii_email or checked.normalized
+        field.data = sendable
 
 
 class MoveForm(FlaskForm):

@@ -5,6 +5,8 @@ each one action of ``webapp.actions.groups`` in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import Response, abort, flash, redirect, render_template, url_for
@@ -88,8 +90,18 @@ def admin_group_request(request_id: int) -> tuple[str, int]:
     return _page(request_id)
 
 
-def _closed() -> None:
-    flash(gettext("This request has been answered already: nothing was changed."), "error")
+@contextmanager
+def _answering(request_id: int) -> Iterator[Session]:
+    """The write transaction of one answer: a request not found is a 404, one answered
+    already a redirect back to it with an error (nothing changed)."""
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            yield db_session
+    except GroupRequestNotFound:
+        abort(404)
+    except GroupRequestClosed:
+        flash(gettext("This request has been answered already: nothing was changed."), "error")
+        abort(redirect(url_for("console.admin_group_request", request_id=request_id)))
 
 
 @bp.post("/admin/groups/<int:request_id>/accept")
@@ -100,16 +112,11 @@ def admin_group_accept(request_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _page(request_id, accept=form, status=400)
     try:
-        with get_db().transaction(write_lock=True) as db_session:
+        with _answering(request_id) as db_session:
             accepted = group_actions.accept_group_request(
                 db_session, current_user.actor, request_id, form.starts_at.data
             )
             departure_id = accepted.departure.id
-    except GroupRequestNotFound:
-        abort(404)
-    except GroupRequestClosed:
-        _closed()
-        return redirect(url_for("console.admin_group_request", request_id=request_id))
     except ScheduleError:
         form.starts_at.errors = [_schedule_problem()]
         return _page(request_id, accept=form, status=400)
@@ -145,16 +152,10 @@ def admin_group_decline(request_id: int) -> Response | tuple[str, int]:
     form = DeclineGroupForm(prefix="decline")
     if not form.validate():
         return _page(request_id, decline=form, status=400)
-    try:
-        with get_db().transaction(write_lock=True) as db_session:
-            group_actions.decline_group_request(
-                db_session, current_user.actor, request_id, form.message.data or ""
-            )
-    except GroupRequestNotFound:
-        abort(404)
-    except GroupRequestClosed:
-        _closed()
-        return redirect(url_for("console.admin_group_request", request_id=request_id))
+    with _answering(request_id) as db_session:
+        group_actions.decline_group_request(
+            db_session, current_user.actor, request_id, form.message.data or ""
+        )
     worker.wake()
     flash(gettext("The request was declined and the contact was emailed."), "success")
     return redirect(url_for("console.admin_group_requests"))
@@ -168,7 +169,7 @@ def admin_group_propose(request_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _page(request_id, propose=form, status=400)
     try:
-        with get_db().transaction(write_lock=True) as db_session:
+        with _answering(request_id) as db_session:
             group_actions.propose_group_date(
                 db_session,
                 current_user.actor,
@@ -176,11 +177,6 @@ def admin_group_propose(request_id: int) -> Response | tuple[str, int]:
                 form.starts_at.data,
                 form.message.data or "",
             )
-    except GroupRequestNotFound:
-        abort(404)
-    except GroupRequestClosed:
-        _closed()
-        return redirect(url_for("console.admin_group_request", request_id=request_id))
     except ScheduleError:
         form.starts_at.errors = [_schedule_problem()]
         return _page(request_id, propose=form, status=400)
