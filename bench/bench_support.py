@@ -211,3 +211,31 @@ def sqlite_app(folder: Path, name: str, **config):
     )
     upgrade(get_db(app).engine)
     return app
+
+
+# --- console benches: a coordinator's test client and a statement counter ---------------
+
+from sqlalchemy import event  # noqa: E402
+
+
+class Statements:
+    """How many SQL statements an engine runs."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.count = engine, 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args) -> None:
+        self.count += 1
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def logged_in(app, email: str, password: str):
+    """A test client logged in to the console as ``email``, asking for English pages."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post("/console/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.status_code
+    return client

@@ -29,12 +29,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_support import sqlite_app  # noqa: E402
+from bench.bench_support import Statements, logged_in, sqlite_app  # noqa: E402
 from guides.accounts import create_account  # noqa: E402
 from guides.models import CheckIn, GuideRecord  # noqa: E402
 from tours.booking.models import (  # noqa: E402
@@ -160,28 +160,6 @@ def store_walks(app, walks: int, bookings: int, *, spread_days: float) -> None:
         db_session.execute(insert(OutboxMessage), failed)
 
 
-class Statements:
-    """How many SQL statements an engine runs."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.count = engine, 0
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *_args) -> None:
-        self.count += 1
-
-    def remove(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-
-def logged_in(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/console/login", data={"email": COORDINATOR, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-    return client
-
-
 def timed(client, url: str) -> tuple[float, int]:
     began = time.perf_counter()
     response = client.get(url)
@@ -204,7 +182,10 @@ def main() -> None:
         store_walks(small, 10, 30, spread_days=6)
         store_walks(large, args.walks, args.bookings, spread_days=4 * 365)
         print(f"stored in {time.perf_counter() - began:.1f} s")
-        clients = {"small": logged_in(small), "large": logged_in(large)}
+        clients = {
+            "small": logged_in(small, COORDINATOR, PASSWORD),
+            "large": logged_in(large, COORDINATOR, PASSWORD),
+        }
         apps = {"small": small, "large": large}
         times = {(name, size): [] for name, _url in PAGES for size in clients}
         statements, sizes = {}, {}

@@ -29,12 +29,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_support import sqlite_app  # noqa: E402
+from bench.bench_support import Statements, logged_in, sqlite_app  # noqa: E402
 from guides.accounts import create_account  # noqa: E402
 from guides.models import CheckIn, Debrief, GuideRecord  # noqa: E402
 from tours.booking.models import Booking, Departure, WaitlistEntry, WalkFeedback  # noqa: E402
@@ -140,28 +140,6 @@ def store_walks(app, walks: int, bookings: int, first: datetime, last: datetime)
         _bulk(db_session, WaitlistEntry, waiting)
 
 
-class Statements:
-    """How many SQL statements an engine runs."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.count = engine, 0
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *_args) -> None:
-        self.count += 1
-
-    def remove(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-
-def logged_in(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/console/login", data={"email": COORDINATOR, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-    return client
-
-
 def timed(client, url: str) -> float:
     began = time.perf_counter()
     response = client.get(url)
@@ -203,7 +181,7 @@ def main() -> None:
         )
         print(f"stored in {time.perf_counter() - began:.1f} s")
         apps = {"small": small, "large": large}
-        clients = {size: logged_in(app) for size, app in apps.items()}
+        clients = {size: logged_in(app, COORDINATOR, PASSWORD) for size, app in apps.items()}
         times = {(name, size): [] for name, _url, _gated in pages for size in clients}
         statements = {}
         for name, url, _gated in pages:  # warm-up, and the statements of one request each
