@@ -192,7 +192,9 @@ def smtp_sink():
 
 # --- an in-process app on its own SQLite file, as the catalogue and memory benches use ---
 
+from guides.accounts import create_account  # noqa: E402
 from webapp import create_app  # noqa: E402
+from webapp.commands.samples import load_sample_guides, load_sample_routes  # noqa: E402
 from webapp.common.database import get_db, upgrade  # noqa: E402
 
 
@@ -232,10 +234,40 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._count)
 
 
-def logged_in(app, email: str, password: str):
-    """A test client logged in to the console as ``email``, asking for English pages."""
+COORDINATOR = "coordinator@example.org"
+COORDINATOR_PASSWORD = "a long bench password for the coordinator"
+
+
+def coordinator_app(folder: Path, name: str):
+    """A migrated app with the sample tours and guides and a coordinator account."""
+    app = sqlite_app(
+        folder,
+        name,
+        TESTING=False,
+        WTF_CSRF_ENABLED=False,  # the benches log in with a plain POST
+        SAMPLE_ROUTES_DIR=str(Path(__file__).resolve().parent.parent / "data" / "routes"),
+    )
+    load_sample_routes(app)
+    load_sample_guides(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        create_account(db_session, COORDINATOR, "coordinator", password=COORDINATOR_PASSWORD)
+    return app
+
+
+def logged_in(app):
+    """A test client logged in to the console as the coordinator, asking for English."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/console/login", data={"email": email, "password": password})
+    credentials = {"email": COORDINATOR, "password": COORDINATOR_PASSWORD}
+    response = client.post("/console/login", data=credentials)
     assert response.status_code == 302, response.status_code
     return client
+
+
+def timed_get(client, url: str) -> tuple[float, bytes]:
+    """One GET in milliseconds, and its body; anything but 200 stops the bench."""
+    began = time.perf_counter()
+    response = client.get(url)
+    took = (time.perf_counter() - began) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    return took, response.data

@@ -34,8 +34,12 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_support import Statements, logged_in, sqlite_app  # noqa: E402
-from guides.accounts import create_account  # noqa: E402
+from bench.bench_support import (  # noqa: E402
+    Statements,
+    coordinator_app,
+    logged_in,
+    timed_get,
+)
 from guides.models import CheckIn, GuideRecord  # noqa: E402
 from tours.booking.models import (  # noqa: E402
     Booking,
@@ -45,11 +49,8 @@ from tours.booking.models import (  # noqa: E402
 )
 from tours.db import utcnow  # noqa: E402
 from tours.tour.models import TourRecord  # noqa: E402
-from webapp.commands.samples import load_sample_guides, load_sample_routes  # noqa: E402
 from webapp.common.database import get_db  # noqa: E402
 
-PASSWORD = "a long bench password for the coordinator"
-COORDINATOR = "coordinator@example.org"
 LANGUAGES = ("es", "eu", "en", "fr", "ar")
 PAGES = (
     ("dashboard", "/console/"),
@@ -57,21 +58,6 @@ PAGES = (
     ("calendar, week", "/console/admin/calendar?view=week"),
     ("calendar, week, filtered", "/console/admin/calendar?view=week&language=es"),
 )
-
-
-def make_app(folder: Path, name: str):
-    app = sqlite_app(
-        folder,
-        name,
-        TESTING=False,
-        WTF_CSRF_ENABLED=False,  # the bench logs in with a plain POST
-        SAMPLE_ROUTES_DIR=str(ROOT / "data" / "routes"),
-    )
-    load_sample_routes(app)
-    load_sample_guides(app)
-    with get_db(app).transaction(write_lock=True) as db_session:
-        create_account(db_session, COORDINATOR, "coordinator", password=PASSWORD)
-    return app
 
 
 def _departure(n: int, tour_ids: list[int], guides: list[str], start, rng) -> dict:
@@ -161,11 +147,8 @@ def store_walks(app, walks: int, bookings: int, *, spread_days: float) -> None:
 
 
 def timed(client, url: str) -> tuple[float, int]:
-    began = time.perf_counter()
-    response = client.get(url)
-    took = (time.perf_counter() - began) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    return took, len(response.data)
+    took, body = timed_get(client, url)
+    return took, len(body)
 
 
 def main() -> None:
@@ -178,13 +161,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         began = time.perf_counter()
-        small, large = make_app(folder, "small"), make_app(folder, "large")
+        small, large = coordinator_app(folder, "small"), coordinator_app(folder, "large")
         store_walks(small, 10, 30, spread_days=6)
         store_walks(large, args.walks, args.bookings, spread_days=4 * 365)
         print(f"stored in {time.perf_counter() - began:.1f} s")
         clients = {
-            "small": logged_in(small, COORDINATOR, PASSWORD),
-            "large": logged_in(large, COORDINATOR, PASSWORD),
+            "small": logged_in(small),
+            "large": logged_in(large),
         }
         apps = {"small": small, "large": large}
         times = {(name, size): [] for name, _url in PAGES for size in clients}

@@ -34,34 +34,20 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_support import Statements, logged_in, sqlite_app  # noqa: E402
-from guides.accounts import create_account  # noqa: E402
+from bench.bench_support import (  # noqa: E402
+    Statements,
+    coordinator_app,
+    logged_in,
+    timed_get,
+)
 from guides.models import CheckIn, Debrief, GuideRecord  # noqa: E402
 from tours.booking.models import Booking, Departure, WaitlistEntry, WalkFeedback  # noqa: E402
 from tours.db import utcnow  # noqa: E402
 from tours.tour.models import TourRecord  # noqa: E402
-from webapp.commands.samples import load_sample_guides, load_sample_routes  # noqa: E402
 from webapp.common.database import get_db  # noqa: E402
 
-PASSWORD = "a long bench password for the coordinator"
-COORDINATOR = "coordinator@example.org"
 LANGUAGES = ("es", "eu", "en", "fr", "ar")
 BATCH = 20_000
-
-
-def make_app(folder: Path, name: str):
-    app = sqlite_app(
-        folder,
-        name,
-        TESTING=False,
-        WTF_CSRF_ENABLED=False,  # the bench logs in with a plain POST
-        SAMPLE_ROUTES_DIR=str(ROOT / "data" / "routes"),
-    )
-    load_sample_routes(app)
-    load_sample_guides(app)
-    with get_db(app).transaction(write_lock=True) as db_session:
-        create_account(db_session, COORDINATOR, "coordinator", password=PASSWORD)
-    return app
 
 
 def _bulk(db_session, model, rows: list[dict]) -> None:
@@ -141,11 +127,7 @@ def store_walks(app, walks: int, bookings: int, first: datetime, last: datetime)
 
 
 def timed(client, url: str) -> float:
-    began = time.perf_counter()
-    response = client.get(url)
-    took = (time.perf_counter() - began) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    return took
+    return timed_get(client, url)[0]
 
 
 def main() -> None:
@@ -167,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         began = time.perf_counter()
-        small, large = make_app(folder, "small"), make_app(folder, "large")
+        small, large = coordinator_app(folder, "small"), coordinator_app(folder, "large")
         per_walk = args.bookings // args.walks
         store_walks(
             small,
@@ -181,7 +163,7 @@ def main() -> None:
         )
         print(f"stored in {time.perf_counter() - began:.1f} s")
         apps = {"small": small, "large": large}
-        clients = {size: logged_in(app, COORDINATOR, PASSWORD) for size, app in apps.items()}
+        clients = {size: logged_in(app) for size, app in apps.items()}
         times = {(name, size): [] for name, _url, _gated in pages for size in clients}
         statements = {}
         for name, url, _gated in pages:  # warm-up, and the statements of one request each
