@@ -147,7 +147,7 @@ def withdrawals(db_session: Session, at: At) -> Capped:
         for w in recent_withdrawals(db_session, at.now - WITHDRAWALS_SINCE)
         if w.starts_at > at.now and not w.cancelled
     ]
-    titles = dict(agenda.tour_titles(db_session))
+    titles = dict(agenda.tour_titles(db_session)) if found else {}
     lines = [
         WithdrawalLine(
             w.departure_id,
