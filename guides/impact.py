@@ -16,13 +16,13 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Select, case, delete, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
-from guides.models import ARRIVED, NO_SHOW, CheckIn, Debrief, GuideRecord
+from guides.models import ARRIVED, NO_SHOW, CheckIn, Debrief, GuideRecord, WalkBookingFigures
 from tours.booking import impact
 from tours.booking.impact import (
     BY_MONTH,
@@ -39,7 +39,7 @@ from tours.booking.impact import (
     UnmetDemand,
     WalkTotals,
 )
-from tours.booking.models import CONFIRMED, Booking, Departure
+from tours.booking.models import CONFIRMED, SCHEDULED, Booking, Departure
 from tours.db import utcnow
 from tours.text import spreadsheet_cell
 
@@ -105,10 +105,19 @@ class ImpactReport:
         return protected_share(self.total.booked, self.total.seats)
 
 
-def booking_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[int, int, int, int]]:
-    """``{dimensions with the booker's language: (bookings, people booked, arrived, not
-    come)}`` in one grouped statement; a booking's newest check-in counts (found on the
-    index ``(booking_id, id)``)."""
+#: What ``walk_booking_figures`` stores per walk and booker's language, in its columns' order.
+BOOKING_COUNTS = ("bookings", "people", "came", "no_show")
+#: A walk's figures are stored once it started this long ago (check-ins are done by then;
+#: later changes bump its version, and it is stored again).
+STORE_AFTER = timedelta(days=1)
+#: Walks stored per transaction by ``store_walk_figures``.
+STORE_BATCH = 500
+
+
+def booking_counts(walks: ColumnElement[bool]) -> Select:
+    """(departure id, booker's language, ``BOOKING_COUNTS``) of the confirmed bookings of
+    ``walks`` (a condition on ``Booking.departure_id``); a booking's newest check-in counts
+    (found on the index ``(booking_id, id)``)."""
     newest = (
         select(CheckIn.state)
         .where(CheckIn.booking_id == Booking.id)
@@ -117,9 +126,7 @@ def booking_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[in
         .correlate(Booking)
         .scalar_subquery()
     )
-    # Summed per walk and booker's language first (the bookings' index on departure_id
-    # streams that grouping), then per dimensions: twice as fast as one grouping.
-    per_walk = (
+    return (
         select(
             Booking.departure_id.label("departure_id"),
             Booking.language.label("booker"),
@@ -128,23 +135,72 @@ def booking_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[in
             func.sum(case((newest == ARRIVED, Booking.party_size), else_=0)).label("came"),
             func.sum(case((newest == NO_SHOW, Booking.party_size), else_=0)).label("no_show"),
         )
-        .where(Booking.status == CONFIRMED, Booking.departure_id.in_(scope.walk_ids()))
+        .where(Booking.status == CONFIRMED, walks)
         .group_by(Booking.departure_id, Booking.language)
-        .subquery()
     )
+
+
+def booking_cube(db_session: Session, scope: Scope) -> dict[Dimensions, tuple[int, int, int, int]]:
+    """``{dimensions with the booker's language: (bookings, people booked, arrived, not
+    come)}`` in one grouped statement.  Walks with current stored figures are summed from
+    those, the others from their bookings, in the same statement (so one snapshot)."""
+    # Summed per walk and booker's language first (the bookings' index on departure_id
+    # streams that grouping), then per dimensions: twice as fast as one grouping.
+    stored = select(
+        WalkBookingFigures.departure_id,
+        WalkBookingFigures.booker_language,
+        *(getattr(WalkBookingFigures, name) for name in BOOKING_COUNTS),
+    ).where(WalkBookingFigures.departure_id.in_(scope.walk_ids(stored=True)))
+    live = booking_counts(Booking.departure_id.in_(scope.walk_ids(stored=False)))
+    per_walk = union_all(live, stored).subquery()
     keys = (*scope.dimensions(), per_walk.c.booker)
     rows = db_session.execute(
-        select(
-            *keys,
-            func.sum(per_walk.c.bookings),
-            func.sum(per_walk.c.people),
-            func.sum(per_walk.c.came),
-            func.sum(per_walk.c.no_show),
-        )
+        select(*keys, *(func.sum(per_walk.c[name]) for name in BOOKING_COUNTS))
         .join(per_walk, per_walk.c.departure_id == Departure.id)
         .group_by(*keys)
     )
     return {Dimensions(*row[:5]): tuple(int(n) for n in row[5:]) for row in rows}
+
+
+def store_walk_figures(db_session: Session, batch: int = STORE_BATCH) -> int:
+    """Store the figures of up to ``batch`` walks held that started over a day ago and
+    whose stored figures are missing or stale; how many walks.  One transaction's work.
+
+    The walks are marked first (``figures_rolled`` := their version), then their rows are
+    counted: a change committed after the mark bumps the version (a trigger), so these
+    figures are not used; one committed before it is counted.  On PostgreSQL the mark waits
+    for a transaction that already bumped the walk."""
+    walk_ids = list(
+        db_session.scalars(
+            select(Departure.id)
+            .where(
+                Departure.status == SCHEDULED,
+                Departure.starts_at < utcnow() - STORE_AFTER,
+                impact.figures_current(False),
+            )
+            .order_by(Departure.id)
+            .limit(batch)
+        )
+    )
+    if not walk_ids:
+        return 0
+    db_session.execute(
+        update(Departure)
+        .where(Departure.id.in_(walk_ids))
+        .values(figures_rolled=Departure.figures_version)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.execute(
+        delete(WalkBookingFigures).where(WalkBookingFigures.departure_id.in_(walk_ids))
+    )
+    db_session.execute(
+        insert(WalkBookingFigures).from_select(
+            ["departure_id", "booker_language", *BOOKING_COUNTS],
+            booking_counts(Booking.departure_id.in_(walk_ids)),
+        )
+    )
+    impact.store_rating_figures(db_session, walk_ids)
+    return len(walk_ids)
 
 
 @dataclass(frozen=True)
@@ -181,36 +237,37 @@ def _sum(parts: Iterator[Tally]) -> Tally:
 def debrief_figures(
     db_session: Session, scope: Scope
 ) -> tuple[DebriefFigures, dict[Any, tuple[int, float | None]]]:
-    """The debriefs of the walks held, and ``{guide id: (debriefs, mean rating)}``."""
-    base = (
-        select()
-        .select_from(Debrief)
-        .join(Departure, Departure.id == Debrief.departure_id)
-        .where(*scope.walks())
-    )
-    filed, headcount, incidents, changes = db_session.execute(
-        base.add_columns(
+    """The debriefs of the walks held, and ``{guide id: (debriefs, mean rating)}``: one
+    statement grouped by guide and rating, summed here."""
+    rows = db_session.execute(
+        select(
+            Departure.guide_id,
+            Debrief.rating,
             func.count(Debrief.id),
             func.coalesce(func.sum(Debrief.headcount), 0),
             func.coalesce(func.sum(case((Debrief.incidents != "", 1), else_=0)), 0),
             func.coalesce(func.sum(case((Debrief.route_change_needed.is_(True), 1), else_=0)), 0),
         )
-    ).one()
-    ratings = {
-        int(rating): int(count)
-        for rating, count in db_session.execute(
-            base.add_columns(Debrief.rating, func.count(Debrief.id)).group_by(Debrief.rating)
+        .select_from(Debrief)
+        .join(Departure, Departure.id == Debrief.departure_id)
+        .where(*scope.walks())
+        .group_by(Departure.guide_id, Debrief.rating)
+    )
+    ratings: dict[int, int] = {}
+    guides: dict[Any, list[int]] = {}  # {guide id: [debriefs, sum of ratings]}
+    headcount = incidents = changes = 0
+    for guide_id, rating, count, people, noted, asked in rows:
+        ratings[int(rating)] = ratings.get(int(rating), 0) + int(count)
+        mine = guides.setdefault(guide_id, [0, 0])
+        mine[0] += int(count)
+        mine[1] += int(rating) * int(count)
+        headcount, incidents, changes = (
+            headcount + int(people),
+            incidents + int(noted),
+            changes + int(asked),
         )
-    }
-    per_guide = {
-        guide_id: (int(count), float(mean) if mean is not None else None)
-        for guide_id, count, mean in db_session.execute(
-            base.add_columns(
-                Departure.guide_id, func.count(Debrief.id), func.avg(Debrief.rating)
-            ).group_by(Departure.guide_id)
-        )
-    }
-    figures = DebriefFigures(int(filed), int(headcount), ratings, int(incidents), int(changes))
+    figures = DebriefFigures(sum(ratings.values()), headcount, ratings, incidents, changes)
+    per_guide = {guide_id: (count, total / count) for guide_id, (count, total) in guides.items()}
     return figures, per_guide
 
 
@@ -222,7 +279,9 @@ def guide_lines(
 ) -> tuple[GuideLine, ...]:
     """Walks and people per guide who led a walk held in the period, by name."""
     by_guide = cubes.tallies(GUIDE)
-    led = impact.walk_languages(db_session, scope)
+    led: dict[str | None, set[str]] = {}  # the languages of the walks each guide led
+    for dims in cubes.walks:
+        led.setdefault(dims.guide_id, set()).add(dims.walk_language)
     profiles = {
         guide_id: (name, tuple(_tag(language) for language in languages or ()))
         for guide_id, name, languages in db_session.execute(
@@ -236,7 +295,7 @@ def guide_lines(
             guide_id,
             profiles.get(guide_id, ("", ()))[0] if guide_id else "",
             profiles.get(guide_id, ("", ()))[1] if guide_id else (),
-            tuple(led.get(guide_id, ())),
+            tuple(sorted(led.get(guide_id, ()))),
             tally,
             *per_guide.get(guide_id, (0, None)),
         )

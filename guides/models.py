@@ -228,6 +228,23 @@ class Debrief(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class WalkBookingFigures(Base):
+    """A walk's bookings, people booked, arrived and not come for one booker's language,
+    stored once the walk is over so the impact report sums these rather than every booking
+    and its newest check-in (``guides.impact.roll_up_walks``)."""
+
+    __tablename__ = "walk_booking_figures"
+    __table_args__ = (Index("ix_walk_booking_figures_departure_id", "departure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id", ondelete="CASCADE"))
+    booker_language: Mapped[str] = mapped_column(String(35))
+    bookings: Mapped[int]
+    people: Mapped[int]
+    came: Mapped[int]
+    no_show: Mapped[int]
+
+
 __all__ = [
     "ARRIVED",
     "CHECK_IN_STATES",
@@ -244,5 +261,6 @@ __all__ = [
     "GuideScript",
     "LoginThrottle",
     "UserAccount",
+    "WalkBookingFigures",
     "WalkMessage",
 ]

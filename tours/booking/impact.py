@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from tours.booking.models import (
@@ -31,6 +41,7 @@ from tours.booking.models import (
     Departure,
     WaitlistEntry,
     WalkFeedback,
+    WalkRatingFigures,
 )
 from tours.errors import BideanError
 from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
@@ -173,9 +184,13 @@ class Scope:
             conditions.append(Departure.guide_id == self.query.guide_id)
         return conditions
 
-    def walk_ids(self) -> Select:
-        """The ids of the walks held, as a subquery."""
-        return select(Departure.id).where(*self.walks())
+    def walk_ids(self, stored: bool | None = None) -> Select:
+        """The ids of the walks held, as a subquery: those whose stored figures are current
+        (``stored=True``), those counted from their rows (``False``), or all (None)."""
+        conditions = self.walks()
+        if stored is not None:
+            conditions.append(figures_current(stored))
+        return select(Departure.id).where(*conditions)
 
     def bookings(self) -> Select:
         """The confirmed bookings of the walks held (join ``Departure``)."""
@@ -335,45 +350,99 @@ class FeedbackFigures:
     quotes_total: int = 0
 
 
-def feedback_figures(db_session: Session, scope: Scope) -> FeedbackFigures:
-    """Two statements: the counts by rating, and the quotes allowed (newest first)."""
-    # The walks held as a list of ids (their index on departure_id) rather than a join:
-    # SQLite then reads only those walks' answers.
-    base = (
+def figures_current(current: bool = True) -> ColumnElement[bool]:
+    """A walk's stored figures are current: made at its version (``guides.impact``); or,
+    with ``current=False``, missing or stale."""
+    if current:
+        return Departure.figures_rolled == Departure.figures_version
+    return Departure.figures_rolled.is_(None) | (
+        Departure.figures_rolled != Departure.figures_version
+    )
+
+
+_ANSWERED = WalkFeedback.answered_at.is_not(None)
+_QUOTABLE = (
+    _ANSWERED
+    & WalkFeedback.quote_consent.is_(True)
+    & WalkFeedback.learned.is_not(None)
+    & (WalkFeedback.learned != "")
+)
+#: What ``walk_rating_figures`` stores per walk and rating, in its columns' order.
+RATING_COUNTS = ("asked", "answered", "recommend_yes", "recommend_said", "quotable")
+
+
+def _feedback_of(walks: ColumnElement[bool]) -> Select:
+    """The feedback of confirmed bookings on ``walks`` (a condition on its departure id)."""
+    return (
         select()
         .select_from(WalkFeedback)
         .join(Booking, Booking.id == WalkFeedback.booking_id)
-        .where(Booking.status == CONFIRMED, WalkFeedback.departure_id.in_(scope.walk_ids()))
+        .where(Booking.status == CONFIRMED, walks)
     )
-    answered = WalkFeedback.answered_at.is_not(None)
-    allowed = (
-        answered
-        & WalkFeedback.quote_consent.is_(True)
-        & WalkFeedback.learned.is_not(None)
-        & (WalkFeedback.learned != "")
-    )
+
+
+def rating_counts(walks: ColumnElement[bool], per_walk: bool) -> Select:
+    """(departure id if ``per_walk``, rating, ``RATING_COUNTS``) of ``walks``' feedback."""
 
     def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    keys = (WalkFeedback.departure_id, WalkFeedback.rating) if per_walk else (WalkFeedback.rating,)
+    return (
+        _feedback_of(walks)
+        .add_columns(
+            *keys,
+            func.count(WalkFeedback.id).label("asked"),
+            counted(_ANSWERED).label("answered"),
+            counted(_ANSWERED & WalkFeedback.recommend.is_(True)).label("recommend_yes"),
+            counted(_ANSWERED & WalkFeedback.recommend.is_not(None)).label("recommend_said"),
+            counted(_QUOTABLE).label("quotable"),
+        )
+        .group_by(*keys)
+    )
+
+
+def store_rating_figures(db_session: Session, walk_ids: list[int]) -> None:
+    """Store (again) the feedback counts of ``walk_ids`` by rating."""
+    db_session.execute(
+        delete(WalkRatingFigures).where(WalkRatingFigures.departure_id.in_(walk_ids))
+    )
+    db_session.execute(
+        insert(WalkRatingFigures).from_select(
+            ["departure_id", "rating", *RATING_COUNTS],
+            rating_counts(WalkFeedback.departure_id.in_(walk_ids), per_walk=True),
+        )
+    )
+
+
+def feedback_figures(db_session: Session, scope: Scope) -> FeedbackFigures:
+    """Two statements: the counts by rating, and the quotes allowed (newest first)."""
+    # The walks held as a list of ids (their index on departure_id) rather than a join:
+    # SQLite then reads only those walks' answers.  Walks with current stored figures are
+    # summed from those; the others from their answers, in the same statement (so one
+    # snapshot on PostgreSQL).
+    stored = select(
+        WalkRatingFigures.rating, *(getattr(WalkRatingFigures, n) for n in RATING_COUNTS)
+    ).where(WalkRatingFigures.departure_id.in_(scope.walk_ids(stored=True)))
+    live = rating_counts(WalkFeedback.departure_id.in_(scope.walk_ids(stored=False)), False)
+    both = union_all(live, stored).subquery()
     asked = answers = yes = said = total = 0
     ratings: dict[int, int] = {}
     for rating, *counts in db_session.execute(
-        base.add_columns(
-            WalkFeedback.rating,
-            func.count(WalkFeedback.id),
-            counted(answered),
-            counted(answered & WalkFeedback.recommend.is_(True)),
-            counted(answered & WalkFeedback.recommend.is_not(None)),
-            counted(allowed),
-        ).group_by(WalkFeedback.rating)
+        select(both.c.rating, *(func.sum(both.c[name]) for name in RATING_COUNTS)).group_by(
+            both.c.rating
+        )
     ):
         group_asked, group_answers, group_yes, group_said, group_allowed = map(int, counts)
         asked, answers = asked + group_asked, answers + group_answers
         yes, said, total = yes + group_yes, said + group_said, total + group_allowed
         if rating is not None and group_answers:
             ratings[int(rating)] = group_answers
-    quotable = base.join(Departure, Departure.id == WalkFeedback.departure_id).where(allowed)
+    quotable = (
+        _feedback_of(WalkFeedback.departure_id.in_(scope.walk_ids()))
+        .join(Departure, Departure.id == WalkFeedback.departure_id)
+        .where(_QUOTABLE)
+    )
     rows = db_session.execute(
         quotable.add_columns(
             WalkFeedback.learned,
@@ -398,20 +467,6 @@ def credit_shown(credit: str | None, credit_name: str | None) -> str:
     if credit in (None, "anonymous"):
         return ""
     return (credit_name or "").strip()
-
-
-def walk_languages(db_session: Session, scope: Scope) -> dict[str | None, list[str]]:
-    """``{guide id: languages of the walks they led}`` in the period (one grouped query)."""
-    rows = db_session.execute(
-        select(Departure.guide_id, Departure.language)
-        .where(*scope.walks())
-        .group_by(Departure.guide_id, Departure.language)
-        .order_by(Departure.language)
-    )
-    found: dict[str | None, list[str]] = {}
-    for guide_id, language in rows:
-        found.setdefault(guide_id, []).append(language)
-    return found
 
 
 def walk_language_choices(db_session: Session) -> list[str]:

@@ -50,6 +50,7 @@ class Departure(Base):
         Index("ix_departures_status_starts_at", "status", "starts_at"),
         # A tour's next departures without reading its others (the catalogue's lines).
         Index("ix_departures_tour_status_starts_at", "tour_id", "status", "starts_at"),
+        Index("ix_departures_language", "language"),  # the walk languages offered as filters
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +80,11 @@ class Departure(Base):
     private: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
+    # The impact report's stored figures: database triggers bump ``figures_version`` when a
+    # booking, check-in or feedback of a walk that has started changes (migration 0021);
+    # ``figures_rolled`` is the version the walk's stored figures were made at, if any.
+    figures_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    figures_rolled: Mapped[int | None]
 
     tour: Mapped[TourRecord] = relationship()
 
@@ -246,6 +252,8 @@ class WalkFeedback(Base):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_1_to_5"),
         Index("ix_walk_feedback_departure_id", "departure_id"),
+        # the impact report's quotes: only the walk's answers that may be quoted are read
+        Index("ix_walk_feedback_departure_quote", "departure_id", "quote_consent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -263,3 +271,20 @@ class WalkFeedback(Base):
     quote_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     credit: Mapped[str | None] = mapped_column(String(16))  # full, first, chosen, anonymous
     credit_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class WalkRatingFigures(Base):
+    """A walk's feedback counts for one rating (None: not answered), stored once the walk is
+    over so the impact report sums these rather than every answer (``guides.impact``)."""
+
+    __tablename__ = "walk_rating_figures"
+    __table_args__ = (Index("ix_walk_rating_figures_departure_id", "departure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    departure_id: Mapped[int] = mapped_column(ForeignKey("departures.id", ondelete="CASCADE"))
+    rating: Mapped[int | None]
+    asked: Mapped[int]
+    answered: Mapped[int]
+    recommend_yes: Mapped[int]
+    recommend_said: Mapped[int]  # answers that said yes or no
+    quotable: Mapped[int]  # answers allowed to be quoted

@@ -26,6 +26,7 @@ from guides.impact import (
 )
 from tours.booking.impact import YEAR
 from tours.db import utcnow
+from webapp.actions import impact as stored_figures  # noqa: F401  (the worker stores them)
 from webapp.common.database import get_db
 from webapp.common.i18n import current_language, language_name
 from webapp.console.auth import coordinator_required
