@@ -7,6 +7,11 @@ booking, check-in or feedback of a walk that has started, whatever code makes it
 a bulk statement, a cascade, a hand-written fix), so stored figures older than the walk's
 version are never used: the report counts that walk from its bookings again.
 
+A later migration that rebuilds ``bookings``, ``check_ins`` or ``walk_feedback`` on SQLite
+(``batch_alter_table`` in "recreate" mode: dropping a column, changing a type) drops their
+triggers with the old table: it must create them again (``SQLITE_TRIGGERS`` here).
+``tests/guides/test_impact_stored.py`` fails when a change no longer bumps the version.
+
 Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
