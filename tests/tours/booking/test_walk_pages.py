@@ -83,6 +83,10 @@ def test_filters_hold_on_every_page(db_transaction):
         assert [w.id for p in french for w in p.walks] == [
             w.id for w in everything if w.language == "fr"
         ]
+        assert [w.id for p in _forwards(db_session, WalkFilter(slug=SLUG)) for w in p.walks] == [
+            w.id for w in everything
+        ]
+        assert walks_page(db_session, NOW, WalkFilter(slug="no-such-tour"), limit=LIMIT).walks == []
         assert {w.cancelled for w in everything} == {True, False}
         assert {w.private for w in everything} == {True, False}
 
