@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guides.models import CHECK_IN_STATES, CheckIn
+from tours.booking.agenda import WalkFilter, WalkKey, WalkPage, walks_page
 from tours.booking.departures import DepartureNotFound, get_departure, tour_zone
 from tours.booking.models import CONFIRMED, Booking, Departure
 from tours.db import utcnow
@@ -32,20 +33,20 @@ class CheckInRejected(BideanError):
     """A check-in that cannot be recorded (unknown state, or a booking of another walk)."""
 
 
-def departures_for(
-    db_session: Session, guide_id: str | None, *, now: datetime | None = None, limit: int = 100
-) -> list[Departure]:
-    """Departures from today on, soonest first: the guide's own, or all with ``guide_id=None``."""
+def walks_for(
+    db_session: Session,
+    guide_id: str,
+    *,
+    limit: int,
+    after: WalkKey | None = None,
+    before: WalkKey | None = None,
+    now: datetime | None = None,
+) -> WalkPage:
+    """A page of the guide's walks from today on (those started ``STILL_LISTED`` ago
+    too), soonest first, cancelled ones included; paged as ``agenda.walks_page``."""
     since = (now or utcnow()) - STILL_LISTED
-    query = (
-        select(Departure)
-        .where(Departure.starts_at > since)
-        .order_by(Departure.starts_at, Departure.id)
-        .limit(limit)
-    )
-    if guide_id is not None:
-        query = query.where(Departure.guide_id == guide_id)
-    return list(db_session.scalars(query))
+    chosen = WalkFilter(guide_id=guide_id)
+    return walks_page(db_session, since, chosen, limit=limit, after=after, before=before)
 
 
 def departure_for(db_session: Session, departure_id: int, guide_id: str | None) -> Departure:

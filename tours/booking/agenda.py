@@ -1,5 +1,6 @@
-"""What the coordinator's dashboard and calendar read: walks in a window of time, walks
-without a guide, waiting lists with people on them, mail that failed.
+"""What the coordinator's dashboard, calendar and the console's lists of walks read:
+walks in a window of time, pages of walks after a moment, walks without a guide, waiting
+lists with people on them, mail that failed.
 
 Each function is one or two statements whatever the size of the tables: counts are
 aggregated in SQL (``GROUP BY`` or a correlated sum on an index), windows are ranges on
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tours.booking.models import (
@@ -49,6 +50,7 @@ class AgendaWalk:
     guide_id: str | None
     status: str
     waiting: int = 0  # people on its waiting list (waiting or holding an offer)
+    private: bool = False  # a group's own walk, never listed publicly
 
     @property
     def booked(self) -> int:
@@ -100,8 +102,10 @@ _WAITING_PEOPLE = (
 )
 
 
-def _walks() -> Select:
-    """Departures with their tour's slug and current title, and their waiting people."""
+def _walks(*, waiting: bool = True) -> Select:
+    """Departures with their tour's slug and current title, and their waiting people
+    (``waiting=False``: 0, for lists that do not show them: a correlated sum a row)."""
+    people = _WAITING_PEOPLE if waiting else literal(0)
     return (
         select(
             Departure.id,
@@ -115,7 +119,8 @@ def _walks() -> Select:
             Departure.seats_held,
             Departure.guide_id,
             Departure.status,
-            _WAITING_PEOPLE.label("waiting"),
+            Departure.private,
+            people.label("waiting"),
         )
         .join(TourRecord, Departure.tour_id == TourRecord.id)
         .outerjoin(
@@ -146,6 +151,7 @@ def _walk(row: Any) -> AgendaWalk:
         guide_id=row.guide_id,
         status=row.status,
         waiting=int(row.waiting or 0),
+        private=bool(row.private),
     )
 
 
@@ -190,6 +196,84 @@ def walks_around(
 def local_date(walk: AgendaWalk) -> date:
     """The walk's date where it happens."""
     return walk.starts_at.astimezone(ZoneInfo(walk.timezone)).date()
+
+
+# Where a page of a list of walks is: the ``(starts_at, id)`` of a walk, its sort key.
+WalkKey = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class WalkPage:
+    """One page of a list of walks, soonest first, and whether walks come before or after."""
+
+    walks: list[AgendaWalk]
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def first_key(self) -> WalkKey | None:
+        return (self.walks[0].starts_at, self.walks[0].id) if self.walks else None
+
+    @property
+    def last_key(self) -> WalkKey | None:
+        return (self.walks[-1].starts_at, self.walks[-1].id) if self.walks else None
+
+
+def walks_page(
+    db_session: Session,
+    since: datetime,
+    chosen: WalkFilter = WalkFilter(),
+    *,
+    limit: int,
+    after: WalkKey | None = None,
+    before: WalkKey | None = None,
+) -> WalkPage:
+    """Walks starting after ``since`` (cancelled and private ones too; their waiting
+    people are not counted), ``limit`` a page in ``(starts_at, id)`` order: the first
+    page, the page right after the walk ``after`` or the page right before the walk
+    ``before`` (a shown page's last or first key).
+
+    One statement on any page (keyset, not ``OFFSET``): it picks ``limit + 1`` walks in
+    the direction of travel, the extra one saying whether there is a page beyond, and
+    only then joins their tours and titles (sorting the upcoming walks with their titles
+    attached cost twice as much).  A page reached forwards has one before it; one
+    reached backwards has one after it.
+    """
+    if limit < 1:
+        raise ValueError("a page holds at least one walk")
+    keys = select(Departure.id).where(Departure.starts_at > since)
+    if chosen.slug is not None:
+        tour = select(TourRecord.id).where(TourRecord.slug == chosen.slug)
+        keys = keys.where(Departure.tour_id.in_(tour.scalar_subquery()))
+    if chosen.guide_id is not None:
+        keys = keys.where(Departure.guide_id == chosen.guide_id)
+    if chosen.language is not None:
+        keys = keys.where(Departure.language == chosen.language)
+    if before is not None:
+        starts_at, walk_id = before
+        keys = keys.where(
+            or_(
+                Departure.starts_at < starts_at,
+                and_(Departure.starts_at == starts_at, Departure.id < walk_id),
+            )
+        ).order_by(Departure.starts_at.desc(), Departure.id.desc())
+    else:
+        if after is not None:
+            starts_at, walk_id = after
+            keys = keys.where(
+                or_(
+                    Departure.starts_at > starts_at,
+                    and_(Departure.starts_at == starts_at, Departure.id > walk_id),
+                )
+            )
+        keys = keys.order_by(Departure.starts_at, Departure.id)
+    picked = keys.limit(limit + 1).subquery()
+    query = _walks(waiting=False).where(Departure.id.in_(select(picked.c.id)))
+    rows = [_walk(row) for row in db_session.execute(query)]  # soonest first either way
+    more = len(rows) > limit
+    if before is not None:
+        return WalkPage(rows[-limit:], has_previous=more, has_next=True)
+    return WalkPage(rows[:limit], has_previous=after is not None, has_next=more)
 
 
 def walks_without_guide(db_session: Session, now: datetime, *, limit: int = 20) -> Capped:

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import DateTimePattern, format_datetime, format_time, match_skeleton
+from babel.dates import (
+    DateTimePattern,
+    format_datetime,
+    format_time,
+    match_skeleton,
+    parse_pattern,
+    tokenize_pattern,
+)
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
@@ -229,3 +236,56 @@ def departure_list_date(moment: datetime, today: date | None = None) -> str:
 
 def departure_time(moment: datetime) -> str:
     return format_time(moment, "short", tzinfo=moment.tzinfo, locale=_locale())
+
+
+class DateWriter:
+    """Writes the dates and times of many walks in one locale, as ``departure_short_date``
+    and ``departure_time`` do, its locale and patterns worked out once.
+
+    Those functions ask flask-babel for the locale and parse it and the pattern on every
+    call, which is most of the cost of a line of a list: a list takes one writer per
+    request (``request_date_writer``) and writes each walk with it.  A writer also keeps
+    what it wrote: the walks of a page share a few days and, often, their hours.
+    """
+
+    def __init__(self, locale: str) -> None:
+        self.locale, self._date_pattern, self._time_pattern, self._zoned = _date_patterns(locale)
+        self._dates: dict[date, str] = {}
+        self._times: dict[time, str] = {}
+
+    def short_date(self, moment: datetime) -> str:
+        """``sáb, 6 mar`` of ``moment`` (aware), in its own timezone."""
+        day = moment.date()
+        found = self._dates.get(day)
+        if found is None:
+            found = self._dates[day] = self._date_pattern.apply(moment, self.locale)
+        return found
+
+    def time(self, moment: datetime) -> str:
+        """``11:00`` (``11:00 AM``) of ``moment`` (aware), in its own timezone."""
+        if self._zoned:  # the same time of day reads differently in another zone
+            return self._time_pattern.apply(moment, self.locale)
+        clock = moment.time()
+        found = self._times.get(clock)
+        if found is None:
+            found = self._times[clock] = self._time_pattern.apply(moment, self.locale)
+        return found
+
+
+# Fields of a date pattern that name a timezone or its offset.
+ZONE_FIELDS = frozenset("zZvVOXx")
+
+
+@lru_cache(maxsize=32)
+def _date_patterns(locale: str) -> tuple[Locale, DateTimePattern, DateTimePattern, bool]:
+    """The locale, its short date and time patterns, and whether the time names a zone
+    (no locale's short time does today)."""
+    parsed = Locale.parse(locale)
+    clock = parse_pattern(parsed.time_formats["short"])
+    fields = {value[0] for kind, value in tokenize_pattern(clock.pattern) if kind == "field"}
+    return parsed, _skeleton_pattern("MMMEd", locale), clock, bool(fields & ZONE_FIELDS)
+
+
+def request_date_writer() -> DateWriter:
+    """A writer in this request's locale."""
+    return DateWriter(_locale())

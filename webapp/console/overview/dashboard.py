@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from flask import render_template
+from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -24,15 +25,16 @@ from guides.assignment import recent_withdrawals
 from guides.debriefs import ROUTE_CHANGES_SINCE, route_changes_asked
 from guides.overview import arrived_counts
 from guides.profiles import guide_names
-from guides.roster import departures_for
+from guides.roster import walks_for
 from tours.booking import agenda
 from tours.booking.agenda import Capped
 from tours.booking.groups import pending_group_requests
 from tours.content.workflows import readiness
 from tours.db import utcnow
 from webapp.common.database import get_db
-from webapp.common.departure_views import load_departure_views
+from webapp.common.departure_views import request_date_writer
 from webapp.common.i18n import current_language
+from webapp.console import walk_lists as lists
 from webapp.console.overview.lines import WalkLine, clock, title_in, walk_lines, walk_words
 from webapp.console.views import bp
 
@@ -218,15 +220,26 @@ def dashboard(db_session: Session, at: At) -> dict[str, Capped]:
 
 
 @bp.get("/")
-def index() -> str:
-    """A guide's walks, today's first; for a coordinator, the dashboard."""
+def index() -> str | tuple[str, int]:
+    """A guide's walks, today's first, a page at a time; for a coordinator, the dashboard."""
     lang = current_language()
     if current_user.is_coordinator:
         at = At(utcnow(), lang, str(get_locale() or lang))
         with get_db().transaction() as db_session:
             sections = dashboard(db_session, at)
         return render_template("console/dashboard.html", at=at, words=walk_words(), **sections)
+    asked = lists.page_asked(request.args)
     with get_db().transaction() as db_session:
-        found = departures_for(db_session, current_user.sees_guide)
-        views = load_departure_views(db_session, found, lang)
-    return render_template("console/index.html", sessions=views)
+        read = partial(walks_for, db_session, current_user.sees_guide, limit=lists.PAGE_SIZE)
+        page = lists.read_page(read, asked)
+    page_of = partial(url_for, "console.index")
+    body = render_template(
+        "console/index.html",
+        walks=lists.listed_walks(page.walks, lang, request_date_writer(), {}),
+        words=lists.list_words(),
+        links=lists.page_links(page, page_of, {}),
+        bad_cursor=asked.bad,
+        # Each walk's page is this path and its id: one url_for a page, not one a walk.
+        walk_path=url_for("console.departure", departure_id=0).removesuffix("/0"),
+    )
+    return (body, 400) if asked.bad else body

@@ -1,4 +1,5 @@
-"""Scheduling walks and giving them their guide (coordinators), refused on a clash.
+"""Scheduling walks and giving them their guide (coordinators), refused on a clash; the
+page lists the upcoming walks a page at a time (``webapp.console.walk_lists``).
 
 The form keeps every field after a refusal; tours, languages and guides are chosen from
 lists, and the guides offered are those who speak the language and are free and
@@ -8,6 +9,7 @@ available then (``guides.assignment.offered_guides``).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from babel.dates import get_day_names
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -18,14 +20,17 @@ from wtforms.fields.choices import SelectChoice
 from guides import profiles as prof
 from guides.assignment import leads_tour, offered_guides, planned_spans
 from guides.clashes import meeting_point_warnings
+from tours.booking import agenda
 from tours.booking import departures as deps
+from tours.db import utcnow
 from tours.errors import BideanError, TourNotFound
 from tours.tour.store import current_versions
 from webapp.actions import departures as departure_actions
 from webapp.common.database import get_db
-from webapp.common.departure_views import load_departure_views
+from webapp.common.departure_views import request_date_writer
 from webapp.common.i18n import current_language, language_name
 from webapp.common.tourcache import tour_cache
+from webapp.console import walk_lists as lists
 from webapp.console.auth import coordinator_required
 from webapp.console.forms import choices, offer_choices
 from webapp.console.planning import wording
@@ -95,8 +100,9 @@ def _guide_choices(db_session, form: ScheduleForm) -> list[SelectChoice]:
 
 @bp.route("/admin/departures", methods=["GET", "POST"])
 @coordinator_required
-def admin_departures() -> Response | tuple[str, int] | str:
-    """Every upcoming walk, and a form to schedule one or a weekly series."""
+def admin_departures() -> tuple[str, int] | Response:
+    """The upcoming walks, a page at a time and filtered, and a form to schedule one or a
+    weekly series."""
     with get_db().transaction() as db_session:
         form = _schedule_form(db_session)
     if request.method == "POST" and request.form.get("step") != "guides":
@@ -104,17 +110,41 @@ def admin_departures() -> Response | tuple[str, int] | str:
             outcome = _schedule(form)
             if outcome is not None:
                 return outcome
-        return _page(form), 422
+        return _page(form)[0], 422
     return _page(form)
 
 
-def _page(form: ScheduleForm) -> str:
+def _page(form: ScheduleForm) -> tuple[str, int]:
+    """The page with its list: 400 when a filter or the page asked for was not valid."""
+    lang = current_language()
+    asked = lists.page_asked(request.args)
     with get_db().transaction() as db_session:
-        found = deps.upcoming(db_session, include_cancelled=True, include_private=True, limit=200)
-        views = load_departure_views(db_session, found, current_language())
-    return render_template(
-        "console/admin_departures.html", form=form, sessions=views, planned=_planned(form)
+        choices = lists.filter_choices(db_session, lang)
+        filters = lists.read_filters(request.args, choices)
+        page = lists.read_page(
+            partial(
+                agenda.walks_page, db_session, utcnow(), filters.chosen(), limit=lists.PAGE_SIZE
+            ),
+            asked,
+        )
+    names = {choice.value: choice.label for choice in choices["guide"]}
+    links = lists.page_links(
+        page, partial(url_for, "console.admin_departures", _anchor="walks"), filters.args()
     )
+    body = render_template(
+        "console/admin_departures.html",
+        form=form,
+        planned=_planned(form),
+        walks=lists.listed_walks(page.walks, lang, request_date_writer(), names),
+        words=lists.list_words(),
+        links=links,
+        filters=filters,
+        choices=choices,
+        bad_cursor=asked.bad,
+        # Each walk's page is this path and its id: one url_for a page, not one a walk.
+        departures_path=url_for("console.admin_departures"),
+    )
+    return body, 400 if filters.errors or asked.bad else 200
 
 
 def _schedule(form: ScheduleForm) -> Response | None:
