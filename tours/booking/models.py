@@ -51,6 +51,8 @@ class Departure(Base):
         # A tour's next departures without reading its others (the catalogue's lines).
         Index("ix_departures_tour_status_starts_at", "tour_id", "status", "starts_at"),
         Index("ix_departures_language", "language"),  # the walk languages offered as filters
+        # the console's pages of walks: a keyset on (starts_at, id) without a sort
+        Index("ix_departures_starts_at_id", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

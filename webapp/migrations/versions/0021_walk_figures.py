@@ -1,4 +1,5 @@
-"""the impact report's stored figures per walk, kept honest by triggers
+"""the impact report's stored figures per walk, kept honest by triggers; indexes for the
+report's quotes and language list and for the console's pages of walks
 
 A walk over for a day gets its booking and feedback counts stored (``walk_booking_figures``,
 ``walk_rating_figures``) by the worker; the report sums those rather than every booking.
@@ -155,6 +156,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("figures_rolled", sa.Integer(), nullable=True))
         batch_op.create_index("ix_departures_language", ["language"], unique=False)
+        batch_op.create_index("ix_departures_starts_at_id", ["starts_at", "id"], unique=False)
     with op.batch_alter_table("walk_feedback", schema=None) as batch_op:
         batch_op.create_index(
             "ix_walk_feedback_departure_quote", ["departure_id", "quote_consent"], unique=False
@@ -186,5 +188,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_walk_feedback_departure_quote")
     with op.batch_alter_table("departures", schema=None) as batch_op:
         batch_op.drop_index("ix_departures_language")
+        batch_op.drop_index("ix_departures_starts_at_id")
         batch_op.drop_column("figures_rolled")
         batch_op.drop_column("figures_version")
