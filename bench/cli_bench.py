@@ -4,10 +4,17 @@ Each command runs as a whole new process, as a person or a script runs it, and t
 time from start to exit is taken.  In the same run, alternating with them so that all
 see the same machine load, it times two references: ``python -c pass`` (the interpreter
 alone) and ``python -c "import flask"`` (the least a Flask command line can import).
-It prints the median of ``--runs`` runs of each and checks the goal: each ``bidean``
-command within 0.5 s (issue #13).  ``validate`` checks a sample tour of ``data/routes``
-without images (``zabala-kitchens-and-workshops``); the one with images
-(``san-francisco-voices``, two PNGs re-encoded in a scratch store) is shown beside it.
+It prints the median of ``--runs`` runs of each, each as a ratio to ``import flask``,
+and checks the goal (issue #23): ``bidean validate`` of the sample tour with images
+(``data/routes/san-francisco-voices.geojson``, two 1600x1000 PNGs beside it, checked
+from their headers) within 1.5x ``python -c "import flask"``; it exits 1 above.  The
+sample without images (``zabala-kitchens-and-workshops``) and ``--help`` are shown too,
+with issue #13's 0.5 s.
+
+The commands run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped from
+their environment), as an installed ``bidean`` runs: the warm-up run writes the
+project's ``.pyc`` files, else every run would compile Bidean's modules again (about
+0.15 s), which no user pays.
 
 Run it as ``python bench/cli_bench.py`` (``--runs 15`` for steadier figures).  See what
 a command imports, and what each import costs, with
@@ -27,7 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ROUTES = REPO / "data" / "routes"
-GOAL_S = 0.5
+GOAL_S = 0.5  # issue #13's, for --help and validate: printed
+GOAL_RATIO = 1.5  # issue #23's: validate of the sample with images, x import flask
+GOAL_LABEL = "bidean validate san-francisco-voices.geojson (2 images)"
+FLASK = 'python -c "import flask"'
 
 
 def _bidean() -> list[str]:
@@ -85,15 +95,17 @@ def main() -> None:
     if args.before is not None:
         before = [sys.executable, "-c", "from webapp.cli import main; main()"]
         commands["before: bidean --help"] = [*before, "--help"]
-        commands["before: bidean validate zabala-kitchens-and-workshops.geojson"] = [
-            *before,
-            "validate",
-            str(ROUTES / "zabala-kitchens-and-workshops.geojson"),
-        ]
+        for name in ("zabala-kitchens-and-workshops", "san-francisco-voices"):
+            commands[f"before: bidean validate {name}.geojson"] = [
+                *before,
+                "validate",
+                str(ROUTES / f"{name}.geojson"),
+            ]
     # No instance folder or database is needed, and none may be touched: point the
     # database somewhere that would fail if a command opened it.
     env = {**os.environ, "BIDEAN_DATABASE_URL": "sqlite:////nonexistent/bench/bidean.sqlite3"}
     env.pop("FLASK_APP", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: .pyc files written, then used
     check = subprocess.run(commands["bidean --help"], cwd=REPO, env=env, capture_output=True)
     if check.returncode != 0:
         sys.exit(f"bidean --help failed:\n{check.stderr.decode()}")
@@ -115,24 +127,32 @@ def main() -> None:
     medians = {label: statistics.median(t) for label, t in walls.items()}
     cpu = {label: statistics.median(t) for label, t in cpus.items()}
 
-    base = medians["python -c pass"]
+    base, flask = medians["python -c pass"], medians[FLASK]
     print(f"whole process, median of {args.runs} runs each (alternated): wall time, CPU time")
     for label, median in medians.items():
         extra = "" if label == "python -c pass" else f"  {median / base:4.1f}x python -c pass"
+        if label not in ("python -c pass", FLASK):
+            extra += f"  {median / flask:4.2f}x import flask"
         print(f"  {label:<66} {median * 1000:6.0f} ms  {cpu[label] * 1000:6.0f} ms{extra}")
-    goals = [label for label in medians if label.startswith("bidean") and "images" not in label]
     if args.before is not None:
         for label in ("bidean --help", "bidean validate zabala-kitchens-and-workshops.geojson"):
             print(f"  {label}: {medians['before: ' + label] / medians[label]:.1f}x faster")
-    worst = max(goals, key=lambda label: medians[label])
-    verdict = "within" if medians[worst] <= GOAL_S else "OVER"
-    flask = medians['python -c "import flask"']
+        before = medians["before: bidean validate san-francisco-voices.geojson"]
+        print(f"  {GOAL_LABEL}: {before / medians[GOAL_LABEL]:.1f}x faster")
+    slowest = max((m, label) for label, m in medians.items() if label.startswith("bidean"))
     print(
-        f"slowest: {worst}, {medians[worst] * 1000:.0f} ms wall, {verdict} the {GOAL_S:g} s"
-        f" goal ({medians[worst] / flask:.1f}x importing flask)"
+        f"issue #13: slowest bidean command {slowest[1]}, {slowest[0] * 1000:.0f} ms wall:"
+        f" {'within' if slowest[0] <= GOAL_S else 'over'} {GOAL_S:g} s on this run's load"
+    )
+    ratio = medians[GOAL_LABEL] / flask
+    cpu_ratio = cpu[GOAL_LABEL] / cpu[FLASK]
+    verdict = "within" if ratio <= GOAL_RATIO else "OVER"
+    print(
+        f"{GOAL_LABEL}: {ratio:.2f}x importing flask, wall (CPU {cpu_ratio:.2f}x):"
+        f" {verdict} the goal of {GOAL_RATIO:g}x"
     )
     if verdict == "OVER":
-        sys.exit(f"{worst} took {medians[worst] * 1000:.0f} ms, above {GOAL_S:g} s")
+        sys.exit(f"bidean validate took {ratio:.2f}x importing flask, above {GOAL_RATIO:g}x")
 
 
 if __name__ == "__main__":

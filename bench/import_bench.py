@@ -1,18 +1,27 @@
-"""Import benchmark: is validating and storing a big tour within 5x of ``json.loads``?
+"""Import benchmark: are validating and storing a big tour with images within 5x of ``json.loads``?
 
 Builds a valid profile tour around Bilbao (seeded, so every run measures the same
 file): a 100,000-vertex route that walks a street grid with GPS-like jitter, and 1,000
-stops a few metres off it, with texts in three languages.  Then, in this process, it
-takes the median of several runs of
+stops a few metres off it, with texts in three languages; every 50th stop shows an
+image beside the file (20 media entries naming 3 files: the two 1600x1000 PNGs of
+``data/routes/images`` and a 1600x1200 JPEG photo made here).  Then, in this process
+(so without the command's start-up, which ``cli_bench.py`` measures), it takes the
+median of several runs of
 
-(a) ``json.loads`` of the file's bytes, and
-(b) the import: ``tours.content.checking.pipeline.validate_bytes`` (strict JSON, RFC 7946,
-    the profile, normalisation, building the ``Tour``) plus ``tours.tour.store.save_tour``
-    into a fresh SQLite database (created and migrated before the clock starts),
+(a) ``json.loads`` of the file's bytes,
+(c) ``bidean validate``'s work: ``webapp.commands.validate.check_path`` (the file read
+    and parsed once, strict JSON, RFC 7946, the profile, normalisation, building the
+    ``Tour``, each image checked from its header), the goal of issue #23: at most 5x,
+(b) the import of the document: ``tours.content.checking.pipeline.validate_bytes`` plus
+    ``tours.tour.store.save_tour`` into a fresh SQLite database (created and migrated
+    before the clock starts), issue #13's goal: at most 5x, and
+(i) ``bidean import``'s work: (b) with the images re-encoded, once each, into a fresh
+    media store (``webapp.commands.media.validate_with_media``), shown, not checked:
+    re-encoding costs per image (about 0.1 s for a 1600x1000 picture), not per vertex,
 
-and prints both and their ratio, with the cyclic garbage collector in the same state
-for both: on, as a caller finds it (b/a, the goal: at most 5x; the bench exits non-zero
-above it), and paused around both (b'/a', reported: it shows what is left when neither
+and prints them and their ratios, with the cyclic garbage collector in the same state
+for both sides: on, as a caller finds it (the goals; the bench exits non-zero above
+either), and paused around both (b'/a', reported: it shows what is left when neither
 side pays for collections).  Run it as
 ``python bench/import_bench.py`` (``--profile`` prints a cProfile of one import,
 ``--profile --sort tottime`` by time spent in each function itself).
@@ -22,15 +31,17 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import math
 import pstats
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +51,10 @@ sys.path.insert(0, str(REPO))
 from tours.content.checking.pipeline import ValidationOptions, validate_bytes, without_gc  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
+from webapp.commands.media import validate_with_media  # noqa: E402
+from webapp.commands.validate import check_path  # noqa: E402
 from webapp.common.database import upgrade  # noqa: E402
+from webapp.media.store import MediaStore  # noqa: E402
 
 CENTRE = (-2.9236, 43.2569)  # lon, lat of Bilbao's Zabalburu square
 METRES_PER_DEG_LAT = 111_320.0
@@ -49,6 +63,8 @@ STEP_M = 8.0  # distance between GPS fixes
 GOAL = 5.0  # at most this many times json.loads, the collector on in both (issue #13)
 JITTER_M = 1.0
 RADIUS_BLOCKS = 100  # 8 km: Greater Bilbao, room for 800 km of streets
+IMAGE_EVERY = 50  # every 50th stop shows an image
+SAMPLE_IMAGES = REPO / "data" / "routes" / "images"
 
 
 def _route(vertices: int, rng: random.Random) -> list[list[float]]:
@@ -107,8 +123,30 @@ def _text(rng: random.Random, words: int) -> dict[str, str]:
     }
 
 
-def build_tour(vertices: int = 100_000, stops: int = 1_000, seed: int = 7) -> dict[str, Any]:
-    """The benchmark document: one route, ``stops`` published stops near it."""
+def write_images(folder: Path, seed: int = 7) -> list[str]:
+    """The images the tour names, written into ``folder``: their paths relative to it."""
+    # Pillow only here: the import of this module stays what the pipeline imports.
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for png in sorted(SAMPLE_IMAGES.glob("*.png")):
+        shutil.copy(png, folder / png.name)
+        names.append(f"{folder.name}/{png.name}")
+    rng = random.Random(seed)
+    noise = bytes(rng.getrandbits(8) for _ in range(160 * 120 * 3))
+    photo = Image.frombytes("RGB", (160, 120), noise).resize((1600, 1200), Image.BICUBIC)
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=85)
+    (folder / "photo.jpg").write_bytes(out.getvalue())
+    return [*names, f"{folder.name}/photo.jpg"]
+
+
+def build_tour(
+    vertices: int = 100_000, stops: int = 1_000, seed: int = 7, images: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The benchmark document: one route, ``stops`` published stops near it, every
+    ``IMAGE_EVERY``th showing one of ``images`` in turn (paths beside the file)."""
     rng = random.Random(seed)
     route = _route(vertices, rng)
     features: list[dict[str, Any]] = [
@@ -149,6 +187,10 @@ def build_tour(vertices: int = 100_000, stops: int = 1_000, seed: int = 7) -> di
                 },
             }
         )
+        if images and i % IMAGE_EVERY == 0:
+            url = images[(i // IMAGE_EVERY) % len(images)]
+            media = {"url": url, "type": "image", "caption": _text(rng, 4), "alt": _text(rng, 6)}
+            features[-1]["properties"]["media"] = [media]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -169,13 +211,16 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "benchmark-walk.geojson"
-        path.write_text(json.dumps(build_tour(args.vertices, args.stops)), encoding="utf-8")
+        images = write_images(Path(tmp) / "images")
+        tour = build_tour(args.vertices, args.stops, images=images)
+        path.write_text(json.dumps(tour), encoding="utf-8")
         data = path.read_bytes()
         options = ValidationOptions()
 
-        check = validate_bytes(data, path.name, options)
+        check = check_path(path, options)
         if not check.valid:
             sys.exit("the benchmark tour is not valid:\n" + check.report.to_text())
+        media = sum(len(f["properties"].get("media", ())) for f in tour["features"])
 
         counter = iter(range(10_000))
 
@@ -192,10 +237,20 @@ def main() -> None:
             with without_gc(), transaction(sessions, write_lock=True) as db_session:
                 save_tour(db_session, result.tour, source_name=path.name)
 
+        def import_with_images(sessions: Any) -> None:
+            store = MediaStore(Path(tempfile.mkdtemp(dir=tmp, prefix="media-")))
+            result = validate_with_media(path, options, store)
+            assert result.tour is not None, result.report.to_text()
+            with without_gc(), transaction(sessions, write_lock=True) as db_session:
+                save_tour(db_session, result.tour, source_name=path.name)
+
         if args.profile:
             sessions = fresh_database()
             profiler = cProfile.Profile()
             profiler.runcall(import_once, sessions)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
+            profiler = cProfile.Profile()
+            profiler.runcall(check_path, path, options)
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
 
         # Alternate the measurements so that all see the same machine load; take medians.
@@ -205,33 +260,54 @@ def main() -> None:
         # tours.content.checking.pipeline.without_gc) and "paused" around both.
         times: dict[str, list[float]] = {"loads": [], "import": [], "loads'": [], "import'": []}
         checked: list[float] = []
+        validated: list[float] = []
+        validated_p: list[float] = []
+        with_images: list[float] = []
         for _ in range(args.runs):
             times["loads"].append(_timed(lambda: json.loads(data)))
+            validated.append(_timed(lambda: check_path(path, options)))
             sessions = fresh_database()
             times["import"].append(_timed(lambda s=sessions: import_once(s)))
+            sessions = fresh_database()
+            with_images.append(_timed(lambda s=sessions: import_with_images(s)))
             sessions = fresh_database()
             with without_gc():
                 times["loads'"].append(_timed(lambda: json.loads(data)))
                 times["import'"].append(_timed(lambda s=sessions: import_once(s)))
                 checked.append(_timed(lambda: validate_bytes(data, path.name, options)))
+                validated_p.append(_timed(lambda: check_path(path, options)))
         loads, imports, loads_p, imports_p = (statistics.median(t) for t in times.values())
         check = statistics.median(checked)
+        validate, validate_p = statistics.median(validated), statistics.median(validated_p)
+        imported = statistics.median(with_images)
 
-    print(f"file: {len(data) / 1e6:.1f} MB, {args.vertices:,} route vertices, {args.stops:,} stops")
+    print(
+        f"file: {len(data) / 1e6:.1f} MB, {args.vertices:,} route vertices, {args.stops:,} stops,"
+        f" {media} images ({len(images)} files: {', '.join(Path(i).name for i in images)})"
+    )
     n = args.runs
     print(f"medians of {n} runs; collector on:")
     print(f"  (a)  json.loads                        {loads * 1000:7.1f} ms")
+    print(f"  (c)  bidean validate (image headers)   {validate * 1000:7.1f} ms")
     print(f"  (b)  validate + normalise + store      {imports * 1000:7.1f} ms")
+    print(f"  (i)  (b) + images re-encoded once      {imported * 1000:7.1f} ms")
     print("collector paused:")
     print(f"  (a') json.loads                        {loads_p * 1000:7.1f} ms")
     print(f"  (b') validate + normalise + store      {imports_p * 1000:7.1f} ms")
     print(f"  (v') validate + normalise, no store    {check * 1000:7.1f} ms")
-    ratio = imports / loads
+    print(f"  (c') bidean validate (image headers)   {validate_p * 1000:7.1f} ms")
+    ratio, validate_ratio = imports / loads, validate / loads
+    print(
+        f"ratio c/a, validating with images (collector on in both): {validate_ratio:.1f}x"
+        f" (goal <= {GOAL:g}x); i/a, importing with images: {imported / loads:.1f}x (shown)"
+    )
     print(
         f"ratio b/a (collector on in both): {ratio:.1f}x (goal <= {GOAL:g}x); "
         f"b'/a' (collector paused in both): {imports_p / loads_p:.1f}x; "
-        f"v'/a': {check / loads_p:.1f}x"
+        f"v'/a': {check / loads_p:.1f}x; c'/a': {validate_p / loads_p:.1f}x"
     )
+    if validate_ratio > GOAL:
+        sys.exit(f"validating takes {validate_ratio:.1f}x json.loads, above the goal of {GOAL:g}x")
     if ratio > GOAL:
         sys.exit(f"the import takes {ratio:.1f}x json.loads, above the goal of {GOAL:g}x")
 

@@ -10,9 +10,11 @@ file.  Timed: ``bidean import`` of a 1 KB GeoJSON (a line and two stops) into an
 database already migrated (the everyday case: the goal), into a new database each run
 (the first import creates the schema with Alembic) and ``--dry-run``.
 
-Goal: the import into a migrated database within 8x ``python -c "import flask"`` in the
-same run (about 0.9 s at the 116 ms that import takes on a quiet CI machine; the issue's
-goal is 1.0 s whole process, which is printed too).  Exits 1 on a miss.
+Goal (issue #23): the import into a migrated database at most 1.0 s, whole process
+(median wall time); printed as a ratio to that second, beside issue #21's ratio to
+``python -c "import flask"`` in the same run (at most 8x, checked too).  Exits 1 when
+either is missed.  The commands run with bytecode caching on, as an installed ``bidean``
+does (``PYTHONDONTWRITEBYTECODE`` is dropped: see ``cli_bench.py``).
 
 Run it as ``python bench/import_start_bench.py`` (``--runs 15`` for steadier figures).
 See what it imports with ``python -X importtime -m webapp.cli import FILE 2>&1 | sort
@@ -70,6 +72,7 @@ def main() -> None:
         route = folder / "walk.geojson"
         route.write_text(json.dumps(ROUTE), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BIDEAN_", "FLASK_"))}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: .pyc files written, then used
         env["BIDEAN_MEDIA_DIR"] = str(folder / "media")
         migrated = {**env, "BIDEAN_DATABASE_URL": f"sqlite:///{folder / 'migrated.sqlite3'}"}
         bidean = _bidean()
@@ -116,14 +119,17 @@ def main() -> None:
         print(f"  {label:<58} {wall[label] * 1000:6.0f} ms  {cpu[label] * 1000:6.0f} ms{extra}")
     goal = "bidean import walk.geojson (migrated database)"
     ratio = wall[goal] / wall[flask]
-    verdict = "within" if ratio <= GOAL_RATIO else "OVER"
+    seconds = wall[goal] / ISSUE_GOAL_S
+    within_ratio, within_seconds = ratio <= GOAL_RATIO, wall[goal] <= ISSUE_GOAL_S
     print(
-        f"{goal}: {wall[goal] * 1000:.0f} ms wall ({cpu[goal] * 1000:.0f} ms CPU),"
-        f" {ratio:.1f}x importing flask: {verdict} the goal of {GOAL_RATIO:g}x;"
-        f" the issue's {ISSUE_GOAL_S:g} s whole process:"
-        f" {'met' if wall[goal] <= ISSUE_GOAL_S else 'not met'} on this run's machine load"
+        f"{goal}: {wall[goal] * 1000:.0f} ms wall ({cpu[goal] * 1000:.0f} ms CPU):"
+        f" {seconds:.2f}x the issue's {ISSUE_GOAL_S:g} s whole process"
+        f" ({'within' if within_seconds else 'OVER'});"
+        f" {ratio:.1f}x importing flask ({'within' if within_ratio else 'OVER'} {GOAL_RATIO:g}x)"
     )
-    if verdict == "OVER":
+    if not within_seconds:
+        sys.exit(f"bidean import took {wall[goal]:.2f} s, above {ISSUE_GOAL_S:g} s")
+    if not within_ratio:
         sys.exit(f"bidean import took {ratio:.1f}x importing flask, above {GOAL_RATIO:g}x")
 
 

@@ -8,7 +8,9 @@ it costs only that command.  To add a command, write it in a module here and add
 (DEVELOPERS.md, "Adding a command"); ``tests/webapp/commands/test_cli_startup.py`` checks
 that each row's help line is the command's own.
 
-This module must stay light: it is imported before any command runs.
+This module must stay light: it is imported before any command runs, and it imports no
+Flask, so that ``bidean validate``, which ``webapp.cli`` runs without Flask's command group
+(:data:`OWN_SETTINGS`), imports none.  Its functions that need Flask import it themselves.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import update_wrapper
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from flask import Flask, current_app, has_app_context
-from flask.cli import ScriptInfo
 
 from webapp.common.settings import environment_config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,16 @@ def register(app: Flask) -> None:
 OWN_APP = "bidean.own-app"
 
 
+class OwnSettings:
+    """The ``obj`` of a command that ``webapp.cli`` runs alone, without Flask's group
+    (``bidean validate``): no app exists, nor can ``--app`` name one, so the settings
+    are the environment's."""
+
+
+#: The one :class:`OwnSettings`.
+OWN_SETTINGS = OwnSettings()
+
+
 def command_config() -> Mapping[str, Any]:
     """The settings of the running command, without creating the app when it can.
 
@@ -148,9 +161,15 @@ def command_config() -> Mapping[str, Any]:
     the defaults and the ``BIDEAN_*`` environment (``webapp.common.settings``).  For
     commands such as ``validate`` that touch neither the database nor the web app.
     """
+    ctx = click.get_current_context()
+    if ctx.find_object(OwnSettings) is not None:
+        return environment_config()
+    # Late imports, only for the CLI's start-up: `bidean validate` runs without Flask.
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
+
     if has_app_context():
         return current_app.config
-    ctx = click.get_current_context()
     info = ctx.find_object(ScriptInfo)
     if info is None or (ctx.meta.get(OWN_APP) and not info.app_import_path):
         return environment_config()
@@ -170,6 +189,8 @@ def command_app() -> Flask:
     whole app imports every page and its libraries, most of a second (issue #21).
     """
     # Late imports, only for the CLI's start-up: `bidean --help` needs no database.
+    from flask import Flask
+
     from webapp.common import database, privacy
     from webapp.common.settings import load_config
 
@@ -189,6 +210,10 @@ def with_database(command: F) -> F:
 
     @click.pass_context
     def decorator(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        # Late imports, only for the CLI's start-up: `bidean validate` runs without Flask.
+        from flask import has_app_context
+        from flask.cli import ScriptInfo
+
         if not has_app_context():
             info = ctx.ensure_object(ScriptInfo)
             own = ctx.meta.get(OWN_APP) and not info.app_import_path

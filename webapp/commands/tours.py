@@ -31,7 +31,7 @@ from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
 from webapp.actions import imports
 from webapp.commands import with_database
-from webapp.commands.media import validate_for_app, validate_only
+from webapp.commands.media import validate_for_app, validate_in_scratch
 from webapp.commands.reports import intake_text
 from webapp.commands.validate import FILES, gpx_options, validation_options
 from webapp.common.database import get_db, is_initialised, upgrade
@@ -185,7 +185,7 @@ def import_command(
             dry_run=dry_run,
             # Images a tour file names by a local path go into the media store, except in
             # a dry run, which checks them in a scratch folder and keeps nothing.
-            validate=validate_only if dry_run else validate_for_app,
+            validate=validate_in_scratch if dry_run else validate_for_app,
             languages=declared,
             new_version_of=new_version_of,
         )

@@ -1,9 +1,13 @@
 """``bidean validate``: check tour files and report every problem; stores nothing.
 
-It needs neither the app nor the database, and imports only what checking a file takes
-(``bidean validate`` is the command people run most often, in scripts and editors):
-the settings come from ``webapp.commands.command_config``.  Exit codes: 0 when every
-file is valid (warnings allowed), 1 when any is not, 2 for usage errors (click's own).
+It needs neither the app nor the database, nor even Flask, and imports only what
+checking a file takes (``bidean validate`` is the command people run most often, in
+scripts and editors): ``webapp.cli`` runs it without Flask's command group, and the
+settings come from ``webapp.commands.command_config``.  Each file is parsed once; the
+images a tour names by a path beside it are checked from their headers, not re-encoded
+(``webapp.media.store.check_file``; ``bidean import`` re-encodes them, once).  Exit
+codes: 0 when every file is valid (warnings allowed), 1 when any is not, 2 for usage
+errors (click's own).
 """
 
 from __future__ import annotations
@@ -15,9 +19,16 @@ from typing import Any, TypeVar
 
 import click
 
-from tours.content.checking.pipeline import ValidationOptions
+from tours.content.checking.pipeline import (
+    Prepare,
+    ValidationOptions,
+    ValidationResult,
+    validate_path,
+)
+from tours.content.report import Problem
 from webapp.commands import command_config
-from webapp.commands.media import validate_only
+from webapp.common.settings import SettingError
+from webapp.media.store import check_local_media
 
 F = TypeVar("F", bound=Callable[..., Any])
 FILES = click.Path(path_type=Path)
@@ -51,7 +62,10 @@ def validation_options(
     """Validation options from the settings (``BIDEAN_MAX_IMPORT_MB``,
     ``BIDEAN_STOP_DISTANCE_M``; the app's config when one is loaded) and the command's
     options."""
-    config = command_config()
+    try:
+        config = command_config()
+    except SettingError as error:  # as the `bidean` group says it, when it runs the command
+        raise click.ClickException(str(error)) from None
     extra: dict[str, Any] = {"default_language": language} if language else {}
     try:
         max_mb, stop_m = float(config["MAX_IMPORT_MB"]), float(config["STOP_DISTANCE_M"])
@@ -67,6 +81,25 @@ def validation_options(
         timezone=timezone,
         licence=licence,
         **extra,
+    )
+
+
+def media_problems(act: Callable[[Any], list[tuple[str, str]]]) -> Prepare:
+    """The pipeline's ``prepare`` step from a media function (``check_local_media``,
+    ``localize_media``) over a parsed tour: its (pointer, message) pairs as problems."""
+
+    def prepare(document: Any) -> list[Problem]:
+        return [Problem("media.local-file", pointer, message) for pointer, message in act(document)]
+
+    return prepare
+
+
+def check_path(path: Path, options: ValidationOptions) -> ValidationResult:
+    """Validate ``path``, parsed once; the images it names by a local path are checked
+    from their headers (type, size, dimensions), stored nowhere and not re-encoded."""
+    base = path.parent
+    return validate_path(
+        path, options, prepare=media_problems(lambda doc: check_local_media(doc, base))
     )
 
 
@@ -87,7 +120,7 @@ def validate_command(
     Exits 0 when every file is valid (warnings allowed) and 1 when any is not.
     """
     options = validation_options(city, timezone, language, licence)
-    reports = [validate_only(path, options).report for path in files]
+    reports = [check_path(path, options).report for path in files]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:

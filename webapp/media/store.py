@@ -22,18 +22,19 @@ import json
 import os
 import re
 import shutil
+import struct
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
-
 from tours.errors import BideanError
 
 if TYPE_CHECKING:
+    from flask import Flask
     from PIL import Image
 
 MEDIA_SCHEME = "media:"
@@ -134,60 +135,101 @@ class MediaStore:
         return stored
 
     def add_file(self, path: Path) -> StoredImage:
-        try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                raise MediaError(
-                    f"{path} is {size / 1e6:.1f} MB; images may be at most"
-                    f" {MAX_BYTES / 1e6:.0f} MB: make it smaller first."
-                )
+        with _readable(path):
+            _check_size(path.stat().st_size, path)
             return self.add(path.read_bytes(), str(path))
-        except FileNotFoundError:
-            raise MediaError(f"There is no image file {path}: check the name.") from None
-        except IsADirectoryError:
-            raise MediaError(f"{path} is a folder: give an image file.") from None
-        except PermissionError:
-            raise MediaError(f"Bidean may not read {path}: check its permissions.") from None
 
 
-def decode(data: bytes, name: str) -> Image.Image:
-    """The image's pixels, upright, as RGB or RGBA; its metadata stays behind."""
-    # Late import, only to keep `bidean validate` fast: Pillow is needed for images alone.
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if len(data) > MAX_BYTES:
-        raise MediaError(f"{name} is larger than {MAX_BYTES / 1e6:.0f} MB: make it smaller.")
+@contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """What cannot be read of an image file, said as a MediaError."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            if kind not in FORMATS:
-                raise MediaError(f"{name} is a {kind} image; use JPEG, PNG, WebP or GIF.")
-            if probe.width * probe.height > MAX_PIXELS:
-                raise MediaError(
-                    f"{name} is {probe.width}×{probe.height} pixels, more than"
-                    f" {MAX_PIXELS // 1_000_000} megapixels: scale it down first."
-                )
-            probe.load()
-            upright = ImageOps.exif_transpose(probe)
-            mode = "RGBA" if "A" in upright.getbands() or "transparency" in probe.info else "RGB"
-            return upright.convert(mode)
+        yield
+    except FileNotFoundError:
+        raise MediaError(f"There is no image file {path}: check the name.") from None
+    except IsADirectoryError:
+        raise MediaError(f"{path} is a folder: give an image file.") from None
+    except PermissionError:
+        raise MediaError(f"Bidean may not read {path}: check its permissions.") from None
+
+
+def _check_size(size: int, path: Path) -> None:
+    if size > MAX_BYTES:
+        raise MediaError(
+            f"{path} is {size / 1e6:.1f} MB; images may be at most"
+            f" {MAX_BYTES / 1e6:.0f} MB: make it smaller first."
+        )
+
+
+def check_file(path: Path) -> None:
+    """Check an image file as :meth:`MediaStore.add_file` would, from its header alone:
+    size, format and pixel count, without decoding (re-encoding) its pixels.
+
+    Pillow's ``Image.open`` reads the header (for a PNG every chunk up to the pixels,
+    so a text chunk that inflates past the limit is refused here too) and ``verify``
+    checks a PNG's chunk checksums to its end, which finds a PNG cut short.  What only
+    decoding finds (a JPEG, WebP or GIF whose pixel data is cut short or corrupt, a text
+    chunk after a PNG's pixels) passes here and is refused by ``add_file`` on import.
+    """
+    # Late import, only to keep `bidean validate` fast: Pillow is needed for images alone.
+    from PIL import Image
+
+    with _readable(path):
+        _check_size(path.stat().st_size, path)
+        with _pillow_errors(str(path)), Image.open(path) as probe:
+            _check_header(probe, str(path))
+            probe.verify()
+
+
+def _check_header(probe: Image.Image, name: str) -> None:
+    """An opened image's format and pixel count, before its pixels are decoded."""
+    if probe.format not in FORMATS:
+        raise MediaError(f"{name} is a {probe.format} image; use JPEG, PNG, WebP or GIF.")
+    if probe.width * probe.height > MAX_PIXELS:
+        raise MediaError(
+            f"{name} is {probe.width}×{probe.height} pixels, more than"
+            f" {MAX_PIXELS // 1_000_000} megapixels: scale it down first."
+        )
+
+
+@contextmanager
+def _pillow_errors(name: str) -> Iterator[None]:
+    """Pillow's refusals of a file, said as a MediaError naming it."""
+    # Late import, only to keep `bidean validate` fast: Pillow is needed for images alone.
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        yield
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # the file's, not the image's: said by _readable
     # ValueError: Pillow's refusal of a PNG text chunk that inflates past its limit (a
     # zip bomb in the metadata); like a pixel bomb, not an image to take.
     except (UnidentifiedImageError, Image.DecompressionBombError, ValueError):
         raise MediaError(
             f"{name} is not an image Bidean can read: use a JPEG, PNG, WebP or GIF file."
         ) from None
-    except (OSError, SyntaxError) as exc:
+    except (OSError, SyntaxError, EOFError, struct.error) as exc:
         raise MediaError(f"{name} is a damaged image ({exc}): export it again.") from None
+
+
+def decode(data: bytes, name: str) -> Image.Image:
+    """The image's pixels, upright, as RGB or RGBA; its metadata stays behind."""
+    # Late import, only to keep `bidean validate` fast: Pillow is needed for images alone.
+    from PIL import Image, ImageOps
+
+    if len(data) > MAX_BYTES:
+        raise MediaError(f"{name} is larger than {MAX_BYTES / 1e6:.0f} MB: make it smaller.")
+    with _pillow_errors(name), Image.open(io.BytesIO(data)) as probe:
+        _check_header(probe, name)
+        probe.load()
+        upright = ImageOps.exif_transpose(probe)
+        mode = "RGBA" if "A" in upright.getbands() or "transparency" in probe.info else "RGB"
+        return upright.convert(mode)
 
 
 def store_for(app: Flask) -> MediaStore:
     """The app's store: ``BIDEAN_MEDIA_DIR``, by default ``media/`` in the instance folder."""
     return MediaStore(Path(app.config["MEDIA_DIR"]))
-
-
-def media_store() -> MediaStore:
-    return store_for(current_app)
 
 
 # --- tour files that point to images beside them -------------------------------------
@@ -209,16 +251,34 @@ def localize_media(document: Any, base: Path, store: MediaStore) -> list[tuple[s
 
     Changes ``document`` in place; returns the problems as (pointer, message).
     """
+
+    def store_one(item: dict[str, Any], path: Path) -> None:
+        item["url"] = store.add_file(path).reference
+
+    return _each_local_image(document, base, store_one)
+
+
+def check_local_media(document: Any, base: Path) -> list[tuple[str, str]]:
+    """Check the images a tour names by a path relative to ``base`` from their headers
+    (:func:`check_file`), storing nothing and changing nothing; the problems as
+    (pointer, message), the same as :func:`localize_media` finds but what only decoding
+    the pixels shows."""
+    return _each_local_image(document, base, lambda _item, path: check_file(path))
+
+
+def _each_local_image(
+    document: Any, base: Path, act: Callable[[dict[str, Any], Path], None]
+) -> list[tuple[str, str]]:
+    """``act`` on each media entry naming a local file; its MediaErrors as problems."""
     problems = []
     for pointer, item in stop_media(document):
         if not is_local_path(item["url"]):
             continue
-        path = base / item["url"]
         if item.get("type") != "image":
             problems.append((pointer, f"Only images may be local files; {item['url']} is not."))
             continue
         try:
-            item["url"] = store.add_file(path).reference
+            act(item, base / item["url"])
         except MediaError as error:
             problems.append((pointer, str(error)))
     return problems

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, send_file, url_for
 
 from tours.i18n import Fallback, LocalizedText, Resolved
-from webapp.media.store import media_key, media_store
+from webapp.media.store import MediaStore, media_key, store_for
 
 bp = Blueprint("media", __name__)
 
 CACHE_SECONDS = 365 * 24 * 3600
 # What the page gives an image: the whole column on a phone, at most 40rem beside it.
 SIZES = "(min-width: 48rem) 40rem, 100vw"
+
+
+def media_store() -> MediaStore:
+    """The running app's media store."""
+    return store_for(current_app)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,7 @@ from tours.tour.geometry import RouteGeometry
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Prepare",
     "ValidationOptions",
     "ValidationResult",
     "validate_bytes",
@@ -51,6 +52,12 @@ __all__ = [
 # Problems at these levels leave the document's structure in doubt: no profile checks.
 _STRUCTURAL = ("json.", "gpx.", "geojson.")
 _LINES = ("LineString", "MultiLineString")
+
+#: A step run on a GeoJSON document as soon as it is parsed, before any check: it may
+#: change the document in place and returns the problems it found, which join the report
+#: with their line and column (the CLI checks or stores the images a tour names by a path
+#: beside its file, ``webapp.commands.validate``), so that the file is parsed once.
+Prepare = Callable[[Any], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -88,11 +95,16 @@ class ValidationResult:
 
 
 def validate_bytes(
-    data: bytes, file: str, options: ValidationOptions | None = None
+    data: bytes,
+    file: str,
+    options: ValidationOptions | None = None,
+    *,
+    prepare: Prepare | None = None,
 ) -> ValidationResult:
     """Validate a GeoJSON or GPX file given as bytes; ``file`` names it in the report.
 
     GPX is recognised by a ``.gpx`` name or by content starting with ``<?xml``/``<gpx``.
+    ``prepare`` runs on a parsed GeoJSON document before it is checked (:data:`Prepare`).
     """
     options = options or ValidationOptions()
     report = Report(file)
@@ -110,6 +122,8 @@ def validate_bytes(
             report.problems.extend(problems)
             if value is None:
                 return ValidationResult(report, None, None)
+            if prepare is not None:
+                report.problems.extend(prepare(value))
             result = _validate_value(value, report, options)
             report.problems[:] = _with_positions(report.problems, data)
             return result
@@ -163,17 +177,21 @@ def without_gc() -> Iterator[None]:
 
 
 def validate_path(
-    path: str | os.PathLike[str], options: ValidationOptions | None = None
+    path: str | os.PathLike[str],
+    options: ValidationOptions | None = None,
+    *,
+    prepare: Prepare | None = None,
 ) -> ValidationResult:
     """Validate a file on disk.  A missing, unreadable or oversized file is a problem in
-    the report, not an exception; an oversized one is not even read."""
+    the report, not an exception; an oversized one is not even read.  ``prepare`` is
+    :func:`validate_bytes`'s."""
     options = options or ValidationOptions()
     path = Path(path)
     name = str(path)
     data, problem = _read(path, options.max_bytes)
     if problem is not None:
         return ValidationResult(Report(name, [problem]), None, None)
-    return validate_bytes(data, name, options)
+    return validate_bytes(data, name, options, prepare=prepare)
 
 
 # -- pipeline -----------------------------------------------------------------------------
