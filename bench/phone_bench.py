@@ -237,7 +237,7 @@ def report(slug: str, found: Comparison, gate_absolute: bool, sample: bool) -> l
     maps = sorted({v.maps for v in found.visits("subject")})
     print(
         f"  drawn: {markers} markers on the map (bare page {markers_ref}); {maps} Leaflet "
-        "map(s) on the page when read, just after ready"
+        "map(s) on the page a moment after (the lazy meeting-point map once in view)"
     )
     if markers != markers_ref:
         missed.append(f"{slug}: {markers} markers, the bare page {markers_ref}")
