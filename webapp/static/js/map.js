@@ -365,37 +365,42 @@
     return [Math.round(rect.width), Math.round(rect.height)];
   }
 
-  // Calls back with the size of each of ``containers`` once the browser has laid them out
-  // with the page's stylesheets (it lays nothing out before those arrive) and each has a
-  // size.  map.js never asks the page for a size, so it never makes the browser lay the
-  // page out out of turn; an observer reports after the browser's own layout.
-  function whenSized(containers, callback) {
+  // Calls back with those of ``items`` (each with its container) that the browser has laid
+  // out with the page's stylesheets (it lays nothing out before they arrive) and that have
+  // a size, and their sizes; the others when they get one (a map in a closed panel, say).
+  // map.js never asks the page for a size, so it never makes the browser lay the page out
+  // out of turn: a ResizeObserver reports after the browser's own layout.
+  function whenSized(items, callback) {
     if (typeof ResizeObserver === "undefined") {
-      callback(containers.map(function (container) {  // every read first, then the writes
-        return [container.clientWidth, container.clientHeight];
+      callback(items, items.map(function (item) {  // every read first, then the writes
+        return [item.container.clientWidth, item.container.clientHeight];
       }));
       return;
     }
-    var sizes = containers.map(function () {
-      return null;
-    });
-    var left = containers.length;
+    var waiting = items.slice();
     var observer = new ResizeObserver(function (entries) {
+      var sized = [];
+      var sizes = [];
       entries.forEach(function (entry) {
-        var index = containers.indexOf(entry.target);
         var size = boxSize(entry.contentRect);
-        if (index >= 0 && !sizes[index] && size[0] > 0 && size[1] > 0) {
-          sizes[index] = size;
-          left -= 1;
+        var index = waiting.findIndex(function (item) {
+          return item.container === entry.target;
+        });
+        if (index >= 0 && size[0] > 0 && size[1] > 0) {
+          sized.push(waiting.splice(index, 1)[0]);
+          sizes.push(size);
+          observer.unobserve(entry.target);
         }
       });
-      if (left === 0) {
+      if (!waiting.length) {
         observer.disconnect();
-        callback(sizes);
+      }
+      if (sized.length) {
+        callback(sized, sizes);
       }
     });
-    containers.forEach(function (container) {
-      observer.observe(container);
+    items.forEach(function (item) {
+      observer.observe(item.container);
     });
   }
 
@@ -479,11 +484,7 @@
     if (!found.length) {
       return;
     }
-    whenSized(found.map(function (item) {
-      return item.container;
-    }), function (sizes) {
-      draw(found, sizes);
-    });
+    whenSized(found, draw);
   }
 
   // This file and Leaflet load "async": each runs as soon as it arrives, maybe while the
