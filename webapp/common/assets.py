@@ -8,13 +8,24 @@ stylesheet a page needs comes from here: ``/assets/<package>/<version>/<path>``.
 from __future__ import annotations
 
 import hashlib
+import posixpath
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
-from flask import Blueprint, Flask, Response, abort, redirect, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    send_from_directory,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from werkzeug.security import safe_join
 
@@ -36,6 +47,21 @@ CONTENT_TYPES = {
 }
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+# Stylesheets a page needs, served as one file (``/assets/bundle/<hash>/<name>``), in cascade
+# order: the tour page asked for four, and a phone on a slow link fetched them all ahead of
+# Leaflet's script, which the map waits for.
+BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "tour.css": (
+        ("app", "css/bidean.css"),
+        ("leaflet", "leaflet.css"),
+        ("app", "css/map.css"),
+        ("app", "css/booking.css"),
+    ),
+}
+BUNDLE = "bundle"
+# url(...) not absolute, not a fragment (``url(#default#VML)``) and not data.
+RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-z][a-z0-9+.-]*:|/|#)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,36 @@ def build_packages() -> dict[str, AssetPackage]:
     return {package.name: package for package in packages}
 
 
+@dataclass(frozen=True)
+class Bundle:
+    """Stylesheets joined into one file, versioned by a hash of its text."""
+
+    version: str
+    encoded: Encoded
+
+
+def build_bundles(packages: dict[str, AssetPackage]) -> dict[str, Bundle]:
+    """Each bundle of ``BUNDLES``, its relative ``url()``s rewritten to reach their package's
+    files from ``/assets/bundle/<hash>/``."""
+    bundles: dict[str, Bundle] = {}
+    for name, parts in BUNDLES.items():
+        texts = []
+        for package_name, path in parts:
+            package = packages[package_name]
+            folder = posixpath.dirname(path)
+            prefix = f"../../{package_name}/{package.version}/" + (folder + "/" if folder else "")
+            text = (package.directory / path).read_text(encoding="utf-8")
+            texts.append(
+                f"/* {package_name}: {path} */\n" + RELATIVE_URL.sub(rf"url(\1{prefix}", text)
+            )
+        body = "\n".join(texts).encode()
+        version = hashlib.sha256(body).hexdigest()[:12]
+        bundles[name] = Bundle(
+            version, Encoded(body, br_quality=11 if len(body) < BR_11_MAX_BYTES else 9)
+        )
+    return bundles
+
+
 def _packages() -> dict[str, AssetPackage]:
     from flask import current_app
 
@@ -79,8 +135,9 @@ def _packages() -> dict[str, AssetPackage]:
 
 
 def asset_url(package: str, path: str) -> str:
-    """The versioned URL of ``path`` inside ``package`` (``leaflet``, ``jquery`` or ``app``)."""
-    version = _packages()[package].version
+    """The versioned URL of ``path`` inside ``package`` (``leaflet``, ``jquery`` or ``app``),
+    or of the bundle ``path`` (``package`` ``"bundle"``, e.g. ``tour.css``)."""
+    version = _bundles()[path].version if package == BUNDLE else _packages()[package].version
     return url_for("assets.asset", package=package, version=version, path=path)
 
 
@@ -88,6 +145,7 @@ def asset_url(package: str, path: str) -> str:
 def _setup(state: BlueprintSetupState) -> None:
     app: Flask = state.app
     app.extensions["bidean.assets"] = build_packages()
+    app.extensions["bidean.bundles"] = build_bundles(app.extensions["bidean.assets"])
     app.add_template_global(asset_url, "asset_url")
     # Tile settings are read on every map render; check them once, at start-up.
     tiles_from_config(app.config)
@@ -96,6 +154,8 @@ def _setup(state: BlueprintSetupState) -> None:
 @bp.get("/<package>/<version>/<path:path>")
 def asset(package: str, version: str, path: str) -> Response:
     """One file of a self-hosted package, cacheable for a year."""
+    if package == BUNDLE:
+        return bundle(version, path)
     found = _packages().get(package)
     if found is None:
         abort(404)
@@ -120,6 +180,31 @@ def asset(package: str, version: str, path: str) -> Response:
     response.cache_control.immutable = True
     if content_type:
         response.headers["Content-Type"] = content_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _bundles() -> dict[str, Bundle]:
+    return current_app.extensions["bidean.bundles"]
+
+
+def bundle(version: str, name: str) -> Response:
+    """A bundle of stylesheets, served like a package's file: cached for a year, compressed
+    once per process, an old version redirected to the current one."""
+    found = _bundles().get(name)
+    if found is None:
+        abort(404)
+    if version != found.version:
+        response = redirect(
+            url_for("assets.asset", package=BUNDLE, version=found.version, path=name)
+        )
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    response = found.encoded.response(CONTENT_TYPES[".css"])
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    response.headers["Content-Type"] = CONTENT_TYPES[".css"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

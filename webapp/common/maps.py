@@ -369,20 +369,23 @@ def json_for_script(data: Any) -> str:
 class MapFragment:
     """A rendered map without its script tags, which carry the per-request CSP nonce."""
 
-    body: str
+    body: str  # the container and its data island
     scripts: tuple[tuple[str, str], ...]  # (name, URL): Leaflet first, then map.js
+    styles: str = ""  # the stylesheet links
 
-    def html(self, nonce: str | None, scripts: bool = True) -> Markup:
+    def html(self, nonce: str | None, scripts: bool = True, styles: bool = True) -> Markup:
         """The fragment with its script tags, each carrying ``nonce`` when there is one.
 
         ``scripts=False`` leaves them out, for a map followed by another on the same page
-        (which brings them: Leaflet run twice would cost a phone 100 ms for nothing).
+        (which brings them: Leaflet run twice would cost a phone 100 ms for nothing);
+        ``styles=False`` leaves out the stylesheets, for a page that has them in its head.
         The scripts are ``async``: they run as soon as they arrive, so a map is drawn
         while the rest of a long page is still being read, not after it.  ``map.js``
         waits for Leaflet (marked ``data-bidean-leaflet``) when it comes first.
         """
+        fragment = (Markup(self.styles) if styles else Markup("")) + Markup(self.body)
         if not scripts:
-            return Markup(self.body)
+            return fragment
         nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else Markup("")
         tags = Markup("").join(
             Markup('<script src="{}" async{}{}></script>').format(
@@ -390,11 +393,14 @@ class MapFragment:
             )
             for name, url in self.scripts
         )
-        return Markup(self.body) + tags
+        return fragment + tags
 
 
-def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
-    """The map's stylesheets, its container and its data island."""
+def render_fragment(fmap: SelfHostedMap, kind: str, lazy: bool = False) -> MapFragment:
+    """The map's stylesheets, its container and its data island.
+
+    A ``lazy`` map (``data-bidean-lazy``) is one a page can do without at first: map.js
+    draws it once the others are drawn and it is scrolled into view."""
     spec_json = json_for_script(map_spec(fmap))
     # Named after what it shows, not at random as Folium would: the same map gets the same
     # id in every worker and after a restart, so the page's ETag stays the same too.
@@ -407,12 +413,18 @@ def render_fragment(fmap: SelfHostedMap, kind: str) -> MapFragment:
     )
     container = Markup(
         '<div class="bidean-map bidean-map--{}" id="{}" role="region" aria-label="{}" '
-        'data-bidean-map="{}"></div>'
-    ).format(kind, map_id, fmap.labels["region"], data_id)
+        'data-bidean-map="{}"{}></div>'
+    ).format(
+        kind,
+        map_id,
+        fmap.labels["region"],
+        data_id,
+        Markup(" data-bidean-lazy") if lazy else "",
+    )
     island = Markup('<script type="application/json" id="{}">{}</script>').format(
         data_id, Markup(spec_json)
     )
-    return MapFragment(str(links + container + island), tuple(fmap.default_js))
+    return MapFragment(str(container + island), tuple(fmap.default_js), str(links))
 
 
 def render_tour_map(
@@ -427,9 +439,9 @@ def render_tour_map(
 
 
 def render_point_map(
-    lonlat: LonLat, label: str, lang: str, tiles: TileConfig | None
+    lonlat: LonLat, label: str, lang: str, tiles: TileConfig | None, lazy: bool = False
 ) -> MapFragment:
-    return render_fragment(build_point_map(lonlat, label, lang, tiles), "point")
+    return render_fragment(build_point_map(lonlat, label, lang, tiles), "point", lazy)
 
 
 # --- cache and public API ------------------------------------------------------------
@@ -454,9 +466,9 @@ class FragmentCache:
         # Rendered outside the lock: two threads may both render a new key, which is harmless.
         fragment = render()
         if self.enabled:
-            self.cache.put(
-                full, fragment, text_size((fragment.body, *(url for _, url in fragment.scripts)))
-            )
+            texts = (fragment.body, fragment.styles, *(url for _, url in fragment.scripts))
+            # An empty string is CPython's one shared object: no fragment holds it.
+            self.cache.put(full, fragment, text_size(text for text in texts if text))
         return fragment
 
 
@@ -475,9 +487,12 @@ def _nonce() -> str | None:
     return getattr(g, "csp_nonce", None)
 
 
-def tour_map_html(stored: StoredTour, lang: str, fallback: tuple[str, ...] = ()) -> Markup:
+def tour_map_html(
+    stored: StoredTour, lang: str, fallback: tuple[str, ...] = (), styles: bool = True
+) -> Markup:
     """The map of a stored tour for the tour page, in ``lang`` (else the ``fallback``
-    languages); rendered once per version and languages."""
+    languages); rendered once per version and languages.  ``styles=False`` for a page
+    that links the map's stylesheets in its head."""
     tiles = tiles_from_config(current_app.config)
     key = ("tour", stored.slug, stored.version, lang, fallback, tiles, request.script_root)
     # The exact route, from the GeoJSON of this very version (cached for a year by URL).
@@ -486,16 +501,26 @@ def tour_map_html(stored: StoredTour, lang: str, fallback: tuple[str, ...] = ())
         key,
         lambda: render_tour_map(with_route(stored).tour, lang, tiles, route_url, fallback),
     )
-    return fragment.html(_nonce())
+    return fragment.html(_nonce(), styles=styles)
 
 
-def point_map_html(lonlat: LonLat, label: str, lang: str, scripts: bool = True) -> Markup:
+def point_map_html(
+    lonlat: LonLat,
+    label: str,
+    lang: str,
+    scripts: bool = True,
+    *,
+    styles: bool = True,
+    lazy: bool = False,
+) -> Markup:
     """A small map of one place, e.g. a meeting point, labelled ``label`` (plain text).
 
-    ``scripts=False`` when another map further down the page brings the scripts."""
+    ``scripts=False`` when another map further down the page brings the scripts,
+    ``styles=False`` when the page's head links the stylesheets, ``lazy`` for a map drawn
+    only after the page's other maps, once it is scrolled into view."""
     tiles = tiles_from_config(current_app.config)
-    key = ("point", tuple(lonlat), label, lang, tiles)
+    key = ("point", tuple(lonlat), label, lang, tiles, lazy)
     fragment = fragment_cache().get_or_render(
-        key, lambda: render_point_map(lonlat, label, lang, tiles)
+        key, lambda: render_point_map(lonlat, label, lang, tiles, lazy)
     )
-    return fragment.html(_nonce(), scripts)
+    return fragment.html(_nonce(), scripts, styles)

@@ -359,7 +359,7 @@ def render_tour(
         intro=intro,
         stops=stops,
         content_note=fallback_note([intro.title, intro.summary, *(s.story for s in stops)], lang),
-        map_html=tour_map_html(cached.stored, lang, fallback),
+        map_html=tour_map_html(cached.stored, lang, fallback, styles=False),
         meeting_map_html=meeting_map(stops[0], lang) if stops else None,
         page_holes=holes,
         page_languages=cached.tour.languages,
@@ -372,9 +372,12 @@ def render_tour(
 def meeting_map(meeting: StopView, lang: str) -> Markup:
     """A small map of the meeting point (the first stop), as the booking form shows it.
 
-    Its scripts come with the tour map below it: one copy of Leaflet per page."""
+    Its scripts come with the tour map below it (one copy of Leaflet per page) and its
+    styles with the page's stylesheet bundle.  It is lazy: map.js draws the tour map
+    first, then this one once it is scrolled into view (a phone has one map to build
+    before the route shows, not two)."""
     label = meeting.name.text if meeting.name else meeting.stop.id
-    return point_map_html(meeting.stop.lonlat, label, lang, scripts=False)
+    return point_map_html(meeting.stop.lonlat, label, lang, scripts=False, styles=False, lazy=True)
 
 
 def tour_shell(

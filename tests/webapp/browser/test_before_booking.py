@@ -129,6 +129,14 @@ def test_the_tour_page_shows_a_small_map_of_the_meeting_point(phone_page, server
     open_tour(phone_page, server)
     meeting = phone_page.locator(".before-booking .meeting-map [data-bidean-map]")
     assert meeting.count() == 1
+    # Lazy: drawn after the tour map, and only once it comes into view.
+    drawn_out_of_view = meeting.evaluate(
+        """(c) => { const box = c.getBoundingClientRect();
+          const inView = box.bottom > 0 && box.top < window.innerHeight;
+          return Boolean(c.bideanMap) && !inView; }"""
+    )
+    assert not drawn_out_of_view
+    meeting.scroll_into_view_if_needed()
     phone_page.wait_for_selector('.meeting-map [data-bidean-map][data-bidean-ready="true"]')
     marker = meeting.evaluate(
         """(c) => { const found = [];

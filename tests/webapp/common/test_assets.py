@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import xstatic.pkg.jquery
@@ -117,3 +119,30 @@ def test_revalidation_answers_not_modified(client):
     with client.get(url, headers={"If-None-Match": etag}) as again:
         assert again.status_code == 304
         assert again.data == b""
+
+
+def test_the_tour_stylesheet_bundle_joins_its_parts_and_reaches_leaflets_images(app, client):
+    with app.test_request_context("/"):
+        url = assets.asset_url("bundle", "tour.css")
+    with client.get(url) as response:
+        text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert_cached_forever(response)
+    # Each part in cascade order: the app's own files as they are.
+    at = [text.index(f"/* {package}: {path} */") for package, path in assets.BUNDLES["tour.css"]]
+    assert at == sorted(at)
+    assert (assets.APP_STATIC / "css" / "map.css").read_text() in text
+    # Leaflet's relative image URLs are rewritten to reach its files from the bundle's URL.
+    images = re.findall(r"url\((?!#)([^)]+)\)", text)
+    assert images
+    for image in images:
+        with client.get(urljoin(url, image.strip("'\""))) as found:
+            assert found.status_code == 200, image
+
+
+def test_an_old_bundle_redirects_and_an_unknown_one_is_not_found(client):
+    response = client.get("/assets/bundle/000000000000/tour.css")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/tour.css")
+    assert client.get("/assets/bundle/000000000000/other.css").status_code == 404

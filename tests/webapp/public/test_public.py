@@ -202,6 +202,23 @@ def test_tour_page_has_map_above_the_stops_and_booking_hook_after_intro(app, cli
     assert '<p class="dates-hook">hidden-walk</p>' in catalogue
 
 
+def test_tour_page_asks_for_leaflet_first_and_one_stylesheet(client, hidden_walk):
+    html = client.get("/tours/hidden-walk?lang=en").get_data(as_text=True)
+    head = html[: html.index("</head>")]
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert len(stylesheets) == 1 and stylesheets[0].startswith("/assets/bundle/")
+    assert stylesheets[0] in head
+    preload = re.search(r'<link rel="preload" href="(/assets/leaflet/[^"]+/leaflet\.js)"', head)
+    assert preload and head.index(preload.group(0)) < head.index('rel="stylesheet"')
+    # The same URL as the script tag, so the preloaded file is the one run.
+    assert f'<script src="{preload.group(1)}" async' in html
+    # Two maps, but only the tour map is drawn at once: the meeting point's waits.
+    containers = re.findall(
+        r'<div class="bidean-map bidean-map--(\w+)"[^>]*?( data-bidean-lazy)?>', html
+    )
+    assert containers == [("point", " data-bidean-lazy"), ("tour", "")]
+
+
 def test_a_new_version_replaces_the_cached_one(app, client, hidden_walk):
     assert "Hidden walk" in client.get("/tours/hidden-walk?lang=en").get_data(as_text=True)
     document = walk_document()

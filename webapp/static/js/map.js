@@ -11,7 +11,9 @@
  * zoomed in far enough for the difference to show.  When the route and every marker are
  * on the map, <html data-map-ready="true"> and the performance mark "bidean-map-ready"
  * say so (the page benchmarks time it); the map container's data-bidean-route says
- * whether the route drawn is the "exact" one or still the "preview".
+ * whether the route drawn is the "exact" one or still the "preview".  A map marked
+ * data-bidean-lazy is left out of that: it is drawn afterwards, once scrolled into view.
+ * Each container gets data-bidean-ready="true" when its map is complete (controls too).
  */
 (function () {
   "use strict";
@@ -251,20 +253,32 @@
     }
   }
 
-  function build(container, spec) {
-    var options = { center: spec.map.center, crs: L.CRS[spec.map.crs] || L.CRS.EPSG3857 };
+  // Leaflet reads the size of a map's box whenever it thinks it may have changed, and a
+  // read after any write to the page makes the browser lay the page out there and then
+  // (a phone spent 400 ms so, building two maps).  So map.js hands Leaflet the size the
+  // browser measured (see whenSized): it is what Map.getSize() would have read and kept
+  // itself (Leaflet 1.9, vendored; see getSize in leaflet-src.js).
+  function useSize(map, size) {
+    map._size = L.point(size[0], size[1]);
+    map._sizeChanged = false;
+  }
+
+  // Draws the map's route, districts and markers, at their final view; returns what to do
+  // once every map the page waits for is drawn (controls, tiles, listeners, the exact
+  // route), none of which the route and markers wait for.
+  function build(container, spec, size) {
+    var options = { crs: L.CRS[spec.map.crs] || L.CRS.EPSG3857 };
     Object.keys(spec.map.options).forEach(function (key) {
       options[key] = spec.map.options[key];
     });
-    var map = L.map(container, options);
-    L.control.zoom({ zoomInTitle: spec.labels.zoomIn, zoomOutTitle: spec.labels.zoomOut }).addTo(map);
-    if (spec.map.scale) {
-      // In the attribution's corner, stacked above it: side by side, a long attribution
-      // wraps under the scale bar on a phone.
-      L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
-    }
-    if (spec.tiles) {
-      L.tileLayer(spec.tiles.url, spec.tiles.options).addTo(map);
+    // Set as Leaflet would set it, but without asking the page what it is first.
+    container.style.position = "relative";
+    var map = L.map(container, options);  // no center: the view is set below, size known
+    useSize(map, size);
+    if (spec.fitBounds) {
+      map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+    } else {
+      map.setView(spec.map.center, options.zoom);
     }
     var markers = [];
     var checks = [];
@@ -280,77 +294,197 @@
     var spread = function () {
       spreadMarkers(map, markers, legs);
     };
-    // Many markers: which are in view changes with every pan, so spread after each move.
-    map.on(markers.length > SPREAD_MAX ? "moveend viewreset" : "zoomend viewreset", spread);
-    if (spec.fitBounds) {
-      var fit = function () {
-        map.invalidateSize();
-        map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
-        spread();
-      };
-      fit();
+    spread();
+    container.bideanMap = map;  // for tests and other scripts of the page
+    return function finish() {
+      L.control.zoom({ zoomInTitle: spec.labels.zoomIn, zoomOutTitle: spec.labels.zoomOut }).addTo(map);
+      if (spec.map.scale) {
+        // In the attribution's corner, stacked above it: side by side, a long attribution
+        // wraps under the scale bar on a phone.
+        L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+      }
+      if (spec.tiles) {
+        L.tileLayer(spec.tiles.url, spec.tiles.options).addTo(map);
+      }
+      // Many markers: which are in view changes with every pan, so spread after each move.
+      map.on(markers.length > SPREAD_MAX ? "moveend viewreset" : "zoomend viewreset", spread);
       // The box changes size after load (fonts, rotation, a narrow window): fit the route
-      // and stops again, so they are never cut off at the edges.
+      // and stops again, so they are never cut off at the edges.  The observer reports
+      // after the browser has laid the page out, so Leaflet's reading it costs nothing.
       if (typeof ResizeObserver !== "undefined") {
-        var last = container.clientWidth + "x" + container.clientHeight;
-        new ResizeObserver(function () {
-          var now = container.clientWidth + "x" + container.clientHeight;
-          if (now !== last) {
-            last = now;
-            fit();
+        var last = size[0] + "x" + size[1];
+        new ResizeObserver(function (entries) {
+          var seen = boxSize(entries[entries.length - 1].contentRect).join("x");
+          if (seen !== last) {
+            last = seen;
+            map.invalidateSize();
+            if (spec.fitBounds) {
+              map.fitBounds(spec.fitBounds.bounds, spec.fitBounds.options);
+            }
+            spread();
           }
         }).observe(container);
       }
+      // Escape closes an open popup, as it would a dialog.
+      container.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") {
+          map.closePopup();
+        }
+      });
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && map.getContainer().querySelector(".leaflet-popup")) {
+          map.closePopup();
+        }
+      });
+      // The fitted zoom may already be closer than the preview is good for (a large screen).
+      checks.forEach(function (check) {
+        check();
+      });
+      container.setAttribute("data-bidean-ready", "true");
+    };
+  }
+
+  function readSpec(container) {
+    var island = document.getElementById(container.getAttribute("data-bidean-map"));
+    try {
+      return island && JSON.parse(island.textContent);
+    } catch (error) {
+      return null;  // not all read yet: tried again when the page is
     }
-    if (!spec.fitBounds) {
-      spread();
+  }
+
+  function now() {
+    return window.performance && performance.now ? performance.now() : Date.now();
+  }
+
+  var work = { start: null, ms: 0 };
+
+  // A box's size as a ResizeObserver or IntersectionObserver entry gives it: measured by
+  // the browser in its own layout, so reading it costs nothing.
+  function boxSize(rect) {
+    return [Math.round(rect.width), Math.round(rect.height)];
+  }
+
+  // Calls back with those of ``items`` (each with its container) that the browser has laid
+  // out with the page's stylesheets (it lays nothing out before they arrive) and that have
+  // a size, and their sizes; the others when they get one (a map in a closed panel, say).
+  // map.js never asks the page for a size, so it never makes the browser lay the page out
+  // out of turn: a ResizeObserver reports after the browser's own layout.
+  function whenSized(items, callback) {
+    if (typeof ResizeObserver === "undefined") {
+      callback(items, items.map(function (item) {  // every read first, then the writes
+        return [item.container.clientWidth, item.container.clientHeight];
+      }));
+      return;
     }
-    // Escape closes an open popup, as it would a dialog.
-    container.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") {
-        map.closePopup();
+    var waiting = items.slice();
+    var observer = new ResizeObserver(function (entries) {
+      var sized = [];
+      var sizes = [];
+      entries.forEach(function (entry) {
+        var size = boxSize(entry.contentRect);
+        var index = waiting.findIndex(function (item) {
+          return item.container === entry.target;
+        });
+        if (index >= 0 && size[0] > 0 && size[1] > 0) {
+          sized.push(waiting.splice(index, 1)[0]);
+          sizes.push(size);
+          observer.unobserve(entry.target);
+        }
+      });
+      if (!waiting.length) {
+        observer.disconnect();
+      }
+      if (sized.length) {
+        callback(sized, sizes);
       }
     });
-    document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && map.getContainer().querySelector(".leaflet-popup")) {
-        map.closePopup();
+    items.forEach(function (item) {
+      observer.observe(item.container);
+    });
+  }
+
+  // A lazy map (data-bidean-lazy, e.g. the tour page's small map of the meeting point) is
+  // drawn once the page's other maps are, and only when it comes into view.
+  function drawWhenSeen(container) {
+    var draw = function (size) {
+      var spec = readSpec(container);
+      if (spec) {
+        build(container, spec, size)();
       }
+    };
+    if (typeof IntersectionObserver === "undefined") {
+      draw([container.clientWidth, container.clientHeight]);
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var size = boxSize(entry.boundingClientRect);
+        if (entry.isIntersecting && size[0] > 0 && size[1] > 0) {
+          observer.disconnect();
+          draw(size);
+        }
+      });
     });
-    // The fitted zoom may already be closer than the preview is good for (a large screen).
-    checks.forEach(function (check) {
-      check();
+    observer.observe(container);
+  }
+
+  function allDrawn() {
+    return Array.prototype.every.call(
+      document.querySelectorAll("[data-bidean-map]:not([data-bidean-lazy])"),
+      function (container) {
+        return Boolean(container.bideanMap);
+      }
+    );
+  }
+
+  // Draws the route and markers of each of ``found``; once every map the page waits for
+  // is drawn, says so (the mark), then adds the rest and starts watching the lazy maps.
+  function draw(found, sizes) {
+    var started = now();
+    var finishes = found.map(function (item, index) {
+      return build(item.container, item.spec, sizes[index]);
     });
-    container.bideanMap = map;  // for tests and other scripts of the page
-    return map;
+    work.start = work.start === null ? started : work.start;
+    work.ms += now() - started;
+    var root = document.documentElement;
+    var drawn = allDrawn();
+    if (drawn && !root.hasAttribute("data-map-ready")) {
+      root.setAttribute("data-map-ready", "true");
+      if (window.performance && typeof performance.mark === "function") {
+        performance.mark("bidean-map-ready");
+        // How long map.js kept the main thread drawing the maps (the phone bench reads it).
+        try {
+          performance.measure("bidean-map-work", { start: work.start, duration: work.ms });
+        } catch (error) {
+          // An older browser without measure options: the mark is enough.
+        }
+      }
+    }
+    finishes.forEach(function (finish) {
+      finish();
+    });
+    if (drawn) {
+      document.querySelectorAll("[data-bidean-map][data-bidean-lazy]:not([data-bidean-ready])").forEach(function (container) {
+        container.setAttribute("data-bidean-ready", "");
+        drawWhenSeen(container);
+      });
+    }
   }
 
   function init() {
-    document.querySelectorAll("[data-bidean-map]").forEach(function (container) {
-      if (container.hasAttribute("data-bidean-ready")) {
-        return;
+    var found = [];
+    document.querySelectorAll("[data-bidean-map]:not([data-bidean-ready]):not([data-bidean-lazy])").forEach(function (container) {
+      var spec = readSpec(container);
+      if (spec) {
+        container.setAttribute("data-bidean-ready", "");
+        found.push({ container: container, spec: spec });
       }
-      var island = document.getElementById(container.getAttribute("data-bidean-map"));
-      var spec = null;
-      try {
-        spec = island && JSON.parse(island.textContent);
-      } catch (error) {
-        return;  // not all read yet: tried again when the page is
-      }
-      if (!spec) {
-        return;
-      }
-      container.setAttribute("data-bidean-ready", "");
-      build(container, spec);
-      container.setAttribute("data-bidean-ready", "true");
     });
-    var root = document.documentElement;
-    if (!root.hasAttribute("data-map-ready")
-        && !document.querySelector("[data-bidean-map]:not([data-bidean-ready='true'])")) {
-      root.setAttribute("data-map-ready", "true");
-      if (window.performance && typeof window.performance.mark === "function") {
-        window.performance.mark("bidean-map-ready");
-      }
+    if (!found.length) {
+      return;
     }
+    whenSized(found, draw);
   }
 
   // This file and Leaflet load "async": each runs as soon as it arrives, maybe while the
