@@ -24,7 +24,7 @@ from tours.booking.bookings import (
 )
 from tours.booking.cancellation import cancel_booking
 from tours.booking.departures import DepartureNotFound, cancel
-from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure
+from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure, OutboxMessage
 from tours.booking.purge import parse_age, purge_personal_data
 
 
@@ -105,6 +105,30 @@ def test_same_idempotency_key_makes_one_booking(db_transaction, departure_id):
     assert again.replayed and not first.replayed
     assert again.booking.reference == first.booking.reference
     assert departure_row(db_transaction, departure_id).seats_taken == 2
+
+
+@pytest.mark.parametrize("key", ["api:mail-1", None])
+def test_a_booking_records_its_message_only_when_it_is_made(db_transaction, departure_id, key):
+    """With a key on PostgreSQL the outbox row is written by the booking's own INSERT;
+    either way it exists exactly when a new booking does."""
+    with db_transaction(write_lock=True) as db_session:
+        made = book(
+            db_session, departure_id, party(2), idempotency_key=key, mail_kind="confirmation"
+        )
+    with db_transaction(write_lock=True) as db_session:  # a replay records nothing
+        book(db_session, departure_id, party(2), idempotency_key=key or "other", mail_kind="x")
+    with pytest.raises(BookingRefused), db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(19), idempotency_key="api:mail-2", mail_kind="x")
+    with db_transaction() as db_session:
+        rows = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        stored = db_session.scalars(select(Booking).order_by(Booking.id)).all()
+    kinds = ["confirmation"] if key else ["confirmation", "x"]  # no key: "other" was new
+    assert [row.kind for row in rows] == kinds
+    first = rows[0]
+    assert (first.booking_id, first.departure_id) == (made.booking.id, departure_id)
+    assert (first.recipient, first.subject, first.raw) == ("visitor0@example.org", "", b"")
+    assert (first.status, first.attempts) == ("pending", 0)
+    assert "api:mail-2" not in [booking.idempotency_key for booking in stored]  # refused
 
 
 def test_cancel_returns_seats_at_once_and_only_once(db_transaction, departure_id):
