@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, literal, select
+from sqlalchemy import String, bindparam, func, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -338,11 +338,20 @@ def book(
             departure_id=departure_id,
             booking_id=booking_id,
         )
-    # Built from the values written, as a loaded booking looks once its departure has closed
-    # (detached), without reading the row back.
-    booking = Booking(id=booking_id, **values)
+    return BookingResult(_written_booking(booking_id, values), departure)
+
+
+_BOOKING_CLASS = inspect(Booking).class_manager
+
+
+def _written_booking(booking_id: int, values: dict[str, Any]) -> Booking:
+    """The booking as written, as a loaded booking looks once its session has closed
+    (detached), without reading the row back.  Its attributes are set as loading sets
+    them, not through the constructor's change events (a tenth of the CPU)."""
+    booking = _BOOKING_CLASS.new_instance()
+    booking.__dict__.update(values, id=booking_id)
     make_transient_to_detached(booking)
-    return BookingResult(booking, departure)
+    return booking
 
 
 def _booking_values(

@@ -16,6 +16,7 @@ from tours.booking.bookings import (
     BookingNotFound,
     BookingRefused,
     DepartureSeats,
+    Party,
     book,
     get_booking,
     invariant_problems,
@@ -24,6 +25,7 @@ from tours.booking.bookings import (
 )
 from tours.booking.cancellation import cancel_booking
 from tours.booking.departures import DepartureNotFound, cancel
+from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure, OutboxMessage
 from tours.booking.purge import parse_age, purge_personal_data
 
@@ -235,3 +237,15 @@ def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_transaction, de
         assert len(confirmed) == 20
         assert len({b.reference for b in confirmed}) == 20
     assert departure_row(db_transaction, departure_id).seats_taken == 20
+
+
+def test_a_request_fingerprint_is_the_one_stored_keys_were_given():
+    """Keys already stored carry the fingerprint of their request: the same request must
+    give the same hash (this one was computed with ``dataclasses.asdict``)."""
+    asked = Party("Ane", "ane@example.org", 2, "eu", "+34 600 123 456", None)
+    assert request_fingerprint("api.booking", 7, asked) == (
+        "c7f4f87616bdc16aac9933a6c8658eda82d653568d25dbec3d888aec4ccb458e"
+    )
+    assert request_fingerprint("api.booking", 8, asked) != request_fingerprint(
+        "api.booking", 7, asked
+    )
