@@ -22,7 +22,7 @@ from sqlalchemy import String, bindparam, func, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 
 from tours.booking import outbox
 from tours.booking.departures import DepartureNotFound, get_departure
@@ -348,6 +348,9 @@ def _written_booking(booking_id: int, values: dict[str, Any]) -> Booking:
     """The booking as written, as a loaded booking looks once its session has closed
     (detached), without reading the row back.  Its attributes are set as loading sets
     them, not through the constructor's change events (a tenth of the CPU)."""
+    # Mappers are set up at the first query or constructor; a worker's first request
+    # may book before either (then this does it; afterwards it returns at once).
+    configure_mappers()
     booking = _BOOKING_CLASS.new_instance()
     booking.__dict__.update(values, id=booking_id)
     make_transient_to_detached(booking)

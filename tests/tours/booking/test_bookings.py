@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -249,3 +252,22 @@ def test_a_request_fingerprint_is_the_one_stored_keys_were_given():
     assert request_fingerprint("api.booking", 8, asked) != request_fingerprint(
         "api.booking", 7, asked
     )
+
+
+def test_a_booking_is_built_in_a_process_that_has_run_no_query_yet():
+    """A gunicorn worker's first request may be a booking: the booking handed back is
+    built before any query or constructor has set the mappers up (it answered 500)."""
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from tours.booking import bookings\n"
+        "values = bookings._booking_values(\n"
+        "    1, bookings.Party('Ane', 'ane@example.org', 2, 'eu'), 'k', 'h', datetime.now(UTC))\n"
+        "booking = bookings._written_booking(5, values)\n"
+        "print(booking.id, booking.party_size, booking.email)\n"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["5", "2", "ane@example.org"]
