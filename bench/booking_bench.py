@@ -170,8 +170,8 @@ def main() -> None:
 
             def phase(label: str, tag: str, seconds: float) -> WrkRun:
                 script = request_lua(ids, f"b-{run_id}-{tag}", api=label != "reference")
-                url = f"http://{HOST}:{ports[label]}/"
-                return run_wrk(url, seconds=seconds, connections=CONNECTIONS, request_lua=script)
+                target = f"http://{HOST}:{ports[label]}/"
+                return run_wrk(target, seconds=seconds, connections=CONNECTIONS, request_lua=script)
 
             warm = {label: phase(label, f"{label}-w", WARM_UP_S) for label in ports}
             runs: dict[str, list[WrkRun]] = {label: [] for label in ports}
@@ -281,8 +281,7 @@ PARTS = {
     "  of which the email address": ("contact.py", "checked_email"),
     "request fingerprint": ("idempotency.py", "request_fingerprint"),
     "the transaction": ("transactions.py", "_book"),
-    "  booking INSERT + seats UPDATE": ("bookings.py", "book"),
-    "  outbox row": ("booking_mail.py", "booking_mail"),
+    "  booking and outbox INSERT, seats UPDATE": ("bookings.py", "book"),
     "  checkout (pool)": ("base.py", "_checkout"),
     "  COMMIT": ("session.py", "commit"),
     "signing the manage link": ("links.py", "manage_token"),
