@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -21,7 +22,13 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    InvalidatePoolError,
+    OperationalError,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -135,11 +142,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # A ping before each checkout (one round trip): after a restart every pooled
     # connection is dead, and reads (``reading``) are not run again as transactions are,
     # so without it the first requests after a restart answered 500.  ``run_transaction``
-    # still runs work again on a connection that dies between the ping and a statement;
-    # ``pool_recycle`` retires idle ones before a firewall can cut them silently.
-    kwargs.setdefault("pool_pre_ping", True)
+    # runs its work again on a connection that dies before or during a statement, so its
+    # checkouts skip the ping (``_PING``): that is one round trip of every booking.
+    # ``pool_recycle`` retires idle connections before a firewall can cut them silently.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_on_checkout(engine)
+    return engine
+
+
+# False while ``run_transaction`` runs its work: its checkouts are not pinged.
+_PING: ContextVar[bool] = ContextVar("bidean_ping_on_checkout", default=True)
+_FRESH = "bidean_fresh"
+
+
+def _ping_on_checkout(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, skipped inside ``run_transaction`` (``_PING``).
+
+    A connection found dead invalidates the whole pool (after a restart every pooled
+    connection is), and the pool hands out a new one, as ``pool_pre_ping`` does.  A
+    connection just opened is not pinged.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_FRESH] = True
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop(_FRESH, False) or not _PING.get():
+            return
+        dialect = engine.dialect
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_conn, None):
+                raise
+            alive = False
+        if not alive:
+            raise InvalidatePoolError()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -218,11 +259,13 @@ def run_transaction(
     connection dead (the database restarted since the connection was pooled): nothing
     was committed then, so running the work again cannot do anything twice.  A failed
     COMMIT is never run again here (it may have committed): a connection error then
-    raises ``CommitLost``, any other error propagates as before.
+    raises ``CommitLost``, any other error propagates as before.  So its connections
+    are not pinged when they leave the pool: a dead one costs this retry, not a 500.
     """
     for attempt in range(attempts):
         last = attempt == attempts - 1
         stage = "begin"
+        unpinged = _PING.set(False)  # a dead connection fails in "work": run again
         try:
             with transaction(factory, write_lock=write_lock) as db_session:
                 stage = "work"
@@ -239,6 +282,8 @@ def run_transaction(
                 raise CommitLost(exc) from exc
             if last or stage != "work" or not exc.connection_invalidated:
                 raise
+        finally:
+            _PING.reset(unpinged)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -18,20 +18,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, func, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 
+from tours.booking import outbox
 from tours.booking.departures import DepartureNotFound, get_departure
 from tours.booking.idempotency import check_same_request
 from tours.booking.models import (
     CONFIRMED,
     OFFERED,
+    ONLINE,
     SCHEDULED,
     Booking,
     Departure,
+    OutboxMessage,
     WaitlistEntry,
 )
 from tours.db import TryAgain, UTCDateTime, foreign_key_violated, utcnow
@@ -154,6 +157,47 @@ _INSERT_KEYED = {
     for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
 
+# Every column a new booking is written with (``_booking_values``).
+_WRITTEN = (
+    "reference", "departure_id", "party_size", "status", "language", "name", "email",
+    "phone", "notes", "idempotency_key", "request_hash", "created_at", "cancelled_at",
+    "cancel_reason", "purged_at", "source", "contact_consent",
+)  # fmt: skip
+
+
+def _insert_keyed_with_mail() -> Any:
+    """PostgreSQL: the keyed booking INSERT and its message's outbox row in ONE statement.
+
+    ``WITH booking AS (INSERT … ON CONFLICT DO NOTHING RETURNING …), queued AS (INSERT
+    INTO outbox_messages SELECT … FROM booking) SELECT id FROM booking``: the outbox row
+    exists exactly when the booking was inserted (a known key inserts neither), and a
+    refusal after it rolls both back, as it rolled back the two statements before.  One
+    round trip less a booking; what is written is what ``outbox.record_to_compose`` writes.
+    """
+    booking = (
+        postgresql_insert(_BOOKINGS)
+        .values({name: bindparam(name) for name in _WRITTEN})
+        .on_conflict_do_nothing(index_elements=[_BOOKINGS.c.idempotency_key])
+        .returning(
+            _BOOKINGS.c.id, _BOOKINGS.c.departure_id, _BOOKINGS.c.email, _BOOKINGS.c.created_at
+        )
+        .cte("booking")
+    )
+    columns = {
+        **{name: literal(value, _OUTBOX.c[name].type) for name, value in outbox.TO_COMPOSE.items()},
+        "kind": bindparam("mail_kind", type_=String()),
+        "recipient": booking.c.email,
+        "departure_id": booking.c.departure_id,
+        "booking_id": booking.c.id,
+        "created_at": booking.c.created_at,
+    }
+    queued = _OUTBOX.insert().from_select(list(columns), select(*columns.values())).cte("queued")
+    return select(booking.c.id).add_cte(queued)
+
+
+_OUTBOX = OutboxMessage.__table__
+_INSERT_KEYED_WITH_MAIL = _insert_keyed_with_mail()
+
 
 def _find_by_key(db_session: Session, key: str) -> Booking | None:
     found = db_session.connection().execute(_BY_KEY, {"key": key}).scalar()
@@ -231,6 +275,7 @@ def book(
     request_hash: str | None = None,
     now: datetime | None = None,
     private: bool = False,
+    mail_kind: str | None = None,
 ) -> BookingResult:
     """Take ``party.party_size`` seats on the departure and write the booking, atomically.
 
@@ -244,13 +289,23 @@ def book(
     and the seats' ``UPDATE … RETURNING``; no savepoint.  A reference drawn twice
     raises ``TryAgain``: the caller runs the transaction again
     (``tours.db.run_transaction``), which draws another.
+
+    ``mail_kind``: a message about the new booking to record in the outbox, to
+    ``party.email``, for the mail worker to compose (``outbox.record_to_compose``); none
+    for a replay.  On PostgreSQL with a key the booking's INSERT writes it too (one
+    statement, ``_insert_keyed_with_mail``); otherwise one more INSERT after the seats.
     """
     now = now or utcnow()
     if party.party_size < 1:
         raise ValueError("party_size must be at least 1")
-    insert = (
-        _INSERT_KEYED[db_session.get_bind().dialect.name] if idempotency_key else _INSERT_BOOKING
-    )
+    if mail_kind is not None and not party.email:
+        raise ValueError("a message needs the party's email address")
+    dialect = db_session.get_bind().dialect.name
+    queued = mail_kind is not None and idempotency_key is not None and dialect == "postgresql"
+    if queued:
+        insert = _INSERT_KEYED_WITH_MAIL
+    else:
+        insert = _INSERT_KEYED[dialect] if idempotency_key else _INSERT_BOOKING
     # The booking is inserted before the seats are taken: the UPDATE's row lock, which
     # every other booking of this departure waits for, is then held from the UPDATE to
     # COMMIT only.  (The insert's foreign-key check takes a KEY SHARE lock, which does
@@ -258,7 +313,8 @@ def book(
     # the insert back with the rest.
     values = _booking_values(departure_id, party, idempotency_key, request_hash, now)
     try:
-        booking_id = db_session.connection().execute(insert, values).scalar()
+        parameters = {**values, "mail_kind": mail_kind} if queued else values
+        booking_id = db_session.connection().execute(insert, parameters).scalar()
     except IntegrityError as exc:
         # A reference drawn twice (a new transaction draws another), or no such
         # departure (the foreign key).
@@ -274,11 +330,31 @@ def book(
     departure = _take_seats(db_session, departure_id, party.party_size, now, private=private)
     if departure is None:
         raise _refusal(db_session, departure_id, party.party_size, now, private)
-    # Built from the values written, as a loaded booking looks once its departure has closed
-    # (detached), without reading the row back.
-    booking = Booking(id=booking_id, **values)
+    if mail_kind is not None and not queued:
+        outbox.record_to_compose(
+            db_session,
+            kind=mail_kind,
+            recipient=party.email,
+            departure_id=departure_id,
+            booking_id=booking_id,
+        )
+    return BookingResult(_written_booking(booking_id, values), departure)
+
+
+_BOOKING_CLASS = inspect(Booking).class_manager
+
+
+def _written_booking(booking_id: int, values: dict[str, Any]) -> Booking:
+    """The booking as written, as a loaded booking looks once its session has closed
+    (detached), without reading the row back.  Its attributes are set as loading sets
+    them, not through the constructor's change events (a tenth of the CPU)."""
+    # Mappers are set up at the first query or constructor; a worker's first request
+    # may book before either (then this does it; afterwards it returns at once).
+    configure_mappers()
+    booking = _BOOKING_CLASS.new_instance()
+    booking.__dict__.update(values, id=booking_id)
     make_transient_to_detached(booking)
-    return BookingResult(booking, departure)
+    return booking
 
 
 def _booking_values(
@@ -305,6 +381,8 @@ def _booking_values(
         "cancelled_at": None,
         "cancel_reason": None,
         "purged_at": None,
+        "source": ONLINE,  # a booking taken at the desk says how (``changes.record_origin``)
+        "contact_consent": False,
     }
 
 

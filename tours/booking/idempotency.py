@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from tours.errors import BideanError
@@ -25,8 +25,10 @@ class KeyReused(BideanError):
 
 
 def request_fingerprint(endpoint: str, departure_id: int, party: Any) -> str:
-    """SHA-256 of the endpoint, the session and every field of ``party`` (a dataclass)."""
-    fields = asdict(party)
+    """SHA-256 of the endpoint, the session and every field of ``party`` (a dataclass of
+    plain values: its fields as they are, which is what ``asdict`` copied, without the
+    copying)."""
+    fields = {field.name: getattr(party, field.name) for field in dataclass_fields(party)}
     canonical = json.dumps(
         {"endpoint": endpoint, "session": departure_id, "party": fields},
         sort_keys=True,

@@ -67,6 +67,11 @@ def record(
     return message
 
 
+# The columns of a message still to compose that are the same for every one (a booking's
+# INSERT writes them too: ``tours.booking.bookings``).
+TO_COMPOSE = {"subject": "", "raw": b"", "status": PENDING, "attempts": 0}
+
+
 def record_to_compose(
     db_session: Session, *, kind: str, recipient: str, departure_id: int | None, booking_id: int
 ) -> int:
@@ -76,12 +81,9 @@ def record_to_compose(
     not read back, and this is on every booking's path.
     """
     values = {
+        **TO_COMPOSE,
         "kind": kind,
         "recipient": recipient[:254],
-        "subject": "",
-        "raw": b"",
-        "status": PENDING,
-        "attempts": 0,
         "departure_id": departure_id,
         "booking_id": booking_id,
         "created_at": utcnow(),

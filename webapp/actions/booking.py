@@ -29,7 +29,7 @@ from tours.booking.bookings import BookingResult, Party
 from tours.booking.cancellation import CancelResult
 from tours.booking.idempotency import request_fingerprint
 from tours.booking.models import WaitlistEntry
-from webapp.actions.booking_mail import booking_mail, entry_mail, offer_mails
+from webapp.actions.booking_mail import booking_mail, booking_mail_kind, entry_mail, offer_mails
 from webapp.actions.links import hold_time
 from webapp.common import privacy
 
@@ -76,12 +76,15 @@ def place_booking(
     if origin is not None:
         asked += f".{origin.source}.{int(origin.contact_consent)}"
     fingerprint = request_fingerprint(asked, departure_id, party)
+    # The confirmation is recorded by ``core.book`` itself (on PostgreSQL in the
+    # booking's own INSERT): in this transaction, only for a new booking.
     result = core.book(
         db_session,
         departure_id,
         party,
         idempotency_key=idempotency_key,
         request_hash=fingerprint if idempotency_key else None,
+        mail_kind=booking_mail_kind("confirmation") if party.email else None,
     )
     if not result.replayed:
         recorded: dict[str, Any] = {}
@@ -90,8 +93,6 @@ def place_booking(
                 db_session, result.booking.id, origin.source, origin.contact_consent
             )
             recorded = {"source": origin.source, "contact_consent": origin.contact_consent}
-        if party.email:
-            booking_mail(db_session, "confirmation", result.booking, result.departure)
         _audit(
             db_session,
             actor,

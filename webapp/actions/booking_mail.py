@@ -45,6 +45,14 @@ def booking_mail(
     return mail.record_later(db_session, kind, booking.email or "", departure.id, booking.id)
 
 
+def booking_mail_kind(kind: str) -> str:
+    """``kind``, for ``tours.booking.bookings.book`` to record with a new booking, once it
+    is known that the mail worker can compose it (as ``mail.record_later`` checks)."""
+    if kind not in mail.COMPOSERS:
+        raise KeyError(f"no composer registered for {kind!r} messages")
+    return kind
+
+
 def entry_mail(db_session: Session, kind: str, entry: WaitlistEntry, departure: Departure) -> int:
     """Compose and record one message to a waiting-list entry, in its language."""
     view = load_departure_view(db_session, departure, entry.language)

@@ -125,6 +125,9 @@ def _refuse_unstorable(multi: MultiDict[str, str]) -> None:
             abort(400, _unstorable_message())
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def refuse_unstorable_input() -> None:
     """400 for NUL or lone surrogates in any input, or JSON nested too deeply.
 
@@ -133,7 +136,10 @@ def refuse_unstorable_input() -> None:
     if unstorable(request.path):
         abort(400, _unstorable_message())
     _refuse_unstorable(request.args)
-    if _body_limit_key() is None:  # an upload's view reads its form itself (body_limit)
+    # Only these bodies are parsed into ``request.form`` (anything else leaves it empty,
+    # after building its parser: a booking's JSON body paid for that on every request).
+    # An upload's view reads its form itself (``body_limit``).
+    if request.mimetype in _FORM_TYPES and _body_limit_key() is None:
         _refuse_unstorable(request.form)
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,6 +19,7 @@ from tours.booking.bookings import (
     BookingNotFound,
     BookingRefused,
     DepartureSeats,
+    Party,
     book,
     get_booking,
     invariant_problems,
@@ -24,7 +28,8 @@ from tours.booking.bookings import (
 )
 from tours.booking.cancellation import cancel_booking
 from tours.booking.departures import DepartureNotFound, cancel
-from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure
+from tours.booking.idempotency import request_fingerprint
+from tours.booking.models import CANCELLED, CONFIRMED, Booking, Departure, OutboxMessage
 from tours.booking.purge import parse_age, purge_personal_data
 
 
@@ -105,6 +110,30 @@ def test_same_idempotency_key_makes_one_booking(db_transaction, departure_id):
     assert again.replayed and not first.replayed
     assert again.booking.reference == first.booking.reference
     assert departure_row(db_transaction, departure_id).seats_taken == 2
+
+
+@pytest.mark.parametrize("key", ["api:mail-1", None])
+def test_a_booking_records_its_message_only_when_it_is_made(db_transaction, departure_id, key):
+    """With a key on PostgreSQL the outbox row is written by the booking's own INSERT;
+    either way it exists exactly when a new booking does."""
+    with db_transaction(write_lock=True) as db_session:
+        made = book(
+            db_session, departure_id, party(2), idempotency_key=key, mail_kind="confirmation"
+        )
+    with db_transaction(write_lock=True) as db_session:  # a replay records nothing
+        book(db_session, departure_id, party(2), idempotency_key=key or "other", mail_kind="x")
+    with pytest.raises(BookingRefused), db_transaction(write_lock=True) as db_session:
+        book(db_session, departure_id, party(19), idempotency_key="api:mail-2", mail_kind="x")
+    with db_transaction() as db_session:
+        rows = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        stored = db_session.scalars(select(Booking).order_by(Booking.id)).all()
+    kinds = ["confirmation"] if key else ["confirmation", "x"]  # no key: "other" was new
+    assert [row.kind for row in rows] == kinds
+    first = rows[0]
+    assert (first.booking_id, first.departure_id) == (made.booking.id, departure_id)
+    assert (first.recipient, first.subject, first.raw) == ("visitor0@example.org", "", b"")
+    assert (first.status, first.attempts) == ("pending", 0)
+    assert "api:mail-2" not in [booking.idempotency_key for booking in stored]  # refused
 
 
 def test_cancel_returns_seats_at_once_and_only_once(db_transaction, departure_id):
@@ -211,3 +240,34 @@ def test_two_hundred_racing_threads_sell_exactly_twenty_seats(db_transaction, de
         assert len(confirmed) == 20
         assert len({b.reference for b in confirmed}) == 20
     assert departure_row(db_transaction, departure_id).seats_taken == 20
+
+
+def test_a_request_fingerprint_is_the_one_stored_keys_were_given():
+    """Keys already stored carry the fingerprint of their request: the same request must
+    give the same hash (this one was computed with ``dataclasses.asdict``)."""
+    asked = Party("Ane", "ane@example.org", 2, "eu", "+34 600 123 456", None)
+    assert request_fingerprint("api.booking", 7, asked) == (
+        "c7f4f87616bdc16aac9933a6c8658eda82d653568d25dbec3d888aec4ccb458e"
+    )
+    assert request_fingerprint("api.booking", 8, asked) != request_fingerprint(
+        "api.booking", 7, asked
+    )
+
+
+def test_a_booking_is_built_in_a_process_that_has_run_no_query_yet():
+    """A gunicorn worker's first request may be a booking: the booking handed back is
+    built before any query or constructor has set the mappers up (it answered 500)."""
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from tours.booking import bookings\n"
+        "values = bookings._booking_values(\n"
+        "    1, bookings.Party('Ane', 'ane@example.org', 2, 'eu'), 'k', 'h', datetime.now(UTC))\n"
+        "booking = bookings._written_booking(5, values)\n"
+        "print(booking.id, booking.party_size, booking.email)\n"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["5", "2", "ane@example.org"]

@@ -47,7 +47,7 @@ def lost_commit_replies(app, times: int = 1) -> Iterator[list[str]]:
     lost: list[str] = []
 
     def note_booking(conn, cursor, statement, params, context, many) -> None:
-        if statement.startswith("INSERT INTO bookings"):
+        if "INSERT INTO bookings" in statement:  # on PostgreSQL inside a WITH (issue #23)
             booked.add(id(conn.connection.dbapi_connection))
 
     def commit_then_drop(fairy) -> None:
