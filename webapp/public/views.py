@@ -38,7 +38,6 @@ from webapp.common.database import get_db
 from webapp.common.departure_views import (
     DEPARTURES_SHOWN,
     DepartureView,
-    departure_guide_names,
     departure_list_date,
     next_dates_by_tour,
     tour_departure_views,
@@ -288,7 +287,9 @@ def tour_page(slug: str) -> str:
     lang = content_language(live.cached.tour.languages)
     fallback = content_fallback(live.cached.tour.languages, lang)
     if not page_cache().enabled or current_app.jinja_env.auto_reload:
-        sessions = tour_departure_views(live.cached, live.departures, lang)
+        sessions = tour_departure_views(
+            live.cached, live.departures, lang, live.upcoming.guide_names
+        )
         return render_tour(live.cached, lang, sessions=sessions, fallback=fallback)
     return cached_tour_page(live, lang, fallback)
 
@@ -321,14 +322,21 @@ def cached_tour_page(live: LiveTour, lang: str, fallback: tuple[str, ...] = ()) 
         (slug, version, depends_on),
         lambda: tour_shell(cached, lang, switcher_in_shell, fallback),
     )
-    # The departures block is rendered from the page's key, the departures as just read
-    # (seats included) and their guides' names, and from nothing else: with those in its
-    # key it is never stale.
-    names = departure_guide_names(live.departures)
+    # The departures block is rendered from the page's key, the departures (seats
+    # included) and their guides' names, and from nothing else: with the key of the list
+    # they came in (its departures version), or else with themselves, in its key it is
+    # never stale.
+    upcoming = live.upcoming
+    listing = upcoming.key
+    if listing is None:
+        listing = (tuple(upcoming.departures), *sorted(upcoming.guide_names.items()))
     departures_html = page_cache().fragment(
-        (slug, version, (depends_on, "sessions", tuple(live.departures), *sorted(names.items()))),
+        (slug, version, (depends_on, "sessions", listing)),
         lambda: kept_unless_per_request(
-            departures_block(cached, tour_departure_views(cached, live.departures, lang, names))
+            departures_block(
+                cached,
+                tour_departure_views(cached, upcoming.departures, lang, upcoming.guide_names),
+            )
         ),
     )
     filled = {"nonce": str(escape(csp_nonce())), "sessions": departures_html}
