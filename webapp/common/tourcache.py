@@ -226,23 +226,23 @@ class TourCache:
         costs a transaction that loads it.
         """
         now = utcnow()
-        with reading(db.engine) as conn:
-            versions = published_versions(conn, slug)
-            if versions is None:
-                raise TourNotFound(slug)
-            version = versions.version
-            key = (UPCOMING, slug, versions.departures_version, upcoming)
-            listed = self.cache.get(key) if versions.departures_version is not None else None
-            if listed is None or not listed.current(now):
+        versions = published_versions(db.engine, slug)
+        if versions is None:
+            raise TourNotFound(slug)
+        version = versions.version
+        key = (UPCOMING, slug, versions.departures_version, upcoming)
+        listed = self.cache.get(key) if versions.departures_version is not None else None
+        if listed is None or not listed.current(now):
+            with reading(db.engine) as conn:
                 found = current_and_upcoming(conn, slug, now=now, limit=upcoming)
                 if found is None:
                     raise TourNotFound(slug)
                 # Read after the version above, so never older than it: kept under the
                 # departures version the statement itself saw.
                 version, listed = found.version, self._upcoming(conn, found, now)
-                if listed.version is not None:
-                    key = (UPCOMING, slug, listed.version, upcoming)
-                    self.cache.put(key, listed, deep_size(listed))
+            if listed.version is not None:
+                key = (UPCOMING, slug, listed.version, upcoming)
+                self.cache.put(key, listed, deep_size(listed))
         entry = self._cached(slug, version)
         if entry is None:
             with db.transaction() as db_session:
