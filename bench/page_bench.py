@@ -1,16 +1,20 @@
 """Tour page benchmark: throughput against ``/healthz`` under gunicorn, and page weight.
 
-    python bench/page_bench.py [--duration 5] [--clients 4] [--skip-browser]
+    python bench/page_bench.py [--duration 10] [--connections 8] [--skip-browser]
 
-1. Loads the sample routes into a temporary SQLite database and starts gunicorn with
-   2 workers on a free loopback port (rate limits off, tiles off).
-2. Measures requests per second of a sample tour page and of the trivial ``/healthz``
-   of the same app in the same run, with N client threads, and prints the ratio
-   (goal: at least 0.5, with the default settings).  It does so twice: with the
-   rendered-page cache on (the default) and off (``BIDEAN_PAGE_CACHE=false``, every
+1. Loads the sample routes into a temporary SQLite database, schedules walks on the
+   measured tour (so its page lists departures, as a live one does) and starts gunicorn
+   with 2 workers on a free loopback port (rate limits off, tiles off).
+2. Prints, in-process, what compressing the tour page costs at each brotli and gzip level
+   against its size, and which level the app uses (``COMPRESS_BR_LEVEL``).
+3. Loads the tour page and the trivial ``/healthz`` of the same app with Debian's wrk
+   (``bench/wrk_support.py``; headers as a browser's: Spanish, brotli), in alternating
+   short rounds in one run, and prints wrk's figures (requests per second, p50, p95) and
+   the ratio (goal: at least 0.5, with the default settings).  It does so twice: with
+   the rendered-page cache on (the default) and off (``BIDEAN_PAGE_CACHE=false``, every
    view renders ``tour.html``; the map fragment stays cached), to show what it is worth.
    Beforehand it prints, in-process, what one Folium map render costs against a hit.
-3. Loads the tour page in Chromium with an empty cache and sums what was transferred
+4. Loads the tour page in Chromium with an empty cache and sums what was transferred
    (``Network.loadingFinished`` encodedDataLength: bytes on the wire, headers included,
    compressed as sent; tiles excluded: they are off), then once more with a warm cache
    (goals: at most 70 KB on the first visit, at most 10 KB on the second).  The same for
@@ -24,31 +28,48 @@ Figures are ratios and sizes measured in one run on this machine, not absolute g
 from __future__ import annotations
 
 import argparse
-import http.client
+import gzip
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from statistics import median
+
+import brotli
+from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from wrk_support import WrkRun, run_wrk  # noqa: E402
+
 from tests.webapp.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
+from tours.booking.models import Departure  # noqa: E402
+from tours.tour.models import TourRecord  # noqa: E402
 from tours.tour.store import StoredTour  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.commands.samples import load_sample_routes  # noqa: E402
+from webapp.commands.samples import (  # noqa: E402
+    load_sample_guides,
+    load_sample_routes,
+    schedule_sample_departures,
+)
 from webapp.common import maps  # noqa: E402
 from webapp.common.database import get_db, upgrade  # noqa: E402
+from webapp.common.departure_views import DEPARTURES_SHOWN  # noqa: E402
+from webapp.common.httpcache import PIECE_GZIP_LEVEL, PiecedBody  # noqa: E402
 from webapp.common.i18n import TRANSLATION_DIRECTORIES, ensure_compiled  # noqa: E402
 from webapp.common.tiles import tiles_from_config  # noqa: E402
+from webapp.public.pagecache import FRAGMENT, page_cache  # noqa: E402
 
 RATIO_GOAL = 0.5
 FIRST_VISIT_GOAL_KB = 70
@@ -56,7 +77,11 @@ REPEAT_VISIT_GOAL_KB = 10
 BIG_REPEAT_VISIT_GOAL_KB = 30
 BIG_SLUG = "benchmark-walk"
 ROUNDS = 5
+CONNECTIONS = 8
 ENCODINGS = "gzip, deflate, br"
+# As a browser asks: in Spanish, the page compressed as it would be sent to one.
+BROWSER_HEADERS = {"Accept-Language": "es", "Accept-Encoding": ENCODINGS}
+PLAIN = {"Accept-Encoding": ""}
 
 
 def free_port() -> int:
@@ -80,6 +105,31 @@ def prepare_database(workdir: Path, big: bool = False) -> tuple[str, str]:
         geojson_cost(app, store_big_tour(app))
     get_db(app).engine.dispose()
     return url, biggest.slug
+
+
+def schedule_walks(database_url: str, workdir: Path, slug: str) -> int:
+    """The sample guides and walks, and more walks of ``slug`` so that its page lists as
+    many as it shows (``DEPARTURES_SHOWN``), seats partly taken: a page as a live site's.
+    Returns how many of ``slug``'s walks are upcoming."""
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(workdir)}
+    )
+    load_sample_guides(app)
+    schedule_sample_departures(app)
+    start = datetime.combine(date.today() + timedelta(days=15), dt_time(18))
+    dates = [start.date() + timedelta(days=2 * n) for n in range(DEPARTURES_SHOWN)]
+    with get_db(app).transaction(write_lock=True) as db_session:
+        walks = schedule(db_session, DepartureRequest(slug, start, "es", 20), dates=dates)
+        for n, walk in enumerate(walks):
+            walk.seats_taken = n % 7
+        upcoming = db_session.scalar(
+            select(func.count())
+            .select_from(Departure)
+            .join(TourRecord)
+            .where(TourRecord.slug == slug)
+        )
+    get_db(app).engine.dispose()
+    return upcoming or 0
 
 
 def geojson_cost(app, stored: StoredTour, rounds: int = 20) -> None:
@@ -134,6 +184,56 @@ def map_fragment_cost(app, stored: StoredTour, rounds: int = 30) -> None:
         f"map fragment of {stored.slug}: render {render * 1000:.2f} ms, "
         f"cache hit {hit * 1000:.3f} ms ({render / hit:.0f}x)"
     )
+
+
+def compression_levels(database_url: str, workdir: Path, slug: str) -> None:
+    """In-process: the tour page compressed whole on each request (brotli, gzip: how every
+    other page is served) against served from segments deflated once per list of walks
+    (``PiecedBody``) at each gzip level: the cost once, the cost per request, the bytes."""
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(workdir)}
+    )
+    page = app.test_client().get(f"/tours/{slug}", headers=BROWSER_HEADERS | PLAIN).data
+    (served,) = page_cache(app).held(FRAGMENT)  # the page's segments, walks filled in
+    get_db(app).engine.dispose()
+    segments = [data.decode() for data in served.body.data]
+    holes, widths = served.body.holes, served.body.widths
+    nonce = {name: b"n" * width for name, width in widths.items()}
+    rows = []
+    for quality in range(5):
+        size = len(brotli.compress(page, quality=quality))
+        each = per_call(lambda q=quality: brotli.compress(page, quality=q))
+        rows.append((f"brotli {quality}, whole page", None, each, size))
+    for level in (1, 6, 9):
+        each = per_call(lambda lv=level: gzip.compress(page, lv))
+        rows.append((f"gzip {level}, whole page", None, each, len(gzip.compress(page, level))))
+    for level in (1, 6, 9):
+        body = PiecedBody(segments, holes, widths, level)
+        once = per_call(lambda lv=level: PiecedBody(segments, holes, widths, lv))
+        size = len(body.gzip(nonce) or b"")
+        rows.append((f"gzip {level}, pieces", once, per_call(lambda b=body: b.gzip(nonce)), size))
+    print(f"compressing the {len(page) / 1024:.1f} KB tour page (in-process, ms):")
+    for name, once, each, size in rows:
+        made = f"once {once:6.2f}" if once is not None else " " * 11
+        print(f"    {name:<24} {made}  per request {each:6.3f}  {size / 1024:5.1f} KB")
+    print(
+        f"    served: gzip {PIECE_GZIP_LEVEL}, pieces (PIECE_GZIP_LEVEL), to clients that take "
+        f"gzip; other pages brotli {app.config['COMPRESS_BR_LEVEL']} on each request"
+    )
+
+
+def per_call(work, budget: float = 0.2) -> float:
+    """Milliseconds one call of ``work`` takes: the best of 5 batches (the machine is shared)."""
+    work()
+    calls = max(1, int(budget / 5 / max(1e-6, timed(work))))
+    return min(timed(work, calls) for _ in range(5)) * 1000
+
+
+def timed(work, calls: int = 1) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        work()
+    return (time.perf_counter() - started) / calls
 
 
 @dataclass
@@ -201,76 +301,61 @@ def check_ok(server: Server, path: str) -> None:
         sys.exit(f"{path} answered {error.code}:\n{server.log.read_text(errors='replace')[-3000:]}")
 
 
-def hammer(port: int, path: str, clients: int, duration: float) -> tuple[float, int, int]:
-    """(requests per second, bytes per response, errors) with ``clients`` threads."""
-    counts = [0] * clients
-    errors = [0] * clients
-    size = [0]
-    deadline = time.monotonic() + duration
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < deadline:
-            try:
-                # As a browser asks: the page comes compressed (brotli), as it would to one.
-                conn.request(
-                    "GET", path, headers={"Accept-Language": "es", "Accept-Encoding": ENCODINGS}
-                )
-                response = conn.getresponse()
-                body = response.read()
-                if response.status == 200:
-                    counts[index] += 1
-                    size[0] = len(body)
-                else:
-                    errors[index] += 1
-                if response.will_close:  # gunicorn's sync workers close after each response
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            except (OSError, http.client.HTTPException):
-                errors[index] += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started), size[0], sum(errors)
+def load(server: Server, path: str, seconds: float, connections: int) -> WrkRun:
+    """wrk's figures for ``path`` under ``connections`` connections for ``seconds``."""
+    url = f"http://127.0.0.1:{server.port}{path}"
+    return run_wrk(url, seconds=seconds, connections=connections, headers=BROWSER_HEADERS)
 
 
 def throughput(
     database_url: str, workdir: Path, slug: str, args: argparse.Namespace, page_cache: bool
 ) -> float:
-    """Tour page requests per second; prints it beside ``/healthz`` and their ratio."""
+    """Tour page requests per second under wrk; prints it beside ``/healthz`` (rate, p50,
+    p95 as wrk measured them) and their ratio."""
     settings = {} if page_cache else {"BIDEAN_PAGE_CACHE": "false"}
     server = start_gunicorn(database_url, workdir, settings)
     page = f"/tours/{slug}"
-    rates: dict[str, list[float]] = {"/healthz": [], page: []}
-    errors = 0
+    runs: dict[str, list[WrkRun]] = {"/healthz": [], page: []}
     try:
         check_ok(server, page)
-        hammer(server.port, page, args.clients, 1.0)  # warm-up: every worker builds its caches
+        load(server, page, 1, args.connections)  # warm-up: every worker builds its caches
         # Alternating short rounds, so a busy moment on the machine hits both endpoints.
         for _ in range(ROUNDS):
-            for path, found in rates.items():
-                rate, size, failed = hammer(server.port, path, args.clients, args.duration / ROUNDS)
-                found.append(rate)
-                errors += failed
+            for path, found in runs.items():
+                found.append(load(server, path, args.duration / ROUNDS, args.connections))
     finally:
         server.stop()
-    health, tour = (sum(found) / ROUNDS for found in rates.values())
     label = "page cache on " if page_cache else "page cache off"
-    if page_cache and tour / health < RATIO_GOAL:  # with the cache off: for information
-        MISSED.append(f"tour page throughput {tour / health:.2f} of /healthz")
+    for path, found in runs.items():
+        p50, p95 = median(r.p50_ms for r in found), median(r.p95_ms for r in found)
+        rounds = ", ".join(f"{r.rate:.0f}" for r in found)
+        print(
+            f"[{label}] {path:<40} {rate(found):7.1f} req/s  p50 {p50:5.1f} ms  p95 {p95:5.1f} ms"
+            f"  (rounds: {rounds} req/s; errors {sum(r.errors for r in found)})"
+        )
+    health, tour = rate(runs["/healthz"]), rate(runs[page])
+    ratios = [p.rate / h.rate for h, p in zip(runs["/healthz"], runs[page], strict=True)]
+    errors = sum(r.errors for found in runs.values() for r in found)
+    goal = f"(goal >= {RATIO_GOAL})" if page_cache else "(for information)"
     print(
-        f"[{label}] /healthz {health:7.1f} req/s | {page} {tour:6.1f} req/s "
-        f"({size / 1024:.1f} KB as sent) | ratio {tour / health:.2f} (goal >= {RATIO_GOAL}) "
-        f"| errors {errors}"
+        f"[{label}] ratio {tour / health:.2f} {goal}; by round {min(ratios):.2f}-{max(ratios):.2f}"
     )
+    if page_cache and (tour / health < RATIO_GOAL or errors):
+        MISSED.append(f"tour page throughput {tour / health:.2f} of /healthz, {errors} errors")
     return tour
+
+
+def rate(runs: list[WrkRun]) -> float:
+    """Requests per second over all of ``runs`` together."""
+    return sum(r.requests for r in runs) / sum(r.seconds for r in runs)
+
+
+def load_average() -> str:
+    """The machine's load as ``/proc/loadavg`` gives it (1, 5 and 15 minutes)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 #: The goals this run missed; the bench exits non-zero when there are any.
@@ -370,8 +455,10 @@ def visits(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument(
+        "--connections", type=int, default=CONNECTIONS, help="wrk's concurrent connections"
+    )
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium page weight")
     parser.add_argument(
         "--skip-big", action="store_true", help="no 100,000-vertex tour in the page weight"
@@ -383,7 +470,13 @@ def main() -> None:
         workdir = Path(tmp)
         big = not (args.skip_browser or args.skip_big)
         database_url, slug = prepare_database(workdir, big=big)
-        print(f"gunicorn, 2 workers, {args.clients} client threads, {args.duration:g} s each")
+        walks = schedule_walks(database_url, workdir, slug)
+        print(f"{slug}: {walks} walks scheduled, {DEPARTURES_SHOWN} listed on its page")
+        compression_levels(database_url, workdir, slug)
+        print(
+            f"gunicorn, 2 workers; wrk, {args.connections} connections, {ROUNDS} rounds of "
+            f"{args.duration / ROUNDS:g} s per endpoint, by turns; load {load_average()}"
+        )
         cached = throughput(database_url, workdir, slug, args, page_cache=True)
         uncached = throughput(database_url, workdir, slug, args, page_cache=False)
         print(f"the page cache serves the tour page {cached / uncached:.1f}x as fast")

@@ -1,10 +1,17 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import OperationalError, StatementError
 
-from tours.db import Base, make_engine, make_sessionmaker, reading, transaction
+from tours.db import (
+    Base,
+    fetch_first,
+    make_engine,
+    make_sessionmaker,
+    reading,
+    transaction,
+)
 from tours.tour.models import TourRecord
 
 
@@ -109,3 +116,27 @@ def test_reading_sees_what_was_committed_while_a_writer_holds_the_lock(tmp_path)
     finally:
         reader.dispose()
         writing.dispose()
+
+
+def test_fetch_first_reads_what_was_committed_around_sqlalchemy(engine, db_transaction):
+    """The quick read of the public pages: the first row as committed, None for none, the
+    connection back in the pool and out of any transaction, and the same row as
+    SQLAlchemy's execution gives."""
+    by_slug = select(TourRecord.slug, TourRecord.current_version, TourRecord.status).where(
+        TourRecord.slug == bindparam("slug"), TourRecord.status == "published"
+    )
+    with db_transaction() as db_session:
+        db_session.add(TourRecord(slug="first", city="Bilbao", current_version=3))
+    assert fetch_first(engine, by_slug, {"slug": "first"}) == ("first", 3, "published")
+    with reading(engine) as conn:
+        assert tuple(conn.execute(by_slug, {"slug": "first"}).one()) == ("first", 3, "published")
+    assert fetch_first(engine, by_slug, {"slug": "none"}) is None
+    with db_transaction(write_lock=True) as db_session:
+        db_session.add(TourRecord(slug="later", city="Bilbao", current_version=1))
+        db_session.flush()
+        assert fetch_first(engine, by_slug, {"slug": "later"}) is None  # not committed yet
+    assert fetch_first(engine, by_slug, {"slug": "later"}) == ("later", 1, "published")
+    assert engine.pool.checkedout() == 0
+    with engine.connect() as conn:  # the pooled connection is not left in a transaction
+        assert not conn.in_transaction()
+        conn.execute(text("SELECT 1"))

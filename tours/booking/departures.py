@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.orm import Session, contains_eager
 
 from tours.booking.models import (
@@ -25,9 +25,10 @@ from tours.booking.models import (
     WAITING,
     Booking,
     Departure,
+    DepartureVersion,
     WaitlistEntry,
 )
-from tours.db import utcnow
+from tours.db import fetch_first, utcnow
 from tours.errors import BideanError, NotFound
 from tours.i18n import is_valid_tag, normalize_tag
 from tours.text import counted
@@ -376,21 +377,42 @@ class DepartureSnapshot:
 
 @dataclass(frozen=True)
 class CurrentAndUpcoming:
-    """A tour's current version and its next scheduled departures, read together."""
+    """A tour's current version and its next scheduled departures, read together, with the
+    tour's departures version (``DepartureVersion``; None on a schema without its row)."""
 
     version: int
     departures: list[DepartureSnapshot]
+    departures_version: int | None = None
+
+
+@dataclass(frozen=True)
+class PublishedVersions:
+    """A published tour's current version and its departures version (None without a row)."""
+
+    version: int
+    departures_version: int | None
 
 
 _SNAPSHOT_FIELDS = tuple(DepartureSnapshot.__dataclass_fields__)
 _tours, _departures = TourRecord.__table__, Departure.__table__
+_versions = DepartureVersion.__table__
+_PUBLISHED = and_(_tours.c.slug == bindparam("slug"), _tours.c.status == "published")
+_PUBLISHED_VERSIONS = (
+    select(_tours.c.current_version, _versions.c.version)
+    .select_from(_tours.outerjoin(_versions, _versions.c.tour_id == _tours.c.id))
+    .where(_PUBLISHED)
+)
 # Built once: constructing a select() costs more than running it from the compiled cache.
 # The outer join gives one row of NULL departure columns when none is upcoming, so the
 # version and the departures come back in one statement, from one snapshot.
 _CURRENT_AND_UPCOMING = (
-    select(_tours.c.current_version, *(_departures.c[name] for name in _SNAPSHOT_FIELDS))
+    select(
+        _tours.c.current_version,
+        *(_departures.c[name] for name in _SNAPSHOT_FIELDS),
+        _versions.c.version.label("departures_version"),
+    )
     .select_from(
-        _tours.outerjoin(
+        _tours.outerjoin(_versions, _versions.c.tour_id == _tours.c.id).outerjoin(
             _departures,
             and_(
                 _departures.c.tour_id == _tours.c.id,
@@ -400,7 +422,7 @@ _CURRENT_AND_UPCOMING = (
             ),
         )
     )
-    .where(_tours.c.slug == bindparam("slug"), _tours.c.status == "published")
+    .where(_PUBLISHED)
     .order_by(_departures.c.starts_at, _departures.c.id)
     .limit(bindparam("limit"))
 )
@@ -410,7 +432,8 @@ def current_and_upcoming(
     conn: Connection | Session, slug: str, *, now: datetime | None = None, limit: int = 12
 ) -> CurrentAndUpcoming | None:
     """The current version of ``slug`` and its next ``limit`` scheduled public departures,
-    soonest first, in one statement; None when no such tour is published."""
+    soonest first, in one statement (so the departures version that comes with them is the
+    one they are at); None when no such tour is published."""
     if limit < 1:
         raise ValueError("limit must be at least 1: the version comes on the first row")
     rows = conn.execute(
@@ -418,8 +441,22 @@ def current_and_upcoming(
     ).all()
     if not rows:
         return None
-    departures = [DepartureSnapshot(*row[1:]) for row in rows if row.id is not None]
-    return CurrentAndUpcoming(rows[0].current_version, departures)
+    fields = slice(1, 1 + len(_SNAPSHOT_FIELDS))
+    departures = [DepartureSnapshot(*row[fields]) for row in rows if row.id is not None]
+    return CurrentAndUpcoming(rows[0].current_version, departures, rows[0].departures_version)
+
+
+def published_versions(
+    source: Engine | Connection | Session, slug: str
+) -> PublishedVersions | None:
+    """The current version of ``slug`` and its departures version, in one small statement
+    (two primary-key lookups); None when no such tour is published.  From an engine, read
+    outside any transaction the quickest way (``fetch_first``), for every tour page view."""
+    if isinstance(source, Engine):
+        row = fetch_first(source, _PUBLISHED_VERSIONS, {"slug": slug})
+    else:
+        row = source.execute(_PUBLISHED_VERSIONS, {"slug": slug}).first()
+    return PublishedVersions(row[0], row[1]) if row is not None else None
 
 
 def slug_of(db_session: Session, departure: Departure) -> str:

@@ -99,6 +99,25 @@ class Departure(Base):
         return self.status == CANCELLED
 
 
+class DepartureVersion(Base):
+    """A counter per tour that changes whenever anything its public departures show does.
+
+    Database triggers (migration ``0022``) bump it in the transaction of every insert,
+    change or removal of one of the tour's departures (a booking, a cancellation, a move,
+    a schedule, a capacity or guide change, whatever code path writes it) and of every
+    renamed guide who leads one; a tour's row is inserted with the tour.  So a reader
+    that keeps what it read of the departures under this number knows, from this one
+    small row, whether it is still what the database holds.
+    """
+
+    __tablename__ = "departure_versions"
+
+    tour_id: Mapped[int] = mapped_column(
+        ForeignKey("tours.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class Booking(Base):
     """Seats for one party on one departure.  Personal fields are emptied by the purge."""
 

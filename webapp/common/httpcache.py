@@ -19,13 +19,26 @@ Validators.  ``conditional`` runs after every other response hook but before com
   hundred bytes.  A 304 carries no ``Content-Security-Policy``: the browser keeps the
   policy it stored with the body, whose nonce is the one written in that body.
 * ``no-store`` responses (booking, console) get no ETag and are never 304.
+
+Pages served in pieces (``PiecedBody``, ``pieced_response``: the tour page, a cached page
+with this request's nonce, and maybe its language links, between its fixed segments).
+Each segment is deflated once, with what precedes it as its dictionary (a hole of known
+width stands there as NUL bytes, which no text matches; after a hole of unknown width
+the dictionary starts again), and ends on a byte boundary; a request's own text goes in
+as stored blocks.  Joined, they are one valid gzip stream as small as the whole page
+deflated at once: a client that takes gzip gets the page with nothing compressed on the
+request, and the view names the ETag from what the page was made of, unhashed.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
+import sys
 import threading
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 
 import brotli
 from flask import Flask, Response, g, request
@@ -151,3 +164,124 @@ class Encoded:
         response.set_etag(f"{self.tag}-{encoding or 'identity'}")
         response.vary.add("Accept-Encoding")
         return response
+
+
+# Chosen by measurement (``bench/page_bench.py`` prints the table): segments are deflated
+# once per cached page and list of walks, not per request, so the level costs nothing on
+# a request; 9 sends the fewest bytes (on the tour page fewer than brotli 1 on each
+# request, the choice before), for a few milliseconds once.
+PIECE_GZIP_LEVEL = 9
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no mtime
+_FINAL_BLOCK = b"\x03\x00"  # an empty final block (fixed Huffman codes)
+_STORED_MAX = 0xFFFF
+_WINDOW = 32 * 1024  # deflate's window: no reference reaches further back
+
+
+def stored_blocks(data: bytes) -> bytes:
+    """``data`` as deflate stored (uncompressed) blocks, which need no byte boundary work:
+    each starts with a 3-bit header padded to a byte, as after a sync flush."""
+    return b"".join(
+        b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
+        for chunk in (data[i : i + _STORED_MAX] for i in range(0, len(data), _STORED_MAX))
+    )
+
+
+def deflate_chain(
+    segments: Sequence[bytes], gaps: Sequence[int | None], level: int | None
+) -> tuple[bytes, ...]:
+    """Each of ``segments`` as raw deflate blocks ending on a byte boundary (``Z_SYNC_FLUSH``),
+    so that they concatenate with other blocks between them into one stream.
+
+    ``gaps[i]`` is what goes between segment ``i`` and ``i + 1``: its width in bytes when
+    known, else None.  A segment may refer back to earlier segments across gaps of known
+    width, which stand in its dictionary as NUL bytes: no HTML holds one, so no match can
+    fall on them and whatever the request puts there is never copied.  After a gap of
+    unknown width (or any NUL in the text) the dictionary starts again.  Without
+    ``level``, stored blocks.
+    """
+    if level is None:
+        return tuple(stored_blocks(segment) for segment in segments)
+    chained = not any(b"\x00" in segment for segment in segments)
+    out = []
+    context = b""
+    for index, segment in enumerate(segments):
+        if context:
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=context[-_WINDOW:])
+        else:
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        out.append(compressor.compress(segment) + compressor.flush(zlib.Z_SYNC_FLUSH))
+        gap = gaps[index] if index < len(gaps) else None
+        known = chained and gap is not None
+        context = (context + segment + b"\x00" * gap)[-_WINDOW:] if known else b""
+    return tuple(out)
+
+
+class PiecedBody:
+    """A page's fixed ``segments`` with named holes between them (``holes[i]`` after
+    ``segments[i]``), as bytes and deflated once (``deflate_chain``); ``widths`` gives
+    the holes whose content always has that many bytes (the nonce)."""
+
+    __slots__ = ("data", "deflated", "holes", "widths")
+
+    def __init__(
+        self,
+        segments: Sequence[str],
+        holes: Sequence[str],
+        widths: Mapping[str, int],
+        level: int | None = PIECE_GZIP_LEVEL,
+    ) -> None:
+        self.data = tuple(segment.encode() for segment in segments)
+        self.holes = tuple(holes)
+        self.widths = {name: width for name, width in widths.items() if name in self.holes}
+        gaps = [self.widths.get(name) for name in self.holes]
+        self.deflated = deflate_chain(self.data, gaps, level)
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds in memory."""
+        return sum(sys.getsizeof(b) for b in (*self.data, *self.deflated))
+
+    def plain(self, values: Mapping[str, bytes]) -> bytes:
+        """The page, every hole filled from ``values``."""
+        out = [self.data[0]]
+        for hole, segment in zip(self.holes, self.data[1:], strict=True):
+            out += (values[hole], segment)
+        return b"".join(out)
+
+    def gzip(self, values: Mapping[str, bytes]) -> bytes | None:
+        """The page as one gzip member (RFC 1952), the holes' values as stored blocks;
+        None when a value has not the width its hole was deflated around."""
+        if any(len(values[name]) != width for name, width in self.widths.items()):
+            return None
+        stored = {name: stored_blocks(value) for name, value in values.items()}
+        deflated = [self.deflated[0]]
+        for hole, segment in zip(self.holes, self.deflated[1:], strict=True):
+            deflated += (stored[hole], segment)
+        plain = self.plain(values)
+        trailer = struct.pack("<II", zlib.crc32(plain), len(plain) & 0xFFFFFFFF)
+        return b"".join((_GZIP_HEADER, *deflated, _FINAL_BLOCK, trailer))
+
+
+def piece_tag(tags: Iterable[str]) -> str:
+    """A page's ETag from the tags of what it was made of (each naming its content)."""
+    return hashlib.sha256("\x00".join(tags).encode()).hexdigest()[:32]
+
+
+def pieced_response(body: PiecedBody, values: Mapping[str, str], tag: str) -> Response:
+    """An HTML page of ``body`` with its holes filled from ``values``, gzip-compressed from
+    its deflated segments when the client takes gzip (else left to Flask-Compress: brotli
+    or nothing), with the weak ETag ``tag`` and the ``Cache-Control`` of pages
+    (``conditional`` answers 304)."""
+    encoded = {name: value.encode() for name, value in values.items()}
+    compressed = None
+    if request.accept_encodings.quality("gzip") > 0:
+        compressed = body.gzip(encoded)
+    if compressed is not None:
+        response = Response(compressed, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(body.plain(encoded), mimetype="text/html")
+    response.set_etag(tag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Accept-Encoding")
+    return response

@@ -27,6 +27,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, ngettext
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from tours.i18n import base_language, normalize_tag
 from tours.tour.domain import Price
@@ -84,6 +86,13 @@ def valid_request_tag(value: str | None) -> str | None:
     """A well-formed BCP 47 tag from a query or cookie, canonical; None otherwise."""
     if not value or len(value) > 35:
         return None
+    return _canonical_tag(value)
+
+
+@lru_cache(maxsize=1024)
+def _canonical_tag(value: str) -> str | None:
+    # Parsing a tag (langcodes) cost a tour page view more than reading its departures
+    # version; a visitor's few tags come again and again (each at most 35 characters).
     try:
         return normalize_tag(value.strip().replace("_", "-"))
     except ValueError:
@@ -113,7 +122,7 @@ def select_language() -> str:
     requested = requested_language()
     if requested:
         return interface_for(requested)
-    match = request.accept_languages.best_match(list(LANGUAGES))
+    match = best_accepted(tuple(LANGUAGES))
     if match:
         return match
     return interface_for("und") if request.accept_languages else default_language()
@@ -125,9 +134,27 @@ def content_language(available: Iterable[str] = ()) -> str:
     requested = requested_language()
     if requested:
         return requested
-    candidates = list(dict.fromkeys([*available, *LANGUAGES]))
-    match = request.accept_languages.best_match(candidates)
-    return valid_request_tag(match) or current_language()
+    candidates = tuple(dict.fromkeys([*available, *LANGUAGES]))
+    return valid_request_tag(best_accepted(candidates)) or current_language()
+
+
+def best_accepted(candidates: tuple[str, ...]) -> str | None:
+    """The best of ``candidates`` by this request's ``Accept-Language`` (werkzeug's match)."""
+    header = request.headers.get("Accept-Language", "")
+    if len(header) > ACCEPT_MEMO_LIMIT:
+        return request.accept_languages.best_match(candidates)
+    return _best_match(header, candidates)
+
+
+#: Headers up to this length have their matches remembered (browsers send 20-100 bytes).
+ACCEPT_MEMO_LIMIT = 200
+
+
+@lru_cache(maxsize=512)
+def _best_match(header: str, candidates: tuple[str, ...]) -> str | None:
+    # Matching every candidate against every accepted tag cost a tour page view more than
+    # serving it from the cache; visitors send few distinct headers.
+    return parse_accept_header(header, LanguageAccept).best_match(candidates)
 
 
 def content_fallback(available: Iterable[str], requested: str) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ A stored version never changes (a re-import makes a new version), so a cached en
 never goes stale: each request only asks the database which version is current (once
 per request, however many times it is asked), and builds the ``Tour``, its itinerary
 and its summary when that version is new here.  A tour page asks for its tour's version
-and upcoming departures together, in one statement outside any transaction (``live``).
+and departures version together, in one small statement outside any transaction, and
+reads its upcoming departures again only when the latter changed (``live``).
 
 Everything here lives in the app's one byte-bounded LRU (``webapp.common.bytecache``,
 ``CACHE_MB``): built tours (lean, without their route), catalogue summaries (from the
@@ -19,16 +20,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import geojson
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from tours.booking.departures import DepartureSnapshot, current_and_upcoming
+from guides.profiles import guide_names
+from tours.booking.departures import (
+    CurrentAndUpcoming,
+    DepartureSnapshot,
+    current_and_upcoming,
+    published_versions,
+)
 from tours.content.publishing.export import to_geojson
-from tours.db import reading
+from tours.db import reading, utcnow
 from tours.errors import TourNotFound
 from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
 from tours.tour.domain import Stop, Tour, offered
@@ -51,6 +59,7 @@ SOME_VERSIONS_KEY = "bidean_some_current_versions"
 # The kinds of entry this module keeps in the byte cache (the first item of their keys).
 TOUR, SUMMARY, GEOJSON = "tour", "summary", "geojson"
 ORDER = "catalogue-order"
+UPCOMING = "upcoming"  # a tour's upcoming departures, by departures version
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,38 @@ class CachedTour:
 
 
 @dataclass(frozen=True)
+class Upcoming:
+    """A tour's next departures and their guides' names, as read at departures version
+    ``version``; they stay what the database holds while that version is current and no
+    listed departure has started (``until``: the first one's start; None when none is
+    listed, as then none can start)."""
+
+    departures: list[DepartureSnapshot]
+    guide_names: dict[str, str]
+    version: int | None
+    until: datetime | None
+
+    @property
+    def key(self) -> Hashable | None:
+        """What identifies this list for whatever is made from it (the page's departures
+        block), or None when it cannot be kept (no departures version).  Two lists of one
+        version differ only by which departures had started when read, so by ``until``."""
+        return None if self.version is None else (self.version, self.until)
+
+    def current(self, now: datetime) -> bool:
+        return self.until is None or now < self.until
+
+
+@dataclass(frozen=True)
 class LiveTour:
     """A cached tour with what changes without a new version: its upcoming departures."""
 
     cached: CachedTour
-    departures: list[DepartureSnapshot]
+    upcoming: Upcoming
+
+    @property
+    def departures(self) -> list[DepartureSnapshot]:
+        return self.upcoming.departures
 
 
 class TourCache:
@@ -179,20 +215,46 @@ class TourCache:
         return self._entry(db_session, slug, version)
 
     def live(self, db: Database, slug: str, upcoming: int) -> LiveTour:
-        """The current version of ``slug`` and its next ``upcoming`` departures, read in
-        one statement without a transaction; raises ``TourNotFound``.
+        """The current version of ``slug`` and its next ``upcoming`` departures with their
+        guides' names; raises ``TourNotFound``.
 
-        Only a version not cached yet costs more: a transaction that loads it.
+        One small statement without a transaction reads the tour's version and departures
+        version (``published_versions``); the departures are kept under the latter, which
+        the database's triggers bump in the transaction of any change to what they show.
+        Only when it changed, or a listed departure has started, are they read again (one
+        statement, and one for the guides' names); only a tour version not cached yet
+        costs a transaction that loads it.
         """
-        with reading(db.engine) as conn:
-            found = current_and_upcoming(conn, slug, limit=upcoming)
-        if found is None:
+        now = utcnow()
+        versions = published_versions(db.engine, slug)
+        if versions is None:
             raise TourNotFound(slug)
-        entry = self._cached(slug, found.version)
+        version = versions.version
+        key = (UPCOMING, slug, versions.departures_version, upcoming)
+        listed = self.cache.get(key) if versions.departures_version is not None else None
+        if listed is None or not listed.current(now):
+            with reading(db.engine) as conn:
+                found = current_and_upcoming(conn, slug, now=now, limit=upcoming)
+                if found is None:
+                    raise TourNotFound(slug)
+                # Read after the version above, so never older than it: kept under the
+                # departures version the statement itself saw.
+                version, listed = found.version, self._upcoming(conn, found, now)
+            if listed.version is not None:
+                key = (UPCOMING, slug, listed.version, upcoming)
+                self.cache.put(key, listed, deep_size(listed))
+        entry = self._cached(slug, version)
         if entry is None:
             with db.transaction() as db_session:
-                entry = self._entry(db_session, slug, found.version)
-        return LiveTour(entry, found.departures)
+                entry = self._entry(db_session, slug, version)
+        return LiveTour(entry, listed)
+
+    @staticmethod
+    def _upcoming(conn: Connection, found: CurrentAndUpcoming, now: datetime) -> Upcoming:
+        departures = found.departures
+        names = guide_names(conn, [d.guide_id for d in departures])
+        until = min((d.starts_at for d in departures), default=None)
+        return Upcoming(departures, names, found.departures_version, until)
 
     def geojson_body(self, db: Database, slug: str, version: int) -> Encoded:
         """The public GeoJSON of ``slug`` at ``version`` (published stops, no scripts),

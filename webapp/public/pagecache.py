@@ -8,6 +8,10 @@ version is a new key; the tour cache
 (``webapp.common.tourcache``) drops the entries of a version it replaces.  Shells and
 fragments live in the app's one byte-bounded LRU (``webapp.common.bytecache``,
 ``CACHE_MB``) beside the built tours; ``PAGE_CACHE=false`` turns this cache off.
+
+A tour page's fragment is its shell with the departures block filled in, as a
+``PiecedBody`` (``PageShell.pieced``): deflated once per list of walks, so that a request
+only puts its nonce in (``webapp.common.httpcache``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import re
 import secrets
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from markupsafe import Markup
 
 from webapp.common.bytecache import ByteLRU, byte_cache, text_size
+from webapp.common.httpcache import PiecedBody, piece_tag
 from webapp.common.tourcache import tour_cache
 
 EXTENSION_KEY = "bidean.pagecache"
@@ -55,25 +60,27 @@ class Holes:
 
 @dataclass(frozen=True)
 class PageShell:
-    """A rendered page cut at its holes: ``parts[0] hole[0] parts[1] ... parts[-1]``."""
+    """A rendered page cut at its holes: ``parts[0] hole[0] parts[1] ... parts[-1]``; its
+    ``tag`` names its content (for ETags)."""
 
     parts: tuple[str, ...]
     holes: tuple[str, ...]
+    tag: str = ""
 
     @classmethod
     def cut(cls, html: str, holes: Holes, once: Iterable[str] = ()) -> PageShell:
         """Cut ``html`` at ``holes``' markers; each name in ``once`` must appear exactly once."""
         pieces = holes.pattern.split(html)
-        shell = cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
+        parts, names = tuple(pieces[0::2]), tuple(pieces[1::2])
         for name in once:
-            if shell.holes.count(name) != 1:
-                raise ValueError(f"the page has {shell.holes.count(name)} '{name}' holes, not 1")
-        return shell
+            if names.count(name) != 1:
+                raise ValueError(f"the page has {names.count(name)} '{name}' holes, not 1")
+        return cls(parts, names, piece_tag((*parts, *names)))
 
     @property
     def size(self) -> int:
         """Bytes the shell's text takes in memory."""
-        return text_size(self.parts) + text_size(self.holes)
+        return text_size(self.parts) + text_size(self.holes) + text_size((self.tag,))
 
     def fill(self, values: Mapping[str, str]) -> str:
         """The page with every hole filled from ``values`` (already escaped HTML)."""
@@ -82,6 +89,28 @@ class PageShell:
             out.append(values[hole])
             out.append(part)
         return "".join(out)
+
+    def pieced(
+        self, values: Mapping[str, str], widths: Mapping[str, int], level: int | None
+    ) -> PiecedBody:
+        """The page with the holes named in ``values`` filled (the departures block), the
+        others left for each request, as a ``PiecedBody`` deflated at ``level`` around
+        holes of the ``widths`` given."""
+        segments, holes = [self.parts[0]], []
+        for hole, part in zip(self.holes, self.parts[1:], strict=True):
+            if hole in values:
+                segments[-1] += values[hole] + part
+            else:
+                holes.append(hole)
+                segments.append(part)
+        return PiecedBody(segments, holes, widths, level)
+
+
+class Sized(Protocol):
+    """What a cache keeps: it says how many bytes it holds."""
+
+    @property
+    def size(self) -> int: ...
 
 
 class PageCache:
@@ -116,22 +145,22 @@ class PageCache:
             self.cache.put(full, shell, shell.size)
         return shell
 
-    def fragment(self, key: PageKey, render: Callable[[], tuple[str, bool]]) -> str:
-        """The HTML cached under ``key`` (``(slug, version, anything else)``), or what
-        ``render()`` gives, kept if it says so.
+    def fragment(self, key: PageKey, render: Callable[[], tuple[Sized, bool]]) -> Any:
+        """What is cached under ``key`` (``(slug, version, anything else)``), or what
+        ``render()`` gives (with its ``size`` in bytes), kept if it says so.
 
-        A fragment is looked up by everything it is rendered from, live data included (a
-        sessions block by its sessions and their seats), so it is never stale: new data
-        is a new key, and the old key's entry ages out.
+        A fragment is looked up by everything it is made from, live data included (a tour
+        page's departures block by the version of the walks it lists), so it is never
+        stale: new data is a new key, and the old key's entry ages out.
         """
         full = (FRAGMENT, *key)
-        html = self.cache.get(full)
-        if html is not None:
-            return html
-        html, keep = render()
+        found = self.cache.get(full)
+        if found is not None:
+            return found
+        found, keep = render()
         if keep and self.enabled:
-            self.cache.put(full, html, text_size((html,)))
-        return html
+            self.cache.put(full, found, found.size)
+        return found
 
 
 def init_app(app: Flask) -> None:

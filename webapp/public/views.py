@@ -38,12 +38,17 @@ from webapp.common.database import get_db
 from webapp.common.departure_views import (
     DEPARTURES_SHOWN,
     DepartureView,
-    departure_guide_names,
     departure_list_date,
     next_dates_by_tour,
     tour_departure_views,
 )
 from webapp.common.errors import csp_nonce, nonce_placeholder
+from webapp.common.httpcache import (
+    PIECE_GZIP_LEVEL,
+    PiecedBody,
+    piece_tag,
+    pieced_response,
+)
 from webapp.common.i18n import (
     babel_locale,
     content_fallback,
@@ -282,13 +287,15 @@ def catalogue_page_url(page: int) -> str:
 
 
 @bp.get("/tours/<slug>")
-def tour_page(slug: str) -> str:
+def tour_page(slug: str) -> Response | str:
     """One tour: map, introduction and every published stop in walking order."""
     live = tour_cache().live(get_db(), slug, DEPARTURES_SHOWN)
     lang = content_language(live.cached.tour.languages)
     fallback = content_fallback(live.cached.tour.languages, lang)
     if not page_cache().enabled or current_app.jinja_env.auto_reload:
-        sessions = tour_departure_views(live.cached, live.departures, lang)
+        sessions = tour_departure_views(
+            live.cached, live.departures, lang, live.upcoming.guide_names
+        )
         return render_tour(live.cached, lang, sessions=sessions, fallback=fallback)
     return cached_tour_page(live, lang, fallback)
 
@@ -302,7 +309,7 @@ def tour_page(slug: str) -> str:
 # language links that keep it.
 
 
-def cached_tour_page(live: LiveTour, lang: str, fallback: tuple[str, ...] = ()) -> str:
+def cached_tour_page(live: LiveTour, lang: str, fallback: tuple[str, ...] = ()) -> Response:
     """The tour page from its cached shell, the holes filled for this request."""
     cached = live.cached
     # The switcher's links keep the query string: only without one can the shell hold them.
@@ -321,22 +328,64 @@ def cached_tour_page(live: LiveTour, lang: str, fallback: tuple[str, ...] = ()) 
         (slug, version, depends_on),
         lambda: tour_shell(cached, lang, switcher_in_shell, fallback),
     )
-    # The departures block is rendered from the page's key, the departures as just read
-    # (seats included) and their guides' names, and from nothing else: with those in its
-    # key it is never stale.
-    names = departure_guide_names(live.departures)
-    departures_html = page_cache().fragment(
-        (slug, version, (depends_on, "sessions", tuple(live.departures), *sorted(names.items()))),
-        lambda: kept_unless_per_request(
-            departures_block(cached, tour_departure_views(cached, live.departures, lang, names))
+    # The departures block is rendered from the page's key, the departures (seats
+    # included) and their guides' names, and from nothing else: with the key of the list
+    # they came in (its departures version), or else with themselves, in its key it is
+    # never stale.
+    upcoming = live.upcoming
+    listing = upcoming.key
+    if listing is None:
+        listing = (tuple(upcoming.departures), *sorted(upcoming.guide_names.items()))
+    # Filled into the shell and deflated once per list of walks (and per shell: one
+    # rendered again may differ, if only in its map's generated ids).
+    body = page_cache().fragment(
+        (slug, version, (depends_on, "sessions", listing, shell.tag)),
+        lambda: pieced_with_departures(
+            shell,
+            departures_block(
+                cached,
+                tour_departure_views(cached, upcoming.departures, lang, upcoming.guide_names),
+            ),
         ),
     )
-    filled = {"nonce": str(escape(csp_nonce())), "sessions": departures_html}
-    if not switcher_in_shell:
-        filled["language_switcher"] = render_block(
-            "base.html", "language_switcher", page_languages=cached.tour.languages
-        )
-    return shell.fill(filled)
+    # The nonce is the request's own; the ETag is named by what else the page is made of.
+    filled = {"nonce": str(escape(csp_nonce()))}
+    if switcher_in_shell:
+        return pieced_response(body.body, filled, body.tag)
+    # Links that keep this request's query string (rare: links in from elsewhere): near
+    # the top, they would leave the rest of the page nothing to refer back to, so such a
+    # page is compressed whole on its request, and its ETag hashed from its body.
+    filled["language_switcher"] = render_block(
+        "base.html", "language_switcher", page_languages=cached.tour.languages
+    )
+    return Response(
+        body.body.plain({name: value.encode() for name, value in filled.items()}),
+        mimetype="text/html",
+    )
+
+
+@dataclass(frozen=True)
+class TourBody:
+    """A tour page's shell with its departures block, ready to serve (``PiecedBody``), and
+    the tag naming what it was made of."""
+
+    body: PiecedBody
+    tag: str
+
+    @property
+    def size(self) -> int:
+        return self.body.size + len(self.tag)
+
+
+def pieced_with_departures(shell: PageShell, block: str) -> tuple[TourBody, bool]:
+    """``shell`` with its departures ``block``, and whether a cache may keep it: not if the
+    block holds this request's nonce (then it is not compressed, and its tag leaves the
+    nonce out as the page's ETag does)."""
+    nonce = csp_nonce()
+    kept = nonce not in block
+    level = PIECE_GZIP_LEVEL if kept else None
+    body = shell.pieced({"sessions": block}, {"nonce": len(escape(nonce))}, level)
+    return TourBody(body, piece_tag((shell.tag, block.replace(nonce, "")))), kept
 
 
 def render_tour(
@@ -389,11 +438,6 @@ def tour_shell(
     with nonce_placeholder(holes.markers["nonce"]):
         html = render_tour(cached, lang, holes, fallback=fallback)
     return PageShell.cut(html, holes, once=per_request)
-
-
-def kept_unless_per_request(html: str) -> tuple[str, bool]:
-    """``html`` and whether a cache may keep it: not if it holds this request's nonce."""
-    return html, csp_nonce() not in html
 
 
 def departures_block(cached: CachedTour, sessions: list[DepartureView]) -> str:

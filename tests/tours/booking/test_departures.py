@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import delete, event, func, select, update
 
+from guides.models import GuideRecord
 from guides.profiles import add_guide
 from tests.booking_support import SLUG, store_tour, tour_document
 from tours.booking.departures import (
@@ -18,6 +19,7 @@ from tours.booking.departures import (
     cancel,
     current_and_upcoming,
     localize,
+    published_versions,
     schedule,
     series_dates,
     upcoming,
@@ -190,7 +192,8 @@ def test_current_and_upcoming_reads_the_version_and_the_next_departures_of_one_t
     store_tour(db_transaction)
     store_tour(db_transaction, "other-tour")
     with db_transaction() as db_session:
-        assert current_and_upcoming(db_session, SLUG, now=NOW) == CurrentAndUpcoming(1, [])
+        # A tour stored gets its departures version, 0 until a departure is written.
+        assert current_and_upcoming(db_session, SLUG, now=NOW) == CurrentAndUpcoming(1, [], 0)
         late, early, gone, past = (
             schedule(db_session, _request(local_start=datetime(2027, 5, 1, 11, 0)), now=NOW)
             + schedule(db_session, _request(local_start=datetime(2027, 4, 1, 11, 0)), now=NOW)
@@ -219,7 +222,8 @@ def test_current_and_upcoming_reads_the_version_and_the_next_departures_of_one_t
         everything_after = current_and_upcoming(
             db_session, SLUG, now=datetime(2027, 6, 1, tzinfo=UTC)
         )
-        assert everything_after == CurrentAndUpcoming(2, [])
+        assert everything_after == CurrentAndUpcoming(2, [], found.departures_version)
+        assert found.departures_version > 0
         assert current_and_upcoming(db_session, "other-tour", now=NOW).departures[0].id == other.id
         assert current_and_upcoming(db_session, "no-such-tour", now=NOW) is None
         with pytest.raises(ValueError, match="at least 1"):
@@ -259,3 +263,62 @@ def test_a_snapshot_says_what_the_departure_row_says(db_transaction, engine):
     assert snapshot.starts_at.utcoffset() == timedelta(0)
     assert snapshot.meeting_name["es"] == "Plaza de Zabalburu"
     assert (snapshot.guide_id, snapshot.status, snapshot.language) == ("aminata", "scheduled", "es")
+
+
+def test_the_departures_version_changes_in_the_transaction_that_writes_a_departure(
+    db_transaction, engine
+):
+    """Database triggers bump a tour's departures version whatever writes its departures
+    (or renames a guide leading one), in the writer's transaction: committed with it,
+    rolled back with it, and no other tour's."""
+    store_tour(db_transaction)
+    store_tour(db_transaction, "other-tour")
+
+    def versions() -> tuple[int | None, int | None]:
+        with reading(engine) as conn:
+            found = [published_versions(conn, slug) for slug in (SLUG, "other-tour")]
+        assert all(f is not None and f.version == 1 for f in found)
+        return found[0].departures_version, found[1].departures_version
+
+    assert versions() == (0, 0)
+    with db_transaction() as db_session:
+        add_guide(db_session, "ane", "Ane", "es:native")
+        (departure,) = schedule(db_session, _request(), now=NOW)
+        inside = published_versions(db_session, SLUG)
+        assert inside is not None and inside.departures_version == 1
+    assert versions() == (1, 0)
+    with pytest.raises(RuntimeError), db_transaction() as db_session:
+        db_session.execute(
+            update(Departure).where(Departure.id == departure.id).values(capacity=20)
+        )
+        raise RuntimeError("rolled back")
+    assert versions() == (1, 0)
+    steps = [
+        update(Departure).where(Departure.id == departure.id).values(seats_taken=3),
+        update(Departure).where(Departure.id == departure.id).values(guide_id="ane"),
+        update(GuideRecord).where(GuideRecord.id == "ane").values(display_name="Ane E."),
+    ]
+    for number, step in enumerate(steps, start=2):
+        with db_transaction() as db_session:
+            db_session.execute(step)
+        assert versions() == (number, 0)
+    # A guide's other changes, and the guide of no walk of a tour, leave it alone.
+    with db_transaction() as db_session:
+        db_session.execute(update(GuideRecord).where(GuideRecord.id == "ane").values(bio={}))
+        add_guide(db_session, "mei", "Mei", "es:native")
+    with db_transaction() as db_session:
+        db_session.execute(
+            update(GuideRecord).where(GuideRecord.id == "mei").values(display_name="Mei L.")
+        )
+    assert versions() == (4, 0)
+    with db_transaction() as db_session:
+        cancel(db_session, departure.id, now=NOW)
+        db_session.execute(
+            update(Departure).where(Departure.id == departure.id).values(seats_taken=0)
+        )
+    assert versions() == (6, 0)
+    with db_transaction() as db_session:
+        db_session.execute(delete(Departure).where(Departure.id == departure.id))
+    assert versions() == (7, 0)
+    with reading(engine) as conn:
+        assert published_versions(conn, "no-such-tour") is None

@@ -15,6 +15,7 @@ import pytest
 
 from tests.booking_support import SLUG, add_departure, store_tour
 from tests.webapp.pages_support import store_document, walk_document
+from webapp.common import httpcache
 
 TOUR = "/tours/hidden-walk"
 NONCE = re.compile(rb'nonce="([^"]+)"')
@@ -60,10 +61,77 @@ def test_tour_page_is_compressed_as_the_client_accepts(client, hidden_walk, acce
 
 
 def test_brotli_is_preferred_and_quality_zero_is_refused(client, hidden_walk):
-    both = client.get(TOUR, headers={"Accept-Encoding": "gzip, deflate, br"})
+    # The catalogue is compressed on each request, brotli first; the tour page is not.
+    both = client.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
     assert both.headers["Content-Encoding"] == "br"
-    no_br = client.get(TOUR, headers={"Accept-Encoding": "br;q=0, gzip"})
+    no_br = client.get("/", headers={"Accept-Encoding": "br;q=0, gzip"})
     assert no_br.headers["Content-Encoding"] == "gzip"
+    no_gzip = client.get(TOUR, headers={"Accept-Encoding": "gzip;q=0, br"})
+    assert no_gzip.headers["Content-Encoding"] == "br"
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en"])
+def test_a_tour_page_is_served_gzipped_from_pieces_deflated_once(
+    client, db_transaction, monkeypatch, query
+):
+    """As a browser asks (gzip and brotli): gzip, made of the page's segments deflated
+    once and the request's nonce (and, with a query string, its language links) stored;
+    a valid stream (checked length and CRC) about as small as the page deflated whole."""
+    store_tour(db_transaction)
+    add_departure(db_transaction, capacity=10, max_party=6)
+    url = f"/tours/{SLUG}{query}"
+    browser = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    client.get(url, headers=browser)  # renders and deflates the page once
+    made = []
+    real = httpcache.deflate_chain
+    monkeypatch.setattr(httpcache, "deflate_chain", lambda *a: made.append(a) or real(*a))
+    monkeypatch.setattr(brotli, "compress", None)  # no brotli on these requests
+    pages = [client.get(url, headers=browser) for _ in range(2)]
+    plain = client.get(url, headers={"Accept-Encoding": ""}).data
+    assert made == []
+    for response in pages:
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+        assert "accept-encoding" in vary(response)
+        assert NONCE.sub(b"", gzip.decompress(response.data)) == NONCE.sub(b"", plain)
+        assert len(response.data) < 1.05 * len(gzip.compress(plain, 9)) + 100
+    nonces = [set(NONCE.findall(gzip.decompress(r.data))) for r in pages]
+    assert nonces[0] != nonces[1] and all(len(found) == 1 for found in nonces)
+    assert pages[0].headers["ETag"] == pages[1].headers["ETag"]
+
+
+def test_a_tour_page_with_a_query_string_is_compressed_whole(client, hidden_walk):
+    """Its language links keep the query string: the page is made for the request, and
+    compressed on it (brotli first), with an ETag hashed from its body."""
+    url = f"{TOUR}?session=5&lang=eu"
+    plain = client.get(url, headers={"Accept-Encoding": ""})
+    response = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert NONCE.sub(b"", decoded(response)) == NONCE.sub(b"", plain.data)
+    assert b"session=5&amp;lang=fr" in plain.data
+    assert response.headers["ETag"] == plain.headers["ETag"]
+
+
+def test_pieces_deflated_around_holes_join_into_one_stream():
+    """Segments refer back across holes of known width (NULs in their dictionary), never
+    into them; a value of another width, or text holding a NUL, is never corrupted."""
+    text = "".join(f"<li>stop {n}: {n * 7919 % 10007}</li>" for n in range(200))
+    body = httpcache.PiecedBody([text, text, text + "\x00" + text], ["a", "b"], {"a": 4}, 9)
+    values = {"a": b"AAAA", "b": b"anything, of any length"}
+    assert gzip.decompress(body.gzip(values)) == body.plain(values)
+    assert (
+        body.plain(values)
+        == (text + "AAAA" + text + "anything, of any length" + text + "\x00" + text).encode()
+    )
+    assert body.gzip({**values, "a": b"AAAAA"}) is None  # deflated around 4 bytes: refused
+    chained = httpcache.PiecedBody([text, text], ["a"], {"a": 4}, 9)
+    alone = httpcache.PiecedBody([text, text], ["a"], {}, 9)
+    assert len(chained.deflated[1]) < len(alone.deflated[1]) / 3
+    assert (
+        gzip.decompress(chained.gzip({"a": b"\x00\x00\x00\x00"}))
+        == (text + "\x00" * 4 + text).encode()
+    )
+    stored = httpcache.PiecedBody([text, "x" * 70_000], ["a"], {}, None)
+    assert gzip.decompress(stored.gzip({"a": b"!"})) == (text + "!" + "x" * 70_000).encode()
 
 
 def test_tiny_responses_are_not_compressed(client):
