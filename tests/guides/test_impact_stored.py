@@ -17,6 +17,7 @@ from tours.booking.models import (
     SCHEDULED,
     Booking,
     Departure,
+    DepartureVersion,
     WalkFeedback,
     WalkRatingFigures,
 )
@@ -159,8 +160,8 @@ def test_a_change_to_a_walk_not_started_bumps_nothing(app):
     with get_db(app).transaction(write_lock=True) as db_session:
         db_session.execute(
             insert(Booking).values(
-                id=100_000, reference="FUTURE1", departure_id=future, party_size=2, status=CONFIRMED,
-                language="es", name="Ahead", email="ahead@example.org",
+                id=100_000, reference="FUTURE1", departure_id=future, party_size=2,
+                status=CONFIRMED, language="es", name="Ahead", email="ahead@example.org",
             )
         )  # fmt: skip
         assert db_session.get(Departure, future).figures_version == 0
@@ -195,3 +196,24 @@ def test_stored_figures_go_with_their_walk(app):
         assert not db_session.scalar(
             select(func.count(WalkBookingFigures.id)).where(WalkBookingFigures.departure_id == walk)
         )
+
+
+def test_storing_figures_or_bumping_them_leaves_the_tour_pages_walks_alone(app):
+    build_year(app)
+
+    def page_versions():
+        with get_db(app).transaction() as db_session:
+            rows = select(DepartureVersion.tour_id, DepartureVersion.version)
+            return dict(db_session.execute(rows).all())
+
+    before = page_versions()
+    assert store_due_figures(app) > 100
+    with get_db(app).transaction(write_lock=True) as db_session:
+        booking = db_session.scalar(select(Booking.id).order_by(Booking.id).limit(1))
+        db_session.execute(
+            insert(CheckIn).values(booking_id=booking, state=NO_SHOW, idempotency_key="k-page")
+        )
+    assert page_versions() == before
+    with get_db(app).transaction(write_lock=True) as db_session:  # a real change still does
+        db_session.execute(update(Departure).where(Departure.id == 1).values(capacity=30))
+    assert page_versions() != before
