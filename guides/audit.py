@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from guides.models import AuditEntry
+from tours.db import Base, utcnow
+
+
+class AuditEntry(Base):
+    """Who changed what, when: every change made from the console or the command line."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,19 @@ def make_cli() -> FlaskGroup:
     return group(create_app)
 
 
+#: OpenBLAS, which numpy loads, starts a thread per core as it is imported: about 50 ms
+#: of every command that imports numpy (``validate``, ``import``), on the wall clock and
+#: more in CPU (``python bench/cli_bench.py``), for nothing.  Bidean does no linear
+#: algebra (its one BLAS call is a dot product of two vectors), so its commands take one
+#: thread.  A value set in the environment wins; ``serve`` keeps the library's default.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "1")
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args[:1] != ["serve"]:
+        # Before anything imports numpy, which reads it once, as OpenBLAS loads.
+        os.environ.setdefault(*BLAS_THREADS)
     if args[:1] == ["validate"] and not os.environ.get("FLASK_APP"):
         # Late imports, only for the CLI's start-up: validate alone, without Flask.
         from webapp.commands import OWN_SETTINGS

@@ -189,3 +189,29 @@ def test_import_starts_light_and_still_upgrades_the_database(env, tmp_path):
     helped, modules = _bidean("import", "--help", env=env, cwd=tmp_path)
     assert helped.returncode == 0 and "--route" in helped.stdout
     assert _heavy(modules, (*NOT_FOR_IMPORT, "alembic")) == []
+
+
+def _threads_after(args: list[str], env: dict[str, str], cwd: Path) -> tuple[str, int]:
+    """OPENBLAS_NUM_THREADS and the process's thread count once the command has run."""
+    code = (
+        "import os, sys\nfrom webapp.cli import main\ntry:\n    main()\nfinally:\n"
+        "    tasks = len(os.listdir('/proc/self/task'))\n"
+        "    print(os.environ.get('OPENBLAS_NUM_THREADS'), tasks, file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
+    value, tasks = result.stderr.strip().splitlines()[-1].split()
+    return value, int(tasks)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_commands_start_no_blas_threads_unless_told(env, tmp_path):
+    """numpy's OpenBLAS would start a thread per core as it loads (bench/cli_bench.py)."""
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    assert _threads_after(["validate", str(ZABALA)], env, tmp_path) == ("1", 1)
+    # A value the user set wins, and OpenBLAS starts its threads (the machine has 2+ cores).
+    value, tasks = _threads_after(
+        ["validate", str(ZABALA)], {**env, "OPENBLAS_NUM_THREADS": "2"}, tmp_path
+    )
+    assert value == "2" and tasks >= 2
