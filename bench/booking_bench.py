@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import run_notes  # noqa: E402
 from bench.bench_support import smtp_sink, start_gunicorn, stop, tour_document  # noqa: E402
 from bench.reference_booking_app import create_app as reference_app  # noqa: E402
 from bench.wrk_support import WrkRun, run_wrk  # noqa: E402
@@ -107,6 +108,7 @@ def request_lua(ids: list[int], prefix: str, *, api: bool) -> str:
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5, help="seconds per phase and round")
     parser.add_argument("--rounds", type=int, default=4)

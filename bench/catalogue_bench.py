@@ -34,6 +34,7 @@ from sqlalchemy import event, insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import run_notes  # noqa: E402
 from bench.bench_support import sqlite_app  # noqa: E402
 from tours.booking.models import Departure  # noqa: E402
 from tours.content.checking.pipeline import ValidationOptions, validate_path  # noqa: E402
@@ -140,6 +141,7 @@ def measure(app, url: str, runs: int, show: bool = False) -> tuple[float, int, i
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tours", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)

@@ -32,6 +32,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run_notes
+
 REPO = Path(__file__).resolve().parent.parent
 ROUTES = REPO / "data" / "routes"
 GOAL_S = 0.5  # issue #13's, for --help and validate: printed
@@ -66,6 +70,7 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path = REPO) -> tuple[f
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument(

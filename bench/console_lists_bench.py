@@ -35,6 +35,7 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import run_notes  # noqa: E402
 from bench.bench_support import (  # noqa: E402
     COORDINATOR_PASSWORD,
     Statements,
@@ -95,6 +96,7 @@ def deep_url(client, url: str, pages: int) -> str:
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--walks", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)

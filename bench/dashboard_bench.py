@@ -34,6 +34,7 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import run_notes  # noqa: E402
 from bench.bench_support import (  # noqa: E402
     Statements,
     coordinator_app,
@@ -152,6 +153,7 @@ def timed(client, url: str) -> tuple[float, int]:
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--walks", type=int, default=10_000)
     parser.add_argument("--bookings", type=int, default=50_000)

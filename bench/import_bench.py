@@ -48,6 +48,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import run_notes  # noqa: E402
 from tours.content.checking.pipeline import ValidationOptions, validate_bytes, without_gc  # noqa: E402
 from tours.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from tours.tour.store import save_tour  # noqa: E402
@@ -201,6 +202,7 @@ def _timed(work: Callable[[], Any]) -> float:
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--vertices", type=int, default=100_000)

@@ -33,7 +33,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from cli_bench import REPO, _bidean, _timed  # the same process timing
+
+from bench import run_notes
 
 GOAL_RATIO = 8.0
 ISSUE_GOAL_S = 1.0
@@ -63,6 +66,7 @@ ROUTE = {
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()

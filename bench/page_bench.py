@@ -52,6 +52,7 @@ sys.path.insert(0, str(REPO))
 
 from wrk_support import WrkRun, run_wrk  # noqa: E402
 
+from bench import run_notes  # noqa: E402
 from tests.webapp.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tours.booking.departures import DepartureRequest, schedule  # noqa: E402
 from tours.booking.models import Departure  # noqa: E402
@@ -454,6 +455,7 @@ def visits(
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument(

@@ -50,6 +50,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench import run_notes  # noqa: E402
+
 sys.path.insert(0, str(REPO / "bench"))
 
 from page_bench import BIG_SLUG, Server, free_port, prepare_database  # noqa: E402
@@ -320,6 +323,7 @@ def one_minute_load() -> float:
 
 
 def main() -> None:
+    run_notes.begin()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--network", choices=sorted(NETWORKS), default="lighthouse")

@@ -2,13 +2,12 @@
 the command that printed them, when (UTC), and the machine's load at the start and the end
 (``/proc/loadavg``: the figures of a machine shared with other work mean little without it).
 
-    started = run_notes.begin()   # first thing in main()
-    ...
-    run_notes.end(started)        # last, before exiting (also on a miss)
+    run_notes.begin()   # first thing in main(): the end line prints at exit, miss or not
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import sys
@@ -31,16 +30,21 @@ def command() -> str:
 
 
 def begin() -> float:
-    """Print the command, the time and the load; the start, for ``end``."""
+    """Print the command, the time and the load, and have ``end`` print at exit."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"# {command()}  |  {now}  |  load {load_average()} on {os.cpu_count()} cores",
         flush=True,
     )
-    return time.monotonic()
+    started = time.monotonic()
+    atexit.register(end, started)
+    return started
 
 
 def end(started: float) -> None:
     """Print the run's length and the load at its end."""
     took = time.monotonic() - started
-    print(f"# done in {took:.0f} s  |  load {load_average()} at the end", flush=True)
+    try:
+        print(f"# done in {took:.0f} s  |  load {load_average()} at the end", flush=True)
+    except BrokenPipeError:  # the output was cut short (``| head``): nothing to tell
+        pass
