@@ -8,6 +8,7 @@ the command that printed them, when (UTC), and the machine's load at the start a
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shlex
 import sys
@@ -44,7 +45,5 @@ def begin() -> float:
 def end(started: float) -> None:
     """Print the run's length and the load at its end."""
     took = time.monotonic() - started
-    try:
+    with contextlib.suppress(BrokenPipeError):  # output cut short (``| head``)
         print(f"# done in {took:.0f} s  |  load {load_average()} at the end", flush=True)
-    except BrokenPipeError:  # the output was cut short (``| head``): nothing to tell
-        pass
