@@ -17,15 +17,15 @@ from flask import Response, make_response, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
-from guides.overview import guide_roll
 from guides.profiles import guide_names
 from tours.booking import agenda
 from tours.db import utcnow
 from webapp.common.database import get_db
-from webapp.common.i18n import current_language, language_name
+from webapp.common.i18n import current_language
 from webapp.console.auth import coordinator_required
-from webapp.console.overview.lines import WalkLine, format_day, title_in, walk_lines, walk_words
+from webapp.console.overview.lines import WalkLine, format_day, walk_lines, walk_words
 from webapp.console.views import bp
+from webapp.console.walk_lists import Choice, filter_choices
 
 MONTH, WEEK = "month", "week"
 # Dates the calendar turns to: far enough for any walk, and far from the ends of Python's
@@ -34,12 +34,6 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 # Walks a day of the month view shows before "N more" (its week view shows them all),
 # as a paper calendar's square holds a few lines.
 MONTH_DAY_SHOWN = 4
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
 
 
 @dataclass
@@ -76,15 +70,6 @@ class Day:
     in_range: bool  # in the month shown (a month grid starts and ends with whole weeks)
     walks: list[WalkLine]
     more: int = 0
-
-
-def _choices(db_session: Session, lang: str) -> dict[str, list[Choice]]:
-    return {
-        "tour": [Choice(slug, title_in(title, lang, slug))
-                 for slug, title in agenda.tour_titles(db_session)],
-        "guide": [Choice(guide_id, name) for guide_id, name in guide_roll(db_session)],
-        "language": [Choice(tag, language_name(tag)) for tag in agenda.walk_languages(db_session)],
-    }  # fmt: skip
 
 
 def read_filters(args, choices: dict[str, list[Choice]], today: date) -> Filters:
@@ -193,7 +178,7 @@ def admin_calendar() -> Response:
     lang = current_language()
     today = utcnow().date()
     with get_db().transaction() as db_session:
-        choices = _choices(db_session, lang)
+        choices = filter_choices(db_session, lang)
         filters = read_filters(request.args, choices, today)
         valid = not filters.errors
         if not valid:  # show this month, unfiltered, under the errors

@@ -35,8 +35,9 @@ from webapp.common.database import get_db
 from webapp.common.departure_views import request_date_writer
 from webapp.common.i18n import current_language
 from webapp.console import walk_lists as lists
-from webapp.console.overview.lines import WalkLine, clock, title_in, walk_lines, walk_words
+from webapp.console.overview.lines import WalkLine, clock, walk_lines, walk_words
 from webapp.console.views import bp
+from webapp.console.walk_lists import title_in
 
 # Lines a section shows before "and N more" (the calendar or the page it links to has all).
 SHOWN = 20

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -15,13 +14,7 @@ from babel.dates import DateTimePattern, format_date, match_skeleton, parse_patt
 from flask_babel import get_translations
 
 from tours.booking.agenda import AgendaWalk
-from tours.i18n import LocalizedText
-
-
-def title_in(title: Mapping[str, Any], lang: str, fallback: str) -> str:
-    """``title`` in ``lang`` or the nearest language it has; ``fallback`` when empty."""
-    found = LocalizedText(dict(title)).resolve(lang, list(title))
-    return found.text if found is not None and found.text.strip() else fallback
+from webapp.console.walk_lists import title_in
 
 
 @dataclass(frozen=True)

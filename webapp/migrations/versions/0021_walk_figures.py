@@ -78,21 +78,11 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
-CREATE FUNCTION booking_figures_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION feedback_walk_figures_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    UPDATE departures SET figures_version = figures_version + 1
-      WHERE id = OLD.departure_id AND starts_at < now();
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    UPDATE departures SET figures_version = figures_version + 1
-      WHERE id = NEW.departure_id AND starts_at < now();
-  END IF;
-  IF TG_OP = 'UPDATE' THEN
-    UPDATE departures SET figures_version = figures_version + 1
-      WHERE id = (SELECT departure_id FROM walk_feedback WHERE booking_id = NEW.id)
-        AND starts_at < now();
-  END IF;
+  UPDATE departures SET figures_version = figures_version + 1
+    WHERE id = (SELECT departure_id FROM walk_feedback WHERE booking_id = NEW.id)
+      AND starts_at < now();
   RETURN NULL;
 END $$;
 CREATE FUNCTION check_in_figures_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -112,7 +102,10 @@ END $$;
 """
 POSTGRES_TRIGGERS = (
     f"CREATE TRIGGER bookings_figures AFTER INSERT OR DELETE OR UPDATE OF {BOOKING_COLUMNS} "
-    "ON bookings FOR EACH ROW EXECUTE FUNCTION booking_figures_changed()",
+    "ON bookings FOR EACH ROW EXECUTE FUNCTION walk_figures_changed()",
+    # and the walk its feedback counts on (the booking may have moved since)
+    f"CREATE TRIGGER bookings_feedback_figures AFTER UPDATE OF {BOOKING_COLUMNS} "
+    "ON bookings FOR EACH ROW EXECUTE FUNCTION feedback_walk_figures_changed()",
     "CREATE TRIGGER walk_feedback_figures AFTER INSERT OR DELETE OR UPDATE ON walk_feedback "
     "FOR EACH ROW EXECUTE FUNCTION walk_figures_changed()",
     "CREATE TRIGGER check_ins_figures AFTER INSERT OR DELETE OR UPDATE ON check_ins "
@@ -176,8 +169,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in ("bookings", "walk_feedback", "check_ins"):
             op.execute(f"DROP TRIGGER {table}_figures ON {table}")
+        op.execute("DROP TRIGGER bookings_feedback_figures ON bookings")
         op.execute("DROP FUNCTION walk_figures_changed()")
-        op.execute("DROP FUNCTION booking_figures_changed()")
+        op.execute("DROP FUNCTION feedback_walk_figures_changed()")
         op.execute("DROP FUNCTION check_in_figures_changed()")
     else:
         for name in SQLITE_TRIGGERS:
