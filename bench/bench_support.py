@@ -271,3 +271,53 @@ def timed_get(client, url: str) -> tuple[float, bytes]:
     took = (time.perf_counter() - began) * 1000
     assert response.status_code == 200, (url, response.status_code)
     return took, response.data
+
+
+# --- small app against large, in turns: the medians, the ratio, the statements ---------
+
+import statistics  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One request's medians on the small and the large app, and its statements on each."""
+
+    name: str
+    small_ms: float
+    large_ms: float
+    small_statements: int
+    large_statements: int
+
+    @property
+    def ratio(self) -> float:
+        return self.large_ms / self.small_ms
+
+    def missed(self, max_ratio: float) -> bool:
+        """Over ``max_ratio``, or more statements on the large app than on the small one."""
+        return self.ratio > max_ratio or self.large_statements > self.small_statements
+
+    def line(self, width: int, digits: int = 2) -> str:
+        """Name, the two medians, the ratio and the statements, in columns."""
+        return (
+            f"{self.name:{width}} {self.small_ms:7.{digits}f} ms {self.large_ms:9.{digits}f} ms  "
+            f"{self.ratio:4.2f}x  {self.small_statements:>4} / {self.large_statements:<4}"
+        )
+
+
+def compare(name: str, times: Mapping, statements: Mapping) -> Comparison:
+    """``times[name, "small"|"large"]`` (ms, every run) and ``statements[name, size]``."""
+    return Comparison(
+        name,
+        statistics.median(times[name, "small"]),
+        statistics.median(times[name, "large"]),
+        statements[name, "small"],
+        statements[name, "large"],
+    )
+
+
+def finish(missed: list[str], target: str) -> None:
+    """Print the target and what missed it; exit 1 when anything did."""
+    print(target)
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+        sys.exit(1)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -39,7 +38,9 @@ from bench import run_notes  # noqa: E402
 from bench.bench_support import (  # noqa: E402
     COORDINATOR_PASSWORD,
     Statements,
+    compare,
     coordinator_app,
+    finish,
     logged_in,
     timed_get,
 )
@@ -137,25 +138,16 @@ def main() -> None:
             for name, clients, *urls in lists:
                 for size, url in zip(apps, urls, strict=True):
                     times[name, size].append(timed_get(clients[size], url)[0])
-        print(f"{'list':27} {'10 walks':>10} {args.walks:>7,} walks  ratio  shown    statements")
+        print(f"{'list':27} {'10 walks':>10} {args.walks:>7,} walks  ratio  statements   shown")
         missed = []
         for name, *_ in lists:
-            t_small = statistics.median(times[name, "small"])
-            t_large = statistics.median(times[name, "large"])
-            ratio = t_large / t_small
-            q_small, q_large = statements[name, "small"], statements[name, "large"]
-            print(
-                f"{name:27} {t_small:7.2f} ms {t_large:9.2f} ms  {ratio:4.2f}x  "
-                f"{shown[name, 'small']:>2} / {shown[name, 'large']:<3}  {q_small:>3} / {q_large}"
-            )
-            if ratio > args.max_ratio or q_large > q_small:
+            found = compare(name, times, statements)
+            print(f"{found.line(27)}  {shown[name, 'small']:>2} / {shown[name, 'large']:<3}")
+            if found.missed(args.max_ratio):
                 missed.append(name)
         for app in apps.values():
             get_db(app).engine.dispose()
-    print(f"target: at most {args.max_ratio:g}x the 10-walk figure, no more statements")
-    if missed:
-        print(f"missed: {', '.join(missed)}")
-        sys.exit(1)
+    finish(missed, f"target: at most {args.max_ratio:g}x the 10-walk figure, no more statements")
 
 
 if __name__ == "__main__":

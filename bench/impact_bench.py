@@ -28,7 +28,6 @@ or the large app issues more statements.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -43,7 +42,9 @@ sys.path.insert(0, str(ROOT))
 from bench import run_notes  # noqa: E402
 from bench.bench_support import (  # noqa: E402
     Statements,
+    compare,
     coordinator_app,
+    finish,
     logged_in,
     timed_get,
 )
@@ -200,23 +201,15 @@ def main() -> None:
         print(f"{'request':20} {'10 walks':>10} {args.walks:>7,} walks  ratio  statements")
         missed = []
         for name, _url, gated in pages:
-            t_small = statistics.median(times[name, "small"])
-            t_large = statistics.median(times[name, "large"])
-            ratio = t_large / t_small
-            q_small, q_large = statements[name, "small"], statements[name, "large"]
-            note = "" if gated else "  (for information)"
-            print(
-                f"{name:20} {t_small:7.1f} ms {t_large:9.1f} ms  {ratio:4.2f}x  "
-                f"{q_small:>4} / {q_large:<4}{note}"
-            )
-            if gated and (ratio > args.max_ratio or q_large > q_small):
+            found = compare(name, times, statements)
+            print(found.line(20, digits=1) + ("" if gated else "  (for information)"))
+            if gated and found.missed(args.max_ratio):
                 missed.append(name)
         for app in apps.values():
             get_db(app).engine.dispose()
-    print(f"target: each report and the CSV at most {args.max_ratio:g}x the 10-walk figure")
-    if missed:
-        print(f"missed: {', '.join(missed)}")
-        sys.exit(1)
+    finish(
+        missed, f"target: each report and the CSV at most {args.max_ratio:g}x the 10-walk figure"
+    )
 
 
 if __name__ == "__main__":
