@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/dashboard_bench.py
 	$(BIN)/python bench/impact_bench.py
+	$(BIN)/python bench/console_lists_bench.py
 
 # One interface catalogue: extract every string of webapp/ into messages.pot and update
 # each language's messages.po.  `make translations NEW_LANGUAGE=pl` also starts a new language.
