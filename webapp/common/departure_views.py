@@ -201,7 +201,7 @@ def _locale() -> str:
 
 
 @lru_cache(maxsize=64)
-def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
+def skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
     """What ``babel.dates.format_skeleton`` resolves ``skeleton`` to, worked out once.
 
     Matching a skeleton against the locale's list is the slow half of formatting a date.
@@ -214,7 +214,7 @@ def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
 
 def _format_skeleton(skeleton: str, moment: datetime) -> str:
     locale = _locale()
-    pattern = _skeleton_pattern(skeleton, locale)
+    pattern = skeleton_pattern(skeleton, locale)
     return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=locale)
 
 
@@ -276,14 +276,21 @@ class DateWriter:
 ZONE_FIELDS = frozenset("zZvVOXx")
 
 
+@lru_cache(maxsize=64)
+def clock_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
+    """The locale parsed and its short time pattern, once (babel's ``format_time`` parses
+    both on each call): ``pattern.apply(moment, locale)`` writes "11:00" or "11:00 AM"."""
+    parsed = Locale.parse(locale)
+    return parsed, parse_pattern(parsed.time_formats["short"])
+
+
 @lru_cache(maxsize=32)
 def _date_patterns(locale: str) -> tuple[Locale, DateTimePattern, DateTimePattern, bool]:
     """The locale, its short date and time patterns, and whether the time names a zone
     (no locale's short time does today)."""
-    parsed = Locale.parse(locale)
-    clock = parse_pattern(parsed.time_formats["short"])
+    parsed, clock = clock_pattern(locale)
     fields = {value[0] for kind, value in tokenize_pattern(clock.pattern) if kind == "field"}
-    return parsed, _skeleton_pattern("MMMEd", locale), clock, bool(fields & ZONE_FIELDS)
+    return parsed, skeleton_pattern("MMMEd", locale), clock, bool(fields & ZONE_FIELDS)
 
 
 def request_date_writer() -> DateWriter:

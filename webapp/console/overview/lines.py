@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import DateTimePattern, format_date, match_skeleton, parse_pattern
+from babel.dates import format_date
 from flask_babel import get_translations
 
 from tours.booking.agenda import AgendaWalk
+from webapp.common.departure_views import clock_pattern, skeleton_pattern
 from webapp.console.walk_lists import title_in
 
 
@@ -76,31 +75,15 @@ def walk_lines(
     return lines
 
 
-@lru_cache(maxsize=64)
-def _skeleton_pattern(skeleton: str, locale: str) -> DateTimePattern:
-    """The locale's pattern for ``skeleton``, matched once: matching is most of the cost
-    of formatting a date (a month view formats 35)."""
-    skeletons = Locale.parse(locale).datetime_skeletons
-    if skeleton not in skeletons:
-        skeleton = match_skeleton(skeleton, skeletons) or skeleton
-    return skeletons[skeleton]
-
-
 def format_day(skeleton: str, day: date, locale: str) -> str:
     """``day`` by a CLDR ``skeleton`` ("MMMMEEEEd": "martes, 8 de diciembre")."""
-    return format_date(day, _skeleton_pattern(skeleton, locale), locale=locale)
-
-
-@lru_cache(maxsize=64)
-def _clock_pattern(locale: str) -> tuple[Locale, DateTimePattern]:
-    parsed = Locale.parse(locale)
-    return parsed, parse_pattern(parsed.time_formats["short"])
+    return format_date(day, skeleton_pattern(skeleton, locale), locale=locale)
 
 
 def clock(moment: datetime, locale: str) -> str:
     """The time of ``moment`` as the locale writes it short ("11:00", "11:00 AM"), the
     locale and its pattern parsed once (babel's ``format_time`` parses them each call)."""
-    parsed, pattern = _clock_pattern(locale)
+    parsed, pattern = clock_pattern(locale)
     return pattern.apply(moment, parsed)
 
 
