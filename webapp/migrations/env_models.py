@@ -6,4 +6,5 @@ module gets one line here.
 
 import guides.models  # noqa: F401
 import tours.booking.models
+import tours.stories.models
 import tours.tour.models  # noqa: F401
