@@ -133,3 +133,22 @@ def read_feedback_token(token: str) -> int:
 def read_feedback_opt_out_token(token: str) -> int:
     """The feedback row an opt-out link stands for; LinkInvalid when tampered with."""
     return _read_feedback(FEEDBACK_OPT_OUT_SALT, token, None)
+
+
+WITHDRAW_SALT = "bidean.contribution.withdraw"
+
+
+def withdrawal_token(public_id: str) -> str:
+    """The signed part of a teller's personal withdrawal link; it never expires."""
+    return _serializer(WITHDRAW_SALT).dumps({"c": public_id})
+
+
+def read_withdrawal_token(token: str) -> str:
+    """The contribution's public id a withdrawal link stands for; LinkInvalid when tampered."""
+    try:
+        data = _serializer(WITHDRAW_SALT).loads(token)
+    except BadSignature as exc:
+        raise LinkInvalid from exc
+    if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+        raise LinkInvalid
+    return data["c"]
