@@ -8,6 +8,11 @@ tree iTunes writes, the fragmented MP4 and the live WebM (unknown sizes, no Dura
 browsers' MediaRecorder writes.  Chromium plays the WAV, MP3, Ogg, WebM and M4A ones
 (``test_chromium_plays_each_stored_format_from_the_route_in_ranges``).  Real recordings from
 Chromium's MediaRecorder are tested in ``tests/webapp/browser/test_recorder_browser.py``.
+
+The builders tag a file as taggers, phones and editors do (``comments``, ``tags``,
+:func:`mp3_tagged`, :func:`wav_tagged`), with a text and a place the tests then look for in
+what the store keeps.  The Ogg Vorbis file is a stand-in no player decodes (there is no
+Vorbis encoder here): its headers are real, its audio packets are not.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ import math
 import struct
 import wave
 
+from mutagen.apev2 import APEv2
+from mutagen.id3 import ID3, TIT2, TXXX
 from mutagen.ogg import OggPage
+from mutagen.wave import WAVE
 
 # --- WAV ---------------------------------------------------------------------------------
 
@@ -74,27 +82,62 @@ OPUS_SILENCE_20MS = bytes([0xF8])  # CELT fullband 20 ms, mono, one frame of 0 b
 PRE_SKIP = 312
 
 
-def ogg_opus_bytes(seconds: float, packets_per_page: int = 50) -> bytes:
+VENDOR = b"bidean tests"
+
+
+def vorbis_comment(comments: tuple[str, ...] = ()) -> bytes:
+    """A vendor string and ``KEY=value`` comments, as Opus and Vorbis both carry them."""
+    out = struct.pack("<I", len(VENDOR)) + VENDOR + struct.pack("<I", len(comments))
+    for comment in comments:
+        out += struct.pack("<I", len(comment.encode())) + comment.encode()
+    return out
+
+
+def ogg_opus_bytes(
+    seconds: float,
+    packets_per_page: int = 50,
+    comments: tuple[str, ...] = (),
+    binary: bytes = b"",
+    serial: int = 0x0B1DEA,
+) -> bytes:
+    """``binary``: data after the comments, kept when its first byte is odd (RFC 7845 §5.2)."""
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, PRE_SKIP, 48_000, 0, 0)
-    vendor = b"bidean tests"
-    tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
+    tags = b"OpusTags" + vorbis_comment(comments) + binary
     count = round(seconds / 0.02)
-    pages = [_ogg_page([head], 0, 0, first=True), _ogg_page([tags], 0, 1)]
+    pages = [_ogg_page([head], 0, 0, serial, first=True), _ogg_page([tags], 0, 1, serial)]
     done = 0
     while done < count:
         batch = min(packets_per_page, count - done)
         done += batch
-        page = _ogg_page([OPUS_SILENCE_20MS] * batch, PRE_SKIP + done * 960, len(pages))
+        page = _ogg_page([OPUS_SILENCE_20MS] * batch, PRE_SKIP + done * 960, len(pages), serial)
         page.last = done == count
         pages.append(page)
     return b"".join(page.write() for page in pages)
 
 
-def _ogg_page(packets: list[bytes], position: int, sequence: int, first=False) -> OggPage:
+def ogg_vorbis_bytes(seconds: float, comments: tuple[str, ...] = ()) -> bytes:
+    """Vorbis headers as an encoder writes them (the comment and setup headers on one page)
+    and stand-in audio packets: mutagen reads the length from the last page's position."""
+    rate = 44_100
+    ident = b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, rate, 0, 64_000, 0, 0xB8, 1)
+    comment = b"\x03vorbis" + vorbis_comment(comments) + b"\x01"
+    setup = b"\x05vorbis" + bytes(40)
+    pages = [_ogg_page([ident], 0, 0, first=True), _ogg_page([comment, setup], 0, 1)]
+    count = round(seconds * 10)  # a page of audio each tenth of a second
+    for i in range(1, count + 1):
+        page = _ogg_page([b"\x00" * 20] * 4, i * rate // 10, len(pages))
+        page.last = i == count
+        pages.append(page)
+    return b"".join(page.write() for page in pages)
+
+
+def _ogg_page(
+    packets: list[bytes], position: int, sequence: int, serial: int = 0x0B1DEA, first=False
+) -> OggPage:
     page = OggPage()
     page.packets = packets
     page.position = position
-    page.serial = 0x0B1DEA
+    page.serial = serial
     page.sequence = sequence
     page.first = first
     return page
@@ -145,18 +188,21 @@ def _trak(
     entry: bytes,
     tables: bytes,
     handler: bytes = b"soun",
+    created: int = 0,
 ) -> bytes:
     tkhd = full_box(
         b"tkhd",
         0,
         7,
-        struct.pack(">IIIII", 0, 0, track_id, 0, duration),
+        struct.pack(">IIIII", created, created, track_id, 0, duration),
         bytes(8),
         struct.pack(">hhhH", 0, 0, 0x100, 0),
         MATRIX,
         struct.pack(">II", 0, 0),
     )
-    mdhd = full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", 0, 0, timescale, duration, 0x55C4, 0))
+    mdhd = full_box(
+        b"mdhd", 0, 0, struct.pack(">IIIIHH", created, created, timescale, duration, 0x55C4, 0)
+    )
     hdlr = full_box(b"hdlr", 0, 0, bytes(4), handler, bytes(12), b"Handler\0")
     dinf = box(b"dinf", full_box(b"dref", 0, 0, struct.pack(">I", 1), full_box(b"url ", 0, 1)))
     stsd = full_box(b"stsd", 0, 0, struct.pack(">I", 1), entry)
@@ -164,12 +210,12 @@ def _trak(
     return box(b"trak", tkhd, box(b"mdia", mdhd, hdlr, minf))
 
 
-def _mvhd(timescale: int, duration: int) -> bytes:
+def _mvhd(timescale: int, duration: int, created: int = 0) -> bytes:
     return full_box(
         b"mvhd",
         0,
         0,
-        struct.pack(">IIIIIH", 0, 0, timescale, duration, 0x10000, 0x100),
+        struct.pack(">IIIIIH", created, created, timescale, duration, 0x10000, 0x100),
         bytes(10),
         MATRIX,
         bytes(24),
@@ -177,8 +223,11 @@ def _mvhd(timescale: int, duration: int) -> bytes:
     )
 
 
-def m4a_bytes(seconds: float, rate: int = 44_100, video: bool = False) -> bytes:
-    """An iTunes-style M4A: ``ftyp``, ``moov`` with its sample tables, then ``mdat``."""
+def m4a_bytes(
+    seconds: float, rate: int = 44_100, video: bool = False, tags: bytes = b"", created: int = 0
+) -> bytes:
+    """An iTunes-style M4A: ``ftyp``, ``moov`` with its sample tables (and ``tags``, see
+    :func:`mp4_tags`), then ``mdat``; ``created``: its times, in seconds since 1904."""
     count = round(seconds * rate / 1024)
     ftyp = box(b"ftyp", b"M4A ", struct.pack(">I", 0), b"M4A mp42isom")
 
@@ -192,16 +241,40 @@ def m4a_bytes(seconds: float, rate: int = 44_100, video: bool = False) -> bytes:
             ]
         )
         entry = _audio_entry(b"mp4a", rate, _esds(bytes([0x12, 0x08])))
-        traks = _trak(1, rate, count * 1024, entry, tables)
+        traks = _trak(1, rate, count * 1024, entry, tables, created=created)
         if video:
             traks += _trak(2, 90_000, round(seconds * 90_000), box(b"avc1"), b"", b"vide")
-        return box(b"moov", _mvhd(1000, round(seconds * 1000)), traks)
+        return box(b"moov", _mvhd(1000, round(seconds * 1000), created), traks, tags)
 
     head = ftyp + moov(0)
     return ftyp + moov(len(head) + 8) + box(b"mdat", AAC_SILENCE * count)
 
 
-def fragmented_mp4_bytes(seconds: float, fragments: int = 3, default_durations=False) -> bytes:
+def mp4_tags(text: str, place: str) -> bytes:
+    """What iTunes and a phone put in ``moov``: ``udta`` holding the ``ilst`` items
+    mutagen reads (©nam, ©day) and QuickTime's ``©xyz`` position (ISO 6709) beside them,
+    and QuickTime's own ``meta`` (its keys name the location)."""
+
+    def item(kind: bytes, value: str) -> bytes:
+        return box(kind, box(b"data", struct.pack(">II", 1, 0), value.encode()))
+
+    handler = full_box(b"hdlr", 0, 0, bytes(4), b"mdir", b"appl", bytes(9))
+    ilst = box(b"ilst", item(b"\xa9nam", text), item(b"\xa9day", "2024-05-01T10:00:00Z"))
+    xyz = struct.pack(">HH", len(place), 0x15C7) + place.encode()
+    udta = box(b"udta", full_box(b"meta", 0, 0, handler, ilst), box(b"\xa9xyz", xyz))
+    key = box(b"mdta", b"com.apple.quicktime.location.ISO6709")
+    quicktime = box(
+        b"meta",
+        full_box(b"hdlr", 0, 0, bytes(4), b"mdta", bytes(13)),
+        full_box(b"keys", 0, 0, struct.pack(">I", 1), key),
+        box(b"ilst", box(struct.pack(">I", 1), box(b"data", bytes(8), place.encode()))),
+    )
+    return udta + quicktime
+
+
+def fragmented_mp4_bytes(
+    seconds: float, fragments: int = 3, default_durations=False, tags: bytes = b""
+) -> bytes:
     """Opus in fragmented MP4 as Chromium's MediaRecorder writes it: an empty sample table,
     a ``mdhd`` duration in milliseconds (not in its 48 kHz timescale), then fragments.
 
@@ -218,7 +291,7 @@ def fragmented_mp4_bytes(seconds: float, fragments: int = 3, default_durations=F
     dops = box(b"dOps", struct.pack(">BBHIhB", 0, 1, PRE_SKIP, 48_000, 0, 0))
     trak = _trak(1, 48_000, ms, _audio_entry(b"Opus", 48_000, dops), empty)
     trex = full_box(b"trex", 0, 0, struct.pack(">IIIII", 1, 1, samples, 0, 0))
-    out = [ftyp, box(b"moov", _mvhd(1000, ms), trak, box(b"mvex", trex))]
+    out = [ftyp, box(b"moov", _mvhd(1000, ms), trak, box(b"mvex", trex), tags)]
     per_fragment = -(-count // fragments)
     done = 0
     for sequence in range(1, fragments + 1):
@@ -274,15 +347,26 @@ def webm_bytes(
     laced: bool = False,
     cluster_seconds: float = 1.0,
     doc_type: str = "webm",
+    tags: tuple[str, str] | None = None,
 ) -> bytes:
     """A live WebM as MediaRecorder writes it: Segment and Clusters of unknown size, no
-    Duration, 20 ms Opus packets in SimpleBlocks (or laced three to a block)."""
+    Duration, 20 ms Opus packets in SimpleBlocks (or laced three to a block).
+
+    ``tags``, a text and a place: an editor's Title, DateUTC, track Name and Tags (before
+    the clusters and after them) and a Void holding the text."""
     header = element(0x1A45DFA3, element(0x4282, doc_type.encode()) + _uint(0x4287, 4))
-    info = element(0x1549A966, _uint(0x2AD7B1, 1_000_000) + element(0x4D80, b"bidean"))
-    entries = element(0xAE, _uint(0xD7, 1) + _uint(0x83, 2) + element(0x86, codec.encode()))
+    info = _uint(0x2AD7B1, 1_000_000) + element(0x4D80, b"bidean")
+    name = b""
+    if tags:
+        info += element(0x7BA9, tags[0].encode()) + element(0x4461, WEBM_DATE)
+        name = element(0x536E, tags[0].encode())
+    entries = element(0xAE, _uint(0xD7, 1) + _uint(0x83, 2) + element(0x86, codec.encode()) + name)
     if video:
         entries += element(0xAE, _uint(0xD7, 2) + _uint(0x83, 1) + element(0x86, b"V_VP8"))
-    parts = [header, bytes.fromhex("18538067") + UNKNOWN_SIZE, info, element(0x1654AE6B, entries)]
+    parts = [header, bytes.fromhex("18538067") + UNKNOWN_SIZE, element(0x1549A966, info)]
+    parts.append(element(0x1654AE6B, entries))
+    if tags:
+        parts += [_webm_tags(*tags), element(0xEC, tags[0].encode())]
     count = round(seconds / 0.02)
     per_block = 3 if laced else 1
     cluster_start = None
@@ -298,4 +382,56 @@ def webm_bytes(
         else:
             body = bytes([0x81]) + struct.pack(">hB", ms - cluster_start, 0x80) + OPUS_SILENCE_20MS
         parts.append(element(0xA3, body))
+    if tags:
+        parts.append(_webm_tags(*tags))
     return b"".join(parts)
+
+
+WEBM_DATE = struct.pack(">q", 767_000_000_123_456_789)  # 2025-04-21, in ns since 2001
+
+
+def _webm_tags(text: str, place: str) -> bytes:
+    """Tags as mkvmerge writes them: a Tag with its Targets and SimpleTags."""
+
+    def simple(name: str, value: str) -> bytes:
+        return element(0x67C8, element(0x45A3, name.encode()) + element(0x4487, value.encode()))
+
+    simples = simple("TITLE", text) + simple("RECORDING_LOCATION", place)
+    simples += simple("COMMENT", f"{text} " * 20)  # a Void of more than 127 bytes
+    return element(0x1254C367, element(0x7373, element(0x63C0, b"") + simples))
+
+
+# --- tagged files ------------------------------------------------------------------------
+
+
+def mp3_tagged(seconds: float, text: str, place: str) -> bytes:
+    """ID3v2.4 (a title in UTF-8, a place in UTF-16), ID3v1 and APEv2, as mutagen writes them."""
+    fileobj = io.BytesIO(mp3_bytes(seconds, id3=False))
+    ape = APEv2()
+    ape["Title"], ape["Location"] = text, place
+    ape.save(fileobj)
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text=text))
+    id3.add(TXXX(encoding=1, desc="GPS", text=place))
+    id3.save(fileobj, v1=2)
+    return fileobj.getvalue()
+
+
+def wav_tagged(data: bytes, text: str, place: str) -> bytes:
+    """A WAV with a LIST INFO chunk (INAM, ICMT) after its ``fmt`` chunk and, as mutagen
+    writes it, an ``id3`` chunk after its sound."""
+
+    def info(kind: bytes, value: str) -> bytes:
+        raw = value.encode() + b"\0"
+        return kind + struct.pack("<I", len(raw)) + raw + bytes(len(raw) & 1)
+
+    listing = b"INFO" + info(b"INAM", text) + info(b"ICMT", place)
+    chunk = b"LIST" + struct.pack("<I", len(listing)) + listing
+    fmt_end = 12 + 8 + struct.unpack_from("<I", data, 16)[0]
+    body = b"WAVE" + data[12:fmt_end] + chunk + data[fmt_end:]
+    fileobj = io.BytesIO(b"RIFF" + struct.pack("<I", len(body)) + body)
+    wav = WAVE(fileobj)
+    wav.add_tags()
+    wav.tags.add(TIT2(encoding=3, text=text))
+    wav.save(fileobj)
+    return fileobj.getvalue()

@@ -1,32 +1,42 @@
 """Residents' recordings in their own voice: the audio store.
 
-A recording is kept as it came: no transcoding, nothing executed, no service called.
-What gets in is decided from its bytes alone, never from the file's name or the type the
-browser claims: its container is recognised by its first bytes (Ogg, WebM, MP4, RIFF
-WAVE, MP3), its codec checked (Opus or Vorbis in Ogg, Opus in WebM, AAC or Opus in MP4,
-PCM in WAV) and its length measured, at most :data:`MAX_AUDIO_BYTES` and
+A recording is kept as it came, less its metadata: no transcoding, nothing executed, no
+service called.  What gets in is decided from its bytes alone, never from the file's name
+or the type the browser claims: its container is recognised by its first bytes (Ogg,
+WebM, MP4, RIFF WAVE, MP3), its codec checked (Opus or Vorbis in Ogg, Opus in WebM, AAC or
+Opus in MP4, PCM in WAV) and its length measured, at most :data:`MAX_AUDIO_BYTES` and
 :data:`MAX_AUDIO_SECONDS`.  mutagen measures what it can; ``webapp.media.containers``
 reads what it cannot (WebM, which it has no reader for, and the fragmented MP4 browsers
 record, whose header it misreads) and checks that a WAV or Ogg file is whole.  A file
 that cannot be measured is refused.
 
+Then its tags go, as images lose theirs: a title, a name, a date or a GPS position a
+resident who chose to be anonymous did not mean to publish (:func:`without_tags`).
+mutagen deletes an MP3's ID3 and APEv2 tags; an Ogg file's comment packet becomes one
+with its vendor string only; ``containers`` drops a WAV's chunks but its sound and blanks
+WebM and MP4 tags in place.  The length is measured again on what is kept.
+
 The files live under the instance media folder as ``audio/<key>.<ext>``, ``key`` being a
-hash of the bytes (the same recording is stored once); a contribution refers to one as
-``audio:<key>`` and ``webapp.media.views`` serves it at ``/media/audio/<key>.<ext>``.
+hash of the bytes kept (the same recording is stored once); a contribution refers to one
+as ``audio:<key>`` and ``webapp.media.views`` serves it at ``/media/audio/<key>.<ext>``.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mutagen
+import mutagen.apev2
+import mutagen.id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
+from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
@@ -129,6 +139,12 @@ def measure(data: bytes) -> tuple[str, float]:
             f" {MAX_AUDIO_BYTES // MB} MB.",
         )
     ext = sniff(data)
+    return ext, _length(ext, data)
+
+
+def _length(ext: str, data: bytes) -> float:
+    """The length in seconds of a recording in the container ``ext``, or the AudioError
+    refusing it."""
     try:
         seconds = _READERS[ext](data)
     except containers.Unsupported:
@@ -143,7 +159,7 @@ def measure(data: bytes) -> tuple[str, float]:
             f"This recording lasts {seconds / 60:.1f} minutes; recordings may last at most"
             f" {MAX_AUDIO_SECONDS // 60} minutes.",
         )
-    return ext, seconds
+    return seconds
 
 
 def _ogg_seconds(data: bytes) -> float:
@@ -186,15 +202,74 @@ _READERS = {
 }
 
 
+def without_tags(ext: str, data: bytes) -> bytes:
+    """A measured recording (:func:`measure`) without its metadata, its sound untouched."""
+    try:
+        return _CLEANERS[ext](data)
+    except (containers.ContainerError, *_READ_ERRORS):
+        raise _unreadable() from None
+
+
+def _mp3_without_tags(data: bytes) -> bytes:
+    fileobj = io.BytesIO(data)
+    mutagen.apev2.delete(fileobj)  # an APEv2 tag at the end
+    for _ in range(3):  # some taggers put a second ID3v2 tag before the frames
+        mutagen.id3.delete(fileobj)  # ID3v2 at the start, ID3v1 at the end
+        if fileobj.getvalue()[:3] != b"ID3":
+            return fileobj.getvalue()
+    raise containers.Damaged("more ID3 tags than any recording has")
+
+
+# Each codec's comment header: its magic, then the vendor string after its length.
+_COMMENT_HEADERS = ((b"OpusTags", b""), (b"\x03vorbis", b"\x01"))  # (magic, framing bit)
+
+
+def _ogg_without_comments(data: bytes) -> bytes:
+    """The file whose comment header, the stream's second packet, holds its vendor string
+    and no comment.  Done here rather than with mutagen's ``delete``, which keeps the
+    binary data an OpusTags packet may carry after its comments (RFC 7845 §5.2)."""
+    fileobj = io.BytesIO(data)
+    OggPage(fileobj)  # the identification header, alone on the first page
+    pages = [OggPage(fileobj)]
+    while not (pages[-1].complete or len(pages[-1].packets) > 1):
+        pages.append(OggPage(fileobj))  # as many as check_ogg_pages counted
+    packets = OggPage.to_packets(pages)
+    comment = packets[0]
+    for magic, framing in _COMMENT_HEADERS:
+        if comment.startswith(magic) and len(comment) >= len(magic) + 4:
+            length = struct.unpack_from("<I", comment, len(magic))[0]
+            vendor = comment[len(magic) : len(magic) + 4 + length]  # with its length
+            if len(vendor) == 4 + length:
+                packets[0] = magic + vendor + struct.pack("<I", 0) + framing
+                break
+    else:
+        raise containers.Damaged("no comment header")
+    OggPage.replace(fileobj, pages, OggPage.from_packets(packets, pages[0].sequence))
+    return fileobj.getvalue()
+
+
+_CLEANERS = {
+    "ogg": _ogg_without_comments,
+    "webm": containers.webm_without_tags,
+    "m4a": containers.mp4_without_tags,
+    "wav": containers.wav_without_tags,
+    "mp3": _mp3_without_tags,
+}
+
+
 class AudioStore:
-    """Recordings in ``root``, each one file ``<key>.<ext>`` holding the bytes as sent."""
+    """Recordings in ``root``, each one file ``<key>.<ext>`` holding the bytes as sent less
+    their tags."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def add(self, data: bytes) -> StoredAudio:
-        """Check, measure and store a recording; an AudioError says why one is refused."""
-        ext, seconds = measure(data)
+        """Check, measure and store a recording without its tags; an AudioError says why
+        one is refused."""
+        ext, _ = measure(data)
+        data = without_tags(ext, data)
+        seconds = _length(ext, data)  # what is kept is measured, and must still be taken
         key = content_key(data)
         stored = StoredAudio(key, MIME_TYPES[ext], ext, len(data), round(seconds, 3))
         target = self.root / f"{key}.{ext}"

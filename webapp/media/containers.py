@@ -16,6 +16,11 @@ its gaps, for files a browser's ``MediaRecorder`` writes and for files cut short
   its last page, whether or not the bytes are there.  :func:`check_riff` and
   :func:`check_ogg_pages` walk the chunks and pages to the end.
 
+- Metadata mutagen cannot remove: it has no writer for WebM, keeps a WAV's LIST chunks,
+  and removes only the ``ilst`` of an MP4, not a ``©xyz`` position in ``udta``, the
+  QuickTime ``meta`` or an XMP ``uuid`` box.  :func:`webm_without_tags`,
+  :func:`wav_without_tags` and :func:`mp4_without_tags` take them out (see each).
+
 Each reader looks at each byte at most once, reads lengths before it trusts them, stops
 at a number of elements, boxes, chunks or pages no ten-minute recording needs (a file of
 tiny empty elements would otherwise keep a request busy for seconds), and raises a
@@ -76,6 +81,19 @@ CLUSTER_TIMECODE = 0xE7
 BLOCK_GROUP = 0xA0
 BLOCK = 0xA1
 SIMPLE_BLOCK = 0xA3
+VOID = 0xEC
+# What a file may say of its author, place or date: blanked (see webm_without_tags).
+WEBM_TAGS = frozenset(
+    {
+        0x1254C367,  # Tags (their SimpleTags: title, artist, place...)
+        0x1941A469,  # Attachments (any file: a cover, a document)
+        0x1043A770,  # Chapters (their names)
+        0x7BA9,  # Info's Title
+        0x4461,  # Info's DateUTC
+        0x536E,  # a track's Name
+        VOID,  # padding, which may hold what an editor took out
+    }
+)
 # Masters whose children are read; every other element is skipped whole by its size.
 DESCEND = frozenset({SEGMENT, INFO, TRACKS, TRACK_ENTRY, CLUSTER, BLOCK_GROUP})
 TRACK_VIDEO, TRACK_AUDIO = 1, 2
@@ -165,25 +183,12 @@ def webm_seconds(data: bytes) -> float:
     cluster_time: int | None = None
     first = last = previous = None  # block timecodes of the audio track
     last_block = b""
-    budget = _budget(MAX_ELEMENTS, "elements")
-    while pos < len(data):
-        next(budget)
-        ident, pos, _ = _vint(data, pos, marker=True)
-        size, pos, unknown = _vint(data, pos, marker=False)
-        if ident in DESCEND:
-            if not unknown and pos + size > len(data):
-                raise Truncated("the file ends inside an element")
-            if ident == TRACK_ENTRY:
-                tracks.append(_WebmTrack())
-            elif ident == CLUSTER:
-                cluster_time = None
-            continue  # its children come next
-        if unknown:
-            raise Damaged("an element of unknown size that must have one")
-        if pos + size > len(data):
-            raise Truncated("the file ends inside an element")
-        body = data[pos : pos + size]
-        pos += size
+    for ident, _, body_start, end in _webm_elements(data, pos):
+        if ident == TRACK_ENTRY:
+            tracks.append(_WebmTrack())
+        elif ident == CLUSTER:
+            cluster_time = None
+        body = data[body_start:end]
         if ident == TIMECODE_SCALE:
             scale = _uint(body)
         elif ident in (TRACK_NUMBER, TRACK_TYPE, CODEC_ID):
@@ -218,6 +223,49 @@ def webm_seconds(data: bytes) -> float:
     return (last - first) * scale / 1e9 + tail
 
 
+def _webm_elements(data: bytes, pos: int) -> Iterator[tuple[int, int, int, int]]:
+    """The elements from ``pos`` on: (id, start, body start, end).  A master of
+    :data:`DESCEND` ends where its body starts: its children come next."""
+    budget = _budget(MAX_ELEMENTS, "elements")
+    while pos < len(data):
+        next(budget)
+        start = pos
+        ident, pos, _ = _vint(data, pos, marker=True)
+        size, pos, unknown = _vint(data, pos, marker=False)
+        if ident in DESCEND:
+            if not unknown and pos + size > len(data):
+                raise Truncated("the file ends inside an element")
+            yield ident, start, pos, pos
+            continue
+        if unknown:
+            raise Damaged("an element of unknown size that must have one")
+        if pos + size > len(data):
+            raise Truncated("the file ends inside an element")
+        yield ident, start, pos, pos + size
+        pos += size
+
+
+def webm_without_tags(data: bytes) -> bytes:
+    """The file with each element of :data:`WEBM_TAGS` turned into a Void element of the
+    same length, all zeros: mutagen has no WebM writer, and blanking in place keeps every
+    position the SeekHead and Cues give true (a live WebM's unknown sizes need none)."""
+    _, pos = _ebml_doc_type(data)
+    out = bytearray(data)
+    for ident, start, _, end in _webm_elements(data, pos):
+        if ident in WEBM_TAGS:
+            out[start:end] = _void(end - start)
+    return bytes(out)
+
+
+def _void(length: int) -> bytes:
+    """A Void element ``length`` bytes long (at least 2), its size in as many bytes as fit."""
+    for width in range(1, 9):
+        size = length - 1 - width
+        if 0 <= size < (1 << 7 * width) - 1:  # all ones would mean "unknown size"
+            return bytes([VOID]) + (1 << 7 * width | size).to_bytes(width, "big") + bytes(size)
+    raise Damaged("an element too short or too long to blank")
+
+
 def _webm_audio_track(tracks: list[_WebmTrack]) -> _WebmTrack:
     """The file's Opus track; a file with video or another codec is not a recording."""
     if any(track.kind == TRACK_VIDEO for track in tracks):
@@ -233,8 +281,8 @@ def _webm_audio_track(tracks: list[_WebmTrack]) -> _WebmTrack:
 # --- MP4 ---------------------------------------------------------------------------------
 
 
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """The boxes between ``start`` and ``end``: (type, body start, box end)."""
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """The boxes between ``start`` and ``end``: (type, box start, body start, box end)."""
     pos = start
     budget = _budget(MAX_BOXES, "boxes")
     while pos < end:
@@ -253,14 +301,14 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
             raise Damaged("a box shorter than its header")
         if pos + size > end:
             raise Truncated("the file ends inside a box")
-        yield kind, pos + header, pos + size
+        yield kind, pos, pos + header, pos + size
         pos += size
 
 
 def _child(data: bytes, start: int, end: int, *path: bytes) -> tuple[int, int] | None:
     """The body of the first box along ``path`` below (start, end)."""
     for kind in path:
-        found = next(((s, e) for k, s, e in _boxes(data, start, end) if k == kind), None)
+        found = next(((s, e) for k, _, s, e in _boxes(data, start, end) if k == kind), None)
         if found is None:
             return None
         start, end = found
@@ -286,11 +334,11 @@ def mp4_layout(data: bytes) -> Mp4Layout:
     top = list(_boxes(data, 0, len(data)))
     if not top or top[0][0] != b"ftyp":
         raise Damaged("no ftyp box first")
-    moov = next(((s, e) for k, s, e in top if k == b"moov"), None)
+    moov = next(((s, e) for k, _, s, e in top if k == b"moov"), None)
     if moov is None:
         raise Damaged("no moov box")
     sound = None
-    for kind, start, end in _boxes(data, *moov):
+    for kind, _, start, end in _boxes(data, *moov):
         if kind != b"trak":
             continue
         hdlr = _child(data, start, end, b"mdia", b"hdlr")
@@ -301,7 +349,7 @@ def mp4_layout(data: bytes) -> Mp4Layout:
             sound = (start, end)
     if sound is None:
         raise Damaged("no sound track")
-    moofs = [(s, e) for k, s, e in top if k == b"moof"]
+    moofs = [(s, e) for k, _, s, e in top if k == b"moof"]
     if not moofs:
         return Mp4Layout(fragmented=False, fragment_seconds=0.0)
     track_id, timescale = _track_id_and_timescale(data, *sound)
@@ -326,7 +374,7 @@ def _track_id_and_timescale(data: bytes, start: int, end: int) -> tuple[int, int
 
 def _trex_default_duration(data: bytes, start: int, end: int, track_id: int) -> int:
     mvex = _child(data, start, end, b"mvex")
-    for kind, s, e in _boxes(data, *mvex) if mvex else ():
+    for kind, _, s, e in _boxes(data, *mvex) if mvex else ():
         if kind == b"trex":
             ident, _index, duration = _field(data, ">4xIII", s, e)
             if ident == track_id:
@@ -337,7 +385,7 @@ def _trex_default_duration(data: bytes, start: int, end: int, track_id: int) -> 
 def _moof_duration(data: bytes, start: int, end: int, track_id: int, default: int) -> int:
     """The summed sample durations of one fragment's runs of the track."""
     total = 0
-    for kind, s, e in _boxes(data, start, end):
+    for kind, _, s, e in _boxes(data, start, end):
         if kind != b"traf":
             continue
         tfhd = _child(data, s, e, b"tfhd")
@@ -349,7 +397,7 @@ def _moof_duration(data: bytes, start: int, end: int, track_id: int, default: in
         flags &= 0xFFFFFF
         offset = tfhd[0] + 8 + (8 if flags & 0x1 else 0) + (4 if flags & 0x2 else 0)
         duration = _field(data, ">I", offset, tfhd[1])[0] if flags & 0x8 else default
-        for run_kind, rs, re_ in _boxes(data, s, e):
+        for run_kind, _, rs, re_ in _boxes(data, s, e):
             if run_kind == b"trun":
                 total += _trun_duration(data, rs, re_, duration)
     return total
@@ -366,6 +414,36 @@ def _trun_duration(data: bytes, start: int, end: int, default: int) -> int:
         return count * default
     run = data[pos : pos + count * fields * 4]
     return sum(sample[0] for sample in struct.iter_unpack(">" + "I" * fields, run))
+
+
+# What an MP4 may say of its author, place or date: ``udta`` (its ``meta``/``ilst`` with
+# ©nam, ©day..., and QuickTime's ``©xyz`` position), ``meta`` (QuickTime's keys, such as
+# com.apple.quicktime.location.ISO6709), ``uuid`` (XMP), and padding that may hold either.
+MP4_TAGS = frozenset({b"udta", b"meta", b"uuid", b"free", b"skip"})
+MP4_TIMES = frozenset({b"mvhd", b"tkhd", b"mdhd"})  # each says when the file was made
+
+
+def mp4_without_tags(data: bytes) -> bytes:
+    """The file with each box of :data:`MP4_TAGS` at the top, in ``moov`` or in a track
+    turned into a ``free`` box of the same size, all zeros, and its creation and change
+    times zero.  Blanking in place keeps every sample offset (``stco``, ``moof``) true."""
+    out = bytearray(data)
+    _blank_boxes(data, out, 0, len(data))
+    return bytes(out)
+
+
+def _blank_boxes(data: bytes, out: bytearray, start: int, end: int) -> None:
+    for kind, box_start, body, box_end in _boxes(data, start, end):
+        if kind in MP4_TAGS:
+            out[box_start + 4 : box_start + 8] = b"free"
+            out[body:box_end] = bytes(box_end - body)
+        elif kind in MP4_TIMES:
+            width = 8 if data[body : body + 1] == b"\x01" else 4  # version 1: 64-bit times
+            if body + 4 + 2 * width > box_end:
+                raise Damaged("a header box too short for its times")
+            out[body + 4 : body + 4 + 2 * width] = bytes(2 * width)
+        elif kind in (b"moov", b"trak", b"mdia"):
+            _blank_boxes(data, out, body, box_end)
 
 
 # --- WAV and Ogg: whole? -----------------------------------------------------------------
@@ -389,8 +467,27 @@ def check_riff(data: bytes) -> None:
         raise Truncated("no data chunk")
 
 
+WAV_KEPT = frozenset({b"fmt ", b"fact", b"data"})  # all a player needs
+
+
+def wav_without_tags(data: bytes) -> bytes:
+    """A whole WAVE file (:func:`check_riff`) with only its ``fmt``, ``fact`` and ``data``
+    chunks: a LIST INFO (title, artist, date), ``id3``, ``bext``, ``iXML`` or XMP chunk
+    is dropped (mutagen removes only ``id3``), and a WAV has no offsets to shift."""
+    check_riff(data)
+    chunks = [b"WAVE"]
+    pos = 12
+    while pos + 8 <= len(data):  # as many chunks as check_riff counted
+        kind, size = struct.unpack_from("<4sI", data, pos)
+        if kind in WAV_KEPT:
+            chunks.append(data[pos : pos + 8 + size] + bytes(size & 1))
+        pos += 8 + size + (size & 1)
+    body = b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 def check_ogg_pages(data: bytes) -> None:
-    """An Ogg file's pages, one after another, the last one whole."""
+    """An Ogg file's pages, one after another, of one stream, the last one whole."""
     pos = 0
     budget = _budget(MAX_ELEMENTS, "pages")
     while pos < len(data):
@@ -399,6 +496,10 @@ def check_ogg_pages(data: bytes) -> None:
             raise Damaged("bytes between Ogg pages")
         if pos + 27 > len(data):
             raise Truncated("the file ends inside a page header")
+        # One stream: a second one (chained or multiplexed) would be neither measured nor
+        # cleaned of its comments.
+        if data[pos + 14 : pos + 18] != data[14:18]:
+            raise Damaged("more than one stream")
         segments = data[pos + 26]
         table = data[pos + 27 : pos + 27 + segments]
         if len(table) < segments:

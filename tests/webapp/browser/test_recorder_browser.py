@@ -19,7 +19,15 @@ import pytest
 from flask import Blueprint, jsonify, render_template_string, request
 from werkzeug.serving import make_server
 
-from tests.audio_support import m4a_bytes, mp3_bytes, ogg_opus_bytes, wav_bytes, webm_bytes
+from tests.audio_support import (
+    m4a_bytes,
+    mp3_tagged,
+    mp4_tags,
+    ogg_opus_bytes,
+    wav_bytes,
+    wav_tagged,
+    webm_bytes,
+)
 from tests.webapp.browser.axe import axe_violations
 from tests.webapp.browser.chromium import CHROMIUM_ARGS
 from tests.webapp.browser.conftest import PHONE
@@ -298,12 +306,14 @@ PLAY = """async (url) => {
 
 
 def test_chromium_plays_each_stored_format_from_the_route_in_ranges(phone, recorder_site, app):
+    """Each file sent with tags, as the store keeps it without them."""
+    text, place = "Amaia Zubiri, Zabalbide 47", "+43.26012-002.92534/"
     made = {
-        "wav": wav_bytes(2.0, rate=48_000, width=2),
-        "mp3": mp3_bytes(2.0),
-        "ogg": ogg_opus_bytes(2.0),
-        "webm": webm_bytes(2.0),
-        "m4a": m4a_bytes(2.0),
+        "wav": wav_tagged(wav_bytes(2.0, rate=48_000, width=2), text, place),
+        "mp3": mp3_tagged(2.0, text, place),
+        "ogg": ogg_opus_bytes(2.0, comments=(f"TITLE={text}",), binary=b"\x01" + text.encode()),
+        "webm": webm_bytes(2.0, tags=(text, place)),
+        "m4a": m4a_bytes(2.0, tags=mp4_tags(text, place), created=0xE1A2B3C4),
     }
     ranges: list[str] = []
     phone.on(
@@ -313,7 +323,8 @@ def test_chromium_plays_each_stored_format_from_the_route_in_ranges(phone, recor
     phone.goto(f"{recorder_site}/test/recorder")
     for ext, data in made.items():
         stored = audio_store(app).add(data)
-        assert stored.ext == ext
+        kept = audio_store(app).path(stored.key).read_bytes()
+        assert stored.ext == ext and text.encode() in data and text.encode() not in kept
         duration = phone.evaluate(PLAY, f"/media/audio/{stored.key}.{ext}")
         if ext == "webm":  # a live WebM has no Duration; the player learns it as it plays
             assert duration == float("inf") or abs(duration - 2.0) < 0.1

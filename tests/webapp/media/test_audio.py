@@ -1,5 +1,6 @@
-"""The audio store: recordings kept as sent, their type sniffed from the bytes, their length
-measured (mutagen, and the readers of what it cannot read), refused with a reason.
+"""The audio store: recordings kept as sent less their tags, their type sniffed from the
+bytes, their length measured (mutagen, and the readers of what it cannot read), refused
+with a reason.
 
 Real recordings from Chromium's MediaRecorder: ``tests/webapp/browser/test_recorder_browser.py``.
 """
@@ -7,19 +8,28 @@ Real recordings from Chromium's MediaRecorder: ``tests/webapp/browser/test_recor
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import struct
 import time
 from pathlib import Path
 
+import mutagen
 import pytest
 from mutagen.ogg import OggPage
 
 from tests.audio_support import (
+    VENDOR,
+    WEBM_DATE,
     fragmented_mp4_bytes,
     m4a_bytes,
     mp3_bytes,
+    mp3_tagged,
+    mp4_tags,
     ogg_opus_bytes,
+    ogg_vorbis_bytes,
     wav_bytes,
+    wav_tagged,
     webm_bytes,
 )
 from tests.image_support import png_with_text_bomb
@@ -32,9 +42,10 @@ from webapp.media.audio import (
     StoredAudio,
     audio_key,
     audio_store,
+    measure,
 )
 from webapp.media.containers import opus_packet_seconds
-from webapp.media.store import MediaError
+from webapp.media.store import MediaError, content_key
 
 ACCEPTED = [
     ("wav", "audio/wav", lambda: wav_bytes(2.0)),
@@ -63,16 +74,18 @@ IDS = [
 
 
 @pytest.mark.parametrize(("ext", "mime", "make"), ACCEPTED, ids=IDS)
-def test_each_format_is_stored_as_sent_with_its_type_and_length(tmp_path, ext, mime, make):
+def test_each_format_is_stored_with_its_type_and_length(tmp_path, ext, mime, make):
     data = make()
+    # A file without tags is kept byte for byte; the MP3 loses its ID3 title.
+    kept = mp3_bytes(2.0, id3=False) if data.startswith(b"ID3") else data
     store = AudioStore(tmp_path / "audio")
     stored = store.add(data)
     assert stored == StoredAudio(
-        hashlib.sha256(data).hexdigest()[:32], mime, ext, len(data), stored.duration_seconds
+        hashlib.sha256(kept).hexdigest()[:32], mime, ext, len(kept), stored.duration_seconds
     )
     assert stored.duration_seconds == pytest.approx(2.0, abs=0.05)
     assert store.path(stored.key) == tmp_path / "audio" / f"{stored.key}.{ext}"
-    assert store.path(stored.key).read_bytes() == data
+    assert store.path(stored.key).read_bytes() == kept
     assert stored.reference == f"audio:{stored.key}" and audio_key(stored.reference) == stored.key
     assert not [p for p in (tmp_path / "audio").iterdir() if p.name.startswith(".")]
 
@@ -141,6 +154,76 @@ NOT_AUDIO = {
 }
 
 
+# --- tags --------------------------------------------------------------------------------
+
+TEXT = "Amaia Zubiri, Zabalbide 47"  # a name and a street, each file's title
+PLACE = "+43.26012-002.92534/"  # a position, in ISO 6709 as phones write it
+MADE = 0xE1A2B3C4  # an MP4's creation time (2024), in seconds since 1904
+COMMENTS = (f"TITLE={TEXT}", f"LOCATION={PLACE}")
+TAGGED = {
+    "wav": (lambda: wav_tagged(wav_bytes(2.0), TEXT, PLACE), lambda: wav_bytes(2.0)),
+    "mp3": (lambda: mp3_tagged(2.0, TEXT, PLACE), lambda: mp3_bytes(2.0, id3=False)),
+    "ogg-opus": (
+        lambda: ogg_opus_bytes(2.0, comments=COMMENTS, binary=b"\x01" + TEXT.encode()),
+        lambda: ogg_opus_bytes(2.0),
+    ),
+    "ogg-vorbis": (
+        lambda: ogg_vorbis_bytes(2.0, comments=COMMENTS),
+        lambda: ogg_vorbis_bytes(2.0),
+    ),
+    "m4a": (lambda: m4a_bytes(2.0, tags=mp4_tags(TEXT, PLACE), created=MADE), None),
+    "fmp4": (lambda: fragmented_mp4_bytes(2.0, tags=mp4_tags(TEXT, PLACE)), None),
+    "webm": (lambda: webm_bytes(2.0, tags=(TEXT, PLACE)), None),
+}
+
+
+def _traces(data: bytes) -> list[bytes]:
+    """The texts, place and dates of TAGGED in ``data``, in any encoding a tag uses."""
+    found = [
+        text.encode(encoding)
+        for text in (TEXT, PLACE, "Zabalbide", "002.92534")
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+    ]
+    found += [struct.pack(">I", MADE), WEBM_DATE]
+    return [trace for trace in found if trace in data]
+
+
+@pytest.mark.parametrize("name", TAGGED)
+def test_a_recording_is_stored_without_its_tags_and_measured_the_same(tmp_path, name):
+    make, untagged = TAGGED[name]
+    data = make()
+    assert {TEXT.encode(), PLACE.encode()} <= set(_traces(data))
+    ext, seconds = measure(untagged() if untagged else data)
+    store = AudioStore(tmp_path)
+    stored = store.add(data)
+    kept = store.path(stored.key).read_bytes()
+    assert _traces(kept) == []
+    # As long as the file without tags (mutagen reckons a CBR MP3's length from its size,
+    # tags included: 2.03 s for this 2.01 s one as sent).
+    assert (stored.ext, stored.duration_seconds) == (ext, round(seconds, 3))
+    assert stored.key == content_key(kept) and stored.size_bytes == len(kept)
+    if untagged:  # dropped: the same sound however it was tagged is one file
+        assert kept == untagged()
+    else:  # blanked in place: every offset into the file stays true
+        assert len(kept) == len(data)
+    # What is kept is taken as it is (the same recording sent twice is stored once), and
+    # mutagen, where it reads tags, finds none.
+    assert store.add(kept) == stored and len(list(tmp_path.iterdir())) == 1
+    tags = mutagen.File(io.BytesIO(kept)).tags if name != "webm" else None
+    if name.startswith("ogg"):
+        assert list(tags) == [] and tags.vendor == VENDOR.decode()
+    else:
+        assert not tags
+
+
+def test_the_same_recording_tagged_twice_is_stored_once(tmp_path):
+    store = AudioStore(tmp_path)
+    first = store.add(mp3_tagged(3.0, TEXT, PLACE))
+    assert store.add(mp3_tagged(3.0, "Another title", "+40.41-003.70/")) == first
+    assert store.add(mp3_bytes(3.0)) == first  # the MP3 with its ID3 title
+    assert [p.name for p in tmp_path.iterdir()] == [f"{first.key}.mp3"]
+
+
 @pytest.mark.parametrize("name", NOT_AUDIO)
 def test_what_is_not_a_recording_is_refused_whatever_its_name(tmp_path, name):
     with pytest.raises(AudioError) as refused:
@@ -164,6 +247,7 @@ UNREADABLE = {
     "wav-no-sound": wav_bytes(0.0),
     "ogg-cut": _cut(ogg_opus_bytes(2.0)),
     "ogg-cut-in-a-page-header": _cut_after_last(ogg_opus_bytes(2.0), b"OggS", 10),
+    "ogg-chained": ogg_opus_bytes(2.0) + ogg_opus_bytes(2.0, serial=0x5EC0DE),
     "m4a-cut": _cut(m4a_bytes(2.0)),
     "fmp4-cut": _cut(fragmented_mp4_bytes(2.0)),
     "fmp4-no-fragments": fragmented_mp4_bytes(0.0),
