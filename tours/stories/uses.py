@@ -26,7 +26,7 @@ from tours.stories.consent import (
     USE_KITS,
     USE_TOUR_PAGES,
 )
-from tours.stories.document import Allowed, LeftOut, contribution_ids, for_use
+from tours.stories.document import Allowed, Credit, LeftOut, contribution_ids, credits, for_use
 from tours.stories.models import AUDIO, DECLINED, WITHDRAWN, Contribution
 from tours.tour.domain import Stop, Tour
 
@@ -72,6 +72,16 @@ def allowed(row: Contribution) -> Allowed:
 def allowed_for(db_session: Session, public_ids: Iterable[str]) -> dict[str, Allowed]:
     """``{public_id: Allowed}`` for the contributions of ``public_ids`` this site knows."""
     return {ident: allowed(row) for ident, row in _contributions(db_session, public_ids).items()}
+
+
+def told_by(stop: Stop, tour: Tour) -> tuple[Credit, ...]:
+    """The credits of the residents who told ``stop``'s texts, as each chose: a name, or
+    (``name`` None) a neighbour of their ``neighbourhood``, else of the tour's first
+    district, else of its city."""
+    place = tour.districts[0] if tour.districts else tour.city
+    return tuple(
+        Credit(c.contribution, c.name, c.neighbourhood or place) for c in credits(stop.extra)
+    )
 
 
 def why_not(row: Contribution | None, use: str) -> str:
