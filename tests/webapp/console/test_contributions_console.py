@@ -18,9 +18,9 @@ def test_the_guide_console_shows_what_guides_may_see_with_the_credit(app, client
     page = client.get(f"/console/departures/{world.walk_a}").get_data(as_text=True)
     # The stop only guides may see, its name and story, and its teller's credit.
     assert f"Mercado {MARK['guides']}" in page and f"Historia {MARK['guides']}" in page
-    assert "Told by Jon" in page
-    assert "Told by Amina &lt;b&gt;Haddad&lt;/b&gt;" in page
-    assert "Told by a neighbour of San Francisco" in page
+    assert "Told by <bdi>Jon</bdi>" in page
+    assert "Told by <bdi>Amina &lt;b&gt;Haddad&lt;/b&gt;</bdi>" in page
+    assert "Told by a neighbour of <bdi>San Francisco</bdi>" in page
     script = client.get(f"/console/departures/{world.walk_a}/stops/mercado/script")
     assert script.status_code == 200 and MARK["guides"] in script.get_data(as_text=True)
     # The tour pages' entries still hold nothing of it: only the guide console's does.

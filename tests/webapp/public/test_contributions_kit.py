@@ -44,8 +44,8 @@ def test_the_kit_leaves_out_what_consent_keeps_from_kits_and_says_why(app, clien
     assert f"{MARK['named']}-t" in files[f"{SLUG}/{SLUG}.geojson"]
     assert "Amina <b>Haddad</b>: Parada plaza" in files[f"{SLUG}/CREDITS.txt"]
     printable = files[f"{SLUG}/stops.html"]
-    assert "Told by Amina &lt;b&gt;Haddad&lt;/b&gt;" in printable
-    assert "Told by Mei" in printable  # her text is in; only her photo and recording are not
+    assert "Told by <bdi>Amina &lt;b&gt;Haddad&lt;/b&gt;</bdi>" in printable
+    assert "Told by <bdi>Mei</bdi>" in printable  # her text is in, not her photo and recording
 
 
 def test_exports_leave_out_what_consent_keeps_from_exports(app, runner, tmp_path):

@@ -61,9 +61,9 @@ def test_the_page_shows_each_credit_as_chosen_and_plays_the_recording(app, clien
     publish(app)
     page = client.get(f"/tours/{SLUG}?lang=ar").get_data(as_text=True)
     # Named, escaped (the teller's name is text, not markup), and anonymous.
-    assert "رواية Amina &lt;b&gt;Haddad&lt;/b&gt;" in page
+    assert "رواية <bdi>Amina &lt;b&gt;Haddad&lt;/b&gt;</bdi>" in page
     assert "<b>Haddad" not in page
-    assert "رواية أحد سكان San Francisco" in page
+    assert "رواية أحد سكان <bdi>San Francisco</bdi>" in page
     key = AUDIO_KEYS["named"]
     assert f'<audio controls preload="none" src="/media/audio/{key}.mp3"' in page
     # The transcript is beside the player, visible, in Arabic, its markup escaped.
@@ -81,8 +81,8 @@ def test_the_page_shows_each_credit_as_chosen_and_plays_the_recording(app, clien
 def test_a_transcript_in_another_language_is_marked(app, client):
     publish(app)
     page = client.get(f"/tours/{SLUG}?lang=en").get_data(as_text=True)
-    assert "Told by Amina &lt;b&gt;Haddad&lt;/b&gt;" in page
-    assert "Told by a neighbour of San Francisco" in page
+    assert "Told by <bdi>Amina &lt;b&gt;Haddad&lt;/b&gt;</bdi>" in page
+    assert "Told by a neighbour of <bdi>San Francisco</bdi>" in page
     assert "Transcript, in Arabic" in page
     assert 'lang="ar" dir="rtl"' in page.split("Transcript, in Arabic", 1)[1][:300]
 
