@@ -41,7 +41,7 @@ MARK = {
     "nophotos": "MARKNOPHOTO6a1f",
 }
 IMAGE_KEYS = {"named": "1" * 32, "nophotos": "2" * 32}
-AUDIO_KEYS = {"named": "3" * 64, "nophotos": "4" * 32}
+AUDIO_KEYS = {"named": "3" * 32, "nophotos": "4" * 32}
 
 CONSENTS = {
     "named": dict(

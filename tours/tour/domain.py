@@ -30,18 +30,14 @@ TOUR_KEYS = (
     "languages", "duration_minutes", "licence", "credits", "sample",
 )  # fmt: skip
 #: The types of recording Bidean stores itself (``audio:<key>`` media, with their ``mime``)
-#: and the file extension each is served with (``/media/audio/<key>.<ext>``).
+#: and the file extension each is served with (``/media/audio/<key>.<ext>``): those of
+#: ``webapp.media.audio.MIME_TYPES``, the audio store's.
 RECORDING_TYPES = {
     "audio/ogg": "ogg",
-    "audio/opus": "opus",
     "audio/webm": "webm",
-    "audio/mpeg": "mp3",
     "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
-    "audio/aac": "aac",
+    "audio/mpeg": "mp3",
     "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/wave": "wav",
 }
 
 STOP_KEYS = (

@@ -26,9 +26,9 @@ from tours.tour.domain import RECORDING_TYPES, STOP_STATUSES
 MEDIA_TYPES = ("image", "audio", "video")
 # An image in Bidean's own media store (webapp/media/store.py): "media:" and its key.
 STORED_MEDIA = re.compile(r"media:[0-9a-f]{32}")
-# A recording in Bidean's own audio store (webapp/media/audio.py): "audio:" and the hash of
-# its bytes (32 or 64 hexadecimal digits).
-STORED_AUDIO = re.compile(r"audio:(?:[0-9a-f]{32}|[0-9a-f]{64})")
+# A recording in Bidean's own audio store (webapp/media/audio.py): "audio:" and its key,
+# the hash of its bytes (32 hexadecimal digits, as an image's).
+STORED_AUDIO = re.compile(r"audio:[0-9a-f]{32}")
 # A resident's contribution (tours.stories): "ctb-" and its random letters and digits.
 CONTRIBUTION_ID = re.compile(r"ctb-[a-z0-9]{1,20}")
 # The stop's language maps a contribution may have written (``texts``: "story.ar").

@@ -50,7 +50,7 @@ def contributed_media(draw, languages):
     if draw(st.booleans()):
         media.append({"url": "media:" + "a" * 32, "type": "image", "contribution": public_id})
     recording = {
-        "url": "audio:" + draw(st.sampled_from(["b" * 32, "c" * 64])),
+        "url": "audio:" + draw(st.sampled_from(["b" * 32, "c" * 32])),
         "type": "audio",
         "contribution": public_id,
         "mime": draw(st.sampled_from(["audio/ogg", "audio/mpeg", "audio/webm"])),
