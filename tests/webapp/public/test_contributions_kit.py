@@ -10,6 +10,8 @@ import zipfile
 
 from tests.stories_support import AUDIO_KEYS, IMAGE_KEYS, MARK, SLUG
 from tests.webapp.public.test_contributions_shown import publish
+from tours.tour.store import get_document
+from webapp.common.database import get_db
 
 LEFT_OUT = (
     MARK["anonymous"],  # this site only
@@ -64,3 +66,14 @@ def test_exports_leave_out_what_consent_keeps_from_exports(app, runner, tmp_path
     path.write_text(exported, encoding="utf-8")
     # What is left imports again (a new version of the tour).
     assert runner.invoke(args=["import", str(path)]).exit_code == 0
+
+
+def test_a_fork_for_another_city_holds_only_what_kits_may(app, runner):
+    publish(app)
+    result = runner.invoke(args=["fork", SLUG, "--city", "Wrocław", "--with-scripts"])
+    assert result.exit_code == 0, result.output
+    with get_db(app).transaction() as db_session:  # the stored draft, not an export of it
+        stored = json.dumps(get_document(db_session, f"{SLUG}-wroclaw"), ensure_ascii=False)
+    assert MARK["named"] in stored
+    for marker in (MARK["anonymous"], MARK["guides"]):
+        assert marker not in stored
