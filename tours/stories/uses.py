@@ -188,16 +188,20 @@ def _typed(media: list[dict[str, Any]], rows: Mapping[str, Contribution]) -> Non
             del item["mime"]
 
 
+def _names_contributions(stop: Stop) -> bool:
+    return bool(stop.extra.get("contributions")) or any(m.contribution for m in stop.media)
+
+
 def tour_for_use(db_session: Session, tour: Tour, use: str) -> Filtered:
     """``tour`` as ``use`` may show it, and what it left out, per stop.
 
     One statement when the tour names contributions, none when it names none.
     """
+    if not any(_names_contributions(stop) for stop in tour.stops):
+        return Filtered(tour)  # most tours: nothing to read, nothing to copy
     features = [stop.to_feature(with_scripts=True) for stop in tour.stops]
     document = {"type": "FeatureCollection", "features": features}
     ids = contribution_ids(document)
-    if not ids:
-        return Filtered(tour)
     rows = _contributions(db_session, ids)
     shown, left_out = for_use(document, use, {i: allowed(row) for i, row in rows.items()})
     before = {f["properties"]["id"]: f["properties"] for f in features}

@@ -16,6 +16,7 @@ from tours.tour.store import save_tour
 from webapp.common.bytecache import byte_cache
 from webapp.common.database import get_db
 from webapp.common.httpcache import Encoded, PiecedBody
+from webapp.common.tourcache import tour_cache
 from webapp.public.pagecache import PageShell
 
 HIDDEN = (
@@ -123,3 +124,25 @@ def test_a_withdrawn_contribution_is_shown_nowhere_even_in_its_version(app, clie
     for body in (page, geojson, json.dumps(client.get(f"/api/tours/{SLUG}").get_json())):
         assert MARK["named"] not in body and AUDIO_KEYS["named"] not in body
     assert "Amina" not in page and "<audio" not in page
+
+
+def test_forget_drops_every_entry_a_tour_left_in_the_caches(app, client):
+    """For a change that makes no new version (the withdrawal helper's hook)."""
+    publish(app)
+    for url in (f"/tours/{SLUG}", f"/api/tours/{SLUG}.geojson", "/"):
+        assert client.get(url).status_code == 200
+    kinds = {"tour", "summary", "geojson", "page", "fragment", "map", "tour-for-guides"}
+
+    def entries() -> list:
+        return [
+            key
+            for key in byte_cache(app)._items
+            if isinstance(key, tuple) and key[0] in kinds and SLUG in key[1:3]
+        ]
+
+    held = entries()
+    assert {key[0] for key in held} >= {"tour", "geojson", "page", "fragment", "map"}
+    with app.app_context():
+        assert tour_cache().forget(SLUG) == len(held)
+    assert entries() == []
+    assert MARK["named"] not in cached_text(app)
