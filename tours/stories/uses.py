@@ -220,7 +220,7 @@ def tour_for_use(db_session: Session, tour: Tour, use: str) -> Filtered:
         for stop_id, what, why in _omissions(before, left_out, rows, use)
     ]
     omissions += [
-        Omission(stop_id, None, ("the stop",), "none of its name or story may be shown")
+        Omission(stop_id, None, ("the stop",), "its name or its story may not be shown")
         for stop_id in sorted(gone)
     ]
     place = {stop.id: n for n, stop in enumerate(tour.stops)}

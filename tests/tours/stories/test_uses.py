@@ -54,7 +54,7 @@ def test_tour_pages_leave_out_what_their_consent_keeps_from_them(db_transaction)
         "Stop `cortes` (Parada cortes): photos left out: photos not consented.",
         "Stop `cortes` (Parada cortes): recording left out: recording not consented.",
         "Stop `mercado`: story left out: the teller did not consent to this site's tour pages.",
-        "Stop `mercado`: the stop left out: none of its name or story may be shown.",
+        "Stop `mercado`: the stop left out: its name or its story may not be shown.",
     ]
     assert all(marker not in " ".join(filtered.lines) for marker in MARK.values())
 
