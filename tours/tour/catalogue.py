@@ -24,8 +24,9 @@ from tours.tour.geometry import Itinerary
 #: Images a card may take its cover from: the first ones of the published stops in
 #: walking order (the web layer picks the first that Bidean stores itself).
 COVER_CANDIDATES = 10
-#: Bumped when the facts change shape; older facts are worked out again from the document.
-FACTS_VERSION = 1
+#: Bumped when the facts change shape or meaning; older facts are worked out again from
+#: the document.  2: a resident's photo is never a cover.
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def catalogue_facts(tour: Tour, itinerary: Itinerary | None = None) -> dict[str,
         }
         for stop in (stops[i] for i in itinerary.order)
         for media in stop.media
-        if media.type == "image"
+        # A resident's photo may appear only where their consent allows, which these
+        # facts (stored once with the version) cannot know: never a catalogue's cover.
+        if media.type == "image" and media.contribution is None
     ][:COVER_CANDIDATES]
     return {
         "facts": FACTS_VERSION,

@@ -10,6 +10,8 @@ translation file that changes no text).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from guides import audit
@@ -21,6 +23,8 @@ from tours.content.workflows.drafts import PublishOutcome
 from tours.content.workflows.editing import Change, SavedEdit
 from tours.content.workflows.fork import ForkResult
 from tours.content.workflows.fork import fork_tour as store_fork
+from tours.stories.consent import USE_KITS
+from tours.stories.uses import document_for_use
 from tours.tour.store import WITHDRAWN, tour_record
 
 
@@ -154,11 +158,16 @@ def fork_tour(
     *,
     with_scripts: bool = False,
 ) -> ForkResult:
-    """Store a copy of the tour for another city as a draft (``tour.fork``, on the copy).
+    """Store a copy of the tour for another city as a draft (``tour.fork``, on the copy),
+    holding residents' contributions only as their consent allows kits and exports.
 
     Raises ``TourNotFound`` and ``ForkError`` (a bad city or slug).
     """
-    result = store_fork(db_session, slug, city, new_slug, with_scripts=with_scripts)
+
+    def shown(document: dict[str, Any]) -> dict[str, Any]:
+        return document_for_use(db_session, document, USE_KITS)[0]
+
+    result = store_fork(db_session, slug, city, new_slug, with_scripts=with_scripts, shown=shown)
     audit.record(
         db_session,
         actor,

@@ -26,6 +26,8 @@ from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
 from tours.i18n import is_valid_tag, normalize_tag
+from tours.stories.consent import USE_KITS
+from tours.stories.uses import document_for_use
 from tours.text import SLUG_PATTERN, slugify
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
@@ -252,11 +254,16 @@ def export_command(
         try:
             with db.transaction() as db_session:
                 document = export_document(db_session, slug, version)
+                # An export goes to other cities: residents' contributions only as their
+                # consent allows kits and exports (never one "for this site only").
+                document, left_out = document_for_use(db_session, document, USE_KITS)
                 if not with_scripts:
                     document = without_scripts(document)
         except TourNotFound as exc:
             click.echo(f"{exc} List the stored tours with `bidean tours`.", err=True)
             raise click.exceptions.Exit(1) from None
+    for line in left_out:
+        click.echo(f"left out: {line}", err=True)
     if fmt == "gpx":
         props = document["features"][0]["properties"]
         chosen = language or (props.get("languages") or ["en"])[0]

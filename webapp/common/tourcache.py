@@ -38,6 +38,8 @@ from tours.booking.departures import (
 from tours.content.publishing.export import to_geojson
 from tours.db import reading, utcnow
 from tours.errors import TourNotFound
+from tours.stories.consent import USE_GUIDE_SCRIPTS, USE_TOUR_PAGES
+from tours.stories.uses import tour_for_use
 from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
 from tours.tour.domain import Stop, Tour, offered
 from tours.tour.geometry import Itinerary, Leg
@@ -58,6 +60,7 @@ VERSIONS_KEY = "bidean_current_versions"
 SOME_VERSIONS_KEY = "bidean_some_current_versions"
 # The kinds of entry this module keeps in the byte cache (the first item of their keys).
 TOUR, SUMMARY, GEOJSON = "tour", "summary", "geojson"
+GUIDES = "tour-for-guides"  # a tour as the guide console may show it
 ORDER = "catalogue-order"
 UPCOMING = "upcoming"  # a tour's upcoming departures, by departures version
 
@@ -130,7 +133,7 @@ class TourCache:
         self.pace_kmh = pace_kmh
         self.cache = cache
         # Kinds of entry keyed ``(kind, slug, version, ...)``: a new version drops the old.
-        self.versioned_kinds = {TOUR, SUMMARY, GEOJSON}
+        self.versioned_kinds = {TOUR, SUMMARY, GEOJSON, GUIDES}
 
     def __len__(self) -> int:
         return self.cache.count(TOUR)
@@ -214,6 +217,26 @@ class TourCache:
             raise TourNotFound(slug)
         return self._entry(db_session, slug, version)
 
+    def for_guides(self, db_session: Session, slug: str) -> CachedTour:
+        """The current version of ``slug`` as the guide console may show it: residents'
+        contributions as their consent allows guides' scripts (``get`` is the public's,
+        as tour pages allow); raises ``TourNotFound``."""
+        version = request_versions_of(db_session, [slug]).get(slug)
+        if version is None:
+            raise TourNotFound(slug)
+        key = (GUIDES, slug, version)
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = self._build(db_session, get_tour(db_session, slug, version), USE_GUIDE_SCRIPTS)
+            self.cache.put(key, entry, deep_size(entry))
+        return entry
+
+    def forget(self, slug: str) -> int:
+        """Drop every entry of ``slug`` (built tours, summaries, bodies, pages, maps): for
+        a change that makes no new version, such as a contribution withdrawn."""
+        kinds = frozenset(self.versioned_kinds)
+        return self.cache.discard(lambda key: not _of_slug(key, kinds, slug))
+
     def live(self, db: Database, slug: str, upcoming: int) -> LiveTour:
         """The current version of ``slug`` and its next ``upcoming`` departures with their
         guides' names; raises ``TourNotFound``.
@@ -263,7 +286,9 @@ class TourCache:
         def serialise() -> Encoded:
             with db.transaction() as db_session:
                 stored = get_tour(db_session, slug, version)
-            document = to_geojson(stored.tour.to_document(published_only=True))
+                # Residents' contributions as their consent allows this site's pages.
+                tour = tour_for_use(db_session, stored.tour, USE_TOUR_PAGES).tour
+            document = to_geojson(tour.to_document(published_only=True))
             body = geojson.dumps(document, ensure_ascii=False).encode()
             # Big bodies: brotli 5 compresses 3.5 MB in well under a second; 11 takes ~10 s.
             return Encoded(body, br_quality=11 if len(body) < 256_000 else 5, gzip_level=6)
@@ -278,16 +303,20 @@ class TourCache:
         if entry is not None:
             return entry
         # Built outside the lock: two threads may both build a new version once, harmlessly.
-        entry = self._build(get_tour(db_session, slug, version))
+        entry = self._build(db_session, get_tour(db_session, slug, version))
         self.cache.put((TOUR, slug, version), entry, deep_size(entry))
         # Entries of the versions this one replaces will never be asked for again.
         kinds = frozenset(self.versioned_kinds)
         self.cache.discard(lambda key: not _older_version(key, kinds, slug, version))
         return entry
 
-    def _build(self, stored: StoredTour) -> CachedTour:
-        # Visitors are offered the declared languages only: partial translations wait.
-        tour = offered(stored.tour)
+    def _build(
+        self, db_session: Session, stored: StoredTour, use: str = USE_TOUR_PAGES
+    ) -> CachedTour:
+        # Residents' contributions only as their consent allows ``use``: the cache (and
+        # every page, body and summary made from it) never holds more.  Visitors are
+        # offered the declared languages only: partial translations wait.
+        tour = offered(tour_for_use(db_session, stored.tour, use).tour)
         itinerary = tour.itinerary(self.pace_kmh)
         summary = summarize(tour, stored.version, itinerary, self.pace_kmh)
         lean = StoredTour(stored.slug, stored.version, tour.without_route(itinerary))
@@ -298,6 +327,14 @@ def _encoded_size(body: Encoded) -> int:
     """A served body with room for its compressed forms, made later (at most ~30% of it
     for GeoJSON: coordinates compress well)."""
     return len(body.body) * 13 // 10
+
+
+def _of_slug(key: Hashable, kinds: frozenset[str], slug: str) -> bool:
+    """An entry of ``slug``: ``(kind, slug, …)`` of ``kinds``, or its map ``("map",
+    "tour", slug, …)``."""
+    if not isinstance(key, tuple) or len(key) < 3:
+        return False
+    return (key[0] in kinds and key[1] == slug) or key[:3] == ("map", "tour", slug)
 
 
 def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int) -> bool:
@@ -311,14 +348,16 @@ def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int
 
 
 def with_route(stored: StoredTour) -> StoredTour:
-    """``stored`` with its route: a cached (lean) tour's is read again from the database,
-    keeping the itinerary already planned (so it is not planned again), and offering
-    the same languages as the cached tour (``offered``)."""
+    """``stored`` (a tour as tour pages show it) with its route: a cached (lean) tour's is
+    read again from the database, keeping the itinerary already planned (so it is not
+    planned again), with residents' contributions as tour pages may show them and
+    offering the same languages as the cached tour (``offered``)."""
     if stored.tour.route:
         return stored
     with get_db().transaction() as db_session:
         loaded = get_tour(db_session, stored.slug, stored.version)
-    tour = replace(offered(loaded.tour), planned=stored.tour.planned)
+        shown = tour_for_use(db_session, loaded.tour, USE_TOUR_PAGES).tour
+    tour = replace(offered(shown), planned=stored.tour.planned)
     return StoredTour(loaded.slug, loaded.version, tour)
 
 

@@ -12,6 +12,8 @@ from guides.scripts import ScriptView, own_scripts, script_for
 from tours.booking.departures import slug_of
 from tours.booking.models import Departure
 from tours.i18n import Resolved
+from tours.stories.document import Credit
+from tours.stories.uses import told_by
 from tours.tour.domain import Stop
 from tours.tour.geometry import Leg
 from webapp.common.departure_views import DepartureView, departure_view
@@ -27,15 +29,17 @@ class StopScreen:
     story: Resolved | None
     leg: Leg | None
     next_name: Resolved | None
+    told_by: tuple[Credit, ...] = ()  # the residents who told it, credited as they chose
 
 
 @dataclass(frozen=True)
 class DepartureScreen:
     departure: Departure
     view: DepartureView
-    cached: CachedTour
+    cached: CachedTour  # as the guide console may show it (residents' consent)
     roster: Roster
     stops: list[StopScreen]
+    public: CachedTour  # as tour pages show it: its map is the tour page's
 
 
 def _resolved(text, lang: str, default: str) -> Resolved | None:
@@ -59,6 +63,7 @@ def stop_screens(cached: CachedTour, language: str, own: dict) -> list[StopScree
                 story=_resolved(stop.story, language, default),
                 leg=leg,
                 next_name=_resolved(following.name, language, default) if following else None,
+                told_by=told_by(stop, cached.tour),
             )
         )
     return screens
@@ -67,7 +72,7 @@ def stop_screens(cached: CachedTour, language: str, own: dict) -> list[StopScree
 def departure_screen(db_session: Session, departure: Departure) -> DepartureScreen:
     """Everything the departure page shows; scripts are the departure's guide's versions."""
     slug = slug_of(db_session, departure)
-    cached = tour_cache().get(db_session, slug)
+    cached = tour_cache().for_guides(db_session, slug)
     own = own_scripts(db_session, departure.guide_id, slug)
     view = departure_view(departure, departure.language, slug, cached)
     return DepartureScreen(
@@ -76,6 +81,7 @@ def departure_screen(db_session: Session, departure: Departure) -> DepartureScre
         cached=cached,
         roster=roster(db_session, departure.id),
         stops=stop_screens(cached, departure.language, own),
+        public=tour_cache().get(db_session, slug),
     )
 
 

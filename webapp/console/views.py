@@ -213,7 +213,7 @@ def departure(departure_id: int) -> Response:
             abort(404)
         messages = walk_messages.history(db_session, departure_id)
         debrief = debriefs.debrief_of(db_session, departure_id)
-    map_html = tour_map_html(screen.cached.stored, found.language)
+    map_html = tour_map_html(screen.public.stored, found.language)
     page = render_template(
         "console/departure.html",
         screen=screen,

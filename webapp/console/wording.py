@@ -55,6 +55,9 @@ CODE_SENTENCES = {
     "profile.approximate-route": _l(
         "The route is only straight lines between the stops: redraw it in the editor."
     ),
+    "profile.audio-transcript": _l(
+        "A recording has no transcript yet: write what is said in at least one language."
+    ),
     "profile.stop-far-from-route": _l("A stop is far from the route."),
     "profile.licence-not-spdx": _l("The licence is not one Bidean knows, such as CC-BY-SA-4.0."),
     "profile.timezone": _l("The time zone is not known; write one such as Europe/Madrid."),

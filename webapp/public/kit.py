@@ -2,8 +2,10 @@
 
 Public, like the tour page: drafts and withdrawn tours answer 404 (the tour cache knows
 only published tours).  The zip is built by ``tours.content.publishing.kit.build_kit`` from the
-public tour (no scripts, nothing about bookings); the headings of its printable stop
-list are this site's translations, each section in its own language.
+public tour (no scripts, nothing about bookings), holding residents' contributions only
+as their consent allows kits (never one "for this site only"), its README listing what
+was left out and why; the headings of its printable stop list are this site's
+translations, each section in its own language.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from flask_babel import force_locale, gettext
 
 from tours.content.publishing.kit import build_kit
 from tours.i18n import base_language
+from tours.stories.consent import USE_KITS
+from tours.stories.uses import tour_for_use
+from tours.tour.domain import offered
+from tours.tour.store import get_tour
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES
-from webapp.common.tourcache import tour_cache, with_route
+from webapp.common.tourcache import tour_cache
 from webapp.common.urls import public_url_for
 from webapp.public.views import bp
 
@@ -35,6 +41,10 @@ def kit_labels(languages: Iterable[str]) -> dict[str, dict[str, str]]:
                 "credits": gettext("Credits"),
                 "licence": gettext("Licence"),
                 "minutes": gettext("About %(minutes)s minutes", minutes="{minutes}"),
+                "told_by": gettext("Told by %(name)s", name="{name}"),
+                "told_by_neighbour": gettext(
+                    "Told by a neighbour of %(district)s", district="{district}"
+                ),
             }
     return labels
 
@@ -43,14 +53,17 @@ def kit_labels(languages: Iterable[str]) -> dict[str, dict[str, str]]:
 def tour_kit(slug: str) -> Response:
     """The tour as GeoJSON and GPX, a printable stop list, credits, translation files."""
     with get_db().transaction() as db_session:
-        cached = tour_cache().get(db_session, slug)
-    # The cached tour is lean (no route); the kit needs the whole stored version.
-    tour, version = with_route(cached.stored).tour, cached.stored.version
+        version = tour_cache().get(db_session, slug).stored.version
+        # The cached tour is lean (no route) and as tour pages show it; the kit needs the
+        # whole stored version, as kits may show it.
+        filtered = tour_for_use(db_session, get_tour(db_session, slug, version).tour, USE_KITS)
+    tour = offered(filtered.tour)
     body = build_kit(
         tour,
         version,
         labels=kit_labels(tour.languages),
         source_url=public_url_for("public.tour_page", slug=slug),
+        left_out=filtered.lines,
     )
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}-kit-v{version}.zip"'

@@ -31,6 +31,8 @@ from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
 from tours.i18n import Fallback, LocalizedText, Resolved
+from tours.stories.document import Credit
+from tours.stories.uses import told_by
 from tours.tour.catalogue import TourSummary, group_by_place
 from tours.tour.domain import Media, Stop
 from tours.tour.geometry import Leg
@@ -117,12 +119,23 @@ def fallback_note(texts: Iterable[Resolved | None], lang: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class RecordingView:
+    """A recording Bidean stores, played from the stop, its transcript beside the player."""
+
+    src: str
+    mime: str | None
+    transcript: Resolved | None
+    transcript_paragraphs: list[str]
+
+
+@dataclass(frozen=True)
 class MediaView:
     url: str | None
     type: str
     caption: Resolved | None
     credit: str | None
     image: ImageView | None = None  # an image Bidean stores and serves itself
+    recording: RecordingView | None = None  # a resident's recording, played here
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,7 @@ class StopView:
     leg: Leg | None
     next_number: int | None
     next_name: Resolved | None
+    told_by: tuple[Credit, ...] = ()  # the residents who told it, credited as they chose
 
 
 def media_view(media: Media, lang: str, default: Fallback, subject: LocalizedText) -> MediaView:
@@ -159,6 +173,31 @@ def media_view(media: Media, lang: str, default: Fallback, subject: LocalizedTex
         resolve(media.caption, lang, default),
         media.credit,
         image,
+        recording_view(media, lang, default),
+    )
+
+
+def recording_src(media: Media) -> str | None:
+    """Where a stored recording is served: ``/media/audio/<key>.<ext>`` (route
+    ``media.audio``); None for any other media, or a recording of an unknown type."""
+    ext = media.recording_extension
+    if ext is None:
+        return None
+    key = media.url.removeprefix("audio:")
+    if "media.audio" in current_app.view_functions:
+        return url_for("media.audio", key=key, ext=ext)
+    return f"{request.script_root}/media/audio/{key}.{ext}"
+
+
+def recording_view(media: Media, lang: str, default: Fallback) -> RecordingView | None:
+    """A stored recording with its transcript in ``lang`` (else the fallback chain, marked
+    by its own language on the page)."""
+    src = recording_src(media)
+    if src is None:
+        return None
+    transcript = resolve(media.transcript, lang, default)
+    return RecordingView(
+        src, media.mime, transcript, paragraphs(transcript.text) if transcript else []
     )
 
 
@@ -202,6 +241,7 @@ def stop_views(cached: CachedTour, lang: str, fallback: tuple[str, ...] = ()) ->
                 leg=leg,
                 next_number=index + 2 if following else None,
                 next_name=resolve(following.name, lang, default) if following else None,
+                told_by=told_by(stop, cached.tour),
             )
         )
     return views

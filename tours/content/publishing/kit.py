@@ -12,7 +12,9 @@ Contents (``<slug>`` is the tour's slug)::
 
 Only what the public already sees goes in: the document is the tour's public one
 (published stops, no guide scripts), and nothing about bookings or bookers exists in a
-tour document.  The GeoJSON is exactly what ``bidean import`` reads back into an equal
+tour document.  The caller gives the tour with residents' contributions only as their
+consent allows kits, and the lines saying what was left out and why (``left_out``), which
+the README lists.  The GeoJSON is exactly what ``bidean import`` reads back into an equal
 tour (the public tour: its stops numbered 1, 2, 3… in walking order).
 The zip is reproducible: same tour version, same bytes.
 """
@@ -21,12 +23,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import geojson
 
 from tours.content.publishing.export import licence_url, to_geojson, to_gpx
-from tours.content.publishing.kit_html import printable_html
+from tours.content.publishing.kit_html import printable_html, tellers
 from tours.content.translation.translation_csv import write_csv
 from tours.content.translation.translations import PUBLIC_FIELDS, counted_stops, tour_texts
 from tours.tour.domain import Tour
@@ -74,8 +76,18 @@ tour is imported on your site, make a fresh file there and copy your texts into 
 
 `bidean translations report SLUG` shows what is still missing in each language.
 
-Images named `media:…` in the GeoJSON are stored on the original site; replace them
-with your own photos.  The guides' scripts are not part of the kit.
+Images named `media:…` and recordings named `audio:…` in the GeoJSON are stored on the
+original site; replace them with your own.  The guides' scripts are not part of the kit.
+"""
+
+LEFT_OUT = """
+## Left out
+
+Residents told some of this tour's stories, and each chose where their story, photos and
+recording may appear. What they did not agree to share in kits and exports is not in
+this kit:
+
+{lines}
 """
 
 
@@ -87,6 +99,7 @@ def _write(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 
 def credits_text(tour: Tour) -> str:
+    default = tour.default_language
     lines = [tour.title.get_text(tour.default_language), ""]
     for language in tour.credits.languages:
         lines += [f"[{language}]", tour.credits[language].strip(), ""]
@@ -95,6 +108,13 @@ def credits_text(tour: Tour) -> str:
     if isinstance(copyright, dict) and (copyright.get("author") or copyright.get("year")):
         held = " ".join(str(copyright[k]) for k in ("year", "author") if copyright.get(k))
         lines += [f"Copyright © {held}", ""]
+    told = [
+        f"- {name or f'a neighbour of {place}'}: {stop.name.get_text(default) or stop.id}"
+        for stop in tour.ordered_public_stops()
+        for name, place in tellers(stop, tour)
+    ]
+    if told:
+        lines += ["Told by residents (credited as each chose):", *told, ""]
     lines.append(f"Licence: {tour.licence} ({licence_url(tour.licence)})")
     return "\n".join(lines) + "\n"
 
@@ -118,11 +138,13 @@ def build_kit(
     *,
     labels: Mapping[str, Mapping[str, str]] | None = None,
     source_url: str | None = None,
+    left_out: Sequence[str] = (),
 ) -> bytes:
     """The kit of ``tour`` (a stored, published version) as zip bytes.
 
     ``labels`` are the printable list's headings per language (English by default);
-    ``source_url`` is the public page of the tour, named in the README.
+    ``source_url`` is the public page of the tour, named in the README; ``left_out`` the
+    README's lines of what residents' consent kept out of the kit, and why.
     """
     document = public_document(tour)
     slug, default = tour.slug, tour.default_language
@@ -141,6 +163,11 @@ def build_kit(
                 source=f"; original at {source_url}" if source_url else "",
                 languages=", ".join(tour.languages),
                 source_language=default,
+            )
+            + (
+                LEFT_OUT.format(lines="\n".join(f"- {line}" for line in left_out))
+                if left_out
+                else ""
             ),
         )
         _write(

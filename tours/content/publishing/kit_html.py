@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from html import escape
 
 from tours.i18n import base_language
-from tours.tour.domain import Tour
+from tours.tour.domain import Stop, Tour
 
 RTL = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "dv", "ckb", "sd", "ug"})
 
@@ -22,6 +22,8 @@ DEFAULT_LABELS = {
     "credits": "Credits",
     "licence": "Licence",
     "minutes": "About {minutes} minutes",
+    "told_by": "Told by {name}",
+    "told_by_neighbour": "Told by a neighbour of {district}",
 }
 
 STYLE = """
@@ -46,6 +48,30 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in parts)
 
 
+def tellers(stop: Stop, tour: Tour) -> list[tuple[str | None, str]]:
+    """The credit of each resident's contribution to ``stop`` (its ``contributions``, see
+    ``tours.stories.document``): the name they chose (None: anonymous) and the place an
+    anonymous teller is a neighbour of (else the tour's first district, else its city)."""
+    found = []
+    for entry in stop.extra.get("contributions") or ():
+        if not isinstance(entry, Mapping) or entry.get("withdrawn"):
+            continue
+        place = entry.get("neighbourhood") or (tour.districts[0] if tour.districts else tour.city)
+        found.append((entry.get("credit") or None, str(place)))
+    return found
+
+
+def _told(stop: Stop, tour: Tour, said: Mapping[str, str]) -> str:
+    """The stop's credit lines, each name isolated (``bdi``) in the section's direction."""
+    lines = [
+        escape(said["told_by"]).replace("{name}", f"<bdi>{escape(name)}</bdi>")
+        if name
+        else escape(said["told_by_neighbour"]).replace("{district}", f"<bdi>{escape(place)}</bdi>")
+        for name, place in tellers(stop, tour)
+    ]
+    return "".join(f'<p class="meta told-by">{line}</p>' for line in lines)
+
+
 def _direction(language: str) -> str:
     return "rtl" if base_language(language) in RTL else "ltr"
 
@@ -62,7 +88,8 @@ def printable_html(tour: Tour, labels: Mapping[str, Mapping[str, str]] | None = 
         for stop in stops:
             name = stop.name.get(language) or stop.name.get_text(language, tour.default_language)
             story = stop.story.get(language, "")
-            items.append(f"<li><h3>{escape(name)}</h3>{_paragraphs(story)}</li>")
+            told = _told(stop, tour, said)
+            items.append(f"<li><h3>{escape(name)}</h3>{_paragraphs(story)}{told}</li>")
         summary = tour.summary.get(language, "")
         duration = ""
         if tour.duration_minutes:

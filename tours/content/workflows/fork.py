@@ -24,7 +24,7 @@ The caller owns the transaction.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,13 +178,18 @@ def fork_tour(
     new_slug: str | None = None,
     *,
     with_scripts: bool = False,
+    shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> ForkResult:
     """Store a fork of the current version of ``slug`` as a draft; raises ``TourNotFound``
-    for an unknown tour and ``ForkError`` for a bad city or slug."""
+    for an unknown tour and ``ForkError`` for a bad city or slug.  ``shown`` gives the
+    document as it may go to another city (residents' contributions as their consent
+    allows kits and exports)."""
     city = check_city(city)
     record = tour_record(db_session, slug)
     version = record.current_version
     document = get_document(db_session, slug, version)
+    if shown is not None:
+        document = shown(document)
     target = (new_slug or "").strip() or fork_slug(slug, city)
     if len(target) > SLUG_MAX or not SLUG_PATTERN.match(target):
         raise ForkError(
