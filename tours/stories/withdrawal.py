@@ -92,6 +92,60 @@ class Withdrawal:
         return [change.slug for change in self.tours]
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What a withdrawal would remove, for the teller's confirmation page."""
+
+    public_id: str
+    status: str
+    title: str
+    language: str
+    created_at: datetime
+    photos: int
+    recording: bool
+    #: ``(slug, title by language)`` of each published tour whose public version shows it.
+    tours: list[tuple[str, dict[str, str]]]
+
+
+def preview(db_session: Session, public_id: str) -> Preview:
+    """The contribution ``public_id`` as its confirmation page describes it; raises
+    ``ContributionNotFound``."""
+    found = db_session.scalar(
+        select(Contribution)
+        .where(Contribution.public_id == public_id)
+        .options(selectinload(Contribution.media))
+    )
+    if found is None:
+        raise ContributionNotFound(f"No contribution {public_id}.")
+    shown = db_session.execute(
+        select(TourRecord.slug, TourVersionRecord.title, TourVersionRecord.document)
+        .join(
+            TourVersionRecord,
+            (TourVersionRecord.tour_id == TourRecord.id)
+            & (TourVersionRecord.version == TourRecord.current_version),
+        )
+        .where(
+            TourRecord.status == PUBLISHED,
+            cast(TourVersionRecord.document, Text).like(f"%{public_id}%"),
+        )
+        .order_by(TourRecord.slug)
+    )
+    return Preview(
+        found.public_id,
+        found.status,
+        found.title,
+        found.language,
+        found.created_at,
+        photos=sum(1 for m in found.media if m.kind == IMAGE),
+        recording=any(m.kind == AUDIO for m in found.media),
+        tours=[
+            (slug, dict(title or {}))
+            for slug, title, document in shown
+            if public_id in contribution_ids(document)
+        ],
+    )
+
+
 def _locked(db_session: Session, ident: int | str) -> Contribution:
     text = str(ident)
     column = Contribution.public_id if text.startswith(PUBLIC_ID_PREFIX) else Contribution.id
