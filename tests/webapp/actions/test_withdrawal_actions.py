@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from guides.audit import Actor
-from tests.webapp.withdrawal.support import MARKER, build_world, tables_holding
+from tests.webapp.withdrawal.support import CONTACT, MARKER, build_world, tables_holding
 from tours.stories.contributions import ContributionNotFound
 from tours.stories.models import WITHDRAWN, Contribution
 from webapp.actions.withdrawal import MediaStores, withdraw_contribution
 from webapp.common.database import get_db
+from webapp.mail import worker
 from webapp.media.audio import audio_store
 from webapp.media.store import store_for
 
@@ -79,3 +80,18 @@ def test_a_failing_disk_does_not_undo_the_withdrawal(app, caplog):
     assert result.committed and result.files_deleted == 0
     assert "files not done: OSError" in caplog.text
     assert tables_holding(app) == {}
+
+
+def test_the_mail_worker_forgets_the_address_once_the_confirmation_left(app):
+    world = build_world(app)
+    with app.app_context(), get_db(app).transaction(write_lock=True) as db_session:
+        result = withdraw_contribution(
+            db_session, COORDINATOR, world.public_id, media_stores=stores(app)
+        )
+    worker.run_periodic(app)  # the confirmation waits: its address stays in the outbox
+    in_outbox = {"outbox_messages.recipient", "outbox_messages.raw"}
+    assert tables_holding(app, [CONTACT]) == {CONTACT: in_outbox}
+    sent = worker.drain(app, [result.confirmation])
+    assert [outcome.result for outcome in sent] == [worker.SENT]
+    worker.run_periodic(app)
+    assert tables_holding(app, [CONTACT]) == {}

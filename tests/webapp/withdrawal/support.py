@@ -225,6 +225,9 @@ def public_copies(client) -> dict[str, str]:
     }
     for name, response in responses.items():
         assert response.status_code == 200, name
+    # No copy kept downstream without asking again: a withdrawal must reach it at once.
+    assert responses["kit"].headers["Cache-Control"] == "public, no-cache"
+    assert responses["page"].headers["Cache-Control"] == "private, no-cache"
     texts = {"page": responses["page"].get_data(as_text=True)}
     for name in ("api", "geojson"):  # JSON escapes what is not ASCII: read it back
         texts[name] = json.dumps(json.loads(responses[name].get_data()), ensure_ascii=False)
