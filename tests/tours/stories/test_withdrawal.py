@@ -39,12 +39,12 @@ from tours.stories.withdrawal import (
     PLACEHOLDER,
     TODO_CODE,
     preview,
-    without_names,
     withdraw,
+    without_names,
 )
 from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
-from tours.tour.store import DRAFT, PUBLISHED, WITHDRAWN as TOUR_WITHDRAWN
-from tours.tour.store import save_document, set_status
+from tours.tour.store import DRAFT, PUBLISHED, save_document, set_status
+from tours.tour.store import WITHDRAWN as TOUR_WITHDRAWN
 
 MARKER = "zq7-marker-Ümlaut"
 STORY = f"Mi abuela abrió la tienda en 1972. {MARKER} Todavía huele a café."
