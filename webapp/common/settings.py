@@ -274,13 +274,7 @@ SETTINGS: tuple[Setting, ...] = (
         "5 per hour;20 per day",
         "per client, on group request forms sent (`/groups`)",
     ),
-    Setting(
-        "SHARE_RATE_LIMIT",
-        Kind.TEXT,
-        "10 per hour;40 per day",
-        "per client, on residents' proposals sent (`/share`); a workshop's shared network"
-        " sends several",
-    ),
+    Setting("SHARE_RATE_LIMIT", Kind.TEXT, "10 per hour;40 per day", "per client, on stories sent"),
     Setting(
         "CONSOLE_LOGIN_RATE_LIMIT",
         Kind.TEXT,
@@ -309,13 +303,7 @@ SETTINGS: tuple[Setting, ...] = (
         "largest upload (all files together) of the console's import page; the rest of the"
         " site takes `MAX_CONTENT_LENGTH`",
     ),
-    Setting(
-        "SHARE_UPLOAD_MB",
-        Kind.NUMBER,
-        60.0,
-        "largest proposal (`/share`: up to 5 photos and a recording of at most 20 MB"
-        " together)",
-    ),
+    Setting("SHARE_UPLOAD_MB", Kind.NUMBER, 60.0, "largest `/share` upload: photos and recording"),
     Setting(
         "IMPORT_STAGING_MINUTES",
         Kind.NUMBER,

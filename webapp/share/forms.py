@@ -102,6 +102,14 @@ def language_choices(interface: str, content_languages: tuple[str, ...]) -> list
     return [named[0], *sorted(named[1:], key=lambda pair: pair[1].casefold())]
 
 
+def credit_choices() -> list[tuple[str, Any]]:
+    return list(words.CREDIT_OPTIONS)
+
+
+def licence_choices() -> list[tuple[str, Any]]:
+    return list(words.LICENCE_OPTIONS)
+
+
 def _coordinate(text: str | None, limit: float) -> float | None:
     try:
         value = float((text or "").strip())
@@ -143,7 +151,7 @@ class ShareForm(FlaskForm):
     photos = MultipleFileField(_l("Photos (optional)"))
     audio = FileField(_l("A recording of your story (optional)"))
 
-    credit = RadioField(words.CREDIT_QUESTION, choices=words.CREDIT_OPTIONS, validate_choice=False)
+    credit = RadioField(words.CREDIT_QUESTION, choices=credit_choices, validate_choice=False)
     credit_name = StringField(
         words.CREDIT_NAME_LABEL,
         validators=[
@@ -157,9 +165,7 @@ class ShareForm(FlaskForm):
     kits = BooleanField(words.KITS_LABEL)
     photos_consent = BooleanField(words.PHOTOS_LABEL)
     audio_consent = BooleanField(words.AUDIO_LABEL)
-    licence = RadioField(
-        words.LICENCE_QUESTION, choices=words.LICENCE_OPTIONS, validate_choice=False
-    )
+    licence = RadioField(words.LICENCE_QUESTION, choices=licence_choices, validate_choice=False)
     age = Question(_l("Your age"))
     age_16_or_over = BooleanField(words.AGE_LABEL)
     guardian_name = StringField(

@@ -119,6 +119,7 @@ def store_uploads(form: ShareForm, stores: Stores) -> Stored | None:
     upload = form.audio.data
     if upload and upload.filename:
         data = _read(upload, MAX_AUDIO_BYTES)
+        known = stores.audio.path(content_key(data)) is not None
         try:
             recording = None if len(data) > MAX_AUDIO_BYTES else stores.audio.add(data)
         except AudioError as error:
@@ -127,7 +128,8 @@ def store_uploads(form: ShareForm, stores: Stores) -> Stored | None:
             if recording is None:
                 form.audio.errors.append(audio_problem("too_large"))
             else:
-                stored.added_audio.append(recording.key)
+                if not known:
+                    stored.added_audio.append(recording.key)
                 stored.media.append(
                     StoredMedia(
                         kind=AUDIO,

@@ -23,6 +23,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    current_app,
     redirect,
     render_template,
     request,
@@ -38,7 +39,7 @@ from webapp.common.database import get_db
 from webapp.common.errors import keep_out_of_caches
 from webapp.common.forms.consent import wording
 from webapp.common.forms.csrf import expired_form_note
-from webapp.common.i18n import current_language
+from webapp.common.i18n import current_language, format_number
 from webapp.common.limits import body_limit, body_limit_bytes
 from webapp.common.maps import json_for_script
 from webapp.mail import worker
@@ -67,7 +68,7 @@ FORM_ENDPOINTS = ("share.share_form", "share.tour_share_form")
 
 
 def _too_large_message() -> str:
-    mb = f"{float(body_limit_bytes(LIMIT_KEY)) / 1024 / 1024:g}"
+    mb = format_number(float(current_app.config[LIMIT_KEY]), "#,##0.##")
     return gettext(
         "The photos and recording together are larger than %(mb)s MB: choose fewer or smaller"
         " photos, or a shorter recording.",
@@ -90,9 +91,7 @@ def _page_data(where: places.Where, restore: bool) -> str:
             "messages": {
                 "tooLarge": _too_large_message(),
                 "tooManyPhotos": gettext("Choose at most 5 photos."),
-                "pinAt": gettext(
-                    "Your pin is at %(lat)s, %(lon)s.", lat="%(lat)s", lon="%(lon)s"
-                ),
+                "pinAt": gettext("Your pin is at %(lat)s, %(lon)s.", lat="%(lat)s", lon="%(lon)s"),
                 "noPin": gettext("No pin on the map yet."),
                 "pin": gettext("Your pin"),
             },
@@ -117,7 +116,7 @@ def _offer_choices(form: ShareForm, where: places.Where, lang: str) -> None:
     form.tour.choices = [("", gettext("No particular tour"))] + [
         (summary.slug, summary.title_in(lang).text) for summary in where.tours
     ]
-    form.stop.choices = [("", gettext("No stop"))] + where.stops
+    form.stop.choices = [("", gettext("No stop")), *where.stops]
     form.language.choices = [
         *language_choices(lang, where.content_languages),
         (OTHER_LANGUAGE, gettext("Another language…")),
