@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from tests.audio_support import wav_bytes
 from tests.webapp.pages_support import store_document
@@ -31,10 +33,11 @@ def png_bytes(colour: str = "orange", size: tuple[int, int] = (64, 48)) -> bytes
     return out.getvalue()
 
 
-def pixel_bomb() -> bytes:
-    """A small PNG of 100 megapixels: one colour compresses to almost nothing."""
+def pixel_bomb(side: int = 7_000) -> bytes:
+    """A small PNG of ``side``² pixels (49 megapixels: more than the store's 40, fewer than
+    Pillow's own warning at 89): one colour compresses to almost nothing."""
     out = io.BytesIO()
-    Image.new("1", (10_000, 10_000)).save(out, "PNG", optimize=True)
+    Image.new("1", (side, side)).save(out, "PNG", optimize=True)
     data = out.getvalue()
     assert len(data) < 200_000
     return data
@@ -87,7 +90,20 @@ def with_media(data: dict[str, object], photos=(), audio: bytes | None = None, n
 
 
 def send(client, url: str, data: dict[str, object], **kwargs):
-    return client.post(url, data=data, content_type="multipart/form-data", **kwargs)
+    """POST ``data`` as a browser's multipart form.  Encoded here, in memory: the test
+    client spools a large body into a temporary file it never closes."""
+    values: MultiDict[str, object] = MultiDict()
+    for name, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, tuple):
+                stream, filename = item
+                item = FileStorage(
+                    stream, filename=filename, content_type="application/octet-stream"
+                )
+            values.add(name, item)
+    boundary, body = encode_multipart(values)
+    content_type = f'multipart/form-data; boundary="{boundary}"'
+    return client.post(url, data=body, content_type=content_type, **kwargs)
 
 
 def a_recording(seconds: float = 3.0) -> bytes:
