@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from tests.audio_support import wav_bytes
 from tests.webapp.browser.axe import axe_violations
+from tests.webapp.browser.chromium import CHROMIUM_ARGS
 from tests.webapp.browser.conftest import PHONE
 from tests.webapp.share.support import png_bytes
 from tours.db import make_engine, make_sessionmaker, transaction
@@ -172,5 +174,59 @@ def test_a_tour_chosen_on_the_form_opens_its_form_with_the_text(browser, share_s
         assert page.locator("[data-language-other]").is_visible()
         page.fill("#language_other", "ti")
         assert page.locator("#story").get_attribute("lang") == "ti"
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def microphone_browser(browser, chromium_path, tmp_path_factory):
+    """Another Chromium whose microphone plays a generated recording, allowed at once."""
+    voice = tmp_path_factory.mktemp("microphone") / "voice.wav"
+    voice.write_bytes(wav_bytes(3.0, rate=48_000, width=2))
+    launched = browser.browser_type.launch(
+        executable_path=str(chromium_path),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={voice}",
+        ],
+        headless=True,
+    )
+    yield launched
+    launched.close()
+
+
+def test_a_story_recorded_on_the_phone_is_sent_with_the_form(microphone_browser, share_server):
+    context = microphone_browser.new_context(**{**PHONE, "locale": "en"})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    title = "Recorded at the bridge REC-4kd"
+    try:
+        page.goto(f"{share_server.url}/tours/{SLUG}/share")
+        _ready(page)
+        page.fill("#title", title)
+        page.select_option("#stop", "sf-03")
+        page.check("#credit-3")  # anonymous
+        page.check("#tour_pages")
+        page.check("#audio_consent")
+        page.check("#licence-0")
+        page.check("#age_16_or_over")
+        page.get_by_role("button", name="Record", exact=True).click()
+        page.get_by_role("status").filter(has_text="Recording now…").wait_for()
+        time.sleep(2.5)
+        page.get_by_role("button", name="Stop recording").click()
+        page.get_by_role("status").filter(has_text="Recorded: listen to it").wait_for()
+        page.click("[data-send]")  # no text: the recording is the story
+        page.wait_for_url(re.compile(r".*/share/received$"))
+        with transaction(share_server.factory) as db_session:
+            stored = db_session.scalars(
+                select(Contribution).where(Contribution.title == title)
+            ).one()
+            assert (stored.stop_id, stored.story) == ("sf-03", "")
+            (recording,) = stored.media
+            assert recording.kind == "audio" and recording.mime in ("audio/webm", "audio/ogg")
+            assert 1.5 < recording.duration_seconds < 4.0
+            assert "a neighbour of San Francisco" in stored.consent.wording
     finally:
         context.close()
