@@ -30,6 +30,7 @@ from tours.booking.models import OutboxMessage
 from tours.stories.consent import ConsentChoices
 from tours.stories.models import Contribution
 from webapp import create_app
+from webapp.actions.links import read_withdrawal_token
 from webapp.common.database import get_db
 from webapp.common.forms.consent import wording
 from webapp.media.audio import audio_store
@@ -110,8 +111,6 @@ def test_a_story_with_a_photo_and_a_recording_is_stored_with_its_consent(app, cl
     link = re.search(r'<a href="(http://localhost/share/withdraw/[^"]+)"', page)[1]
     token = link.rsplit("/", 1)[1]
     with app.test_request_context("/"):
-        from webapp.actions.links import read_withdrawal_token
-
         assert read_withdrawal_token(token) == stored.public_id
     again = client.get("/share/received?lang=fr").get_data(as_text=True)
     assert "/share/withdraw/" not in again

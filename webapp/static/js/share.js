@@ -47,6 +47,11 @@
     return text;
   }
 
+  // A number kept left to right inside a right-to-left sentence (its minus sign too).
+  function isolated(text) {
+    return "\u2066" + text + "\u2069";
+  }
+
   function inputs(form, name) {
     return Array.prototype.slice.call(form.querySelectorAll("[name='" + name + "']"));
   }
@@ -235,7 +240,7 @@
     var say = function () {
       var at = lon.value && lat.value;
       status.textContent = at
-        ? fill(data.messages.pinAt, { lat: Number(lat.value).toFixed(5), lon: Number(lon.value).toFixed(5) })
+        ? fill(data.messages.pinAt, { lat: isolated(Number(lat.value).toFixed(5)), lon: isolated(Number(lon.value).toFixed(5)) })
         : data.messages.noPin;
     };
     var draw = function () {
