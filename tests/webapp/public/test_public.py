@@ -73,11 +73,15 @@ def test_catalogue_groups_by_city_then_district_and_lists_each_tour_once(client,
     cities = page.root.find_all("section", "city")
     assert [city.find("h2").text for city in cities] == ["Bilbao"]
     districts = cities[0].find_all("section", "district")
-    # Each tour sits under the first district it names, and districts are alphabetical.
+    # Each tour sits under the first district it names, and districts are alphabetical;
+    # each district invites its residents to share a place or a story.
     assert [(d.find("h3").text, [a.attrs["href"] for a in d.find_all("a")]) for d in districts] == [
-        ("Bilbao La Vieja", ["/tours/bilbao-la-vieja-crossings"]),
-        ("San Francisco", ["/tours/san-francisco-voices"]),
-        ("Zabala", ["/tours/zabala-kitchens-and-workshops"]),
+        (
+            "Bilbao La Vieja",
+            ["/share?district=Bilbao+La+Vieja", "/tours/bilbao-la-vieja-crossings"],
+        ),
+        ("San Francisco", ["/share?district=San+Francisco", "/tours/san-francisco-voices"]),
+        ("Zabala", ["/share?district=Zabala", "/tours/zabala-kitchens-and-workshops"]),
     ]
 
 
