@@ -1,3 +1,5 @@
-"""Images served by Bidean itself: the store of re-encoded copies (``store``: what
-``bidean media add`` and the importers put in) and the ``media`` blueprint that serves
-them, with how a page shows one (``views``).  Imports no other blueprint."""
+"""Images and recordings served by Bidean itself: the store of re-encoded images
+(``store``: what ``bidean media add`` and the importers put in), the store of residents'
+recordings, kept as sent once sniffed and measured (``audio``, with the container readers
+mutagen lacks in ``containers``), and the ``media`` blueprint that serves both, with how a
+page shows an image (``views``).  Imports no other blueprint."""

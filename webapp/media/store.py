@@ -134,6 +134,19 @@ class MediaStore:
         assert stored is not None
         return stored
 
+    def delete(self, key: str) -> bool:
+        """Remove an image's copies from disk; False when none were stored."""
+        if not KEY.fullmatch(key):
+            return False
+        folder = self.root / key
+        if not folder.is_dir():
+            return False
+        # Renamed first, then removed: a reader finds the whole image or none of it.
+        doomed = Path(tempfile.mkdtemp(prefix=f".{key}-gone-", dir=self.root))
+        os.replace(folder, doomed / key)
+        shutil.rmtree(doomed)
+        return True
+
     def add_file(self, path: Path) -> StoredImage:
         with _readable(path):
             _check_size(path.stat().st_size, path)
