@@ -38,6 +38,8 @@ from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401
 from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
 from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
+from webapp.console.stories import entry as _console_story_entry  # noqa: F401  (its routes)
+from webapp.console.stories import views as _console_stories  # noqa: F401  (its routes)
 from webapp.feedback.views import bp as feedback_bp
 from webapp.groups import limiter as groups_limiter
 from webapp.groups.views import bp as groups_bp

@@ -40,15 +40,12 @@ from tours.db import utcnow
 from tours.errors import BideanError, TourNotFound
 from tours.i18n import is_valid_tag, normalize_tag
 from tours.stories import contributions as stories
+from tours.stories import placing
 from tours.stories.consent import (
-    CREDIT_ANONYMOUS,
-    LICENCE_CC_BY,
-    LICENCE_CC_BY_SA,
     METHOD_WEB,
     ConsentProblem,
 )
 from tours.stories.contributions import ConsentGiven, ConsentRefused, Proposal
-from tours.stories.document import mark
 from tours.stories.models import (
     ACCEPTED,
     AUDIO,
@@ -59,6 +56,7 @@ from tours.stories.models import (
     Contribution,
     ContributionEdit,
 )
+from tours.stories.placing import AcceptRefused
 from tours.text import SLUG_MAX, SLUG_PATTERN, single_line, slugify, unstorable
 from tours.tour.store import newest_version, save_document, tour_record
 from webapp.actions.links import withdrawal_token
@@ -74,10 +72,6 @@ mail.register_subjects(CONTRIBUTION_SUBJECTS)
 
 MAX_REASON = 2000  # characters of a decline's reason
 MAX_TITLE = 200  # the title column
-PROFILE = "bidean-tour/1"
-# A new tour's first route: a few metres east of its one stop, marked approximate so it
-# stays on the to-do list until a coordinator draws the walk in the editor.
-FIRST_ROUTE_STEP = 0.0001
 INTO_NEW_STOP, INTO_STOP, INTO_NEW_TOUR = "new_stop", "stop", "new_tour"
 
 
@@ -93,16 +87,6 @@ class ContributionClosed(BideanError):
     def __init__(self, contribution: Contribution) -> None:
         super().__init__(f"Contribution {contribution.id} is {contribution.status}.")
         self.status = contribution.status
-
-
-class AcceptRefused(BideanError):
-    """The contribution cannot go where asked; ``field`` names the form field, ``reason``
-    the rule (``no-pin``, ``story-exists``, ``slug``, ``slug-taken``, ``city``)."""
-
-    def __init__(self, field: str, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.reason = reason
 
 
 # -- entering a workshop's contribution ---------------------------------------------------
@@ -191,93 +175,6 @@ def _open(found: Contribution) -> Contribution:
     return found
 
 
-def _route_props(document: Mapping[str, Any]) -> dict[str, Any]:
-    return document["features"][0]["properties"]
-
-
-def _district(document: Mapping[str, Any]) -> str | None:
-    """The tour's district an anonymous teller is "a neighbour of" (its first)."""
-    districts = _route_props(document).get("districts") or []
-    first = districts[0] if districts else None
-    return first if isinstance(first, str) and first.strip() else None
-
-
-def _stop_props(document: Mapping[str, Any], stop_id: str) -> dict[str, Any]:
-    for feature in document["features"]:
-        props = feature.get("properties") or {}
-        if feature["geometry"]["type"] == "Point" and props.get("id") == stop_id:
-            return props
-    raise EditError(f"stop-{stop_id}", f"The tour has no stop {stop_id!r}.")
-
-
-def _has_language(texts: Any, tag: str) -> bool:
-    return isinstance(texts, Mapping) and any(k.lower() == tag.lower() for k in texts)
-
-
-def _media_items(found: Contribution) -> list[dict[str, Any]]:
-    """The contribution's photos and recording as media objects, as far as consent goes."""
-    consent = found.consent
-    items: list[dict[str, Any]] = []
-    for media in found.media:
-        if media.kind == IMAGE and consent.photos:
-            items.append({"url": media.url, "type": "image", "contribution": found.public_id})
-        elif media.kind == AUDIO and consent.audio:
-            item = {"url": media.url, "type": "audio", "contribution": found.public_id}
-            if found.transcript:
-                item["transcript"] = dict(found.transcript)
-            items.append(item)
-    return items
-
-
-def _with_media(document: dict[str, Any], stop_id: str, found: Contribution) -> dict[str, Any]:
-    props = _stop_props(document, stop_id)
-    kept = [m for m in props.get("media") or () if m.get("contribution") != found.public_id]
-    media = [*kept, *_media_items(found)]
-    if media:
-        props["media"] = media
-    else:
-        props.pop("media", None)
-    return document
-
-
-def _placed(
-    found: Contribution, stop_id: str, new_stop: bool, neighbourhood: str | None, doc: dict
-) -> dict[str, Any]:
-    """``doc`` with the contribution on ``stop_id`` (a new stop at its pin when
-    ``new_stop``): its title as the stop's name (a new stop's, or an existing stop's that
-    lacks one in its language), its story, its marks, photos and recording."""
-    tag = normalize_tag(found.language)
-    texts: list[str] = []
-    title = single_line(found.title or "").strip()
-    if new_stop:
-        if found.lon is None or found.lat is None:
-            raise AcceptRefused("target", "no-pin", "This contribution has no pin on the map.")
-        doc = editing.add_stop(doc, found.lon, found.lat, title, tag, stop_id)
-        texts += [f"name.{tag}"] if title else []
-    else:
-        props = _stop_props(doc, stop_id)
-        if (found.story or "").strip() and _has_language(props.get("story"), tag):
-            raise AcceptRefused(
-                "stop", "story-exists", f"Stop {stop_id} has a story in {tag} already."
-            )
-        if title and not _has_language(props.get("name"), tag):
-            doc = editing.set_stop_text(doc, stop_id, "name", tag, title)
-            texts.append(f"name.{tag}")
-    if (found.story or "").strip():
-        doc = editing.set_stop_text(doc, stop_id, "story", tag, found.story)
-        texts.append(f"story.{tag}")
-    anonymous = found.consent.credit == CREDIT_ANONYMOUS
-    doc = mark(
-        doc,
-        stop_id,
-        found.public_id,
-        texts,
-        credit=None if anonymous else found.consent.credit_name,
-        neighbourhood=neighbourhood if anonymous else None,
-    )
-    return _with_media(doc, stop_id, found)
-
-
 def accept_into_draft(
     db_session: Session,
     actor: Actor,
@@ -305,7 +202,7 @@ def accept_into_draft(
         stop_id = (
             editing.new_stop_id(row.document) if new_stop else destination.stop_id  # type: ignore[union-attr]
         )
-        change = partial(_placed, found, stop_id, new_stop, _district(row.document))
+        change = partial(placing.placed, found, stop_id, new_stop, placing.district(row.document))
         saved = editing.save_edit(
             db_session, slug, row.version, change, editor=actor.name, options=options
         )
@@ -315,7 +212,7 @@ def accept_into_draft(
     found.accepted_tour, found.accepted_stop = slug, stop_id
     found.decided_at = utcnow()
     db_session.flush()
-    items = _media_items(found)
+    items = placing.media_items(found)
     audit.record(
         db_session,
         actor,
@@ -342,40 +239,6 @@ def _new_slug(db_session: Session, found: Contribution, asked: str) -> str:
     raise AcceptRefused("slug", "slug-taken", f"A tour {slug!r} exists already.")
 
 
-def _first_document(found: Contribution, slug: str, destination: NewTour) -> dict[str, Any]:
-    """A new tour's document before its stop: what the contribution says of it; the rest
-    (summary, a drawn route, a licence for a "this site only" story) stays to do."""
-    tag = normalize_tag(found.language)
-    assert found.lon is not None and found.lat is not None
-    lon, lat = found.lon, found.lat
-    east = lon + FIRST_ROUTE_STEP if lon + FIRST_ROUTE_STEP <= 180 else lon - FIRST_ROUTE_STEP
-    props: dict[str, Any] = {
-        "profile": PROFILE,
-        "slug": slug,
-        "city": destination.city,
-        "languages": [tag],
-        "districts": [destination.district.strip()] if destination.district.strip() else [],
-        "approximate_route": True,
-    }
-    title = single_line(found.title or "").strip()
-    if title:
-        props["title"] = {tag: title}
-    if destination.timezone.strip():
-        props["timezone"] = destination.timezone.strip()
-    if found.consent.licence in (LICENCE_CC_BY, LICENCE_CC_BY_SA):
-        props["licence"] = found.consent.licence
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [[lon, lat], [east, lat]]},
-                "properties": props,
-            }
-        ],
-    }
-
-
 def _into_new_tour(
     db_session: Session,
     actor: Actor,
@@ -390,19 +253,13 @@ def _into_new_tour(
     except ForkError as error:
         raise AcceptRefused("city", "city", str(error)) from error
     slug = _new_slug(db_session, found, destination.slug)
-    destination = NewTour(city, slug, destination.district, destination.timezone)
     stop_id = "stop-1"
-    document = _placed(
-        found,
-        stop_id,
-        True,
-        destination.district.strip() or None,
-        _first_document(found, slug, destination),
-    )
+    first = placing.first_document(found, slug, city, destination.district, destination.timezone)
+    document = placing.placed(found, stop_id, True, destination.district.strip() or None, first)
     checked = editing.check_document(document, slug, options or ValidationOptions())
     if checked.refused:
         raise EditRefused(checked.refused)
-    route = _route_props(checked.document)
+    route = checked.document["features"][0]["properties"]
     version = save_document(
         db_session,
         checked.document,
@@ -508,30 +365,6 @@ def edit_contribution(
     return Edited(found, edit, changed, version, mailed)
 
 
-def _edited_texts(found: Contribution, doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` with the accepted contribution's marked texts and transcript as edited."""
-    try:
-        props = _stop_props(doc, found.accepted_stop or "")
-    except EditError:
-        return doc  # the stop was removed in the editor since: nothing of it to follow
-    entry = next(
-        (e for e in props.get("contributions") or () if e.get("id") == found.public_id), {}
-    )
-    for pointer in entry.get("texts") or ():
-        field_name, _, tag = pointer.partition(".")
-        if field_name in editing.STOP_TEXT_FIELDS:
-            text = found.title if field_name == "name" else found.story
-            doc = editing.set_stop_text(doc, found.accepted_stop or "", field_name, tag, text)
-    props = _stop_props(doc, found.accepted_stop or "")
-    for media in props.get("media") or ():
-        if media.get("contribution") == found.public_id and media.get("type") == "audio":
-            if found.transcript:
-                media["transcript"] = dict(found.transcript)
-            else:
-                media.pop("transcript", None)
-    return doc
-
-
 def _follow_in_draft(
     db_session: Session, actor: Actor, found: Contribution, options: ValidationOptions | None
 ) -> int | None:
@@ -546,7 +379,7 @@ def _follow_in_draft(
         db_session,
         found.accepted_tour,
         row.version,
-        partial(_edited_texts, found),
+        partial(placing.edited_texts, found),
         editor=actor.name,
         options=options,
     )
