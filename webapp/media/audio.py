@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from flask import Flask
 
 AUDIO_SCHEME = "audio:"
-MAX_AUDIO_BYTES = 20 * 1024 * 1024
+MB = 1024 * 1024
+MAX_AUDIO_BYTES = 20 * MB
 MAX_AUDIO_SECONDS = 600
 # The type each extension is served as; the extension is the sniffed container's.
 MIME_TYPES = {
@@ -124,8 +125,8 @@ def measure(data: bytes) -> tuple[str, float]:
     if len(data) > MAX_AUDIO_BYTES:
         raise AudioError(
             TOO_LARGE,
-            f"This recording is {len(data) / 1e6:.1f} MB; recordings may be at most"
-            f" {MAX_AUDIO_BYTES / 1e6:.0f} MB.",
+            f"This recording is {len(data) / MB:.1f} MB; recordings may be at most"
+            f" {MAX_AUDIO_BYTES // MB} MB.",
         )
     ext = sniff(data)
     try:

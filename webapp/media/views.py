@@ -1,8 +1,11 @@
-"""The media route and how a page shows a stored image.
+"""The media routes and how a page shows a stored image.
 
 ``/media/<key>/<width>.webp`` serves the copies the media store (``webapp.media.store``)
-made; the URLs never change for a key, so they are cached for a year.  Pages show a
-stored image with ``image_view``: its ``srcset`` lists every width kept.
+made; ``/media/audio/<key>.<ext>`` a resident's recording as the audio store
+(``webapp.media.audio``) keeps it, in ranges for a player that seeks.  The URLs never
+change for a key, so they are cached for a year.  A recording withdrawn is deleted from
+disk and is not found from that request on: nothing here remembers which files exist.
+Pages show a stored image with ``image_view``: its ``srcset`` lists every width kept.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, current_app, send_file, url_for
 
 from tours.i18n import Fallback, LocalizedText, Resolved
+from webapp.media.audio import MIME_TYPES, audio_store
 from webapp.media.store import MediaStore, media_key, store_for
 
 bp = Blueprint("media", __name__)
@@ -74,4 +78,23 @@ def image(key: str, width: int) -> Response:
     response = send_file(path, mimetype="image/webp", max_age=CACHE_SECONDS, conditional=True)
     response.cache_control.immutable = True
     response.cache_control.public = True
+    return response
+
+
+@bp.get("/media/audio/<key>.<ext>")
+def audio(key: str, ext: str) -> Response:
+    """A stored recording, whole or in byte ranges; its URL never changes, so caches keep it."""
+    path = audio_store(current_app).path(key)
+    if path is None or path.suffix != f".{ext}" or ext not in MIME_TYPES:
+        abort(404)
+    try:
+        # The key is the hash of the bytes: a strong ETag for the file and its ranges.
+        response = send_file(
+            path, mimetype=MIME_TYPES[ext], etag=key, max_age=CACHE_SECONDS, conditional=True
+        )
+    except FileNotFoundError:  # withdrawn since it was looked up
+        abort(404)
+    response.cache_control.immutable = True
+    response.cache_control.public = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
