@@ -29,6 +29,21 @@ TOUR_KEYS = (
     "profile", "slug", "title", "summary", "city", "timezone", "districts",
     "languages", "duration_minutes", "licence", "credits", "sample",
 )  # fmt: skip
+#: The types of recording Bidean stores itself (``audio:<key>`` media, with their ``mime``)
+#: and the file extension each is served with (``/media/audio/<key>.<ext>``).
+RECORDING_TYPES = {
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/webm": "webm",
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/x-m4a": "m4a",
+    "audio/aac": "aac",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+}
+
 STOP_KEYS = (
     "id", "name", "story", "community", "order", "credits", "status",
     "accessibility", "dwell_minutes", "media", "script",
@@ -59,6 +74,32 @@ class Media:
     caption: LocalizedText = field(default_factory=LocalizedText)
     credit: str | None = None
     alt: LocalizedText = field(default_factory=LocalizedText)  # what an image shows
+    #: The resident's contribution (``ctb-…``) this photo or recording comes from.
+    contribution: str | None = None
+    #: A recording's words per language (the page shows it beside the player).
+    transcript: LocalizedText = field(default_factory=LocalizedText)
+    #: A stored recording's type (``audio/ogg``…), which names its file's extension.
+    mime: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Media:
+        return cls(
+            data["url"],
+            data["type"],
+            _text(data.get("caption")),
+            data.get("credit"),
+            _text(data.get("alt")),
+            data.get("contribution"),
+            _text(data.get("transcript")),
+            data.get("mime"),
+        )
+
+    @property
+    def recording_extension(self) -> str | None:
+        """The extension a stored recording is served with (None: not one, or no type)."""
+        if self.type != "audio" or not self.url.startswith("audio:"):
+            return None
+        return RECORDING_TYPES.get(self.mime or "")
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
@@ -68,6 +109,9 @@ class Media:
                 "caption": _opt_text(self.caption),
                 "alt": _opt_text(self.alt),
                 "credit": self.credit,
+                "contribution": self.contribution,
+                "transcript": _opt_text(self.transcript),
+                "mime": self.mime,
             }
         )
 
@@ -100,12 +144,7 @@ class Stop:
     @classmethod
     def from_feature(cls, feature: Mapping[str, Any]) -> Stop:
         props = feature.get("properties") or {}
-        media = tuple(
-            Media(
-                m["url"], m["type"], _text(m.get("caption")), m.get("credit"), _text(m.get("alt"))
-            )
-            for m in props.get("media") or ()
-        )
+        media = tuple(Media.from_json(m) for m in props.get("media") or ())
         return cls(
             id=props["id"],
             position=tuple(float(v) for v in feature["geometry"]["coordinates"]),

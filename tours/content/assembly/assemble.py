@@ -56,10 +56,11 @@ from tours.tour.geometry import RouteGeometry
 
 _LINES = ("LineString", "MultiLineString")
 _AREAS = ("Polygon", "MultiPolygon")
-#: Warnings that still keep a draft from being published: a route drawn as straight lines.
-#: Texts in languages the tour does not declare are no longer among them: they are
-#: partial translations (``profile.partial-language``).
-TODO_WARNINGS = frozenset(("profile.approximate-route",))
+#: Warnings that still keep a draft from being published: a route drawn as straight lines,
+#: a published recording without a transcript.  Texts in languages the tour does not
+#: declare are no longer among them: they are partial translations
+#: (``profile.partial-language``).
+TODO_WARNINGS = frozenset(("profile.approximate-route", "profile.audio-transcript"))
 #: Route properties the profile knows; a file that already has them (an exported draft)
 #: keeps them unless an option says otherwise.
 _ROUTE_KEYS = ("slug", "title", "summary", "city", "timezone", "districts", "languages",

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tours.content.assembly.assemble import Assembly, AssemblyOptions, assemble
+from tours.content.assembly.assemble import TODO_WARNINGS, Assembly, AssemblyOptions, assemble
 from tours.content.assembly.sources import SourceData, read_source
 from tours.content.checking.pipeline import (
     ValidationOptions,
@@ -151,6 +151,9 @@ def _one_file(
 ) -> Intake:
     result = validate(path, options.validation)
     if result.valid and not is_draft(result.document):
+        todo = [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
+        if todo:  # complete, but not publishable yet (a recording without a transcript)
+            return _held(store, path, result, todo, options, dry_run, new_version)
         return _publish(store, path, result, options, dry_run, new_version)
     source = _read(path, options)
     if assemblable(source, result):
@@ -250,6 +253,30 @@ def _publish(
     intake.document, intake.dry_run = result.document, dry_run
     intake.slug_origin = "new-version" if new_version else "option" if options.slug else "file"
     intake.tour, intake.city, intake.files = result.tour, options.city, [path.name]
+    if dry_run or store is None:
+        return intake
+    return _stored(store, intake)
+
+
+def _held(
+    store: Store | None,
+    path: Path,
+    result: ValidationResult,
+    todo: list[dict[str, Any]],
+    options: AssemblyOptions,
+    dry_run: bool,
+    new_version: bool,
+) -> Intake:
+    """A valid tour file with something still to do before publishing (a warning of
+    ``TODO_WARNINGS``): stored as a draft with that to-do list, never published."""
+    assert result.tour is not None and result.document is not None
+    document = result.tour.to_document(with_scripts=True)
+    slug = options.slug or result.tour.slug
+    document["features"][0]["properties"]["slug"] = slug
+    assembly = Assembly(result.report, document, todo=todo, slug=slug)
+    intake = Intake(str(path), result.report, DRAFT, slug, assembly=assembly, dry_run=dry_run)
+    intake.document, intake.files = document, [path.name]
+    intake.slug_origin = "new-version" if new_version else "option" if options.slug else "file"
     if dry_run or store is None:
         return intake
     return _stored(store, intake)

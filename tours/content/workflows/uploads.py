@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tours.content.assembly.assemble import Assembly, AssemblyOptions, assemble
+from tours.content.assembly.assemble import TODO_WARNINGS, Assembly, AssemblyOptions, assemble
 from tours.content.assembly.sources import SourceData, read_bytes
 from tours.content.checking.pipeline import ValidationOptions, validate_bytes, validate_document
 from tours.content.reading.jsonload import UTF8_BOM, load_json
@@ -125,8 +125,10 @@ def _one_file(item: StagedFile, options: AssemblyOptions, read: Any) -> ImportPl
         result.report.problems.extend(skipped)
         tour = Tour.from_document(document) if skipped else result.tour
         assert tour is not None
+        # Complete, but maybe not publishable yet (a recording without a transcript).
+        todo = [p.to_dict() for p in result.report.warnings if p.code in TODO_WARNINGS]
         return ImportPlan(
-            result.report, "tour", tour.slug, document, tour, [], None, item.name, options.city
+            result.report, "tour", tour.slug, document, tour, todo, None, item.name, options.city
         )
     source = read(item)
     if assemblable(source, result):

@@ -39,6 +39,48 @@ def texts(draw, languages):
     return {tag: draw(words) for tag in chosen}
 
 
+contribution_ids = st.from_regex(r"\Actb-[a-z0-9]{1,20}\Z")
+
+
+@st.composite
+def contributed_media(draw, languages):
+    """A resident's photo and/or recording (with its transcript and type)."""
+    public_id = draw(contribution_ids)
+    media = []
+    if draw(st.booleans()):
+        media.append({"url": "media:" + "a" * 32, "type": "image", "contribution": public_id})
+    recording = {
+        "url": "audio:" + draw(st.sampled_from(["b" * 32, "c" * 64])),
+        "type": "audio",
+        "contribution": public_id,
+        "mime": draw(st.sampled_from(["audio/ogg", "audio/mpeg", "audio/webm"])),
+    }
+    chosen = draw(st.lists(st.sampled_from(languages), min_size=1, unique=True))
+    recording["transcript"] = {tag: draw(words) for tag in chosen}
+    return [*media, recording]
+
+
+@st.composite
+def contributions(draw, languages):
+    """A stop's contributions: named, anonymous (with a neighbourhood) or withdrawn."""
+    entries = []
+    for public_id in draw(st.lists(contribution_ids, min_size=1, max_size=3, unique=True)):
+        kind = draw(st.sampled_from(["named", "anonymous", "withdrawn"]))
+        if kind == "withdrawn":
+            entries.append({"id": public_id, "withdrawn": True})
+            continue
+        texts = draw(st.lists(st.sampled_from(["story", "name"]), min_size=1, unique=True))
+        entry = {
+            "id": public_id,
+            "texts": [f"{field}.{draw(st.sampled_from(languages))}" for field in texts],
+            "credit": draw(words) if kind == "named" else None,
+        }
+        if kind == "anonymous":
+            entry["neighbourhood"] = draw(words)
+        entries.append(entry)
+    return entries
+
+
 @st.composite
 def routes(draw):
     """A route of 2..20 vertices near Bilbao, each step long enough to stay distinct."""
@@ -101,6 +143,9 @@ def tours(draw):
             props["dwell_minutes"] = draw(st.integers(0, 60) | st.floats(0, 60))
         if draw(st.booleans()):
             props["media"] = [{"url": "https://example.org/a.jpg", "type": "image"}]
+        if draw(st.booleans()):
+            props["media"] = [*props.get("media", ()), *draw(contributed_media(languages))]
+            props["contributions"] = draw(contributions(languages))
         position = [base[0] + draw(coordinate) / 10, base[1] + draw(coordinate) / 10]
         features.append(
             {
