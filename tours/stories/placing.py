@@ -71,7 +71,12 @@ def media_items(found: Contribution) -> list[dict[str, Any]]:
         if media.kind == IMAGE and consent.photos:
             items.append({"url": media.url, "type": "image", "contribution": found.public_id})
         elif media.kind == AUDIO and consent.audio:
-            item = {"url": media.url, "type": "audio", "contribution": found.public_id}
+            item = {
+                "url": media.url,
+                "type": "audio",
+                "mime": media.mime,
+                "contribution": found.public_id,
+            }
             if found.transcript:
                 item["transcript"] = dict(found.transcript)
             items.append(item)
