@@ -51,6 +51,8 @@ from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on 
 from webapp.public import pagecache
 from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public.views import bp as public_bp
+from webapp.withdrawal import limiter as withdrawal_limiter
+from webapp.withdrawal.views import bp as withdrawal_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each
 # blueprint keeps its own pages in ``<blueprint>/templates/<blueprint>/``.
@@ -94,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     pagecache.init_app(app)
     limiter.init_app(app)
     groups_limiter.init_app(app)
+    withdrawal_limiter.init_app(app)
     console_auth.init_app(app)
 
 
@@ -107,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_api_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(withdrawal_bp)
     app.register_blueprint(guides_public_bp)
     app.register_blueprint(guides_api_bp)
     app.register_blueprint(console_bp)

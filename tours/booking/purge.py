@@ -15,6 +15,7 @@ booking's personal data, unless they allowed quoting: then both stay, as they ag
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,7 +140,13 @@ def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:
     histograms) keep sampled addresses until the next analyze.  VACUUM cannot run inside
     a transaction, hence the autocommit connection.  Returns the tables vacuumed.
     """
-    tables = result.touched_tables()
+    return vacuum_tables(engine, result.touched_tables())
+
+
+def vacuum_tables(engine: Engine, tables: Iterable[str]) -> list[str]:
+    """``VACUUM (ANALYZE)`` these tables on PostgreSQL (nothing on SQLite), outside any
+    transaction; returns the tables vacuumed.  A withdrawn story uses it too."""
+    tables = list(tables)
     if engine.dialect.name != "postgresql" or not tables:
         return []
     quote = engine.dialect.identifier_preparer.quote

@@ -108,6 +108,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "webapp.commands.translations:fork_command",
         "Copy a tour's structure as a draft in another city, with its credits and licence.",
     ),
+    "contributions": CommandEntry(
+        "webapp.commands.contributions:contributions_group",
+        "Residents' contributions: list, show, withdraw on the teller's request.",
+    ),
     "impact": CommandEntry(
         "webapp.commands.impact:impact_command",
         "Print the impact report of a period: walks, people, languages, feedback, guides.",

@@ -23,9 +23,10 @@ from guides.audit import Actor
 from guides.clashes import meeting_point_warnings
 from tours.booking import departures as deps
 from tours.booking.models import Departure
-from tours.booking.purge import parse_age, purge_personal_data, vacuum_purged
+from tours.booking.purge import parse_age, purge_personal_data, vacuum_tables
 from tours.db import utcnow
 from tours.errors import BideanError
+from tours.stories.traces import purge_contacts
 from tours.text import counted
 from tours.tour.store import current_versions
 from webapp.actions import booking as booking_actions
@@ -276,6 +277,10 @@ def worker_command(once: bool) -> None:
 def purge_command(older_than: str) -> None:
     """Remove personal data of departures older than --older-than, keeping counts.
 
+    Whatever their age, residents who told a story lose their contact address once the
+    story is declined or withdrawn and its last email has left, and those emails go too
+    (a pending or accepted story keeps it, for its withdrawal link).
+
     Out of its reach are the copies on guides' phones: the console keeps the rosters a
     guide opened (names, phone numbers) for offline use until Log out, until the server
     next answers that phone without a session, or, after the end of the day after the
@@ -290,9 +295,13 @@ def purge_command(older_than: str) -> None:
         _fail(str(error))
     with get_db().transaction(write_lock=True) as db_session:
         result = purge_personal_data(db_session, age)
+        # Tellers' addresses follow their own rule (status, not age): tours.stories.traces.
+        contacts = purge_contacts(db_session)
     # After the commit: a rolled-back purge must not have deleted anything.
-    files = transport.forget_files(_app(), result.message_files)
-    vacuum_purged(get_db().engine, result)
+    files = transport.forget_files(_app(), [*result.message_files, *contacts.message_files])
+    vacuum_tables(
+        get_db().engine, dict.fromkeys([*result.touched_tables(), *contacts.touched_tables()])
+    )
     entries = counted(result.waitlist_entries, "waiting-list entry", "waiting-list entries")
     click.echo(
         f"Purged {counted(result.bookings, 'booking')} and {entries} of "
@@ -304,3 +313,8 @@ def purge_command(older_than: str) -> None:
         click.echo(f"Emptied the free text and credit of {answers} not allowed to be quoted.")
     if result.group_requests:
         click.echo(f"Forgot {counted(result.group_requests, 'group request')}.")
+    if contacts.contributions or contacts.messages:
+        click.echo(
+            f"Removed the address of {counted(contacts.contributions, 'teller')} of declined or"
+            f" withdrawn stories; deleted {counted(contacts.messages, 'email')} to tellers."
+        )

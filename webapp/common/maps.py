@@ -42,7 +42,7 @@ from webapp.common.assets import asset_url
 from webapp.common.bytecache import ByteLRU, byte_cache, text_size
 from webapp.common.route_preview import INLINE_MAX_VERTICES, RoutePreview, route_preview
 from webapp.common.tiles import TileConfig, tiles_from_config
-from webapp.common.tourcache import with_route
+from webapp.common.tourcache import tour_cache, with_route
 
 MAP = "map"  # the kind of entry map fragments are in the byte cache
 EXCERPT_CHARS = 160
@@ -480,6 +480,8 @@ def fragment_cache() -> FragmentCache:
         cache = current_app.extensions.setdefault(
             "bidean.maps", FragmentCache(byte_cache(current_app), enabled)
         )
+        # A tour's map (its popups quote the stories) goes with the version it shows.
+        tour_cache(current_app).keyed_by_version_under((MAP, "tour"))
     return cache
 
 

@@ -274,6 +274,7 @@ SETTINGS: tuple[Setting, ...] = (
         "5 per hour;20 per day",
         "per client, on group request forms sent (`/groups`)",
     ),
+    Setting("WITHDRAWAL_RATE_LIMIT", Kind.TEXT, "10 per hour", "per client, on withdrawals"),
     Setting(
         "CONSOLE_LOGIN_RATE_LIMIT",
         Kind.TEXT,

@@ -129,8 +129,8 @@ class TourCache:
     def __init__(self, pace_kmh: float, cache: ByteLRU) -> None:
         self.pace_kmh = pace_kmh
         self.cache = cache
-        # Kinds of entry keyed ``(kind, slug, version, ...)``: a new version drops the old.
-        self.versioned_kinds = {TOUR, SUMMARY, GEOJSON}
+        # Entries keyed ``(*prefix, slug, version, ...)``: a new version drops the old.
+        self.versioned: set[tuple[str, ...]] = {(TOUR,), (SUMMARY,), (GEOJSON,)}
 
     def __len__(self) -> int:
         return self.cache.count(TOUR)
@@ -142,7 +142,17 @@ class TourCache:
     def keyed_by_version(self, kinds: Iterable[str]) -> None:
         """Entries of ``kinds``, kept by another cache in this one's LRU under keys
         ``(kind, slug, version, ...)``, go when a newer version of their tour is built."""
-        self.versioned_kinds.update(kinds)
+        self.versioned.update((kind,) for kind in kinds)
+
+    def keyed_by_version_under(self, prefix: tuple[str, ...]) -> None:
+        """The same for entries keyed ``(*prefix, slug, version, ...)`` (a tour's map:
+        ``("map", "tour", slug, version, ...)``)."""
+        self.versioned.add(prefix)
+
+    def forget_all(self) -> None:
+        """Drop every entry of this worker's LRU, whatever cache keeps it (tours, pages,
+        maps): a withdrawn story rewrites stored versions in place, which no key says."""
+        self.cache.clear()
 
     def current(self, db_session: Session) -> list[CachedTour]:
         """The current version of every stored tour, ordered by city then slug, built.
@@ -280,9 +290,10 @@ class TourCache:
         # Built outside the lock: two threads may both build a new version once, harmlessly.
         entry = self._build(get_tour(db_session, slug, version))
         self.cache.put((TOUR, slug, version), entry, deep_size(entry))
-        # Entries of the versions this one replaces will never be asked for again.
-        kinds = frozenset(self.versioned_kinds)
-        self.cache.discard(lambda key: not _older_version(key, kinds, slug, version))
+        # Entries of the versions this one replaces will never be asked for again (and
+        # a withdrawn story must not stay in any worker's memory: see ``forget_all``).
+        prefixes = frozenset(self.versioned)
+        self.cache.discard(lambda key: not _older_version(key, prefixes, slug, version))
         return entry
 
     def _build(self, stored: StoredTour) -> CachedTour:
@@ -300,14 +311,15 @@ def _encoded_size(body: Encoded) -> int:
     return len(body.body) * 13 // 10
 
 
-def _older_version(key: Hashable, kinds: frozenset[str], slug: str, version: int) -> bool:
-    return (
-        isinstance(key, tuple)
-        and len(key) >= 3
-        and key[0] in kinds
-        and key[1] == slug
-        and key[2] != version
-    )
+def _older_version(
+    key: Hashable, prefixes: frozenset[tuple[str, ...]], slug: str, version: int
+) -> bool:
+    if not isinstance(key, tuple) or len(key) < 3:
+        return False
+    for size in (1, 2):
+        if key[:size] in prefixes and len(key) >= size + 2:
+            return key[size] == slug and key[size + 1] != version
+    return False
 
 
 def with_route(stored: StoredTour) -> StoredTour:

@@ -1,0 +1,1 @@
+"""A teller withdrawing their story through their personal link (``/share/withdraw/<token>``)."""
