@@ -134,6 +134,18 @@ class DeclineForm(_ConsoleForm):
             raise ValidationError(_l("Write why the story is declined."))
 
 
+class WithdrawForm(_ConsoleForm):
+    """Withdrawing a story on its teller's request: said twice, as it cannot be undone."""
+
+    requested = BooleanField(
+        _l("The teller asked for it: remove the story, its photos and recording everywhere")
+    )
+
+    def validate_requested(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Tick the box to confirm the teller asked for it."))
+
+
 class EditForm(_ConsoleForm):
     """The title and story as they will be published, and the recording's transcript in
     each language: ``transcript-<tag>`` fields read from the request, plus one new one."""

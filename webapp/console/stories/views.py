@@ -9,7 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -30,14 +39,17 @@ from webapp.actions.contributions import (
     NewStop,
     NewTour,
 )
+from webapp.actions.withdrawal import MediaStores, withdraw_contribution
 from webapp.common.database import get_db
 from webapp.console.auth import contributions_required, coordinator_required
 from webapp.console.forms import choices
 from webapp.console.stories import pages
-from webapp.console.stories.forms import AcceptForm, DeclineForm, EditForm
+from webapp.console.stories.forms import AcceptForm, DeclineForm, EditForm, WithdrawForm
 from webapp.console.views import bp
 from webapp.console.wording import language_choices
 from webapp.mail import worker
+from webapp.media.audio import audio_store
+from webapp.media.store import store_for
 
 
 @bp.get("/contributions")
@@ -94,6 +106,7 @@ def _page(
     accept: AcceptForm | None = None,
     edit: EditForm | None = None,
     decline: DeclineForm | None = None,
+    withdraw: WithdrawForm | None = None,
     refusal: str | None = None,
     transcript: dict[str, str] | None = None,
     status: int = 200,
@@ -116,6 +129,7 @@ def _page(
             transcript_languages=pages.transcript_languages(found),
             transcript=transcript if transcript is not None else dict(found.transcript or {}),
             decline=decline or DeclineForm(prefix="decline", formdata=None),
+            withdraw=withdraw or WithdrawForm(prefix="withdraw", formdata=None),
             refusal=refusal,
             minutes=pages.minutes,
         )
@@ -278,3 +292,32 @@ def admin_contribution_decline(contribution_id: int) -> Response | tuple[str, in
         "success",
     )
     return redirect(url_for("console.contributions"))
+
+
+@bp.post("/admin/contributions/<int:contribution_id>/withdraw")
+@coordinator_required
+def admin_contribution_withdraw(contribution_id: int) -> Response | tuple[str, int]:
+    """Withdraw on the teller's request: the story, its photos and recording leave every
+    page, script, kit, export and cache; the history keeps a placeholder."""
+    form = WithdrawForm(prefix="withdraw")
+    if not form.validate():
+        return _page(contribution_id, withdraw=form, status=400)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stores = MediaStores(images=store_for(app), audio=audio_store(app))
+    try:
+        with get_db().transaction(write_lock=True) as db_session:
+            result = withdraw_contribution(
+                db_session, current_user.actor, contribution_id, media_stores=stores
+            )
+    except ContributionNotFound:
+        abort(404)
+    flash(
+        gettext("This story had been withdrawn already.")
+        if result.already
+        else gettext(
+            "The story was withdrawn: its text, photos and recording are gone from every "
+            "page, script, kit and export."
+        ),
+        "success",
+    )
+    return redirect(url_for("console.contribution", contribution_id=contribution_id))
