@@ -53,9 +53,9 @@ CREDIT_WORDS = {
     CREDIT_CHOSEN_NAME: _l("Chosen name"),
     CREDIT_ANONYMOUS: _l("Anonymous"),
 }
-LICENCE_WORDS = {
-    LICENCE_CC_BY: _l("CC BY 4.0"),
-    LICENCE_CC_BY_SA: _l("CC BY-SA 4.0"),
+LICENCE_WORDS = {  # a licence's name is the same in every language
+    LICENCE_CC_BY: "CC BY 4.0",
+    LICENCE_CC_BY_SA: "CC BY-SA 4.0",
     LICENCE_SITE_ONLY: _l("This site only"),
 }
 METHOD_WORDS = {
@@ -129,7 +129,9 @@ class Places:
             if found.stop_id:
                 parts.append(self.stop_names(found.tour_slug).get(found.stop_id, found.stop_id))
         if found.lon is not None and found.lat is not None:
-            parts.append(gettext("pin at %(lat).5f, %(lon).5f", lat=found.lat, lon=found.lon))
+            parts.append(
+                gettext("pin at %(lat)s, %(lon)s", lat=f"{found.lat:.5f}", lon=f"{found.lon:.5f}")
+            )
         return " · ".join(parts) or gettext("no place given")
 
     def stop_choices(self) -> list[tuple[str, str, str]]:
