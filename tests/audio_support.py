@@ -1,11 +1,12 @@
 """Recordings made in the tests, in every container the audio store takes.
 
 WAV comes from Python's ``wave`` module.  The others are built here, frame by frame, as
-small valid files: MPEG-1 Layer III frames whose side information is all zeros (silence),
-an Ogg Opus stream of one-byte Opus packets (a TOC byte and an empty frame: 20 ms of
-silence each, RFC 6716 §3.2.1) in pages mutagen writes with their checksums, an M4A
-holding AAC-LC frames with the box tree iTunes writes, the fragmented MP4 and the live
-WebM (unknown sizes, no Duration) browsers' MediaRecorder writes.  Real recordings from
+small files: MPEG-1 Layer III frames whose side information is all zeros (silence), an
+Ogg Opus stream of one-byte Opus packets (a TOC byte and an empty frame: 20 ms of silence
+each, RFC 6716 §3.2.1) in pages mutagen writes with their checksums, an M4A with the box
+tree iTunes writes, the fragmented MP4 and the live WebM (unknown sizes, no Duration)
+browsers' MediaRecorder writes.  Chromium plays the WAV, MP3, Ogg, WebM and M4A ones
+(``test_chromium_plays_each_stored_format_from_the_route_in_ranges``).  Real recordings from
 Chromium's MediaRecorder are tested in ``tests/webapp/browser/test_recorder_browser.py``.
 """
 
@@ -112,7 +113,8 @@ def full_box(kind: bytes, version: int, flags: int, *parts: bytes) -> bytes:
 
 
 MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-# An AAC-LC frame encoders use for silence (mono); only its length matters to the store.
+# Six bytes standing for an AAC-LC frame: the store reads the boxes, never the frames
+# (Chromium plays the file, as tests/webapp/browser/test_recorder_browser.py shows).
 AAC_SILENCE = bytes([0x21, 0x10, 0x04, 0x60, 0x8C, 0x1C])
 
 

@@ -260,6 +260,8 @@ def content_security_policy(nonce: str, tiles_url: str) -> str:
         f"script-src 'self' 'nonce-{nonce}'",
         f"style-src 'self' 'nonce-{nonce}'",
         f"img-src 'self' data: {tiles}".rstrip(),
+        # Recordings from this site, and a recording just made, listened to before it is sent.
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

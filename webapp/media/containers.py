@@ -16,9 +16,11 @@ its gaps, for files a browser's ``MediaRecorder`` writes and for files cut short
   its last page, whether or not the bytes are there.  :func:`check_riff` and
   :func:`check_ogg_pages` walk the chunks and pages to the end.
 
-Each reader looks at each byte at most once, reads lengths before it trusts them, and
-raises a :class:`ContainerError` for anything it cannot measure; none executes or decodes
-anything.  No Flask, no mutagen here.
+Each reader looks at each byte at most once, reads lengths before it trusts them, stops
+at a number of elements, boxes, chunks or pages no ten-minute recording needs (a file of
+tiny empty elements would otherwise keep a request busy for seconds), and raises a
+:class:`ContainerError` for anything it cannot measure; none executes or decodes anything.
+No Flask, no mutagen here.
 """
 
 from __future__ import annotations
@@ -42,6 +44,19 @@ class Damaged(ContainerError):
 
 class Unsupported(ContainerError):
     """A well-formed container holding what Bidean does not take (video, another codec)."""
+
+
+# Ten minutes in the shortest Opus packets (2.5 ms) are 240,000 blocks or pages; a
+# recording in 20 ms packets has 30,000.  A WAV has a handful of chunks.
+MAX_ELEMENTS = 300_000
+MAX_BOXES = 100_000
+MAX_CHUNKS = 1_000
+
+
+def _budget(limit: int, what: str) -> Iterator[int]:
+    """Counts up to ``limit``, then refuses the file."""
+    yield from range(limit)
+    raise Damaged(f"more {what} than any recording has")
 
 
 # --- WebM --------------------------------------------------------------------------------
@@ -150,7 +165,9 @@ def webm_seconds(data: bytes) -> float:
     cluster_time: int | None = None
     first = last = previous = None  # block timecodes of the audio track
     last_block = b""
+    budget = _budget(MAX_ELEMENTS, "elements")
     while pos < len(data):
+        next(budget)
         ident, pos, _ = _vint(data, pos, marker=True)
         size, pos, unknown = _vint(data, pos, marker=False)
         if ident in DESCEND:
@@ -219,7 +236,9 @@ def _webm_audio_track(tracks: list[_WebmTrack]) -> _WebmTrack:
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """The boxes between ``start`` and ``end``: (type, body start, box end)."""
     pos = start
+    budget = _budget(MAX_BOXES, "boxes")
     while pos < end:
+        next(budget)
         if end - pos < 8:
             raise Truncated("the file ends inside a box header")
         size, kind = struct.unpack_from(">I4s", data, pos)
@@ -357,7 +376,9 @@ def check_riff(data: bytes) -> None:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         raise Damaged("no RIFF WAVE header")
     pos, found = 12, False
+    budget = _budget(MAX_CHUNKS, "chunks")
     while pos + 8 <= len(data):
+        next(budget)
         kind, size = struct.unpack_from("<4sI", data, pos)
         pos += 8
         if pos + size > len(data):
@@ -371,7 +392,9 @@ def check_riff(data: bytes) -> None:
 def check_ogg_pages(data: bytes) -> None:
     """An Ogg file's pages, one after another, the last one whole."""
     pos = 0
+    budget = _budget(MAX_ELEMENTS, "pages")
     while pos < len(data):
+        next(budget)
         if data[pos : pos + 4] != b"OggS":
             raise Damaged("bytes between Ogg pages")
         if pos + 27 > len(data):

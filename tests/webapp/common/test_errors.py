@@ -197,6 +197,7 @@ def test_html_csp_allows_only_self_and_the_nonce_for_scripts_and_styles():
     assert directives["style-src"] == "'self' 'nonce-abc123'"
     assert directives["img-src"] == "'self' data: https://tile.openstreetmap.org"
     assert directives["object-src"] == "'none'"
+    assert directives["media-src"] == "'self' blob:"
     assert "unsafe" not in policy
 
 

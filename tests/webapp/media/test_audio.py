@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import pytest
+from mutagen.ogg import OggPage
 
 from tests.audio_support import (
     fragmented_mp4_bytes,
@@ -282,3 +284,38 @@ def test_a_deleted_recording_is_404_at_once(app, client, stored):
     for headers in ({}, {"Range": "bytes=0-99"}, {"If-None-Match": f'"{audio.key}"'}):
         with client.get(url, headers=headers) as response:
             assert response.status_code == 404
+
+
+def _ogg_empty_page() -> bytes:
+    page = OggPage()
+    page.packets, page.serial, page.sequence = [b""], 0x0B1DEA, 99
+    return page.write()
+
+
+FILLED_WITH_NOTHING = {
+    # A real beginning, then the smallest valid pieces of the container up to 20 MB.
+    "webm-void-elements": (lambda: webm_bytes(1.0), b"\xec\x80"),
+    "mp4-free-boxes": (lambda: m4a_bytes(1.0), b"\0\0\0\x08free"),
+    "ogg-empty-pages": (lambda: ogg_opus_bytes(1.0), _ogg_empty_page()),
+    "wav-empty-chunks": (lambda: wav_bytes(1.0), b"LIST\0\0\0\0"),
+}
+
+
+@pytest.mark.parametrize("name", FILLED_WITH_NOTHING)
+def test_a_file_of_millions_of_empty_pieces_is_refused_without_reading_them_all(tmp_path, name):
+    make, piece = FILLED_WITH_NOTHING[name]
+    start = make()
+    data = start + piece * ((MAX_AUDIO_BYTES - len(start)) // len(piece))
+    assert MAX_AUDIO_BYTES - 64 < len(data) <= MAX_AUDIO_BYTES
+    started = time.perf_counter()
+    with pytest.raises(AudioError) as refused:
+        AudioStore(tmp_path).add(data)
+    assert refused.value.code == "unreadable"
+    assert time.perf_counter() - started < 5  # it stops counting; all of them take 20 s
+
+
+def test_a_long_recording_in_small_pieces_is_still_measured(tmp_path):
+    store = AudioStore(tmp_path)
+    assert store.add(webm_bytes(599.0, cluster_seconds=0.2)).duration_seconds == 599.0
+    assert store.add(ogg_opus_bytes(599.0, packets_per_page=1)).duration_seconds == 599.0
+    assert store.add(fragmented_mp4_bytes(599.0, fragments=600)).duration_seconds == 599.0
