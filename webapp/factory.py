@@ -51,6 +51,8 @@ from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on 
 from webapp.public import pagecache
 from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public.views import bp as public_bp
+from webapp.share import limiter as share_limiter
+from webapp.share.views import bp as share_bp
 from webapp.withdrawal import limiter as withdrawal_limiter
 from webapp.withdrawal.views import bp as withdrawal_bp
 
@@ -97,6 +99,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     groups_limiter.init_app(app)
     withdrawal_limiter.init_app(app)
+    share_limiter.init_app(app)
     console_auth.init_app(app)
 
 
@@ -109,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(booking_api_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(share_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(withdrawal_bp)
     app.register_blueprint(guides_public_bp)

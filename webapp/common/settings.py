@@ -275,6 +275,7 @@ SETTINGS: tuple[Setting, ...] = (
         "per client, on group request forms sent (`/groups`)",
     ),
     Setting("WITHDRAWAL_RATE_LIMIT", Kind.TEXT, "10 per hour", "per client, on withdrawals"),
+    Setting("SHARE_RATE_LIMIT", Kind.TEXT, "10 per hour;40 per day", "per client, on stories sent"),
     Setting(
         "CONSOLE_LOGIN_RATE_LIMIT",
         Kind.TEXT,
@@ -303,6 +304,7 @@ SETTINGS: tuple[Setting, ...] = (
         "largest upload (all files together) of the console's import page; the rest of the"
         " site takes `MAX_CONTENT_LENGTH`",
     ),
+    Setting("SHARE_UPLOAD_MB", Kind.NUMBER, 60.0, "largest `/share` upload: photos and recording"),
     Setting(
         "IMPORT_STAGING_MINUTES",
         Kind.NUMBER,
@@ -442,9 +444,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "FEEDBACK_AFTER_MINUTES", Kind.INTEGER, 60, "walkers are asked this long after the walk"
     ),
-    Setting(
-        "CONSOLE_CONTRIBUTION_MB", Kind.NUMBER, 50.0, "largest upload of a workshop's story form"
-    ),
+    Setting("CONSOLE_CONTRIBUTION_MB", Kind.NUMBER, 50.0, "largest workshop story upload"),
     # -- set by Bidean itself -----------------------------------------------------------
     Setting(
         "SESSION_COOKIE_HTTPONLY",

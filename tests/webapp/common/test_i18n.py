@@ -66,6 +66,7 @@ SAME_AS_ENGLISH = {
     "optional",  # German
     "Date",  # French (the calendar's date field)
     "version %(version)d",  # French (a dashboard line's tour version)
+    "Photos",  # French (a story's photos, on the share form's receipt)
 }
 
 

@@ -1,0 +1,1 @@
+"""Residents propose a place or a story: the public form at ``/share``."""
