@@ -4,8 +4,9 @@ A teller's text is copied beyond its own row: into tour versions (``withdrawal``
 the emails about it (the receipt, an edit notice, a decline) kept in the outbox, and
 perhaps into audit details.  ``Needles`` are the pieces of text to look for in those
 copies: each text, each of its lines and the start of each, so that a copy cut short
-(an excerpt with an ellipsis) is still found.  ``scrub`` replaces every string of a JSON
-value that holds one; ``mentions`` says whether a text does.
+(an excerpt with an ellipsis) is still found; the longer the copy's home holds other
+words, the longer the pieces looked for.  ``scrub`` replaces every string of a JSON value
+that holds one.
 
 Every email about a contribution has a kind starting with ``contribution_`` (the
 receipt ``contribution_receipt``, the withdrawal's confirmation ``contribution_withdrawn``,
@@ -40,11 +41,17 @@ from tours.stories.models import PENDING as STORY_PENDING
 MESSAGE_PREFIX = "contribution_"
 #: The confirmation of a withdrawal (``webapp.actions.withdrawal``).
 WITHDRAWN_MESSAGE = "contribution_withdrawn"
-#: Shorter pieces would find unrelated text ("Plaza") in a tour or an email.
+#: Shorter pieces would find unrelated text in an email about another story.
 MIN_NEEDLE = 12
+#: Pieces looked for in tour documents: only long ones, since a title or a short line
+#: may well be a stop's own name ("Mercado de la Ribera").
+MIN_DOCUMENT_NEEDLE = 40
 #: The start of a long text, for copies cut short.
 HEAD = 40
 _SPACES = re.compile(r"\s+")
+
+# Which pieces to look for where.
+DOCUMENTS, MESSAGES, OWN_RECORDS = "documents", "messages", "own records"
 
 
 def _squeeze(text: str) -> str:
@@ -55,17 +62,25 @@ def _squeeze(text: str) -> str:
 class Needles:
     """Pieces of one contribution's texts to look for in copies of them.
 
-    ``loose`` are long enough to look for anywhere (a tour document, any email);
-    ``strict`` adds the short ones (a short title, the names, the address), for what is
-    known to be about this contribution (its own audit entries).
+    ``documents``: the long pieces of its story and transcripts (whole texts, long lines,
+    the start of each), for tour documents; ``messages``: every piece of twelve
+    characters or more, its title's too, for emails about contributions;
+    ``own_records``: every piece, the names in its consent and its contact address too,
+    for what is known to be about it (its own audit entries, its decline reason).
     """
 
-    loose: frozenset[str]
-    strict: frozenset[str]
+    documents: frozenset[str]
+    messages: frozenset[str]
+    own_records: frozenset[str]
 
-    def found_in(self, text: str, *, strict: bool = False) -> bool:
+    def found_in(self, text: str, where: str = MESSAGES) -> bool:
+        pieces = {
+            DOCUMENTS: self.documents,
+            MESSAGES: self.messages,
+            OWN_RECORDS: self.own_records,
+        }[where]
         squeezed = _squeeze(text)
-        return any(needle in squeezed for needle in (self.strict if strict else self.loose))
+        return any(piece in squeezed for piece in pieces)
 
 
 def _pieces(text: str) -> set[str]:
@@ -88,32 +103,39 @@ def _texts(value: Any) -> Iterable[str]:
             yield from _texts(item)
 
 
+def _all_pieces(texts: Iterable[str | None]) -> set[str]:
+    return set().union(*(_pieces(text) for text in texts if text))
+
+
 def needles_of(contribution: Contribution) -> Needles:
-    """What to look for: its title, story and transcripts, every edit of them, and (only
-    for ``strict``) the names in its consent and its contact address."""
-    texts: list[str] = [contribution.title, contribution.story]
-    texts += list(_texts(contribution.transcript or {}))
+    """What to look for: its title, story and transcripts and every edit of them, and
+    for its own records the names in its consent and its contact address."""
+    bodies: list[str] = [contribution.story, *_texts(contribution.transcript or {})]
+    titles: list[str] = [contribution.title]
     for edit in contribution.edits:
-        texts += [edit.title, edit.story, *_texts(edit.transcript or {})]
-    pieces = set().union(*(_pieces(text) for text in texts if text))
-    loose = frozenset(piece for piece in pieces if len(piece) >= MIN_NEEDLE)
+        bodies += [edit.story, *_texts(edit.transcript or {})]
+        titles.append(edit.title)
+    body_pieces, title_pieces = _all_pieces(bodies), _all_pieces(titles)
+    documents = {piece for piece in body_pieces if len(piece) >= MIN_DOCUMENT_NEEDLE}
+    documents |= {piece for piece in title_pieces if len(piece) >= MIN_DOCUMENT_NEEDLE}
+    messages = {p for p in body_pieces | title_pieces if len(p) >= MIN_NEEDLE}
     consent = contribution.consent
-    names = ([consent.credit_name, consent.guardian_name] if consent is not None else []) + [
-        contribution.contact_email
-    ]
-    short = {piece for piece in pieces if len(piece) >= 2}
-    short |= {_squeeze(name) for name in names if name and len(name.strip()) >= 2}
-    return Needles(loose, frozenset(short | loose))
+    names = [contribution.contact_email]
+    if consent is not None:
+        names += [consent.credit_name, consent.guardian_name]
+    own = {p for p in body_pieces | title_pieces if len(p) >= 2}
+    own |= {_squeeze(name) for name in names if name and len(name.strip()) >= 2}
+    return Needles(frozenset(documents), frozenset(messages), frozenset(own | messages))
 
 
-def scrub(value: Any, needles: Needles, placeholder: str, *, strict: bool = False) -> Any:
+def scrub(value: Any, needles: Needles, placeholder: str, where: str = DOCUMENTS) -> Any:
     """``value`` (JSON) with every string that holds a needle replaced by ``placeholder``."""
     if isinstance(value, str):
-        return placeholder if needles.found_in(value, strict=strict) else value
+        return placeholder if needles.found_in(value, where) else value
     if isinstance(value, Mapping):
-        return {k: scrub(v, needles, placeholder, strict=strict) for k, v in value.items()}
+        return {k: scrub(v, needles, placeholder, where) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v, needles, placeholder, strict=strict) for v in value]
+        return [scrub(v, needles, placeholder, where) for v in value]
     return value
 
 
@@ -179,7 +201,7 @@ def forget_messages(
             doomed.append((message.id, message.kind))
             continue
         text = message_text(message)
-        if needles.found_in(text) or (about is not None and about(text)):
+        if needles.found_in(text, MESSAGES) or (about is not None and about(text)):
             doomed.append((message.id, message.kind))
     if doomed:
         ids = [message_id for message_id, _ in doomed]

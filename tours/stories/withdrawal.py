@@ -39,7 +39,7 @@ from tours.db import utcnow
 from tours.stories.contributions import PUBLIC_ID_PREFIX, ContributionNotFound
 from tours.stories.document import contribution_ids, without
 from tours.stories.models import AUDIO, IMAGE, WITHDRAWN, Contribution, ContributionMedia
-from tours.stories.traces import Needles, forget_messages, needles_of, scrub
+from tours.stories.traces import OWN_RECORDS, Needles, forget_messages, needles_of, scrub
 from tours.tour.catalogue import catalogue_facts
 from tours.tour.domain import Tour
 from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
@@ -231,7 +231,7 @@ def _empty(contribution: Contribution, needles: Needles, now: datetime) -> None:
     contribution.transcript = {}
     contribution.lon = contribution.lat = None
     contribution.contact_email = None
-    if contribution.decline_reason and needles.found_in(contribution.decline_reason, strict=True):
+    if contribution.decline_reason and needles.found_in(contribution.decline_reason, OWN_RECORDS):
         contribution.decline_reason = PLACEHOLDER
     consent = contribution.consent
     if consent is not None:

@@ -36,7 +36,13 @@ from guides import audit
 from guides.audit import Actor, AuditEntry
 from tours.booking.purge import vacuum_tables
 from tours.stories import withdrawal as stories
-from tours.stories.traces import WITHDRAWN_MESSAGE, ContactPurge, purge_contacts, scrub
+from tours.stories.traces import (
+    OWN_RECORDS,
+    WITHDRAWN_MESSAGE,
+    ContactPurge,
+    purge_contacts,
+    scrub,
+)
 from tours.stories.withdrawal import PLACEHOLDER, TourChange, Withdrawal
 from webapp.actions.links import LinkInvalid, read_withdrawal_token
 from webapp.common.database import get_db
@@ -170,7 +176,7 @@ def _scrub_audit(db_session: Session, target: str, done: Withdrawal) -> None:
     if done.needles is None:
         return
     for entry in db_session.scalars(select(AuditEntry).where(AuditEntry.target == target)):
-        details = scrub(entry.details or {}, done.needles, PLACEHOLDER, strict=True)
+        details = scrub(entry.details or {}, done.needles, PLACEHOLDER, OWN_RECORDS)
         if details != entry.details:
             entry.details = details
 

@@ -72,6 +72,10 @@ CODE_SENTENCES = {
     "csv.no-coordinates": _l("The CSV file has no longitude and latitude columns."),
     "csv.row-without-coordinates": _l("A row of the CSV file has no coordinates."),
     "media.local-file-not-read": _l("A picture named in the file was not uploaded with it."),
+    "stories.withdrawn-story": _l(
+        "A resident withdrew this stop's story, so the stop is a draft now: write another"
+        " story and publish the stop again, or leave it out."
+    ),
 }
 
 #: The family of a code (its prefix) when the code itself has no sentence.

@@ -8,6 +8,7 @@ list are this site's translations, each section in its own language.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from flask import Response
@@ -54,5 +55,8 @@ def tour_kit(slug: str) -> Response:
     )
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}-kit-v{version}.zip"'
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # Revalidated on every use (its ETag gives a 304): a story withdrawn by its teller
+    # must not stay in a browser's or a proxy's copy for minutes.
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])  # 304s: webapp.common.httpcache
     return response

@@ -33,18 +33,25 @@ from tours.stories.models import (
     ContributionEdit,
     ContributionMedia,
 )
-from tours.stories.traces import needles_of, purge_contacts, scrub
+from tours.stories.traces import (
+    DOCUMENTS,
+    MESSAGES,
+    OWN_RECORDS,
+    needles_of,
+    purge_contacts,
+    scrub,
+)
 from tours.stories.withdrawal import (
     NAME_REMOVED,
     PLACEHOLDER,
     TODO_CODE,
     preview,
-    without_names,
     withdraw,
+    without_names,
 )
 from tours.tour.models import TourCatalogueRecord, TourRecord, TourVersionRecord
-from tours.tour.store import DRAFT, PUBLISHED, WITHDRAWN as TOUR_WITHDRAWN
-from tours.tour.store import save_document, set_status
+from tours.tour.store import DRAFT, PUBLISHED, save_document, set_status
+from tours.tour.store import WITHDRAWN as TOUR_WITHDRAWN
 
 MARKER = "zq7-marker-Ümlaut"
 STORY = f"Mi abuela abrió la tienda en 1972. {MARKER} Todavía huele a café."
@@ -351,13 +358,16 @@ def test_preview_lists_what_will_go(db_transaction):
 
 def test_needles_find_copies_cut_short_and_scrub_replaces_them(db_transaction):
     with db_transaction() as db_session:
-        contribution = contribute(db_session, title="Café")
+        contribution = contribute(db_session, title="Mercado de la Ribera")
         needles = needles_of(contribution)
-    assert needles.found_in(f"Preview: {STORY[:45]}…")
-    assert needles.found_in("a   whole\n" + STORY.replace(" ", "\n  "))
-    assert not needles.found_in("Café")  # too short to look for anywhere
-    assert needles.found_in("Café", strict=True)  # but not in its own records
-    assert needles.found_in("amina@example.org", strict=True)
+    assert needles.found_in(f"Preview: {STORY[:45]}…", MESSAGES)
+    assert needles.found_in("a   whole\n" + STORY.replace(" ", "\n  "), DOCUMENTS)
+    # A title may be a stop's own name: looked for in emails, never in tour documents.
+    assert needles.found_in("Re: Mercado de la Ribera", MESSAGES)
+    assert not needles.found_in("Mercado de la Ribera", DOCUMENTS)
+    assert not needles.found_in("Todavía huele a café.", DOCUMENTS)  # too short a piece
+    assert needles.found_in("Amina", OWN_RECORDS) and not needles.found_in("Amina", MESSAGES)
+    assert needles.found_in("amina@example.org", OWN_RECORDS)
     value = {"a": [STORY, "keep"], "b": {"c": f"x {STORY[:40]} y"}, "n": 3}
     assert scrub(value, needles, "-") == {"a": ["-", "keep"], "b": {"c": "-"}, "n": 3}
     assert without_names("Credited to “Ana”; Banana stays.", ["Ana"]) == (
