@@ -1,8 +1,5 @@
-"""Residents' contributions: entered at a workshop, accepted into a draft, edited, declined.
+"""Moderating residents' contributions: accepted into a draft, edited, declined.
 
-- ``enter_for_resident``: a facilitator (or a coordinator) enters a story told at a
-  workshop, with how consent was given (a paper form and its reference, or spoken and
-  witnessed); ``entered_by`` is who entered it.
 - ``accept_into_draft``: a coordinator puts a pending contribution into a tour as a new
   **draft** version (a new stop at its pin, its story or a translation on an existing
   stop, or a new draft tour).  The stored document marks the texts, photos and recording
@@ -15,7 +12,7 @@
 - ``decline_contribution``: with a reason, mailed when possible (``contribution_declined``).
 
 Each runs in the caller's transaction (opened with ``write_lock``) and writes its audit
-record there (``contribution.enter|accept|edit|decline`` on ``contribution:<id>``); the
+record there (``contribution.accept|edit|decline`` on ``contribution:<id>``); the
 details name tours, stops, versions and which fields changed, never the story's words.
 """
 
@@ -41,16 +38,9 @@ from tours.errors import BideanError, TourNotFound
 from tours.i18n import is_valid_tag, normalize_tag
 from tours.stories import contributions as stories
 from tours.stories import placing
-from tours.stories.consent import (
-    METHOD_WEB,
-    ConsentProblem,
-)
-from tours.stories.contributions import ConsentGiven, ConsentRefused, Proposal
 from tours.stories.models import (
     ACCEPTED,
-    AUDIO,
     DECLINED,
-    IMAGE,
     PENDING,
     WITHDRAWN,
     Contribution,
@@ -87,46 +77,6 @@ class ContributionClosed(BideanError):
     def __init__(self, contribution: Contribution) -> None:
         super().__init__(f"Contribution {contribution.id} is {contribution.status}.")
         self.status = contribution.status
-
-
-# -- entering a workshop's contribution ---------------------------------------------------
-
-
-def enter_for_resident(
-    db_session: Session,
-    actor: Actor,
-    proposal: Proposal,
-    consent: ConsentGiven,
-    *,
-    submission_key: str | None = None,
-) -> tuple[Contribution, bool]:
-    """Store a contribution a resident gave at a workshop, entered by ``actor``
-    (``contribution.enter``); ``(contribution, created)``: the same ``submission_key``
-    again finds the first one and records nothing.
-
-    Consent must have been given on paper (with the form's reference) or spoken before a
-    witness: ``ConsentRefused`` otherwise, each problem naming its field.
-    """
-    if consent.method == METHOD_WEB:
-        raise ConsentRefused(
-            [ConsentProblem("method", "Say how consent was given: on paper or spoken.")]
-        )
-    privacy.remember(proposal.contact_email, consent.choices.credit_name)
-    found, created = stories.submit(
-        db_session, proposal, consent, submission_key=submission_key, entered_by=actor.name
-    )
-    if created:
-        audit.record(
-            db_session,
-            actor,
-            "contribution.enter",
-            target(found.id),
-            method=consent.method,
-            language=found.language,
-            photos=sum(1 for m in found.media if m.kind == IMAGE),
-            audio=any(m.kind == AUDIO for m in found.media),
-        )
-    return found, created
 
 
 # -- accepting into a draft ---------------------------------------------------------------
