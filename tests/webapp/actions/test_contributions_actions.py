@@ -38,6 +38,7 @@ from webapp.actions.contributions import (
     NewStop,
     NewTour,
 )
+from webapp.actions.withdrawal import links_to
 from webapp.commands.samples import load_sample_routes
 
 COORDINATOR = Actor.account("coordinator@example.org")
@@ -327,6 +328,8 @@ def test_every_edit_is_kept_and_the_teller_is_told_in_their_language(tours):
         with force_locale("fr"):
             assert mails[0]["Subject"] == gettext("Your story, as it will be published")
         assert "telas" in _body(mails[0]) and "Mi madre abrió su tienda." in _body(mails[0])
+        # The teller's own withdrawal link: a withdrawal finds (and deletes) this email too.
+        assert links_to(_body(mails[0]), found.public_id)
 
 
 def test_an_accepted_story_edited_later_changes_its_draft_transcript_included(tours):
