@@ -187,4 +187,6 @@ def contributed_document(ids: dict[str, str], *, transcript: bool = True) -> dic
 
 def contribute_all(db_session: Session, **statuses: str) -> dict[str, str]:
     """The four contributions, accepted unless ``statuses`` say otherwise: ``{name: id}``."""
-    return {name: contribute(db_session, name, status=statuses.get(name, ACCEPTED)) for name in MARK}
+    return {
+        name: contribute(db_session, name, status=statuses.get(name, ACCEPTED)) for name in MARK
+    }
