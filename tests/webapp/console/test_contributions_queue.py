@@ -184,6 +184,15 @@ def test_a_coordinator_withdraws_a_story_on_request(app, client, world):
             select(AuditEntry.action).where(AuditEntry.target == f"contribution:{found}")
         ).all()
     assert "contribution.withdraw" in actions
+    # Its page and the queue still show that it was, and nothing of what it said.
+    for url in (f"/console/contributions/{found}", "/console/contributions"):
+        page = client.get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Withdrawn" in html
+        assert "La tienda de mi madre" not in html and "Mi madre abrió" not in html
+    assert 'id="withdraw-form"' not in client.get(f"/console/contributions/{found}").get_data(
+        as_text=True
+    )
 
 
 def test_a_facilitator_starts_at_the_stories_not_at_walks(app, client, world):
