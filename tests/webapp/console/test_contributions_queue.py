@@ -260,3 +260,19 @@ def test_a_facilitators_account_has_no_guide_profile(app, client, world):
     listing = client.get("/console/admin/accounts").get_data(as_text=True)
     row = listing[listing.index("workshops@example.org") :]
     assert "Facilitator" in row[: row.index("</tr>")]
+
+
+def test_the_command_line_makes_a_facilitator_without_a_guide(app, runner):
+    made = runner.invoke(
+        args=["users", "add", "--role", "facilitator", "--email", "koop@example.org"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "Account koop@example.org (facilitator) created." in made.output
+    refused = runner.invoke(
+        args=["users", "add", "--role", "facilitator", "--email", "x@example.org", "--guide", "y"]
+    )
+    assert refused.exit_code != 0 and "not tied to a guide" in refused.output
+    with get_db(app).transaction() as db_session:
+        account = find_account(db_session, "koop@example.org")
+        assert (account.role, account.guide_id) == ("facilitator", None)
+        assert find_account(db_session, "x@example.org") is None
