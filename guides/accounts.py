@@ -28,7 +28,14 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guides.models import ROLE_COORDINATOR, ROLE_GUIDE, ROLES, LoginThrottle, UserAccount
+from guides.models import (
+    ROLE_COORDINATOR,
+    ROLE_FACILITATOR,
+    ROLE_GUIDE,
+    ROLES,
+    LoginThrottle,
+    UserAccount,
+)
 from guides.profiles import get_record
 from tours.db import utcnow
 from tours.errors import BideanError, NotFound
@@ -209,7 +216,8 @@ def create_account(
     password: str | None = None,
     language: str | None = None,
 ) -> UserAccount:
-    """A new account; a guide account names its guide profile, a coordinator's none.
+    """A new account; a guide account names its guide profile, a coordinator's or a
+    facilitator's none.
     ``language`` is the interface language its emails are written in (None: the default)."""
     email = normalize_email(email)
     if role not in ROLES:
@@ -219,6 +227,10 @@ def create_account(
     if role == ROLE_COORDINATOR and guide_id:
         raise AccountError(
             "A coordinator account is not tied to a guide: drop --guide.", GUIDE_NOT_WANTED
+        )
+    if role == ROLE_FACILITATOR and guide_id:
+        raise AccountError(
+            "A facilitator account is not tied to a guide: drop --guide.", GUIDE_NOT_WANTED
         )
     if guide_id:
         get_record(db_session, guide_id)

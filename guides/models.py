@@ -34,7 +34,11 @@ ROLE_GUIDE = "guide"
 # The role that sees and runs everything in the console: a coordinator (stored as such
 # since migration 0012; it was "admin" before, a word `bidean users add` still accepts).
 ROLE_COORDINATOR = "coordinator"
-ROLES = (ROLE_GUIDE, ROLE_COORDINATOR)
+# Between guide and coordinator: sees and enters residents' contributions (at workshops,
+# on a resident's behalf); cannot schedule, publish, edit tours nor see bookers, guides'
+# scripts or accounts.  Tied to no guide profile.
+ROLE_FACILITATOR = "facilitator"
+ROLES = (ROLE_GUIDE, ROLE_COORDINATOR, ROLE_FACILITATOR)
 
 ARRIVED = "arrived"
 NO_SHOW = "no_show"
@@ -81,7 +85,8 @@ class GuideScript(Base):
 
 
 class UserAccount(Base):
-    """Someone who logs in to the console: a guide (tied to a profile) or a coordinator."""
+    """Someone who logs in to the console: a guide (tied to a profile), a coordinator or a
+    facilitator of workshops."""
 
     __tablename__ = "user_accounts"
 
@@ -243,6 +248,7 @@ __all__ = [
     "NO_SHOW",
     "ROLES",
     "ROLE_COORDINATOR",
+    "ROLE_FACILITATOR",
     "ROLE_GUIDE",
     "AuditEntry",
     "AvailabilityMark",

@@ -38,6 +38,8 @@ from webapp.console.overview import calendar as _console_calendar  # noqa: F401
 from webapp.console.overview import dashboard as _console_dashboard  # noqa: F401
 from webapp.console.planning import availability as _availability  # noqa: F401  (routes)
 from webapp.console.planning import schedule as _schedule  # noqa: F401  (its routes)
+from webapp.console.stories import entry as _console_story_entry  # noqa: F401  (its routes)
+from webapp.console.stories import views as _console_stories  # noqa: F401  (its routes)
 from webapp.feedback.views import bp as feedback_bp
 from webapp.groups import limiter as groups_limiter
 from webapp.groups.views import bp as groups_bp
@@ -49,10 +51,10 @@ from webapp.public import kit as _public_kit  # noqa: F401  (the kit's route on 
 from webapp.public import pagecache
 from webapp.public import sitemap as _public_sitemap  # noqa: F401  (sitemap.xml, robots.txt)
 from webapp.public.views import bp as public_bp
-from webapp.withdrawal import limiter as withdrawal_limiter
-from webapp.withdrawal.views import bp as withdrawal_bp
 from webapp.share import limiter as share_limiter
 from webapp.share.views import bp as share_bp
+from webapp.withdrawal import limiter as withdrawal_limiter
+from webapp.withdrawal.views import bp as withdrawal_bp
 
 # Layout templates (base page, macros, error page) are shared by every blueprint; each
 # blueprint keeps its own pages in ``<blueprint>/templates/<blueprint>/``.

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -230,3 +230,23 @@ def by_public_ids(db_session: Session, public_ids: Sequence[str]) -> dict[str, C
         .options(selectinload(Contribution.consent))
     )
     return {row.public_id: row for row in rows}
+
+
+def pending_contributions(db_session: Session) -> int:
+    """How many contributions wait for a decision (the dashboard's line)."""
+    query = select(func.count()).select_from(Contribution).where(Contribution.status == PENDING)
+    return db_session.scalar(query) or 0
+
+
+def queue(db_session: Session, limit: int = 200) -> list[Contribution]:
+    """The moderation queue: pending contributions oldest first (the longest waiting on
+    top), then the decided and withdrawn ones, newest first."""
+    waiting = case((Contribution.status == PENDING, 0), else_=1)
+    newest_last = case((Contribution.status == PENDING, Contribution.id), else_=-Contribution.id)
+    query = (
+        select(Contribution)
+        .options(selectinload(Contribution.media), selectinload(Contribution.consent))
+        .order_by(waiting, newest_last)
+        .limit(limit)
+    )
+    return list(db_session.scalars(query))

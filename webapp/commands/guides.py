@@ -172,9 +172,10 @@ def _canonical_role(role: str) -> str:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["guide", "coordinator", "admin"]),
+    type=click.Choice(["guide", "facilitator", "coordinator", "admin"]),
     callback=lambda _ctx, _param, value: _canonical_role(value),
-    help="guide (sees their own walks) or coordinator (sees all; `admin` is the old name).",
+    help="guide (sees their own walks), facilitator (enters and sees residents' stories)"
+    " or coordinator (sees all; `admin` is the old name).",
 )
 @click.option("--guide", "guide_id", default=None, help="The guide's id (role guide).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

@@ -444,6 +444,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "FEEDBACK_AFTER_MINUTES", Kind.INTEGER, 60, "walkers are asked this long after the walk"
     ),
+    Setting("CONSOLE_CONTRIBUTION_MB", Kind.NUMBER, 50.0, "largest workshop story upload"),
     # -- set by Bidean itself -----------------------------------------------------------
     Setting(
         "SESSION_COOKIE_HTTPONLY",

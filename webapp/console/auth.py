@@ -1,5 +1,9 @@
 """Logging in to the console: Flask-Login, cookie flags, idle timeout, CSRF, roles.
 
+A facilitator reaches only the pages marked ``open_to_facilitators`` (the console's first
+page, logging out, residents' contributions): every other console page answers 403, so a
+new page is closed to them until it says otherwise.
+
 The login cookie holds ``<account id>:<session token>``; the token changes on logout,
 password reset and disabling, which ends every session of the account at once.  Every
 POST to the console must carry the CSRF token (form field ``csrf_token`` or header
@@ -22,7 +26,7 @@ from wtforms import ValidationError
 
 from guides.accounts import load_by_cookie_id
 from guides.audit import Actor
-from guides.models import ROLE_COORDINATOR, UserAccount
+from guides.models import ROLE_COORDINATOR, ROLE_FACILITATOR, UserAccount
 from webapp.common.database import get_db
 from webapp.console import throttle
 
@@ -57,6 +61,15 @@ class ConsoleUser:
     @property
     def is_coordinator(self) -> bool:
         return self.role == ROLE_COORDINATOR
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == ROLE_FACILITATOR
+
+    @property
+    def sees_contributions(self) -> bool:
+        """Residents' contributions: coordinators and facilitators."""
+        return self.role in (ROLE_COORDINATOR, ROLE_FACILITATOR)
 
     @property
     def sees_guide(self) -> str | None:
@@ -94,8 +107,35 @@ def coordinator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+# The attribute ``open_to_facilitators`` sets on a view (``functools.wraps`` copies it).
+FACILITATORS_WELCOME = "facilitators_welcome"
+
+
+def open_to_facilitators(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A page a facilitator may reach too (what it shows them is the view's concern)."""
+    setattr(view, FACILITATORS_WELCOME, True)
+    return view
+
+
+def contributions_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Coordinators and facilitators: residents' contributions; a guide gets 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.sees_contributions:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return open_to_facilitators(wrapped)
+
+
+def _closed_to_facilitator() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return current_user.is_facilitator and not getattr(view, FACILITATORS_WELCOME, False)
+
+
 def guard_console() -> Any:
-    """Before every console request: login, idle timeout and CSRF."""
+    """Before every console request: login, idle timeout, a facilitator's pages, CSRF."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return _check_csrf()
     if not current_user.is_authenticated:
@@ -109,6 +149,8 @@ def guard_console() -> Any:
         flash(_l("You were logged out after a while without using the console. Log in again."))
         return redirect(url_for("console.login", next=request.full_path))
     session["seen"] = now
+    if _closed_to_facilitator():
+        abort(403)
     return _check_csrf()
 
 

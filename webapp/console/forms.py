@@ -155,7 +155,15 @@ class PhotoForm(FlaskForm):
 class AccountForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired()])
     role = SelectField(
-        _l("Role"), choices=choices([("guide", _l("Guide")), ("coordinator", _l("Coordinator"))])
+        _l("Role"),
+        choices=choices(
+            [
+                ("guide", _l("Guide")),
+                # Enters and sees residents' contributions; nothing else of the console.
+                ("facilitator", _l("Facilitator (workshops)")),
+                ("coordinator", _l("Coordinator")),
+            ]
+        ),
     )
     guide = SelectField(_l("Guide profile (for a guide)"), validators=[Optional()])
     # The set-password email, and every later one, goes out in this language.

@@ -51,7 +51,7 @@ from webapp.common.assets import asset_url
 from webapp.common.database import get_db
 from webapp.common.i18n import current_language
 from webapp.common.maps import tour_map_html
-from webapp.console.auth import console_user, guard_console
+from webapp.console.auth import console_user, guard_console, open_to_facilitators
 from webapp.console.forms import LoginForm, ScriptForm, SetPasswordForm
 from webapp.console.pages import SESSION_HEADER, departure_screen, find_stop, kept_until
 from webapp.console.throttle import BUSY_RETRY_SECONDS, hash_slots, login_budget
@@ -139,6 +139,7 @@ def _now() -> int:
 
 
 @bp.post("/logout")
+@open_to_facilitators
 def logout() -> Response:
     """Log out: this session and every other session of the account end."""
     with get_db().transaction() as db_session:

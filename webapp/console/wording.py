@@ -163,10 +163,10 @@ def account_refusal(error: AccountError) -> str:
     """Why an account request was refused, in interface words."""
     sentences = {
         accounts.NOT_AN_EMAIL: gettext("That is not an email address."),
-        accounts.UNKNOWN_ROLE: gettext("Choose a role: guide or coordinator."),
+        accounts.UNKNOWN_ROLE: gettext("Choose a role: guide, facilitator or coordinator."),
         accounts.GUIDE_NEEDED: gettext("A guide's account needs the guide's profile."),
         accounts.GUIDE_NOT_WANTED: gettext(
-            "A coordinator's account is not tied to a guide profile: leave it empty."
+            "Only a guide's account is tied to a guide profile: leave it empty."
         ),
         accounts.EXISTS: gettext("An account with this email exists already."),
         accounts.EXISTS_DISABLED: gettext(

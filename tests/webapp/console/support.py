@@ -27,6 +27,7 @@ class World:
     walk_b: int  # Aminata's walk in French
     booking_ids: list[int]
     group_request: int = 0  # a pending group request, when a test adds one
+    contribution: int = 0  # a pending resident's story, when a test adds one
 
 
 def build_world(app) -> World:

@@ -1,6 +1,6 @@
-"""Who may do what in the console: anonymous, guide A, guide B and a coordinator, each
-against every console URL and method the app has (read from its URL map, so a new page
-cannot be forgotten)."""
+"""Who may do what in the console: anonymous, guide A, guide B, a facilitator and a
+coordinator, each against every console URL and method the app has (read from its URL
+map, so a new page cannot be forgotten)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,29 @@ from datetime import date, timedelta
 import pytest
 
 from guides.availability import add_mark
-from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, build_world, log_in
+from tests.webapp.console.contribution_support import (
+    FACILITATOR,
+    add_contribution,
+    add_facilitator,
+)
+from tests.webapp.console.support import ADMIN, GUIDE_A, GUIDE_B, SLUG, build_world, log_in
 from tests.webapp.groups.support import add_group_request
 from webapp.common.database import get_db
 
 # Reachable without logging in: the login page, set-password links and the offline shell.
 PUBLIC = {"console.login", "console.set_password", "console.service_worker", "console.manifest"}
 
+
+# Residents' stories: coordinators and facilitators (a guide gets 403).
+CONTRIBUTIONS = {
+    "console.contributions",
+    "console.contribution",
+    "console.contribution_new",
+    "console.consent_form",
+}
+# What a facilitator may reach: the console's first page, logging out and the stories;
+# every other page of the console answers 403.
+FACILITATORS = {"console.index", "console.logout", *CONTRIBUTIONS}
 
 # Pages of a guide's own (availability, giving a walk back): a coordinator has none (403).
 GUIDES_OWN = {
@@ -34,6 +50,13 @@ def guide_a_mark(app) -> int:
         return mark.id
 
 
+def a_contribution(app) -> int:
+    """A pending resident's story, for the URLs that name one, and a facilitator."""
+    with get_db(app).transaction(write_lock=True) as db_session:
+        add_facilitator(db_session)
+        return add_contribution(db_session).id
+
+
 def console_requests(app, world, mark_id: int = 1) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every console rule, filled with guide A's walk."""
     values = {
@@ -48,6 +71,7 @@ def console_requests(app, world, mark_id: int = 1) -> list[tuple[str, str, str]]
         # coordinator's POST) must not take guide A's walk off the site mid-test.
         "slug": "zabala-kitchens-and-workshops",
         "request_id": world.group_request,
+        "contribution_id": world.contribution,
     }
     found = []
     with app.test_request_context():
@@ -66,6 +90,11 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
         return {200, 302, 404} if endpoint == "console.set_password" else {200, 302}
     if who == "anonymous":
         return {302, 401}
+    if who == "facilitator":
+        # 422: the workshop form posted without its answers.
+        return {200, 302, 400, 422} if endpoint in FACILITATORS else {403}
+    if endpoint in CONTRIBUTIONS and who != "admin":
+        return {403}
     admin_page = endpoint.split(".")[1].startswith("admin_")
     if who == "admin":
         # 409 and 422: a coordinator's form refused with its reason (an account form
@@ -86,13 +115,15 @@ def expected(who: str, endpoint: str, method: str) -> set[int]:
     return {200, 302, 400, 422}
 
 
-@pytest.mark.parametrize("who", ["anonymous", "guide_a", "guide_b", "admin"])
+@pytest.mark.parametrize("who", ["anonymous", "guide_a", "guide_b", "facilitator", "admin"])
 def test_every_console_url_and_method(app, client, who):
     world = build_world(app)
     mark_id = guide_a_mark(app)
     world.group_request = add_group_request(app)
+    world.contribution = a_contribution(app)
     if who != "anonymous":
-        assert log_in(client, {"guide_a": GUIDE_A, "guide_b": GUIDE_B, "admin": ADMIN}[who])
+        accounts = {"guide_a": GUIDE_A, "guide_b": GUIDE_B, "facilitator": FACILITATOR}
+        assert log_in(client, {**accounts, "admin": ADMIN}[who])
     checked = 0
     for endpoint, method, url in console_requests(app, world, mark_id):
         if endpoint == "console.logout":
@@ -119,3 +150,25 @@ def test_guide_b_cannot_see_guide_a_data(app, client):
     assert f"/console/departures/{world.walk_a}" not in listing
     assert "Ane Visitor" not in listing
     assert client.get("/console/admin/departures").status_code == 403
+
+
+def test_a_facilitator_sees_no_booker_script_account_or_schedule(app, client):
+    world = build_world(app)
+    world.contribution = a_contribution(app)
+    assert log_in(client, FACILITATOR).status_code == 302
+    for url in (
+        f"/console/departures/{world.walk_a}",
+        f"/console/departures/{world.walk_a}/stops/sf-01/script",
+        "/console/admin/departures",
+        "/console/admin/bookings",
+        "/console/admin/accounts",
+        "/console/impact",
+        "/console/impact.csv",
+        f"/console/tours/{SLUG}",
+        "/console/admin/audit",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Ane Visitor" not in response.get_data(as_text=True)
+    page = client.get(f"/console/contributions/{world.contribution}")
+    assert page.status_code == 200 and "Ane Visitor" not in page.get_data(as_text=True)

@@ -31,10 +31,12 @@ from tours.booking.agenda import Capped
 from tours.booking.groups import pending_group_requests
 from tours.content.workflows import readiness
 from tours.db import utcnow
+from tours.stories.contributions import pending_contributions
 from webapp.common.database import get_db
 from webapp.common.departure_views import request_date_writer
 from webapp.common.i18n import current_language
 from webapp.console import walk_lists as lists
+from webapp.console.auth import open_to_facilitators
 from webapp.console.overview.lines import WalkLine, clock, walk_lines, walk_words
 from webapp.console.views import bp
 from webapp.console.walk_lists import title_in
@@ -196,6 +198,11 @@ def route_changes(db_session: Session, at: At) -> Capped:
     return Capped(lines, total)
 
 
+def contributions(db_session: Session, at: At) -> Capped:
+    """How many residents' contributions wait for a decision; the line links to the queue."""
+    return Capped([], pending_contributions(db_session))
+
+
 def group_requests(db_session: Session, at: At) -> Capped:
     """How many groups wait for a first answer; the line links to the queue."""
     return Capped([], pending_group_requests(db_session))
@@ -207,6 +214,7 @@ SECTIONS: dict[str, Callable[[Session, At], Capped]] = {
     "without_guide": without_guide,
     "withdrawals": withdrawals,
     "group_requests": group_requests,
+    "contributions": contributions,
     "route_changes": route_changes,
     "waiting_lists": waiting_lists,
     "drafts_ready": drafts_ready,
@@ -221,9 +229,15 @@ def dashboard(db_session: Session, at: At) -> dict[str, Capped]:
 
 
 @bp.get("/")
+@open_to_facilitators
 def index() -> str | tuple[str, int]:
-    """A guide's walks, today's first, a page at a time; for a coordinator, the dashboard."""
+    """A guide's walks, today's first, a page at a time; for a coordinator, the dashboard;
+    for a facilitator, the way to residents' contributions (they lead no walks)."""
     lang = current_language()
+    if current_user.is_facilitator:
+        with get_db().transaction() as db_session:
+            pending = pending_contributions(db_session)
+        return render_template("console/facilitator_home.html", pending=pending)
     if current_user.is_coordinator:
         at = At(utcnow(), lang, str(get_locale() or lang))
         with get_db().transaction() as db_session:

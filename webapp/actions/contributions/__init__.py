@@ -1,0 +1,44 @@
+"""Residents' contributions in the actions room: a story told at a workshop entered on its
+teller's behalf (``workshops``), and a coordinator's decisions on a story: accepted into
+a draft, edited with its teller told, declined with a reason (``moderation``).  Callers
+use the names gathered here (``webapp.actions.contributions.accept_into_draft``)."""
+
+from webapp.actions.contributions.moderation import (
+    INTO_NEW_STOP,
+    INTO_NEW_TOUR,
+    INTO_STOP,
+    MAX_REASON,
+    Accepted,
+    AcceptRefused,
+    ContributionClosed,
+    Destination,
+    Edited,
+    ExistingStop,
+    NewStop,
+    NewTour,
+    accept_into_draft,
+    decline_contribution,
+    edit_contribution,
+    target,
+)
+from webapp.actions.contributions.workshops import enter_for_resident
+
+__all__ = [
+    "INTO_NEW_STOP",
+    "INTO_NEW_TOUR",
+    "INTO_STOP",
+    "MAX_REASON",
+    "AcceptRefused",
+    "Accepted",
+    "ContributionClosed",
+    "Destination",
+    "Edited",
+    "ExistingStop",
+    "NewStop",
+    "NewTour",
+    "accept_into_draft",
+    "decline_contribution",
+    "edit_contribution",
+    "enter_for_resident",
+    "target",
+]
