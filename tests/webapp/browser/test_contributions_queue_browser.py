@@ -125,7 +125,12 @@ def test_the_queue_and_a_storys_page_pass_axe_on_a_phone(browser, stories_server
         expect(page.locator(".story-text[lang=ar]").first).to_be_visible()
         expect(page.locator("audio[controls]")).to_have_count(1)
         # The photo and the recording come from the stores, not broken links.
-        assert page.evaluate("document.querySelector('.contribution-photo img').naturalWidth") > 0
+        photo = page.locator(".contribution-photo img").first
+        photo.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => { const img = document.querySelector('.contribution-photo img');"
+            " return img.complete && img.naturalWidth > 0; }"
+        )
         # The player reads the recording's length from the audio route (range requests).
         duration = page.evaluate(LOAD_METADATA)
         assert duration == pytest.approx(2.0, abs=0.1)

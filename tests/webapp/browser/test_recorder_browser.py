@@ -195,13 +195,17 @@ def test_a_recording_goes_into_the_file_input_and_the_store_takes_it(
     assert not phone.get_by_role("button", name=LABELS["record"], exact=True).is_visible()
     phone.get_by_role("button", name=LABELS["stop"]).click()
     phone.get_by_role("status").filter(has_text=LABELS["recorded"]).wait_for()
-    assert box.get_by_role("timer").inner_text() in ("0:02 / 10:00", "0:03 / 10:00")
+    # On a loaded machine the stop lands late: the recording is as long as the timer says.
+    shown = box.get_by_role("timer").inner_text()
+    assert shown.endswith(" / 10:00") and shown.startswith("0:0"), shown
+    timer_seconds = int(shown.split(" ")[0].split(":")[1])
+    assert timer_seconds >= 2, shown
 
     found, data = _input_file(phone)
     assert found == {"name": "recording.webm", "type": "audio/webm"}
     stored = AudioStore(tmp_path / "audio").add(data)
     assert (stored.ext, stored.mime) == ("webm", "audio/webm")
-    assert abs(stored.duration_seconds - 2.0) < 1.0, stored
+    assert abs(stored.duration_seconds - timer_seconds) < 1.0, (stored, shown)
 
     # The player plays the recording back from its blob: URL (the CSP's media-src allows it).
     preview = phone.locator(".recorder-preview")
