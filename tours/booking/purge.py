@@ -6,7 +6,7 @@ emptied and the messages sent to those people are deleted.  Group requests (thei
 contact's details) go whole: an accepted one once its walk is that old, any other once
 it was made that long ago, with the messages to their contacts.  ``message_files`` lists the
 deleted messages so the caller can remove their development ``.eml`` copies after the
-commit, and ``vacuum_purged`` then has PostgreSQL forget the old values too.
+commit, and ``vacuum_purged`` then has the database forget the old values too.
 
 Walkers' feedback keeps its rating, recommendation, language and dates (the impact
 report's figures); what they wrote (``learned``) and the name to credit go with the
@@ -133,7 +133,7 @@ def purge_personal_data(
 
 
 def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:
-    """On PostgreSQL, ``VACUUM (ANALYZE)`` the tables the committed purge touched.
+    """Vacuum the tables the committed purge touched (``vacuum_tables``).
 
     An UPDATE leaves the old row version, email and all, in the table's files until a
     vacuum reclaims it, and ANALYZE's column statistics (``pg_stats``: common values,
@@ -144,12 +144,38 @@ def vacuum_purged(engine: Engine, result: PurgeResult) -> list[str]:
 
 
 def vacuum_tables(engine: Engine, tables: Iterable[str]) -> list[str]:
-    """``VACUUM (ANALYZE)`` these tables on PostgreSQL (nothing on SQLite), outside any
-    transaction; returns the tables vacuumed.  A withdrawn story uses it too."""
+    """Have the database forget the old values of these tables, after the commit that
+    changed them; returns the tables vacuumed.  A withdrawn story uses it too.
+
+    PostgreSQL: ``VACUUM (ANALYZE)`` them, outside any transaction.  SQLite keeps deleted
+    and overwritten rows readable in its file's free space and in its write-ahead log
+    until they are reused, and vacuums only the whole file: ``VACUUM`` it, then copy the
+    log into the file and empty it (``wal_checkpoint(TRUNCATE)``).
+    """
     tables = list(tables)
-    if engine.dialect.name != "postgresql" or not tables:
+    if not tables:
+        return []
+    if engine.dialect.name == "sqlite":
+        _vacuum_sqlite(engine)
+        return tables
+    if engine.dialect.name != "postgresql":
         return []
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(quote(table) for table in tables))
     return tables
+
+
+def _vacuum_sqlite(engine: Engine) -> None:
+    # The DB-API connection itself: make_engine's connections run statements outside a
+    # transaction unless SQLAlchemy's begins one, and VACUUM refuses to run inside one.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("VACUUM")
+        # Waits for readers (the busy timeout); should one still hold the log, its old
+        # frames stay until a later checkpoint resets it.
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        cursor.close()
+    finally:
+        raw.close()

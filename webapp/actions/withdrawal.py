@@ -11,11 +11,12 @@ from the row (the outbox keeps it until the mail has left and ``bidean purge`` r
 Once that transaction commits, and only then (a rolled-back withdrawal deletes
 nothing), the same process: deletes the photos and the recording from disk, and the
 development ``.eml`` copies of the deleted emails; empties its in-memory caches (built
-tours, pages, maps, GeoJSON: ``TourCache.forget_all``); on PostgreSQL vacuums the tables
-it changed, so the old row versions go too; and wakes an in-process mail worker.  Other
-workers learn of it as of any new version: each request asks the database for a tour's
-current version, and a version they have not built yet drops the older ones' entries
-(pages, GeoJSON, maps) as it is built; ETags are made from the content, so they change.
+tours, pages, maps, GeoJSON: ``TourCache.forget_all``); vacuums the tables it changed,
+so the old row versions go too (on SQLite the whole file, and its write-ahead log); and
+wakes an in-process mail worker.  Other workers learn of it as of any new version: each
+request asks the database for a tour's current version, and a version they have not
+built yet drops the older ones' entries (pages, GeoJSON, maps) as it is built; ETags are
+made from the content, so they change.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from webapp.mail import transport, worker
 KIND = WITHDRAWN_MESSAGE
 mail.register_subjects({KIND: lazy_gettext("Your story has been withdrawn")})
 
-#: The tables a withdrawal changes, vacuumed after it on PostgreSQL.
+#: The tables a withdrawal changes, vacuumed after it.
 TABLES = (
     "contributions",
     "contribution_consents",

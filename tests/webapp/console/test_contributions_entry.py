@@ -229,3 +229,19 @@ def test_the_printable_form_says_what_the_web_form_says_in_each_language(app, fa
     assert html.count('class="box"') == 4 + 5 + 3 + 1
     css = (Path(__file__).parents[3] / "webapp/static/css/console.css").read_text()
     assert ".screen-only { display: none !important; }" in css
+
+
+def test_the_form_offers_file_inputs_for_the_photos_and_the_recording(facilitator):
+    """A browser can only send a photo or a recording through an input of type file."""
+    page = facilitator.get("/console/contributions/new").get_data(as_text=True)
+    inputs = {
+        re.search(r'\bname="([^"]+)"', tag).group(1): tag
+        for tag in re.findall(r"<input\b[^>]*>", page)
+        if re.search(r'\bname="([^"]+)"', tag)
+    }
+    assert 'type="file"' in inputs["photos"] and "multiple" in inputs["photos"]
+    assert 'accept="image/jpeg,image/png,image/webp,image/gif"' in inputs["photos"]
+    assert 'type="file"' in inputs["audio"] and 'accept="audio/*,' in inputs["audio"]
+    assert 'type="number"' in inputs["lat"] and 'step="any"' in inputs["lat"]
+    assert 'type="email"' in inputs["contact_email"]
+    assert 'type="text"' in inputs["title"]

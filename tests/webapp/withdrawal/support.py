@@ -1,6 +1,6 @@
 """A world with one resident's story on a published tour (photo, recording, edits, a
 receipt in the outbox, an audit entry quoting it), and a search of every table, cache
-and response for its unique marker."""
+and response for its unique marker (the searching itself: ``tests.marker_search``)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ import copy
 import io
 import json
 import wave
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from typing import Any
 
 from flask import Flask
 from PIL import Image
-from sqlalchemy import select
 
 from guides import audit
 from guides.audit import Actor
+from tests.marker_search import rows_holding, zip_texts
 from tests.tours.tourdoc import tour
-from tours.db import Base
 from tours.stories.consent import CREDIT_CHOSEN_NAME, LICENCE_CC_BY, ConsentChoices
 from tours.stories.contributions import ConsentGiven, Proposal, StoredMedia, submit
 from tours.stories.document import mark
@@ -176,43 +172,13 @@ def _receipt(db_session, public_id: str, token: str, email: str | None) -> int:
 # -- searching for the marker -----------------------------------------------------------
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if value is None or isinstance(value, (int, float, bool)):
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, bytes):
-        yield value.decode("utf-8", "replace")
-        try:  # an email: its parts decoded (base64, quoted-printable)
-            parsed = BytesParser(policy=policy.default).parsebytes(value)
-            for part in parsed.walk():
-                if part.get_content_maintype() == "text":
-                    yield str(part.get_content())
-        except Exception:  # not an email
-            pass
-    elif isinstance(value, (dict, list, tuple)):
-        yield json.dumps(value, ensure_ascii=False, default=str)
-    else:
-        yield str(value)
-
-
 def tables_holding(app: Flask, markers: Iterable[str] = MARKERS) -> dict[str, set[str]]:
     """Every table of the database, every column of every row: where each marker is."""
-    found: dict[str, set[str]] = {}
-    with get_db(app).engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for row in conn.execute(select(table)):
-                for column, value in zip(table.columns, row, strict=True):
-                    for text in _strings(value):
-                        for marker in markers:
-                            if marker in text:
-                                found.setdefault(marker, set()).add(f"{table.name}.{column.name}")
-    return found
+    return rows_holding(get_db(app).engine, markers)
 
 
 def kit_text(body: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(body)) as kit:
-        return "\n".join(kit.read(name).decode("utf-8", "replace") for name in kit.namelist())
+    return "\n".join(zip_texts(body).values())
 
 
 def public_copies(client) -> dict[str, str]:
