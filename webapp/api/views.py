@@ -24,7 +24,7 @@ from webapp.common.api import openapi
 from webapp.common.api.pagination import next_link, page_request, with_next_link
 from webapp.common.database import get_db
 from webapp.common.i18n import LANGUAGES, content_fallback, default_language
-from webapp.common.tourcache import CachedTour, tour_cache, with_route
+from webapp.common.tourcache import CachedTour, downloadable, tour_cache, with_route
 from webapp.common.urls import public_url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -217,8 +217,9 @@ def tour_gpx(slug: str) -> Response:
     """The tour as GPX 1.1: a track and one waypoint per published stop."""
     with get_db().transaction() as db_session:
         cached = tour_cache().get(db_session, slug)
+        tour = downloadable(db_session, with_route(cached.stored).tour)
     lang = content_language(cached.tour.languages)
-    body = to_gpx(with_route(cached.stored).tour.to_document(published_only=True), lang)
+    body = to_gpx(tour.to_document(published_only=True), lang)
     response = Response(body, mimetype="application/gpx+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{cached.tour.slug}.gpx"'
     response.vary.add("Accept-Language")

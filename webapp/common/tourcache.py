@@ -38,7 +38,7 @@ from tours.booking.departures import (
 from tours.content.publishing.export import to_geojson
 from tours.db import reading, utcnow
 from tours.errors import TourNotFound
-from tours.stories.consent import USE_GUIDE_SCRIPTS, USE_TOUR_PAGES
+from tours.stories.consent import USE_GUIDE_SCRIPTS, USE_KITS, USE_TOUR_PAGES
 from tours.stories.uses import tour_for_use
 from tours.tour.catalogue import TourSummary, group_by_place, summarize, summary_from_facts
 from tours.tour.domain import Stop, Tour, offered
@@ -296,8 +296,7 @@ class TourCache:
         def serialise() -> Encoded:
             with db.transaction() as db_session:
                 stored = get_tour(db_session, slug, version)
-                # Residents' contributions as their consent allows this site's pages.
-                tour = tour_for_use(db_session, stored.tour, USE_TOUR_PAGES).tour
+                tour = downloadable(db_session, stored.tour)
             document = to_geojson(tour.to_document(published_only=True))
             body = geojson.dumps(document, ensure_ascii=False).encode()
             # Big bodies: brotli 5 compresses 3.5 MB in well under a second; 11 takes ~10 s.
@@ -370,6 +369,14 @@ def with_route(stored: StoredTour) -> StoredTour:
         shown = tour_for_use(db_session, loaded.tour, USE_TOUR_PAGES).tour
     tour = replace(offered(shown), planned=stored.tour.planned)
     return StoredTour(loaded.slug, loaded.version, tour)
+
+
+def downloadable(db_session: Session, tour: Tour) -> Tour:
+    """``tour`` as a file anyone may take away (the ``.geojson`` and ``.gpx``): residents'
+    contributions only where their consent allows both this site's pages and exports to
+    other places, so a story for "this site only" never leaves it in a file."""
+    shown = tour_for_use(db_session, tour, USE_TOUR_PAGES).tour
+    return tour_for_use(db_session, shown, USE_KITS).tour
 
 
 def request_versions(db_session: Session) -> dict[str, int]:

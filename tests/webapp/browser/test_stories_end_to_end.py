@@ -542,9 +542,9 @@ def test_a_story_recorded_on_a_phone_is_published_credited_and_withdrawn_everywh
         read_tour_page(desktop, site, "fr", resident, workshop)
         check_kit(site, resident, workshop)
         before = public_answers(site)
-        # The public GeoJSON and GPX are the tour pages' (docs/geojson-profile.md): only the
-        # kit keeps out a story for "this site only".
-        assert _holding(before, resident.needles) == set(before) - {"kit"}
+        # A story for "this site only" is on its pages and API, never in a file anyone may
+        # take away: the kit, the GeoJSON and the GPX (docs/geojson-profile.md).
+        assert _holding(before, resident.needles) == set(before) - {"kit", "geojson", "gpx"}
         assert _holding(before, (workshop.marker,)) == set(before)
         guide_page = guide.new_page()
         log_in(guide_page, site.url, GUIDE)

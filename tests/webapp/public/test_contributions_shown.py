@@ -104,8 +104,12 @@ def test_what_tour_pages_may_not_show_is_in_no_public_answer_and_no_cache(app, c
         body = response.get_data(as_text=True)
         for hidden in HIDDEN:
             assert hidden not in body, (name, hidden)
-    # What tour pages may show is there: the site-only story is this site's to show.
-    assert MARK["anonymous"] in answers["geojson"].get_data(as_text=True)
+    # What tour pages may show is there: the site-only story is this site's to show, on
+    # its pages and API, but not in the files anyone may take away.
+    assert MARK["anonymous"] in answers["api"].get_data(as_text=True)
+    for download in ("geojson", "gpx"):
+        assert MARK["anonymous"] not in answers[download].get_data(as_text=True), download
+    assert MARK["named"] in answers["geojson"].get_data(as_text=True)
     detail = answers["api"].get_json()
     assert [stop["id"] for stop in detail["stops"]] == ["plaza", "cortes"]
     geojson = answers["geojson"].get_json()
