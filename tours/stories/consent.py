@@ -30,9 +30,9 @@ METHOD_SPOKEN = "spoken"
 METHODS = (METHOD_WEB, METHOD_PAPER, METHOD_SPOKEN)
 
 # Where a contribution may appear: the uses a tour document is shown for.
-USE_TOUR_PAGES = "tour_pages"  # this site's tour pages, its API and public GeoJSON
+USE_TOUR_PAGES = "tour_pages"  # this site's tour pages and its API
 USE_GUIDE_SCRIPTS = "guide_scripts"  # the guide console
-USE_KITS = "kits"  # the replication kit and every export to other cities
+USE_KITS = "kits"  # the replication kit, exports, and the downloadable GeoJSON and GPX
 USES = (USE_TOUR_PAGES, USE_GUIDE_SCRIPTS, USE_KITS)
 
 #: Bumped whenever the web form's consent wording changes meaning.
