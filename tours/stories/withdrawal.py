@@ -18,7 +18,8 @@
   its title, story, transcripts and pin are emptied, its edits and media rows deleted;
 - the emails about it are deleted from the outbox (``traces.forget_messages``);
 - ``Withdrawal`` says which image and recording keys to delete from disk once committed:
-  a key still named by another contribution or by any stored tour version is kept.
+  a key still named by another contribution or by any stored tour version is kept
+  (``unused_files``, which a declined contribution's ``drop_media`` shares).
 
 The audit log (``guides``) is the action's to clean (``webapp.actions.withdrawal``).
 """
@@ -209,17 +210,47 @@ def withdraw(
     _empty(contribution, needles, now or utcnow())
     outcome.withdrawn_at = contribution.withdrawn_at
     db_session.flush()
-    for url in sorted(media_urls):
-        scheme, key = url.split(":", 1)
-        if not _KEY.fullmatch(key):
+    files = unused_files(db_session, media_urls)
+    outcome.image_keys, outcome.audio_keys = files.image_keys, files.audio_keys
+    outcome.kept_keys = files.kept_keys
+    return outcome
+
+
+@dataclass
+class FileKeys:
+    """The files to delete from disk once the transaction has committed, by store, and the
+    keys kept because something else still names them."""
+
+    image_keys: list[str] = field(default_factory=list)
+    audio_keys: list[str] = field(default_factory=list)
+    kept_keys: list[str] = field(default_factory=list)
+
+
+def unused_files(db_session: Session, urls: Iterable[str]) -> FileKeys:
+    """Sort ``media:<key>`` and ``audio:<key>`` URLs whose rows were just deleted (and
+    flushed): a key still named by another contribution's row or by any stored tour
+    version (history included) is kept, the others are to delete."""
+    files = FileKeys()
+    for url in sorted(set(urls)):
+        scheme, _, key = url.partition(":")
+        if f"{scheme}:" not in _SCHEMES or not _KEY.fullmatch(key):
             continue
         if _still_used(db_session, _SCHEMES[f"{scheme}:"], key, url):
-            outcome.kept_keys.append(key)
+            files.kept_keys.append(key)
         elif scheme == "audio":
-            outcome.audio_keys.append(key)
+            files.audio_keys.append(key)
         else:
-            outcome.image_keys.append(key)
-    return outcome
+            files.image_keys.append(key)
+    return files
+
+
+def drop_media(db_session: Session, contribution: Contribution) -> FileKeys:
+    """A declined contribution keeps no photo nor recording: its media rows are deleted in
+    the caller's transaction; the keys say which files to delete once it has committed."""
+    urls = {m.url for m in contribution.media}
+    contribution.media.clear()
+    db_session.flush()
+    return unused_files(db_session, urls)
 
 
 def _empty(contribution: Contribution, needles: Needles, now: datetime) -> None:

@@ -22,7 +22,7 @@ made from the content, so they change.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -218,10 +218,19 @@ def _after_commit(
 
 
 def _delete_files(result: WithdrawalResult, stores: MediaStores) -> None:
-    for key in result.image_keys:
-        result.files_deleted += bool(stores.images.delete(key))
-    for key in result.audio_keys:
-        result.files_deleted += bool(stores.audio.delete(key))
+    for deleted in delete_files(stores, result.image_keys, result.audio_keys):
+        result.files_deleted += deleted
+
+
+def delete_files(
+    stores: MediaStores, image_keys: Iterable[str], audio_keys: Iterable[str]
+) -> Iterator[bool]:
+    """Delete each photo, then each recording, from its store: whether each was on disk
+    (a failing disk raises at that file).  Only after the commit that let them go."""
+    for key in image_keys:
+        yield bool(stores.images.delete(key))
+    for key in audio_keys:
+        yield bool(stores.audio.delete(key))
 
 
 def purge_contacts_now(app: Flask) -> ContactPurge:

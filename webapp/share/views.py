@@ -35,6 +35,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from guides.audit import Actor
 from tours.stories.contributions import ConsentGiven, Proposal
+from webapp.actions.contributions import Place, withdrawal_link
 from webapp.common.database import get_db
 from webapp.common.errors import keep_out_of_caches
 from webapp.common.forms.consent import wording
@@ -52,7 +53,7 @@ from webapp.share.forms import (
     new_submission_key,
 )
 from webapp.share.limiter import share_budget
-from webapp.share.receiving import Place, receive, withdrawal_link
+from webapp.share.receiving import receive
 from webapp.share.uploads import Stored, Stores, store_uploads
 from webapp.share.wording import summary_lines, summary_templates
 

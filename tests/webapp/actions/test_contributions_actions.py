@@ -38,8 +38,10 @@ from webapp.actions.contributions import (
     NewStop,
     NewTour,
 )
-from webapp.actions.withdrawal import links_to
+from webapp.actions.withdrawal import MediaStores, links_to
 from webapp.commands.samples import load_sample_routes
+from webapp.media.audio import audio_store
+from webapp.media.store import store_for
 
 COORDINATOR = Actor.account("coordinator@example.org")
 FACILITATOR = Actor.account("facilitator@example.org")
@@ -52,6 +54,10 @@ TITLE = "La tienda de mi madre"
 def tours(app):
     load_sample_routes(app)
     return app
+
+
+def _stores(app) -> MediaStores:
+    return MediaStores(images=store_for(app), audio=audio_store(app))
 
 
 def _mails(db_session, kind: str) -> list[email.message.EmailMessage]:
@@ -270,7 +276,9 @@ def test_a_story_without_a_pin_cannot_be_a_new_stop_and_a_decided_one_is_closed(
         with pytest.raises(AcceptRefused) as refused:
             actions.accept_into_draft(db_session, COORDINATOR, found.id, NewStop(SLUG))
         assert refused.value.reason == "no-pin"
-        actions.decline_contribution(db_session, COORDINATOR, found.id, "Not about this place.")
+        actions.decline_contribution(
+            db_session, COORDINATOR, found.id, "Not about this place.", media_stores=_stores(tours)
+        )
         with pytest.raises(ContributionClosed):
             actions.accept_into_draft(
                 db_session, COORDINATOR, found.id, ExistingStop(SLUG, "sf-01")
@@ -372,7 +380,9 @@ def test_an_edit_without_an_email_sends_nothing(tours):
 def test_a_decline_keeps_its_reason_and_mails_it_in_the_tellers_language(tours):
     with one_transaction(tours) as db_session:
         found = add_contribution(db_session, interface_language="ar")
-        actions.decline_contribution(db_session, COORDINATOR, found.id, "  Ya hay una parada.  ")
+        actions.decline_contribution(
+            db_session, COORDINATOR, found.id, "  Ya hay una parada.  ", media_stores=_stores(tours)
+        )
         assert found.status == DECLINED and found.decline_reason == "Ya hay una parada."
         assert found.decided_at is not None
         assert audit_of(db_session, f"contribution:{found.id}") == [
@@ -386,16 +396,22 @@ def test_a_decline_keeps_its_reason_and_mails_it_in_the_tellers_language(tours):
         assert STORY not in _body(mail)
         _no_words_in_audit(db_session, STORY, "Ya hay una parada.")
         with pytest.raises(ContributionClosed):
-            actions.decline_contribution(db_session, COORDINATOR, found.id, "Again.")
+            actions.decline_contribution(
+                db_session, COORDINATOR, found.id, "Again.", media_stores=_stores(tours)
+            )
 
 
 def test_a_decline_needs_a_reason_and_one_without_email_is_not_mailed(tours):
     with one_transaction(tours) as db_session:
         found = add_contribution(db_session, email=None)
         with pytest.raises(ValueError):
-            actions.decline_contribution(db_session, COORDINATOR, found.id, "   ")
+            actions.decline_contribution(
+                db_session, COORDINATOR, found.id, "   ", media_stores=_stores(tours)
+            )
         assert found.status == PENDING
-        actions.decline_contribution(db_session, COORDINATOR, found.id, "Fuera del barrio.")
+        actions.decline_contribution(
+            db_session, COORDINATOR, found.id, "Fuera del barrio.", media_stores=_stores(tours)
+        )
         assert _mails(db_session, "contribution_declined") == []
         assert json.loads(json.dumps(audit_of(db_session, f"contribution:{found.id}"))) == [
             [COORDINATOR.name, "contribution.decline", {"mailed": False}]

@@ -33,9 +33,9 @@ from webapp import create_app
 from webapp.actions.links import read_withdrawal_token
 from webapp.common.database import get_db
 from webapp.common.forms.consent import wording
+from webapp.mail import messages as mail
 from webapp.media.audio import audio_store
 from webapp.media.store import store_for
-from webapp.share import receiving
 
 CHOICES = ConsentChoices(
     credit="first_name",
@@ -322,7 +322,7 @@ def test_a_failed_transaction_leaves_nothing_behind(app, client, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("the outbox is gone")
 
-    monkeypatch.setattr(receiving.mail, "record", broken)
+    monkeypatch.setattr(mail, "record", broken)
     data = with_media(form_data(), photos=[png_bytes("teal")], audio=a_recording(2.5))
     with pytest.raises(RuntimeError):
         send(client, f"/tours/{SLUG}/share?lang=en", data)

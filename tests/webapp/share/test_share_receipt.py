@@ -20,10 +20,10 @@ from tests.webapp.share.support import (
 )
 from tours.booking.models import OutboxMessage
 from tours.stories.models import Contribution
+from webapp.actions.contributions import withdrawal_link
 from webapp.actions.links import read_withdrawal_token
 from webapp.common.database import get_db
 from webapp.common.urls import public_url_for
-from webapp.share.receiving import withdrawal_link
 
 
 def _receipt(app):

@@ -9,7 +9,8 @@
 - ``edit_contribution``: every edit is kept (``ContributionEdit``); an accepted
   contribution's draft follows the edit; the teller, when they left an email, is told
   what will be published (mail ``contribution_edited``, in their interface language).
-- ``decline_contribution``: with a reason, mailed when possible (``contribution_declined``).
+- ``decline_contribution``: with a reason, mailed when possible (``contribution_declined``);
+  its photos and recording are deleted (rows now, files once committed).
 
 Each runs in the caller's transaction (opened with ``write_lock``) and writes its audit
 record there (``contribution.accept|edit|decline`` on ``contribution:<id>``); the
@@ -23,8 +24,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from guides import audit
@@ -47,9 +49,11 @@ from tours.stories.models import (
     ContributionEdit,
 )
 from tours.stories.placing import AcceptRefused
+from tours.stories.withdrawal import FileKeys, drop_media
 from tours.text import SLUG_MAX, SLUG_PATTERN, single_line, slugify, unstorable
 from tours.tour.store import newest_version, save_document, tour_record
-from webapp.actions.links import withdrawal_token
+from webapp.actions.contributions.receipts import withdrawal_link
+from webapp.actions.withdrawal import MediaStores, delete_files
 from webapp.common import privacy
 from webapp.common.i18n import interface_for
 from webapp.mail import messages as mail
@@ -340,11 +344,19 @@ def _follow_in_draft(
 
 
 def decline_contribution(
-    db_session: Session, actor: Actor, ident: int | str, reason: str
+    db_session: Session,
+    actor: Actor,
+    ident: int | str,
+    reason: str,
+    *,
+    media_stores: MediaStores,
 ) -> Contribution:
     """Decline a pending contribution with a reason (``contribution.decline``), mailed to
-    the teller in their language when they left an email.  Raises ``ValueError`` for an
-    empty or too long reason, ``ContributionNotFound`` and ``ContributionClosed``."""
+    the teller in their language when they left an email.  Its photos and recording go:
+    their rows in this transaction, their files from ``media_stores`` once it has
+    committed (a key another contribution or a stored tour version still names stays).
+    Raises ``ValueError`` for an empty or too long reason, ``ContributionNotFound`` and
+    ``ContributionClosed``."""
     cleaned = reason.strip()
     if not cleaned or len(cleaned) > MAX_REASON or unstorable(cleaned):
         raise ValueError(f"a reason of 1 to {MAX_REASON} characters")
@@ -352,20 +364,34 @@ def decline_contribution(
     found.status = DECLINED
     found.decline_reason = cleaned
     found.decided_at = utcnow()
-    db_session.flush()
+    files = drop_media(db_session, found)
     mailed = _mail_teller(db_session, "contribution_declined", found)
     audit.record(db_session, actor, "contribution.decline", target(found.id), mailed=mailed)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    contribution_id = found.id
+    event.listen(
+        db_session,
+        "after_commit",
+        lambda _session: _delete_declined(app, contribution_id, files, media_stores),
+        once=True,
+    )
     return found
 
 
+def _delete_declined(
+    app: Flask, contribution_id: int, files: FileKeys, stores: MediaStores
+) -> None:
+    """After the commit: the declined contribution's files; a failing disk is logged, the
+    decline stays."""
+    try:
+        list(delete_files(stores, files.image_keys, files.audio_keys))
+    except Exception as exc:  # logged: the decline is committed whatever fails here
+        app.logger.warning(
+            "declined contribution %s: files not deleted: %s", contribution_id, type(exc).__name__
+        )
+
+
 # -- the teller's emails ------------------------------------------------------------------
-
-
-def withdrawal_link(found: Contribution) -> str | None:
-    """The teller's personal withdrawal link, once the withdrawal pages exist."""
-    if "withdrawal.confirm" not in current_app.view_functions:
-        return None
-    return mail.external_url("withdrawal.confirm", token=withdrawal_token(found.public_id))
 
 
 def _mail_teller(db_session: Session, kind: str, found: Contribution) -> bool:
@@ -378,7 +404,7 @@ def _mail_teller(db_session: Session, kind: str, found: Contribution) -> bool:
         "contribution": found,
         "story_language": found.language,
         "transcript": sorted((found.transcript or {}).items()),
-        "withdraw_url": withdrawal_link(found),
+        "withdraw_url": withdrawal_link(found.public_id),
     }
     message = mail.compose(kind, found.contact_email, language, context)
     mail.record(db_session, kind, message, None)

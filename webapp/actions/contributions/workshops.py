@@ -1,6 +1,9 @@
 """Entering a story told at a workshop: a facilitator (or a coordinator) enters it on the
 teller's behalf, with how consent was given (a paper form and its reference, or spoken
-before a witness); ``entered_by`` is who entered it (audit ``contribution.enter``).
+before a witness); ``entered_by`` is who entered it (audit ``contribution.enter``).  A
+teller who gave an email gets the web form's receipt (``receipts``) in the language
+chosen for their emails, with their personal withdrawal link, recorded in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from tours.stories.consent import METHOD_WEB, ConsentProblem
 from tours.stories.contributions import ConsentGiven, ConsentRefused, Proposal
 from tours.stories.models import AUDIO, IMAGE, Contribution
 from webapp.actions.contributions.moderation import target
+from webapp.actions.contributions.receipts import place_in, send_receipt
 from webapp.common import privacy
+from webapp.common.i18n import interface_for
 
 
 def enter_for_resident(
@@ -26,8 +31,9 @@ def enter_for_resident(
     submission_key: str | None = None,
 ) -> tuple[Contribution, bool]:
     """Store a contribution a resident gave at a workshop, entered by ``actor``
-    (``contribution.enter``); ``(contribution, created)``: the same ``submission_key``
-    again finds the first one and records nothing.
+    (``contribution.enter``), with the receipt when the teller gave an email;
+    ``(contribution, created)``: the same ``submission_key`` again finds the first one and
+    records nothing.
 
     Consent must have been given on paper (with the form's reference) or spoken before a
     witness: ``ConsentRefused`` otherwise, each problem naming its field.
@@ -41,6 +47,8 @@ def enter_for_resident(
         db_session, proposal, consent, submission_key=submission_key, entered_by=actor.name
     )
     if created:
+        language = interface_for(found.interface_language)
+        send_receipt(db_session, found, place_in(db_session, found, language))
         audit.record(
             db_session,
             actor,

@@ -42,6 +42,7 @@ from tours.stories.consent import (
 from tours.text import unstorable
 from webapp.actions.contributions import INTO_NEW_STOP, INTO_NEW_TOUR, INTO_STOP, MAX_REASON
 from webapp.common.forms import consent as words
+from webapp.common.i18n import LANGUAGES
 from webapp.console.forms import choices
 
 MAX_TITLE = 200
@@ -268,6 +269,10 @@ class EntryForm(_ConsoleForm):
     def validate_language(self, field: Field) -> None:
         if not field.data or not is_valid_tag(field.data):
             raise ValidationError(_l("Choose the language of the story."))
+
+    def validate_interface_language(self, field: Field) -> None:
+        if field.data not in LANGUAGES:  # the receipt is written in an interface language
+            raise ValidationError(_l("Choose a language from the list."))
 
     def validate_story(self, field: Field) -> None:
         if not (field.data or self.title.data or _has_file(self.audio.data)):

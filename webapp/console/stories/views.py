@@ -272,16 +272,27 @@ def _edited_message(edited: Any) -> str:
     return gettext("The edit is saved.")
 
 
+def _media_stores() -> MediaStores:
+    """Where the app keeps contributions' photos and recordings."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return MediaStores(images=store_for(app), audio=audio_store(app))
+
+
 @bp.post("/admin/contributions/<int:contribution_id>/decline")
 @coordinator_required
 def admin_contribution_decline(contribution_id: int) -> Response | tuple[str, int]:
-    """Decline, with a reason emailed to the teller when they left an address."""
+    """Decline, with a reason emailed to the teller when they left an address; its photos
+    and recording are deleted."""
     form = DeclineForm(prefix="decline")
     if not form.validate():
         return _page(contribution_id, decline=form, status=400)
     with _deciding(contribution_id) as db_session:
         found = actions.decline_contribution(
-            db_session, current_user.actor, contribution_id, form.reason.data or ""
+            db_session,
+            current_user.actor,
+            contribution_id,
+            form.reason.data or "",
+            media_stores=_media_stores(),
         )
         mailed = bool(found.contact_email)
     worker.wake()
@@ -302,12 +313,10 @@ def admin_contribution_withdraw(contribution_id: int) -> Response | tuple[str, i
     form = WithdrawForm(prefix="withdraw")
     if not form.validate():
         return _page(contribution_id, withdraw=form, status=400)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    stores = MediaStores(images=store_for(app), audio=audio_store(app))
     try:
         with get_db().transaction(write_lock=True) as db_session:
             result = withdraw_contribution(
-                db_session, current_user.actor, contribution_id, media_stores=stores
+                db_session, current_user.actor, contribution_id, media_stores=_media_stores()
             )
     except ContributionNotFound:
         abort(404)
