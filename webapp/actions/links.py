@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -16,6 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tours.booking.bookings import DepartureSeats
 from tours.booking.models import Booking, Departure, WaitlistEntry
 from tours.db import utcnow
+
+T = TypeVar("T")
 
 MANAGE_SALT = "bidean.booking.manage"
 OFFER_SALT = "bidean.waitlist.offer"
@@ -94,13 +97,7 @@ def leave_token(entry: WaitlistEntry) -> str:
 
 def read_leave_token(token: str) -> int:
     """The waiting-list entry a leave link stands for; LinkInvalid when tampered with."""
-    try:
-        data = _serializer(LEAVE_SALT).loads(token)
-    except BadSignature as exc:
-        raise LinkInvalid from exc
-    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
-        raise LinkInvalid
-    return data["e"]
+    return _read_lasting(LEAVE_SALT, token, "e", int)
 
 
 def feedback_token(feedback_id: int) -> str:
@@ -145,10 +142,15 @@ def withdrawal_token(public_id: str) -> str:
 
 def read_withdrawal_token(token: str) -> str:
     """The contribution's public id a withdrawal link stands for; LinkInvalid when tampered."""
+    return _read_lasting(WITHDRAW_SALT, token, "c", str)
+
+
+def _read_lasting(salt: str, token: str, field: str, kind: type[T]) -> T:
+    """The ``field`` of ``kind`` a link that never expires carries; LinkInvalid if tampered."""
     try:
-        data = _serializer(WITHDRAW_SALT).loads(token)
+        data = _serializer(salt).loads(token)
     except BadSignature as exc:
         raise LinkInvalid from exc
-    if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+    if not isinstance(data, dict) or not isinstance(data.get(field), kind):
         raise LinkInvalid
-    return data["c"]
+    return data[field]

@@ -264,6 +264,13 @@ def build_tour_map(
             name = stop.name.get_text(lang, default)
             popup = _stop_popup(number, stop, lang, default, _)
             LabelledMarker(stop.lonlat, str(number), f"{number}. {name}", popup).add_to(fmap)
+    fit_to_box(fmap, (west, south, east, north))
+    return fmap
+
+
+def fit_to_box(fmap: folium.Map, bbox: tuple[float, float, float, float]) -> None:
+    """Show ``bbox`` (west, south, east, north) whole, not closer than MAX_FIT_ZOOM."""
+    west, south, east, north = bbox
     fmap.fit_bounds(
         [LonLat(west, south).to_folium(), LonLat(east, north).to_folium()],
         # Room for the zoom buttons (top left), the scale and attribution (bottom right)
@@ -272,7 +279,6 @@ def build_tour_map(
         padding_bottom_right=(40, 56),
         max_zoom=MAX_FIT_ZOOM,
     )
-    return fmap
 
 
 def build_point_map(

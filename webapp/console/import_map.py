@@ -11,13 +11,13 @@ from markupsafe import Markup
 from tours.content.workflows.preview import ImportPreview
 from tours.coords import LonLat
 from webapp.common.maps import (
-    MAX_FIT_ZOOM,
     TOUR_ZOOM,
     LabelledMarker,
     RouteLine,
     _map_labels,
     _new_map,
     district_outlines,
+    fit_to_box,
     render_fragment,
 )
 from webapp.common.route_preview import route_preview
@@ -51,10 +51,5 @@ def preview_map_html(preview: ImportPreview) -> Markup | None:
             },
         ]
         LabelledMarker(LonLat(stop.lon, stop.lat), str(stop.position), title, popup).add_to(fmap)
-    fmap.fit_bounds(
-        [LonLat(west, south).to_folium(), LonLat(east, north).to_folium()],
-        padding_top_left=(56, 40),
-        padding_bottom_right=(40, 56),
-        max_zoom=MAX_FIT_ZOOM,
-    )
+    fit_to_box(fmap, (west, south, east, north))
     return render_fragment(fmap, "tour").html(getattr(g, "csp_nonce", None))

@@ -25,12 +25,12 @@ from tours.errors import TourNotFound
 from tours.tour.catalogue import TourSummary
 from webapp.common.i18n import content_fallback
 from webapp.common.maps import (
-    MAX_FIT_ZOOM,
     TOUR_ZOOM,
     LabelledMarker,
     SelfHostedMap,
     build_tour_map,
     district_outlines,
+    fit_to_box,
     fragment_cache,
     render_fragment,
     resolved_piece,
@@ -133,12 +133,7 @@ def _area_map(tours: Sequence[CachedTour], lang: str, tiles: TileConfig | None) 
             label = resolved_piece(area.name, lang, default)
             for outline in district_outlines(area.geometry, label):
                 outline.add_to(fmap)
-    fmap.fit_bounds(
-        [LonLat(west, south).to_folium(), LonLat(east, north).to_folium()],
-        padding_top_left=(56, 40),
-        padding_bottom_right=(40, 56),
-        max_zoom=MAX_FIT_ZOOM,
-    )
+    fit_to_box(fmap, (west, south, east, north))
     return fmap
 
 
