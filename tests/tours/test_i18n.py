@@ -1,6 +1,11 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import langcodes
 import pytest
 
-from tours.i18n import LocalizedText, base_language, is_valid_tag, normalize_tag
+from tours.i18n import COMMON_TAGS, LocalizedText, base_language, is_valid_tag, normalize_tag
 
 TEXT = LocalizedText({"es": "Hola", "eu": "Kaixo", "pt-BR": "Olá", "ar": "مرحبا"})
 
@@ -65,3 +70,31 @@ def test_normalize_tag():
     assert base_language("pt-BR") == "pt"
     with pytest.raises(ValueError, match="not a valid BCP 47"):
         normalize_tag("es_ES")
+
+
+@pytest.mark.parametrize("tag", sorted(COMMON_TAGS))
+def test_common_tags_are_what_langcodes_says(tag):
+    """The fast path may never disagree with langcodes: each common tag is valid and
+    already canonical, so answering it without langcodes changes no answer."""
+    assert langcodes.tag_is_valid(tag)
+    assert langcodes.standardize_tag(tag, macro=False) == tag
+    assert is_valid_tag(tag) and normalize_tag(tag) == tag
+
+
+def test_interface_languages_are_common_tags():
+    translations = Path(__file__).resolve().parents[2] / "webapp" / "translations"
+    interface = {p.name for p in translations.iterdir() if (p / "LC_MESSAGES").is_dir()}
+    assert len(interface) == 9 and interface <= COMMON_TAGS
+
+
+def test_common_tags_need_no_langcodes_and_others_still_ask_it():
+    code = (
+        "import sys\nfrom tours.i18n import is_valid_tag, normalize_tag\n"
+        "assert is_valid_tag('eu') and normalize_tag('pt-BR') == 'pt-BR'\n"
+        "assert not is_valid_tag('es_ES') and not is_valid_tag(None)\n"
+        "print('langcodes' in sys.modules)\n"
+        "assert normalize_tag('sr-latn-rs') == 'sr-Latn-RS' and not is_valid_tag('qq-ZZZ')\n"
+        "print('langcodes' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "True"], result.stderr
