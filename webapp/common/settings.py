@@ -18,7 +18,6 @@ import difflib
 import logging
 import math
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -590,8 +589,9 @@ def _instance_secret(instance: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
+    import secrets  # late import, only for the CLI's start-up: `validate` makes no key
+
+    path.write_text(key := secrets.token_hex(32))
     path.chmod(0o600)
     return key
 

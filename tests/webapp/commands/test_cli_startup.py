@@ -24,7 +24,8 @@ ZABALA = REPO / "data" / "routes" / "zabala-kitchens-and-workshops.geojson"
 WITH_IMAGES = REPO / "data" / "routes" / "san-francisco-voices.geojson"
 
 #: What neither `--help` nor `validate` of a GeoJSON tour may import: the web app, the
-#: database, maps, interface translations, images, the other file formats.
+#: database, maps, interface translations, images, the other file formats, langcodes (the
+#: samples' languages are common tags: `tours.i18n.COMMON_TAGS`).
 NEVER = (
     "webapp.factory",
     "webapp.common.database",
@@ -39,6 +40,9 @@ NEVER = (
     "gpxpy",
     "fastkml",
     "license_expression",
+    "langcodes",
+    "tours.content.reading.kml",
+    "tours.content.reading.gpx",
 )
 #: What checking a tour does need beyond `--help`.
 GEOMETRY = ("numpy", "shapely", "pyproj", "tours.content.checking.profile", "tours.tour.geometry")

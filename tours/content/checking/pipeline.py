@@ -28,8 +28,6 @@ from typing import Any
 
 from tours.content.checking.profile import apply_profile
 from tours.content.checking.validate import CoordinateArrays, validate_geojson
-from tours.content.reading.gpx import gpx_source, gpx_to_document
-from tours.content.reading.gpx import too_large as gpx_too_large
 from tours.content.reading.jsonload import load_json
 from tours.content.reading.jsonload import too_large as json_too_large
 from tours.content.reading.positions import pointer_positions
@@ -248,6 +246,10 @@ def _with_given_texts(value: Any, options: ValidationOptions) -> Any:
 
 
 def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> ValidationResult:
+    # Late import, only for the CLI's start-up: `bidean validate` of a GeoJSON tour reads
+    # no GPX (the format is sniffed by `reading.sniff`).
+    from tours.content.reading.gpx import gpx_source, gpx_to_document
+
     conversion = gpx_to_document(
         data,
         file=report.file,
@@ -261,7 +263,9 @@ def _validate_gpx(data: bytes, report: Report, options: ValidationOptions) -> Va
     if conversion.document is None:
         return ValidationResult(report, None, None)
     converted = _validate_value(conversion.document, Report(report.file), options)
-    report.problems.extend(_from_gpx(p, conversion.sources) for p in converted.report.problems)
+    report.problems.extend(
+        _from_gpx(p, gpx_source(conversion.sources, p.pointer)) for p in converted.report.problems
+    )
     return ValidationResult(report, converted.document, converted.tour)
 
 
@@ -304,9 +308,9 @@ def _other_format(kind: str, data: bytes) -> Problem:
     )
 
 
-def _from_gpx(problem: Problem, sources: dict[str, str]) -> Problem:
-    """Say which GPX element a problem's pointer (into the converted GeoJSON) came from."""
-    source = gpx_source(sources, problem.pointer)
+def _from_gpx(problem: Problem, source: str | None) -> Problem:
+    """Say which GPX element (``source``) a problem's pointer (into the converted GeoJSON)
+    came from."""
     note = f" (GPX: {source}; the pointer is into the GeoJSON converted from the GPX.)"
     return dataclasses.replace(problem, message=problem.message + note) if source else problem
 
@@ -322,8 +326,12 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes, Problem | None]:
         if size > max_bytes:  # say so without reading a file that may be huge
             with path.open("rb") as handle:
                 head = handle.read(64)
-            too_large = gpx_too_large if sniff_format(head, str(path)) == "GPX" else json_too_large
-            return b"", too_large(size, max_bytes)
+            if sniff_format(head, str(path)) != "GPX":
+                return b"", json_too_large(size, max_bytes)
+            # Late import, only for the CLI's start-up, as in _validate_gpx.
+            from tours.content.reading.gpx import too_large as gpx_too_large
+
+            return b"", gpx_too_large(size, max_bytes)
         return path.read_bytes(), None
     except FileNotFoundError:
         return b"", Problem("file.not-found", "", f"There is no file {path}: check the name.")

@@ -66,14 +66,6 @@ class _Refused(Exception):
     """Raised from an expat handler to stop at a DOCTYPE or entity declaration."""
 
 
-def looks_like_gpx(data: bytes, file: str = "") -> bool:
-    """True for a ``.gpx`` name or content that starts like XML."""
-    if PurePath(file).suffix.lower() == ".gpx":
-        return True
-    head = data[:64].removeprefix(UTF8_BOM).lstrip()
-    return head.startswith((b"<?xml", b"<gpx"))
-
-
 def gpx_to_document(
     data: bytes,
     *,
@@ -113,8 +105,8 @@ def read_gpx(data: bytes, *, max_bytes: int) -> tuple[gpxpy.gpx.GPX | None, list
     text, problem = _decode(data)
     if problem is not None:
         return None, [*warnings, problem]
-    # Late import, only to keep `bidean validate` fast: the importer needs `looks_like_gpx`
-    # on every file, gpxpy only for a GPX one.
+    # Late import, only to keep `bidean validate` fast: the importer sniffs every file
+    # (`sniff.looks_like_gpx`), gpxpy is needed only for a GPX one.
     import gpxpy
 
     try:

@@ -123,15 +123,6 @@ class KmlFeatures:
     arrays: Arrays = field(default_factory=dict)
 
 
-def looks_like_kml(data: bytes, file: str) -> bool:
-    """A ``.kml``/``.kmz`` name, a ZIP archive named so, or XML whose root is ``<kml>``."""
-    lower = file.lower()
-    if lower.endswith((".kml", ".kmz")):
-        return True
-    head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
-    return head.startswith(b"<kml") or (head.startswith(b"<?xml") and b"<kml" in head)
-
-
 def _problem(code: str, message: str, file: str, line: int = 1, column: int = 1) -> Problem:
     return Problem(code, "", message, line=line, column=column, file=file)
 

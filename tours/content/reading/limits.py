@@ -18,7 +18,6 @@ with the default ``MAX_IMPORT_MB=50`` that bounds an import near 500 MB.
 
 from __future__ import annotations
 
-import xml.parsers.expat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +78,10 @@ def scan_xml(
     saves the KML reader defusedxml's slower pure-Python parser and a second pass.
     Syntax errors stop the pass and are left to the caller's own parser.
     """
+    # Late import, only for the CLI's start-up: `bidean validate` of a GeoJSON tour needs
+    # this module's JSON limits, not expat.
+    import xml.parsers.expat
+
     scan = XmlScan()
     parser = xml.parsers.expat.ParserCreate()
     depth = 0

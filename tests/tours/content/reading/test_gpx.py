@@ -8,7 +8,8 @@ import pytest
 
 from tests.tours.tourdoc import codes, problem
 from tours.content.checking.pipeline import ValidationOptions, validate_bytes
-from tours.content.reading.gpx import gpx_to_document, looks_like_gpx
+from tours.content.reading.gpx import gpx_to_document
+from tours.content.reading.sniff import looks_like_gpx
 from tours.content.report import Severity
 
 OPTIONS = ValidationOptions(city="Bilbao", timezone="Europe/Madrid", default_language="es")
