@@ -29,8 +29,8 @@ from tests.audio_support import (
     webm_bytes,
 )
 from tests.webapp.browser.axe import axe_violations
-from tests.webapp.browser.chromium import CHROMIUM_ARGS
-from tests.webapp.browser.conftest import PHONE
+from tests.webapp.browser.chromium import launch_with_microphone
+from tests.webapp.browser.conftest import LOCALE, PHONE
 from webapp.media.audio import AudioError, AudioStore, audio_store
 
 LABELS = {
@@ -109,32 +109,16 @@ def fake_microphone(tmp_path_factory) -> str:
     return str(path)
 
 
-def _launch(browser, chromium_path, fake_microphone: str, ui: str = ""):
-    """Another Chromium from the session's Playwright, with a fake microphone whose
-    permission prompt is answered at once (``ui="deny"`` refuses it)."""
-    fake_ui = "--use-fake-ui-for-media-stream" + (f"={ui}" if ui else "")
-    return browser.browser_type.launch(
-        executable_path=str(chromium_path),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            fake_ui,
-            f"--use-file-for-fake-audio-capture={fake_microphone}",
-        ],
-        headless=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def microphone_browser(browser, chromium_path, fake_microphone):
-    launched = _launch(browser, chromium_path, fake_microphone)
+    launched = launch_with_microphone(browser, chromium_path, fake_microphone)
     yield launched
     launched.close()
 
 
 @pytest.fixture
 def phone(microphone_browser):
-    context = microphone_browser.new_context(**PHONE)
+    context = microphone_browser.new_context(**{**PHONE, "locale": LOCALE})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -265,9 +249,9 @@ def test_the_recording_stops_itself_before_the_limit(phone, recorder_site, tmp_p
 def test_a_refused_microphone_is_said_and_the_file_input_stays(
     browser, chromium_path, fake_microphone, recorder_site
 ):
-    refusing = _launch(browser, chromium_path, fake_microphone, ui="deny")
+    refusing = launch_with_microphone(browser, chromium_path, fake_microphone, ui="deny")
     try:
-        page = refusing.new_context(**PHONE).new_page()
+        page = refusing.new_context(**{**PHONE, "locale": LOCALE}).new_page()
         page.goto(f"{recorder_site}/test/recorder")
         page.get_by_role("button", name=LABELS["record"]).click()
         status = page.get_by_role("status").filter(has_text=LABELS["denied"])

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.audio_support import wav_bytes
 from tests.webapp.browser.axe import axe_violations
-from tests.webapp.browser.chromium import CHROMIUM_ARGS
+from tests.webapp.browser.chromium import launch_with_microphone
 from tests.webapp.browser.conftest import PHONE
 from tests.webapp.share.support import png_bytes
 from tours.db import make_engine, make_sessionmaker, transaction
@@ -183,16 +183,7 @@ def microphone_browser(browser, chromium_path, tmp_path_factory):
     """Another Chromium whose microphone plays a generated recording, allowed at once."""
     voice = tmp_path_factory.mktemp("microphone") / "voice.wav"
     voice.write_bytes(wav_bytes(3.0, rate=48_000, width=2))
-    launched = browser.browser_type.launch(
-        executable_path=str(chromium_path),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-audio-capture={voice}",
-        ],
-        headless=True,
-    )
+    launched = launch_with_microphone(browser, chromium_path, voice)
     yield launched
     launched.close()
 

@@ -44,7 +44,7 @@ from sqlalchemy.engine import Engine
 from tests.audio_support import wav_bytes
 from tests.mail_support import Inbox, smtp_server
 from tests.marker_search import files_holding, files_with_bytes, rows_holding, zip_texts
-from tests.webapp.browser.chromium import CHROMIUM_ARGS
+from tests.webapp.browser.chromium import launch_with_microphone
 from tests.webapp.browser.conftest import DESKTOP, PHONE, REPO, LiveServer
 from tests.webapp.browser.console_steps import PASSWORD, log_in
 from tests.webapp.browser.site_steps import foreign_requests, http_get, run_bidean, wait_for_mail
@@ -168,16 +168,7 @@ def microphone_browser(browser, chromium_path, tmp_path_factory):
     """A Chromium whose microphone plays a WAV written here, allowed without asking."""
     voice = tmp_path_factory.mktemp("microphone") / "voice.wav"
     voice.write_bytes(wav_bytes(4.0, rate=48_000, width=2))
-    launched = browser.browser_type.launch(
-        executable_path=str(chromium_path),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-audio-capture={voice}",
-        ],
-        headless=True,
-    )
+    launched = launch_with_microphone(browser, chromium_path, voice)
     yield launched
     launched.close()
 
