@@ -66,7 +66,7 @@ CONSENTS = {
     ),
     "guides": dict(
         credit=CREDIT_FIRST_NAME,
-        credit_name="Jon",
+        credit_name="Jonander",
         tour_pages=False,
         guide_scripts=True,
         kits=False,
@@ -181,7 +181,7 @@ def contributed_document(ids: dict[str, str], *, transcript: bool = True) -> dic
         props = _props(document, "mercado")
         props["name"] = {"es": f"Mercado {MARK['guides']}"}
         props["story"] = {"es": f"Historia {MARK['guides']}"}
-        document = mark(document, "mercado", ids["guides"], ["name.es", "story.es"], credit="Jon")
+        document = mark(document, "mercado", ids["guides"], ["name.es", "story.es"], credit="Jonander")
     return copy.deepcopy(document)
 
 

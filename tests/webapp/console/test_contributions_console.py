@@ -18,7 +18,7 @@ def test_the_guide_console_shows_what_guides_may_see_with_the_credit(app, client
     page = client.get(f"/console/departures/{world.walk_a}").get_data(as_text=True)
     # The stop only guides may see, its name and story, and its teller's credit.
     assert f"Mercado {MARK['guides']}" in page and f"Historia {MARK['guides']}" in page
-    assert "Told by <bdi>Jon</bdi>" in page
+    assert "Told by <bdi>Jonander</bdi>" in page
     assert "Told by <bdi>Amina &lt;b&gt;Haddad&lt;/b&gt;</bdi>" in page
     assert "Told by a neighbour of <bdi>San Francisco</bdi>" in page
     script = client.get(f"/console/departures/{world.walk_a}/stops/mercado/script")
@@ -35,6 +35,6 @@ def test_a_withdrawn_contribution_is_not_in_the_guide_console(app, client):
     publish(app, guides=WITHDRAWN)
     log_in(client, GUIDE_A)
     page = client.get(f"/console/departures/{world.walk_a}").get_data(as_text=True)
-    assert MARK["guides"] not in page and "Jon" not in page
+    assert MARK["guides"] not in page and "Jonander" not in page
     assert client.get(f"/console/departures/{world.walk_a}/stops/mercado/script").status_code == 404
     assert MARK["guides"] not in cached_text(app)
