@@ -15,19 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-import geojson
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from guides.audit import Actor
 from tours.content.assembly.assemble import AssemblyOptions
 from tours.content.assembly.fieldmap import FieldMap, MappingError
-from tours.content.publishing.export import to_geojson, to_gpx
 from tours.content.workflows.intake import Intake, Store, import_files
 from tours.errors import TourNotFound
 from tours.i18n import is_valid_tag, normalize_tag
-from tours.stories.consent import USE_KITS
-from tours.stories.uses import document_for_use
 from tours.text import SLUG_PATTERN, slugify
 from tours.tour.domain import without_scripts
 from tours.tour.store import export_document, tour_listings
@@ -246,6 +242,14 @@ def export_command(
     with_scripts: bool,
 ) -> None:
     """Write a stored tour as profile GeoJSON or GPX 1.1 (scripts only with --with-scripts)."""
+    # Late imports, only for the CLI's start-up: `bidean import` shares this module and
+    # needs neither the residents' stories (their models) nor the GPX writer.
+    import geojson
+
+    from tours.content.publishing.export import to_geojson, to_gpx
+    from tours.stories.consent import USE_KITS
+    from tours.stories.uses import document_for_use
+
     db = get_db()
     with _database_errors():
         if not is_initialised(db.engine):

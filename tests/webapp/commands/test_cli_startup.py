@@ -162,6 +162,12 @@ NOT_FOR_IMPORT = (
     "flask_wtf",
     "PIL",
     "fastkml",
+    "gpxpy",  # the GPX reader and writer: a GeoJSON file is imported without them
+)
+#: ... nor, once the database is migrated (migrating maps every table), these.
+NOT_ONCE_MIGRATED = (
+    "alembic",
+    "tours.stories",  # residents' stories: `bidean export` reads them, an import does not
 )
 SMALL_ROUTE = (
     '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name":'
@@ -187,12 +193,12 @@ def test_import_starts_light_and_still_upgrades_the_database(env, tmp_path):
     second, modules = _bidean(*args, "--route", str(route), env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr[-2000:]
     assert "Traceback" not in second.stderr
-    assert _heavy(modules, (*NOT_FOR_IMPORT, "alembic")) == []
+    assert _heavy(modules, (*NOT_FOR_IMPORT, *NOT_ONCE_MIGRATED)) == []
     listed, _ = _bidean("tours", env=env, cwd=tmp_path)  # the whole app sees what was stored
     assert "\tBilbao\ten\tdraft" in listed.stdout, listed.stdout
     helped, modules = _bidean("import", "--help", env=env, cwd=tmp_path)
     assert helped.returncode == 0 and "--route" in helped.stdout
-    assert _heavy(modules, (*NOT_FOR_IMPORT, "alembic")) == []
+    assert _heavy(modules, (*NOT_FOR_IMPORT, *NOT_ONCE_MIGRATED)) == []
 
 
 def _threads_after(args: list[str], env: dict[str, str], cwd: Path) -> tuple[str, int]:
