@@ -208,9 +208,9 @@ def text_direction(language: str) -> str:
 def remember_language(response: Response) -> Response:
     """A page asked for with a supported ``?lang=`` sets the cookie; later pages follow it."""
     if request.path.startswith("/api/"):
-        response.vary.add("Accept-Language")
+        add_vary(response, API_VARY)
         return response
-    response.vary.update(("Accept-Language", "Cookie"))
+    add_vary(response, PAGE_VARY)
     chosen = valid_request_tag(request.args.get("lang"))
     if chosen and request.cookies.get(COOKIE_NAME) != chosen:
         response.set_cookie(
@@ -222,6 +222,23 @@ def remember_language(response: Response) -> Response:
             secure=request.is_secure,
         )
     return response
+
+
+API_VARY = ("Accept-Language",)
+PAGE_VARY = ("Accept-Language", "Cookie")
+
+
+def add_vary(response: Response, names: tuple[str, ...]) -> None:
+    """Add ``names`` to the response's ``Vary``.
+
+    When it has none yet (a view seldom sets one) the header is written as werkzeug's
+    ``response.vary`` would write it, without parsing an empty header into a set and
+    writing it back: every response passes here.
+    """
+    if response.headers.get("Vary"):
+        response.vary.update(names)
+    else:
+        response.headers["Vary"] = ", ".join(names)
 
 
 def language_links(content_languages: Iterable[str] = ()) -> list[dict[str, Any]]:

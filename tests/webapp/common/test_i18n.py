@@ -14,11 +14,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po, write_po
+from flask import Response
 from flask_babel import gettext
 
 import webapp
 from webapp.common.i18n import (
     LANGUAGES,
+    add_vary,
     ensure_compiled,
     format_distance,
     format_duration,
@@ -292,3 +294,24 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
                 assert rendered[1] != rendered[2] or singular == plural, singular
                 assert "1 people" not in rendered[1] and " 1 minutes" not in rendered[1]
             assert str(5) in rendered[5] or lang == "ar", (lang, singular, rendered[5])
+
+
+@pytest.mark.parametrize("before", [None, "", "Origin", "accept-language", "Cookie, Origin"])
+@pytest.mark.parametrize("names", [("Accept-Language",), ("Accept-Language", "Cookie")])
+def test_add_vary_writes_what_werkzeugs_vary_set_writes(before, names):
+    mine, theirs = Response("x"), Response("x")
+    for response in (mine, theirs):
+        if before is not None:
+            response.headers["Vary"] = before
+    add_vary(mine, names)
+    theirs.vary.update(names)
+    assert mine.headers.getlist("Vary") == theirs.headers.getlist("Vary")
+    assert mine.headers.getlist("Vary") != []
+
+
+def test_pages_and_the_api_vary_on_the_language(client):
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.getlist("Vary") == ["Accept-Language, Cookie, Accept-Encoding"]
+    api = client.get("/api/tours", headers={"Accept-Encoding": "gzip"})
+    # Cookie: Flask-Login looks into the session (for its remember-me cookie) on every request.
+    assert api.headers.getlist("Vary") == ["Accept-Language, Accept-Encoding, Cookie"]
