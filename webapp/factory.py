@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
@@ -61,6 +62,28 @@ from webapp.withdrawal.views import bp as withdrawal_bp
 SHARED_TEMPLATES = "common/templates"
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, without their set-up on requests that carry none.
+
+    Most requests (public pages, the APIs, health checks) come without a session cookie
+    and leave the session empty; Flask still built the cookie's signing serializer to
+    open it and read seven cookie settings to save it.  Requests with a cookie, and
+    sessions written to, go through Flask's own code.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # what Flask opens when there is no cookie
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified:  # Flask sets and deletes no cookie then
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Bidean web app."""
     instance_path = (test_config or {}).get("INSTANCE_PATH")
@@ -70,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=SHARED_TEMPLATES,
     )
+    app.session_interface = CookieSessions()
     app.config.from_mapping(load_config(app.instance_path, test_config))
     check_public_url(app)
     privacy.init_app(app)
