@@ -276,6 +276,12 @@ def test_a_request_fingerprint_is_the_one_stored_keys_were_given():
     assert request_fingerprint("api.booking", 8, asked) != request_fingerprint(
         "api.booking", 7, asked
     )
+    # Escapes and non-ASCII text as ``json.dumps`` wrote them (computed before its
+    # encoder was kept between calls).
+    other = Party("\u00e9\u4e2d", "x@y.org", 1, "ar", None, 'notes "q" \\ \n')
+    assert request_fingerprint("form.booking.phone.1", 2**31 - 1, other) == (
+        "66900ff54975ed6909bc4b16280592d74a0665934ecb105b1589f4a7a160efd4"
+    )
 
 
 def test_a_booking_is_built_in_a_process_that_has_run_no_query_yet():
