@@ -46,6 +46,7 @@ LANGUAGES: dict[str, str] = {
     "pt": "Português",
     "it": "Italiano",
 }
+INTERFACE_TAGS = tuple(LANGUAGES)
 #: Where the interface goes when it does not speak the requested language.
 INTERFACE_FALLBACK = ("en", "es")
 RTL_LANGUAGES = frozenset({"ar"})
@@ -56,7 +57,7 @@ TRANSLATION_DIRECTORIES: str = BY_NAME["BABEL_TRANSLATION_DIRECTORIES"].default
 
 def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default_language(app)
-    Babel(app, locale_selector=select_language)
+    Babel(app, locale_selector=selected_locale)
     app.after_request(remember_language)
     app.context_processor(_template_context)
     app.jinja_env.filters.update(
@@ -122,10 +123,22 @@ def select_language() -> str:
     requested = requested_language()
     if requested:
         return interface_for(requested)
-    match = best_accepted(tuple(LANGUAGES))
+    match = best_accepted(INTERFACE_TAGS)
     if match:
         return match
     return interface_for("und") if request.accept_languages else default_language()
+
+
+def selected_locale() -> Locale:
+    """Flask-Babel's locale of this request: ``select_language``'s, as one ``Locale`` per
+    language for the life of the process (Flask-Babel parsed a new one for every request,
+    which then loaded its locale data again at its first formatting)."""
+    return interface_locale(select_language())
+
+
+@lru_cache(maxsize=len(LANGUAGES) + 2)
+def interface_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
 
 
 def content_language(available: Iterable[str] = ()) -> str:

@@ -15,7 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po, write_po
 from flask import Response
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 import webapp
 from webapp.common.i18n import (
@@ -25,6 +25,7 @@ from webapp.common.i18n import (
     format_distance,
     format_duration,
     language_name,
+    select_language,
     supported,
 )
 
@@ -315,3 +316,16 @@ def test_pages_and_the_api_vary_on_the_language(client):
     api = client.get("/api/tours", headers={"Accept-Encoding": "gzip"})
     # Cookie: Flask-Login looks into the session (for its remember-me cookie) on every request.
     assert api.headers.getlist("Vary") == ["Accept-Language, Accept-Encoding, Cookie"]
+
+
+def test_each_interface_language_has_one_locale_for_every_request(app):
+    seen = {}
+    headers = ["fr", "fr-CA,fr;q=0.9", "eu", "de,en;q=0.5", "en-GB", "xx", "", "fr"]
+    for header in headers:
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            locale = get_locale()
+            assert str(locale) == select_language(), header
+            assert seen.setdefault(str(locale), locale) is locale, header
+    assert {"fr", "eu", "de", "en"} <= set(seen)
+    with app.test_request_context("/?lang=ar"):
+        assert str(get_locale()) == "ar" and get_locale().text_direction == "rtl"
