@@ -6,6 +6,7 @@ It imports every blueprint, extension and command, so it is kept out of ``webapp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request, Response
@@ -84,10 +85,40 @@ class CookieSessions(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+class App(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks ``inspect.iscoroutinefunction`` about every hook, view and error handler
+    each time it calls one (``ensure_sync``): a booking passes about 25 of them.  A
+    function found plain is remembered and handed back as it is, as Flask would; async
+    ones go through Flask.  Hooks and views live as long as the app; should functions
+    made per request come this way, the memory forgets them all past ``PLAIN_KEPT``.
+    """
+
+    PLAIN_KEPT = 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_functions: set[Callable[..., Any]] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            if func in self._plain_functions:
+                return func
+        except TypeError:  # not hashable: asked every time
+            return super().ensure_sync(func)
+        made = super().ensure_sync(func)
+        if made is func:
+            if len(self._plain_functions) >= self.PLAIN_KEPT:
+                self._plain_functions.clear()
+            self._plain_functions.add(func)
+        return made
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Bidean web app."""
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(
+    app = App(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
