@@ -6,9 +6,11 @@ It imports every blueprint, extension and command, so it is kept out of ``webapp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.api.views import bp as api_bp
@@ -61,15 +63,68 @@ from webapp.withdrawal.views import bp as withdrawal_bp
 SHARED_TEMPLATES = "common/templates"
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, without their set-up on requests that carry none.
+
+    Most requests (public pages, the APIs, health checks) come without a session cookie
+    and leave the session empty; Flask still built the cookie's signing serializer to
+    open it and read seven cookie settings to save it.  Requests with a cookie, and
+    sessions written to, go through Flask's own code.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # what Flask opens when there is no cookie
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified:  # Flask sets and deletes no cookie then
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
+class App(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks ``inspect.iscoroutinefunction`` about every hook, view and error handler
+    each time it calls one (``ensure_sync``): a booking passes about 25 of them.  A
+    function found plain is remembered and handed back as it is, as Flask would; async
+    ones go through Flask.  Hooks and views live as long as the app; should functions
+    made per request come this way, the memory forgets them all past ``PLAIN_KEPT``.
+    """
+
+    PLAIN_KEPT = 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_functions: set[Callable[..., Any]] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            if func in self._plain_functions:
+                return func
+        except TypeError:  # not hashable: asked every time
+            return super().ensure_sync(func)
+        made = super().ensure_sync(func)
+        if made is func:
+            if len(self._plain_functions) >= self.PLAIN_KEPT:
+                self._plain_functions.clear()
+            self._plain_functions.add(func)
+        return made
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Bidean web app."""
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(
+    app = App(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
         template_folder=SHARED_TEMPLATES,
     )
+    app.session_interface = CookieSessions()
     app.config.from_mapping(load_config(app.instance_path, test_config))
     check_public_url(app)
     privacy.init_app(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields as dataclass_fields
+from functools import lru_cache
 from typing import Any
 
 from tours.errors import BideanError
@@ -24,17 +25,22 @@ class KeyReused(BideanError):
         super().__init__("This idempotency key was already used for a different request.")
 
 
+# What ``json.dumps(…, sort_keys=True, ensure_ascii=True, separators=(",", ":"))`` builds
+# on every call, built once (an encoder keeps no state between calls).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=16)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclass_fields(kind))
+
+
 def request_fingerprint(endpoint: str, departure_id: int, party: Any) -> str:
     """SHA-256 of the endpoint, the session and every field of ``party`` (a dataclass of
     plain values: its fields as they are, which is what ``asdict`` copied, without the
-    copying)."""
-    fields = {field.name: getattr(party, field.name) for field in dataclass_fields(party)}
-    canonical = json.dumps(
-        {"endpoint": endpoint, "session": departure_id, "party": fields},
-        sort_keys=True,
-        ensure_ascii=True,
-        separators=(",", ":"),
-    )
+    copying), as canonical JSON: sorted keys, ASCII, no spaces."""
+    fields = {name: getattr(party, name) for name in _field_names(type(party))}
+    canonical = _CANONICAL.encode({"endpoint": endpoint, "session": departure_id, "party": fields})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

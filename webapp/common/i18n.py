@@ -46,6 +46,7 @@ LANGUAGES: dict[str, str] = {
     "pt": "Português",
     "it": "Italiano",
 }
+INTERFACE_TAGS = tuple(LANGUAGES)
 #: Where the interface goes when it does not speak the requested language.
 INTERFACE_FALLBACK = ("en", "es")
 RTL_LANGUAGES = frozenset({"ar"})
@@ -56,7 +57,7 @@ TRANSLATION_DIRECTORIES: str = BY_NAME["BABEL_TRANSLATION_DIRECTORIES"].default
 
 def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default_language(app)
-    Babel(app, locale_selector=select_language)
+    Babel(app, locale_selector=selected_locale)
     app.after_request(remember_language)
     app.context_processor(_template_context)
     app.jinja_env.filters.update(
@@ -122,10 +123,22 @@ def select_language() -> str:
     requested = requested_language()
     if requested:
         return interface_for(requested)
-    match = best_accepted(tuple(LANGUAGES))
+    match = best_accepted(INTERFACE_TAGS)
     if match:
         return match
     return interface_for("und") if request.accept_languages else default_language()
+
+
+def selected_locale() -> Locale:
+    """Flask-Babel's locale of this request: ``select_language``'s, as one ``Locale`` per
+    language for the life of the process (Flask-Babel parsed a new one for every request,
+    which then loaded its locale data again at its first formatting)."""
+    return interface_locale(select_language())
+
+
+@lru_cache(maxsize=len(LANGUAGES) + 2)
+def interface_locale(tag: str) -> Locale:
+    return Locale.parse(tag)
 
 
 def content_language(available: Iterable[str] = ()) -> str:
@@ -208,9 +221,9 @@ def text_direction(language: str) -> str:
 def remember_language(response: Response) -> Response:
     """A page asked for with a supported ``?lang=`` sets the cookie; later pages follow it."""
     if request.path.startswith("/api/"):
-        response.vary.add("Accept-Language")
+        add_vary(response, API_VARY)
         return response
-    response.vary.update(("Accept-Language", "Cookie"))
+    add_vary(response, PAGE_VARY)
     chosen = valid_request_tag(request.args.get("lang"))
     if chosen and request.cookies.get(COOKIE_NAME) != chosen:
         response.set_cookie(
@@ -222,6 +235,23 @@ def remember_language(response: Response) -> Response:
             secure=request.is_secure,
         )
     return response
+
+
+API_VARY = ("Accept-Language",)
+PAGE_VARY = ("Accept-Language", "Cookie")
+
+
+def add_vary(response: Response, names: tuple[str, ...]) -> None:
+    """Add ``names`` to the response's ``Vary``.
+
+    When it has none yet (a view seldom sets one) the header is written as werkzeug's
+    ``response.vary`` would write it, without parsing an empty header into a set and
+    writing it back: every response passes here.
+    """
+    if response.headers.get("Vary"):
+        response.vary.update(names)
+    else:
+        response.headers["Vary"] = ", ".join(names)
 
 
 def language_links(content_languages: Iterable[str] = ()) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from werkzeug.routing import MapAdapter
 
 from webapp.common.settings import SettingError
 
@@ -104,8 +105,21 @@ def public_base(app: Flask | None = None) -> str:
 
 def public_url_for(endpoint: str, **values: Any) -> str:
     """The absolute URL of ``endpoint`` under ``PUBLIC_URL`` (a path prefix is kept)."""
-    base = urlsplit(public_base())
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return _adapter(app, public_base(app)).build(endpoint, values, force_external=True)
+
+
+_ADAPTERS = "bidean.public_url_adapters"
+
+
+def _adapter(app: Flask, base: str) -> MapAdapter:
+    """The app's URL map bound to ``base``, bound once per base: building a URL only reads
+    the adapter, and binding it again for every link cost as much as the building."""
+    adapters: dict[str, MapAdapter] = app.extensions.setdefault(_ADAPTERS, {})
+    adapter = adapters.get(base)
+    if adapter is None:
+        parts = urlsplit(base)
+        adapter = adapters[base] = app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
+        )
+    return adapter

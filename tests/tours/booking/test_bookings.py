@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.booking_support import add_departure, departure_row, party, store_tour
+from tours.booking import bookings as bookings_module
 from tours.booking.bookings import (
     REFERENCE_ALPHABET,
+    REFERENCES,
     BookingNotFound,
     BookingRefused,
     DepartureSeats,
@@ -25,6 +27,7 @@ from tours.booking.bookings import (
     invariant_problems,
     new_reference,
     normalize_reference,
+    reference_number,
 )
 from tours.booking.cancellation import cancel_booking
 from tours.booking.departures import DepartureNotFound, cancel
@@ -64,6 +67,27 @@ def test_references_avoid_ambiguous_characters():
     assert all(len(r) == 8 and set(r) <= set(REFERENCE_ALPHABET) for r in references)
     assert not set("".join(references)) & set("01OIL")
     assert normalize_reference(" abcd-2345 ") == "ABCD2345"
+
+
+def test_a_reference_is_one_uniform_draw_over_every_reference(monkeypatch):
+    asked = []
+
+    def randbelow(bound: int) -> int:
+        asked.append(bound)
+        return 31 * 31 + 5
+
+    monkeypatch.setattr(bookings_module.secrets, "randbelow", randbelow)
+    assert new_reference() == "72322222"  # digits 5, 0, 1, then zeros: least first
+    assert asked == [len(REFERENCE_ALPHABET) ** 8] == [REFERENCES]
+    # Each number its own reference, and every reference a number's.
+    assert reference_number(0) == "22222222"
+    assert reference_number(REFERENCES - 1) == "ZZZZZZZZ"
+    numbers = [0, 1, 30, 31, 12345678, REFERENCES // 2, REFERENCES - 2, REFERENCES - 1]
+    made = [reference_number(n) for n in numbers]
+    assert len(set(made)) == len(numbers)
+    alphabet = {ch: i for i, ch in enumerate(REFERENCE_ALPHABET)}
+    for number, reference in zip(numbers, made, strict=True):
+        assert sum(alphabet[ch] * 31**i for i, ch in enumerate(reference)) == number
 
 
 def test_a_full_departure_refuses_with_seats_left(db_transaction, departure_id):
@@ -251,6 +275,12 @@ def test_a_request_fingerprint_is_the_one_stored_keys_were_given():
     )
     assert request_fingerprint("api.booking", 8, asked) != request_fingerprint(
         "api.booking", 7, asked
+    )
+    # Escapes and non-ASCII text as ``json.dumps`` wrote them (computed before its
+    # encoder was kept between calls).
+    other = Party("\u00e9\u4e2d", "x@y.org", 1, "ar", None, 'notes "q" \\ \n')
+    assert request_fingerprint("form.booking.phone.1", 2**31 - 1, other) == (
+        "66900ff54975ed6909bc4b16280592d74a0665934ecb105b1589f4a7a160efd4"
     )
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from webapp.commands.samples import load_samples_if_empty
+from webapp.common.urls import public_url_for
 
 PUBLIC = "https://tours.example.org/bilbao"
 NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
@@ -60,3 +61,17 @@ def test_tour_and_guide_details_link_only_to_public_url(spoofed):
     for path in (f"/api/tours/{slug}", f"/api/guides/{guide}"):
         found = links_in(spoofed(path).get_json())
         assert found and all(url.startswith(PUBLIC + "/") for url in found), found
+
+
+def test_links_follow_public_url_when_it_changes(app):
+    """Each base gets URLs of its own (the bound URL map is kept per base)."""
+    with app.test_request_context("/", base_url="http://attacker.example"):
+        app.config["PUBLIC_URL"] = PUBLIC
+        first = public_url_for("booking.manage", token="abc")
+        app.config["PUBLIC_URL"] = "http://other.example.net:8080"
+        second = public_url_for("booking.manage", token="abc")
+        app.config["PUBLIC_URL"] = PUBLIC
+        again = public_url_for("booking.manage", token="a/b c")
+    assert first == PUBLIC + "/bookings/abc"
+    assert second == "http://other.example.net:8080/bookings/abc"
+    assert again == PUBLIC + "/bookings/a/b%20c"

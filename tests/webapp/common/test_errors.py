@@ -190,6 +190,52 @@ def test_every_response_gets_security_headers(client):
     )
 
 
+SECURITY_HEADERS = [
+    "content-security-policy",
+    "x-content-type-options",
+    "referrer-policy",
+    "x-frame-options",
+    "strict-transport-security",
+]
+
+
+def test_security_headers_keep_what_a_view_set_and_come_once_each(tmp_path, database_url):
+    app = make_app(tmp_path, database_url)
+
+    @app.get("/own-headers")
+    def own_headers():
+        own = {"x-frame-options": "SAMEORIGIN", "Content-Security-Policy": "default-src 'self'"}
+        return "kept", 200, own
+
+    @app.get("/own-hsts")
+    def own_hsts():
+        return "kept", 200, {"Strict-Transport-Security": "max-age=60"}
+
+    try:
+        client = app.test_client()
+        for base in ("http://localhost", "https://localhost"):
+            response = client.get("/own-headers", base_url=base)
+            names = [name.lower() for name, _value in response.headers]
+            assert [n for n in SECURITY_HEADERS if names.count(n)] == SECURITY_HEADERS[
+                : 5 if base.startswith("https") else 4
+            ], (base, names)
+            assert all(names.count(n) <= 1 for n in SECURITY_HEADERS), names
+            assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+            assert response.headers["Content-Security-Policy"] == "default-src 'self'"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+        hsts = client.get("/own-hsts", base_url="https://localhost").headers
+        assert hsts.getlist("Strict-Transport-Security") == ["max-age=60"]
+        # Appended in this order after what the view set (a JSON answer and an HTML page).
+        for url, policy in (("/api/tours", "default-src 'none'"), ("/", "default-src 'self'")):
+            response = client.get(url, base_url="https://localhost")
+            names = [name.lower() for name, _value in response.headers]
+            assert [n for n in names if n in SECURITY_HEADERS] == SECURITY_HEADERS, names
+            assert response.headers["Content-Security-Policy"].startswith(policy), url
+            assert response.headers["X-Frame-Options"] == "DENY"
+    finally:
+        get_db(app).engine.dispose()
+
+
 def test_html_csp_allows_only_self_and_the_nonce_for_scripts_and_styles():
     policy = content_security_policy("abc123", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     directives = dict(d.split(" ", 1) for d in policy.split("; "))

@@ -14,15 +14,18 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po, write_po
-from flask_babel import gettext
+from flask import Response
+from flask_babel import get_locale, gettext
 
 import webapp
 from webapp.common.i18n import (
     LANGUAGES,
+    add_vary,
     ensure_compiled,
     format_distance,
     format_duration,
     language_name,
+    select_language,
     supported,
 )
 
@@ -292,3 +295,37 @@ def test_every_count_bearing_string_renders_for_1_2_and_5(app, lang):
                 assert rendered[1] != rendered[2] or singular == plural, singular
                 assert "1 people" not in rendered[1] and " 1 minutes" not in rendered[1]
             assert str(5) in rendered[5] or lang == "ar", (lang, singular, rendered[5])
+
+
+@pytest.mark.parametrize("before", [None, "", "Origin", "accept-language", "Cookie, Origin"])
+@pytest.mark.parametrize("names", [("Accept-Language",), ("Accept-Language", "Cookie")])
+def test_add_vary_writes_what_werkzeugs_vary_set_writes(before, names):
+    mine, theirs = Response("x"), Response("x")
+    for response in (mine, theirs):
+        if before is not None:
+            response.headers["Vary"] = before
+    add_vary(mine, names)
+    theirs.vary.update(names)
+    assert mine.headers.getlist("Vary") == theirs.headers.getlist("Vary")
+    assert mine.headers.getlist("Vary") != []
+
+
+def test_pages_and_the_api_vary_on_the_language(client):
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.getlist("Vary") == ["Accept-Language, Cookie, Accept-Encoding"]
+    api = client.get("/api/tours", headers={"Accept-Encoding": "gzip"})
+    # Cookie: Flask-Login looks into the session (for its remember-me cookie) on every request.
+    assert api.headers.getlist("Vary") == ["Accept-Language, Accept-Encoding, Cookie"]
+
+
+def test_each_interface_language_has_one_locale_for_every_request(app):
+    seen = {}
+    headers = ["fr", "fr-CA,fr;q=0.9", "eu", "de,en;q=0.5", "en-GB", "xx", "", "fr"]
+    for header in headers:
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            locale = get_locale()
+            assert str(locale) == select_language(), header
+            assert seen.setdefault(str(locale), locale) is locale, header
+    assert {"fr", "eu", "de", "en"} <= set(seen)
+    with app.test_request_context("/?lang=ar"):
+        assert str(get_locale()) == "ar" and get_locale().text_direction == "rtl"

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 import pytest
+from flask import session
 from sqlalchemy import func, select
 
 from tests.booking_support import add_departure, store_tour
@@ -158,6 +159,51 @@ def test_cookies_are_httponly_samesite_and_secure_outside_development(
         assert secure.get_cookie("session", domain="tours.example.org").secure
     finally:
         production.extensions["bidean.db"].engine.dispose()
+
+
+def test_the_session_cookie_is_set_read_and_cleared_only_when_used(app, client):
+    """A request without a session cookie that writes nothing gets none; written, it is
+    signed, read back on the next request, ignored when tampered with, deleted when
+    emptied; ``Vary: Cookie`` throughout (Flask-Login looks into every session)."""
+
+    @app.get("/t/session/look")
+    def look():
+        return {"seen": session.get("seen")}
+
+    @app.get("/t/session/write")
+    def write():
+        session["seen"] = "yes"
+        return {}
+
+    @app.get("/t/session/clear")
+    def clear():
+        session.clear()
+        return {}
+
+    @app.get("/t/session/untouched")
+    def untouched():
+        return {}
+
+    for quiet in (client.get("/t/session/untouched"), client.post("/api/sessions/1/bookings")):
+        assert "Set-Cookie" not in quiet.headers and "cookie" in vary(quiet)
+    looked = client.get("/t/session/look")
+    assert looked.get_json() == {"seen": None} and "Set-Cookie" not in looked.headers
+    assert "cookie" in vary(looked)
+    written = client.get("/t/session/write")
+    assert "session=" in written.headers["Set-Cookie"] and "cookie" in vary(written)
+    assert client.get("/t/session/look").get_json() == {"seen": "yes"}
+    value = client.get_cookie("session").value
+    client.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert client.get("/t/session/look").get_json() == {"seen": None}  # a bad signature
+    client.set_cookie("session", value)
+    cleared = client.get("/t/session/clear")
+    assert "session=;" in cleared.headers["Set-Cookie"] and "cookie" in vary(cleared)
+    assert client.get_cookie("session") is None
+    assert client.get("/t/session/look").get_json() == {"seen": None}
+
+
+def vary(response) -> set[str]:
+    return {v.strip().lower() for v in response.headers.get("Vary", "").split(",") if v.strip()}
 
 
 def test_hsts_only_over_https(client):
