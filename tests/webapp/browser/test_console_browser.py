@@ -228,6 +228,38 @@ def test_a_walk_page_reloads_offline_and_a_double_tap_checks_in_once(
     context.close()
 
 
+def test_a_mark_is_sent_when_the_phone_comes_back_online_during_a_failing_try(
+    console_server, browser
+):
+    """The phone comes back online while a try made offline has not failed yet: the mark
+    is sent as soon as that try ends, not at the next page load."""
+    server = console_server
+    context, page, _path = guide_opens_walk(browser, server, server.walks[0], "es-ES")
+    first = server.bookings[0]
+    before = check_ins(server, first)
+    held = []  # the try's CSRF request, held as a slow dead network would hold it
+
+    def hold(route) -> None:
+        if held:
+            route.continue_()  # later tries reach the server
+        else:
+            held.append(route)
+
+    context.route("**/console/csrf", hold)  # the context's: the service worker's too
+    page.locator(f'.booking[data-booking="{first}"] button.no-show').click()
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held and page.is_visible("#pending")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # back, mid-try
+    held[0].abort()  # ... and only now does the first try fail
+    page.wait_for_function("() => document.getElementById('pending').hidden")
+    assert check_ins(server, first) == before + 1
+    assert queued_check_ins(page) == 0
+    context.close()
+
+
 def test_a_check_in_queued_by_one_account_is_never_sent_by_another(console_server, browser):
     """A mark queued offline belongs to the account that made it: when that session ended
     before the phone was back online and another account logs in on the same phone, the

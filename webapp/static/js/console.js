@@ -51,6 +51,7 @@
     var checkInUrl = departure.dataset.checkInUrl;
     var pending = document.getElementById("pending");
     var flushing = false;
+    var again = false;  // a flush was asked for while one ran
 
     function bookingRow(id) { return departure.querySelector('.booking[data-booking="' + id + '"]'); }
 
@@ -84,8 +85,12 @@
     }
 
     function flush() {
-      if (flushing || !loadQueue().some(mine)) { recount(); flushed(); return; }
+      // Asked while a try is on its way (the phone came back online while an offline try
+      // had not yet failed): try again when that one ends, or the marks wait for a reload.
+      if (flushing) { again = true; return; }
+      if (!loadQueue().some(mine)) { recount(); flushed(); return; }
       flushing = true;
+      again = false;
       fetch(script.dataset.csrfUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
@@ -112,7 +117,7 @@
           recount();
           flushed();
           // Marks made while these were on their way go now, not at the next page load.
-          if (sent && loadQueue().some(mine)) flush();
+          if ((sent || again) && loadQueue().some(mine)) flush();
         });
     }
 
