@@ -181,7 +181,9 @@ def contributed_document(ids: dict[str, str], *, transcript: bool = True) -> dic
         props = _props(document, "mercado")
         props["name"] = {"es": f"Mercado {MARK['guides']}"}
         props["story"] = {"es": f"Historia {MARK['guides']}"}
-        document = mark(document, "mercado", ids["guides"], ["name.es", "story.es"], credit="Jonander")
+        document = mark(
+            document, "mercado", ids["guides"], ["name.es", "story.es"], credit="Jonander"
+        )
     return copy.deepcopy(document)
 
 
