@@ -15,9 +15,12 @@ from sqlalchemy import select
 
 from guides.accounts import create_account
 from guides.audit import AuditEntry
+from tests.webapp.console.support import log_in
 from tours.stories.consent import ConsentChoices
 from tours.stories.contributions import ConsentGiven, Proposal, StoredMedia, submit
 from tours.stories.models import AUDIO, IMAGE, Contribution
+from webapp.commands.samples import load_sample_routes
+from webapp.common.database import get_db
 
 FACILITATOR = "facilitator@example.org"
 PASSWORD = "a walk by the river at noon"
@@ -29,6 +32,15 @@ PIN = (-2.92690, 43.25610)
 
 def add_facilitator(db_session, email: str = FACILITATOR):
     return create_account(db_session, email, "facilitator", password=PASSWORD)
+
+
+def facilitator_logged_in(app, client):
+    """The sample tours loaded and ``client`` logged in as a facilitator: the client."""
+    load_sample_routes(app)
+    with get_db(app).transaction(write_lock=True) as db_session:
+        add_facilitator(db_session)
+    assert log_in(client, FACILITATOR).status_code == 302
+    return client
 
 
 def add_contribution(

@@ -17,14 +17,13 @@ from sqlalchemy import func, select
 from guides.audit import AuditEntry
 from tests.webapp.console.contribution_support import (
     FACILITATOR,
-    add_facilitator,
+    facilitator_logged_in,
     png_bytes,
     wav_bytes,
 )
-from tests.webapp.console.support import SLUG, log_in
+from tests.webapp.console.support import SLUG
 from tours.stories.consent import CONSENT_VERSION, ConsentChoices
 from tours.stories.models import AUDIO, IMAGE, Contribution
-from webapp.commands.samples import load_sample_routes
 from webapp.common.database import get_db
 from webapp.common.forms import consent as words
 from webapp.common.i18n import LANGUAGES
@@ -34,11 +33,7 @@ from webapp.media.store import store_for
 
 @pytest.fixture
 def facilitator(app, client):
-    load_sample_routes(app)
-    with get_db(app).transaction(write_lock=True) as db_session:
-        add_facilitator(db_session)
-    assert log_in(client, FACILITATOR).status_code == 302
-    return client
+    return facilitator_logged_in(app, client)
 
 
 def _form(**changes) -> dict:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from guides.audit import Actor
 from tests.webapp.actions.support import AfterRecord, fail_after_record, one_transaction
-from tests.webapp.console.contribution_support import FACILITATOR, add_facilitator
-from tests.webapp.console.support import SLUG, log_in
+from tests.webapp.console.contribution_support import FACILITATOR, facilitator_logged_in
+from tests.webapp.console.support import SLUG
 from tours.booking.models import OutboxMessage
 from tours.stories.consent import ConsentChoices
 from tours.stories.contributions import ConsentGiven, Proposal
@@ -32,11 +32,7 @@ STORY = "Chaque samedi, ma tante vendait du thiéboudienne ici."
 
 @pytest.fixture
 def facilitator(app, client):
-    load_sample_routes(app)
-    with get_db(app).transaction(write_lock=True) as db_session:
-        add_facilitator(db_session)
-    assert log_in(client, FACILITATOR).status_code == 302
-    return client
+    return facilitator_logged_in(app, client)
 
 
 def _form(**changes) -> dict:
