@@ -12,6 +12,7 @@ command alone, its settings read from the environment
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -38,6 +39,23 @@ def make_cli() -> FlaskGroup:
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "1")
 
 
+def freeze_start_up() -> None:
+    """Exempt what start-up made from every later garbage collection (``gc.freeze``).
+
+    The modules ``validate`` imports (numpy, shapely, pyproj, Bidean's checkers) are
+    tied in reference cycles (a module's functions point to its namespace, classes to
+    their methods) and live until the process ends.  As the interpreter shuts down, its
+    collector finds those cycles and frees every object in them one by one: about 65 ms
+    of each ``bidean validate``, a quarter of the command (``python bench/cli_bench.py``),
+    for memory the operating system takes back at exit anyway.  Frozen, they are left to
+    it, and no full collection while the command runs walks them either.  What checking a
+    file allocates afterwards is collected as usual.  Only for ``validate``: it opens
+    nothing but the files it reads and writes nothing but its report, so no finaliser of a
+    start-up object has anything left to do at exit.
+    """
+    gc.freeze()
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] != ["serve"]:
@@ -48,6 +66,7 @@ def main() -> None:
         from webapp.commands import OWN_SETTINGS
         from webapp.commands.validate import validate_command
 
+        freeze_start_up()
         validate_command.main(args[1:], prog_name="bidean validate", obj=OWN_SETTINGS)
         return
     make_cli().main(prog_name="bidean")

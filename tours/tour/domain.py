@@ -15,9 +15,9 @@ from typing import Any
 
 from tours.coords import LonLat
 from tours.i18n import LocalizedText, base_language
+from tours.tour import PROFILE_VERSION
 from tours.tour.geometry import Itinerary, RouteGeometry, plan_itinerary
 
-PROFILE_VERSION = "bidean-tour/1"
 STOP_STATUSES = ("published", "draft", "withdrawn")
 DEFAULT_DWELL_MINUTES = 5.0
 DEFAULT_PACE_KMH = 4.5
@@ -65,6 +65,8 @@ def _line(coords: Any) -> Line:
 
 @dataclass(frozen=True)
 class Media:
+    """A photo, recording or link of a stop: where it is, what it is and whom to credit."""
+
     url: str
     type: str
     caption: LocalizedText = field(default_factory=LocalizedText)
@@ -114,6 +116,8 @@ class Media:
 
 @dataclass(frozen=True)
 class Stop:
+    """A place on the walk: where it is, its name and story, and what the guide says there."""
+
     id: str
     position: Position
     name: LocalizedText
@@ -184,6 +188,8 @@ class Stop:
 
 @dataclass(frozen=True)
 class District:
+    """A district the tour walks through, with its outline."""
+
     name: LocalizedText
     geometry: Mapping[str, Any]
     extra: Mapping[str, Any] = field(default_factory=dict)

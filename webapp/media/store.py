@@ -52,6 +52,8 @@ class MediaError(BideanError):
 
 @dataclass(frozen=True)
 class StoredImage:
+    """An image in the store: its key, its size and the widths it is kept at."""
+
     key: str
     width: int
     height: int

@@ -225,3 +225,26 @@ def test_commands_start_no_blas_threads_unless_told(env, tmp_path):
         ["validate", str(ZABALA)], {**env, "OPENBLAS_NUM_THREADS": "2"}, tmp_path
     )
     assert value == "2" and tasks >= 2
+
+
+def _frozen_after(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """How many objects were frozen (``gc.freeze``) once the command ran, and its output."""
+    code = (
+        "import gc, sys\nfrom webapp.cli import main\ntry:\n    main()\nfinally:\n"
+        "    print(gc.get_freeze_count(), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cwd
+    )
+    return int(result.stderr.strip().splitlines()[-1]), result.stdout
+
+
+def test_validate_freezes_its_start_up_and_the_app_commands_do_not(env, tmp_path):
+    """``bidean validate`` leaves its imported modules to the operating system at exit
+    (``webapp.cli.freeze_start_up``), and still checks and reports; a command that opens
+    the database keeps Python's usual exit, which closes what it opened."""
+    frozen, out = _frozen_after(["validate", "--json", str(WITH_IMAGES)], env, tmp_path)
+    assert frozen > 10_000  # numpy, shapely, pyproj and the checkers
+    assert json.loads(out)[0]["valid"] is True
+    frozen, out = _frozen_after(["tours"], env, tmp_path)
+    assert frozen == 0 and "No tours are stored yet." in out

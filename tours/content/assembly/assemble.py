@@ -51,7 +51,7 @@ from tours.content.checking.textmaps import canonical_tag
 from tours.content.checking.validate import CoordinateArrays
 from tours.content.report import Problem, Report, Severity
 from tours.text import counted, slugify
-from tours.tour.domain import PROFILE_VERSION
+from tours.tour import PROFILE_VERSION
 from tours.tour.geometry import RouteGeometry
 
 _LINES = ("LineString", "MultiLineString")

@@ -8,10 +8,10 @@ the route's normalised properties.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
-from zoneinfo import available_timezones
 
 from tours.content.checking.findings import Findings
 from tours.content.checking.geojson_positions import json_type
@@ -26,7 +26,7 @@ from tours.content.checking.profile_price import PriceRule
 from tours.content.checking.textmaps import TextChecker, canonical_tag, invalid_tag
 from tours.content.report import pointer
 from tours.text import SLUG_MAX, SLUG_PATTERN, slugify
-from tours.tour.domain import PROFILE_VERSION
+from tours.tour import PROFILE_VERSION
 
 #: The route property that marks a route drawn as straight lines between the stops.
 APPROXIMATE = "approximate_route"
@@ -257,6 +257,11 @@ class RouteRules:
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
+    # Late import, only to keep `bidean validate` fast: zoneinfo and the sysconfig it reads
+    # its search path from cost a few milliseconds, and tzdata's index answers for the
+    # usual zones (`_tzdata_zones`).
+    from zoneinfo import available_timezones
+
     return frozenset(available_timezones())
 
 
@@ -264,10 +269,14 @@ def _zones() -> frozenset[str]:
 def _tzdata_zones() -> frozenset[str]:
     """The zones the ``tzdata`` package lists, read from its one index file; every one of
     them is in ``available_timezones()``.  Empty without tzdata."""
+    spec = importlib.util.find_spec("tzdata")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders:
+        return frozenset()
     try:
-        with resources.files("tzdata").joinpath("zones").open("r") as f:
+        with open(Path(folders[0]) / "zones", encoding="utf-8") as f:
             return frozenset(line.strip() for line in f if line.strip())
-    except (ImportError, OSError):
+    except OSError:
         return frozenset()
 
 

@@ -44,7 +44,7 @@ from tours.content.reading.limits import xml_too_deep
 from tours.content.reading.xmltext import as_utf8
 from tours.content.report import Problem, Severity
 from tours.text import counted, slugify
-from tours.tour.domain import PROFILE_VERSION
+from tours.tour import PROFILE_VERSION
 
 if TYPE_CHECKING:
     import gpxpy.gpx
