@@ -137,7 +137,7 @@ def main() -> None:
         sys.exit(f"bidean --help failed:\n{check.stderr.decode()}")
 
     def run(label: str) -> tuple[float, float]:
-        if label in (LIBRARIES, UNFROZEN):  # numpy's BLAS with one thread, as `bidean` sets it
+        if label == LIBRARIES:  # numpy's BLAS with one thread, as `bidean` sets it
             return _timed(commands[label], {"OPENBLAS_NUM_THREADS": "1", **env})
         if label.startswith("before:"):  # the other checkout first on the path
             return _timed(commands[label], {**env, "PYTHONPATH": str(args.before)}, args.before)

@@ -45,13 +45,13 @@ def freeze_start_up() -> None:
     The modules ``validate`` imports (numpy, shapely, pyproj, Bidean's checkers) are
     tied in reference cycles (a module's functions point to its namespace, classes to
     their methods) and live until the process ends.  As the interpreter shuts down, its
-    collector finds those cycles and frees every object in them one by one: about 65 ms
-    of each ``bidean validate``, a quarter of the command (``python bench/cli_bench.py``),
-    for memory the operating system takes back at exit anyway.  Frozen, they are left to
-    it, and no full collection while the command runs walks them either.  What checking a
-    file allocates afterwards is collected as usual.  Only for ``validate``: it opens
-    nothing but the files it reads and writes nothing but its report, so no finaliser of a
-    start-up object has anything left to do at exit.
+    collector finds those cycles and frees every object in them one by one, for memory the
+    operating system takes back at exit anyway: 24-79 ms of each ``bidean validate`` in
+    three runs of ``python bench/cli_bench.py`` (its "start-up not frozen" line).  Frozen,
+    they are left to it, and no full collection while the command runs walks them either.
+    What checking a file allocates afterwards is collected as usual.  Only for
+    ``validate``: it opens nothing but the files it reads and writes nothing but its
+    report, so no finaliser of a start-up object has anything left to do at exit.
     """
     gc.freeze()
 
